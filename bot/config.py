@@ -1,0 +1,113 @@
+"""Settings, read once in main() from the environment or a .env file and passed down."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+LANGUAGES = ("en", "ru", "pl", "hu")
+DEFAULT_DB_URL = "sqlite+aiosqlite:///data/loyalty.sqlite3"
+# BotFather tokens look like 123456789:AAH...; the secret part is 35 characters today.
+TOKEN_RE = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,50}$")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message is one line, safe to print."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    bot_token: SecretStr | None = None
+    database_url: str = DEFAULT_DB_URL
+    owner_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    telegram_api_url: str | None = None
+    redis_url: str | None = None
+    default_language: str = "en"
+    merchant_name: str = "My Café"
+    merchant_slug: str = "main"
+    merchant_currency: str = "EUR"
+    merchant_timezone: str = "Europe/Berlin"
+    code_ttl_seconds: int = Field(default=600, ge=60, le=86_400)
+    rules_version: int = Field(default=1, ge=1)
+    log_level: str = "INFO"
+
+    @field_validator("owner_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+            if not all(p.isdigit() for p in parts):
+                raise ValueError("OWNER_IDS must be Telegram user ids separated by commas")
+            return tuple(int(p) for p in parts)
+        if isinstance(value, int):
+            return (value,)
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in LANGUAGES:
+            raise ValueError(f"DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
+        return value
+
+    @field_validator("merchant_currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        value = value.strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", value):
+            raise ValueError("MERCHANT_CURRENCY must be an ISO 4217 code such as EUR")
+        return value
+
+    @field_validator("merchant_slug")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z0-9]{1,20}", value):
+            raise ValueError("MERCHANT_SLUG must be 1-20 characters of a-z 0-9")
+        return value
+
+    @field_validator("merchant_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"MERCHANT_TIMEZONE {value!r} is not a known time zone") from exc
+        return value
+
+    def require_token(self) -> str:
+        """The bot token, or a one-line SettingsError when it is missing or malformed."""
+        if self.bot_token is None or not self.bot_token.get_secret_value().strip():
+            raise SettingsError("BOT_TOKEN is not set: get one from @BotFather and put it in .env")
+        token = self.bot_token.get_secret_value().strip()
+        if not TOKEN_RE.fullmatch(token):
+            raise SettingsError(
+                "BOT_TOKEN is malformed: expected something like 123456789:AAH... from @BotFather"
+            )
+        return token
+
+    def ensure_sqlite_dir(self) -> None:
+        """Create the folder of a SQLite database file so a fresh checkout just runs."""
+        match = re.match(r"^sqlite(\+\w+)?:///(.+)$", self.database_url)
+        if match and match.group(2) != ":memory:":
+            Path(match.group(2)).parent.mkdir(parents=True, exist_ok=True)
+
+
+def load_settings() -> Settings:
+    """Read settings; pydantic's multi-line errors become one SettingsError line."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]).upper() or "settings"
+        raise SettingsError(f"{field}: {first['msg']}") from None

@@ -1,0 +1,1 @@
+"""Typed SQLAlchemy models, the engine factory and repositories. Repositories never commit."""

@@ -1,0 +1,89 @@
+"""One DB session per update, the services built on it, and who is writing in which language."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, User
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import LANGUAGES, Settings
+from bot.i18n import CatalogI18n
+from services.clock import Clock
+from services.codes import CodeService
+from services.dto import MemberContext
+from services.members import MemberService
+from services.merchants import MerchantService
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+def pick_locale(ctx: MemberContext | None, user: User | None, default: str) -> str:
+    """The user's choice, else Telegram's language, else the merchant's default."""
+    if ctx is not None and ctx.language in LANGUAGES:
+        return ctx.language
+    if user is not None and user.language_code:
+        code = user.language_code.split("-")[0].lower()
+        if code in LANGUAGES:
+            return code
+    if ctx is not None and ctx.merchant.default_language in LANGUAGES:
+        return ctx.merchant.default_language
+    return default
+
+
+class ContextMiddleware(BaseMiddleware):
+    """Outer middleware on updates: session, services, MemberContext, locale."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        session_factory: async_sessionmaker[AsyncSession],
+        i18n: CatalogI18n,
+        clock: Clock,
+    ) -> None:
+        self.settings = settings
+        self.session_factory = session_factory
+        self.i18n = i18n
+        self.clock = clock
+        self._default_merchant_id: int | None = None
+        self._lock = asyncio.Lock()
+
+    async def default_merchant_id(self, session: AsyncSession) -> int:
+        if self._default_merchant_id is None:
+            async with self._lock:
+                if self._default_merchant_id is None:
+                    s = self.settings
+                    merchant = await MerchantService(session, self.clock).ensure_default(
+                        slug=s.merchant_slug,
+                        name=s.merchant_name,
+                        currency=s.merchant_currency,
+                        timezone=s.merchant_timezone,
+                        language=s.default_language,
+                        rules_version=s.rules_version,
+                        code_ttl_seconds=s.code_ttl_seconds,
+                    )
+                    self._default_merchant_id = merchant.id
+        return self._default_merchant_id
+
+    async def __call__(
+        self, handler: Handler, event: TelegramObject, data: dict[str, Any]
+    ) -> Any:
+        user: User | None = data.get("event_from_user")
+        async with self.session_factory() as session:
+            members = MemberService(session, self.clock)
+            data["members"] = members
+            data["codes"] = CodeService(session, self.clock)
+            data["merchants"] = MerchantService(session, self.clock)
+            data["settings"] = self.settings
+            ctx = None
+            if user is not None and not user.is_bot:
+                ctx = await members.context(user.id, await self.default_merchant_id(session))
+            data["ctx"] = ctx
+            locale = pick_locale(ctx, user, self.settings.default_language)
+            data["locale"] = locale
+            data["i18n"] = self.i18n
+            with self.i18n.context(), self.i18n.use_locale(locale):
+                return await handler(event, data)

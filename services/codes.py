@@ -1,0 +1,68 @@
+"""One-time payment codes that a customer shows at the till."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import PaymentCode
+from bot.db.repositories import MembershipRepo, MerchantRepo, PaymentCodeRepo
+from services import rules
+from services._tx import in_transaction
+from services.clock import Clock, utc_now
+from services.dto import IssuedCode
+from services.errors import NotAMember
+
+MAX_DRAWS = 50
+
+
+class CodeService:
+    def __init__(
+        self,
+        session: AsyncSession,
+        clock: Clock = utc_now,
+        draw: Callable[[], str] = rules.new_payment_code,
+    ) -> None:
+        self.session = session
+        self.clock = clock
+        self.draw = draw
+        self.codes = PaymentCodeRepo(session)
+        self.memberships = MembershipRepo(session)
+        self.merchants = MerchantRepo(session)
+
+    async def issue(self, merchant_id: int, telegram_id: int) -> IssuedCode:
+        """A fresh 6-digit code, unique among the merchant's active codes; replaces the old one."""
+
+        async def work() -> IssuedCode:
+            now = self.clock()
+            pair = await self.memberships.for_telegram_user(telegram_id, merchant_id)
+            if pair is None:
+                raise NotAMember()
+            membership = pair[1]
+            merchant = await self.merchants.get(merchant_id)
+            assert merchant is not None
+            await self.codes.drop_for_membership(membership.id)
+            for _ in range(MAX_DRAWS):
+                code = self.draw()
+                if not await self.codes.code_in_use(merchant_id, code, now):
+                    break
+            else:  # a million codes and fifty misses in a row: the merchant is enormous
+                raise RuntimeError("no free payment code")
+            await self.codes.purge_stale(merchant_id, code, now)
+            ttl = merchant.code_ttl_seconds
+            expires_at = now + timedelta(seconds=ttl)
+            self.codes.add(
+                PaymentCode(
+                    merchant_id=merchant_id,
+                    membership_id=membership.id,
+                    code=code,
+                    created_at=now,
+                    expires_at=expires_at,
+                )
+            )
+            await self.session.flush()
+            return IssuedCode(code, expires_at, ttl)
+
+        return await in_transaction(self.session, work)

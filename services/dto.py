@@ -1,0 +1,126 @@
+"""Frozen values that services return."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LevelInfo:
+    rank: int
+    name: str
+    min_spend_minor: int
+    min_referrals: int
+    cashback_bp: int
+    max_redeem_bp: int
+
+
+@dataclass(frozen=True, slots=True)
+class MerchantView:
+    id: int
+    slug: str
+    name: str
+    currency: str
+    timezone: str
+    default_language: str
+    rules_version: int
+    code_ttl_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class MemberContext:
+    """Who is writing, resolved once per update."""
+
+    telegram_id: int
+    merchant: MerchantView
+    customer_id: int | None
+    membership_id: int | None
+    language: str | None
+
+    @property
+    def is_member(self) -> bool:
+        return self.membership_id is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """The way to the next level: either criterion gets there."""
+
+    next_level: LevelInfo
+    spend_left_minor: int
+    referrals_left: int
+    # 0..1 of the closer criterion, for a progress bar.
+    fraction: float
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    merchant: MerchantView
+    first_name: str | None
+    balance_minor: int
+    level: LevelInfo
+    progress: Progress | None
+    lifetime_spend_minor: int
+    effective_referrals: int
+    referral_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class JoinResult:
+    membership_id: int
+    created: bool
+    referrer_linked: bool
+    welcome_bonus_minor: int
+    merchant: MerchantView
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedCode:
+    code: str
+    expires_at: datetime
+    ttl_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class Birthday:
+    day: int
+    month: int
+    year: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    first_name: str | None
+    birthday: Birthday | None
+    phone_masked: str | None
+    language: str | None
+    marketing_opt_in: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    created_at: datetime
+    delta_minor: int
+    balance_after_minor: int
+    reason: str
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    entries: tuple[HistoryEntry, ...]
+    page: int
+    pages: int
+    total: int
+    balance_minor: int
+
+
+@dataclass(frozen=True, slots=True)
+class StartPayload:
+    merchant_slug: str | None = None
+    referral_code: str | None = None
+    source: str | None = None
+    pay_code: str | None = None
+    # Why some or all of the payload was ignored (for logs; never shown, never personal).
+    problem: str | None = None

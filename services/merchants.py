@@ -1,0 +1,116 @@
+"""Merchants and their programs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Level, Merchant
+from bot.db.repositories import MerchantRepo
+from services import rules
+from services.clock import Clock, utc_now
+from services.dto import LevelInfo, MerchantView
+from services.errors import UnknownMerchant
+
+
+def merchant_view(m: Merchant) -> MerchantView:
+    return MerchantView(
+        id=m.id,
+        slug=m.slug,
+        name=m.name,
+        currency=m.currency,
+        timezone=m.timezone,
+        default_language=m.default_language,
+        rules_version=m.rules_version,
+        code_ttl_seconds=m.code_ttl_seconds,
+    )
+
+
+def level_info(lv: Level) -> LevelInfo:
+    return LevelInfo(
+        rank=lv.rank,
+        name=lv.name,
+        min_spend_minor=lv.min_spend_minor,
+        min_referrals=lv.min_referrals,
+        cashback_bp=lv.cashback_bp,
+        max_redeem_bp=lv.max_redeem_bp,
+    )
+
+
+class MerchantService:
+    def __init__(self, session: AsyncSession, clock: Clock = utc_now) -> None:
+        self.session = session
+        self.clock = clock
+        self.repo = MerchantRepo(session)
+
+    async def ensure_default(
+        self,
+        *,
+        slug: str,
+        name: str,
+        currency: str,
+        timezone: str,
+        language: str,
+        rules_version: int = 1,
+        code_ttl_seconds: int = 600,
+    ) -> MerchantView:
+        """The first run creates the default merchant with its five levels; later runs keep it."""
+        async with self.session.begin():
+            merchant = await self.repo.by_slug(slug)
+            if merchant is None:
+                merchant = Merchant(
+                    slug=slug,
+                    name=name,
+                    currency=currency,
+                    timezone=timezone,
+                    default_language=language,
+                    rules_version=rules_version,
+                    code_ttl_seconds=code_ttl_seconds,
+                    welcome_bonus_minor=0,
+                    created_at=self.clock(),
+                )
+                self.repo.add(merchant)
+                await self.session.flush()
+                await self.repo.replace_levels(
+                    merchant.id, _level_rows(merchant.id, rules.default_levels(currency))
+                )
+            else:
+                # Settings the operator may change between runs follow the environment.
+                merchant.rules_version = max(merchant.rules_version, rules_version)
+                merchant.code_ttl_seconds = code_ttl_seconds
+            return merchant_view(merchant)
+
+    async def by_slug(self, slug: str) -> MerchantView:
+        async with self.session.begin():
+            merchant = await self.repo.by_slug(slug)
+            if merchant is None:
+                raise UnknownMerchant(slug)
+            return merchant_view(merchant)
+
+    async def levels(self, merchant_id: int) -> list[LevelInfo]:
+        async with self.session.begin():
+            return [level_info(lv) for lv in await self.repo.levels(merchant_id)]
+
+    async def set_levels(self, merchant_id: int, levels: Sequence[LevelInfo]) -> None:
+        """Replace a merchant's levels after validating them as a whole."""
+        rules.validate_levels(levels)
+        async with self.session.begin():
+            if await self.repo.get(merchant_id) is None:
+                raise UnknownMerchant(str(merchant_id))
+            await self.repo.replace_levels(merchant_id, _level_rows(merchant_id, levels))
+
+
+def _level_rows(merchant_id: int, levels: Sequence[LevelInfo]) -> list[Level]:
+    return [
+        Level(
+            merchant_id=merchant_id,
+            rank=lv.rank,
+            name=lv.name,
+            min_spend_minor=lv.min_spend_minor,
+            min_referrals=lv.min_referrals,
+            cashback_bp=lv.cashback_bp,
+            max_redeem_bp=lv.max_redeem_bp,
+        )
+        for lv in levels
+    ]
