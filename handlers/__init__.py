@@ -1,0 +1,30 @@
+"""Telegram glue: one router per feature, collected in order; the fallback router last."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+
+def _detached(router: Router) -> Router:
+    # A router attaches to one dispatcher. Tests (and the benchmark) build a dispatcher per
+    # database, exactly as production does once, so release it from the previous one.
+    parent = router.parent_router
+    if parent is not None:
+        parent.sub_routers.remove(router)
+        router._parent_router = None
+    return router
+
+
+def get_routers() -> list[Router]:
+    from handlers import card, errors, fallback, help, history, profile, start
+
+    routers = [
+        errors.router,
+        start.router,
+        card.router,
+        history.router,
+        profile.router,
+        help.router,
+        fallback.router,  # must stay last: it answers anything
+    ]
+    return [_detached(r) for r in routers]

@@ -1,0 +1,25 @@
+"""Everything a handler can ask for by keyword, put into handler data by bot.middlewares."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+from aiogram.fsm.context import FSMContext
+
+from bot.config import Settings
+from bot.i18n import CatalogI18n
+from services.codes import CodeService
+from services.dto import MemberContext
+from services.members import MemberService
+from services.merchants import MerchantService
+
+
+class HandlerData(TypedDict, total=False):
+    ctx: MemberContext  # who is writing; None only for updates without a user
+    members: MemberService
+    codes: CodeService
+    merchants: MerchantService
+    settings: Settings
+    locale: str  # the language this update is answered in
+    i18n: CatalogI18n
+    state: FSMContext

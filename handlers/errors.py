@@ -1,0 +1,36 @@
+"""What the user sees when a handler fails: an apology, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Router
+from aiogram.types import ErrorEvent
+from aiogram.utils.i18n import gettext as _
+
+from services.errors import NotAMember
+
+router = Router(name=__name__)
+logger = logging.getLogger(__name__)
+
+
+@router.error()
+async def on_error(event: ErrorEvent) -> None:
+    update = event.update
+    if not isinstance(event.exception, NotAMember):
+        # Only the update id and the error type: no user data in logs.
+        logger.error(
+            "update %s failed: %s",
+            update.update_id,
+            type(event.exception).__name__,
+            exc_info=event.exception,
+        )
+    text = (
+        _("Please press /start to join first.")
+        if isinstance(event.exception, NotAMember)
+        else _("Sorry, something went wrong. Please try again.")
+    )
+    if update.message is not None:
+        await update.message.answer(text)
+    elif update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)

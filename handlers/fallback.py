@@ -1,0 +1,24 @@
+"""The last router: anything no other handler took."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from handlers.ui.keyboards import main_menu
+
+router = Router(name=__name__)
+
+
+@router.message()
+async def msg_unknown(message: Message) -> None:
+    await message.answer(
+        _("Sorry, I didn't get that. Use the menu below or /help."), reply_markup=main_menu()
+    )
+
+
+@router.callback_query()
+async def cb_unknown(query: CallbackQuery) -> None:
+    # Buttons from an old version of the bot: say so instead of spinning forever.
+    await query.answer(_("This button is no longer active."))

@@ -1,0 +1,1 @@
+"""Presentation: callback data, keyboards, rendering, QR images."""

@@ -1,0 +1,57 @@
+"""Typed callback data; packed values stay far below Telegram's 64 bytes."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class Consent(CallbackData, prefix="ok"):
+    merchant_id: int
+    version: int
+    ref: str = ""
+    src: str = ""
+
+
+class Marketing(CallbackData, prefix="mk"):
+    opt_in: bool
+    origin: str = "join"  # "join" right after consent, "profile" from the profile screen
+
+
+class CardAction(StrEnum):
+    CARD = "card"
+    CODE = "code"
+    INVITE = "invite"
+    HISTORY = "history"
+    PROFILE = "profile"
+
+
+class Nav(CallbackData, prefix="nav"):
+    to: CardAction
+
+
+class HistoryPage(CallbackData, prefix="hist"):
+    page: int
+
+
+class ProfileAction(StrEnum):
+    BIRTHDAY = "bday"
+    PHONE = "phone"
+    CLEAR_PHONE = "nophone"
+    LANGUAGE = "lang"
+
+
+class ProfileCb(CallbackData, prefix="prof"):
+    action: ProfileAction
+
+
+class BirthdayConfirm(CallbackData, prefix="bdok"):
+    day: int
+    month: int
+    year: int = 0  # 0: no year given
+    save: bool
+
+
+class Language(CallbackData, prefix="lang"):
+    code: str
