@@ -1,0 +1,27 @@
+# syntax=docker/dockerfile:1
+# Build stage: install the package and compile the gettext catalogs.
+FROM python:3.11-slim AS build
+WORKDIR /src
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+COPY pyproject.toml README.md ./
+COPY bot bot
+COPY handlers handlers
+COPY services services
+COPY locales locales
+RUN pip install --prefix=/install . \
+ && pip install "babel>=2.18" \
+ && pybabel compile -d locales
+
+# Runtime stage: no compilers, no sources beyond the installed package, a non-root user.
+FROM python:3.11-slim
+RUN useradd --create-home --uid 10001 loyalty \
+ && mkdir -p /app/data && chown loyalty:loyalty /app/data
+COPY --from=build /install /usr/local
+COPY --from=build /src/locales /app/locales
+WORKDIR /app
+ENV PYTHONUNBUFFERED=1 \
+    LOCALES_DIR=/app/locales \
+    DATABASE_URL=sqlite+aiosqlite:////app/data/loyalty.sqlite3
+USER loyalty
+VOLUME ["/app/data"]
+CMD ["loyalty-bot", "run"]

@@ -1,0 +1,122 @@
+"""Fixtures: a fresh database per test (SQLite file, or TEST_DATABASE_URL), the production
+dispatcher with a recording Bot session, a clock the test can move."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.db.base import Base
+from bot.db.engine import create_engine, create_session_factory
+
+PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+
+
+class FakeClock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def database_url(tmp_path: object) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path}/test.sqlite3"
+
+
+async def fresh_engine(url: str) -> AsyncEngine:
+    """An engine on an empty schema; skips the test when the server can't be reached."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(Base.metadata.drop_all)
+            await conn.run_sync(Base.metadata.create_all)
+    except (OSError, ConnectionError) as exc:
+        await engine.dispose()
+        where = make_url(url).set(password=None).render_as_string()
+        pytest.skip(f"database {where} unreachable: {exc.__class__.__name__}")
+    return engine
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+async def engine(tmp_path: object) -> AsyncIterator[AsyncEngine]:
+    engine = await fresh_engine(database_url(tmp_path))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_session_factory(engine)
+
+
+@pytest.fixture
+async def session(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    async with session_factory() as s:
+        yield s
+
+
+@pytest.fixture
+def settings(engine: AsyncEngine) -> Settings:
+    from tests.telegram import TEST_TOKEN
+
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        bot_token=TEST_TOKEN,
+        database_url=engine.url.render_as_string(hide_password=False),
+        owner_ids=(1,),
+        merchant_name="Test Café",
+        merchant_slug="main",
+        merchant_currency="EUR",
+        merchant_timezone="Europe/Warsaw",
+        default_language="en",
+    )
+
+
+@pytest.fixture(scope="session")
+def i18n():  # type: ignore[no-untyped-def]
+    from bot.i18n import create_i18n
+
+    return create_i18n("en")
+
+
+@pytest.fixture
+def bot(settings: Settings):  # type: ignore[no-untyped-def]
+    from bot.app import create_bot
+    from tests.telegram import RecordingSession
+
+    return create_bot(settings, session=RecordingSession())
+
+
+@pytest.fixture
+def dp(settings, session_factory, i18n, clock):  # type: ignore[no-untyped-def]
+    from bot.app import create_dispatcher
+
+    return create_dispatcher(settings, session_factory, i18n=i18n, clock=clock)
+
+
+@pytest.fixture
+def tg(dp, bot):  # type: ignore[no-untyped-def]
+    """tg(user_id, first_name=..., language_code=...) -> a TgUser talking to the bot."""
+    from tests.telegram import TgUser
+
+    def make(user_id: int, **kwargs):  # type: ignore[no-untyped-def]
+        return TgUser(dp, bot, user_id, **kwargs)
+
+    return make

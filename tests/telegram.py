@@ -1,0 +1,191 @@
+"""A recording fake Bot API session and a simulated chat, after aiogram's tests/mocked_bot.py.
+
+Every request the bot makes is recorded and answered locally with a plausible result, so
+handler tests go through the production dispatcher without Telegram's servers.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    GetMe,
+    SendMessage,
+    SendPhoto,
+    TelegramMethod,
+)
+from aiogram.methods.base import TelegramType
+from aiogram.types import Chat, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, Update, User
+
+BOT_USER = User(id=4242, is_bot=True, first_name="Loyalty", username="loyalty_test_bot")
+TEST_TOKEN = "4242:" + "A" * 35
+
+
+class RecordingSession(BaseSession):
+    """Answers every method locally and keeps the list of what was asked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[TelegramMethod[Any]] = []
+        self._ids = itertools.count(1000)
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> TelegramType:
+        self.requests.append(method)
+        return self._respond(method)  # type: ignore[return-value]
+
+    def _respond(self, method: TelegramMethod[Any]) -> Any:
+        if isinstance(method, GetMe):
+            return BOT_USER
+        if isinstance(method, (SendMessage, SendPhoto, EditMessageText, EditMessageReplyMarkup)):
+            chat_id = getattr(method, "chat_id", None) or 1
+            return Message(
+                message_id=getattr(method, "message_id", None) or next(self._ids),
+                date=datetime.now(UTC),
+                chat=Chat(id=int(chat_id), type="private"),
+                from_user=BOT_USER,
+                text=getattr(method, "text", None),
+                caption=getattr(method, "caption", None),
+            )
+        return True
+
+    async def stream_content(self, *args: Any, **kwargs: Any) -> AsyncGenerator[bytes, None]:
+        raise NotImplementedError
+        yield b""  # pragma: no cover
+
+    async def close(self) -> None:
+        pass
+
+
+def text_of(method: TelegramMethod[Any]) -> str:
+    """What the user reads: message text, photo caption or callback toast."""
+    for field in ("text", "caption"):
+        value = getattr(method, field, None)
+        if isinstance(value, str):
+            return value
+    return ""
+
+
+def inline_buttons(method: TelegramMethod[Any]) -> dict[str, str]:
+    """Inline buttons of a sent message: text -> callback data (or url)."""
+    markup = getattr(method, "reply_markup", None)
+    if not isinstance(markup, InlineKeyboardMarkup):
+        return {}
+    return {
+        b.text: (b.callback_data or b.url or "") for row in markup.inline_keyboard for b in row
+    }
+
+
+def reply_buttons(method: TelegramMethod[Any]) -> list[str]:
+    markup = getattr(method, "reply_markup", None)
+    if not isinstance(markup, ReplyKeyboardMarkup):
+        return []
+    return [b.text for row in markup.keyboard for b in row]
+
+
+class Sent(list[TelegramMethod[Any]]):
+    """The requests one update caused, with readable accessors."""
+
+    @property
+    def texts(self) -> list[str]:
+        return [text_of(m) for m in self if not isinstance(m, AnswerCallbackQuery) and text_of(m)]
+
+    @property
+    def text(self) -> str:
+        return "\n---\n".join(self.texts)
+
+    @property
+    def toasts(self) -> list[str]:
+        return [m.text or "" for m in self if isinstance(m, AnswerCallbackQuery)]
+
+    def of(self, kind: type[TelegramMethod[Any]]) -> list[Any]:
+        return [m for m in self if isinstance(m, kind)]
+
+    def button(self, label_part: str) -> str:
+        """The callback data of the first inline button whose text contains `label_part`."""
+        for m in self:
+            for text, data in inline_buttons(m).items():
+                if label_part in text:
+                    return data
+        raise AssertionError(f"no button with {label_part!r} in {[inline_buttons(m) for m in self]}")
+
+
+class TgUser:
+    """One person writing to the bot, through the production dispatcher."""
+
+    _update_ids = itertools.count(1)
+
+    def __init__(
+        self,
+        dp: Dispatcher,
+        bot: Bot,
+        user_id: int,
+        first_name: str = "Anna",
+        language_code: str | None = "en",
+    ) -> None:
+        self.dp, self.bot, self.id = dp, bot, user_id
+        self.user = User(
+            id=user_id, is_bot=False, first_name=first_name, language_code=language_code
+        )
+        self.chat = Chat(id=user_id, type="private", first_name=first_name)
+        self._message_ids = itertools.count(1)
+
+    @property
+    def session(self) -> RecordingSession:
+        assert isinstance(self.bot.session, RecordingSession)
+        return self.bot.session
+
+    async def _feed(self, **update: Any) -> Sent:
+        before = len(self.session.requests)
+        payload = {"update_id": next(self._update_ids), **update}
+        await self.dp.feed_update(
+            self.bot, Update.model_validate(payload, context={"bot": self.bot})
+        )
+        return Sent(self.session.requests[before:])
+
+    def _message(self, **fields: Any) -> dict[str, Any]:
+        return {
+            "message_id": next(self._message_ids),
+            "date": datetime.now(UTC),
+            "chat": self.chat,
+            "from": self.user,
+            **fields,
+        }
+
+    async def send(self, text: str) -> Sent:
+        entities = None
+        if text.startswith("/"):
+            length = len(text.split()[0])
+            entities = [{"type": "bot_command", "offset": 0, "length": length}]
+        return await self._feed(message=self._message(text=text, entities=entities))
+
+    async def share_contact(self, phone: str, owner_id: int | None = None) -> Sent:
+        contact = {"phone_number": phone, "first_name": self.user.first_name}
+        contact["user_id"] = self.id if owner_id is None else owner_id
+        return await self._feed(message=self._message(contact=contact))
+
+    async def press(self, data: str, message_id: int = 1) -> Sent:
+        message = {
+            "message_id": message_id,
+            "date": datetime.now(UTC),
+            "chat": self.chat,
+            "from": BOT_USER,
+            "text": "…",
+        }
+        query = {
+            "id": str(next(self._update_ids)),
+            "from": self.user,
+            "chat_instance": "ci",
+            "message": message,
+            "data": data,
+        }
+        return await self._feed(callback_query=query)
