@@ -68,9 +68,7 @@ class ContextMiddleware(BaseMiddleware):
                     self._default_merchant_id = merchant.id
         return self._default_merchant_id
 
-    async def __call__(
-        self, handler: Handler, event: TelegramObject, data: dict[str, Any]
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         async with self.session_factory() as session:
             members = MemberService(session, self.clock)

@@ -26,7 +26,9 @@ from services.members import MemberService
 router = Router(name=__name__)
 
 
-async def send_card(target: Message, user_id: int, ctx: MemberContext, members: MemberService) -> None:
+async def send_card(
+    target: Message, user_id: int, ctx: MemberContext, members: MemberService
+) -> None:
     card = await members.card(ctx.merchant.id, user_id)
     await target.answer(card_text(card), reply_markup=card_keyboard())
 
@@ -70,7 +72,9 @@ async def cmd_code(message: Message, ctx: MemberContext, codes: CodeService, bot
 
 @router.message(Command("invite"))
 @router.message(F.text == MENU_INVITE)
-async def cmd_invite(message: Message, ctx: MemberContext, members: MemberService, bot: Bot) -> None:
+async def cmd_invite(
+    message: Message, ctx: MemberContext, members: MemberService, bot: Bot
+) -> None:
     await send_invite(message, ctx.telegram_id, ctx, members, bot)
 
 

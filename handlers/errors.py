@@ -8,6 +8,7 @@ from aiogram import Router
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import gettext as _
 
+from bot.i18n import CatalogI18n
 from services.errors import NotAMember
 
 router = Router(name=__name__)
@@ -15,7 +16,13 @@ logger = logging.getLogger(__name__)
 
 
 @router.error()
-async def on_error(event: ErrorEvent) -> None:
+async def on_error(event: ErrorEvent, i18n: CatalogI18n, locale: str | None = None) -> None:
+    # Errors surface outside the update's middlewares, so the locale is set again here.
+    with i18n.context(), i18n.use_locale(locale or i18n.default_locale):
+        await _apologise(event)
+
+
+async def _apologise(event: ErrorEvent) -> None:
     update = event.update
     if not isinstance(event.exception, NotAMember):
         # Only the update id and the error type: no user data in logs.

@@ -105,7 +105,9 @@ async def msg_birthday_entered(
     message: Message, ctx: MemberContext, members: MemberService, state: FSMContext
 ) -> None:
     try:
-        birthday = await members.check_birthday(ctx.merchant.id, ctx.telegram_id, message.text or "")
+        birthday = await members.check_birthday(
+            ctx.merchant.id, ctx.telegram_id, message.text or ""
+        )
     except InvalidBirthday as error:
         await message.answer(birthday_error(error))
         return
@@ -204,7 +206,9 @@ async def cb_clear_phone(query: CallbackQuery, ctx: MemberContext, members: Memb
     profile = await members.clear_phone(ctx.merchant.id, ctx.telegram_id)
     await query.answer(_("Your phone number is removed."))
     if isinstance(query.message, Message):
-        await query.message.edit_text(profile_text(profile), reply_markup=profile_keyboard(profile))
+        await query.message.edit_text(
+            profile_text(profile), reply_markup=profile_keyboard(profile)
+        )
 
 
 # --- language ----------------------------------------------------------------------------
@@ -237,4 +241,6 @@ async def cb_language_chosen(
             await query.message.edit_text(
                 _("🌐 Language: {language}").format(language=LANGUAGE_NAMES[language])
             )
-            await query.message.answer(_("The menu is in your language now."), reply_markup=main_menu())
+            await query.message.answer(
+                _("The menu is in your language now."), reply_markup=main_menu()
+            )

@@ -89,7 +89,9 @@ async def cb_accept_rules(
 async def cb_marketing_choice(
     query: CallbackQuery, callback_data: Marketing, ctx: MemberContext, members: MemberService
 ) -> None:
-    opted_in = await members.set_marketing(ctx.merchant.id, query.from_user.id, callback_data.opt_in)
+    opted_in = await members.set_marketing(
+        ctx.merchant.id, query.from_user.id, callback_data.opt_in
+    )
     note = (
         _("🔔 Done: you will get news and offers.")
         if opted_in
@@ -100,7 +102,8 @@ async def cb_marketing_choice(
         return
     if callback_data.origin == "profile":
         profile = await members.profile(ctx.merchant.id, query.from_user.id)
-        await query.message.edit_text(profile_text(profile), reply_markup=profile_keyboard(profile))
+        await query.message.edit_text(
+            profile_text(profile), reply_markup=profile_keyboard(profile)
+        )
     else:
         await query.message.edit_text(note)
-

@@ -1,7 +1,7 @@
 """Keep the catalogs in step with the code: extract msgids, update ru/pl/hu, fill en.
 
-    python scripts/i18n.py          # after changing any user-facing string
-    python scripts/i18n.py --check  # exit 1 if the catalogs are behind the code (CI)
+python scripts/i18n.py          # after changing any user-facing string
+python scripts/i18n.py --check  # exit 1 if the catalogs are behind the code (CI)
 """
 
 from __future__ import annotations
@@ -27,9 +27,19 @@ def pybabel(*args: str) -> None:
 
 def extract(target: Path) -> None:
     pybabel(
-        "extract", "-F", "babel.cfg", *KEYWORDS, "--no-location", "--sort-output",
-        "--project", "loyalty-bot", "--copyright-holder", "Loyalty Bot contributors",
-        "-o", str(target), ".",
+        "extract",
+        "-F",
+        "babel.cfg",
+        *KEYWORDS,
+        "--no-location",
+        "--sort-output",
+        "--project",
+        "loyalty-bot",
+        "--copyright-holder",
+        "Loyalty Bot contributors",
+        "-o",
+        str(target),
+        ".",
     )
 
 

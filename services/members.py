@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from zoneinfo import ZoneInfo
 
@@ -38,6 +39,7 @@ from services.errors import (
 )
 from services.merchants import level_info, merchant_view
 
+logger = logging.getLogger(__name__)
 LANGUAGES = ("en", "ru", "pl", "hu")
 HISTORY_PAGE_SIZE = 10
 
@@ -246,10 +248,12 @@ class MemberService:
                     merchant = await self.merchants.get(referrer.merchant_id)
                     if merchant is not None:
                         return merchant_view(merchant)
+                logger.info("start payload: unknown referral code ignored")
             if payload.merchant_slug:
                 merchant = await self.merchants.by_slug(payload.merchant_slug)
                 if merchant is not None:
                     return merchant_view(merchant)
+                logger.info("start payload: unknown merchant ignored")
             return current
 
     async def set_phone(

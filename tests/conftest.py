@@ -120,3 +120,45 @@ def tg(dp, bot):  # type: ignore[no-untyped-def]
         return TgUser(dp, bot, user_id, **kwargs)
 
     return make
+
+
+class Db:
+    """Reads for assertions, each in its own short transaction (never holding SQLite's lock
+    while the bot works), and small writes to set a scene."""
+
+    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+        self.factory = factory
+
+    async def scalar(self, statement):  # type: ignore[no-untyped-def]
+        async with self.factory() as s, s.begin():
+            return await s.scalar(statement)
+
+    async def all(self, statement):  # type: ignore[no-untyped-def]
+        async with self.factory() as s, s.begin():
+            return list((await s.scalars(statement)).all())
+
+    async def count(self, model) -> int:  # type: ignore[no-untyped-def]
+        from sqlalchemy import func, select
+
+        return int(await self.scalar(select(func.count()).select_from(model)) or 0)
+
+    async def credit(self, telegram_id: int, amount: int, reason: str = "manual") -> None:
+        """Post a ledger entry for a member, as a purchase or a reward will."""
+        from datetime import UTC, datetime
+
+        from sqlalchemy import select
+
+        from bot.db.models import Customer, Membership
+        from bot.db.repositories import LedgerRepo
+
+        async with self.factory() as s, s.begin():
+            member = await s.scalar(
+                select(Membership).join(Customer).where(Customer.telegram_id == telegram_id)
+            )
+            assert member is not None
+            await LedgerRepo(s).post(member, amount, reason, datetime.now(UTC))
+
+
+@pytest.fixture
+def db(session_factory: async_sessionmaker[AsyncSession]) -> Db:
+    return Db(session_factory)

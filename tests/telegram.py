@@ -38,7 +38,10 @@ class RecordingSession(BaseSession):
         self._ids = itertools.count(1000)
 
     async def make_request(
-        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109 - the signature is aiogram's
     ) -> TelegramType:
         self.requests.append(method)
         return self._respond(method)  # type: ignore[return-value]
@@ -116,7 +119,9 @@ class Sent(list[TelegramMethod[Any]]):
             for text, data in inline_buttons(m).items():
                 if label_part in text:
                     return data
-        raise AssertionError(f"no button with {label_part!r} in {[inline_buttons(m) for m in self]}")
+        raise AssertionError(
+            f"no button with {label_part!r} in {[inline_buttons(m) for m in self]}"
+        )
 
 
 class TgUser:

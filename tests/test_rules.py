@@ -145,7 +145,11 @@ def test_parse_birthday_refuses(text: str, reason: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("+48 600 700 800", "+48600700800"), ("48600700800", "+48600700800"), ("+1 (555) 010-9999", "+15550109999")],
+    [
+        ("+48 600 700 800", "+48600700800"),
+        ("48600700800", "+48600700800"),
+        ("+1 (555) 010-9999", "+15550109999"),
+    ],
 )
 def test_normalize_phone(raw: str, expected: str) -> None:
     assert rules.normalize_phone(raw) == expected

@@ -62,7 +62,10 @@ async def test_referral_links_once_and_never_to_oneself(session, clock) -> None:
     assert not again.referrer_linked and not foreign.referrer_linked
     rows = {m.id: m for m in (await session.scalars(select(Membership))).all()}
     friend = rows[linked.membership_id]
-    assert friend.referrer_id is not None and rows[friend.referrer_id].customer_id != friend.customer_id
+    assert (
+        friend.referrer_id is not None
+        and rows[friend.referrer_id].customer_id != friend.customer_id
+    )
     assert friend.source == "referral"
     assert rows[again.membership_id].referrer_id is None
 
@@ -177,7 +180,10 @@ async def test_birthday_is_set_once(session, clock) -> None:
     with pytest.raises(InvalidBirthday):
         await members.set_birthday(merchant.id, 1, "31.02")
     profile = await members.set_birthday(merchant.id, 1, "24.05")
-    assert profile.birthday is not None and (profile.birthday.day, profile.birthday.month) == (24, 5)
+    assert profile.birthday is not None and (profile.birthday.day, profile.birthday.month) == (
+        24,
+        5,
+    )
     with pytest.raises(BirthdayLocked):
         await members.set_birthday(merchant.id, 1, "25.05")
     with pytest.raises(BirthdayLocked):

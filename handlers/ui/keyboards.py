@@ -84,9 +84,7 @@ def card_keyboard() -> InlineKeyboardMarkup:
 
 
 def code_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[_nav(_("🔄 New code"), CardAction.CODE)]]
-    )
+    return InlineKeyboardMarkup(inline_keyboard=[[_nav(_("🔄 New code"), CardAction.CODE)]])
 
 
 def invite_keyboard(link: str, share_text: str) -> InlineKeyboardMarkup:
@@ -99,13 +97,9 @@ def invite_keyboard(link: str, share_text: str) -> InlineKeyboardMarkup:
 def history_keyboard(page: int, pages: int) -> InlineKeyboardMarkup | None:
     row = []
     if page > 0:
-        row.append(
-            InlineKeyboardButton(text="◀️", callback_data=HistoryPage(page=page - 1).pack())
-        )
+        row.append(InlineKeyboardButton(text="◀️", callback_data=HistoryPage(page=page - 1).pack()))
     if page < pages - 1:
-        row.append(
-            InlineKeyboardButton(text="▶️", callback_data=HistoryPage(page=page + 1).pack())
-        )
+        row.append(InlineKeyboardButton(text="▶️", callback_data=HistoryPage(page=page + 1).pack()))
     return InlineKeyboardMarkup(inline_keyboard=[row]) if row else None
 
 

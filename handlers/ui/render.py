@@ -18,7 +18,7 @@ from services.dto import Birthday, Card, HistoryPage, IssuedCode, LevelInfo, Mer
 from services.rules import currency_exponent
 
 
-def N_(message: str) -> str:  # noqa: N802 - gettext's marker for strings translated later
+def N_(message: str) -> str:
     return message
 
 
@@ -109,9 +109,7 @@ def card_text(card: Card) -> str:
     if progress is None:
         lines.append(_("🏆 You are at the top level. Thank you for being with us!"))
     else:
-        lines.append(
-            _("Next level: <b>{level}</b>").format(level=level_name(progress.next_level))
-        )
+        lines.append(_("Next level: <b>{level}</b>").format(level=level_name(progress.next_level)))
         lines.append(f"{progress_bar(progress.fraction)} {int(progress.fraction * 100)}%")
         spend = money(progress.spend_left_minor, m.currency)
         if progress.next_level.min_referrals > 0:
@@ -153,9 +151,9 @@ def invite_caption(link: str, merchant: MerchantView) -> str:
 
 
 def share_text(merchant: MerchantView) -> str:
-    return _("Join me in the {merchant} loyalty program and earn points on every purchase!").format(
-        merchant=merchant.name
-    )
+    return _(
+        "Join me in the {merchant} loyalty program and earn points on every purchase!"
+    ).format(merchant=merchant.name)
 
 
 def birthday_text(birthday: Birthday) -> str:
@@ -208,4 +206,3 @@ def history_text(page: HistoryPage, merchant: MerchantView) -> str:
         )
     lines += ["", _("Balance: <b>{points}</b>").format(points=points(page.balance_minor))]
     return "\n".join(lines)
-

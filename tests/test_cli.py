@@ -1,0 +1,73 @@
+"""The command line: fast help, clear errors, migrations without aiogram."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in {"BOT_TOKEN", "DATABASE_URL"}}
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        env={**base, **(env or {})},
+        cwd=cwd,
+        timeout=60,
+    )
+
+
+def test_help_lists_commands_without_importing_aiogram() -> None:
+    probe = run(
+        "-c", "import sys, bot.cli; bot.cli.build_parser(); print('aiogram' in sys.modules)"
+    )
+    assert probe.stdout.strip() == "False"
+    result = run("-m", "bot", "--help")
+    assert result.returncode == 0
+    assert "run" in result.stdout and "migrate" in result.stdout
+
+
+def test_missing_token_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
+    result = run("-m", "bot", "run", cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "BOT_TOKEN is not set" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_malformed_token_is_refused(tmp_path: Path) -> None:
+    result = run(
+        "-m", "bot", "run", cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "BOT_TOKEN": "nope"}
+    )
+    assert result.returncode == 2 and "BOT_TOKEN is malformed" in result.stderr
+
+
+def test_bad_setting_is_one_line(tmp_path: Path) -> None:
+    result = run(
+        "-m",
+        "bot",
+        "migrate",
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(ROOT), "MERCHANT_TIMEZONE": "Mars/Olympus"},
+    )
+    assert result.returncode == 2 and "MERCHANT_TIMEZONE" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_migrate_creates_the_sqlite_file_under_data(tmp_path: Path) -> None:
+    result = run(
+        "-c",
+        "import sys; from bot.cli import main; rc = main(['migrate']); "
+        "print('aiogram' in sys.modules); sys.exit(rc)",
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
+    assert (tmp_path / "data" / "loyalty.sqlite3").exists()
