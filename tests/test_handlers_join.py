@@ -186,3 +186,27 @@ async def test_a_failing_handler_apologises_without_a_traceback(tg, monkeypatch,
     sent = await anna.send("/card")
     assert sent.texts == ["Sorry, something went wrong. Please try again."]
     assert "RuntimeError" in caplog.text
+
+
+async def test_a_second_merchant_is_joined_from_its_link(tg, db, session_factory, clock) -> None:
+    from services.merchants import MerchantService
+
+    anna = tg(101)
+    await join(anna)  # the default merchant, created on the first update
+    async with session_factory() as s:
+        await MerchantService(s, clock).ensure_default(
+            slug="bakery",
+            name="Bread & Co",
+            currency="PLN",
+            timezone="Europe/Warsaw",
+            language="pl",
+        )
+    rules = await anna.send("/start mbakery")
+    assert "Bread &amp; Co" in rules.text and "Program rules" in rules.text
+    joined = await anna.press(rules.button("Accept"))
+    assert "Bread &amp; Co" in joined.text
+    assert await db.count(Membership) == 2
+    # Now the card is the bakery's; the café's link switches back without new rules.
+    assert "Bread &amp; Co" in (await anna.send("/card")).text
+    back = await anna.send("/start mmain")
+    assert "Welcome back" in back.text and "Test Café" in back.text
