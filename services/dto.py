@@ -26,6 +26,8 @@ class MerchantView:
     default_language: str
     rules_version: int
     code_ttl_seconds: int
+    max_sale_minor: int = 0
+    receipt_required: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,7 @@ class JoinResult:
     referrer_linked: bool
     welcome_bonus_minor: int
     merchant: MerchantView
+    renewed: bool = False  # an existing member accepted a new version of the rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,5 +125,6 @@ class StartPayload:
     referral_code: str | None = None
     source: str | None = None
     pay_code: str | None = None
+    staff_invite: str | None = None
     # Why some or all of the payload was ignored (for logs; never shown, never personal).
     problem: str | None = None

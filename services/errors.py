@@ -45,3 +45,57 @@ class UnsupportedLanguage(DomainError):
 
 class InvalidLevels(DomainError):
     pass
+
+
+class InvalidAmount(DomainError):
+    """Reasons: format, decimals, zero, too_large, points_format, refund_too_large."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class NotStaff(DomainError):
+    """The user has no staff role in this merchant (or it was revoked)."""
+
+
+class InviteInvalid(DomainError):
+    """Reasons: unknown, used, expired."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class StaffPaused(DomainError):
+    """Too many wrong codes: the staff member may try again after `until`."""
+
+    def __init__(self, until: object) -> None:
+        super().__init__(str(until))
+        self.until = until
+
+
+class CodeInvalid(DomainError):
+    """Reasons: unknown, expired, used. `paused` is set when this attempt caused a pause."""
+
+    def __init__(self, reason: str, paused: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.paused = paused
+
+
+class SaleRefused(DomainError):
+    """Reasons: points_over_max, receipt_required, receipt_taken, code_used, expired_draft,
+    balance_changed, not_found, already_confirmed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RatingRefused(DomainError):
+    """Reasons: not_found, not_yours, already_rated, bad_value."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

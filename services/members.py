@@ -14,6 +14,7 @@ from bot.db.repositories import (
     LedgerRepo,
     MembershipRepo,
     MerchantRepo,
+    StaffRepo,
 )
 from services import rules
 from services._tx import in_transaction
@@ -60,6 +61,10 @@ class MemberService:
             merchant_id = default_merchant_id
             if customer is not None and customer.current_merchant_id is not None:
                 merchant_id = customer.current_merchant_id
+            elif customer is None:
+                # Staff who are not customers work in the merchant that hired them.
+                hired = await StaffRepo(self.session).first_merchant(telegram_id)
+                merchant_id = hired or default_merchant_id
             merchant = await self.merchants.get(merchant_id)
             if merchant is None:
                 merchant = await self.merchants.get(default_merchant_id)
@@ -96,8 +101,8 @@ class MemberService:
             merchant = await self.merchants.get(merchant_id)
             if merchant is None:
                 raise UnknownMerchant(str(merchant_id))
-            if consent_version < merchant.rules_version:
-                raise OutdatedRules()
+            if consent_version != merchant.rules_version:
+                raise OutdatedRules()  # an old button, or a forged version
             customer = await self.customers.by_telegram_id(telegram_id)
             if customer is None:
                 customer = Customer(telegram_id=telegram_id, bot_blocked=False, created_at=now)
@@ -107,10 +112,13 @@ class MemberService:
             await self.session.flush()
             membership = await self.memberships.find(customer.id, merchant.id)
             if membership is not None:
-                if consent_version > membership.consent_version:
+                renewed = consent_version > membership.consent_version
+                if renewed:
                     membership.consent_version = consent_version
                     membership.consented_at = now
-                return JoinResult(membership.id, False, False, 0, merchant_view(merchant))
+                return JoinResult(
+                    membership.id, False, False, 0, merchant_view(merchant), renewed=renewed
+                )
             referrer = None
             if referral_code:
                 candidate = await self.memberships.by_referral_code(referral_code)

@@ -24,6 +24,8 @@ def merchant_view(m: Merchant) -> MerchantView:
         default_language=m.default_language,
         rules_version=m.rules_version,
         code_ttl_seconds=m.code_ttl_seconds,
+        max_sale_minor=m.max_sale_minor,
+        receipt_required=m.receipt_required,
     )
 
 
@@ -68,6 +70,13 @@ class MerchantService:
                     rules_version=rules_version,
                     code_ttl_seconds=code_ttl_seconds,
                     welcome_bonus_minor=0,
+                    max_sale_minor=1000 * rules.cafe_unit(currency),
+                    receipt_required=False,
+                    referral_bp_1=200,
+                    referral_bp_2=100,
+                    referral_bp_3=50,
+                    referral_bonus_minor=5 * rules.cafe_unit(currency),
+                    daily_purchases_flag=5,
                     created_at=self.clock(),
                 )
                 self.repo.add(merchant)
@@ -76,7 +85,11 @@ class MerchantService:
                     merchant.id, _level_rows(merchant.id, rules.default_levels(currency))
                 )
             else:
-                # Settings the operator may change between runs follow the environment.
+                # Settings the operator may change between runs follow the environment; the
+                # currency does not, since every amount stored is in its minor units.
+                merchant.name = name
+                merchant.timezone = timezone
+                merchant.default_language = language
                 merchant.rules_version = max(merchant.rules_version, rules_version)
                 merchant.code_ttl_seconds = code_ttl_seconds
             return merchant_view(merchant)

@@ -43,9 +43,14 @@ def currency_exponent(currency: str) -> int:
     return _EXPONENTS.get(currency.upper(), 2)
 
 
+def cafe_unit(currency: str) -> int:
+    """Minor units of `currency` that buy what one euro buys in a café."""
+    return _CAFE_EURO.get(currency.upper(), int(10 ** currency_exponent(currency)))
+
+
 def default_levels(currency: str) -> list[LevelInfo]:
     """Five levels that make sense for a café: thresholds by lifetime spend or by friends."""
-    unit = _CAFE_EURO.get(currency.upper(), 10 ** currency_exponent(currency))
+    unit = cafe_unit(currency)
     rows = [
         # name, spend (in café euros), effective referrals, cashback bp, max share payable bp
         ("Bronze", 0, 0, 300, 2000),
@@ -123,7 +128,8 @@ PAYLOAD_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SLUG_RE = re.compile(r"^[a-z0-9]{1,20}$")
 _REF_RE = re.compile(r"^[A-Z0-9]{8}$")
 _SOURCE_RE = re.compile(r"^[A-Za-z0-9_]{1,32}$")
-_PAY_RE = re.compile(r"^\d{6}$")
+_PAY_RE = re.compile(r"^[0-9]{6}$")
+_INVITE_RE = re.compile(r"^[A-Za-z0-9]{16}$")
 
 
 def build_payload(
@@ -132,8 +138,9 @@ def build_payload(
     referral_code: str | None = None,
     source: str | None = None,
     pay_code: str | None = None,
+    staff_invite: str | None = None,
 ) -> str:
-    """The inverse of parse_payload: `m<slug>-r<code>-s<source>` or `p<code>`."""
+    """The inverse of parse_payload: `m<slug>-r<code>-s<source>`, `p<code>` or `i<token>`."""
     parts = []
     if merchant_slug:
         parts.append("m" + merchant_slug)
@@ -143,6 +150,8 @@ def build_payload(
         parts.append("s" + source)
     if pay_code:
         parts.append("p" + pay_code)
+    if staff_invite:
+        parts.append("i" + staff_invite)
     payload = "-".join(parts)
     if not PAYLOAD_RE.fullmatch(payload):
         raise ValueError("payload does not fit Telegram's start parameter")
@@ -157,7 +166,7 @@ def parse_payload(raw: str | None) -> StartPayload:
         return StartPayload(problem="malformed")
     found: dict[str, str] = {}
     problems: list[str] = []
-    checks = {"m": _SLUG_RE, "r": _REF_RE, "s": _SOURCE_RE, "p": _PAY_RE}
+    checks = {"m": _SLUG_RE, "r": _REF_RE, "s": _SOURCE_RE, "p": _PAY_RE, "i": _INVITE_RE}
     for token in raw.split("-"):
         key, value = token[:1], token[1:]
         rule = checks.get(key)
@@ -170,6 +179,7 @@ def parse_payload(raw: str | None) -> StartPayload:
         referral_code=found.get("r"),
         source=found.get("s"),
         pay_code=found.get("p"),
+        staff_invite=found.get("i"),
         problem="; ".join(problems) or None,
     )
 
@@ -181,6 +191,10 @@ _REF_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 
 def new_payment_code(randbelow: Callable[[int], int] = secrets.randbelow) -> str:
     return f"{randbelow(1_000_000):06d}"
+
+
+def is_payment_code(text: str) -> bool:
+    return bool(_PAY_RE.fullmatch(text))
 
 
 def new_referral_code(choice: Callable[[str], str] = secrets.choice) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import event
@@ -9,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
+    AsyncSessionTransaction,
     async_sessionmaker,
     create_async_engine,
 )
@@ -29,6 +31,8 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
     updates queue on the busy timeout instead of failing. Use cases keep transactions short and
     never hold one across a Telegram call.
     """
+    # Bound parameters hold names and phones: keep them out of error messages and logs.
+    kwargs.setdefault("hide_parameters", True)
     if not is_sqlite(url):
         return create_async_engine(url, echo=echo, pool_pre_ping=True, **kwargs)
     engine = create_async_engine(
@@ -53,5 +57,45 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
     return engine
 
 
+class _TakingTurns:
+    """`async with session.begin()` that first waits its turn on the process's lock."""
+
+    def __init__(self, lock: asyncio.Lock, transaction: AsyncSessionTransaction) -> None:
+        self.lock = lock
+        self.transaction = transaction
+
+    async def __aenter__(self) -> AsyncSessionTransaction:
+        await self.lock.acquire()
+        try:
+            return await self.transaction.__aenter__()
+        except BaseException:
+            self.lock.release()
+            raise
+
+    async def __aexit__(self, *exc: Any) -> None:
+        try:
+            await self.transaction.__aexit__(*exc)
+        finally:
+            self.lock.release()
+
+
+class SerializedSession(AsyncSession):
+    """SQLite has one writer. Left to SQLite, concurrent transactions of this process would
+    wait in its busy handler, which sleeps and polls (up to 100 ms a nap) and so leaves the
+    event loop idle. Taking turns on an asyncio lock hands the database over at once, in
+    order, and the busy timeout remains only for another process (a separate worker)."""
+
+    write_lock: asyncio.Lock
+
+    def begin(self) -> Any:
+        return _TakingTurns(self.write_lock, super().begin())
+
+
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    """One session per update. On SQLite, its transactions take turns within the process."""
+    if engine.dialect.name != "sqlite":
+        return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    session_class = type("SqliteSession", (SerializedSession,), {"write_lock": asyncio.Lock()})
+    return async_sessionmaker(
+        engine, class_=session_class, expire_on_commit=False, autoflush=False
+    )

@@ -15,6 +15,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,8 +30,22 @@ class LedgerReason(StrEnum):
     REFERRAL_BONUS = "referral_bonus"
     BIRTHDAY = "birthday"
     MANUAL = "manual"
-    REFUND = "refund"
+    REFUND = "refund"  # points spent on a refunded purchase, given back
+    CASHBACK_REVERSED = "cashback_reversed"
+    REFERRAL_REVERSED = "referral_reversed"
+    CLAWBACK = "clawback"  # a refund's unpaid reversal, recovered from a later credit
     EXPIRY = "expiry"
+
+
+class StaffRole(StrEnum):
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class PurchaseStatus(StrEnum):
+    DRAFT = "draft"  # previewed, waiting for Confirm
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
 
 
 class Merchant(Base):
@@ -45,7 +60,20 @@ class Merchant(Base):
     rules_version: Mapped[int] = mapped_column(Integer, default=1)
     code_ttl_seconds: Mapped[int] = mapped_column(Integer, default=600)
     welcome_bonus_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    max_sale_minor: Mapped[int] = mapped_column(BigInteger, default=100_000)
+    receipt_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Referral shares of a friend's paid amount, by depth (1 = the direct referrer).
+    referral_bp_1: Mapped[int] = mapped_column(Integer, default=200)
+    referral_bp_2: Mapped[int] = mapped_column(Integer, default=100)
+    referral_bp_3: Mapped[int] = mapped_column(Integer, default=50)
+    # Paid to the referrer when a friend makes a first purchase (an "effective referral").
+    referral_bonus_minor: Mapped[int] = mapped_column(BigInteger, default=500)
+    daily_purchases_flag: Mapped[int] = mapped_column(Integer, default=5)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    @property
+    def referral_rates_bp(self) -> list[int]:
+        return [self.referral_bp_1, self.referral_bp_2, self.referral_bp_3]
 
 
 class Level(Base):
@@ -112,6 +140,9 @@ class Membership(Base):
     balance_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     lifetime_spend_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     effective_referrals: Mapped[int] = mapped_column(Integer, default=0)
+    # Reversals a refund could not take (the points were spent): recovered from later credits.
+    clawback_due_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    purchases_count: Mapped[int] = mapped_column(Integer, default=0)
     joined_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -138,6 +169,7 @@ class LedgerEntry(Base):
     __tablename__ = "ledger_entry"
     __table_args__ = (
         Index("ix_ledger_entry_membership_id_id", "membership_id", "id"),
+        Index("ix_ledger_entry_purchase_id", "purchase_id"),
         CheckConstraint("balance_after_minor >= 0", name="balance_after_not_negative"),
     )
 
@@ -147,4 +179,114 @@ class LedgerEntry(Base):
     balance_after_minor: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(String(200))
+    purchase_id: Mapped[int | None] = mapped_column(ForeignKey("purchase.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Staff(Base):
+    """A cashier or admin of one merchant, from a one-time invite. Owners come from config."""
+
+    __tablename__ = "staff"
+    __table_args__ = (UniqueConstraint("merchant_id", "telegram_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchant.id", ondelete="CASCADE"))
+    telegram_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(10))
+    invited_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    paused_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class StaffInvite(Base):
+    __tablename__ = "staff_invite"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchant.id", ondelete="CASCADE"))
+    token: Mapped[str] = mapped_column(String(24), unique=True)
+    role: Mapped[str] = mapped_column(String(10))
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Purchase(Base):
+    """A check confirmed by staff; a draft until the Confirm button commits it."""
+
+    __tablename__ = "purchase"
+    __table_args__ = (
+        # A receipt number is unique among a merchant's confirmed purchases (drafts may repeat).
+        Index(
+            "uq_purchase_merchant_id_receipt_no",
+            "merchant_id",
+            "receipt_no",
+            unique=True,
+            sqlite_where=text("status = 'confirmed' AND receipt_no IS NOT NULL"),
+            postgresql_where=text("status = 'confirmed' AND receipt_no IS NOT NULL"),
+        ),
+        Index("ix_purchase_merchant_id_confirmed_at", "merchant_id", "confirmed_at"),
+        Index("ix_purchase_membership_id_confirmed_at", "membership_id", "confirmed_at"),
+        CheckConstraint("amount_minor > 0", name="amount_positive"),
+        CheckConstraint(
+            "points_spent >= 0 AND points_spent <= amount_minor", name="points_within_amount"
+        ),
+        CheckConstraint(
+            "refunded_minor >= 0 AND refunded_minor <= amount_minor", name="refund_within_amount"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchant.id", ondelete="CASCADE"))
+    membership_id: Mapped[int] = mapped_column(ForeignKey("membership.id", ondelete="CASCADE"))
+    staff_telegram_id: Mapped[int] = mapped_column(BigInteger)
+    payment_code: Mapped[str] = mapped_column(String(6))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    points_spent: Mapped[int] = mapped_column(BigInteger, default=0)
+    cashback_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    receipt_no: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10))
+    idempotency_key: Mapped[str] = mapped_column(String(32), unique=True)
+    level_before: Mapped[int] = mapped_column(SmallInteger, default=0)
+    level_after: Mapped[int] = mapped_column(SmallInteger, default=0)
+    made_referral_effective: Mapped[bool] = mapped_column(Boolean, default=False)
+    refunded_minor: Mapped[int] = mapped_column(BigInteger, default=0)
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    rating_comment: Mapped[str | None] = mapped_column(String(1000))
+    rated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Refund(Base):
+    __tablename__ = "refund"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    purchase_id: Mapped[int] = mapped_column(ForeignKey("purchase.id", ondelete="CASCADE"))
+    staff_telegram_id: Mapped[int] = mapped_column(BigInteger)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    points_returned: Mapped[int] = mapped_column(BigInteger)
+    cashback_reversed: Mapped[int] = mapped_column(BigInteger)
+    cash_refund_minor: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AuditLog(Base):
+    """Every staff and admin act: who, what, on what, when. No customer personal data."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_merchant_id_created_at", "merchant_id", "created_at"),
+        Index("ix_audit_log_actor_action_created_at", "actor_telegram_id", "action", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchant.id", ondelete="CASCADE"))
+    actor_telegram_id: Mapped[int] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

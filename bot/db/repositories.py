@@ -8,7 +8,21 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Customer, LedgerEntry, Level, Membership, Merchant, PaymentCode
+from bot.db.models import (
+    AuditLog,
+    Customer,
+    LedgerEntry,
+    Level,
+    Membership,
+    Merchant,
+    PaymentCode,
+    Purchase,
+    PurchaseStatus,
+    Refund,
+    Staff,
+    StaffInvite,
+    StaffRole,
+)
 
 
 class MerchantRepo:
@@ -58,6 +72,19 @@ class MembershipRepo:
 
     async def get(self, membership_id: int) -> Membership | None:
         return await self.s.get(Membership, membership_id)
+
+    async def lock(self, membership_id: int) -> Membership | None:
+        """Read a membership for update (PostgreSQL row lock; SQLite holds the write lock).
+
+        `populate_existing` refreshes an already-loaded object with the locked row, so counters
+        incremented in Python start from the committed value.
+        """
+        return await self.s.scalar(
+            select(Membership)
+            .where(Membership.id == membership_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
 
     async def find(self, customer_id: int, merchant_id: int) -> Membership | None:
         return await self.s.scalar(
@@ -137,6 +164,38 @@ class PaymentCodeRepo:
     def add(self, code: PaymentCode) -> None:
         self.s.add(code)
 
+    async def find_active(self, merchant_id: int, code: str, now: datetime) -> PaymentCode | None:
+        return await self.s.scalar(
+            select(PaymentCode).where(
+                PaymentCode.merchant_id == merchant_id,
+                PaymentCode.code == code,
+                PaymentCode.used_at.is_(None),
+                PaymentCode.expires_at > now,
+            )
+        )
+
+    async def find_any(self, merchant_id: int, code: str) -> PaymentCode | None:
+        return await self.s.scalar(
+            select(PaymentCode).where(
+                PaymentCode.merchant_id == merchant_id, PaymentCode.code == code
+            )
+        )
+
+    async def use(self, membership_id: int, code: str, now: datetime) -> bool:
+        """Mark the code used, once: False when it was used, replaced or expired meanwhile."""
+        result = await self.s.execute(
+            update(PaymentCode)
+            .where(
+                PaymentCode.membership_id == membership_id,
+                PaymentCode.code == code,
+                PaymentCode.used_at.is_(None),
+                PaymentCode.expires_at > now,
+            )
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
 
 class LedgerRepo:
     def __init__(self, session: AsyncSession) -> None:
@@ -149,6 +208,7 @@ class LedgerRepo:
         reason: str,
         now: datetime,
         note: str | None = None,
+        purchase_id: int | None = None,
     ) -> LedgerEntry:
         """Append an entry and move the cached balance with it, atomically in SQL.
 
@@ -171,10 +231,19 @@ class LedgerRepo:
             balance_after_minor=balance_after,
             reason=reason,
             note=note,
+            purchase_id=purchase_id,
             created_at=now,
         )
         self.s.add(entry)
         return entry
+
+    async def by_purchase(self, purchase_id: int) -> Sequence[LedgerEntry]:
+        rows = await self.s.scalars(
+            select(LedgerEntry)
+            .where(LedgerEntry.purchase_id == purchase_id)
+            .order_by(LedgerEntry.id)
+        )
+        return rows.all()
 
     async def page(self, membership_id: int, offset: int, limit: int) -> Sequence[LedgerEntry]:
         rows = await self.s.scalars(
@@ -203,3 +272,183 @@ class LedgerRepo:
             )
             or 0
         )
+
+
+class StaffRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def active(self, merchant_id: int, telegram_id: int) -> Staff | None:
+        return await self.s.scalar(
+            select(Staff).where(
+                Staff.merchant_id == merchant_id,
+                Staff.telegram_id == telegram_id,
+                Staff.revoked_at.is_(None),
+            )
+        )
+
+    async def any(self, merchant_id: int, telegram_id: int) -> Staff | None:
+        return await self.s.scalar(
+            select(Staff).where(Staff.merchant_id == merchant_id, Staff.telegram_id == telegram_id)
+        )
+
+    async def get(self, staff_id: int) -> Staff | None:
+        return await self.s.get(Staff, staff_id)
+
+    async def first_merchant(self, telegram_id: int) -> int | None:
+        return await self.s.scalar(
+            select(Staff.merchant_id)
+            .where(Staff.telegram_id == telegram_id, Staff.revoked_at.is_(None))
+            .order_by(Staff.id)
+            .limit(1)
+        )
+
+    async def list_active(self, merchant_id: int) -> Sequence[Staff]:
+        rows = await self.s.scalars(
+            select(Staff)
+            .where(Staff.merchant_id == merchant_id, Staff.revoked_at.is_(None))
+            .order_by(Staff.role, Staff.name)
+        )
+        return rows.all()
+
+    async def admin_ids(self, merchant_id: int) -> list[int]:
+        rows = await self.s.scalars(
+            select(Staff.telegram_id).where(
+                Staff.merchant_id == merchant_id,
+                Staff.role == StaffRole.ADMIN,
+                Staff.revoked_at.is_(None),
+            )
+        )
+        return list(rows)
+
+    async def invite(self, token: str) -> StaffInvite | None:
+        return await self.s.scalar(select(StaffInvite).where(StaffInvite.token == token))
+
+    def add(self, row: Staff | StaffInvite) -> None:
+        self.s.add(row)
+
+
+class AuditRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    def add(
+        self,
+        merchant_id: int,
+        actor: int,
+        action: str,
+        now: datetime,
+        target: str | None = None,
+        details: str | None = None,
+    ) -> None:
+        self.s.add(
+            AuditLog(
+                merchant_id=merchant_id,
+                actor_telegram_id=actor,
+                action=action,
+                target=target,
+                details=details,
+                created_at=now,
+            )
+        )
+
+    async def count_since(self, actor: int, action: str, since: datetime) -> int:
+        return int(
+            await self.s.scalar(
+                select(func.count()).where(
+                    AuditLog.actor_telegram_id == actor,
+                    AuditLog.action == action,
+                    AuditLog.created_at >= since,
+                )
+            )
+            or 0
+        )
+
+
+class PurchaseRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    def add(self, row: Purchase | Refund) -> None:
+        self.s.add(row)
+
+    async def get(self, purchase_id: int) -> Purchase | None:
+        return await self.s.get(Purchase, purchase_id)
+
+    async def lock(self, purchase_id: int) -> Purchase | None:
+        return await self.s.scalar(
+            select(Purchase)
+            .where(Purchase.id == purchase_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+
+    async def by_key(self, key: str) -> Purchase | None:
+        return await self.s.scalar(select(Purchase).where(Purchase.idempotency_key == key))
+
+    async def transition(self, purchase_id: int, old: str, new: str, now: datetime) -> bool:
+        """Move a purchase from one status to the next, once; False if someone else did."""
+        values: dict[str, object] = {"status": new}
+        if new == PurchaseStatus.CONFIRMED:
+            values["confirmed_at"] = now
+        result = await self.s.execute(
+            update(Purchase)
+            .where(Purchase.id == purchase_id, Purchase.status == old)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def receipt_taken(self, merchant_id: int, receipt_no: str) -> bool:
+        found = await self.s.scalar(
+            select(Purchase.id).where(
+                Purchase.merchant_id == merchant_id,
+                Purchase.receipt_no == receipt_no,
+                Purchase.status == PurchaseStatus.CONFIRMED,
+            )
+        )
+        return found is not None
+
+    async def count_confirmed_since(self, membership_id: int, since: datetime) -> int:
+        return int(
+            await self.s.scalar(
+                select(func.count()).where(
+                    Purchase.membership_id == membership_id,
+                    Purchase.status == PurchaseStatus.CONFIRMED,
+                    Purchase.confirmed_at >= since,
+                )
+            )
+            or 0
+        )
+
+    async def confirmed_between(
+        self, merchant_id: int, start: datetime, end: datetime, staff_telegram_id: int | None
+    ) -> Sequence[Purchase]:
+        query = (
+            select(Purchase)
+            .where(
+                Purchase.merchant_id == merchant_id,
+                Purchase.status == PurchaseStatus.CONFIRMED,
+                Purchase.confirmed_at >= start,
+                Purchase.confirmed_at < end,
+            )
+            .order_by(Purchase.confirmed_at)
+        )
+        if staff_telegram_id is not None:
+            query = query.where(Purchase.staff_telegram_id == staff_telegram_id)
+        return (await self.s.scalars(query)).all()
+
+    async def rate(self, purchase_id: int, membership_id: int, stars: int, now: datetime) -> bool:
+        """Store a rating once; False if already rated (or not this member's purchase)."""
+        result = await self.s.execute(
+            update(Purchase)
+            .where(
+                Purchase.id == purchase_id,
+                Purchase.membership_id == membership_id,
+                Purchase.status == PurchaseStatus.CONFIRMED,
+                Purchase.rating.is_(None),
+            )
+            .values(rating=stars, rated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]

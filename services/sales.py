@@ -1,0 +1,776 @@
+"""Purchases at the till: find the customer by code, preview, confirm once, refund, rate.
+
+Money moves here, so each step is one transaction, guarded by conditional updates and unique
+keys: a second Confirm, a network retry or a second cashier finds the work already done.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    Customer,
+    LedgerReason,
+    Membership,
+    Merchant,
+    Purchase,
+    PurchaseStatus,
+    Refund,
+    Staff,
+    StaffRole,
+)
+from bot.db.repositories import (
+    AuditRepo,
+    CustomerRepo,
+    LedgerRepo,
+    MembershipRepo,
+    MerchantRepo,
+    PaymentCodeRepo,
+    PurchaseRepo,
+    StaffRepo,
+)
+from services import policy, rules
+from services.clock import Clock, utc_now
+from services.dto import LevelInfo, MerchantView
+from services.errors import (
+    CodeInvalid,
+    InvalidAmount,
+    NotStaff,
+    RatingRefused,
+    SaleRefused,
+    StaffPaused,
+)
+from services.merchants import level_info, merchant_view
+from services.rules import currency_exponent
+
+WRONG_CODES_LIMIT = 5
+WRONG_CODES_WINDOW = timedelta(minutes=10)
+PAUSE = timedelta(minutes=10)
+DRAFT_TTL = timedelta(minutes=15)
+RECEIPT_MAX = 40
+
+
+@dataclass(frozen=True, slots=True)
+class Till:
+    """What a cashier may see of the customer: first name, masked phone, level, balance."""
+
+    code: str
+    first_name: str | None
+    phone_masked: str | None
+    level: LevelInfo
+    balance: int
+    currency: str
+    receipt_required: bool
+    max_sale_minor: int
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    amount_minor: int
+    max_points: int
+    balance: int
+
+
+@dataclass(frozen=True, slots=True)
+class SaleDraft:
+    key: str
+    till: Till
+    amount_minor: int
+    points_spent: int
+    to_pay_minor: int
+    cashback: int
+    receipt_no: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A message to someone other than the actor, sent after the commit, in their language."""
+
+    telegram_id: int
+    language: str | None
+    kind: str  # receipt, level_up, referral_reward, referral_bonus, low_rating, daily_flag, ...
+    data: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SaleResult:
+    purchase_id: int
+    duplicate: bool  # the purchase was already confirmed (second press, retry)
+    amount_minor: int
+    points_spent: int
+    paid_minor: int
+    cashback: int
+    balance_after: int
+    currency: str
+    notices: tuple[Notice, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RefundResult:
+    purchase_id: int
+    amount_minor: int
+    points_returned: int
+    cashback_reversed: int
+    cash_refund_minor: int
+    shortfall: int
+    fully_refunded: bool
+    currency: str
+    notices: tuple[Notice, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SaleLine:
+    purchase_id: int
+    confirmed_at: datetime
+    staff_telegram_id: int
+    staff_name: str
+    amount_minor: int
+    points_spent: int
+    refunded_minor: int
+
+
+@dataclass(frozen=True, slots=True)
+class DayReport:
+    lines: tuple[SaleLine, ...]
+    currency: str
+    timezone: str
+    everyone: bool  # an admin's view of all staff
+
+
+def _lang(customer: Customer) -> str | None:
+    return customer.language
+
+
+class SaleService:
+    def __init__(
+        self, session: AsyncSession, owner_ids: Sequence[int] = (), clock: Clock = utc_now
+    ) -> None:
+        self.session = session
+        self.owner_ids = frozenset(owner_ids)
+        self.clock = clock
+        self.merchants = MerchantRepo(session)
+        self.customers = CustomerRepo(session)
+        self.memberships = MembershipRepo(session)
+        self.codes = PaymentCodeRepo(session)
+        self.ledger = LedgerRepo(session)
+        self.purchases = PurchaseRepo(session)
+        self.staff = StaffRepo(session)
+        self.audit = AuditRepo(session)
+
+    # --- who may sell ---------------------------------------------------------------------
+
+    async def _seller(self, merchant_id: int, telegram_id: int, now: datetime) -> str:
+        """The role of an active, unpaused seller; raises NotStaff or StaffPaused."""
+        if telegram_id in self.owner_ids:
+            return "owner"
+        staff = await self.staff.active(merchant_id, telegram_id)
+        if staff is None:
+            raise NotStaff()
+        if staff.paused_until is not None and staff.paused_until > now:
+            raise StaffPaused(staff.paused_until)
+        return staff.role
+
+    async def start(self, merchant_id: int, telegram_id: int) -> MerchantView:
+        """Check the seller before asking for a code."""
+        async with self.session.begin():
+            await self._seller(merchant_id, telegram_id, self.clock())
+            merchant = await self.merchants.get(merchant_id)
+            assert merchant is not None
+            return merchant_view(merchant)
+
+    # --- the customer at the till ------------------------------------------------------------
+
+    async def find_customer(self, merchant_id: int, staff_id: int, code: str) -> Till:
+        """The customer behind an active code. Five wrong codes in ten minutes pause the seller.
+
+        A wrong attempt is committed (audited) before the error is raised, so the count holds.
+        """
+        failure: CodeInvalid | None = None
+        async with self.session.begin():
+            now = self.clock()
+            await self._seller(merchant_id, staff_id, now)
+            code = code.strip().replace(" ", "")
+            valid = rules.is_payment_code(code)
+            row = await self.codes.find_active(merchant_id, code, now) if valid else None
+            if row is not None:
+                return await self._till(merchant_id, row.membership_id, code)
+            stale = await self.codes.find_any(merchant_id, code) if valid else None
+            reason = "unknown"
+            if stale is not None:
+                reason = "used" if stale.used_at is not None else "expired"
+            self.audit.add(merchant_id, staff_id, "wrong_code", now, details=reason)
+            await self.session.flush()
+            wrong = await self.audit.count_since(staff_id, "wrong_code", now - WRONG_CODES_WINDOW)
+            paused = False
+            if wrong >= WRONG_CODES_LIMIT and staff_id not in self.owner_ids:
+                staff = await self.staff.active(merchant_id, staff_id)
+                if staff is not None:
+                    staff.paused_until = now + PAUSE
+                    self.audit.add(merchant_id, staff_id, "staff_paused", now)
+                    paused = True
+            failure = CodeInvalid(reason, paused=paused)
+        raise failure
+
+    async def _till(self, merchant_id: int, membership_id: int, code: str) -> Till:
+        membership = await self.memberships.get(membership_id)
+        merchant = await self.merchants.get(merchant_id)
+        assert membership is not None and merchant is not None
+        customer = await self.session.get(Customer, membership.customer_id)
+        assert customer is not None
+        level = await self._level(merchant_id, membership.level_rank)
+        return Till(
+            code=code,
+            first_name=customer.first_name,
+            phone_masked=rules.mask_phone(customer.phone) if customer.phone else None,
+            level=level,
+            balance=membership.balance_minor,
+            currency=merchant.currency,
+            receipt_required=merchant.receipt_required,
+            max_sale_minor=merchant.max_sale_minor,
+        )
+
+    async def _levels(self, merchant_id: int) -> list[LevelInfo]:
+        return [level_info(lv) for lv in await self.merchants.levels(merchant_id)]
+
+    async def _level(self, merchant_id: int, rank: int) -> LevelInfo:
+        levels = await self._levels(merchant_id)
+        return next((lv for lv in levels if lv.rank == rank), levels[-1])
+
+    async def quote(self, merchant_id: int, staff_id: int, code: str, amount_text: str) -> Quote:
+        """Parse the check amount and say how many points may pay for it."""
+        till = await self.find_customer(merchant_id, staff_id, code)
+        amount = policy.parse_amount(
+            amount_text, currency_exponent(till.currency), till.max_sale_minor
+        )
+        return Quote(amount, policy.max_redeemable(amount, till.level, till.balance), till.balance)
+
+    async def prepare(
+        self,
+        merchant_id: int,
+        staff_id: int,
+        code: str,
+        amount_minor: int,
+        points: int,
+        receipt_no: str | None,
+    ) -> SaleDraft:
+        """Validate everything and keep a draft; the Confirm button carries its key."""
+        till = await self.find_customer(merchant_id, staff_id, code)
+        if amount_minor <= 0:
+            raise InvalidAmount("zero")
+        if amount_minor > till.max_sale_minor:
+            raise InvalidAmount("too_large")
+        if points < 0 or points > policy.max_redeemable(amount_minor, till.level, till.balance):
+            raise SaleRefused("points_over_max")
+        receipt_no = (receipt_no or "").strip()[:RECEIPT_MAX] or None
+        if till.receipt_required and receipt_no is None:
+            raise SaleRefused("receipt_required")
+        async with self.session.begin():
+            now = self.clock()
+            if receipt_no and await self.purchases.receipt_taken(merchant_id, receipt_no):
+                raise SaleRefused("receipt_taken")
+            row = await self.codes.find_active(merchant_id, till.code, now)
+            if row is None:
+                raise CodeInvalid("expired")
+            membership = await self.memberships.get(row.membership_id)
+            assert membership is not None
+            key = secrets.token_hex(16)
+            self.purchases.add(
+                Purchase(
+                    merchant_id=merchant_id,
+                    membership_id=membership.id,
+                    staff_telegram_id=staff_id,
+                    payment_code=till.code,
+                    amount_minor=amount_minor,
+                    points_spent=points,
+                    cashback_minor=0,
+                    receipt_no=receipt_no,
+                    status=PurchaseStatus.DRAFT,
+                    idempotency_key=key,
+                    level_before=membership.level_rank,
+                    level_after=membership.level_rank,
+                    made_referral_effective=False,
+                    refunded_minor=0,
+                    created_at=now,
+                )
+            )
+        paid = amount_minor - points
+        return SaleDraft(
+            key, till, amount_minor, points, paid, policy.cashback(paid, till.level), receipt_no
+        )
+
+    # --- confirming ------------------------------------------------------------------------
+
+    async def confirm(self, merchant_id: int, staff_id: int, key: str) -> SaleResult:
+        """Commit a draft exactly once, with its ledger rows, referral rewards and levels."""
+        try:
+            async with self.session.begin():
+                return await self._confirm(merchant_id, staff_id, key)
+        except IntegrityError:
+            # The only unique key a confirmation can hit is the receipt number.
+            raise SaleRefused("receipt_taken") from None
+
+    async def _confirm(self, merchant_id: int, staff_id: int, key: str) -> SaleResult:
+        now = self.clock()
+        purchase = await self.purchases.by_key(key)
+        if purchase is None or purchase.merchant_id != merchant_id:
+            raise SaleRefused("not_found")
+        merchant = await self.merchants.get(merchant_id)
+        assert merchant is not None
+        if purchase.status == PurchaseStatus.CONFIRMED:
+            membership = await self.memberships.get(purchase.membership_id)
+            assert membership is not None
+            return self._result(purchase, membership, merchant, True, ())
+        if purchase.status != PurchaseStatus.DRAFT:
+            raise SaleRefused("not_found")
+        await self._seller(merchant_id, staff_id, now)
+        if purchase.created_at + DRAFT_TTL < now:
+            raise SaleRefused("expired_draft")
+        if not await self.purchases.transition(
+            purchase.id, PurchaseStatus.DRAFT, PurchaseStatus.CONFIRMED, now
+        ):
+            # Another press or another cashier confirmed it between our read and update.
+            await self.session.refresh(purchase)
+            membership = await self.memberships.get(purchase.membership_id)
+            assert membership is not None
+            return self._result(purchase, membership, merchant, True, ())
+        if not await self.codes.use(purchase.membership_id, purchase.payment_code, now):
+            raise SaleRefused("code_used")
+        purchase.status, purchase.confirmed_at = PurchaseStatus.CONFIRMED, now
+        membership = await self.memberships.lock(purchase.membership_id)
+        assert membership is not None
+        levels = await self._levels(merchant_id)
+        level = next((lv for lv in levels if lv.rank == membership.level_rank), levels[0])
+        if purchase.points_spent > policy.max_redeemable(
+            purchase.amount_minor, level, membership.balance_minor
+        ):
+            raise SaleRefused("balance_changed")
+        if purchase.points_spent:
+            try:
+                await self.ledger.post(
+                    membership,
+                    -purchase.points_spent,
+                    LedgerReason.REDEEM,
+                    now,
+                    purchase_id=purchase.id,
+                )
+            except ValueError:
+                raise SaleRefused("balance_changed") from None
+        paid = purchase.amount_minor - purchase.points_spent
+        cashback = policy.cashback(paid, level)
+        purchase.cashback_minor = cashback
+        await self._credit(membership, cashback, LedgerReason.CASHBACK, now, purchase.id)
+        membership.lifetime_spend_minor += paid
+        membership.purchases_count += 1
+        customer = await self.session.get(Customer, membership.customer_id)
+        assert customer is not None
+        notices: list[Notice] = []
+        notices += await self._referral_rewards(merchant, membership, purchase, paid, levels, now)
+        before = membership.level_rank
+        reached = rules.level_for(
+            levels, membership.lifetime_spend_minor, membership.effective_referrals
+        )
+        membership.level_rank = max(before, reached.rank)
+        purchase.level_before, purchase.level_after = before, membership.level_rank
+        self.audit.add(merchant_id, staff_id, "sale", now, target=str(purchase.id))
+        notices += await self._daily_flag(merchant, membership, purchase, now)
+        await self.session.flush()
+        receipt = Notice(
+            customer.telegram_id,
+            _lang(customer),
+            "receipt",
+            {
+                "purchase_id": purchase.id,
+                "merchant": merchant.name,
+                "amount": purchase.amount_minor,
+                "spent": purchase.points_spent,
+                "earned": cashback,
+                "balance": membership.balance_minor,
+                "currency": merchant.currency,
+                "level_up": membership.level_rank > before,
+                "level": self._level_name(levels, membership.level_rank),
+            },
+        )
+        return self._result(purchase, membership, merchant, False, (receipt, *notices))
+
+    @staticmethod
+    def _level_name(levels: Sequence[LevelInfo], rank: int) -> str:
+        return next((lv.name for lv in levels if lv.rank == rank), levels[-1].name)
+
+    def _result(
+        self,
+        purchase: Purchase,
+        membership: Membership,
+        merchant: Merchant,
+        duplicate: bool,
+        notices: tuple[Notice, ...],
+    ) -> SaleResult:
+        return SaleResult(
+            purchase_id=purchase.id,
+            duplicate=duplicate,
+            amount_minor=purchase.amount_minor,
+            points_spent=purchase.points_spent,
+            paid_minor=purchase.amount_minor - purchase.points_spent,
+            cashback=purchase.cashback_minor,
+            balance_after=membership.balance_minor,
+            currency=merchant.currency,
+            notices=notices,
+        )
+
+    async def _credit(
+        self,
+        membership: Membership,
+        amount: int,
+        reason: str,
+        now: datetime,
+        purchase_id: int | None,
+    ) -> None:
+        """Credit points; a refund's unrecovered reversal is taken from them first."""
+        if amount <= 0:
+            return
+        await self.ledger.post(membership, amount, reason, now, purchase_id=purchase_id)
+        due = min(membership.clawback_due_minor, amount)
+        if due:
+            await self.ledger.post(
+                membership, -due, LedgerReason.CLAWBACK, now, purchase_id=purchase_id
+            )
+            membership.clawback_due_minor -= due
+
+    async def _referral_rewards(
+        self,
+        merchant: Merchant,
+        membership: Membership,
+        purchase: Purchase,
+        paid: int,
+        levels: Sequence[LevelInfo],
+        now: datetime,
+    ) -> list[Notice]:
+        if membership.referrer_id is None:
+            return []
+        notices: list[Notice] = []
+        chain = await self.memberships.ancestors(membership.id, policy.MAX_REFERRAL_DEPTH)
+        shares = policy.referral_shares(paid, merchant.referral_rates_bp)
+        friend = await self.session.get(Customer, membership.customer_id)
+        friend_name = friend.first_name if friend else None
+        for depth, (ancestor_id, share) in enumerate(zip(chain, shares, strict=False), 1):
+            ancestor = await self.memberships.lock(ancestor_id)
+            if ancestor is None:
+                continue
+            bonus = 0
+            if depth == 1 and membership.purchases_count == 1:
+                # The friend's first purchase: an effective referral.
+                purchase.made_referral_effective = True
+                ancestor.effective_referrals += 1
+                bonus = merchant.referral_bonus_minor
+                await self._credit(ancestor, bonus, LedgerReason.REFERRAL_BONUS, now, purchase.id)
+            await self._credit(ancestor, share, LedgerReason.REFERRAL, now, purchase.id)
+            before = ancestor.level_rank
+            reached = rules.level_for(
+                levels, ancestor.lifetime_spend_minor, ancestor.effective_referrals
+            )
+            ancestor.level_rank = max(before, reached.rank)
+            if share or bonus or ancestor.level_rank > before:
+                owner = await self.session.get(Customer, ancestor.customer_id)
+                if owner is not None:
+                    notices.append(
+                        Notice(
+                            owner.telegram_id,
+                            _lang(owner),
+                            "referral_reward",
+                            {
+                                "friend": friend_name if depth == 1 else None,
+                                "depth": depth,
+                                "points": share + bonus,
+                                "bonus": bonus,
+                                "balance": ancestor.balance_minor,
+                                "level_up": ancestor.level_rank > before,
+                                "level": self._level_name(levels, ancestor.level_rank),
+                            },
+                        )
+                    )
+        return notices
+
+    async def _daily_flag(
+        self, merchant: Merchant, membership: Membership, purchase: Purchase, now: datetime
+    ) -> list[Notice]:
+        tz = ZoneInfo(merchant.timezone)
+        local_midnight = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+        await self.session.flush()
+        today = await self.purchases.count_confirmed_since(membership.id, local_midnight)
+        if today != merchant.daily_purchases_flag:  # flag once, when the threshold is reached
+            return []
+        self.audit.add(
+            merchant.id, purchase.staff_telegram_id, "daily_flag", now, target=str(membership.id)
+        )
+        admins = set(await self.staff.admin_ids(merchant.id)) | self.owner_ids
+        customer = await self.session.get(Customer, membership.customer_id)
+        return [
+            Notice(
+                admin,
+                None,
+                "daily_flag",
+                {
+                    "count": today,
+                    "member": customer.first_name if customer else None,
+                    "member_id": membership.id,
+                    "purchase_id": purchase.id,
+                },
+            )
+            for admin in sorted(admins)
+        ]
+
+    async def cancel(self, merchant_id: int, staff_id: int, key: str) -> bool:
+        async with self.session.begin():
+            purchase = await self.purchases.by_key(key)
+            if purchase is None or purchase.merchant_id != merchant_id:
+                return False
+            return await self.purchases.transition(
+                purchase.id, PurchaseStatus.DRAFT, PurchaseStatus.CANCELLED, self.clock()
+            )
+
+    # --- refunds ---------------------------------------------------------------------------
+
+    async def refund(
+        self, merchant_id: int, staff_id: int, purchase_id: int, amount_text: str | None
+    ) -> RefundResult:
+        """Refund all or part of a purchase; see policy.refund_split for who gives back what."""
+        async with self.session.begin():
+            now = self.clock()
+            await self._seller(merchant_id, staff_id, now)
+            purchase = await self.purchases.lock(purchase_id)
+            if (
+                purchase is None
+                or purchase.merchant_id != merchant_id
+                or purchase.status != PurchaseStatus.CONFIRMED
+            ):
+                raise SaleRefused("not_found")
+            merchant = await self.merchants.get(merchant_id)
+            assert merchant is not None
+            left = purchase.amount_minor - purchase.refunded_minor
+            if left <= 0:
+                raise SaleRefused("already_refunded")
+            amount = (
+                left
+                if not amount_text
+                else policy.parse_amount(amount_text, currency_exponent(merchant.currency))
+            )
+            if amount > left:
+                raise InvalidAmount("refund_too_large")
+            membership = await self.memberships.lock(purchase.membership_id)
+            assert membership is not None
+            split = policy.refund_split(
+                amount_minor=purchase.amount_minor,
+                points_spent=purchase.points_spent,
+                cashback_earned=purchase.cashback_minor,
+                already_refunded_minor=purchase.refunded_minor,
+                refund_minor=amount,
+                balance=membership.balance_minor,
+            )
+            if split.points_returned:
+                await self.ledger.post(
+                    membership,
+                    split.points_returned,
+                    LedgerReason.REFUND,
+                    now,
+                    purchase_id=purchase.id,
+                )
+            taken = split.cashback_reversed - split.shortfall
+            if taken:
+                await self.ledger.post(
+                    membership,
+                    -taken,
+                    LedgerReason.CASHBACK_REVERSED,
+                    now,
+                    purchase_id=purchase.id,
+                )
+            was = purchase.refunded_minor
+            purchase.refunded_minor += amount
+            membership.lifetime_spend_minor = max(
+                0, membership.lifetime_spend_minor - (amount - split.points_returned)
+            )
+            fully = purchase.refunded_minor == purchase.amount_minor
+            levels = await self._levels(merchant_id)
+            await self._reverse_referrals(
+                purchase, membership.referrer_id, was, amount, fully, levels, now
+            )
+            # A refund can take a level away: a level is what was paid for.
+            membership.level_rank = rules.level_for(
+                levels, membership.lifetime_spend_minor, membership.effective_referrals
+            ).rank
+            self.purchases.add(
+                Refund(
+                    purchase_id=purchase.id,
+                    staff_telegram_id=staff_id,
+                    amount_minor=amount,
+                    points_returned=split.points_returned,
+                    cashback_reversed=split.cashback_reversed,
+                    cash_refund_minor=split.cash_refund_minor,
+                    created_at=now,
+                )
+            )
+            self.audit.add(
+                merchant_id, staff_id, "refund", now, target=str(purchase.id), details=str(amount)
+            )
+            customer = await self.session.get(Customer, membership.customer_id)
+            assert customer is not None
+            notice = Notice(
+                customer.telegram_id,
+                _lang(customer),
+                "refund",
+                {
+                    "purchase_id": purchase.id,
+                    "amount": amount,
+                    "returned": split.points_returned,
+                    "reversed": taken,
+                    "balance": membership.balance_minor,
+                    "currency": merchant.currency,
+                },
+            )
+            return RefundResult(
+                purchase.id,
+                amount,
+                split.points_returned,
+                split.cashback_reversed,
+                split.cash_refund_minor,
+                split.shortfall,
+                fully,
+                merchant.currency,
+                (notice,),
+            )
+
+    async def _reverse_referrals(
+        self,
+        purchase: Purchase,
+        direct_referrer_id: int | None,
+        was: int,
+        amount: int,
+        fully: bool,
+        levels: Sequence[LevelInfo],
+        now: datetime,
+    ) -> None:
+        """Take back referral rewards in the refunded proportion; what was spent becomes a
+        clawback recovered from the referrer's next credits."""
+        earned: dict[int, int] = {}
+        for entry in await self.ledger.by_purchase(purchase.id):
+            if entry.reason in (LedgerReason.REFERRAL, LedgerReason.REFERRAL_BONUS):
+                earned[entry.membership_id] = (
+                    earned.get(entry.membership_id, 0) + entry.delta_minor
+                )
+        after = was + amount
+        for membership_id, total in earned.items():
+            share = policy.proportional(total, after, purchase.amount_minor) - policy.proportional(
+                total, was, purchase.amount_minor
+            )
+            ancestor = await self.memberships.lock(membership_id)
+            if ancestor is None or share <= 0:
+                continue
+            taken = min(share, ancestor.balance_minor)
+            if taken:
+                await self.ledger.post(
+                    ancestor, -taken, LedgerReason.REFERRAL_REVERSED, now, purchase_id=purchase.id
+                )
+            ancestor.clawback_due_minor += share - taken
+            if fully and purchase.made_referral_effective and ancestor.id == direct_referrer_id:
+                # The friend's qualifying purchase is undone: the referral is no longer effective.
+                ancestor.effective_referrals = max(0, ancestor.effective_referrals - 1)
+                ancestor.level_rank = rules.level_for(
+                    levels, ancestor.lifetime_spend_minor, ancestor.effective_referrals
+                ).rank
+
+    # --- ratings ---------------------------------------------------------------------------
+
+    async def rate(self, purchase_id: int, telegram_id: int, stars: int) -> tuple[Notice, ...]:
+        """The buyer rates a purchase once; 1 or 2 stars alert the merchant's admins."""
+        if not 1 <= stars <= 5:
+            raise RatingRefused("bad_value")
+        async with self.session.begin():
+            now = self.clock()
+            purchase = await self.purchases.get(purchase_id)
+            if purchase is None or purchase.status != PurchaseStatus.CONFIRMED:
+                raise RatingRefused("not_found")
+            membership = await self.memberships.get(purchase.membership_id)
+            customer = await self.customers.by_telegram_id(telegram_id)
+            if membership is None or customer is None or membership.customer_id != customer.id:
+                raise RatingRefused("not_yours")
+            if not await self.purchases.rate(purchase.id, membership.id, stars, now):
+                raise RatingRefused("already_rated")
+            if stars > 2:
+                return ()
+            return await self._low_rating_alerts(purchase, customer, stars, None)
+
+    async def comment(self, purchase_id: int, telegram_id: int, text: str) -> tuple[Notice, ...]:
+        """An optional comment after the stars; a low rating's comment goes to the admins."""
+        async with self.session.begin():
+            purchase = await self.purchases.get(purchase_id)
+            customer = await self.customers.by_telegram_id(telegram_id)
+            if purchase is None or customer is None or purchase.rating is None:
+                raise RatingRefused("not_found")
+            membership = await self.memberships.get(purchase.membership_id)
+            if membership is None or membership.customer_id != customer.id:
+                raise RatingRefused("not_yours")
+            if purchase.rating_comment is not None:
+                raise RatingRefused("already_rated")
+            purchase.rating_comment = text.strip()[:1000]
+            if purchase.rating > 2:
+                return ()
+            return await self._low_rating_alerts(
+                purchase, customer, purchase.rating, purchase.rating_comment
+            )
+
+    async def _low_rating_alerts(
+        self, purchase: Purchase, customer: Customer, stars: int, comment: str | None
+    ) -> tuple[Notice, ...]:
+        staff: Staff | None = await self.staff.any(
+            purchase.merchant_id, purchase.staff_telegram_id
+        )
+        admins = set(await self.staff.admin_ids(purchase.merchant_id)) | self.owner_ids
+        merchant = await self.merchants.get(purchase.merchant_id)
+        assert merchant is not None
+        data: dict[str, object] = {
+            "stars": stars,
+            "comment": comment,
+            "purchase_id": purchase.id,
+            "amount": purchase.amount_minor,
+            "currency": merchant.currency,
+            "customer": customer.first_name,
+            "staff": staff.name if staff else str(purchase.staff_telegram_id),
+            "confirmed_at": purchase.confirmed_at,
+            "timezone": merchant.timezone,
+        }
+        return tuple(Notice(a, None, "low_rating", data) for a in sorted(admins))
+
+    # --- reports for staff -----------------------------------------------------------------
+
+    async def today(self, merchant_id: int, staff_id: int) -> DayReport:
+        """Today's sales in the merchant's time zone: one's own, or everyone's for admins."""
+        async with self.session.begin():
+            now = self.clock()
+            role = await self._seller(merchant_id, staff_id, now)
+            merchant = await self.merchants.get(merchant_id)
+            assert merchant is not None
+            tz = ZoneInfo(merchant.timezone)
+            start = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
+            everyone = role in ("owner", StaffRole.ADMIN)
+            rows = await self.purchases.confirmed_between(
+                merchant_id, start, start + timedelta(days=1), None if everyone else staff_id
+            )
+            names = {s.telegram_id: s.name for s in await self.staff.list_active(merchant_id)}
+            lines = tuple(
+                SaleLine(
+                    p.id,
+                    p.confirmed_at or p.created_at,
+                    p.staff_telegram_id,
+                    names.get(p.staff_telegram_id, str(p.staff_telegram_id)),
+                    p.amount_minor,
+                    p.points_spent,
+                    p.refunded_minor,
+                )
+                for p in rows
+            )
+            return DayReport(lines, merchant.currency, merchant.timezone, everyone)

@@ -1,0 +1,152 @@
+"""Staff: one-time invites, roles, revocation. Every staff and admin act is audited."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Staff, StaffInvite, StaffRole
+from bot.db.repositories import AuditRepo, MerchantRepo, StaffRepo
+from services._tx import in_transaction
+from services.clock import Clock, utc_now
+from services.errors import InviteInvalid, NotStaff
+
+INVITE_TTL = timedelta(hours=24)
+OWNER = "owner"
+_TOKEN_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    id: int
+    telegram_id: int
+    name: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    token: str
+    role: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    merchant_id: int
+    merchant_name: str
+    role: str
+
+
+def new_invite_token() -> str:
+    return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(16))
+
+
+class StaffService:
+    def __init__(
+        self, session: AsyncSession, owner_ids: Sequence[int] = (), clock: Clock = utc_now
+    ) -> None:
+        self.session = session
+        self.owner_ids = frozenset(owner_ids)
+        self.clock = clock
+        self.staff = StaffRepo(session)
+        self.audit = AuditRepo(session)
+        self.merchants = MerchantRepo(session)
+
+    async def role(self, merchant_id: int, telegram_id: int) -> str | None:
+        """owner, admin, staff or None. Owners come from OWNER_IDS and hold every merchant."""
+        if telegram_id in self.owner_ids:
+            return OWNER
+        async with self.session.begin():
+            staff = await self.staff.active(merchant_id, telegram_id)
+            return staff.role if staff else None
+
+    async def _require_admin(self, merchant_id: int, actor: int) -> None:
+        if actor in self.owner_ids:
+            return
+        staff = await self.staff.active(merchant_id, actor)
+        if staff is None or staff.role != StaffRole.ADMIN:
+            raise NotStaff()
+
+    async def create_invite(self, merchant_id: int, actor: int, role: str) -> Invite:
+        """A deep-link token valid 24 hours, usable once; only admins and owners invite."""
+        if role not in (StaffRole.STAFF, StaffRole.ADMIN):
+            raise ValueError(role)
+        async with self.session.begin():
+            await self._require_admin(merchant_id, actor)
+            now = self.clock()
+            invite = StaffInvite(
+                merchant_id=merchant_id,
+                token=new_invite_token(),
+                role=role,
+                created_by=actor,
+                created_at=now,
+                expires_at=now + INVITE_TTL,
+            )
+            self.staff.add(invite)
+            self.audit.add(merchant_id, actor, "staff_invite", now, target=role)
+            return Invite(invite.token, role, invite.expires_at)
+
+    async def accept_invite(self, token: str, telegram_id: int, name: str | None) -> Joined:
+        """Use an invite once. The same person tapping the link twice is welcomed again."""
+
+        async def work() -> Joined:
+            now = self.clock()
+            invite = await self.staff.invite(token)
+            if invite is None:
+                raise InviteInvalid("unknown")
+            merchant = await self.merchants.get(invite.merchant_id)
+            assert merchant is not None
+            if invite.used_at is not None:
+                if invite.used_by == telegram_id:
+                    return Joined(merchant.id, merchant.name, invite.role)
+                raise InviteInvalid("used")
+            if invite.expires_at <= now:
+                raise InviteInvalid("expired")
+            invite.used_at, invite.used_by = now, telegram_id
+            display = (name or "—")[:64]
+            staff = await self.staff.any(invite.merchant_id, telegram_id)
+            if staff is None:
+                self.staff.add(
+                    Staff(
+                        merchant_id=invite.merchant_id,
+                        telegram_id=telegram_id,
+                        name=display,
+                        role=invite.role,
+                        invited_by=invite.created_by,
+                        created_at=now,
+                    )
+                )
+            else:  # re-hired after a revocation, or promoted
+                staff.role, staff.revoked_at, staff.name = invite.role, None, display
+            self.audit.add(invite.merchant_id, telegram_id, "staff_join", now, target=invite.role)
+            return Joined(merchant.id, merchant.name, invite.role)
+
+        return await in_transaction(self.session, work)
+
+    async def members(self, merchant_id: int, actor: int) -> list[StaffMember]:
+        async with self.session.begin():
+            await self._require_admin(merchant_id, actor)
+            rows = await self.staff.list_active(merchant_id)
+            return [StaffMember(s.id, s.telegram_id, s.name, s.role) for s in rows]
+
+    async def revoke(self, merchant_id: int, actor: int, staff_id: int) -> StaffMember | None:
+        """Revoked staff lose access at once: every staff act checks the role afresh."""
+        async with self.session.begin():
+            await self._require_admin(merchant_id, actor)
+            staff = await self.staff.get(staff_id)
+            if staff is None or staff.merchant_id != merchant_id or staff.revoked_at is not None:
+                return None
+            now = self.clock()
+            staff.revoked_at = now
+            self.audit.add(merchant_id, actor, "staff_revoke", now, target=str(staff.id))
+            return StaffMember(staff.id, staff.telegram_id, staff.name, staff.role)
+
+    async def admins(self, merchant_id: int) -> list[int]:
+        """Telegram ids to alert: the merchant's admins and the owners."""
+        async with self.session.begin():
+            return sorted(set(await self.staff.admin_ids(merchant_id)) | self.owner_ids)
