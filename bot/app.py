@@ -11,14 +11,13 @@ from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.types import BotCommand, BotCommandScopeDefault
-from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import LANGUAGES, Settings
+from bot.config import Settings
 from bot.i18n import CatalogI18n, create_i18n
 from bot.middlewares import ContextMiddleware
 from handlers import get_routers
+from handlers.commands import set_commands
 from handlers.gate import ConsentGate
 from services.clock import Clock, utc_now
 
@@ -59,26 +58,4 @@ def create_dispatcher(
     return dp
 
 
-def command_list() -> list[BotCommand]:
-    """The menu of commands, in the current locale."""
-    return [
-        BotCommand(command="card", description=_("Your card, balance and level")),
-        BotCommand(command="code", description=_("A payment code for the till")),
-        BotCommand(command="invite", description=_("Invite friends")),
-        BotCommand(command="history", description=_("Points history")),
-        BotCommand(command="profile", description=_("Birthday, phone, offers")),
-        BotCommand(command="language", description=_("Change the language")),
-        BotCommand(command="help", description=_("How it works")),
-    ]
-
-
-async def set_commands(bot: Bot, i18n: CatalogI18n) -> None:
-    """Register the command menu for each language, and the default language for the rest."""
-    with i18n.context():
-        for language in LANGUAGES:
-            with i18n.use_locale(language):
-                await bot.set_my_commands(
-                    command_list(), scope=BotCommandScopeDefault(), language_code=language
-                )
-        with i18n.use_locale(i18n.default_locale):
-            await bot.set_my_commands(command_list(), scope=BotCommandScopeDefault())
+__all__ = ["create_bot", "create_dispatcher", "set_commands"]

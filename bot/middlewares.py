@@ -17,6 +17,8 @@ from services.codes import CodeService
 from services.dto import MemberContext
 from services.members import MemberService
 from services.merchants import MerchantService
+from services.sales import SaleService
+from services.staff import StaffService
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -75,6 +77,8 @@ class ContextMiddleware(BaseMiddleware):
             data["members"] = members
             data["codes"] = CodeService(session, self.clock)
             data["merchants"] = MerchantService(session, self.clock)
+            data["staff"] = StaffService(session, self.settings.owner_ids, self.clock)
+            data["sales"] = SaleService(session, self.settings.owner_ids, self.clock)
             data["settings"] = self.settings
             ctx = None
             if user is not None and not user.is_bot:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from aiogram.exceptions import TelegramUnauthorizedError
+
 from bot.app import create_bot, create_dispatcher, set_commands
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from bot.db.engine import create_engine, create_session_factory
 from bot.i18n import create_i18n
 from services.merchants import MerchantService
@@ -35,7 +37,12 @@ async def run_polling(settings: Settings) -> None:
         storage = RedisStorage.from_url(settings.redis_url)
     dp = create_dispatcher(settings, session_factory, i18n=i18n, storage=storage)
     try:
-        me = await bot.get_me()
+        try:
+            me = await bot.get_me()
+        except TelegramUnauthorizedError:
+            raise SettingsError(
+                "BOT_TOKEN was refused by Telegram: copy it again from @BotFather"
+            ) from None
         logger.info("bot @%s serves merchant %r", me.username, merchant.slug)
         await set_commands(bot, i18n)
         await dp.start_polling(bot, handle_signals=True)

@@ -16,11 +16,14 @@ def _detached(router: Router) -> Router:
 
 
 def get_routers() -> list[Router]:
-    from handlers import card, errors, fallback, help, history, profile, start
+    from handlers import card, errors, fallback, help, history, profile, rating, sale, staff, start
 
     routers = [
         errors.router,
         start.router,
+        sale.router,  # staff forms go before member handlers that match any text
+        staff.router,
+        rating.router,
         card.router,
         history.router,
         profile.router,

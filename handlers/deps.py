@@ -12,6 +12,8 @@ from services.codes import CodeService
 from services.dto import MemberContext
 from services.members import MemberService
 from services.merchants import MerchantService
+from services.sales import SaleService
+from services.staff import StaffService
 
 
 class HandlerData(TypedDict, total=False):
@@ -19,6 +21,8 @@ class HandlerData(TypedDict, total=False):
     members: MemberService
     codes: CodeService
     merchants: MerchantService
+    staff: StaffService
+    sales: SaleService
     settings: Settings
     locale: str  # the language this update is answered in
     i18n: CatalogI18n

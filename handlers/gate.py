@@ -7,11 +7,21 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
 from handlers.ui.keyboards import consent_keyboard
 from handlers.ui.render import rules_text
 from services.dto import MemberContext, MerchantView
+
+PENDING = "pending_join"  # FSM data: the link a person came from, until they accept the rules
+
+
+async def remember_link(
+    state: FSMContext, merchant: MerchantView, ref: str | None, src: str | None
+) -> None:
+    """Nothing is stored in the database before consent; the link waits in FSM storage."""
+    await state.update_data({PENDING: {"merchant_id": merchant.id, "ref": ref, "src": src}})
 
 
 async def send_rules(
@@ -24,7 +34,8 @@ async def send_rules(
 
 
 class ConsentGate(BaseMiddleware):
-    """Inner middleware: handlers flagged `guest` run for everyone, the rest for members only."""
+    """Inner middleware: handlers flagged `guest` run for everyone, `staff` ones for anyone
+    (their services check the role on every act), the rest for members only."""
 
     async def __call__(
         self,
@@ -32,13 +43,24 @@ class ConsentGate(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
+        chat = event.chat if isinstance(event, Message) else None
+        if isinstance(event, CallbackQuery) and isinstance(event.message, Message):
+            chat = event.message.chat
+        if chat is not None and chat.type != "private":
+            return None  # a card or a payment code must never be shown to a group
         ctx: MemberContext | None = data.get("ctx")
-        if ctx is None or ctx.is_member or get_flag(data, "guest"):
+        if ctx is None or ctx.is_member or get_flag(data, "guest") or get_flag(data, "staff"):
             return await handler(event, data)
+        # Keep the referrer and source of the link they came from, whatever they send next.
+        state: FSMContext | None = data.get("state")
+        pending = (await state.get_data()).get(PENDING, {}) if state else {}
+        ref, src = pending.get("ref"), pending.get("src")
+        if pending.get("merchant_id") != ctx.merchant.id:
+            ref = src = None
         if isinstance(event, Message):
-            await send_rules(event, ctx.merchant)
+            await send_rules(event, ctx.merchant, ref, src)
         elif isinstance(event, CallbackQuery):
             await event.answer()
             if isinstance(event.message, Message):
-                await send_rules(event.message, ctx.merchant)
+                await send_rules(event.message, ctx.merchant, ref, src)
         return None

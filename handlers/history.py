@@ -7,6 +7,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from handlers.ui.callbacks import CardAction, HistoryPage, Nav
+from handlers.ui.edit import edit_text
 from handlers.ui.keyboards import history_keyboard
 from handlers.ui.render import history_text
 from services.dto import MemberContext
@@ -40,6 +41,8 @@ async def cb_history_page(
     page = await members.history(ctx.merchant.id, ctx.telegram_id, callback_data.page)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(
-            history_text(page, ctx.merchant), reply_markup=history_keyboard(page.page, page.pages)
+        await edit_text(
+            query.message,
+            history_text(page, ctx.merchant),
+            reply_markup=history_keyboard(page.page, page.pages),
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -10,6 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import CatalogI18n
+from handlers.commands import customer_commands, set_chat_commands, staff_commands
 from handlers.ui.callbacks import (
     BirthdayConfirm,
     CardAction,
@@ -18,6 +19,8 @@ from handlers.ui.callbacks import (
     ProfileAction,
     ProfileCb,
 )
+from handlers.ui.edit import edit_text
+from handlers.ui.filters import not_command, plain_text
 from handlers.ui.keyboards import (
     CANCEL,
     MENU_PROFILE,
@@ -31,6 +34,7 @@ from handlers.ui.render import LANGUAGE_NAMES, birthday_text, profile_text
 from services.dto import MemberContext
 from services.errors import BirthdayLocked, InvalidBirthday, InvalidPhone, NotOwnContact
 from services.members import MemberService
+from services.staff import StaffService
 
 router = Router(name=__name__)
 
@@ -54,7 +58,9 @@ def birthday_error(error: InvalidBirthday) -> str:
 
 async def send_profile(target: Message, ctx: MemberContext, members: MemberService) -> None:
     profile = await members.profile(ctx.merchant.id, ctx.telegram_id)
-    await target.answer(profile_text(profile), reply_markup=profile_keyboard(profile))
+    await target.answer(
+        profile_text(profile), reply_markup=profile_keyboard(profile, ctx.merchant.id)
+    )
 
 
 @router.message(Command("profile"))
@@ -100,7 +106,7 @@ async def cb_ask_birthday(
     )
 
 
-@router.message(StateFilter(ProfileForm.birthday), F.text)
+@router.message(StateFilter(ProfileForm.birthday), plain_text)
 async def msg_birthday_entered(
     message: Message, ctx: MemberContext, members: MemberService, state: FSMContext
 ) -> None:
@@ -137,7 +143,7 @@ async def cb_confirm_birthday(
     if not callback_data.save:
         await query.answer()
         await state.set_state(ProfileForm.birthday)
-        await query.message.edit_text(_("OK, send your birthday again as DD.MM or DD.MM.YYYY."))
+        await edit_text(query.message, _("OK, send your birthday again as DD.MM or DD.MM.YYYY."))
         return
     text = f"{callback_data.day}.{callback_data.month}"
     if callback_data.year:
@@ -152,10 +158,11 @@ async def cb_confirm_birthday(
         return
     await query.answer()
     assert profile.birthday is not None
-    await query.message.edit_text(
+    await edit_text(
+        query.message,
         _("🎂 Saved: {birthday}. We'll have a surprise for you!").format(
             birthday=birthday_text(profile.birthday)
-        )
+        ),
     )
 
 
@@ -190,10 +197,12 @@ async def on_contact_shared(
         return
     await state.clear()
     await message.answer(_("📱 Thank you, your phone is saved."), reply_markup=main_menu())
-    await message.answer(profile_text(profile), reply_markup=profile_keyboard(profile))
+    await message.answer(
+        profile_text(profile), reply_markup=profile_keyboard(profile, ctx.merchant.id)
+    )
 
 
-@router.message(StateFilter(ProfileForm.phone))
+@router.message(StateFilter(ProfileForm.phone), not_command)
 async def msg_phone_expected(message: Message) -> None:
     await message.answer(
         _("Please use the button below to share your phone, or /cancel."),
@@ -206,8 +215,10 @@ async def cb_clear_phone(query: CallbackQuery, ctx: MemberContext, members: Memb
     profile = await members.clear_phone(ctx.merchant.id, ctx.telegram_id)
     await query.answer(_("Your phone number is removed."))
     if isinstance(query.message, Message):
-        await query.message.edit_text(
-            profile_text(profile), reply_markup=profile_keyboard(profile)
+        await edit_text(
+            query.message,
+            profile_text(profile),
+            reply_markup=profile_keyboard(profile, ctx.merchant.id),
         )
 
 
@@ -233,13 +244,20 @@ async def cb_language_chosen(
     ctx: MemberContext,
     members: MemberService,
     i18n: CatalogI18n,
+    bot: Bot,
+    staff: StaffService,
 ) -> None:
     language = await members.set_language(ctx.telegram_id, callback_data.code)
+    role = await staff.role(ctx.merchant.id, ctx.telegram_id)
     with i18n.use_locale(language):
+        # The command menu follows the chosen language in this chat, not the app's.
+        commands = staff_commands(role) if role else customer_commands()
+        await set_chat_commands(bot, ctx.telegram_id, commands)
         await query.answer()
         if isinstance(query.message, Message):
-            await query.message.edit_text(
-                _("🌐 Language: {language}").format(language=LANGUAGE_NAMES[language])
+            await edit_text(
+                query.message,
+                _("🌐 Language: {language}").format(language=LANGUAGE_NAMES[language]),
             )
             await query.message.answer(
                 _("The menu is in your language now."), reply_markup=main_menu()

@@ -3,38 +3,95 @@
 from __future__ import annotations
 
 import logging
+from html import escape
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from handlers.gate import send_rules
+from bot.i18n import CatalogI18n
+from handlers.commands import set_staff_commands
+from handlers.gate import remember_link, send_rules
+from handlers.sale import begin_with_code
 from handlers.ui.callbacks import Consent, Marketing
+from handlers.ui.edit import drop_keyboard, edit_text
 from handlers.ui.keyboards import card_keyboard, main_menu, marketing_keyboard, profile_keyboard
 from handlers.ui.render import card_text, profile_text
 from services import rules
 from services.dto import MemberContext
-from services.errors import OutdatedRules, UnknownMerchant
+from services.errors import InviteInvalid, OutdatedRules, UnknownMerchant
 from services.members import MemberService
+from services.sales import SaleService
+from services.staff import StaffService
 
 router = Router(name=__name__)
 logger = logging.getLogger(__name__)
 
 
+def invite_error(reason: str) -> str:
+    return {
+        "used": _("This invitation has already been used. Ask for a new one."),
+        "expired": _("This invitation has expired (they last 24 hours). Ask for a new one."),
+    }.get(reason, _("This invitation link is not valid."))
+
+
+async def accept_staff_invite(
+    message: Message, token: str, ctx: MemberContext, staff: StaffService, bot: Bot
+) -> None:
+    try:
+        joined = await staff.accept_invite(
+            token, ctx.telegram_id, message.from_user.first_name if message.from_user else None
+        )
+    except InviteInvalid as error:
+        await message.answer(invite_error(error.reason))
+        return
+    await message.answer(
+        (
+            _("👋 Welcome to the team of {merchant} as an admin!")
+            if joined.role == "admin"
+            else _("👋 Welcome to the team of {merchant} as a cashier!")
+        ).format(merchant=escape(joined.merchant_name))
+        + "\n\n"
+        + _(
+            "/sale – confirm a purchase by the customer's code (or scan their QR with the "
+            "phone's camera)\n/sales – today's sales\n/refund – refund a sale"
+        )
+        + ("\n" + _("/staff – invite and manage staff") if joined.role == "admin" else "")
+    )
+    await set_staff_commands(bot, ctx.telegram_id, joined.role)
+
+
 @router.message(CommandStart(), flags={"guest": True})
 async def cmd_start(
-    message: Message, command: CommandObject, ctx: MemberContext, members: MemberService
+    message: Message,
+    command: CommandObject,
+    ctx: MemberContext,
+    members: MemberService,
+    staff: StaffService,
+    sales: SaleService,
+    state: FSMContext,
+    bot: Bot,
+    i18n: CatalogI18n,
 ) -> None:
     payload = rules.parse_payload(command.args)
     if payload.problem:
         logger.info("start payload partly ignored: %s", payload.problem)
+    if payload.staff_invite:
+        await accept_staff_invite(message, payload.staff_invite, ctx, staff, bot)
+        return
+    if payload.pay_code and await staff.role(ctx.merchant.id, ctx.telegram_id):
+        # A cashier scanned the customer's QR with the phone's camera.
+        await begin_with_code(message, payload.pay_code, ctx, sales, staff, state, bot, i18n)
+        return
     target = await members.join_target(payload, ctx.merchant)
     member_there = ctx.is_member and target.id == ctx.merchant.id
     if target.id != ctx.merchant.id and ctx.customer_id is not None:
         # A link to another merchant of this deployment: switch if they are a member there.
         member_there = await members.switch_merchant(ctx.telegram_id, target.id)
     if not member_there:
+        await remember_link(state, target, payload.referral_code, payload.source)
         await send_rules(message, target, payload.referral_code, payload.source)
         return
     if payload.pay_code:
@@ -48,7 +105,11 @@ async def cmd_start(
 
 @router.callback_query(Consent.filter(), flags={"guest": True})
 async def cb_accept_rules(
-    query: CallbackQuery, callback_data: Consent, ctx: MemberContext, members: MemberService
+    query: CallbackQuery,
+    callback_data: Consent,
+    ctx: MemberContext,
+    members: MemberService,
+    state: FSMContext,
 ) -> None:
     try:
         joined = await members.join(
@@ -64,12 +125,21 @@ async def cb_accept_rules(
         if isinstance(query.message, Message):
             await send_rules(query.message, ctx.merchant)
         return
-    if not joined.created:
+    if not joined.created and not joined.renewed:
         await query.answer(_("You are already a member."))
+        return
+    await state.clear()
+    if joined.renewed:
+        await query.answer(_("Thank you!"))
+        if isinstance(query.message, Message):
+            await drop_keyboard(query.message)
+            await query.message.answer(_("Welcome back! 👋"), reply_markup=main_menu())
+            card = await members.card(joined.merchant.id, query.from_user.id)
+            await query.message.answer(card_text(card), reply_markup=card_keyboard())
         return
     await query.answer(_("Welcome!"))
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+        await drop_keyboard(query.message)
         await query.message.answer(
             _("🎉 You are in! Your card is below; the menu at the bottom has everything."),
             reply_markup=main_menu(),
@@ -80,8 +150,8 @@ async def cb_accept_rules(
             _(
                 "Would you like to get news and special offers from {merchant}? "
                 "You can change this at any time in /profile."
-            ).format(merchant=joined.merchant.name),
-            reply_markup=marketing_keyboard(),
+            ).format(merchant=escape(joined.merchant.name)),
+            reply_markup=marketing_keyboard(joined.merchant.id),
         )
 
 
@@ -90,7 +160,7 @@ async def cb_marketing_choice(
     query: CallbackQuery, callback_data: Marketing, ctx: MemberContext, members: MemberService
 ) -> None:
     opted_in = await members.set_marketing(
-        ctx.merchant.id, query.from_user.id, callback_data.opt_in
+        callback_data.merchant_id, query.from_user.id, callback_data.opt_in
     )
     note = (
         _("🔔 Done: you will get news and offers.")
@@ -101,9 +171,11 @@ async def cb_marketing_choice(
     if not isinstance(query.message, Message):
         return
     if callback_data.origin == "profile":
-        profile = await members.profile(ctx.merchant.id, query.from_user.id)
-        await query.message.edit_text(
-            profile_text(profile), reply_markup=profile_keyboard(profile)
+        profile = await members.profile(callback_data.merchant_id, query.from_user.id)
+        await edit_text(
+            query.message,
+            profile_text(profile),
+            reply_markup=profile_keyboard(profile, callback_data.merchant_id),
         )
     else:
-        await query.message.edit_text(note)
+        await edit_text(query.message, note)

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+import bot.db.models  # registers every table on Base.metadata
 from bot.config import Settings
 from bot.db.base import Base
 from bot.db.engine import create_engine, create_session_factory

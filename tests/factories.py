@@ -38,3 +38,74 @@ async def make_member(
         referral_code=referral_code,
         source=source,
     )
+
+
+async def make_staff(
+    session: AsyncSession,
+    clock: FakeClock,
+    merchant: MerchantView,
+    telegram_id: int,
+    role: str = "staff",
+    name: str = "Kasia",
+) -> int:
+    """A staff member as an accepted invite leaves them; returns the staff row id."""
+    from bot.db.models import Staff
+
+    async with session.begin():
+        row = Staff(
+            merchant_id=merchant.id,
+            telegram_id=telegram_id,
+            name=name,
+            role=role,
+            invited_by=0,
+            created_at=clock(),
+        )
+        session.add(row)
+        await session.flush()
+        return row.id
+
+
+async def issue_code(
+    session: AsyncSession, clock: FakeClock, merchant: MerchantView, tg: int
+) -> str:
+    from services.codes import CodeService
+
+    return (await CodeService(session, clock).issue(merchant.id, tg)).code
+
+
+async def credit(
+    session: AsyncSession, clock: FakeClock, merchant: MerchantView, tg: int, amount: int
+) -> None:
+    from bot.db.models import LedgerReason
+    from bot.db.repositories import LedgerRepo, MembershipRepo
+
+    async with session.begin():
+        pair = await MembershipRepo(session).for_telegram_user(tg, merchant.id)
+        assert pair is not None
+        await LedgerRepo(session).post(pair[1], amount, LedgerReason.MANUAL, clock())
+
+
+async def check_ledger_invariant(session: AsyncSession) -> None:
+    """Every balance equals the sum of its ledger and is never below zero."""
+    from sqlalchemy import func, select
+
+    from bot.db.models import LedgerEntry, Membership
+
+    async with session.begin():
+        sums = dict(
+            (
+                await session.execute(
+                    select(LedgerEntry.membership_id, func.sum(LedgerEntry.delta_minor)).group_by(
+                        LedgerEntry.membership_id
+                    )
+                )
+            ).all()
+        )
+        for m in (await session.scalars(select(Membership))).all():
+            await session.refresh(m)
+            assert m.balance_minor >= 0, m.id
+            assert m.balance_minor == int(sums.get(m.id, 0)), (
+                m.id,
+                m.balance_minor,
+                sums.get(m.id),
+            )

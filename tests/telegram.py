@@ -7,6 +7,7 @@ handler tests go through the production dispatcher without Telegram's servers.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +37,64 @@ class RecordingSession(BaseSession):
         super().__init__()
         self.requests: list[TelegramMethod[Any]] = []
         self._ids = itertools.count(1000)
+        self._edited: dict[tuple[Any, Any], tuple[Any, Any]] = {}
+
+    # Telegram's HTML parse mode accepts these tags only, and no bare "&" or "<".
+    ALLOWED_TAGS = frozenset(
+        [
+            "b",
+            "strong",
+            "i",
+            "em",
+            "u",
+            "ins",
+            "s",
+            "strike",
+            "del",
+            "span",
+            "tg-spoiler",
+            "a",
+            "code",
+            "pre",
+            "blockquote",
+            "tg-emoji",
+        ]
+    )
+
+    def _check_html(self, method: TelegramMethod[Any], text: str | None) -> None:
+        from html.parser import HTMLParser
+
+        from aiogram.exceptions import TelegramBadRequest
+
+        if not text:
+            return
+        bad: list[str] = []
+        allowed = self.ALLOWED_TAGS
+
+        class Parser(HTMLParser):
+            def handle_starttag(self, tag: str, attrs: Any) -> None:
+                if tag not in allowed:
+                    bad.append(tag)
+
+            def handle_endtag(self, tag: str) -> None:
+                if tag not in allowed:
+                    bad.append(tag)
+
+        Parser(convert_charrefs=False).feed(text)
+        stray_amp = re.search(r"&(?!(?:amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);)", text)
+        if bad or stray_amp:
+            raise TelegramBadRequest(method=method, message="Bad Request: can't parse entities")
+
+    def _check_edit(self, method: TelegramMethod[Any]) -> None:
+        """A second identical edit fails as on Telegram: "message is not modified"."""
+        from aiogram.exceptions import TelegramBadRequest
+
+        key = (getattr(method, "chat_id", None), getattr(method, "message_id", None))
+        markup = getattr(method, "reply_markup", None)
+        content = (getattr(method, "text", None), markup.model_dump_json() if markup else None)
+        if self._edited.get(key) == content:
+            raise TelegramBadRequest(method=method, message="Bad Request: message is not modified")
+        self._edited[key] = content
 
     async def make_request(
         self,
@@ -44,6 +103,9 @@ class RecordingSession(BaseSession):
         timeout: int | None = None,  # noqa: ASYNC109 - the signature is aiogram's
     ) -> TelegramType:
         self.requests.append(method)
+        self._check_html(method, getattr(method, "text", None) or getattr(method, "caption", None))
+        if isinstance(method, EditMessageText | EditMessageReplyMarkup):
+            self._check_edit(method)
         return self._respond(method)  # type: ignore[return-value]
 
     def _respond(self, method: TelegramMethod[Any]) -> Any:

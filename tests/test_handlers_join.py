@@ -7,7 +7,7 @@ import logging
 from aiogram.methods import EditMessageReplyMarkup, SendMessage
 from sqlalchemy import select
 
-from bot.db.models import Customer, Membership
+from bot.db.models import Customer, Membership, PaymentCode
 from tests.telegram import Sent, TgUser, reply_buttons
 
 
@@ -210,3 +210,52 @@ async def test_a_second_merchant_is_joined_from_its_link(tg, db, session_factory
     assert "Bread &amp; Co" in (await anna.send("/card")).text
     back = await anna.send("/start mmain")
     assert "Welcome back" in back.text and "Test Café" in back.text
+
+
+async def test_group_chats_get_nothing(tg, db) -> None:
+    from tests.telegram import TgUser
+
+    anna = tg(101)
+    await join(anna)
+    group = TgUser(anna.dp, anna.bot, 101)
+    group.chat = group.chat.model_copy(update={"id": -100123, "type": "supergroup"})
+    for text in ["/code", "/card", "/start", "hello"]:
+        assert (await group.send(text)) == [], text
+    assert await db.count(PaymentCode) == 0
+
+
+async def test_the_link_a_person_came_from_survives_other_messages(tg, db) -> None:
+    anna, bob = tg(101), tg(202)
+    await join(anna)
+    link = (await anna.send("/invite")).texts[0].split()[-1]
+    await bob.send("/start " + link.split("start=")[1] + "-sposter")
+    later = await bob.send("hello?")  # the gate answers with the rules again...
+    await bob.press(later.button("Accept"))  # ...and accepting from there keeps the link
+    friend = await db.scalar(select(Membership).where(Membership.referrer_id.is_not(None)))
+    assert friend is not None and friend.source == "poster"
+
+
+async def test_forged_consent_version_is_refused(tg, db) -> None:
+    anna = tg(101)
+    sent = await anna.press("ok:1:999::")
+    assert "rules have changed" in sent.toasts[0] and "Program rules" in sent.text
+    assert await db.count(Membership) == 0
+
+
+async def test_new_rules_are_accepted_again_and_the_card_comes_back(
+    tg, db, settings, session_factory, i18n, clock
+) -> None:
+    from bot.app import create_dispatcher
+    from tests.telegram import TgUser
+
+    await join(tg(101))
+    # The operator raises RULES_VERSION and restarts the bot.
+    restarted = settings.model_copy(update={"rules_version": 2})
+    dp = create_dispatcher(restarted, session_factory, i18n=i18n, clock=clock)
+    anna = TgUser(dp, tg(101).bot, 101)
+    gate = await anna.send("/card")
+    assert "Program rules" in gate.text
+    back = await anna.press(gate.button("Accept"))
+    assert "Welcome back" in back.text and "Balance:" in back.text
+    assert (await db.scalar(select(Membership))).consent_version == 2
+    assert await db.count(Membership) == 1

@@ -161,3 +161,34 @@ async def test_hungarian_card_formats_numbers_and_money(tg, db) -> None:
     await db.credit(505, 123456)
     text = (await eva.send("/card")).text
     assert "1\u00a0234,56\u00a0€" in text or "1\u00a0234,56\u00a0EUR" in text
+
+
+async def test_commands_work_in_the_middle_of_a_form(tg, db) -> None:
+    anna = tg(101)
+    await join(anna)
+    await anna.press((await anna.send("/profile")).button("Set birthday"))
+    assert "/card" in (await anna.send("/help")).text
+    assert "Choose your language" in (await anna.send("/language")).text
+    preview = await anna.send("24.05")  # the form is still waiting
+    assert "Save May 24" in preview.text
+
+
+async def test_pressing_the_same_page_twice_is_harmless(tg, db) -> None:
+    anna = tg(101)
+    await join(anna)
+    for amount in range(12):
+        await db.credit(101, amount + 1)
+    first = await anna.send("/history")
+    nxt = first.button("▶️")
+    await anna.press(nxt)
+    again = await anna.press(nxt)  # Telegram: "message is not modified"
+    assert again.toasts == [""]  # answered quietly, no apology
+
+
+async def test_a_merchant_name_with_html_characters_is_escaped(tg, db, settings) -> None:
+    settings.merchant_name = "Tom & Jerry <Bar>"
+    anna = tg(101)
+    sent = await anna.send("/start")
+    assert "Tom &amp; Jerry &lt;Bar&gt;" in sent.text
+    joined = await anna.press(sent.button("Accept"))
+    assert "went wrong" not in joined.text and "news and special offers" in joined.text

@@ -27,9 +27,9 @@ class FakeBotApi:
                 "message": {
                     "message_id": 1,
                     "date": 1_700_000_000,
-                    "chat": {"id": 777, "type": "private", "first_name": "Kasia"},
+                    "chat": {"id": 918273645, "type": "private", "first_name": "Kasia"},
                     "from": {
-                        "id": 777,
+                        "id": 918273645,
                         "is_bot": False,
                         "first_name": "Kasia",
                         "language_code": "pl",
@@ -110,11 +110,11 @@ async def test_run_answers_start_through_a_bot_api_server(tmp_path: Path) -> Non
     languages = {f.get("language_code") for m, f in api.calls if m == "setMyCommands"}
     assert {"en", "ru", "pl", "hu"} <= languages
     sent = [f for m, f in api.calls if m == "sendMessage"]
-    assert sent[0]["chat_id"] == "777"
+    assert sent[0]["chat_id"] == "918273645"
     assert "Zasady programu" in sent[0]["text"] and "Kawiarnia" in sent[0]["text"]
     keyboard = json.loads(sent[0]["reply_markup"])
     assert keyboard["inline_keyboard"][0][0]["callback_data"].startswith("ok:")
     assert (tmp_path / "data" / "loyalty.sqlite3").exists()
     log = stderr.decode()
     assert "Traceback" not in log
-    assert "Kasia" not in log and "777" not in log  # no personal data in the logs
+    assert "Kasia" not in log and "918273645" not in log  # no personal data in the logs

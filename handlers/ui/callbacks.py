@@ -15,6 +15,7 @@ class Consent(CallbackData, prefix="ok"):
 
 
 class Marketing(CallbackData, prefix="mk"):
+    merchant_id: int
     opt_in: bool
     origin: str = "join"  # "join" right after consent, "profile" from the profile screen
 
@@ -55,3 +56,29 @@ class BirthdayConfirm(CallbackData, prefix="bdok"):
 
 class Language(CallbackData, prefix="lang"):
     code: str
+
+
+class SaleDecision(CallbackData, prefix="sale"):
+    key: str  # the draft purchase's idempotency key (32 hex characters)
+    confirm: bool
+
+
+class PointsChoice(CallbackData, prefix="pts"):
+    points: int
+
+
+class ReceiptSkip(CallbackData, prefix="rskip"):
+    pass
+
+
+class StaffInviteCb(CallbackData, prefix="sinv"):
+    role: str
+
+
+class StaffRevokeCb(CallbackData, prefix="srev"):
+    staff_id: int
+
+
+class Rate(CallbackData, prefix="rate"):
+    purchase_id: int
+    stars: int

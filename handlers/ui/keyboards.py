@@ -53,17 +53,21 @@ def consent_keyboard(merchant_id: int, version: int, ref: str, src: str) -> Inli
     )
 
 
-def marketing_keyboard(origin: str = "join") -> InlineKeyboardMarkup:
+def marketing_keyboard(merchant_id: int, origin: str = "join") -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
                 InlineKeyboardButton(
                     text=_("🔔 Yes, send me offers"),
-                    callback_data=Marketing(opt_in=True, origin=origin).pack(),
+                    callback_data=Marketing(
+                        merchant_id=merchant_id, opt_in=True, origin=origin
+                    ).pack(),
                 ),
                 InlineKeyboardButton(
                     text=_("No, thanks"),
-                    callback_data=Marketing(opt_in=False, origin=origin).pack(),
+                    callback_data=Marketing(
+                        merchant_id=merchant_id, opt_in=False, origin=origin
+                    ).pack(),
                 ),
             ]
         ]
@@ -103,7 +107,7 @@ def history_keyboard(page: int, pages: int) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(inline_keyboard=[row]) if row else None
 
 
-def profile_keyboard(profile: Profile) -> InlineKeyboardMarkup:
+def profile_keyboard(profile: Profile, merchant_id: int) -> InlineKeyboardMarkup:
     def button(text: str, action: ProfileAction) -> InlineKeyboardButton:
         return InlineKeyboardButton(text=text, callback_data=ProfileCb(action=action).pack())
 
@@ -117,12 +121,14 @@ def profile_keyboard(profile: Profile) -> InlineKeyboardMarkup:
     marketing = (
         InlineKeyboardButton(
             text=_("🔕 Stop news and offers"),
-            callback_data=Marketing(opt_in=False, origin="profile").pack(),
+            callback_data=Marketing(
+                merchant_id=merchant_id, opt_in=False, origin="profile"
+            ).pack(),
         )
         if profile.marketing_opt_in
         else InlineKeyboardButton(
             text=_("🔔 Get news and offers"),
-            callback_data=Marketing(opt_in=True, origin="profile").pack(),
+            callback_data=Marketing(merchant_id=merchant_id, opt_in=True, origin="profile").pack(),
         )
     )
     rows.append([marketing])

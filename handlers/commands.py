@@ -1,0 +1,63 @@
+"""The command menus: one for customers per language, one more for each staff member's chat."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from aiogram.utils.i18n import gettext as _
+
+from bot.i18n import CatalogI18n
+
+LANGUAGES = ("en", "ru", "pl", "hu")
+logger = logging.getLogger(__name__)
+
+
+def customer_commands() -> list[BotCommand]:
+    """The menu of commands, in the current locale."""
+    return [
+        BotCommand(command="card", description=_("Your card, balance and level")),
+        BotCommand(command="code", description=_("A payment code for the till")),
+        BotCommand(command="invite", description=_("Invite friends")),
+        BotCommand(command="history", description=_("Points history")),
+        BotCommand(command="profile", description=_("Birthday, phone, offers")),
+        BotCommand(command="language", description=_("Change the language")),
+        BotCommand(command="help", description=_("How it works")),
+    ]
+
+
+def staff_commands(role: str) -> list[BotCommand]:
+    commands = [
+        BotCommand(command="sale", description=_("Confirm a purchase")),
+        BotCommand(command="sales", description=_("Today's sales")),
+        BotCommand(command="refund", description=_("Refund a sale")),
+    ]
+    if role in ("admin", "owner"):
+        commands.append(BotCommand(command="staff", description=_("Invite and manage staff")))
+    return commands + customer_commands()
+
+
+async def set_commands(bot: Bot, i18n: CatalogI18n) -> None:
+    """Register the command menu for each language, and the default language for the rest."""
+    with i18n.context():
+        for language in LANGUAGES:
+            with i18n.use_locale(language):
+                await bot.set_my_commands(
+                    customer_commands(), scope=BotCommandScopeDefault(), language_code=language
+                )
+        with i18n.use_locale(i18n.default_locale):
+            await bot.set_my_commands(customer_commands(), scope=BotCommandScopeDefault())
+
+
+async def set_chat_commands(bot: Bot, chat_id: int, commands: list[BotCommand]) -> None:
+    """One chat's own menu (staff commands, a chosen language); best effort, a convenience."""
+    try:
+        await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))
+    except TelegramAPIError as error:
+        logger.warning("chat commands not set: %s", type(error).__name__)
+
+
+async def set_staff_commands(bot: Bot, chat_id: int, role: str) -> None:
+    await set_chat_commands(bot, chat_id, staff_commands(role))

@@ -1,0 +1,378 @@
+"""/sale at the till (step by step, from the customer's QR, or in one line), /sales, /refund."""
+
+from __future__ import annotations
+
+import re
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.i18n import CatalogI18n
+from handlers.notify import deliver
+from handlers.ui.callbacks import PointsChoice, ReceiptSkip, SaleDecision
+from handlers.ui.edit import drop_keyboard, edit_text
+from handlers.ui.filters import plain_text
+from handlers.ui.staff_render import (
+    amount_error,
+    ask_amount,
+    ask_points,
+    ask_receipt,
+    code_error,
+    confirmed_text,
+    day_report_text,
+    paused_text,
+    points_keyboard,
+    preview_keyboard,
+    preview_text,
+    receipt_keyboard,
+    refund_text,
+    sale_refused,
+)
+from services.dto import MemberContext
+from services.errors import CodeInvalid, InvalidAmount, NotStaff, SaleRefused, StaffPaused
+from services.policy import parse_points
+from services.sales import Notice, SaleService
+from services.staff import StaffService
+
+router = Router(name=__name__)
+STAFF = {"staff": True}
+ONE_LINE = re.compile(r"^\s*(\d{6})\s+(\S+)(?:\s+spend\s+(\S+))?\s*$", re.IGNORECASE)
+
+
+class SaleForm(StatesGroup):
+    code = State()
+    amount = State()
+    points = State()
+    receipt = State()
+
+
+def limit(ctx: MemberContext) -> tuple[int, str]:
+    return ctx.merchant.max_sale_minor, ctx.merchant.currency
+
+
+def not_staff() -> str:
+    return _("This command is for the staff of this place.")
+
+
+async def refuse_seller(message: Message, error: Exception, ctx: MemberContext) -> None:
+    if isinstance(error, StaffPaused):
+        await message.answer(paused_text(error.until, ctx.merchant.timezone))  # type: ignore[arg-type]
+    else:
+        await message.answer(not_staff())
+
+
+async def on_wrong_code(
+    message: Message,
+    error: CodeInvalid,
+    ctx: MemberContext,
+    staff: StaffService,
+    bot: Bot,
+    i18n: CatalogI18n,
+) -> None:
+    await message.answer(code_error(error.reason))
+    if error.paused:
+        name = message.from_user.first_name if message.from_user else "?"
+        admins = await staff.admins(ctx.merchant.id)
+        await deliver(
+            bot, i18n, [Notice(a, None, "staff_paused", {"staff": name}) for a in admins]
+        )
+
+
+async def show_preview(
+    message: Message,
+    ctx: MemberContext,
+    sales: SaleService,
+    state: FSMContext,
+    receipt: str | None,
+) -> None:
+    data = await state.get_data()
+    try:
+        draft = await sales.prepare(
+            ctx.merchant.id, ctx.telegram_id, data["code"], data["amount"], data["points"], receipt
+        )
+    except SaleRefused as error:
+        await message.answer(sale_refused(error.reason))
+        if error.reason in ("receipt_taken", "receipt_required"):
+            return  # let them type another receipt number
+        await state.clear()
+        return
+    except CodeInvalid as error:
+        await state.clear()
+        await message.answer(code_error(error.reason))
+        return
+    await state.clear()
+    await message.answer(preview_text(draft), reply_markup=preview_keyboard(draft.key))
+
+
+async def begin_with_code(
+    message: Message,
+    code: str,
+    ctx: MemberContext,
+    sales: SaleService,
+    staff: StaffService,
+    state: FSMContext,
+    bot: Bot,
+    i18n: CatalogI18n,
+) -> None:
+    """The customer's code is known: show who it is and ask for the amount."""
+    try:
+        till = await sales.find_customer(ctx.merchant.id, ctx.telegram_id, code)
+    except CodeInvalid as error:
+        await on_wrong_code(message, error, ctx, staff, bot, i18n)
+        if error.paused:
+            await state.clear()
+        else:
+            await state.set_state(SaleForm.code)
+        return
+    except (NotStaff, StaffPaused) as error:
+        await state.clear()
+        await refuse_seller(message, error, ctx)
+        return
+    await state.set_state(SaleForm.amount)
+    await state.update_data(code=till.code, receipt_required=till.receipt_required)
+    await message.answer(ask_amount(till))
+
+
+@router.message(Command("sale"), flags=STAFF)
+async def cmd_sale(
+    message: Message,
+    command: CommandObject,
+    ctx: MemberContext,
+    sales: SaleService,
+    staff: StaffService,
+    state: FSMContext,
+    bot: Bot,
+    i18n: CatalogI18n,
+) -> None:
+    await state.clear()
+    try:
+        merchant = await sales.start(ctx.merchant.id, ctx.telegram_id)
+    except (NotStaff, StaffPaused) as error:
+        await refuse_seller(message, error, ctx)
+        return
+    if not command.args:
+        await state.set_state(SaleForm.code)
+        await message.answer(
+            _("Enter the customer's 6-digit code, or scan their QR with the phone's camera.")
+        )
+        return
+    match = ONE_LINE.match(command.args)
+    if not match:
+        await message.answer(
+            _("Use: /sale 123456 19.90, or /sale 123456 19.90 spend 5, or just /sale.")
+        )
+        return
+    code, amount_text, spend_text = match.groups()
+    try:
+        quote = await sales.quote(ctx.merchant.id, ctx.telegram_id, code, amount_text)
+        spend = parse_points(spend_text) if spend_text else 0
+    except CodeInvalid as error:
+        await on_wrong_code(message, error, ctx, staff, bot, i18n)
+        return
+    except InvalidAmount as error:
+        await message.answer(
+            amount_error(error.reason, merchant.max_sale_minor, merchant.currency)
+        )
+        return
+    if spend > quote.max_points:
+        await message.answer(ask_points(quote.max_points, quote.balance))
+        return
+    await state.update_data(code=code, amount=quote.amount_minor, points=spend)
+    if merchant.receipt_required:
+        await state.set_state(SaleForm.receipt)
+        await message.answer(ask_receipt(True))
+        return
+    await show_preview(message, ctx, sales, state, None)
+
+
+@router.message(StateFilter(SaleForm.code), plain_text, flags=STAFF)
+async def msg_code_entered(
+    message: Message,
+    ctx: MemberContext,
+    sales: SaleService,
+    staff: StaffService,
+    state: FSMContext,
+    bot: Bot,
+    i18n: CatalogI18n,
+) -> None:
+    await begin_with_code(message, message.text or "", ctx, sales, staff, state, bot, i18n)
+
+
+@router.message(StateFilter(SaleForm.amount), plain_text, flags=STAFF)
+async def msg_amount_entered(
+    message: Message, ctx: MemberContext, sales: SaleService, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    try:
+        quote = await sales.quote(
+            ctx.merchant.id, ctx.telegram_id, data["code"], message.text or ""
+        )
+    except InvalidAmount as error:
+        merchant = await sales.start(ctx.merchant.id, ctx.telegram_id)
+        await message.answer(
+            amount_error(error.reason, merchant.max_sale_minor, merchant.currency)
+        )
+        return
+    except CodeInvalid as error:
+        await state.clear()
+        await message.answer(code_error(error.reason))
+        return
+    await state.update_data(amount=quote.amount_minor, points=0, max_points=quote.max_points)
+    if quote.max_points > 0:
+        await state.set_state(SaleForm.points)
+        await message.answer(
+            ask_points(quote.max_points, quote.balance),
+            reply_markup=points_keyboard(quote.max_points),
+        )
+        return
+    await ask_for_receipt_or_preview(message, ctx, sales, state)
+
+
+async def ask_for_receipt_or_preview(
+    message: Message, ctx: MemberContext, sales: SaleService, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    await state.set_state(SaleForm.receipt)
+    required = bool(data.get("receipt_required"))
+    await message.answer(
+        ask_receipt(required), reply_markup=None if required else receipt_keyboard()
+    )
+
+
+async def take_points(
+    message: Message, points: int, ctx: MemberContext, sales: SaleService, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    if points > int(data.get("max_points", 0)):
+        await message.answer(_("That is more points than this check allows."))
+        return
+    await state.update_data(points=points)
+    await ask_for_receipt_or_preview(message, ctx, sales, state)
+
+
+@router.message(StateFilter(SaleForm.points), plain_text, flags=STAFF)
+async def msg_points_entered(
+    message: Message, ctx: MemberContext, sales: SaleService, state: FSMContext
+) -> None:
+    try:
+        points = parse_points(message.text or "")
+    except InvalidAmount as error:
+        await message.answer(amount_error(error.reason, *limit(ctx)))
+        return
+    await take_points(message, points, ctx, sales, state)
+
+
+@router.callback_query(StateFilter(SaleForm.points), PointsChoice.filter(), flags=STAFF)
+async def cb_points_chosen(
+    query: CallbackQuery,
+    callback_data: PointsChoice,
+    ctx: MemberContext,
+    sales: SaleService,
+    state: FSMContext,
+) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await take_points(query.message, callback_data.points, ctx, sales, state)
+
+
+@router.message(StateFilter(SaleForm.receipt), plain_text, flags=STAFF)
+async def msg_receipt_entered(
+    message: Message, ctx: MemberContext, sales: SaleService, state: FSMContext
+) -> None:
+    await show_preview(message, ctx, sales, state, message.text)
+
+
+@router.callback_query(StateFilter(SaleForm.receipt), ReceiptSkip.filter(), flags=STAFF)
+async def cb_receipt_skipped(
+    query: CallbackQuery, ctx: MemberContext, sales: SaleService, state: FSMContext
+) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await show_preview(query.message, ctx, sales, state, None)
+
+
+@router.callback_query(SaleDecision.filter(F.confirm), flags=STAFF)
+async def cb_confirm_sale(
+    query: CallbackQuery,
+    callback_data: SaleDecision,
+    ctx: MemberContext,
+    sales: SaleService,
+    bot: Bot,
+    i18n: CatalogI18n,
+) -> None:
+    try:
+        result = await sales.confirm(ctx.merchant.id, query.from_user.id, callback_data.key)
+    except SaleRefused as error:
+        await query.answer(sale_refused(error.reason), show_alert=True)
+        if isinstance(query.message, Message):
+            await drop_keyboard(query.message)
+        return
+    except (NotStaff, StaffPaused):
+        await query.answer(not_staff(), show_alert=True)
+        return
+    if result.duplicate:
+        await query.answer(_("Already confirmed."))
+        return
+    await query.answer(_("Confirmed."))
+    if isinstance(query.message, Message):
+        await edit_text(query.message, confirmed_text(result))
+    await deliver(bot, i18n, result.notices)
+
+
+@router.callback_query(SaleDecision.filter(~F.confirm), flags=STAFF)
+async def cb_cancel_sale(
+    query: CallbackQuery, callback_data: SaleDecision, ctx: MemberContext, sales: SaleService
+) -> None:
+    cancelled = await sales.cancel(ctx.merchant.id, query.from_user.id, callback_data.key)
+    await query.answer(_("Cancelled.") if cancelled else _("This sale is no longer open."))
+    if cancelled and isinstance(query.message, Message):
+        await edit_text(query.message, _("✖️ Sale cancelled. Nothing was charged."))
+
+
+@router.message(Command("sales"), flags=STAFF)
+async def cmd_sales(message: Message, ctx: MemberContext, sales: SaleService) -> None:
+    try:
+        report = await sales.today(ctx.merchant.id, ctx.telegram_id)
+    except (NotStaff, StaffPaused) as error:
+        await refuse_seller(message, error, ctx)
+        return
+    await message.answer(day_report_text(report))
+
+
+@router.message(Command("refund"), flags=STAFF)
+async def cmd_refund(
+    message: Message,
+    command: CommandObject,
+    ctx: MemberContext,
+    sales: SaleService,
+    bot: Bot,
+    i18n: CatalogI18n,
+) -> None:
+    args = (command.args or "").split()
+    if not args or not args[0].lstrip("#").isdigit() or len(args) > 2:
+        await message.answer(_("Use: /refund <sale number> [amount], for example /refund 42 5.00"))
+        return
+    purchase_id = int(args[0].lstrip("#"))
+    try:
+        result = await sales.refund(
+            ctx.merchant.id, ctx.telegram_id, purchase_id, args[1] if len(args) > 1 else None
+        )
+    except (NotStaff, StaffPaused) as error:
+        await refuse_seller(message, error, ctx)
+        return
+    except SaleRefused as error:
+        await message.answer(
+            _("There is no sale #{id} here.").format(id=purchase_id)
+            if error.reason == "not_found"
+            else sale_refused(error.reason)
+        )
+        return
+    except InvalidAmount as error:
+        await message.answer(amount_error(error.reason, *limit(ctx)))
+        return
+    await message.answer(refund_text(result))
+    await deliver(bot, i18n, result.notices)

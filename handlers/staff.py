@@ -1,0 +1,72 @@
+"""/staff for admins and owners: invite cashiers and admins by one-time links, list, revoke."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.deep_linking import create_start_link
+from aiogram.utils.i18n import gettext as _
+
+from handlers.ui.callbacks import StaffInviteCb, StaffRevokeCb
+from handlers.ui.edit import edit_text
+from handlers.ui.staff_render import invite_text, staff_keyboard, staff_text
+from services import rules
+from services.dto import MemberContext
+from services.errors import NotStaff
+from services.staff import StaffService
+
+router = Router(name=__name__)
+STAFF = {"staff": True}
+
+
+def admins_only() -> str:
+    return _("Only the admins of this place can manage staff.")
+
+
+@router.message(Command("staff"), flags=STAFF)
+async def cmd_staff(message: Message, ctx: MemberContext, staff: StaffService) -> None:
+    try:
+        members = await staff.members(ctx.merchant.id, ctx.telegram_id)
+    except NotStaff:
+        await message.answer(admins_only())
+        return
+    await message.answer(staff_text(members), reply_markup=staff_keyboard(members))
+
+
+@router.callback_query(StaffInviteCb.filter(), flags=STAFF)
+async def cb_invite_staff(
+    query: CallbackQuery,
+    callback_data: StaffInviteCb,
+    ctx: MemberContext,
+    staff: StaffService,
+    bot: Bot,
+) -> None:
+    try:
+        invite = await staff.create_invite(ctx.merchant.id, query.from_user.id, callback_data.role)
+    except (NotStaff, ValueError):
+        await query.answer(admins_only(), show_alert=True)
+        return
+    await query.answer()
+    link = await create_start_link(bot, rules.build_payload(staff_invite=invite.token))
+    if isinstance(query.message, Message):
+        await query.message.answer(invite_text(link, invite.role))
+
+
+@router.callback_query(StaffRevokeCb.filter(), flags=STAFF)
+async def cb_revoke_staff(
+    query: CallbackQuery, callback_data: StaffRevokeCb, ctx: MemberContext, staff: StaffService
+) -> None:
+    try:
+        revoked = await staff.revoke(ctx.merchant.id, query.from_user.id, callback_data.staff_id)
+        members = await staff.members(ctx.merchant.id, query.from_user.id)
+    except NotStaff:
+        await query.answer(admins_only(), show_alert=True)
+        return
+    await query.answer(
+        _("{name} no longer has access.").format(name=revoked.name)
+        if revoked
+        else _("Already revoked.")
+    )
+    if isinstance(query.message, Message):
+        await edit_text(query.message, staff_text(members), reply_markup=staff_keyboard(members))

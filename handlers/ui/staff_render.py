@@ -1,0 +1,370 @@
+"""Texts for staff and admins, and for the messages a purchase sends to others."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from babel.dates import format_datetime, format_time
+
+from handlers.ui.callbacks import (
+    PointsChoice,
+    Rate,
+    ReceiptSkip,
+    SaleDecision,
+    StaffInviteCb,
+    StaffRevokeCb,
+)
+from handlers.ui.render import DEFAULT_LEVEL_NAMES, level_name, locale, money, points
+from services.sales import DayReport, Notice, RefundResult, SaleDraft, SaleResult, Till
+from services.staff import StaffMember
+
+STARS = "★★★★★"
+
+
+def amount_error(reason: str, limit: int, currency: str) -> str:
+    return {
+        "decimals": _("Too many decimal places. Send the amount like 12.50."),
+        "zero": _("The amount must be more than zero."),
+        "too_large": _(
+            "That is over the limit for one sale ({limit}). Check the amount or ask an admin."
+        ).format(limit=money(limit, currency)),
+        "points_format": _("Send a whole number of points, for example 0 or 150."),
+        "refund_too_large": _("That is more than is left to refund on this purchase."),
+    }.get(reason, _("Send the amount as a number, for example 12.50 or 12,50."))
+
+
+def code_error(reason: str) -> str:
+    return {
+        "used": _("This code has already been used. Ask the customer for a new one (/code)."),
+        "expired": _("This code has expired. Ask the customer for a new one (/code)."),
+    }.get(reason, _("No customer has this code. Check the 6 digits and try again."))
+
+
+def paused_text(until: datetime, timezone: str) -> str:
+    return _(
+        "⏸ Too many wrong codes. Sales are paused until {until}; the admins have been told."
+    ).format(until=format_time(until.astimezone(ZoneInfo(timezone)), "short", locale=locale()))
+
+
+def till_text(till: Till) -> str:
+    who = escape(till.first_name or "—")
+    if till.phone_masked:
+        who += f" · {till.phone_masked}"
+    return _("👤 {who}\nLevel: {level} · balance {points}").format(
+        who=who, level=level_name(till.level), points=points(till.balance)
+    )
+
+
+def ask_amount(till: Till) -> str:
+    return (
+        till_text(till)
+        + "\n\n"
+        + _("Enter the check amount in {currency}, for example 12.50:").format(
+            currency=till.currency
+        )
+    )
+
+
+def ask_points(max_points: int, balance: int) -> str:
+    return _(
+        "Balance {balance}; up to {max} can pay for this check.\n"
+        "How many points to spend? Send a number (0 for none)."
+    ).format(balance=points(balance), max=points(max_points))
+
+
+def points_keyboard(max_points: int) -> InlineKeyboardMarkup:
+    row = [InlineKeyboardButton(text="0", callback_data=PointsChoice(points=0).pack())]
+    if max_points:
+        row.append(
+            InlineKeyboardButton(
+                text=_("All {n}").format(n=max_points),
+                callback_data=PointsChoice(points=max_points).pack(),
+            )
+        )
+    return InlineKeyboardMarkup(inline_keyboard=[row])
+
+
+def ask_receipt(required: bool) -> str:
+    if required:
+        return _("Enter the receipt number:")
+    return _("Enter the receipt number, or skip it:")
+
+
+def receipt_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [InlineKeyboardButton(text=_("Skip"), callback_data=ReceiptSkip().pack())]
+        ]
+    )
+
+
+def preview_text(draft: SaleDraft) -> str:
+    cur = draft.till.currency
+    lines = [
+        _("🧾 <b>Check the sale</b>"),
+        till_text(draft.till),
+        "",
+        _("Check: {amount}").format(amount=money(draft.amount_minor, cur)),
+        _("Points to spend: {points}").format(points=points(draft.points_spent)),
+        _("To pay: <b>{amount}</b>").format(amount=money(draft.to_pay_minor, cur)),
+        _("Cashback to earn: {points}").format(points=points(draft.cashback)),
+    ]
+    if draft.receipt_no:
+        lines.append(_("Receipt: {receipt}").format(receipt=escape(draft.receipt_no)))
+    return "\n".join(lines)
+
+
+def preview_keyboard(key: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_("✅ Confirm"), callback_data=SaleDecision(key=key, confirm=True).pack()
+                ),
+                InlineKeyboardButton(
+                    text=_("✖️ Cancel"), callback_data=SaleDecision(key=key, confirm=False).pack()
+                ),
+            ]
+        ]
+    )
+
+
+def confirmed_text(result: SaleResult) -> str:
+    cur = result.currency
+    return _(
+        "✅ Sale #{id} confirmed.\n"
+        "Check {amount}, paid {paid}, points spent {spent}, earned {earned}.\n"
+        "The customer's balance is now {balance}."
+    ).format(
+        id=result.purchase_id,
+        amount=money(result.amount_minor, cur),
+        paid=money(result.paid_minor, cur),
+        spent=points(result.points_spent),
+        earned=points(result.cashback),
+        balance=points(result.balance_after),
+    )
+
+
+def sale_refused(reason: str) -> str:
+    return {
+        "points_over_max": _("That is more points than this check allows."),
+        "receipt_required": _("A receipt number is required."),
+        "receipt_taken": _("A sale with this receipt number already exists."),
+        "code_used": _("The customer's code was used or replaced meanwhile. Start again."),
+        "expired_draft": _("This preview is too old. Start the sale again."),
+        "balance_changed": _(
+            "The customer's balance changed meanwhile (points were spent elsewhere). "
+            "Start the sale again."
+        ),
+        "already_refunded": _("This purchase is already fully refunded."),
+    }.get(reason, _("This sale is no longer open."))
+
+
+def refund_text(result: RefundResult) -> str:
+    cur = result.currency
+    text = _(
+        "↩️ Refund of {amount} on sale #{id}.\n"
+        "Hand back <b>{cash}</b>. Points returned to the customer: {returned}; "
+        "cashback taken back: {reversed}."
+    ).format(
+        amount=money(result.amount_minor, cur),
+        id=result.purchase_id,
+        cash=money(result.cash_refund_minor, cur),
+        returned=points(result.points_returned),
+        reversed=points(result.cashback_reversed - result.shortfall),
+    )
+    if result.shortfall:
+        text += "\n" + _(
+            "The customer had already spent {points} of the cashback, so that much is kept "
+            "from the money handed back."
+        ).format(points=points(result.shortfall))
+    return text
+
+
+def day_report_text(report: DayReport) -> str:
+    if not report.lines:
+        return _("No sales today yet.")
+    tz = ZoneInfo(report.timezone)
+    title = _("🧾 <b>All sales today</b>") if report.everyone else _("🧾 <b>Your sales today</b>")
+    lines = [title, ""]
+    per_staff: dict[str, tuple[int, int]] = {}
+    total = 0
+    for line in report.lines:
+        net = line.amount_minor - line.refunded_minor
+        total += net
+        count, amount = per_staff.get(line.staff_name, (0, 0))
+        per_staff[line.staff_name] = (count + 1, amount + net)
+        when = format_time(line.confirmed_at.astimezone(tz), "short", locale=locale())
+        row = f"{when}  #{line.purchase_id}  {money(line.amount_minor, report.currency)}"
+        if line.refunded_minor:
+            row += "  " + _("(refunded {amount})").format(
+                amount=money(line.refunded_minor, report.currency)
+            )
+        if report.everyone:
+            row += f"  · {escape(line.staff_name)}"
+        lines.append(row)
+    lines += [
+        "",
+        ngettext("{n} sale, {total}", "{n} sales, {total}", len(report.lines)).format(
+            n=len(report.lines), total=money(total, report.currency)
+        ),
+    ]
+    if report.everyone and len(per_staff) > 1:
+        for name, (count, amount) in sorted(per_staff.items()):
+            lines.append(f"• {escape(name)}: {count} · {money(amount, report.currency)}")
+    return "\n".join(lines)
+
+
+def staff_text(members: list[StaffMember]) -> str:
+    roles = {"admin": _("admin"), "staff": _("cashier")}
+    lines = [_("👥 <b>Staff</b>"), ""]
+    if not members:
+        lines.append(_("Nobody yet. Invite a cashier with the button below."))
+    for m in members:
+        lines.append(f"• {escape(m.name)} — {roles.get(m.role, m.role)}")
+    return "\n".join(lines)
+
+
+def staff_keyboard(members: list[StaffMember]) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=_("➕ Invite a cashier"), callback_data=StaffInviteCb(role="staff").pack()
+            ),
+            InlineKeyboardButton(
+                text=_("➕ Invite an admin"), callback_data=StaffInviteCb(role="admin").pack()
+            ),
+        ]
+    ]
+    for m in members:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=_("🚫 Revoke {name}").format(name=m.name),
+                    callback_data=StaffRevokeCb(staff_id=m.id).pack(),
+                )
+            ]
+        )
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def invite_text(link: str, role: str) -> str:
+    if role == "admin":
+        return _(
+            "Send this link to the new admin. It works once, within 24 hours:\n{link}"
+        ).format(link=link)
+    return _("Send this link to the new cashier. It works once, within 24 hours:\n{link}").format(
+        link=link
+    )
+
+
+def rating_keyboard(purchase_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=f"{n}⭐", callback_data=Rate(purchase_id=purchase_id, stars=n).pack()
+                )
+                for n in range(1, 6)
+            ]
+        ]
+    )
+
+
+def _level_label(name: str) -> str:
+    return _(name) if name in DEFAULT_LEVEL_NAMES else name
+
+
+def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
+    """A message to a customer or an admin about something that just happened."""
+    d = notice.data
+    if notice.kind == "receipt":
+        cur = str(d["currency"])
+        lines = [
+            _("🧾 Thank you for your purchase at {merchant}!").format(
+                merchant=escape(str(d["merchant"]))
+            ),
+            _("Check: {amount}").format(amount=money(int(d["amount"]), cur)),
+        ]
+        if d["spent"]:
+            lines.append(_("Points spent: {points}").format(points=points(int(d["spent"]))))
+        lines.append(_("Points earned: +{points}").format(points=points(int(d["earned"]))))
+        lines.append(_("Balance: <b>{points}</b>").format(points=points(int(d["balance"]))))
+        if d["level_up"]:
+            lines += [
+                "",
+                _("🎉 New level: <b>{level}</b>!").format(
+                    level=escape(_level_label(str(d["level"])))
+                ),
+            ]
+        lines += ["", _("How was it? Rate your purchase:")]
+        return "\n".join(lines), rating_keyboard(int(d["purchase_id"]))
+    if notice.kind == "referral_reward":
+        lines = []
+        if d["bonus"]:
+            lines.append(
+                _("🎁 Your friend {friend} made a first purchase: +{points}!").format(
+                    friend=escape(str(d["friend"] or "")), points=points(int(d["points"]))
+                )
+            )
+        elif d["points"]:
+            lines.append(
+                _("🎁 +{points} for a purchase by a friend you invited.").format(
+                    points=points(int(d["points"]))
+                )
+            )
+        lines.append(_("Balance: <b>{points}</b>").format(points=points(int(d["balance"]))))
+        if d["level_up"]:
+            lines.append(
+                _("🎉 New level: <b>{level}</b>!").format(
+                    level=escape(_level_label(str(d["level"])))
+                )
+            )
+        return "\n".join(lines), None
+    if notice.kind == "refund":
+        cur = str(d["currency"])
+        return _(
+            "↩️ {amount} of purchase #{id} was refunded.\n"
+            "Points returned: {returned}; cashback taken back: {reversed}.\n"
+            "Balance: <b>{balance}</b>"
+        ).format(
+            amount=money(int(d["amount"]), cur),
+            id=d["purchase_id"],
+            returned=points(int(d["returned"])),
+            reversed=points(int(d["reversed"])),
+            balance=points(int(d["balance"])),
+        ), None
+    if notice.kind == "low_rating":
+        when = d.get("confirmed_at")
+        text = _(
+            "⚠️ Low rating {stars} for sale #{id} ({amount}) by {staff}, customer {customer}."
+        ).format(
+            stars=STARS[: int(d["stars"])],
+            id=d["purchase_id"],
+            amount=money(int(d["amount"]), str(d["currency"])),
+            staff=escape(str(d["staff"])),
+            customer=escape(str(d["customer"] or "—")),
+        )
+        if isinstance(when, datetime):
+            text += "\n" + format_datetime(
+                when.astimezone(ZoneInfo(str(d["timezone"]))), "short", locale=locale()
+            )
+        if d.get("comment"):
+            text += "\n" + _("Comment: {comment}").format(comment=escape(str(d["comment"])))
+        return text, None
+    if notice.kind == "daily_flag":
+        return _(
+            "🚩 {member} has made {count} purchases today (latest: sale #{id}). Worth a look."
+        ).format(
+            member=escape(str(d["member"] or "—")), count=d["count"], id=d["purchase_id"]
+        ), None
+    if notice.kind == "staff_paused":
+        return _(
+            "⏸ {staff} entered too many wrong codes; their sales are paused for 10 minutes."
+        ).format(staff=escape(str(d["staff"]))), None
+    return "", None

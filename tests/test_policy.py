@@ -1,0 +1,151 @@
+"""Money policy, table by table."""
+
+from __future__ import annotations
+
+import pytest
+
+from services import policy
+from services.dto import LevelInfo
+from services.errors import InvalidAmount
+
+SILVER = LevelInfo(1, "Silver", 10_000, 2, 500, 3000)
+
+
+@pytest.mark.parametrize(
+    ("text", "exponent", "minor"),
+    [
+        ("12,50", 2, 1250),
+        ("12.5", 2, 1250),
+        ("12", 2, 1200),
+        (" 0.01 ", 2, 1),
+        ("999", 0, 999),
+        ("1.234", 3, 1234),
+    ],
+)
+def test_parse_amount_accepts(text: str, exponent: int, minor: int) -> None:
+    assert policy.parse_amount(text, exponent) == minor
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("-5", "format"),
+        ("0", "zero"),
+        ("0,00", "zero"),
+        ("1e9", "format"),
+        ("abc", "format"),
+        ("12.505", "decimals"),
+        ("1,000.50", "format"),
+        ("", "format"),
+        ("12.", "format"),
+        ("∞", "format"),
+        ("١٢", "format"),  # non-ASCII digits
+        ("1000.01", "too_large"),
+    ],
+)
+def test_parse_amount_refuses(text: str, reason: str) -> None:
+    with pytest.raises(InvalidAmount) as error:
+        policy.parse_amount(text, 2, max_minor=100_000)
+    assert error.value.reason == reason
+
+
+def test_parse_amount_refuses_decimals_for_a_currency_without_them() -> None:
+    with pytest.raises(InvalidAmount):
+        policy.parse_amount("12.5", 0)
+
+
+@pytest.mark.parametrize(("text", "points"), [("0", 0), ("150", 150), (" 7 ", 7)])
+def test_parse_points(text: str, points: int) -> None:
+    assert policy.parse_points(text) == points
+
+
+@pytest.mark.parametrize("text", ["-1", "1.5", "abc", "", "1" * 13])
+def test_parse_points_refuses(text: str) -> None:
+    with pytest.raises(InvalidAmount):
+        policy.parse_points(text)
+
+
+@pytest.mark.parametrize(
+    ("amount", "balance", "expected"),
+    [
+        (10_000, 100_000, 3_000),  # 30 % of the check
+        (10_000, 1_200, 1_200),  # never more than the balance
+        (10_000, 0, 0),
+        (1, 100, 0),  # 30 % of 1 cent rounds down to 0
+        (3_333, 100_000, 999),
+    ],
+)
+def test_max_redeemable(amount: int, balance: int, expected: int) -> None:
+    assert policy.max_redeemable(amount, SILVER, balance) == expected
+
+
+@pytest.mark.parametrize(
+    ("paid", "expected"), [(10_000, 500), (1_999, 99), (19, 0), (0, 0), (-5, 0)]
+)
+def test_cashback_rounds_down(paid: int, expected: int) -> None:
+    assert policy.cashback(paid, SILVER) == expected
+
+
+def test_referral_shares_by_depth() -> None:
+    assert policy.referral_shares(10_000, [200, 100, 50]) == [200, 100, 50]
+    assert policy.referral_shares(99, [200, 100, 50]) == [1, 0, 0]
+    assert policy.referral_shares(10_000, [200, 0, 50, 999]) == [200, 0, 50]
+
+
+def test_full_refund_unwinds_everything() -> None:
+    split = policy.refund_split(
+        amount_minor=10_000,
+        points_spent=2_000,
+        cashback_earned=400,
+        already_refunded_minor=0,
+        refund_minor=10_000,
+        balance=1_000,
+    )
+    assert split == policy.RefundSplit(2_000, 400, 8_000, 0)
+
+
+def test_refund_after_cashback_was_spent_keeps_it_from_the_money() -> None:
+    # Bought for 100.00 paying 20.00 in points, earned 4.00, spent everything since.
+    split = policy.refund_split(
+        amount_minor=10_000,
+        points_spent=2_000,
+        cashback_earned=400,
+        already_refunded_minor=0,
+        refund_minor=10_000,
+        balance=0,
+    )
+    # The 20.00 in points come back; the 4.00 of cashback is taken from them: no shortfall.
+    assert split == policy.RefundSplit(2_000, 400, 8_000, 0)
+    cash_only = policy.refund_split(
+        amount_minor=10_000,
+        points_spent=0,
+        cashback_earned=400,
+        already_refunded_minor=0,
+        refund_minor=10_000,
+        balance=100,
+    )
+    assert cash_only == policy.RefundSplit(0, 400, 9_700, 300)
+
+
+def test_partial_refunds_add_up_to_a_full_one() -> None:
+    whole = dict(amount_minor=999, points_spent=333, cashback_earned=33)
+    first = policy.refund_split(**whole, already_refunded_minor=0, refund_minor=500, balance=10**6)
+    second = policy.refund_split(
+        **whole, already_refunded_minor=500, refund_minor=499, balance=10**6
+    )
+    assert first.points_returned + second.points_returned == 333
+    assert first.cashback_reversed + second.cashback_reversed == 33
+    assert first.cash_refund_minor + second.cash_refund_minor == 999 - 333
+
+
+@pytest.mark.parametrize(("already", "refund"), [(0, 0), (0, 10_001), (9_000, 1_001), (0, -1)])
+def test_refund_cannot_exceed_what_is_left(already: int, refund: int) -> None:
+    with pytest.raises(InvalidAmount):
+        policy.refund_split(
+            amount_minor=10_000,
+            points_spent=0,
+            cashback_earned=0,
+            already_refunded_minor=already,
+            refund_minor=refund,
+            balance=0,
+        )
