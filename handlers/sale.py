@@ -354,7 +354,11 @@ async def cmd_refund(
 ) -> None:
     args = (command.args or "").split()
     if not args or not args[0].lstrip("#").isdigit() or len(args) > 2:
-        await message.answer(_("Use: /refund <sale number> [amount], for example /refund 42 5.00"))
+        # Plain text: the usage line shows <angle brackets> that HTML would swallow.
+        await message.answer(
+            _("Use: /refund <sale number> [amount], for example /refund 42 5.00"),
+            parse_mode=None,
+        )
         return
     purchase_id = int(args[0].lstrip("#"))
     try:

@@ -102,10 +102,14 @@ class RecordingSession(BaseSession):
         method: TelegramMethod[TelegramType],
         timeout: int | None = None,  # noqa: ASYNC109 - the signature is aiogram's
     ) -> TelegramType:
-        self.requests.append(method)
-        self._check_html(method, getattr(method, "text", None) or getattr(method, "caption", None))
+        # What Telegram refuses never reaches the user, so it is not recorded as sent.
+        if getattr(method, "parse_mode", None) is not None:
+            self._check_html(
+                method, getattr(method, "text", None) or getattr(method, "caption", None)
+            )
         if isinstance(method, EditMessageText | EditMessageReplyMarkup):
             self._check_edit(method)
+        self.requests.append(method)
         return self._respond(method)  # type: ignore[return-value]
 
     def _respond(self, method: TelegramMethod[Any]) -> Any:

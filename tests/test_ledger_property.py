@@ -1,0 +1,161 @@
+"""Property: over random purchases, redemptions, referral chains and refunds, every balance
+equals the sum of its ledger and is never below zero; and once everything is refunded, nobody
+holds value they did not pay for."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from dataclasses import dataclass
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from bot.db.engine import create_session_factory
+from bot.db.models import Membership, Purchase
+from services.errors import DomainError
+from services.members import MemberService
+from services.sales import SaleService
+from tests.conftest import FakeClock, fresh_engine
+from tests.factories import (
+    check_ledger_invariant,
+    issue_code,
+    make_member,
+    make_merchant,
+    make_staff,
+)
+
+CASHIER = 900
+MEMBERS = 6
+
+
+@dataclass(frozen=True)
+class Buy:
+    member: int
+    amount: int
+    spend: float  # share of the allowed maximum of points to spend
+
+
+@dataclass(frozen=True)
+class Refund:
+    purchase: int  # index into the purchases made so far
+    share: float  # of what is left; 1.0 refunds it all
+
+
+operations = st.lists(
+    st.one_of(
+        st.builds(
+            Buy,
+            st.integers(0, MEMBERS - 1),
+            st.integers(1, 60_000),
+            st.sampled_from([0.0, 0.3, 1.0]),
+        ),
+        st.builds(Refund, st.integers(0, 30), st.sampled_from([0.25, 0.5, 1.0])),
+    ),
+    min_size=1,
+    max_size=18,
+)
+# referrers[i] is the index of member i's referrer among earlier members, or None.
+chains = st.lists(
+    st.one_of(st.none(), st.integers(0, MEMBERS)), min_size=MEMBERS, max_size=MEMBERS
+)
+
+
+async def scenario(url: str, referrers: list[int | None], ops: list[object]) -> None:
+    from datetime import UTC, datetime
+
+    engine = await fresh_engine(url)
+    factory = create_session_factory(engine)
+    clock = FakeClock(datetime(2026, 5, 1, 9, 0, tzinfo=UTC))
+    try:
+        async with factory() as session:
+            merchant = await make_merchant(session, clock)
+            await make_staff(session, clock, merchant, CASHIER)
+            members = MemberService(session, clock)
+            for i in range(MEMBERS):
+                ref = referrers[i]
+                code = None
+                if ref is not None and ref < i:
+                    code = (await members.card(merchant.id, 100 + ref)).referral_code
+                await make_member(session, clock, merchant, 100 + i, referral_code=code)
+            sales = SaleService(session, (), clock)
+            purchases: list[int] = []
+            withheld: dict[int, int] = {}  # member telegram id -> money kept from refunds
+            owner_of: dict[int, int] = {}
+            for op in ops:
+                clock.advance(minutes=7)
+                if isinstance(op, Buy):
+                    tg = 100 + op.member
+                    code = await issue_code(session, clock, merchant, tg)
+                    quote = await sales.quote(merchant.id, CASHIER, code, str(op.amount / 100))
+                    points = int(quote.max_points * op.spend)
+                    draft = await sales.prepare(
+                        merchant.id, CASHIER, code, quote.amount_minor, points, None
+                    )
+                    result = await sales.confirm(merchant.id, CASHIER, draft.key)
+                    purchases.append(result.purchase_id)
+                    owner_of[result.purchase_id] = tg
+                elif isinstance(op, Refund) and purchases:
+                    pid = purchases[op.purchase % len(purchases)]
+                    async with session.begin():
+                        p = await session.get(Purchase, pid)
+                        assert p is not None
+                        left = p.amount_minor - p.refunded_minor
+                    if left == 0:
+                        continue
+                    amount = left if op.share == 1.0 else max(1, int(left * op.share))
+                    try:
+                        done = await sales.refund(
+                            merchant.id, CASHIER, pid, f"{amount // 100}.{amount % 100:02d}"
+                        )
+                    except DomainError:
+                        continue
+                    withheld[owner_of[pid]] = withheld.get(owner_of[pid], 0) + done.shortfall
+                await check_ledger_invariant(session)
+            # Refund everything that is left, then nobody keeps unpaid value.
+            for pid in purchases:
+                async with session.begin():
+                    p = await session.get(Purchase, pid)
+                    assert p is not None
+                    left = p.amount_minor - p.refunded_minor
+                if left:
+                    done = await sales.refund(merchant.id, CASHIER, pid, None)
+                    withheld[owner_of[pid]] = withheld.get(owner_of[pid], 0) + done.shortfall
+            await check_ledger_invariant(session)
+            async with session.begin():
+                rows = (await session.scalars(select(Membership))).all()
+                for m in rows:
+                    await session.refresh(m)
+                    assert m.clawback_due_minor >= 0
+                    assert m.lifetime_spend_minor == 0
+                    assert m.effective_referrals == 0
+                    assert m.level_rank == 0
+            for i in range(MEMBERS):
+                tg = 100 + i
+                card = await members.card(merchant.id, tg)
+                async with session.begin():
+                    member = await session.scalar(
+                        select(Membership).where(Membership.referral_code == card.referral_code)
+                    )
+                    assert member is not None
+                    due = member.clawback_due_minor
+                # Points still held were paid for with money kept from the refunds.
+                assert card.balance_minor - due == withheld.get(tg, 0), (tg, card, due)
+    finally:
+        await engine.dispose()
+
+
+@settings(
+    max_examples=int(os.environ.get("LEDGER_EXAMPLES", "25")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(referrers=chains, ops=operations)
+def test_ledger_stays_whole_under_random_histories(
+    referrers: list[int | None], ops: list[object]
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        url = os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{folder}/p.sqlite3"
+        asyncio.run(scenario(url, referrers, ops))
