@@ -49,6 +49,7 @@ from services.errors import (
 )
 from services.merchants import level_info, merchant_view
 from services.rules import currency_exponent
+from services.staff import alert_recipients
 
 WRONG_CODES_LIMIT = 5
 WRONG_CODES_WINDOW = timedelta(minutes=10)
@@ -144,10 +145,6 @@ class DayReport:
     everyone: bool  # an admin's view of all staff
 
 
-def _lang(customer: Customer) -> str | None:
-    return customer.language
-
-
 class SaleService:
     def __init__(
         self, session: AsyncSession, owner_ids: Sequence[int] = (), clock: Clock = utc_now
@@ -205,11 +202,18 @@ class SaleService:
             reason = "unknown"
             if stale is not None:
                 reason = "used" if stale.used_at is not None else "expired"
-            self.audit.add(merchant_id, staff_id, "wrong_code", now, details=reason)
+            # Only codes that match nobody count towards a pause: guessing looks like that,
+            # while a code that expired during a slow sale does not.
+            action = "wrong_code" if reason == "unknown" else "stale_code"
+            self.audit.add(merchant_id, staff_id, action, now, details=reason)
             await self.session.flush()
             wrong = await self.audit.count_since(staff_id, "wrong_code", now - WRONG_CODES_WINDOW)
             paused = False
-            if wrong >= WRONG_CODES_LIMIT and staff_id not in self.owner_ids:
+            if (
+                action == "wrong_code"
+                and wrong >= WRONG_CODES_LIMIT
+                and staff_id not in self.owner_ids
+            ):
                 staff = await self.staff.active(merchant_id, staff_id)
                 if staff is not None:
                     staff.paused_until = now + PAUSE
@@ -383,7 +387,7 @@ class SaleService:
         await self.session.flush()
         receipt = Notice(
             customer.telegram_id,
-            _lang(customer),
+            customer.language,
             "receipt",
             {
                 "purchase_id": purchase.id,
@@ -481,7 +485,7 @@ class SaleService:
                     notices.append(
                         Notice(
                             owner.telegram_id,
-                            _lang(owner),
+                            owner.language,
                             "referral_reward",
                             {
                                 "friend": friend_name if depth == 1 else None,
@@ -508,7 +512,7 @@ class SaleService:
         self.audit.add(
             merchant.id, purchase.staff_telegram_id, "daily_flag", now, target=str(membership.id)
         )
-        admins = set(await self.staff.admin_ids(merchant.id)) | self.owner_ids
+        admins = await alert_recipients(self.staff, merchant.id, self.owner_ids)
         customer = await self.session.get(Customer, membership.customer_id)
         return [
             Notice(
@@ -522,7 +526,7 @@ class SaleService:
                     "purchase_id": purchase.id,
                 },
             )
-            for admin in sorted(admins)
+            for admin in admins
         ]
 
     async def cancel(self, merchant_id: int, staff_id: int, key: str) -> bool:
@@ -621,7 +625,7 @@ class SaleService:
             assert customer is not None
             notice = Notice(
                 customer.telegram_id,
-                _lang(customer),
+                customer.language,
                 "refund",
                 {
                     "purchase_id": purchase.id,
@@ -729,7 +733,7 @@ class SaleService:
         staff: Staff | None = await self.staff.any(
             purchase.merchant_id, purchase.staff_telegram_id
         )
-        admins = set(await self.staff.admin_ids(purchase.merchant_id)) | self.owner_ids
+        admins = await alert_recipients(self.staff, purchase.merchant_id, self.owner_ids)
         merchant = await self.merchants.get(purchase.merchant_id)
         assert merchant is not None
         data: dict[str, object] = {
@@ -743,7 +747,7 @@ class SaleService:
             "confirmed_at": purchase.confirmed_at,
             "timezone": merchant.timezone,
         }
-        return tuple(Notice(a, None, "low_rating", data) for a in sorted(admins))
+        return tuple(Notice(a, None, "low_rating", data) for a in admins)
 
     # --- reports for staff -----------------------------------------------------------------
 

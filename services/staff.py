@@ -42,6 +42,13 @@ class Joined:
     role: str
 
 
+async def alert_recipients(
+    repo: StaffRepo, merchant_id: int, owner_ids: frozenset[int]
+) -> list[int]:
+    """Telegram ids to alert about a merchant: its admins and the owners."""
+    return sorted(set(await repo.admin_ids(merchant_id)) | owner_ids)
+
+
 def new_invite_token() -> str:
     return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(16))
 
@@ -149,4 +156,4 @@ class StaffService:
     async def admins(self, merchant_id: int) -> list[int]:
         """Telegram ids to alert: the merchant's admins and the owners."""
         async with self.session.begin():
-            return sorted(set(await self.staff.admin_ids(merchant_id)) | self.owner_ids)
+            return await alert_recipients(self.staff, merchant_id, self.owner_ids)

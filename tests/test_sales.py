@@ -343,3 +343,16 @@ async def test_today_shows_own_sales_or_everyones_to_admins(session, clock, shop
     assert len((await service.today(shop.id, 901)).lines) == 0
     everyone = await service.today(shop.id, 950)
     assert everyone.everyone and everyone.lines[0].staff_name == "Kasia"
+
+
+async def test_codes_that_expired_or_were_used_do_not_pause(session, clock, shop) -> None:
+    await make_member(session, clock, shop, 1)
+    code = await issue_code(session, clock, shop, 1)
+    clock.advance(minutes=11)
+    service = sales(session, clock)
+    for _ in range(6):
+        with pytest.raises(CodeInvalid) as error:
+            await service.find_customer(shop.id, CASHIER, code)
+        assert error.value.reason == "expired" and not error.value.paused
+    fresh = await issue_code(session, clock, shop, 1)
+    assert (await service.find_customer(shop.id, CASHIER, fresh)).first_name == "User1"
