@@ -304,6 +304,7 @@ class SaleService:
                     created_at=now,
                 )
             )
+            self.audit.add(merchant_id, staff_id, "sale_draft", now, details=str(amount_minor))
         paid = amount_minor - points
         return SaleDraft(
             key, till, amount_minor, points, paid, policy.cashback(paid, till.level), receipt_no
@@ -534,9 +535,13 @@ class SaleService:
             purchase = await self.purchases.by_key(key)
             if purchase is None or purchase.merchant_id != merchant_id:
                 return False
-            return await self.purchases.transition(
-                purchase.id, PurchaseStatus.DRAFT, PurchaseStatus.CANCELLED, self.clock()
+            now = self.clock()
+            cancelled = await self.purchases.transition(
+                purchase.id, PurchaseStatus.DRAFT, PurchaseStatus.CANCELLED, now
             )
+            if cancelled:
+                self.audit.add(merchant_id, staff_id, "sale_cancel", now, target=str(purchase.id))
+            return cancelled
 
     # --- refunds ---------------------------------------------------------------------------
 
