@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -38,7 +38,7 @@ from bot.db.repositories import (
 )
 from services import policy, rules
 from services.clock import Clock, utc_now
-from services.dto import LevelInfo, MerchantView
+from services.dto import LevelInfo, MerchantView, Notice
 from services.errors import (
     CodeInvalid,
     InvalidAmount,
@@ -88,16 +88,6 @@ class SaleDraft:
     to_pay_minor: int
     cashback: int
     receipt_no: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """A message to someone other than the actor, sent after the commit, in their language."""
-
-    telegram_id: int
-    language: str | None
-    kind: str  # receipt, level_up, referral_reward, referral_bonus, low_rating, daily_flag, ...
-    data: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,8 @@ from bot.db.models import (
     Level,
     Membership,
     Merchant,
+    Outbox,
+    OutboxStatus,
     PaymentCode,
     Purchase,
     PurchaseStatus,
@@ -452,3 +454,82 @@ class PurchaseRepo:
             .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+class OutboxRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def exists(self, dedupe_key: str) -> bool:
+        found = await self.s.scalar(select(Outbox.id).where(Outbox.dedupe_key == dedupe_key))
+        return found is not None
+
+    def add(self, row: Outbox) -> None:
+        self.s.add(row)
+
+    async def due(self, now: datetime, limit: int) -> Sequence[Outbox]:
+        """Pending rows whose time has come: transactional before promotional, oldest first."""
+        rows = await self.s.scalars(
+            select(Outbox)
+            .where(Outbox.status == OutboxStatus.PENDING, Outbox.not_before <= now)
+            .order_by(Outbox.priority, Outbox.not_before, Outbox.id)
+            .limit(limit)
+        )
+        return rows.all()
+
+    async def claim(self, row_id: int) -> bool:
+        """pending -> sending, once: a second sender that raced for the row gets False."""
+        result = await self.s.execute(
+            update(Outbox)
+            .where(Outbox.id == row_id, Outbox.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.SENDING, attempts=Outbox.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def finish(
+        self, row_id: int, status: str, now: datetime, error: str | None = None
+    ) -> None:
+        values: dict[str, object] = {"status": status, "last_error": error}
+        if status == OutboxStatus.SENT:
+            values["sent_at"] = now
+        await self.s.execute(
+            update(Outbox)
+            .where(Outbox.id == row_id, Outbox.status == OutboxStatus.SENDING)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def retry(self, row_id: int, not_before: datetime, error: str) -> None:
+        await self.s.execute(
+            update(Outbox)
+            .where(Outbox.id == row_id, Outbox.status == OutboxStatus.SENDING)
+            .values(status=OutboxStatus.PENDING, not_before=not_before, last_error=error)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def block_chat(self, chat_id: int) -> int:
+        """The recipient blocked the bot: their waiting messages will not be sent."""
+        result = await self.s.execute(
+            update(Outbox)
+            .where(Outbox.chat_id == chat_id, Outbox.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.BLOCKED)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def recover(self) -> int:
+        """After a crash: rows left `sending` go back to pending (see bot/delivery.py)."""
+        result = await self.s.execute(
+            update(Outbox)
+            .where(Outbox.status == OutboxStatus.SENDING)
+            .values(status=OutboxStatus.PENDING)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def count_by_status(self, campaign_id: int | None = None) -> dict[str, int]:
+        query = select(Outbox.status, func.count()).group_by(Outbox.status)
+        if campaign_id is not None:
+            query = query.where(Outbox.campaign_id == campaign_id)
+        return {status: int(n) for status, n in (await self.s.execute(query)).all()}

@@ -1,0 +1,231 @@
+"""The one sender that drains the outbox at Telegram's pace.
+
+Limits: a global rate (25 messages a second by default, under Telegram's ~30 to different
+chats) and one message a second per chat. 429: wait `retry_after`, then go on 20 % slower,
+recovering slowly. 403: the customer blocked the bot; they are marked unreachable and their
+waiting messages are dropped. Network and server errors: retried with backoff, at most five
+attempts, then the row fails with its reason. 400: fails at once (the text itself is wrong).
+
+Crash safety. A row is claimed (pending -> sending) and committed before it is sent, and marked
+sent only after Telegram accepted it. A process killed between the send and the mark leaves
+the row `sending`; on the next start those rows go back to pending and are sent again. So a
+crash repeats at most the messages that were in flight at that moment (`concurrency` of them,
+4 by default) and loses none. Telegram offers no idempotency key for sendMessage, so this
+window cannot be closed, only kept this small.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import InlineKeyboardMarkup
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.models import Customer, Outbox, OutboxStatus
+from bot.db.repositories import OutboxRepo
+from bot.i18n import CatalogI18n
+from services.clock import Clock, utc_now
+from services.dto import Notice
+from services.outbox import load_payload
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+
+Renderer = Callable[[Notice], tuple[str, InlineKeyboardMarkup | None]]
+
+
+@dataclass
+class SenderStats:
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    retried: int = 0
+    throttled: int = 0  # 429 answers
+    started: float = field(default_factory=time.monotonic)
+
+
+class RateLimiter:
+    """A global pace plus a per-chat minimum interval; both await, never spin."""
+
+    def __init__(self, rate: float, per_chat_interval: float) -> None:
+        self.rate = rate
+        self.max_rate = rate
+        self.per_chat_interval = per_chat_interval
+        self._next_global = 0.0
+        self._next_chat: dict[int, float] = {}
+        self._paused_until = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self, chat_id: int) -> None:
+        async with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next_global, self._paused_until)
+            start = max(start, self._next_chat.get(chat_id, 0.0))
+            self._next_global = start + 1.0 / self.rate
+            self._next_chat[chat_id] = start + self.per_chat_interval
+            if len(self._next_chat) > 10_000:  # forget chats whose interval has passed
+                self._next_chat = {c: t for c, t in self._next_chat.items() if t > now}
+        if start > now:
+            await asyncio.sleep(start - now)
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said 429: everyone waits, and the pace slows by a fifth."""
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+        self.rate = max(1.0, self.rate * 0.8)
+
+    def recover(self) -> None:
+        self.rate = min(self.max_rate, self.rate * 1.01)
+
+
+class Sender:
+    def __init__(
+        self,
+        bot: Bot,
+        session_factory: async_sessionmaker[AsyncSession],
+        i18n: CatalogI18n,
+        render: Renderer,
+        *,
+        rate: float = 25.0,
+        per_chat_interval: float = 1.0,
+        concurrency: int = 4,
+        batch: int = 100,
+        clock: Clock = utc_now,
+        send: Callable[
+            [Bot, int, str, InlineKeyboardMarkup | None, dict[str, object]], Awaitable[None]
+        ]
+        | None = None,
+    ) -> None:
+        self.bot = bot
+        self.session_factory = session_factory
+        self.i18n = i18n
+        self.render = render
+        self.limiter = RateLimiter(rate, per_chat_interval)
+        self.concurrency = concurrency
+        self.batch = batch
+        self.clock = clock
+        self.stats = SenderStats()
+        self._wake = asyncio.Event()
+        self._send = send or _send_message
+
+    def wake(self) -> None:
+        """New rows were committed: look now instead of at the next poll."""
+        self._wake.set()
+
+    async def recover(self) -> int:
+        async with self.session_factory() as session, session.begin():
+            return await OutboxRepo(session).recover()
+
+    async def run(self, stop: asyncio.Event, poll_seconds: float = 1.0) -> None:
+        """Drain until `stop` is set. Rows left `sending` by a crash are retried first."""
+        recovered = await self.recover()
+        if recovered:
+            logger.warning(
+                "outbox: %d messages were in flight at a crash; sending again", recovered
+            )
+        while not stop.is_set():
+            if await self.drain_once() == 0:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
+
+    async def drain(self) -> int:
+        """Send everything that is due now (tests, and the end of a run)."""
+        total = 0
+        while (n := await self.drain_once()) > 0:
+            total += n
+        return total
+
+    async def drain_once(self) -> int:
+        async with self.session_factory() as session, session.begin():
+            rows = list(await OutboxRepo(session).due(self.clock(), self.batch))
+        if not rows:
+            return 0
+        semaphore = asyncio.Semaphore(self.concurrency)
+
+        async def one(row: Outbox) -> None:
+            async with semaphore:
+                await self._deliver(row)
+
+        await asyncio.gather(*(one(row) for row in rows))
+        return len(rows)
+
+    async def _deliver(self, row: Outbox) -> None:
+        async with self.session_factory() as session, session.begin():
+            if not await OutboxRepo(session).claim(row.id):
+                return  # another sender took it
+        notice = Notice(row.chat_id, row.language, row.kind, load_payload(row.payload))
+        with self.i18n.use_locale(row.language or self.i18n.default_locale):
+            text, keyboard = self.render(notice)
+        await self.limiter.wait(row.chat_id)
+        status, error, retry_in = OutboxStatus.SENT, None, 0.0
+        try:
+            await self._send(self.bot, row.chat_id, text, keyboard, notice.data)
+        except TelegramRetryAfter as exc:
+            self.stats.throttled += 1
+            self.limiter.pause(exc.retry_after)
+            status, error, retry_in = OutboxStatus.PENDING, "429", float(exc.retry_after)
+        except TelegramForbiddenError:
+            status, error = OutboxStatus.BLOCKED, "403: blocked by the user"
+        except TelegramBadRequest as exc:
+            status, error = OutboxStatus.FAILED, f"400: {exc.message}"[:200]
+        except (TelegramNetworkError, TelegramServerError, TimeoutError, OSError) as exc:
+            if row.attempts + 1 >= MAX_ATTEMPTS:
+                status, error = OutboxStatus.FAILED, f"network: {type(exc).__name__}"
+            else:
+                status, error = OutboxStatus.PENDING, f"network: {type(exc).__name__}"
+                retry_in = float(2 ** (row.attempts + 1))
+        else:
+            self.limiter.recover()
+        await self._record(row, status, error, retry_in)
+
+    async def _record(self, row: Outbox, status: str, error: str | None, retry_in: float) -> None:
+        now = self.clock()
+        async with self.session_factory() as session, session.begin():
+            repo = OutboxRepo(session)
+            if status == OutboxStatus.PENDING:
+                self.stats.retried += 1
+                await repo.retry(row.id, now + timedelta(seconds=retry_in), error or "")
+                return
+            await repo.finish(row.id, status, now, error)
+            if status == OutboxStatus.SENT:
+                self.stats.sent += 1
+            elif status == OutboxStatus.FAILED:
+                self.stats.failed += 1
+                logger.warning("outbox row %s failed: %s", row.id, error)
+            elif status == OutboxStatus.BLOCKED:
+                self.stats.blocked += 1
+                await repo.block_chat(row.chat_id)
+                await session.execute(
+                    update(Customer)
+                    .where(Customer.telegram_id == row.chat_id)
+                    .values(bot_blocked=True)
+                )
+
+
+async def _send_message(
+    bot: Bot,
+    chat_id: int,
+    text: str,
+    keyboard: InlineKeyboardMarkup | None,
+    data: dict[str, object],
+) -> None:
+    photo = data.get("photo")
+    if isinstance(photo, str) and photo:
+        await bot.send_photo(chat_id, photo, caption=text, reply_markup=keyboard)
+    else:
+        await bot.send_message(chat_id, text, reply_markup=keyboard)

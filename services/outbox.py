@@ -1,0 +1,81 @@
+"""Enqueueing proactive messages: a row per message, written in the caller's transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Outbox, OutboxStatus
+from bot.db.repositories import OutboxRepo
+from services.dto import Notice
+
+TRANSACTIONAL = 0  # receipts, rating requests, rewards, alerts: before promotions
+PROMOTIONAL = 1
+PROMOTIONAL_KINDS = frozenset({"push", "birthday", "cart_reminder", "nps"})
+
+
+def _default(value: object) -> Any:
+    if isinstance(value, datetime):
+        return {"__datetime__": value.isoformat()}
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _restore(obj: dict[str, Any]) -> Any:
+    if "__datetime__" in obj:
+        return datetime.fromisoformat(obj["__datetime__"])
+    return obj
+
+
+def dump_payload(data: dict[str, object]) -> str:
+    return json.dumps(data, default=_default, ensure_ascii=False, separators=(",", ":"))
+
+
+def load_payload(text: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(text, object_hook=_restore)
+    return loaded
+
+
+async def enqueue(
+    session: AsyncSession,
+    merchant_id: int,
+    notices: Iterable[Notice],
+    now: datetime,
+    dedupe_prefix: str,
+    campaign_id: int | None = None,
+) -> int:
+    """Add one row per notice unless its dedupe key is already there; returns rows added.
+
+    The key is `<prefix>:<kind>:<chat>`, so running the same job or use case twice for the
+    same subject enqueues once.
+    """
+    repo = OutboxRepo(session)
+    added = 0
+    seen: set[str] = set()
+    for notice in notices:
+        key = f"{dedupe_prefix}:{notice.kind}:{notice.telegram_id}"[:120]
+        if key in seen or await repo.exists(key):
+            continue
+        seen.add(key)
+        repo.add(
+            Outbox(
+                merchant_id=merchant_id,
+                chat_id=notice.telegram_id,
+                kind=notice.kind,
+                priority=PROMOTIONAL if notice.kind in PROMOTIONAL_KINDS else TRANSACTIONAL,
+                dedupe_key=key,
+                payload=dump_payload(notice.data),
+                language=notice.language,
+                campaign_id=campaign_id,
+                status=OutboxStatus.PENDING,
+                attempts=0,
+                not_before=now,
+                created_at=now,
+            )
+        )
+        added += 1
+    await session.flush()  # later reads in this transaction see the rows
+    return added
