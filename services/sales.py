@@ -54,7 +54,7 @@ from services.staff import alert_recipients
 WRONG_CODES_LIMIT = 5
 WRONG_CODES_WINDOW = timedelta(minutes=10)
 PAUSE = timedelta(minutes=10)
-DRAFT_TTL = timedelta(minutes=15)
+DRAFT_TTL = timedelta(minutes=10)
 RECEIPT_MAX = 40
 
 
@@ -63,6 +63,7 @@ class Till:
     """What a cashier may see of the customer: first name, masked phone, level, balance."""
 
     code: str
+    telegram_id: int  # to refuse a cashier's sale to themselves; never shown
     first_name: str | None
     phone_masked: str | None
     level: LevelInfo
@@ -221,6 +222,7 @@ class SaleService:
         level = await self._level(merchant_id, membership.level_rank)
         return Till(
             code=code,
+            telegram_id=customer.telegram_id,
             first_name=customer.first_name,
             phone_masked=rules.mask_phone(customer.phone) if customer.phone else None,
             level=level,
@@ -262,6 +264,8 @@ class SaleService:
             raise InvalidAmount("too_large")
         if points < 0 or points > policy.max_redeemable(amount_minor, till.level, till.balance):
             raise SaleRefused("points_over_max")
+        if till.telegram_id == staff_id:
+            raise SaleRefused("own_purchase")
         receipt_no = (receipt_no or "").strip()[:RECEIPT_MAX] or None
         if till.receipt_required and receipt_no is None:
             raise SaleRefused("receipt_required")
@@ -336,7 +340,9 @@ class SaleService:
             assert membership is not None
             return self._result(purchase, membership, merchant, True, ())
         if not await self.codes.use(purchase.membership_id, purchase.payment_code, now):
-            raise SaleRefused("code_used")
+            row = await self.codes.find_any(merchant_id, purchase.payment_code)
+            expired = row is not None and row.used_at is None and row.expires_at <= now
+            raise SaleRefused("code_expired" if expired else "code_used")
         purchase.status, purchase.confirmed_at = PurchaseStatus.CONFIRMED, now
         membership = await self.memberships.lock(purchase.membership_id)
         assert membership is not None
@@ -563,22 +569,22 @@ class SaleService:
                 raise InvalidAmount("refund_too_large")
             membership = await self.memberships.lock(purchase.membership_id)
             assert membership is not None
-            split = policy.refund_split(
-                amount_minor=purchase.amount_minor,
-                points_spent=purchase.points_spent,
-                cashback_earned=purchase.cashback_minor,
-                already_refunded_minor=purchase.refunded_minor,
-                refund_minor=amount,
-                balance=membership.balance_minor,
+            shares = {
+                "amount_minor": purchase.amount_minor,
+                "points_spent": purchase.points_spent,
+                "cashback_earned": purchase.cashback_minor,
+                "already_refunded_minor": purchase.refunded_minor,
+                "refund_minor": amount,
+            }
+            # The returned points first settle any clawback owed (see _credit); only the rest
+            # is there to take the reversed cashback from.
+            returned = policy.refund_split(**shares, balance=0).points_returned
+            owed = min(membership.clawback_due_minor, returned)
+            split = policy.refund_split(**shares, balance=membership.balance_minor - owed)
+            # Returned points are a credit like any other: an unpaid clawback is settled first.
+            await self._credit(
+                membership, split.points_returned, LedgerReason.REFUND, now, purchase.id
             )
-            if split.points_returned:
-                await self.ledger.post(
-                    membership,
-                    split.points_returned,
-                    LedgerReason.REFUND,
-                    now,
-                    purchase_id=purchase.id,
-                )
             taken = split.cashback_reversed - split.shortfall
             if taken:
                 await self.ledger.post(
@@ -595,9 +601,9 @@ class SaleService:
             )
             fully = purchase.refunded_minor == purchase.amount_minor
             levels = await self._levels(merchant_id)
-            await self._reverse_referrals(
-                purchase, membership.referrer_id, was, amount, fully, levels, now
-            )
+            await self._reverse_referrals(purchase, was, amount, now)
+            if fully:
+                await self._undo_purchase_count(purchase, membership, levels)
             # A refund can take a level away: a level is what was paid for.
             membership.level_rank = rules.level_for(
                 levels, membership.lifetime_spend_minor, membership.effective_referrals
@@ -643,15 +649,31 @@ class SaleService:
                 (notice,),
             )
 
+    async def _undo_purchase_count(
+        self, purchase: Purchase, membership: Membership, levels: Sequence[LevelInfo]
+    ) -> None:
+        """A purchase refunded in full no longer counts. If it made the friend's referral
+        effective, another open purchase of theirs carries that on; without one, the referral
+        is no longer effective and their next purchase will be a first purchase again."""
+        membership.purchases_count = max(0, membership.purchases_count - 1)
+        if not purchase.made_referral_effective:
+            return
+        purchase.made_referral_effective = False
+        other = await self.purchases.oldest_open(membership.id, exclude=purchase.id)
+        if other is not None:
+            other.made_referral_effective = True
+            return
+        if membership.referrer_id is None:
+            return
+        referrer = await self.memberships.lock(membership.referrer_id)
+        if referrer is not None:
+            referrer.effective_referrals = max(0, referrer.effective_referrals - 1)
+            referrer.level_rank = rules.level_for(
+                levels, referrer.lifetime_spend_minor, referrer.effective_referrals
+            ).rank
+
     async def _reverse_referrals(
-        self,
-        purchase: Purchase,
-        direct_referrer_id: int | None,
-        was: int,
-        amount: int,
-        fully: bool,
-        levels: Sequence[LevelInfo],
-        now: datetime,
+        self, purchase: Purchase, was: int, amount: int, now: datetime
     ) -> None:
         """Take back referral rewards in the refunded proportion; what was spent becomes a
         clawback recovered from the referrer's next credits."""
@@ -675,12 +697,6 @@ class SaleService:
                     ancestor, -taken, LedgerReason.REFERRAL_REVERSED, now, purchase_id=purchase.id
                 )
             ancestor.clawback_due_minor += share - taken
-            if fully and purchase.made_referral_effective and ancestor.id == direct_referrer_id:
-                # The friend's qualifying purchase is undone: the referral is no longer effective.
-                ancestor.effective_referrals = max(0, ancestor.effective_referrals - 1)
-                ancestor.level_rank = rules.level_for(
-                    levels, ancestor.lifetime_spend_minor, ancestor.effective_referrals
-                ).rank
 
     # --- ratings ---------------------------------------------------------------------------
 

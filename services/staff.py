@@ -114,7 +114,8 @@ class StaffService:
                 raise InviteInvalid("used")
             if invite.expires_at <= now:
                 raise InviteInvalid("expired")
-            invite.used_at, invite.used_by = now, telegram_id
+            if not await self.staff.use_invite(invite.id, telegram_id, now):
+                raise InviteInvalid("used")  # someone else took it a moment ago
             display = (name or "—")[:64]
             staff = await self.staff.any(invite.merchant_id, telegram_id)
             if staff is None:
@@ -128,10 +129,13 @@ class StaffService:
                         created_at=now,
                     )
                 )
-            else:  # re-hired after a revocation, or promoted
-                staff.role, staff.revoked_at, staff.name = invite.role, None, display
+            else:  # re-hired after a revocation, or promoted; an admin is never demoted by a link
+                keep_admin = staff.revoked_at is None and staff.role == StaffRole.ADMIN
+                staff.role = StaffRole.ADMIN if keep_admin else invite.role
+                staff.revoked_at, staff.name = None, display
             self.audit.add(invite.merchant_id, telegram_id, "staff_join", now, target=invite.role)
-            return Joined(merchant.id, merchant.name, invite.role)
+            role = staff.role if staff is not None else invite.role
+            return Joined(merchant.id, merchant.name, role)
 
         return await in_transaction(self.session, work)
 

@@ -79,8 +79,10 @@ class MembershipRepo:
         """Read a membership for update (PostgreSQL row lock; SQLite holds the write lock).
 
         `populate_existing` refreshes an already-loaded object with the locked row, so counters
-        incremented in Python start from the committed value.
+        incremented in Python start from the committed value; pending changes are flushed
+        first, or the refresh would silently undo them.
         """
+        await self.s.flush()
         return await self.s.scalar(
             select(Membership)
             .where(Membership.id == membership_id)
@@ -323,6 +325,15 @@ class StaffRepo:
         )
         return list(rows)
 
+    async def use_invite(self, invite_id: int, telegram_id: int, now: datetime) -> bool:
+        result = await self.s.execute(
+            update(StaffInvite)
+            .where(StaffInvite.id == invite_id, StaffInvite.used_at.is_(None))
+            .values(used_at=now, used_by=telegram_id)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     async def invite(self, token: str) -> StaffInvite | None:
         return await self.s.scalar(select(StaffInvite).where(StaffInvite.token == token))
 
@@ -378,6 +389,7 @@ class PurchaseRepo:
         return await self.s.get(Purchase, purchase_id)
 
     async def lock(self, purchase_id: int) -> Purchase | None:
+        await self.s.flush()  # see MembershipRepo.lock
         return await self.s.scalar(
             select(Purchase)
             .where(Purchase.id == purchase_id)
@@ -400,6 +412,20 @@ class PurchaseRepo:
             .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def oldest_open(self, membership_id: int, exclude: int) -> Purchase | None:
+        """The member's oldest confirmed purchase not refunded in full, other than `exclude`."""
+        return await self.s.scalar(
+            select(Purchase)
+            .where(
+                Purchase.membership_id == membership_id,
+                Purchase.id != exclude,
+                Purchase.status == PurchaseStatus.CONFIRMED,
+                Purchase.refunded_minor < Purchase.amount_minor,
+            )
+            .order_by(Purchase.confirmed_at, Purchase.id)
+            .limit(1)
+        )
 
     async def receipt_taken(self, merchant_id: int, receipt_no: str) -> bool:
         found = await self.s.scalar(

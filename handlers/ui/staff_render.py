@@ -156,6 +156,8 @@ def sale_refused(reason: str) -> str:
         "receipt_required": _("A receipt number is required."),
         "receipt_taken": _("A sale with this receipt number already exists."),
         "code_used": _("The customer's code was used or replaced meanwhile. Start again."),
+        "code_expired": _("The customer's code has expired. Ask them for a new one (/code)."),
+        "own_purchase": _("You can't confirm a purchase of your own. Ask a colleague."),
         "expired_draft": _("This preview is too old. Start the sale again."),
         "balance_changed": _(
             "The customer's balance changed meanwhile (points were spent elsewhere). "
