@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -46,6 +47,7 @@ def create_dispatcher(
     i18n: CatalogI18n | None = None,
     clock: Clock = utc_now,
     storage: BaseStorage | None = None,
+    wake_sender: Callable[[], None] | None = None,
 ) -> Dispatcher:
     i18n = i18n or create_i18n(settings.default_language)
     dp = Dispatcher(storage=storage or MemoryStorage())
@@ -55,6 +57,8 @@ def create_dispatcher(
     dp.callback_query.middleware(gate)
     dp.include_routers(*get_routers())
     dp["i18n"] = i18n
+    # Handlers call it after a use case queued messages; a separate worker polls instead.
+    dp["wake_sender"] = wake_sender or (lambda: None)
     return dp
 
 

@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("run", help="apply migrations, then run the bot (long polling)")
     sub.add_parser("migrate", help="apply database migrations up to the latest")
+    sub.add_parser("worker", help="send queued messages (run one when IN_PROCESS_WORKER=false)")
     return parser
 
 
@@ -55,6 +56,18 @@ def cmd_run(settings: Settings) -> int:
     return 0
 
 
+def cmd_worker(settings: Settings) -> int:
+    settings.require_token()
+    from bot.db.migrate import upgrade
+
+    settings.ensure_sqlite_dir()
+    upgrade(settings.database_url)
+    from bot.runner import run_worker
+
+    asyncio.run(run_worker(settings))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -66,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         configure_logging(settings.log_level)
         if args.command == "migrate":
             return cmd_migrate(settings)
+        if args.command == "worker":
+            return cmd_worker(settings)
         return cmd_run(settings)
     except SettingsError as error:
         print(f"{USAGE}: {error}", file=sys.stderr)

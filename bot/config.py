@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     code_ttl_seconds: int = Field(default=600, ge=60, le=86_400)
     rules_version: int = Field(default=1, ge=1)
     log_level: str = "INFO"
+    # Messages a second the outbox sender keeps to (Telegram allows about 30 to different chats).
+    sender_rate: float = Field(default=25.0, gt=0, le=30)
+    # Run the sender inside `loyalty-bot run`; false when a separate `loyalty-bot worker` runs.
+    in_process_worker: bool = True
 
     @field_validator("owner_ids", mode="before")
     @classmethod

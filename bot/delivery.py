@@ -169,7 +169,7 @@ class Sender:
             if not await OutboxRepo(session).claim(row.id):
                 return  # another sender took it
         notice = Notice(row.chat_id, row.language, row.kind, load_payload(row.payload))
-        with self.i18n.use_locale(row.language or self.i18n.default_locale):
+        with self.i18n.context(), self.i18n.use_locale(row.language or self.i18n.default_locale):
             text, keyboard = self.render(notice)
         await self.limiter.wait(row.chat_id)
         status, error, retry_in = OutboxStatus.SENT, None, 0.0

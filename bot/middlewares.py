@@ -10,6 +10,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.bootstrap import ensure_default_merchant
 from bot.config import LANGUAGES, Settings
 from bot.i18n import CatalogI18n
 from services.clock import Clock
@@ -57,16 +58,7 @@ class ContextMiddleware(BaseMiddleware):
         if self._default_merchant_id is None:
             async with self._lock:
                 if self._default_merchant_id is None:
-                    s = self.settings
-                    merchant = await MerchantService(session, self.clock).ensure_default(
-                        slug=s.merchant_slug,
-                        name=s.merchant_name,
-                        currency=s.merchant_currency,
-                        timezone=s.merchant_timezone,
-                        language=s.default_language,
-                        rules_version=s.rules_version,
-                        code_ttl_seconds=s.code_ttl_seconds,
-                    )
+                    merchant = await ensure_default_merchant(self.settings, session, self.clock)
                     self._default_merchant_id = merchant.id
         return self._default_merchant_id
 
@@ -82,7 +74,9 @@ class ContextMiddleware(BaseMiddleware):
             data["settings"] = self.settings
             ctx = None
             if user is not None and not user.is_bot:
-                ctx = await members.context(user.id, await self.default_merchant_id(session))
+                ctx = await members.context(
+                    user.id, await self.default_merchant_id(session), user.language_code
+                )
             data["ctx"] = ctx
             locale = pick_locale(ctx, user, self.settings.default_language)
             data["locale"] = locale

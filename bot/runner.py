@@ -1,33 +1,54 @@
-"""The long-running process: polling, with everything wired from Settings."""
+"""The long-running processes: the bot (polling, with the sender in-process by default) and
+the worker (the sender alone, for a deployment that scales the bot out)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 
+from aiogram import Bot
 from aiogram.exceptions import TelegramUnauthorizedError
 
 from bot.app import create_bot, create_dispatcher, set_commands
+from bot.bootstrap import ensure_default_merchant
 from bot.config import Settings, SettingsError
 from bot.db.engine import create_engine, create_session_factory
-from bot.i18n import create_i18n
-from services.merchants import MerchantService
+from bot.delivery import Sender
+from bot.i18n import CatalogI18n, create_i18n
+from handlers.ui.staff_render import notice_text
 
 logger = logging.getLogger(__name__)
+
+
+def create_sender(
+    settings: Settings, bot: Bot, session_factory: object, i18n: CatalogI18n
+) -> Sender:
+    return Sender(
+        bot,
+        session_factory,  # type: ignore[arg-type]
+        i18n,
+        notice_text,
+        rate=settings.sender_rate,
+    )
+
+
+async def _check_token(bot: Bot) -> str:
+    try:
+        me = await bot.get_me()
+    except TelegramUnauthorizedError:
+        raise SettingsError(
+            "BOT_TOKEN was refused by Telegram: copy it again from @BotFather"
+        ) from None
+    return me.username or str(me.id)
 
 
 async def run_polling(settings: Settings) -> None:
     engine = create_engine(settings.database_url)
     session_factory = create_session_factory(engine)
     async with session_factory() as session:
-        merchant = await MerchantService(session).ensure_default(
-            slug=settings.merchant_slug,
-            name=settings.merchant_name,
-            currency=settings.merchant_currency,
-            timezone=settings.merchant_timezone,
-            language=settings.default_language,
-            rules_version=settings.rules_version,
-            code_ttl_seconds=settings.code_ttl_seconds,
-        )
+        merchant = await ensure_default_merchant(settings, session)
     i18n = create_i18n(settings.default_language)
     bot = create_bot(settings)
     storage = None
@@ -35,17 +56,49 @@ async def run_polling(settings: Settings) -> None:
         from aiogram.fsm.storage.redis import RedisStorage
 
         storage = RedisStorage.from_url(settings.redis_url)
-    dp = create_dispatcher(settings, session_factory, i18n=i18n, storage=storage)
+    sender = create_sender(settings, bot, session_factory, i18n)
+    in_process = settings.in_process_worker
+    dp = create_dispatcher(
+        settings,
+        session_factory,
+        i18n=i18n,
+        storage=storage,
+        wake_sender=sender.wake if in_process else None,
+    )
+    stop = asyncio.Event()
+    task: asyncio.Task[None] | None = None
     try:
-        try:
-            me = await bot.get_me()
-        except TelegramUnauthorizedError:
-            raise SettingsError(
-                "BOT_TOKEN was refused by Telegram: copy it again from @BotFather"
-            ) from None
-        logger.info("bot @%s serves merchant %r", me.username, merchant.slug)
+        username = await _check_token(bot)
+        logger.info("bot @%s serves merchant %r", username, merchant.slug)
         await set_commands(bot, i18n)
+        if in_process:
+            task = asyncio.create_task(sender.run(stop))
         await dp.start_polling(bot, handle_signals=True)
+    finally:
+        stop.set()
+        if task is not None:
+            await task
+        await bot.session.close()
+        await engine.dispose()
+
+
+async def run_worker(settings: Settings) -> None:
+    """The sender on its own, until SIGINT or SIGTERM. Run exactly one."""
+    engine = create_engine(settings.database_url)
+    session_factory = create_session_factory(engine)
+    async with session_factory() as session:
+        await ensure_default_merchant(settings, session)
+    i18n = create_i18n(settings.default_language)
+    bot = create_bot(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        await _check_token(bot)
+        logger.info("worker started: sending the outbox")
+        await create_sender(settings, bot, session_factory, i18n).run(stop)
     finally:
         await bot.session.close()
         await engine.dispose()

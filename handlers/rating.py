@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, Router
+from collections.abc import Callable
+
+from aiogram import Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.i18n import CatalogI18n
-from handlers.notify import deliver
 from handlers.ui.callbacks import Rate
 from handlers.ui.edit import drop_keyboard
-from handlers.ui.filters import plain_text
+from handlers.ui.filters import not_menu, plain_text
 from handlers.ui.keyboards import main_menu
 from handlers.ui.staff_render import STARS
 from services.dto import MemberContext
@@ -33,8 +33,7 @@ async def cb_rate(
     callback_data: Rate,
     sales: SaleService,
     state: FSMContext,
-    bot: Bot,
-    i18n: CatalogI18n,
+    wake_sender: Callable[[], None],
 ) -> None:
     try:
         alerts = await sales.rate(
@@ -57,7 +56,8 @@ async def cb_rate(
         )
     await state.set_state(RatingForm.comment)
     await state.update_data(purchase_id=callback_data.purchase_id)
-    await deliver(bot, i18n, alerts)
+    if alerts:
+        wake_sender()
 
 
 @router.message(StateFilter(RatingForm.comment), Command("skip"))
@@ -66,14 +66,13 @@ async def cmd_skip_comment(message: Message, state: FSMContext) -> None:
     await message.answer(_("Thank you for your feedback!"), reply_markup=main_menu())
 
 
-@router.message(StateFilter(RatingForm.comment), plain_text)
+@router.message(StateFilter(RatingForm.comment), plain_text, not_menu)
 async def msg_comment(
     message: Message,
     ctx: MemberContext,
     sales: SaleService,
     state: FSMContext,
-    bot: Bot,
-    i18n: CatalogI18n,
+    wake_sender: Callable[[], None],
 ) -> None:
     data = await state.get_data()
     await state.clear()
@@ -83,4 +82,5 @@ async def msg_comment(
         await message.answer(_("Thank you for your feedback!"), reply_markup=main_menu())
         return
     await message.answer(_("Thank you for your feedback!"), reply_markup=main_menu())
-    await deliver(bot, i18n, alerts)
+    if alerts:
+        wake_sender()

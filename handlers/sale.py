@@ -1,18 +1,23 @@
-"""/sale at the till (step by step, from the customer's QR, or in one line), /sales, /refund."""
+"""/sale at the till (step by step, from the customer's QR, or in one line), /sales, /refund.
+
+Staff act in the merchant that hired them (ctx.work_merchant_id). Every step asks the service,
+which checks the role afresh, so a cashier revoked or paused mid-sale is stopped at once.
+Messages to the customer and the admins are queued by the services in the same transaction;
+handlers only wake the sender.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.i18n import CatalogI18n
-from handlers.notify import deliver
 from handlers.ui.callbacks import PointsChoice, ReceiptSkip, SaleDecision
 from handlers.ui.edit import drop_keyboard, edit_text
 from handlers.ui.filters import plain_text
@@ -35,12 +40,13 @@ from handlers.ui.staff_render import (
 from services.dto import MemberContext
 from services.errors import CodeInvalid, InvalidAmount, NotStaff, SaleRefused, StaffPaused
 from services.policy import parse_points
-from services.sales import Notice, SaleService
-from services.staff import StaffService
+from services.sales import SaleService
 
 router = Router(name=__name__)
 STAFF = {"staff": True}
 ONE_LINE = re.compile(r"^\s*(\d{6})\s+(\S+)(?:\s+spend\s+(\S+))?\s*$", re.IGNORECASE)
+SELLER_ERRORS = (NotStaff, StaffPaused)
+Wake = Callable[[], None]
 
 
 class SaleForm(StatesGroup):
@@ -58,28 +64,21 @@ def not_staff() -> str:
     return _("This command is for the staff of this place.")
 
 
-async def refuse_seller(message: Message, error: Exception, ctx: MemberContext) -> None:
+async def refuse_seller(
+    message: Message, error: Exception, ctx: MemberContext, state: FSMContext | None = None
+) -> None:
+    if state is not None:
+        await state.clear()
     if isinstance(error, StaffPaused):
         await message.answer(paused_text(error.until, ctx.merchant.timezone))  # type: ignore[arg-type]
     else:
         await message.answer(not_staff())
 
 
-async def on_wrong_code(
-    message: Message,
-    error: CodeInvalid,
-    ctx: MemberContext,
-    staff: StaffService,
-    bot: Bot,
-    i18n: CatalogI18n,
-) -> None:
+async def on_wrong_code(message: Message, error: CodeInvalid, wake_sender: Wake) -> None:
     await message.answer(code_error(error.reason))
     if error.paused:
-        name = message.from_user.first_name if message.from_user else "?"
-        admins = await staff.admins(ctx.merchant.id)
-        await deliver(
-            bot, i18n, [Notice(a, None, "staff_paused", {"staff": name}) for a in admins]
-        )
+        wake_sender()  # the admins' alert was queued with the pause
 
 
 async def show_preview(
@@ -92,8 +91,16 @@ async def show_preview(
     data = await state.get_data()
     try:
         draft = await sales.prepare(
-            ctx.merchant.id, ctx.telegram_id, data["code"], data["amount"], data["points"], receipt
+            ctx.work_merchant_id,
+            ctx.telegram_id,
+            data["code"],
+            data["amount"],
+            data["points"],
+            receipt,
         )
+    except SELLER_ERRORS as error:
+        await refuse_seller(message, error, ctx, state)
+        return
     except SaleRefused as error:
         await message.answer(sale_refused(error.reason))
         if error.reason in ("receipt_taken", "receipt_required"):
@@ -113,28 +120,33 @@ async def begin_with_code(
     code: str,
     ctx: MemberContext,
     sales: SaleService,
-    staff: StaffService,
     state: FSMContext,
-    bot: Bot,
-    i18n: CatalogI18n,
+    wake_sender: Wake,
 ) -> None:
     """The customer's code is known: show who it is and ask for the amount."""
     try:
-        till = await sales.find_customer(ctx.merchant.id, ctx.telegram_id, code)
+        till = await sales.find_customer(ctx.work_merchant_id, ctx.telegram_id, code)
     except CodeInvalid as error:
-        await on_wrong_code(message, error, ctx, staff, bot, i18n)
+        await on_wrong_code(message, error, wake_sender)
         if error.paused:
             await state.clear()
         else:
             await state.set_state(SaleForm.code)
         return
-    except (NotStaff, StaffPaused) as error:
-        await state.clear()
-        await refuse_seller(message, error, ctx)
+    except SELLER_ERRORS as error:
+        await refuse_seller(message, error, ctx, state)
         return
     await state.set_state(SaleForm.amount)
     await state.update_data(code=till.code, receipt_required=till.receipt_required)
     await message.answer(ask_amount(till))
+
+
+async def ask_for_points(
+    message: Message, state: FSMContext, max_points: int, balance: int
+) -> None:
+    await state.set_state(SaleForm.points)
+    await state.update_data(max_points=max_points)
+    await message.answer(ask_points(max_points, balance), reply_markup=points_keyboard(max_points))
 
 
 @router.message(Command("sale"), flags=STAFF)
@@ -143,15 +155,13 @@ async def cmd_sale(
     command: CommandObject,
     ctx: MemberContext,
     sales: SaleService,
-    staff: StaffService,
     state: FSMContext,
-    bot: Bot,
-    i18n: CatalogI18n,
+    wake_sender: Wake,
 ) -> None:
     await state.clear()
     try:
-        merchant = await sales.start(ctx.merchant.id, ctx.telegram_id)
-    except (NotStaff, StaffPaused) as error:
+        merchant = await sales.start(ctx.work_merchant_id, ctx.telegram_id)
+    except SELLER_ERRORS as error:
         await refuse_seller(message, error, ctx)
         return
     if not command.args:
@@ -168,20 +178,27 @@ async def cmd_sale(
         return
     code, amount_text, spend_text = match.groups()
     try:
-        quote = await sales.quote(ctx.merchant.id, ctx.telegram_id, code, amount_text)
+        quote = await sales.quote(ctx.work_merchant_id, ctx.telegram_id, code, amount_text)
         spend = parse_points(spend_text) if spend_text else 0
     except CodeInvalid as error:
-        await on_wrong_code(message, error, ctx, staff, bot, i18n)
+        await on_wrong_code(message, error, wake_sender)
+        return
+    except SELLER_ERRORS as error:
+        await refuse_seller(message, error, ctx)
         return
     except InvalidAmount as error:
-        await message.answer(
-            amount_error(error.reason, merchant.max_sale_minor, merchant.currency)
-        )
+        await message.answer(amount_error(error.reason, *limit(ctx)))
         return
+    await state.update_data(
+        code=code,
+        amount=quote.amount_minor,
+        points=spend,
+        receipt_required=merchant.receipt_required,
+    )
     if spend > quote.max_points:
-        await message.answer(ask_points(quote.max_points, quote.balance))
+        # Too many points for this check: go on step by step from the points.
+        await ask_for_points(message, state, quote.max_points, quote.balance)
         return
-    await state.update_data(code=code, amount=quote.amount_minor, points=spend)
     if merchant.receipt_required:
         await state.set_state(SaleForm.receipt)
         await message.answer(ask_receipt(True))
@@ -194,12 +211,10 @@ async def msg_code_entered(
     message: Message,
     ctx: MemberContext,
     sales: SaleService,
-    staff: StaffService,
     state: FSMContext,
-    bot: Bot,
-    i18n: CatalogI18n,
+    wake_sender: Wake,
 ) -> None:
-    await begin_with_code(message, message.text or "", ctx, sales, staff, state, bot, i18n)
+    await begin_with_code(message, message.text or "", ctx, sales, state, wake_sender)
 
 
 @router.message(StateFilter(SaleForm.amount), plain_text, flags=STAFF)
@@ -209,25 +224,21 @@ async def msg_amount_entered(
     data = await state.get_data()
     try:
         quote = await sales.quote(
-            ctx.merchant.id, ctx.telegram_id, data["code"], message.text or ""
+            ctx.work_merchant_id, ctx.telegram_id, data["code"], message.text or ""
         )
     except InvalidAmount as error:
-        merchant = await sales.start(ctx.merchant.id, ctx.telegram_id)
-        await message.answer(
-            amount_error(error.reason, merchant.max_sale_minor, merchant.currency)
-        )
+        await message.answer(amount_error(error.reason, *limit(ctx)))
+        return
+    except SELLER_ERRORS as error:
+        await refuse_seller(message, error, ctx, state)
         return
     except CodeInvalid as error:
         await state.clear()
         await message.answer(code_error(error.reason))
         return
-    await state.update_data(amount=quote.amount_minor, points=0, max_points=quote.max_points)
+    await state.update_data(amount=quote.amount_minor, points=0)
     if quote.max_points > 0:
-        await state.set_state(SaleForm.points)
-        await message.answer(
-            ask_points(quote.max_points, quote.balance),
-            reply_markup=points_keyboard(quote.max_points),
-        )
+        await ask_for_points(message, state, quote.max_points, quote.balance)
         return
     await ask_for_receipt_or_preview(message, ctx, sales, state)
 
@@ -276,6 +287,7 @@ async def cb_points_chosen(
 ) -> None:
     await query.answer()
     if isinstance(query.message, Message):
+        await drop_keyboard(query.message)
         await take_points(query.message, callback_data.points, ctx, sales, state)
 
 
@@ -292,7 +304,15 @@ async def cb_receipt_skipped(
 ) -> None:
     await query.answer()
     if isinstance(query.message, Message):
+        await drop_keyboard(query.message)
         await show_preview(query.message, ctx, sales, state, None)
+
+
+@router.callback_query(PointsChoice.filter(), flags=STAFF)
+@router.callback_query(ReceiptSkip.filter(), flags=STAFF)
+async def cb_stale_till_button(query: CallbackQuery) -> None:
+    """A points or Skip button from a sale that has moved on or ended."""
+    await query.answer(_("This sale is no longer open."))
 
 
 @router.callback_query(SaleDecision.filter(F.confirm), flags=STAFF)
@@ -301,17 +321,16 @@ async def cb_confirm_sale(
     callback_data: SaleDecision,
     ctx: MemberContext,
     sales: SaleService,
-    bot: Bot,
-    i18n: CatalogI18n,
+    wake_sender: Wake,
 ) -> None:
     try:
-        result = await sales.confirm(ctx.merchant.id, query.from_user.id, callback_data.key)
+        result = await sales.confirm(ctx.work_merchant_id, query.from_user.id, callback_data.key)
     except SaleRefused as error:
         await query.answer(sale_refused(error.reason), show_alert=True)
         if isinstance(query.message, Message):
             await drop_keyboard(query.message)
         return
-    except (NotStaff, StaffPaused):
+    except SELLER_ERRORS:
         await query.answer(not_staff(), show_alert=True)
         return
     if result.duplicate:
@@ -320,14 +339,14 @@ async def cb_confirm_sale(
     await query.answer(_("Confirmed."))
     if isinstance(query.message, Message):
         await edit_text(query.message, confirmed_text(result))
-    await deliver(bot, i18n, result.notices)
+    wake_sender()
 
 
 @router.callback_query(SaleDecision.filter(~F.confirm), flags=STAFF)
 async def cb_cancel_sale(
     query: CallbackQuery, callback_data: SaleDecision, ctx: MemberContext, sales: SaleService
 ) -> None:
-    cancelled = await sales.cancel(ctx.merchant.id, query.from_user.id, callback_data.key)
+    cancelled = await sales.cancel(ctx.work_merchant_id, query.from_user.id, callback_data.key)
     await query.answer(_("Cancelled.") if cancelled else _("This sale is no longer open."))
     if cancelled and isinstance(query.message, Message):
         await edit_text(query.message, _("✖️ Sale cancelled. Nothing was charged."))
@@ -336,8 +355,8 @@ async def cb_cancel_sale(
 @router.message(Command("sales"), flags=STAFF)
 async def cmd_sales(message: Message, ctx: MemberContext, sales: SaleService) -> None:
     try:
-        report = await sales.today(ctx.merchant.id, ctx.telegram_id)
-    except (NotStaff, StaffPaused) as error:
+        report = await sales.today(ctx.work_merchant_id, ctx.telegram_id)
+    except SELLER_ERRORS as error:
         await refuse_seller(message, error, ctx)
         return
     await message.answer(day_report_text(report))
@@ -349,8 +368,7 @@ async def cmd_refund(
     command: CommandObject,
     ctx: MemberContext,
     sales: SaleService,
-    bot: Bot,
-    i18n: CatalogI18n,
+    wake_sender: Wake,
 ) -> None:
     args = (command.args or "").split()
     if not args or not args[0].lstrip("#").isdigit() or len(args) > 2:
@@ -363,9 +381,9 @@ async def cmd_refund(
     purchase_id = int(args[0].lstrip("#"))
     try:
         result = await sales.refund(
-            ctx.merchant.id, ctx.telegram_id, purchase_id, args[1] if len(args) > 1 else None
+            ctx.work_merchant_id, ctx.telegram_id, purchase_id, args[1] if len(args) > 1 else None
         )
-    except (NotStaff, StaffPaused) as error:
+    except SELLER_ERRORS as error:
         await refuse_seller(message, error, ctx)
         return
     except SaleRefused as error:
@@ -379,4 +397,4 @@ async def cmd_refund(
         await message.answer(amount_error(error.reason, *limit(ctx)))
         return
     await message.answer(refund_text(result))
-    await deliver(bot, i18n, result.notices)
+    wake_sender()

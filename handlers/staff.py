@@ -27,7 +27,7 @@ def admins_only() -> str:
 @router.message(Command("staff"), flags=STAFF)
 async def cmd_staff(message: Message, ctx: MemberContext, staff: StaffService) -> None:
     try:
-        members = await staff.members(ctx.merchant.id, ctx.telegram_id)
+        members = await staff.members(ctx.work_merchant_id, ctx.telegram_id)
     except NotStaff:
         await message.answer(admins_only())
         return
@@ -43,7 +43,9 @@ async def cb_invite_staff(
     bot: Bot,
 ) -> None:
     try:
-        invite = await staff.create_invite(ctx.merchant.id, query.from_user.id, callback_data.role)
+        invite = await staff.create_invite(
+            ctx.work_merchant_id, query.from_user.id, callback_data.role
+        )
     except (NotStaff, ValueError):
         await query.answer(admins_only(), show_alert=True)
         return
@@ -58,8 +60,10 @@ async def cb_revoke_staff(
     query: CallbackQuery, callback_data: StaffRevokeCb, ctx: MemberContext, staff: StaffService
 ) -> None:
     try:
-        revoked = await staff.revoke(ctx.merchant.id, query.from_user.id, callback_data.staff_id)
-        members = await staff.members(ctx.merchant.id, query.from_user.id)
+        revoked = await staff.revoke(
+            ctx.work_merchant_id, query.from_user.id, callback_data.staff_id
+        )
+        members = await staff.members(ctx.work_merchant_id, query.from_user.id)
     except NotStaff:
         await query.answer(admins_only(), show_alert=True)
         return

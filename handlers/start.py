@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from html import escape
 
 from aiogram import Bot, Router
@@ -11,7 +12,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from bot.i18n import CatalogI18n
 from handlers.commands import set_staff_commands
 from handlers.gate import remember_link, send_rules
 from handlers.sale import begin_with_code
@@ -73,7 +73,7 @@ async def cmd_start(
     sales: SaleService,
     state: FSMContext,
     bot: Bot,
-    i18n: CatalogI18n,
+    wake_sender: Callable[[], None],
 ) -> None:
     payload = rules.parse_payload(command.args)
     if payload.problem:
@@ -81,9 +81,9 @@ async def cmd_start(
     if payload.staff_invite:
         await accept_staff_invite(message, payload.staff_invite, ctx, staff, bot)
         return
-    if payload.pay_code and await staff.role(ctx.merchant.id, ctx.telegram_id):
+    if payload.pay_code and await staff.role(ctx.work_merchant_id, ctx.telegram_id):
         # A cashier scanned the customer's QR with the phone's camera.
-        await begin_with_code(message, payload.pay_code, ctx, sales, staff, state, bot, i18n)
+        await begin_with_code(message, payload.pay_code, ctx, sales, state, wake_sender)
         return
     target = await members.join_target(payload, ctx.merchant)
     member_there = ctx.is_member and target.id == ctx.merchant.id
@@ -119,6 +119,7 @@ async def cb_accept_rules(
             consent_version=callback_data.version,
             referral_code=callback_data.ref or None,
             source=callback_data.src or None,
+            telegram_language=query.from_user.language_code,
         )
     except (OutdatedRules, UnknownMerchant):
         await query.answer(_("The rules have changed; please read them again."))

@@ -39,10 +39,16 @@ class MemberContext:
     customer_id: int | None
     membership_id: int | None
     language: str | None
+    staff_merchant_id: int | None = None  # where this person works, if they are staff
 
     @property
     def is_member(self) -> bool:
         return self.membership_id is not None
+
+    @property
+    def work_merchant_id(self) -> int:
+        """The merchant staff commands act in: where they were hired, else the current one."""
+        return self.staff_merchant_id or self.merchant.id
 
 
 @dataclass(frozen=True, slots=True)

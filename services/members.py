@@ -54,17 +54,27 @@ class MemberService:
         self.memberships = MembershipRepo(session)
         self.ledger = LedgerRepo(session)
 
-    async def context(self, telegram_id: int, default_merchant_id: int) -> MemberContext:
-        """Who is writing: their merchant, membership (if they consented) and language."""
+    async def context(
+        self, telegram_id: int, default_merchant_id: int, telegram_language: str | None = None
+    ) -> MemberContext:
+        """Who is writing: their merchant, membership (if they consented) and language.
+
+        Writing to the bot makes a customer who had blocked it reachable again.
+        """
         async with self.session.begin():
             customer = await self.customers.by_telegram_id(telegram_id)
+            hired = await StaffRepo(self.session).first_merchant(telegram_id)
             merchant_id = default_merchant_id
             if customer is not None and customer.current_merchant_id is not None:
                 merchant_id = customer.current_merchant_id
-            elif customer is None:
-                # Staff who are not customers work in the merchant that hired them.
-                hired = await StaffRepo(self.session).first_merchant(telegram_id)
-                merchant_id = hired or default_merchant_id
+            elif hired is not None:
+                merchant_id = hired  # staff who are not customers work where they were hired
+            if customer is not None:
+                if customer.bot_blocked:
+                    customer.bot_blocked = False
+                language = (telegram_language or "")[:5] or None
+                if language and customer.telegram_language != language:
+                    customer.telegram_language = language
             merchant = await self.merchants.get(merchant_id)
             if merchant is None:
                 merchant = await self.merchants.get(default_merchant_id)
@@ -82,6 +92,7 @@ class MemberService:
                 customer_id=customer.id if customer else None,
                 membership_id=membership.id if membership and consented else None,
                 language=customer.language if customer else None,
+                staff_merchant_id=hired,
             )
 
     async def join(
@@ -93,6 +104,7 @@ class MemberService:
         consent_version: int,
         referral_code: str | None = None,
         source: str | None = None,
+        telegram_language: str | None = None,
     ) -> JoinResult:
         """Store consent and create the membership; pressing Accept twice joins once."""
 
@@ -108,6 +120,7 @@ class MemberService:
                 customer = Customer(telegram_id=telegram_id, bot_blocked=False, created_at=now)
                 self.customers.add(customer)
             customer.first_name = (first_name or "")[:64] or None
+            customer.telegram_language = (telegram_language or "")[:5] or None
             customer.current_merchant_id = merchant.id
             await self.session.flush()
             membership = await self.memberships.find(customer.id, merchant.id)

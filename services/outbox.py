@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Outbox, OutboxStatus
-from bot.db.repositories import OutboxRepo
+from bot.db.repositories import CustomerRepo, OutboxRepo
 from services.dto import Notice
 
 TRANSACTIONAL = 0  # receipts, rating requests, rewards, alerts: before promotions
@@ -45,17 +45,25 @@ async def enqueue(
     notices: Iterable[Notice],
     now: datetime,
     dedupe_prefix: str,
+    default_language: str = "en",
     campaign_id: int | None = None,
 ) -> int:
     """Add one row per notice unless its dedupe key is already there; returns rows added.
 
     The key is `<prefix>:<kind>:<chat>`, so running the same job or use case twice for the
-    same subject enqueues once.
+    same subject enqueues once. Customers who blocked the bot are skipped. Each row gets its
+    recipient's language: their choice, else Telegram's, else the merchant's default.
     """
     repo = OutboxRepo(session)
+    notices = list(notices)
+    people = await CustomerRepo(session).reach([n.telegram_id for n in notices])
     added = 0
     seen: set[str] = set()
     for notice in notices:
+        blocked, chosen, telegram = people.get(notice.telegram_id, (False, None, None))
+        if blocked:
+            continue
+        language = notice.language or chosen or telegram or default_language
         key = f"{dedupe_prefix}:{notice.kind}:{notice.telegram_id}"[:120]
         if key in seen or await repo.exists(key):
             continue
@@ -68,7 +76,7 @@ async def enqueue(
                 priority=PROMOTIONAL if notice.kind in PROMOTIONAL_KINDS else TRANSACTIONAL,
                 dedupe_key=key,
                 payload=dump_payload(notice.data),
-                language=notice.language,
+                language=language,
                 campaign_id=campaign_id,
                 status=OutboxStatus.PENDING,
                 attempts=0,

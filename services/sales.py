@@ -48,6 +48,7 @@ from services.errors import (
     StaffPaused,
 )
 from services.merchants import level_info, merchant_view
+from services.outbox import enqueue
 from services.rules import currency_exponent
 from services.staff import alert_recipients
 
@@ -210,6 +211,16 @@ class SaleService:
                     staff.paused_until = now + PAUSE
                     self.audit.add(merchant_id, staff_id, "staff_paused", now)
                     paused = True
+                    await self._announce(
+                        merchant_id,
+                        [
+                            Notice(a, None, "staff_paused", {"staff": staff.name})
+                            for a in await alert_recipients(
+                                self.staff, merchant_id, self.owner_ids
+                            )
+                        ],
+                        f"pause:{staff.id}:{now:%Y%m%d%H%M%S}",
+                    )
             failure = CodeInvalid(reason, paused=paused)
         raise failure
 
@@ -344,8 +355,7 @@ class SaleService:
             expired = row is not None and row.used_at is None and row.expires_at <= now
             raise SaleRefused("code_expired" if expired else "code_used")
         purchase.status, purchase.confirmed_at = PurchaseStatus.CONFIRMED, now
-        membership = await self.memberships.lock(purchase.membership_id)
-        assert membership is not None
+        membership = await self._lock_family(purchase.membership_id)
         levels = await self._levels(merchant_id)
         level = next((lv for lv in levels if lv.rank == membership.level_rank), levels[0])
         if purchase.points_spent > policy.max_redeemable(
@@ -398,7 +408,22 @@ class SaleService:
                 "level": self._level_name(levels, membership.level_rank),
             },
         )
+        await self._announce(merchant_id, (receipt, *notices), f"sale:{purchase.id}")
         return self._result(purchase, membership, merchant, False, (receipt, *notices))
+
+    async def _lock_family(self, membership_id: int) -> Membership:
+        """Lock the buyer and the referrers whose balances this act may move, in id order.
+
+        Two purchases under one referrer would otherwise each hold their buyer and wait for
+        the other's; one global order makes such a cycle impossible on PostgreSQL.
+        """
+        chain = await self.memberships.ancestors(membership_id, policy.MAX_REFERRAL_DEPTH)
+        locked = {}
+        for member_id in sorted({membership_id, *chain}):
+            locked[member_id] = await self.memberships.lock(member_id)
+        buyer = locked[membership_id]
+        assert buyer is not None
+        return buyer
 
     @staticmethod
     def _level_name(levels: Sequence[LevelInfo], rank: int) -> str:
@@ -567,8 +592,7 @@ class SaleService:
             )
             if amount > left:
                 raise InvalidAmount("refund_too_large")
-            membership = await self.memberships.lock(purchase.membership_id)
-            assert membership is not None
+            membership = await self._lock_family(purchase.membership_id)
             shares = {
                 "amount_minor": purchase.amount_minor,
                 "points_spent": purchase.points_spent,
@@ -636,6 +660,9 @@ class SaleService:
                     "balance": membership.balance_minor,
                     "currency": merchant.currency,
                 },
+            )
+            await self._announce(
+                merchant_id, [notice], f"refund:{purchase.id}:{purchase.refunded_minor}"
             )
             return RefundResult(
                 purchase.id,
@@ -758,7 +785,18 @@ class SaleService:
             "confirmed_at": purchase.confirmed_at,
             "timezone": merchant.timezone,
         }
-        return tuple(Notice(a, None, "low_rating", data) for a in admins)
+        alerts = tuple(Notice(a, None, "low_rating", data) for a in admins)
+        stage = "comment" if comment is not None else "rating"
+        await self._announce(purchase.merchant_id, alerts, f"{stage}:{purchase.id}")
+        return alerts
+
+    async def _announce(self, merchant_id: int, notices: Sequence[Notice], key: str) -> None:
+        """Queue messages to others in this transaction: they go out only if it commits."""
+        merchant = await self.merchants.get(merchant_id)
+        assert merchant is not None
+        await enqueue(
+            self.session, merchant_id, notices, self.clock(), key, merchant.default_language
+        )
 
     # --- reports for staff -----------------------------------------------------------------
 

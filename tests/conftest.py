@@ -112,19 +112,35 @@ def bot(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def dp(settings, session_factory, i18n, clock):  # type: ignore[no-untyped-def]
-    from bot.app import create_dispatcher
+def sender(bot, session_factory, i18n, clock):  # type: ignore[no-untyped-def]
+    """The production outbox sender, unthrottled, on the recording session."""
+    from bot.delivery import Sender
+    from handlers.ui.staff_render import notice_text
 
-    return create_dispatcher(settings, session_factory, i18n=i18n, clock=clock)
+    return Sender(
+        bot, session_factory, i18n, notice_text, rate=1000, per_chat_interval=0, clock=clock
+    )
 
 
 @pytest.fixture
-def tg(dp, bot):  # type: ignore[no-untyped-def]
-    """tg(user_id, first_name=..., language_code=...) -> a TgUser talking to the bot."""
+def dp(settings, session_factory, i18n, clock, sender):  # type: ignore[no-untyped-def]
+    from bot.app import create_dispatcher
+
+    return create_dispatcher(
+        settings, session_factory, i18n=i18n, clock=clock, wake_sender=sender.wake
+    )
+
+
+@pytest.fixture
+def tg(dp, bot, sender):  # type: ignore[no-untyped-def]
+    """tg(user_id, first_name=..., language_code=...) -> a TgUser talking to the bot.
+
+    After each update the outbox is drained, so what an update queued for others (receipts,
+    alerts) is among the requests it caused, as the in-process sender would send it."""
     from tests.telegram import TgUser
 
     def make(user_id: int, **kwargs):  # type: ignore[no-untyped-def]
-        return TgUser(dp, bot, user_id, **kwargs)
+        return TgUser(dp, bot, user_id, after=sender.drain, **kwargs)
 
     return make
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -202,8 +202,10 @@ class TgUser:
         user_id: int,
         first_name: str = "Anna",
         language_code: str | None = "en",
+        after: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.dp, self.bot, self.id = dp, bot, user_id
+        self.after = after
         self.user = User(
             id=user_id, is_bot=False, first_name=first_name, language_code=language_code
         )
@@ -221,6 +223,8 @@ class TgUser:
         await self.dp.feed_update(
             self.bot, Update.model_validate(payload, context={"bot": self.bot})
         )
+        if self.after is not None:
+            await self.after()
         return Sent(self.session.requests[before:])
 
     def _message(self, **fields: Any) -> dict[str, Any]:

@@ -114,7 +114,8 @@ class Customer(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     first_name: Mapped[str | None] = mapped_column(String(64))
-    language: Mapped[str | None] = mapped_column(String(5))
+    language: Mapped[str | None] = mapped_column(String(5))  # chosen with /language
+    telegram_language: Mapped[str | None] = mapped_column(String(5))  # Telegram's, as a fallback
     birthday_day: Mapped[int | None] = mapped_column(SmallInteger)
     birthday_month: Mapped[int | None] = mapped_column(SmallInteger)
     birthday_year: Mapped[int | None] = mapped_column(SmallInteger)

@@ -64,6 +64,22 @@ class CustomerRepo:
     async def by_telegram_id(self, telegram_id: int) -> Customer | None:
         return await self.s.scalar(select(Customer).where(Customer.telegram_id == telegram_id))
 
+    async def reach(
+        self, telegram_ids: list[int]
+    ) -> dict[int, tuple[bool, str | None, str | None]]:
+        """telegram id -> (blocked the bot, chosen language, Telegram's language)."""
+        if not telegram_ids:
+            return {}
+        rows = await self.s.execute(
+            select(
+                Customer.telegram_id,
+                Customer.bot_blocked,
+                Customer.language,
+                Customer.telegram_language,
+            ).where(Customer.telegram_id.in_(set(telegram_ids)))
+        )
+        return {tg: (blocked, chosen, telegram) for tg, blocked, chosen, telegram in rows.all()}
+
     def add(self, customer: Customer) -> None:
         self.s.add(customer)
 

@@ -12,3 +12,12 @@ def plain_text(message: Message) -> bool:
 
 def not_command(message: Message) -> bool:
     return not (message.text or "").startswith("/")
+
+
+def not_menu(message: Message) -> bool:
+    """Not one of the menu buttons (in the current language): a tap on the menu is not a
+    comment or an answer, and goes to its own handler."""
+    from handlers.ui.keyboards import MENU_CARD, MENU_CODE, MENU_INVITE, MENU_PROFILE
+
+    labels = {str(label) for label in (MENU_CARD, MENU_CODE, MENU_INVITE, MENU_PROFILE)}
+    return message.text not in labels

@@ -1,4 +1,4 @@
-"""delivery outbox
+"""delivery outbox; Telegram's language kept to write to customers in it
 
 Revision ID: 0003
 Revises: 0002
@@ -21,6 +21,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("customer", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("telegram_language", sa.String(length=5), nullable=True))
     op.create_table(
         "outbox",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -64,3 +66,5 @@ def downgrade() -> None:
         batch_op.drop_index("ix_outbox_campaign_id_status")
 
     op.drop_table("outbox")
+    with op.batch_alter_table("customer", schema=None) as batch_op:
+        batch_op.drop_column("telegram_language")
