@@ -141,3 +141,27 @@ async def test_two_full_refunds_at_once_refund_once(session_factory, session, cl
         await session.refresh(purchase)
         assert purchase.refunded_minor == 3_000
     await check_ledger_invariant(session)
+
+
+async def test_one_invite_accepted_by_six_people_at_once_hires_one(
+    session_factory, session, clock
+) -> None:
+    from bot.db.models import Staff
+    from services.errors import InviteInvalid
+    from services.staff import StaffService
+
+    merchant = await setup(session_factory, clock)
+    invite = await StaffService(session, (1,), clock).create_invite(merchant.id, 1, "admin")
+
+    async def accept(tg: int) -> object:
+        async with session_factory() as s:
+            try:
+                return await StaffService(s, (1,), clock).accept_invite(invite.token, tg, "X")
+            except InviteInvalid as error:
+                return error
+
+    results = await asyncio.gather(*(accept(tg) for tg in range(60, 66)))
+    assert sum(1 for r in results if not isinstance(r, InviteInvalid)) == 1
+    async with session.begin():
+        admins = (await session.scalars(select(Staff).where(Staff.role == "admin"))).all()
+    assert len(admins) == 1

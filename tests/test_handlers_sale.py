@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from aiogram.methods import EditMessageText, SendMessage, SetMyCommands
+from aiogram.methods import EditMessageText, SendMessage, SendPhoto, SetMyCommands
 from sqlalchemy import select
 
 from bot.db.models import LedgerEntry, Membership, PaymentCode, Purchase, Staff
@@ -15,12 +15,12 @@ OWNER = 1  # OWNER_IDS in the test settings
 
 async def join(user: TgUser) -> None:
     sent = await user.send("/start")
-    await user.press(sent.button("Accept"))
+    await user.press(sent.button("✅"))  # Accept, in any language
 
 
 async def hire(owner: TgUser, cashier: TgUser, role: str = "cashier") -> Sent:
-    staff = await owner.send("/staff")
-    invite = await owner.press(staff.button(f"Invite a{'n' if role == 'admin' else ''} {role}"))
+    await owner.send("/staff")
+    invite = await owner.press("sinv:admin" if role == "admin" else "sinv:staff")
     link = invite.text.split()[-1]
     return await cashier.send("/start " + link.split("start=")[1])
 
@@ -257,3 +257,73 @@ async def test_blocked_customer_does_not_break_the_sale(tg, db, bot) -> None:
     done = await kasia.press(preview.button("Confirm"))
     assert "confirmed" in done.of(EditMessageText)[0].text
     assert (await db.scalar(select(Purchase))).status == "confirmed"
+
+
+async def test_receipts_and_alerts_come_in_each_recipients_language(tg, db) -> None:
+    owner = tg(OWNER, first_name="Olga", language_code="ru")
+    await join(owner)  # the owner is a customer too, with Telegram in Russian
+    kasia, zofia = tg(50), tg(101, first_name="Zofia", language_code="pl")
+    await hire(owner, kasia)
+    await join(zofia)
+    await zofia.send("/code")
+    preview = await kasia.send(f"/sale {await customer_code(db, 101)} 12")
+    done = await kasia.press(preview.button("Confirm"))
+    receipt = next(m for m in done.of(SendMessage) if m.chat_id == 101)
+    assert "Dziękujemy za zakup w Test Café!" in receipt.text
+    stars = receipt.reply_markup.inline_keyboard[0][0].callback_data
+    rated = await zofia.press(stars)
+    alert = next(m for m in rated.of(SendMessage) if m.chat_id == OWNER)
+    assert "Низкая оценка ★ за продажу #1" in alert.text
+
+
+async def test_a_cashier_revoked_mid_sale_is_stopped_cleanly(tg, db) -> None:
+    owner, kasia, anna = tg(OWNER), tg(50, first_name="Kasia"), tg(101)
+    await hire(owner, kasia)
+    await join(anna)
+    await anna.send("/code")
+    await kasia.send("/sale")
+    await kasia.send(await customer_code(db, 101))
+    await owner.press((await owner.send("/staff")).button("Revoke Kasia"))
+    stopped = await kasia.send("12.50")
+    assert "for the staff" in stopped.text
+    # Out of the form: to the bot she is now just someone who has not joined.
+    assert "Program rules" in (await kasia.send("13")).text
+    assert await db.count(Purchase) == 0
+
+
+async def test_one_line_sale_with_too_many_points_asks_for_points(tg, db) -> None:
+    owner, kasia, anna = tg(OWNER), tg(50), tg(101)
+    await hire(owner, kasia)
+    await join(anna)
+    await db.credit(101, 1_000)
+    await anna.send("/code")
+    asked = await kasia.send(f"/sale {await customer_code(db, 101)} 10 spend 900")
+    assert "up to 200 points" in asked.text
+    receipt = await kasia.send("150")
+    preview = await kasia.press(receipt.button("Skip"))
+    assert "Points to spend: 150 points" in preview.text
+
+
+async def test_the_menu_still_works_while_a_comment_is_awaited(tg, db) -> None:
+    owner, kasia, anna = tg(OWNER), tg(50), tg(101)
+    await hire(owner, kasia)
+    await join(anna)
+    await anna.send("/code")
+    done = await kasia.press(
+        (await kasia.send(f"/sale {await customer_code(db, 101)} 4")).button("Confirm")
+    )
+    receipt = next(m for m in done.of(SendMessage) if m.chat_id == 101)
+    await anna.press(receipt.reply_markup.inline_keyboard[0][4].callback_data)
+    code = await anna.send("🔢 Pay code")
+    assert code.of(SendPhoto)
+    assert (await db.scalar(select(Purchase))).rating_comment is None
+
+
+async def test_a_cashier_cannot_sell_to_themselves(tg, db) -> None:
+    owner, kasia = tg(OWNER), tg(50)
+    await hire(owner, kasia)
+    await join(kasia)  # the cashier is also a customer
+    await kasia.send("/code")
+    refused = await kasia.send(f"/sale {await customer_code(db, 50)} 10")
+    assert "purchase of your own" in refused.text
+    assert await db.count(Purchase) == 0

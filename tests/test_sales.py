@@ -356,3 +356,14 @@ async def test_codes_that_expired_or_were_used_do_not_pause(session, clock, shop
         assert error.value.reason == "expired" and not error.value.paused
     fresh = await issue_code(session, clock, shop, 1)
     assert (await service.find_customer(shop.id, CASHIER, fresh)).first_name == "User1"
+
+
+async def test_an_admin_opening_a_cashier_link_stays_admin(session, clock, shop) -> None:
+    from services.staff import StaffService
+
+    await make_staff(session, clock, shop, 950, role="admin", name="Boss")
+    service = StaffService(session, (1,), clock)
+    invite = await service.create_invite(shop.id, 1, "staff")
+    joined = await service.accept_invite(invite.token, 950, "Boss")
+    assert joined.role == "admin"
+    assert await service.role(shop.id, 950) == "admin"
