@@ -4,10 +4,38 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from services.clock import Clock, utc_now
-from services.dto import MerchantView
+from services.dto import MerchantView, ProgramSettings
+from services.errors import InvalidAmount
 from services.merchants import MerchantService
+from services.policy import parse_amount
+from services.rules import currency_exponent
+
+
+def program_settings(settings: Settings) -> ProgramSettings:
+    """SALE_LIMIT and friends, in the merchant's currency, as minor units."""
+    exponent = currency_exponent(settings.merchant_currency)
+
+    def money(name: str, text: str | None, zero_ok: bool = False) -> int | None:
+        if text is None or not text.strip():
+            return None
+        try:
+            return parse_amount(text, exponent)
+        except InvalidAmount as error:
+            if zero_ok and error.reason == "zero":
+                return 0
+            raise SettingsError(
+                f"{name} must be an amount in {settings.merchant_currency}, like 1000.00"
+            ) from None
+
+    return ProgramSettings(
+        max_sale_minor=money("SALE_LIMIT", settings.sale_limit),
+        receipt_required=settings.receipt_required,
+        referral_rates_bp=settings.referral_rates,
+        referral_bonus_minor=money("REFERRAL_BONUS", settings.referral_bonus, zero_ok=True),
+        daily_purchases_flag=settings.daily_purchases_flag,
+    )
 
 
 async def ensure_default_merchant(
@@ -15,6 +43,7 @@ async def ensure_default_merchant(
 ) -> MerchantView:
     """The first run creates it; later runs bring its editable settings up to date."""
     return await MerchantService(session, clock).ensure_default(
+        program=program_settings(settings),
         slug=settings.merchant_slug,
         name=settings.merchant_name,
         currency=settings.merchant_currency,

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     merchant_timezone: str = "Europe/Berlin"
     code_ttl_seconds: int = Field(default=600, ge=60, le=86_400)
     rules_version: int = Field(default=1, ge=1)
+    # The default merchant's program, in its currency; unset keeps what the database has.
+    sale_limit: str | None = None  # the largest single sale, e.g. 1000.00
+    receipt_required: bool | None = None
+    referral_rates: Annotated[tuple[int, ...] | None, NoDecode] = None  # % by depth: 2,1,0.5
+    referral_bonus: str | None = None  # to the referrer on a friend's first purchase, e.g. 5.00
+    daily_purchases_flag: int | None = Field(default=None, ge=2, le=1000)
     log_level: str = "INFO"
     # Messages a second the outbox sender keeps to (Telegram allows about 30 to different chats).
     sender_rate: float = Field(default=25.0, gt=0, le=30)
@@ -54,6 +60,17 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return (value,)
         return value
+
+    @field_validator("referral_rates", mode="before")
+    @classmethod
+    def _rates(cls, value: object) -> object:
+        """`2,1,0.5` (percent of the paid amount, by depth) -> basis points (200, 100, 50)."""
+        if not isinstance(value, str) or not value.strip():
+            return None if isinstance(value, str) else value
+        parts = [p.strip() for p in value.split(",")]
+        if len(parts) > 3 or not all(re.fullmatch(r"[0-9]{1,2}(\.[0-9]{1,2})?", p) for p in parts):
+            raise ValueError("REFERRAL_RATES must be up to 3 percentages like 2,1,0.5")
+        return tuple(round(float(p) * 100) for p in parts)
 
     @field_validator("default_language")
     @classmethod

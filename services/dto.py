@@ -31,6 +31,17 @@ class MerchantView:
 
 
 @dataclass(frozen=True, slots=True)
+class ProgramSettings:
+    """Program settings an operator may set for a merchant; None keeps the current value."""
+
+    max_sale_minor: int | None = None
+    receipt_required: bool | None = None
+    referral_rates_bp: tuple[int, ...] | None = None
+    referral_bonus_minor: int | None = None
+    daily_purchases_flag: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class MemberContext:
     """Who is writing, resolved once per update."""
 

@@ -10,7 +10,7 @@ from bot.db.models import Level, Merchant
 from bot.db.repositories import MerchantRepo
 from services import rules
 from services.clock import Clock, utc_now
-from services.dto import LevelInfo, MerchantView
+from services.dto import LevelInfo, MerchantView, ProgramSettings
 from services.errors import UnknownMerchant
 
 
@@ -56,6 +56,7 @@ class MerchantService:
         language: str,
         rules_version: int = 1,
         code_ttl_seconds: int = 600,
+        program: ProgramSettings | None = None,
     ) -> MerchantView:
         """The first run creates the default merchant with its five levels; later runs keep it."""
         async with self.session.begin():
@@ -92,6 +93,8 @@ class MerchantService:
                 merchant.default_language = language
                 merchant.rules_version = max(merchant.rules_version, rules_version)
                 merchant.code_ttl_seconds = code_ttl_seconds
+            if program is not None:
+                apply_program(merchant, program)
             return merchant_view(merchant)
 
     async def by_slug(self, slug: str) -> MerchantView:
@@ -112,6 +115,20 @@ class MerchantService:
             if await self.repo.get(merchant_id) is None:
                 raise UnknownMerchant(str(merchant_id))
             await self.repo.replace_levels(merchant_id, _level_rows(merchant_id, levels))
+
+
+def apply_program(merchant: Merchant, program: ProgramSettings) -> None:
+    if program.max_sale_minor is not None:
+        merchant.max_sale_minor = program.max_sale_minor
+    if program.receipt_required is not None:
+        merchant.receipt_required = program.receipt_required
+    if program.referral_rates_bp is not None:
+        rates = (*program.referral_rates_bp, 0, 0, 0)[:3]
+        merchant.referral_bp_1, merchant.referral_bp_2, merchant.referral_bp_3 = rates
+    if program.referral_bonus_minor is not None:
+        merchant.referral_bonus_minor = program.referral_bonus_minor
+    if program.daily_purchases_flag is not None:
+        merchant.daily_purchases_flag = program.daily_purchases_flag
 
 
 def _level_rows(merchant_id: int, levels: Sequence[LevelInfo]) -> list[Level]:

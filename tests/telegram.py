@@ -179,6 +179,12 @@ class Sent(list[TelegramMethod[Any]]):
     def of(self, kind: type[TelegramMethod[Any]]) -> list[Any]:
         return [m for m in self if isinstance(m, kind)]
 
+    def button_or_none(self, label_part: str) -> str | None:
+        try:
+            return self.button(label_part)
+        except AssertionError:
+            return None
+
     def button(self, label_part: str) -> str:
         """The callback data of the first inline button whose text contains `label_part`."""
         for m in self:

@@ -327,3 +327,34 @@ async def test_a_cashier_cannot_sell_to_themselves(tg, db) -> None:
     refused = await kasia.send(f"/sale {await customer_code(db, 50)} 10")
     assert "purchase of your own" in refused.text
     assert await db.count(Purchase) == 0
+
+
+async def test_program_settings_from_the_environment_apply(tg, db, settings) -> None:
+    settings.sale_limit = "50.00"
+    settings.receipt_required = True
+    settings.referral_rates = (500,)
+    settings.referral_bonus = "0"
+    owner, kasia, anna = tg(OWNER), tg(50), tg(101)
+    await hire(owner, kasia)
+    await join(anna)
+    await anna.send("/code")
+    code = await customer_code(db, 101)
+    assert "over the limit for one sale (€50)" in (await kasia.send(f"/sale {code} 60")).text
+    asked = await kasia.send(f"/sale {code} 40")
+    assert "Enter the receipt number:" in asked.text and not asked.button_or_none("Skip")
+    preview = await kasia.send("A-1")
+    assert "Receipt: A-1" in preview.text
+
+
+def test_bad_program_settings_are_one_clear_line(settings) -> None:
+    import pytest
+
+    from bot.bootstrap import program_settings
+    from bot.config import Settings, SettingsError
+
+    settings.sale_limit = "lots"
+    with pytest.raises(SettingsError, match="SALE_LIMIT must be an amount in EUR"):
+        program_settings(settings)
+    with pytest.raises(ValueError, match="REFERRAL_RATES"):
+        Settings(_env_file=None, referral_rates="2,1,0.5,0.1")
+    assert Settings(_env_file=None, referral_rates="2,1,0.5").referral_rates == (200, 100, 50)

@@ -84,3 +84,27 @@ async def test_postgres_is_reachable_for_ci(tmp_path) -> None:  # type: ignore[n
         version = await conn.scalar(text("select version()"))
     await engine.dispose()
     assert "PostgreSQL" in str(version)
+
+
+async def test_existing_merchants_get_limits_in_their_own_currency(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/data.sqlite3"
+    await asyncio.to_thread(upgrade, url, "0001")
+    with sqlite3.connect(tmp_path / "data.sqlite3") as db:
+        for slug, currency in (("buda", "HUF"), ("berlin", "EUR")):
+            db.execute(
+                "INSERT INTO merchant (slug, name, currency, timezone, default_language,"
+                " rules_version, code_ttl_seconds, welcome_bonus_minor, created_at)"
+                " VALUES (?, ?, ?, 'Europe/Budapest', 'hu', 1, 600, 0, '2026-01-01 00:00:00')",
+                (slug, slug, currency),
+            )
+    await asyncio.to_thread(upgrade, url, "head")
+    with sqlite3.connect(tmp_path / "data.sqlite3") as db:
+        rows = dict(
+            (slug, (cap, bonus))
+            for slug, cap, bonus in db.execute(
+                "SELECT slug, max_sale_minor, referral_bonus_minor FROM merchant"
+            )
+        )
+    assert rows == {"buda": (40_000_000, 200_000), "berlin": (100_000, 500)}

@@ -222,6 +222,22 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("daily_purchases_flag", sa.Integer(), nullable=False, server_default="5")
         )
+    # The cap of one sale and the first-purchase bonus in the merchant's own currency: 1000
+    # and 5 "café euros" (a frozen copy of services.rules at the time of this migration).
+    for currency, unit in _CAFE_EURO.items():
+        op.execute(
+            sa.text(
+                "UPDATE merchant SET max_sale_minor = :cap, referral_bonus_minor = :bonus "
+                "WHERE currency = :currency"
+            ).bindparams(cap=1000 * unit, bonus=5 * unit, currency=currency)
+        )
+
+
+_CAFE_EURO = {
+    "EUR": 100, "USD": 100, "GBP": 100, "CHF": 100, "CAD": 150, "AUD": 150, "PLN": 400,
+    "HUF": 40_000, "CZK": 2_500, "RUB": 10_000, "UAH": 4_500, "KZT": 50_000, "RON": 500,
+    "SEK": 1_100, "NOK": 1_100, "DKK": 700, "TRY": 3_500, "JPY": 150,
+}  # fmt: skip
 
 
 def downgrade() -> None:
