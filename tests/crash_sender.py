@@ -1,0 +1,80 @@
+"""The outbox sender as a process of its own, for tests/test_delivery_crash.py to kill.
+
+    PYTHONPATH=<repo> python tests/crash_sender.py <database_url> <bot_api_url> [--wait]
+
+Drains the outbox through the Bot API server at <bot_api_url> (never Telegram's), unthrottled,
+with the Sender's default concurrency, and exits 0 once no row is pending or sending.
+
+With --wait it first reads a line from stdin and starts only then (at EOF it exits 1 without
+touching the database): importing aiogram takes seconds, so the test starts both runs at once
+and lets each one go when its turn comes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from sqlalchemy import func, select
+
+import bot.db.models  # noqa: F401  (registers every table)
+from bot.db.engine import create_engine, create_session_factory
+from bot.db.models import Outbox, OutboxStatus
+from bot.delivery import Sender
+from bot.i18n import create_i18n
+from services.dto import Notice
+from tests.telegram import TEST_TOKEN
+
+
+def render(notice: Notice) -> tuple[str, None]:
+    return f"push {notice.data['n']}", None
+
+
+async def main(database_url: str, api_url: str) -> int:
+    engine = create_engine(database_url)
+    session_factory = create_session_factory(engine)
+    session = AiohttpSession()
+    session.api = TelegramAPIServer.from_base(api_url.rstrip("/"))
+    bot = Bot(TEST_TOKEN, session=session)
+    sender = Sender(
+        bot, session_factory, create_i18n("en"), render, rate=2000, per_chat_interval=0
+    )
+    stop = asyncio.Event()
+    running = asyncio.create_task(sender.run(stop, poll_seconds=0.2))
+    try:
+        while not running.done():
+            await asyncio.wait({running}, timeout=0.2)
+            async with session_factory() as s, s.begin():
+                left = await s.scalar(
+                    select(func.count())
+                    .select_from(Outbox)
+                    .where(Outbox.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
+                )
+            if not left:
+                stop.set()
+                sender.wake()
+                break
+        await running  # finishes the batch in hand, or raises what went wrong
+    finally:
+        if not running.done():
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+        await session.close()
+        await engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    args = sys.argv[1:]
+    wait = "--wait" in args
+    args = [a for a in args if a != "--wait"]
+    if len(args) != 2:
+        sys.exit(f"usage: {sys.argv[0]} <database_url> <bot_api_url> [--wait]")
+    if wait and not sys.stdin.readline():
+        sys.exit(1)
+    sys.exit(asyncio.run(main(*args)))
