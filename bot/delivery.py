@@ -39,6 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.db.models import Customer, Outbox, OutboxStatus
 from bot.db.repositories import OutboxRepo
 from bot.i18n import CatalogI18n
+from services.campaigns import finish_if_done, push_payload
 from services.clock import Clock, utc_now
 from services.dto import Notice
 from services.outbox import load_payload
@@ -120,6 +121,10 @@ class Sender:
         self.clock = clock
         self.stats = SenderStats()
         self._wake = asyncio.Event()
+        self._campaigns: dict[int, dict[str, object]] = {}
+        # Chats that answered 403 in this batch: rows already claimed for them are not sent
+        # (their other rows in the database are marked blocked as the 403 is recorded).
+        self._blocked: set[int] = set()
         self._send = send or _send_message
 
     def wake(self) -> None:
@@ -155,6 +160,8 @@ class Sender:
             rows = list(await OutboxRepo(session).due(self.clock(), self.batch))
         if not rows:
             return 0
+        # Only within a batch: a customer who writes to the bot again is reachable again.
+        self._blocked.clear()
         semaphore = asyncio.Semaphore(self.concurrency)
 
         async def one(row: Outbox) -> None:
@@ -162,17 +169,33 @@ class Sender:
                 await self._deliver(row)
 
         await asyncio.gather(*(one(row) for row in rows))
+        for campaign_id in {row.campaign_id for row in rows if row.campaign_id is not None}:
+            async with self.session_factory() as session, session.begin():
+                if await finish_if_done(session, campaign_id, self.clock()):
+                    self.wake()  # the summary to the push's author is queued
         return len(rows)
+
+    async def _payload(self, row: Outbox) -> dict[str, object]:
+        """A push keeps its content once, on the campaign; other rows carry their own."""
+        if row.campaign_id is None:
+            return load_payload(row.payload)
+        if row.campaign_id not in self._campaigns:
+            async with self.session_factory() as session, session.begin():
+                self._campaigns[row.campaign_id] = await push_payload(session, row.campaign_id)
+        return self._campaigns[row.campaign_id]
 
     async def _deliver(self, row: Outbox) -> None:
         async with self.session_factory() as session, session.begin():
             if not await OutboxRepo(session).claim(row.id):
                 return  # another sender took it
-        notice = Notice(row.chat_id, row.language, row.kind, load_payload(row.payload))
+        notice = Notice(row.chat_id, row.language, row.kind, await self._payload(row))
         with self.i18n.context(), self.i18n.use_locale(row.language or self.i18n.default_locale):
             text, keyboard = self.render(notice)
         await self.limiter.wait(row.chat_id)
         status, error, retry_in = OutboxStatus.SENT, None, 0.0
+        if row.chat_id in self._blocked:
+            await self._record(row, OutboxStatus.BLOCKED, "403: blocked by the user", 0.0)
+            return
         try:
             await self._send(self.bot, row.chat_id, text, keyboard, notice.data)
         except TelegramRetryAfter as exc:
@@ -180,6 +203,7 @@ class Sender:
             self.limiter.pause(exc.retry_after)
             status, error, retry_in = OutboxStatus.PENDING, "429", float(exc.retry_after)
         except TelegramForbiddenError:
+            self._blocked.add(row.chat_id)
             status, error = OutboxStatus.BLOCKED, "403: blocked by the user"
         except TelegramBadRequest as exc:
             status, error = OutboxStatus.FAILED, f"400: {exc.message}"[:200]
