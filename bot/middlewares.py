@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.bootstrap import ensure_default_merchant
 from bot.config import LANGUAGES, Settings
 from bot.i18n import CatalogI18n
+from services.campaigns import CampaignService
 from services.clock import Clock
 from services.codes import CodeService
 from services.dto import MemberContext
@@ -71,6 +72,7 @@ class ContextMiddleware(BaseMiddleware):
             data["merchants"] = MerchantService(session, self.clock)
             data["staff"] = StaffService(session, self.settings.owner_ids, self.clock)
             data["sales"] = SaleService(session, self.settings.owner_ids, self.clock)
+            data["campaigns"] = CampaignService(session, self.settings.owner_ids, self.clock)
             data["settings"] = self.settings
             ctx = None
             if user is not None and not user.is_bot:

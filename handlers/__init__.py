@@ -16,13 +16,26 @@ def _detached(router: Router) -> Router:
 
 
 def get_routers() -> list[Router]:
-    from handlers import card, errors, fallback, help, history, profile, rating, sale, staff, start
+    from handlers import (
+        card,
+        errors,
+        fallback,
+        help,
+        history,
+        profile,
+        push,
+        rating,
+        sale,
+        staff,
+        start,
+    )
 
     routers = [
         errors.router,
         start.router,
         sale.router,  # staff forms go before member handlers that match any text
         staff.router,
+        push.router,
         rating.router,
         card.router,
         history.router,

@@ -36,6 +36,7 @@ def staff_commands(role: str) -> list[BotCommand]:
     ]
     if role in ("admin", "owner"):
         commands.append(BotCommand(command="staff", description=_("Invite and manage staff")))
+        commands.append(BotCommand(command="push", description=_("Send a promo push")))
     return commands + customer_commands()
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypedDict
 
 from aiogram.fsm.context import FSMContext
 
 from bot.config import Settings
 from bot.i18n import CatalogI18n
+from services.campaigns import CampaignService
 from services.codes import CodeService
 from services.dto import MemberContext
 from services.members import MemberService
@@ -23,6 +25,8 @@ class HandlerData(TypedDict, total=False):
     merchants: MerchantService
     staff: StaffService
     sales: SaleService
+    campaigns: CampaignService
+    wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
     settings: Settings
     locale: str  # the language this update is answered in
     i18n: CatalogI18n

@@ -99,3 +99,12 @@ class RatingRefused(DomainError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class PushRefused(DomainError):
+    """Reasons: too_long (with the count), html, url, button_text, segment, time, audience."""
+
+    def __init__(self, reason: str, count: int = 0) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.count = count

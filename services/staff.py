@@ -49,6 +49,17 @@ async def alert_recipients(
     return sorted(set(await repo.admin_ids(merchant_id)) | owner_ids)
 
 
+async def require_admin(
+    repo: StaffRepo, merchant_id: int, actor: int, owner_ids: frozenset[int]
+) -> None:
+    """Owners and the merchant's active admins pass; anyone else gets NotStaff."""
+    if actor in owner_ids:
+        return
+    staff = await repo.active(merchant_id, actor)
+    if staff is None or staff.role != StaffRole.ADMIN:
+        raise NotStaff()
+
+
 def new_invite_token() -> str:
     return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(16))
 
@@ -73,11 +84,7 @@ class StaffService:
             return staff.role if staff else None
 
     async def _require_admin(self, merchant_id: int, actor: int) -> None:
-        if actor in self.owner_ids:
-            return
-        staff = await self.staff.active(merchant_id, actor)
-        if staff is None or staff.role != StaffRole.ADMIN:
-            raise NotStaff()
+        await require_admin(self.staff, merchant_id, actor, self.owner_ids)
 
     async def create_invite(self, merchant_id: int, actor: int, role: str) -> Invite:
         """A deep-link token valid 24 hours, usable once; only admins and owners invite."""

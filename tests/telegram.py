@@ -242,8 +242,8 @@ class TgUser:
             **fields,
         }
 
-    async def send(self, text: str) -> Sent:
-        entities = None
+    async def send(self, text: str, entities: list[dict[str, Any]] | None = None) -> Sent:
+        """A text message; formatting comes as entities, as Telegram clients send it."""
         if text.startswith("/"):
             length = len(text.split()[0])
             entities = [{"type": "bot_command", "offset": 0, "length": length}]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Select, String, cast, delete, func, insert, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.base import UtcDateTime
 from bot.db.models import (
     AuditLog,
+    Campaign,
     Customer,
     LedgerEntry,
     Level,
@@ -575,3 +577,126 @@ class OutboxRepo:
         if campaign_id is not None:
             query = query.where(Outbox.campaign_id == campaign_id)
         return {status: int(n) for status, n in (await self.s.execute(query)).all()}
+
+
+class CampaignRepo:
+    """Promo audiences as SQL, and their outbox rows written by one INSERT ... SELECT."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    def audience(
+        self,
+        merchant_id: int,
+        kind: str,
+        value: str | None,
+        now: datetime,
+        month: int,
+        default_language: str,
+    ) -> Select[int, str]:
+        """(telegram id, language) of members who opted in and can be reached."""
+        language = func.coalesce(Customer.language, Customer.telegram_language, default_language)
+        query = (
+            select(Customer.telegram_id, language)
+            .join(Membership, Membership.customer_id == Customer.id)
+            .where(
+                Membership.merchant_id == merchant_id,
+                Membership.marketing_opt_in.is_(True),
+                Customer.bot_blocked.is_(False),
+            )
+        )
+        if kind == "level" and value is not None:
+            query = query.where(Membership.level_rank == int(value))
+        elif kind == "inactive" and value is not None:
+            recent = (
+                select(Purchase.id)
+                .where(
+                    Purchase.membership_id == Membership.id,
+                    Purchase.status == PurchaseStatus.CONFIRMED,
+                    Purchase.confirmed_at >= now - timedelta(days=int(value)),
+                )
+                .exists()
+            )
+            query = query.where(~recent)
+        elif kind == "joined" and value is not None:
+            query = query.where(Membership.joined_at >= now - timedelta(days=int(value)))
+        elif kind == "birthday":
+            query = query.where(Customer.birthday_month == month)
+        elif kind == "lang" and value is not None:
+            query = query.where(language == value)
+        return query
+
+    async def count(self, audience: Select[int, str]) -> int:
+        return int(await self.s.scalar(select(func.count()).select_from(audience.subquery())) or 0)
+
+    async def queue(self, campaign: Campaign, audience: Select[int, str], now: datetime) -> int:
+        """One pending outbox row per recipient, in one statement (100,000 rows stay cheap)."""
+        rows = audience.subquery()
+        chat = rows.c[0]
+        source = select(
+            literal(campaign.merchant_id),
+            chat,
+            literal("push"),
+            literal(1),
+            literal(f"push:{campaign.id}:") + cast(chat, String),
+            literal("{}"),
+            rows.c[1],
+            literal(campaign.id),
+            literal(OutboxStatus.PENDING.value),
+            literal(0),
+            literal(campaign.send_at, UtcDateTime()),
+            literal(now, UtcDateTime()),
+        )
+        result = await self.s.execute(
+            insert(Outbox).from_select(
+                [
+                    "merchant_id",
+                    "chat_id",
+                    "kind",
+                    "priority",
+                    "dedupe_key",
+                    "payload",
+                    "language",
+                    "campaign_id",
+                    "status",
+                    "attempts",
+                    "not_before",
+                    "created_at",
+                ],
+                source,
+            )
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def get(self, campaign_id: int) -> Campaign | None:
+        return await self.s.get(Campaign, campaign_id)
+
+    async def by_key(self, key: str) -> Campaign | None:
+        return await self.s.scalar(select(Campaign).where(Campaign.idempotency_key == key))
+
+    async def latest(self, merchant_id: int, limit: int = 5) -> Sequence[Campaign]:
+        rows = await self.s.scalars(
+            select(Campaign)
+            .where(Campaign.merchant_id == merchant_id)
+            .order_by(Campaign.id.desc())
+            .limit(limit)
+        )
+        return rows.all()
+
+    async def cancel_pending(self, campaign_id: int) -> int:
+        result = await self.s.execute(
+            update(Outbox)
+            .where(Outbox.campaign_id == campaign_id, Outbox.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.CANCELLED)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def finish(self, campaign_id: int, old: str, new: str, now: datetime) -> bool:
+        result = await self.s.execute(
+            update(Campaign)
+            .where(Campaign.id == campaign_id, Campaign.status == old)
+            .values(status=new, finished_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -82,3 +82,8 @@ class StaffRevokeCb(CallbackData, prefix="srev"):
 class Rate(CallbackData, prefix="rate"):
     purchase_id: int
     stars: int
+
+
+class PushStep(CallbackData, prefix="push"):
+    action: str  # skip_photo, skip_button, segment, send, schedule, cancel, stop
+    value: str = ""

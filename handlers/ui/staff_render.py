@@ -365,6 +365,30 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
         ).format(
             member=escape(str(d["member"] or "—")), count=d["count"], id=d["purchase_id"]
         ), None
+    if notice.kind == "push":
+        keyboard = None
+        if d.get("button_url"):
+            keyboard = InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [
+                        InlineKeyboardButton(
+                            text=str(d.get("button_text") or _("Open")), url=str(d["button_url"])
+                        )
+                    ]
+                ]
+            )
+        return str(d.get("text") or ""), keyboard
+    if notice.kind == "push_done":
+        return _(
+            "📣 Push #{id} is done: {sent} of {recipients} delivered, {blocked} blocked the bot, "
+            "{failed} failed."
+        ).format(
+            id=d["campaign_id"],
+            sent=d["sent"],
+            recipients=d["recipients"],
+            blocked=d["blocked"],
+            failed=d["failed"],
+        ), None
     if notice.kind == "staff_paused":
         return _(
             "⏸ {staff} entered too many wrong codes; their sales are paused for 10 minutes."

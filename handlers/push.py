@@ -1,0 +1,424 @@
+"""/push for admins and owners: a promo message to a segment of opted-in members, now or later.
+
+The draft lives in FSM data until Send; then the service writes the campaign and one outbox row
+per recipient in one transaction, and the sender delivers them at Telegram's pace.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from babel.dates import format_datetime
+
+from handlers.ui.callbacks import PushStep
+from handlers.ui.edit import drop_keyboard
+from handlers.ui.filters import plain_text
+from handlers.ui.render import LANGUAGE_NAMES, locale
+from handlers.ui.staff_render import notice_text
+from services.campaigns import (
+    CampaignService,
+    CampaignStats,
+    PushContent,
+    check_button,
+    check_text,
+    parse_segment,
+)
+from services.dto import MemberContext, Notice
+from services.errors import NotStaff, PushRefused
+
+router = Router(name=__name__)
+STAFF = {"staff": True}
+
+
+class PushForm(StatesGroup):
+    text = State()
+    photo = State()
+    button = State()
+    days = State()
+    schedule = State()
+
+
+def step(action: str, value: str = "") -> str:
+    # ":" separates callback fields, so a segment such as lang:pl travels as lang-pl.
+    return PushStep(action=action, value=value.replace(":", "-")).pack()
+
+
+def button(text: str, action: str, value: str = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=step(action, value))
+
+
+def refused(error: PushRefused) -> str:
+    return {
+        "too_long": _("That is {count} characters; a push can have at most 1000.").format(
+            count=error.count
+        ),
+        "html": _(
+            "The formatting is not valid. Use Telegram's bold, italic and links, or close "
+            "every tag you open."
+        ),
+        "url": _("That link is not valid. Send it like: Menu | https://example.com"),
+        "button_text": _("The button text is too long (40 characters at most)."),
+        "segment": _("Choose who gets the push with the buttons."),
+        "audience": _("Nobody in that segment has opted in to news. Choose another."),
+        "time": _("Send the time like 24.12 18:30, in the future."),
+    }.get(error.reason, _("Something in the push is not right. Please try again."))
+
+
+def segments_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [button(_("Everyone who opted in"), "segment", "all")],
+            [button(_("By level"), "levels"), button(_("By language"), "languages")],
+            [button(_("Inactive for N days"), "days", "inactive")],
+            [button(_("Joined in the last N days"), "days", "joined")],
+            [button(_("Birthday this month"), "segment", "birthday")],
+        ]
+    )
+
+
+def status_text(stats: list[CampaignStats], timezone: str) -> str:
+    if not stats:
+        return _("No pushes yet. Start one with /push.")
+    lines = [_("📣 <b>Latest pushes</b>"), ""]
+    tz = ZoneInfo(timezone)
+    for s in stats:
+        when = format_datetime(s.send_at.astimezone(tz), "short", locale=locale())
+        lines.append(
+            _(
+                "#{id} · {when} · {segment}: {sent} sent, {pending} waiting, {failed} failed, "
+                "{blocked} blocked"
+            ).format(
+                id=s.id,
+                when=when,
+                segment=s.segment,
+                sent=s.sent,
+                pending=s.pending,
+                failed=s.failed,
+                blocked=s.blocked,
+            )
+            + (" · " + _("cancelled") if s.status == "cancelled" else "")
+        )
+    return "\n".join(lines)
+
+
+def status_keyboard(stats: list[CampaignStats]) -> InlineKeyboardMarkup | None:
+    rows = [
+        [button(_("✖️ Stop push #{id}").format(id=s.id), "stop", str(s.id))]
+        for s in stats
+        if s.status == "queued" and s.pending
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+@router.message(Command("push"), flags=STAFF)
+async def cmd_push(
+    message: Message,
+    command: CommandObject,
+    ctx: MemberContext,
+    campaigns: CampaignService,
+    state: FSMContext,
+) -> None:
+    try:
+        stats = await campaigns.latest(ctx.work_merchant_id, ctx.telegram_id)
+    except NotStaff:
+        await message.answer(_("Only the admins of this place can send pushes."))
+        return
+    await state.clear()
+    if (command.args or "").strip().lower() == "status":
+        await message.answer(
+            status_text(stats, ctx.merchant.timezone), reply_markup=status_keyboard(stats)
+        )
+        return
+    await state.set_state(PushForm.text)
+    await message.answer(
+        _(
+            "✍️ Send the text of the push: up to 1000 characters; bold, italic and links are "
+            "fine. /cancel to stop."
+        )
+    )
+
+
+@router.message(StateFilter(PushForm.text), plain_text, flags=STAFF)
+async def msg_push_text(message: Message, state: FSMContext) -> None:
+    try:
+        html = check_text(message.html_text)
+    except PushRefused as error:
+        await message.answer(refused(error))
+        return
+    await state.update_data(text=html, key=secrets.token_hex(16))
+    await state.set_state(PushForm.photo)
+    await message.answer(
+        _("Add a photo? Send it now, or skip."),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button(_("Skip"), "skip_photo")]]),
+    )
+
+
+async def ask_button(message: Message, state: FSMContext) -> None:
+    await state.set_state(PushForm.button)
+    await message.answer(
+        _("Add a link button? Send it like: Menu | https://example.com — or skip."),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button(_("Skip"), "skip_button")]]),
+    )
+
+
+@router.message(StateFilter(PushForm.photo), F.photo, flags=STAFF)
+async def msg_push_photo(message: Message, state: FSMContext) -> None:
+    assert message.photo
+    await state.update_data(photo=message.photo[-1].file_id)
+    await ask_button(message, state)
+
+
+@router.callback_query(
+    StateFilter(PushForm.photo), PushStep.filter(F.action == "skip_photo"), flags=STAFF
+)
+async def cb_skip_photo(query: CallbackQuery, state: FSMContext) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await drop_keyboard(query.message)
+        await ask_button(query.message, state)
+
+
+async def ask_segment(message: Message, state: FSMContext) -> None:
+    await state.set_state(None)
+    await message.answer(_("Who gets it?"), reply_markup=segments_keyboard())
+
+
+@router.message(StateFilter(PushForm.button), plain_text, flags=STAFF)
+async def msg_push_button(message: Message, state: FSMContext) -> None:
+    try:
+        label, url = check_button(message.text or "")
+    except PushRefused as error:
+        await message.answer(refused(error))
+        return
+    await state.update_data(button_text=label or None, button_url=url)
+    await ask_segment(message, state)
+
+
+@router.callback_query(
+    StateFilter(PushForm.button), PushStep.filter(F.action == "skip_button"), flags=STAFF
+)
+async def cb_skip_button(query: CallbackQuery, state: FSMContext) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await drop_keyboard(query.message)
+        await ask_segment(query.message, state)
+
+
+@router.callback_query(PushStep.filter(F.action == "levels"), flags=STAFF)
+async def cb_levels(query: CallbackQuery, ctx: MemberContext, merchants) -> None:  # type: ignore[no-untyped-def]
+    from handlers.ui.render import level_name
+
+    levels = await merchants.levels(ctx.work_merchant_id)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            _("Which level?"),
+            reply_markup=InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [button(level_name(lv), "segment", f"level:{lv.rank}")] for lv in levels
+                ]
+            ),
+        )
+
+
+@router.callback_query(PushStep.filter(F.action == "languages"), flags=STAFF)
+async def cb_languages(query: CallbackQuery) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            _("Which language?"),
+            reply_markup=InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [button(name, "segment", f"lang:{code}")]
+                    for code, name in LANGUAGE_NAMES.items()
+                ]
+            ),
+        )
+
+
+@router.callback_query(PushStep.filter(F.action == "days"), flags=STAFF)
+async def cb_days(query: CallbackQuery, callback_data: PushStep, state: FSMContext) -> None:
+    await query.answer()
+    await state.update_data(days_kind=callback_data.value)
+    await state.set_state(PushForm.days)
+    if isinstance(query.message, Message):
+        await query.message.answer(_("How many days? Send a number, for example 30."))
+
+
+@router.message(StateFilter(PushForm.days), plain_text, flags=STAFF)
+async def msg_days(
+    message: Message, ctx: MemberContext, campaigns: CampaignService, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    await preview(message, ctx, campaigns, state, f"{data.get('days_kind')}:{message.text}")
+
+
+@router.callback_query(PushStep.filter(F.action == "segment"), flags=STAFF)
+async def cb_segment(
+    query: CallbackQuery,
+    callback_data: PushStep,
+    ctx: MemberContext,
+    campaigns: CampaignService,
+    state: FSMContext,
+) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await preview(query.message, ctx, campaigns, state, callback_data.value.replace("-", ":"))
+
+
+async def preview(
+    message: Message,
+    ctx: MemberContext,
+    campaigns: CampaignService,
+    state: FSMContext,
+    segment_key: str,
+) -> None:
+    """Show the push exactly as customers will see it, and how many will get it."""
+    data = await state.get_data()
+    if "text" not in data:
+        await message.answer(_("This push is no longer open. Start again with /push."))
+        return
+    try:
+        segment = parse_segment(segment_key.strip())
+        count = await campaigns.audience_size(ctx.work_merchant_id, ctx.telegram_id, segment)
+    except PushRefused as error:
+        await message.answer(refused(error))
+        return
+    except NotStaff:
+        await state.clear()
+        await message.answer(_("Only the admins of this place can send pushes."))
+        return
+    await state.set_state(None)
+    await state.update_data(segment=segment.key)
+    text, keyboard = notice_text(Notice(ctx.telegram_id, None, "push", dict(data)))
+    if data.get("photo"):
+        await message.answer_photo(data["photo"], caption=text, reply_markup=keyboard)
+    else:
+        await message.answer(text, reply_markup=keyboard)
+    await message.answer(
+        _("☝️ This is how it will look. Recipients: {count}.").format(count=count),
+        reply_markup=InlineKeyboardMarkup(
+            inline_keyboard=[
+                [button(_("📣 Send now"), "send"), button(_("🕒 Schedule"), "schedule")],
+                [button(_("✖️ Cancel"), "cancel")],
+            ]
+        ),
+    )
+
+
+async def queue(
+    message: Message,
+    ctx: MemberContext,
+    campaigns: CampaignService,
+    state: FSMContext,
+    wake_sender: Callable[[], None],
+    send_at: datetime | None,
+) -> None:
+    data = await state.get_data()
+    if "segment" not in data:
+        await message.answer(_("This push is no longer open. Start again with /push."))
+        return
+    content = PushContent(
+        data["text"], data.get("photo"), data.get("button_text"), data.get("button_url")
+    )
+    try:
+        stats = await campaigns.queue(
+            ctx.work_merchant_id,
+            ctx.telegram_id,
+            content,
+            parse_segment(data["segment"]),
+            send_at,
+            data["key"],
+        )
+    except PushRefused as error:
+        await message.answer(refused(error))
+        return
+    except NotStaff:
+        await message.answer(_("Only the admins of this place can send pushes."))
+        return
+    await state.clear()
+    when = format_datetime(
+        stats.send_at.astimezone(ZoneInfo(ctx.merchant.timezone)), "short", locale=locale()
+    )
+    await message.answer(
+        _("📣 Push #{id} queued for {count} members, from {when}. See /push status.").format(
+            id=stats.id, count=stats.recipients, when=when
+        )
+    )
+    wake_sender()
+
+
+@router.callback_query(PushStep.filter(F.action == "send"), flags=STAFF)
+async def cb_send_now(
+    query: CallbackQuery,
+    ctx: MemberContext,
+    campaigns: CampaignService,
+    state: FSMContext,
+    wake_sender: Callable[[], None],
+) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await drop_keyboard(query.message)
+        await queue(query.message, ctx, campaigns, state, wake_sender, None)
+
+
+@router.callback_query(PushStep.filter(F.action == "schedule"), flags=STAFF)
+async def cb_schedule(query: CallbackQuery, state: FSMContext) -> None:
+    await query.answer()
+    await state.set_state(PushForm.schedule)
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            _("When? Send the date and time like 24.12 18:30 (the merchant's local time).")
+        )
+
+
+@router.message(StateFilter(PushForm.schedule), plain_text, flags=STAFF)
+async def msg_schedule(
+    message: Message,
+    ctx: MemberContext,
+    campaigns: CampaignService,
+    state: FSMContext,
+    wake_sender: Callable[[], None],
+) -> None:
+    try:
+        when = campaigns.send_at(message.text or "", ctx.merchant.timezone)
+    except PushRefused as error:
+        await message.answer(refused(error))
+        return
+    await queue(message, ctx, campaigns, state, wake_sender, when)
+
+
+@router.callback_query(PushStep.filter(F.action == "cancel"), flags=STAFF)
+async def cb_cancel_push(query: CallbackQuery, state: FSMContext) -> None:
+    await state.clear()
+    await query.answer(_("Cancelled."))
+    if isinstance(query.message, Message):
+        await drop_keyboard(query.message)
+
+
+@router.callback_query(PushStep.filter(F.action == "stop"), flags=STAFF)
+async def cb_stop_push(
+    query: CallbackQuery, callback_data: PushStep, ctx: MemberContext, campaigns: CampaignService
+) -> None:
+    try:
+        stats = await campaigns.cancel(
+            ctx.work_merchant_id, query.from_user.id, int(callback_data.value)
+        )
+    except NotStaff:
+        await query.answer(_("Only the admins of this place can send pushes."), show_alert=True)
+        return
+    if stats is None:
+        await query.answer(_("This push has already finished."))
+        return
+    await query.answer(
+        _("Stopped: {cancelled} messages will not be sent.").format(cancelled=stats.cancelled)
+    )
