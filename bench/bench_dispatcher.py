@@ -36,7 +36,7 @@ import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -191,27 +191,35 @@ def build_updates(
 ) -> list[Update]:
     """Message updates from users FIRST_USER_ID.., cycling, each text a bot command."""
     now = datetime.now(UTC)
-    updates = []
-    for i, text in enumerate(texts):
-        uid = FIRST_USER_ID + i % users
-        payload = {
-            "update_id": first_id + i,
-            "message": {
-                "message_id": first_id + i,
-                "date": now,
-                "chat": {"id": uid, "type": "private", "first_name": f"User{uid % 1000}"},
-                "from": {
-                    "id": uid,
-                    "is_bot": False,
-                    "first_name": f"User{uid % 1000}",
-                    "language_code": "en",
-                },
-                "text": text,
-                "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
+    return [
+        message_update(bot, first_id + i, FIRST_USER_ID + i % users, text, now)
+        for i, text in enumerate(texts)
+    ]
+
+
+def message_update(
+    bot: Bot, update_id: int, uid: int, text: str, now: datetime | None = None
+) -> Update:
+    """A private message from user `uid`; a leading /command is marked as a bot command."""
+    command = text.split(maxsplit=1)[0] if text.startswith("/") else ""
+    entities = [{"type": "bot_command", "offset": 0, "length": len(command)}] if command else None
+    payload = {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": now or datetime.now(UTC),
+            "chat": {"id": uid, "type": "private", "first_name": f"User{uid % 1000}"},
+            "from": {
+                "id": uid,
+                "is_bot": False,
+                "first_name": f"User{uid % 1000}",
+                "language_code": "en",
             },
-        }
-        updates.append(Update.model_validate(payload, context={"bot": bot}))
-    return updates
+            "text": text,
+            "entities": entities,
+        },
+    }
+    return Update.model_validate(payload, context={"bot": bot})
 
 
 async def feed_all(
@@ -445,17 +453,26 @@ def print_profile(profiler: cProfile.Profile, top: int) -> None:
         print()
 
 
-def print_table(results: Sequence[Result]) -> None:
+def print_table(
+    results: Sequence[Result],
+    unit: str = "updates",
+    extra: Sequence[tuple[str, Callable[[Result], str]]] = (),
+    rate_digits: int = 0,
+) -> None:
+    """One row per result; `unit` names what was counted, `extra` adds (header, cell) columns."""
+    width = max([18, *(len(r.scenario) for r in results)])
+    count_w, rate_w = max(7, len(unit)), max(10, len(unit) + 2)
     header = (
-        f"{'scenario':<18} {'updates':>7} {'seconds':>8} {'updates/s':>10} "
-        f"{'p50 ms':>8} {'p99 ms':>8}"
+        f"{'scenario':<{width}} {unit:>{count_w}} {'seconds':>8} {unit + '/s':>{rate_w}} "
+        f"{'p50 ms':>8} {'p99 ms':>8}" + "".join(f" {title:>10}" for title, _ in extra)
     )
     print(header)
     print("-" * len(header))
     for r in results:
         print(
-            f"{r.scenario:<18} {r.updates:>7} {r.seconds:>8.3f} {r.rate:>10.0f} "
-            f"{r.pct(0.50):>8.3f} {r.pct(0.99):>8.3f}"
+            f"{r.scenario:<{width}} {r.updates:>{count_w}} {r.seconds:>8.3f} "
+            f"{r.rate:>{rate_w}.{rate_digits}f} {r.pct(0.50):>8.3f} {r.pct(0.99):>8.3f}"
+            + "".join(f" {cell(r):>10}" for _, cell in extra)
         )
 
 
