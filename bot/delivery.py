@@ -143,8 +143,9 @@ class Sender:
                 "outbox: %d messages were in flight at a crash; sending again", recovered
             )
         while not stop.is_set():
+            # Cleared before looking, so a wake-up that comes while we look is not lost.
+            self._wake.clear()
             if await self.drain_once() == 0:
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
 
