@@ -17,6 +17,7 @@ from services.campaigns import CampaignService
 from services.clock import Clock
 from services.codes import CodeService
 from services.dto import MemberContext
+from services.jobs import JobService
 from services.members import MemberService
 from services.merchants import MerchantService
 from services.sales import SaleService
@@ -73,6 +74,7 @@ class ContextMiddleware(BaseMiddleware):
             data["staff"] = StaffService(session, self.settings.owner_ids, self.clock)
             data["sales"] = SaleService(session, self.settings.owner_ids, self.clock)
             data["campaigns"] = CampaignService(session, self.settings.owner_ids, self.clock)
+            data["jobs"] = JobService(session, self.clock)
             data["settings"] = self.settings
             ctx = None
             if user is not None and not user.is_bot:

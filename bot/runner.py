@@ -17,6 +17,7 @@ from bot.config import Settings, SettingsError
 from bot.db.engine import create_engine, create_session_factory
 from bot.delivery import Sender
 from bot.i18n import CatalogI18n, create_i18n
+from bot.scheduler import Scheduler
 from handlers.ui.staff_render import notice_text
 
 logger = logging.getLogger(__name__)
@@ -67,14 +68,17 @@ async def run_polling(settings: Settings) -> None:
     )
     stop = asyncio.Event()
     task: asyncio.Task[None] | None = None
+    scheduler = Scheduler(session_factory, sender.wake)
     try:
         username = await _check_token(bot)
         logger.info("bot @%s serves merchant %r", username, merchant.slug)
         await set_commands(bot, i18n)
         if in_process:
             task = asyncio.create_task(sender.run(stop))
+            scheduler.start()
         await dp.start_polling(bot, handle_signals=True)
     finally:
+        scheduler.shutdown()
         stop.set()
         if task is not None:
             await task
@@ -97,8 +101,14 @@ async def run_worker(settings: Settings) -> None:
             loop.add_signal_handler(sig, stop.set)
     try:
         await _check_token(bot)
-        logger.info("worker started: sending the outbox")
-        await create_sender(settings, bot, session_factory, i18n).run(stop)
+        logger.info("worker started: the scheduler and the outbox sender")
+        sender = create_sender(settings, bot, session_factory, i18n)
+        scheduler = Scheduler(session_factory, sender.wake)
+        scheduler.start()
+        try:
+            await sender.run(stop)
+        finally:
+            scheduler.shutdown()
     finally:
         await bot.session.close()
         await engine.dispose()

@@ -28,6 +28,7 @@ def get_routers() -> list[Router]:
         sale,
         staff,
         start,
+        survey,
     )
 
     routers = [
@@ -37,6 +38,7 @@ def get_routers() -> list[Router]:
         staff.router,
         push.router,
         rating.router,
+        survey.router,
         card.router,
         history.router,
         profile.router,

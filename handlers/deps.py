@@ -12,6 +12,7 @@ from bot.i18n import CatalogI18n
 from services.campaigns import CampaignService
 from services.codes import CodeService
 from services.dto import MemberContext
+from services.jobs import JobService
 from services.members import MemberService
 from services.merchants import MerchantService
 from services.sales import SaleService
@@ -26,6 +27,7 @@ class HandlerData(TypedDict, total=False):
     staff: StaffService
     sales: SaleService
     campaigns: CampaignService
+    jobs: JobService
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
     settings: Settings
     locale: str  # the language this update is answered in

@@ -47,6 +47,7 @@ from services.errors import (
     SaleRefused,
     StaffPaused,
 )
+from services.ledger import credit
 from services.merchants import level_info, merchant_view
 from services.outbox import enqueue
 from services.rules import currency_exponent
@@ -457,16 +458,7 @@ class SaleService:
         now: datetime,
         purchase_id: int | None,
     ) -> None:
-        """Credit points; a refund's unrecovered reversal is taken from them first."""
-        if amount <= 0:
-            return
-        await self.ledger.post(membership, amount, reason, now, purchase_id=purchase_id)
-        due = min(membership.clawback_due_minor, amount)
-        if due:
-            await self.ledger.post(
-                membership, -due, LedgerReason.CLAWBACK, now, purchase_id=purchase_id
-            )
-            membership.clawback_due_minor -= due
+        await credit(self.ledger, membership, amount, reason, now, purchase_id)
 
     async def _referral_rewards(
         self,

@@ -79,6 +79,8 @@ class Merchant(Base):
     # Paid to the referrer when a friend makes a first purchase (an "effective referral").
     referral_bonus_minor: Mapped[int] = mapped_column(BigInteger, default=500)
     daily_purchases_flag: Mapped[int] = mapped_column(Integer, default=5)
+    birthday_bonus_minor: Mapped[int] = mapped_column(BigInteger, default=500)
+    birthday_hour: Mapped[int] = mapped_column(SmallInteger, default=10)  # local time
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     @property
@@ -154,6 +156,8 @@ class Membership(Base):
     # Reversals a refund could not take (the points were spent): recovered from later credits.
     clawback_due_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     purchases_count: Mapped[int] = mapped_column(Integer, default=0)
+    birthday_granted_year: Mapped[int | None] = mapped_column(SmallInteger)
+    nps_asked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     joined_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -360,3 +364,31 @@ class Campaign(Base):
     idempotency_key: Mapped[str] = mapped_column(String(32), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class NpsAnswer(Base):
+    """ "How likely are you to recommend us?" 0 to 10, with an optional comment."""
+
+    __tablename__ = "nps_answer"
+    __table_args__ = (
+        Index("ix_nps_answer_merchant_id_created_at", "merchant_id", "created_at"),
+        CheckConstraint("score >= 0 AND score <= 10", name="score_range"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchant.id", ondelete="CASCADE"))
+    membership_id: Mapped[int] = mapped_column(ForeignKey("membership.id", ondelete="CASCADE"))
+    survey_key: Mapped[str] = mapped_column(String(40), unique=True)  # one answer per survey
+    score: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Lease(Base):
+    """Who runs a singleton (the scheduler) until when: the holder renews, others wait."""
+
+    __tablename__ = "lease"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(80))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -13,6 +13,7 @@ from bot.db.models import (
     AuditLog,
     Campaign,
     Customer,
+    Lease,
     LedgerEntry,
     Level,
     Membership,
@@ -700,3 +701,71 @@ class CampaignRepo:
             .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+class JobRepo:
+    """Who is due for a scheduled message; the lease that keeps the scheduler single."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def merchants(self) -> Sequence[Merchant]:
+        return (await self.s.scalars(select(Merchant).order_by(Merchant.id))).all()
+
+    async def birthdays(
+        self, merchant_id: int, day: int, month: int, year: int, with_feb29: bool
+    ) -> Sequence[tuple[Membership, Customer]]:
+        """Opted-in, reachable members whose birthday is today and who got no gift this year."""
+        same_day = (Customer.birthday_month == month) & (Customer.birthday_day == day)
+        if with_feb29:  # 28 February also celebrates those born on the 29th, in common years
+            same_day = same_day | ((Customer.birthday_month == 2) & (Customer.birthday_day == 29))
+        rows = await self.s.execute(
+            select(Membership, Customer)
+            .join(Customer, Customer.id == Membership.customer_id)
+            .where(
+                Membership.merchant_id == merchant_id,
+                Membership.marketing_opt_in.is_(True),
+                Customer.bot_blocked.is_(False),
+                same_day,
+                or_(
+                    Membership.birthday_granted_year.is_(None),
+                    Membership.birthday_granted_year != year,
+                ),
+            )
+            .with_for_update(of=Membership)
+        )
+        return [(m, c) for m, c in rows.all()]
+
+    async def nps_due(
+        self, merchant_id: int, min_purchases: int, asked_before: datetime, limit: int
+    ) -> Sequence[tuple[Membership, Customer]]:
+        rows = await self.s.execute(
+            select(Membership, Customer)
+            .join(Customer, Customer.id == Membership.customer_id)
+            .where(
+                Membership.merchant_id == merchant_id,
+                Membership.purchases_count >= min_purchases,
+                Customer.bot_blocked.is_(False),
+                or_(Membership.nps_asked_at.is_(None), Membership.nps_asked_at < asked_before),
+            )
+            .order_by(Membership.id)
+            .limit(limit)
+            .with_for_update(of=Membership)
+        )
+        return [(m, c) for m, c in rows.all()]
+
+    async def take_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+        """Hold `name` until now + ttl if it is free, expired, or already ours."""
+        result = await self.s.execute(
+            update(Lease)
+            .where(Lease.name == name, or_(Lease.holder == holder, Lease.expires_at <= now))
+            .values(holder=holder, expires_at=now + ttl)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            return True
+        if await self.s.get(Lease, name) is not None:
+            return False
+        self.s.add(Lease(name=name, holder=holder, expires_at=now + ttl))
+        await self.s.flush()
+        return True

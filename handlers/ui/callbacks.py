@@ -84,6 +84,11 @@ class Rate(CallbackData, prefix="rate"):
     stars: int
 
 
+class NpsScore(CallbackData, prefix="nps"):
+    survey: str  # "<membership id>-<yyyymmdd>"
+    score: int
+
+
 class PushStep(CallbackData, prefix="push"):
     action: str  # skip_photo, skip_button, segment, send, schedule, cancel, stop
     value: str = ""

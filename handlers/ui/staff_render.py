@@ -12,6 +12,7 @@ from aiogram.utils.i18n import ngettext
 from babel.dates import format_datetime, format_time
 
 from handlers.ui.callbacks import (
+    NpsScore,
     PointsChoice,
     Rate,
     ReceiptSkip,
@@ -365,6 +366,32 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
         ).format(
             member=escape(str(d["member"] or "—")), count=d["count"], id=d["purchase_id"]
         ), None
+    if notice.kind == "birthday":
+        return _(
+            "🎂 Happy birthday from {merchant}! Here is a gift: +{points}.\n"
+            "Balance: <b>{balance}</b>"
+        ).format(
+            merchant=escape(str(d["merchant"])),
+            points=points(int(d["bonus"])),
+            balance=points(int(d["balance"])),
+        ), None
+    if notice.kind == "nps":
+        survey = str(d["survey"]).replace(":", "-")
+        keyboard = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(
+                        text=str(n), callback_data=NpsScore(survey=survey, score=n).pack()
+                    )
+                    for n in row
+                ]
+                for row in (range(0, 6), range(6, 11))
+            ]
+        )
+        return _(
+            "How likely are you to recommend us to a friend? 0 is not at all, 10 is "
+            "extremely likely."
+        ), keyboard
     if notice.kind == "push":
         keyboard = None
         if d.get("button_url"):

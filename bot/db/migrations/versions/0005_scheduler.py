@@ -1,0 +1,91 @@
+"""scheduler: birthdays, nps, lease
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-22
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from bot.db.base import UtcDateTime
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "lease",
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("holder", sa.String(length=80), nullable=False),
+        sa.Column("expires_at", UtcDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_lease")),
+    )
+    op.create_table(
+        "nps_answer",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("merchant_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "membership_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("survey_key", sa.String(length=40), nullable=False),
+        sa.Column("score", sa.SmallInteger(), nullable=False),
+        sa.Column("comment", sa.String(length=1000), nullable=True),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.CheckConstraint("score >= 0 AND score <= 10", name=op.f("ck_nps_answer_score_range")),
+        sa.ForeignKeyConstraint(
+            ["membership_id"],
+            ["membership.id"],
+            name=op.f("fk_nps_answer_membership_id_membership"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["merchant_id"],
+            ["merchant.id"],
+            name=op.f("fk_nps_answer_merchant_id_merchant"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_nps_answer")),
+        sa.UniqueConstraint("survey_key", name=op.f("uq_nps_answer_survey_key")),
+    )
+    with op.batch_alter_table("nps_answer", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_nps_answer_merchant_id_created_at", ["merchant_id", "created_at"], unique=False
+        )
+
+    with op.batch_alter_table("membership", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("birthday_granted_year", sa.SmallInteger(), nullable=True))
+        batch_op.add_column(sa.Column("nps_asked_at", UtcDateTime(), nullable=True))
+
+    with op.batch_alter_table("merchant", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "birthday_bonus_minor", sa.BigInteger(), nullable=False, server_default="500"
+            )
+        )
+        batch_op.add_column(
+            sa.Column("birthday_hour", sa.SmallInteger(), nullable=False, server_default="10")
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("merchant", schema=None) as batch_op:
+        batch_op.drop_column("birthday_hour")
+        batch_op.drop_column("birthday_bonus_minor")
+
+    with op.batch_alter_table("membership", schema=None) as batch_op:
+        batch_op.drop_column("nps_asked_at")
+        batch_op.drop_column("birthday_granted_year")
+
+    with op.batch_alter_table("nps_answer", schema=None) as batch_op:
+        batch_op.drop_index("ix_nps_answer_merchant_id_created_at")
+
+    op.drop_table("nps_answer")
+    op.drop_table("lease")

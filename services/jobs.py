@@ -1,0 +1,139 @@
+"""What the scheduler runs. Jobs only write rows (the sender sends) and are idempotent: run
+twice for the same day, they enqueue once; run late, they catch up."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import LedgerReason, NpsAnswer
+from bot.db.repositories import CustomerRepo, JobRepo, LedgerRepo, MembershipRepo
+from services.clock import Clock, utc_now
+from services.dto import Notice
+from services.errors import RatingRefused
+from services.ledger import credit
+from services.outbox import enqueue
+
+NPS_AFTER_PURCHASES = 3
+NPS_EVERY = timedelta(days=90)
+NPS_BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class JobReport:
+    birthdays: int = 0
+    surveys: int = 0
+
+
+class JobService:
+    def __init__(self, session: AsyncSession, clock: Clock = utc_now) -> None:
+        self.session = session
+        self.clock = clock
+        self.jobs = JobRepo(session)
+        self.ledger = LedgerRepo(session)
+
+    async def take_lease(self, name: str, holder: str, ttl: timedelta) -> bool:
+        """Exactly one process runs the scheduler: the one holding its lease."""
+        try:
+            async with self.session.begin():
+                return await self.jobs.take_lease(name, holder, self.clock(), ttl)
+        except IntegrityError:  # another process inserted it a moment ago
+            return False
+
+    async def birthday_offers(self) -> int:
+        """From the merchant's local birthday hour: a greeting and a bonus, once a year."""
+        sent = 0
+        async with self.session.begin():
+            now = self.clock()
+            for merchant in await self.jobs.merchants():
+                local = now.astimezone(ZoneInfo(merchant.timezone))
+                if local.hour < merchant.birthday_hour:
+                    continue
+                feb28 = (local.month, local.day) == (2, 28) and not calendar.isleap(local.year)
+                due = await self.jobs.birthdays(
+                    merchant.id, local.day, local.month, local.year, feb28
+                )
+                notices = []
+                for membership, customer in due:
+                    membership.birthday_granted_year = local.year
+                    bonus = merchant.birthday_bonus_minor
+                    await credit(self.ledger, membership, bonus, LedgerReason.BIRTHDAY, now)
+                    notices.append(
+                        Notice(
+                            customer.telegram_id,
+                            None,
+                            "birthday",
+                            {
+                                "merchant": merchant.name,
+                                "bonus": bonus,
+                                "balance": membership.balance_minor,
+                                "key": f"{membership.id}:{local.year}",
+                            },
+                        )
+                    )
+                for notice in notices:
+                    sent += await enqueue(
+                        self.session,
+                        merchant.id,
+                        [notice],
+                        now,
+                        f"birthday:{notice.data['key']}",
+                        merchant.default_language,
+                    )
+        return sent
+
+    async def nps_surveys(self) -> int:
+        """After the third purchase, then at most every 90 days: the NPS question."""
+        sent = 0
+        async with self.session.begin():
+            now = self.clock()
+            for merchant in await self.jobs.merchants():
+                due = await self.jobs.nps_due(
+                    merchant.id, NPS_AFTER_PURCHASES, now - NPS_EVERY, NPS_BATCH
+                )
+                for membership, customer in due:
+                    membership.nps_asked_at = now
+                    key = f"{membership.id}:{now:%Y%m%d}"
+                    sent += await enqueue(
+                        self.session,
+                        merchant.id,
+                        [Notice(customer.telegram_id, None, "nps", {"survey": key})],
+                        now,
+                        f"nps:{key}",
+                        merchant.default_language,
+                    )
+        return sent
+
+    async def answer_nps(
+        self, telegram_id: int, survey: str, score: int, comment: str | None = None
+    ) -> None:
+        """Store the answer to one survey once; a comment may follow the score."""
+        if not 0 <= score <= 10:
+            raise RatingRefused("bad_value")
+        async with self.session.begin():
+            membership_id = int(survey.split(":")[0])
+            membership = await MembershipRepo(self.session).get(membership_id)
+            customer = await CustomerRepo(self.session).by_telegram_id(telegram_id)
+            if membership is None or customer is None or membership.customer_id != customer.id:
+                raise RatingRefused("not_yours")
+            existing = await self.session.scalar(
+                select(NpsAnswer.id).where(NpsAnswer.survey_key == survey)
+            )
+            if existing is not None:
+                raise RatingRefused("already_rated")
+            self.session.add(
+                NpsAnswer(
+                    merchant_id=membership.merchant_id,
+                    membership_id=membership.id,
+                    survey_key=survey,
+                    score=score,
+                    comment=(comment or None) and comment[:1000],
+                    created_at=self.clock(),
+                )
+            )

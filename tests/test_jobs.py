@@ -1,0 +1,151 @@
+"""Scheduled jobs with the clock moved: birthdays across time zones, once a year, 29 February,
+NPS after the third purchase and then every 90 days, the lease, and answers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select, update
+
+from bot.db.models import Customer, LedgerEntry, Membership, Merchant, NpsAnswer, Outbox
+from services.errors import RatingRefused
+from services.jobs import JobService
+from services.members import MemberService
+from tests.factories import make_member, make_merchant
+
+
+async def opt_in(session, clock, merchant, tg, birthday=None):  # type: ignore[no-untyped-def]
+    await make_member(session, clock, merchant, tg)
+    await MemberService(session, clock).set_marketing(merchant.id, tg, True)
+    if birthday:
+        await MemberService(session, clock).set_birthday(merchant.id, tg, birthday)
+
+
+async def outbox(session, kind):  # type: ignore[no-untyped-def]
+    async with session.begin():
+        rows = await session.scalars(select(Outbox).where(Outbox.kind == kind))
+        return sorted(r.chat_id for r in rows)
+
+
+async def test_birthday_offer_at_the_local_hour_once_a_year(session, clock) -> None:
+    warsaw = await make_merchant(session, clock)  # Europe/Warsaw, birthdays from 10:00
+    clock.now = datetime(2026, 5, 23, 12, 0, tzinfo=UTC)
+    await opt_in(session, clock, warsaw, 1, "24.05")
+    await opt_in(session, clock, warsaw, 2, "25.05")
+    await make_member(session, clock, warsaw, 3)  # not opted in: no offer
+    await MemberService(session, clock).set_birthday(warsaw.id, 3, "24.05")
+    jobs = JobService(session, clock)
+    clock.now = datetime(2026, 5, 24, 7, 30, tzinfo=UTC)  # 09:30 in Warsaw: too early
+    assert await jobs.birthday_offers() == 0
+    clock.now = datetime(2026, 5, 24, 8, 5, tzinfo=UTC)  # 10:05 in Warsaw
+    assert await jobs.birthday_offers() == 1
+    assert await jobs.birthday_offers() == 0  # run twice the same day: once
+    clock.now = datetime(2026, 5, 24, 21, 0, tzinfo=UTC)
+    assert await jobs.birthday_offers() == 0
+    assert await outbox(session, "birthday") == [1]
+    async with session.begin():
+        gifts = (
+            await session.scalars(select(LedgerEntry).where(LedgerEntry.reason == "birthday"))
+        ).all()
+    assert [g.delta_minor for g in gifts] == [500]
+    clock.now = datetime(2027, 5, 24, 9, 0, tzinfo=UTC)  # next year, again
+    assert await jobs.birthday_offers() == 1
+
+
+async def test_birthday_hour_is_the_merchants_local_hour(session, clock) -> None:
+    tokyo = await make_merchant(session, clock, slug="tokyo", currency="JPY")
+    async with session.begin():
+        await session.execute(
+            update(Merchant).where(Merchant.id == tokyo.id).values(timezone="Asia/Tokyo")
+        )
+    clock.now = datetime(2026, 5, 1, 0, 0, tzinfo=UTC)
+    await opt_in(session, clock, tokyo, 1, "24.05")
+    jobs = JobService(session, clock)
+    # 23 May 23:30 UTC is 24 May 08:30 in Tokyo: the day, not yet the hour.
+    clock.now = datetime(2026, 5, 23, 23, 30, tzinfo=UTC)
+    assert await jobs.birthday_offers() == 0
+    clock.now = datetime(2026, 5, 24, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
+    assert await jobs.birthday_offers() == 1
+
+
+async def test_29_february_is_celebrated_on_the_28th_in_common_years(session, clock) -> None:
+    merchant = await make_merchant(session, clock)
+    clock.now = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
+    await opt_in(session, clock, merchant, 1, "29.02")
+    clock.now = datetime(2027, 2, 28, 12, 0, tzinfo=UTC)
+    assert await JobService(session, clock).birthday_offers() == 1
+
+
+async def test_blocked_customers_get_no_offer(session, clock) -> None:
+    merchant = await make_merchant(session, clock)
+    clock.now = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    await opt_in(session, clock, merchant, 1, "24.05")
+    async with session.begin():
+        await session.execute(update(Customer).values(bot_blocked=True))
+    clock.now = datetime(2026, 5, 24, 12, 0, tzinfo=UTC)
+    assert await JobService(session, clock).birthday_offers() == 0
+
+
+async def test_nps_after_the_third_purchase_then_every_90_days(session, clock) -> None:
+    merchant = await make_merchant(session, clock)
+    await make_member(session, clock, merchant, 1)
+    jobs = JobService(session, clock)
+    async with session.begin():
+        await session.execute(update(Membership).values(purchases_count=2))
+    assert await jobs.nps_surveys() == 0
+    async with session.begin():
+        await session.execute(update(Membership).values(purchases_count=3))
+    assert await jobs.nps_surveys() == 1
+    assert await jobs.nps_surveys() == 0
+    clock.advance(days=89)
+    assert await jobs.nps_surveys() == 0
+    clock.advance(days=2)
+    assert await jobs.nps_surveys() == 1
+
+
+async def test_nps_answers_are_stored_once(session, clock) -> None:
+    merchant = await make_merchant(session, clock)
+    joined = await make_member(session, clock, merchant, 1)
+    await make_member(session, clock, merchant, 2)
+    jobs = JobService(session, clock)
+    survey = f"{joined.membership_id}:20260310"
+    with pytest.raises(RatingRefused):
+        await jobs.answer_nps(2, survey, 9)  # someone else's survey
+    await jobs.answer_nps(1, survey, 9)
+    with pytest.raises(RatingRefused):
+        await jobs.answer_nps(1, survey, 3)
+    async with session.begin():
+        answers = (await session.scalars(select(NpsAnswer.score))).all()
+    assert answers == [9]
+
+
+async def test_only_one_process_holds_the_scheduler(session_factory, clock) -> None:
+    from datetime import timedelta
+
+    async with session_factory() as a, session_factory() as b:
+        assert await JobService(a, clock).take_lease("scheduler", "A", timedelta(minutes=15))
+        assert not await JobService(b, clock).take_lease("scheduler", "B", timedelta(minutes=15))
+        assert await JobService(a, clock).take_lease("scheduler", "A", timedelta(minutes=15))
+        clock.advance(minutes=16)  # A died; its lease ran out
+        assert await JobService(b, clock).take_lease("scheduler", "B", timedelta(minutes=15))
+
+
+async def test_the_survey_reaches_the_customer_and_the_answer_is_stored(
+    tg, db, session_factory, clock
+) -> None:
+    from bot.scheduler import Scheduler
+
+    anna = tg(101)
+    await anna.press((await anna.send("/start")).button("✅"))
+    async with session_factory() as s, s.begin():
+        await s.execute(update(Membership).values(purchases_count=3))
+    woken = []
+    assert await Scheduler(session_factory, lambda: woken.append(1), clock).tick() == 1
+    assert woken
+    sent = await anna.send("/help")  # any update drains the outbox in the test harness
+    survey = next(m for m in sent if "recommend us" in (getattr(m, "text", "") or ""))
+    ten = survey.reply_markup.inline_keyboard[1][-1].callback_data
+    answered = await anna.press(ten)
+    assert "Your answer: 10 of 10" in answered.text
+    assert await db.scalar(select(NpsAnswer.score)) == 10
