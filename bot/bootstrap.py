@@ -35,6 +35,9 @@ def program_settings(settings: Settings) -> ProgramSettings:
         referral_rates_bp=settings.referral_rates,
         referral_bonus_minor=money("REFERRAL_BONUS", settings.referral_bonus, zero_ok=True),
         daily_purchases_flag=settings.daily_purchases_flag,
+        birthday_bonus_minor=money("BIRTHDAY_BONUS", settings.birthday_bonus, zero_ok=True),
+        birthday_hour=settings.birthday_hour,
+        points_lifetime_months=settings.points_lifetime_months,
     )
 
 

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     referral_rates: Annotated[tuple[int, ...] | None, NoDecode] = None  # % by depth: 2,1,0.5
     referral_bonus: str | None = None  # to the referrer on a friend's first purchase, e.g. 5.00
     daily_purchases_flag: int | None = Field(default=None, ge=2, le=1000)
+    birthday_bonus: str | None = None  # points on a member's birthday, as an amount, e.g. 5.00
+    birthday_hour: int | None = Field(default=None, ge=0, le=23)  # local hour of the greeting
+    points_lifetime_months: int | None = Field(default=None, ge=0, le=120)  # 0: never expire
     log_level: str = "INFO"
     # Messages a second the outbox sender keeps to (Telegram allows about 30 to different chats).
     sender_rate: float = Field(default=25.0, gt=0, le=30)

@@ -39,6 +39,9 @@ class ProgramSettings:
     referral_rates_bp: tuple[int, ...] | None = None
     referral_bonus_minor: int | None = None
     daily_purchases_flag: int | None = None
+    birthday_bonus_minor: int | None = None
+    birthday_hour: int | None = None
+    points_lifetime_months: int | None = None  # 0 turns expiry off
 
 
 @dataclass(frozen=True, slots=True)

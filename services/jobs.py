@@ -5,20 +5,29 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import LedgerReason, NpsAnswer
+from bot.db.models import Customer, LedgerReason, NpsAnswer
 from bot.db.repositories import CustomerRepo, JobRepo, LedgerRepo, MembershipRepo
 from services.clock import Clock, utc_now
 from services.dto import Notice
 from services.errors import RatingRefused
 from services.ledger import credit
 from services.outbox import enqueue
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` calendar months earlier (the 31st becomes the 30th...)."""
+    month_index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(month_index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
 
 NPS_AFTER_PURCHASES = 3
 NPS_EVERY = timedelta(days=90)
@@ -87,6 +96,55 @@ class JobService:
                         merchant.default_language,
                     )
         return sent
+
+    async def expire_points(self) -> int:
+        """Points older than the merchant's lifetime expire, oldest first (spending uses the
+        oldest points first, so what expires is what was never spent); warnings go out 7 days
+        and 1 day before. Returns messages queued."""
+        queued = 0
+        async with self.session.begin():
+            now = self.clock()
+            for merchant in await self.jobs.merchants():
+                months = merchant.points_lifetime_months
+                if not months:
+                    continue
+                cutoffs = [months_before(now + timedelta(days=d), months) for d in (0, 1, 7)]
+                notices: list[tuple[Notice, str]] = []
+                for member_id, _balance, debits, expired, credited in await self.jobs.point_flows(
+                    merchant.id, cutoffs
+                ):
+                    due_now, due_1, due_7 = (max(0, c - debits - expired) for c in credited)
+                    membership = await MembershipRepo(self.session).lock(member_id)
+                    assert membership is not None
+                    customer = await self.session.get(Customer, membership.customer_id)
+                    assert customer is not None
+                    if due_now:
+                        amount = min(due_now, membership.balance_minor)
+                        await self.ledger.post(membership, -amount, LedgerReason.EXPIRY, now)
+                        notice = Notice(
+                            customer.telegram_id,
+                            None,
+                            "expired",
+                            {"points": amount, "balance": membership.balance_minor},
+                        )
+                        notices.append((notice, f"expired:{member_id}:{expired + amount}"))
+                    # Each wave of points crossing a horizon warns once: the key is the total
+                    # credited up to that horizon, which grows only with a new wave.
+                    for days, due, total in ((7, due_7, credited[2]), (1, due_1, credited[1])):
+                        soon = due - due_now
+                        if soon > 0:
+                            notice = Notice(
+                                customer.telegram_id,
+                                None,
+                                "expiry_warning",
+                                {"points": soon, "days": days},
+                            )
+                            notices.append((notice, f"expiry{days}:{member_id}:{total}"))
+                for notice, key in notices:
+                    queued += await enqueue(
+                        self.session, merchant.id, [notice], now, key, merchant.default_language
+                    )
+        return queued
 
     async def nps_surveys(self) -> int:
         """After the third purchase, then at most every 90 days: the NPS question."""

@@ -78,6 +78,8 @@ class MerchantService:
                     referral_bp_3=50,
                     referral_bonus_minor=5 * rules.cafe_unit(currency),
                     daily_purchases_flag=5,
+                    birthday_bonus_minor=5 * rules.cafe_unit(currency),
+                    birthday_hour=10,
                     created_at=self.clock(),
                 )
                 self.repo.add(merchant)
@@ -129,6 +131,12 @@ def apply_program(merchant: Merchant, program: ProgramSettings) -> None:
         merchant.referral_bonus_minor = program.referral_bonus_minor
     if program.daily_purchases_flag is not None:
         merchant.daily_purchases_flag = program.daily_purchases_flag
+    if program.birthday_bonus_minor is not None:
+        merchant.birthday_bonus_minor = program.birthday_bonus_minor
+    if program.birthday_hour is not None:
+        merchant.birthday_hour = program.birthday_hour
+    if program.points_lifetime_months is not None:
+        merchant.points_lifetime_months = program.points_lifetime_months or None
 
 
 def _level_rows(merchant_id: int, levels: Sequence[LevelInfo]) -> list[Level]:

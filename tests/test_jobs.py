@@ -149,3 +149,70 @@ async def test_the_survey_reaches_the_customer_and_the_answer_is_stored(
     answered = await anna.press(ten)
     assert "Your answer: 10 of 10" in answered.text
     assert await db.scalar(select(NpsAnswer.score)) == 10
+
+
+@pytest.mark.parametrize(
+    ("moment", "months", "expected"),
+    [
+        (datetime(2026, 3, 31, 9, tzinfo=UTC), 1, datetime(2026, 2, 28, 9, tzinfo=UTC)),
+        (datetime(2026, 1, 15, tzinfo=UTC), 12, datetime(2025, 1, 15, tzinfo=UTC)),
+        (datetime(2028, 3, 30, tzinfo=UTC), 1, datetime(2028, 2, 29, tzinfo=UTC)),
+    ],
+)
+def test_months_before(moment: datetime, months: int, expected: datetime) -> None:
+    from services.jobs import months_before
+
+    assert months_before(moment, months) == expected
+
+
+async def test_points_expire_oldest_first_with_warnings(session, clock) -> None:
+    from bot.db.models import LedgerReason
+    from bot.db.repositories import LedgerRepo
+    from tests.factories import check_ledger_invariant, credit
+
+    merchant = await make_merchant(session, clock)
+    async with session.begin():
+        await session.execute(update(Merchant).values(points_lifetime_months=6))
+    await make_member(session, clock, merchant, 1)
+    clock.now = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
+    await credit(session, clock, merchant, 1, 300)  # expires 10 July
+    clock.now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    await credit(session, clock, merchant, 1, 200)  # expires 1 September
+    async with session.begin():  # spend 100: taken from the oldest points
+        member = await session.scalar(select(Membership))
+        await LedgerRepo(session).post(member, -100, LedgerReason.REDEEM, clock())
+    jobs = JobService(session, clock)
+    clock.now = datetime(2026, 7, 2, 12, 0, tzinfo=UTC)  # 8 days before: nothing yet
+    assert await jobs.expire_points() == 0
+    clock.now = datetime(2026, 7, 3, 12, 0, tzinfo=UTC)  # 7 days before: the first warning
+    assert await jobs.expire_points() == 1
+    assert await jobs.expire_points() == 0  # once per wave
+    clock.now = datetime(2026, 7, 9, 12, 0, tzinfo=UTC)  # 1 day before: the last warning
+    assert await jobs.expire_points() == 1
+    clock.now = datetime(2026, 7, 10, 12, 30, tzinfo=UTC)  # expired: 200 left of the first 300
+    assert await jobs.expire_points() == 1
+    async with session.begin():
+        await session.refresh(member)
+        assert member.balance_minor == 200  # the March points remain
+        warnings = (
+            await session.scalars(select(Outbox).where(Outbox.kind == "expiry_warning"))
+        ).all()
+    assert sorted(w.payload for w in warnings) == sorted(
+        ['{"points":200,"days":7}', '{"points":200,"days":1}']
+    )
+    clock.now = datetime(2026, 9, 2, 12, 0, tzinfo=UTC)
+    await jobs.expire_points()
+    async with session.begin():
+        await session.refresh(member)
+        assert member.balance_minor == 0
+    await check_ledger_invariant(session)
+
+
+async def test_expiry_is_off_by_default(session, clock) -> None:
+    from tests.factories import credit
+
+    merchant = await make_merchant(session, clock)
+    await make_member(session, clock, merchant, 1)
+    await credit(session, clock, merchant, 1, 300)
+    clock.advance(days=2000)
+    assert await JobService(session, clock).expire_points() == 0

@@ -81,6 +81,8 @@ class Merchant(Base):
     daily_purchases_flag: Mapped[int] = mapped_column(Integer, default=5)
     birthday_bonus_minor: Mapped[int] = mapped_column(BigInteger, default=500)
     birthday_hour: Mapped[int] = mapped_column(SmallInteger, default=10)  # local time
+    # Points expire this many months after they were credited, oldest first; None: never.
+    points_lifetime_months: Mapped[int | None] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     @property

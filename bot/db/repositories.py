@@ -5,7 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, String, cast, delete, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.base import UtcDateTime
@@ -769,3 +782,45 @@ class JobRepo:
         self.s.add(Lease(name=name, holder=holder, expires_at=now + ttl))
         await self.s.flush()
         return True
+
+    async def point_flows(
+        self, merchant_id: int, cutoffs: Sequence[datetime]
+    ) -> Sequence[tuple[int, int, int, int, list[int]]]:
+        """Per member with points: (membership id, balance, debits, expired, credits made at
+        or before each cutoff). Debits exclude expiry, which is counted apart."""
+        debit = case(
+            (
+                and_(LedgerEntry.delta_minor < 0, LedgerEntry.reason != "expiry"),
+                -LedgerEntry.delta_minor,
+            ),
+            else_=0,
+        )
+        expired = case((LedgerEntry.reason == "expiry", -LedgerEntry.delta_minor), else_=0)
+        credited = [
+            func.sum(
+                case(
+                    (
+                        and_(LedgerEntry.delta_minor > 0, LedgerEntry.created_at <= cutoff),
+                        LedgerEntry.delta_minor,
+                    ),
+                    else_=0,
+                )
+            )
+            for cutoff in cutoffs
+        ]
+        rows = await self.s.execute(
+            select(
+                Membership.id,
+                Membership.balance_minor,
+                func.sum(debit),
+                func.sum(expired),
+                *credited,
+            )
+            .join(LedgerEntry, LedgerEntry.membership_id == Membership.id)
+            .where(Membership.merchant_id == merchant_id, Membership.balance_minor > 0)
+            .group_by(Membership.id, Membership.balance_minor)
+        )
+        return [
+            (int(r[0]), int(r[1]), int(r[2] or 0), int(r[3] or 0), [int(x or 0) for x in r[4:]])
+            for r in rows.all()
+        ]

@@ -375,6 +375,16 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
             points=points(int(d["bonus"])),
             balance=points(int(d["balance"])),
         ), None
+    if notice.kind == "expired":
+        return _("⌛ {points} expired. Balance: <b>{balance}</b>").format(
+            points=points(int(d["points"])), balance=points(int(d["balance"]))
+        ), None
+    if notice.kind == "expiry_warning":
+        return ngettext(
+            "⏳ {points} will expire in {days} day. Use them on your next visit!",
+            "⏳ {points} will expire in {days} days. Use them on your next visit!",
+            int(d["days"]),
+        ).format(points=points(int(d["points"])), days=d["days"]), None
     if notice.kind == "nps":
         survey = str(d["survey"]).replace(":", "-")
         keyboard = InlineKeyboardMarkup(

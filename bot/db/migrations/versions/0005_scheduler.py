@@ -1,4 +1,4 @@
-"""scheduler: birthdays, nps, lease
+"""scheduler: birthdays, nps, lease, point expiry
 
 Revision ID: 0005
 Revises: 0004
@@ -73,10 +73,26 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("birthday_hour", sa.SmallInteger(), nullable=False, server_default="10")
         )
+        batch_op.add_column(sa.Column("points_lifetime_months", sa.SmallInteger(), nullable=True))
+    # The birthday bonus in each merchant's own currency: 5 "café euros" (frozen copy).
+    for currency, unit in _CAFE_EURO.items():
+        op.execute(
+            sa.text(
+                "UPDATE merchant SET birthday_bonus_minor = :bonus WHERE currency = :currency"
+            ).bindparams(bonus=5 * unit, currency=currency)
+        )
+
+
+_CAFE_EURO = {
+    "EUR": 100, "USD": 100, "GBP": 100, "CHF": 100, "CAD": 150, "AUD": 150, "PLN": 400,
+    "HUF": 40_000, "CZK": 2_500, "RUB": 10_000, "UAH": 4_500, "KZT": 50_000, "RON": 500,
+    "SEK": 1_100, "NOK": 1_100, "DKK": 700, "TRY": 3_500, "JPY": 150,
+}  # fmt: skip
 
 
 def downgrade() -> None:
     with op.batch_alter_table("merchant", schema=None) as batch_op:
+        batch_op.drop_column("points_lifetime_months")
         batch_op.drop_column("birthday_hour")
         batch_op.drop_column("birthday_bonus_minor")
 
