@@ -136,6 +136,8 @@ class DayReport:
     currency: str
     timezone: str
     everyone: bool  # an admin's view of all staff
+    total_minor: int  # net of refunds
+    per_staff: tuple[tuple[str, int, int], ...]  # (name, sales, net amount), by name
 
 
 class SaleService:
@@ -818,4 +820,16 @@ class SaleService:
                 )
                 for p in rows
             )
-            return DayReport(lines, merchant.currency, merchant.timezone, everyone)
+            per_staff: dict[str, tuple[int, int]] = {}
+            for line in lines:
+                count, amount = per_staff.get(line.staff_name, (0, 0))
+                net = line.amount_minor - line.refunded_minor
+                per_staff[line.staff_name] = (count + 1, amount + net)
+            return DayReport(
+                lines,
+                merchant.currency,
+                merchant.timezone,
+                everyone,
+                sum(amount for _, amount in per_staff.values()),
+                tuple((name, c, a) for name, (c, a) in sorted(per_staff.items())),
+            )

@@ -195,13 +195,7 @@ def day_report_text(report: DayReport) -> str:
     tz = ZoneInfo(report.timezone)
     title = _("🧾 <b>All sales today</b>") if report.everyone else _("🧾 <b>Your sales today</b>")
     lines = [title, ""]
-    per_staff: dict[str, tuple[int, int]] = {}
-    total = 0
     for line in report.lines:
-        net = line.amount_minor - line.refunded_minor
-        total += net
-        count, amount = per_staff.get(line.staff_name, (0, 0))
-        per_staff[line.staff_name] = (count + 1, amount + net)
         when = format_time(line.confirmed_at.astimezone(tz), "short", locale=locale())
         row = f"{when}  #{line.purchase_id}  {money(line.amount_minor, report.currency)}"
         if line.refunded_minor:
@@ -214,11 +208,11 @@ def day_report_text(report: DayReport) -> str:
     lines += [
         "",
         ngettext("{n} sale, {total}", "{n} sales, {total}", len(report.lines)).format(
-            n=len(report.lines), total=money(total, report.currency)
+            n=len(report.lines), total=money(report.total_minor, report.currency)
         ),
     ]
-    if report.everyone and len(per_staff) > 1:
-        for name, (count, amount) in sorted(per_staff.items()):
+    if report.everyone and len(report.per_staff) > 1:
+        for name, count, amount in report.per_staff:
             lines.append(f"• {escape(name)}: {count} · {money(amount, report.currency)}")
     return "\n".join(lines)
 
