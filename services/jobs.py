@@ -82,19 +82,17 @@ class JobService:
                                 "merchant": merchant.name,
                                 "bonus": bonus,
                                 "balance": membership.balance_minor,
-                                "key": f"{membership.id}:{local.year}",
                             },
                         )
                     )
-                for notice in notices:
-                    sent += await enqueue(
-                        self.session,
-                        merchant.id,
-                        [notice],
-                        now,
-                        f"birthday:{notice.data['key']}",
-                        merchant.default_language,
-                    )
+                sent += await enqueue(
+                    self.session,
+                    merchant.id,
+                    notices,
+                    now,
+                    f"birthday:{merchant.id}:{local.year}",
+                    merchant.default_language,
+                )
         return sent
 
     async def expire_points(self) -> int:
@@ -155,17 +153,19 @@ class JobService:
                 due = await self.jobs.nps_due(
                     merchant.id, NPS_AFTER_PURCHASES, now - NPS_EVERY, NPS_BATCH
                 )
+                notices = []
                 for membership, customer in due:
                     membership.nps_asked_at = now
-                    key = f"{membership.id}:{now:%Y%m%d}"
-                    sent += await enqueue(
-                        self.session,
-                        merchant.id,
-                        [Notice(customer.telegram_id, None, "nps", {"survey": key})],
-                        now,
-                        f"nps:{key}",
-                        merchant.default_language,
-                    )
+                    survey = f"{membership.id}:{now:%Y%m%d}"
+                    notices.append(Notice(customer.telegram_id, None, "nps", {"survey": survey}))
+                sent += await enqueue(
+                    self.session,
+                    merchant.id,
+                    notices,
+                    now,
+                    f"nps:{merchant.id}:{now:%Y%m%d}",
+                    merchant.default_language,
+                )
         return sent
 
     async def answer_nps(
