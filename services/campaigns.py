@@ -116,6 +116,15 @@ def visible_length(html: str) -> int:
     return len(re.sub(r"&(?:amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);", "_", text))
 
 
+def telegram_html_ok(html: str) -> bool:
+    """Whether Telegram's HTML parse mode will accept `html`: known tags, properly nested,
+    no bare "&" or "<"."""
+    parser = _TagCheck()
+    parser.feed(html)
+    parser.close()
+    return not (parser.bad or parser.stack or _ENTITY.search(html))
+
+
 def check_text(html: str) -> str:
     """At most 1000 visible characters of the HTML Telegram accepts, or PushRefused."""
     html = html.strip()
@@ -124,10 +133,7 @@ def check_text(html: str) -> str:
     count = visible_length(html)
     if count > MAX_TEXT:
         raise PushRefused("too_long", count)
-    parser = _TagCheck()
-    parser.feed(html)
-    parser.close()
-    if parser.bad or parser.stack or _ENTITY.search(html):
+    if not telegram_html_ok(html):
         raise PushRefused("html")
     return html
 
