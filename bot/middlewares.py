@@ -14,6 +14,7 @@ from bot.bootstrap import ensure_default_merchant
 from bot.config import LANGUAGES, Settings
 from bot.i18n import CatalogI18n
 from services.campaigns import CampaignService
+from services.catalog import CatalogService
 from services.clock import Clock
 from services.codes import CodeService
 from services.dto import MemberContext
@@ -75,6 +76,7 @@ class ContextMiddleware(BaseMiddleware):
             data["sales"] = SaleService(session, self.settings.owner_ids, self.clock)
             data["campaigns"] = CampaignService(session, self.settings.owner_ids, self.clock)
             data["jobs"] = JobService(session, self.clock)
+            data["catalog"] = CatalogService(session, self.settings.owner_ids, self.clock)
             data["settings"] = self.settings
             ctx = None
             if user is not None and not user.is_bot:

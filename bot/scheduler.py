@@ -47,7 +47,7 @@ class Scheduler:
             if not await JobService(session, self.clock).take_lease(LEASE, self.holder, TICK * 3):
                 return 0
         queued = 0
-        for job in ("birthday_offers", "expire_points", "nps_surveys"):
+        for job in ("birthday_offers", "expire_points", "cart_reminders", "nps_surveys"):
             try:
                 async with self.session_factory() as session:
                     queued += await getattr(JobService(session, self.clock), job)()

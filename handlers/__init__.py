@@ -18,6 +18,7 @@ def _detached(router: Router) -> Router:
 def get_routers() -> list[Router]:
     from handlers import (
         card,
+        catalog,
         errors,
         fallback,
         help,
@@ -40,6 +41,7 @@ def get_routers() -> list[Router]:
         rating.router,
         survey.router,
         card.router,
+        catalog.router,
         history.router,
         profile.router,
         help.router,

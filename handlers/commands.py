@@ -22,6 +22,7 @@ def customer_commands() -> list[BotCommand]:
         BotCommand(command="code", description=_("A payment code for the till")),
         BotCommand(command="invite", description=_("Invite friends")),
         BotCommand(command="history", description=_("Points history")),
+        BotCommand(command="catalog", description=_("Order ahead for pickup")),
         BotCommand(command="profile", description=_("Birthday, phone, offers")),
         BotCommand(command="language", description=_("Change the language")),
         BotCommand(command="help", description=_("How it works")),

@@ -10,6 +10,7 @@ from aiogram.fsm.context import FSMContext
 from bot.config import Settings
 from bot.i18n import CatalogI18n
 from services.campaigns import CampaignService
+from services.catalog import CatalogService
 from services.codes import CodeService
 from services.dto import MemberContext
 from services.jobs import JobService
@@ -28,6 +29,7 @@ class HandlerData(TypedDict, total=False):
     sales: SaleService
     campaigns: CampaignService
     jobs: JobService
+    catalog: CatalogService
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
     settings: Settings
     locale: str  # the language this update is answered in

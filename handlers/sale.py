@@ -29,6 +29,7 @@ from handlers.ui.staff_render import (
     code_error,
     confirmed_text,
     day_report_text,
+    order_text,
     paused_text,
     points_keyboard,
     preview_keyboard,
@@ -136,8 +137,18 @@ async def begin_with_code(
     except SELLER_ERRORS as error:
         await refuse_seller(message, error, ctx, state)
         return
-    await state.set_state(SaleForm.amount)
     await state.update_data(code=till.code, receipt_required=till.receipt_required)
+    if till.order_total_minor is not None:
+        # A pre-order: the amount is the order's.
+        await message.answer(order_text(till))
+        quote = await sales.quote(ctx.work_merchant_id, ctx.telegram_id, till.code, None)
+        await state.update_data(amount=quote.amount_minor, points=0)
+        if quote.max_points > 0:
+            await ask_for_points(message, state, quote.max_points, quote.balance)
+        else:
+            await ask_for_receipt_or_preview(message, ctx, sales, state)
+        return
+    await state.set_state(SaleForm.amount)
     await message.answer(ask_amount(till))
 
 

@@ -36,33 +36,39 @@ class CodeService:
         """A fresh 6-digit code, unique among the merchant's active codes; replaces the old one."""
 
         async def work() -> IssuedCode:
-            now = self.clock()
             pair = await self.memberships.for_telegram_user(telegram_id, merchant_id)
             if pair is None:
                 raise NotAMember()
-            membership = pair[1]
             merchant = await self.merchants.get(merchant_id)
             assert merchant is not None
-            await self.codes.drop_for_membership(membership.id)
-            for _ in range(MAX_DRAWS):
-                code = self.draw()
-                if not await self.codes.code_in_use(merchant_id, code, now):
-                    break
-            else:  # a million codes and fifty misses in a row: the merchant is enormous
-                raise RuntimeError("no free payment code")
-            await self.codes.purge_stale(merchant_id, code, now)
-            ttl = merchant.code_ttl_seconds
-            expires_at = now + timedelta(seconds=ttl)
-            self.codes.add(
-                PaymentCode(
-                    merchant_id=merchant_id,
-                    membership_id=membership.id,
-                    code=code,
-                    created_at=now,
-                    expires_at=expires_at,
-                )
+            return await self.issue_in_transaction(
+                pair[1].id, merchant_id, merchant.code_ttl_seconds
             )
-            await self.session.flush()
-            return IssuedCode(code, expires_at, ttl)
 
         return await in_transaction(self.session, work)
+
+    async def issue_in_transaction(
+        self, membership_id: int, merchant_id: int, ttl_seconds: int
+    ) -> IssuedCode:
+        """The code itself, inside the caller's transaction (a checkout issues one too)."""
+        now = self.clock()
+        await self.codes.drop_for_membership(membership_id)
+        for _ in range(MAX_DRAWS):
+            code = self.draw()
+            if not await self.codes.code_in_use(merchant_id, code, now):
+                break
+        else:  # a million codes and fifty misses in a row: the merchant is enormous
+            raise RuntimeError("no free payment code")
+        await self.codes.purge_stale(merchant_id, code, now)
+        expires_at = now + timedelta(seconds=ttl_seconds)
+        self.codes.add(
+            PaymentCode(
+                merchant_id=merchant_id,
+                membership_id=membership_id,
+                code=code,
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+        await self.session.flush()
+        return IssuedCode(code, expires_at, ttl_seconds)

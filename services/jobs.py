@@ -13,7 +13,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Customer, LedgerReason, NpsAnswer
-from bot.db.repositories import CustomerRepo, JobRepo, LedgerRepo, MembershipRepo
+from bot.db.repositories import (
+    CatalogRepo,
+    CustomerRepo,
+    JobRepo,
+    LedgerRepo,
+    MembershipRepo,
+    MerchantRepo,
+)
 from services.clock import Clock, utc_now
 from services.dto import Notice
 from services.errors import RatingRefused
@@ -29,6 +36,7 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month + 1, day=day)
 
 
+CART_REMINDERS = (timedelta(hours=2), timedelta(hours=24))  # after the cart last changed
 NPS_AFTER_PURCHASES = 3
 NPS_EVERY = timedelta(days=90)
 NPS_BATCH = 500
@@ -139,6 +147,37 @@ class JobService:
                             )
                             notices.append((notice, f"expiry{days}:{member_id}:{total}"))
                 for notice, key in notices:
+                    queued += await enqueue(
+                        self.session, merchant.id, [notice], now, key, merchant.default_language
+                    )
+        return queued
+
+    async def cart_reminders(self) -> int:
+        """A cart left with items: one reminder after 2 hours, a second after 24. Changing the
+        cart starts over; emptying it or checking out ends it; only for those who opted in."""
+        queued = 0
+        async with self.session.begin():
+            now = self.clock()
+            catalog = CatalogRepo(self.session)
+            for done, after in enumerate(CART_REMINDERS):
+                for cart, membership, customer in await catalog.abandoned(now - after, done):
+                    cart.reminders = done + 1
+                    lines = await catalog.lines(membership.id)
+                    merchant = await MerchantRepo(self.session).get(membership.merchant_id)
+                    assert merchant is not None
+                    notice = Notice(
+                        customer.telegram_id,
+                        None,
+                        "cart_reminder",
+                        {
+                            "items": ", ".join(
+                                f"{item.title} × {line.qty}" for line, item in lines
+                            ),
+                            "total": sum(line.qty * item.price_minor for line, item in lines),
+                            "currency": merchant.currency,
+                        },
+                    )
+                    key = f"cart:{membership.id}:{cart.updated_at:%Y%m%d%H%M%S}:{done + 1}"
                     queued += await enqueue(
                         self.session, merchant.id, [notice], now, key, merchant.default_language
                     )

@@ -28,6 +28,7 @@ from bot.db.models import (
 )
 from bot.db.repositories import (
     AuditRepo,
+    CatalogRepo,
     CustomerRepo,
     LedgerRepo,
     MembershipRepo,
@@ -73,6 +74,8 @@ class Till:
     currency: str
     receipt_required: bool
     max_sale_minor: int
+    order_id: int | None = None  # a pre-order waiting for pickup under this code
+    order_total_minor: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +237,10 @@ class SaleService:
         customer = await self.session.get(Customer, membership.customer_id)
         assert customer is not None
         level = await self._level(merchant_id, membership.level_rank)
+        order = await CatalogRepo(self.session).open_order(membership.id, code)
         return Till(
+            order_id=order.id if order else None,
+            order_total_minor=order.total_minor if order else None,
             code=code,
             telegram_id=customer.telegram_id,
             first_name=customer.first_name,
@@ -253,12 +259,18 @@ class SaleService:
         levels = await self._levels(merchant_id)
         return next((lv for lv in levels if lv.rank == rank), levels[-1])
 
-    async def quote(self, merchant_id: int, staff_id: int, code: str, amount_text: str) -> Quote:
-        """Parse the check amount and say how many points may pay for it."""
+    async def quote(
+        self, merchant_id: int, staff_id: int, code: str, amount_text: str | None
+    ) -> Quote:
+        """Parse the check amount (a pre-order brings its own) and say how many points may pay
+        for it."""
         till = await self.find_customer(merchant_id, staff_id, code)
-        amount = policy.parse_amount(
-            amount_text, currency_exponent(till.currency), till.max_sale_minor
-        )
+        if till.order_total_minor is not None:
+            amount = till.order_total_minor
+        else:
+            amount = policy.parse_amount(
+                amount_text or "", currency_exponent(till.currency), till.max_sale_minor
+            )
         return Quote(amount, policy.max_redeemable(amount, till.level, till.balance), till.balance)
 
     async def prepare(
@@ -272,6 +284,8 @@ class SaleService:
     ) -> SaleDraft:
         """Validate everything and keep a draft; the Confirm button carries its key."""
         till = await self.find_customer(merchant_id, staff_id, code)
+        if till.order_total_minor is not None:
+            amount_minor = till.order_total_minor  # a pre-order's amount comes from the order
         if amount_minor <= 0:
             raise InvalidAmount("zero")
         if amount_minor > till.max_sale_minor:
@@ -376,6 +390,11 @@ class SaleService:
                 )
             except ValueError:
                 raise SaleRefused("balance_changed") from None
+        order = await CatalogRepo(self.session).open_order(
+            purchase.membership_id, purchase.payment_code
+        )
+        if order is not None:
+            order.status, order.purchase_id = "completed", purchase.id
         paid = purchase.amount_minor - purchase.points_spent
         cashback = policy.cashback(paid, level)
         purchase.cashback_minor = cashback

@@ -164,6 +164,7 @@ async def test_commands_are_registered_for_each_language(bot, i18n) -> None:
             "code",
             "invite",
             "history",
+            "catalog",
             "profile",
             "language",
             "help",

@@ -25,6 +25,9 @@ from bot.db.base import UtcDateTime
 from bot.db.models import (
     AuditLog,
     Campaign,
+    Cart,
+    CartLine,
+    CatalogItem,
     Customer,
     Lease,
     LedgerEntry,
@@ -34,6 +37,7 @@ from bot.db.models import (
     Outbox,
     OutboxStatus,
     PaymentCode,
+    Preorder,
     Purchase,
     PurchaseStatus,
     Refund,
@@ -824,3 +828,85 @@ class JobRepo:
             (int(r[0]), int(r[1]), int(r[2] or 0), int(r[3] or 0), [int(x or 0) for x in r[4:]])
             for r in rows.all()
         ]
+
+
+class CatalogRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def categories(self, merchant_id: int) -> list[str]:
+        rows = await self.s.scalars(
+            select(CatalogItem.category)
+            .where(CatalogItem.merchant_id == merchant_id, CatalogItem.archived.is_(False))
+            .distinct()
+            .order_by(CatalogItem.category)
+        )
+        return list(rows)
+
+    async def items(self, merchant_id: int, category: str | None = None) -> Sequence[CatalogItem]:
+        query = select(CatalogItem).where(
+            CatalogItem.merchant_id == merchant_id, CatalogItem.archived.is_(False)
+        )
+        if category is not None:
+            query = query.where(CatalogItem.category == category)
+        return (await self.s.scalars(query.order_by(CatalogItem.title))).all()
+
+    async def item(self, merchant_id: int, item_id: int) -> CatalogItem | None:
+        item = await self.s.get(CatalogItem, item_id)
+        return item if item is not None and item.merchant_id == merchant_id else None
+
+    def add(self, row: CatalogItem | Cart | CartLine | Preorder) -> None:
+        self.s.add(row)
+
+    async def cart(self, membership_id: int) -> Cart | None:
+        return await self.s.get(Cart, membership_id)
+
+    async def lines(self, membership_id: int) -> Sequence[tuple[CartLine, CatalogItem]]:
+        rows = await self.s.execute(
+            select(CartLine, CatalogItem)
+            .join(CatalogItem, CatalogItem.id == CartLine.item_id)
+            .where(CartLine.membership_id == membership_id)
+            .order_by(CatalogItem.title)
+        )
+        return [(line, item) for line, item in rows.all()]
+
+    async def line(self, membership_id: int, item_id: int) -> CartLine | None:
+        return await self.s.scalar(
+            select(CartLine).where(
+                CartLine.membership_id == membership_id, CartLine.item_id == item_id
+            )
+        )
+
+    async def clear(self, membership_id: int) -> None:
+        await self.s.execute(delete(CartLine).where(CartLine.membership_id == membership_id))
+
+    async def open_order(self, membership_id: int, code: str) -> Preorder | None:
+        return await self.s.scalar(
+            select(Preorder).where(
+                Preorder.membership_id == membership_id,
+                Preorder.code == code,
+                Preorder.status == "open",
+            )
+        )
+
+    async def abandoned(
+        self, changed_before: datetime, reminders: int
+    ) -> Sequence[tuple[Cart, Membership, Customer]]:
+        """Carts with something in them, unchanged since `changed_before`, reminded
+        `reminders` times so far, of opted-in and reachable members."""
+        has_lines = (
+            select(CartLine.id).where(CartLine.membership_id == Cart.membership_id).exists()
+        )
+        rows = await self.s.execute(
+            select(Cart, Membership, Customer)
+            .join(Membership, Membership.id == Cart.membership_id)
+            .join(Customer, Customer.id == Membership.customer_id)
+            .where(
+                Cart.updated_at <= changed_before,
+                Cart.reminders == reminders,
+                has_lines,
+                Membership.marketing_opt_in.is_(True),
+                Customer.bot_blocked.is_(False),
+            )
+        )
+        return [(c, m, cu) for c, m, cu in rows.all()]

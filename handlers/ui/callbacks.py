@@ -92,3 +92,8 @@ class NpsScore(CallbackData, prefix="nps"):
 class PushStep(CallbackData, prefix="push"):
     action: str  # skip_photo, skip_button, segment, send, schedule, cancel, stop
     value: str = ""
+
+
+class CatalogCb(CallbackData, prefix="cat"):
+    action: str  # category, add, remove, cart, empty, checkout
+    value: str = ""

@@ -12,6 +12,7 @@ from aiogram.utils.i18n import ngettext
 from babel.dates import format_datetime, format_time
 
 from handlers.ui.callbacks import (
+    CatalogCb,
     NpsScore,
     PointsChoice,
     Rate,
@@ -67,6 +68,16 @@ def ask_amount(till: Till) -> str:
         + "\n\n"
         + _("Enter the check amount in {currency}, for example 12.50:").format(
             currency=till.currency
+        )
+    )
+
+
+def order_text(till: Till) -> str:
+    return (
+        till_text(till)
+        + "\n\n"
+        + _("🛍 Pre-order #{id}: {amount}.").format(
+            id=till.order_id, amount=money(till.order_total_minor or 0, till.currency)
         )
     )
 
@@ -369,6 +380,25 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
             points=points(int(d["bonus"])),
             balance=points(int(d["balance"])),
         ), None
+    if notice.kind == "new_order":
+        return _("🛍 New pre-order #{id}: {items}. Total {total}.").format(
+            id=d["order_id"],
+            items=escape(str(d["items"])),
+            total=money(int(d["total"]), str(d["currency"])),
+        ), None
+    if notice.kind == "cart_reminder":
+        keyboard = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(
+                        text=_("✅ Check out"), callback_data=CatalogCb(action="checkout").pack()
+                    )
+                ]
+            ]
+        )
+        return _("🛒 Your cart is waiting: {items}. Total {total}.").format(
+            items=escape(str(d["items"])), total=money(int(d["total"]), str(d["currency"]))
+        ), keyboard
     if notice.kind == "expired":
         return _("⌛ {points} expired. Balance: <b>{balance}</b>").format(
             points=points(int(d["points"])), balance=points(int(d["balance"]))

@@ -1,0 +1,252 @@
+"""A simple catalog, the customer's cart, and pre-orders for pickup that /sale completes."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Cart, CartLine, CatalogItem, Preorder
+from bot.db.repositories import CatalogRepo, MembershipRepo, MerchantRepo, StaffRepo
+from services import policy
+from services.clock import Clock, utc_now
+from services.codes import CodeService
+from services.dto import Notice
+from services.errors import DomainError, NotAMember
+from services.outbox import enqueue
+from services.rules import currency_exponent
+from services.staff import alert_recipients, require_admin
+
+ORDER_CODE_TTL = timedelta(hours=24)  # a pre-order's code waits for pickup longer than a till code
+MAX_QTY = 99
+
+
+class CatalogRefused(DomainError):
+    """Reasons: format, price, not_found, empty."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class ItemView:
+    id: int
+    category: str
+    title: str
+    price_minor: int
+    photo: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CartLineView:
+    item_id: int
+    title: str
+    qty: int
+    price_minor: int
+    amount_minor: int
+
+
+@dataclass(frozen=True, slots=True)
+class CartView:
+    lines: tuple[CartLineView, ...]
+    total_minor: int
+    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    id: int
+    code: str
+    expires_at: datetime
+    cart: CartView
+
+
+def _item(row: CatalogItem) -> ItemView:
+    return ItemView(row.id, row.category, row.title, row.price_minor, row.photo)
+
+
+_ITEM_RE = re.compile(
+    r"^\s*([^|\s][^|]{0,39}?)\s*\|\s*([^|\s][^|]{0,79}?)\s*\|\s*(\S+)\s*$"
+)
+
+
+def parse_item(text: str, exponent: int) -> tuple[str, str, int]:
+    """`Coffee | Cappuccino | 3.50` -> (category, title, price in minor units)."""
+    match = _ITEM_RE.match(text)
+    if not match:
+        raise CatalogRefused("format")
+    category, title, price = match.groups()
+    try:
+        return category, title, policy.parse_amount(price, exponent)
+    except DomainError:
+        raise CatalogRefused("price") from None
+
+
+class CatalogService:
+    def __init__(
+        self, session: AsyncSession, owner_ids: Sequence[int] = (), clock: Clock = utc_now
+    ) -> None:
+        self.session = session
+        self.owner_ids = frozenset(owner_ids)
+        self.clock = clock
+        self.repo = CatalogRepo(session)
+        self.merchants = MerchantRepo(session)
+        self.memberships = MembershipRepo(session)
+        self.staff = StaffRepo(session)
+
+    # --- the admin's side ------------------------------------------------------------------
+
+    async def add_item(
+        self, merchant_id: int, actor: int, text: str, photo: str | None = None
+    ) -> ItemView:
+        async with self.session.begin():
+            await require_admin(self.staff, merchant_id, actor, self.owner_ids)
+            merchant = await self.merchants.get(merchant_id)
+            assert merchant is not None
+            category, title, price = parse_item(text, currency_exponent(merchant.currency))
+            row = CatalogItem(
+                merchant_id=merchant_id,
+                category=category,
+                title=title,
+                price_minor=price,
+                photo=photo,
+                archived=False,
+                created_at=self.clock(),
+            )
+            self.repo.add(row)
+            await self.session.flush()
+            return _item(row)
+
+    async def archive_item(self, merchant_id: int, actor: int, item_id: int) -> ItemView:
+        async with self.session.begin():
+            await require_admin(self.staff, merchant_id, actor, self.owner_ids)
+            row = await self.repo.item(merchant_id, item_id)
+            if row is None or row.archived:
+                raise CatalogRefused("not_found")
+            row.archived = True
+            return _item(row)
+
+    # --- browsing ----------------------------------------------------------------------------
+
+    async def categories(self, merchant_id: int) -> list[str]:
+        async with self.session.begin():
+            return await self.repo.categories(merchant_id)
+
+    async def items(self, merchant_id: int, category: str) -> list[ItemView]:
+        async with self.session.begin():
+            return [_item(r) for r in await self.repo.items(merchant_id, category)]
+
+    # --- the cart ----------------------------------------------------------------------------
+
+    async def _membership_id(self, merchant_id: int, telegram_id: int) -> int:
+        pair = await self.memberships.for_telegram_user(telegram_id, merchant_id)
+        if pair is None:
+            raise NotAMember()
+        return pair[1].id
+
+    async def _view(self, membership_id: int, merchant_id: int) -> CartView:
+        merchant = await self.merchants.get(merchant_id)
+        assert merchant is not None
+        lines = tuple(
+            CartLineView(
+                item.id, item.title, line.qty, item.price_minor, line.qty * item.price_minor
+            )
+            for line, item in await self.repo.lines(membership_id)
+        )
+        return CartView(lines, sum(line.amount_minor for line in lines), merchant.currency)
+
+    async def cart(self, merchant_id: int, telegram_id: int) -> CartView:
+        async with self.session.begin():
+            return await self._view(
+                await self._membership_id(merchant_id, telegram_id), merchant_id
+            )
+
+    async def change(
+        self, merchant_id: int, telegram_id: int, item_id: int, delta: int
+    ) -> CartView:
+        """Add (+1) or take away (-1) one of an item; the cart's clock restarts."""
+        async with self.session.begin():
+            membership_id = await self._membership_id(merchant_id, telegram_id)
+            item = await self.repo.item(merchant_id, item_id)
+            if item is None or (item.archived and delta > 0):
+                raise CatalogRefused("not_found")
+            now = self.clock()
+            cart = await self.repo.cart(membership_id)
+            if cart is None:
+                cart = Cart(membership_id=membership_id, updated_at=now, reminders=0)
+                self.repo.add(cart)
+                await self.session.flush()
+            cart.updated_at, cart.reminders = now, 0
+            line = await self.repo.line(membership_id, item_id)
+            if line is None and delta > 0:
+                self.repo.add(CartLine(membership_id=membership_id, item_id=item_id, qty=1))
+            elif line is not None:
+                line.qty = min(MAX_QTY, line.qty + delta)
+                if line.qty <= 0:
+                    await self.session.delete(line)
+            await self.session.flush()
+            return await self._view(membership_id, merchant_id)
+
+    async def empty(self, merchant_id: int, telegram_id: int) -> CartView:
+        async with self.session.begin():
+            membership_id = await self._membership_id(merchant_id, telegram_id)
+            await self.repo.clear(membership_id)
+            return await self._view(membership_id, merchant_id)
+
+    async def checkout(self, merchant_id: int, telegram_id: int) -> OrderView:
+        """The cart becomes a pre-order with a code for pickup; the admins are told."""
+        async with self.session.begin():
+            membership_id = await self._membership_id(merchant_id, telegram_id)
+            view = await self._view(membership_id, merchant_id)
+            if not view.lines:
+                raise CatalogRefused("empty")
+            now = self.clock()
+            issued = await CodeService(self.session, self.clock).issue_in_transaction(
+                membership_id, merchant_id, int(ORDER_CODE_TTL.total_seconds())
+            )
+            order = Preorder(
+                merchant_id=merchant_id,
+                membership_id=membership_id,
+                code=issued.code,
+                total_minor=view.total_minor,
+                lines=json.dumps(
+                    [[line.title, line.qty, line.amount_minor] for line in view.lines],
+                    ensure_ascii=False,
+                ),
+                status="open",
+                created_at=now,
+            )
+            self.repo.add(order)
+            await self.repo.clear(membership_id)
+            await self.session.flush()
+            merchant = await self.merchants.get(merchant_id)
+            assert merchant is not None
+            admins = await alert_recipients(self.staff, merchant_id, self.owner_ids)
+            summary = ", ".join(f"{line.title} × {line.qty}" for line in view.lines)
+            await enqueue(
+                self.session,
+                merchant_id,
+                [
+                    Notice(
+                        a,
+                        None,
+                        "new_order",
+                        {
+                            "order_id": order.id,
+                            "items": summary,
+                            "total": view.total_minor,
+                            "currency": view.currency,
+                        },
+                    )
+                    for a in admins
+                ],
+                now,
+                f"order:{order.id}",
+                merchant.default_language,
+            )
+            return OrderView(order.id, issued.code, issued.expires_at, view)
