@@ -47,7 +47,14 @@ class Scheduler:
             if not await JobService(session, self.clock).take_lease(LEASE, self.holder, TICK * 3):
                 return 0
         queued = 0
-        for job in ("birthday_offers", "expire_points", "cart_reminders", "nps_surveys"):
+        jobs = (
+            "birthday_offers",
+            "lapse_birthday_bonuses",
+            "expire_points",
+            "cart_reminders",
+            "nps_surveys",
+        )
+        for job in jobs:
             try:
                 async with self.session_factory() as session:
                     queued += await getattr(JobService(session, self.clock), job)()

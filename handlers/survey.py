@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from aiogram import Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from handlers.ui.callbacks import NpsScore
 from handlers.ui.edit import edit_text
+from handlers.ui.filters import not_menu, plain_text
+from handlers.ui.keyboards import main_menu
+from services.dto import MemberContext
 from services.errors import RatingRefused
 from services.jobs import JobService
 
 router = Router(name=__name__)
 
 
+class SurveyForm(StatesGroup):
+    comment = State()
+
+
 @router.callback_query(NpsScore.filter())
-async def cb_nps_score(query: CallbackQuery, callback_data: NpsScore, jobs: JobService) -> None:
+async def cb_nps_score(
+    query: CallbackQuery, callback_data: NpsScore, jobs: JobService, state: FSMContext
+) -> None:
     survey = callback_data.survey.replace("-", ":")
     try:
         await jobs.answer_nps(query.from_user.id, survey, callback_data.score)
@@ -32,3 +46,23 @@ async def cb_nps_score(query: CallbackQuery, callback_data: NpsScore, jobs: JobS
             query.message,
             _("Thank you! Your answer: {score} of 10.").format(score=callback_data.score),
         )
+        await query.message.answer(_("Anything to add? Write a comment, or /skip."))
+    await state.set_state(SurveyForm.comment)
+    await state.update_data(survey=survey)
+
+
+@router.message(StateFilter(SurveyForm.comment), Command("skip"))
+async def cmd_skip_survey_comment(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer(_("Thank you for your feedback!"), reply_markup=main_menu())
+
+
+@router.message(StateFilter(SurveyForm.comment), plain_text, not_menu)
+async def msg_survey_comment(
+    message: Message, ctx: MemberContext, jobs: JobService, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    await state.clear()
+    with suppress(RatingRefused):  # a survey that is gone gets the same thanks
+        await jobs.comment_nps(ctx.telegram_id, str(data.get("survey", "")), message.text or "")
+    await message.answer(_("Thank you for your feedback!"), reply_markup=main_menu())

@@ -70,9 +70,7 @@ def _item(row: CatalogItem) -> ItemView:
     return ItemView(row.id, row.category, row.title, row.price_minor, row.photo)
 
 
-_ITEM_RE = re.compile(
-    r"^\s*([^|\s][^|]{0,39}?)\s*\|\s*([^|\s][^|]{0,79}?)\s*\|\s*(\S+)\s*$"
-)
+_ITEM_RE = re.compile(r"^\s*([^|\s][^|]{0,39}?)\s*\|\s*([^|\s][^|]{0,79}?)\s*\|\s*(\S+)\s*$")
 
 
 def parse_item(text: str, exponent: int) -> tuple[str, str, int]:

@@ -80,6 +80,8 @@ class JobService:
                 for membership, customer in due:
                     membership.birthday_granted_year = local.year
                     bonus = merchant.birthday_bonus_minor
+                    membership.birthday_granted_at = now
+                    membership.birthday_bonus_left = bonus
                     await credit(self.ledger, membership, bonus, LedgerReason.BIRTHDAY, now)
                     notices.append(
                         Notice(
@@ -90,6 +92,7 @@ class JobService:
                                 "merchant": merchant.name,
                                 "bonus": bonus,
                                 "balance": membership.balance_minor,
+                                "days": merchant.birthday_bonus_days,
                             },
                         )
                     )
@@ -183,6 +186,29 @@ class JobService:
                     )
         return queued
 
+    async def lapse_birthday_bonuses(self) -> int:
+        """A birthday bonus is valid for the merchant's number of days: what was not spent by
+        then (purchases since the gift spend it first) lapses, as an expiry in the ledger."""
+        lapsed = 0
+        async with self.session.begin():
+            now = self.clock()
+            for merchant in await self.jobs.merchants():
+                since = now - timedelta(days=merchant.birthday_bonus_days)
+                for membership in await self.jobs.birthday_bonuses_due(merchant.id, since):
+                    granted_at = membership.birthday_granted_at
+                    assert granted_at is not None
+                    spent = await self.ledger.redeemed_since(membership.id, granted_at)
+                    left = min(
+                        max(0, membership.birthday_bonus_left - spent), membership.balance_minor
+                    )
+                    membership.birthday_bonus_left = 0
+                    if left:
+                        await self.ledger.post(
+                            membership, -left, LedgerReason.EXPIRY, now, note="birthday"
+                        )
+                        lapsed += 1
+        return lapsed
+
     async def nps_surveys(self) -> int:
         """After the third purchase, then at most every 90 days: the NPS question."""
         sent = 0
@@ -206,6 +232,23 @@ class JobService:
                     merchant.default_language,
                 )
         return sent
+
+    async def comment_nps(self, telegram_id: int, survey: str, comment: str) -> None:
+        """The optional comment after an NPS score, once."""
+        async with self.session.begin():
+            answer = await self.session.scalar(
+                select(NpsAnswer).where(NpsAnswer.survey_key == survey)
+            )
+            customer = await CustomerRepo(self.session).by_telegram_id(telegram_id)
+            membership = (
+                await MembershipRepo(self.session).get(answer.membership_id) if answer else None
+            )
+            if answer is None or customer is None or membership is None:
+                raise RatingRefused("not_found")
+            if membership.customer_id != customer.id:
+                raise RatingRefused("not_yours")
+            if answer.comment is None:
+                answer.comment = comment.strip()[:1000] or None
 
     async def answer_nps(
         self, telegram_id: int, survey: str, score: int, comment: str | None = None

@@ -148,7 +148,10 @@ async def test_the_survey_reaches_the_customer_and_the_answer_is_stored(
     ten = survey.reply_markup.inline_keyboard[1][-1].callback_data
     answered = await anna.press(ten)
     assert "Your answer: 10 of 10" in answered.text
-    assert await db.scalar(select(NpsAnswer.score)) == 10
+    assert "Write a comment" in answered.text
+    await anna.send("Best croissants in town")
+    answer = await db.scalar(select(NpsAnswer))
+    assert (answer.score, answer.comment) == (10, "Best croissants in town")
 
 
 @pytest.mark.parametrize(
@@ -216,3 +219,30 @@ async def test_expiry_is_off_by_default(session, clock) -> None:
     await credit(session, clock, merchant, 1, 300)
     clock.advance(days=2000)
     assert await JobService(session, clock).expire_points() == 0
+
+
+async def test_an_unspent_birthday_bonus_lapses_after_its_days(session, clock) -> None:
+    from bot.db.models import LedgerReason
+    from bot.db.repositories import LedgerRepo
+    from tests.factories import check_ledger_invariant, credit
+
+    merchant = await make_merchant(session, clock)
+    clock.now = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    await opt_in(session, clock, merchant, 1, "24.05")
+    await credit(session, clock, merchant, 1, 1_000)  # earned before the birthday: stays
+    jobs = JobService(session, clock)
+    clock.now = datetime(2026, 5, 24, 12, 0, tzinfo=UTC)
+    assert await jobs.birthday_offers() == 1  # +500, valid 14 days
+    clock.now = datetime(2026, 5, 30, 12, 0, tzinfo=UTC)
+    async with session.begin():  # 200 spent since the gift: taken from the gift first
+        member = await session.scalar(select(Membership))
+        await LedgerRepo(session).post(member, -200, LedgerReason.REDEEM, clock())
+    clock.now = datetime(2026, 6, 7, 11, 0, tzinfo=UTC)  # day 13 and a bit: still valid
+    assert await jobs.lapse_birthday_bonuses() == 0
+    clock.now = datetime(2026, 6, 7, 12, 1, tzinfo=UTC)
+    assert await jobs.lapse_birthday_bonuses() == 1
+    assert await jobs.lapse_birthday_bonuses() == 0
+    async with session.begin():
+        await session.refresh(member)
+        assert member.balance_minor == 1_000 + 500 - 200 - 300
+    await check_ledger_invariant(session)

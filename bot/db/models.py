@@ -81,6 +81,7 @@ class Merchant(Base):
     daily_purchases_flag: Mapped[int] = mapped_column(Integer, default=5)
     birthday_bonus_minor: Mapped[int] = mapped_column(BigInteger, default=500)
     birthday_hour: Mapped[int] = mapped_column(SmallInteger, default=10)  # local time
+    birthday_bonus_days: Mapped[int] = mapped_column(SmallInteger, default=14)  # then it lapses
     # Points expire this many months after they were credited, oldest first; None: never.
     points_lifetime_months: Mapped[int | None] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -159,6 +160,8 @@ class Membership(Base):
     clawback_due_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     purchases_count: Mapped[int] = mapped_column(Integer, default=0)
     birthday_granted_year: Mapped[int | None] = mapped_column(SmallInteger)
+    birthday_granted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    birthday_bonus_left: Mapped[int] = mapped_column(BigInteger, default=0)  # not yet lapsed
     nps_asked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     joined_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -277,6 +277,19 @@ class LedgerRepo:
         self.s.add(entry)
         return entry
 
+    async def redeemed_since(self, membership_id: int, since: datetime) -> int:
+        """Points spent on purchases since `since`."""
+        return int(
+            await self.s.scalar(
+                select(func.coalesce(func.sum(-LedgerEntry.delta_minor), 0)).where(
+                    LedgerEntry.membership_id == membership_id,
+                    LedgerEntry.reason == "redeem",
+                    LedgerEntry.created_at >= since,
+                )
+            )
+            or 0
+        )
+
     async def by_purchase(self, purchase_id: int) -> Sequence[LedgerEntry]:
         rows = await self.s.scalars(
             select(LedgerEntry)
@@ -752,6 +765,20 @@ class JobRepo:
             .with_for_update(of=Membership)
         )
         return [(m, c) for m, c in rows.all()]
+
+    async def birthday_bonuses_due(
+        self, merchant_id: int, granted_before: datetime
+    ) -> Sequence[Membership]:
+        rows = await self.s.scalars(
+            select(Membership)
+            .where(
+                Membership.merchant_id == merchant_id,
+                Membership.birthday_bonus_left > 0,
+                Membership.birthday_granted_at <= granted_before,
+            )
+            .with_for_update()
+        )
+        return rows.all()
 
     async def nps_due(
         self, merchant_id: int, min_purchases: int, asked_before: datetime, limit: int

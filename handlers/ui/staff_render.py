@@ -373,11 +373,12 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
         ), None
     if notice.kind == "birthday":
         return _(
-            "🎂 Happy birthday from {merchant}! Here is a gift: +{points}.\n"
-            "Balance: <b>{balance}</b>"
+            "🎂 Happy birthday from {merchant}! Here is a gift: +{points}, valid for {days} "
+            "days.\nBalance: <b>{balance}</b>"
         ).format(
             merchant=escape(str(d["merchant"])),
             points=points(int(d["bonus"])),
+            days=d.get("days", 14),
             balance=points(int(d["balance"])),
         ), None
     if notice.kind == "new_order":

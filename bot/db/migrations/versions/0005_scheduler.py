@@ -63,6 +63,10 @@ def upgrade() -> None:
     with op.batch_alter_table("membership", schema=None) as batch_op:
         batch_op.add_column(sa.Column("birthday_granted_year", sa.SmallInteger(), nullable=True))
         batch_op.add_column(sa.Column("nps_asked_at", UtcDateTime(), nullable=True))
+        batch_op.add_column(sa.Column("birthday_granted_at", UtcDateTime(), nullable=True))
+        batch_op.add_column(
+            sa.Column("birthday_bonus_left", sa.BigInteger(), nullable=False, server_default="0")
+        )
 
     with op.batch_alter_table("merchant", schema=None) as batch_op:
         batch_op.add_column(
@@ -74,6 +78,11 @@ def upgrade() -> None:
             sa.Column("birthday_hour", sa.SmallInteger(), nullable=False, server_default="10")
         )
         batch_op.add_column(sa.Column("points_lifetime_months", sa.SmallInteger(), nullable=True))
+        batch_op.add_column(
+            sa.Column(
+                "birthday_bonus_days", sa.SmallInteger(), nullable=False, server_default="14"
+            )
+        )
     # The birthday bonus in each merchant's own currency: 5 "café euros" (frozen copy).
     for currency, unit in _CAFE_EURO.items():
         op.execute(
@@ -92,11 +101,14 @@ _CAFE_EURO = {
 
 def downgrade() -> None:
     with op.batch_alter_table("merchant", schema=None) as batch_op:
+        batch_op.drop_column("birthday_bonus_days")
         batch_op.drop_column("points_lifetime_months")
         batch_op.drop_column("birthday_hour")
         batch_op.drop_column("birthday_bonus_minor")
 
     with op.batch_alter_table("membership", schema=None) as batch_op:
+        batch_op.drop_column("birthday_bonus_left")
+        batch_op.drop_column("birthday_granted_at")
         batch_op.drop_column("nps_asked_at")
         batch_op.drop_column("birthday_granted_year")
 
