@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     birthday_bonus: str | None = None  # points on a member's birthday, as an amount, e.g. 5.00
     birthday_hour: int | None = Field(default=None, ge=0, le=23)  # local hour of the greeting
     points_lifetime_months: int | None = Field(default=None, ge=0, le=120)  # 0: never expire
+    # Abandoned carts: the first reminder this many hours after the last change; a second at
+    # 24 hours unless turned off.
+    cart_reminder_hours: float = Field(default=2, gt=0, le=23)
+    cart_second_reminder: bool = True
     log_level: str = "INFO"
     # Messages a second the outbox sender keeps to (Telegram allows about 30 to different chats).
     sender_rate: float = Field(default=25.0, gt=0, le=30)

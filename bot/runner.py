@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramUnauthorizedError
@@ -32,6 +33,17 @@ def create_sender(
         i18n,
         notice_text,
         rate=settings.sender_rate,
+    )
+
+
+def create_scheduler(settings: Settings, session_factory: object, wake: object) -> Scheduler:
+    reminders = [timedelta(hours=settings.cart_reminder_hours)]
+    if settings.cart_second_reminder:
+        reminders.append(timedelta(hours=24))
+    return Scheduler(
+        session_factory,  # type: ignore[arg-type]
+        wake,  # type: ignore[arg-type]
+        cart_reminders=tuple(reminders),
     )
 
 
@@ -68,7 +80,7 @@ async def run_polling(settings: Settings) -> None:
     )
     stop = asyncio.Event()
     task: asyncio.Task[None] | None = None
-    scheduler = Scheduler(session_factory, sender.wake)
+    scheduler = create_scheduler(settings, session_factory, sender.wake)
     try:
         username = await _check_token(bot)
         logger.info("bot @%s serves merchant %r", username, merchant.slug)
@@ -103,7 +115,7 @@ async def run_worker(settings: Settings) -> None:
         await _check_token(bot)
         logger.info("worker started: the scheduler and the outbox sender")
         sender = create_sender(settings, bot, session_factory, i18n)
-        scheduler = Scheduler(session_factory, sender.wake)
+        scheduler = create_scheduler(settings, session_factory, sender.wake)
         scheduler.start()
         try:
             await sender.run(stop)

@@ -20,7 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.clock import Clock, utc_now
-from services.jobs import JobService
+from services.jobs import CART_REMINDERS, JobService
 
 logger = logging.getLogger(__name__)
 TICK = timedelta(minutes=5)
@@ -34,7 +34,9 @@ class Scheduler:
         wake_sender: Callable[[], None],
         clock: Clock = utc_now,
         holder: str | None = None,
+        cart_reminders: tuple[timedelta, ...] = CART_REMINDERS,
     ) -> None:
+        self.cart_reminders = cart_reminders
         self.session_factory = session_factory
         self.wake_sender = wake_sender
         self.clock = clock
@@ -57,7 +59,8 @@ class Scheduler:
         for job in jobs:
             try:
                 async with self.session_factory() as session:
-                    queued += await getattr(JobService(session, self.clock), job)()
+                    service = JobService(session, self.clock, self.cart_reminders)
+                    queued += await getattr(service, job)()
             except Exception:
                 logger.exception("scheduled job %s failed", job)
         if queued:

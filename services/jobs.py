@@ -4,6 +4,7 @@ twice for the same day, they enqueue once; run late, they catch up."""
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -49,9 +50,15 @@ class JobReport:
 
 
 class JobService:
-    def __init__(self, session: AsyncSession, clock: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        clock: Clock = utc_now,
+        cart_reminders: Sequence[timedelta] = CART_REMINDERS,
+    ) -> None:
         self.session = session
         self.clock = clock
+        self.cart_reminder_after = tuple(cart_reminders)
         self.jobs = JobRepo(session)
         self.ledger = LedgerRepo(session)
 
@@ -162,7 +169,7 @@ class JobService:
         async with self.session.begin():
             now = self.clock()
             catalog = CatalogRepo(self.session)
-            for done, after in enumerate(CART_REMINDERS):
+            for done, after in enumerate(self.cart_reminder_after):
                 for cart, membership, customer in await catalog.abandoned(now - after, done):
                     cart.reminders = done + 1
                     lines = await catalog.lines(membership.id)

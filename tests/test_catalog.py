@@ -134,3 +134,13 @@ async def test_preorder_from_catalog_to_sale(tg, db) -> None:
     purchase = await db.scalar(select(Purchase))
     assert (order.status, order.purchase_id) == ("completed", purchase.id)
     assert purchase.amount_minor == 760
+
+
+async def test_the_second_reminder_can_be_turned_off(session, clock) -> None:
+    merchant, catalog, latte, _ = await setup_shop(session, clock)
+    jobs = JobService(session, clock, cart_reminders=(timedelta(hours=1),))
+    await catalog.change(merchant.id, 10, latte.id, +1)
+    clock.advance(minutes=61)
+    assert await jobs.cart_reminders() == 1
+    clock.advance(days=2)
+    assert await jobs.cart_reminders() == 0
