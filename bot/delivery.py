@@ -26,6 +26,7 @@ from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import (
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -75,9 +76,11 @@ class RateLimiter:
     async def wait(self, chat_id: int) -> None:
         async with self._lock:
             now = time.monotonic()
-            start = max(now, self._next_global, self._paused_until)
-            start = max(start, self._next_chat.get(chat_id, 0.0))
-            self._next_global = start + 1.0 / self.rate
+            slot = max(now, self._next_global, self._paused_until)
+            # A chat that must wait does not hold back the others: it takes the next global
+            # slot, and sends when its own interval allows.
+            start = max(slot, self._next_chat.get(chat_id, 0.0))
+            self._next_global = slot + 1.0 / self.rate
             self._next_chat[chat_id] = start + self.per_chat_interval
             if len(self._next_chat) > 10_000:  # forget chats whose interval has passed
                 self._next_chat = {c: t for c, t in self._next_chat.items() if t > now}
@@ -142,10 +145,19 @@ class Sender:
             logger.warning(
                 "outbox: %d messages were in flight at a crash; sending again", recovered
             )
+        failures = 0
         while not stop.is_set():
             # Cleared before looking, so a wake-up that comes while we look is not lost.
             self._wake.clear()
-            if await self.drain_once() == 0:
+            try:
+                sent = await self.drain_once()
+                failures = 0
+            except Exception:  # the sender must outlive a database hiccup
+                failures += 1
+                logger.exception("outbox: a pass failed; trying again")
+                sent = 0
+                await asyncio.sleep(min(60.0, poll_seconds * 2**failures))
+            if sent == 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=poll_seconds)
 
@@ -214,6 +226,8 @@ class Sender:
             else:
                 status, error = OutboxStatus.PENDING, f"network: {type(exc).__name__}"
                 retry_in = float(2 ** (row.attempts + 1))
+        except TelegramAPIError as exc:  # 401, 404, 409, 413, a migrated chat...: not retried
+            status, error = OutboxStatus.FAILED, f"{type(exc).__name__}: {exc.message}"[:200]
         else:
             self.limiter.recover()
         await self._record(row, status, error, retry_in)

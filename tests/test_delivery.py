@@ -12,6 +12,7 @@ from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
+    TelegramNotFound,
     TelegramRetryAfter,
 )
 from aiogram.methods import SendMessage, TelegramMethod
@@ -45,6 +46,8 @@ class ScriptedSession(RecordingSession):
                 raise TelegramBadRequest(method=method, message="Bad Request: chat not found")
             if outcome == "net":
                 raise TelegramNetworkError(method=method, message="connection reset")
+            if outcome == "404":
+                raise TelegramNotFound(method=method, message="Not Found")
             self.delivered[chat] += 1
         return super()._respond(method)
 
@@ -62,7 +65,7 @@ async def test_every_row_ends_sent_blocked_or_failed_once(
     session, session_factory, i18n, clock
 ) -> None:
     merchant = await make_merchant(session, clock)
-    for tg in range(1, 8):
+    for tg in range(1, 9):
         await make_member(session, clock, merchant, tg)
     scripts = {
         1: ["ok"],
@@ -72,6 +75,7 @@ async def test_every_row_ends_sent_blocked_or_failed_once(
         5: ["net"] * 5,
         6: ["400"],
         7: ["net", "429", "ok"],
+        8: ["404"],  # an error the sender has no special case for: fails, is not retried
     }
     async with session.begin():
         notices = [Notice(tg, None, "receipt", {"n": tg}) for tg in scripts]
@@ -94,7 +98,9 @@ async def test_every_row_ends_sent_blocked_or_failed_once(
         5: "failed",
         6: "failed",
         7: "sent",
+        8: "failed",
     }
+    assert rows[(8, "receipt")].attempts == 1  # not retried
     assert rows[(3, "push")].status == "blocked"  # never tried: the customer blocked the bot
     assert rows[(5, "receipt")].attempts == 5 and "network" in rows[(5, "receipt")].last_error
     assert rows[(6, "receipt")].last_error.startswith("400")
