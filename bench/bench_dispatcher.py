@@ -530,15 +530,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
-    print(
+def machine_line() -> str:
+    """What the figures were measured with, printed first by every bench."""
+    return (
         f"Python {platform.python_version()} ({platform.python_implementation()}), "
         f"aiogram {aiogram.__version__}, SQLAlchemy {sqlalchemy.__version__}, "
         f"SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, {platform.machine()}"
     )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    print(machine_line())
     print(
         f"updates={args.updates} users={args.users} concurrency={args.concurrency} "
         f"warmup={args.warmup} seed={args.seed}; mix "

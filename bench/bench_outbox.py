@@ -57,9 +57,7 @@ import json
 import logging
 import math
 import os
-import platform
 import resource
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -72,8 +70,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aiogram
-import sqlalchemy
 from aiogram import Bot
 from aiogram.methods import SendMessage, SendPhoto, TelegramMethod
 from aiogram.methods.base import TelegramType
@@ -83,10 +79,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import bot.db.models  # noqa: F401  (registers every table on Base.metadata)
-from bench.bench_dispatcher import ErrorCounter
+from bench.bench_dispatcher import ErrorCounter, machine_line
 from bench.bench_purchases import bench_settings, machine_busy_seconds
 from bot.app import create_bot
-from bot.db.base import Base, UtcDateTime
+from bot.db.base import UtcDateTime
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import Campaign, Customer, Membership, Merchant, Outbox
 from bot.db.repositories import OutboxRepo
@@ -95,6 +91,7 @@ from bot.i18n import create_i18n
 from handlers.ui.staff_render import notice_text
 from services.campaigns import CampaignService, PushContent, Segment
 from services.clock import utc_now
+from tests.conftest import reset_schema
 from tests.telegram import BOT_USER, RecordingSession
 
 try:
@@ -348,12 +345,7 @@ async def fresh_database(
     engine = create_engine(url)
     try:
         async with engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                await conn.execute(text("DROP SCHEMA public CASCADE"))
-                await conn.execute(text("CREATE SCHEMA public"))
-            else:
-                await conn.run_sync(Base.metadata.drop_all)
-            await conn.run_sync(Base.metadata.create_all)
+            await reset_schema(conn)
     except (OSError, ConnectionError, SQLAlchemyError) as exc:
         await engine.dispose()
         print(f"skipped: {type(exc).__name__}: {exc}"[:300])
@@ -972,12 +964,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    print(
-        f"Python {platform.python_version()} ({platform.python_implementation()}), "
-        f"aiogram {aiogram.__version__}, SQLAlchemy {sqlalchemy.__version__}, "
-        f"SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, {platform.machine()}, "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
-    )
+    print(f"{machine_line()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     load = os.getloadavg()
     print(
         f"db={args.db}"

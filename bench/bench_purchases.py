@@ -53,8 +53,6 @@ import cProfile
 import inspect
 import logging
 import os
-import platform
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -66,8 +64,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-import aiogram
-import sqlalchemy
 from aiogram import Bot, Dispatcher
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
@@ -87,6 +83,7 @@ from bench.bench_dispatcher import (
     ThreadHops,
     _current_update,
     command_plan,
+    machine_line,
     message_update,
     print_profile,
     print_table,
@@ -879,11 +876,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("aiogram.event").setLevel(logging.WARNING)
-    print(
-        f"Python {platform.python_version()} ({platform.python_implementation()}), "
-        f"aiogram {aiogram.__version__}, SQLAlchemy {sqlalchemy.__version__}, "
-        f"SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, {platform.machine()}"
-    )
+    print(machine_line())
     print(
         f"purchases={args.purchases} "
         + ("--all" if args.all else f"db={args.db} concurrency={args.concurrency}")

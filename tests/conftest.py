@@ -10,7 +10,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+)
 
 import bot.db.models  # registers every table on Base.metadata
 from bot.config import Settings
@@ -35,18 +40,23 @@ def database_url(tmp_path: object) -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp_path}/test.sqlite3"
 
 
+async def reset_schema(conn: AsyncConnection) -> None:
+    """Empty tables for every model; on PostgreSQL whatever an older checkout or a crashed
+    run left there goes too."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("DROP SCHEMA public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    else:
+        await conn.run_sync(Base.metadata.drop_all)
+    await conn.run_sync(Base.metadata.create_all)
+
+
 async def fresh_engine(url: str) -> AsyncEngine:
     """An engine on an empty schema; skips the test when the server can't be reached."""
     engine = create_engine(url)
     try:
         async with engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                # Whatever an older checkout or a crashed run left there goes too.
-                await conn.execute(text("DROP SCHEMA public CASCADE"))
-                await conn.execute(text("CREATE SCHEMA public"))
-            else:
-                await conn.run_sync(Base.metadata.drop_all)
-            await conn.run_sync(Base.metadata.create_all)
+            await reset_schema(conn)
     except (OSError, ConnectionError) as exc:
         await engine.dispose()
         where = make_url(url).set(password=None).render_as_string()

@@ -232,3 +232,18 @@ class TgUser:
             "data": data,
         }
         return await self._feed(callback_query=query)
+
+
+async def start_fake_api(handle: Any) -> tuple[Any, str]:
+    """A fake Bot API server on a free local port: (aiohttp runner to clean up, base URL for
+    TELEGRAM_API_URL). `handle(request)` answers POST /bot<token>/<method>."""
+    from aiohttp import web
+
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, f"http://127.0.0.1:{port}"

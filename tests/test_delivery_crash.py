@@ -34,6 +34,7 @@ from services.dto import Notice
 from services.outbox import enqueue
 from tests.conftest import FakeClock
 from tests.factories import make_merchant
+from tests.telegram import start_fake_api
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "tests" / "crash_sender.py"
@@ -75,14 +76,7 @@ class FakeBotApi:
 
 
 async def start_server(api: FakeBotApi) -> tuple[web.AppRunner, str]:
-    app = web.Application()
-    app.router.add_post("/bot{token}/{method}", api.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return runner, f"http://127.0.0.1:{port}"
+    return await start_fake_api(api.handle)  # type: ignore[no-any-return]
 
 
 async def prepare_database(url: str) -> None:

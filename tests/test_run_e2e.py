@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.telegram import TEST_TOKEN
+from tests.telegram import TEST_TOKEN, start_fake_api
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,17 +71,11 @@ class FakeBotApi:
 
 async def test_run_answers_start_through_a_bot_api_server(tmp_path: Path) -> None:
     api = FakeBotApi()
-    app = web.Application()
-    app.router.add_post("/bot{token}/{method}", api.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, api_url = await start_fake_api(api.handle)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "MERCHANT_"))},
         "BOT_TOKEN": TEST_TOKEN,
-        "TELEGRAM_API_URL": f"http://127.0.0.1:{port}",
+        "TELEGRAM_API_URL": api_url,
         "PYTHONPATH": str(ROOT),
         "MERCHANT_NAME": "Kawiarnia",
     }
