@@ -13,20 +13,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Customer, LedgerReason, NpsAnswer
+from bot.db.models import LedgerReason, NpsAnswer
 from bot.db.repositories import (
     CatalogRepo,
     CustomerRepo,
     JobRepo,
     LedgerRepo,
     MembershipRepo,
-    MerchantRepo,
 )
 from services.clock import Clock, utc_now
 from services.dto import Notice
 from services.errors import RatingRefused
 from services.ledger import credit
-from services.outbox import enqueue
+from services.outbox import enqueue, enqueue_keyed
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -125,20 +124,18 @@ class JobService:
                 if not months:
                     continue
                 cutoffs = [months_before(now + timedelta(days=d), months) for d in (0, 1, 7)]
+                flows = await self.jobs.point_flows(merchant.id, cutoffs)
+                expiring = [f[0] for f in flows if max(0, f[4][0] - f[2] - f[3]) > 0]
+                locked = await MembershipRepo(self.session).lock_many(expiring)
                 notices: list[tuple[Notice, str]] = []
-                for member_id, _balance, debits, expired, credited in await self.jobs.point_flows(
-                    merchant.id, cutoffs
-                ):
+                for member_id, chat, debits, expired, credited in flows:
                     due_now, due_1, due_7 = (max(0, c - debits - expired) for c in credited)
-                    membership = await MembershipRepo(self.session).lock(member_id)
-                    assert membership is not None
-                    customer = await self.session.get(Customer, membership.customer_id)
-                    assert customer is not None
                     if due_now:
+                        membership = locked[member_id]
                         amount = min(due_now, membership.balance_minor)
                         await self.ledger.post(membership, -amount, LedgerReason.EXPIRY, now)
                         notice = Notice(
-                            customer.telegram_id,
+                            chat,
                             None,
                             "expired",
                             {"points": amount, "balance": membership.balance_minor},
@@ -150,16 +147,12 @@ class JobService:
                         soon = due - due_now
                         if soon > 0:
                             notice = Notice(
-                                customer.telegram_id,
-                                None,
-                                "expiry_warning",
-                                {"points": soon, "days": days},
+                                chat, None, "expiry_warning", {"points": soon, "days": days}
                             )
                             notices.append((notice, f"expiry{days}:{member_id}:{total}"))
-                for notice, key in notices:
-                    queued += await enqueue(
-                        self.session, merchant.id, [notice], now, key, merchant.default_language
-                    )
+                queued += await enqueue_keyed(
+                    self.session, merchant.id, notices, now, merchant.default_language
+                )
         return queued
 
     async def cart_reminders(self) -> int:
@@ -169,27 +162,34 @@ class JobService:
         async with self.session.begin():
             now = self.clock()
             catalog = CatalogRepo(self.session)
+            merchants = {m.id: m for m in await self.jobs.merchants()}
             for done, after in enumerate(self.cart_reminder_after):
-                for cart, membership, customer in await catalog.abandoned(now - after, done):
+                carts = await catalog.abandoned(now - after, done)
+                lines = await catalog.lines_of([membership.id for _, membership, _ in carts])
+                by_merchant: dict[int, list[tuple[Notice, str]]] = {}
+                for cart, membership, customer in carts:
                     cart.reminders = done + 1
-                    lines = await catalog.lines(membership.id)
-                    merchant = await MerchantRepo(self.session).get(membership.merchant_id)
-                    assert merchant is not None
+                    merchant = merchants[membership.merchant_id]
+                    contents = lines.get(membership.id, [])
                     notice = Notice(
                         customer.telegram_id,
                         None,
                         "cart_reminder",
                         {
-                            "items": ", ".join(
-                                f"{item.title} × {line.qty}" for line, item in lines
-                            ),
-                            "total": sum(line.qty * item.price_minor for line, item in lines),
+                            "items": ", ".join(f"{i.title} × {ln.qty}" for ln, i in contents),
+                            "total": sum(ln.qty * i.price_minor for ln, i in contents),
                             "currency": merchant.currency,
                         },
                     )
                     key = f"cart:{membership.id}:{cart.updated_at:%Y%m%d%H%M%S}:{done + 1}"
-                    queued += await enqueue(
-                        self.session, merchant.id, [notice], now, key, merchant.default_language
+                    by_merchant.setdefault(merchant.id, []).append((notice, key))
+                for merchant_id, keyed in by_merchant.items():
+                    queued += await enqueue_keyed(
+                        self.session,
+                        merchant_id,
+                        keyed,
+                        now,
+                        merchants[merchant_id].default_language,
                     )
         return queued
 

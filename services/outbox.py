@@ -51,21 +51,33 @@ async def enqueue(
     """Add one row per notice unless its dedupe key is already there; returns rows added.
 
     The key is `<prefix>:<kind>:<chat>`, so running the same job or use case twice for the
-    same subject enqueues once. Customers who blocked the bot are skipped. Each row gets its
-    recipient's language: their choice, else Telegram's, else the merchant's default.
+    same subject enqueues once.
     """
+    keyed = [(n, f"{dedupe_prefix}:{n.kind}:{n.telegram_id}") for n in notices]
+    return await enqueue_keyed(session, merchant_id, keyed, now, default_language, campaign_id)
+
+
+async def enqueue_keyed(
+    session: AsyncSession,
+    merchant_id: int,
+    keyed: Iterable[tuple[Notice, str]],
+    now: datetime,
+    default_language: str = "en",
+    campaign_id: int | None = None,
+) -> int:
+    """`enqueue` with a dedupe key of the caller's for each notice, in two queries whatever
+    the count. Customers who blocked the bot are skipped. Each row gets its recipient's
+    language: their choice, else Telegram's, else the merchant's default."""
     repo = OutboxRepo(session)
-    notices = list(notices)
-    people = await CustomerRepo(session).reach([n.telegram_id for n in notices])
+    keyed = [(notice, key[:120]) for notice, key in keyed]
+    if not keyed:
+        return 0
+    people = await CustomerRepo(session).reach([n.telegram_id for n, _ in keyed])
+    seen = await repo.existing_keys([key for _, key in keyed])
     added = 0
-    seen: set[str] = set()
-    for notice in notices:
+    for notice, key in keyed:
         blocked, chosen, telegram = people.get(notice.telegram_id, (False, None, None))
-        if blocked:
-            continue
-        language = notice.language or chosen or telegram or default_language
-        key = f"{dedupe_prefix}:{notice.kind}:{notice.telegram_id}"[:120]
-        if key in seen or await repo.exists(key):
+        if blocked or key in seen:
             continue
         seen.add(key)
         repo.add(
@@ -76,7 +88,7 @@ async def enqueue(
                 priority=PROMOTIONAL if notice.kind in PROMOTIONAL_KINDS else TRANSACTIONAL,
                 dedupe_key=key,
                 payload=dump_payload(notice.data),
-                language=language,
+                language=notice.language or chosen or telegram or default_language,
                 campaign_id=campaign_id,
                 status=OutboxStatus.PENDING,
                 attempts=0,

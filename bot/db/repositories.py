@@ -111,6 +111,18 @@ class MembershipRepo:
     async def get(self, membership_id: int) -> Membership | None:
         return await self.s.get(Membership, membership_id)
 
+    async def lock_many(self, ids: Sequence[int]) -> dict[int, Membership]:
+        """`lock` for several members at once, in id order."""
+        await self.s.flush()
+        rows = await self.s.scalars(
+            select(Membership)
+            .where(Membership.id.in_(ids))
+            .order_by(Membership.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return {m.id: m for m in rows}
+
     async def lock(self, membership_id: int) -> Membership | None:
         """Read a membership for update (PostgreSQL row lock; SQLite holds the write lock).
 
@@ -535,9 +547,9 @@ class OutboxRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.s = session
 
-    async def exists(self, dedupe_key: str) -> bool:
-        found = await self.s.scalar(select(Outbox.id).where(Outbox.dedupe_key == dedupe_key))
-        return found is not None
+    async def existing_keys(self, keys: Sequence[str]) -> set[str]:
+        rows = await self.s.scalars(select(Outbox.dedupe_key).where(Outbox.dedupe_key.in_(keys)))
+        return set(rows)
 
     def add(self, row: Outbox) -> None:
         self.s.add(row)
@@ -817,8 +829,8 @@ class JobRepo:
     async def point_flows(
         self, merchant_id: int, cutoffs: Sequence[datetime]
     ) -> Sequence[tuple[int, int, int, int, list[int]]]:
-        """Per member with points: (membership id, balance, debits, expired, credits made at
-        or before each cutoff). Debits exclude expiry, which is counted apart."""
+        """Per member with points: (membership id, telegram id, debits, expired, credits made
+        at or before each cutoff). Debits exclude expiry, which is counted apart."""
         debit = case(
             (
                 and_(LedgerEntry.delta_minor < 0, LedgerEntry.reason != "expiry"),
@@ -842,14 +854,15 @@ class JobRepo:
         rows = await self.s.execute(
             select(
                 Membership.id,
-                Membership.balance_minor,
+                Customer.telegram_id,
                 func.sum(debit),
                 func.sum(expired),
                 *credited,
             )
             .join(LedgerEntry, LedgerEntry.membership_id == Membership.id)
+            .join(Customer, Customer.id == Membership.customer_id)
             .where(Membership.merchant_id == merchant_id, Membership.balance_minor > 0)
-            .group_by(Membership.id, Membership.balance_minor)
+            .group_by(Membership.id, Customer.telegram_id)
         )
         return [
             (int(r[0]), int(r[1]), int(r[2] or 0), int(r[3] or 0), [int(x or 0) for x in r[4:]])
@@ -887,6 +900,21 @@ class CatalogRepo:
 
     async def cart(self, membership_id: int) -> Cart | None:
         return await self.s.get(Cart, membership_id)
+
+    async def lines_of(
+        self, membership_ids: Sequence[int]
+    ) -> dict[int, list[tuple[CartLine, CatalogItem]]]:
+        """`lines` for several carts in one query."""
+        rows = await self.s.execute(
+            select(CartLine, CatalogItem)
+            .join(CatalogItem, CatalogItem.id == CartLine.item_id)
+            .where(CartLine.membership_id.in_(membership_ids))
+            .order_by(CatalogItem.title)
+        )
+        found: dict[int, list[tuple[CartLine, CatalogItem]]] = {}
+        for line, item in rows.all():
+            found.setdefault(line.membership_id, []).append((line, item))
+        return found
 
     async def lines(self, membership_id: int) -> Sequence[tuple[CartLine, CatalogItem]]:
         rows = await self.s.execute(
