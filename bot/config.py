@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-LANGUAGES = ("en", "ru", "pl", "hu")
+from services.rules import LANGUAGES
+
+__all__ = ["LANGUAGES", "Settings", "SettingsError", "load_settings"]
 DEFAULT_DB_URL = "sqlite+aiosqlite:///data/loyalty.sqlite3"
 # BotFather tokens look like 123456789:AAH...; the secret part is 35 characters today.
 TOKEN_RE = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,50}$")

@@ -7,10 +7,12 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
 from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramUnauthorizedError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import create_bot, create_dispatcher, set_commands
 from bot.bootstrap import ensure_default_merchant
@@ -25,26 +27,23 @@ logger = logging.getLogger(__name__)
 
 
 def create_sender(
-    settings: Settings, bot: Bot, session_factory: object, i18n: CatalogI18n
+    settings: Settings,
+    bot: Bot,
+    session_factory: async_sessionmaker[AsyncSession],
+    i18n: CatalogI18n,
 ) -> Sender:
-    return Sender(
-        bot,
-        session_factory,  # type: ignore[arg-type]
-        i18n,
-        notice_text,
-        rate=settings.sender_rate,
-    )
+    return Sender(bot, session_factory, i18n, notice_text, rate=settings.sender_rate)
 
 
-def create_scheduler(settings: Settings, session_factory: object, wake: object) -> Scheduler:
+def create_scheduler(
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    wake: Callable[[], None],
+) -> Scheduler:
     reminders = [timedelta(hours=settings.cart_reminder_hours)]
     if settings.cart_second_reminder:
         reminders.append(timedelta(hours=24))
-    return Scheduler(
-        session_factory,  # type: ignore[arg-type]
-        wake,  # type: ignore[arg-type]
-        cart_reminders=tuple(reminders),
-    )
+    return Scheduler(session_factory, wake, cart_reminders=tuple(reminders))
 
 
 async def _check_token(bot: Bot) -> str:

@@ -10,8 +10,8 @@ from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import CatalogI18n
+from services.rules import LANGUAGES
 
-LANGUAGES = ("en", "ru", "pl", "hu")
 logger = logging.getLogger(__name__)
 
 

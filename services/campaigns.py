@@ -18,6 +18,7 @@ from services.clock import Clock, utc_now
 from services.dto import Notice
 from services.errors import PushRefused
 from services.outbox import enqueue
+from services.rules import LANGUAGES
 from services.staff import require_admin
 
 MAX_TEXT = 1000
@@ -89,7 +90,7 @@ def parse_segment(key: str) -> Segment:
     elif kind == "level":
         if not value.isdigit():
             raise PushRefused("segment")
-    elif kind == "lang" and value not in ("en", "ru", "pl", "hu"):
+    elif kind == "lang" and value not in LANGUAGES:
         raise PushRefused("segment")
     return Segment(kind, value or None)
 

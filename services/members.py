@@ -41,7 +41,6 @@ from services.errors import (
 from services.merchants import level_info, merchant_view
 
 logger = logging.getLogger(__name__)
-LANGUAGES = ("en", "ru", "pl", "hu")
 HISTORY_PAGE_SIZE = 10
 
 
@@ -296,7 +295,7 @@ class MemberService:
             return _profile(customer, membership)
 
     async def set_language(self, telegram_id: int, language: str) -> str:
-        if language not in LANGUAGES:
+        if language not in rules.LANGUAGES:
             raise UnsupportedLanguage(language)
         async with self.session.begin():
             customer = await self.customers.by_telegram_id(telegram_id)

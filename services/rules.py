@@ -12,6 +12,7 @@ from services.dto import Birthday, LevelInfo, Progress, StartPayload
 from services.errors import InvalidBirthday, InvalidLevels, InvalidPhone
 
 BP = 10_000  # basis points in 100 %
+LANGUAGES = ("en", "ru", "pl", "hu")  # the catalogs in locales/
 
 # Minor units of a currency that buy what one euro buys in a café; scales the default level
 # thresholds so a merchant in Budapest or Warsaw starts with sensible numbers.
