@@ -26,8 +26,9 @@ def cb(action: str, value: str | int = "") -> str:
 
 
 def cart_button(view: CartView) -> InlineKeyboardButton:
-    count = sum(line.qty for line in view.lines)
-    return InlineKeyboardButton(text=_("🛒 Cart ({n})").format(n=count), callback_data=cb("cart"))
+    return InlineKeyboardButton(
+        text=_("🛒 Cart ({n})").format(n=view.count), callback_data=cb("cart")
+    )
 
 
 def items_keyboard(items: list[ItemView], view: CartView, currency: str) -> InlineKeyboardMarkup:
@@ -129,7 +130,7 @@ async def cb_change_cart(
         await query.answer(_("This item is no longer available."))
         return
     if delta > 0:
-        await query.answer(_("Added. In the cart: {n}").format(n=sum(x.qty for x in view.lines)))
+        await query.answer(_("Added. In the cart: {n}").format(n=view.count))
     else:
         await query.answer()
         if isinstance(query.message, Message):

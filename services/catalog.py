@@ -57,6 +57,11 @@ class CartView:
     total_minor: int
     currency: str
 
+    @property
+    def count(self) -> int:
+        """How many things are in the cart."""
+        return sum(line.qty for line in self.lines)
+
 
 @dataclass(frozen=True, slots=True)
 class OrderView:
