@@ -36,6 +36,7 @@ class LedgerReason(StrEnum):
     REFERRAL_REVERSED = "referral_reversed"
     CLAWBACK = "clawback"  # a refund's unpaid reversal, recovered from a later credit
     EXPIRY = "expiry"
+    FORFEIT = "forfeit"  # the balance given up when a member erased their data
 
 
 class StaffRole(StrEnum):
@@ -138,6 +139,7 @@ class Membership(Base):
         UniqueConstraint("customer_id", "merchant_id"),
         CheckConstraint("balance_minor >= 0", name="balance_not_negative"),
         Index("ix_membership_referrer_id", "referrer_id"),
+        Index("ix_membership_merchant_id_joined_at", "merchant_id", "joined_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -164,6 +166,8 @@ class Membership(Base):
     birthday_bonus_left: Mapped[int] = mapped_column(BigInteger, default=0)  # not yet lapsed
     nps_asked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     joined_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The member erased their data: the row stays, anonymous, for the merchant's accounts.
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class PaymentCode(Base):
@@ -250,6 +254,7 @@ class Purchase(Base):
         ),
         Index("ix_purchase_merchant_id_confirmed_at", "merchant_id", "confirmed_at"),
         Index("ix_purchase_membership_id_confirmed_at", "membership_id", "confirmed_at"),
+        Index("ix_purchase_merchant_id_rated_at", "merchant_id", "rated_at"),
         CheckConstraint("amount_minor > 0", name="amount_positive"),
         CheckConstraint(
             "points_spent >= 0 AND points_spent <= amount_minor", name="points_within_amount"
