@@ -108,3 +108,12 @@ class PushRefused(DomainError):
         super().__init__(reason)
         self.reason = reason
         self.count = count
+
+
+class ReportRefused(DomainError):
+    """Reasons: range (two dates, first <= last <= today, three years at most), kpi (unknown
+    report name)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -10,10 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Customer, LedgerReason, Membership
 from bot.db.repositories import (
+    CatalogRepo,
     CustomerRepo,
     LedgerRepo,
     MembershipRepo,
     MerchantRepo,
+    OutboxRepo,
+    PaymentCodeRepo,
     StaffRepo,
 )
 from services import rules
@@ -190,6 +193,45 @@ class MemberService:
         if pair is None:
             raise NotAMember()
         return pair
+
+    async def erase(self, merchant_id: int, telegram_id: int) -> int:
+        """The member leaves the program and their personal data goes; returns the points
+        they gave up.
+
+        The membership row stays, anonymous, for the merchant's accounts (purchases, ledger,
+        referral chains): it moves to a customer row of its own with no Telegram user behind
+        it (a negative id) and no personal data. The person's own customer row goes too unless
+        they are a member of another program here. They can join again with /start, as new.
+        """
+
+        async def work() -> int:
+            _, found = await self._member(merchant_id, telegram_id)
+            membership = await self.memberships.lock(found.id)
+            customer = await self.session.get(Customer, found.customer_id)
+            assert membership is not None and customer is not None
+            now = self.clock()
+            forfeited = membership.balance_minor
+            if forfeited:
+                await self.ledger.post(membership, -forfeited, LedgerReason.FORFEIT, now)
+            anonymous = Customer(telegram_id=-membership.id, bot_blocked=True, created_at=now)
+            self.customers.add(anonymous)
+            await self.session.flush()
+            membership.customer_id = anonymous.id
+            membership.deleted_at = now
+            membership.marketing_opt_in = False
+            membership.marketing_changed_at = now
+            membership.birthday_bonus_left = 0
+            membership.referral_code = await self._fresh_referral_code()  # the old link dies
+            await PaymentCodeRepo(self.session).drop_for_membership(membership.id)
+            await CatalogRepo(self.session).clear(membership.id)
+            await OutboxRepo(self.session).cancel_waiting(merchant_id, telegram_id)
+            # No audit row: it would tie the Telegram id to the anonymous membership again.
+            await self.session.flush()
+            if await self.memberships.count_for_customer(customer.id) == 0:
+                await self.session.delete(customer)
+            return forfeited
+
+        return await in_transaction(self.session, work)
 
     async def set_marketing(self, merchant_id: int, telegram_id: int, opt_in: bool) -> bool:
         """Marketing pushes are a separate opt-in, changeable at any time."""

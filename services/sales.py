@@ -499,8 +499,8 @@ class SaleService:
         friend_name = friend.first_name if friend else None
         for depth, (ancestor_id, share) in enumerate(zip(chain, shares, strict=False), 1):
             ancestor = await self.memberships.lock(ancestor_id)
-            if ancestor is None:
-                continue
+            if ancestor is None or ancestor.deleted_at is not None:
+                continue  # an erased member earns nothing more
             bonus = 0
             if depth == 1 and membership.purchases_count == 1:
                 # The friend's first purchase: an effective referral.

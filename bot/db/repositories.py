@@ -180,6 +180,12 @@ class MembershipRepo:
                 chain.append(current)
         return chain
 
+    async def count_for_customer(self, customer_id: int) -> int:
+        found = await self.s.scalar(
+            select(func.count()).where(Membership.customer_id == customer_id)
+        )
+        return int(found or 0)
+
     def add(self, membership: Membership) -> None:
         self.s.add(membership)
 
@@ -601,6 +607,20 @@ class OutboxRepo:
             update(Outbox)
             .where(Outbox.chat_id == chat_id, Outbox.status == OutboxStatus.PENDING)
             .values(status=OutboxStatus.BLOCKED)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def cancel_waiting(self, merchant_id: int, chat_id: int) -> int:
+        """A member left the program: what was queued for them there is not sent."""
+        result = await self.s.execute(
+            update(Outbox)
+            .where(
+                Outbox.merchant_id == merchant_id,
+                Outbox.chat_id == chat_id,
+                Outbox.status == OutboxStatus.PENDING,
+            )
+            .values(status=OutboxStatus.CANCELLED)
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,170 @@
+"""CSV exports of a merchant's members, purchases and ledger, streamed from the database.
+
+Amounts are in the currency's major units (12.50), points as whole numbers, times in the
+merchant's timezone. Personal data (Telegram id, name, phone, birthday, language) goes only
+to owners; admins get the same rows keyed by member number. Text that a spreadsheet would run
+as a formula (a comment starting with "=") is prefixed with an apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.clock import Clock, utc_now
+from services.errors import ReportRefused
+from services.reports import ReportService
+from services.rules import currency_exponent
+
+EXPORTS = ("members", "purchases", "ledger")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: str | None) -> str:
+    if not value:
+        return ""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+class ExportService:
+    def __init__(
+        self, session: AsyncSession, owner_ids: Sequence[int] = (), clock: Clock = utc_now
+    ) -> None:
+        self.session = session
+        self.reports = ReportService(session, owner_ids, clock)
+
+    async def export(self, merchant_id: int, actor: int, kind: str, out: TextIO) -> int:
+        """Write one CSV to `out`; returns the rows written (the header not counted)."""
+        if kind not in EXPORTS:
+            raise ReportRefused("kpi")
+        merchant = await self.reports._merchant(merchant_id, actor)
+        personal = self.reports.is_owner(actor)
+        tz = ZoneInfo(merchant.timezone)
+        exp = currency_exponent(merchant.currency)
+        cur = merchant.currency
+
+        def when(value: datetime | None) -> str:
+            return value.astimezone(tz).isoformat(timespec="seconds") if value else ""
+
+        def amount(value: int) -> str:
+            return str(Decimal(value).scaleb(-exp)) if exp else str(value)
+
+        repo = self.reports.repo
+        header: list[str]
+        row_of: Callable[[Any], list[object]]
+        if kind == "members":
+            header = [
+                "member",
+                "joined_at",
+                "source",
+                "referred_by",
+                "level",
+                "points",
+                f"lifetime_spend_{cur}",
+                "purchases",
+                "effective_referrals",
+                "news_opt_in",
+                "erased_at",
+            ]
+            if personal:
+                header += ["telegram_id", "first_name", "phone", "birthday", "language", "blocked"]
+
+            def row_of(r: Any) -> list[object]:
+                row: list[object] = [
+                    r.id,
+                    when(r.joined_at),
+                    safe_text(r.source),
+                    r.referrer_id or "",
+                    r.level_rank + 1,
+                    r.balance_minor,
+                    amount(r.lifetime_spend_minor),
+                    r.purchases_count,
+                    r.effective_referrals,
+                    int(r.marketing_opt_in),
+                    when(r.deleted_at),
+                ]
+                if personal:
+                    erased = r.deleted_at is not None
+                    birthday = ""
+                    if r.birthday_month:
+                        year = f"{r.birthday_year:04d}-" if r.birthday_year else "--"
+                        birthday = f"{year}{r.birthday_month:02d}-{r.birthday_day:02d}"
+                    row += [
+                        "" if erased else r.telegram_id,
+                        safe_text(r.first_name),
+                        safe_text(r.phone),
+                        birthday,
+                        r.language or "",
+                        int(r.bot_blocked),
+                    ]
+                return row
+
+            query = repo.members_query(merchant_id)
+        elif kind == "purchases":
+            header = [
+                "purchase",
+                "member",
+                "confirmed_at",
+                f"amount_{cur}",
+                f"refunded_{cur}",
+                "points_spent",
+                "cashback_points",
+                "receipt_no",
+                "staff",
+                "rating",
+                "comment",
+            ]
+
+            def row_of(r: Any) -> list[object]:
+                return [
+                    r.id,
+                    r.membership_id,
+                    when(r.confirmed_at),
+                    amount(r.amount_minor),
+                    amount(r.refunded_minor),
+                    r.points_spent,
+                    r.cashback_minor,
+                    safe_text(r.receipt_no),
+                    safe_text(r.name),
+                    r.rating or "",
+                    safe_text(r.rating_comment),
+                ]
+
+            query = repo.purchases_query(merchant_id)
+        else:
+            header = [
+                "entry",
+                "member",
+                "created_at",
+                "points",
+                "balance_after",
+                "reason",
+                "purchase",
+            ]
+
+            def row_of(r: Any) -> list[object]:
+                return [
+                    r.id,
+                    r.membership_id,
+                    when(r.created_at),
+                    r.delta_minor,
+                    r.balance_after_minor,
+                    r.reason,
+                    r.purchase_id or "",
+                ]
+
+            query = repo.ledger_query(merchant_id)
+        writer = csv.writer(out)
+        writer.writerow(header)
+        rows = 0
+        async with self.session.begin():
+            async for chunk in repo.stream(query):
+                writer.writerows(row_of(r) for r in chunk)
+                rows += len(chunk)
+        return rows
