@@ -18,9 +18,11 @@ from services.catalog import CatalogService
 from services.clock import Clock
 from services.codes import CodeService
 from services.dto import MemberContext
+from services.exports import ExportService
 from services.jobs import JobService
 from services.members import MemberService
 from services.merchants import MerchantService
+from services.reports import ReportService
 from services.sales import SaleService
 from services.staff import StaffService
 
@@ -77,6 +79,8 @@ class ContextMiddleware(BaseMiddleware):
             data["campaigns"] = CampaignService(session, self.settings.owner_ids, self.clock)
             data["jobs"] = JobService(session, self.clock)
             data["catalog"] = CatalogService(session, self.settings.owner_ids, self.clock)
+            data["reports"] = ReportService(session, self.settings.owner_ids, self.clock)
+            data["exports"] = ExportService(session, self.settings.owner_ids, self.clock)
             data["settings"] = self.settings
             ctx = None
             if user is not None and not user.is_bot:

@@ -43,7 +43,12 @@ def create_scheduler(
     reminders = [timedelta(hours=settings.cart_reminder_hours)]
     if settings.cart_second_reminder:
         reminders.append(timedelta(hours=24))
-    return Scheduler(session_factory, wake, cart_reminders=tuple(reminders))
+    return Scheduler(
+        session_factory,
+        wake,
+        cart_reminders=tuple(reminders),
+        owner_ids=tuple(settings.owner_ids),
+    )
 
 
 async def _check_token(bot: Bot) -> str:

@@ -35,7 +35,9 @@ class Scheduler:
         clock: Clock = utc_now,
         holder: str | None = None,
         cart_reminders: tuple[timedelta, ...] = CART_REMINDERS,
+        owner_ids: tuple[int, ...] = (),
     ) -> None:
+        self.owner_ids = owner_ids
         self.cart_reminders = cart_reminders
         self.session_factory = session_factory
         self.wake_sender = wake_sender
@@ -55,11 +57,12 @@ class Scheduler:
             "expire_points",
             "cart_reminders",
             "nps_surveys",
+            "weekly_digests",
         )
         for job in jobs:
             try:
                 async with self.session_factory() as session:
-                    service = JobService(session, self.clock, self.cart_reminders)
+                    service = JobService(session, self.clock, self.cart_reminders, self.owner_ids)
                     queued += await getattr(service, job)()
             except Exception:
                 logger.exception("scheduled job %s failed", job)

@@ -26,6 +26,7 @@ def get_routers() -> list[Router]:
         profile,
         push,
         rating,
+        reports,
         sale,
         staff,
         start,
@@ -38,6 +39,7 @@ def get_routers() -> list[Router]:
         sale.router,  # staff forms go before member handlers that match any text
         staff.router,
         push.router,
+        reports.router,
         rating.router,
         survey.router,
         card.router,

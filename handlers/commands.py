@@ -38,6 +38,13 @@ def staff_commands(role: str) -> list[BotCommand]:
     if role in ("admin", "owner"):
         commands.append(BotCommand(command="staff", description=_("Invite and manage staff")))
         commands.append(BotCommand(command="push", description=_("Send a promo push")))
+        commands += [
+            BotCommand(command="stats", description=_("Program dashboard")),
+            BotCommand(command="kpi", description=_("One report with its chart")),
+            BotCommand(command="ratings", description=_("Ratings, CSAT and NPS")),
+            BotCommand(command="campaigns", description=_("What pushes and offers brought")),
+            BotCommand(command="export", description=_("CSV files of members and sales")),
+        ]
     return commands + customer_commands()
 
 

@@ -13,9 +13,11 @@ from services.campaigns import CampaignService
 from services.catalog import CatalogService
 from services.codes import CodeService
 from services.dto import MemberContext
+from services.exports import ExportService
 from services.jobs import JobService
 from services.members import MemberService
 from services.merchants import MerchantService
+from services.reports import ReportService
 from services.sales import SaleService
 from services.staff import StaffService
 
@@ -30,6 +32,8 @@ class HandlerData(TypedDict, total=False):
     campaigns: CampaignService
     jobs: JobService
     catalog: CatalogService
+    reports: ReportService
+    exports: ExportService
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
     settings: Settings
     locale: str  # the language this update is answered in

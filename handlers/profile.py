@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import CatalogI18n
@@ -14,6 +16,7 @@ from handlers.commands import customer_commands, set_chat_commands, staff_comman
 from handlers.ui.callbacks import (
     BirthdayConfirm,
     CardAction,
+    EraseCb,
     Language,
     Nav,
     ProfileAction,
@@ -25,14 +28,21 @@ from handlers.ui.keyboards import (
     CANCEL,
     MENU_PROFILE,
     birthday_confirm_keyboard,
+    erase_keyboard,
     language_keyboard,
     main_menu,
     phone_keyboard,
     profile_keyboard,
 )
-from handlers.ui.render import LANGUAGE_NAMES, birthday_text, profile_text
+from handlers.ui.render import LANGUAGE_NAMES, birthday_text, money, points, profile_text
 from services.dto import MemberContext
-from services.errors import BirthdayLocked, InvalidBirthday, InvalidPhone, NotOwnContact
+from services.errors import (
+    BirthdayLocked,
+    InvalidBirthday,
+    InvalidPhone,
+    NotAMember,
+    NotOwnContact,
+)
 from services.members import MemberService
 from services.staff import StaffService
 
@@ -214,6 +224,59 @@ async def msg_phone_expected(message: Message) -> None:
 async def cb_clear_phone(query: CallbackQuery, ctx: MemberContext, members: MemberService) -> None:
     profile = await members.clear_phone(ctx.merchant.id, ctx.telegram_id)
     await query.answer(_("Your phone number is removed."))
+    if isinstance(query.message, Message):
+        await edit_text(
+            query.message,
+            profile_text(profile),
+            reply_markup=profile_keyboard(profile, ctx.merchant.id),
+        )
+
+
+# --- leaving the program ------------------------------------------------------------------
+
+
+@router.callback_query(ProfileCb.filter(F.action == ProfileAction.ERASE))
+async def cb_erase_ask(query: CallbackQuery, ctx: MemberContext, members: MemberService) -> None:
+    card = await members.card(ctx.merchant.id, ctx.telegram_id)
+    text = _(
+        "Leave the loyalty program of {merchant} and delete your data?\n\n"
+        "• Your card and your balance of {points} ({value}) are gone for good.\n"
+        "• Your name, birthday, phone and settings are deleted.\n"
+        "• Your purchases stay in the shop's accounts, with no name attached.\n\n"
+        "You can join again later, as a new member."
+    ).format(
+        merchant=escape(card.merchant.name),
+        points=points(card.balance_minor),
+        value=money(card.balance_minor, card.merchant.currency),
+    )
+    await query.answer()
+    if isinstance(query.message, Message):
+        await edit_text(query.message, text, reply_markup=erase_keyboard())
+
+
+@router.callback_query(EraseCb.filter(F.confirm))
+async def cb_erase(
+    query: CallbackQuery, ctx: MemberContext, members: MemberService, state: FSMContext
+) -> None:
+    try:
+        await members.erase(ctx.merchant.id, ctx.telegram_id)
+    except NotAMember:  # a second tap: it is already done
+        await query.answer()
+        return
+    await state.clear()
+    await query.answer()
+    if isinstance(query.message, Message):
+        await edit_text(query.message, _("Your data is deleted. Thank you for being with us."))
+        await query.message.answer(
+            _("If you change your mind, send /start to join again."),
+            reply_markup=ReplyKeyboardRemove(),
+        )
+
+
+@router.callback_query(EraseCb.filter(~F.confirm))
+async def cb_erase_keep(query: CallbackQuery, ctx: MemberContext, members: MemberService) -> None:
+    profile = await members.profile(ctx.merchant.id, ctx.telegram_id)
+    await query.answer(_("Glad you stay!"))
     if isinstance(query.message, Message):
         await edit_text(
             query.message,

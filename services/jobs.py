@@ -20,12 +20,16 @@ from bot.db.repositories import (
     JobRepo,
     LedgerRepo,
     MembershipRepo,
+    OutboxRepo,
+    StaffRepo,
 )
 from services.clock import Clock, utc_now
 from services.dto import Notice
 from services.errors import RatingRefused
 from services.ledger import credit
 from services.outbox import enqueue, enqueue_keyed
+from services.reports import Period, ReportService
+from services.staff import alert_recipients
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -40,6 +44,7 @@ CART_REMINDERS = (timedelta(hours=2), timedelta(hours=24))  # after the cart las
 NPS_AFTER_PURCHASES = 3
 NPS_EVERY = timedelta(days=90)
 NPS_BATCH = 500
+DIGEST_HOUR = 9  # Monday, the merchant's local time
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +59,9 @@ class JobService:
         session: AsyncSession,
         clock: Clock = utc_now,
         cart_reminders: Sequence[timedelta] = CART_REMINDERS,
+        owner_ids: Sequence[int] = (),
     ) -> None:
+        self.owner_ids = frozenset(owner_ids)
         self.session = session
         self.clock = clock
         self.cart_reminder_after = tuple(cart_reminders)
@@ -111,6 +118,40 @@ class JobService:
                     merchant.default_language,
                 )
         return sent
+
+    async def weekly_digests(self) -> int:
+        """From Monday 9:00 local: last week's figures to the merchant's admins and owners,
+        once a week (a week missed while the bot was down is sent when it is back)."""
+        queued = 0
+        async with self.session.begin():
+            now = self.clock()
+            for merchant in await self.jobs.merchants():
+                local = now.astimezone(ZoneInfo(merchant.timezone))
+                monday = local.date() - timedelta(days=local.weekday())
+                if local.date() == monday and local.hour < DIGEST_HOUR:
+                    monday -= timedelta(days=7)
+                week = Period(
+                    monday - timedelta(days=7), monday - timedelta(days=1), merchant.timezone
+                )
+                prefix = f"digest:{merchant.id}:{week.first_day.isoformat()}"
+                recipients = await alert_recipients(
+                    StaffRepo(self.session), merchant.id, self.owner_ids
+                )
+                keys = [f"{prefix}:digest:{chat}" for chat in recipients]
+                if not keys or len(await OutboxRepo(self.session).existing_keys(keys)) == len(
+                    keys
+                ):
+                    continue  # nobody to tell, or everyone was told: skip the queries
+                reports = ReportService(self.session, tuple(self.owner_ids), self.clock)
+                figures = await reports.digest(merchant.id, week)
+                if not figures["members"]:
+                    continue  # a program nobody has joined yet has nothing to say
+                data = {"merchant": merchant.name, "currency": merchant.currency, **figures}
+                notices = [Notice(chat, None, "digest", data) for chat in recipients]
+                queued += await enqueue(
+                    self.session, merchant.id, notices, now, prefix, merchant.default_language
+                )
+        return queued
 
     async def expire_points(self) -> int:
         """Points older than the merchant's lifetime expire, oldest first (spending uses the

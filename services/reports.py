@@ -41,6 +41,7 @@ CONVERSION_WINDOW = 30 * DAY
 CART_WINDOW = 48 * 3600
 CAMPAIGN_WINDOW = 7 * DAY
 UPLIFT_WINDOW = 30 * DAY
+YEAR = 365 * DAY
 BUCKET = 900  # seconds: a quarter hour fits every timezone offset in use (+05:45 too)
 ISSUED = (
     LedgerReason.WELCOME,
@@ -216,6 +217,7 @@ class Snapshot:
     # Advocacy
     referral_joins: int
     effective_referrals: Ratio
+    referral_repeat: Ratio  # of those who joined through a friend, bought twice or more
     csat: Ratio
     csat_good: Ratio
     nps: Nps
@@ -226,9 +228,6 @@ class Snapshot:
     expired: int
     liability: int
     redemption_rate: Ratio
-    uplift_rewards: int
-    uplift_before: int
-    uplift_after: int
     # Lifetime value
     clv: Ratio
     value_12m: Ratio
@@ -297,10 +296,21 @@ class PointsMonth:
 
 
 @dataclass(frozen=True, slots=True)
+class Uplift:
+    """Birthday gifts and delivered pushes of a period, and the revenue of their members in
+    the 30 days before each and the 30 days after."""
+
+    rewards: int
+    before: int
+    after: int
+
+
+@dataclass(frozen=True, slots=True)
 class PointsReport:
     merchant: MerchantView
     snapshot: Snapshot
     months: tuple[PointsMonth, ...]
+    uplift: Uplift
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,14 +395,28 @@ class ReportService:
         merchant = await self._merchant(merchant_id, actor)
         period = await self._period(merchant, days, first, last)
         async with self.session.begin():
-            current = await self.snapshot(merchant_id, period)
-            previous = await self.snapshot(merchant_id, period.previous())
+            current, previous = await self.snapshots(merchant_id, [period, period.previous()])
         return Dashboard(merchant, current, previous)
 
+    async def snapshots(self, merchant_id: int, periods: Sequence[Period]) -> list[Snapshot]:
+        """Every KPI of KPI.md for each period (no access check: callers do it)."""
+        histories = await self.repo.history(
+            merchant_id, [p.end for p in periods], int(CHURN_HORIZON.total_seconds()), YEAR
+        )
+        return [
+            await self._snapshot(merchant_id, period, history)
+            for period, history in zip(periods, histories, strict=True)
+        ]
+
     async def snapshot(self, merchant_id: int, period: Period) -> Snapshot:
-        """Every KPI of KPI.md for one merchant and period (no access check: callers do it)."""
+        return (await self.snapshots(merchant_id, [period]))[0]
+
+    async def _snapshot(
+        self, merchant_id: int, period: Period, history: Sequence[int]
+    ) -> Snapshot:
         r = self.repo
         start, end = period.start, period.end
+        buyers, repeaters, churned, revenue_to_date, year_revenue, year_active = history
         members, birthday, phone, opted, reachable = await r.members_at(merchant_id, end)
         joins = await r.new_members(merchant_id, start, end)
         by_source: dict[str, int] = {}
@@ -404,11 +428,10 @@ class ReportService:
         mature, converted, young_converted = await r.first_purchases(
             merchant_id, start, end, CONVERSION_WINDOW
         )
-        buyers, repeaters, churned = await r.buyers(merchant_id, end, end - CHURN_HORIZON)
         before = period.previous().start
         was_active, retained = await r.retained(merchant_id, before, start, end)
         reminded, recovered = await r.cart_recovery(merchant_id, start, end, CART_WINDOW)
-        referred, effective, _ = await r.referrals(merchant_id, start, end)
+        referred, effective, referred_again = await r.referrals(merchant_id, start, end)
         stars = await r.ratings(merchant_id, start, end)
         csat, csat_good = csat_of(stars)
         flows = await r.point_flows(merchant_id, start, end)
@@ -416,13 +439,6 @@ class ReportService:
         issued = sum(n for _, n in issued_by)
         redeemed = -flows.get(LedgerReason.REDEEM, 0) - flows.get(LedgerReason.REFUND, 0)
         expired = -flows.get(LedgerReason.EXPIRY, 0)
-        rewards, revenue_before, revenue_after = await r.uplift(
-            merchant_id, start, end, UPLIFT_WINDOW
-        )
-        _, revenue_to_date, _ = await r.purchase_totals(merchant_id, None, end)
-        _, year_revenue, year_active = await r.purchase_totals(
-            merchant_id, end - timedelta(days=365), end
-        )
         return Snapshot(
             period=period,
             members=members,
@@ -445,6 +461,7 @@ class ReportService:
             cart_recovery=_ratio(recovered, reminded),
             referral_joins=referred,
             effective_referrals=_ratio(effective, referred),
+            referral_repeat=_ratio(referred_again, referred),
             csat=csat,
             csat_good=csat_good,
             nps=nps_of(await r.nps(merchant_id, start, end)),
@@ -454,13 +471,17 @@ class ReportService:
             expired=expired,
             liability=await r.liability(merchant_id, end),
             redemption_rate=_ratio(redeemed, issued),
-            uplift_rewards=rewards,
-            uplift_before=revenue_before,
-            uplift_after=revenue_after,
             clv=_ratio(revenue_to_date, buyers),
             # average check x purchases per active customer in the last 365 days
             value_12m=_ratio(year_revenue, year_active),
         )
+
+    async def period_snapshot(self, merchant_id: int, actor: int, days: int) -> Snapshot:
+        """Every KPI of the last `days` days, without the comparison."""
+        merchant = await self._merchant(merchant_id, actor)
+        period = await self._period(merchant, days, None, None)
+        async with self.session.begin():
+            return await self.snapshot(merchant_id, period)
 
     async def series(
         self,
@@ -529,6 +550,9 @@ class ReportService:
             snapshot = await self.snapshot(merchant_id, period)
             flows = [await self.repo.point_flows(merchant_id, a, b) for a, b in pairwise(bounds)]
             outstanding_now = await self.repo.liability(merchant_id, self.clock())
+            uplift = Uplift(
+                *await self.repo.uplift(merchant_id, period.start, period.end, UPLIFT_WINDOW)
+            )
         rows = []
         later = 0  # ledger changes after the month being looked at
         for index in reversed(range(months)):
@@ -544,7 +568,7 @@ class ReportService:
                 )
             )
             later += sum(month.values())
-        return PointsReport(merchant, snapshot, tuple(reversed(rows)))
+        return PointsReport(merchant, snapshot, tuple(reversed(rows)), uplift)
 
     async def campaigns(
         self, merchant_id: int, actor: int, days: int = 90, limit: int = 10
@@ -577,9 +601,9 @@ class ReportService:
 
     async def digest(self, merchant_id: int, period: Period) -> dict[str, object]:
         """The weekly digest's figures: this period and the one before (no access check)."""
-        current = await self.snapshot(merchant_id, period)
-        previous = await self.snapshot(merchant_id, period.previous())
+        current, previous = await self.snapshots(merchant_id, [period, period.previous()])
         return {
+            "members": current.members,
             "first_day": period.first_day.isoformat(),
             "last_day": period.last_day.isoformat(),
             "current": digest_figures(current),

@@ -18,12 +18,21 @@ from aiogram.methods import (
     EditMessageReplyMarkup,
     EditMessageText,
     GetMe,
+    SendDocument,
     SendMessage,
     SendPhoto,
     TelegramMethod,
 )
 from aiogram.methods.base import TelegramType
-from aiogram.types import Chat, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, Update, User
+from aiogram.types import (
+    Chat,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    ReplyKeyboardMarkup,
+    Update,
+    User,
+)
 
 BOT_USER = User(id=4242, is_bot=True, first_name="Loyalty", username="loyalty_test_bot")
 TEST_TOKEN = "4242:" + "A" * 35
@@ -35,6 +44,7 @@ class RecordingSession(BaseSession):
     def __init__(self) -> None:
         super().__init__()
         self.requests: list[TelegramMethod[Any]] = []
+        self.uploads: list[tuple[str, bytes]] = []  # (file name, content) of photos, documents
         self._ids = itertools.count(1000)
         self._edited: dict[tuple[Any, Any], tuple[Any, Any]] = {}
 
@@ -71,13 +81,21 @@ class RecordingSession(BaseSession):
             )
         if isinstance(method, EditMessageText | EditMessageReplyMarkup):
             self._check_edit(method)
+        for field in ("photo", "document"):
+            upload = getattr(method, field, None)
+            if isinstance(upload, InputFile):  # read now: a temporary file may go right after
+                content = b"".join([chunk async for chunk in upload.read(bot)])
+                self.uploads.append((upload.filename or "", content))
         self.requests.append(method)
         return self._respond(method)  # type: ignore[return-value]
 
     def _respond(self, method: TelegramMethod[Any]) -> Any:
         if isinstance(method, GetMe):
             return BOT_USER
-        if isinstance(method, (SendMessage, SendPhoto, EditMessageText, EditMessageReplyMarkup)):
+        if isinstance(
+            method,
+            (SendMessage, SendPhoto, SendDocument, EditMessageText, EditMessageReplyMarkup),
+        ):
             chat_id = getattr(method, "chat_id", None) or 1
             return Message(
                 message_id=getattr(method, "message_id", None) or next(self._ids),

@@ -20,6 +20,7 @@ from services.reports import (
     Period,
     Ratio,
     ReportService,
+    Uplift,
     last_days,
     parse_range,
 )
@@ -88,6 +89,7 @@ async def test_current_period(program: Book, session: AsyncSession, clock: FakeC
     assert s.cart_recovery == Ratio(1, 2)  # eve checked out 23 h later; ann after 3 days
     # Advocacy.
     assert (s.referral_joins, s.effective_referrals) == (2, Ratio(1, 2))  # cat bought, eve not
+    assert s.referral_repeat == Ratio(0, 2)  # cat's second purchase was refunded
     assert s.csat == Ratio(1 + 4 + 1 + 5, 4)
     assert s.csat_good == Ratio(2, 4)
     assert s.nps == Nps(promoters=2, passives=0, detractors=1)
@@ -104,9 +106,6 @@ async def test_current_period(program: Book, session: AsyncSession, clock: FakeC
     assert (s.issued, s.redeemed, s.expired) == (1166, 100, 30)
     assert s.redemption_rate == Ratio(100, 1166)
     assert s.liability == 942 + 100 + 62 + 50 + 145  # ann ben cat dan gus; fay forfeited hers
-    # Ann's birthday gift (10.11) and push (14.11): 30.00 in the 30 days before each, 40.00
-    # after; ben's push: nothing either side.
-    assert (s.uplift_rewards, s.uplift_before, s.uplift_after) == (3, 6000, 8000)
     # Lifetime value: fay's purchases stay in the accounts after she erased her data.
     assert s.clv == Ratio(1600 + 10000 + 1500 + 900 + 1000 + 1250, 6)
     assert s.value_12m == Ratio(16250, 6)
@@ -189,6 +188,9 @@ async def test_points_by_month(program: Book, session: AsyncSession, clock: Fake
     november = months[date(2026, 11, 1)]
     assert (november.issued, november.redeemed, november.expired) == (1116, 100, 0)
     assert november.outstanding == 1299
+    # Ann's birthday gift (10.11) and push (14.11): 30.00 in the 30 days before each, 40.00
+    # after; ben's push: nothing either side.
+    assert p.uplift == Uplift(rewards=3, before=6000, after=8000)
     october = months[date(2026, 10, 1)]
     assert october.expired == 30
     assert october.outstanding == 50 + 180 + 75 + 15 + 50  # fay ann ben gus dan on 31.10

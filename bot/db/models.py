@@ -194,6 +194,14 @@ class LedgerEntry(Base):
     __table_args__ = (
         Index("ix_ledger_entry_membership_id_id", "membership_id", "id"),
         Index("ix_ledger_entry_purchase_id", "purchase_id"),
+        # Reports read a period's entries from this index alone (bot/db/reports.py).
+        Index(
+            "ix_ledger_entry_created_at",
+            "created_at",
+            "membership_id",
+            "reason",
+            "delta_minor",
+        ),
         CheckConstraint("balance_after_minor >= 0", name="balance_after_not_negative"),
     )
 
@@ -252,7 +260,26 @@ class Purchase(Base):
             sqlite_where=text("status = 'confirmed' AND receipt_no IS NOT NULL"),
             postgresql_where=text("status = 'confirmed' AND receipt_no IS NOT NULL"),
         ),
-        Index("ix_purchase_merchant_id_confirmed_at", "merchant_id", "confirmed_at"),
+        # Two covering indexes for the reports (bot/db/reports.py): a period's purchases, and
+        # each member's purchases in order, read from the index without touching the table.
+        Index(
+            "ix_purchase_merchant_id_confirmed_at",
+            "merchant_id",
+            "confirmed_at",
+            "membership_id",
+            "status",
+            "amount_minor",
+            "refunded_minor",
+        ),
+        Index(
+            "ix_purchase_merchant_id_membership_id",
+            "merchant_id",
+            "membership_id",
+            "confirmed_at",
+            "status",
+            "amount_minor",
+            "refunded_minor",
+        ),
         Index("ix_purchase_membership_id_confirmed_at", "membership_id", "confirmed_at"),
         Index("ix_purchase_merchant_id_rated_at", "merchant_id", "rated_at"),
         CheckConstraint("amount_minor > 0", name="amount_positive"),
@@ -329,6 +356,7 @@ class Outbox(Base):
         Index("ix_outbox_due", "status", "priority", "not_before", "id"),
         Index("ix_outbox_chat_id_status", "chat_id", "status"),
         Index("ix_outbox_campaign_id_status", "campaign_id", "status"),
+        Index("ix_outbox_merchant_id_kind_sent_at", "merchant_id", "kind", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -11,7 +11,7 @@ Shared meanings (services/reports.py documents them for the merchant):
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -71,6 +71,15 @@ def _index_of(column: Any, bounds: Sequence[datetime]) -> Any:
     in Python, so daylight saving needs nothing from the database)."""
     whens = [(column < bound, index) for index, bound in enumerate(bounds[1:])]
     return case(*whens, else_=literal(len(bounds) - 1, Integer))
+
+
+def _of_merchant(merchant_id: int) -> ColumnElement[bool]:
+    """Ledger entries of a merchant's members, for queries that read a period's entries by
+    time (the ledger has no merchant column). The `+ 0` keeps SQLite from looking the entries
+    up member by member instead, which it prefers without knowing how short the period is."""
+    return (LedgerEntry.membership_id + 0).in_(
+        select(Membership.id).where(Membership.merchant_id == merchant_id)
+    )
 
 
 def _int(value: Any) -> int:
@@ -235,27 +244,47 @@ class ReportRepo:
             )
         )
 
-    async def buyers(
-        self, merchant_id: int, end: datetime, churn_before: datetime
-    ) -> tuple[int, ...]:
-        """Members with a purchase before the end: (buyers, with two or more, whose last
-        purchase is before `churn_before`)."""
+    async def history(
+        self, merchant_id: int, ends: Sequence[datetime], churn: int, year: int
+    ) -> list[tuple[int, ...]]:
+        """Per end: (members with a purchase before it, with two or more, whose last one is
+        `churn` seconds or more before the end, revenue to date, revenue in the `year` seconds
+        before the end, members who bought in those). One pass over each member's purchases
+        (a covering index) serves every end at once."""
+        columns: list[Any] = []
+        for index, end in enumerate(ends):
+            before = Purchase.confirmed_at < end
+            in_year = and_(before, Purchase.confirmed_at >= end - timedelta(seconds=year))
+            columns += [
+                func.sum(case((before, 1), else_=0)).label(f"n{index}"),
+                func.max(case((before, Purchase.confirmed_at))).label(f"last{index}"),
+                func.sum(case((before, _revenue()), else_=0)).label(f"revenue{index}"),
+                func.sum(case((in_year, _revenue()), else_=0)).label(f"year_revenue{index}"),
+                func.sum(case((in_year, 1), else_=0)).label(f"year_n{index}"),
+            ]
         per_member = (
-            select(
-                func.count().label("n"),
-                func.max(Purchase.confirmed_at).label("last"),
+            select(*columns)
+            .where(
+                Purchase.merchant_id == merchant_id,
+                Purchase.confirmed_at < max(ends),
+                _counted(),
             )
-            .where(Purchase.merchant_id == merchant_id, Purchase.confirmed_at < end, _counted())
             .group_by(Purchase.membership_id)
             .subquery()
         )
-        return await self._one(
-            select(
-                func.count(),
-                func.sum(case((per_member.c.n >= 2, 1), else_=0)),
-                func.sum(case((per_member.c.last < churn_before, 1), else_=0)),
-            )
-        )
+        totals: list[Any] = []
+        for index, end in enumerate(ends):
+            n, last = per_member.c[f"n{index}"], per_member.c[f"last{index}"]
+            totals += [
+                func.sum(case((n >= 1, 1), else_=0)),
+                func.sum(case((n >= 2, 1), else_=0)),
+                func.sum(case((and_(n >= 1, last < end - timedelta(seconds=churn)), 1), else_=0)),
+                func.sum(per_member.c[f"revenue{index}"]),
+                func.sum(per_member.c[f"year_revenue{index}"]),
+                func.sum(case((per_member.c[f"year_n{index}"] >= 1, 1), else_=0)),
+            ]
+        row = await self._one(select(*totals))
+        return [row[i * 6 : (i + 1) * 6] for i in range(len(ends))]
 
     async def retained(
         self, merchant_id: int, before: datetime, start: datetime, end: datetime
@@ -461,8 +490,7 @@ class ReportRepo:
         """Ledger reason -> sum of its changes in the period."""
         rows = await self.s.execute(
             select(LedgerEntry.reason, func.sum(LedgerEntry.delta_minor))
-            .join(Membership, Membership.id == LedgerEntry.membership_id)
-            .where(Membership.merchant_id == merchant_id, _in(LedgerEntry.created_at, start, end))
+            .where(_of_merchant(merchant_id), _in(LedgerEntry.created_at, start, end))
             .group_by(LedgerEntry.reason)
         )
         return {str(reason): _int(total) for reason, total in rows.all()}
@@ -473,9 +501,9 @@ class ReportRepo:
             select(func.sum(Membership.balance_minor)).where(Membership.merchant_id == merchant_id)
         )
         since = await self.s.scalar(
-            select(func.sum(LedgerEntry.delta_minor))
-            .join(Membership, Membership.id == LedgerEntry.membership_id)
-            .where(Membership.merchant_id == merchant_id, LedgerEntry.created_at >= at)
+            select(func.sum(LedgerEntry.delta_minor)).where(
+                _of_merchant(merchant_id), LedgerEntry.created_at >= at
+            )
         )
         return _int(now_total) - _int(since)
 
@@ -484,14 +512,12 @@ class ReportRepo:
     ) -> tuple[int, ...]:
         """Birthday gifts and delivered pushes in the period: (rewards, revenue of the member
         in the `window` seconds before each, revenue in the `window` seconds after)."""
-        gifts = (
-            select(LedgerEntry.membership_id.label("member"), LedgerEntry.created_at.label("at"))
-            .join(Membership, Membership.id == LedgerEntry.membership_id)
-            .where(
-                Membership.merchant_id == merchant_id,
-                LedgerEntry.reason == "birthday",
-                _in(LedgerEntry.created_at, start, end),
-            )
+        gifts = select(
+            LedgerEntry.membership_id.label("member"), LedgerEntry.created_at.label("at")
+        ).where(
+            _of_merchant(merchant_id),
+            LedgerEntry.reason == "birthday",
+            _in(LedgerEntry.created_at, start, end),
         )
         pushes = (
             select(Membership.id.label("member"), Outbox.sent_at.label("at"))

@@ -41,6 +41,7 @@ class ProfileAction(StrEnum):
     PHONE = "phone"
     CLEAR_PHONE = "nophone"
     LANGUAGE = "lang"
+    ERASE = "erase"
 
 
 class ProfileCb(CallbackData, prefix="prof"):
@@ -97,3 +98,16 @@ class PushStep(CallbackData, prefix="push"):
 class CatalogCb(CallbackData, prefix="cat"):
     action: str  # category, add, remove, cart, empty, checkout
     value: str = ""
+
+
+class EraseCb(CallbackData, prefix="erase"):
+    confirm: bool
+
+
+class StatsCb(CallbackData, prefix="st"):
+    days: int  # 0: ask for two dates
+
+
+class KpiCb(CallbackData, prefix="kpi"):
+    name: str
+    days: int = 30

@@ -17,6 +17,7 @@ from handlers.ui.callbacks import (
     BirthdayConfirm,
     CardAction,
     Consent,
+    EraseCb,
     HistoryPage,
     Language,
     Marketing,
@@ -133,7 +134,25 @@ def profile_keyboard(profile: Profile, merchant_id: int) -> InlineKeyboardMarkup
     )
     rows.append([marketing])
     rows.append([button(_("🌐 Language"), ProfileAction.LANGUAGE)])
+    rows.append([button(_("❌ Leave the program and delete my data"), ProfileAction.ERASE)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def erase_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_("Yes, delete everything"), callback_data=EraseCb(confirm=True).pack()
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    text=_("No, keep my card"), callback_data=EraseCb(confirm=False).pack()
+                )
+            ],
+        ]
+    )
 
 
 def birthday_confirm_keyboard(birthday: Birthday) -> InlineKeyboardMarkup:

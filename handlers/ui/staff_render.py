@@ -455,4 +455,8 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
         return _(
             "⏸ {staff} entered too many wrong codes; their sales are paused for 10 minutes."
         ).format(staff=escape(str(d["staff"]))), None
+    if notice.kind == "digest":
+        from handlers.ui.report_render import digest_text
+
+        return digest_text(str(d["merchant"]), str(d["currency"]), d), None
     return "", None

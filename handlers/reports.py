@@ -1,0 +1,267 @@
+"""The owner's and admins' view of the program: /stats, /kpi, /ratings, /campaigns, /export.
+
+Every number comes from services/reports.py; charts are drawn in a worker thread so the bot
+keeps answering others meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, FSInputFile, Message
+from aiogram.utils.i18n import gettext as _
+
+from handlers.ui import charts
+from handlers.ui.callbacks import KpiCb, StatsCb
+from handlers.ui.edit import edit_text
+from handlers.ui.filters import plain_text
+from handlers.ui.report_render import (
+    KPI_NAMES,
+    admins_only,
+    campaigns_text,
+    cohorts_text,
+    dashboard_text,
+    export_caption,
+    feedback_text,
+    kpi_keyboard,
+    kpi_menu_text,
+    points_text,
+    referrals_text,
+    report_refused,
+    revenue_text,
+    stats_keyboard,
+)
+from services.dto import MemberContext
+from services.errors import NotStaff, ReportRefused
+from services.exports import EXPORTS, ExportService
+from services.reports import DEFAULT_DAYS, MAX_RANGE_DAYS, ReportService, parse_range
+
+router = Router(name=__name__)
+STAFF = {"staff": True}
+CAPTION_LIMIT = 1024  # Telegram's, for a photo's caption
+DOCUMENT_LIMIT = 45 * 1024 * 1024  # a bot may send 50 MB; bigger exports go gzipped
+
+
+class StatsForm(StatesGroup):
+    dates = State()
+
+
+def _days(text: str | None) -> int | None:
+    """A number of days typed after a command, None if it is not one."""
+    text = (text or "").strip()
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_RANGE_DAYS:
+        return int(text)
+    return None
+
+
+@router.message(Command("stats"), flags=STAFF)
+async def cmd_stats(
+    message: Message, command: CommandObject, ctx: MemberContext, reports: ReportService
+) -> None:
+    args = (command.args or "").strip()
+    days = _days(args) or DEFAULT_DAYS
+    try:
+        if args and _days(args) is None:
+            first, last = parse_range(
+                args, await reports.today(ctx.work_merchant_id, ctx.telegram_id)
+            )
+            report = await reports.dashboard(
+                ctx.work_merchant_id, ctx.telegram_id, first=first, last=last
+            )
+            days = 0
+        else:
+            report = await reports.dashboard(ctx.work_merchant_id, ctx.telegram_id, days)
+    except NotStaff:
+        await message.answer(admins_only())
+        return
+    except ReportRefused as error:
+        await message.answer(report_refused(error.reason))
+        return
+    await message.answer(dashboard_text(report), reply_markup=stats_keyboard(days))
+
+
+@router.callback_query(StatsCb.filter(F.days > 0), flags=STAFF)
+async def cb_stats_period(
+    query: CallbackQuery, callback_data: StatsCb, ctx: MemberContext, reports: ReportService
+) -> None:
+    try:
+        report = await reports.dashboard(ctx.work_merchant_id, ctx.telegram_id, callback_data.days)
+    except NotStaff:
+        await query.answer(admins_only(), show_alert=True)
+        return
+    if isinstance(query.message, Message):
+        await edit_text(query.message, dashboard_text(report), stats_keyboard(callback_data.days))
+    await query.answer()
+
+
+@router.callback_query(StatsCb.filter(F.days == 0), flags=STAFF)
+async def cb_stats_dates(
+    query: CallbackQuery, ctx: MemberContext, reports: ReportService, state: FSMContext
+) -> None:
+    try:
+        await reports.today(ctx.work_merchant_id, ctx.telegram_id)
+    except NotStaff:
+        await query.answer(admins_only(), show_alert=True)
+        return
+    await state.set_state(StatsForm.dates)
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            _("Send the first and the last day of the period, like 01.10.2026 31.10.2026.")
+        )
+    await query.answer()
+
+
+@router.message(StatsForm.dates, plain_text, flags=STAFF)
+async def msg_stats_dates(
+    message: Message, ctx: MemberContext, reports: ReportService, state: FSMContext
+) -> None:
+    try:
+        today = await reports.today(ctx.work_merchant_id, ctx.telegram_id)
+        first, last = parse_range(message.text or "", today)
+        report = await reports.dashboard(
+            ctx.work_merchant_id, ctx.telegram_id, first=first, last=last
+        )
+    except NotStaff:
+        await state.clear()
+        await message.answer(admins_only())
+        return
+    except ReportRefused as error:
+        await message.answer(report_refused(error.reason))  # the form waits for another try
+        return
+    await state.clear()
+    await message.answer(dashboard_text(report), reply_markup=stats_keyboard(0))
+
+
+async def _kpi(
+    reports: ReportService, ctx: MemberContext, name: str, days: int
+) -> tuple[str, bytes]:
+    merchant, actor = ctx.work_merchant_id, ctx.telegram_id
+    draw: Callable[[Any], bytes]
+    if name == "revenue":
+        series = await reports.series(merchant, actor, days)
+        snapshot = await reports.period_snapshot(merchant, actor, days)
+        text, data, draw = revenue_text(series, snapshot), series, charts.revenue_chart
+    elif name == "cohorts":
+        cohorts = await reports.cohorts(merchant, actor)
+        text, data, draw = cohorts_text(cohorts), cohorts, charts.cohort_chart
+    elif name == "ratings":
+        feedback = await reports.feedback(merchant, actor, days)
+        text, data, draw = feedback_text(feedback), feedback, charts.ratings_chart
+    elif name == "referrals":
+        snapshot = await reports.period_snapshot(merchant, actor, days)
+        text, data, draw = referrals_text(snapshot), snapshot, charts.funnel_chart
+    else:
+        points = await reports.points(merchant, actor)
+        text, data, draw = points_text(points), points, charts.points_chart
+    return text, await asyncio.to_thread(draw, data)
+
+
+async def _send_kpi(
+    target: Message, reports: ReportService, ctx: MemberContext, name: str, days: int
+) -> None:
+    text, png = await _kpi(reports, ctx, name, days)
+    photo = BufferedInputFile(png, filename=f"{name}.png")
+    if len(text) <= CAPTION_LIMIT:
+        await target.answer_photo(photo, caption=text)
+    else:
+        await target.answer_photo(photo)
+        await target.answer(text)
+
+
+@router.message(Command("kpi"), flags=STAFF)
+async def cmd_kpi(
+    message: Message, command: CommandObject, ctx: MemberContext, reports: ReportService
+) -> None:
+    words = (command.args or "").lower().split()
+    name = words[0] if words else ""
+    days = _days(words[1]) if len(words) > 1 else DEFAULT_DAYS
+    try:
+        if name not in KPI_NAMES or days is None:
+            await reports.today(ctx.work_merchant_id, ctx.telegram_id)  # admins only
+            await message.answer(kpi_menu_text(), reply_markup=kpi_keyboard())
+            return
+        await _send_kpi(message, reports, ctx, name, days)
+    except NotStaff:
+        await message.answer(admins_only())
+
+
+@router.callback_query(KpiCb.filter(), flags=STAFF)
+async def cb_kpi(
+    query: CallbackQuery, callback_data: KpiCb, ctx: MemberContext, reports: ReportService
+) -> None:
+    if callback_data.name not in KPI_NAMES or not isinstance(query.message, Message):
+        await query.answer()
+        return
+    try:
+        await query.answer()  # before drawing: a chart takes a moment
+        await _send_kpi(query.message, reports, ctx, callback_data.name, callback_data.days)
+    except NotStaff:
+        await query.message.answer(admins_only())
+
+
+@router.message(Command("ratings"), flags=STAFF)
+async def cmd_ratings(
+    message: Message, command: CommandObject, ctx: MemberContext, reports: ReportService
+) -> None:
+    days = _days(command.args) or DEFAULT_DAYS
+    try:
+        feedback = await reports.feedback(ctx.work_merchant_id, ctx.telegram_id, days)
+    except NotStaff:
+        await message.answer(admins_only())
+        return
+    await message.answer(feedback_text(feedback))
+
+
+@router.message(Command("campaigns"), flags=STAFF)
+async def cmd_campaigns(
+    message: Message, command: CommandObject, ctx: MemberContext, reports: ReportService
+) -> None:
+    days = _days(command.args) or 90
+    try:
+        report = await reports.campaigns(ctx.work_merchant_id, ctx.telegram_id, days)
+    except NotStaff:
+        await message.answer(admins_only())
+        return
+    await message.answer(campaigns_text(report))
+
+
+def _gzip(path: str) -> str:
+    with open(path, "rb") as source, gzip.open(path + ".gz", "wb") as target:
+        shutil.copyfileobj(source, target)
+    return path + ".gz"
+
+
+@router.message(Command("export"), flags=STAFF)
+async def cmd_export(
+    message: Message, ctx: MemberContext, reports: ReportService, exports: ExportService
+) -> None:
+    try:
+        today = await reports.today(ctx.work_merchant_id, ctx.telegram_id)
+    except NotStaff:
+        await message.answer(admins_only())
+        return
+    personal = reports.is_owner(ctx.telegram_id)
+    await message.answer(_("Preparing the files…"))
+    with tempfile.TemporaryDirectory(prefix="loyalty-export-") as folder:
+        for kind in EXPORTS:
+            name = f"{ctx.merchant.slug}-{kind}-{today.isoformat()}.csv"
+            path = os.path.join(folder, name)
+            # A local temporary file: its writes are short next to the database reads.
+            with open(path, "w", encoding="utf-8-sig", newline="") as out:  # noqa: ASYNC230
+                rows = await exports.export(ctx.work_merchant_id, ctx.telegram_id, kind, out)
+            if os.path.getsize(path) > DOCUMENT_LIMIT:  # noqa: ASYNC240
+                path = await asyncio.to_thread(_gzip, path)
+                name += ".gz"
+            await message.answer_document(
+                FSInputFile(path, filename=name), caption=export_caption(kind, rows, personal)
+            )
