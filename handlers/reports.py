@@ -24,7 +24,7 @@ from aiogram.utils.i18n import gettext as _
 from handlers.ui import charts
 from handlers.ui.callbacks import KpiCb, StatsCb
 from handlers.ui.edit import edit_text
-from handlers.ui.filters import plain_text
+from handlers.ui.filters import not_menu, plain_text
 from handlers.ui.report_render import (
     KPI_NAMES,
     admins_only,
@@ -121,7 +121,7 @@ async def cb_stats_dates(
     await query.answer()
 
 
-@router.message(StatsForm.dates, plain_text, flags=STAFF)
+@router.message(StatsForm.dates, plain_text, not_menu, flags=STAFF)
 async def msg_stats_dates(
     message: Message, ctx: MemberContext, reports: ReportService, state: FSMContext
 ) -> None:

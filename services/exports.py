@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.engine import reading
 from services.clock import Clock, utc_now
 from services.errors import ReportRefused
 from services.reports import ReportService
@@ -163,7 +164,7 @@ class ExportService:
         writer = csv.writer(out)
         writer.writerow(header)
         rows = 0
-        async with self.session.begin():
+        async with reading(self.session):
             async for chunk in repo.stream(query):
                 writer.writerows(row_of(r) for r in chunk)
                 rows += len(chunk)

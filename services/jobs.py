@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.engine import reading
 from bot.db.models import LedgerReason, NpsAnswer
 from bot.db.repositories import (
     CatalogRepo,
@@ -121,10 +122,13 @@ class JobService:
 
     async def weekly_digests(self) -> int:
         """From Monday 9:00 local: last week's figures to the merchant's admins and owners,
-        once a week (a week missed while the bot was down is sent when it is back)."""
-        queued = 0
-        async with self.session.begin():
-            now = self.clock()
+        once a week (a week missed while the bot was down is sent when it is back).
+
+        The figures are read in a read-only transaction, which may take seconds on a big
+        program; only the short enqueue takes the write lock."""
+        due: list[tuple[int, str, str, list[Notice]]] = []
+        now = self.clock()
+        async with reading(self.session):
             for merchant in await self.jobs.merchants():
                 local = now.astimezone(ZoneInfo(merchant.timezone))
                 monday = local.date() - timedelta(days=local.weekday())
@@ -148,9 +152,11 @@ class JobService:
                     continue  # a program nobody has joined yet has nothing to say
                 data = {"merchant": merchant.name, "currency": merchant.currency, **figures}
                 notices = [Notice(chat, None, "digest", data) for chat in recipients]
-                queued += await enqueue(
-                    self.session, merchant.id, notices, now, prefix, merchant.default_language
-                )
+                due.append((merchant.id, prefix, merchant.default_language, notices))
+        queued = 0
+        async with self.session.begin():
+            for merchant_id, prefix, language, notices in due:
+                queued += await enqueue(self.session, merchant_id, notices, now, prefix, language)
         return queued
 
     async def expire_points(self) -> int:

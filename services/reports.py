@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.engine import reading
 from bot.db.models import LedgerReason
 from bot.db.reports import DAY, ReportRepo
 from bot.db.repositories import MerchantRepo, StaffRepo
@@ -207,13 +208,11 @@ class Snapshot:
     revenue: int
     average_check: Ratio
     frequency: Ratio
-    mean_gap_days: Ratio  # seconds over pairs x a day's seconds
     # Conversion
     first_purchase: Ratio
     repeat_rate: Ratio
     retention: Ratio
     churn: Ratio
-    cart_recovery: Ratio
     # Advocacy
     referral_joins: int
     effective_referrals: Ratio
@@ -251,6 +250,7 @@ class Series:
     points: tuple[tuple[date, int, int], ...]  # (day or first of month, purchases, revenue)
     weekdays: tuple[tuple[int, int], ...]  # 7 x (purchases, revenue)
     months: tuple[tuple[int, int], ...]  # 12 x (purchases, revenue)
+    mean_gap_days: Ratio  # between consecutive purchases of a member, the later in the period
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,7 +361,7 @@ class ReportService:
 
     async def _merchant(self, merchant_id: int, actor: int) -> MerchantView:
         """The merchant, if the actor may read its reports (its admins and the owners)."""
-        async with self.session.begin():
+        async with reading(self.session):
             await require_admin(self.staff, merchant_id, actor, self.owner_ids)
             merchant = await self.merchants.get(merchant_id)
             if merchant is None:
@@ -394,7 +394,7 @@ class ReportService:
         """/stats: every KPI for the period and the one before it."""
         merchant = await self._merchant(merchant_id, actor)
         period = await self._period(merchant, days, first, last)
-        async with self.session.begin():
+        async with reading(self.session):
             current, previous = await self.snapshots(merchant_id, [period, period.previous()])
         return Dashboard(merchant, current, previous)
 
@@ -424,13 +424,11 @@ class ReportService:
             key = "referral" if via_friend else source
             by_source[key] = by_source.get(key, 0) + count
         purchases, revenue, active = await r.purchase_totals(merchant_id, start, end)
-        gap_seconds, pairs = await r.gaps(merchant_id, start, end)
         mature, converted, young_converted = await r.first_purchases(
             merchant_id, start, end, CONVERSION_WINDOW
         )
         before = period.previous().start
         was_active, retained = await r.retained(merchant_id, before, start, end)
-        reminded, recovered = await r.cart_recovery(merchant_id, start, end, CART_WINDOW)
         referred, effective, referred_again = await r.referrals(merchant_id, start, end)
         stars = await r.ratings(merchant_id, start, end)
         csat, csat_good = csat_of(stars)
@@ -453,12 +451,10 @@ class ReportService:
             revenue=revenue,
             average_check=_ratio(revenue, purchases),
             frequency=_ratio(purchases, active),
-            mean_gap_days=_ratio(gap_seconds, pairs * DAY),
             first_purchase=_ratio(converted + young_converted, mature + young_converted),
             repeat_rate=_ratio(repeaters, buyers),
             retention=_ratio(retained, was_active),
             churn=_ratio(churned, buyers),
-            cart_recovery=_ratio(recovered, reminded),
             referral_joins=referred,
             effective_referrals=_ratio(effective, referred),
             referral_repeat=_ratio(referred_again, referred),
@@ -480,7 +476,7 @@ class ReportService:
         """Every KPI of the last `days` days, without the comparison."""
         merchant = await self._merchant(merchant_id, actor)
         period = await self._period(merchant, days, None, None)
-        async with self.session.begin():
+        async with reading(self.session):
             return await self.snapshot(merchant_id, period)
 
     async def series(
@@ -494,9 +490,10 @@ class ReportService:
         """Revenue and purchases over time, by weekday and by month (seasonality)."""
         merchant = await self._merchant(merchant_id, actor)
         period = await self._period(merchant, days, first, last)
-        async with self.session.begin():
+        async with reading(self.session):
             buckets = await self.repo.buckets(merchant_id, period.start, period.end, BUCKET)
-        return build_series(merchant, period, buckets)
+            seconds, pairs = await self.repo.gaps(merchant_id, period.start, period.end)
+        return build_series(merchant, period, buckets, _ratio(seconds, pairs * DAY))
 
     async def cohorts(self, merchant_id: int, actor: int, count: int = 12) -> Cohorts:
         """Monthly cohorts of the last `count` months, this month included."""
@@ -504,7 +501,7 @@ class ReportService:
         today = local_today(self.clock(), merchant.timezone)
         first = add_months(today, -(count - 1))
         bounds = month_starts(first, count, merchant.timezone)
-        async with self.session.begin():
+        async with reading(self.session):
             sizes, active = await self.repo.cohorts(merchant_id, bounds)
         return build_cohorts(merchant, [add_months(first, i) for i in range(count)], sizes, active)
 
@@ -517,7 +514,7 @@ class ReportService:
         first = add_months(period.last_day, -(months - 1))
         bounds = month_starts(first, months, merchant.timezone)
         r = self.repo
-        async with self.session.begin():
+        async with reading(self.session):
             stars = await r.ratings(merchant_id, period.start, period.end)
             scores = await r.nps(merchant_id, period.start, period.end)
             low = await r.low_ratings(merchant_id, period.start, period.end, 10)
@@ -546,7 +543,7 @@ class ReportService:
         first = add_months(today, -(months - 1))
         bounds = month_starts(first, months, merchant.timezone)
         period = last_days(today, DEFAULT_DAYS, merchant.timezone)
-        async with self.session.begin():
+        async with reading(self.session):
             snapshot = await self.snapshot(merchant_id, period)
             flows = [await self.repo.point_flows(merchant_id, a, b) for a, b in pairwise(bounds)]
             outstanding_now = await self.repo.liability(merchant_id, self.clock())
@@ -577,7 +574,7 @@ class ReportService:
         merchant = await self._merchant(merchant_id, actor)
         period = await self._period(merchant, days, None, None)
         r = self.repo
-        async with self.session.begin():
+        async with reading(self.session):
             pushes = await r.campaigns(merchant_id, period.start, CAMPAIGN_WINDOW, limit)
             automatic = [
                 AutoResult(
@@ -629,7 +626,10 @@ def digest_figures(s: Snapshot) -> dict[str, int | float | None]:
 
 
 def build_series(
-    merchant: MerchantView, period: Period, buckets: Sequence[tuple[int, int, int]]
+    merchant: MerchantView,
+    period: Period,
+    buckets: Sequence[tuple[int, int, int]],
+    mean_gap_days: Ratio,
 ) -> Series:
     """Quarter-hour buckets to local days (or months), weekdays and months."""
     tz = ZoneInfo(period.timezone)
@@ -657,6 +657,7 @@ def build_series(
         points=tuple(points),
         weekdays=tuple((p, r) for p, r in weekdays),
         months=tuple((p, r) for p, r in months),
+        mean_gap_days=mean_gap_days,
     )
 
 

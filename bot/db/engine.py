@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
@@ -16,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SQLITE_BUSY_TIMEOUT_S = 30
+READ_ONLY = "loyalty_read_only"  # an execution option: this transaction only reads
 
 
 def is_sqlite(url: str) -> bool:
@@ -52,7 +55,9 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read-only transaction reads a snapshot (WAL) and takes no write lock.
+        read_only = conn.get_execution_options().get(READ_ONLY)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -89,6 +94,19 @@ class SerializedSession(AsyncSession):
 
     def begin(self) -> Any:
         return _TakingTurns(self.write_lock, super().begin())
+
+
+@asynccontextmanager
+async def reading(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """A transaction that only reads, for reports that run for seconds: on SQLite it neither
+    takes the write lock nor waits for the process's turn, so sales go on meanwhile, and it
+    reads one consistent snapshot (WAL on SQLite, REPEATABLE READ on PostgreSQL)."""
+    options: dict[str, Any] = {READ_ONLY: True}
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    async with AsyncSession.begin(session):  # the base class's: no turn to wait for
+        await session.connection(execution_options=options)
+        yield session
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

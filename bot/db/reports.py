@@ -249,42 +249,87 @@ class ReportRepo:
     ) -> list[tuple[int, ...]]:
         """Per end: (members with a purchase before it, with two or more, whose last one is
         `churn` seconds or more before the end, revenue to date, revenue in the `year` seconds
-        before the end, members who bought in those). One pass over each member's purchases
-        (a covering index) serves every end at once."""
+        before the end, members who bought in those).
+
+        One pass over each member's purchases (a covering index) gives the latest end; an
+        earlier end takes off what came after it, read by time (a short range), and looks up
+        the last purchase before it only for members who bought since. A member bought in the
+        year before an end when their last purchase before it is in that year.
+        """
+        latest = max(ends)
+        everything = (
+            select(
+                Purchase.membership_id.label("member"),
+                func.count().label("n"),
+                func.max(Purchase.confirmed_at).label("last"),
+                func.sum(_revenue()).label("revenue"),
+            )
+            .where(Purchase.merchant_id == merchant_id, Purchase.confirmed_at < latest, _counted())
+            .group_by(Purchase.membership_id)
+            .subquery("everything")
+        )
+        source: Any = everything
         columns: list[Any] = []
         for index, end in enumerate(ends):
-            before = Purchase.confirmed_at < end
-            in_year = and_(before, Purchase.confirmed_at >= end - timedelta(seconds=year))
+            n: Any = everything.c.n
+            last: Any = everything.c.last
+            revenue: Any = everything.c.revenue
+            if end < latest:
+                since = (
+                    select(
+                        Purchase.membership_id.label("member"),
+                        func.count().label("n"),
+                        func.sum(_revenue()).label("revenue"),
+                    )
+                    .where(
+                        Purchase.merchant_id == merchant_id,
+                        _in(Purchase.confirmed_at, end, latest),
+                        _counted(),
+                    )
+                    .group_by(Purchase.membership_id)
+                    .subquery(f"since{index}")
+                )
+                earlier = aliased(Purchase)
+                last_before = (
+                    select(func.max(earlier.confirmed_at))
+                    .where(
+                        earlier.merchant_id == merchant_id,
+                        earlier.membership_id == everything.c.member,
+                        earlier.confirmed_at < end,
+                        _counted(earlier),
+                    )
+                    .scalar_subquery()
+                )
+                source = source.outerjoin(since, since.c.member == everything.c.member)
+                n = everything.c.n - func.coalesce(since.c.n, 0)
+                revenue = everything.c.revenue - func.coalesce(since.c.revenue, 0)
+                last = case((since.c.n.is_(None), everything.c.last), else_=last_before)
+            churned = and_(n >= 1, last < end - timedelta(seconds=churn))
             columns += [
-                func.sum(case((before, 1), else_=0)).label(f"n{index}"),
-                func.max(case((before, Purchase.confirmed_at))).label(f"last{index}"),
-                func.sum(case((before, _revenue()), else_=0)).label(f"revenue{index}"),
-                func.sum(case((in_year, _revenue()), else_=0)).label(f"year_revenue{index}"),
-                func.sum(case((in_year, 1), else_=0)).label(f"year_n{index}"),
-            ]
-        per_member = (
-            select(*columns)
-            .where(
-                Purchase.merchant_id == merchant_id,
-                Purchase.confirmed_at < max(ends),
-                _counted(),
-            )
-            .group_by(Purchase.membership_id)
-            .subquery()
-        )
-        totals: list[Any] = []
-        for index, end in enumerate(ends):
-            n, last = per_member.c[f"n{index}"], per_member.c[f"last{index}"]
-            totals += [
                 func.sum(case((n >= 1, 1), else_=0)),
                 func.sum(case((n >= 2, 1), else_=0)),
-                func.sum(case((and_(n >= 1, last < end - timedelta(seconds=churn)), 1), else_=0)),
-                func.sum(per_member.c[f"revenue{index}"]),
-                func.sum(per_member.c[f"year_revenue{index}"]),
-                func.sum(case((per_member.c[f"year_n{index}"] >= 1, 1), else_=0)),
+                func.sum(case((churned, 1), else_=0)),
+                func.sum(case((n >= 1, revenue), else_=0)),
+                func.sum(case((and_(n >= 1, last >= end - timedelta(seconds=year)), 1), else_=0)),
             ]
-        row = await self._one(select(*totals))
-        return [row[i * 6 : (i + 1) * 6] for i in range(len(ends))]
+        totals = await self._one(select(*columns).select_from(source))
+        rows: list[tuple[int, ...]] = []
+        for index, end in enumerate(ends):
+            buyers, repeaters, churned_n, to_date, year_active = totals[index * 5 : index * 5 + 5]
+            older = await self.revenue_before(merchant_id, end - timedelta(seconds=year))
+            rows.append((buyers, repeaters, churned_n, to_date, to_date - older, year_active))
+        return rows
+
+    async def revenue_before(self, merchant_id: int, cutoff: datetime) -> int:
+        return _int(
+            await self.s.scalar(
+                select(func.sum(_revenue())).where(
+                    Purchase.merchant_id == merchant_id,
+                    Purchase.confirmed_at < cutoff,
+                    _counted(),
+                )
+            )
+        )
 
     async def retained(
         self, merchant_id: int, before: datetime, start: datetime, end: datetime

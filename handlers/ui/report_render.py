@@ -214,9 +214,7 @@ def revenue_text(s: Series, snapshot: Snapshot) -> str:
         ),
         _("Purchases per customer: {n} · days between purchases: {days}").format(
             n="–" if snapshot.frequency.value is None else number(snapshot.frequency.value, 2),
-            days="–"
-            if snapshot.mean_gap_days.value is None
-            else number(snapshot.mean_gap_days.value, 1),
+            days="–" if s.mean_gap_days.value is None else number(s.mean_gap_days.value, 1),
         ),
     ]
     if snapshot.purchases:
