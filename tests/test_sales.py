@@ -218,6 +218,33 @@ async def test_referral_chain_earns_three_levels_up_and_a_first_purchase_bonus(
     await check_ledger_invariant(session)
 
 
+async def test_an_erased_referrer_earns_nothing_more(session, clock, shop) -> None:
+    """Up the chain, a member who left the program is skipped; the others still earn."""
+
+    members = MemberService(session, clock)
+    code, ids = None, {}
+    for tg in (1, 2, 3):  # 1 invited 2, 2 invited 3
+        ids[tg] = (await make_member(session, clock, shop, tg, referral_code=code)).membership_id
+        code = (await members.card(shop.id, tg)).referral_code
+    erased_id = ids[2]
+    await credit(session, clock, shop, 2, 300)
+    assert await members.erase(shop.id, 2) == 300
+    result = await sell(session, clock, shop, 3, 10_000)
+    assert (await members.card(shop.id, 1)).balance_minor == 100  # 1 % two levels up
+    async with session.begin():
+        erased = await session.get(Membership, erased_id)
+        assert erased is not None and erased.balance_minor == 0
+        assert erased.effective_referrals == 0
+        reasons = (
+            await session.scalars(
+                select(LedgerEntry.reason).where(LedgerEntry.membership_id == erased_id)
+            )
+        ).all()
+    assert list(reasons) == ["manual", "forfeit"]
+    assert not [n for n in result.notices if n.telegram_id < 0]  # nothing to the anonymous row
+    await check_ledger_invariant(session)
+
+
 async def test_level_rises_by_spend_and_the_customer_is_told(session, clock, shop) -> None:
     await make_member(session, clock, shop, 1)
     result = await sell(session, clock, shop, 1, 10_000)
