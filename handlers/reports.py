@@ -12,9 +12,11 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -56,6 +58,13 @@ class StatsForm(StatesGroup):
     dates = State()
 
 
+async def _busy(message: Message, action: str) -> None:
+    """ "typing…" while a report is worked out: on a big program that takes a few seconds."""
+    if message.bot is not None:
+        with suppress(TelegramAPIError):
+            await message.bot.send_chat_action(message.chat.id, action)
+
+
 def _days(text: str | None) -> int | None:
     """A number of days typed after a command, None if it is not one."""
     text = (text or "").strip()
@@ -70,6 +79,7 @@ async def cmd_stats(
 ) -> None:
     args = (command.args or "").strip()
     days = _days(args) or DEFAULT_DAYS
+    await _busy(message, "typing")
     try:
         if args and _days(args) is None:
             first, last = parse_range(
@@ -169,6 +179,7 @@ async def _kpi(
 async def _send_kpi(
     target: Message, reports: ReportService, ctx: MemberContext, name: str, days: int
 ) -> None:
+    await _busy(target, "upload_photo")
     text, png = await _kpi(reports, ctx, name, days)
     photo = BufferedInputFile(png, filename=f"{name}.png")
     if len(text) <= CAPTION_LIMIT:
@@ -252,6 +263,7 @@ async def cmd_export(
         return
     personal = reports.is_owner(ctx.telegram_id)
     await message.answer(_("Preparing the files…"))
+    await _busy(message, "upload_document")
     with tempfile.TemporaryDirectory(prefix="loyalty-export-") as folder:
         for kind in EXPORTS:
             name = f"{ctx.merchant.slug}-{kind}-{today.isoformat()}.csv"
