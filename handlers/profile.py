@@ -251,16 +251,25 @@ async def cb_erase_ask(query: CallbackQuery, ctx: MemberContext, members: Member
     )
     await query.answer()
     if isinstance(query.message, Message):
-        await edit_text(query.message, text, reply_markup=erase_keyboard())
+        membership = ctx.membership_id or 0
+        await edit_text(
+            query.message, text, reply_markup=erase_keyboard(ctx.merchant.id, membership)
+        )
 
 
 @router.callback_query(EraseCb.filter(F.confirm))
 async def cb_erase(
-    query: CallbackQuery, ctx: MemberContext, members: MemberService, state: FSMContext
+    query: CallbackQuery,
+    callback_data: EraseCb,
+    ctx: MemberContext,
+    members: MemberService,
+    state: FSMContext,
 ) -> None:
     try:
-        await members.erase(ctx.merchant.id, ctx.telegram_id)
-    except NotAMember:  # a second tap: it is already done
+        await members.erase(
+            callback_data.merchant_id, ctx.telegram_id, callback_data.membership_id
+        )
+    except NotAMember:  # a second tap, or a card this confirmation was not for
         await query.answer()
         return
     await state.clear()

@@ -102,8 +102,14 @@ async def cmd_stats(
 
 @router.callback_query(StatsCb.filter(F.days > 0), flags=STAFF)
 async def cb_stats_period(
-    query: CallbackQuery, callback_data: StatsCb, ctx: MemberContext, reports: ReportService
+    query: CallbackQuery,
+    callback_data: StatsCb,
+    ctx: MemberContext,
+    reports: ReportService,
+    state: FSMContext,
 ) -> None:
+    if await state.get_state() == StatsForm.dates.state:
+        await state.clear()  # a period button instead of typed dates ends that form
     try:
         report = await reports.dashboard(ctx.work_merchant_id, ctx.telegram_id, callback_data.days)
     except NotStaff:
@@ -257,16 +263,17 @@ async def cmd_export(
     message: Message, ctx: MemberContext, reports: ReportService, exports: ExportService
 ) -> None:
     try:
-        today = await reports.today(ctx.work_merchant_id, ctx.telegram_id)
+        merchant = await reports.merchant(ctx.work_merchant_id, ctx.telegram_id)
     except NotStaff:
         await message.answer(admins_only())
         return
+    today = await reports.today(merchant.id, ctx.telegram_id)
     personal = reports.is_owner(ctx.telegram_id)
     await message.answer(_("Preparing the files…"))
     await _busy(message, "upload_document")
     with tempfile.TemporaryDirectory(prefix="loyalty-export-") as folder:
         for kind in EXPORTS:
-            name = f"{ctx.merchant.slug}-{kind}-{today.isoformat()}.csv"
+            name = f"{merchant.slug}-{kind}-{today.isoformat()}.csv"
             path = os.path.join(folder, name)
             # A local temporary file: its writes are short next to the database reads.
             with open(path, "w", encoding="utf-8-sig", newline="") as out:  # noqa: ASYNC230

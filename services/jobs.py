@@ -142,10 +142,10 @@ class JobService:
                     StaffRepo(self.session), merchant.id, self.owner_ids
                 )
                 keys = [f"{prefix}:digest:{chat}" for chat in recipients]
-                if not keys or len(await OutboxRepo(self.session).existing_keys(keys)) == len(
-                    keys
-                ):
-                    continue  # nobody to tell, or everyone was told: skip the queries
+                # Once queued for anyone, the week is done: a recipient who blocked the bot has
+                # no row, and must not make every tick work the figures out again.
+                if not keys or await OutboxRepo(self.session).existing_keys(keys):
+                    continue
                 reports = ReportService(self.session, tuple(self.owner_ids), self.clock)
                 figures = await reports.digest(merchant.id, week)
                 if not figures["members"]:

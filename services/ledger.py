@@ -25,3 +25,9 @@ async def credit(
     if due:
         await ledger.post(membership, -due, LedgerReason.CLAWBACK, now, purchase_id=purchase_id)
         membership.clawback_due_minor -= due
+    if membership.deleted_at is not None and amount > due:
+        # A member who left gave up their balance: points still arriving (a refund of points
+        # they had spent) go the same way, so nobody holds points nobody can spend.
+        await ledger.post(
+            membership, -(amount - due), LedgerReason.FORFEIT, now, purchase_id=purchase_id
+        )

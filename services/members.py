@@ -17,6 +17,7 @@ from bot.db.repositories import (
     MerchantRepo,
     OutboxRepo,
     PaymentCodeRepo,
+    PurchaseRepo,
     StaffRepo,
 )
 from services import rules
@@ -194,7 +195,9 @@ class MemberService:
             raise NotAMember()
         return pair
 
-    async def erase(self, merchant_id: int, telegram_id: int) -> int:
+    async def erase(
+        self, merchant_id: int, telegram_id: int, membership_id: int | None = None
+    ) -> int:
         """The member leaves the program and their personal data goes; returns the points
         they gave up.
 
@@ -202,10 +205,18 @@ class MemberService:
         referral chains): it moves to a customer row of its own with no Telegram user behind
         it (a negative id) and no personal data. The person's own customer row goes too unless
         they are a member of another program here. They can join again with /start, as new.
+        Given `membership_id` (what the person confirmed), another card of theirs is refused
+        with NotAMember.
+
+        Messages to them there keep their status and time but lose their content and point at
+        the anonymous row; the admins' alerts and referrers' notes about their purchases,
+        which named them, lose their content too.
         """
 
         async def work() -> int:
             _, found = await self._member(merchant_id, telegram_id)
+            if membership_id is not None and found.id != membership_id:
+                raise NotAMember()
             membership = await self.memberships.lock(found.id)
             customer = await self.session.get(Customer, found.customer_id)
             assert membership is not None and customer is not None
@@ -224,7 +235,12 @@ class MemberService:
             membership.referral_code = await self._fresh_referral_code()  # the old link dies
             await PaymentCodeRepo(self.session).drop_for_membership(membership.id)
             await CatalogRepo(self.session).clear(membership.id)
-            await OutboxRepo(self.session).cancel_waiting(merchant_id, telegram_id)
+            outbox = OutboxRepo(self.session)
+            await outbox.cancel_waiting(merchant_id, telegram_id)
+            await outbox.anonymize(merchant_id, telegram_id, -membership.id)
+            await outbox.forget_purchases(
+                merchant_id, await PurchaseRepo(self.session).ids_of(membership.id)
+            )
             # No audit row: it would tie the Telegram id to the anonymous membership again.
             await self.session.flush()
             if await self.memberships.count_for_customer(customer.id) == 0:

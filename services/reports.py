@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -139,9 +140,10 @@ def _parse_day(text: str, today: date) -> date:
         if len(numbers) != len(pieces) or len(numbers) not in (2, 3):
             raise ValueError
         day, month = numbers[0], numbers[1]
-        year = numbers[2] if len(numbers) == 3 else today.year
-        if year < 100:
-            year += 2000
+        if len(numbers) == 2:  # no year: the latest such day not after today
+            guess = date(today.year, month, day)
+            return guess if guess <= today else date(today.year - 1, month, day)
+        year = numbers[2] + 2000 if numbers[2] < 100 else numbers[2]
         return date(year, month, day)
     except ValueError:
         raise ReportRefused("range") from None
@@ -162,7 +164,9 @@ class Nps:
         """% promoters minus % detractors, rounded to a whole number."""
         if not self.answers:
             return None
-        return round(100 * (self.promoters - self.detractors) / self.answers)
+        # Half away from zero, as NPS is usually rounded (Python's round() goes to even).
+        score = Decimal(100 * (self.promoters - self.detractors)) / self.answers
+        return int(score.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def nps_of(scores: dict[int, int]) -> Nps:
@@ -368,6 +372,10 @@ class ReportService:
                 raise NotStaff()
             return merchant_view(merchant)
 
+    async def merchant(self, merchant_id: int, actor: int) -> MerchantView:
+        """The merchant whose reports the actor may read; NotStaff if they may not."""
+        return await self._merchant(merchant_id, actor)
+
     def is_owner(self, actor: int) -> bool:
         return actor in self.owner_ids
 
@@ -435,7 +443,9 @@ class ReportService:
         flows = await r.point_flows(merchant_id, start, end)
         issued_by = tuple((str(reason), flows.get(reason, 0)) for reason in ISSUED)
         issued = sum(n for _, n in issued_by)
-        redeemed = -flows.get(LedgerReason.REDEEM, 0) - flows.get(LedgerReason.REFUND, 0)
+        # Gross, like issued: points given back by a refund are not taken off (they may
+        # belong to a redemption of an earlier period).
+        redeemed = -flows.get(LedgerReason.REDEEM, 0)
         expired = -flows.get(LedgerReason.EXPIRY, 0)
         return Snapshot(
             period=period,
@@ -558,8 +568,7 @@ class ReportService:
                 PointsMonth(
                     month=add_months(first, index),
                     issued=sum(month.get(reason, 0) for reason in ISSUED),
-                    redeemed=-month.get(LedgerReason.REDEEM, 0)
-                    - month.get(LedgerReason.REFUND, 0),
+                    redeemed=-month.get(LedgerReason.REDEEM, 0),
                     expired=-month.get(LedgerReason.EXPIRY, 0),
                     outstanding=outstanding_now - later,
                 )

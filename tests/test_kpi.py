@@ -315,3 +315,73 @@ async def test_a_report_does_not_hold_up_sales(session_factory, clock: FakeClock
         assert await reader.scalar(select(func.count()).select_from(Purchase)) == before
     async with session_factory() as after, after.begin():
         assert await after.scalar(select(func.count()).select_from(Purchase)) == before + 1
+
+
+async def test_erasure_keeps_past_campaign_results(
+    session: AsyncSession, clock: FakeClock
+) -> None:
+    """A push's results stay what they were after its recipient leaves: their messages point
+    at the anonymous row, without content or Telegram id; a refund afterwards gives them no
+    points to hold."""
+    from bot.db.models import Outbox
+    from bot.db.repositories import LedgerRepo
+    from services.ledger import credit
+
+    clock.now = NOW
+    merchant = await make_merchant(session, clock)
+    book = Book(session, merchant)
+    await book.member("zoe", local(9, 1), news=True)
+    push = await book.campaign(local(11, 10), recipients=1)
+    await book.message("zoe", "push", local(11, 10), campaign=push)
+    await book.buy("zoe", local(11, 12), 2500)
+    service = reports(session, clock)
+    before = (await service.campaigns(merchant.id, OWNER)).pushes
+    assert (before[0].purchases, before[0].revenue) == (1, 2500)
+    await MemberService(session, clock).erase(merchant.id, book.telegram["zoe"])
+    assert (await service.campaigns(merchant.id, OWNER)).pushes == before
+    async with session.begin():
+        (row,) = (await session.scalars(select(Outbox))).all()
+        assert (row.chat_id, row.payload) == (-book.ids["zoe"], "{}")
+        assert str(book.telegram["zoe"]) not in row.dedupe_key
+        # Points that still arrive (a refund of points spent before) are forfeited too.
+        membership = await session.get(Membership, book.ids["zoe"])
+        assert membership is not None
+        await credit(LedgerRepo(session), membership, 300, "refund", NOW)
+        assert membership.balance_minor == 0
+    await check_ledger_invariant(session)
+
+
+def test_nps_rounds_half_away_from_zero() -> None:
+    assert Nps(promoters=1, passives=7, detractors=0).score == 13  # 12.5
+    assert Nps(promoters=0, passives=7, detractors=1).score == -13
+    assert Nps(promoters=1, passives=1, detractors=1).score == 0
+
+
+def test_dates_without_a_year_are_the_latest_such_days() -> None:
+    assert parse_range("20.12 4.01", date(2027, 1, 5)) == (date(2026, 12, 20), date(2027, 1, 4))
+
+
+async def test_one_purchase_after_two_reminders_counts_once_and_buckets_group(
+    session: AsyncSession, clock: FakeClock
+) -> None:
+    from bot.db.reports import ReportRepo
+
+    clock.now = NOW
+    merchant = await make_merchant(session, clock)
+    book = Book(session, merchant)
+    await book.member("uma", local(9, 1), news=True)
+    await book.message("uma", "cart_reminder", local(11, 10, 10))
+    await book.message("uma", "cart_reminder", local(11, 11, 10))
+    for minute in (0, 5, 10):  # three purchases in one quarter of an hour
+        await book.buy("uma", local(11, 12, 9, minute), 1000)
+    await book.points("uma", local(11, 12, 12), -100, "redeem")
+    await book.points("uma", local(11, 13), 100, "refund")  # given back: not un-redeemed
+    r = await reports(session, clock).campaigns(merchant.id, OWNER)
+    carts = next(a for a in r.automatic if a.kind == "cart_reminder")
+    assert (carts.delivered, carts.purchases) == (2, 3)
+    s = (await reports(session, clock).dashboard(merchant.id, OWNER)).current
+    assert (s.redeemed, s.issued) == (100, 150)
+    async with session.begin():
+        day = local(11, 12, 0), local(11, 13, 0)
+        rows = await ReportRepo(session).buckets(merchant.id, *day, 900)
+    assert rows == [(int(local(11, 12, 9).timestamp()), 3, 3000)]

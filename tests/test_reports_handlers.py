@@ -200,3 +200,18 @@ async def test_member_leaves_and_can_join_again(tg, db, clock) -> None:
     assert rejoined.texts
     members = await db.all(select(Membership).order_by(Membership.id))
     assert len(members) == 2 and members[1].deleted_at is None
+    # The old confirmation, still in the chat, was for the old card: the new one stays.
+    await anna.press(yes)
+    members = await db.all(select(Membership).order_by(Membership.id))
+    assert members[1].deleted_at is None
+
+
+async def test_long_comments_keep_ratings_in_one_message(tg, session, clock) -> None:
+    clock.now = NOW
+    merchant = await make_merchant(session, clock)
+    book = Book(session, merchant)
+    await book.member("zed", local(9, 1))
+    for day in range(1, 13):
+        await book.buy("zed", local(11, day), 500, stars=1, comment="Too slow. " * 100)
+    text = (await tg(OWNER).send("/ratings")).text
+    assert len(text) < 4096 and text.count("…</i>") == 10  # ten newest, each cut short

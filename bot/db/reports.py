@@ -191,7 +191,7 @@ class ReportRepo:
         self, merchant_id: int, start: datetime, end: datetime, seconds: int
     ) -> list[tuple[int, int, int]]:
         """(bucket start in epoch seconds, purchases, revenue) per non-empty bucket."""
-        bucket = epoch(Purchase.confirmed_at) / seconds
+        bucket = epoch(Purchase.confirmed_at) // seconds  # integer division on both
         rows = await self.s.execute(
             select(bucket, func.count(), func.sum(_revenue()))
             .where(
@@ -663,8 +663,11 @@ class ReportRepo:
     ) -> dict[Any, tuple[int, int]]:
         """Key -> (purchases, revenue) by recipients within `window` seconds after delivery."""
         gap = epoch(Purchase.confirmed_at) - epoch(Outbox.sent_at)
-        rows = await self.s.execute(
-            select(key, func.count(Purchase.id), func.sum(_revenue()))
+        # A purchase after two messages of one key (the 2 h and the 24 h cart reminder)
+        # counts once for it.
+        brought = (
+            select(key.label("key"), Purchase.id.label("purchase"), _revenue().label("revenue"))
+            .distinct()
             .select_from(Outbox)
             .join(Customer, Customer.telegram_id == Outbox.chat_id)
             .join(
@@ -680,7 +683,12 @@ class ReportRepo:
                 gap >= 0,
                 gap < window,
             )
-            .group_by(key)
+            .subquery()
+        )
+        rows = await self.s.execute(
+            select(brought.c.key, func.count(), func.sum(brought.c.revenue)).group_by(
+                brought.c.key
+            )
         )
         return {k: (int(n), _int(r)) for k, n, r in rows.all()}
 

@@ -494,6 +494,12 @@ class PurchaseRepo:
             .limit(1)
         )
 
+    async def ids_of(self, membership_id: int) -> list[int]:
+        rows = await self.s.scalars(
+            select(Purchase.id).where(Purchase.membership_id == membership_id)
+        )
+        return list(rows)
+
     async def receipt_taken(self, merchant_id: int, receipt_no: str) -> bool:
         found = await self.s.scalar(
             select(Purchase.id).where(
@@ -624,6 +630,61 @@ class OutboxRepo:
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def anonymize(self, merchant_id: int, chat_id: int, anonymous_chat_id: int) -> None:
+        """A member left: the merchant's messages to them keep their status and time (the
+        reports count them) but no content, and no longer carry their Telegram id."""
+        rows = await self.s.execute(
+            select(Outbox.id, Outbox.dedupe_key).where(
+                Outbox.merchant_id == merchant_id, Outbox.chat_id == chat_id
+            )
+        )
+        for row_id, key in rows.all():
+            prefix, _, _ = key.rpartition(":")  # keys end with the chat id
+            await self.s.execute(
+                update(Outbox)
+                .where(Outbox.id == row_id)
+                .values(
+                    chat_id=anonymous_chat_id,
+                    dedupe_key=f"{prefix}:{anonymous_chat_id}",
+                    payload="{}",
+                    last_error=None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+
+    async def forget_purchases(self, merchant_id: int, purchase_ids: Sequence[int]) -> None:
+        """Messages to others about these purchases (notes to referrers, alerts to admins)
+        named the buyer: their content goes, and those not yet sent are not sent."""
+        stages = ("sale", "rating", "comment", "refund")
+        for chunk in range(0, len(purchase_ids), 100):
+            about = or_(
+                *[
+                    Outbox.dedupe_key.like(f"{stage}:{pid}:%")
+                    for pid in purchase_ids[chunk : chunk + 100]
+                    for stage in stages
+                ]
+            )
+            await self.s.execute(
+                update(Outbox)
+                .where(
+                    Outbox.merchant_id == merchant_id,
+                    Outbox.status == OutboxStatus.PENDING,
+                    about,
+                )
+                .values(status=OutboxStatus.CANCELLED)
+                .execution_options(synchronize_session=False)
+            )
+            await self.s.execute(
+                update(Outbox)
+                .where(
+                    Outbox.merchant_id == merchant_id,
+                    Outbox.status != OutboxStatus.SENDING,
+                    about,
+                )
+                .values(payload="{}")
+                .execution_options(synchronize_session=False)
+            )
 
     async def recover(self) -> int:
         """After a crash: rows left `sending` go back to pending (see bot/delivery.py)."""

@@ -101,6 +101,8 @@ class CatalogCb(CallbackData, prefix="cat"):
 
 
 class EraseCb(CallbackData, prefix="erase"):
+    merchant_id: int
+    membership_id: int  # the card this confirmation was shown for; a later one is another
     confirm: bool
 
 

@@ -138,19 +138,16 @@ def profile_keyboard(profile: Profile, merchant_id: int) -> InlineKeyboardMarkup
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def erase_keyboard() -> InlineKeyboardMarkup:
+def erase_keyboard(merchant_id: int, membership_id: int) -> InlineKeyboardMarkup:
+    def data(confirm: bool) -> str:
+        return EraseCb(
+            merchant_id=merchant_id, membership_id=membership_id, confirm=confirm
+        ).pack()
+
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=_("Yes, delete everything"), callback_data=EraseCb(confirm=True).pack()
-                )
-            ],
-            [
-                InlineKeyboardButton(
-                    text=_("No, keep my card"), callback_data=EraseCb(confirm=False).pack()
-                )
-            ],
+            [InlineKeyboardButton(text=_("Yes, delete everything"), callback_data=data(True))],
+            [InlineKeyboardButton(text=_("No, keep my card"), callback_data=data(False))],
         ]
     )
 

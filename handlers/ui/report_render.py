@@ -30,6 +30,14 @@ from services.reports import (
     Snapshot,
 )
 
+COMMENT_CHARS = 200
+SOURCES_SHOWN = 8
+
+
+def shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 KPI_NAMES = ("revenue", "cohorts", "ratings", "referrals", "points")
 KPI_TITLES = {
     "revenue": __("📈 Revenue"),
@@ -265,9 +273,11 @@ def sources_text(s: Snapshot) -> str:
     if not s.new_by_source:
         return "–"
     names = {"referral": _("friends"), "": _("no tag")}
-    return ", ".join(
-        f"{escape(names.get(source, source))} {number(n)}" for source, n in s.new_by_source
-    )
+    shown = s.new_by_source[:SOURCES_SHOWN]  # tags come from links anyone can make up
+    text = ", ".join(f"{escape(names.get(source, source))} {number(n)}" for source, n in shown)
+    if len(s.new_by_source) > SOURCES_SHOWN:
+        text += ", …"
+    return text
 
 
 def points_text(r: PointsReport) -> str:
@@ -335,8 +345,8 @@ def feedback_text(f: Feedback) -> str:
                 staff=escape(low.staff_name or "–"),
             )
         )
-        if low.comment:
-            lines.append(f"   <i>{escape(low.comment)}</i>")
+        if low.comment:  # ten of them must fit in one message (4096 characters)
+            lines.append(f"   <i>{escape(shorten(low.comment, COMMENT_CHARS))}</i>")
     return "\n".join(lines)
 
 
