@@ -65,14 +65,14 @@ def revenue_chart(series: Series) -> bytes:
     """Revenue per day (or month) with purchases on a second axis; purchases by weekday."""
     figure, (top, bottom) = _figure(2, [2, 1])
     cur = series.merchant.currency
-    skeleton = "yMMM" if series.monthly else "MMMd"
+    skeleton = "MMM" if series.monthly else "MMMd"  # the years are in the title
     labels = [format_skeleton(skeleton, d, locale=locale()) for d, _n, _r in series.points]
     xs = range(len(series.points))
     top.bar(xs, [r for _d, _n, r in series.points], color=BLUE, label=_("Revenue"))
     top.set_title(_("Revenue and purchases, {period}").format(period=period_text(series.period)))
     _money_axis(top, cur)
-    step = max(1, len(labels) // 6)
-    top.set_xticks(list(xs)[::step], labels[::step])
+    step = 1 if series.monthly else max(1, len(labels) // 6)
+    top.set_xticks(list(xs)[::step], labels[::step], fontsize=10 if series.monthly else None)
     right = top.twinx()
     right.plot(xs, [n for _d, n, _r in series.points], color=ORANGE, marker="o", markersize=3)
     right.set_ylabel(_("Purchases"), color=ORANGE)
