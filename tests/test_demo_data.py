@@ -1,0 +1,397 @@
+"""Demo data: `loyalty-bot demo-data` fills a program that obeys the app's own rules."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import bot.demo
+from bot.db.engine import create_engine, create_session_factory
+from bot.db.models import (
+    Campaign,
+    Customer,
+    LedgerEntry,
+    Level,
+    Membership,
+    Merchant,
+    NpsAnswer,
+    Outbox,
+    Preorder,
+    Purchase,
+    Refund,
+    Staff,
+)
+from bot.demo import generate_demo_data
+from services import policy, rules
+from services.campaigns import parse_segment
+from services.dto import LevelInfo
+from services.jobs import months_before
+from tests.conftest import FakeClock, fresh_engine
+from tests.factories import check_ledger_invariant, make_member, make_merchant
+from tests.test_cli import ROOT, run
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+
+
+async def rows(engine: AsyncEngine, model: Any, order: Any = None) -> list[Any]:
+    table = model.__table__
+    statement = select(table).order_by(order if order is not None else table.c.id)
+    async with engine.connect() as conn:
+        return list((await conn.execute(statement)).all())
+
+
+async def check_program(engine: AsyncEngine, since: datetime, until: datetime) -> Counter[str]:
+    """Everything a report relies on, checked row by row; returns what was seen."""
+    members = {m.id: m for m in await rows(engine, Membership)}
+    customers = {c.id: c for c in await rows(engine, Customer)}
+    purchases = await rows(engine, Purchase)
+    ledger = await rows(engine, LedgerEntry)
+    refunds = await rows(engine, Refund)
+    outbox = await rows(engine, Outbox)
+    nps = await rows(engine, NpsAnswer)
+    preorders = await rows(engine, Preorder)
+    campaigns = await rows(engine, Campaign)
+    staff = {s.telegram_id for s in await rows(engine, Staff)}
+    (merchant,) = await rows(engine, Merchant)
+    levels = [
+        LevelInfo(
+            lv.rank,
+            lv.name,
+            lv.min_spend_minor,
+            lv.min_referrals,
+            lv.cashback_bp,
+            lv.max_redeem_bp,
+        )
+        for lv in await rows(engine, Level)
+    ]
+    level = {lv.rank: lv for lv in levels}
+    merchant_rates = [merchant.referral_bp_1, merchant.referral_bp_2, merchant.referral_bp_3]
+    seen: Counter[str] = Counter()
+
+    # The ledger: a running balance per member, in id order, never below zero, in time order.
+    running: dict[int, int] = defaultdict(int)
+    last_at: dict[int, datetime] = {}
+    reasons: dict[int, list[str]] = defaultdict(list)
+    for e in ledger:
+        running[e.membership_id] += e.delta_minor
+        assert e.balance_after_minor == running[e.membership_id] >= 0, e
+        assert e.created_at >= last_at.get(e.membership_id, e.created_at), e
+        assert since <= e.created_at < until
+        last_at[e.membership_id] = e.created_at
+        reasons[e.membership_id].append(e.reason)
+        seen[f"ledger:{e.reason}"] += 1
+    for m in members.values():
+        assert m.balance_minor == running.get(m.id, 0), m.id
+
+    # Purchases: confirmed, in the window, cashback and points as the member's level allowed.
+    spend: dict[int, int] = defaultdict(int)
+    count: dict[int, int] = defaultdict(int)
+    last_purchase: dict[int, datetime] = {}
+    effective: dict[int, int] = defaultdict(int)
+    by_id = {p.id: p for p in purchases}
+    assert len({p.idempotency_key for p in purchases}) == len(purchases)
+    for p in purchases:
+        assert p.status == "confirmed" and p.receipt_no is None
+        assert since <= p.confirmed_at < until and p.created_at <= p.confirmed_at
+        assert len(p.idempotency_key) <= 32 and len(p.payment_code) == 6
+        assert p.payment_code.isdigit() and p.staff_telegram_id in staff
+        held = level[p.level_before]
+        assert p.points_spent <= p.amount_minor * held.max_redeem_bp // policy.BP
+        assert p.cashback_minor == policy.cashback(p.amount_minor - p.points_spent, held)
+        assert p.level_after >= p.level_before
+        assert p.refunded_minor in (0, p.amount_minor)  # refunds are in full
+        if p.refunded_minor == 0:
+            spend[p.membership_id] += p.amount_minor - p.points_spent
+            count[p.membership_id] += 1
+            if p.made_referral_effective:
+                effective[members[p.membership_id].referrer_id] += 1
+        else:
+            assert not p.made_referral_effective
+            seen["refunded"] += 1
+        if p.rating is not None:
+            assert 1 <= p.rating <= 5 and p.confirmed_at < p.rated_at < until
+            seen["rated"] += 1
+            seen[f"stars:{p.rating}"] += 1
+        last_purchase[p.membership_id] = max(
+            p.confirmed_at, last_purchase.get(p.membership_id, p.confirmed_at)
+        )
+        seen["purchases"] += 1
+    for m in members.values():
+        assert m.lifetime_spend_minor == spend[m.id], m.id
+        assert m.purchases_count == count[m.id], m.id
+        assert m.effective_referrals == effective[m.id], m.id
+        assert m.level_rank == rules.level_for(levels, spend[m.id], effective[m.id]).rank
+    assert len(refunds) == seen["refunded"]
+    for r in refunds:
+        p = by_id[r.purchase_id]
+        assert r.amount_minor == p.refunded_minor and r.points_returned == p.points_spent
+        assert p.confirmed_at < r.created_at < until
+
+    # Referral rewards: up the buyer's chain, each depth its share of the paid amount; a bonus
+    # once per friend, on the purchase that made the referral effective (their first).
+    def chain(mid: int) -> list[int]:
+        ancestors, up = [], members[mid].referrer_id
+        while up is not None and len(ancestors) < policy.MAX_REFERRAL_DEPTH:
+            ancestors.append(up)
+            up = members[up].referrer_id
+        return ancestors
+
+    bonuses: Counter[int] = Counter()
+    for e in ledger:
+        if e.reason not in ("referral", "referral_bonus"):
+            continue
+        p = by_id[e.purchase_id]
+        ancestors = chain(p.membership_id)
+        assert e.membership_id in ancestors, e
+        depth = ancestors.index(e.membership_id) + 1
+        if e.reason == "referral":
+            shares = policy.referral_shares(p.amount_minor - p.points_spent, merchant_rates)
+            assert e.delta_minor == shares[depth - 1]
+            seen[f"referral_depth:{depth}"] += 1
+        else:
+            assert depth == 1 and p.made_referral_effective
+            assert e.delta_minor == merchant.referral_bonus_minor
+            bonuses[p.membership_id] += 1
+    firsts: dict[int, list[Any]] = defaultdict(list)
+    for p in purchases:
+        firsts[p.membership_id].append(p)
+    for mid, bought in firsts.items():
+        made = [p for p in bought if p.made_referral_effective]
+        assert len(made) <= 1 and bonuses[mid] == len(made) * bool(merchant.referral_bonus_minor)
+        for p in made:
+            earlier = [q for q in bought if q.confirmed_at < p.confirmed_at]
+            assert all(q.refunded_minor for q in earlier), mid
+
+    # Members: joined in the window, referrers joined before their friends.
+    depth_of: dict[int, int] = {}
+
+    def depth(mid: int) -> int:
+        if mid not in depth_of:
+            referrer = members[mid].referrer_id
+            depth_of[mid] = 0 if referrer is None else 1 + depth(referrer)
+        return depth_of[mid]
+
+    for m in members.values():
+        assert since <= m.joined_at < until and m.consented_at == m.joined_at
+        assert (m.source == "referral") == (m.referrer_id is not None)
+        if m.referrer_id is not None:
+            referrer = members[m.referrer_id]
+            assert referrer.joined_at < m.joined_at
+            assert referrer.deleted_at is None or referrer.deleted_at > m.joined_at
+        seen["max_depth"] = max(seen["max_depth"], depth(m.id))
+        c = customers[m.customer_id]
+        if m.deleted_at is None:
+            assert c.telegram_id > 0
+            continue
+        # Erased: an anonymous customer of its own, nothing left on the account.
+        seen["erased"] += 1
+        assert c.telegram_id == -m.id and c.bot_blocked
+        assert (c.first_name, c.phone, c.birthday_day, c.language) == (None,) * 4
+        assert (c.birthday_month, c.birthday_year, c.telegram_language) == (None,) * 3
+        assert m.balance_minor == 0 and not m.marketing_opt_in
+        assert m.deleted_at > last_purchase.get(m.id, m.joined_at)
+        if "forfeit" in reasons[m.id]:
+            assert reasons[m.id][-1] == "forfeit"
+            seen["forfeits"] += 1
+    assert sum(1 for c in customers.values() if c.telegram_id < 0) == seen["erased"]
+
+    # Messages, surveys, pre-orders.
+    assert len({o.dedupe_key for o in outbox}) == len(outbox)
+    reminders: dict[int, list[datetime]] = defaultdict(list)
+    chat_of = {m.id: customers[m.customer_id].telegram_id for m in members.values()}
+    chats = set(chat_of.values())
+    for o in outbox:
+        assert o.chat_id in chats  # an erased member's messages keep only the anonymous id
+        assert o.priority == 1 and o.status in ("sent", "blocked")
+        assert (o.sent_at is not None) == (o.status == "sent")
+        assert since <= o.created_at < until
+        seen[f"outbox:{o.kind}"] += 1
+        if o.kind == "cart_reminder":
+            reminders[o.chat_id].append(o.created_at)
+    for campaign in campaigns:
+        parse_segment(campaign.segment)  # one the app understands
+        assert campaign.status == "done"
+        assert campaign.recipients == sum(1 for o in outbox if o.campaign_id == campaign.id)
+    for a in nps:
+        assert 0 <= a.score <= 10 and since <= a.created_at < until
+        assert a.survey_key.startswith(f"demo:{a.membership_id}:")
+    assert len({a.survey_key for a in nps}) == len(nps)
+    for order in preorders:
+        seen[f"preorder:{order.status}"] += 1
+        # Checked out within 48 hours of a cart reminder.
+        reminded = reminders[chat_of[order.membership_id]]
+        assert any(timedelta(0) < order.created_at - r <= timedelta(hours=48) for r in reminded)
+        if order.status == "completed":
+            p = by_id[order.purchase_id]
+            assert p.membership_id == order.membership_id and p.payment_code == order.code
+            assert p.amount_minor == order.total_minor and p.confirmed_at > order.created_at
+    seen["nps"] = len(nps)
+    seen["members"] = len(members)
+    return seen
+
+
+async def purchase_totals(engine: AsyncEngine) -> tuple[Any, ...]:
+    p = Purchase.__table__
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                select(
+                    func.count(),
+                    func.sum(p.c.amount_minor),
+                    func.sum(p.c.points_spent),
+                    func.sum(p.c.cashback_minor),
+                    func.sum(p.c.refunded_minor),
+                    func.count(p.c.rating),
+                )
+            )
+        ).one()
+        balances = await conn.scalar(select(func.sum(Membership.__table__.c.balance_minor)))
+    return (*row, balances)
+
+
+def test_demo_data_command_fills_a_consistent_program(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    from bot.cli import main
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/demo.sqlite3"
+    monkeypatch.chdir(tmp_path)  # no .env of the checkout
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.delenv("BOT_TOKEN", raising=False)
+    before = datetime.now(UTC)
+
+    assert main(["demo-data", "--members", "300", "--months", "6"]) == 0
+    out = capsys.readouterr().out
+    assert "members 300" in out and "purchases" in out and "took" in out
+
+    async def check() -> Counter[str]:
+        engine = create_engine(url)
+        try:
+            seen = await check_program(engine, months_before(before, 6), datetime.now(UTC))
+            async with create_session_factory(engine)() as session:
+                await check_ledger_invariant(session)
+            return seen
+        finally:
+            await engine.dispose()
+
+    seen = asyncio.run(check())
+    assert seen["members"] == 300
+    assert seen["purchases"] > 300 * 4  # a few each on average, over six months
+    assert seen["max_depth"] >= 3  # referral chains several levels deep
+    assert seen["referral_depth:3"]  # and rewards that reach three levels up
+    assert seen["rated"] and seen["stars:5"] > seen["stars:1"]
+    assert seen["erased"] and seen["refunded"] and seen["nps"]
+    for reason in ("cashback", "redeem", "referral", "referral_bonus", "birthday", "refund"):
+        assert seen[f"ledger:{reason}"], reason
+    for kind in ("push", "birthday", "nps", "cart_reminder"):
+        assert seen[f"outbox:{kind}"], kind
+    assert seen["preorder:completed"]
+
+    # Again without --force: refused in one line, nothing added.
+    assert main(["demo-data", "--members", "300", "--months", "6"]) == 2
+    err = capsys.readouterr().err
+    assert "already has 300 members" in err and "--force" in err
+    assert err.strip().count("\n") == 0
+    assert asyncio.run(check()) == seen
+
+    # With --force: more members, ids after the existing ones, still consistent.
+    assert main(["demo-data", "--members", "40", "--months", "2", "--force"]) == 0
+    again = asyncio.run(check())
+    assert again["members"] == 340 and again["purchases"] > seen["purchases"]
+
+
+def test_demo_data_does_not_import_aiogram(tmp_path: Path) -> None:
+    result = run(
+        "-c",
+        "import sys; from bot.cli import main; "
+        "rc = main(['demo-data', '--members', '30', '--months', '1']); "
+        "print('aiogram' in sys.modules); sys.exit(rc)",
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
+    assert "members 30" in result.stdout
+
+
+def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.cli import main
+
+    for argv in (["--members", "0"], ["--months", "121"], ["--members", "many"]):
+        with pytest.raises(SystemExit) as exit_:
+            main(["demo-data", *argv])
+        assert exit_.value.code == 2
+    assert "--members" in capsys.readouterr().err
+
+
+async def test_same_seed_same_data(tmp_path: Path) -> None:
+    results = []
+    for name, seed in (("a", 7), ("b", 7), ("c", 8)):
+        engine = await fresh_engine(f"sqlite+aiosqlite:///{tmp_path}/{name}.sqlite3")
+        try:
+            async with create_session_factory(engine)() as session:
+                merchant = await make_merchant(session, FakeClock(NOW))
+            await generate_demo_data(
+                engine, merchant.id, members=150, months=3, seed=seed, now=NOW
+            )
+            results.append(await purchase_totals(engine))
+        finally:
+            await engine.dispose()
+    assert results[0] == results[1]
+    assert results[0] != results[2]
+
+
+async def test_generator_on_the_test_database(
+    engine: AsyncEngine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL too (TEST_DATABASE_URL): explicit ids, the app's next insert after them,
+    and many small chunks (on PostgreSQL written in two lanes) as a big run has."""
+    monkeypatch.setattr(bot.demo, "FLUSH_ROWS", 300)
+    monkeypatch.setattr(bot.demo, "MEMBER_CHUNK", 70)
+    factory = create_session_factory(engine)
+    async with factory() as session:
+        merchant = await make_merchant(session, clock)
+    now = clock()
+    summary = await generate_demo_data(engine, merchant.id, members=250, months=5, now=now)
+    assert summary.members == 250 and summary.purchases > 250
+    assert summary.start >= months_before(now, 5) and summary.end <= now
+    seen = await check_program(engine, months_before(now, 5), now)
+    assert seen["purchases"] == summary.purchases and seen["refunded"] == summary.refunds
+    assert seen["rated"] == summary.ratings and seen["nps"] == summary.nps_answers
+    assert seen["max_depth"] >= 3 and seen["referral_depth:3"]
+
+    # The app keeps working on top: its own ids come after the demo's (PostgreSQL sequences).
+    last = max(m.id for m in await rows(engine, Membership))
+    async with factory() as session:
+        joined = await make_member(session, clock, merchant, telegram_id=555)
+    assert joined.membership_id > last
+    async with factory() as session:
+        await check_ledger_invariant(session)
+
+    # A second run adds to the first.
+    again = await generate_demo_data(engine, merchant.id, members=60, months=2, seed=2, now=now)
+    seen = await check_program(engine, months_before(now, 5), now + timedelta(seconds=1))
+    assert seen["members"] == 250 + 1 + 60
+    assert seen["purchases"] == summary.purchases + again.purchases
+
+
+async def test_a_welcome_bonus_is_credited_at_joining(tmp_path: Path) -> None:
+    engine = await fresh_engine(f"sqlite+aiosqlite:///{tmp_path}/welcome.sqlite3")
+    try:
+        async with create_session_factory(engine)() as session:
+            merchant = await make_merchant(session, FakeClock(NOW))
+        async with engine.begin() as conn:
+            await conn.execute(update(Merchant.__table__).values(welcome_bonus_minor=300))
+        await generate_demo_data(engine, merchant.id, members=120, months=2, now=NOW)
+        seen = await check_program(engine, months_before(NOW, 2), NOW)
+        assert seen["ledger:welcome"] == 120
+    finally:
+        await engine.dispose()
