@@ -8,8 +8,9 @@ merchant (EUR, Europe/Warsaw), then `bot.demo.generate_demo_data` with the given
 months (seed 1; about ten purchases a member a year), with "now" fixed at 2026-11-22 12:00
 UTC. On SQLite the file is kept (--sqlite-file, default /tmp/loyalty-bench-reports.sqlite3)
 and reused by the next run with the same size, since generating takes minutes; PostgreSQL
-gets a throwaway database of its own (scripts/pg_database.py), dropped at the end. ANALYZE
-runs after the load, as autovacuum would on a live server.
+gets a throwaway database of its own (scripts/pg_database.py), dropped at the end, unless
+--pg-reuse names one filled before. ANALYZE (VACUUM ANALYZE on PostgreSQL) runs after the
+load, as autovacuum would on a live server.
 
 Timed, each R times (--repeat) on a fresh session, by the owner (no cache anywhere):
 - stats: `ReportService.dashboard()`, what /stats shows: every KPI of KPI.md for the last 30
@@ -60,6 +61,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--pg-url", default=PG_DEFAULT)
+    parser.add_argument(
+        "--pg-reuse", metavar="URL", help="a database this bench filled before: kept, not dropped"
+    )
     parser.add_argument("--sqlite-file", default="/tmp/loyalty-bench-reports.sqlite3")
     parser.add_argument("--repeat", type=int, default=3)
     return parser.parse_args(argv)
@@ -93,8 +97,15 @@ async def load(engine: AsyncEngine, members: int, months: int) -> int:
         f"{summary.ledger_entries:,} ledger entries, {summary.ratings:,} ratings, "
         f"{summary.outbox:,} outbox rows in {time.perf_counter() - started:.0f} s"
     )
-    async with engine.begin() as conn:
-        await conn.execute(text("ANALYZE"))
+    if engine.dialect.name == "postgresql":
+        # VACUUM (not allowed in a transaction) also sets the visibility map, which
+        # index-only scans need; autovacuum would have done both on a live server.
+        async with engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("VACUUM ANALYZE"))
+    else:
+        async with engine.begin() as conn:
+            await conn.execute(text("ANALYZE"))
     return merchant.id
 
 
@@ -177,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
         if os.path.exists(args.sqlite_file):
             print(f"SQLite file {args.sqlite_file} (delete it to generate again)")
         return asyncio.run(main_async(args, f"sqlite+aiosqlite:///{args.sqlite_file}"))
+    if args.pg_reuse:
+        return asyncio.run(main_async(args, args.pg_reuse))
     url = subprocess.check_output(
         [sys.executable, "scripts/pg_database.py", "create", args.pg_url], text=True
     ).strip()
