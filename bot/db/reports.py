@@ -675,7 +675,10 @@ class ReportRepo:
                 Membership,
                 and_(Membership.customer_id == Customer.id, Membership.merchant_id == merchant_id),
             )
-            .join(Purchase, Purchase.membership_id == Membership.id)
+            .join(
+                Purchase,
+                and_(Purchase.merchant_id == merchant_id, Purchase.membership_id == Membership.id),
+            )
             .where(
                 Outbox.merchant_id == merchant_id,
                 Outbox.status == OutboxStatus.SENT,
@@ -709,11 +712,13 @@ class ReportRepo:
                 _in(Outbox.created_at, start, end),
             )
         )
+        # Delivered in the period: a range on the (merchant, kind, sent_at) index, from which
+        # the database starts (by the time it was queued it would start from the purchases).
         brought = await self._brought(
             merchant_id,
             window,
             Outbox.kind,
-            and_(Outbox.kind == kind, _in(Outbox.created_at, start, end)),
+            and_(Outbox.kind == kind, _in(Outbox.sent_at, start, end)),
         )
         return counts[0], counts[1], counts[2], brought.get(kind, (0, 0))[0]
 
