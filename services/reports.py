@@ -186,13 +186,6 @@ def csat_of(stars: dict[int, int]) -> tuple[Ratio, Ratio]:
     )
 
 
-def change(current: int | float | None, previous: int | float | None) -> float | None:
-    """Relative change, None when there is no base to compare with."""
-    if current is None or previous is None or previous == 0:
-        return None
-    return (current - previous) / abs(previous)
-
-
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """Every KPI of one period, by the five loyalty factors."""

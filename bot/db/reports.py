@@ -800,7 +800,3 @@ class ReportRepo:
             .where(Membership.merchant_id == merchant_id)
             .order_by(LedgerEntry.id)
         )
-
-    async def merchants_with_admins(self) -> Sequence[int]:
-        rows = await self.s.execute(select(Staff.merchant_id).distinct())
-        return [int(m) for (m,) in rows.all()]

@@ -3,7 +3,7 @@ Pure formatting of what services/reports.py computed."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -461,7 +461,3 @@ def report_refused(reason: str) -> str:
 
 def admins_only() -> str:
     return _("Reports are for the owners and admins of this place.")
-
-
-def when_text(moment: datetime, timezone: str) -> str:
-    return moment.astimezone(ZoneInfo(timezone)).strftime("%d.%m.%Y %H:%M")
