@@ -377,12 +377,21 @@ class ReportService:
         merchant = await self._merchant(merchant_id, actor)
         return local_today(self.clock(), merchant.timezone)
 
-    async def _period(
-        self, merchant: MerchantView, days: int, first: date | None, last: date | None
-    ) -> Period:
+    async def _scope(
+        self,
+        merchant_id: int,
+        actor: int,
+        days: int,
+        first: date | None = None,
+        last: date | None = None,
+    ) -> tuple[MerchantView, Period]:
+        """The merchant (if the actor may read it) and the period asked for: two dates, or
+        the last `days` days."""
+        merchant = await self._merchant(merchant_id, actor)
         if first is not None and last is not None:
-            return Period(first, last, merchant.timezone)
-        return last_days(local_today(self.clock(), merchant.timezone), days, merchant.timezone)
+            return merchant, Period(first, last, merchant.timezone)
+        today = local_today(self.clock(), merchant.timezone)
+        return merchant, last_days(today, days, merchant.timezone)
 
     async def dashboard(
         self,
@@ -393,8 +402,7 @@ class ReportService:
         last: date | None = None,
     ) -> Dashboard:
         """/stats: every KPI for the period and the one before it."""
-        merchant = await self._merchant(merchant_id, actor)
-        period = await self._period(merchant, days, first, last)
+        merchant, period = await self._scope(merchant_id, actor, days, first, last)
         async with reading(self.session):
             current, previous = await self.snapshots(merchant_id, [period, period.previous()])
         return Dashboard(merchant, current, previous)
@@ -477,8 +485,7 @@ class ReportService:
 
     async def period_snapshot(self, merchant_id: int, actor: int, days: int) -> Snapshot:
         """Every KPI of the last `days` days, without the comparison."""
-        merchant = await self._merchant(merchant_id, actor)
-        period = await self._period(merchant, days, None, None)
+        _, period = await self._scope(merchant_id, actor, days)
         async with reading(self.session):
             return await self.snapshot(merchant_id, period)
 
@@ -491,8 +498,7 @@ class ReportService:
         last: date | None = None,
     ) -> Series:
         """Revenue and purchases over time, by weekday and by month (seasonality)."""
-        merchant = await self._merchant(merchant_id, actor)
-        period = await self._period(merchant, days, first, last)
+        merchant, period = await self._scope(merchant_id, actor, days, first, last)
         async with reading(self.session):
             buckets = await self.repo.buckets(merchant_id, period.start, period.end, BUCKET)
             seconds, pairs = await self.repo.gaps(merchant_id, period.start, period.end)
@@ -512,8 +518,7 @@ class ReportService:
         self, merchant_id: int, actor: int, days: int = DEFAULT_DAYS, months: int = 6
     ) -> Feedback:
         """/ratings: ratings of the period with the low ones, and the monthly trend."""
-        merchant = await self._merchant(merchant_id, actor)
-        period = await self._period(merchant, days, None, None)
+        merchant, period = await self._scope(merchant_id, actor, days)
         first = add_months(period.last_day, -(months - 1))
         bounds = month_starts(first, months, merchant.timezone)
         r = self.repo
@@ -573,8 +578,7 @@ class ReportService:
         self, merchant_id: int, actor: int, days: int = 90, limit: int = 10
     ) -> CampaignsReport:
         """/campaigns: pushes of the period and the automatic messages, with what followed."""
-        merchant = await self._merchant(merchant_id, actor)
-        period = await self._period(merchant, days, None, None)
+        merchant, period = await self._scope(merchant_id, actor, days)
         r = self.repo
         async with reading(self.session):
             pushes = await r.campaigns(merchant_id, period.start, CAMPAIGN_WINDOW, limit)

@@ -10,7 +10,7 @@ Shared meanings (services/reports.py documents them for the merchant):
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -71,6 +71,24 @@ def _index_of(column: Any, bounds: Sequence[datetime]) -> Any:
     in Python, so daylight saving needs nothing from the database)."""
     whens = [(column < bound, index) for index, bound in enumerate(bounds[1:])]
     return case(*whens, else_=literal(len(bounds) - 1, Integer))
+
+
+def _before(merchant_id: int, member: Any, end: datetime, value: Callable[[Any], Any]) -> Any:
+    """`value` over one member's counted purchases before `end`, as a subquery correlated to
+    the query that names `member`: a lookup on the member-ordered index. Used where the
+    members are few next to the purchases; a join there made PostgreSQL hash every
+    purchase of the merchant."""
+    earlier = aliased(Purchase)
+    return (
+        select(value(earlier))
+        .where(
+            earlier.merchant_id == merchant_id,
+            earlier.membership_id == member,
+            earlier.confirmed_at < end,
+            _counted(earlier),
+        )
+        .scalar_subquery()
+    )
 
 
 def _of_merchant(merchant_id: int) -> ColumnElement[bool]:
@@ -150,17 +168,8 @@ class ReportRepo:
         """(seconds, pairs) over consecutive purchases of a member whose later one is in the
         period. Per member the gaps add up to last-in-period minus the purchase before the
         first in the period (or the first itself), so no window function is needed."""
-        earlier = aliased(Purchase)
-        before = (
-            select(func.max(earlier.confirmed_at))
-            .where(
-                earlier.membership_id == Purchase.membership_id,
-                earlier.merchant_id == merchant_id,
-                earlier.confirmed_at < start,
-                _counted(earlier),
-            )
-            .correlate(Purchase)
-            .scalar_subquery()
+        before = _before(
+            merchant_id, Purchase.membership_id, start, lambda p: func.max(p.confirmed_at)
         )
         per_member = (
             select(
@@ -211,18 +220,8 @@ class ReportRepo:
         """Over members who joined in the period: (those who joined at least `window` seconds
         before the end, of them bought within `window` of joining, the younger ones who
         already did), counting purchases made before the end."""
-        # A lookup per new member (they are few) on the member-ordered index: a join here
-        # made PostgreSQL hash every purchase of the merchant.
-        first_purchase = (
-            select(func.min(Purchase.confirmed_at))
-            .where(
-                Purchase.merchant_id == merchant_id,
-                Purchase.membership_id == Membership.id,
-                Purchase.confirmed_at < end,
-                _counted(),
-            )
-            .correlate(Membership)
-            .scalar_subquery()
+        first_purchase = _before(
+            merchant_id, Membership.id, end, lambda p: func.min(p.confirmed_at)
         )
         first = (
             select(Membership.joined_at.label("joined"), first_purchase.label("first"))
@@ -289,16 +288,8 @@ class ReportRepo:
                     .group_by(Purchase.membership_id)
                     .subquery(f"since{index}")
                 )
-                earlier = aliased(Purchase)
-                last_before = (
-                    select(func.max(earlier.confirmed_at))
-                    .where(
-                        earlier.merchant_id == merchant_id,
-                        earlier.membership_id == everything.c.member,
-                        earlier.confirmed_at < end,
-                        _counted(earlier),
-                    )
-                    .scalar_subquery()
+                last_before = _before(
+                    merchant_id, everything.c.member, end, lambda p: func.max(p.confirmed_at)
                 )
                 source = source.outerjoin(since, since.c.member == everything.c.member)
                 n = everything.c.n - func.coalesce(since.c.n, 0)
@@ -439,17 +430,7 @@ class ReportRepo:
     async def referrals(self, merchant_id: int, start: datetime, end: datetime) -> tuple[int, ...]:
         """Members who joined through a friend's link in the period: (joined, with a purchase
         before the end, with two or more)."""
-        purchases = (
-            select(func.count())
-            .where(
-                Purchase.merchant_id == merchant_id,
-                Purchase.membership_id == Membership.id,
-                Purchase.confirmed_at < end,
-                _counted(),
-            )
-            .correlate(Membership)
-            .scalar_subquery()
-        )
+        purchases = _before(merchant_id, Membership.id, end, lambda p: func.count())
         per_member = (
             select(purchases.label("n"))
             .where(

@@ -634,24 +634,19 @@ class OutboxRepo:
     async def anonymize(self, merchant_id: int, chat_id: int, anonymous_chat_id: int) -> None:
         """A member left: the merchant's messages to them keep their status and time (the
         reports count them) but no content, and no longer carry their Telegram id."""
-        rows = await self.s.execute(
-            select(Outbox.id, Outbox.dedupe_key).where(
-                Outbox.merchant_id == merchant_id, Outbox.chat_id == chat_id
+        # Keys end with the chat id: that end is replaced, so keys stay unique.
+        kept = func.length(Outbox.dedupe_key) - len(str(chat_id))
+        await self.s.execute(
+            update(Outbox)
+            .where(Outbox.merchant_id == merchant_id, Outbox.chat_id == chat_id)
+            .values(
+                chat_id=anonymous_chat_id,
+                dedupe_key=func.substr(Outbox.dedupe_key, 1, kept) + str(anonymous_chat_id),
+                payload="{}",
+                last_error=None,
             )
+            .execution_options(synchronize_session=False)
         )
-        for row_id, key in rows.all():
-            prefix, _, _ = key.rpartition(":")  # keys end with the chat id
-            await self.s.execute(
-                update(Outbox)
-                .where(Outbox.id == row_id)
-                .values(
-                    chat_id=anonymous_chat_id,
-                    dedupe_key=f"{prefix}:{anonymous_chat_id}",
-                    payload="{}",
-                    last_error=None,
-                )
-                .execution_options(synchronize_session=False)
-            )
 
     async def forget_purchases(self, merchant_id: int, purchase_ids: Sequence[int]) -> None:
         """Messages to others about these purchases (notes to referrers, alerts to admins)
