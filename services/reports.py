@@ -67,6 +67,11 @@ class Ratio:
     def value(self) -> float | None:
         return None if self.den == 0 else self.num / self.den
 
+    @property
+    def minor(self) -> int | None:
+        """A mean amount of money in whole minor units, rounded down (an average check)."""
+        return None if self.den == 0 else self.num // self.den
+
 
 @dataclass(frozen=True, slots=True)
 class Period:

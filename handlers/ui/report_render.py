@@ -76,7 +76,8 @@ def share(ratio: Ratio) -> str:
 
 
 def mean_money(ratio: Ratio, currency: str) -> str:
-    return "–" if ratio.den == 0 else money(ratio.num // ratio.den, currency)
+    amount = ratio.minor
+    return "–" if amount is None else money(amount, currency)
 
 
 def nps_text(nps: Nps) -> str:
