@@ -197,6 +197,7 @@ class TgUser:
         )
         self.chat = Chat(id=user_id, type="private", first_name=first_name)
         self._message_ids = itertools.count(1)
+        self._last: dict[str, Any] | None = None
 
     @property
     def session(self) -> RecordingSession:
@@ -204,8 +205,17 @@ class TgUser:
         return self.bot.session
 
     async def _feed(self, **update: Any) -> Sent:
+        return await self._feed_payload({"update_id": next(self._update_ids), **update})
+
+    async def replay(self) -> Sent:
+        """The last update again, with the same update id: Telegram's at-least-once delivery
+        (a webhook retried, a poller that crashed before acknowledging)."""
+        assert self._last is not None, "nothing was sent yet"
+        return await self._feed_payload(self._last)
+
+    async def _feed_payload(self, payload: dict[str, Any]) -> Sent:
+        self._last = payload
         before = len(self.session.requests)
-        payload = {"update_id": next(self._update_ids), **update}
         await self.dp.feed_update(
             self.bot, Update.model_validate(payload, context={"bot": self.bot})
         )
