@@ -211,7 +211,8 @@ class MemberService:
 
         Messages to them there keep their status and time but lose their content and point at
         the anonymous row; the admins' alerts and referrers' notes about their purchases,
-        which named them, lose their content too.
+        which named them, lose their content too. So do their pre-orders' alerts, and the
+        comments they wrote on purchases and surveys (the stars and scores stay, anonymous).
         """
 
         async def work() -> int:

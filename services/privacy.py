@@ -38,7 +38,7 @@ def major(amount_minor: int, currency: str) -> str:
 
 
 def _amount(name: str, amount_minor: int, currency: str) -> dict[str, Any]:
-    return {f"{name}_minor": amount_minor, name: major(amount_minor, currency)}
+    return {name: major(amount_minor, currency), f"{name}_minor": amount_minor}
 
 
 class PrivacyService:

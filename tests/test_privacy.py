@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram.methods import SendDocument, SendMessage
-from sqlalchemy import Integer, String, Text, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.base import Base
-from bot.db.models import Merchant, NpsAnswer, Outbox, Purchase
+from bot.db.models import Customer, Merchant, NpsAnswer, Outbox, Purchase
 from handlers.ui.callbacks import CatalogCb, NpsScore, ProfileAction, ProfileCb
 from services.catalog import CatalogService
 from services.jobs import JobService
@@ -27,6 +27,33 @@ PHONE = "48600123457"
 COMMENT = "The croissant was stale qx7"
 NPS_COMMENT = "Too loud in here qx7"
 DOWNLOAD = ProfileCb(action=ProfileAction.DATA).pack()
+BIRTHDAY = ("24.05.1990", "1990-05-24")
+NEEDLES = (str(ZOFIA), NAME, PHONE, COMMENT, NPS_COMMENT, *BIRTHDAY)
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "ignore")
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return "" if value is None or isinstance(value, bool | int) else str(value)
+
+
+async def traces(session: AsyncSession, needles: tuple[str, ...]) -> set[str]:
+    """Which needles appear anywhere in the database: in the text of any column of any table
+    (String and Text above all, JSON or bytes as text), or as a whole number (the Telegram id
+    in a chat id)."""
+    found: set[str] = set()
+    async with session.begin():
+        for table in Base.metadata.sorted_tables:
+            for row in (await session.execute(select(table))).mappings():
+                for column in table.columns:
+                    value = row[column.key]
+                    if isinstance(value, int) and not isinstance(value, bool):
+                        found |= {n for n in needles if str(value) == n}
+                    text = _as_text(value).lower()
+                    found |= {n for n in needles if text and n.lower() in text}
+    return found
 
 
 async def sell(db, cashier: TgUser, customer: TgUser, amount: str) -> Sent:  # type: ignore[no-untyped-def]
@@ -46,7 +73,7 @@ async def rate(done: Sent, customer: TgUser, n: int, comment: str) -> None:
 
 
 async def answer_nps(db, customer: TgUser, score: int, comment: str) -> None:  # type: ignore[no-untyped-def]
-    from bot.db.models import Customer, Membership
+    from bot.db.models import Membership
 
     member_id = await db.scalar(
         select(Membership.id).join(Customer).where(Customer.telegram_id == customer.id)
@@ -126,6 +153,8 @@ async def test_erasure_leaves_nothing_of_the_person_in_any_table(
         )
         session.add(pending)  # someone else's alert waiting: untouched
 
+    # The walk below finds what she left everywhere (her birthday is kept as numbers).
+    assert await traces(session, NEEDLES) == set(NEEDLES) - set(BIRTHDAY)
     profile = await zofia.send("/profile")
     ask = await zofia.press(profile.button("Leave the program"))
     assert "Your data is deleted" in (await zofia.press(ask.button("Yes, delete"))).text
@@ -143,26 +172,14 @@ async def test_erasure_leaves_nothing_of_the_person_in_any_table(
         purchases = list(csv.DictReader(io.StringIO(reader.session.uploads[-2][1].decode())))
         assert {r["rating"] for r in purchases} == {"1", ""}  # her stars stay, anonymous
 
-    # Every text column of every table, and every whole number: nothing of her.
-    needles = [str(ZOFIA), NAME, PHONE, COMMENT, NPS_COMMENT, "24.05.1990", "1990-05-24"]
-    found = []
+    # Every text column of every table (and any other value as text), every whole number:
+    # nothing of her. Before she left, the same walk found each of them.
+    assert await traces(session, NEEDLES) == set()
     async with session.begin():
-        for table in Base.metadata.sorted_tables:
-            for row in (await session.execute(select(table))).mappings():
-                for column in table.columns:
-                    value = row[column.key]
-                    if isinstance(column.type, String | Text) and isinstance(value, str):
-                        found += [
-                            (table.name, column.key, n)
-                            for n in needles
-                            if n.lower() in value.lower()
-                        ]
-                    elif isinstance(column.type, Integer) and value == ZOFIA:
-                        found.append((table.name, column.key, str(value)))
-        assert found == []
         # The merchant's figures stay: her stars, her score, her purchase.
         rated = (await session.scalars(select(Purchase).where(Purchase.rating == 1))).one()
         assert rated.rating_comment is None
+        assert await session.scalar(select(Customer).where(Customer.birthday_year == 1990)) is None
         assert (await session.scalars(select(NpsAnswer.score))).all() == [3]
         waiting = await session.get(Outbox, pending.id)
         assert waiting is not None and (waiting.status, waiting.payload) == (
@@ -185,6 +202,8 @@ async def test_download_has_everything_in_the_members_language(tg, db) -> None:
     ola = tg(303, first_name="Ola", language_code="pl")
     await join(ola)
     await ola.press((await ola.send("/profile")).button("🔔"))  # news: on
+    await ola.press((await ola.send("/profile")).button("🎂"))
+    await ola.press((await ola.send("24.05.1990")).button("✅"))
     done = await sell(db, kasia, ola, "12.50")
     await rate(done, ola, 2, "Zimna kawa")
     await answer_nps(db, ola, 9, "Miło")
@@ -195,6 +214,8 @@ async def test_download_has_everything_in_the_members_language(tg, db) -> None:
     assert "Wszystko" in data["_caption"] and "Test Café" in data["_caption"]
     person = data["person"]
     assert (person["telegram_id"], person["first_name"]) == (303, "Ola")
+    assert person["birthday"] == {"day": 24, "month": 5, "year": 1990}
+    assert person["birthday_label"] == "24 maja 1990"
     (member,) = data["memberships"]
     assert member["merchant"]["name"] == "Test Café" and member["currency"] == "EUR"
     consents = member["consents"]
@@ -222,7 +243,7 @@ async def test_download_has_everything_in_the_members_language(tg, db) -> None:
 
 
 async def test_nobody_gets_anyone_elses_file(tg, db) -> None:
-    owner, kasia = tg(OWNER), tg(50, first_name="Kasia")
+    owner, kasia = tg(OWNER, first_name="Olga"), tg(50, first_name="Kasia")
     await hire(owner, kasia)
     anna, ben = tg(101, first_name="Anna"), tg(102, first_name="Ben")
     await join(anna)
@@ -233,6 +254,13 @@ async def test_nobody_gets_anyone_elses_file(tg, db) -> None:
     mine = downloaded(ben, await ben.press(DOWNLOAD))
     assert mine["person"]["telegram_id"] == 102
     assert "Anna" not in json.dumps(mine, ensure_ascii=False)
+    # The owner is a member too and got the alert that quoted Anna: their file has their
+    # own messages (kind, status, times), nothing of what the alert said.
+    await join(owner)
+    own = downloaded(owner, await owner.press(DOWNLOAD))
+    assert own["person"]["telegram_id"] == OWNER
+    assert "low_rating" in {m["kind"] for m in own["memberships"][0]["messages"]}
+    assert "Anna" not in json.dumps(own, ensure_ascii=False)
     # A forged button naming Anna's id, a cashier, a stranger: no file at all.
     forged = await ben.press(DOWNLOAD + ":101")
     assert not forged.of(SendDocument) and forged.toasts == ["This button is no longer active."]

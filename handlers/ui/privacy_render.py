@@ -109,7 +109,9 @@ def labelled(data: Any) -> Any:
 
 def my_data_file(data: dict[str, Any], language: str) -> bytes:
     """The JSON file, UTF-8, with the language its labels are in."""
-    body = {"labels_language": language, **labelled(data)}
+    body = labelled(data)
+    head = {key: body.pop(key) for key in ("format", "version") if key in body}
+    body = {**head, "labels_language": language, **body}
     return json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8")
 
 
