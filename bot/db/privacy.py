@@ -8,7 +8,6 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
-    Cart,
     CartLine,
     CatalogItem,
     Customer,
@@ -128,7 +127,6 @@ class PrivacyRepo:
         rows = await self.s.execute(
             select(CatalogItem.title, CartLine.qty, CatalogItem.price_minor)
             .join(CatalogItem, CatalogItem.id == CartLine.item_id)
-            .join(Cart, Cart.membership_id == CartLine.membership_id)
             .where(CartLine.membership_id == membership_id)
             .order_by(CatalogItem.title)
         )
