@@ -891,7 +891,7 @@ class _Demo:
                 "made_referral_effective": effective,
                 "refunded_minor": refunded,
                 "rating": rating,
-                "rating_comment": comment,
+                "rating_comment": None if self.erase_at[i] != math.inf else comment,  # erased
                 "rated_at": rated_at,
                 "created_at": self.at(t - 15 - int(random_() * 100)),
                 "confirmed_at": at,
@@ -1080,7 +1080,7 @@ class _Demo:
                         "membership_id": self.mid0 + i,
                         "survey_key": f"demo:{self.mid0 + i}:{self.nps_n[i]}",
                         "score": score,
-                        "comment": comment,
+                        "comment": None if self.erase_at[i] != math.inf else comment,
                         "created_at": self.at(when),
                     }
                 )

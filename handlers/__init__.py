@@ -23,6 +23,7 @@ def get_routers() -> list[Router]:
         fallback,
         help,
         history,
+        privacy,
         profile,
         push,
         rating,
@@ -46,6 +47,7 @@ def get_routers() -> list[Router]:
         catalog.router,
         history.router,
         profile.router,
+        privacy.router,
         help.router,
         fallback.router,  # must stay last: it answers anything
     ]

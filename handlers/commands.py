@@ -24,6 +24,7 @@ def customer_commands() -> list[BotCommand]:
         BotCommand(command="history", description=_("Points history")),
         BotCommand(command="catalog", description=_("Order ahead for pickup")),
         BotCommand(command="profile", description=_("Birthday, phone, offers")),
+        BotCommand(command="mydata", description=_("Download my data")),
         BotCommand(command="language", description=_("Change the language")),
         BotCommand(command="help", description=_("How it works")),
     ]

@@ -17,6 +17,7 @@ from services.exports import ExportService
 from services.jobs import JobService
 from services.members import MemberService
 from services.merchants import MerchantService
+from services.privacy import PrivacyService
 from services.reports import ReportService
 from services.sales import SaleService
 from services.staff import StaffService
@@ -31,6 +32,7 @@ class HandlerData(TypedDict, total=False):
     sales: SaleService
     campaigns: CampaignService
     jobs: JobService
+    privacy: PrivacyService
     catalog: CatalogService
     reports: ReportService
     exports: ExportService

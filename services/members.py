@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Customer, LedgerReason, Membership
+from bot.db.privacy import PrivacyRepo
 from bot.db.repositories import (
     CatalogRepo,
     CustomerRepo,
@@ -210,7 +211,8 @@ class MemberService:
 
         Messages to them there keep their status and time but lose their content and point at
         the anonymous row; the admins' alerts and referrers' notes about their purchases,
-        which named them, lose their content too.
+        which named them, lose their content too. So do their pre-orders' alerts, and the
+        comments they wrote on purchases and surveys (the stars and scores stay, anonymous).
         """
 
         async def work() -> int:
@@ -245,6 +247,10 @@ class MemberService:
             await self.session.flush()
             if await self.memberships.count_for_customer(customer.id) == 0:
                 await self.session.delete(customer)
+            # What they wrote (comments) and what alerts said about their orders goes too.
+            privacy = PrivacyRepo(self.session)
+            await privacy.forget_feedback(membership.id)
+            await privacy.forget_orders(merchant_id, membership.id)
             return forfeited
 
         return await in_transaction(self.session, work)

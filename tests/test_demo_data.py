@@ -196,6 +196,9 @@ async def check_program(engine: AsyncEngine, since: datetime, until: datetime) -
         assert (c.birthday_month, c.birthday_year, c.telegram_language) == (None,) * 3
         assert m.balance_minor == 0 and not m.marketing_opt_in
         assert m.deleted_at > last_purchase.get(m.id, m.joined_at)
+        # What they wrote went with them; their stars and scores stay.
+        assert not [p for p in purchases if p.membership_id == m.id and p.rating_comment]
+        assert not [a for a in nps if a.membership_id == m.id and a.comment]
         if "forfeit" in reasons[m.id]:
             assert reasons[m.id][-1] == "forfeit"
             seen["forfeits"] += 1

@@ -166,6 +166,7 @@ async def test_commands_are_registered_for_each_language(bot, i18n) -> None:
             "history",
             "catalog",
             "profile",
+            "mydata",
             "language",
             "help",
         ]

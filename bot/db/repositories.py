@@ -634,14 +634,19 @@ class OutboxRepo:
     async def anonymize(self, merchant_id: int, chat_id: int, anonymous_chat_id: int) -> None:
         """A member left: the merchant's messages to them keep their status and time (the
         reports count them) but no content, and no longer carry their Telegram id."""
-        # Keys end with the chat id: that end is replaced, so keys stay unique.
+        # Keys of `enqueue` end with the chat id: that end is replaced, so keys stay unique.
+        # Keys of the caller's (cart reminders, expiry) name the membership: they stay as
+        # they are (cut short, two reminders' keys were one and the erasure failed).
         kept = func.length(Outbox.dedupe_key) - len(str(chat_id))
+        renamed = func.substr(Outbox.dedupe_key, 1, kept) + str(anonymous_chat_id)
         await self.s.execute(
             update(Outbox)
             .where(Outbox.merchant_id == merchant_id, Outbox.chat_id == chat_id)
             .values(
                 chat_id=anonymous_chat_id,
-                dedupe_key=func.substr(Outbox.dedupe_key, 1, kept) + str(anonymous_chat_id),
+                dedupe_key=case(
+                    (Outbox.dedupe_key.like(f"%:{chat_id}"), renamed), else_=Outbox.dedupe_key
+                ),
                 payload="{}",
                 last_error=None,
             )

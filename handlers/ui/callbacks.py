@@ -42,6 +42,7 @@ class ProfileAction(StrEnum):
     CLEAR_PHONE = "nophone"
     LANGUAGE = "lang"
     ERASE = "erase"
+    DATA = "data"  # download my data: always the presser's own
 
 
 class ProfileCb(CallbackData, prefix="prof"):

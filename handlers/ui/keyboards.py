@@ -134,6 +134,7 @@ def profile_keyboard(profile: Profile, merchant_id: int) -> InlineKeyboardMarkup
     )
     rows.append([marketing])
     rows.append([button(_("🌐 Language"), ProfileAction.LANGUAGE)])
+    rows.append([button(_("📦 Download my data"), ProfileAction.DATA)])
     rows.append([button(_("❌ Leave the program and delete my data"), ProfileAction.ERASE)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
