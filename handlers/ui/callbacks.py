@@ -113,3 +113,4 @@ class StatsCb(CallbackData, prefix="st"):
 class KpiCb(CallbackData, prefix="kpi"):
     name: str
     days: int = 30
+    until: int = 0  # the period's last day as a date ordinal; 0: today
