@@ -235,7 +235,7 @@ def test_no_chart_leaves_a_long_title_cut() -> None:
     with I18N.context(), I18N.use_locale("hu"):
         figure, axes = charts._figure()
         axes.set_title("Nagyon hosszú cím " * 12)
-        charts._fit(figure)
+        charts.fit(figure)
         assert not charts.outside(figure)
         assert "\n" in axes.title.get_text()
 

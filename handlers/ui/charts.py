@@ -130,7 +130,7 @@ def outside(figure: Figure) -> list[Text]:
     return [text for text, _share in _spills(figure)]
 
 
-def _fit(figure: Figure, passes: int = 8) -> Figure:
+def fit(figure: Figure, passes: int = 8) -> Figure:
     """Wrap, then shrink, any text that spills out of the picture, until everything fits."""
     for _pass in range(passes):
         spilled = _spills(figure)
@@ -241,7 +241,7 @@ def revenue_figure(series: Series) -> Figure:
     bottom.bar([str(w) for w in WEEKDAYS], [n for n, _r in series.weekdays], color=GREEN)
     _title(bottom, _("Purchases by day of the week"))
     _count_axis(bottom)
-    return _fit(figure)
+    return fit(figure)
 
 
 def revenue_chart(series: Series) -> bytes:
@@ -275,7 +275,7 @@ def cohort_figure(cohorts: Cohorts) -> Figure:
     if not rows:
         axes.text(0.5, 0.5, _("No members yet"), ha="center", va="center", fontsize=16)
         axes.set_axis_off()
-        return _fit(figure)
+        return fit(figure)
     cmap = LinearSegmentedColormap.from_list("retention", ["#f1f3f5", DARK_BLUE]).with_extremes(
         bad="white"
     )
@@ -328,7 +328,7 @@ def cohort_figure(cohorts: Cohorts) -> Figure:
     axes.set_xticks(range(width), [str(k) for k in range(width)], fontsize=11)
     axes.set_xlabel(wrap(_("Months after joining (%)"), TITLE_CHARS))
     axes.spines[:].set_visible(False)
-    return _fit(figure)
+    return fit(figure)
 
 
 def cohort_chart(cohorts: Cohorts) -> bytes:
@@ -370,7 +370,7 @@ def ratings_figure(feedback: Feedback) -> Figure:
     right.set_ylim(-100, 100)
     right.set_ylabel(_("NPS"), color=ORANGE)
     bottom.set_ylabel(_("CSAT"), color=BLUE)
-    return _fit(figure)
+    return fit(figure)
 
 
 def ratings_chart(feedback: Feedback) -> bytes:
@@ -397,7 +397,7 @@ def funnel_figure(snapshot: Snapshot) -> Figure:
     _title(axes, _("Referral funnel, {period}").format(period=_period(snapshot.period)))
     axes.set_xlim(0, max([*values, 1]) * 1.45)
     axes.xaxis.set_visible(False)
-    return _fit(figure)
+    return fit(figure)
 
 
 def funnel_chart(snapshot: Snapshot) -> bytes:
@@ -441,7 +441,7 @@ def points_figure(report: PointsReport) -> Figure:
         handles.append(_partial_handle(_("month so far")))
     axes.legend(handles=handles, loc="upper left", fontsize=10, frameon=False, ncols=3)
     _title(axes, _("Points by month"))
-    return _fit(figure)
+    return fit(figure)
 
 
 def points_chart(report: PointsReport) -> bytes:
