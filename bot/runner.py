@@ -21,6 +21,7 @@ from bot.db.engine import create_engine, create_session_factory
 from bot.delivery import Sender
 from bot.i18n import CatalogI18n, create_i18n
 from bot.scheduler import Scheduler
+from handlers.commands import set_profile
 from handlers.ui.staff_render import notice_text
 
 logger = logging.getLogger(__name__)
@@ -89,6 +90,7 @@ async def run_polling(settings: Settings) -> None:
         username = await _check_token(bot)
         logger.info("bot @%s serves merchant %r", username, merchant.slug)
         await set_commands(bot, i18n)
+        await set_profile(bot, i18n, merchant.name)
         if in_process:
             task = asyncio.create_task(sender.run(stop))
             scheduler.start()

@@ -6,7 +6,12 @@ import logging
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    MenuButtonCommands,
+)
 from aiogram.utils.i18n import gettext as _
 
 from bot.i18n import CatalogI18n
@@ -45,6 +50,7 @@ def staff_commands(role: str) -> list[BotCommand]:
             BotCommand(command="ratings", description=_("Ratings, CSAT and NPS")),
             BotCommand(command="campaigns", description=_("What pushes and offers brought")),
             BotCommand(command="export", description=_("CSV files of members and sales")),
+            BotCommand(command="poster", description=_("A QR poster for the counter")),
         ]
     return commands + customer_commands()
 
@@ -59,6 +65,58 @@ async def set_commands(bot: Bot, i18n: CatalogI18n) -> None:
                 )
         with i18n.use_locale(i18n.default_locale):
             await bot.set_my_commands(customer_commands(), scope=BotCommandScopeDefault())
+
+
+DESCRIPTION_LIMIT = 512  # Telegram's, for the bot's description
+SHORT_DESCRIPTION_LIMIT = 120  # and for its short description
+
+
+def _limited(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def bot_description(merchant: str) -> str:
+    """What a person sees in the empty chat before pressing Start, in the current locale."""
+    return _limited(
+        _(
+            "The loyalty card of {merchant}, right here in Telegram.\n\n"
+            "• Earn points on every purchase and pay with them next time.\n"
+            "• Reach higher levels for more cashback.\n"
+            "• News and offers, only if you want them.\n\n"
+            "Press Start to join: it takes a few seconds, no app or plastic card needed."
+        ).format(merchant=merchant),
+        DESCRIPTION_LIMIT,
+    )
+
+
+def bot_short_description(merchant: str) -> str:
+    """The line on the bot's profile page and in shared links."""
+    text = _("{merchant} loyalty card: earn points on every purchase and pay with them.")
+    return _limited(text.format(merchant=merchant), SHORT_DESCRIPTION_LIMIT)
+
+
+async def set_profile(bot: Bot, i18n: CatalogI18n, merchant: str) -> None:
+    """The bot's description and short description in each language (and the default
+    language for the rest), and the menu button opening the commands. Best effort: a refusal
+    is a warning, the bot runs anyway."""
+    with i18n.context():
+        for language in (*LANGUAGES, None):
+            with i18n.use_locale(language or i18n.default_locale):
+                try:
+                    await bot.set_my_description(bot_description(merchant), language_code=language)
+                    await bot.set_my_short_description(
+                        bot_short_description(merchant), language_code=language
+                    )
+                except TelegramAPIError as error:
+                    logger.warning(
+                        "bot description (%s) not set: %s",
+                        language or "default",
+                        type(error).__name__,
+                    )
+    try:
+        await bot.set_chat_menu_button(menu_button=MenuButtonCommands())
+    except TelegramAPIError as error:
+        logger.warning("menu button not set: %s", type(error).__name__)
 
 
 async def set_chat_commands(bot: Bot, chat_id: int, commands: list[BotCommand]) -> None:

@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from contextlib import suppress
+from datetime import date, timedelta
 from typing import Any
 
 from aiogram import F, Router
@@ -97,7 +98,7 @@ async def cmd_stats(
     except ReportRefused as error:
         await message.answer(report_refused(error.reason))
         return
-    await message.answer(dashboard_text(report), reply_markup=stats_keyboard(days))
+    await message.answer(dashboard_text(report), reply_markup=stats_keyboard(days, report))
 
 
 @router.callback_query(StatsCb.filter(F.days > 0), flags=STAFF)
@@ -116,7 +117,9 @@ async def cb_stats_period(
         await query.answer(admins_only(), show_alert=True)
         return
     if isinstance(query.message, Message):
-        await edit_text(query.message, dashboard_text(report), stats_keyboard(callback_data.days))
+        await edit_text(
+            query.message, dashboard_text(report), stats_keyboard(callback_data.days, report)
+        )
     await query.answer()
 
 
@@ -155,38 +158,46 @@ async def msg_stats_dates(
         await message.answer(report_refused(error.reason))  # the form waits for another try
         return
     await state.clear()
-    await message.answer(dashboard_text(report), reply_markup=stats_keyboard(0))
+    await message.answer(dashboard_text(report), reply_markup=stats_keyboard(0, report))
 
 
 async def _kpi(
-    reports: ReportService, ctx: MemberContext, name: str, days: int
+    reports: ReportService, ctx: MemberContext, name: str, days: int, until: int = 0
 ) -> tuple[str, bytes]:
     merchant, actor = ctx.work_merchant_id, ctx.telegram_id
     draw: Callable[[Any], bytes]
+    # A /stats button for typed dates carries the period's last day (0: today).
+    last = date.fromordinal(until) if until else None
+    first = last - timedelta(days=days - 1) if last else None
     if name == "revenue":
-        series = await reports.series(merchant, actor, days)
-        snapshot = await reports.period_snapshot(merchant, actor, days)
+        series = await reports.series(merchant, actor, days, first, last)
+        snapshot = await reports.period_snapshot(merchant, actor, days, first, last)
         text, data, draw = revenue_text(series, snapshot), series, charts.revenue_chart
     elif name == "cohorts":
         cohorts = await reports.cohorts(merchant, actor)
         text, data, draw = cohorts_text(cohorts), cohorts, charts.cohort_chart
     elif name == "ratings":
-        feedback = await reports.feedback(merchant, actor, days)
+        feedback = await reports.feedback(merchant, actor, days, first_day=first, last_day=last)
         text, data, draw = feedback_text(feedback), feedback, charts.ratings_chart
     elif name == "referrals":
-        snapshot = await reports.period_snapshot(merchant, actor, days)
+        snapshot = await reports.period_snapshot(merchant, actor, days, first, last)
         text, data, draw = referrals_text(snapshot), snapshot, charts.funnel_chart
     else:
-        points = await reports.points(merchant, actor)
+        points = await reports.points(merchant, actor, days=days, first_day=first, last_day=last)
         text, data, draw = points_text(points), points, charts.points_chart
     return text, await asyncio.to_thread(draw, data)
 
 
 async def _send_kpi(
-    target: Message, reports: ReportService, ctx: MemberContext, name: str, days: int
+    target: Message,
+    reports: ReportService,
+    ctx: MemberContext,
+    name: str,
+    days: int,
+    until: int = 0,
 ) -> None:
     await _busy(target, "upload_photo")
-    text, png = await _kpi(reports, ctx, name, days)
+    text, png = await _kpi(reports, ctx, name, days, until)
     photo = BufferedInputFile(png, filename=f"{name}.png")
     if len(text) <= CAPTION_LIMIT:
         await target.answer_photo(photo, caption=text)
@@ -216,12 +227,18 @@ async def cmd_kpi(
 async def cb_kpi(
     query: CallbackQuery, callback_data: KpiCb, ctx: MemberContext, reports: ReportService
 ) -> None:
-    if callback_data.name not in KPI_NAMES or not isinstance(query.message, Message):
+    days, until = callback_data.days, callback_data.until
+    if (
+        callback_data.name not in KPI_NAMES
+        or not 1 <= days <= MAX_RANGE_DAYS
+        or not 0 <= until <= date.max.toordinal()
+        or not isinstance(query.message, Message)
+    ):
         await query.answer()
         return
     try:
         await query.answer()  # before drawing: a chart takes a moment
-        await _send_kpi(query.message, reports, ctx, callback_data.name, callback_data.days)
+        await _send_kpi(query.message, reports, ctx, callback_data.name, days, until)
     except NotStaff:
         await query.message.answer(admins_only())
 

@@ -17,7 +17,7 @@ Choices where KPI.md leaves room (README "Reports" says the same to merchants):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
@@ -253,6 +253,7 @@ class Series:
     weekdays: tuple[tuple[int, int], ...]  # 7 x (purchases, revenue)
     months: tuple[tuple[int, int], ...]  # 12 x (purchases, revenue)
     mean_gap_days: Ratio  # between consecutive purchases of a member, the later in the period
+    partial: bool = False  # the last point holds today: a day (or month) not over yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +287,7 @@ class Feedback:
     nps: Nps
     low: tuple[LowRating, ...]
     trend: tuple[tuple[date, Ratio, Nps], ...]  # per month: average stars, NPS
+    partial: bool = False  # the last month of the trend is the current one, not over yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -488,9 +490,16 @@ class ReportService:
             value_12m=_ratio(year_revenue, year_active),
         )
 
-    async def period_snapshot(self, merchant_id: int, actor: int, days: int) -> Snapshot:
-        """Every KPI of the last `days` days, without the comparison."""
-        _, period = await self._scope(merchant_id, actor, days)
+    async def period_snapshot(
+        self,
+        merchant_id: int,
+        actor: int,
+        days: int,
+        first: date | None = None,
+        last: date | None = None,
+    ) -> Snapshot:
+        """Every KPI of the last `days` days (or first..last), without the comparison."""
+        _, period = await self._scope(merchant_id, actor, days, first, last)
         async with reading(self.session):
             return await self.snapshot(merchant_id, period)
 
@@ -507,7 +516,9 @@ class ReportService:
         async with reading(self.session):
             buckets = await self.repo.buckets(merchant_id, period.start, period.end, BUCKET)
             seconds, pairs = await self.repo.gaps(merchant_id, period.start, period.end)
-        return build_series(merchant, period, buckets, _ratio(seconds, pairs * DAY))
+        series = build_series(merchant, period, buckets, _ratio(seconds, pairs * DAY))
+        today = local_today(self.clock(), merchant.timezone)
+        return replace(series, partial=period.last_day >= today)
 
     async def cohorts(self, merchant_id: int, actor: int, count: int = 12) -> Cohorts:
         """Monthly cohorts of the last `count` months, this month included."""
@@ -520,10 +531,17 @@ class ReportService:
         return build_cohorts(merchant, [add_months(first, i) for i in range(count)], sizes, active)
 
     async def feedback(
-        self, merchant_id: int, actor: int, days: int = DEFAULT_DAYS, months: int = 6
+        self,
+        merchant_id: int,
+        actor: int,
+        days: int = DEFAULT_DAYS,
+        months: int = 6,
+        first_day: date | None = None,
+        last_day: date | None = None,
     ) -> Feedback:
         """/ratings: ratings of the period with the low ones, and the monthly trend."""
-        merchant, period = await self._scope(merchant_id, actor, days)
+        merchant, period = await self._scope(merchant_id, actor, days, first_day, last_day)
+        today = local_today(self.clock(), merchant.timezone)
         first = add_months(period.last_day, -(months - 1))
         bounds = month_starts(first, months, merchant.timezone)
         r = self.repo
@@ -547,15 +565,25 @@ class ReportService:
             nps=nps_of(scores),
             low=tuple(LowRating(*row) for row in low),
             trend=tuple(trend),
+            partial=(period.last_day.year, period.last_day.month) == (today.year, today.month),
         )
 
-    async def points(self, merchant_id: int, actor: int, months: int = 12) -> PointsReport:
-        """Points issued, redeemed and expired per month, and outstanding at each month end."""
-        merchant = await self._merchant(merchant_id, actor)
+    async def points(
+        self,
+        merchant_id: int,
+        actor: int,
+        months: int = 12,
+        days: int = DEFAULT_DAYS,
+        first_day: date | None = None,
+        last_day: date | None = None,
+    ) -> PointsReport:
+        """Points issued, redeemed and expired per month (the last `months`, this one so far),
+        outstanding at each month end, and the totals of the last `days` days (or
+        first_day..last_day)."""
+        merchant, period = await self._scope(merchant_id, actor, days, first_day, last_day)
         today = local_today(self.clock(), merchant.timezone)
         first = add_months(today, -(months - 1))
         bounds = month_starts(first, months, merchant.timezone)
-        period = last_days(today, DEFAULT_DAYS, merchant.timezone)
         async with reading(self.session):
             snapshot = await self.snapshot(merchant_id, period)
             flows = [await self.repo.point_flows(merchant_id, a, b) for a, b in pairwise(bounds)]

@@ -114,3 +114,9 @@ class StatsCb(CallbackData, prefix="st"):
 class KpiCb(CallbackData, prefix="kpi"):
     name: str
     days: int = 30
+    until: int = 0  # the period's last day as a date ordinal; 0: today
+
+
+class PosterCb(CallbackData, prefix="pst"):
+    lang: str
+    tag: str  # 32 characters at most: the packed data stays under 64 bytes

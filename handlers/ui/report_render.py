@@ -4,6 +4,7 @@ Pure formatting of what services/reports.py computed."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ from babel.numbers import format_decimal, format_percent
 from handlers.ui.callbacks import KpiCb, StatsCb
 from handlers.ui.render import locale, money, points
 from services.reports import (
+    DEFAULT_DAYS,
     PERIODS,
     CampaignsReport,
     Cohorts,
@@ -85,27 +87,50 @@ def nps_text(nps: Nps) -> str:
     return "–" if score is None else f"{score:+d}"
 
 
+GOOD, BAD = "🟢", "🔴"
+
+
 def _arrow(delta: float) -> str:
     return "↑" if delta > 0 else "↓" if delta < 0 else "→"
 
 
-def trend(current: float | None, previous: float | None) -> str:
-    """Relative change of a count or an amount: ↑ 12%."""
+def _whole(value: float) -> int:
+    """A change shown in whole units, rounded half away from zero, as it is printed."""
+    return int(Decimal(str(abs(value))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _mark(delta: int, up_is_good: bool | None) -> str:
+    """A green dot for a change good for the business, a red one for a bad change, whatever
+    the arrow's direction (churn going up is bad); none for no change or a neutral figure."""
+    if not delta or up_is_good is None:
+        return ""
+    return " " + (GOOD if (delta > 0) == up_is_good else BAD)
+
+
+def trend(current: float | None, previous: float | None, up_is_good: bool | None = True) -> str:
+    """Relative change of a count or an amount: ↑ 12% 🟢; no change: → 0%."""
     if current is None or previous is None:
         return ""
     if previous == 0:
-        return "" if current == 0 else " " + _("↑ new")
+        if current == 0:
+            return ""
+        return " " + _("↑ new") + _mark(1 if current > 0 else -1, up_is_good)
     delta = (current - previous) / abs(previous)
-    return f" {_arrow(delta)} {format_percent(abs(delta), locale=locale())}"
+    whole = _whole(delta * 100) * (1 if delta >= 0 else -1)
+    shown = format_percent(abs(whole) / 100, locale=locale())
+    return f" {_arrow(whole)} {shown}{_mark(whole, up_is_good)}"
 
 
-def trend_rate(current: Ratio, previous: Ratio) -> str:
-    """Change of a share in percentage points: ↓ 5 pp."""
+def trend_rate(current: Ratio, previous: Ratio, up_is_good: bool = True) -> str:
+    """Change of a share in percentage points: ↓ 5 pp 🔴; no change: → 0 pp."""
     if current.value is None or previous.value is None:
         return ""
     delta = (current.value - previous.value) * 100
-    return " " + _("{arrow} {points} pp").format(
-        arrow=_arrow(round(delta)), points=number(abs(delta))
+    whole = _whole(delta) * (1 if delta >= 0 else -1)
+    return (
+        " "
+        + _("{arrow} {points} pp").format(arrow=_arrow(whole), points=number(abs(whole)))
+        + _mark(whole, up_is_good)
     )
 
 
@@ -140,7 +165,7 @@ def dashboard_text(d: Dashboard) -> str:
         _("Retention: {share}").format(share=share(c.retention))
         + trend_rate(c.retention, p.retention),
         _("Churn (no purchase for 90 days): {share}").format(share=share(c.churn))
-        + trend_rate(c.churn, p.churn),
+        + trend_rate(c.churn, p.churn, up_is_good=False),
         "",
         _("<b>Advocacy</b>"),
         _("Joined through friends: {n}, of them bought: {share}").format(
@@ -160,10 +185,14 @@ def dashboard_text(d: Dashboard) -> str:
             issued=number(c.issued), redeemed=number(c.redeemed), share=share(c.redemption_rate)
         ),
         _("Points outstanding: {amount}").format(amount=money(c.liability, cur))
-        + trend(c.liability, p.liability),
+        + trend(c.liability, p.liability, up_is_good=None),
         "",
-        _("Customer lifetime value: {clv} · per year: {year}").format(
-            clv=mean_money(c.clv, cur), year=mean_money(c.value_12m, cur)
+        # One lifetime value: the historical one; the last year's spend is a labelled detail.
+        _("Customer lifetime value: {clv} (average spend per customer so far)").format(
+            clv=mean_money(c.clv, cur)
+        ),
+        _("↳ in the last 12 months: {year} per customer who bought").format(
+            year=mean_money(c.value_12m, cur)
         ),
     ]
     return "\n".join(lines)
@@ -173,7 +202,9 @@ def stars_text(ratio: Ratio) -> str:
     return "–" if ratio.value is None else number(ratio.value, 2)
 
 
-def stats_keyboard(days: int) -> InlineKeyboardMarkup:
+def stats_keyboard(days: int, report: Dashboard | None = None) -> InlineKeyboardMarkup:
+    """Period buttons, and the charts of the period shown: `days` up to today, or (0) the
+    report's typed dates."""
     labels = {7: _("7 days"), 30: _("30 days"), 90: _("90 days"), 365: _("1 year")}
     periods = [
         InlineKeyboardButton(
@@ -182,8 +213,15 @@ def stats_keyboard(days: int) -> InlineKeyboardMarkup:
         for n in PERIODS
     ]
     periods.append(InlineKeyboardButton(text=_("📅 Dates"), callback_data=StatsCb(days=0).pack()))
+    period = report.current.period if report is not None else None
+    if days or period is None:
+        chart = {"days": days or DEFAULT_DAYS}
+    else:
+        chart = {"days": period.days, "until": period.last_day.toordinal()}
     kpis = [
-        InlineKeyboardButton(text=str(KPI_TITLES[name]), callback_data=KpiCb(name=name).pack())
+        InlineKeyboardButton(
+            text=str(KPI_TITLES[name]), callback_data=KpiCb(name=name, **chart).pack()
+        )
         for name in KPI_NAMES
     ]
     return InlineKeyboardMarkup(inline_keyboard=[periods, kpis[:3], kpis[3:]])
