@@ -53,9 +53,7 @@ async def set_merchant(db, **values) -> None:  # type: ignore[no-untyped-def]
 
 
 async def reasons_of(db, tg: int) -> list[str]:  # type: ignore[no-untyped-def]
-    member = await db.scalar(
-        select(Membership).join(Customer).where(Customer.telegram_id == tg)
-    )
+    member = await db.scalar(select(Membership).join(Customer).where(Customer.telegram_id == tg))
     rows = await db.all(
         select(LedgerEntry.reason)
         .where(LedgerEntry.membership_id == member.id)
