@@ -20,8 +20,8 @@ MIN_KEY_CHARS = 32
 
 def marker_key(settings: Settings) -> bytes:
     """MARKER_KEY, or the key in MARKER_KEY_FILE (created once, readable by this user only)."""
-    if settings.marker_key is not None:
-        text = settings.marker_key.get_secret_value().strip()
+    text = settings.marker_key.get_secret_value().strip() if settings.marker_key else ""
+    if text:  # MARKER_KEY= (empty, as in .env.example) means unset
         if len(text) < MIN_KEY_CHARS:
             raise SettingsError(f"MARKER_KEY must be at least {MIN_KEY_CHARS} characters")
         return text.encode()

@@ -26,7 +26,7 @@ def settings_with(**values: object) -> Settings:
 
 def test_the_key_file_is_created_once_private_and_reused(tmp_path: Path) -> None:
     path = tmp_path / "data" / "marker.key"
-    settings = settings_with(marker_key_file=str(path))
+    settings = settings_with(marker_key="", marker_key_file=str(path))  # MARKER_KEY= is unset
     first = marker_key(settings)
     assert path.exists() and len(first) == 64
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
