@@ -53,17 +53,19 @@ async def grant_once(
 
 
 async def keep_received(
-    session: AsyncSession, marker: str, membership: Membership, now: datetime
+    session: AsyncSession, key: bytes, membership: Membership, telegram_id: int
 ) -> None:
     """Before a membership is erased: grants for the one-time rewards it already received
-    (memberships from before grants existed have none)."""
+    (memberships from before grants existed have none), dated when they were received."""
     grants = GrantRepo(session)
-    received = []
-    if await grants.got_welcome(membership.id):
-        received.append(WELCOME)
-    if await grants.made_referral_effective(membership.id):
-        received.append(REFERRAL)
+    received: list[tuple[str, datetime]] = []
+    if welcomed := await grants.welcomed_at(membership.id):
+        received.append((WELCOME, welcomed))
+    if effective := await grants.referral_effective_at(membership.id):
+        received.append((REFERRAL, effective))
     if membership.birthday_granted_year is not None:
-        received.append(birthday(membership.birthday_granted_year))
-    for reward in received:
-        await grant_once(session, membership.merchant_id, marker, reward, now)
+        given = membership.birthday_granted_at or membership.joined_at
+        received.append((birthday(membership.birthday_granted_year), given))
+    person = marker(key, membership.merchant_id, telegram_id)
+    for reward, when in received:
+        await grant_once(session, membership.merchant_id, person, reward, when)

@@ -101,16 +101,15 @@ class JobService:
                     m.id: grants.marker(self.marker_key, merchant.id, c.telegram_id)
                     for m, c in due
                 }
-                given = await GrantRepo(self.session).markers_with(
-                    merchant.id, markers.values(), reward
-                )
+                granted = GrantRepo(self.session)
+                given = await granted.markers_with(merchant.id, markers.values(), reward)
                 notices = []
                 for membership, customer in due:
                     if markers[membership.id] in given or not birthdays.lead_time_passed(
                         customer.birthday_set_at, local.date(), merchant
                     ):
                         continue
-                    GrantRepo(self.session).add(merchant.id, markers[membership.id], reward, now)
+                    granted.add(merchant.id, markers[membership.id], reward, now)
                     membership.birthday_granted_year = local.year
                     bonus = merchant.birthday_bonus_minor
                     membership.birthday_granted_at = now

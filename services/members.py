@@ -166,7 +166,7 @@ class MemberService:
             self.memberships.add(membership)
             await self.session.flush()
             bonus = merchant.welcome_bonus_minor
-            marker = self._marker(merchant.id, telegram_id)
+            marker = grants.marker(self.marker_key, merchant.id, telegram_id)
             if bonus > 0 and not await grants.grant_once(
                 self.session, merchant.id, marker, grants.WELCOME, now
             ):
@@ -226,9 +226,7 @@ class MemberService:
             _, found = await self._member(merchant_id, telegram_id)
             if membership_id is not None and found.id != membership_id:
                 raise NotAMember()
-            await grants.keep_received(
-                self.session, self._marker(merchant_id, telegram_id), found, self.clock()
-            )
+            await grants.keep_received(self.session, self.marker_key, found, telegram_id)
             membership = await self.memberships.lock(found.id)
             customer = await self.session.get(Customer, found.customer_id)
             assert membership is not None and customer is not None
@@ -260,9 +258,6 @@ class MemberService:
             return forfeited
 
         return await in_transaction(self.session, work)
-
-    def _marker(self, merchant_id: int, telegram_id: int) -> str:
-        return grants.marker(self.marker_key, merchant_id, telegram_id)
 
     async def set_marketing(self, merchant_id: int, telegram_id: int, opt_in: bool) -> bool:
         """Marketing pushes are a separate opt-in, changeable at any time."""

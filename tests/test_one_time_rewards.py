@@ -257,8 +257,12 @@ async def test_a_member_from_before_grants_still_gets_nothing_twice(session, clo
         await session.execute(delete(RewardGrant))  # as before this change
     await members.erase(merchant.id, 2)
     async with session.begin():
-        kept = set((await session.scalars(select(RewardGrant.reward))).all())
-    assert kept == {"welcome", "referral", "birthday:2026"}
+        kept = {r.reward: r.created_at for r in (await session.scalars(select(RewardGrant)))}
+    assert kept == {  # dated when they were received
+        "welcome": datetime(2026, 4, 1, 12, 0, tzinfo=UTC),
+        "referral": datetime(2026, 4, 1, 12, 0, tzinfo=UTC),
+        "birthday:2026": datetime(2026, 5, 24, 12, 0, tzinfo=UTC),
+    }
 
     await rejoin_friend()
     await members.set_birthday(merchant.id, 2, "24.05")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import LedgerEntry, LedgerReason, Purchase, RewardGrant
@@ -45,26 +45,20 @@ class GrantRepo:
             RewardGrant(merchant_id=merchant_id, marker=marker, reward=reward, created_at=now)
         )
 
-    async def got_welcome(self, membership_id: int) -> bool:
-        return bool(
-            await self.s.scalar(
-                select(
-                    exists().where(
-                        LedgerEntry.membership_id == membership_id,
-                        LedgerEntry.reason == LedgerReason.WELCOME,
-                    )
-                )
+    async def welcomed_at(self, membership_id: int) -> datetime | None:
+        """When the membership got its welcome bonus, if it did."""
+        return await self.s.scalar(
+            select(func.min(LedgerEntry.created_at)).where(
+                LedgerEntry.membership_id == membership_id,
+                LedgerEntry.reason == LedgerReason.WELCOME,
             )
         )
 
-    async def made_referral_effective(self, membership_id: int) -> bool:
-        return bool(
-            await self.s.scalar(
-                select(
-                    exists().where(
-                        Purchase.membership_id == membership_id,
-                        Purchase.made_referral_effective.is_(True),
-                    )
-                )
+    async def referral_effective_at(self, membership_id: int) -> datetime | None:
+        """When the membership's purchase made its referral effective, if one did."""
+        return await self.s.scalar(
+            select(func.min(func.coalesce(Purchase.confirmed_at, Purchase.created_at))).where(
+                Purchase.membership_id == membership_id,
+                Purchase.made_referral_effective.is_(True),
             )
         )
