@@ -38,6 +38,7 @@ def program_settings(settings: Settings) -> ProgramSettings:
         birthday_bonus_minor=money("BIRTHDAY_BONUS", settings.birthday_bonus, zero_ok=True),
         birthday_hour=settings.birthday_hour,
         points_lifetime_months=settings.points_lifetime_months,
+        birthday_lead_days=settings.birthday_lead_days,
     )
 
 

@@ -14,6 +14,7 @@ from services.rules import LANGUAGES
 
 __all__ = ["LANGUAGES", "Settings", "SettingsError", "load_settings"]
 DEFAULT_DB_URL = "sqlite+aiosqlite:///data/loyalty.sqlite3"
+DEFAULT_MARKER_KEY_FILE = "data/marker.key"  # next to the default SQLite file
 # BotFather tokens look like 123456789:AAH...; the secret part is 35 characters today.
 TOKEN_RE = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,50}$")
 
@@ -48,6 +49,12 @@ class Settings(BaseSettings):
     birthday_bonus: str | None = None  # points on a member's birthday, as an amount, e.g. 5.00
     birthday_hour: int | None = Field(default=None, ge=0, le=23)  # local hour of the greeting
     points_lifetime_months: int | None = Field(default=None, ge=0, le=120)  # 0: never expire
+    # A birthday entered fewer days than this before it gets no gift that year (default 30).
+    birthday_lead_days: int | None = Field(default=None, ge=0, le=366)
+    # The key of the markers that remember one-time rewards after erasure (bot/markers.py):
+    # unset, one is created in MARKER_KEY_FILE; processes on several machines share MARKER_KEY.
+    marker_key: SecretStr | None = None
+    marker_key_file: str = DEFAULT_MARKER_KEY_FILE
     # Abandoned carts: the first reminder this many hours after the last change; a second at
     # 24 hours unless turned off.
     cart_reminder_hours: float = Field(default=2, gt=0, le=23)

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.bootstrap import ensure_default_merchant
 from bot.config import LANGUAGES, Settings
 from bot.i18n import CatalogI18n
+from bot.markers import marker_key
+from services.birthdays import BirthdayService
 from services.campaigns import CampaignService
 from services.catalog import CatalogService
 from services.clock import Clock
@@ -57,6 +59,7 @@ class ContextMiddleware(BaseMiddleware):
         self.session_factory = session_factory
         self.i18n = i18n
         self.clock = clock
+        self.marker_key = marker_key(settings)
         self._default_merchant_id: int | None = None
         self._lock = asyncio.Lock()
 
@@ -71,15 +74,18 @@ class ContextMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         async with self.session_factory() as session:
-            members = MemberService(session, self.clock)
+            members = MemberService(session, self.clock, marker_key=self.marker_key)
             data["members"] = members
             data["codes"] = CodeService(session, self.clock)
             data["merchants"] = MerchantService(session, self.clock)
             data["staff"] = StaffService(session, self.settings.owner_ids, self.clock)
-            data["sales"] = SaleService(session, self.settings.owner_ids, self.clock)
+            data["sales"] = SaleService(
+                session, self.settings.owner_ids, self.clock, marker_key=self.marker_key
+            )
             data["campaigns"] = CampaignService(session, self.settings.owner_ids, self.clock)
-            data["jobs"] = JobService(session, self.clock)
+            data["jobs"] = JobService(session, self.clock, marker_key=self.marker_key)
             data["privacy"] = PrivacyService(session, self.clock)
+            data["birthdays"] = BirthdayService(session, self.settings.owner_ids, self.clock)
             data["catalog"] = CatalogService(session, self.settings.owner_ids, self.clock)
             data["reports"] = ReportService(session, self.settings.owner_ids, self.clock)
             data["exports"] = ExportService(session, self.settings.owner_ids, self.clock)

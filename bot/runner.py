@@ -20,6 +20,7 @@ from bot.config import Settings, SettingsError
 from bot.db.engine import create_engine, create_session_factory
 from bot.delivery import Sender
 from bot.i18n import CatalogI18n, create_i18n
+from bot.markers import marker_key
 from bot.scheduler import Scheduler
 from handlers.commands import set_profile
 from handlers.ui.staff_render import notice_text
@@ -49,6 +50,7 @@ def create_scheduler(
         wake,
         cart_reminders=tuple(reminders),
         owner_ids=tuple(settings.owner_ids),
+        marker_key=marker_key(settings),
     )
 
 

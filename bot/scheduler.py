@@ -36,8 +36,10 @@ class Scheduler:
         holder: str | None = None,
         cart_reminders: tuple[timedelta, ...] = CART_REMINDERS,
         owner_ids: tuple[int, ...] = (),
+        marker_key: bytes | None = None,
     ) -> None:
         self.owner_ids = owner_ids
+        self.marker_key = marker_key
         self.cart_reminders = cart_reminders
         self.session_factory = session_factory
         self.wake_sender = wake_sender
@@ -62,7 +64,13 @@ class Scheduler:
         for job in jobs:
             try:
                 async with self.session_factory() as session:
-                    service = JobService(session, self.clock, self.cart_reminders, self.owner_ids)
+                    service = JobService(
+                        session,
+                        self.clock,
+                        self.cart_reminders,
+                        self.owner_ids,
+                        marker_key=self.marker_key,
+                    )
                     queued += await getattr(service, job)()
             except Exception:
                 logger.exception("scheduled job %s failed", job)

@@ -17,6 +17,7 @@ def _detached(router: Router) -> Router:
 
 def get_routers() -> list[Router]:
     from handlers import (
+        birthdays,
         card,
         catalog,
         errors,
@@ -51,6 +52,7 @@ def get_routers() -> list[Router]:
         profile.router,
         privacy.router,
         help.router,
+        birthdays.router,
         fallback.router,  # must stay last: it answers anything
     ]
     return [_detached(r) for r in routers]

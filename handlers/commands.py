@@ -51,6 +51,7 @@ def staff_commands(role: str) -> list[BotCommand]:
             BotCommand(command="campaigns", description=_("What pushes and offers brought")),
             BotCommand(command="export", description=_("CSV files of members and sales")),
             BotCommand(command="poster", description=_("A QR poster for the counter")),
+            BotCommand(command="birthday", description=_("Correct a member's birthday")),
         ]
     return commands + customer_commands()
 

@@ -9,6 +9,7 @@ from aiogram.fsm.context import FSMContext
 
 from bot.config import Settings
 from bot.i18n import CatalogI18n
+from services.birthdays import BirthdayService
 from services.campaigns import CampaignService
 from services.catalog import CatalogService
 from services.codes import CodeService
@@ -36,6 +37,7 @@ class HandlerData(TypedDict, total=False):
     catalog: CatalogService
     reports: ReportService
     exports: ExportService
+    birthdays: BirthdayService
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
     settings: Settings
     locale: str  # the language this update is answered in

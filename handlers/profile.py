@@ -168,12 +168,12 @@ async def cb_confirm_birthday(
         return
     await query.answer()
     assert profile.birthday is not None
-    await edit_text(
-        query.message,
-        _("🎂 Saved: {birthday}. We'll have a surprise for you!").format(
-            birthday=birthday_text(profile.birthday)
-        ),
+    text = _("🎂 Saved: {birthday}. We'll have a surprise for you!").format(
+        birthday=birthday_text(profile.birthday)
     )
+    if profile.gift_next_year:
+        text += "\n" + _("It's coming up soon, so your birthday gift starts next year.")
+    await edit_text(query.message, text)
 
 
 # --- phone -------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ class ProgramSettings:
     birthday_bonus_minor: int | None = None
     birthday_hour: int | None = None
     points_lifetime_months: int | None = None  # 0 turns expiry off
+    birthday_lead_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,7 @@ class Profile:
     phone_masked: str | None
     language: str | None
     marketing_opt_in: bool
+    gift_next_year: bool = False  # a birthday just saved within the lead time before it
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,16 @@ class BirthdayLocked(DomainError):
     """A birthday, once set, changes only through an admin (so offers can't be farmed)."""
 
 
+class MemberNotFound(DomainError):
+    """Staff named a member by a payment code or #number that is no member here.
+
+    Reasons: 'format' (neither a 6-digit code nor #number), 'not_found'."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class InvalidPhone(DomainError):
     pass
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import reading
+from bot.db.grants import GrantRepo
 from bot.db.models import LedgerReason, NpsAnswer
 from bot.db.repositories import (
     CatalogRepo,
@@ -24,6 +25,7 @@ from bot.db.repositories import (
     OutboxRepo,
     StaffRepo,
 )
+from services import birthdays, grants
 from services.clock import Clock, utc_now
 from services.dto import Notice
 from services.errors import RatingRefused
@@ -61,8 +63,11 @@ class JobService:
         clock: Clock = utc_now,
         cart_reminders: Sequence[timedelta] = CART_REMINDERS,
         owner_ids: Sequence[int] = (),
+        *,
+        marker_key: bytes | None = None,
     ) -> None:
         self.owner_ids = frozenset(owner_ids)
+        self.marker_key = marker_key or grants.UNSET_KEY
         self.session = session
         self.clock = clock
         self.cart_reminder_after = tuple(cart_reminders)
@@ -90,8 +95,21 @@ class JobService:
                 due = await self.jobs.birthdays(
                     merchant.id, local.day, local.month, local.year, feb28
                 )
+                # Once a year per person, even one who erased their data and joined again.
+                reward = grants.birthday(local.year)
+                markers = {
+                    m.id: grants.marker(self.marker_key, merchant.id, c.telegram_id)
+                    for m, c in due
+                }
+                granted = GrantRepo(self.session)
+                given = await granted.markers_with(merchant.id, markers.values(), reward)
                 notices = []
                 for membership, customer in due:
+                    if markers[membership.id] in given or not birthdays.lead_time_passed(
+                        customer.birthday_set_at, local.date(), merchant
+                    ):
+                        continue
+                    granted.add(merchant.id, markers[membership.id], reward, now)
                     membership.birthday_granted_year = local.year
                     bonus = merchant.birthday_bonus_minor
                     membership.birthday_granted_at = now

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +22,7 @@ from bot.db.repositories import (
     PurchaseRepo,
     StaffRepo,
 )
-from services import rules
+from services import birthdays, grants, rules
 from services._tx import in_transaction
 from services.clock import Clock, utc_now
 from services.dto import (
@@ -50,9 +51,12 @@ HISTORY_PAGE_SIZE = 10
 
 
 class MemberService:
-    def __init__(self, session: AsyncSession, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, session: AsyncSession, clock: Clock = utc_now, *, marker_key: bytes | None = None
+    ) -> None:
         self.session = session
         self.clock = clock
+        self.marker_key = marker_key or grants.UNSET_KEY
         self.merchants = MerchantRepo(session)
         self.customers = CustomerRepo(session)
         self.memberships = MembershipRepo(session)
@@ -163,6 +167,11 @@ class MemberService:
             self.memberships.add(membership)
             await self.session.flush()
             bonus = merchant.welcome_bonus_minor
+            marker = grants.marker(self.marker_key, merchant.id, telegram_id)
+            if bonus > 0 and not await grants.grant_once(
+                self.session, merchant.id, marker, grants.WELCOME, now
+            ):
+                bonus = 0  # a person who left and joined again gets it once
             if bonus > 0:
                 await self.ledger.post(membership, bonus, LedgerReason.WELCOME, now)
             return JoinResult(
@@ -219,6 +228,7 @@ class MemberService:
             _, found = await self._member(merchant_id, telegram_id)
             if membership_id is not None and found.id != membership_id:
                 raise NotAMember()
+            await grants.keep_received(self.session, self.marker_key, found, telegram_id)
             membership = await self.memberships.lock(found.id)
             customer = await self.session.get(Customer, found.customer_id)
             assert membership is not None and customer is not None
@@ -311,7 +321,11 @@ class MemberService:
             customer.birthday_day = birthday.day
             customer.birthday_month = birthday.month
             customer.birthday_year = birthday.year
-            return _profile(customer, membership)
+            customer.birthday_set_at = self.clock()
+            merchant = await self.merchants.get(merchant_id)
+            assert merchant is not None
+            waits = birthdays.gift_waits(birthday, customer.birthday_set_at, merchant)
+            return replace(_profile(customer, membership), gift_next_year=waits)
 
     async def _parse_new_birthday(
         self, customer: Customer, merchant_id: int, text: str

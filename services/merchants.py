@@ -137,6 +137,8 @@ def apply_program(merchant: Merchant, program: ProgramSettings) -> None:
         merchant.birthday_hour = program.birthday_hour
     if program.points_lifetime_months is not None:
         merchant.points_lifetime_months = program.points_lifetime_months or None
+    if program.birthday_lead_days is not None:
+        merchant.birthday_lead_days = program.birthday_lead_days
 
 
 def _level_rows(merchant_id: int, levels: Sequence[LevelInfo]) -> list[Level]:

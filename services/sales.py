@@ -37,7 +37,7 @@ from bot.db.repositories import (
     PurchaseRepo,
     StaffRepo,
 )
-from services import policy, rules
+from services import grants, policy, rules
 from services.clock import Clock, utc_now
 from services.dto import LevelInfo, MerchantView, Notice
 from services.errors import (
@@ -145,11 +145,17 @@ class DayReport:
 
 class SaleService:
     def __init__(
-        self, session: AsyncSession, owner_ids: Sequence[int] = (), clock: Clock = utc_now
+        self,
+        session: AsyncSession,
+        owner_ids: Sequence[int] = (),
+        clock: Clock = utc_now,
+        *,
+        marker_key: bytes | None = None,
     ) -> None:
         self.session = session
         self.owner_ids = frozenset(owner_ids)
         self.clock = clock
+        self.marker_key = marker_key or grants.UNSET_KEY
         self.merchants = MerchantRepo(session)
         self.customers = CustomerRepo(session)
         self.memberships = MembershipRepo(session)
@@ -502,7 +508,11 @@ class SaleService:
             if ancestor is None or ancestor.deleted_at is not None:
                 continue  # an erased member earns nothing more
             bonus = 0
-            if depth == 1 and membership.purchases_count == 1:
+            if (
+                depth == 1
+                and membership.purchases_count == 1
+                and await self._first_referral(merchant.id, friend, now)
+            ):
                 # The friend's first purchase: an effective referral.
                 purchase.made_referral_effective = True
                 ancestor.effective_referrals += 1
@@ -534,6 +544,16 @@ class SaleService:
                         )
                     )
         return notices
+
+    async def _first_referral(
+        self, merchant_id: int, friend: Customer | None, now: datetime
+    ) -> bool:
+        """Once per person: a friend who left and joined again through the same link has
+        made their referral effective already."""
+        if friend is None:
+            return False
+        marker = grants.marker(self.marker_key, merchant_id, friend.telegram_id)
+        return await grants.grant_once(self.session, merchant_id, marker, grants.REFERRAL, now)
 
     async def _daily_flag(
         self, merchant: Merchant, membership: Membership, purchase: Purchase, now: datetime

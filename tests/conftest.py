@@ -23,6 +23,7 @@ from bot.db.base import Base
 from bot.db.engine import create_engine, create_session_factory
 
 PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+TEST_MARKER_KEY = "test-marker-key-0123456789abcdef0123456789abcdef"
 
 
 class FakeClock:
@@ -103,6 +104,7 @@ def settings(engine: AsyncEngine) -> Settings:
         merchant_currency="EUR",
         merchant_timezone="Europe/Warsaw",
         default_language="en",
+        marker_key=TEST_MARKER_KEY,  # never a key file in the working directory
     )
 
 

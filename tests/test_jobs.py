@@ -30,7 +30,7 @@ async def outbox(session, kind):  # type: ignore[no-untyped-def]
 
 async def test_birthday_offer_at_the_local_hour_once_a_year(session, clock) -> None:
     warsaw = await make_merchant(session, clock)  # Europe/Warsaw, birthdays from 10:00
-    clock.now = datetime(2026, 5, 23, 12, 0, tzinfo=UTC)
+    clock.now = datetime(2026, 4, 23, 12, 0, tzinfo=UTC)  # before the 30 days of lead time
     await opt_in(session, clock, warsaw, 1, "24.05")
     await opt_in(session, clock, warsaw, 2, "25.05")
     await make_member(session, clock, warsaw, 3)  # not opted in: no offer
@@ -59,7 +59,7 @@ async def test_birthday_hour_is_the_merchants_local_hour(session, clock) -> None
         await session.execute(
             update(Merchant).where(Merchant.id == tokyo.id).values(timezone="Asia/Tokyo")
         )
-    clock.now = datetime(2026, 5, 1, 0, 0, tzinfo=UTC)
+    clock.now = datetime(2026, 4, 1, 0, 0, tzinfo=UTC)
     await opt_in(session, clock, tokyo, 1, "24.05")
     jobs = JobService(session, clock)
     # 23 May 23:30 UTC is 24 May 08:30 in Tokyo: the day, not yet the hour.
@@ -79,7 +79,7 @@ async def test_29_february_is_celebrated_on_the_28th_in_common_years(session, cl
 
 async def test_blocked_customers_get_no_offer(session, clock) -> None:
     merchant = await make_merchant(session, clock)
-    clock.now = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    clock.now = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)
     await opt_in(session, clock, merchant, 1, "24.05")
     async with session.begin():
         await session.execute(update(Customer).values(bot_blocked=True))
@@ -227,7 +227,7 @@ async def test_an_unspent_birthday_bonus_lapses_after_its_days(session, clock) -
     from tests.factories import check_ledger_invariant, credit
 
     merchant = await make_merchant(session, clock)
-    clock.now = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    clock.now = datetime(2026, 4, 1, 12, 0, tzinfo=UTC)
     await opt_in(session, clock, merchant, 1, "24.05")
     await credit(session, clock, merchant, 1, 1_000)  # earned before the birthday: stays
     jobs = JobService(session, clock)

@@ -83,6 +83,8 @@ class Merchant(Base):
     birthday_bonus_minor: Mapped[int] = mapped_column(BigInteger, default=500)
     birthday_hour: Mapped[int] = mapped_column(SmallInteger, default=10)  # local time
     birthday_bonus_days: Mapped[int] = mapped_column(SmallInteger, default=14)  # then it lapses
+    # A birthday entered (or corrected) fewer days than this before it gets no gift that year.
+    birthday_lead_days: Mapped[int] = mapped_column(SmallInteger, default=30)
     # Points expire this many months after they were credited, oldest first; None: never.
     points_lifetime_months: Mapped[int | None] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -125,6 +127,7 @@ class Customer(Base):
     birthday_day: Mapped[int | None] = mapped_column(SmallInteger)
     birthday_month: Mapped[int | None] = mapped_column(SmallInteger)
     birthday_year: Mapped[int | None] = mapped_column(SmallInteger)
+    birthday_set_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # for the lead time
     phone: Mapped[str | None] = mapped_column(String(20))
     bot_blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     current_merchant_id: Mapped[int | None] = mapped_column(
@@ -341,6 +344,24 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(32))
     target: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RewardGrant(Base):
+    """A one-time reward a person received from a merchant, kept after they erase their data.
+
+    `marker` is a keyed hash of the merchant and the Telegram id (services/grants.py), never
+    the id itself: it only answers "did this person already get it here?". Rewards: welcome,
+    referral (their first purchase paid their referrer's bonus), birthday:<year>.
+    """
+
+    __tablename__ = "reward_grant"
+    __table_args__ = (UniqueConstraint("merchant_id", "marker", "reward"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchant.id", ondelete="CASCADE"))
+    marker: Mapped[str] = mapped_column(String(64))
+    reward: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

@@ -381,6 +381,18 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
             days=d.get("days", 14),
             balance=points(int(d["balance"])),
         ), None
+    if notice.kind == "birthday_corrected":
+        from handlers.ui.render import birthday_text
+        from services.dto import Birthday
+
+        year = d.get("year")
+        birthday = Birthday(int(d["day"]), int(d["month"]), int(year) if year else None)
+        text = _("🎂 {merchant} corrected your birthday: {birthday}.").format(
+            merchant=escape(str(d["merchant"])), birthday=birthday_text(birthday)
+        )
+        if d.get("gift_next_year"):
+            text += "\n" + _("It's coming up soon, so your birthday gift starts next year.")
+        return text, None
     if notice.kind == "new_order":
         return _("🛍 New pre-order #{id}: {items}. Total {total}.").format(
             id=d["order_id"],

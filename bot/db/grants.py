@@ -1,0 +1,64 @@
+"""Queries on one-time reward grants (reward_grant), by a person's pseudonymous marker."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import LedgerEntry, LedgerReason, Purchase, RewardGrant
+
+
+class GrantRepo:
+    def __init__(self, session: AsyncSession) -> None:
+        self.s = session
+
+    async def has(self, merchant_id: int, marker: str, reward: str) -> bool:
+        found = await self.s.scalar(
+            select(RewardGrant.id).where(
+                RewardGrant.merchant_id == merchant_id,
+                RewardGrant.marker == marker,
+                RewardGrant.reward == reward,
+            )
+        )
+        return found is not None
+
+    async def markers_with(
+        self, merchant_id: int, markers: Collection[str], reward: str
+    ) -> set[str]:
+        """Which of these markers already have the reward (one query for a batch)."""
+        if not markers:
+            return set()
+        rows = await self.s.scalars(
+            select(RewardGrant.marker).where(
+                RewardGrant.merchant_id == merchant_id,
+                RewardGrant.reward == reward,
+                RewardGrant.marker.in_(list(markers)),
+            )
+        )
+        return set(rows.all())
+
+    def add(self, merchant_id: int, marker: str, reward: str, now: datetime) -> None:
+        self.s.add(
+            RewardGrant(merchant_id=merchant_id, marker=marker, reward=reward, created_at=now)
+        )
+
+    async def welcomed_at(self, membership_id: int) -> datetime | None:
+        """When the membership got its welcome bonus, if it did."""
+        return await self.s.scalar(
+            select(func.min(LedgerEntry.created_at)).where(
+                LedgerEntry.membership_id == membership_id,
+                LedgerEntry.reason == LedgerReason.WELCOME,
+            )
+        )
+
+    async def referral_effective_at(self, membership_id: int) -> datetime | None:
+        """When the membership's purchase made its referral effective, if one did."""
+        return await self.s.scalar(
+            select(func.min(func.coalesce(Purchase.confirmed_at, Purchase.created_at))).where(
+                Purchase.membership_id == membership_id,
+                Purchase.made_referral_effective.is_(True),
+            )
+        )
