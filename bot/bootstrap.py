@@ -38,6 +38,13 @@ def program_settings(settings: Settings) -> ProgramSettings:
         birthday_bonus_minor=money("BIRTHDAY_BONUS", settings.birthday_bonus, zero_ok=True),
         birthday_hour=settings.birthday_hour,
         points_lifetime_months=settings.points_lifetime_months,
+        wrong_codes_hour_limit=settings.wrong_codes_hour_limit,
+        daily_amount_flag_minor=money("DAILY_AMOUNT_FLAG", settings.daily_amount_flag, True),
+        staff_daily_purchases_flag=settings.staff_daily_purchases_flag,
+        staff_daily_amount_flag_minor=money(
+            "STAFF_DAILY_AMOUNT_FLAG", settings.staff_daily_amount_flag, True
+        ),
+        daily_amount_cap_minor=money("DAILY_AMOUNT_CAP", settings.daily_amount_cap, True),
     )
 
 

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     birthday_bonus: str | None = None  # points on a member's birthday, as an amount, e.g. 5.00
     birthday_hour: int | None = Field(default=None, ge=0, le=23)  # local hour of the greeting
     points_lifetime_months: int | None = Field(default=None, ge=0, le=120)  # 0: never expire
+    # Limits at the till; 0 turns one off. Wrong codes an hour before code entry locks.
+    wrong_codes_hour_limit: int | None = Field(default=None, ge=0, le=10_000)
+    daily_amount_flag: str | None = None  # flag a customer each time their day passes k x this
+    staff_daily_purchases_flag: int | None = Field(default=None, ge=0, le=10_000)
+    staff_daily_amount_flag: str | None = None  # likewise for one cashier's sales in a day
+    daily_amount_cap: str | None = None  # the most one customer may buy in a day
     # Abandoned carts: the first reminder this many hours after the last change; a second at
     # 24 hours unless turned off.
     cart_reminder_hours: float = Field(default=2, gt=0, le=23)

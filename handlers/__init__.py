@@ -23,6 +23,7 @@ def get_routers() -> list[Router]:
         fallback,
         help,
         history,
+        limits,
         profile,
         push,
         rating,
@@ -38,6 +39,7 @@ def get_routers() -> list[Router]:
         start.router,
         sale.router,  # staff forms go before member handlers that match any text
         staff.router,
+        limits.router,
         push.router,
         reports.router,
         rating.router,
