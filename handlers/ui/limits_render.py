@@ -72,7 +72,7 @@ def limit_notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]
     if notice.kind == "codes_locked":
         return _(
             "🔒 Code entry at {merchant} is locked for safety: {limit} wrong codes within an "
-            "hour. It reopens by itself an hour after the wrong codes, or now with the button."
+            "hour. It reopens by itself as the hour passes; to reopen it now, tap the button."
         ).format(merchant=escape(str(d["merchant"])), limit=d["limit"]), resume_keyboard(
             int(str(d["merchant_id"]))
         )
@@ -85,52 +85,45 @@ def limit_notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]
     amount, limit, sale = int(str(d["amount"])), int(str(d["limit"])), d["purchase_id"]
     if notice.kind == "daily_amount_flag":
         text = ngettext(
-            "🚩 Customer's amount today passed a multiple of {limit}: {member}, {amount} in "
-            "{count} purchase; latest sale #{id}.",
-            "🚩 Customer's amount today passed a multiple of {limit}: {member}, {amount} in "
-            "{count} purchases; latest sale #{id}.",
+            "🚩 Amount per customer per day (flagged every {limit}): {member} has bought "
+            "{amount} today in {count} purchase; latest sale #{id}.",
+            "🚩 Amount per customer per day (flagged every {limit}): {member} has bought "
+            "{amount} today in {count} purchases; latest sale #{id}.",
             count,
         )
-        return text.format(
-            limit=money(limit, cur),
-            member=_member(d),
-            amount=money(amount, cur),
-            count=count,
-            id=sale,
-        ), None
-    if notice.kind == "staff_daily_flag":
+        limit_text = money(limit, cur)
+    elif notice.kind == "staff_daily_flag":
         text = ngettext(
-            "🚩 Cashier's sales today reached a multiple of {limit}: {staff}, {count} sale "
-            "for {amount}; latest sale #{id}.",
-            "🚩 Cashier's sales today reached a multiple of {limit}: {staff}, {count} sales "
-            "for {amount}; latest sale #{id}.",
+            "🚩 Sales per cashier per day (flagged every {limit}): {staff} has made {count} "
+            "sale today, {amount} in all; latest sale #{id}.",
+            "🚩 Sales per cashier per day (flagged every {limit}): {staff} has made {count} "
+            "sales today, {amount} in all; latest sale #{id}.",
             count,
         )
-        return text.format(
-            limit=limit, staff=_seller(d), count=count, amount=money(amount, cur), id=sale
-        ), None
-    if notice.kind == "staff_amount_flag":
+        limit_text = str(limit)
+    elif notice.kind == "staff_amount_flag":
         text = ngettext(
-            "🚩 Cashier's amount today passed a multiple of {limit}: {staff}, {amount} in "
-            "{count} sale; latest sale #{id}.",
-            "🚩 Cashier's amount today passed a multiple of {limit}: {staff}, {amount} in "
-            "{count} sales; latest sale #{id}.",
+            "🚩 Amount per cashier per day (flagged every {limit}): {staff} has sold {amount} "
+            "today in {count} sale; latest sale #{id}.",
+            "🚩 Amount per cashier per day (flagged every {limit}): {staff} has sold {amount} "
+            "today in {count} sales; latest sale #{id}.",
             count,
         )
-        return text.format(
-            limit=money(limit, cur),
-            staff=_seller(d),
-            amount=money(amount, cur),
-            count=count,
-            id=sale,
-        ), None
-    text = ngettext(
-        "🚩 Customer's purchases today reached a multiple of {limit}: {member}, {count} "
-        "purchase for {amount}; latest sale #{id}.",
-        "🚩 Customer's purchases today reached a multiple of {limit}: {member}, {count} "
-        "purchases for {amount}; latest sale #{id}.",
-        count,
-    )
+        limit_text = money(limit, cur)
+    else:
+        text = ngettext(
+            "🚩 Purchases per customer per day (flagged every {limit}): {member} has made "
+            "{count} purchase today, {amount} in all; latest sale #{id}.",
+            "🚩 Purchases per customer per day (flagged every {limit}): {member} has made "
+            "{count} purchases today, {amount} in all; latest sale #{id}.",
+            count,
+        )
+        limit_text = str(limit)
     return text.format(
-        limit=limit, member=_member(d), count=count, amount=money(amount, cur), id=sale
+        limit=limit_text,
+        member=_member(d),
+        staff=_seller(d),
+        count=count,
+        amount=money(amount, cur),
+        id=sale,
     ), None
