@@ -66,9 +66,9 @@ def cap_left(cap: int | None, spent_today: int) -> int | None:
 
 def lock_since(now: datetime, resumed_at: datetime | None) -> datetime:
     """Where a merchant's count of wrong codes starts: just after an hour ago (a code typed
-    at 12:00 no longer counts at 13:00), or the last resume."""
+    at 12:00 no longer counts at 13:00), or just after the last resume."""
     start = now - MERCHANT_WINDOW + TICK
-    return max(start, resumed_at) if resumed_at is not None else start
+    return max(start, resumed_at + TICK) if resumed_at is not None else start
 
 
 def pause_since(now: datetime, last_pause: datetime | None) -> datetime:

@@ -68,7 +68,7 @@ def test_cap_left(cap: int | None, spent: int, left: int | None) -> None:
 def test_windows_start_after_a_resume_or_a_pause() -> None:
     tick = timedelta(microseconds=1)
     assert lock_since(T0, None) == T0 - timedelta(hours=1) + tick
-    assert lock_since(T0, T0 - timedelta(minutes=5)) == T0 - timedelta(minutes=5)
+    assert lock_since(T0, T0 - timedelta(minutes=5)) == T0 - timedelta(minutes=5) + tick
     assert lock_since(T0, T0 - timedelta(hours=3)) == T0 - timedelta(hours=1) + tick
     assert pause_since(T0, None) == T0 - timedelta(minutes=10)
     last = T0 - timedelta(minutes=3)
@@ -178,7 +178,8 @@ async def test_wrong_codes_of_several_cashiers_lock_the_merchant(session, clock,
     actions = select(AuditLog.action).where(AuditLog.action.in_(("codes_locked", "codes_resumed")))
     async with session.begin():
         assert sorted((await session.scalars(actions)).all()) == ["codes_locked", "codes_resumed"]
-    # Counting starts again at the resume: the next lock is a new one, with a new alert.
+    # Counting starts again after the resume: the next lock is a new one, with a new alert.
+    clock.advance(seconds=1)
     for _ in range(5):
         with pytest.raises(CodeInvalid) as error:
             await service.find_customer(shop.id, OWNER, "000002")
