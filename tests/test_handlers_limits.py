@@ -168,3 +168,29 @@ async def test_the_daily_cap_refuses_at_the_preview_and_at_confirm(tg, db, setti
     statuses = await db.all(select(Purchase.status).order_by(Purchase.id))
     assert statuses == ["confirmed", "draft"]
     assert "To pay" in (await kasia.send(f"/sale {code} 10")).text
+
+
+def test_limit_settings_are_amounts_in_the_currency_and_zero_turns_them_off(settings) -> None:
+    import pytest
+
+    from bot.bootstrap import program_settings
+    from bot.config import SettingsError
+    from bot.db.models import Merchant
+    from services.merchants import apply_program
+
+    settings.daily_amount_cap = "300.00"
+    settings.daily_amount_flag = "0"
+    settings.staff_daily_amount_flag = "150"
+    settings.staff_daily_purchases_flag = 20
+    settings.wrong_codes_hour_limit = 12
+    program = program_settings(settings)
+    assert (program.daily_amount_cap_minor, program.daily_amount_flag_minor) == (30_000, 0)
+    merchant = Merchant(daily_amount_flag_minor=5_000)
+    apply_program(merchant, program)
+    assert merchant.daily_amount_cap_minor == 30_000
+    assert merchant.daily_amount_flag_minor is None  # 0: off
+    assert merchant.staff_daily_amount_flag_minor == 15_000
+    assert (merchant.staff_daily_purchases_flag, merchant.wrong_codes_hour_limit) == (20, 12)
+    settings.daily_amount_cap = "lots"
+    with pytest.raises(SettingsError, match="DAILY_AMOUNT_CAP must be an amount in EUR"):
+        program_settings(settings)
