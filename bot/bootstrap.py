@@ -39,6 +39,13 @@ def program_settings(settings: Settings) -> ProgramSettings:
         birthday_hour=settings.birthday_hour,
         points_lifetime_months=settings.points_lifetime_months,
         birthday_lead_days=settings.birthday_lead_days,
+        wrong_codes_hour_limit=settings.wrong_codes_hour_limit,
+        daily_amount_flag_minor=money("DAILY_AMOUNT_FLAG", settings.daily_amount_flag, True),
+        staff_daily_purchases_flag=settings.staff_daily_purchases_flag,
+        staff_daily_amount_flag_minor=money(
+            "STAFF_DAILY_AMOUNT_FLAG", settings.staff_daily_amount_flag, True
+        ),
+        daily_amount_cap_minor=money("DAILY_AMOUNT_CAP", settings.daily_amount_cap, True),
     )
 
 

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     # unset, one is created in MARKER_KEY_FILE; processes on several machines share MARKER_KEY.
     marker_key: SecretStr | None = None
     marker_key_file: str = DEFAULT_MARKER_KEY_FILE
+    # Limits at the till; 0 turns one off. Wrong codes an hour before code entry locks.
+    wrong_codes_hour_limit: int | None = Field(default=None, ge=0, le=10_000)
+    daily_amount_flag: str | None = None  # flag a customer each time their day passes k x this
+    staff_daily_purchases_flag: int | None = Field(default=None, ge=0, le=10_000)
+    staff_daily_amount_flag: str | None = None  # likewise for one cashier's sales in a day
+    daily_amount_cap: str | None = None  # the most one customer may buy in a day
     # Abandoned carts: the first reminder this many hours after the last change; a second at
     # 24 hours unless turned off.
     cart_reminder_hours: float = Field(default=2, gt=0, le=23)

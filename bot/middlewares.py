@@ -22,6 +22,7 @@ from services.codes import CodeService
 from services.dto import MemberContext
 from services.exports import ExportService
 from services.jobs import JobService
+from services.limits import LimitService
 from services.members import MemberService
 from services.merchants import MerchantService
 from services.privacy import PrivacyService
@@ -89,6 +90,7 @@ class ContextMiddleware(BaseMiddleware):
             data["catalog"] = CatalogService(session, self.settings.owner_ids, self.clock)
             data["reports"] = ReportService(session, self.settings.owner_ids, self.clock)
             data["exports"] = ExportService(session, self.settings.owner_ids, self.clock)
+            data["limits"] = LimitService(session, self.settings.owner_ids, self.clock)
             data["settings"] = self.settings
             ctx = None
             if user is not None and not user.is_bot:

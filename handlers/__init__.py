@@ -24,6 +24,7 @@ def get_routers() -> list[Router]:
         fallback,
         help,
         history,
+        limits,
         poster,
         privacy,
         profile,
@@ -41,6 +42,7 @@ def get_routers() -> list[Router]:
         start.router,
         sale.router,  # staff forms go before member handlers that match any text
         staff.router,
+        limits.router,
         push.router,
         reports.router,
         poster.router,

@@ -16,6 +16,7 @@ from services.codes import CodeService
 from services.dto import MemberContext
 from services.exports import ExportService
 from services.jobs import JobService
+from services.limits import LimitService
 from services.members import MemberService
 from services.merchants import MerchantService
 from services.privacy import PrivacyService
@@ -38,6 +39,7 @@ class HandlerData(TypedDict, total=False):
     reports: ReportService
     exports: ExportService
     birthdays: BirthdayService
+    limits: LimitService
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
     settings: Settings
     locale: str  # the language this update is answered in

@@ -21,6 +21,7 @@ from aiogram.utils.i18n import gettext as _
 from handlers.ui.callbacks import PointsChoice, ReceiptSkip, SaleDecision
 from handlers.ui.edit import drop_keyboard, edit_text
 from handlers.ui.filters import plain_text
+from handlers.ui.limits_render import codes_locked_text, refusal_text
 from handlers.ui.staff_render import (
     amount_error,
     ask_amount,
@@ -39,14 +40,21 @@ from handlers.ui.staff_render import (
     sale_refused,
 )
 from services.dto import MemberContext
-from services.errors import CodeInvalid, InvalidAmount, NotStaff, SaleRefused, StaffPaused
+from services.errors import (
+    CodeInvalid,
+    CodesLocked,
+    InvalidAmount,
+    NotStaff,
+    SaleRefused,
+    StaffPaused,
+)
 from services.policy import parse_points
 from services.sales import SaleService
 
 router = Router(name=__name__)
 STAFF = {"staff": True}
 ONE_LINE = re.compile(r"^\s*(\d{6})\s+(\S+)(?:\s+spend\s+(\S+))?\s*$", re.IGNORECASE)
-SELLER_ERRORS = (NotStaff, StaffPaused)
+SELLER_ERRORS = (NotStaff, StaffPaused, CodesLocked)
 Wake = Callable[[], None]
 
 
@@ -72,14 +80,23 @@ async def refuse_seller(
         await state.clear()
     if isinstance(error, StaffPaused):
         await message.answer(paused_text(error.until, ctx.merchant.timezone))  # type: ignore[arg-type]
+    elif isinstance(error, CodesLocked):
+        await message.answer(codes_locked_text(error.until, ctx.merchant.timezone))  # type: ignore[arg-type]
     else:
         await message.answer(not_staff())
 
 
-async def on_wrong_code(message: Message, error: CodeInvalid, wake_sender: Wake) -> None:
-    await message.answer(code_error(error.reason))
+async def on_wrong_code(
+    message: Message, error: CodeInvalid, wake_sender: Wake, timezone: str = "UTC"
+) -> None:
+    text = code_error(error.reason)
     if error.paused:
-        wake_sender()  # the admins' alert was queued with the pause
+        text += "\n\n" + paused_text(error.until, timezone)  # type: ignore[arg-type]
+    if error.locked_until is not None:
+        text += "\n\n" + codes_locked_text(error.locked_until, timezone)  # type: ignore[arg-type]
+    await message.answer(text)
+    if error.paused or error.locked_until is not None:
+        wake_sender()  # the admins' alert was queued with the pause or the lock
 
 
 async def show_preview(
@@ -103,7 +120,7 @@ async def show_preview(
         await refuse_seller(message, error, ctx, state)
         return
     except SaleRefused as error:
-        await message.answer(sale_refused(error.reason))
+        await message.answer(refusal_text(error, sale_refused(error.reason)))
         if error.reason in ("receipt_taken", "receipt_required"):
             return  # let them type another receipt number
         await state.clear()
@@ -128,8 +145,8 @@ async def begin_with_code(
     try:
         till = await sales.find_customer(ctx.work_merchant_id, ctx.telegram_id, code)
     except CodeInvalid as error:
-        await on_wrong_code(message, error, wake_sender)
-        if error.paused:
+        await on_wrong_code(message, error, wake_sender, ctx.merchant.timezone)
+        if error.paused or error.locked_until is not None:
             await state.clear()
         else:
             await state.set_state(SaleForm.code)
@@ -192,7 +209,7 @@ async def cmd_sale(
         quote = await sales.quote(ctx.work_merchant_id, ctx.telegram_id, code, amount_text)
         spend = parse_points(spend_text) if spend_text else 0
     except CodeInvalid as error:
-        await on_wrong_code(message, error, wake_sender)
+        await on_wrong_code(message, error, wake_sender, ctx.merchant.timezone)
         return
     except SELLER_ERRORS as error:
         await refuse_seller(message, error, ctx)
@@ -337,7 +354,7 @@ async def cb_confirm_sale(
     try:
         result = await sales.confirm(ctx.work_merchant_id, query.from_user.id, callback_data.key)
     except SaleRefused as error:
-        await query.answer(sale_refused(error.reason), show_alert=True)
+        await query.answer(refusal_text(error, sale_refused(error.reason)), show_alert=True)
         if isinstance(query.message, Message):
             await drop_keyboard(query.message)
         return

@@ -86,12 +86,30 @@ class StaffPaused(DomainError):
 
 
 class CodeInvalid(DomainError):
-    """Reasons: unknown, expired, used. `paused` is set when this attempt caused a pause."""
+    """Reasons: unknown, expired, used. `paused` is set when this attempt caused a pause
+    (until `until`); `locked_until` when code entry at the whole merchant is locked."""
 
-    def __init__(self, reason: str, paused: bool = False) -> None:
+    def __init__(
+        self,
+        reason: str,
+        paused: bool = False,
+        until: object = None,
+        locked_until: object = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.paused = paused
+        self.until = until
+        self.locked_until = locked_until
+
+
+class CodesLocked(DomainError):
+    """Too many wrong codes at the merchant in the last hour: code entry reopens at `until`,
+    or when an owner or admin resumes it."""
+
+    def __init__(self, until: object) -> None:
+        super().__init__(str(until))
+        self.until = until
 
 
 class SaleRefused(DomainError):
@@ -101,6 +119,16 @@ class SaleRefused(DomainError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class DailyCapReached(SaleRefused):
+    """The sale would take the customer's checks today over the merchant's daily cap."""
+
+    def __init__(self, left_minor: int, cap_minor: int, currency: str) -> None:
+        super().__init__("daily_cap")
+        self.left_minor = left_minor
+        self.cap_minor = cap_minor
+        self.currency = currency
 
 
 class RatingRefused(DomainError):

@@ -139,6 +139,16 @@ def apply_program(merchant: Merchant, program: ProgramSettings) -> None:
         merchant.points_lifetime_months = program.points_lifetime_months or None
     if program.birthday_lead_days is not None:
         merchant.birthday_lead_days = program.birthday_lead_days
+    if program.wrong_codes_hour_limit is not None:
+        merchant.wrong_codes_hour_limit = program.wrong_codes_hour_limit
+    if program.daily_amount_flag_minor is not None:
+        merchant.daily_amount_flag_minor = program.daily_amount_flag_minor or None
+    if program.staff_daily_purchases_flag is not None:
+        merchant.staff_daily_purchases_flag = program.staff_daily_purchases_flag or None
+    if program.staff_daily_amount_flag_minor is not None:
+        merchant.staff_daily_amount_flag_minor = program.staff_daily_amount_flag_minor or None
+    if program.daily_amount_cap_minor is not None:
+        merchant.daily_amount_cap_minor = program.daily_amount_cap_minor or None
 
 
 def _level_rows(merchant_id: int, levels: Sequence[LevelInfo]) -> list[Level]:

@@ -37,7 +37,7 @@ from bot.db.repositories import (
     PurchaseRepo,
     StaffRepo,
 )
-from services import grants, policy, rules
+from services import grants, limits, policy, rules
 from services.clock import Clock, utc_now
 from services.dto import LevelInfo, MerchantView, Notice
 from services.errors import (
@@ -54,9 +54,6 @@ from services.outbox import enqueue
 from services.rules import currency_exponent
 from services.staff import alert_recipients
 
-WRONG_CODES_LIMIT = 5
-WRONG_CODES_WINDOW = timedelta(minutes=10)
-PAUSE = timedelta(minutes=10)
 DRAFT_TTL = timedelta(minutes=10)
 RECEIPT_MAX = 40
 
@@ -169,13 +166,16 @@ class SaleService:
 
     async def _seller(self, merchant_id: int, telegram_id: int, now: datetime) -> str:
         """The role of an active, unpaused seller; raises NotStaff or StaffPaused."""
+        guard = limits.TillGuard(self.session, self.owner_ids)
         if telegram_id in self.owner_ids:
+            await guard.check_pause(merchant_id, telegram_id, now)  # owners are paused too
             return "owner"
         staff = await self.staff.active(merchant_id, telegram_id)
         if staff is None:
             raise NotStaff()
         if staff.paused_until is not None and staff.paused_until > now:
             raise StaffPaused(staff.paused_until)
+        await guard.check_pause(merchant_id, telegram_id, now)
         return staff.role
 
     async def start(self, merchant_id: int, telegram_id: int) -> MerchantView:
@@ -189,7 +189,8 @@ class SaleService:
     # --- the customer at the till ------------------------------------------------------------
 
     async def find_customer(self, merchant_id: int, staff_id: int, code: str) -> Till:
-        """The customer behind an active code. Five wrong codes in ten minutes pause the seller.
+        """The customer behind an active code. Wrong codes pause whoever typed them, and too
+        many at one merchant lock code entry there (services/limits.py).
 
         A wrong attempt is committed (audited) before the error is raised, so the count holds.
         """
@@ -197,6 +198,8 @@ class SaleService:
         async with self.session.begin():
             now = self.clock()
             await self._seller(merchant_id, staff_id, now)
+            guard = limits.TillGuard(self.session, self.owner_ids)
+            merchant = await guard.before_lookup(merchant_id, staff_id, now)
             code = code.strip().replace(" ", "")
             valid = rules.is_payment_code(code)
             row = await self.codes.find_active(merchant_id, code, now) if valid else None
@@ -211,29 +214,7 @@ class SaleService:
             action = "wrong_code" if reason == "unknown" else "stale_code"
             self.audit.add(merchant_id, staff_id, action, now, details=reason)
             await self.session.flush()
-            wrong = await self.audit.count_since(staff_id, "wrong_code", now - WRONG_CODES_WINDOW)
-            paused = False
-            if (
-                action == "wrong_code"
-                and wrong >= WRONG_CODES_LIMIT
-                and staff_id not in self.owner_ids
-            ):
-                staff = await self.staff.active(merchant_id, staff_id)
-                if staff is not None:
-                    staff.paused_until = now + PAUSE
-                    self.audit.add(merchant_id, staff_id, "staff_paused", now)
-                    paused = True
-                    await self._announce(
-                        merchant_id,
-                        [
-                            Notice(a, None, "staff_paused", {"staff": staff.name})
-                            for a in await alert_recipients(
-                                self.staff, merchant_id, self.owner_ids
-                            )
-                        ],
-                        f"pause:{staff.id}:{now:%Y%m%d%H%M%S}",
-                    )
-            failure = CodeInvalid(reason, paused=paused)
+            failure = await guard.after_miss(merchant, staff_id, action, reason, now)
         raise failure
 
     async def _till(self, merchant_id: int, membership_id: int, code: str) -> Till:
@@ -312,6 +293,9 @@ class SaleService:
                 raise CodeInvalid("expired")
             membership = await self.memberships.get(row.membership_id)
             assert membership is not None
+            merchant = await self.merchants.get(merchant_id)
+            assert merchant is not None
+            await limits.check_daily_cap(self.session, merchant, membership.id, amount_minor, now)
             key = secrets.token_hex(16)
             self.purchases.add(
                 Purchase(
@@ -379,6 +363,9 @@ class SaleService:
             raise SaleRefused("code_expired" if expired else "code_used")
         purchase.status, purchase.confirmed_at = PurchaseStatus.CONFIRMED, now
         membership = await self._lock_family(purchase.membership_id)
+        await limits.check_daily_cap(
+            self.session, merchant, membership.id, purchase.amount_minor, now, counted=True
+        )
         levels = await self._levels(merchant_id)
         level = next((lv for lv in levels if lv.rank == membership.level_rank), levels[0])
         if purchase.points_spent > policy.max_redeemable(
@@ -558,31 +545,10 @@ class SaleService:
     async def _daily_flag(
         self, merchant: Merchant, membership: Membership, purchase: Purchase, now: datetime
     ) -> list[Notice]:
-        tz = ZoneInfo(merchant.timezone)
-        local_midnight = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
-        await self.session.flush()
-        today = await self.purchases.count_confirmed_since(membership.id, local_midnight)
-        if today != merchant.daily_purchases_flag:  # flag once, when the threshold is reached
-            return []
-        self.audit.add(
-            merchant.id, purchase.staff_telegram_id, "daily_flag", now, target=str(membership.id)
+        """Each daily threshold of the merchant, flagged every time it is crossed."""
+        return await limits.threshold_flags(
+            self.session, self.owner_ids, merchant, membership, purchase, now
         )
-        admins = await alert_recipients(self.staff, merchant.id, self.owner_ids)
-        customer = await self.session.get(Customer, membership.customer_id)
-        return [
-            Notice(
-                admin,
-                None,
-                "daily_flag",
-                {
-                    "count": today,
-                    "member": customer.first_name if customer else None,
-                    "member_id": membership.id,
-                    "purchase_id": purchase.id,
-                },
-            )
-            for admin in admins
-        ]
 
     async def cancel(self, merchant_id: int, staff_id: int, key: str) -> bool:
         async with self.session.begin():

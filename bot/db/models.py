@@ -88,6 +88,14 @@ class Merchant(Base):
     # Points expire this many months after they were credited, oldest first; None: never.
     points_lifetime_months: Mapped[int | None] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Limits at the till (services/limits.py); a None threshold or cap is off.
+    wrong_codes_hour_limit: Mapped[int] = mapped_column(Integer, default=30)  # 0: off
+    codes_locked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the last lock
+    codes_resumed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # by an admin
+    daily_amount_flag_minor: Mapped[int | None] = mapped_column(BigInteger)
+    staff_daily_purchases_flag: Mapped[int | None] = mapped_column(Integer)
+    staff_daily_amount_flag_minor: Mapped[int | None] = mapped_column(BigInteger)
+    daily_amount_cap_minor: Mapped[int | None] = mapped_column(BigInteger)
 
     @property
     def referral_rates_bp(self) -> list[int]:

@@ -81,6 +81,10 @@ class StaffRevokeCb(CallbackData, prefix="srev"):
     staff_id: int
 
 
+class CodesResume(CallbackData, prefix="cres"):
+    merchant_id: int  # where code entry was locked after too many wrong codes
+
+
 class Rate(CallbackData, prefix="rate"):
     purchase_id: int
     stars: int

@@ -21,7 +21,9 @@ from handlers.ui.callbacks import (
     StaffInviteCb,
     StaffRevokeCb,
 )
+from handlers.ui.limits_render import limit_notice_text
 from handlers.ui.render import DEFAULT_LEVEL_NAMES, level_name, locale, money, points
+from services.limits import THRESHOLD_KINDS
 from services.sales import DayReport, Notice, RefundResult, SaleDraft, SaleResult, Till
 from services.staff import StaffMember
 
@@ -365,12 +367,8 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
         if d.get("comment"):
             text += "\n" + _("Comment: {comment}").format(comment=escape(str(d["comment"])))
         return text, None
-    if notice.kind == "daily_flag":
-        return _(
-            "🚩 {member} has made {count} purchases today (latest: sale #{id}). Worth a look."
-        ).format(
-            member=escape(str(d["member"] or "—")), count=d["count"], id=d["purchase_id"]
-        ), None
+    if notice.kind in (*THRESHOLD_KINDS, "codes_locked"):
+        return limit_notice_text(notice)
     if notice.kind == "birthday":
         return _(
             "🎂 Happy birthday from {merchant}! Here is a gift: +{points}, valid for {days} "
@@ -466,7 +464,7 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
     if notice.kind == "staff_paused":
         return _(
             "⏸ {staff} entered too many wrong codes; their sales are paused for 10 minutes."
-        ).format(staff=escape(str(d["staff"]))), None
+        ).format(staff=escape(str(d["staff"] or _("An owner")))), None
     if notice.kind == "digest":
         from handlers.ui.report_render import digest_text
 
