@@ -22,6 +22,7 @@ from services.exports import ExportService
 from services.jobs import JobService
 from services.members import MemberService
 from services.merchants import MerchantService
+from services.preorders import PreorderService
 from services.reports import ReportService
 from services.sales import SaleService
 from services.staff import StaffService
@@ -79,6 +80,7 @@ class ContextMiddleware(BaseMiddleware):
             data["campaigns"] = CampaignService(session, self.settings.owner_ids, self.clock)
             data["jobs"] = JobService(session, self.clock)
             data["catalog"] = CatalogService(session, self.settings.owner_ids, self.clock)
+            data["preorders"] = PreorderService(session, self.settings.owner_ids, self.clock)
             data["reports"] = ReportService(session, self.settings.owner_ids, self.clock)
             data["exports"] = ExportService(session, self.settings.owner_ids, self.clock)
             data["settings"] = self.settings

@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.ui.callbacks import CatalogCb
 from handlers.ui.edit import edit_text
+from handlers.ui.order_render import my_orders_button, order_keyboard
 from handlers.ui.render import money
 from services.catalog import CartView, CatalogRefused, CatalogService, ItemView, OrderView
 from services.dto import MemberContext
@@ -57,19 +58,20 @@ def cart_text(view: CartView) -> str:
 
 
 def cart_keyboard(view: CartView) -> InlineKeyboardMarkup | None:
-    if not view.lines:
-        return None
     rows = [
         [InlineKeyboardButton(text=f"➖ {line.title}", callback_data=cb("remove", line.item_id))]
         for line in view.lines
     ]
-    rows.append(
-        [
-            InlineKeyboardButton(text=_("🗑 Empty"), callback_data=cb("empty")),
-            InlineKeyboardButton(text=_("✅ Check out"), callback_data=cb("checkout")),
-        ]
-    )
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+    if view.lines:
+        rows.append(
+            [
+                InlineKeyboardButton(text=_("🗑 Empty"), callback_data=cb("empty")),
+                InlineKeyboardButton(text=_("✅ Check out"), callback_data=cb("checkout")),
+            ]
+        )
+    if view.waiting_orders:
+        rows.append(my_orders_button(view.waiting_orders))
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
 def order_text(order: OrderView) -> str:
@@ -173,7 +175,7 @@ async def cb_checkout(
         return
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.answer(order_text(order))
+        await query.message.answer(order_text(order), reply_markup=order_keyboard(order.id))
     wake_sender()  # the admins are told of the order
 
 

@@ -17,6 +17,7 @@ from services.exports import ExportService
 from services.jobs import JobService
 from services.members import MemberService
 from services.merchants import MerchantService
+from services.preorders import PreorderService
 from services.reports import ReportService
 from services.sales import SaleService
 from services.staff import StaffService
@@ -32,6 +33,7 @@ class HandlerData(TypedDict, total=False):
     campaigns: CampaignService
     jobs: JobService
     catalog: CatalogService
+    preorders: PreorderService
     reports: ReportService
     exports: ExportService
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
