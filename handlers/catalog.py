@@ -75,13 +75,17 @@ def cart_keyboard(view: CartView) -> InlineKeyboardMarkup | None:
 
 
 def order_text(order: OrderView) -> str:
-    return _(
-        "✅ Pre-order #{id} for pickup: {total}.\n"
-        "Your code: <b>{code}</b>. Show it at the counter; the staff will complete the order."
-    ).format(
-        id=order.id,
-        total=money(order.cart.total_minor, order.cart.currency),
-        code=f"{order.code[:3]} {order.code[3:]}",
+    return (
+        _(
+            "✅ Pre-order #{id} for pickup: {total}.\n"
+            "Your code: <b>{code}</b>. Show it at the counter; the staff will complete the order."
+        ).format(
+            id=order.id,
+            total=money(order.cart.total_minor, order.cart.currency),
+            code=f"{order.code[:3]} {order.code[3:]}",
+        )
+        + "\n"
+        + _("It stays valid until you collect or cancel the order.")
     )
 
 
