@@ -3,9 +3,14 @@ staff's /openorders, Ready and cancel; erasure cancels a member's orders."""
 
 from __future__ import annotations
 
-from aiogram.methods import EditMessageText, SendMessage
-from sqlalchemy import select
+import asyncio
+from datetime import timedelta
 
+import pytest
+from aiogram.methods import EditMessageText, SendMessage
+from sqlalchemy import bindparam, insert, select, text
+
+from bot.db.base import UtcDateTime
 from bot.db.models import AuditLog, Outbox, PaymentCode, Preorder, Purchase, Staff
 from tests.telegram import Sent, TgUser
 
@@ -213,3 +218,76 @@ async def test_erasure_cancels_the_members_orders(tg, db) -> None:
     assert "No pre-orders are waiting." in (await kasia.send("/openorders")).text
     await kasia.send("/sale")
     assert "No customer has this code" in (await kasia.send(code)).text
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "env"])
+async def test_migration_gives_open_orders_their_codes(tmp_path, clock, backend) -> None:  # type: ignore[no-untyped-def]
+    """An order whose code row is still there keeps it; one whose code /code destroyed gets
+    it back unless another row holds the value by now."""
+    from bot.db.engine import create_engine, create_session_factory
+    from bot.db.migrate import downgrade, upgrade
+    from tests.factories import make_member, make_merchant
+    from tests.test_migrations import _clean, _targets
+
+    urls = _targets(tmp_path)
+    if backend == "env":
+        if len(urls) < 2:
+            pytest.skip("TEST_DATABASE_URL is not a server database; the SQLite case covers it")
+        await _clean(urls[1])
+    url = urls[1] if backend == "env" else urls[0]
+    await asyncio.to_thread(upgrade, url, "0011")
+    engine = create_engine(url)
+    factory = create_session_factory(engine)
+    async with factory() as s:
+        merchant = await make_merchant(s, clock)
+        members = [
+            (await make_member(s, clock, merchant, tg)).membership_id for tg in (1, 2, 3, 4)
+        ]
+    past, now = clock() - timedelta(days=2), clock()
+    rows = [  # membership, code, used
+        (members[0], "111111", None),  # order 1's code, expired by the old 24-hour rule
+        (members[1], "333333", None),  # member 2's /code replaced order 2's code
+        (members[3], "555555", now),  # a used till code holding order 3's value
+    ]
+    async with engine.begin() as conn:
+        for i, (membership, code) in enumerate(
+            zip(members[:3], ("111111", "222222", "555555"), strict=True)
+        ):
+            await conn.execute(
+                insert(Preorder).values(
+                    id=i + 1,
+                    merchant_id=merchant.id,
+                    membership_id=membership,
+                    code=code,
+                    total_minor=100,
+                    lines="[]",
+                    status="open",
+                    created_at=past,
+                )
+            )
+        for membership, code, used in rows:
+            await conn.execute(
+                text(
+                    "INSERT INTO payment_code (merchant_id, membership_id, code, created_at,"
+                    " expires_at, used_at) VALUES (:m, :ms, :c, :t, :t, :u)"
+                ).bindparams(
+                    bindparam("t", past, type_=UtcDateTime()),
+                    bindparam("u", used, type_=UtcDateTime()),
+                    m=merchant.id,
+                    ms=membership,
+                    c=code,
+                )
+            )
+    await asyncio.to_thread(upgrade, url, "0012")
+    async with factory() as s, s.begin():
+        codes = (await s.scalars(select(PaymentCode).order_by(PaymentCode.code))).all()
+        found = {(c.code, c.preorder_id, c.expires_at.year) for c in codes}
+    assert found == {
+        ("111111", 1, 9999),  # kept, and no longer expires
+        ("222222", 2, 9999),  # given back
+        ("333333", None, past.year),  # member 2's till code, untouched
+        ("555555", None, now.year),  # order 3 stays without a code: the staff cancel it
+    }
+    await engine.dispose()
+    await asyncio.to_thread(downgrade, url, "0011")
+    await asyncio.to_thread(upgrade, url, "head")
