@@ -291,3 +291,72 @@ async def test_migration_gives_open_orders_their_codes(tmp_path, clock, backend)
     await engine.dispose()
     await asyncio.to_thread(downgrade, url, "0011")
     await asyncio.to_thread(upgrade, url, "head")
+
+
+async def test_confirm_and_cancel_at_once_never_both(session_factory, session, clock) -> None:
+    """The sale's confirm and the customer's cancel race for the order's code: one wins, the
+    other is refused, and a cancelled order is never also paid for."""
+    from services.catalog import CatalogService
+    from services.errors import DomainError
+    from services.preorders import PreorderService
+    from services.sales import SaleService
+    from tests.factories import make_member, make_merchant, make_staff
+
+    merchant = await make_merchant(session, clock)
+    await make_staff(session, clock, merchant, 900)
+    catalog = CatalogService(session, (OWNER,), clock)
+    latte = await catalog.add_item(merchant.id, OWNER, "Coffee | Latte | 4.00")
+    await make_member(session, clock, merchant, 10)
+    await catalog.change(merchant.id, 10, latte.id, +1)
+    order = await catalog.checkout(merchant.id, 10)
+    draft = await SaleService(session, (), clock).prepare(merchant.id, 900, order.code, 0, 0, None)
+    assert draft.amount_minor == 400
+
+    async def confirm() -> object:
+        async with session_factory() as s:
+            try:
+                return await SaleService(s, (), clock).confirm(merchant.id, 900, draft.key)
+            except DomainError as error:
+                return error
+
+    async def cancel() -> object:
+        async with session_factory() as s:
+            try:
+                return await PreorderService(s, (), clock).cancel_mine(merchant.id, 10, order.id)
+            except DomainError as error:
+                return error
+
+    results = await asyncio.gather(confirm(), cancel())
+    assert sum(1 for r in results if isinstance(r, DomainError)) == 1
+    async with session.begin():
+        stored = await session.scalar(select(Preorder))
+        purchase = await session.scalar(select(Purchase))
+    assert (stored.status, purchase.status) in {
+        ("completed", "confirmed"),
+        ("cancelled", "draft"),
+    }
+
+
+async def test_ready_pressed_by_two_cashiers_at_once(session_factory, session, clock) -> None:
+    from services.catalog import CatalogService
+    from services.preorders import PreorderService
+    from tests.factories import make_member, make_merchant, make_staff
+
+    merchant = await make_merchant(session, clock)
+    for tg in (900, 901):
+        await make_staff(session, clock, merchant, tg, name=f"C{tg}")
+    catalog = CatalogService(session, (OWNER,), clock)
+    latte = await catalog.add_item(merchant.id, OWNER, "Coffee | Latte | 4.00")
+    await make_member(session, clock, merchant, 10)
+    await catalog.change(merchant.id, 10, latte.id, +1)
+    order = await catalog.checkout(merchant.id, 10)
+
+    async def ready(cashier: int) -> bool:
+        async with session_factory() as s:
+            change = await PreorderService(s, (), clock).mark_ready(merchant.id, cashier, order.id)
+            return change.changed
+
+    assert sorted(await asyncio.gather(ready(900), ready(901))) == [False, True]
+    async with session.begin():
+        told = await session.scalars(select(Outbox).where(Outbox.kind == "order_ready"))
+        assert [o.chat_id for o in told] == [10]
