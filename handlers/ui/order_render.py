@@ -49,6 +49,11 @@ def my_orders_button(count: int) -> list[InlineKeyboardButton]:
     return button(_("📦 My pre-orders ({n})").format(n=count), OrderAction.MINE)
 
 
+def my_orders_keyboard_or_none(count: int) -> InlineKeyboardMarkup | None:
+    """Under an empty cart: the way to the orders, if any wait."""
+    return InlineKeyboardMarkup(inline_keyboard=[my_orders_button(count)]) if count else None
+
+
 def my_orders_text(orders: tuple[WaitingOrder, ...]) -> str:
     if not orders:
         return _("You have no pre-orders waiting. Order ahead in /catalog.")
