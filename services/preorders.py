@@ -76,7 +76,8 @@ async def require_staff(
 
 async def cancel_orders_of(session: AsyncSession, membership_id: int, now: datetime) -> None:
     """Cancel a member's waiting orders and free their codes, in the caller's transaction
-    (the member erased their data; nobody is told, as their chat is gone)."""
+    (the member erased their data). Nobody is told: their chat is gone, and the orders simply
+    leave the staff's /openorders."""
     repo = PreorderRepo(session)
     for order in await repo.waiting_of(membership_id):
         await repo.close_code(order.id, now)

@@ -123,7 +123,7 @@ def staff_orders_text(listing: StaffOrders) -> str:
         )
         head = f"<b>#{order.id}</b> · {money(order.total_minor, order.currency)} · {age}"
         if order.ready:
-            head += " · " + _("ready")
+            head += " · ✅ " + _("ready")
         lines += ["", head, items(order)]
     if listing.more:
         lines += [
