@@ -25,6 +25,7 @@ from services.jobs import JobService
 from services.limits import LimitService
 from services.members import MemberService
 from services.merchants import MerchantService
+from services.preorders import PreorderService
 from services.privacy import PrivacyService
 from services.reports import ReportService
 from services.sales import SaleService
@@ -88,6 +89,7 @@ class ContextMiddleware(BaseMiddleware):
             data["privacy"] = PrivacyService(session, self.clock)
             data["birthdays"] = BirthdayService(session, self.settings.owner_ids, self.clock)
             data["catalog"] = CatalogService(session, self.settings.owner_ids, self.clock)
+            data["preorders"] = PreorderService(session, self.settings.owner_ids, self.clock)
             data["reports"] = ReportService(session, self.settings.owner_ids, self.clock)
             data["exports"] = ExportService(session, self.settings.owner_ids, self.clock)
             data["limits"] = LimitService(session, self.settings.owner_ids, self.clock)

@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.ui.callbacks import CatalogCb
 from handlers.ui.edit import edit_text
+from handlers.ui.order_render import my_orders_button, my_orders_keyboard_or_none, order_keyboard
 from handlers.ui.render import money
 from services.catalog import CartView, CatalogRefused, CatalogService, ItemView, OrderView
 from services.dto import MemberContext
@@ -58,7 +59,7 @@ def cart_text(view: CartView) -> str:
 
 def cart_keyboard(view: CartView) -> InlineKeyboardMarkup | None:
     if not view.lines:
-        return None
+        return my_orders_keyboard_or_none(view.waiting_orders)
     rows = [
         [InlineKeyboardButton(text=f"➖ {line.title}", callback_data=cb("remove", line.item_id))]
         for line in view.lines
@@ -69,11 +70,13 @@ def cart_keyboard(view: CartView) -> InlineKeyboardMarkup | None:
             InlineKeyboardButton(text=_("✅ Check out"), callback_data=cb("checkout")),
         ]
     )
+    if view.waiting_orders:
+        rows.append(my_orders_button(view.waiting_orders))
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def order_text(order: OrderView) -> str:
-    return _(
+    text = _(
         "✅ Pre-order #{id} for pickup: {total}.\n"
         "Your code: <b>{code}</b>. Show it at the counter; the staff will complete the order."
     ).format(
@@ -81,6 +84,7 @@ def order_text(order: OrderView) -> str:
         total=money(order.cart.total_minor, order.cart.currency),
         code=f"{order.code[:3]} {order.code[3:]}",
     )
+    return text + "\n" + _("It stays valid until you collect or cancel the order.")
 
 
 @router.message(Command("catalog"))
@@ -173,7 +177,7 @@ async def cb_checkout(
         return
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.answer(order_text(order))
+        await query.message.answer(order_text(order), reply_markup=order_keyboard(order.id))
     wake_sender()  # the admins are told of the order
 
 

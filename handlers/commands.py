@@ -28,6 +28,7 @@ def customer_commands() -> list[BotCommand]:
         BotCommand(command="invite", description=_("Invite friends")),
         BotCommand(command="history", description=_("Points history")),
         BotCommand(command="catalog", description=_("Order ahead for pickup")),
+        BotCommand(command="orders", description=_("Your pre-orders")),
         BotCommand(command="profile", description=_("Birthday, phone, offers")),
         BotCommand(command="mydata", description=_("Download my data")),
         BotCommand(command="language", description=_("Change the language")),
@@ -40,6 +41,7 @@ def staff_commands(role: str) -> list[BotCommand]:
         BotCommand(command="sale", description=_("Confirm a purchase")),
         BotCommand(command="sales", description=_("Today's sales")),
         BotCommand(command="refund", description=_("Refund a sale")),
+        BotCommand(command="openorders", description=_("Pre-orders waiting for pickup")),
     ]
     if role in ("admin", "owner"):
         commands.append(BotCommand(command="staff", description=_("Invite and manage staff")))

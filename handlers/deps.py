@@ -19,6 +19,7 @@ from services.jobs import JobService
 from services.limits import LimitService
 from services.members import MemberService
 from services.merchants import MerchantService
+from services.preorders import PreorderService
 from services.privacy import PrivacyService
 from services.reports import ReportService
 from services.sales import SaleService
@@ -36,6 +37,7 @@ class HandlerData(TypedDict, total=False):
     jobs: JobService
     privacy: PrivacyService
     catalog: CatalogService
+    preorders: PreorderService
     reports: ReportService
     exports: ExportService
     birthdays: BirthdayService

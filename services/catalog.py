@@ -6,13 +6,14 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Cart, CartLine, CatalogItem, Preorder
+from bot.db.models import Cart, CartLine, CatalogItem, Preorder, PreorderStatus
+from bot.db.preorders import PreorderRepo
 from bot.db.repositories import CatalogRepo, MembershipRepo, MerchantRepo, StaffRepo
 from services import policy
+from services._tx import in_transaction
 from services.clock import Clock, utc_now
 from services.codes import CodeService
 from services.dto import Notice
@@ -21,7 +22,6 @@ from services.outbox import enqueue
 from services.rules import currency_exponent
 from services.staff import alert_recipients, require_admin
 
-ORDER_CODE_TTL = timedelta(hours=24)  # a pre-order's code waits for pickup longer than a till code
 MAX_QTY = 99
 
 
@@ -56,6 +56,7 @@ class CartView:
     lines: tuple[CartLineView, ...]
     total_minor: int
     currency: str
+    waiting_orders: int = 0  # the member's pre-orders not yet collected or cancelled
 
     @property
     def count(self) -> int:
@@ -66,8 +67,7 @@ class CartView:
 @dataclass(frozen=True, slots=True)
 class OrderView:
     id: int
-    code: str
-    expires_at: datetime
+    code: str  # the order's own: it works until the order is collected or cancelled
     cart: CartView
 
 
@@ -161,7 +161,10 @@ class CatalogService:
             )
             for line, item in await self.repo.lines(membership_id)
         )
-        return CartView(lines, sum(line.amount_minor for line in lines), merchant.currency)
+        waiting = await PreorderRepo(self.session).count_waiting_of(membership_id)
+        return CartView(
+            lines, sum(line.amount_minor for line in lines), merchant.currency, waiting
+        )
 
     async def cart(self, merchant_id: int, telegram_id: int) -> CartView:
         async with self.session.begin():
@@ -202,31 +205,34 @@ class CatalogService:
             return await self._view(membership_id, merchant_id)
 
     async def checkout(self, merchant_id: int, telegram_id: int) -> OrderView:
-        """The cart becomes a pre-order with a code for pickup; the admins are told."""
-        async with self.session.begin():
+        """The cart becomes a pre-order with a code of its own for pickup; the admins are told.
+
+        The code is drawn among the merchant's active codes; should another checkout or /code
+        take the same value at the same moment, the unique key retries the whole checkout."""
+
+        async def work() -> OrderView:
             membership_id = await self._membership_id(merchant_id, telegram_id)
             view = await self._view(membership_id, merchant_id)
             if not view.lines:
                 raise CatalogRefused("empty")
             now = self.clock()
-            issued = await CodeService(self.session, self.clock).issue_in_transaction(
-                membership_id, merchant_id, int(ORDER_CODE_TTL.total_seconds())
-            )
+            codes = CodeService(self.session, self.clock)
             order = Preorder(
                 merchant_id=merchant_id,
                 membership_id=membership_id,
-                code=issued.code,
+                code=await codes.order_code(merchant_id),
                 total_minor=view.total_minor,
                 lines=json.dumps(
                     [[line.title, line.qty, line.amount_minor] for line in view.lines],
                     ensure_ascii=False,
                 ),
-                status="open",
+                status=PreorderStatus.OPEN,
                 created_at=now,
             )
             self.repo.add(order)
             await self.repo.clear(membership_id)
             await self.session.flush()
+            await codes.attach(order)
             merchant = await self.merchants.get(merchant_id)
             assert merchant is not None
             admins = await alert_recipients(self.staff, merchant_id, self.owner_ids)
@@ -252,4 +258,6 @@ class CatalogService:
                 f"order:{order.id}",
                 merchant.default_language,
             )
-            return OrderView(order.id, issued.code, issued.expires_at, view)
+            return OrderView(order.id, order.code, view)
+
+        return await in_transaction(self.session, work)

@@ -45,6 +45,7 @@ from services.errors import (
     UnsupportedLanguage,
 )
 from services.merchants import level_info, merchant_view
+from services.preorders import cancel_orders_of
 
 logger = logging.getLogger(__name__)
 HISTORY_PAGE_SIZE = 10
@@ -246,6 +247,7 @@ class MemberService:
             membership.birthday_bonus_left = 0
             membership.referral_code = await self._fresh_referral_code()  # the old link dies
             await PaymentCodeRepo(self.session).drop_for_membership(membership.id)
+            await cancel_orders_of(self.session, membership.id, now)  # their codes went above
             await CatalogRepo(self.session).clear(membership.id)
             outbox = OutboxRepo(self.session)
             await outbox.cancel_waiting(merchant_id, telegram_id)

@@ -55,13 +55,13 @@ async def test_cart_and_checkout(session, clock) -> None:
     assert [(line.title, line.qty) for line in view.lines] == [("Cheesecake", 1), ("Latte", 1)]
     order = await catalog.checkout(merchant.id, 10)
     assert order.cart.total_minor == 950 and len(order.code) == 6
-    assert order.expires_at == clock.now + timedelta(hours=24)
     assert (await catalog.cart(merchant.id, 10)).lines == ()  # checked out: the cart is empty
     async with session.begin():
         stored = await session.scalar(select(Preorder))
         code = await session.scalar(select(PaymentCode))
         alert = await session.scalar(select(Outbox).where(Outbox.kind == "new_order"))
     assert (stored.status, stored.total_minor, stored.code) == ("open", 950, code.code)
+    assert code.preorder_id == stored.id  # the order's own code, beside any till code
     assert alert.chat_id == OWNER
     with pytest.raises(CatalogRefused):
         await catalog.checkout(merchant.id, 10)

@@ -165,6 +165,7 @@ async def test_commands_are_registered_for_each_language(bot, i18n) -> None:
             "invite",
             "history",
             "catalog",
+            "orders",
             "profile",
             "mydata",
             "language",

@@ -182,15 +182,27 @@ class Membership(Base):
 
 
 class PaymentCode(Base):
-    """The current one-time code of a membership; asking again replaces it."""
+    """A one-time code: a membership's till code (asking again replaces it), or an open
+    pre-order's code, which lasts until the order is collected or cancelled."""
 
     __tablename__ = "payment_code"
-    __table_args__ = (UniqueConstraint("merchant_id", "code"),)
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "code"),
+        # One till code per membership; its pre-orders' codes live beside it.
+        Index(
+            "uq_payment_code_membership_id",
+            "membership_id",
+            unique=True,
+            sqlite_where=text("preorder_id IS NULL"),
+            postgresql_where=text("preorder_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchant.id", ondelete="CASCADE"))
-    membership_id: Mapped[int] = mapped_column(
-        ForeignKey("membership.id", ondelete="CASCADE"), unique=True
+    membership_id: Mapped[int] = mapped_column(ForeignKey("membership.id", ondelete="CASCADE"))
+    preorder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("preorder.id", ondelete="CASCADE"), unique=True
     )
     code: Mapped[str] = mapped_column(String(6))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -504,6 +516,13 @@ class CartLine(Base):
     qty: Mapped[int] = mapped_column(SmallInteger)
 
 
+class PreorderStatus(StrEnum):
+    OPEN = "open"  # waiting to be made and collected
+    READY = "ready"  # the staff said it is ready; still collected with its code
+    COMPLETED = "completed"  # a sale took its code
+    CANCELLED = "cancelled"  # by the customer, the staff, or the member's erasure
+
+
 class Preorder(Base):
     """A checked-out cart for pickup; its code is a payment code, and /sale completes it."""
 
@@ -516,6 +535,6 @@ class Preorder(Base):
     code: Mapped[str] = mapped_column(String(6))
     total_minor: Mapped[int] = mapped_column(BigInteger)
     lines: Mapped[str] = mapped_column(Text)  # JSON: the items as ordered
-    status: Mapped[str] = mapped_column(String(10))  # open, completed
+    status: Mapped[str] = mapped_column(String(10))  # PreorderStatus
     purchase_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -38,6 +38,7 @@ from bot.db.models import (
     OutboxStatus,
     PaymentCode,
     Preorder,
+    PreorderStatus,
     Purchase,
     PurchaseStatus,
     Refund,
@@ -196,6 +197,14 @@ class PaymentCodeRepo:
 
     async def drop_for_membership(self, membership_id: int) -> None:
         await self.s.execute(delete(PaymentCode).where(PaymentCode.membership_id == membership_id))
+
+    async def drop_till_code(self, membership_id: int) -> None:
+        """The member's till code only: their open pre-orders keep theirs."""
+        await self.s.execute(
+            delete(PaymentCode).where(
+                PaymentCode.membership_id == membership_id, PaymentCode.preorder_id.is_(None)
+            )
+        )
 
     async def code_in_use(self, merchant_id: int, code: str, now: datetime) -> bool:
         """Whether an active code (unused, unexpired) of the merchant has this value."""
@@ -1021,7 +1030,7 @@ class CatalogRepo:
             select(Preorder).where(
                 Preorder.membership_id == membership_id,
                 Preorder.code == code,
-                Preorder.status == "open",
+                Preorder.status.in_((PreorderStatus.OPEN, PreorderStatus.READY)),
             )
         )
 

@@ -105,6 +105,20 @@ class CatalogCb(CallbackData, prefix="cat"):
     value: str = ""
 
 
+class OrderAction(StrEnum):
+    MINE = "mine"  # the customer's list (order_id 0)
+    ASK = "ask"  # cancel? asks first
+    CANCEL = "cancel"
+    KEEP = "keep"
+    READY = "ready"  # staff only
+
+
+class OrderCb(CallbackData, prefix="ord"):
+    action: OrderAction
+    order_id: int
+    staff: bool = False  # the staff's side: a cashier may also be a customer of the place
+
+
 class EraseCb(CallbackData, prefix="erase"):
     merchant_id: int
     membership_id: int  # the card this confirmation was shown for; a later one is another

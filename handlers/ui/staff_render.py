@@ -396,7 +396,11 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
             id=d["order_id"],
             items=escape(str(d["items"])),
             total=money(int(d["total"]), str(d["currency"])),
-        ), None
+        ) + "\n" + _("All waiting: /openorders"), None
+    if notice.kind.startswith("order_"):
+        from handlers.ui.order_render import order_notice_text
+
+        return order_notice_text(notice), None
     if notice.kind == "cart_reminder":
         keyboard = InlineKeyboardMarkup(
             inline_keyboard=[
