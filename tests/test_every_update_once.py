@@ -10,6 +10,7 @@ from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from aiogram.types import Update
 from sqlalchemy import Numeric, func, select
 from sqlalchemy.sql.sqltypes import Integer
@@ -57,14 +58,15 @@ class Twice:
 
     def __init__(self, db) -> None:  # type: ignore[no-untyped-def]
         self.db = db
-        self.steps: list[str] = []
+        self.steps: list[Any] = []
 
     async def __call__(self, user: TgUser, step: Awaitable[Sent], writes: bool = True) -> Sent:
-        """`writes`: the step must write (the database, or a form's state)."""
+        """`writes`: the step writes (the database, or a form's state), so it is recorded;
+        else it only reads, and records nothing."""
         recorded = await self.db.count(ProcessedUpdate)
         first = await step
         handled = await self.db.count(ProcessedUpdate) - recorded
-        assert handled == 1 or not writes, user._last
+        assert handled == int(writes), user._last
         before = await snapshot(self.db)
         again = await user.replay()
         assert await snapshot(self.db) == before, user._last
@@ -81,8 +83,8 @@ async def test_every_command_and_button_fed_twice_writes_once(tg, db, session_fa
     anna, bob = tg(101, first_name="Anna"), tg(102, first_name="Bob")
     twice = Twice(db)
 
-    # Joining: the rules (a read), Accept, the answer about offers.
-    rules = await twice(anna, anna.send("/start"), writes=False)
+    # Joining: the rules (the link waits in the form's state), Accept, the answer about offers.
+    rules = await twice(anna, anna.send("/start"))
     joined = await twice(anna, anna.press(rules.button("Accept")))
     assert await db.count(Membership) == 1
     await twice(anna, anna.press(joined.button("Yes, send me offers")))
@@ -90,12 +92,13 @@ async def test_every_command_and_button_fed_twice_writes_once(tg, db, session_fa
     await twice(anna, anna.send("/card"), writes=False)
     await twice(anna, anna.send("/code"))
 
-    # The profile: birthday, phone, language.
+    # The profile: birthday, phone, language. A step of a form writes the form's state:
+    # delivered again after the form moved on, it would be the next step's input.
     profile = await twice(anna, anna.send("/profile"), writes=False)
-    await twice(anna, anna.press(profile.button("Set birthday")), writes=False)
-    preview = await twice(anna, anna.send("24.05.1990"), writes=False)
+    await twice(anna, anna.press(profile.button("Set birthday")))
+    preview = await twice(anna, anna.send("24.05.1990"))
     await twice(anna, anna.press(preview.button("Save")))
-    asked = await twice(anna, anna.press(profile.button("Share phone")), writes=False)
+    asked = await twice(anna, anna.press(profile.button("Share phone")))
     assert asked.texts
     shared = await twice(anna, anna.share_contact("48600700800"))
     await twice(anna, anna.press(shared.button("Remove phone")))
@@ -131,14 +134,15 @@ async def test_every_command_and_button_fed_twice_writes_once(tg, db, session_fa
     assert "Welcome to the team" in welcome.text
     assert await db.count(Staff) == 1
 
-    # A sale step by step, with points, confirmed.
+    # A sale step by step, with points, confirmed: the 200 points delivered again must not
+    # become the receipt number of a second draft.
     await db.credit(101, 1_000)
     await twice(anna, anna.send("/code"))
     code = await customer_code(db, 101)
-    await twice(kasia, kasia.send("/sale"), writes=False)
-    await twice(kasia, kasia.send(code), writes=False)
-    await twice(kasia, kasia.send("19,90"), writes=False)
-    await twice(kasia, kasia.send("200"), writes=False)
+    await twice(kasia, kasia.send("/sale"))
+    await twice(kasia, kasia.send(code))
+    await twice(kasia, kasia.send("19,90"))
+    await twice(kasia, kasia.send("200"))
     preview = await twice(kasia, kasia.send("R-17"))
     assert "To pay: <b>€17.90</b>" in preview.text
     done = await twice(kasia, kasia.press(preview.button("Confirm")))
@@ -185,20 +189,20 @@ async def test_every_command_and_button_fed_twice_writes_once(tg, db, session_fa
     assert (answer.score, answer.comment) == (9, "Great coffee")
 
     # A push, sent; another, scheduled and stopped.
-    await twice(owner, owner.send("/push"), writes=False)
-    photo = await twice(owner, owner.send("Soup of the day"), writes=False)
-    link_step = await twice(owner, owner.press(photo.button("Skip")), writes=False)
-    who = await twice(owner, owner.press(link_step.button("Skip")), writes=False)
-    preview = await twice(owner, owner.press(who.button("Everyone who opted in")), writes=False)
+    await twice(owner, owner.send("/push"))
+    photo = await twice(owner, owner.send("Soup of the day"))
+    link_step = await twice(owner, owner.press(photo.button("Skip")))
+    who = await twice(owner, owner.press(link_step.button("Skip")))
+    preview = await twice(owner, owner.press(who.button("Everyone who opted in")))
     queued = await twice(owner, owner.press(preview.button("Send now")))
     assert "Push #1 queued for 1 members" in queued.text
     await owner.send("/push")
     photo = await owner.send("Cake of the day")
     who = await owner.press((await owner.press(photo.button("Skip"))).button("Skip"))
     preview = await owner.press(who.button("Everyone who opted in"))
-    await twice(owner, owner.press(preview.button("Schedule")), writes=False)
+    await twice(owner, owner.press(preview.button("Schedule")))
     await twice(owner, owner.send("24.12 18:30"))
-    status = await twice(owner, owner.send("/push status"), writes=False)
+    status = await twice(owner, owner.send("/push status"))
     stopped = await twice(owner, owner.press(status.button("Stop push #2")))
     assert "will not be sent" in stopped.toasts[0]
     assert await db.count(Campaign) == 2
@@ -302,3 +306,59 @@ async def test_retention_forgets_records_older_than_seven_days(session, clock) -
             await session.execute(select(ProcessedUpdate.bot_id, ProcessedUpdate.update_id))
         ).all()
     assert sorted(left) == [(1, 2), (2, 1)]
+
+
+async def test_a_duplicate_is_not_run_again_and_later_writes_insert_once(
+    session_factory, db, clock
+):
+    from bot.db.models import Lease
+    from bot.db.once import DuplicateUpdate, serve
+    from services._tx import in_transaction
+
+    def lease(name: str) -> Lease:
+        return Lease(name=name, holder="h", expires_at=clock())
+
+    async with session_factory() as first:
+        serve(first, 7, 1, clock())
+        async with first.begin():
+            await first.scalar(select(func.count()).select_from(Lease))  # reads record nothing
+        assert await db.count(ProcessedUpdate) == 0
+        async with first.begin():
+            first.add(lease("a"))
+        async with first.begin():  # the same update writes again: recorded already
+            first.add(lease("b"))
+    assert await db.count(ProcessedUpdate) == 1
+    runs = 0
+
+    async def work() -> None:
+        nonlocal runs
+        runs += 1
+        second.add(lease("c"))
+
+    async with session_factory() as second:
+        serve(second, 7, 1, clock())
+        with pytest.raises(DuplicateUpdate):
+            await in_transaction(second, work)  # retries IntegrityError, not this
+    assert runs == 1
+    assert await db.all(select(Lease.name).order_by(Lease.name)) == ["a", "b"]
+    async with session_factory() as other_bot:
+        serve(other_bot, 8, 1, clock())  # the same update id from another bot is another update
+        async with other_bot.begin():
+            other_bot.add(lease("d"))
+    assert await db.count(ProcessedUpdate) == 2
+
+
+async def test_unblocking_a_customer_who_writes_again_is_not_the_updates_work(tg, db) -> None:
+    from sqlalchemy import update
+
+    from bot.db.models import Customer
+
+    anna = tg(101)
+    await anna.press((await anna.send("/start")).button("Accept"))
+    async with db.factory() as s, s.begin():
+        await s.execute(update(Customer).values(bot_blocked=True))
+    recorded = await db.count(ProcessedUpdate)
+    card = await anna.send("/card")
+    assert not (await db.scalar(select(Customer))).bot_blocked
+    assert await db.count(ProcessedUpdate) == recorded
+    assert (await anna.replay()).texts == card.texts  # a read is answered again

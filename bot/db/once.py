@@ -1,14 +1,17 @@
 """Every Telegram update is handled at most once.
 
-Telegram delivers an update at least once: a webhook is retried when the answer was late, a
-poller that crashed before acknowledging gets the same updates again. The per-update session
-learns which update it serves (`serve`); the first of its transactions that writes also
-inserts (bot id, update id) into processed_update, just before it commits, so the record and
-the handler's work commit together or not at all. A second delivery hits the primary key:
-its transaction rolls back and DuplicateUpdate ends the update (bot/middlewares.py).
+Telegram delivers an update at least once: a poller that crashed before acknowledging gets the
+same updates again (a webhook is retried too). The per-update session learns which update it
+serves (`serve`); the first of its transactions that writes (a flush with changes, a Core
+INSERT/UPDATE/DELETE) also inserts (bot id, update id) into processed_update just before it
+commits, so the record and the handler's work commit together or not at all. A delivery of an
+update already recorded is dropped before any handler runs (`handled`); two deliveries at once
+meet at the primary key, where the second's transaction rolls back and raises DuplicateUpdate.
+bot/middlewares.py ends such an update silently, and records a step of a form (`record`).
 
-Updates that only read (a /card) record nothing: answering a read twice is harmless. The
-reading() transactions (bot/db/engine.py) never record.
+Updates that only read (a /card) record nothing: answering a read twice is harmless, and reads
+take no write lock. The reading() transactions (bot/db/engine.py) never record. Records are
+kept 7 days (services/jobs.py forget_updates).
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ class _WritingSession(Session):
 
 @event.listens_for(_WritingSession, "after_flush")
 def _after_flush(session: Session, _flush: UOWTransaction) -> None:
+    if session.info.get(WROTE) or session.info.get(SERVING) is None:
+        return
     # The new/dirty/deleted lists still show what this flush wrote; a dirty object whose
     # attributes were set to the values they had writes nothing.
     if session.new or session.deleted or any(session.is_modified(o) for o in session.dirty):
