@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User
+from aiogram.fsm.context import FSMContext
+from aiogram.types import TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.bootstrap import ensure_default_merchant
 from bot.config import LANGUAGES, Settings
+from bot.db import once
 from bot.i18n import CatalogI18n
 from bot.markers import marker_key
 from services.birthdays import BirthdayService
@@ -31,6 +34,7 @@ from services.reports import ReportService
 from services.sales import SaleService
 from services.staff import StaffService
 
+logger = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
@@ -45,6 +49,24 @@ def pick_locale(ctx: MemberContext | None, user: User | None, default: str) -> s
     if ctx is not None and ctx.merchant.default_language in LANGUAGES:
         return ctx.merchant.default_language
     return default
+
+
+class NotedState(FSMContext):
+    """The conversation's state, noting whether a handler changed it."""
+
+    changed = False
+
+    async def set_state(self, state: Any = None) -> None:
+        self.changed = True
+        await super().set_state(state)
+
+    async def set_data(self, data: Any) -> None:
+        self.changed = True
+        await super().set_data(data)
+
+    async def update_data(self, data: Any = None, **kwargs: Any) -> dict[str, Any]:
+        self.changed = True
+        return await super().update_data(data, **kwargs)
 
 
 class ContextMiddleware(BaseMiddleware):
@@ -75,7 +97,12 @@ class ContextMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
+        assert isinstance(event, Update)  # an outer middleware of dp.update
+        bot_id, update_id = data["bot"].id, event.update_id
         async with self.session_factory() as session:
+            if await once.handled(session, bot_id, update_id):
+                logger.info("update %s was handled before: ignored", update_id)
+                return None
             members = MemberService(session, self.clock, marker_key=self.marker_key)
             data["members"] = members
             data["codes"] = CodeService(session, self.clock)
@@ -103,5 +130,19 @@ class ContextMiddleware(BaseMiddleware):
             locale = pick_locale(ctx, user, self.settings.default_language)
             data["locale"] = locale
             data["i18n"] = self.i18n
-            with self.i18n.context(), self.i18n.use_locale(locale):
-                return await handler(event, data)
+            # Not before: context()'s housekeeping (unblocking, the language) is not the work.
+            once.serve(session, bot_id, update_id, self.clock())
+            state = data.get("state")
+            if isinstance(state, FSMContext):
+                data["state"] = state = NotedState(state.storage, state.key)
+            try:
+                with self.i18n.context(), self.i18n.use_locale(locale):
+                    result = await handler(event, data)
+                # A step of a form that moved the conversation on is done too: delivered
+                # again, it would reach the next step's handler as that step's input.
+                if isinstance(state, NotedState) and state.changed:
+                    await once.record(session)
+                return result
+            except once.DuplicateUpdate:
+                logger.info("update %s was handled meanwhile: ignored", update_id)
+                return None

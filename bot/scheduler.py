@@ -60,6 +60,7 @@ class Scheduler:
             "cart_reminders",
             "nps_surveys",
             "weekly_digests",
+            "forget_updates",
         )
         for job in jobs:
             try:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import once
 from bot.db.engine import reading
 from bot.db.grants import GrantRepo
 from bot.db.models import LedgerReason, NpsAnswer
@@ -48,6 +49,9 @@ NPS_AFTER_PURCHASES = 3
 NPS_EVERY = timedelta(days=90)
 NPS_BATCH = 500
 DIGEST_HOUR = 9  # Monday, the merchant's local time
+# Telegram keeps an update it could not deliver for 24 hours, so no second delivery of an
+# update comes after a week: its record (bot/db/once.py) can go.
+UPDATES_KEPT = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +85,11 @@ class JobService:
                 return await self.jobs.take_lease(name, holder, self.clock(), ttl)
         except IntegrityError:  # another process inserted it a moment ago
             return False
+
+    async def forget_updates(self) -> int:
+        """Delete the records of handled Telegram updates older than 7 days."""
+        async with self.session.begin():
+            return await once.forget_before(self.session, self.clock() - UPDATES_KEPT)
 
     async def birthday_offers(self) -> int:
         """From the merchant's local birthday hour: a greeting and a bonus, once a year."""

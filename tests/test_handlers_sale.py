@@ -32,8 +32,8 @@ async def customer_code(db, tg: int) -> str:  # type: ignore[no-untyped-def]
         select(PaymentCode.code)
         .join(Membership, Membership.id == PaymentCode.membership_id)
         .join(Customer, Customer.id == Membership.customer_id)
-        .where(Customer.telegram_id == tg)
-    )
+        .where(Customer.telegram_id == tg, PaymentCode.preorder_id.is_(None))
+    )  # the till code (/code), not a pre-order's code
     assert row is not None
     return row
 

@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.db.once import UpdateSession
+
 SQLITE_BUSY_TIMEOUT_S = 30
 READ_ONLY = "loyalty_read_only"  # an execution option: this transaction only reads
 
@@ -84,7 +86,7 @@ class _TakingTurns:
             self.lock.release()
 
 
-class SerializedSession(AsyncSession):
+class SerializedSession(UpdateSession):
     """SQLite has one writer. Left to SQLite, concurrent transactions of this process would
     wait in its busy handler, which sleeps and polls (up to 100 ms a nap) and so leaves the
     event loop idle. Taking turns on an asyncio lock hands the database over at once, in
@@ -116,9 +118,12 @@ async def reading(session: AsyncSession) -> AsyncIterator[AsyncSession]:
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """One session per update. On SQLite, its transactions take turns within the process."""
+    """One session per update, which records its update when it writes (bot/db/once.py).
+    On SQLite, its transactions take turns within the process."""
     if engine.dialect.name != "sqlite":
-        return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        return async_sessionmaker(
+            engine, class_=UpdateSession, expire_on_commit=False, autoflush=False
+        )
     session_class = type("SqliteSession", (SerializedSession,), {"write_lock": asyncio.Lock()})
     return async_sessionmaker(
         engine, class_=session_class, expire_on_commit=False, autoflush=False

@@ -538,3 +538,14 @@ class Preorder(Base):
     status: Mapped[str] = mapped_column(String(10))  # PreorderStatus
     purchase_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ProcessedUpdate(Base):
+    """A Telegram update whose handler wrote, so a second delivery of it writes nothing.
+    Kept 7 days (jobs.forget_updates); Telegram keeps an undelivered update for 24 hours."""
+
+    __tablename__ = "processed_update"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
