@@ -241,7 +241,7 @@ def normalize_phone(raw: str) -> str:
     digits = re.sub(r"[\s()\-.]", "", raw.strip())
     if digits.startswith("+"):
         digits = digits[1:]
-    if not digits.isdigit() or not 7 <= len(digits) <= 15:
+    if not (digits.isascii() and digits.isdigit()) or not 7 <= len(digits) <= 15:
         raise InvalidPhone(raw)
     return "+" + digits
 
