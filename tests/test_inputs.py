@@ -107,6 +107,16 @@ async def in_push_days(scene: Scene, db) -> None:  # type: ignore[no-untyped-def
     assert "How many days" in asked.text
 
 
+async def in_push_schedule(scene: Scene, db) -> None:  # type: ignore[no-untyped-def]
+    await scene.owner.send("/push")
+    photo = await scene.owner.send("Two for one!")
+    link = await scene.owner.press(photo.button("Skip"))
+    who = await scene.owner.press(link.button("Skip"))
+    preview = await scene.owner.press(who.button("Everyone"))
+    asked = await scene.owner.press(preview.button("Schedule"))
+    assert "When?" in asked.text
+
+
 async def in_sale_points(scene: Scene, db) -> None:  # type: ignore[no-untyped-def]
     await scene.anna.send("/code")
     await scene.kasia.send("/sale")
@@ -137,6 +147,7 @@ class Case:
 
 STALE = "This button is no longer active."
 DAYS = "Send the number of days in digits"
+TIME = "Send the time like 24.12 18:30"
 CASES = [
     # /refund and /delitem: superscript digits, 20-digit and one-over-BigInteger numbers.
     Case("owner", "send", "/refund ²", "Use: /refund"),
@@ -166,6 +177,12 @@ CASES = [
     Case("owner", "send", "0", DAYS, in_push_days),
     Case("owner", "send", "3651", DAYS, in_push_days),
     Case("owner", "send", "-30", DAYS, in_push_days),
+    # The push's time.
+    Case("owner", "send", "²4.12 18:30", TIME, in_push_schedule),
+    Case("owner", "send", "99.99 99:99", TIME, in_push_schedule),
+    Case("owner", "send", "31.02 18:30", TIME, in_push_schedule),
+    Case("owner", "send", "24.12 24:00", TIME, in_push_schedule),
+    Case("owner", "send", f"24.12 18:30{HUGE}", TIME, in_push_schedule),
     # The till: a one-line sale, typed points.
     Case("kasia", "send", "/sale ١٢٣٤٥٦ 5", "Use: /sale"),
     Case("kasia", "send", "/sale {code} 5 spend ²", "Send a whole number of points", with_code),
