@@ -117,6 +117,11 @@ async def in_push_schedule(scene: Scene, db) -> None:  # type: ignore[no-untyped
     assert "When?" in asked.text
 
 
+async def in_stats_dates(scene: Scene, db) -> None:  # type: ignore[no-untyped-def]
+    asked = await scene.owner.press("st:0")
+    assert "first and the last day" in asked.text
+
+
 async def in_sale_points(scene: Scene, db) -> None:  # type: ignore[no-untyped-def]
     await scene.anna.send("/code")
     await scene.kasia.send("/sale")
@@ -166,6 +171,9 @@ CASES = [
     # Reports: a day count that is not one is a range of dates that is not one either.
     Case("owner", "send", "/stats ²", "Send two dates"),
     Case("owner", "send", f"/stats {HUGE}", "Send two dates"),
+    Case("owner", "send", f"/stats 01.01.{HUGE} 02.01.2026", "Send two dates"),
+    Case("owner", "send", f"{HUGE}.01 02.01", "Send two dates", in_stats_dates),
+    Case("owner", "send", "01.01.2026 ²2.01.2026", "Send two dates", in_stats_dates),
     Case("owner", "send", f"/kpi revenue {HUGE}", "Which report?"),
     Case("owner", "send", "/kpi revenue ²", "Which report?"),
     Case("owner", "send", "/ratings ²", "Ratings"),
