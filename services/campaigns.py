@@ -46,7 +46,7 @@ ALLOWED_TAGS = frozenset(
         "tg-emoji",
     ]
 )
-_ENTITY = re.compile(r"&(?!(?:amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);)")
+_ENTITY = re.compile(r"&(?!(?:amp|lt|gt|quot|#[0-9]+|#x[0-9a-fA-F]+);)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +116,7 @@ class _TagCheck(HTMLParser):
 def visible_length(html: str) -> int:
     """Characters the customer will see: tags removed, entities counted as one."""
     text = re.sub(r"<[^>]+>", "", html)
-    return len(re.sub(r"&(?:amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);", "_", text))
+    return len(re.sub(r"&(?:amp|lt|gt|quot|#[0-9]+|#x[0-9a-fA-F]+);", "_", text))
 
 
 def telegram_html_ok(html: str) -> bool:

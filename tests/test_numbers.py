@@ -179,3 +179,14 @@ def test_a_phone_of_superscript_digits_is_not_a_phone() -> None:
     with pytest.raises(InvalidPhone):
         normalize_phone("+²²²²²²²²")
     assert normalize_phone("+48 600 700 800") == "+48600700800"
+
+
+@pytest.mark.parametrize("text", ["١٢.٠٣", "²1.03", "12.03.١٩٩٠"])
+def test_a_birthday_is_written_in_ascii_digits(text: str) -> None:
+    from datetime import date
+
+    from services.errors import InvalidBirthday
+    from services.rules import parse_birthday
+
+    with pytest.raises(InvalidBirthday):
+        parse_birthday(text, date(2026, 11, 29))
