@@ -235,6 +235,8 @@ CASES = [
     Case("kasia", "press", f"pts:{HUGE}", STALE),
     Case("kasia", "press", "pts:-5", STALE),
     Case("kasia", "press", f"pts:{HUGE}", STALE, in_sale_points),
+    Case("kasia", "press", f"pts:{JUST_OVER}", STALE, in_sale_points),
+    Case("kasia", "press", "pts:9223372036854775807", "more points than", in_sale_points),
 ]
 
 

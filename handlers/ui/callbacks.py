@@ -8,7 +8,7 @@ from typing import Annotated
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
-from services.numbers import MAX_BIG_ID, MAX_ID, MAX_PAGE, MAX_POINTS
+from services.numbers import MAX_BIG_ID, MAX_ID, MAX_PAGE
 from services.reports import MAX_RANGE_DAYS
 
 # Bounded fields: a forged or stale button whose numbers are out of range does not unpack, so
@@ -75,7 +75,7 @@ class SaleDecision(CallbackData, prefix="sale"):
 
 
 class PointsChoice(CallbackData, prefix="pts"):
-    points: Annotated[int, Field(ge=0, le=MAX_POINTS)]
+    points: Annotated[int, Field(ge=0, le=MAX_BIG_ID)]
 
 
 class ReceiptSkip(CallbackData, prefix="rskip"):
