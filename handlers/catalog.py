@@ -17,6 +17,7 @@ from handlers.ui.render import money
 from services.catalog import CartView, CatalogRefused, CatalogService, ItemView, OrderView
 from services.dto import MemberContext
 from services.errors import NotStaff
+from services.numbers import MAX_ID, InvalidNumber, parse_id
 
 router = Router(name=__name__)
 STAFF = {"staff": True}
@@ -213,11 +214,12 @@ async def cmd_add_item(
 async def cmd_delete_item(
     message: Message, command: CommandObject, ctx: MemberContext, catalog: CatalogService
 ) -> None:
-    arg = (command.args or "").strip().lstrip("#")
     try:
-        item = await catalog.archive_item(
-            ctx.work_merchant_id, ctx.telegram_id, int(arg) if arg.isdigit() else 0
-        )
+        item_id = parse_id(command.args or "", MAX_ID)
+    except InvalidNumber:
+        item_id = 0  # no item has it; the service says so after checking the role
+    try:
+        item = await catalog.archive_item(ctx.work_merchant_id, ctx.telegram_id, item_id)
     except NotStaff:
         await message.answer(_("Only the admins of this place can edit the catalog."))
         return

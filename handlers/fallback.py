@@ -18,7 +18,8 @@ async def msg_unknown(message: Message) -> None:
     )
 
 
-@router.callback_query()
+@router.callback_query(flags={"guest": True})
 async def cb_unknown(query: CallbackQuery) -> None:
-    # Buttons from an old version of the bot: say so instead of spinning forever.
+    # Buttons from an old version of the bot, or forged ones: say so instead of spinning
+    # forever. Guests too: a cashier is rarely a member, and the rules are no answer to that.
     await query.answer(_("This button is no longer active."))

@@ -7,15 +7,22 @@ per recipient in one transaction, and the sender delivers them at Telegram's pac
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram import F, Router
+from aiogram import BaseMiddleware, F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    TelegramObject,
+)
 from aiogram.utils.i18n import gettext as _
 from babel.dates import format_datetime
 
@@ -34,9 +41,43 @@ from services.campaigns import (
 )
 from services.dto import MemberContext, Notice
 from services.errors import NotStaff, PushRefused
+from services.numbers import MAX_ID, InvalidNumber, parse_days, parse_id
 
 router = Router(name=__name__)
 STAFF = {"staff": True}
+
+
+class AdminsOnly(BaseMiddleware):
+    """Every push command, step and button checks the sender's role before anything else: a
+    revoked admin mid-form, or anyone pressing an old or forged button, learns nothing."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        ctx: MemberContext | None = data.get("ctx")
+        campaigns: CampaignService = data["campaigns"]
+        if ctx is None:
+            return None
+        try:
+            await campaigns.check_admin(ctx.work_merchant_id, ctx.telegram_id)
+        except NotStaff:
+            state: FSMContext | None = data.get("state")
+            if state is not None and (await state.get_state() or "").startswith("PushForm:"):
+                await state.clear()
+            text = _("Only the admins of this place can send pushes.")
+            if isinstance(event, CallbackQuery):
+                await event.answer(text, show_alert=True)
+            elif isinstance(event, Message):
+                await event.answer(text)
+            return None
+        return await handler(event, data)
+
+
+router.message.middleware(AdminsOnly())
+router.callback_query.middleware(AdminsOnly())
 
 
 class PushForm(StatesGroup):
@@ -258,8 +299,15 @@ async def cb_days(query: CallbackQuery, callback_data: PushStep, state: FSMConte
 async def msg_days(
     message: Message, ctx: MemberContext, campaigns: CampaignService, state: FSMContext
 ) -> None:
+    try:
+        days = parse_days(message.text or "")
+    except InvalidNumber:
+        await message.answer(
+            _("Send the number of days in digits, for example 30; ten years at most.")
+        )
+        return
     data = await state.get_data()
-    await preview(message, ctx, campaigns, state, f"{data.get('days_kind')}:{message.text}")
+    await preview(message, ctx, campaigns, state, f"{data.get('days_kind')}:{days}")
 
 
 @router.callback_query(PushStep.filter(F.action == "segment"), flags=STAFF)
@@ -410,9 +458,12 @@ async def cb_stop_push(
     query: CallbackQuery, callback_data: PushStep, ctx: MemberContext, campaigns: CampaignService
 ) -> None:
     try:
-        stats = await campaigns.cancel(
-            ctx.work_merchant_id, query.from_user.id, int(callback_data.value)
-        )
+        campaign_id = parse_id(callback_data.value, MAX_ID)
+    except InvalidNumber:
+        await query.answer(_("This button is no longer active."))
+        return
+    try:
+        stats = await campaigns.cancel(ctx.work_merchant_id, query.from_user.id, campaign_id)
     except NotStaff:
         await query.answer(_("Only the admins of this place can send pushes."), show_alert=True)
         return

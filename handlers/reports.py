@@ -47,6 +47,7 @@ from handlers.ui.report_render import (
 from services.dto import MemberContext
 from services.errors import NotStaff, ReportRefused
 from services.exports import EXPORTS, ExportService
+from services.numbers import InvalidNumber, parse_days
 from services.reports import DEFAULT_DAYS, MAX_RANGE_DAYS, ReportService, parse_range
 
 router = Router(name=__name__)
@@ -68,10 +69,10 @@ async def _busy(message: Message, action: str) -> None:
 
 def _days(text: str | None) -> int | None:
     """A number of days typed after a command, None if it is not one."""
-    text = (text or "").strip()
-    if text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_RANGE_DAYS:
-        return int(text)
-    return None
+    try:
+        return parse_days(text or "", MAX_RANGE_DAYS)
+    except InvalidNumber:
+        return None
 
 
 @router.message(Command("stats"), flags=STAFF)

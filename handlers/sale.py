@@ -48,12 +48,13 @@ from services.errors import (
     SaleRefused,
     StaffPaused,
 )
+from services.numbers import InvalidNumber, parse_id
 from services.policy import parse_points
 from services.sales import SaleService
 
 router = Router(name=__name__)
 STAFF = {"staff": True}
-ONE_LINE = re.compile(r"^\s*(\d{6})\s+(\S+)(?:\s+spend\s+(\S+))?\s*$", re.IGNORECASE)
+ONE_LINE = re.compile(r"^\s*([0-9]{6})\s+(\S+)(?:\s+spend\s+(\S+))?\s*$", re.IGNORECASE)
 SELLER_ERRORS = (NotStaff, StaffPaused, CodesLocked)
 Wake = Callable[[], None]
 
@@ -285,6 +286,11 @@ async def ask_for_receipt_or_preview(
 async def take_points(
     message: Message, points: int, ctx: MemberContext, sales: SaleService, state: FSMContext
 ) -> None:
+    try:
+        await sales.start(ctx.work_merchant_id, ctx.telegram_id)  # the role before the check
+    except SELLER_ERRORS as error:
+        await refuse_seller(message, error, ctx, state)
+        return
     data = await state.get_data()
     if points > int(data.get("max_points", 0)):
         await message.answer(_("That is more points than this check allows."))
@@ -338,8 +344,15 @@ async def cb_receipt_skipped(
 
 @router.callback_query(PointsChoice.filter(), flags=STAFF)
 @router.callback_query(ReceiptSkip.filter(), flags=STAFF)
-async def cb_stale_till_button(query: CallbackQuery) -> None:
+async def cb_stale_till_button(
+    query: CallbackQuery, ctx: MemberContext, sales: SaleService
+) -> None:
     """A points or Skip button from a sale that has moved on or ended."""
+    try:
+        await sales.start(ctx.work_merchant_id, query.from_user.id)
+    except SELLER_ERRORS:
+        await query.answer(not_staff(), show_alert=True)
+        return
     await query.answer(_("This sale is no longer open."))
 
 
@@ -374,7 +387,11 @@ async def cb_confirm_sale(
 async def cb_cancel_sale(
     query: CallbackQuery, callback_data: SaleDecision, ctx: MemberContext, sales: SaleService
 ) -> None:
-    cancelled = await sales.cancel(ctx.work_merchant_id, query.from_user.id, callback_data.key)
+    try:
+        cancelled = await sales.cancel(ctx.work_merchant_id, query.from_user.id, callback_data.key)
+    except SELLER_ERRORS:
+        await query.answer(not_staff(), show_alert=True)
+        return
     await query.answer(_("Cancelled.") if cancelled else _("This sale is no longer open."))
     if cancelled and isinstance(query.message, Message):
         await edit_text(query.message, _("✖️ Sale cancelled. Nothing was charged."))
@@ -399,14 +416,24 @@ async def cmd_refund(
     wake_sender: Wake,
 ) -> None:
     args = (command.args or "").split()
-    if not args or not args[0].lstrip("#").isdigit() or len(args) > 2:
+    try:
+        await sales.start(ctx.work_merchant_id, ctx.telegram_id)  # a stranger gets no usage
+        purchase_id = parse_id(args[0]) if 1 <= len(args) <= 2 else None
+    except SELLER_ERRORS as error:
+        await refuse_seller(message, error, ctx)
+        return
+    except InvalidNumber as error:
+        if error.reason == "range":  # a number, but no sale can have it
+            await message.answer(_("There is no sale #{id} here.").format(id=args[0].lstrip("#")))
+            return
+        purchase_id = None
+    if purchase_id is None:
         # Plain text: the usage line shows <angle brackets> that HTML would swallow.
         await message.answer(
             _("Use: /refund <sale number> [amount], for example /refund 42 5.00"),
             parse_mode=None,
         )
         return
-    purchase_id = int(args[0].lstrip("#"))
     try:
         result = await sales.refund(
             ctx.work_merchant_id, ctx.telegram_id, purchase_id, args[1] if len(args) > 1 else None

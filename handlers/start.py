@@ -34,6 +34,10 @@ def invite_error(reason: str) -> str:
     return {
         "used": _("This invitation has already been used. Ask for a new one."),
         "expired": _("This invitation has expired (they last 24 hours). Ask for a new one."),
+        "revoked": _(
+            "Your access to this place was withdrawn, so this invitation no longer works. "
+            "Ask an admin for a new one."
+        ),
     }.get(reason, _("This invitation link is not valid."))
 
 

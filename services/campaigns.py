@@ -17,6 +17,7 @@ from bot.db.repositories import CampaignRepo, MerchantRepo, OutboxRepo, StaffRep
 from services.clock import Clock, utc_now
 from services.dto import Notice
 from services.errors import PushRefused
+from services.numbers import MAX_SMALL, InvalidNumber, parse_days, parse_int
 from services.outbox import enqueue
 from services.rules import LANGUAGES
 from services.staff import require_admin
@@ -45,7 +46,7 @@ ALLOWED_TAGS = frozenset(
         "tg-emoji",
     ]
 )
-_ENTITY = re.compile(r"&(?!(?:amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);)")
+_ENTITY = re.compile(r"&(?!(?:amp|lt|gt|quot|#[0-9]+|#x[0-9a-fA-F]+);)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +85,14 @@ def parse_segment(key: str) -> Segment:
     kind, _, value = key.partition(":")
     if kind not in SEGMENT_KINDS:
         raise PushRefused("segment")
-    if kind in ("inactive", "joined"):
-        if not value.isdigit() or not 1 <= int(value) <= 3650:
-            raise PushRefused("segment")
-    elif kind == "level":
-        if not value.isdigit():
-            raise PushRefused("segment")
-    elif kind == "lang" and value not in LANGUAGES:
+    try:
+        if kind in ("inactive", "joined"):
+            value = str(parse_days(value))
+        elif kind == "level":
+            value = str(parse_int(value, 0, MAX_SMALL))
+    except InvalidNumber:
+        raise PushRefused("segment") from None
+    if kind == "lang" and value not in LANGUAGES:
         raise PushRefused("segment")
     return Segment(kind, value or None)
 
@@ -114,7 +116,7 @@ class _TagCheck(HTMLParser):
 def visible_length(html: str) -> int:
     """Characters the customer will see: tags removed, entities counted as one."""
     text = re.sub(r"<[^>]+>", "", html)
-    return len(re.sub(r"&(?:amp|lt|gt|quot|#\d+|#x[0-9a-fA-F]+);", "_", text))
+    return len(re.sub(r"&(?:amp|lt|gt|quot|#[0-9]+|#x[0-9a-fA-F]+);", "_", text))
 
 
 def telegram_html_ok(html: str) -> bool:
@@ -194,6 +196,11 @@ class CampaignService:
         return self.repo.audience(
             merchant_id, segment.kind, segment.value, now, month, merchant.default_language
         )
+
+    async def check_admin(self, merchant_id: int, actor: int) -> None:
+        """NotStaff unless the actor may send pushes here: every push step asks first."""
+        async with self.session.begin():
+            await require_admin(self.staff, merchant_id, actor, self.owner_ids)
 
     def send_at(self, text: str, timezone: str) -> datetime:
         return parse_send_at(text, self.clock(), timezone)

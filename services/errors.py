@@ -70,7 +70,7 @@ class NotStaff(DomainError):
 
 
 class InviteInvalid(DomainError):
-    """Reasons: unknown, used, expired."""
+    """Reasons: unknown, used, expired, revoked (the person's access was withdrawn since)."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)

@@ -31,6 +31,7 @@ from services.clock import Clock, utc_now
 from services.dto import Notice
 from services.errors import RatingRefused
 from services.ledger import credit
+from services.numbers import InvalidNumber, parse_survey_key
 from services.outbox import enqueue, enqueue_keyed
 from services.reports import Period, ReportService
 from services.staff import alert_recipients
@@ -337,8 +338,11 @@ class JobService:
         """Store the answer to one survey once; a comment may follow the score."""
         if not 0 <= score <= 10:
             raise RatingRefused("bad_value")
+        try:
+            membership_id = parse_survey_key(survey)
+        except InvalidNumber:
+            raise RatingRefused("not_found") from None
         async with self.session.begin():
-            membership_id = int(survey.split(":")[0])
             membership = await MembershipRepo(self.session).get(membership_id)
             customer = await CustomerRepo(self.session).by_telegram_id(telegram_id)
             if membership is None or customer is None or membership.customer_id != customer.id:

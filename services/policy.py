@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 from services.dto import LevelInfo
 from services.errors import InvalidAmount
+from services.numbers import MAX_POINTS, InvalidNumber, parse_int
 
 BP = 10_000
 MAX_REFERRAL_DEPTH = 3
 
 _AMOUNT_RE = re.compile(r"^\s*([0-9]{1,12})(?:[.,]([0-9]+))?\s*$")
-_POINTS_RE = re.compile(r"^[0-9]{1,12}$")
 
 
 def parse_amount(text: str, exponent: int, max_minor: int | None = None) -> int:
@@ -39,10 +39,10 @@ def parse_amount(text: str, exponent: int, max_minor: int | None = None) -> int:
 
 def parse_points(text: str) -> int:
     """A whole number of points, 0 or more."""
-    text = text.strip()
-    if not _POINTS_RE.fullmatch(text):
-        raise InvalidAmount("points_format")
-    return int(text)
+    try:
+        return parse_int(text, 0, MAX_POINTS)
+    except InvalidNumber:
+        raise InvalidAmount("points_format") from None
 
 
 def max_redeemable(amount_minor: int, level: LevelInfo, balance: int) -> int:

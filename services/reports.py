@@ -33,6 +33,7 @@ from services.clock import Clock, utc_now
 from services.dto import MerchantView
 from services.errors import NotStaff, ReportRefused
 from services.merchants import merchant_view
+from services.numbers import InvalidNumber, parse_int
 from services.staff import require_admin
 
 PERIODS = (7, 30, 90, 365)
@@ -141,16 +142,16 @@ def parse_range(text: str, today: date) -> tuple[date, date]:
 def _parse_day(text: str, today: date) -> date:
     pieces = text.strip().replace("/", ".").split(".")
     try:
-        numbers = [int(p) for p in pieces if p.isascii() and p.isdigit()]
-        if len(numbers) != len(pieces) or len(numbers) not in (2, 3):
+        if len(pieces) not in (2, 3):
             raise ValueError
+        numbers = [parse_int(p, 0, 9999) for p in pieces]  # date() overflows on a huge year
         day, month = numbers[0], numbers[1]
         if len(numbers) == 2:  # no year: the latest such day not after today
             guess = date(today.year, month, day)
             return guess if guess <= today else date(today.year - 1, month, day)
         year = numbers[2] + 2000 if numbers[2] < 100 else numbers[2]
         return date(year, month, day)
-    except ValueError:
+    except (ValueError, InvalidNumber):
         raise ReportRefused("range") from None
 
 

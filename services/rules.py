@@ -204,7 +204,9 @@ def new_referral_code(choice: Callable[[str], str] = secrets.choice) -> str:
 
 # --- profile -----------------------------------------------------------------------------
 
-_BIRTHDAY_RE = re.compile(r"^\s*(\d{1,2})\s*[./\-\s]\s*(\d{1,2})(?:\s*[./\-\s]\s*(\d{2,4}))?\s*$")
+_BIRTHDAY_RE = re.compile(
+    r"^\s*([0-9]{1,2})\s*[./\-\s]\s*([0-9]{1,2})(?:\s*[./\-\s]\s*([0-9]{2,4}))?\s*$"
+)
 MIN_AGE_YEARS = 6
 MAX_AGE_YEARS = 120
 
@@ -241,7 +243,7 @@ def normalize_phone(raw: str) -> str:
     digits = re.sub(r"[\s()\-.]", "", raw.strip())
     if digits.startswith("+"):
         digits = digits[1:]
-    if not digits.isdigit() or not 7 <= len(digits) <= 15:
+    if not (digits.isascii() and digits.isdigit()) or not 7 <= len(digits) <= 15:
         raise InvalidPhone(raw)
     return "+" + digits
 

@@ -335,6 +335,7 @@ class SaleService:
 
     async def _confirm(self, merchant_id: int, staff_id: int, key: str) -> SaleResult:
         now = self.clock()
+        await self._seller(merchant_id, staff_id, now)  # before reading the sale at all
         purchase = await self.purchases.by_key(key)
         if purchase is None or purchase.merchant_id != merchant_id:
             raise SaleRefused("not_found")
@@ -346,7 +347,6 @@ class SaleService:
             return self._result(purchase, membership, merchant, True, ())
         if purchase.status != PurchaseStatus.DRAFT:
             raise SaleRefused("not_found")
-        await self._seller(merchant_id, staff_id, now)
         if purchase.created_at + DRAFT_TTL < now:
             raise SaleRefused("expired_draft")
         if not await self.purchases.transition(
@@ -551,7 +551,9 @@ class SaleService:
         )
 
     async def cancel(self, merchant_id: int, staff_id: int, key: str) -> bool:
+        """Drop a draft; only staff of the merchant may (NotStaff, StaffPaused otherwise)."""
         async with self.session.begin():
+            await self._seller(merchant_id, staff_id, self.clock())
             purchase = await self.purchases.by_key(key)
             if purchase is None or purchase.merchant_id != merchant_id:
                 return False

@@ -116,9 +116,13 @@ class StaffService:
             merchant = await self.merchants.get(invite.merchant_id)
             assert merchant is not None
             if invite.used_at is not None:
-                if invite.used_by == telegram_id:
-                    return Joined(merchant.id, merchant.name, invite.role)
-                raise InviteInvalid("used")
+                if invite.used_by != telegram_id:
+                    raise InviteInvalid("used")
+                # The same person tapping their link again; a revoked one is not let back in.
+                active = await self.staff.active(invite.merchant_id, telegram_id)
+                if active is None:
+                    raise InviteInvalid("revoked")
+                return Joined(merchant.id, merchant.name, active.role)
             if invite.expires_at <= now:
                 raise InviteInvalid("expired")
             if not await self.staff.use_invite(invite.id, telegram_id, now):

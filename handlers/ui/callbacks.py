@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+from services.numbers import MAX_BIG_ID, MAX_ID, MAX_PAGE
+from services.reports import MAX_RANGE_DAYS
+
+# Bounded fields: a forged or stale button whose numbers are out of range does not unpack, so
+# its filter does not match and the fallback answers "This button is no longer active."
+BigId = Annotated[int, Field(ge=1, le=MAX_BIG_ID)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class Consent(CallbackData, prefix="ok"):
-    merchant_id: int
-    version: int
+    merchant_id: Id
+    version: Annotated[int, Field(ge=0, le=MAX_ID)]
     ref: str = ""
     src: str = ""
 
 
 class Marketing(CallbackData, prefix="mk"):
-    merchant_id: int
+    merchant_id: Id
     opt_in: bool
     origin: str = "join"  # "join" right after consent, "profile" from the profile screen
 
@@ -33,7 +43,7 @@ class Nav(CallbackData, prefix="nav"):
 
 
 class HistoryPage(CallbackData, prefix="hist"):
-    page: int
+    page: Annotated[int, Field(ge=0, le=MAX_PAGE)]
 
 
 class ProfileAction(StrEnum):
@@ -50,9 +60,9 @@ class ProfileCb(CallbackData, prefix="prof"):
 
 
 class BirthdayConfirm(CallbackData, prefix="bdok"):
-    day: int
-    month: int
-    year: int = 0  # 0: no year given
+    day: Annotated[int, Field(ge=1, le=31)]
+    month: Annotated[int, Field(ge=1, le=12)]
+    year: Annotated[int, Field(ge=0, le=9999)] = 0  # 0: no year given
     save: bool
 
 
@@ -61,12 +71,12 @@ class Language(CallbackData, prefix="lang"):
 
 
 class SaleDecision(CallbackData, prefix="sale"):
-    key: str  # the draft purchase's idempotency key (32 hex characters)
+    key: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]  # the draft's idempotency key
     confirm: bool
 
 
 class PointsChoice(CallbackData, prefix="pts"):
-    points: int
+    points: Annotated[int, Field(ge=0, le=MAX_BIG_ID)]
 
 
 class ReceiptSkip(CallbackData, prefix="rskip"):
@@ -78,21 +88,21 @@ class StaffInviteCb(CallbackData, prefix="sinv"):
 
 
 class StaffRevokeCb(CallbackData, prefix="srev"):
-    staff_id: int
+    staff_id: Id
 
 
 class CodesResume(CallbackData, prefix="cres"):
-    merchant_id: int  # where code entry was locked after too many wrong codes
+    merchant_id: Id  # where code entry was locked after too many wrong codes
 
 
 class Rate(CallbackData, prefix="rate"):
-    purchase_id: int
-    stars: int
+    purchase_id: BigId
+    stars: Annotated[int, Field(ge=1, le=5)]
 
 
 class NpsScore(CallbackData, prefix="nps"):
-    survey: str  # "<membership id>-<yyyymmdd>"
-    score: int
+    survey: Annotated[str, Field(pattern=r"^[0-9]{1,19}-[0-9]{8}$")]  # "<membership>-<yyyymmdd>"
+    score: Annotated[int, Field(ge=0, le=10)]
 
 
 class PushStep(CallbackData, prefix="push"):
@@ -102,7 +112,7 @@ class PushStep(CallbackData, prefix="push"):
 
 class CatalogCb(CallbackData, prefix="cat"):
     action: str  # category, add, remove, cart, empty, checkout
-    value: str = ""
+    value: Annotated[str, Field(pattern=r"^[0-9]{0,9}$")] = ""  # an index or an item id
 
 
 class OrderAction(StrEnum):
@@ -115,24 +125,25 @@ class OrderAction(StrEnum):
 
 class OrderCb(CallbackData, prefix="ord"):
     action: OrderAction
-    order_id: int
+    order_id: Annotated[int, Field(ge=0, le=MAX_BIG_ID)]
     staff: bool = False  # the staff's side: a cashier may also be a customer of the place
 
 
 class EraseCb(CallbackData, prefix="erase"):
-    merchant_id: int
-    membership_id: int  # the card this confirmation was shown for; a later one is another
+    merchant_id: Id
+    membership_id: BigId  # the card this confirmation was shown for; a later one is another
     confirm: bool
 
 
 class StatsCb(CallbackData, prefix="st"):
-    days: int  # 0: ask for two dates
+    days: Annotated[int, Field(ge=0, le=MAX_RANGE_DAYS)]  # 0: ask for two dates
 
 
 class KpiCb(CallbackData, prefix="kpi"):
     name: str
-    days: int = 30
-    until: int = 0  # the period's last day as a date ordinal; 0: today
+    days: Annotated[int, Field(ge=1, le=MAX_RANGE_DAYS)] = 30
+    # The period's last day as a date ordinal (date.max is 3,652,059); 0: today.
+    until: Annotated[int, Field(ge=0, le=3_652_059)] = 0
 
 
 class PosterCb(CallbackData, prefix="pst"):
