@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from services.dto import LevelInfo
 from services.errors import InvalidAmount
+from services.rules import level_for
 
 BP = 10_000
 MAX_REFERRAL_DEPTH = 3
@@ -105,3 +106,44 @@ def refund_split(
     available = balance + returned
     shortfall = max(0, reversed_ - available)
     return RefundSplit(returned, reversed_, max(0, paid_part - shortfall), shortfall)
+
+
+@dataclass(frozen=True, slots=True)
+class Repriced:
+    """A later purchase re-priced after a refund took away the level it was priced at."""
+
+    cashback_minor: int  # its cashback as if bought at the level it keeps
+    taken: int  # of what it still holds (its unrefunded part), to take back now
+
+
+def reprice(
+    levels: Sequence[LevelInfo],
+    *,
+    amount_minor: int,
+    paid_minor: int,
+    refunded_minor: int,
+    cashback_earned: int,
+    level_before: int,
+    spend_before: int,
+    referrals_before: int,
+    spend_lost: int,
+    referrals_lost: int,
+) -> Repriced:
+    """Re-price a purchase whose level came partly from what a refund just took away.
+
+    `spend_before` and `referrals_before` are what counted towards levels before the purchase
+    now, the refunded money already out; `*_lost` is what this refund took out of them. Only a
+    level this refund takes away counts: a level kept from older thresholds stays. The cashback
+    becomes what the lower level pays (never more than was earned); of it, the unrefunded part
+    is held, so a later refund of the purchase stays exact, and the difference is taken back.
+    """
+    was = level_for(levels, spend_before + spend_lost, referrals_before + referrals_lost).rank
+    now = level_for(levels, spend_before, referrals_before).rank
+    rank = min(level_before, now)
+    if now >= was or rank >= level_before or refunded_minor >= amount_minor:
+        return Repriced(cashback_earned, 0)
+    level = next(lv for lv in levels if lv.rank == rank)
+    lower = min(cashback_earned, cashback(paid_minor, level))
+    held = cashback_earned - proportional(cashback_earned, refunded_minor, amount_minor)
+    keeps = lower - proportional(lower, refunded_minor, amount_minor)
+    return Repriced(lower, held - keeps)
