@@ -132,18 +132,26 @@ def reprice(
     """Re-price a purchase whose level came partly from what a refund just took away.
 
     `spend_before` and `referrals_before` are what counted towards levels before the purchase
-    now, the refunded money already out; `*_lost` is what this refund took out of them. Only a
-    level this refund takes away counts: a level kept from older thresholds stays. The cashback
-    becomes what the lower level pays (never more than was earned); of it, the unrefunded part
-    is held, so a later refund of the purchase stays exact, and the difference is taken back.
+    now, the refunded money already out; `*_lost` is what this refund took out of them. The
+    cashback loses what the level this refund takes away paid over the level left; a level
+    kept from older thresholds or rates is not the refund's to take, so the smaller of that
+    difference and the cashback over what the level left pays is what goes. Of the new
+    cashback the unrefunded part is held, so a later refund of the purchase stays exact; the
+    difference is taken back now.
     """
-    was = level_for(levels, spend_before + spend_lost, referrals_before + referrals_lost).rank
-    now = level_for(levels, spend_before, referrals_before).rank
-    rank = min(level_before, now)
-    if now >= was or rank >= level_before or refunded_minor >= amount_minor:
+    if refunded_minor >= amount_minor:
         return Repriced(cashback_earned, 0)
-    level = next(lv for lv in levels if lv.rank == rank)
-    lower = min(cashback_earned, cashback(paid_minor, level))
+    by_rank = {lv.rank: lv for lv in levels}
+    was = min(
+        level_before,
+        level_for(levels, spend_before + spend_lost, referrals_before + referrals_lost).rank,
+    )
+    now = min(level_before, level_for(levels, spend_before, referrals_before).rank)
+    if now >= was:
+        return Repriced(cashback_earned, 0)
+    left = cashback(paid_minor, by_rank[now])
+    lost = cashback(paid_minor, by_rank[was]) - left
+    lower = cashback_earned - max(0, min(lost, cashback_earned - left))
     held = cashback_earned - proportional(cashback_earned, refunded_minor, amount_minor)
     keeps = lower - proportional(lower, refunded_minor, amount_minor)
     return Repriced(lower, held - keeps)

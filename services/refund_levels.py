@@ -41,15 +41,15 @@ async def take_back_level_cashback(
 
     `spend_lost`: the refunded purchase and the money that left lifetime spend with it.
     `referral_moved`: a friend's referral that was effective from the first moment is now
-    effective from the second one, or not at all.
+    effective from the second one, or not at all. What the balance no longer holds is owed,
+    a clawback.
     """
     if referral_moved is None and (spend_lost is None or spend_lost[1] <= 0):
         return 0
     history = await purchases.confirmed_of(member.id)
     refunded_money = await purchases.money_refunded(member.id)
     effective = await purchases.referrals_effective(member.id)
-    spend = 0
-    total = 0
+    spend = total = owed = 0
     for purchase in history:
         at = moment(purchase)
         assert at is not None  # confirmed
@@ -73,19 +73,13 @@ async def take_back_level_cashback(
                 referrals_lost=refs_lost,
             )
             purchase.cashback_minor = priced.cashback_minor
+            taken = min(priced.taken, member.balance_minor)
+            if taken:
+                await ledger.post(
+                    member, -taken, LedgerReason.LEVEL_REVERSED, now, purchase_id=purchase.id
+                )
             total += priced.taken
-            await _take(ledger, member, priced.taken, now, purchase.id)
+            owed += priced.taken - taken
         spend += paid - refunded_money.get(purchase.id, 0)
+    member.clawback_due_minor += owed
     return total
-
-
-async def _take(
-    ledger: LedgerRepo, member: Membership, points: int, now: datetime, purchase_id: int
-) -> None:
-    """From the balance what is there; the rest is owed, a clawback."""
-    taken = min(points, member.balance_minor)
-    if taken:
-        await ledger.post(
-            member, -taken, LedgerReason.LEVEL_REVERSED, now, purchase_id=purchase_id
-        )
-    member.clawback_due_minor += points - taken
