@@ -375,10 +375,10 @@ async def test_a_refund_that_takes_a_level_away_says_what_else_is_taken_back(tg,
         await kasia.press(preview.button("Confirm"))
     done = await kasia.send("/refund 1")
     assert "Hand back <b>€100</b>" in done.text
-    assert "level would have been lower: 100 of cashback" in done.text
+    assert "level would have been lower: 100 points of cashback" in done.text
     told = [m for m in done.of(SendMessage) if m.chat_id == 101]
-    assert told and "your level would have been lower, so 100 of cashback" in told[0].text
-    assert "Balance: <b>150</b>" in told[0].text
+    assert told and "your level would have been lower, so 100 points of cashback" in told[0].text
+    assert "Balance: <b>150 points</b>" in told[0].text
     second = await db.get(Purchase, 2)
     assert second is not None and second.cashback_minor == 150
     history = await anna.send("/history")
