@@ -484,3 +484,30 @@ async def test_a_friends_full_refund_takes_back_the_referrers_level_cashback(
         await session.refresh(repriced)
     assert repriced.cashback_minor == 150
     await check_ledger_invariant(session)
+
+
+async def test_a_referral_carried_on_by_a_later_purchase_counts_only_from_then(
+    session, clock, shop
+) -> None:
+    members = MemberService(session, clock)
+    await make_member(session, clock, shop, 1)
+    code = (await members.card(shop.id, 1)).referral_code
+    first = {}
+    for friend in (2, 3):
+        await make_member(session, clock, shop, friend, referral_code=code)
+        first[friend] = await sell(session, clock, shop, friend, 500)
+        clock.advance(minutes=5)
+    before = await sell(session, clock, shop, 1, 5_000)  # Silver by two friends: 250
+    clock.advance(minutes=5)
+    await sell(session, clock, shop, 2, 500)  # friend 2's second purchase
+    clock.advance(minutes=5)
+    await sales(session, clock).refund(shop.id, CASHIER, first[2].purchase_id, None)
+    # Friend 2 still counts, but only from the second purchase, after the one at Silver.
+    card = await members.card(shop.id, 1)
+    assert card.effective_referrals == 2 and card.level.name == "Silver"
+    async with session.begin():
+        repriced = await session.get(Purchase, before.purchase_id)
+        assert repriced is not None
+        await session.refresh(repriced)
+    assert repriced.cashback_minor == 150
+    await check_ledger_invariant(session)
