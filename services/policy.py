@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from services.dto import LevelInfo
 from services.errors import InvalidAmount
 from services.numbers import MAX_POINTS, InvalidNumber, parse_int
+from services.rules import level_for
 
 BP = 10_000
 MAX_REFERRAL_DEPTH = 3
@@ -105,3 +106,52 @@ def refund_split(
     available = balance + returned
     shortfall = max(0, reversed_ - available)
     return RefundSplit(returned, reversed_, max(0, paid_part - shortfall), shortfall)
+
+
+@dataclass(frozen=True, slots=True)
+class Repriced:
+    """A later purchase re-priced after a refund took away the level it was priced at."""
+
+    cashback_minor: int  # its cashback as if bought at the level it keeps
+    taken: int  # of what it still holds (its unrefunded part), to take back now
+
+
+def reprice(
+    levels: Sequence[LevelInfo],
+    *,
+    amount_minor: int,
+    paid_minor: int,
+    refunded_minor: int,
+    cashback_earned: int,
+    level_before: int,
+    spend_before: int,
+    referrals_before: int,
+    spend_lost: int,
+    referrals_lost: int,
+) -> Repriced:
+    """Re-price a purchase whose level came partly from what a refund just took away.
+
+    `spend_before` and `referrals_before` are what counted towards levels before the purchase
+    now, the refunded money already out; `*_lost` is what this refund took out of them. The
+    cashback loses what the level this refund takes away paid over the level left; a level
+    kept from older thresholds or rates is not the refund's to take, so the smaller of that
+    difference and the cashback over what the level left pays is what goes. Of the new
+    cashback the unrefunded part is held, so a later refund of the purchase stays exact; the
+    difference is taken back now.
+    """
+    if refunded_minor >= amount_minor:
+        return Repriced(cashback_earned, 0)
+    by_rank = {lv.rank: lv for lv in levels}
+    was = min(
+        level_before,
+        level_for(levels, spend_before + spend_lost, referrals_before + referrals_lost).rank,
+    )
+    now = min(level_before, level_for(levels, spend_before, referrals_before).rank)
+    if now >= was:
+        return Repriced(cashback_earned, 0)
+    left = cashback(paid_minor, by_rank[now])
+    lost = cashback(paid_minor, by_rank[was]) - left
+    lower = cashback_earned - max(0, min(lost, cashback_earned - left))
+    held = cashback_earned - proportional(cashback_earned, refunded_minor, amount_minor)
+    keeps = lower - proportional(lower, refunded_minor, amount_minor)
+    return Repriced(lower, held - keeps)

@@ -37,7 +37,7 @@ from bot.db.repositories import (
     PurchaseRepo,
     StaffRepo,
 )
-from services import grants, limits, policy, rules
+from services import grants, limits, policy, refund_levels, rules
 from services.clock import Clock, utc_now
 from services.dto import LevelInfo, MerchantView, Notice
 from services.errors import (
@@ -117,6 +117,7 @@ class RefundResult:
     fully_refunded: bool
     currency: str
     notices: tuple[Notice, ...]
+    level_reversed: int = 0  # cashback later purchases earned at a level the refund took away
 
 
 @dataclass(frozen=True, slots=True)
@@ -628,7 +629,7 @@ class SaleService:
             levels = await self._levels(merchant_id)
             await self._reverse_referrals(purchase, was, amount, now)
             if fully:
-                await self._undo_purchase_count(purchase, membership, levels)
+                await self._undo_purchase_count(purchase, membership, levels, now)
             # A refund can take a level away: a level is what was paid for.
             membership.level_rank = rules.level_for(
                 levels, membership.lifetime_spend_minor, membership.effective_referrals
@@ -644,6 +645,16 @@ class SaleService:
                     created_at=now,
                 )
             )
+            at = refund_levels.moment(purchase)
+            assert at is not None
+            extra = await refund_levels.take_back_level_cashback(
+                self.purchases,
+                self.ledger,
+                membership,
+                levels,
+                now,
+                spend_lost=(at, amount - split.points_returned),
+            )
             self.audit.add(
                 merchant_id, staff_id, "refund", now, target=str(purchase.id), details=str(amount)
             )
@@ -658,6 +669,7 @@ class SaleService:
                     "amount": amount,
                     "returned": split.points_returned,
                     "reversed": taken,
+                    "level_reversed": extra,
                     "balance": membership.balance_minor,
                     "currency": merchant.currency,
                 },
@@ -675,14 +687,20 @@ class SaleService:
                 fully,
                 merchant.currency,
                 (notice,),
+                extra,
             )
 
     async def _undo_purchase_count(
-        self, purchase: Purchase, membership: Membership, levels: Sequence[LevelInfo]
+        self,
+        purchase: Purchase,
+        membership: Membership,
+        levels: Sequence[LevelInfo],
+        now: datetime,
     ) -> None:
         """A purchase refunded in full no longer counts. If it made the friend's referral
         effective, another open purchase of theirs carries that on; without one, the referral
-        is no longer effective and their next purchase will be a first purchase again."""
+        is no longer effective and their next purchase will be a first purchase again. Either
+        way the referrer's purchases in between lose the level that referral gave them."""
         membership.purchases_count = max(0, membership.purchases_count - 1)
         if not purchase.made_referral_effective:
             return
@@ -690,6 +708,7 @@ class SaleService:
         other = await self.purchases.oldest_open(membership.id, exclude=purchase.id)
         if other is not None:
             other.made_referral_effective = True
+            await self._reprice_referrer(membership, purchase, other, levels, now)
             return
         if membership.referrer_id is None:
             return
@@ -699,6 +718,25 @@ class SaleService:
             referrer.level_rank = rules.level_for(
                 levels, referrer.lifetime_spend_minor, referrer.effective_referrals
             ).rank
+            await self._reprice_referrer(membership, purchase, None, levels, now)
+
+    async def _reprice_referrer(
+        self,
+        friend: Membership,
+        was: Purchase,
+        now_from: Purchase | None,
+        levels: Sequence[LevelInfo],
+        now: datetime,
+    ) -> None:
+        """The friend's referral now counts from `now_from` (or not at all), not from `was`."""
+        referrer = await self.memberships.lock(friend.referrer_id) if friend.referrer_id else None
+        at = refund_levels.moment(was)
+        if referrer is None or at is None:
+            return
+        moved = refund_levels.moment(now_from) if now_from is not None else None
+        await refund_levels.take_back_level_cashback(
+            self.purchases, self.ledger, referrer, levels, now, referral_moved=(at, moved)
+        )
 
     async def _reverse_referrals(
         self, purchase: Purchase, was: int, amount: int, now: datetime

@@ -358,3 +358,28 @@ def test_bad_program_settings_are_one_clear_line(settings) -> None:
     with pytest.raises(ValueError, match="REFERRAL_RATES"):
         Settings(_env_file=None, referral_rates="2,1,0.5,0.1")
     assert Settings(_env_file=None, referral_rates="2,1,0.5").referral_rates == (200, 100, 50)
+
+
+async def test_a_refund_that_takes_a_level_away_says_what_else_is_taken_back(tg, db) -> None:
+    owner, kasia, anna = tg(OWNER), tg(50), tg(101)
+    await hire(owner, kasia)
+    await join(anna)
+    for amount in ("100", "50"):  # the first reaches Silver; the second earns 5 %
+        await anna.send("/code")
+        code = await db.scalar(
+            select(PaymentCode.code)
+            .where(PaymentCode.used_at.is_(None))
+            .order_by(PaymentCode.id.desc())
+        )
+        preview = await kasia.send(f"/sale {code} {amount}")
+        await kasia.press(preview.button("Confirm"))
+    done = await kasia.send("/refund 1")
+    assert "Hand back <b>€100</b>" in done.text
+    assert "level would have been lower: 100 points of cashback" in done.text
+    told = [m for m in done.of(SendMessage) if m.chat_id == 101]
+    assert told and "your level would have been lower, so 100 points of cashback" in told[0].text
+    assert "Balance: <b>150 points</b>" in told[0].text
+    second = await db.scalar(select(Purchase.cashback_minor).where(Purchase.id == 2))
+    assert second == 150
+    history = await anna.send("/history")
+    assert "Cashback of a level lost to a refund" in history.text

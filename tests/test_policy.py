@@ -149,3 +149,100 @@ def test_refund_cannot_exceed_what_is_left(already: int, refund: int) -> None:
             refund_minor=refund,
             balance=0,
         )
+
+
+LEVELS = [
+    LevelInfo(0, "Bronze", 0, 0, 300, 2000),
+    LevelInfo(1, "Silver", 10_000, 2, 500, 3000),
+    LevelInfo(2, "Gold", 30_000, 5, 700, 4000),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        # Silver came from 6_000 of the 11_000 spent before; at Bronze 10_000 earns 300.
+        (dict(spend_before=5_000, spend_lost=6_000), (300, 200)),
+        # Half of it was refunded already: it holds 250 of 500; at Bronze it would hold 150.
+        (dict(spend_before=5_000, spend_lost=6_000, refunded_minor=5_000), (300, 100)),
+        # Refunded in full: it holds nothing, so nothing is taken.
+        (dict(spend_before=5_000, spend_lost=6_000, refunded_minor=10_000), (500, 0)),
+        # Still Silver without the refunded money.
+        (dict(spend_before=12_000, spend_lost=1_000), (500, 0)),
+        # Silver by two friends; one of them no longer counts.
+        (dict(referrals_before=1, referrals_lost=1), (300, 200)),
+        # Silver by friends anyway, whatever the spend.
+        (dict(spend_before=0, spend_lost=20_000, referrals_before=2), (500, 0)),
+        # Priced at Bronze in the first place: nothing to take.
+        (
+            dict(level_before=0, cashback_earned=300, spend_before=5_000, spend_lost=6_000),
+            (300, 0),
+        ),
+        # Gold down to Bronze: 700 becomes 300.
+        (
+            dict(level_before=2, cashback_earned=700, spend_before=5_000, spend_lost=30_000),
+            (300, 400),
+        ),
+        # Gold kept from older thresholds (Silver by today's): a refund that leaves Silver alone
+        # takes nothing; one that takes Silver away takes what Silver pays over Bronze.
+        (
+            dict(level_before=2, cashback_earned=700, spend_before=20_000, spend_lost=1_000),
+            (700, 0),
+        ),
+        (
+            dict(level_before=2, cashback_earned=700, spend_before=9_000, spend_lost=2_000),
+            (500, 200),
+        ),
+        # Rates changed since: never below what Bronze pays today, nor more than Silver's extra.
+        (dict(cashback_earned=250, spend_before=5_000, spend_lost=6_000), (250, 0)),
+        (dict(cashback_earned=420, spend_before=5_000, spend_lost=6_000), (300, 120)),
+        (dict(cashback_earned=600, spend_before=5_000, spend_lost=6_000), (400, 200)),
+    ],
+)
+def test_reprice_takes_back_only_a_level_the_refund_took_away(
+    case: dict[str, int], expected: tuple[int, int]
+) -> None:
+    purchase = dict(
+        amount_minor=10_000,
+        paid_minor=10_000,
+        refunded_minor=0,
+        cashback_earned=500,
+        level_before=1,
+        spend_before=0,
+        referrals_before=0,
+        spend_lost=0,
+        referrals_lost=0,
+    )
+    purchase.update(case)
+    got = policy.reprice(LEVELS, **purchase)
+    assert (got.cashback_minor, got.taken) == expected
+
+
+def test_reprice_then_refund_adds_up_to_the_lower_level() -> None:
+    # Bought 999 with 333 in points at Silver (33), a third refunded, then Silver is lost:
+    # what it keeps after the rest is refunded is what the lower level pays on nothing.
+    whole = dict(amount_minor=999, points_spent=333)
+    got = policy.reprice(
+        LEVELS,
+        amount_minor=999,
+        paid_minor=666,
+        refunded_minor=333,
+        cashback_earned=33,
+        level_before=1,
+        spend_before=9_500,
+        referrals_before=0,
+        spend_lost=1_000,
+        referrals_lost=0,
+    )
+    assert got.cashback_minor == 19  # 3 % of 6.66
+    held_before = 33 - policy.proportional(33, 333, 999)  # 22
+    assert got.taken == held_before - (19 - policy.proportional(19, 333, 999))  # 22 - 13
+    rest = policy.refund_split(
+        **whole,
+        cashback_earned=got.cashback_minor,
+        already_refunded_minor=333,
+        refund_minor=666,
+        balance=10**6,
+    )
+    # Taken on re-pricing plus taken by the last refund: all it held at Silver.
+    assert got.taken + rest.cashback_reversed == held_before

@@ -394,3 +394,120 @@ async def test_an_admin_opening_a_cashier_link_stays_admin(session, clock, shop)
     joined = await service.accept_invite(invite.token, 950, "Boss")
     assert joined.role == "admin"
     assert await service.role(shop.id, 950) == "admin"
+
+
+async def test_a_refund_takes_back_the_cashback_of_the_level_it_took_away(
+    session, clock, shop
+) -> None:
+    members = MemberService(session, clock)
+    await make_member(session, clock, shop, 1)
+    first = await sell(session, clock, shop, 1, 10_000)  # 300 at Bronze, reaches Silver
+    clock.advance(minutes=5)
+    later = await sell(session, clock, shop, 1, 5_000)  # 250 at Silver (5 %)
+    assert later.cashback == 250
+    clock.advance(minutes=5)
+    service = sales(session, clock)
+    refund = await service.refund(shop.id, CASHIER, first.purchase_id, None)
+    # Without the first purchase the second was a Bronze one: 3 % is 150, so 100 goes too.
+    assert refund.level_reversed == 100 and refund.cash_refund_minor == 10_000
+    assert refund.notices[0].data["level_reversed"] == 100
+    card = await members.card(shop.id, 1)
+    assert card.balance_minor == 150 and card.level.name == "Bronze"
+    async with session.begin():
+        repriced = await session.get(Purchase, later.purchase_id)
+        assert repriced is not None
+        await session.refresh(repriced)
+        taken = (
+            await session.scalars(
+                select(LedgerEntry.delta_minor).where(LedgerEntry.reason == "level_reversed")
+            )
+        ).all()
+    assert repriced.cashback_minor == 150 and taken == [-100]
+    # Refunding the second purchase now takes back its Bronze cashback, no more.
+    second = await service.refund(shop.id, CASHIER, later.purchase_id, None)
+    assert second.cashback_reversed == 150 and second.level_reversed == 0
+    assert (await members.card(shop.id, 1)).balance_minor == 0
+    await check_ledger_invariant(session)
+
+
+async def test_spent_level_cashback_is_owed_and_a_partly_refunded_purchase_stays_exact(
+    session, clock, shop
+) -> None:
+    await make_member(session, clock, shop, 1)
+    first = await sell(session, clock, shop, 1, 10_000)  # reaches Silver
+    clock.advance(minutes=5)
+    later = await sell(session, clock, shop, 1, 2_000)  # 100 at Silver
+    clock.advance(minutes=5)
+    service = sales(session, clock)
+    await service.refund(shop.id, CASHIER, later.purchase_id, "10")  # half: 50 back
+    await sell(session, clock, shop, 1, 2_000, points=350)  # spends it all, earns 82 (5 %)
+    clock.advance(minutes=5)
+    refund = await service.refund(shop.id, CASHIER, first.purchase_id, "50")
+    assert refund.shortfall == 150 - 82  # its own cashback, spent: kept from the money
+    # Spend before the others falls below Silver. The half left of the second keeps 3 %
+    # (30 of 60), not 50 of 100; the third earns 49, not 82. Nothing is left to take it from.
+    assert refund.level_reversed == (50 - 30) + (82 - 49)
+    async with session.begin():
+        member = await session.scalar(select(Membership))
+        assert member is not None
+        await session.refresh(member)
+    assert member.balance_minor == 0 and member.clawback_due_minor == 53
+    # The rest of the second purchase reverses what it holds now: 30.
+    rest = await service.refund(shop.id, CASHIER, later.purchase_id, None)
+    assert rest.cashback_reversed == 30
+    await check_ledger_invariant(session)
+
+
+async def test_a_friends_full_refund_takes_back_the_referrers_level_cashback(
+    session, clock, shop
+) -> None:
+    members = MemberService(session, clock)
+    await make_member(session, clock, shop, 1)
+    code = (await members.card(shop.id, 1)).referral_code
+    friends = []
+    for friend in (2, 3):
+        await make_member(session, clock, shop, friend, referral_code=code)
+        friends.append(await sell(session, clock, shop, friend, 500))  # 10 + 500 bonus each
+        clock.advance(minutes=5)
+    assert (await members.card(shop.id, 1)).level.name == "Silver"  # two effective friends
+    own = await sell(session, clock, shop, 1, 5_000)  # 250 at Silver
+    assert own.cashback == 250
+    clock.advance(minutes=5)
+    await sales(session, clock).refund(shop.id, CASHIER, friends[1].purchase_id, None)
+    card = await members.card(shop.id, 1)
+    assert card.level.name == "Bronze" and card.effective_referrals == 1
+    # The friend's reward and bonus go (510), and the Silver part of the own purchase (100).
+    assert card.balance_minor == 2 * 510 + 250 - 510 - 100
+    async with session.begin():
+        repriced = await session.get(Purchase, own.purchase_id)
+        assert repriced is not None
+        await session.refresh(repriced)
+    assert repriced.cashback_minor == 150
+    await check_ledger_invariant(session)
+
+
+async def test_a_referral_carried_on_by_a_later_purchase_counts_only_from_then(
+    session, clock, shop
+) -> None:
+    members = MemberService(session, clock)
+    await make_member(session, clock, shop, 1)
+    code = (await members.card(shop.id, 1)).referral_code
+    first = {}
+    for friend in (2, 3):
+        await make_member(session, clock, shop, friend, referral_code=code)
+        first[friend] = await sell(session, clock, shop, friend, 500)
+        clock.advance(minutes=5)
+    before = await sell(session, clock, shop, 1, 5_000)  # Silver by two friends: 250
+    clock.advance(minutes=5)
+    await sell(session, clock, shop, 2, 500)  # friend 2's second purchase
+    clock.advance(minutes=5)
+    await sales(session, clock).refund(shop.id, CASHIER, first[2].purchase_id, None)
+    # Friend 2 still counts, but only from the second purchase, after the one at Silver.
+    card = await members.card(shop.id, 1)
+    assert card.effective_referrals == 2 and card.level.name == "Silver"
+    async with session.begin():
+        repriced = await session.get(Purchase, before.purchase_id)
+        assert repriced is not None
+        await session.refresh(repriced)
+    assert repriced.cashback_minor == 150
+    await check_ledger_invariant(session)

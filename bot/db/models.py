@@ -35,6 +35,7 @@ class LedgerReason(StrEnum):
     CASHBACK_REVERSED = "cashback_reversed"
     REFERRAL_REVERSED = "referral_reversed"
     CLAWBACK = "clawback"  # a refund's unpaid reversal, recovered from a later credit
+    LEVEL_REVERSED = "level_reversed"  # cashback of a level a refund took away
     EXPIRY = "expiry"
     FORFEIT = "forfeit"  # the balance given up when a member erased their data
 

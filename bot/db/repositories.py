@@ -503,6 +503,46 @@ class PurchaseRepo:
             .limit(1)
         )
 
+    async def confirmed_of(self, membership_id: int) -> Sequence[Purchase]:
+        """A member's confirmed purchases in the order they were confirmed."""
+        await self.s.flush()
+        rows = await self.s.scalars(
+            select(Purchase)
+            .where(
+                Purchase.membership_id == membership_id,
+                Purchase.status == PurchaseStatus.CONFIRMED,
+            )
+            .order_by(Purchase.confirmed_at, Purchase.id)
+        )
+        return rows.all()
+
+    async def money_refunded(self, membership_id: int) -> dict[int, int]:
+        """Per purchase of a member, the money part of its refunds (what left lifetime spend)."""
+        await self.s.flush()
+        rows = await self.s.execute(
+            select(Refund.purchase_id, func.sum(Refund.amount_minor - Refund.points_returned))
+            .join(Purchase, Purchase.id == Refund.purchase_id)
+            .where(Purchase.membership_id == membership_id)
+            .group_by(Refund.purchase_id)
+        )
+        return {purchase_id: int(total) for purchase_id, total in rows}
+
+    async def referrals_effective(self, referrer_id: int) -> list[tuple[datetime, int]]:
+        """When each of a referrer's effective referrals became effective: (confirmed_at, id)
+        of the friends' purchases that made them so, in order."""
+        await self.s.flush()
+        rows = await self.s.execute(
+            select(Purchase.confirmed_at, Purchase.id)
+            .join(Membership, Membership.id == Purchase.membership_id)
+            .where(
+                Membership.referrer_id == referrer_id,
+                Purchase.made_referral_effective.is_(True),
+                Purchase.status == PurchaseStatus.CONFIRMED,
+            )
+            .order_by(Purchase.confirmed_at, Purchase.id)
+        )
+        return [(at, pid) for at, pid in rows if at is not None]
+
     async def ids_of(self, membership_id: int) -> list[int]:
         rows = await self.s.scalars(
             select(Purchase.id).where(Purchase.membership_id == membership_id)

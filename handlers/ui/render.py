@@ -35,6 +35,7 @@ LEDGER_REASONS = {
     "birthday": N_("Birthday gift"),
     "manual": N_("Adjustment"),
     "refund": N_("Refund"),
+    "level_reversed": N_("Cashback of a level lost to a refund"),
     "expiry": N_("Expired"),
 }
 

@@ -199,7 +199,21 @@ def refund_text(result: RefundResult) -> str:
             "The customer had already spent {points} of the cashback, so that much is kept "
             "from the money handed back."
         ).format(points=points(result.shortfall))
+    if result.level_reversed:
+        text += "\n" + _(
+            "Without the refunded amount the customer's level would have been lower: {points} of "
+            "cashback earned at the higher level since then is taken back too."
+        ).format(points=points(result.level_reversed))
     return text
+
+
+def _level_reversed_line(extra: int) -> str:
+    if not extra:
+        return ""
+    return "\n" + _(
+        "Without the refunded amount your level would have been lower, so {points} of cashback "
+        "earned at the higher level since then is taken back too."
+    ).format(points=points(extra))
 
 
 def day_report_text(report: DayReport) -> str:
@@ -348,7 +362,7 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
             returned=points(int(d["returned"])),
             reversed=points(int(d["reversed"])),
             balance=points(int(d["balance"])),
-        ), None
+        ) + _level_reversed_line(int(d.get("level_reversed") or 0)), None
     if notice.kind == "low_rating":
         when = d.get("confirmed_at")
         text = _(
