@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from services.rules import LANGUAGES
@@ -70,6 +70,14 @@ class Settings(BaseSettings):
     sender_rate: float = Field(default=25.0, gt=0, le=30)
     # Run the sender inside `loyalty-bot run`; false when a separate `loyalty-bot worker` runs.
     in_process_worker: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_unset(cls, data: object) -> object:
+        """`SETTING=` (as in .env.example, copied to .env) means unset: its default applies."""
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if value != ""}
+        return data
 
     @field_validator("owner_ids", mode="before")
     @classmethod

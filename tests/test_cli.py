@@ -71,3 +71,21 @@ def test_migrate_creates_the_sqlite_file_under_data(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "False"
     assert (tmp_path / "data" / "loyalty.sqlite3").exists()
+
+
+def test_env_example_copied_to_env_works(tmp_path: Path) -> None:
+    """A newcomer copies .env.example to .env and fills in the token: the empty settings in it
+    mean "the default", and the bot's settings load."""
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    token = "123456789:" + "A" * 35
+    (tmp_path / ".env").write_text(
+        example.replace("\nBOT_TOKEN=\n", f"\nBOT_TOKEN={token}\n"), encoding="utf-8"
+    )
+    code = (
+        "from bot.config import load_settings; s = load_settings(); "
+        f"print(s.require_token() == {token!r}, s.owner_ids, s.receipt_required, "
+        "s.birthday_hour)"
+    )
+    result = run("-c", code, cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "()", "None", "None"]
