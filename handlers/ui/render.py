@@ -125,8 +125,10 @@ def date_time(moment: datetime, timezone: str) -> str:
     loc = date_locale(timezone)
     local = _local(moment, timezone)
     joiner = get_datetime_format("medium", locale=loc)
-    return str(joiner).replace("{1}", day(local.date(), timezone)).replace(
-        "{0}", format_time(local, "short", locale=loc)
+    return (
+        str(joiner)
+        .replace("{1}", day(local.date(), timezone))
+        .replace("{0}", format_time(local, "short", locale=loc))
     )
 
 
