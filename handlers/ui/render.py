@@ -85,9 +85,12 @@ def _territory(timezone: str) -> str | None:
 def _date_locale(language: str, timezone: str | None) -> str:
     """English readers get the merchant's country's English (en_DE, en_PL, en_GB...): a café in
     Europe writes 1 Nov and 14:05, never 11/1 and 2:05 PM. Elsewhere Babel's en_001 (world
-    English), unless the country has an English of its own (en_US in New York)."""
-    if language != "en" or not timezone:
+    English), unless the country has an English of its own (en_US in New York). Without a
+    time zone, European English (en_150), as the default merchant is a café in Europe."""
+    if language != "en":
         return language
+    if not timezone:  # no merchant at hand: the product's default is a café in Europe
+        return "en_150"
     territory = _territory(timezone)
     if territory and f"en_{territory}" in locale_identifiers():
         return f"en_{territory}"
