@@ -471,5 +471,9 @@ async def cb_stop_push(
         await query.answer(_("This push has already finished."))
         return
     await query.answer(
-        _("Stopped: {cancelled} messages will not be sent.").format(cancelled=stats.cancelled)
+        ngettext(
+            "Stopped: {cancelled} message will not be sent.",
+            "Stopped: {cancelled} messages will not be sent.",
+            stats.cancelled,
+        ).format(cancelled=stats.cancelled)
     )

@@ -155,7 +155,7 @@ async def test_scheduled_push_waits_and_can_be_stopped(tg, db) -> None:
     assert not [m for m in queued.of(SendMessage) if m.chat_id == 100]  # not yet
     status = await owner.send("/push status")
     stopped = await owner.press(status.button("Stop push #1"))
-    assert "1 messages will not be sent" in stopped.toasts[0]
+    assert "1 message will not be sent" in stopped.toasts[0]
     rows = await db.all(select(Outbox.status).where(Outbox.campaign_id == 1))
     assert rows == ["cancelled"]
 
