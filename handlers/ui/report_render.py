@@ -426,7 +426,7 @@ def campaigns_text(r: CampaignsReport) -> str:
     for auto in r.automatic:
         lines += [
             "",
-            f"<b>{names[auto.kind]}</b>",
+            f"<b>{names.get(auto.kind, _('Other'))}</b>",
             _("Queued {n} · delivered {sent} · blocked {blocked}").format(
                 n=number(auto.queued), sent=number(auto.delivered), blocked=number(auto.blocked)
             ),
