@@ -10,7 +10,6 @@ import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from aiogram import BaseMiddleware, F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
@@ -24,12 +23,12 @@ from aiogram.types import (
     TelegramObject,
 )
 from aiogram.utils.i18n import gettext as _
-from babel.dates import format_datetime
+from aiogram.utils.i18n import ngettext
 
 from handlers.ui.callbacks import PushStep
 from handlers.ui.edit import drop_keyboard
 from handlers.ui.filters import plain_text
-from handlers.ui.render import LANGUAGE_NAMES, locale
+from handlers.ui.render import LANGUAGE_NAMES, date_time
 from handlers.ui.staff_render import notice_text
 from services.campaigns import (
     CampaignService,
@@ -99,9 +98,11 @@ def button(text: str, action: str, value: str = "") -> InlineKeyboardButton:
 
 def refused(error: PushRefused) -> str:
     return {
-        "too_long": _("That is {count} characters; a push can have at most 1000.").format(
-            count=error.count
-        ),
+        "too_long": ngettext(
+            "That is {count} character; a push can have at most 1000.",
+            "That is {count} characters; a push can have at most 1000.",
+            error.count,
+        ).format(count=error.count),
         "html": _(
             "The formatting is not valid. Use Telegram's bold, italic and links, or close "
             "every tag you open."
@@ -130,9 +131,8 @@ def status_text(stats: list[CampaignStats], timezone: str) -> str:
     if not stats:
         return _("No pushes yet. Start one with /push.")
     lines = [_("📣 <b>Latest pushes</b>"), ""]
-    tz = ZoneInfo(timezone)
     for s in stats:
-        when = format_datetime(s.send_at.astimezone(tz), "short", locale=locale())
+        when = date_time(s.send_at, timezone)
         lines.append(
             _(
                 "#{id} · {when} · {segment}: {sent} sent, {pending} waiting, {failed} failed, "
@@ -394,13 +394,13 @@ async def queue(
         await message.answer(_("Only the admins of this place can send pushes."))
         return
     await state.clear()
-    when = format_datetime(
-        stats.send_at.astimezone(ZoneInfo(ctx.merchant.timezone)), "short", locale=locale()
-    )
+    when = date_time(stats.send_at, ctx.merchant.timezone)
     await message.answer(
-        _("📣 Push #{id} queued for {count} members, from {when}. See /push status.").format(
-            id=stats.id, count=stats.recipients, when=when
-        )
+        ngettext(
+            "📣 Push #{id} queued for {count} member, from {when}. See /push status.",
+            "📣 Push #{id} queued for {count} members, from {when}. See /push status.",
+            stats.recipients,
+        ).format(id=stats.id, count=stats.recipients, when=when)
     )
     wake_sender()
 
@@ -471,5 +471,9 @@ async def cb_stop_push(
         await query.answer(_("This push has already finished."))
         return
     await query.answer(
-        _("Stopped: {cancelled} messages will not be sent.").format(cancelled=stats.cancelled)
+        ngettext(
+            "Stopped: {cancelled} message will not be sent.",
+            "Stopped: {cancelled} messages will not be sent.",
+            stats.cancelled,
+        ).format(cancelled=stats.cancelled)
     )

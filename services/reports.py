@@ -643,6 +643,7 @@ class ReportService:
             "members": current.members,
             "first_day": period.first_day.isoformat(),
             "last_day": period.last_day.isoformat(),
+            "timezone": period.timezone,  # dates read in the merchant's region
             "current": digest_figures(current),
             "previous": digest_figures(previous),
         }

@@ -197,7 +197,7 @@ async def test_every_command_and_button_fed_twice_writes_once(tg, db, session_fa
     who = await twice(owner, owner.press(link_step.button("Skip")))
     preview = await twice(owner, owner.press(who.button("Everyone who opted in")))
     queued = await twice(owner, owner.press(preview.button("Send now")))
-    assert "Push #1 queued for 1 members" in queued.text
+    assert "Push #1 queued for 1 member," in queued.text
     await owner.send("/push")
     photo = await owner.send("Cake of the day")
     who = await owner.press((await owner.press(photo.button("Skip"))).button("Skip"))

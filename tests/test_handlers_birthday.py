@@ -50,9 +50,9 @@ async def test_an_admin_corrects_a_birthday_by_code_and_the_member_is_told(tg, d
     mine = [m.text for m in done.of(SendMessage) if m.chat_id == 60]
     told = [m.text for m in done.of(SendMessage) if m.chat_id == 101]
     assert mine == [
-        f"🎂 The birthday of member #{membership_id} is now June 25, 1990. We told them."
+        f"🎂 The birthday of member #{membership_id} is now 25 June 1990. We told them."
     ]
-    assert told == ["🎂 Test Café corrected your birthday: June 25, 1990."]
+    assert told == ["🎂 Test Café corrected your birthday: 25 June 1990."]
     assert await birthday_of(db, 101) == (25, 6, 1990)
     customer = await db.scalar(select(Customer).where(Customer.telegram_id == 101))
     assert customer.birthday_set_at == clock.now  # the lead time starts again
@@ -73,7 +73,7 @@ async def test_the_owner_corrects_by_member_number_within_the_lead_time(tg, db, 
     await join(anna)
     membership_id, _ = await member(db, 101)
     done = await owner.send(f"/birthday #{membership_id} 24.05")
-    assert "is now May 24" in done.text and "gift starts next year" in done.text
+    assert "is now 24 May" in done.text and "gift starts next year" in done.text
     told = [m.text for m in done.of(SendMessage) if m.chat_id == 101]
     assert told and "your birthday gift starts next year" in told[0]
     assert await birthday_of(db, 101) == (24, 5, None)

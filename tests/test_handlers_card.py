@@ -47,7 +47,7 @@ async def test_code_is_six_digits_with_a_qr_and_replaces_the_old_one(tg, db, clo
     assert stored is not None and len(stored.code) == 6 and stored.code.isdigit()
     assert f"<b>{stored.code[:3]} {stored.code[3:]}</b>" in photo.caption
     # 12:00 UTC is 13:00 in Warsaw, the merchant's time zone.
-    assert "until 1:10\u202fPM (10 minutes)" in photo.caption
+    assert "until 13:10 (10 minutes)" in photo.caption
     assert stored.expires_at == clock.now.replace(minute=10)
     image = Image.open(io.BytesIO(photo.photo.data))
     assert image.format == "PNG" and image.size[0] >= 200

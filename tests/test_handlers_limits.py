@@ -21,13 +21,13 @@ async def test_an_owner_typing_wrong_codes_is_paused_and_told_until_when(tg, db,
     replies = [await owner.send(f"99999{i}") for i in range(5)]
     assert all("No customer has this code" in r.text for r in replies)
     assert "paused" not in replies[3].text
-    # 12:00 UTC is 1 PM in Warsaw: paused until 1:10 PM.
-    assert "Sales are paused until 1:10" in replies[-1].text
+    # 12:00 UTC is 13:00 in Warsaw: paused until 13:10 (a European café writes 24-hour times).
+    assert "Sales are paused until 13:10" in replies[-1].text
     alert = to(replies[-1], 60)
     assert alert and "An owner entered too many wrong codes" in alert[0]
     again = await owner.send("/sale 123456 10")
-    assert "paused until 1:10" in again.text
-    assert "paused until 1:10" in (await owner.send("/sales")).text
+    assert "paused until 13:10" in again.text
+    assert "paused until 13:10" in (await owner.send("/sales")).text
     paused = await db.all(select(AuditLog).where(AuditLog.action == "staff_paused"))
     assert [(a.actor_telegram_id, a.created_at) for a in paused] == [(OWNER, clock.now)]
     clock.advance(minutes=10, seconds=1)
@@ -51,7 +51,7 @@ async def test_wrong_codes_of_many_lock_code_entry_until_an_admin_resumes(
     last = await ola.send("/sale 000002 10")  # the sixth wrong code within the hour
     assert "No customer has this code" in last.text
     # An hour after the first of them: 13:00 UTC is 2 PM in Warsaw.
-    assert "Code entry is locked here for safety" in last.text and "reopens at 2:00" in last.text
+    assert "Code entry is locked here for safety" in last.text and "reopens at 14:00" in last.text
     alerts = {chat: to(last, chat) for chat in (OWNER, 60, 50, 51)}
     assert len(alerts[OWNER]) == 1 and len(alerts[60]) == 1
     assert not any("Code entry at" in t for t in alerts[50] + alerts[51])  # cashiers: no alert

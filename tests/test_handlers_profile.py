@@ -42,10 +42,10 @@ async def test_birthday_is_confirmed_then_locked(tg, db) -> None:
     await join(anna)
     await anna.press((await anna.send("/profile")).button("Set birthday"))
     preview = await anna.send("24.05.1990")
-    assert "Save May 24, 1990 as your birthday?" in preview.text
+    assert "Save 24 May 1990 as your birthday?" in preview.text
     assert (await db.scalar(select(Customer))).birthday_month is None  # not before Save
     saved = await anna.press(preview.button("Save"))
-    assert "Saved: May 24, 1990" in saved.of(EditMessageText)[0].text
+    assert "Saved: 24 May 1990" in saved.of(EditMessageText)[0].text
     customer = await db.scalar(select(Customer))
     assert (customer.birthday_day, customer.birthday_month, customer.birthday_year) == (
         24,
@@ -56,7 +56,7 @@ async def test_birthday_is_confirmed_then_locked(tg, db) -> None:
     again = await anna.press(preview.button("Save"))
     assert "ask the staff" in again.toasts[0]
     profile = await anna.send("/profile")
-    assert "Birthday: May 24, 1990" in profile.text and "ask the staff" in profile.text
+    assert "Birthday: 24 May 1990" in profile.text and "ask the staff" in profile.text
     assert "Set birthday" not in str(profile)
 
 
@@ -67,7 +67,7 @@ async def test_birthday_reenter_asks_again(tg, db) -> None:
     preview = await anna.send("24.05")
     await anna.press(preview.button("Re-enter"))
     second = await anna.send("25.06")
-    assert "Save June 25 as your birthday?" in second.text
+    assert "Save 25 June as your birthday?" in second.text
     await anna.press(second.button("Save"))
     customer = await db.scalar(select(Customer))
     assert (customer.birthday_day, customer.birthday_month, customer.birthday_year) == (
@@ -170,7 +170,7 @@ async def test_commands_work_in_the_middle_of_a_form(tg, db) -> None:
     assert "/card" in (await anna.send("/help")).text
     assert "Choose your language" in (await anna.send("/language")).text
     preview = await anna.send("24.05")  # the form is still waiting
-    assert "Save May 24" in preview.text
+    assert "Save 24 May" in preview.text
 
 
 async def test_pressing_the_same_page_twice_is_harmless(tg, db) -> None:

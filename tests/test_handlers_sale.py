@@ -269,7 +269,7 @@ async def test_receipts_and_alerts_come_in_each_recipients_language(tg, db) -> N
     preview = await kasia.send(f"/sale {await customer_code(db, 101)} 12")
     done = await kasia.press(preview.button("Confirm"))
     receipt = next(m for m in done.of(SendMessage) if m.chat_id == 101)
-    assert "Dziękujemy za zakup w Test Café!" in receipt.text
+    assert "Test Café: dziękujemy za zakup!" in receipt.text
     stars = receipt.reply_markup.inline_keyboard[0][0].callback_data
     rated = await zofia.press(stars)
     alert = next(m for m in rated.of(SendMessage) if m.chat_id == OWNER)

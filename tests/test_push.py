@@ -134,7 +134,7 @@ async def test_push_from_text_to_delivery(tg, db) -> None:
     assert set(got) == {100, 101}
     assert got[100].reply_markup.inline_keyboard[0][0].url == "https://cafe.example/menu"
     summary = [m for m in sent.of(SendMessage) if m.chat_id == OWNER and "is done" in m.text]
-    assert summary and "2 of 2 delivered" in summary[0].text
+    assert summary and "Delivered: 2 of 2" in summary[0].text
     again = await owner.press(send)  # pressed twice: still one campaign
     assert "no longer open" in again.text
     assert await db.count(Campaign) == 1 and await db.count(Outbox) == 2 + 1
@@ -151,11 +151,11 @@ async def test_scheduled_push_waits_and_can_be_stopped(tg, db) -> None:
     preview = await owner.press(who.button("Everyone who opted in"))
     await owner.press(preview.button("Schedule"))
     queued = await owner.send("24.12 18:30")
-    assert "Push #1 queued for 1 members" in queued.text
+    assert "Push #1 queued for 1 member," in queued.text
     assert not [m for m in queued.of(SendMessage) if m.chat_id == 100]  # not yet
     status = await owner.send("/push status")
     stopped = await owner.press(status.button("Stop push #1"))
-    assert "1 messages will not be sent" in stopped.toasts[0]
+    assert "1 message will not be sent" in stopped.toasts[0]
     rows = await db.all(select(Outbox.status).where(Outbox.campaign_id == 1))
     assert rows == ["cancelled"]
 

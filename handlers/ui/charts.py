@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 from aiogram.utils.i18n import gettext as _
 from babel.dates import format_skeleton
 
-from handlers.ui.render import locale, money
-from handlers.ui.report_render import WEEKDAYS, number, period_text
+from handlers.ui.render import date_locale, locale, money
+from handlers.ui.report_render import WEEKDAYS, month_text, number, period_text
 from services.reports import Cohorts, Feedback, Period, PointsReport, Series, Snapshot
 
 if TYPE_CHECKING:
@@ -205,7 +205,8 @@ def revenue_figure(series: Series) -> Figure:
     if series.monthly:
         labels = month_labels(days)
     else:  # the years are in the title
-        labels = [format_skeleton("MMMd", d, locale=locale()) for d in days]
+        loc = date_locale(series.merchant.timezone)
+        labels = [format_skeleton("MMMd", d, locale=loc) for d in days]
     xs = list(range(len(series.points)))
     bars = top.bar(xs, [r for _d, _n, r in series.points], color=BLUE, label=_("Revenue"))
     _title(top, _("Revenue and purchases, {period}").format(period=_period(series.period)))
@@ -320,7 +321,7 @@ def cohort_figure(cohorts: Cohorts) -> Figure:
     axes.set_yticks(
         range(len(rows)),
         [
-            f"{format_skeleton('yMMM', cohorts.months[i], locale=locale())} ({cohorts.sizes[i]})"
+            f"{month_text(cohorts.months[i], cohorts.merchant.timezone)} ({cohorts.sizes[i]})"
             for i in rows
         ],
         fontsize=11,

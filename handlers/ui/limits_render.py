@@ -5,21 +5,19 @@ from __future__ import annotations
 
 from datetime import datetime
 from html import escape
-from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from babel.dates import format_time
 
 from handlers.ui.callbacks import CodesResume
-from handlers.ui.render import locale, money
+from handlers.ui.render import money, time_of_day
 from services.dto import Notice
 from services.errors import DailyCapReached, SaleRefused
 
 
 def _clock(when: datetime, timezone: str) -> str:
-    return format_time(when.astimezone(ZoneInfo(timezone)), "short", locale=locale())
+    return time_of_day(when, timezone)
 
 
 def codes_locked_text(until: datetime, timezone: str) -> str:
@@ -70,16 +68,21 @@ def limit_notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]
     """The alerts of services/limits.py to admins and owners."""
     d = notice.data
     if notice.kind == "codes_locked":
-        return _(
+        return ngettext(
+            "🔒 Code entry at {merchant} is locked for safety: {limit} wrong code within an "
+            "hour. It reopens by itself as the hour passes; to reopen it now, tap the button.",
             "🔒 Code entry at {merchant} is locked for safety: {limit} wrong codes within an "
-            "hour. It reopens by itself as the hour passes; to reopen it now, tap the button."
+            "hour. It reopens by itself as the hour passes; to reopen it now, tap the button.",
+            int(str(d["limit"])),
         ).format(merchant=escape(str(d["merchant"])), limit=d["limit"]), resume_keyboard(
             int(str(d["merchant_id"]))
         )
     count = int(str(d["count"]))
     if "limit" not in d:  # queued before thresholds repeated
-        return _(
-            "🚩 {member} has made {count} purchases today (latest: sale #{id}). Worth a look."
+        return ngettext(
+            "🚩 {member} has made {count} purchase today (latest: sale #{id}). Worth a look.",
+            "🚩 {member} has made {count} purchases today (latest: sale #{id}). Worth a look.",
+            count,
         ).format(member=_member(d), count=count, id=d["purchase_id"]), None
     cur = str(d["currency"])
     amount, limit, sale = int(str(d["amount"])), int(str(d["limit"])), d["purchase_id"]

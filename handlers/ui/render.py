@@ -3,16 +3,24 @@ beyond turning minor units into a localized amount."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from html import escape
 from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from babel import Locale
-from babel.dates import format_datetime, format_skeleton, format_time
-from babel.numbers import format_currency, format_decimal
+from babel.core import UnknownLocaleError, get_global
+from babel.dates import format_interval, format_skeleton, format_time, get_datetime_format
+from babel.localedata import locale_identifiers
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    get_currency_symbol,
+    get_territory_currencies,
+)
 
 from services.dto import Birthday, Card, HistoryPage, IssuedCode, LevelInfo, MerchantView, Profile
 from services.rules import currency_exponent
@@ -37,7 +45,17 @@ LEDGER_REASONS = {
     "refund": N_("Refund"),
     "level_reversed": N_("Cashback of a level lost to a refund"),
     "expiry": N_("Expired"),
+    "cashback_reversed": N_("Cashback taken back"),
+    "referral_reversed": N_("Friend's purchase refunded"),
+    "clawback": N_("Taken back after a refund"),
+    "forfeit": N_("Given up on leaving the program"),
 }
+OTHER_REASON = N_("Other")
+
+
+def reason_label(reason: str) -> str:
+    """A ledger reason as a person reads it; a reason without a label never shows its key."""
+    return _(LEDGER_REASONS.get(reason, OTHER_REASON))
 
 
 def locale() -> str:
@@ -55,6 +73,97 @@ def money(amount_minor: int, currency: str) -> str:
         pattern = Locale.parse(loc).currency_formats["standard"].pattern.replace(".00", "")
         return format_currency(value, currency, format=pattern, locale=loc, currency_digits=False)
     return format_currency(value, currency, locale=loc)
+
+
+@lru_cache(maxsize=64)
+def _territory(timezone: str) -> str | None:
+    territory = get_global("zone_territories").get(timezone)
+    return territory if isinstance(territory, str) else None
+
+
+@lru_cache(maxsize=256)
+def _date_locale(language: str, timezone: str | None) -> str:
+    """English readers get the merchant's country's English (en_DE, en_PL, en_GB...): a café in
+    Europe writes 1 Nov and 14:05, never 11/1 and 2:05 PM. Elsewhere Babel's en_001 (world
+    English), unless the country has an English of its own (en_US in New York). Without a
+    time zone, European English (en_150), as the default merchant is a café in Europe."""
+    if language != "en":
+        return language
+    if not timezone:  # no merchant at hand: the product's default is a café in Europe
+        return "en_150"
+    territory = _territory(timezone)
+    if territory and f"en_{territory}" in locale_identifiers():
+        return f"en_{territory}"
+    return "en_150" if timezone.startswith("Europe/") else "en_001"
+
+
+def date_locale(timezone: str | None = None) -> str:
+    return _date_locale(locale(), timezone)
+
+
+def _local(moment: datetime, timezone: str) -> datetime:
+    return moment.astimezone(ZoneInfo(timezone))
+
+
+def day(value: date, timezone: str | None = None, with_year: bool = True) -> str:
+    """One day: 1 Nov 2026 / 1 нояб. 2026 г. / 2026. nov. 1. (ends with a dot in Hungarian:
+    never put another after it)."""
+    return format_skeleton("yMMMd" if with_year else "MMMd", value, locale=date_locale(timezone))
+
+
+def day_range(first: date, last: date, timezone: str | None = None) -> str:
+    """1–30 Nov 2026 / 2026. nov. 1–30.: the reader's own way of writing a range."""
+    if first == last:
+        return day(first, timezone)
+    return format_interval(first, last, "yMMMd", locale=date_locale(timezone))
+
+
+def time_of_day(moment: datetime, timezone: str) -> str:
+    """14:05 in the merchant's time zone."""
+    return format_time(_local(moment, timezone), "short", locale=date_locale(timezone))
+
+
+def date_time(moment: datetime, timezone: str) -> str:
+    """29 Nov 2026, 14:05 in the merchant's time zone."""
+    loc = date_locale(timezone)
+    local = _local(moment, timezone)
+    joiner = get_datetime_format("medium", locale=loc)
+    return (
+        str(joiner)
+        .replace("{1}", day(local.date(), timezone))
+        .replace("{0}", format_time(local, "short", locale=loc))
+    )
+
+
+@lru_cache(maxsize=64)
+def _home_symbol(currency: str) -> str:
+    """The symbol people use where the currency is at home (zł, Ft), from Babel's data."""
+    languages = get_global("territory_languages")
+    for territory in sorted(get_global("territory_currencies")):
+        if currency not in get_territory_currencies(territory, tender=True):
+            continue
+        for language in languages.get(territory, {}):  # most spoken first
+            try:
+                symbol = get_currency_symbol(currency, locale=f"{language}_{territory}")
+            except (ValueError, UnknownLocaleError):
+                continue
+            if symbol != currency:
+                return symbol
+    return currency
+
+
+def currency_sign(currency: str) -> str:
+    """€, zł, Ft: the reader's symbol, else the one at home, never a bare ISO code if avoidable."""
+    symbol = get_currency_symbol(currency, locale=locale())
+    return _home_symbol(currency) if symbol == currency else symbol
+
+
+def amount_example(currency: str) -> str:
+    """12.50 / 12,50 / 1250: an amount as the reader types it, in the currency's decimals."""
+    exp = currency_exponent(currency)
+    value = Decimal(1250).scaleb(-exp) if exp else Decimal(1250)
+    pattern = "0." + "0" * exp if exp else "0"
+    return format_decimal(value, format=pattern, locale=locale(), group_separator=False)
 
 
 def points(amount: int) -> str:
@@ -127,9 +236,7 @@ def card_text(card: Card) -> str:
 
 
 def code_caption(code: IssuedCode, merchant: MerchantView) -> str:
-    until = format_time(
-        code.expires_at.astimezone(ZoneInfo(merchant.timezone)), "short", locale=locale()
-    )
+    until = time_of_day(code.expires_at, merchant.timezone)
     minutes = max(1, code.ttl_seconds // 60)
     return ngettext(
         "🔢 Your payment code: <b>{code}</b>\n\n"
@@ -158,10 +265,10 @@ def share_text(merchant: MerchantView) -> str:
 
 
 def birthday_text(birthday: Birthday) -> str:
-    day = date(birthday.year or 2000, birthday.month, birthday.day)
+    value = date(birthday.year or 2000, birthday.month, birthday.day)
     if birthday.year:
-        return format_skeleton("yMMMMd", day, locale=locale())
-    return format_skeleton("MMMMd", day, locale=locale())
+        return format_skeleton("yMMMMd", value, locale=date_locale())
+    return format_skeleton("MMMMd", value, locale=date_locale())
 
 
 def profile_text(profile: Profile) -> str:
@@ -189,7 +296,6 @@ def profile_text(profile: Profile) -> str:
 def history_text(page: HistoryPage, merchant: MerchantView) -> str:
     if page.total == 0:
         return _("📜 No points yet. Your purchases and rewards will show up here.")
-    tz = ZoneInfo(merchant.timezone)
     lines = [
         _("📜 <b>Points history</b> (page {page} of {pages})").format(
             page=page.page + 1, pages=page.pages
@@ -197,10 +303,9 @@ def history_text(page: HistoryPage, merchant: MerchantView) -> str:
         "",
     ]
     for e in page.entries:
-        when = format_datetime(e.created_at.astimezone(tz), "short", locale=locale())
+        when = date_time(e.created_at, merchant.timezone)
         sign = "+" if e.delta_minor > 0 else "−"
-        reason = LEDGER_REASONS.get(e.reason)
-        label = _(reason) if reason else e.reason
+        label = reason_label(e.reason)
         lines.append(
             f"{when}  <b>{sign}{format_decimal(abs(e.delta_minor), locale=locale())}</b>  "
             f"{escape(label)}"

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
-from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -16,7 +15,14 @@ from babel.dates import format_skeleton
 from babel.numbers import format_decimal, format_percent
 
 from handlers.ui.callbacks import KpiCb, StatsCb
-from handlers.ui.render import locale, money, points
+from handlers.ui.render import (
+    date_locale,
+    date_time,
+    day_range,
+    locale,
+    money,
+    points,
+)
 from services.reports import (
     DEFAULT_DAYS,
     PERIODS,
@@ -58,13 +64,12 @@ REASON_NAMES = {
 }
 
 
-def day_text(day: date, with_year: bool = True) -> str:
-    return format_skeleton("yMMMd" if with_year else "MMMd", day, locale=locale())
-
-
 def period_text(period: Period) -> str:
-    same_year = period.first_day.year == period.last_day.year
-    return f"{day_text(period.first_day, not same_year)} – {day_text(period.last_day)}"
+    return day_range(period.first_day, period.last_day, period.timezone)
+
+
+def month_text(month: date, timezone: str | None = None) -> str:
+    return format_skeleton("yMMM", month, locale=date_locale(timezone))
 
 
 def number(value: float, digits: int = 0) -> str:
@@ -284,7 +289,7 @@ def cohorts_text(c: Cohorts) -> str:
         cells = " ".join(share(c.share(index, k)) for k in range(min(4, len(c.active[index]))))
         lines.append(
             _("{month}: {n} joined · {cells}").format(
-                month=format_skeleton("yMMM", month, locale=locale()),
+                month=month_text(month, c.merchant.timezone),
                 n=number(c.sizes[index]),
                 cells=cells,
             )
@@ -323,7 +328,9 @@ def points_text(r: PointsReport) -> str:
     s = r.snapshot
     cur = r.merchant.currency
     issued = ", ".join(
-        f"{REASON_NAMES[reason]} {number(n)}" for reason, n in s.issued_by_reason if n
+        f"{REASON_NAMES.get(reason, _('other'))} {number(n)}"
+        for reason, n in s.issued_by_reason
+        if n
     )
     return "\n".join(
         [
@@ -349,7 +356,6 @@ def points_text(r: PointsReport) -> str:
 
 
 def feedback_text(f: Feedback) -> str:
-    tz = ZoneInfo(f.merchant.timezone)
     lines = [
         _("⭐ <b>Ratings</b> · {period}").format(period=period_text(f.period)),
         ngettext(
@@ -366,7 +372,7 @@ def feedback_text(f: Feedback) -> str:
     for month, csat, nps in f.trend:
         lines.append(
             _("{month}: CSAT {stars} · NPS {score}").format(
-                month=format_skeleton("yMMM", month, locale=locale()),
+                month=month_text(month, f.merchant.timezone),
                 stars=stars_text(csat),
                 score=nps_text(nps),
             )
@@ -375,7 +381,7 @@ def feedback_text(f: Feedback) -> str:
     if not f.low:
         lines.append(_("None in this period. 🎉"))
     for low in f.low:
-        when = low.rated_at.astimezone(tz).strftime("%d.%m %H:%M") if low.rated_at else ""
+        when = date_time(low.rated_at, f.merchant.timezone) if low.rated_at else ""
         lines.append(
             _("{stars} {when} · {amount} · {staff}").format(
                 stars="★" * low.stars,
@@ -391,14 +397,13 @@ def feedback_text(f: Feedback) -> str:
 
 def campaigns_text(r: CampaignsReport) -> str:
     cur = r.merchant.currency
-    tz = ZoneInfo(r.merchant.timezone)
     lines = [_("📣 <b>Campaigns</b> · {period}").format(period=period_text(r.period)), ""]
     if not r.pushes:
         lines.append(_("No pushes in this period."))
     for push in r.pushes:
         lines.append(
             _("<b>Push of {when}</b> ({segment})").format(
-                when=push.created_at.astimezone(tz).strftime("%d.%m %H:%M"),
+                when=date_time(push.created_at, r.merchant.timezone),
                 segment=escape(push.segment),
             )
         )
@@ -421,7 +426,7 @@ def campaigns_text(r: CampaignsReport) -> str:
     for auto in r.automatic:
         lines += [
             "",
-            f"<b>{names[auto.kind]}</b>",
+            f"<b>{names.get(auto.kind, _('Other'))}</b>",
             _("Queued {n} · delivered {sent} · blocked {blocked}").format(
                 n=number(auto.queued), sent=number(auto.delivered), blocked=number(auto.blocked)
             ),
@@ -435,6 +440,11 @@ def campaigns_text(r: CampaignsReport) -> str:
         )
     )
     return "\n".join(lines)
+
+
+def _timezone(d: dict[str, object]) -> str | None:
+    timezone = d.get("timezone")
+    return timezone if isinstance(timezone, str) else None
 
 
 def digest_text(merchant: str, currency: str, d: dict[str, object]) -> str:
@@ -452,8 +462,8 @@ def digest_text(merchant: str, currency: str, d: dict[str, object]) -> str:
     nps = c.get("nps")
     retention = c.get("retention")
     lines = [
-        _("🗓 <b>{merchant}</b>: your week {first} – {last}").format(
-            merchant=escape(merchant), first=day_text(first, False), last=day_text(last)
+        _("🗓 <b>{merchant}</b>: your week, {period}").format(
+            merchant=escape(merchant), period=day_range(first, last, _timezone(d))
         ),
         "",
         _("Revenue: {amount}").format(amount=money(int(c["revenue"] or 0), currency))

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from html import escape
-from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from babel.dates import format_datetime, format_time
 
 from handlers.ui.callbacks import (
     CatalogCb,
@@ -22,7 +20,16 @@ from handlers.ui.callbacks import (
     StaffRevokeCb,
 )
 from handlers.ui.limits_render import limit_notice_text
-from handlers.ui.render import DEFAULT_LEVEL_NAMES, level_name, locale, money, points
+from handlers.ui.render import (
+    DEFAULT_LEVEL_NAMES,
+    amount_example,
+    currency_sign,
+    date_time,
+    level_name,
+    money,
+    points,
+    time_of_day,
+)
 from services.limits import THRESHOLD_KINDS
 from services.sales import DayReport, Notice, RefundResult, SaleDraft, SaleResult, Till
 from services.staff import StaffMember
@@ -31,15 +38,18 @@ STARS = "★★★★★"
 
 
 def amount_error(reason: str, limit: int, currency: str) -> str:
+    example = amount_example(currency)
     return {
-        "decimals": _("Too many decimal places. Send the amount like 12.50."),
+        "decimals": _("Too many decimal places. Send the amount like {example}.").format(
+            example=example
+        ),
         "zero": _("The amount must be more than zero."),
         "too_large": _(
             "That is over the limit for one sale ({limit}). Check the amount or ask an admin."
         ).format(limit=money(limit, currency)),
         "points_format": _("Send a whole number of points, for example 0 or 150."),
         "refund_too_large": _("That is more than is left to refund on this purchase."),
-    }.get(reason, _("Send the amount as a number, for example 12.50 or 12,50."))
+    }.get(reason, _("Send the amount as a number, for example {example}.").format(example=example))
 
 
 def code_error(reason: str) -> str:
@@ -52,7 +62,7 @@ def code_error(reason: str) -> str:
 def paused_text(until: datetime, timezone: str) -> str:
     return _(
         "⏸ Too many wrong codes. Sales are paused until {until}; the admins have been told."
-    ).format(until=format_time(until.astimezone(ZoneInfo(timezone)), "short", locale=locale()))
+    ).format(until=time_of_day(until, timezone))
 
 
 def till_text(till: Till) -> str:
@@ -68,8 +78,8 @@ def ask_amount(till: Till) -> str:
     return (
         till_text(till)
         + "\n\n"
-        + _("Enter the check amount in {currency}, for example 12.50:").format(
-            currency=till.currency
+        + _("Enter the check amount in {currency}, for example {example}:").format(
+            currency=currency_sign(till.currency), example=amount_example(till.currency)
         )
     )
 
@@ -219,11 +229,10 @@ def _level_reversed_line(extra: int) -> str:
 def day_report_text(report: DayReport) -> str:
     if not report.lines:
         return _("No sales today yet.")
-    tz = ZoneInfo(report.timezone)
     title = _("🧾 <b>All sales today</b>") if report.everyone else _("🧾 <b>Your sales today</b>")
     lines = [title, ""]
     for line in report.lines:
-        when = format_time(line.confirmed_at.astimezone(tz), "short", locale=locale())
+        when = time_of_day(line.confirmed_at, report.timezone)
         row = f"{when}  #{line.purchase_id}  {money(line.amount_minor, report.currency)}"
         if line.refunded_minor:
             row += "  " + _("(refunded {amount})").format(
@@ -250,7 +259,7 @@ def staff_text(members: list[StaffMember]) -> str:
     if not members:
         lines.append(_("Nobody yet. Invite a cashier with the button below."))
     for m in members:
-        lines.append(f"• {escape(m.name)} — {roles.get(m.role, m.role)}")
+        lines.append(f"• {escape(m.name)} — {roles.get(m.role, _('staff member'))}")
     return "\n".join(lines)
 
 
@@ -296,6 +305,30 @@ def rating_keyboard(purchase_id: int) -> InlineKeyboardMarkup:
                 )
                 for n in range(1, 6)
             ]
+        ]
+    )
+
+
+def expiry_warning_text(amount: int, days: int) -> str:
+    """The verb agrees with the points (wygasną 2 punkty), the days have their own plural."""
+    within = ngettext("in {days} day", "in {days} days", days).format(days=days)
+    return ngettext(
+        "⏳ {points} will expire {within}. Use it on your next visit!",
+        "⏳ {points} will expire {within}. Use them on your next visit!",
+        amount,
+    ).format(points=points(amount), within=within)
+
+
+def push_done_text(d: dict[str, object]) -> str:
+    """Each count on its own line after a label, so no count bends a verb."""
+    return "\n".join(
+        [
+            _("📣 Push #{id} is done.").format(id=d["campaign_id"]),
+            _("Delivered: {sent} of {recipients}").format(
+                sent=d["sent"], recipients=d["recipients"]
+            ),
+            _("Blocked the bot: {blocked}").format(blocked=d["blocked"]),
+            _("Not delivered (errors): {failed}").format(failed=d["failed"]),
         ]
     )
 
@@ -375,22 +408,24 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
             customer=escape(str(d["customer"] or "—")),
         )
         if isinstance(when, datetime):
-            text += "\n" + format_datetime(
-                when.astimezone(ZoneInfo(str(d["timezone"]))), "short", locale=locale()
-            )
+            text += "\n" + date_time(when, str(d["timezone"]))
         if d.get("comment"):
             text += "\n" + _("Comment: {comment}").format(comment=escape(str(d["comment"])))
         return text, None
     if notice.kind in (*THRESHOLD_KINDS, "codes_locked"):
         return limit_notice_text(notice)
     if notice.kind == "birthday":
-        return _(
+        days = int(str(d.get("days", 14)))
+        return ngettext(
             "🎂 Happy birthday from {merchant}! Here is a gift: +{points}, valid for {days} "
-            "days.\nBalance: <b>{balance}</b>"
+            "day.\nBalance: <b>{balance}</b>",
+            "🎂 Happy birthday from {merchant}! Here is a gift: +{points}, valid for {days} "
+            "days.\nBalance: <b>{balance}</b>",
+            days,
         ).format(
             merchant=escape(str(d["merchant"])),
             points=points(int(d["bonus"])),
-            days=d.get("days", 14),
+            days=days,
             balance=points(int(d["balance"])),
         ), None
     if notice.kind == "birthday_corrected":
@@ -433,11 +468,7 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
             points=points(int(d["points"])), balance=points(int(d["balance"]))
         ), None
     if notice.kind == "expiry_warning":
-        return ngettext(
-            "⏳ {points} will expire in {days} day. Use them on your next visit!",
-            "⏳ {points} will expire in {days} days. Use them on your next visit!",
-            int(d["days"]),
-        ).format(points=points(int(d["points"])), days=d["days"]), None
+        return expiry_warning_text(int(d["points"]), int(d["days"])), None
     if notice.kind == "nps":
         survey = str(d["survey"]).replace(":", "-")
         keyboard = InlineKeyboardMarkup(
@@ -469,16 +500,7 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
             )
         return str(d.get("text") or ""), keyboard
     if notice.kind == "push_done":
-        return _(
-            "📣 Push #{id} is done: {sent} of {recipients} delivered, {blocked} blocked the bot, "
-            "{failed} failed."
-        ).format(
-            id=d["campaign_id"],
-            sent=d["sent"],
-            recipients=d["recipients"],
-            blocked=d["blocked"],
-            failed=d["failed"],
-        ), None
+        return push_done_text(d), None
     if notice.kind == "staff_paused":
         return _(
             "⏸ {staff} entered too many wrong codes; their sales are paused for 10 minutes."
