@@ -463,12 +463,20 @@ async def cb_confirm_refund(
 
 
 @router.callback_query(RefundDecision.filter(~F.confirm), flags=STAFF)
-async def cb_cancel_refund(query: CallbackQuery, ctx: MemberContext, sales: SaleService) -> None:
-    try:
-        await sales.start(ctx.work_merchant_id, query.from_user.id)
+async def cb_cancel_refund(
+    query: CallbackQuery, callback_data: RefundDecision, ctx: MemberContext, sales: SaleService
+) -> None:
+    try:  # the role, then the sale is this merchant's; nothing is written either way
+        await sales.refund_preview(
+            ctx.work_merchant_id, query.from_user.id, callback_data.purchase_id, None
+        )
     except SELLER_ERRORS:
         await query.answer(not_staff(), show_alert=True)
         return
+    except SaleRefused as error:
+        if error.reason == "not_found":
+            await query.answer(refund_refused(error, callback_data.purchase_id), show_alert=True)
+            return
     await query.answer(_("Cancelled."))
     if isinstance(query.message, Message):
         await edit_text(query.message, _("✖️ Refund cancelled. Nothing was changed."))

@@ -107,7 +107,11 @@ def preview_text(draft: SaleDraft) -> str:
         "",
     ]
     if draft.till.order_id is not None:
-        lines.append(_("🛍 Pre-order #{id}").format(id=draft.till.order_id))
+        lines.append(
+            _("🛍 Pre-order #{id}: {amount}.").format(
+                id=draft.till.order_id, amount=money(draft.amount_minor, cur)
+            )
+        )
     lines += [
         _("Check: {amount}").format(amount=money(draft.amount_minor, cur)),
         _("Points to spend: {points}").format(points=points(draft.points_spent)),
