@@ -235,7 +235,7 @@ def refund_preview_text(preview: RefundPreview) -> str:
     who = (
         escape(preview.customer_name)
         if preview.customer_name
-        else _("member #{number}").format(number=preview.member_no)
+        else _("member #{id}").format(id=preview.member_no)
     )
     lines = [
         _("↩️ <b>Refund on sale #{id}?</b>").format(id=preview.purchase_id),
