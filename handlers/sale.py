@@ -150,7 +150,7 @@ async def receipt_or_preview(
     """The amount is known: a required receipt number is typed first, else the preview."""
     if required:
         await state.set_state(SaleForm.receipt)
-        await message.answer(ask_receipt(True))
+        await message.answer(ask_receipt())
         return
     await show_preview(message, ctx, sales, state, None)
 
@@ -328,7 +328,7 @@ async def cb_add_receipt(
     await state.set_data({"key": callback_data.key})
     if isinstance(query.message, Message):
         await drop_keyboard(query.message)  # the preview with the number replaces this one
-        await query.message.answer(ask_receipt(True))
+        await query.message.answer(ask_receipt())
 
 
 @router.callback_query(SaleDecision.filter(F.confirm), flags=STAFF)

@@ -93,10 +93,8 @@ def order_text(till: Till) -> str:
     )
 
 
-def ask_receipt(required: bool) -> str:
-    if required:
-        return _("Enter the receipt number:")
-    return _("Enter the receipt number, or skip it:")
+def ask_receipt() -> str:
+    return _("Enter the receipt number:")
 
 
 def preview_text(draft: SaleDraft) -> str:
