@@ -1,5 +1,10 @@
 """/sale at the till (step by step, from the customer's QR, or in one line), /sales, /refund.
 
+A sale takes at most four taps and messages: the code, the amount, a points button on the
+preview, Confirm. The service returns each draft with its choices (points, receipt number); a
+choice makes a new draft that replaces the old one, so an outdated preview confirms nothing.
+A receipt number the merchant requires is typed before the preview.
+
 Staff act in the merchant that hired them (ctx.work_merchant_id). Every step asks the service,
 which checks the role afresh, so a cashier revoked or paused mid-sale is stopped at once.
 Messages to the customer and the admins are queued by the services in the same transaction;
@@ -18,24 +23,23 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from handlers.ui.callbacks import PointsChoice, ReceiptSkip, SaleDecision
+from handlers.ui.callbacks import PointsChoice, ReceiptAdd, RefundDecision, SaleDecision
 from handlers.ui.edit import drop_keyboard, edit_text
 from handlers.ui.filters import plain_text
 from handlers.ui.limits_render import codes_locked_text, refusal_text
 from handlers.ui.staff_render import (
     amount_error,
     ask_amount,
-    ask_points,
     ask_receipt,
     code_error,
     confirmed_text,
     day_report_text,
     order_text,
     paused_text,
-    points_keyboard,
     preview_keyboard,
     preview_text,
-    receipt_keyboard,
+    refund_keyboard,
+    refund_preview_text,
     refund_text,
     sale_refused,
 )
@@ -62,8 +66,7 @@ Wake = Callable[[], None]
 class SaleForm(StatesGroup):
     code = State()
     amount = State()
-    points = State()
-    receipt = State()
+    receipt = State()  # a required one before the preview, or "Add receipt no." on it
 
 
 def limit(ctx: MemberContext) -> tuple[int, str]:
@@ -107,16 +110,23 @@ async def show_preview(
     state: FSMContext,
     receipt: str | None,
 ) -> None:
+    """A new draft from the form's data (or the open draft with this receipt number), shown
+    with its Confirm and its choices."""
     data = await state.get_data()
     try:
-        draft = await sales.prepare(
-            ctx.work_merchant_id,
-            ctx.telegram_id,
-            data["code"],
-            data["amount"],
-            data["points"],
-            receipt,
-        )
+        if data.get("key"):
+            draft = await sales.reprice(
+                ctx.work_merchant_id, ctx.telegram_id, data["key"], receipt_no=receipt or ""
+            )
+        else:
+            draft = await sales.prepare(
+                ctx.work_merchant_id,
+                ctx.telegram_id,
+                data["code"],
+                data["amount"],
+                data.get("points", 0),
+                receipt,
+            )
     except SELLER_ERRORS as error:
         await refuse_seller(message, error, ctx, state)
         return
@@ -131,7 +141,18 @@ async def show_preview(
         await message.answer(code_error(error.reason))
         return
     await state.clear()
-    await message.answer(preview_text(draft), reply_markup=preview_keyboard(draft.key))
+    await message.answer(preview_text(draft), reply_markup=preview_keyboard(draft))
+
+
+async def receipt_or_preview(
+    message: Message, ctx: MemberContext, sales: SaleService, state: FSMContext, required: bool
+) -> None:
+    """The amount is known: a required receipt number is typed first, else the preview."""
+    if required:
+        await state.set_state(SaleForm.receipt)
+        await message.answer(ask_receipt())
+        return
+    await show_preview(message, ctx, sales, state, None)
 
 
 async def begin_with_code(
@@ -142,7 +163,8 @@ async def begin_with_code(
     state: FSMContext,
     wake_sender: Wake,
 ) -> None:
-    """The customer's code is known: show who it is and ask for the amount."""
+    """The customer's code is known: show who it is and ask for the amount (a pre-order
+    brings its own, straight to the preview)."""
     try:
         till = await sales.find_customer(ctx.work_merchant_id, ctx.telegram_id, code)
     except CodeInvalid as error:
@@ -155,27 +177,16 @@ async def begin_with_code(
     except SELLER_ERRORS as error:
         await refuse_seller(message, error, ctx, state)
         return
-    await state.update_data(code=till.code, receipt_required=till.receipt_required)
+    await state.set_data({"code": till.code, "points": 0})
     if till.order_total_minor is not None:
-        # A pre-order: the amount is the order's.
-        await message.answer(order_text(till))
-        quote = await sales.quote(ctx.work_merchant_id, ctx.telegram_id, till.code, None)
-        await state.update_data(amount=quote.amount_minor, points=0)
-        if quote.max_points > 0:
-            await ask_for_points(message, state, quote.max_points, quote.balance)
-        else:
-            await ask_for_receipt_or_preview(message, ctx, sales, state)
+        await state.update_data(amount=till.order_total_minor)
+        if till.receipt_required:
+            await message.answer(order_text(till))
+        await receipt_or_preview(message, ctx, sales, state, till.receipt_required)
         return
+    await state.update_data(receipt_required=till.receipt_required)
     await state.set_state(SaleForm.amount)
     await message.answer(ask_amount(till))
-
-
-async def ask_for_points(
-    message: Message, state: FSMContext, max_points: int, balance: int
-) -> None:
-    await state.set_state(SaleForm.points)
-    await state.update_data(max_points=max_points)
-    await message.answer(ask_points(max_points, balance), reply_markup=points_keyboard(max_points))
 
 
 @router.message(Command("sale"), flags=STAFF)
@@ -218,21 +229,12 @@ async def cmd_sale(
     except InvalidAmount as error:
         await message.answer(amount_error(error.reason, *limit(ctx)))
         return
-    await state.update_data(
-        code=code,
-        amount=quote.amount_minor,
-        points=spend,
-        receipt_required=merchant.receipt_required,
-    )
     if spend > quote.max_points:
-        # Too many points for this check: go on step by step from the points.
-        await ask_for_points(message, state, quote.max_points, quote.balance)
-        return
-    if merchant.receipt_required:
-        await state.set_state(SaleForm.receipt)
-        await message.answer(ask_receipt(True))
-        return
-    await show_preview(message, ctx, sales, state, None)
+        # The preview comes without points; its buttons offer what this check allows.
+        await message.answer(_("That is more points than this check allows."))
+        spend = 0
+    await state.set_data({"code": code, "amount": quote.amount_minor, "points": spend})
+    await receipt_or_preview(message, ctx, sales, state, merchant.receipt_required)
 
 
 @router.message(StateFilter(SaleForm.code), plain_text, flags=STAFF)
@@ -265,64 +267,8 @@ async def msg_amount_entered(
         await state.clear()
         await message.answer(code_error(error.reason))
         return
-    await state.update_data(amount=quote.amount_minor, points=0)
-    if quote.max_points > 0:
-        await ask_for_points(message, state, quote.max_points, quote.balance)
-        return
-    await ask_for_receipt_or_preview(message, ctx, sales, state)
-
-
-async def ask_for_receipt_or_preview(
-    message: Message, ctx: MemberContext, sales: SaleService, state: FSMContext
-) -> None:
-    data = await state.get_data()
-    await state.set_state(SaleForm.receipt)
-    required = bool(data.get("receipt_required"))
-    await message.answer(
-        ask_receipt(required), reply_markup=None if required else receipt_keyboard()
-    )
-
-
-async def take_points(
-    message: Message, points: int, ctx: MemberContext, sales: SaleService, state: FSMContext
-) -> None:
-    try:
-        await sales.start(ctx.work_merchant_id, ctx.telegram_id)  # the role before the check
-    except SELLER_ERRORS as error:
-        await refuse_seller(message, error, ctx, state)
-        return
-    data = await state.get_data()
-    if points > int(data.get("max_points", 0)):
-        await message.answer(_("That is more points than this check allows."))
-        return
-    await state.update_data(points=points)
-    await ask_for_receipt_or_preview(message, ctx, sales, state)
-
-
-@router.message(StateFilter(SaleForm.points), plain_text, flags=STAFF)
-async def msg_points_entered(
-    message: Message, ctx: MemberContext, sales: SaleService, state: FSMContext
-) -> None:
-    try:
-        points = parse_points(message.text or "")
-    except InvalidAmount as error:
-        await message.answer(amount_error(error.reason, *limit(ctx)))
-        return
-    await take_points(message, points, ctx, sales, state)
-
-
-@router.callback_query(StateFilter(SaleForm.points), PointsChoice.filter(), flags=STAFF)
-async def cb_points_chosen(
-    query: CallbackQuery,
-    callback_data: PointsChoice,
-    ctx: MemberContext,
-    sales: SaleService,
-    state: FSMContext,
-) -> None:
-    await query.answer()
-    if isinstance(query.message, Message):
-        await drop_keyboard(query.message)
-        await take_points(query.message, callback_data.points, ctx, sales, state)
+    await state.update_data(amount=quote.amount_minor)
+    await receipt_or_preview(message, ctx, sales, state, bool(data.get("receipt_required")))
 
 
 @router.message(StateFilter(SaleForm.receipt), plain_text, flags=STAFF)
@@ -332,28 +278,57 @@ async def msg_receipt_entered(
     await show_preview(message, ctx, sales, state, message.text)
 
 
-@router.callback_query(StateFilter(SaleForm.receipt), ReceiptSkip.filter(), flags=STAFF)
-async def cb_receipt_skipped(
-    query: CallbackQuery, ctx: MemberContext, sales: SaleService, state: FSMContext
-) -> None:
-    await query.answer()
-    if isinstance(query.message, Message):
-        await drop_keyboard(query.message)
-        await show_preview(query.message, ctx, sales, state, None)
+async def toast_refusal(query: CallbackQuery, error: Exception, ctx: MemberContext) -> None:
+    """A till button refused: not staff (before anything else), or a stale or forged draft."""
+    if isinstance(error, SaleRefused):
+        await query.answer(refusal_text(error, sale_refused(error.reason)), show_alert=True)
+    elif isinstance(error, InvalidAmount):
+        await query.answer(amount_error(error.reason, *limit(ctx)), show_alert=True)
+    elif isinstance(error, CodeInvalid):
+        await query.answer(code_error(error.reason), show_alert=True)
+    else:
+        await query.answer(not_staff(), show_alert=True)
 
 
 @router.callback_query(PointsChoice.filter(), flags=STAFF)
-@router.callback_query(ReceiptSkip.filter(), flags=STAFF)
-async def cb_stale_till_button(
-    query: CallbackQuery, ctx: MemberContext, sales: SaleService
+async def cb_points_chosen(
+    query: CallbackQuery, callback_data: PointsChoice, ctx: MemberContext, sales: SaleService
 ) -> None:
-    """A points or Skip button from a sale that has moved on or ended."""
+    """The same sale with other points: a new draft, shown in place of the old preview."""
     try:
-        await sales.start(ctx.work_merchant_id, query.from_user.id)
-    except SELLER_ERRORS:
-        await query.answer(not_staff(), show_alert=True)
+        draft = await sales.reprice(
+            ctx.work_merchant_id,
+            query.from_user.id,
+            callback_data.key,
+            points=callback_data.points,
+        )
+    except (*SELLER_ERRORS, SaleRefused, InvalidAmount, CodeInvalid) as error:
+        await toast_refusal(query, error, ctx)
         return
-    await query.answer(_("This sale is no longer open."))
+    await query.answer()
+    if isinstance(query.message, Message):
+        await edit_text(query.message, preview_text(draft), preview_keyboard(draft))
+
+
+@router.callback_query(ReceiptAdd.filter(), flags=STAFF)
+async def cb_add_receipt(
+    query: CallbackQuery,
+    callback_data: ReceiptAdd,
+    ctx: MemberContext,
+    sales: SaleService,
+    state: FSMContext,
+) -> None:
+    try:
+        await sales.draft_open(ctx.work_merchant_id, query.from_user.id, callback_data.key)
+    except (*SELLER_ERRORS, SaleRefused) as error:
+        await toast_refusal(query, error, ctx)
+        return
+    await query.answer()
+    await state.set_state(SaleForm.receipt)
+    await state.set_data({"key": callback_data.key})
+    if isinstance(query.message, Message):
+        await drop_keyboard(query.message)  # the preview with the number replaces this one
+        await query.message.answer(ask_receipt())
 
 
 @router.callback_query(SaleDecision.filter(F.confirm), flags=STAFF)
@@ -368,7 +343,7 @@ async def cb_confirm_sale(
         result = await sales.confirm(ctx.work_merchant_id, query.from_user.id, callback_data.key)
     except SaleRefused as error:
         await query.answer(refusal_text(error, sale_refused(error.reason)), show_alert=True)
-        if isinstance(query.message, Message):
+        if isinstance(query.message, Message) and error.reason != "not_found":
             await drop_keyboard(query.message)
         return
     except SELLER_ERRORS:
@@ -409,12 +384,9 @@ async def cmd_sales(message: Message, ctx: MemberContext, sales: SaleService) ->
 
 @router.message(Command("refund"), flags=STAFF)
 async def cmd_refund(
-    message: Message,
-    command: CommandObject,
-    ctx: MemberContext,
-    sales: SaleService,
-    wake_sender: Wake,
+    message: Message, command: CommandObject, ctx: MemberContext, sales: SaleService
 ) -> None:
+    """Show what the refund will do; it happens on Confirm."""
     args = (command.args or "").split()
     try:
         await sales.start(ctx.work_merchant_id, ctx.telegram_id)  # a stranger gets no usage
@@ -435,21 +407,76 @@ async def cmd_refund(
         )
         return
     try:
-        result = await sales.refund(
+        preview = await sales.refund_preview(
             ctx.work_merchant_id, ctx.telegram_id, purchase_id, args[1] if len(args) > 1 else None
         )
     except SELLER_ERRORS as error:
         await refuse_seller(message, error, ctx)
         return
     except SaleRefused as error:
-        await message.answer(
-            _("There is no sale #{id} here.").format(id=purchase_id)
-            if error.reason == "not_found"
-            else sale_refused(error.reason)
-        )
+        await message.answer(refund_refused(error, purchase_id))
         return
     except InvalidAmount as error:
         await message.answer(amount_error(error.reason, *limit(ctx)))
         return
-    await message.answer(refund_text(result))
+    await message.answer(refund_preview_text(preview), reply_markup=refund_keyboard(preview))
+
+
+def refund_refused(error: SaleRefused, purchase_id: int) -> str:
+    if error.reason == "not_found":
+        return _("There is no sale #{id} here.").format(id=purchase_id)
+    return sale_refused(error.reason)
+
+
+@router.callback_query(RefundDecision.filter(F.confirm), flags=STAFF)
+async def cb_confirm_refund(
+    query: CallbackQuery,
+    callback_data: RefundDecision,
+    ctx: MemberContext,
+    sales: SaleService,
+    wake_sender: Wake,
+) -> None:
+    """The refund as previewed, once: a second press, or a refund by someone else meanwhile,
+    finds what was refunded changed and writes nothing."""
+    try:
+        result = await sales.refund(
+            ctx.work_merchant_id,
+            query.from_user.id,
+            callback_data.purchase_id,
+            None,
+            amount_minor=callback_data.amount,
+            refunded_before=callback_data.before,
+        )
+    except SELLER_ERRORS:
+        await query.answer(not_staff(), show_alert=True)
+        return
+    except SaleRefused as error:
+        await query.answer(refund_refused(error, callback_data.purchase_id), show_alert=True)
+        return
+    except InvalidAmount as error:
+        await query.answer(amount_error(error.reason, *limit(ctx)), show_alert=True)
+        return
+    await query.answer(_("Refunded."))
+    if isinstance(query.message, Message):
+        await edit_text(query.message, refund_text(result))
     wake_sender()
+
+
+@router.callback_query(RefundDecision.filter(~F.confirm), flags=STAFF)
+async def cb_cancel_refund(
+    query: CallbackQuery, callback_data: RefundDecision, ctx: MemberContext, sales: SaleService
+) -> None:
+    try:  # the role, then the sale is this merchant's; nothing is written either way
+        await sales.refund_preview(
+            ctx.work_merchant_id, query.from_user.id, callback_data.purchase_id, None
+        )
+    except SELLER_ERRORS:
+        await query.answer(not_staff(), show_alert=True)
+        return
+    except SaleRefused as error:
+        if error.reason == "not_found":
+            await query.answer(refund_refused(error, callback_data.purchase_id), show_alert=True)
+            return
+    await query.answer(_("Cancelled."))
+    if isinstance(query.message, Message):
+        await edit_text(query.message, _("✖️ Refund cancelled. Nothing was changed."))

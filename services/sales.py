@@ -91,6 +91,19 @@ class SaleDraft:
     to_pay_minor: int
     cashback: int
     receipt_no: str | None
+    max_points: int = 0  # what the customer could spend on this check
+    points_choices: tuple[int, ...] = ()  # the preview's points buttons, largest first
+
+
+def points_choices(max_points: int, current: int) -> tuple[int, ...]:
+    """The points buttons of a preview: everything allowed, half of it when that is worth a
+    button, and none again once some are spent; never the number already chosen."""
+    steps = {max_points}
+    if max_points >= 10:
+        steps.add(max_points // 2)
+    if current:
+        steps.add(0)
+    return tuple(sorted((p for p in steps if p != current), reverse=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +131,24 @@ class RefundResult:
     currency: str
     notices: tuple[Notice, ...]
     level_reversed: int = 0  # cashback later purchases earned at a level the refund took away
+
+
+@dataclass(frozen=True, slots=True)
+class RefundPreview:
+    """What /refund would do, before it does: the cashier confirms these numbers."""
+
+    purchase_id: int
+    customer_name: str | None
+    member_no: int
+    confirmed_at: datetime
+    timezone: str
+    amount_minor: int
+    refunded_before: int  # the Confirm button carries it: a refund meanwhile stops the old one
+    points_returned: int
+    cashback_taken: int
+    shortfall: int
+    cash_refund_minor: int
+    currency: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,8 +300,11 @@ class SaleService:
         amount_minor: int,
         points: int,
         receipt_no: str | None,
+        *,
+        replaces: str | None = None,
     ) -> SaleDraft:
-        """Validate everything and keep a draft; the Confirm button carries its key."""
+        """Validate everything and keep a draft; the Confirm button carries its key. A draft
+        that `replaces` another cancels it in the same transaction, or is not made at all."""
         till = await self.find_customer(merchant_id, staff_id, code)
         if till.order_total_minor is not None:
             amount_minor = till.order_total_minor  # a pre-order's amount comes from the order
@@ -287,6 +321,8 @@ class SaleService:
             raise SaleRefused("receipt_required")
         async with self.session.begin():
             now = self.clock()
+            if replaces is not None and not await self._drop_draft(merchant_id, replaces, now):
+                raise SaleRefused("not_found")  # replaced or confirmed by a press meanwhile
             if receipt_no and await self.purchases.receipt_taken(merchant_id, receipt_no):
                 raise SaleRefused("receipt_taken")
             row = await self.codes.find_active(merchant_id, till.code, now)
@@ -319,8 +355,67 @@ class SaleService:
             )
             self.audit.add(merchant_id, staff_id, "sale_draft", now, details=str(amount_minor))
         paid = amount_minor - points
+        most = policy.max_redeemable(amount_minor, till.level, till.balance)
         return SaleDraft(
-            key, till, amount_minor, points, paid, policy.cashback(paid, till.level), receipt_no
+            key,
+            till,
+            amount_minor,
+            points,
+            paid,
+            policy.cashback(paid, till.level),
+            receipt_no,
+            most,
+            points_choices(most, points),
+        )
+
+    async def reprice(
+        self,
+        merchant_id: int,
+        staff_id: int,
+        key: str,
+        *,
+        points: int | None = None,
+        receipt_no: str | None = None,
+    ) -> SaleDraft:
+        """The open draft `key` with other points or a receipt number. A new draft replaces
+        it, so the old preview's Confirm can no longer confirm the old numbers."""
+        old = await self._open_draft(merchant_id, staff_id, key)
+        return await self.prepare(
+            merchant_id,
+            staff_id,
+            old.payment_code,
+            old.amount_minor,
+            old.points_spent if points is None else points,
+            old.receipt_no if receipt_no is None else receipt_no,
+            replaces=key,
+        )
+
+    async def draft_open(self, merchant_id: int, staff_id: int, key: str) -> None:
+        """Check the seller, then that the draft is still open (SaleRefused otherwise)."""
+        await self._open_draft(merchant_id, staff_id, key)
+
+    async def _open_draft(self, merchant_id: int, staff_id: int, key: str) -> Purchase:
+        async with self.session.begin():
+            now = self.clock()
+            await self._seller(merchant_id, staff_id, now)  # before reading the draft at all
+            purchase = await self.purchases.by_key(key)
+            if (
+                purchase is None
+                or purchase.merchant_id != merchant_id
+                or purchase.status != PurchaseStatus.DRAFT
+            ):
+                raise SaleRefused("not_found")
+            if purchase.created_at + DRAFT_TTL < now:
+                raise SaleRefused("expired_draft")
+            return purchase
+
+    async def _drop_draft(self, merchant_id: int, key: str, now: datetime) -> bool:
+        """Cancel an open draft; False when it is not (any more) one of this merchant's."""
+        purchase = await self.purchases.by_key(key)
+        if purchase is None or purchase.merchant_id != merchant_id:
+            return False
+        return await self.purchases.transition(
+            purchase.id, PurchaseStatus.DRAFT, PurchaseStatus.CANCELLED, now
         )
 
     # --- confirming ------------------------------------------------------------------------
@@ -568,45 +663,108 @@ class SaleService:
 
     # --- refunds ---------------------------------------------------------------------------
 
-    async def refund(
+    async def refund_preview(
         self, merchant_id: int, staff_id: int, purchase_id: int, amount_text: str | None
+    ) -> RefundPreview:
+        """What refund() would do now, without writing anything: /refund shows it first."""
+        async with self.session.begin():
+            await self._seller(merchant_id, staff_id, self.clock())
+            purchase = await self.purchases.get(purchase_id)
+            merchant, amount = await self._refundable(purchase, merchant_id, amount_text)
+            assert purchase is not None
+            membership = await self.memberships.get(purchase.membership_id)
+            assert membership is not None
+            split = self._refund_split(purchase, membership, amount)
+            customer = await self.session.get(Customer, membership.customer_id)
+            return RefundPreview(
+                purchase.id,
+                customer.first_name if customer is not None else None,
+                membership.id,
+                purchase.confirmed_at or purchase.created_at,
+                merchant.timezone,
+                amount,
+                purchase.refunded_minor,
+                split.points_returned,
+                split.cashback_reversed - split.shortfall,
+                split.shortfall,
+                split.cash_refund_minor,
+                merchant.currency,
+            )
+
+    async def _refundable(
+        self,
+        purchase: Purchase | None,
+        merchant_id: int,
+        amount_text: str | None,
+        amount_minor: int | None = None,
+        was: int | None = None,
+    ) -> tuple[Merchant, int]:
+        """The merchant and the amount to refund, checked against what is left. `was` is what
+        had been refunded when the cashier saw the preview: if that changed, this press comes
+        again (the same refund is done) or after another refund (the numbers are stale)."""
+        if (
+            purchase is None
+            or purchase.merchant_id != merchant_id
+            or purchase.status != PurchaseStatus.CONFIRMED
+        ):
+            raise SaleRefused("not_found")
+        merchant = await self.merchants.get(merchant_id)
+        assert merchant is not None
+        if was is not None and purchase.refunded_minor != was:
+            done = amount_minor is not None and purchase.refunded_minor == was + amount_minor
+            raise SaleRefused("refund_done" if done else "refund_changed")
+        left = purchase.amount_minor - purchase.refunded_minor
+        if left <= 0:
+            raise SaleRefused("already_refunded")
+        if amount_minor is not None:
+            amount = amount_minor
+        elif amount_text:
+            amount = policy.parse_amount(amount_text, currency_exponent(merchant.currency))
+        else:
+            amount = left
+        if amount > left:
+            raise InvalidAmount("refund_too_large")
+        return merchant, amount
+
+    @staticmethod
+    def _refund_split(
+        purchase: Purchase, membership: Membership, amount: int
+    ) -> policy.RefundSplit:
+        shares = {
+            "amount_minor": purchase.amount_minor,
+            "points_spent": purchase.points_spent,
+            "cashback_earned": purchase.cashback_minor,
+            "already_refunded_minor": purchase.refunded_minor,
+            "refund_minor": amount,
+        }
+        # The returned points first settle any clawback owed (see _credit); only the rest
+        # is there to take the reversed cashback from.
+        returned = policy.refund_split(**shares, balance=0).points_returned
+        owed = min(membership.clawback_due_minor, returned)
+        return policy.refund_split(**shares, balance=membership.balance_minor - owed)
+
+    async def refund(
+        self,
+        merchant_id: int,
+        staff_id: int,
+        purchase_id: int,
+        amount_text: str | None,
+        *,
+        amount_minor: int | None = None,
+        refunded_before: int | None = None,
     ) -> RefundResult:
-        """Refund all or part of a purchase; see policy.refund_split for who gives back what."""
+        """Refund all or part of a purchase; see policy.refund_split for who gives back what.
+        From a confirmed preview: `amount_minor` as shown, `refunded_before` as it was then."""
         async with self.session.begin():
             now = self.clock()
             await self._seller(merchant_id, staff_id, now)
             purchase = await self.purchases.lock(purchase_id)
-            if (
-                purchase is None
-                or purchase.merchant_id != merchant_id
-                or purchase.status != PurchaseStatus.CONFIRMED
-            ):
-                raise SaleRefused("not_found")
-            merchant = await self.merchants.get(merchant_id)
-            assert merchant is not None
-            left = purchase.amount_minor - purchase.refunded_minor
-            if left <= 0:
-                raise SaleRefused("already_refunded")
-            amount = (
-                left
-                if not amount_text
-                else policy.parse_amount(amount_text, currency_exponent(merchant.currency))
+            merchant, amount = await self._refundable(
+                purchase, merchant_id, amount_text, amount_minor, refunded_before
             )
-            if amount > left:
-                raise InvalidAmount("refund_too_large")
+            assert purchase is not None
             membership = await self._lock_family(purchase.membership_id)
-            shares = {
-                "amount_minor": purchase.amount_minor,
-                "points_spent": purchase.points_spent,
-                "cashback_earned": purchase.cashback_minor,
-                "already_refunded_minor": purchase.refunded_minor,
-                "refund_minor": amount,
-            }
-            # The returned points first settle any clawback owed (see _credit); only the rest
-            # is there to take the reversed cashback from.
-            returned = policy.refund_split(**shares, balance=0).points_returned
-            owed = min(membership.clawback_due_minor, returned)
-            split = policy.refund_split(**shares, balance=membership.balance_minor - owed)
+            split = self._refund_split(purchase, membership, amount)
             # Returned points are a credit like any other: an unpaid clawback is settled first.
             await self._credit(
                 membership, split.points_returned, LedgerReason.REFUND, now, purchase.id
@@ -627,7 +785,7 @@ class SaleService:
             )
             fully = purchase.refunded_minor == purchase.amount_minor
             levels = await self._levels(merchant_id)
-            await self._reverse_referrals(purchase, was, amount, now)
+            referrers = await self._reverse_referrals(purchase, was, amount, now)
             if fully:
                 await self._undo_purchase_count(purchase, membership, levels, now)
             # A refund can take a level away: a level is what was paid for.
@@ -669,13 +827,16 @@ class SaleService:
                     "amount": amount,
                     "returned": split.points_returned,
                     "reversed": taken,
+                    "kept": split.shortfall,  # money kept back for cashback already spent
                     "level_reversed": extra,
                     "balance": membership.balance_minor,
                     "currency": merchant.currency,
                 },
             )
             await self._announce(
-                merchant_id, [notice], f"refund:{purchase.id}:{purchase.refunded_minor}"
+                merchant_id,
+                [notice, *referrers],
+                f"refund:{purchase.id}:{purchase.refunded_minor}",
             )
             return RefundResult(
                 purchase.id,
@@ -686,7 +847,7 @@ class SaleService:
                 split.shortfall,
                 fully,
                 merchant.currency,
-                (notice,),
+                (notice, *referrers),
                 extra,
             )
 
@@ -740,9 +901,12 @@ class SaleService:
 
     async def _reverse_referrals(
         self, purchase: Purchase, was: int, amount: int, now: datetime
-    ) -> None:
+    ) -> list[Notice]:
         """Take back referral rewards in the refunded proportion; what was spent becomes a
-        clawback recovered from the referrer's next credits."""
+        clawback recovered from the referrer's next credits. Each referrer is told why."""
+        buyer = await self.memberships.get(purchase.membership_id)
+        friend = await self.session.get(Customer, buyer.customer_id) if buyer else None
+        notices: list[Notice] = []
         earned: dict[int, int] = {}
         for entry in await self.ledger.by_purchase(purchase.id):
             if entry.reason in (LedgerReason.REFERRAL, LedgerReason.REFERRAL_BONUS):
@@ -763,6 +927,23 @@ class SaleService:
                     ancestor, -taken, LedgerReason.REFERRAL_REVERSED, now, purchase_id=purchase.id
                 )
             ancestor.clawback_due_minor += share - taken
+            owner = await self.session.get(Customer, ancestor.customer_id)
+            if owner is not None and ancestor.deleted_at is None:
+                direct = buyer is not None and buyer.referrer_id == ancestor.id
+                notices.append(
+                    Notice(
+                        owner.telegram_id,
+                        owner.language,
+                        "referral_reversed",
+                        {
+                            "friend": friend.first_name if direct and friend else None,
+                            "points": share,
+                            "owed": share - taken,
+                            "balance": ancestor.balance_minor,
+                        },
+                    )
+                )
+        return notices
 
     # --- ratings ---------------------------------------------------------------------------
 

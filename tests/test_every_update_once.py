@@ -136,22 +136,23 @@ async def test_every_command_and_button_fed_twice_writes_once(tg, db, session_fa
     assert "Welcome to the team" in welcome.text
     assert await db.count(Staff) == 1
 
-    # A sale step by step, with points, confirmed: the 200 points delivered again must not
-    # become the receipt number of a second draft.
+    # A sale step by step, with a receipt number and points, confirmed: the amount, the
+    # receipt number or a points tap delivered again must not make another draft.
     await db.credit(101, 1_000)
     await twice(anna, anna.send("/code"))
     code = await customer_code(db, 101)
     await twice(kasia, kasia.send("/sale"))
     await twice(kasia, kasia.send(code))
-    await twice(kasia, kasia.send("19,90"))
-    await twice(kasia, kasia.send("200"))
-    preview = await twice(kasia, kasia.send("R-17"))
-    assert "To pay: <b>€17.90</b>" in preview.text
+    first = await twice(kasia, kasia.send("19,90"))
+    await twice(kasia, kasia.press(first.button("Add receipt no.")))
+    shown = await twice(kasia, kasia.send("R-17"))
+    preview = await twice(kasia, kasia.press(shown.button("Spend 199 points")))
+    assert "To pay: <b>€17.91</b>" in preview.text
     done = await twice(kasia, kasia.press(preview.button("Confirm")))
-    assert "Sale #1 confirmed" in done.text
-    assert await db.count(Purchase) == 1
+    assert "Sale #3 confirmed" in done.text  # #1 and #2 were replaced by the choices
+    assert await db.count(Purchase) == 3
     balance = (await db.scalar(select(Membership))).balance_minor
-    assert balance == 1_000 - 200 + 53
+    assert balance == 1_000 - 199 + 53
 
     # One-line sales: one cancelled, two confirmed (the NPS comes after three purchases).
     await twice(anna, anna.send("/code"))
@@ -166,9 +167,10 @@ async def test_every_command_and_button_fed_twice_writes_once(tg, db, session_fa
         receipts.append(next(m for m in done if getattr(m, "chat_id", None) == 101))
     assert await db.scalar(select(func.count()).where(Purchase.status == "confirmed")) == 3
 
-    # A refund: once, and the second delivery says nothing to anyone.
-    refunded = await twice(kasia, kasia.send("/refund 3 5"))
-    assert "Refund of €5 on sale #3" in refunded.text
+    # A refund: asked first (a read), then once, and the second delivery says nothing.
+    asked = await twice(kasia, kasia.send("/refund 5 5"), writes=False)
+    refunded = await twice(kasia, kasia.press(asked.button("Refund")))
+    assert "Refund of €5 on sale #5" in refunded.text
     assert await db.count(Refund) == 1
 
     # The customer rates a purchase and comments.
@@ -242,18 +244,19 @@ async def test_two_deliveries_at_once_write_once(tg, dp, bot, db, caplog) -> Non
     await kasia.send("/start " + link.split("start=")[1])
     await anna.press((await anna.send("/start")).button("Accept"))
     await anna.send("/code")
-    preview = await kasia.send(f"/sale {await customer_code(db, 101)} 20")
-    await kasia.press(preview.button("Confirm"))
     before = len(kasia.session.requests)
-    payload = {
+    chat = {"id": 50, "type": "private"}
+    kasia_user = {"id": 50, "is_bot": False, "first_name": "Kasia"}
+    text = f"/sale {await customer_code(db, 101)} 20"
+    payload: dict[str, Any] = {
         "update_id": 9_000_001,
         "message": {
             "message_id": 77,
             "date": 1_700_000_000,
-            "chat": {"id": 50, "type": "private"},
-            "from": {"id": 50, "is_bot": False, "first_name": "Kasia"},
-            "text": "/refund 1 5",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 7}],
+            "chat": chat,
+            "from": kasia_user,
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
         },
     }
 
@@ -266,17 +269,35 @@ async def test_two_deliveries_at_once_write_once(tg, dp, bot, db, caplog) -> Non
     assert [r.getMessage() for r in caplog.records if r.name == "bot.middlewares"] == [
         "update 9000001 was handled meanwhile: ignored"
     ]
+    assert await db.count(Purchase) == 1  # one draft, one preview
+    answers = [m for m in kasia.session.requests[before:] if getattr(m, "chat_id", None) == 50]
+    assert len(answers) == 1 and "Check: €20" in answers[0].text
+    assert await db.scalar(
+        select(func.count())
+        .select_from(ProcessedUpdate)
+        .where(ProcessedUpdate.bot_id == bot.id, ProcessedUpdate.update_id == 9_000_001)
+    )
+    await kasia.press(Sent(answers).button("Confirm"))
+    # The refund's Confirm delivered twice at once: one refund, one answer.
+    asked = await kasia.send("/refund 1 5")
+    before = len(kasia.session.requests)
+    payload = {
+        "update_id": 9_000_002,
+        "callback_query": {
+            "id": "9000002",
+            "from": kasia_user,
+            "chat_instance": "ci",
+            "data": asked.button("Refund"),
+            "message": {"message_id": 78, "date": 1_700_000_000, "chat": chat, "text": "…"},
+        },
+    }
+    await asyncio.gather(dp.feed_update(bot, update()), dp.feed_update(bot, update()))
     assert await db.count(Refund) == 1
     assert (await db.scalar(select(Purchase))).refunded_minor == 500
     entries = await db.all(select(LedgerEntry.reason).where(LedgerEntry.reason.like("%reversed")))
     assert len(entries) == 1
     answers = [m for m in kasia.session.requests[before:] if getattr(m, "chat_id", None) == 50]
     assert len(answers) == 1 and "Refund of €5 on sale #1" in answers[0].text
-    assert await db.scalar(
-        select(func.count())
-        .select_from(ProcessedUpdate)
-        .where(ProcessedUpdate.bot_id == bot.id, ProcessedUpdate.update_id == 9_000_001)
-    )
 
 
 async def test_reads_record_nothing(tg, db) -> None:

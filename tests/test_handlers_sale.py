@@ -5,9 +5,17 @@ from __future__ import annotations
 import asyncio
 
 from aiogram.methods import EditMessageText, SendMessage, SendPhoto, SetMyCommands
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from bot.db.models import LedgerEntry, Membership, PaymentCode, Purchase, Staff
+from bot.db.models import (
+    Customer,
+    LedgerEntry,
+    Membership,
+    PaymentCode,
+    Purchase,
+    Refund,
+    Staff,
+)
 from tests.telegram import Sent, TgUser
 
 OWNER = 1  # OWNER_IDS in the test settings
@@ -26,8 +34,6 @@ async def hire(owner: TgUser, cashier: TgUser, role: str = "cashier") -> Sent:
 
 
 async def customer_code(db, tg: int) -> str:  # type: ignore[no-untyped-def]
-    from bot.db.models import Customer
-
     row = await db.scalar(
         select(PaymentCode.code)
         .join(Membership, Membership.id == PaymentCode.membership_id)
@@ -95,39 +101,149 @@ async def test_sale_step_by_step_with_points_and_receipt(tg, db) -> None:
         ("5000", "over the limit"),
     ]:
         assert reply in (await kasia.send(bad)).text, bad
-    points = await kasia.send("19,90")
-    assert "up to 398 points" in points.text
-    assert "more points than this check allows" in (await kasia.send("399")).text
-    receipt = await kasia.send("200")
-    assert "receipt number" in receipt.text
-    preview = await kasia.send("R-17")
-    text = preview.text
-    assert "Check: €19.90" in text and "Points to spend: 200 points" in text
-    assert "To pay: <b>€17.90</b>" in text and "Cashback to earn: 53 points" in text
+    # The amount brings the preview at once, with the points and the receipt as buttons.
+    first = await kasia.send("19,90")
+    assert "Points to spend: 0 points" in first.text and "To pay: <b>€19.90</b>" in first.text
+    assert "may spend up to 398 points" in first.text
+    assert first.button_or_none("Spend 398 points") and first.button_or_none("Spend 199 points")
+    key = first.button("Confirm").split(":")[1]
+    forged = await kasia.press(f"pts:{key}:399")
+    assert forged.toasts == ["That is more points than this check allows."]
+    asked = await kasia.press(first.button("Add receipt no."))
+    assert "Enter the receipt number:" in asked.text
+    with_receipt = await kasia.send("R-17")
+    assert (
+        "Receipt: R-17" in with_receipt.text and "Points to spend: 0 points" in with_receipt.text
+    )
+    assert with_receipt.button_or_none("Change receipt no.")
+    preview = await kasia.press(with_receipt.button("Spend 199 points"))
+    text = preview.of(EditMessageText)[0].text
+    assert "Check: €19.90" in text and "Points to spend: 199 points" in text
+    assert "To pay: <b>€17.91</b>" in text and "Cashback to earn: 53 points" in text
     assert "Receipt: R-17" in text
+    assert preview.button_or_none("Spend 398 points") and preview.button_or_none("no points")
     assert await db.count(LedgerEntry) == 1  # nothing moves before Confirm
     before = len(kasia.session.requests)
     confirm = preview.button("Confirm")
     done = await kasia.press(confirm)
-    assert "Sale #1 confirmed" in done.of(EditMessageText)[0].text
+    assert "Sale #3 confirmed" in done.of(EditMessageText)[0].text  # drafts #1, #2 replaced
     receipt_msg = next(m for m in done.of(SendMessage) if m.chat_id == 101)
-    assert "Points spent: 200 points" in receipt_msg.text
+    assert "Points spent: 199 points" in receipt_msg.text
     assert "Points earned: +53 points" in receipt_msg.text
-    assert "Balance: <b>853 points</b>" in receipt_msg.text
+    assert "Balance: <b>854 points</b>" in receipt_msg.text
     again = await kasia.press(confirm)
     assert again.toasts == ["Already confirmed."]
     assert (
         len([m for m in Sent(kasia.session.requests[before:]).of(SendMessage) if m.chat_id == 101])
         == 1
     )
-    purchase = await db.scalar(select(Purchase))
-    assert (purchase.amount_minor, purchase.points_spent, purchase.receipt_no) == (
+    purchases = await db.all(select(Purchase).order_by(Purchase.id))
+    assert [p.status for p in purchases] == ["cancelled", "cancelled", "confirmed"]
+    assert (purchases[2].amount_minor, purchases[2].points_spent, purchases[2].receipt_no) == (
         1990,
-        200,
+        199,
         "R-17",
     )
     member = await db.scalar(select(Membership))
-    assert member.balance_minor == 853
+    assert member.balance_minor == 854
+
+
+class Counted:
+    """A cashier whose messages and taps are counted."""
+
+    def __init__(self, user: TgUser) -> None:
+        self.user, self.actions = user, 0
+
+    async def send(self, text: str) -> Sent:
+        self.actions += 1
+        return await self.user.send(text)
+
+    async def press(self, data: str) -> Sent:
+        self.actions += 1
+        return await self.user.press(data)
+
+
+async def test_a_sale_takes_four_cashier_actions_with_points_and_three_without(tg, db) -> None:
+    owner, kasia = tg(OWNER), tg(50)
+    anna, bob = tg(101, first_name="Anna"), tg(102, first_name="Bob")
+    await hire(owner, kasia)
+    await join(anna)
+    await join(bob)
+    await db.credit(101, 1_000)
+    await anna.send("/code")
+    await bob.send("/code")
+    # With points: the code (the QR scan), the amount, one tap for points, Confirm.
+    till = Counted(kasia)
+    await till.send(f"/start p{await customer_code(db, 101)}")
+    preview = await till.send("19,90")
+    repriced = await till.press(preview.button("Spend 398 points"))
+    done = await till.press(repriced.button("Confirm"))
+    assert "Sale #2 confirmed" in done.text and till.actions == 4
+    # Without points: no points button, three actions.
+    till = Counted(kasia)
+    await till.send(f"/start p{await customer_code(db, 102)}")
+    preview = await till.send("10")
+    assert preview.button_or_none("Spend") is None and "may spend" not in preview.text
+    done = await till.press(preview.button("Confirm"))
+    assert "Sale #3 confirmed" in done.text and till.actions == 3
+    rows = await db.all(select(Purchase).order_by(Purchase.id))
+    assert [(p.status, p.amount_minor, p.points_spent) for p in rows] == [
+        ("cancelled", 1990, 0),
+        ("confirmed", 1990, 398),
+        ("confirmed", 1000, 0),
+    ]
+
+
+async def test_a_required_receipt_is_one_typed_step_before_the_preview(tg, db, settings) -> None:
+    settings.receipt_required = True
+    owner, kasia, anna = tg(OWNER), tg(50), tg(101)
+    await hire(owner, kasia)
+    await join(anna)
+    await db.credit(101, 500)
+    await anna.send("/code")
+    till = Counted(kasia)
+    await till.send(f"/start p{await customer_code(db, 101)}")
+    asked = await till.send("10")
+    assert "Enter the receipt number:" in asked.text and not asked.button_or_none("Skip")
+    preview = await till.send("A-7")
+    assert "Receipt: A-7" in preview.text and preview.button_or_none("receipt no.") is None
+    repriced = await till.press(preview.button("Spend 200 points"))
+    assert "Receipt: A-7" in repriced.text and "Points to spend: 200 points" in repriced.text
+    done = await till.press(repriced.button("Confirm"))
+    assert "confirmed" in done.text and till.actions == 5
+    purchase = await db.scalar(select(Purchase).where(Purchase.status == "confirmed"))
+    assert (purchase.receipt_no, purchase.points_spent) == ("A-7", 200)
+
+
+async def test_an_old_preview_confirms_nothing_once_repriced(tg, db) -> None:
+    owner, kasia, anna = tg(OWNER), tg(50), tg(101)
+    await hire(owner, kasia)
+    await join(anna)
+    await db.credit(101, 1_000)
+    await anna.send("/code")
+    old = await kasia.send(f"/sale {await customer_code(db, 101)} 10")
+    spend = old.button("Spend 200 points")
+    new = await kasia.press(spend)
+    # The old Confirm, and the points button pressed again: polite toasts, nothing written.
+    stale = await kasia.press(old.button("Confirm"))
+    assert stale.toasts == ["This sale is no longer open."]
+    assert (await kasia.press(spend)).toasts == ["This sale is no longer open."]
+    assert (await kasia.press(old.button("Add receipt no."))).toasts == [
+        "This sale is no longer open."
+    ]
+    assert await db.count(LedgerEntry) == 1
+    # Someone who is not staff gets a refusal before anything is read.
+    assert (await anna.press(new.button("no points"))).toasts == [
+        "This command is for the staff of this place."
+    ]
+    assert (await anna.press(new.button("Add receipt no."))).toasts == [
+        "This command is for the staff of this place."
+    ]
+    done = await kasia.press(new.button("Confirm"))
+    assert "points spent 200 points" in done.text
+    rows = await db.all(select(Purchase).order_by(Purchase.id))
+    assert [(p.status, p.points_spent) for p in rows] == [("cancelled", 0), ("confirmed", 200)]
+    assert (await db.scalar(select(Membership))).balance_minor == 1_000 - 200 + 24
 
 
 async def test_one_line_sale_and_double_confirm_at_once(tg, db) -> None:
@@ -137,11 +253,14 @@ async def test_one_line_sale_and_double_confirm_at_once(tg, db) -> None:
     await db.credit(101, 500)
     await anna.send("/code")
     code = await customer_code(db, 101)
+    shown = await kasia.send(f"/sale {code} 19.90")
+    assert "may spend up to 398 points" in shown.text and shown.button_or_none("Spend 398")
+    await kasia.press(shown.button("Cancel"))
     preview = await kasia.send(f"/sale {code} 19.90 spend 5")
     assert "Points to spend: 5 points" in preview.text
     key = preview.button("Confirm")
     await asyncio.gather(kasia.press(key), kasia.press(key), kasia.press(key))
-    assert await db.count(Purchase) == 1
+    assert await db.scalar(select(func.count()).where(Purchase.status == "confirmed")) == 1
     member = await db.scalar(select(Membership))
     assert member.balance_minor == 500 - 5 + 59  # 3 % of 19.85, rounded down
 
@@ -155,8 +274,7 @@ async def test_cashier_scans_the_customers_qr(tg, db) -> None:
     # The QR opens t.me/<bot>?start=p<code> on the cashier's phone.
     till = await kasia.send(f"/start p{code}")
     assert "Anna" in till.text and "check amount" in till.text
-    receipt = await kasia.send("10")
-    preview = await kasia.press(receipt.button("Skip"))
+    preview = await kasia.send("10")
     assert "To pay: <b>€10</b>" in preview.text
 
 
@@ -187,7 +305,7 @@ async def test_cancel_leaves_nothing_charged(tg, db) -> None:
 
 
 async def test_refund_command_and_customer_is_told(tg, db) -> None:
-    owner, kasia, anna = tg(OWNER), tg(50), tg(101)
+    owner, kasia, anna = tg(OWNER), tg(50), tg(101, first_name="Anna")
     await hire(owner, kasia)
     await join(anna)
     await anna.send("/code")
@@ -201,13 +319,104 @@ async def test_refund_command_and_customer_is_told(tg, db) -> None:
         ("/refund 1 -3", "as a number"),
     ]:
         assert reply in (await kasia.send(bad)).text, bad
-    done = await kasia.send("/refund 1 5")
-    assert "Refund of €5 on sale #1" in done.text and "Hand back <b>€5</b>" in done.text
+    # First what will happen; nothing is written before Confirm.
+    asked = await kasia.send("/refund 1 5")
+    text = asked.text
+    assert "Refund on sale #1?" in text and "Customer: Anna" in text and "Sale of " in text
+    assert "Amount to refund: €5" in text and "Hand back: <b>€5</b>" in text
+    assert "Points returned to the customer: 0 points" in text
+    assert "Cashback taken back: 15 points" in text
+    assert await db.count(Refund) == 0 and not [
+        m for m in asked.of(SendMessage) if m.chat_id == 101
+    ]
+    # A customer pressing Confirm is refused and nothing is written.
+    assert (await anna.press(asked.button("Refund"))).toasts == [
+        "This command is for the staff of this place."
+    ]
+    assert await db.count(Refund) == 0
+    done = await kasia.press(asked.button("Refund"))
+    edited = done.of(EditMessageText)[0].text
+    assert "Refund of €5 on sale #1" in edited and "Hand back <b>€5</b>" in edited
     told = [m for m in done.of(SendMessage) if m.chat_id == 101]
     assert told and "of purchase #1 was refunded" in told[0].text
+    assert "kept back" not in told[0].text
+    twice = await kasia.press(asked.button("Refund"))
+    assert twice.toasts == ["Already refunded."]
     assert (await db.scalar(select(Purchase))).refunded_minor == 500
+    assert await db.count(Refund) == 1
     sales_today = await kasia.send("/sales")
     assert "#1" in sales_today.text and "refunded €5" in sales_today.text
+
+
+async def test_a_cancelled_refund_writes_nothing_and_a_stale_one_asks_again(tg, db) -> None:
+    owner, kasia, anna = tg(OWNER), tg(50), tg(101)
+    await hire(owner, kasia)
+    await join(anna)
+    await anna.send("/code")
+    await kasia.press((await kasia.send(f"/sale {await customer_code(db, 101)} 20")).button("✅"))
+    asked = await kasia.send("/refund 1")
+    assert "Amount to refund: €20" in asked.text
+    cancelled = await kasia.press(asked.button("Cancel"))
+    assert "Refund cancelled. Nothing was changed." in cancelled.text
+    assert await db.count(Refund) == 0
+    assert (await db.scalar(select(Purchase))).refunded_minor == 0
+    # Two previews; the owner refunds 3 first: Kasia's €20 is no longer there to refund.
+    kasias = await kasia.send("/refund 1")
+    owners = await owner.send("/refund 1 3")
+    await owner.press(owners.button("Refund"))
+    late = await kasia.press(kasias.button("Refund"))
+    assert "refunded by someone else meanwhile" in late.toasts[0]
+    assert await db.count(Refund) == 1
+    assert (await db.scalar(select(Purchase))).refunded_minor == 300
+    again = await kasia.send("/refund 1")
+    assert "Amount to refund: €17" in again.text
+
+
+async def test_the_refund_notice_says_what_money_was_kept_back(tg, db) -> None:
+    owner, kasia, anna = tg(OWNER), tg(50), tg(101)
+    await hire(owner, kasia)
+    await join(anna)
+    await anna.send("/code")
+    await kasia.press((await kasia.send(f"/sale {await customer_code(db, 101)} 50")).button("✅"))
+    await db.credit(101, -140)  # 140 of the 150 points of cashback spent elsewhere
+    asked = await kasia.send("/refund 1")
+    assert "Hand back: <b>€48.60</b>" in asked.text and "already spent 140 points" in asked.text
+    done = await kasia.press(asked.button("Refund"))
+    told = next(m for m in done.of(SendMessage) if m.chat_id == 101)
+    assert (
+        "You had already spent 140 points of the cashback from this purchase, so €1.40 was "
+        "kept back from the money returned to you." in told.text
+    )
+    assert "Balance: <b>0 points</b>" in told.text
+    refund = await db.scalar(select(Refund))
+    assert (refund.cash_refund_minor, refund.cashback_reversed) == (4860, 150)
+
+
+async def test_a_referrer_whose_reward_is_taken_back_is_told_why(tg, db) -> None:
+    owner, kasia = tg(OWNER), tg(50)
+    anna, bob = tg(101, first_name="Anna"), tg(202, first_name="Bob <i>")
+    await hire(owner, kasia)
+    await join(anna)
+    link = (await anna.send("/invite")).texts[0].split()[-1]
+    await bob.press((await bob.send("/start " + link.split("start=")[1])).button("✅"))
+    await bob.send("/code")
+    await kasia.press((await kasia.send(f"/sale {await customer_code(db, 202)} 100")).button("✅"))
+    await db.credit(101, -600)  # Anna spent most of the 700 points the purchase gave her
+    asked = await kasia.send("/refund 1 50")
+    assert "Customer: Bob &lt;i&gt;" in asked.text
+    done = await kasia.press(asked.button("Refund"))
+    told = next(m for m in done.of(SendMessage) if m.chat_id == 101)
+    assert (
+        "Bob &lt;i&gt;'s purchase was refunded, so 350 points of your reward were taken back."
+        in told.text
+    )
+    assert (
+        "already spent 250 points of it" in told.text and "Balance: <b>0 points</b>" in told.text
+    )
+    referrer = await db.scalar(
+        select(Membership).join(Customer).where(Customer.telegram_id == 101)
+    )
+    assert (referrer.balance_minor, referrer.clawback_due_minor) == (0, 250)
 
 
 async def test_rating_flow_with_a_low_rating_alert(tg, db) -> None:
@@ -291,17 +500,17 @@ async def test_a_cashier_revoked_mid_sale_is_stopped_cleanly(tg, db) -> None:
     assert await db.count(Purchase) == 0
 
 
-async def test_one_line_sale_with_too_many_points_asks_for_points(tg, db) -> None:
+async def test_one_line_sale_with_too_many_points_offers_what_is_allowed(tg, db) -> None:
     owner, kasia, anna = tg(OWNER), tg(50), tg(101)
     await hire(owner, kasia)
     await join(anna)
     await db.credit(101, 1_000)
     await anna.send("/code")
-    asked = await kasia.send(f"/sale {await customer_code(db, 101)} 10 spend 900")
-    assert "up to 200 points" in asked.text
-    receipt = await kasia.send("150")
-    preview = await kasia.press(receipt.button("Skip"))
-    assert "Points to spend: 150 points" in preview.text
+    shown = await kasia.send(f"/sale {await customer_code(db, 101)} 10 spend 900")
+    assert "more points than this check allows" in shown.text
+    assert "Points to spend: 0 points" in shown.text and "up to 200 points" in shown.text
+    preview = await kasia.press(shown.button("Spend 100 points"))
+    assert "Points to spend: 100 points" in preview.text
 
 
 async def test_the_menu_still_works_while_a_comment_is_awaited(tg, db) -> None:
@@ -343,7 +552,7 @@ async def test_program_settings_from_the_environment_apply(tg, db, settings) -> 
     asked = await kasia.send(f"/sale {code} 40")
     assert "Enter the receipt number:" in asked.text and not asked.button_or_none("Skip")
     preview = await kasia.send("A-1")
-    assert "Receipt: A-1" in preview.text
+    assert "Receipt: A-1" in preview.text and not preview.button_or_none("receipt no.")
 
 
 def test_bad_program_settings_are_one_clear_line(settings) -> None:
@@ -373,7 +582,7 @@ async def test_a_refund_that_takes_a_level_away_says_what_else_is_taken_back(tg,
         )
         preview = await kasia.send(f"/sale {code} {amount}")
         await kasia.press(preview.button("Confirm"))
-    done = await kasia.send("/refund 1")
+    done = await kasia.press((await kasia.send("/refund 1")).button("Refund"))
     assert "Hand back <b>€100</b>" in done.text
     assert "level would have been lower: 100 points of cashback" in done.text
     told = [m for m in done.of(SendMessage) if m.chat_id == 101]

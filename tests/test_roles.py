@@ -68,8 +68,10 @@ ACTS = [
     Act("send", "/refund 1", False, True),
     Act("send", "/refund 1 5", False, True),
     Act("send", "/refund ²", False, False),
-    Act("press", "pts:5", False, True),
-    Act("press", "rskip", False, True),
+    Act("press", "{points}", False, True),  # a points button of the open draft's preview
+    Act("press", "{receipt}", False, True),
+    Act("press", "{refund}", False, True),  # Confirm of a refund preview of sale #1
+    Act("press", "{refund_cancel}", False, True),
     # Staff.
     Act("send", "/staff", True, False),
     Act("press", "sinv:staff", True, False),
@@ -126,6 +128,7 @@ async def program(tg, db, session_factory, clock) -> Scene:  # type: ignore[no-u
     await kasia.press(confirmed)  # sale #1
     await anna.send("/code")
     draft = await owner.send(f"/sale {await latest_code(db, ANNA)} 7.77")
+    refund = await kasia.send("/refund 1")  # a preview: nothing is written
     await owner.send("/additem Coffee | Latte | 3.50")  # item #1
     staff_ids = {s.telegram_id: s.id for s in await db.all(select(Staff))}
     await owner.press(f"srev:{staff_ids[IVAN]}")
@@ -139,6 +142,10 @@ async def program(tg, db, session_factory, clock) -> Scene:  # type: ignore[no-u
             "{confirmed}": confirmed,
             "{draft}": draft.button("Confirm"),
             "{cancel}": draft.button("Cancel"),
+            "{points}": draft.button("Spend 37 points"),
+            "{receipt}": draft.button("Add receipt no."),
+            "{refund}": refund.button("Refund"),
+            "{refund_cancel}": refund.button("Cancel"),
             "{code}": await latest_code(db, ANNA),
             "{kasia}": str(staff_ids[KASIA]),
         },

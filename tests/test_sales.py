@@ -511,3 +511,57 @@ async def test_a_referral_carried_on_by_a_later_purchase_counts_only_from_then(
         await session.refresh(repriced)
     assert repriced.cashback_minor == 150
     await check_ledger_invariant(session)
+
+
+async def test_a_refund_preview_writes_nothing_and_shows_what_refund_then_does(
+    session, clock, shop
+) -> None:
+    await make_member(session, clock, shop, 1)
+    sale = await sell(session, clock, shop, 1, 10_000)  # earns 300 points, reaches Silver
+    await sell(session, clock, shop, 1, 1_500, points=300)  # spends them, earns 60
+    service = sales(session, clock)
+    async with session.begin():
+        ledger = await session.scalar(select(func.count()).select_from(LedgerEntry))
+    preview = await service.refund_preview(shop.id, CASHIER, sale.purchase_id, None)
+    async with session.begin():
+        assert await session.scalar(select(func.count()).select_from(LedgerEntry)) == ledger
+        purchase = await session.get(Purchase, sale.purchase_id)
+        assert purchase is not None and purchase.refunded_minor == 0
+    assert (preview.customer_name, preview.amount_minor, preview.refunded_before) == (
+        "User1",
+        10_000,
+        0,
+    )
+    refund = await service.refund(
+        shop.id, CASHIER, sale.purchase_id, None, amount_minor=10_000, refunded_before=0
+    )
+    assert (preview.points_returned, preview.shortfall, preview.cash_refund_minor) == (
+        refund.points_returned,
+        refund.shortfall,
+        refund.cash_refund_minor,
+    )
+    assert preview.cashback_taken == refund.cashback_reversed - refund.shortfall
+    kept = next(n for n in refund.notices if n.kind == "refund").data["kept"]
+    assert kept == refund.shortfall == 240
+    # The same preview confirmed again: refunded once.
+    with pytest.raises(SaleRefused, match="refund_done"):
+        await service.refund(
+            shop.id, CASHIER, sale.purchase_id, None, amount_minor=10_000, refunded_before=0
+        )
+    await check_ledger_invariant(session)
+
+
+async def test_the_referrers_are_told_when_their_reward_is_taken_back(
+    session, clock, shop
+) -> None:
+    members = MemberService(session, clock)
+    await make_member(session, clock, shop, 1)
+    ref = (await members.card(shop.id, 1)).referral_code
+    await make_member(session, clock, shop, 2, referral_code=ref)
+    ref2 = (await members.card(shop.id, 2)).referral_code
+    await make_member(session, clock, shop, 3, referral_code=ref2)
+    sale = await sell(session, clock, shop, 3, 10_000)  # 2 gets 200 + 500, 1 gets 100
+    refund = await sales(session, clock).refund(shop.id, CASHIER, sale.purchase_id, None)
+    told = {n.telegram_id: n.data for n in refund.notices if n.kind == "referral_reversed"}
+    assert told[2]["friend"] == "User3" and told[2]["points"] == 700 and told[2]["owed"] == 0
+    assert told[1]["friend"] is None and told[1]["points"] == 100  # not their own friend

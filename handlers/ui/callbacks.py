@@ -70,17 +70,32 @@ class Language(CallbackData, prefix="lang"):
     code: str
 
 
+DraftKey = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]  # a sale draft's idempotency key
+
+
 class SaleDecision(CallbackData, prefix="sale"):
-    key: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]  # the draft's idempotency key
+    key: DraftKey
     confirm: bool
 
 
 class PointsChoice(CallbackData, prefix="pts"):
+    """A points button of a sale preview: the same draft re-priced (a new one replaces it)."""
+
+    key: DraftKey
     points: Annotated[int, Field(ge=0, le=MAX_BIG_ID)]
 
 
-class ReceiptSkip(CallbackData, prefix="rskip"):
-    pass
+class ReceiptAdd(CallbackData, prefix="rcpt"):
+    """ "Add receipt no." on a sale preview: asks for it, then shows the preview again."""
+
+    key: DraftKey
+
+
+class RefundDecision(CallbackData, prefix="rf"):
+    purchase_id: BigId
+    amount: Annotated[int, Field(ge=1, le=MAX_BIG_ID)]  # as the preview showed it
+    before: Annotated[int, Field(ge=0, le=MAX_BIG_ID)]  # refunded before the preview
+    confirm: bool
 
 
 class StaffInviteCb(CallbackData, prefix="sinv"):

@@ -44,6 +44,7 @@ _KINDS = {
     "receipt": N_("Receipt for a purchase"),
     "referral_reward": N_("Reward for a friend's purchase"),
     "refund": N_("Refund"),
+    "referral_reversed": N_("A friend's purchase refunded: reward taken back"),
     "birthday": N_("Birthday gift"),
     "push": N_("News and offers"),
     "cart_reminder": N_("Cart reminder"),

@@ -14,7 +14,8 @@ from handlers.ui.callbacks import (
     NpsScore,
     PointsChoice,
     Rate,
-    ReceiptSkip,
+    ReceiptAdd,
+    RefundDecision,
     SaleDecision,
     StaffInviteCb,
     StaffRevokeCb,
@@ -31,7 +32,15 @@ from handlers.ui.render import (
     time_of_day,
 )
 from services.limits import THRESHOLD_KINDS
-from services.sales import DayReport, Notice, RefundResult, SaleDraft, SaleResult, Till
+from services.sales import (
+    DayReport,
+    Notice,
+    RefundPreview,
+    RefundResult,
+    SaleDraft,
+    SaleResult,
+    Till,
+)
 from services.staff import StaffMember
 
 STARS = "★★★★★"
@@ -94,37 +103,8 @@ def order_text(till: Till) -> str:
     )
 
 
-def ask_points(max_points: int, balance: int) -> str:
-    return _(
-        "Balance {balance}; up to {max} can pay for this check.\n"
-        "How many points to spend? Send a number (0 for none)."
-    ).format(balance=points(balance), max=points(max_points))
-
-
-def points_keyboard(max_points: int) -> InlineKeyboardMarkup:
-    row = [InlineKeyboardButton(text="0", callback_data=PointsChoice(points=0).pack())]
-    if max_points:
-        row.append(
-            InlineKeyboardButton(
-                text=_("All {n}").format(n=max_points),
-                callback_data=PointsChoice(points=max_points).pack(),
-            )
-        )
-    return InlineKeyboardMarkup(inline_keyboard=[row])
-
-
-def ask_receipt(required: bool) -> str:
-    if required:
-        return _("Enter the receipt number:")
-    return _("Enter the receipt number, or skip it:")
-
-
-def receipt_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [InlineKeyboardButton(text=_("Skip"), callback_data=ReceiptSkip().pack())]
-        ]
-    )
+def ask_receipt() -> str:
+    return _("Enter the receipt number:")
 
 
 def preview_text(draft: SaleDraft) -> str:
@@ -133,6 +113,14 @@ def preview_text(draft: SaleDraft) -> str:
         _("🧾 <b>Check the sale</b>"),
         till_text(draft.till),
         "",
+    ]
+    if draft.till.order_id is not None:
+        lines.append(
+            _("🛍 Pre-order #{id}: {amount}.").format(
+                id=draft.till.order_id, amount=money(draft.amount_minor, cur)
+            )
+        )
+    lines += [
         _("Check: {amount}").format(amount=money(draft.amount_minor, cur)),
         _("Points to spend: {points}").format(points=points(draft.points_spent)),
         _("To pay: <b>{amount}</b>").format(amount=money(draft.to_pay_minor, cur)),
@@ -140,12 +128,36 @@ def preview_text(draft: SaleDraft) -> str:
     ]
     if draft.receipt_no:
         lines.append(_("Receipt: {receipt}").format(receipt=escape(draft.receipt_no)))
+    if draft.max_points:
+        lines.append(
+            _("The customer may spend up to {points} on this check.").format(
+                points=points(draft.max_points)
+            )
+        )
     return "\n".join(lines)
 
 
-def preview_keyboard(key: str) -> InlineKeyboardMarkup:
+def preview_keyboard(draft: SaleDraft) -> InlineKeyboardMarkup:
+    """Confirm and Cancel, and the choices still open: points to spend, a receipt number.
+    Every button carries the draft's key; a choice makes a new draft with a new key."""
+    key = draft.key
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=_("💳 Spend {points}").format(points=points(n))
+                if n
+                else _("💳 Spend no points"),
+                callback_data=PointsChoice(key=key, points=n).pack(),
+            )
+        ]
+        for n in draft.points_choices
+    ]
+    if not draft.till.receipt_required:
+        label = _("🧾 Change receipt no.") if draft.receipt_no else _("🧾 Add receipt no.")
+        rows.append([InlineKeyboardButton(text=label, callback_data=ReceiptAdd(key=key).pack())])
     return InlineKeyboardMarkup(
         inline_keyboard=[
+            *rows,
             [
                 InlineKeyboardButton(
                     text=_("✅ Confirm"), callback_data=SaleDecision(key=key, confirm=True).pack()
@@ -153,7 +165,7 @@ def preview_keyboard(key: str) -> InlineKeyboardMarkup:
                 InlineKeyboardButton(
                     text=_("✖️ Cancel"), callback_data=SaleDecision(key=key, confirm=False).pack()
                 ),
-            ]
+            ],
         ]
     )
 
@@ -188,6 +200,11 @@ def sale_refused(reason: str) -> str:
             "Start the sale again."
         ),
         "already_refunded": _("This purchase is already fully refunded."),
+        "refund_done": _("Already refunded."),
+        "refund_changed": _(
+            "This sale was refunded by someone else meanwhile. Send /refund again to see "
+            "what is left."
+        ),
     }.get(reason, _("This sale is no longer open."))
 
 
@@ -217,6 +234,54 @@ def refund_text(result: RefundResult) -> str:
     return text
 
 
+def refund_preview_text(preview: RefundPreview) -> str:
+    """What /refund will do, for the cashier to confirm before anything is written."""
+    cur = preview.currency
+    when = format_datetime(
+        preview.confirmed_at.astimezone(ZoneInfo(preview.timezone)), "short", locale=locale()
+    )
+    who = (
+        escape(preview.customer_name)
+        if preview.customer_name
+        else _("member #{id}").format(id=preview.member_no)
+    )
+    lines = [
+        _("↩️ <b>Refund on sale #{id}?</b>").format(id=preview.purchase_id),
+        _("Customer: {who}").format(who=who),
+        _("Sale of {date}").format(date=when),
+        _("Amount to refund: {amount}").format(amount=money(preview.amount_minor, cur)),
+        "",
+        _("Hand back: <b>{cash}</b>").format(cash=money(preview.cash_refund_minor, cur)),
+        _("Points returned to the customer: {points}").format(
+            points=points(preview.points_returned)
+        ),
+        _("Cashback taken back: {points}").format(points=points(preview.cashback_taken)),
+    ]
+    if preview.shortfall:
+        lines.append(
+            _(
+                "The customer had already spent {points} of the cashback, so that much is kept "
+                "from the money handed back."
+            ).format(points=points(preview.shortfall))
+        )
+    return "\n".join(lines)
+
+
+def refund_keyboard(preview: RefundPreview) -> InlineKeyboardMarkup:
+    def button(text: str, confirm: bool) -> InlineKeyboardButton:
+        data = RefundDecision(
+            purchase_id=preview.purchase_id,
+            amount=preview.amount_minor,
+            before=preview.refunded_before,
+            confirm=confirm,
+        )
+        return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[button(_("✅ Refund"), True), button(_("✖️ Cancel"), False)]]
+    )
+
+
 def _level_reversed_line(extra: int) -> str:
     if not extra:
         return ""
@@ -224,6 +289,37 @@ def _level_reversed_line(extra: int) -> str:
         "Without the refunded amount your level would have been lower, so {points} of cashback "
         "earned at the higher level since then is taken back too."
     ).format(points=points(extra))
+
+
+def _kept_line(kept: int, currency: str) -> str:
+    """Cashback the customer had spent can't come off the balance: the money refund paid it."""
+    if not kept:
+        return ""
+    return "\n" + _(
+        "You had already spent {points} of the cashback from this purchase, so {money} was "
+        "kept back from the money returned to you."
+    ).format(points=points(kept), money=money(kept, currency))
+
+
+def referral_reversed_text(d: dict[str, object]) -> str:
+    """To a referrer: a friend's purchase was refunded, so part of the reward goes back."""
+    friend = d.get("friend")
+    if friend:
+        text = _(
+            "↩️ {friend}'s purchase was refunded, so {points} of your reward were taken back."
+        ).format(friend=escape(str(friend)), points=points(int(str(d["points"]))))
+    else:
+        text = _(
+            "↩️ A purchase that earned you a referral reward was refunded, so {points} of "
+            "that reward were taken back."
+        ).format(points=points(int(str(d["points"]))))
+    owed = int(str(d.get("owed") or 0))
+    if owed:
+        text += "\n" + _(
+            "You had already spent {points} of it, so that much will come off your next points."
+        ).format(points=points(owed))
+    balance = _("Balance: <b>{points}</b>").format(points=points(int(str(d["balance"]))))
+    return text + "\n" + balance
 
 
 def day_report_text(report: DayReport) -> str:
@@ -395,7 +491,11 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
             returned=points(int(d["returned"])),
             reversed=points(int(d["reversed"])),
             balance=points(int(d["balance"])),
-        ) + _level_reversed_line(int(d.get("level_reversed") or 0)), None
+        ) + _kept_line(int(d.get("kept") or 0), cur) + _level_reversed_line(
+            int(d.get("level_reversed") or 0)
+        ), None
+    if notice.kind == "referral_reversed":
+        return referral_reversed_text(d), None
     if notice.kind == "low_rating":
         when = d.get("confirmed_at")
         text = _(
