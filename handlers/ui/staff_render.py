@@ -237,9 +237,7 @@ def refund_text(result: RefundResult) -> str:
 def refund_preview_text(preview: RefundPreview) -> str:
     """What /refund will do, for the cashier to confirm before anything is written."""
     cur = preview.currency
-    when = format_datetime(
-        preview.confirmed_at.astimezone(ZoneInfo(preview.timezone)), "short", locale=locale()
-    )
+    when = date_time(preview.confirmed_at, preview.timezone)
     who = (
         escape(preview.customer_name)
         if preview.customer_name
