@@ -260,7 +260,9 @@ async def test_a_new_code_replaces_the_old_codes_message(tg, monkeypatch) -> Non
 
     def refusing(method: Any) -> Any:
         if isinstance(method, DeleteMessage | EditMessageCaption):
-            raise TelegramBadRequest(method=method, message="Bad Request: message can't be deleted")
+            raise TelegramBadRequest(
+                method=method, message="Bad Request: message can't be deleted"
+            )
         return recording(method)
 
     monkeypatch.setattr(anna.session, "_respond", refusing)
