@@ -331,8 +331,8 @@ async def cb_levels(
     campaigns: CampaignService,
     merchants: MerchantService,
 ) -> None:
-    levels = await merchants.levels(ctx.work_merchant_id)
     counts = await campaigns.audience_counts(ctx.work_merchant_id, ctx.telegram_id)
+    levels = await merchants.levels(ctx.work_merchant_id)
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(
