@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from bot.db.models import Campaign, Customer, Membership, Outbox, PaymentCode
 from handlers.ui.push_render import segment_name
+from services.campaigns import DAY_CHOICES, CampaignService, parse_segment
 from tests.telegram import Sent, TgUser
 
 OWNER = 1
@@ -272,3 +273,24 @@ async def test_a_new_code_replaces_the_old_codes_message(tg, monkeypatch) -> Non
     assert [e.message_id for e in edits] == [latest]
     assert "This code was replaced" in (edits[0].caption or "")
     assert len(third.of(SendPhoto)) == 1  # the new code is there all the same
+
+
+async def test_the_grouped_counts_agree_with_each_segments_audience(
+    tg, db, clock, session_factory, settings
+) -> None:
+    await three_fans(tg, db, clock)
+    async with session_factory() as session:
+        campaigns = CampaignService(session, settings.owner_ids, clock)
+        counts = await campaigns.audience_counts(1, OWNER)
+        expected = {"all": counts.everyone, "birthday": counts.birthday}
+        expected |= {f"level:{rank}": n for rank, n in counts.levels.items()}
+        expected |= {f"lang:{code}": n for code, n in counts.languages.items()}
+        for n in DAY_CHOICES:
+            expected |= {f"inactive:{n}": counts.inactive[n], f"joined:{n}": counts.joined[n]}
+        for key, count in expected.items():
+            assert await campaigns.audience_size(1, OWNER, parse_segment(key)) == count, key
+    assert (counts.everyone, counts.levels, counts.languages) == (
+        3,
+        {0: 2, 2: 1},
+        {"en": 1, "pl": 2},
+    )
