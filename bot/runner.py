@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramUnauthorizedError
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import create_bot, create_dispatcher, set_commands
@@ -64,6 +65,14 @@ async def _check_token(bot: Bot) -> str:
     return me.username or str(me.id)
 
 
+def redis_storage(url: str) -> BaseStorage:
+    """FSM storage shared by several processes. Keys carry the destiny: besides a chat's form,
+    the chat keeps the message id of its current payment code (handlers/code_message.py)."""
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    return RedisStorage.from_url(url, key_builder=DefaultKeyBuilder(with_destiny=True))
+
+
 async def run_polling(settings: Settings) -> None:
     engine = create_engine(settings.database_url)
     session_factory = create_session_factory(engine)
@@ -71,11 +80,7 @@ async def run_polling(settings: Settings) -> None:
         merchant = await ensure_default_merchant(settings, session)
     i18n = create_i18n(settings.default_language)
     bot = create_bot(settings)
-    storage = None
-    if settings.redis_url:
-        from aiogram.fsm.storage.redis import RedisStorage
-
-        storage = RedisStorage.from_url(settings.redis_url)
+    storage = redis_storage(settings.redis_url) if settings.redis_url else None
     sender = create_sender(settings, bot, session_factory, i18n)
     in_process = settings.in_process_worker
     dp = create_dispatcher(

@@ -6,9 +6,11 @@ import asyncio
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.deep_linking import create_start_link
 
+from handlers.code_message import replace_code_message
 from handlers.ui.callbacks import CardAction, Nav
 from handlers.ui.keyboards import (
     MENU_CARD,
@@ -36,17 +38,24 @@ async def send_card(
 
 
 async def send_code(
-    target: Message, user_id: int, ctx: MemberContext, codes: CodeService, bot: Bot
+    target: Message,
+    user_id: int,
+    ctx: MemberContext,
+    codes: CodeService,
+    bot: Bot,
+    state: FSMContext | None = None,
 ) -> None:
     issued = await codes.issue(ctx.merchant.id, user_id)
     # The QR opens the bot for the cashier with the code filled in.
     link = await create_start_link(bot, rules.build_payload(pay_code=issued.code))
-    await target.answer_photo(
+    sent = await target.answer_photo(
         # Rendering a QR takes ~20 ms of CPU: off the event loop, so other updates go on.
         BufferedInputFile(await asyncio.to_thread(qr_png, link), filename="code.png"),
         caption=code_caption(issued, ctx.merchant),
         reply_markup=code_keyboard(),
     )
+    if state is not None:  # the new code is the only one the chat shows
+        await replace_code_message(state, bot, target.chat.id, sent.message_id)
 
 
 async def send_invite(
@@ -69,8 +78,10 @@ async def cmd_card(message: Message, ctx: MemberContext, members: MemberService)
 
 @router.message(Command("code"))
 @router.message(F.text == MENU_CODE)
-async def cmd_code(message: Message, ctx: MemberContext, codes: CodeService, bot: Bot) -> None:
-    await send_code(message, ctx.telegram_id, ctx, codes, bot)
+async def cmd_code(
+    message: Message, ctx: MemberContext, codes: CodeService, bot: Bot, state: FSMContext
+) -> None:
+    await send_code(message, ctx.telegram_id, ctx, codes, bot, state)
 
 
 @router.message(Command("invite"))
@@ -89,10 +100,12 @@ async def cb_card(query: CallbackQuery, ctx: MemberContext, members: MemberServi
 
 
 @router.callback_query(Nav.filter(F.to == CardAction.CODE))
-async def cb_code(query: CallbackQuery, ctx: MemberContext, codes: CodeService, bot: Bot) -> None:
+async def cb_code(
+    query: CallbackQuery, ctx: MemberContext, codes: CodeService, bot: Bot, state: FSMContext
+) -> None:
     await query.answer()
     if isinstance(query.message, Message):
-        await send_code(query.message, ctx.telegram_id, ctx, codes, bot)
+        await send_code(query.message, ctx.telegram_id, ctx, codes, bot, state)
 
 
 @router.callback_query(Nav.filter(F.to == CardAction.INVITE))

@@ -7,7 +7,7 @@ per recipient in one transaction, and the sender delivers them at Telegram's pac
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -28,9 +28,17 @@ from aiogram.utils.i18n import ngettext
 from handlers.ui.callbacks import PushStep
 from handlers.ui.edit import drop_keyboard
 from handlers.ui.filters import plain_text
-from handlers.ui.render import LANGUAGE_NAMES, date_time
+from handlers.ui.push_render import (
+    day_choices,
+    language_choices,
+    level_choices,
+    segment_name,
+    with_count,
+)
+from handlers.ui.render import date_time
 from handlers.ui.staff_render import notice_text
 from services.campaigns import (
+    AudienceCounts,
     CampaignService,
     CampaignStats,
     PushContent,
@@ -38,8 +46,9 @@ from services.campaigns import (
     check_text,
     parse_segment,
 )
-from services.dto import MemberContext, Notice
+from services.dto import LevelInfo, MemberContext, Notice
 from services.errors import NotStaff, PushRefused
+from services.merchants import MerchantService
 from services.numbers import MAX_ID, InvalidNumber, parse_days, parse_id
 
 router = Router(name=__name__)
@@ -115,19 +124,27 @@ def refused(error: PushRefused) -> str:
     }.get(error.reason, _("Something in the push is not right. Please try again."))
 
 
-def segments_keyboard() -> InlineKeyboardMarkup:
+def segments_keyboard(counts: AudienceCounts) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [button(_("Everyone who opted in"), "segment", "all")],
+            [button(with_count(_("Everyone who opted in"), counts.everyone), "segment", "all")],
             [button(_("By level"), "levels"), button(_("By language"), "languages")],
             [button(_("Inactive for N days"), "days", "inactive")],
             [button(_("Joined in the last N days"), "days", "joined")],
-            [button(_("Birthday this month"), "segment", "birthday")],
+            [button(with_count(_("Birthday this month"), counts.birthday), "segment", "birthday")],
         ]
     )
 
 
-def status_text(stats: list[CampaignStats], timezone: str) -> str:
+def choices_keyboard(choices: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[button(label, "segment", key)] for label, key in choices]
+    )
+
+
+def status_text(
+    stats: list[CampaignStats], timezone: str, levels: Sequence[LevelInfo] = ()
+) -> str:
     if not stats:
         return _("No pushes yet. Start one with /push.")
     lines = [_("📣 <b>Latest pushes</b>"), ""]
@@ -140,7 +157,7 @@ def status_text(stats: list[CampaignStats], timezone: str) -> str:
             ).format(
                 id=s.id,
                 when=when,
-                segment=s.segment,
+                segment=segment_name(s.segment, levels),
                 sent=s.sent,
                 pending=s.pending,
                 failed=s.failed,
@@ -166,6 +183,7 @@ async def cmd_push(
     command: CommandObject,
     ctx: MemberContext,
     campaigns: CampaignService,
+    merchants: MerchantService,
     state: FSMContext,
 ) -> None:
     try:
@@ -176,14 +194,17 @@ async def cmd_push(
     await state.clear()
     if (command.args or "").strip().lower() == "status":
         await message.answer(
-            status_text(stats, ctx.merchant.timezone), reply_markup=status_keyboard(stats)
+            status_text(
+                stats, ctx.merchant.timezone, await merchants.levels(ctx.work_merchant_id)
+            ),
+            reply_markup=status_keyboard(stats),
         )
         return
     await state.set_state(PushForm.text)
     await message.answer(
         _(
-            "✍️ Send the text of the push: up to 1000 characters; bold, italic and links are "
-            "fine. /cancel to stop."
+            "✍️ Send the text of the push, or a photo with the text as its caption: up to 1000 "
+            "characters; bold, italic and links are fine. /cancel to stop."
         )
     )
 
@@ -196,11 +217,37 @@ async def msg_push_text(message: Message, state: FSMContext) -> None:
         await message.answer(refused(error))
         return
     await state.update_data(text=html, key=secrets.token_hex(16))
+    if (await state.get_data()).get("photo"):  # the photo came first: no photo step
+        await ask_button(message, state)
+        return
     await state.set_state(PushForm.photo)
     await message.answer(
-        _("Add a photo? Send it now, or skip."),
+        _(
+            "Add a photo or a link button? Send a photo, or a link like: Menu | "
+            "https://example.com — or skip."
+        ),
         reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button(_("Skip"), "skip_photo")]]),
     )
+
+
+@router.message(StateFilter(PushForm.text), F.photo, flags=STAFF)
+async def msg_push_photo_first(message: Message, state: FSMContext) -> None:
+    """A photo with a caption is the whole content in one step: the caption is the text (the
+    same 1000-character limit, inside Telegram's 1024 for captions). Without a caption the photo
+    is kept and the text is asked for."""
+    assert message.photo
+    photo = message.photo[-1].file_id
+    if not message.caption:
+        await state.update_data(photo=photo)
+        await message.answer(_("Got the photo. Now send the text of the push."))
+        return
+    try:
+        html = check_text(message.html_text)
+    except PushRefused as error:
+        await message.answer(refused(error))
+        return
+    await state.update_data(text=html, photo=photo, key=secrets.token_hex(16))
+    await ask_button(message, state)
 
 
 async def ask_button(message: Message, state: FSMContext) -> None:
@@ -218,86 +265,119 @@ async def msg_push_photo(message: Message, state: FSMContext) -> None:
     await ask_button(message, state)
 
 
+@router.message(StateFilter(PushForm.photo), plain_text, flags=STAFF)
+async def msg_push_link_instead(
+    message: Message, ctx: MemberContext, campaigns: CampaignService, state: FSMContext
+) -> None:
+    """A link at the photo step: no photo, and the link button is done too."""
+    await msg_push_button(message, ctx, campaigns, state)
+
+
 @router.callback_query(
     StateFilter(PushForm.photo), PushStep.filter(F.action == "skip_photo"), flags=STAFF
 )
-async def cb_skip_photo(query: CallbackQuery, state: FSMContext) -> None:
+async def cb_skip_photo(
+    query: CallbackQuery, ctx: MemberContext, campaigns: CampaignService, state: FSMContext
+) -> None:
+    """Skip at the photo-or-link step skips both: on to who gets it."""
     await query.answer()
     if isinstance(query.message, Message):
         await drop_keyboard(query.message)
-        await ask_button(query.message, state)
+        await ask_segment(query.message, ctx, campaigns, state)
 
 
-async def ask_segment(message: Message, state: FSMContext) -> None:
+async def ask_segment(
+    message: Message,
+    ctx: MemberContext,
+    campaigns: CampaignService,
+    state: FSMContext,
+    text: str | None = None,
+) -> None:
     await state.set_state(None)
-    await message.answer(_("Who gets it?"), reply_markup=segments_keyboard())
+    counts = await campaigns.audience_counts(ctx.work_merchant_id, ctx.telegram_id)
+    await message.answer(text or _("Who gets it?"), reply_markup=segments_keyboard(counts))
 
 
 @router.message(StateFilter(PushForm.button), plain_text, flags=STAFF)
-async def msg_push_button(message: Message, state: FSMContext) -> None:
+async def msg_push_button(
+    message: Message, ctx: MemberContext, campaigns: CampaignService, state: FSMContext
+) -> None:
     try:
         label, url = check_button(message.text or "")
     except PushRefused as error:
         await message.answer(refused(error))
         return
     await state.update_data(button_text=label or None, button_url=url)
-    await ask_segment(message, state)
+    await ask_segment(message, ctx, campaigns, state)
 
 
 @router.callback_query(
     StateFilter(PushForm.button), PushStep.filter(F.action == "skip_button"), flags=STAFF
 )
-async def cb_skip_button(query: CallbackQuery, state: FSMContext) -> None:
+async def cb_skip_button(
+    query: CallbackQuery, ctx: MemberContext, campaigns: CampaignService, state: FSMContext
+) -> None:
     await query.answer()
     if isinstance(query.message, Message):
         await drop_keyboard(query.message)
-        await ask_segment(query.message, state)
+        await ask_segment(query.message, ctx, campaigns, state)
 
 
 @router.callback_query(PushStep.filter(F.action == "levels"), flags=STAFF)
-async def cb_levels(query: CallbackQuery, ctx: MemberContext, merchants) -> None:  # type: ignore[no-untyped-def]
-    from handlers.ui.render import level_name
-
+async def cb_levels(
+    query: CallbackQuery,
+    ctx: MemberContext,
+    campaigns: CampaignService,
+    merchants: MerchantService,
+) -> None:
+    counts = await campaigns.audience_counts(ctx.work_merchant_id, ctx.telegram_id)
     levels = await merchants.levels(ctx.work_merchant_id)
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(
-            _("Which level?"),
-            reply_markup=InlineKeyboardMarkup(
-                inline_keyboard=[
-                    [button(level_name(lv), "segment", f"level:{lv.rank}")] for lv in levels
-                ]
-            ),
+            _("Which level?"), reply_markup=choices_keyboard(level_choices(levels, counts))
         )
 
 
 @router.callback_query(PushStep.filter(F.action == "languages"), flags=STAFF)
-async def cb_languages(query: CallbackQuery) -> None:
+async def cb_languages(
+    query: CallbackQuery, ctx: MemberContext, campaigns: CampaignService
+) -> None:
+    counts = await campaigns.audience_counts(ctx.work_merchant_id, ctx.telegram_id)
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(
-            _("Which language?"),
-            reply_markup=InlineKeyboardMarkup(
-                inline_keyboard=[
-                    [button(name, "segment", f"lang:{code}")]
-                    for code, name in LANGUAGE_NAMES.items()
-                ]
-            ),
+            _("Which language?"), reply_markup=choices_keyboard(language_choices(counts))
         )
 
 
 @router.callback_query(PushStep.filter(F.action == "days"), flags=STAFF)
-async def cb_days(query: CallbackQuery, callback_data: PushStep, state: FSMContext) -> None:
+async def cb_days(
+    query: CallbackQuery,
+    callback_data: PushStep,
+    ctx: MemberContext,
+    campaigns: CampaignService,
+    state: FSMContext,
+) -> None:
+    kind = "joined" if callback_data.value == "joined" else "inactive"
+    counts = await campaigns.audience_counts(ctx.work_merchant_id, ctx.telegram_id)
     await query.answer()
-    await state.update_data(days_kind=callback_data.value)
+    await state.update_data(days_kind=kind)
     await state.set_state(PushForm.days)
     if isinstance(query.message, Message):
-        await query.message.answer(_("How many days? Send a number, for example 30."))
+        await query.message.answer(
+            _("How many days? Press a button or send a number, for example 45."),
+            reply_markup=choices_keyboard(day_choices(kind, counts)),
+        )
 
 
 @router.message(StateFilter(PushForm.days), plain_text, flags=STAFF)
 async def msg_days(
-    message: Message, ctx: MemberContext, campaigns: CampaignService, state: FSMContext
+    message: Message,
+    ctx: MemberContext,
+    campaigns: CampaignService,
+    merchants: MerchantService,
+    state: FSMContext,
 ) -> None:
     try:
         days = parse_days(message.text or "")
@@ -307,7 +387,7 @@ async def msg_days(
         )
         return
     data = await state.get_data()
-    await preview(message, ctx, campaigns, state, f"{data.get('days_kind')}:{days}")
+    await preview(message, ctx, campaigns, merchants, state, f"{data.get('days_kind')}:{days}")
 
 
 @router.callback_query(PushStep.filter(F.action == "segment"), flags=STAFF)
@@ -316,17 +396,20 @@ async def cb_segment(
     callback_data: PushStep,
     ctx: MemberContext,
     campaigns: CampaignService,
+    merchants: MerchantService,
     state: FSMContext,
 ) -> None:
     await query.answer()
     if isinstance(query.message, Message):
-        await preview(query.message, ctx, campaigns, state, callback_data.value.replace("-", ":"))
+        segment = callback_data.value.replace("-", ":")
+        await preview(query.message, ctx, campaigns, merchants, state, segment)
 
 
 async def preview(
     message: Message,
     ctx: MemberContext,
     campaigns: CampaignService,
+    merchants: MerchantService,
     state: FSMContext,
     segment_key: str,
 ) -> None:
@@ -345,6 +428,18 @@ async def preview(
         await state.clear()
         await message.answer(_("Only the admins of this place can send pushes."))
         return
+    name = segment_name(segment.key, await merchants.levels(ctx.work_merchant_id))
+    if count == 0:  # nothing to send: say why, and offer the groups again
+        await ask_segment(
+            message,
+            ctx,
+            campaigns,
+            state,
+            _("Nobody in “{segment}” has opted in to news — choose another group.").format(
+                segment=name
+            ),
+        )
+        return
     await state.set_state(None)
     await state.update_data(segment=segment.key)
     text, keyboard = notice_text(Notice(ctx.telegram_id, None, "push", dict(data)))
@@ -353,7 +448,11 @@ async def preview(
     else:
         await message.answer(text, reply_markup=keyboard)
     await message.answer(
-        _("☝️ This is how it will look. Recipients: {count}.").format(count=count),
+        ngettext(
+            "☝️ This is how it will look. {segment}: {count} recipient.",
+            "☝️ This is how it will look. {segment}: {count} recipients.",
+            count,
+        ).format(segment=name, count=count),
         reply_markup=InlineKeyboardMarkup(
             inline_keyboard=[
                 [button(_("📣 Send now"), "send"), button(_("🕒 Schedule"), "schedule")],
@@ -440,6 +539,15 @@ async def msg_schedule(
     try:
         when = campaigns.send_at(message.text or "", ctx.merchant.timezone)
     except PushRefused as error:
+        if error.reason == "past":
+            now = campaigns.local_now(ctx.merchant.timezone)
+            await message.answer(
+                _(
+                    "That time has already passed: it is {now} here now. Send a later one, like "
+                    "24.12 18:30 (a date over a month ago means next year)."
+                ).format(now=date_time(now, ctx.merchant.timezone))
+            )
+            return
         await message.answer(refused(error))
         return
     await queue(message, ctx, campaigns, state, wake_sender, when)

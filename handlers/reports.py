@@ -47,6 +47,7 @@ from handlers.ui.report_render import (
 from services.dto import MemberContext
 from services.errors import NotStaff, ReportRefused
 from services.exports import EXPORTS, ExportService
+from services.merchants import MerchantService
 from services.numbers import InvalidNumber, parse_days
 from services.reports import DEFAULT_DAYS, MAX_RANGE_DAYS, ReportService, parse_range
 
@@ -259,7 +260,11 @@ async def cmd_ratings(
 
 @router.message(Command("campaigns"), flags=STAFF)
 async def cmd_campaigns(
-    message: Message, command: CommandObject, ctx: MemberContext, reports: ReportService
+    message: Message,
+    command: CommandObject,
+    ctx: MemberContext,
+    reports: ReportService,
+    merchants: MerchantService,
 ) -> None:
     days = _days(command.args) or 90
     try:
@@ -267,7 +272,7 @@ async def cmd_campaigns(
     except NotStaff:
         await message.answer(admins_only())
         return
-    await message.answer(campaigns_text(report))
+    await message.answer(campaigns_text(report, await merchants.levels(ctx.work_merchant_id)))
 
 
 def _gzip(path: str) -> str:

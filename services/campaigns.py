@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -25,6 +25,11 @@ from services.staff import require_admin
 MAX_TEXT = 1000
 MAX_BUTTON_TEXT = 40
 SEGMENT_KINDS = ("all", "level", "inactive", "birthday", "joined", "lang")
+# The day counts offered as buttons for "inactive" and "joined"; any other can be typed.
+DAY_CHOICES = (7, 30, 90)
+# A send time up to this far in the past is a mistake and refused; one further back (05.01 typed
+# in December) means next year.
+PAST_GRACE = timedelta(days=30)
 # What Telegram's HTML parse mode accepts.
 ALLOWED_TAGS = frozenset(
     [
@@ -79,6 +84,18 @@ class CampaignStats:
     failed: int
     blocked: int
     cancelled: int
+
+
+@dataclass(frozen=True, slots=True)
+class AudienceCounts:
+    """How many opted-in, reachable members each segment choice reaches now."""
+
+    everyone: int = 0
+    birthday: int = 0
+    levels: dict[int, int] = field(default_factory=dict)
+    languages: dict[str, int] = field(default_factory=dict)
+    joined: dict[int, int] = field(default_factory=dict)
+    inactive: dict[int, int] = field(default_factory=dict)
 
 
 def parse_segment(key: str) -> Segment:
@@ -160,21 +177,23 @@ _SEND_AT = re.compile(r"\s*([0-9]{1,2})\.([0-9]{1,2})\s+([0-9]{1,2}):([0-9]{2})\
 
 
 def parse_send_at(text: str, now: datetime, timezone: str) -> datetime:
-    """`24.12 18:30` in the merchant's time zone: the next such moment from now."""
+    """`24.12 18:30` in the merchant's time zone, this year if that is still ahead. A moment
+    passed within PAST_GRACE is refused ("past"); one passed longer ago means next year."""
     match = _SEND_AT.fullmatch(text)
     if not match:
         raise PushRefused("time")
     day, month, hour, minute = (int(g) for g in match.groups())
     tz = ZoneInfo(timezone)
     local_now = now.astimezone(tz)
-    for year in (local_now.year, local_now.year + 1):
-        try:
-            when = datetime(year, month, day, hour, minute, tzinfo=tz)
-        except ValueError:
-            raise PushRefused("time") from None
+    try:
+        when = datetime(local_now.year, month, day, hour, minute, tzinfo=tz)
         if when > local_now:
             return when
-    raise PushRefused("time")
+        if local_now - when <= PAST_GRACE:
+            raise PushRefused("past")
+        return datetime(local_now.year + 1, month, day, hour, minute, tzinfo=tz)
+    except ValueError:
+        raise PushRefused("time") from None
 
 
 class CampaignService:
@@ -205,11 +224,41 @@ class CampaignService:
     def send_at(self, text: str, timezone: str) -> datetime:
         return parse_send_at(text, self.clock(), timezone)
 
+    def local_now(self, timezone: str) -> datetime:
+        """The merchant's wall clock, for "that time has passed: it is now ..."."""
+        return self.clock().astimezone(ZoneInfo(timezone))
+
     async def audience_size(self, merchant_id: int, actor: int, segment: Segment) -> int:
         """How many opted-in, reachable members the segment reaches now."""
         async with self.session.begin():
             await require_admin(self.staff, merchant_id, actor, self.owner_ids)
             return await self.repo.count(await self._audience(merchant_id, segment))
+
+    async def audience_counts(self, merchant_id: int, actor: int) -> AudienceCounts:
+        """Every segment choice counted at once (one grouped query), for the choice buttons."""
+        async with self.session.begin():
+            await require_admin(self.staff, merchant_id, actor, self.owner_ids)
+            merchant = await self.merchants.get(merchant_id)
+            assert merchant is not None
+            now = self.clock()
+            month = now.astimezone(ZoneInfo(merchant.timezone)).month
+            rows = await self.repo.audience_counts(
+                merchant_id, now, month, merchant.default_language, DAY_CHOICES
+            )
+        levels: dict[int, int] = {}
+        languages: dict[str, int] = {}
+        joined: dict[int, int] = {}
+        inactive: dict[int, int] = {}
+        everyone = birthday = 0
+        for rank, language, (members, born, *by_days) in rows:
+            everyone += members
+            birthday += born
+            levels[rank] = levels.get(rank, 0) + members
+            languages[language] = languages.get(language, 0) + members
+            for i, n in enumerate(DAY_CHOICES):
+                joined[n] = joined.get(n, 0) + by_days[2 * i]
+                inactive[n] = inactive.get(n, 0) + by_days[2 * i + 1]
+        return AudienceCounts(everyone, birthday, levels, languages, joined, inactive)
 
     async def queue(
         self,

@@ -140,7 +140,8 @@ class RatingRefused(DomainError):
 
 
 class PushRefused(DomainError):
-    """Reasons: too_long (with the count), html, url, button_text, segment, time, audience."""
+    """Reasons: too_long (with the count), html, url, button_text, segment, time, past (a
+    moment already gone), audience."""
 
     def __init__(self, reason: str, count: int = 0) -> None:
         super().__init__(reason)

@@ -194,16 +194,16 @@ async def test_every_command_and_button_fed_twice_writes_once(tg, db, session_fa
 
     # A push, sent; another, scheduled and stopped.
     await twice(owner, owner.send("/push"))
-    photo = await twice(owner, owner.send("Soup of the day"))
-    link_step = await twice(owner, owner.press(photo.button("Skip")))
-    who = await twice(owner, owner.press(link_step.button("Skip")))
+    await twice(owner, owner.send("Soup of the day"))
+    who = await twice(owner, owner.send("Menu | https://cafe.example/menu"))
     preview = await twice(owner, owner.press(who.button("Everyone who opted in")))
     queued = await twice(owner, owner.press(preview.button("Send now")))
     assert "Push #1 queued for 1 member," in queued.text
     await owner.send("/push")
-    photo = await owner.send("Cake of the day")
-    who = await owner.press((await owner.press(photo.button("Skip"))).button("Skip"))
-    preview = await owner.press(who.button("Everyone who opted in"))
+    extras = await owner.send("Cake of the day")
+    who = await twice(owner, owner.press(extras.button("Skip")))
+    languages = await twice(owner, owner.press(who.button("By language")), writes=False)
+    preview = await twice(owner, owner.press(languages.button("English")))
     await twice(owner, owner.press(preview.button("Schedule")))
     await twice(owner, owner.send("24.12 18:30"))
     status = await twice(owner, owner.send("/push status"))

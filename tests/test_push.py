@@ -95,9 +95,19 @@ def test_send_time_is_the_next_such_moment_in_the_merchants_zone() -> None:
         2026, 12, 30, 13, 0, tzinfo=UTC
     )
     assert parse_send_at("02.01 09:00", now, "Europe/Warsaw").year == 2027
+    # Passed more than 30 days ago: next year's, not a mistake.
+    assert parse_send_at("20.11 10:00", now, "Europe/Warsaw").year == 2027
     for bad in ["31.02 10:00", "tomorrow", "24.12", "24.12 25:00"]:
         with pytest.raises(PushRefused):
             parse_send_at(bad, now, "Europe/Warsaw")
+
+
+@pytest.mark.parametrize("text", ["30.12 12:59", "30.12 09:00", "01.12 10:00"])
+def test_a_time_passed_within_30_days_is_refused_not_moved_a_year(text: str) -> None:
+    now = datetime(2026, 12, 30, 12, 0, tzinfo=UTC)  # 13:00 in Warsaw
+    with pytest.raises(PushRefused) as error:
+        parse_send_at(text, now, "Europe/Warsaw")
+    assert error.value.reason == "past"
 
 
 async def join(user: TgUser, offers: bool) -> None:
@@ -120,13 +130,14 @@ async def test_push_from_text_to_delivery(tg, db) -> None:
     assert "1001 characters" in (await owner.send("y" * 1001)).text
     # Bold made with the client's formatting arrives as an entity and becomes HTML.
     bold = [{"type": "bold", "offset": 0, "length": 11}]
-    photo = await owner.send("Two for one on Friday & Saturday!", entities=bold)
-    await owner.press(photo.button("Skip"))
+    extras = await owner.send("Two for one on Friday & Saturday!", entities=bold)
+    assert "Add a photo or a link button" in extras.text
+    # A link at the photo-or-link step is the button: no photo, on to who gets it.
     assert "link is not valid" in (await owner.send("Menu | cafe")).text
     who = await owner.send("Menu | https://cafe.example/menu")
-    preview = await owner.press(who.button("Everyone who opted in"))
+    preview = await owner.press(who.button("Everyone who opted in (2)"))
     assert preview.texts[0] == "<b>Two for one</b> on Friday &amp; Saturday!"
-    assert "Recipients: 2." in preview.texts[1]
+    assert "Everyone who opted in: 2 recipients." in preview.texts[1]
     send = preview.button("Send now")
     sent = await owner.press(send)
     assert "Push #1 queued for 2 members" in sent.text
@@ -139,15 +150,15 @@ async def test_push_from_text_to_delivery(tg, db) -> None:
     assert "no longer open" in again.text
     assert await db.count(Campaign) == 1 and await db.count(Outbox) == 2 + 1
     status = await owner.send("/push status")
-    assert "#1" in status.text and "2 sent" in status.text
+    assert "#1" in status.text and "Everyone who opted in: 2 sent" in status.text
 
 
 async def test_scheduled_push_waits_and_can_be_stopped(tg, db) -> None:
     owner, fan = tg(OWNER), tg(100)
     await join(fan, offers=True)
     await owner.send("/push")
-    photo = await owner.send("Soup of the day")
-    who = await owner.press((await owner.press(photo.button("Skip"))).button("Skip"))
+    extras = await owner.send("Soup of the day")
+    who = await owner.press(extras.button("Skip"))
     preview = await owner.press(who.button("Everyone who opted in"))
     await owner.press(preview.button("Schedule"))
     queued = await owner.send("24.12 18:30")
@@ -167,12 +178,12 @@ async def test_segments_count_the_right_members(tg, db) -> None:
     async with db.factory() as s, s.begin():
         await s.execute(update(Membership).where(Membership.id == 1).values(level_rank=2))
     await owner.send("/push")
-    photo = await owner.send("Hi")
-    who = await owner.press((await owner.press(photo.button("Skip"))).button("Skip"))
+    extras = await owner.send("Hi")
+    who = await owner.press(extras.button("Skip"))
     langs = await owner.press(who.button("By language"))
-    assert "Recipients: 2." in (await owner.press(langs.button("Polski"))).text
+    assert "Polish speakers: 2 recipients." in (await owner.press(langs.button("Polski"))).text
     levels = await owner.press(who.button("By level"))
-    assert "Recipients: 1." in (await owner.press(levels.button("Gold"))).text
+    assert ": 1 recipient." in (await owner.press(levels.button("Gold"))).text
     await owner.press(who.button("Inactive for N days"))
-    assert "Recipients: 3." in (await owner.send("30")).text
+    assert "Inactive 30 days: 3 recipients." in (await owner.send("30")).text
     assert "Only the admins" in (await tg(100).send("/push")).text

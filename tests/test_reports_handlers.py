@@ -114,6 +114,7 @@ async def test_ratings_and_campaigns(tg, book: Book) -> None:
     assert "cold coffee" not in ratings  # before the period
     campaigns = (await owner.send("/campaigns")).text
     assert "Recipients 3 · delivered 2 · blocked 1 · failed 0" in campaigns
+    assert "(Everyone who opted in)" in campaigns  # the segment by its name, not its key
     assert "Brought within 7 days: 1 purchase, €40" in campaigns
     assert "Carts checked out within 48 hours of a reminder: 50% (1 of 2)" in campaigns
     assert "Reports are for" in (await tg(CASHIER).send("/campaigns")).text

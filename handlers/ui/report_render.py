@@ -3,6 +3,7 @@ Pure formatting of what services/reports.py computed."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
@@ -15,6 +16,7 @@ from babel.dates import format_skeleton
 from babel.numbers import format_decimal, format_percent
 
 from handlers.ui.callbacks import KpiCb, StatsCb
+from handlers.ui.push_render import segment_name
 from handlers.ui.render import (
     date_locale,
     date_time,
@@ -23,6 +25,7 @@ from handlers.ui.render import (
     money,
     points,
 )
+from services.dto import LevelInfo
 from services.reports import (
     DEFAULT_DAYS,
     PERIODS,
@@ -395,7 +398,7 @@ def feedback_text(f: Feedback) -> str:
     return "\n".join(lines)
 
 
-def campaigns_text(r: CampaignsReport) -> str:
+def campaigns_text(r: CampaignsReport, levels: Sequence[LevelInfo] = ()) -> str:
     cur = r.merchant.currency
     lines = [_("📣 <b>Campaigns</b> · {period}").format(period=period_text(r.period)), ""]
     if not r.pushes:
@@ -404,7 +407,7 @@ def campaigns_text(r: CampaignsReport) -> str:
         lines.append(
             _("<b>Push of {when}</b> ({segment})").format(
                 when=date_time(push.created_at, r.merchant.timezone),
-                segment=escape(push.segment),
+                segment=segment_name(push.segment, levels),
             )
         )
         lines.append(
