@@ -48,7 +48,7 @@ async def send_rules(
     )
 
 
-async def send_staff_help(target: Message, ctx: MemberContext, role: str) -> None:
+async def send_staff_help(target: Message, role: str) -> None:
     """Staff who are not members see what they can do, and join only if they ask to."""
     await target.answer(role_help(role, False), reply_markup=join_keyboard())
 
@@ -88,7 +88,7 @@ class ConsentGate(BaseMiddleware):
         if target is None:
             return None
         if role:
-            await send_staff_help(target, ctx, role)
+            await send_staff_help(target, role)
         else:
             await send_rules(target, ctx.merchant, ref, src, members=data.get("members"))
         return None

@@ -10,17 +10,13 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.gate import PENDING, send_rules
 from handlers.ui.callbacks import JoinProgram
-from handlers.ui.help_render import customer_help, role_help
+from handlers.ui.help_render import role_help
 from handlers.ui.keyboards import main_menu
 from services.dto import MemberContext
 from services.members import MemberService
 from services.staff import StaffService
 
 router = Router(name=__name__)
-
-
-def help_text() -> str:
-    return customer_help()
 
 
 @router.message(Command("help"))
