@@ -22,6 +22,7 @@ def get_routers() -> list[Router]:
         catalog,
         errors,
         fallback,
+        form_fallbacks,
         help,
         history,
         limits,
@@ -41,10 +42,13 @@ def get_routers() -> list[Router]:
     routers = [
         errors.router,
         start.router,
+        form_fallbacks.cancel_router,  # /cancel ends any form, for anyone
         sale.router,  # staff forms go before member handlers that match any text
+        form_fallbacks.sale_router,  # what the sale form's steps did not take
         staff.router,
         limits.router,
         push.router,
+        form_fallbacks.push_router,  # what the push form's steps did not take
         reports.router,
         poster.router,
         rating.router,

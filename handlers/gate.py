@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from html import escape
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.utils.i18n import gettext as _
 
+from handlers.ui.help_render import join_keyboard, role_help
 from handlers.ui.keyboards import consent_keyboard
 from handlers.ui.render import rules_text
 from services.dto import MemberContext, MerchantView
+from services.members import MemberService
+from services.staff import StaffService
 
 PENDING = "pending_join"  # FSM data: the link a person came from, until they accept the rules
 
@@ -25,17 +30,33 @@ async def remember_link(
 
 
 async def send_rules(
-    target: Message, merchant: MerchantView, ref: str | None = None, src: str | None = None
+    target: Message,
+    merchant: MerchantView,
+    ref: str | None = None,
+    src: str | None = None,
+    *,
+    members: MemberService | None = None,
 ) -> None:
+    """The rules and the Accept button; above them, who invited this person, if someone did."""
+    text = rules_text(merchant)
+    inviter = await members.inviter_name(merchant.id, ref) if ref and members else None
+    if inviter:
+        text = _("🤝 {name} invited you!").format(name=escape(inviter)) + "\n\n" + text
     await target.answer(
-        rules_text(merchant),
+        text,
         reply_markup=consent_keyboard(merchant.id, merchant.rules_version, ref or "", src or ""),
     )
 
 
+async def send_staff_help(target: Message, role: str) -> None:
+    """Staff who are not members see what they can do, and join only if they ask to."""
+    await target.answer(role_help(role, False), reply_markup=join_keyboard())
+
+
 class ConsentGate(BaseMiddleware):
     """Inner middleware: handlers flagged `guest` run for everyone, `staff` ones for anyone
-    (their services check the role on every act), the rest for members only."""
+    (their services check the role on every act), the rest for members only. Anyone else
+    gets the rules, except staff (owners, admins, cashiers), who get their own help."""
 
     async def __call__(
         self,
@@ -57,10 +78,17 @@ class ConsentGate(BaseMiddleware):
         ref, src = pending.get("ref"), pending.get("src")
         if pending.get("merchant_id") != ctx.merchant.id:
             ref = src = None
-        if isinstance(event, Message):
-            await send_rules(event, ctx.merchant, ref, src)
-        elif isinstance(event, CallbackQuery):
+        staff: StaffService | None = data.get("staff")
+        role = await staff.role(ctx.work_merchant_id, ctx.telegram_id) if staff else None
+        target = event if isinstance(event, Message) else None
+        if isinstance(event, CallbackQuery):
             await event.answer()
             if isinstance(event.message, Message):
-                await send_rules(event.message, ctx.merchant, ref, src)
+                target = event.message
+        if target is None:
+            return None
+        if role:
+            await send_staff_help(target, role)
+        else:
+            await send_rules(target, ctx.merchant, ref, src, members=data.get("members"))
         return None

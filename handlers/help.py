@@ -1,33 +1,43 @@
-"""/help."""
+"""/help: each person sees the commands of their role; staff who are not members may join."""
 
 from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command
-from aiogram.types import Message
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from handlers.gate import PENDING, send_rules
+from handlers.ui.callbacks import JoinProgram
+from handlers.ui.help_render import role_help
 from handlers.ui.keyboards import main_menu
+from services.dto import MemberContext
+from services.members import MemberService
+from services.staff import StaffService
 
 router = Router(name=__name__)
 
 
-def help_text() -> str:
-    return _(
-        "ℹ️ <b>How it works</b>\n"
-        "Show your payment code at the till: you earn points on every purchase and can pay "
-        "part of a check with them. Your level grows with your purchases and with friends "
-        "you bring.\n\n"
-        "/card – your card, balance and level\n"
-        "/code – a one-time payment code for the till\n"
-        "/invite – your link to invite friends\n"
-        "/history – your points history\n"
-        "/profile – birthday, phone, news and offers\n"
-        "/language – change the language\n"
-        "/help – this help"
-    )
-
-
 @router.message(Command("help"))
-async def cmd_help(message: Message) -> None:
-    await message.answer(help_text(), reply_markup=main_menu())
+async def cmd_help(message: Message, ctx: MemberContext, staff: StaffService) -> None:
+    # Members only: the gate answers staff who are not members with their own help.
+    role = await staff.role(ctx.work_merchant_id, ctx.telegram_id)
+    await message.answer(role_help(role, True), reply_markup=main_menu())
+
+
+@router.callback_query(JoinProgram.filter(), flags={"guest": True})
+async def cb_join_program(
+    query: CallbackQuery, ctx: MemberContext, members: MemberService, state: FSMContext
+) -> None:
+    """Staff asking to join as customers: only now do they see the program's rules."""
+    if ctx.is_member:
+        await query.answer(_("You are already a member."))
+        return
+    await query.answer()
+    pending = (await state.get_data()).get(PENDING, {})
+    ref, src = pending.get("ref"), pending.get("src")
+    if pending.get("merchant_id") != ctx.merchant.id:
+        ref = src = None
+    if isinstance(query.message, Message):
+        await send_rules(query.message, ctx.merchant, ref, src, members=members)

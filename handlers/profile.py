@@ -23,9 +23,8 @@ from handlers.ui.callbacks import (
     ProfileCb,
 )
 from handlers.ui.edit import edit_text
-from handlers.ui.filters import not_command, plain_text
+from handlers.ui.filters import not_command, off_topic, plain_text
 from handlers.ui.keyboards import (
-    CANCEL,
     MENU_PROFILE,
     birthday_confirm_keyboard,
     erase_keyboard,
@@ -86,13 +85,6 @@ async def cb_profile(query: CallbackQuery, ctx: MemberContext, members: MemberSe
         await send_profile(query.message, ctx, members)
 
 
-@router.message(Command("cancel"))
-@router.message(F.text == CANCEL)
-async def cmd_cancel(message: Message, state: FSMContext) -> None:
-    await state.clear()
-    await message.answer(_("OK, cancelled."), reply_markup=main_menu())
-
-
 # --- birthday ----------------------------------------------------------------------------
 
 
@@ -138,6 +130,12 @@ async def msg_birthday_entered(
         ),
         reply_markup=birthday_confirm_keyboard(birthday),
     )
+
+
+@router.message(StateFilter(ProfileForm.birthday), off_topic)
+async def msg_birthday_expected(message: Message) -> None:
+    # A sticker, a photo, a location...: the date is still wanted.
+    await message.answer(birthday_error(InvalidBirthday("format")))
 
 
 @router.callback_query(BirthdayConfirm.filter())

@@ -13,7 +13,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.ui.callbacks import Rate
 from handlers.ui.edit import drop_keyboard
-from handlers.ui.filters import not_menu, plain_text
+from handlers.ui.filters import not_menu, off_topic, plain_text
 from handlers.ui.keyboards import main_menu
 from handlers.ui.staff_render import STARS
 from services.dto import MemberContext
@@ -84,3 +84,8 @@ async def msg_comment(
     await message.answer(_("Thank you for your feedback!"), reply_markup=main_menu())
     if alerts:
         wake_sender()
+
+
+@router.message(StateFilter(RatingForm.comment), off_topic)
+async def msg_comment_expected(message: Message) -> None:
+    await message.answer(_("Write your comment as text, or /skip."))

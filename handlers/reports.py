@@ -27,7 +27,7 @@ from aiogram.utils.i18n import gettext as _
 from handlers.ui import charts
 from handlers.ui.callbacks import KpiCb, StatsCb
 from handlers.ui.edit import edit_text
-from handlers.ui.filters import not_menu, plain_text
+from handlers.ui.filters import not_menu, off_topic, plain_text
 from handlers.ui.report_render import (
     KPI_NAMES,
     admins_only,
@@ -161,6 +161,21 @@ async def msg_stats_dates(
         return
     await state.clear()
     await message.answer(dashboard_text(report), reply_markup=stats_keyboard(0, report))
+
+
+@router.message(StatsForm.dates, off_topic, flags=STAFF)
+async def msg_stats_dates_expected(
+    message: Message, ctx: MemberContext, reports: ReportService, state: FSMContext
+) -> None:
+    try:
+        await reports.today(ctx.work_merchant_id, ctx.telegram_id)  # the role first
+    except NotStaff:
+        await state.clear()
+        await message.answer(admins_only())
+        return
+    await message.answer(
+        _("Send the first and the last day of the period, like 01.10.2026 31.10.2026.")
+    )
 
 
 async def _kpi(

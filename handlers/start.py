@@ -42,7 +42,12 @@ def invite_error(reason: str) -> str:
 
 
 async def accept_staff_invite(
-    message: Message, token: str, ctx: MemberContext, staff: StaffService, bot: Bot
+    message: Message,
+    token: str,
+    ctx: MemberContext,
+    staff: StaffService,
+    bot: Bot,
+    wake_sender: Callable[[], None] = lambda: None,
 ) -> None:
     try:
         joined = await staff.accept_invite(
@@ -51,6 +56,7 @@ async def accept_staff_invite(
     except InviteInvalid as error:
         await message.answer(invite_error(error.reason))
         return
+    wake_sender()  # the owners and admins were told in the same transaction
     await message.answer(
         (
             _("👋 Welcome to the team of {merchant} as an admin!")
@@ -83,7 +89,7 @@ async def cmd_start(
     if payload.problem:
         logger.info("start payload partly ignored: %s", payload.problem)
     if payload.staff_invite:
-        await accept_staff_invite(message, payload.staff_invite, ctx, staff, bot)
+        await accept_staff_invite(message, payload.staff_invite, ctx, staff, bot, wake_sender)
         return
     if payload.pay_code and await staff.role(ctx.work_merchant_id, ctx.telegram_id):
         # A cashier scanned the customer's QR with the phone's camera.
@@ -96,7 +102,7 @@ async def cmd_start(
         member_there = await members.switch_merchant(ctx.telegram_id, target.id)
     if not member_there:
         await remember_link(state, target, payload.referral_code, payload.source)
-        await send_rules(message, target, payload.referral_code, payload.source)
+        await send_rules(message, target, payload.referral_code, payload.source, members=members)
         return
     if payload.pay_code:
         await message.answer(_("This QR code is for the staff at the till: show it to them."))
@@ -114,6 +120,7 @@ async def cb_accept_rules(
     ctx: MemberContext,
     members: MemberService,
     state: FSMContext,
+    wake_sender: Callable[[], None],
 ) -> None:
     try:
         joined = await members.join(
@@ -134,6 +141,8 @@ async def cb_accept_rules(
         await query.answer(_("You are already a member."))
         return
     await state.clear()
+    if joined.referrer_linked:
+        wake_sender()  # the note to the person who invited them
     if joined.renewed:
         await query.answer(_("Thank you!"))
         if isinstance(query.message, Message):

@@ -13,7 +13,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.ui.callbacks import NpsScore
 from handlers.ui.edit import edit_text
-from handlers.ui.filters import not_menu, plain_text
+from handlers.ui.filters import not_menu, off_topic, plain_text
 from handlers.ui.keyboards import main_menu
 from services.dto import MemberContext
 from services.errors import RatingRefused
@@ -66,3 +66,8 @@ async def msg_survey_comment(
     with suppress(RatingRefused):  # a survey that is gone gets the same thanks
         await jobs.comment_nps(ctx.telegram_id, str(data.get("survey", "")), message.text or "")
     await message.answer(_("Thank you for your feedback!"), reply_markup=main_menu())
+
+
+@router.message(StateFilter(SurveyForm.comment), off_topic)
+async def msg_survey_comment_expected(message: Message) -> None:
+    await message.answer(_("Write your comment as text, or /skip."))

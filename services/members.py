@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import replace
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Customer, LedgerReason, Membership
+from bot.db.models import Customer, LedgerReason, Membership, Merchant
 from bot.db.privacy import PrivacyRepo
 from bot.db.repositories import (
     CatalogRepo,
@@ -33,6 +34,7 @@ from services.dto import (
     JoinResult,
     MemberContext,
     MerchantView,
+    Notice,
     Profile,
     StartPayload,
 )
@@ -45,10 +47,22 @@ from services.errors import (
     UnsupportedLanguage,
 )
 from services.merchants import level_info, merchant_view
+from services.outbox import enqueue_keyed
 from services.preorders import cancel_orders_of
 
 logger = logging.getLogger(__name__)
 HISTORY_PAGE_SIZE = 10
+
+
+def first_name_of(customer: Customer) -> str | None:
+    """The first word of the first name a person gave Telegram: no more of them is shown."""
+    words = (customer.first_name or "").split()
+    return words[0] if words else None
+
+
+def friend_joined_key(membership_id: int) -> str:
+    """The dedupe key of the note to the inviter about this friend membership."""
+    return f"friend_joined:{membership_id}"
 
 
 class MemberService:
@@ -175,11 +189,53 @@ class MemberService:
                 bonus = 0  # a person who left and joined again gets it once
             if bonus > 0:
                 await self.ledger.post(membership, bonus, LedgerReason.WELCOME, now)
+            if referrer is not None:
+                await self._tell_referrer(merchant, referrer, membership, customer, marker, now)
             return JoinResult(
                 membership.id, True, referrer is not None, bonus, merchant_view(merchant)
             )
 
         return await in_transaction(self.session, work)
+
+    async def _tell_referrer(
+        self,
+        merchant: Merchant,
+        referrer: Membership,
+        membership: Membership,
+        customer: Customer,
+        marker: str,
+        now: datetime,
+    ) -> None:
+        """The inviter hears that their friend joined: once per person, so leaving and
+        joining again through a link tells nobody a second time."""
+        if not await grants.grant_once(
+            self.session, merchant.id, marker, grants.REFERRAL_JOINED, now
+        ):
+            return
+        inviter = await self.session.get(Customer, referrer.customer_id)
+        if inviter is None or inviter.telegram_id <= 0:  # an erased card
+            return
+        notice = Notice(
+            inviter.telegram_id, None, "friend_joined", {"friend": first_name_of(customer)}
+        )
+        await enqueue_keyed(
+            self.session,
+            merchant.id,
+            [(notice, friend_joined_key(membership.id))],
+            now,
+            merchant.default_language,
+        )
+
+    async def inviter_name(self, merchant_id: int, referral_code: str) -> str | None:
+        """The first name of the member whose link this is, for "Anna invited you"."""
+        async with self.session.begin():
+            referrer = await self.memberships.by_referral_code(referral_code)
+            if referrer is None or referrer.merchant_id != merchant_id:
+                return None
+            if referrer.deleted_at is not None:
+                return None
+            inviter = await self.session.get(Customer, referrer.customer_id)
+            return first_name_of(inviter) if inviter is not None else None
 
     async def _fresh_referral_code(self) -> str:
         while True:
@@ -255,6 +311,7 @@ class MemberService:
             await outbox.forget_purchases(
                 merchant_id, await PurchaseRepo(self.session).ids_of(membership.id)
             )
+            await outbox.forget_keys(merchant_id, [friend_joined_key(membership.id)])
             # No audit row: it would tie the Telegram id to the anonymous membership again.
             await self.session.flush()
             if await self.memberships.count_for_customer(customer.id) == 0:

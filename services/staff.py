@@ -13,7 +13,9 @@ from bot.db.models import Staff, StaffInvite, StaffRole
 from bot.db.repositories import AuditRepo, MerchantRepo, StaffRepo
 from services._tx import in_transaction
 from services.clock import Clock, utc_now
+from services.dto import Notice
 from services.errors import InviteInvalid, NotStaff
+from services.outbox import enqueue
 
 INVITE_TTL = timedelta(hours=24)
 OWNER = "owner"
@@ -146,6 +148,22 @@ class StaffService:
                 staff.revoked_at, staff.name = None, display
             self.audit.add(invite.merchant_id, telegram_id, "staff_join", now, target=invite.role)
             role = staff.role if staff is not None else invite.role
+            # The owners and the admins hear it, in this transaction: a second tap of the
+            # link returned above, so it is said once.
+            told = await alert_recipients(self.staff, invite.merchant_id, self.owner_ids)
+            notices = [
+                Notice(chat, None, "staff_joined", {"staff": display, "role": role})
+                for chat in told
+                if chat != telegram_id
+            ]
+            await enqueue(
+                self.session,
+                invite.merchant_id,
+                notices,
+                now,
+                f"staff_join:{invite.id}",
+                merchant.default_language,
+            )
             return Joined(merchant.id, merchant.name, role)
 
         return await in_transaction(self.session, work)

@@ -735,6 +735,25 @@ class OutboxRepo:
                 .execution_options(synchronize_session=False)
             )
 
+    async def forget_keys(self, merchant_id: int, keys: Sequence[str]) -> None:
+        """Messages to others that named a person who left (by their dedupe keys): those
+        not yet sent are not sent, and none keeps its content."""
+        if not keys:
+            return
+        about = (Outbox.merchant_id == merchant_id, Outbox.dedupe_key.in_(list(keys)))
+        await self.s.execute(
+            update(Outbox)
+            .where(*about, Outbox.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.CANCELLED)
+            .execution_options(synchronize_session=False)
+        )
+        await self.s.execute(
+            update(Outbox)
+            .where(*about, Outbox.status != OutboxStatus.SENDING)
+            .values(payload="{}")
+            .execution_options(synchronize_session=False)
+        )
+
     async def recover(self) -> int:
         """After a crash: rows left `sending` go back to pending (see bot/delivery.py)."""
         result = await self.s.execute(

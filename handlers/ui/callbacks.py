@@ -164,3 +164,7 @@ class KpiCb(CallbackData, prefix="kpi"):
 class PosterCb(CallbackData, prefix="pst"):
     lang: str
     tag: str  # 32 characters at most: the packed data stays under 64 bytes
+
+
+class JoinProgram(CallbackData, prefix="jn"):
+    """Staff who are not members asking, of their own accord, to join as customers."""

@@ -21,3 +21,12 @@ def not_menu(message: Message) -> bool:
 
     labels = {str(label) for label in (MENU_CARD, MENU_CODE, MENU_INVITE, MENU_PROFILE)}
     return message.text not in labels
+
+
+def off_topic(message: Message) -> bool:
+    """What a form step did not take (a sticker, a photo, a location, other text), except
+    what has a handler of its own everywhere: a command, a menu button, the Cancel button."""
+    from handlers.ui.keyboards import CANCEL
+
+    text = message.text or ""
+    return not text.startswith("/") and text != str(CANCEL) and not_menu(message)

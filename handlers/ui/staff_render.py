@@ -603,6 +603,19 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
         return _(
             "⏸ {staff} entered too many wrong codes; their sales are paused for 10 minutes."
         ).format(staff=escape(str(d["staff"] or _("An owner")))), None
+    if notice.kind == "friend_joined":
+        if not d.get("friend"):  # the friend left the program since: their name went too
+            return _("🤝 A friend you invited joined the program!"), None
+        return _("🤝 Your friend {friend} joined the program through your link!").format(
+            friend=escape(str(d["friend"]))
+        ), None
+    if notice.kind == "staff_joined":
+        text = (
+            _("👋 {staff} accepted the invitation and joined the team as an admin.")
+            if d.get("role") == "admin"
+            else _("👋 {staff} accepted the invitation and joined the team as a cashier.")
+        )
+        return text.format(staff=escape(str(d.get("staff") or "—"))), None
     if notice.kind == "digest":
         from handlers.ui.report_render import digest_text
 
