@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "0013"
 down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
@@ -16,8 +19,13 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass  # filled in by the point-value change
+    # Existing merchants keep 1 point = 1 minor unit: no balance or ledger row changes value.
+    with op.batch_alter_table("merchant", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("point_value_minor", sa.BigInteger(), nullable=False, server_default="1")
+        )
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("merchant", schema=None) as batch_op:
+        batch_op.drop_column("point_value_minor")
