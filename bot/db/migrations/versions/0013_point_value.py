@@ -27,5 +27,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("merchant", schema=None) as batch_op:
+    # A plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+): copying the table, as batch mode
+    # would, drops the old one with foreign keys on, and memberships cascade away with it.
+    with op.batch_alter_table("merchant", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("point_value_minor")
