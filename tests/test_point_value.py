@@ -238,3 +238,22 @@ async def test_forint_amounts_with_decimals_are_refused_clearly(tg, db) -> None:
     assert await db.count(CatalogItem) == 0
     assert "990" in (await owner.send("/additem Kávé | Latte | 990")).text
     assert (await db.scalar(select(CatalogItem))).price_minor == 99_000
+
+
+def test_forint_settings_are_whole_amounts(settings: Settings) -> None:
+    from bot.bootstrap import program_settings
+    from bot.config import SettingsError
+
+    assert program_settings(
+        settings.model_copy(update={"sale_limit": "50000"})
+    ).max_sale_minor == (5_000_000)
+    with pytest.raises(SettingsError, match="SALE_LIMIT must be a whole amount in HUF"):
+        program_settings(settings.model_copy(update={"sale_limit": "50000,50"}))
+
+
+async def test_new_merchants_get_their_currencys_point_value(session, clock) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import make_merchant
+
+    euro = await make_merchant(session, clock, slug="wien", currency="EUR")
+    forint = await make_merchant(session, clock, slug="buda", currency="HUF")
+    assert (euro.point_value_minor, forint.point_value_minor) == (1, 100)
