@@ -10,21 +10,26 @@ from services.dto import MerchantView, ProgramSettings
 from services.errors import InvalidAmount
 from services.merchants import MerchantService
 from services.policy import parse_amount
-from services.rules import currency_exponent
+from services.rules import currency_exponent, whole_units_only
 
 
 def program_settings(settings: Settings) -> ProgramSettings:
     """SALE_LIMIT and friends, in the merchant's currency, as minor units."""
     exponent = currency_exponent(settings.merchant_currency)
+    whole = whole_units_only(settings.merchant_currency)
 
     def money(name: str, text: str | None, zero_ok: bool = False) -> int | None:
         if text is None or not text.strip():
             return None
         try:
-            return parse_amount(text, exponent)
+            return parse_amount(text, exponent, whole_units=whole)
         except InvalidAmount as error:
             if zero_ok and error.reason == "zero":
                 return 0
+            if error.reason == "whole":
+                raise SettingsError(
+                    f"{name} must be a whole amount in {settings.merchant_currency}, like 1000"
+                ) from None
             raise SettingsError(
                 f"{name} must be an amount in {settings.merchant_currency}, like 1000.00"
             ) from None

@@ -294,9 +294,11 @@ class _Demo:
         self.default_language: str = merchant.default_language
         self.rules_version: int = merchant.rules_version
         self.rates_bp = [merchant.referral_bp_1, merchant.referral_bp_2, merchant.referral_bp_3]
-        self.referral_bonus: int = merchant.referral_bonus_minor
-        self.welcome_bonus: int = merchant.welcome_bonus_minor
-        self.birthday_bonus: int = merchant.birthday_bonus_minor
+        self.point_value: int = merchant.point_value_minor
+        # The bonuses are set as money; members get them in points.
+        self.referral_bonus = policy.bonus_points(merchant.referral_bonus_minor, self.point_value)
+        self.welcome_bonus = policy.bonus_points(merchant.welcome_bonus_minor, self.point_value)
+        self.birthday_bonus = policy.bonus_points(merchant.birthday_bonus_minor, self.point_value)
         self.birthday_hour: int = merchant.birthday_hour
         self.birthday_days: int = merchant.birthday_bonus_days
         self.max_sale: int = merchant.max_sale_minor
@@ -542,7 +544,7 @@ class _Demo:
                 break
         self.spend[i] = math.exp(rng.gauss(0.0, 0.3))
         self.redeem_p[i] = _weighted(rng, ((0.0, 0.3), (0.35, 0.5), (0.85, 0.2)))
-        self.redeem_min[i] = self.unit * rng.choice((1, 2, 5, 10))
+        self.redeem_min[i] = self.unit * rng.choice((1, 2, 5, 10)) // self.point_value
         if kind[0] == "never":
             return
         t = self.join[i]
@@ -820,11 +822,11 @@ class _Demo:
         balance = self.balance[i]
         points = 0
         if balance >= self.redeem_min[i] and random_() < self.redeem_p[i]:
-            most = policy.max_redeemable(amount, level, balance)
+            most = policy.max_redeemable(amount, level, balance, self.point_value)
             if most > 0:
                 points = most if random_() < 0.7 else 1 + int(random_() * most)
-        paid = amount - points
-        cashback = policy.cashback(paid, level)
+        paid = policy.to_pay(amount, points, self.point_value)
+        cashback = policy.cashback(paid, level, self.point_value)
         if points:
             self._post(i, -points, REDEEM, at, pid)
             self.redeemed[i] += points
@@ -836,7 +838,7 @@ class _Demo:
         earned: list[tuple[int, int]] = []
         chain = self.ancestors[i]
         if chain:
-            shares = policy.referral_shares(paid, self.rates_bp)
+            shares = policy.referral_shares(paid, self.rates_bp, self.point_value)
             for depth, (a, share) in enumerate(zip(chain, shares, strict=False), 1):
                 if self.erased[a]:
                     continue  # an erased member's account earns nothing more
@@ -913,13 +915,21 @@ class _Demo:
         pid, amount, returned, reversed_, earned = data
         at = self.at(t)
         owed = min(self.clawback[i], returned)
-        available = self.balance[i] - owed + returned
-        shortfall = max(0, reversed_ - available)
+        split = policy.refund_split(
+            amount_minor=amount,
+            points_spent=returned,
+            cashback_earned=reversed_,
+            already_refunded_minor=0,
+            refund_minor=amount,
+            balance=self.balance[i] - owed,
+            point_value=self.point_value,
+        )
         self._credit(i, returned, REFUND_REASON, at, pid)
-        taken = reversed_ - shortfall
+        taken = reversed_ - split.shortfall
         if taken:
             self._post(i, -taken, CASHBACK_REVERSED, at, pid)
-        self.lifetime[i] = max(0, self.lifetime[i] - (amount - returned))
+        paid = policy.refund_paid(amount, returned, self.point_value)
+        self.lifetime[i] = max(0, self.lifetime[i] - paid)
         self.count[i] = max(0, self.count[i] - 1)
         for a, share in earned:
             if self.erased[a]:
@@ -940,7 +950,7 @@ class _Demo:
                 "amount_minor": amount,
                 "points_returned": returned,
                 "cashback_reversed": reversed_,
-                "cash_refund_minor": max(0, amount - returned - shortfall),
+                "cash_refund_minor": split.cash_refund_minor,
                 "created_at": at,
             }
         )

@@ -43,6 +43,7 @@ from services.errors import (
     NotOwnContact,
 )
 from services.members import MemberService
+from services.policy import points_worth
 from services.staff import StaffService
 
 router = Router(name=__name__)
@@ -245,7 +246,10 @@ async def cb_erase_ask(query: CallbackQuery, ctx: MemberContext, members: Member
     ).format(
         merchant=escape(card.merchant.name),
         points=points(card.balance_minor),
-        value=money(card.balance_minor, card.merchant.currency),
+        value=money(
+            points_worth(card.balance_minor, card.merchant.point_value_minor),
+            card.merchant.currency,
+        ),
     )
     await query.answer()
     if isinstance(query.message, Message):

@@ -19,7 +19,7 @@ from services.codes import CodeService
 from services.dto import Notice
 from services.errors import DomainError, NotAMember
 from services.outbox import enqueue
-from services.rules import currency_exponent
+from services.rules import currency_exponent, whole_units_only
 from services.staff import alert_recipients, require_admin
 
 MAX_QTY = 99
@@ -78,14 +78,15 @@ def _item(row: CatalogItem) -> ItemView:
 _ITEM_RE = re.compile(r"^\s*([^|\s][^|]{0,39}?)\s*\|\s*([^|\s][^|]{0,79}?)\s*\|\s*(\S+)\s*$")
 
 
-def parse_item(text: str, exponent: int) -> tuple[str, str, int]:
-    """`Coffee | Cappuccino | 3.50` -> (category, title, price in minor units)."""
+def parse_item(text: str, exponent: int, whole_units: bool = False) -> tuple[str, str, int]:
+    """`Coffee | Cappuccino | 3.50` -> (category, title, price in minor units); a price in a
+    whole-units currency (rules.whole_units_only) has no decimals."""
     match = _ITEM_RE.match(text)
     if not match:
         raise CatalogRefused("format")
     category, title, price = match.groups()
     try:
-        return category, title, policy.parse_amount(price, exponent)
+        return category, title, policy.parse_amount(price, exponent, whole_units=whole_units)
     except DomainError:
         raise CatalogRefused("price") from None
 
@@ -111,7 +112,11 @@ class CatalogService:
             await require_admin(self.staff, merchant_id, actor, self.owner_ids)
             merchant = await self.merchants.get(merchant_id)
             assert merchant is not None
-            category, title, price = parse_item(text, currency_exponent(merchant.currency))
+            category, title, price = parse_item(
+                text,
+                currency_exponent(merchant.currency),
+                whole_units_only(merchant.currency),
+            )
             row = CatalogItem(
                 merchant_id=merchant_id,
                 category=category,

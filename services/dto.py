@@ -28,6 +28,7 @@ class MerchantView:
     code_ttl_seconds: int
     max_sale_minor: int = 0
     receipt_required: bool = False
+    point_value_minor: int = 1  # what one point is worth, in minor units
 
 
 @dataclass(frozen=True, slots=True)

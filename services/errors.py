@@ -58,11 +58,14 @@ class InvalidLevels(DomainError):
 
 
 class InvalidAmount(DomainError):
-    """Reasons: format, decimals, zero, too_large, points_format, refund_too_large."""
+    """Reasons: format, decimals, whole, zero, too_large, points_format, refund_too_large.
 
-    def __init__(self, reason: str) -> None:
+    `whole`: the whole part of an amount with decimals in a whole-units currency."""
+
+    def __init__(self, reason: str, whole: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.whole = whole
 
 
 class NotStaff(DomainError):

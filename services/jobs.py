@@ -26,7 +26,7 @@ from bot.db.repositories import (
     OutboxRepo,
     StaffRepo,
 )
-from services import birthdays, grants
+from services import birthdays, grants, policy
 from services.clock import Clock, utc_now
 from services.dto import Notice
 from services.errors import RatingRefused
@@ -121,7 +121,9 @@ class JobService:
                         continue
                     granted.add(merchant.id, markers[membership.id], reward, now)
                     membership.birthday_granted_year = local.year
-                    bonus = merchant.birthday_bonus_minor
+                    bonus = policy.bonus_points(
+                        merchant.birthday_bonus_minor, merchant.point_value_minor
+                    )
                     membership.birthday_granted_at = now
                     membership.birthday_bonus_left = bonus
                     await credit(self.ledger, membership, bonus, LedgerReason.BIRTHDAY, now)

@@ -23,7 +23,7 @@ from bot.db.repositories import (
     PurchaseRepo,
     StaffRepo,
 )
-from services import birthdays, grants, rules
+from services import birthdays, grants, policy, rules
 from services._tx import in_transaction
 from services.clock import Clock, utc_now
 from services.dto import (
@@ -181,7 +181,7 @@ class MemberService:
             )
             self.memberships.add(membership)
             await self.session.flush()
-            bonus = merchant.welcome_bonus_minor
+            bonus = policy.bonus_points(merchant.welcome_bonus_minor, merchant.point_value_minor)
             marker = grants.marker(self.marker_key, merchant.id, telegram_id)
             if bonus > 0 and not await grants.grant_once(
                 self.session, merchant.id, marker, grants.WELCOME, now

@@ -26,6 +26,7 @@ def merchant_view(m: Merchant) -> MerchantView:
         code_ttl_seconds=m.code_ttl_seconds,
         max_sale_minor=m.max_sale_minor,
         receipt_required=m.receipt_required,
+        point_value_minor=m.point_value_minor,
     )
 
 
@@ -80,6 +81,7 @@ class MerchantService:
                     daily_purchases_flag=5,
                     birthday_bonus_minor=5 * rules.cafe_unit(currency),
                     birthday_hour=10,
+                    point_value_minor=rules.point_value(currency),
                     created_at=self.clock(),
                 )
                 self.repo.add(merchant)

@@ -36,18 +36,20 @@ async def take_back_level_cashback(
     *,
     spend_lost: tuple[Moment, int] | None = None,
     referral_moved: tuple[Moment, Moment | None] | None = None,
+    point_value: int = 1,
 ) -> int:
     """Re-price `member`'s purchases after a refund; returns the points taken back.
 
     `spend_lost`: the refunded purchase and the money that left lifetime spend with it.
     `referral_moved`: a friend's referral that was effective from the first moment is now
     effective from the second one, or not at all. What the balance no longer holds is owed,
-    a clawback.
+    a clawback. `point_value`: the merchant's, to tell the money part of a check from its
+    points; spend and levels count money, the balance counts points.
     """
     if referral_moved is None and (spend_lost is None or spend_lost[1] <= 0):
         return 0
     history = await purchases.confirmed_of(member.id)
-    refunded_money = await purchases.money_refunded(member.id)
+    refunded_money = await purchases.money_refunded(member.id, point_value)
     effective = await purchases.referrals_effective(member.id)
     spend = total = owed = 0
     for purchase in history:
@@ -58,7 +60,7 @@ async def take_back_level_cashback(
         if referral_moved is not None:
             was, then = referral_moved
             refs_lost = int(was < at) - int(then is not None and then < at)
-        paid = purchase.amount_minor - purchase.points_spent
+        paid = policy.to_pay(purchase.amount_minor, purchase.points_spent, point_value)
         if lost or refs_lost > 0:
             priced = policy.reprice(
                 levels,
@@ -71,6 +73,7 @@ async def take_back_level_cashback(
                 referrals_before=bisect_left(effective, at),
                 spend_lost=lost,
                 referrals_lost=refs_lost,
+                point_value=point_value,
             )
             purchase.cashback_minor = priced.cashback_minor
             taken = min(priced.taken, member.balance_minor)

@@ -233,6 +233,7 @@ class Snapshot:
     # Lifetime value
     clv: Ratio
     value_12m: Ratio
+    liability_minor: int = 0  # the money the outstanding points are worth
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,7 +298,7 @@ class PointsMonth:
     issued: int
     redeemed: int
     expired: int
-    outstanding: int  # at the month's end (or now, for the current month)
+    outstanding: int  # their money value at the month's end (or now, for the current month)
 
 
 @dataclass(frozen=True, slots=True)
@@ -456,6 +457,7 @@ class ReportService:
         # belong to a redemption of an earlier period).
         redeemed = -flows.get(LedgerReason.REDEEM, 0)
         expired = -flows.get(LedgerReason.EXPIRY, 0)
+        liability = await r.liability(merchant_id, end)
         return Snapshot(
             period=period,
             members=members,
@@ -484,11 +486,12 @@ class ReportService:
             issued_by_reason=issued_by,
             redeemed=redeemed,
             expired=expired,
-            liability=await r.liability(merchant_id, end),
+            liability=liability,
             redemption_rate=_ratio(redeemed, issued),
             clv=_ratio(revenue_to_date, buyers),
             # average check x purchases per active customer in the last 365 days
             value_12m=_ratio(year_revenue, year_active),
+            liability_minor=liability * await r.point_value(merchant_id),
         )
 
     async def period_snapshot(
@@ -589,6 +592,7 @@ class ReportService:
             snapshot = await self.snapshot(merchant_id, period)
             flows = [await self.repo.point_flows(merchant_id, a, b) for a, b in pairwise(bounds)]
             outstanding_now = await self.repo.liability(merchant_id, self.clock())
+            value = await self.repo.point_value(merchant_id)
             uplift = Uplift(
                 *await self.repo.uplift(merchant_id, period.start, period.end, UPLIFT_WINDOW)
             )
@@ -602,7 +606,7 @@ class ReportService:
                     issued=sum(month.get(reason, 0) for reason in ISSUED),
                     redeemed=-month.get(LedgerReason.REDEEM, 0),
                     expired=-month.get(LedgerReason.EXPIRY, 0),
-                    outstanding=outstanding_now - later,
+                    outstanding=(outstanding_now - later) * value,
                 )
             )
             later += sum(month.values())

@@ -73,6 +73,7 @@ class Till:
     max_sale_minor: int
     order_id: int | None = None  # a pre-order waiting for pickup under this code
     order_total_minor: int | None = None
+    point_value: int = 1  # minor units one point is worth (Merchant.point_value_minor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +270,7 @@ class SaleService:
             currency=merchant.currency,
             receipt_required=merchant.receipt_required,
             max_sale_minor=merchant.max_sale_minor,
+            point_value=merchant.point_value_minor,
         )
 
     async def _levels(self, merchant_id: int) -> list[LevelInfo]:
@@ -288,9 +290,13 @@ class SaleService:
             amount = till.order_total_minor
         else:
             amount = policy.parse_amount(
-                amount_text or "", currency_exponent(till.currency), till.max_sale_minor
+                amount_text or "",
+                currency_exponent(till.currency),
+                till.max_sale_minor,
+                whole_units=rules.whole_units_only(till.currency),
             )
-        return Quote(amount, policy.max_redeemable(amount, till.level, till.balance), till.balance)
+        most = policy.max_redeemable(amount, till.level, till.balance, till.point_value)
+        return Quote(amount, most, till.balance)
 
     async def prepare(
         self,
@@ -312,7 +318,8 @@ class SaleService:
             raise InvalidAmount("zero")
         if amount_minor > till.max_sale_minor:
             raise InvalidAmount("too_large")
-        if points < 0 or points > policy.max_redeemable(amount_minor, till.level, till.balance):
+        most = policy.max_redeemable(amount_minor, till.level, till.balance, till.point_value)
+        if points < 0 or points > most:
             raise SaleRefused("points_over_max")
         if till.telegram_id == staff_id:
             raise SaleRefused("own_purchase")
@@ -354,15 +361,15 @@ class SaleService:
                 )
             )
             self.audit.add(merchant_id, staff_id, "sale_draft", now, details=str(amount_minor))
-        paid = amount_minor - points
-        most = policy.max_redeemable(amount_minor, till.level, till.balance)
+        paid = policy.to_pay(amount_minor, points, till.point_value)
+        most = policy.max_redeemable(amount_minor, till.level, till.balance, till.point_value)
         return SaleDraft(
             key,
             till,
             amount_minor,
             points,
             paid,
-            policy.cashback(paid, till.level),
+            policy.cashback(paid, till.level, till.point_value),
             receipt_no,
             most,
             points_choices(most, points),
@@ -464,8 +471,9 @@ class SaleService:
         )
         levels = await self._levels(merchant_id)
         level = next((lv for lv in levels if lv.rank == membership.level_rank), levels[0])
+        value = merchant.point_value_minor
         if purchase.points_spent > policy.max_redeemable(
-            purchase.amount_minor, level, membership.balance_minor
+            purchase.amount_minor, level, membership.balance_minor, value
         ):
             raise SaleRefused("balance_changed")
         if purchase.points_spent:
@@ -484,8 +492,8 @@ class SaleService:
         )
         if order is not None:
             order.status, order.purchase_id = "completed", purchase.id
-        paid = purchase.amount_minor - purchase.points_spent
-        cashback = policy.cashback(paid, level)
+        paid = policy.to_pay(purchase.amount_minor, purchase.points_spent, value)
+        cashback = policy.cashback(paid, level, value)
         purchase.cashback_minor = cashback
         await self._credit(membership, cashback, LedgerReason.CASHBACK, now, purchase.id)
         membership.lifetime_spend_minor += paid
@@ -515,6 +523,7 @@ class SaleService:
                 "earned": cashback,
                 "balance": membership.balance_minor,
                 "currency": merchant.currency,
+                "point_value": value,
                 "level_up": membership.level_rank > before,
                 "level": self._level_name(levels, membership.level_rank),
             },
@@ -553,7 +562,9 @@ class SaleService:
             duplicate=duplicate,
             amount_minor=purchase.amount_minor,
             points_spent=purchase.points_spent,
-            paid_minor=purchase.amount_minor - purchase.points_spent,
+            paid_minor=policy.to_pay(
+                purchase.amount_minor, purchase.points_spent, merchant.point_value_minor
+            ),
             cashback=purchase.cashback_minor,
             balance_after=membership.balance_minor,
             currency=merchant.currency,
@@ -583,7 +594,8 @@ class SaleService:
             return []
         notices: list[Notice] = []
         chain = await self.memberships.ancestors(membership.id, policy.MAX_REFERRAL_DEPTH)
-        shares = policy.referral_shares(paid, merchant.referral_rates_bp)
+        value = merchant.point_value_minor
+        shares = policy.referral_shares(paid, merchant.referral_rates_bp, value)
         friend = await self.session.get(Customer, membership.customer_id)
         friend_name = friend.first_name if friend else None
         for depth, (ancestor_id, share) in enumerate(zip(chain, shares, strict=False), 1):
@@ -599,7 +611,7 @@ class SaleService:
                 # The friend's first purchase: an effective referral.
                 purchase.made_referral_effective = True
                 ancestor.effective_referrals += 1
-                bonus = merchant.referral_bonus_minor
+                bonus = policy.bonus_points(merchant.referral_bonus_minor, value)
                 await self._credit(ancestor, bonus, LedgerReason.REFERRAL_BONUS, now, purchase.id)
             await self._credit(ancestor, share, LedgerReason.REFERRAL, now, purchase.id)
             before = ancestor.level_rank
@@ -674,7 +686,7 @@ class SaleService:
             assert purchase is not None
             membership = await self.memberships.get(purchase.membership_id)
             assert membership is not None
-            split = self._refund_split(purchase, membership, amount)
+            split = self._refund_split(purchase, membership, amount, merchant.point_value_minor)
             customer = await self.session.get(Customer, membership.customer_id)
             return RefundPreview(
                 purchase.id,
@@ -719,7 +731,11 @@ class SaleService:
         if amount_minor is not None:
             amount = amount_minor
         elif amount_text:
-            amount = policy.parse_amount(amount_text, currency_exponent(merchant.currency))
+            amount = policy.parse_amount(
+                amount_text,
+                currency_exponent(merchant.currency),
+                whole_units=rules.whole_units_only(merchant.currency),
+            )
         else:
             amount = left
         if amount > left:
@@ -728,7 +744,7 @@ class SaleService:
 
     @staticmethod
     def _refund_split(
-        purchase: Purchase, membership: Membership, amount: int
+        purchase: Purchase, membership: Membership, amount: int, point_value: int
     ) -> policy.RefundSplit:
         shares = {
             "amount_minor": purchase.amount_minor,
@@ -739,9 +755,11 @@ class SaleService:
         }
         # The returned points first settle any clawback owed (see _credit); only the rest
         # is there to take the reversed cashback from.
-        returned = policy.refund_split(**shares, balance=0).points_returned
-        owed = min(membership.clawback_due_minor, returned)
-        return policy.refund_split(**shares, balance=membership.balance_minor - owed)
+        returned = policy.refund_split(**shares, balance=0, point_value=point_value)
+        owed = min(membership.clawback_due_minor, returned.points_returned)
+        return policy.refund_split(
+            **shares, balance=membership.balance_minor - owed, point_value=point_value
+        )
 
     async def refund(
         self,
@@ -764,7 +782,9 @@ class SaleService:
             )
             assert purchase is not None
             membership = await self._lock_family(purchase.membership_id)
-            split = self._refund_split(purchase, membership, amount)
+            value = merchant.point_value_minor
+            split = self._refund_split(purchase, membership, amount, value)
+            paid = policy.refund_paid(amount, split.points_returned, value)  # money, for spend
             # Returned points are a credit like any other: an unpaid clawback is settled first.
             await self._credit(
                 membership, split.points_returned, LedgerReason.REFUND, now, purchase.id
@@ -780,9 +800,7 @@ class SaleService:
                 )
             was = purchase.refunded_minor
             purchase.refunded_minor += amount
-            membership.lifetime_spend_minor = max(
-                0, membership.lifetime_spend_minor - (amount - split.points_returned)
-            )
+            membership.lifetime_spend_minor = max(0, membership.lifetime_spend_minor - paid)
             fully = purchase.refunded_minor == purchase.amount_minor
             levels = await self._levels(merchant_id)
             referrers = await self._reverse_referrals(purchase, was, amount, now)
@@ -811,7 +829,8 @@ class SaleService:
                 membership,
                 levels,
                 now,
-                spend_lost=(at, amount - split.points_returned),
+                spend_lost=(at, paid),
+                point_value=value,
             )
             self.audit.add(
                 merchant_id, staff_id, "refund", now, target=str(purchase.id), details=str(amount)
@@ -895,8 +914,16 @@ class SaleService:
         if referrer is None or at is None:
             return
         moved = refund_levels.moment(now_from) if now_from is not None else None
+        merchant = await self.merchants.get(referrer.merchant_id)
+        assert merchant is not None
         await refund_levels.take_back_level_cashback(
-            self.purchases, self.ledger, referrer, levels, now, referral_moved=(at, moved)
+            self.purchases,
+            self.ledger,
+            referrer,
+            levels,
+            now,
+            referral_moved=(at, moved),
+            point_value=merchant.point_value_minor,
         )
 
     async def _reverse_referrals(

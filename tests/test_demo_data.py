@@ -72,6 +72,11 @@ async def check_program(engine: AsyncEngine, since: datetime, until: datetime) -
     ]
     level = {lv.rank: lv for lv in levels}
     merchant_rates = [merchant.referral_bp_1, merchant.referral_bp_2, merchant.referral_bp_3]
+    value = merchant.point_value_minor  # points in money; spend and bonuses are money
+
+    def paid(p: Any) -> int:
+        return int(p.amount_minor - p.points_spent * value)
+
     seen: Counter[str] = Counter()
 
     # The ledger: a running balance per member, in id order, never below zero, in time order.
@@ -102,12 +107,12 @@ async def check_program(engine: AsyncEngine, since: datetime, until: datetime) -
         assert len(p.idempotency_key) <= 32 and len(p.payment_code) == 6
         assert p.payment_code.isdigit() and p.staff_telegram_id in staff
         held = level[p.level_before]
-        assert p.points_spent <= p.amount_minor * held.max_redeem_bp // policy.BP
-        assert p.cashback_minor == policy.cashback(p.amount_minor - p.points_spent, held)
+        assert p.points_spent <= p.amount_minor * held.max_redeem_bp // policy.BP // value
+        assert p.cashback_minor == policy.cashback(paid(p), held, value)
         assert p.level_after >= p.level_before
         assert p.refunded_minor in (0, p.amount_minor)  # refunds are in full
         if p.refunded_minor == 0:
-            spend[p.membership_id] += p.amount_minor - p.points_spent
+            spend[p.membership_id] += paid(p)
             count[p.membership_id] += 1
             if p.made_referral_effective:
                 effective[members[p.membership_id].referrer_id] += 1
@@ -151,12 +156,12 @@ async def check_program(engine: AsyncEngine, since: datetime, until: datetime) -
         assert e.membership_id in ancestors, e
         depth = ancestors.index(e.membership_id) + 1
         if e.reason == "referral":
-            shares = policy.referral_shares(p.amount_minor - p.points_spent, merchant_rates)
+            shares = policy.referral_shares(paid(p), merchant_rates, value)
             assert e.delta_minor == shares[depth - 1]
             seen[f"referral_depth:{depth}"] += 1
         else:
             assert depth == 1 and p.made_referral_effective
-            assert e.delta_minor == merchant.referral_bonus_minor
+            assert e.delta_minor == merchant.referral_bonus_minor // value
             bonuses[p.membership_id] += 1
     firsts: dict[int, list[Any]] = defaultdict(list)
     for p in purchases:
@@ -396,5 +401,22 @@ async def test_a_welcome_bonus_is_credited_at_joining(tmp_path: Path) -> None:
         await generate_demo_data(engine, merchant.id, members=120, months=2, now=NOW)
         seen = await check_program(engine, months_before(NOW, 2), NOW)
         assert seen["ledger:welcome"] == 120
+    finally:
+        await engine.dispose()
+
+
+async def test_a_forint_program_counts_its_points_in_forints(tmp_path: Path) -> None:
+    """A Budapest café: 1 point = 1 Ft; cashback, points paid and bonuses by the app's rules."""
+    engine = await fresh_engine(f"sqlite+aiosqlite:///{tmp_path}/huf.sqlite3")
+    try:
+        async with create_session_factory(engine)() as session:
+            merchant = await make_merchant(session, FakeClock(NOW), currency="HUF")
+        summary = await generate_demo_data(engine, merchant.id, members=150, months=3, now=NOW)
+        seen = await check_program(engine, months_before(NOW, 3), NOW)
+        assert seen["purchases"] == summary.purchases > 150
+        (row,) = await rows(engine, Merchant)
+        assert row.point_value_minor == 100
+        spent = [p for p in await rows(engine, Purchase) if p.points_spent]
+        assert spent and all(p.points_spent * 100 <= p.amount_minor for p in spent)
     finally:
         await engine.dispose()

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Customer, LedgerEntry, Membership, Purchase
+from bot.db.models import Customer, LedgerEntry, Membership, Merchant, Purchase
 from services.errors import NotStaff, ReportRefused
 from services.members import MemberService
 from services.reports import (
@@ -194,6 +194,24 @@ async def test_points_by_month(program: Book, session: AsyncSession, clock: Fake
     october = months[date(2026, 10, 1)]
     assert october.expired == 30
     assert october.outstanding == 50 + 180 + 75 + 15 + 50  # fay ann ben gus dan on 31.10
+
+
+async def test_points_outstanding_are_valued_at_the_point_value(
+    program: Book, session: AsyncSession, clock: FakeClock
+) -> None:
+    """At 1 point = 1.00, the outstanding points are worth 100 times their count in money;
+    issued, redeemed and the liability in points stay points."""
+    async with session.begin():
+        merchant = await session.get(Merchant, program.merchant.id)
+        assert merchant is not None
+        merchant.point_value_minor = 100
+    s = (await reports(session, clock).dashboard(program.merchant.id, OWNER)).current
+    points = 942 + 100 + 62 + 50 + 145
+    assert (s.liability, s.liability_minor, s.issued) == (points, points * 100, 1166)
+    p = await reports(session, clock).points(program.merchant.id, OWNER)
+    november = next(m for m in p.months if m.month == date(2026, 11, 1))
+    assert (november.issued, november.outstanding) == (1116, 1299 * 100)
+    assert p.snapshot.liability_minor == points * 100
 
 
 async def test_campaigns(program: Book, session: AsyncSession, clock: FakeClock) -> None:

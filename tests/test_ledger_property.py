@@ -90,7 +90,9 @@ chains = st.lists(
 )
 
 
-async def scenario(url: str, referrers: list[int | None], ops: list[object]) -> None:
+async def scenario(
+    url: str, referrers: list[int | None], ops: list[object], point_value: int = 1
+) -> None:
     from datetime import UTC, datetime
 
     engine = await fresh_engine(url)
@@ -99,6 +101,10 @@ async def scenario(url: str, referrers: list[int | None], ops: list[object]) -> 
     try:
         async with factory() as session:
             merchant = await make_merchant(session, clock)
+            async with session.begin():  # 1 point = 1 cent, or 1 point = 1 €
+                row = await session.get(Merchant, merchant.id)
+                assert row is not None
+                row.point_value_minor = point_value
             await make_staff(session, clock, merchant, CASHIER)
             members = MemberService(session, clock)
             for i in range(MEMBERS):
@@ -238,19 +244,20 @@ async def assert_nobody_better_off(session: object, withheld: dict[int, int]) ->
         if kept == 0:
             continue  # never bought
         buyer = p.membership_id
-        paid = kept - (p.points_spent - int(returned.get(p.id, 0)))
+        value = merchant.point_value_minor  # points in money; bonuses and spend are money
+        paid = kept - (p.points_spent - int(returned.get(p.id, 0))) * value
         part = p.refunded_minor > 0
-        replay[buyer] += paid * level_at(spend[buyer], refs[buyer]).cashback_bp // BP
+        replay[buyer] += paid * level_at(spend[buyer], refs[buyer]).cashback_bp // BP // value
         slack[buyer] += ROUNDING * part
         referrer = members[buyer].referrer_id
         if buyer not in buyers and referrer is not None:
             refs[referrer] += 1
-            replay[referrer] += merchant.referral_bonus_minor
+            replay[referrer] += merchant.referral_bonus_minor // value
         buyers.add(buyer)
         for rate in merchant.referral_rates_bp:
             if referrer is None:
                 break
-            replay[referrer] += paid * rate // BP
+            replay[referrer] += paid * rate // BP // value
             slack[referrer] += ROUNDING * part
             referrer = members[referrer].referrer_id
         spend[buyer] += paid
@@ -264,10 +271,10 @@ async def assert_nobody_better_off(session: object, withheld: dict[int, int]) ->
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(referrers=chains, ops=operations)
+@given(referrers=chains, ops=operations, point_value=st.sampled_from([1, 100]))
 def test_ledger_stays_whole_under_random_histories(
-    referrers: list[int | None], ops: list[object]
+    referrers: list[int | None], ops: list[object], point_value: int
 ) -> None:
     with tempfile.TemporaryDirectory() as folder:
         url = os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{folder}/p.sqlite3"
-        asyncio.run(scenario(url, referrers, ops))
+        asyncio.run(scenario(url, referrers, ops, point_value))

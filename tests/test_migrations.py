@@ -108,3 +108,24 @@ async def test_existing_merchants_get_limits_in_their_own_currency(tmp_path) -> 
             )
         )
     assert rows == {"buda": (40_000_000, 200_000), "berlin": (100_000, 500)}
+
+
+async def test_existing_merchants_keep_one_point_per_minor_unit(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """0013 gives merchants from before point values 1 point = 1 minor unit: balances and the
+    ledger keep exactly their money value, in forints as in euros."""
+    import sqlite3
+
+    url = f"sqlite+aiosqlite:///{tmp_path}/data.sqlite3"
+    await asyncio.to_thread(upgrade, url, "0012")
+    with sqlite3.connect(tmp_path / "data.sqlite3") as db:
+        for slug, currency in (("buda", "HUF"), ("berlin", "EUR")):
+            db.execute(
+                "INSERT INTO merchant (slug, name, currency, timezone, default_language,"
+                " rules_version, code_ttl_seconds, welcome_bonus_minor, created_at)"
+                " VALUES (?, ?, ?, 'Europe/Budapest', 'hu', 1, 600, 0, '2026-01-01 00:00:00')",
+                (slug, slug, currency),
+            )
+    await asyncio.to_thread(upgrade, url, "head")
+    with sqlite3.connect(tmp_path / "data.sqlite3") as db:
+        rows = dict(db.execute("SELECT slug, point_value_minor FROM merchant"))
+    assert rows == {"buda": 1, "berlin": 1}

@@ -1,4 +1,5 @@
-"""The program's tables. Money and points are integers in minor units (1 point = 1 minor unit)."""
+"""The program's tables. Money is integers in minor units; points are whole numbers, each worth
+the merchant's point_value_minor."""
 
 from __future__ import annotations
 
@@ -97,6 +98,12 @@ class Merchant(Base):
     staff_daily_purchases_flag: Mapped[int | None] = mapped_column(Integer)
     staff_daily_amount_flag_minor: Mapped[int | None] = mapped_column(BigInteger)
     daily_amount_cap_minor: Mapped[int | None] = mapped_column(BigInteger)
+    # What one point is worth, in minor units (services.rules.point_value picks it for a new
+    # merchant; 1 for merchants from before it existed). Fixed once points exist: balances,
+    # the ledger and Purchase.points_spent count points, and their money is points * this.
+    # The bonuses above (welcome, referral, birthday) stay money: each gives
+    # bonus_minor // point_value_minor points.
+    point_value_minor: Mapped[int] = mapped_column(BigInteger, default=1, server_default="1")
 
     @property
     def referral_rates_bp(self) -> list[int]:

@@ -35,6 +35,7 @@ from bot.db.models import (
     Customer,
     LedgerEntry,
     Membership,
+    Merchant,
     NpsAnswer,
     Outbox,
     OutboxStatus,
@@ -550,6 +551,13 @@ class ReportRepo:
             )
         )
         return _int(now_total) - _int(since)
+
+    async def point_value(self, merchant_id: int) -> int:
+        """Minor units one point of the merchant is worth: the money value of a balance."""
+        value = await self.s.scalar(
+            select(Merchant.point_value_minor).where(Merchant.id == merchant_id)
+        )
+        return int(value or 1)
 
     async def uplift(
         self, merchant_id: int, start: datetime, end: datetime, window: int

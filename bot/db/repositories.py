@@ -516,11 +516,13 @@ class PurchaseRepo:
         )
         return rows.all()
 
-    async def money_refunded(self, membership_id: int) -> dict[int, int]:
-        """Per purchase of a member, the money part of its refunds (what left lifetime spend)."""
+    async def money_refunded(self, membership_id: int, point_value: int = 1) -> dict[int, int]:
+        """Per purchase of a member, the money part of its refunds (what left lifetime spend);
+        `point_value`: the merchant's, what each returned point covered."""
         await self.s.flush()
+        money = Refund.amount_minor - Refund.points_returned * point_value
         rows = await self.s.execute(
-            select(Refund.purchase_id, func.sum(Refund.amount_minor - Refund.points_returned))
+            select(Refund.purchase_id, func.sum(money))
             .join(Purchase, Purchase.id == Refund.purchase_id)
             .where(Purchase.membership_id == membership_id)
             .group_by(Refund.purchase_id)

@@ -23,6 +23,7 @@ from babel.numbers import (
 )
 
 from services.dto import Birthday, Card, HistoryPage, IssuedCode, LevelInfo, MerchantView, Profile
+from services.policy import points_worth
 from services.rules import currency_exponent
 
 
@@ -198,7 +199,9 @@ def rules_text(merchant: MerchantView) -> str:
         "masked phone.\n"
         "• News and offers are a separate choice; you can change it at any time.\n\n"
         "Press <b>Accept</b> to join."
-    ).format(merchant=escape(merchant.name), unit=money(1, merchant.currency))
+    ).format(
+        merchant=escape(merchant.name), unit=money(merchant.point_value_minor, merchant.currency)
+    )
 
 
 def card_text(card: Card) -> str:
@@ -211,8 +214,10 @@ def card_text(card: Card) -> str:
             cashback=percent(card.level.cashback_bp), share=percent(card.level.max_redeem_bp)
         ),
         _("Balance: <b>{points}</b> (= {value})").format(
-            points=points(card.balance_minor), value=money(card.balance_minor, m.currency)
+            points=points(card.balance_minor),
+            value=money(points_worth(card.balance_minor, m.point_value_minor), m.currency),
         ),
+        f"{points(1)} = {money(m.point_value_minor, m.currency)}",
         "",
     ]
     progress = card.progress

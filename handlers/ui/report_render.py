@@ -192,8 +192,8 @@ def dashboard_text(d: Dashboard) -> str:
         _("Points issued: {issued} · redeemed: {redeemed} ({share})").format(
             issued=number(c.issued), redeemed=number(c.redeemed), share=share(c.redemption_rate)
         ),
-        _("Points outstanding: {amount}").format(amount=money(c.liability, cur))
-        + trend(c.liability, p.liability, up_is_good=None),
+        _("Points outstanding: {amount}").format(amount=money(c.liability_minor, cur))
+        + trend(c.liability_minor, p.liability_minor, up_is_good=None),
         "",
         # One lifetime value: the historical one; the last year's spend is a labelled detail.
         _("Customer lifetime value: {clv} (average spend per customer so far)").format(
@@ -344,7 +344,7 @@ def points_text(r: PointsReport) -> str:
             ),
             _("Expired: {n}").format(n=points(s.expired)),
             _("Outstanding now: {n} = {amount}").format(
-                n=points(s.liability), amount=money(s.liability, cur)
+                n=points(s.liability), amount=money(s.liability_minor, cur)
             ),
             _(
                 "Birthday gifts and pushes: {n}; revenue of those members 30 days before: "

@@ -32,6 +32,7 @@ from handlers.ui.render import (
     time_of_day,
 )
 from services.limits import THRESHOLD_KINDS
+from services.policy import points_worth
 from services.sales import (
     DayReport,
     Notice,
@@ -46,12 +47,16 @@ from services.staff import StaffMember
 STARS = "★★★★★"
 
 
-def amount_error(reason: str, limit: int, currency: str) -> str:
+def amount_error(reason: str, limit: int, currency: str, whole: int | None = None) -> str:
     example = amount_example(currency)
     return {
         "decimals": _("Too many decimal places. Send the amount like {example}.").format(
             example=example
         ),
+        "whole": _(
+            "Amounts in {currency} are whole numbers, without decimals: send the amount "
+            "like {example}."
+        ).format(currency=currency_sign(currency), example="1990" if whole is None else whole),
         "zero": _("The amount must be more than zero."),
         "too_large": _(
             "That is over the limit for one sale ({limit}). Check the amount or ask an admin."
@@ -442,10 +447,24 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
             ),
             _("Check: {amount}").format(amount=money(int(d["amount"]), cur)),
         ]
+        value = int(d.get("point_value", 1))  # rows queued before point values: 1
+
+        def worth(n: int) -> str:  # what the points are worth, in money
+            return f" (= {money(points_worth(int(n), value), cur)})"
+
         if d["spent"]:
-            lines.append(_("Points spent: {points}").format(points=points(int(d["spent"]))))
-        lines.append(_("Points earned: +{points}").format(points=points(int(d["earned"]))))
-        lines.append(_("Balance: <b>{points}</b>").format(points=points(int(d["balance"]))))
+            lines.append(
+                _("Points spent: {points}").format(points=points(int(d["spent"])))
+                + worth(d["spent"])
+            )
+        lines.append(
+            _("Points earned: +{points}").format(points=points(int(d["earned"])))
+            + worth(d["earned"])
+        )
+        lines.append(
+            _("Balance: <b>{points}</b>").format(points=points(int(d["balance"])))
+            + worth(d["balance"])
+        )
         if d["level_up"]:
             lines += [
                 "",
