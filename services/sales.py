@@ -310,7 +310,8 @@ class SaleService:
         replaces: str | None = None,
     ) -> SaleDraft:
         """Validate everything and keep a draft; the Confirm button carries its key. A draft
-        that `replaces` another cancels it in the same transaction, or is not made at all."""
+        that `replaces` another is that one with the new numbers under a new key (its sale
+        number stays; the outdated preview's buttons no longer find it), or is not made."""
         till = await self.find_customer(merchant_id, staff_id, code)
         if till.order_total_minor is not None:
             amount_minor = till.order_total_minor  # a pre-order's amount comes from the order
@@ -328,8 +329,6 @@ class SaleService:
             raise SaleRefused("receipt_required")
         async with self.session.begin():
             now = self.clock()
-            if replaces is not None and not await self._drop_draft(merchant_id, replaces, now):
-                raise SaleRefused("not_found")  # replaced or confirmed by a press meanwhile
             if receipt_no and await self.purchases.receipt_taken(merchant_id, receipt_no):
                 raise SaleRefused("receipt_taken")
             row = await self.codes.find_active(merchant_id, till.code, now)
@@ -341,25 +340,39 @@ class SaleService:
             assert merchant is not None
             await limits.check_daily_cap(self.session, merchant, membership.id, amount_minor, now)
             key = secrets.token_hex(16)
-            self.purchases.add(
-                Purchase(
-                    merchant_id=merchant_id,
-                    membership_id=membership.id,
+            if replaces is not None:
+                repriced = await self.purchases.rekey_draft(
+                    merchant_id,
+                    replaces,
+                    key,
                     staff_telegram_id=staff_id,
-                    payment_code=till.code,
                     amount_minor=amount_minor,
                     points_spent=points,
-                    cashback_minor=0,
                     receipt_no=receipt_no,
-                    status=PurchaseStatus.DRAFT,
-                    idempotency_key=key,
-                    level_before=membership.level_rank,
-                    level_after=membership.level_rank,
-                    made_referral_effective=False,
-                    refunded_minor=0,
                     created_at=now,
                 )
-            )
+                if not repriced:
+                    raise SaleRefused("not_found")  # replaced or confirmed by a press meanwhile
+            else:
+                self.purchases.add(
+                    Purchase(
+                        merchant_id=merchant_id,
+                        membership_id=membership.id,
+                        staff_telegram_id=staff_id,
+                        payment_code=till.code,
+                        amount_minor=amount_minor,
+                        points_spent=points,
+                        cashback_minor=0,
+                        receipt_no=receipt_no,
+                        status=PurchaseStatus.DRAFT,
+                        idempotency_key=key,
+                        level_before=membership.level_rank,
+                        level_after=membership.level_rank,
+                        made_referral_effective=False,
+                        refunded_minor=0,
+                        created_at=now,
+                    )
+                )
             self.audit.add(merchant_id, staff_id, "sale_draft", now, details=str(amount_minor))
         paid = policy.to_pay(amount_minor, points, till.point_value)
         most = policy.max_redeemable(amount_minor, till.level, till.balance, till.point_value)
@@ -415,15 +428,6 @@ class SaleService:
             if purchase.created_at + DRAFT_TTL < now:
                 raise SaleRefused("expired_draft")
             return purchase
-
-    async def _drop_draft(self, merchant_id: int, key: str, now: datetime) -> bool:
-        """Cancel an open draft; False when it is not (any more) one of this merchant's."""
-        purchase = await self.purchases.by_key(key)
-        if purchase is None or purchase.merchant_id != merchant_id:
-            return False
-        return await self.purchases.transition(
-            purchase.id, PurchaseStatus.DRAFT, PurchaseStatus.CANCELLED, now
-        )
 
     # --- confirming ------------------------------------------------------------------------
 

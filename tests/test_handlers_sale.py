@@ -126,7 +126,7 @@ async def test_sale_step_by_step_with_points_and_receipt(tg, db) -> None:
     before = len(kasia.session.requests)
     confirm = preview.button("Confirm")
     done = await kasia.press(confirm)
-    assert "Sale #3 confirmed" in done.of(EditMessageText)[0].text  # drafts #1, #2 replaced
+    assert "Sale #1 confirmed" in done.of(EditMessageText)[0].text  # re-priced, not renumbered
     receipt_msg = next(m for m in done.of(SendMessage) if m.chat_id == 101)
     assert "Points spent: 199 points" in receipt_msg.text
     assert "Points earned: +53 points" in receipt_msg.text
@@ -138,8 +138,8 @@ async def test_sale_step_by_step_with_points_and_receipt(tg, db) -> None:
         == 1
     )
     purchases = await db.all(select(Purchase).order_by(Purchase.id))
-    assert [p.status for p in purchases] == ["cancelled", "cancelled", "confirmed"]
-    assert (purchases[2].amount_minor, purchases[2].points_spent, purchases[2].receipt_no) == (
+    assert [p.status for p in purchases] == ["confirmed"]  # one draft, re-priced twice
+    assert (purchases[0].amount_minor, purchases[0].points_spent, purchases[0].receipt_no) == (
         1990,
         199,
         "R-17",
@@ -178,17 +178,17 @@ async def test_a_sale_takes_four_cashier_actions_with_points_and_three_without(t
     preview = await till.send("19,90")
     repriced = await till.press(preview.button("Spend 398 points"))
     done = await till.press(repriced.button("Confirm"))
-    assert "Sale #2 confirmed" in done.text and till.actions == 4
+    assert "Sale #1 confirmed" in done.text and till.actions == 4
     # Without points: no points button, three actions.
     till = Counted(kasia)
     await till.send(f"/start p{await customer_code(db, 102)}")
     preview = await till.send("10")
     assert preview.button_or_none("Spend") is None and "may spend" not in preview.text
     done = await till.press(preview.button("Confirm"))
-    assert "Sale #3 confirmed" in done.text and till.actions == 3
+    assert "Sale #2 confirmed" in done.text and till.actions == 3
     rows = await db.all(select(Purchase).order_by(Purchase.id))
+    # A tap on the preview re-prices the same draft: the sale keeps its number.
     assert [(p.status, p.amount_minor, p.points_spent) for p in rows] == [
-        ("cancelled", 1990, 0),
         ("confirmed", 1990, 398),
         ("confirmed", 1000, 0),
     ]
@@ -242,7 +242,7 @@ async def test_an_old_preview_confirms_nothing_once_repriced(tg, db) -> None:
     done = await kasia.press(new.button("Confirm"))
     assert "points spent 200 points" in done.text
     rows = await db.all(select(Purchase).order_by(Purchase.id))
-    assert [(p.status, p.points_spent) for p in rows] == [("cancelled", 0), ("confirmed", 200)]
+    assert [(p.status, p.points_spent) for p in rows] == [("confirmed", 200)]
     assert (await db.scalar(select(Membership))).balance_minor == 1_000 - 200 + 24
 
 

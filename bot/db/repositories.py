@@ -476,6 +476,23 @@ class PurchaseRepo:
     async def by_key(self, key: str) -> Purchase | None:
         return await self.s.scalar(select(Purchase).where(Purchase.idempotency_key == key))
 
+    async def rekey_draft(
+        self, merchant_id: int, key: str, new_key: str, **values: object
+    ) -> bool:
+        """An open draft with other numbers under a new key, so the old key (an outdated
+        preview's buttons) no longer finds it; False when it is no longer an open draft."""
+        result = await self.s.execute(
+            update(Purchase)
+            .where(
+                Purchase.idempotency_key == key,
+                Purchase.merchant_id == merchant_id,
+                Purchase.status == PurchaseStatus.DRAFT,
+            )
+            .values(idempotency_key=new_key, **values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     async def transition(self, purchase_id: int, old: str, new: str, now: datetime) -> bool:
         """Move a purchase from one status to the next, once; False if someone else did."""
         values: dict[str, object] = {"status": new}
