@@ -10,10 +10,18 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from handlers.profile import birthday_error
+from handlers.sale import on_wrong_code, refuse_seller
 from handlers.ui.render import birthday_text
 from services.birthdays import BirthdayCorrected, BirthdayService
 from services.dto import MemberContext
-from services.errors import InvalidBirthday, MemberNotFound, NotStaff
+from services.errors import (
+    CodeInvalid,
+    CodesLocked,
+    InvalidBirthday,
+    MemberNotFound,
+    NotStaff,
+    StaffPaused,
+)
 
 router = Router(name=__name__)
 STAFF = {"staff": True}
@@ -55,7 +63,21 @@ async def cmd_birthday(
     except NotStaff:
         await message.answer(_("Only the admins of this place can correct a birthday."))
         return
+    except (StaffPaused, CodesLocked) as error:
+        await refuse_seller(message, error, ctx)  # a look-up by code is one at the till
+        return
+    except CodeInvalid as error:
+        await on_wrong_code(message, error, wake_sender, ctx.merchant.timezone)
+        return
     except MemberNotFound as error:
+        if error.reason == "shared":
+            await message.answer(
+                _(
+                    "This member also belongs to another program here, which shares their "
+                    "birthday: only an owner can change it."
+                )
+            )
+            return
         await message.answer(
             usage()
             if error.reason == "format"

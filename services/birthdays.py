@@ -23,11 +23,11 @@ from bot.db.repositories import (
     PaymentCodeRepo,
     StaffRepo,
 )
-from services import rules
+from services import limits, rules
 from services._tx import in_transaction
 from services.clock import Clock, utc_now
 from services.dto import Birthday, Notice
-from services.errors import MemberNotFound, UnknownMerchant
+from services.errors import CodeInvalid, MemberNotFound, UnknownMerchant
 from services.outbox import enqueue
 from services.staff import require_admin
 
@@ -90,16 +90,33 @@ class BirthdayService:
         """An admin or owner corrects a member's birthday, named by their current payment code
         or #member number; the lead time starts again and the member is told."""
 
-        async def work() -> BirthdayCorrected:
+        missed: list[CodeInvalid] = []
+
+        async def work() -> BirthdayCorrected | None:
+            missed.clear()
             await require_admin(StaffRepo(self.session), merchant_id, actor, self.owner_ids)
             merchant = await MerchantRepo(self.session).get(merchant_id)
             if merchant is None:
                 raise UnknownMerchant(str(merchant_id))
             now = self.clock()
-            membership = await self._find(merchant_id, member.strip(), now)
+            if not (_CODE_RE.fullmatch(member.strip()) or _NUMBER_RE.fullmatch(member.strip())):
+                raise MemberNotFound("format")
+            # The date before the look-up: a bad date must not tell a live code from a wrong one.
+            birthday = rules.parse_birthday(text, local_date(now, merchant.timezone))
+            found = await self._find(merchant, actor, member.strip(), now)
+            if isinstance(found, CodeInvalid):
+                missed.append(found)  # audited: it counts toward the pause and the lock
+                return None
+            membership = found
             customer = await self.session.get(Customer, membership.customer_id)
             assert customer is not None
-            birthday = rules.parse_birthday(text, local_date(now, merchant.timezone))
+            if (
+                actor not in self.owner_ids
+                and await MembershipRepo(self.session).count_for_customer(customer.id) > 1
+            ):
+                # The birthday is the person's, shared by every program here: only an owner,
+                # who holds them all, changes it for all of them.
+                raise MemberNotFound("shared")
             current = (customer.birthday_day, customer.birthday_month, customer.birthday_year)
             if current == (birthday.day, birthday.month, birthday.year):
                 # The same date again (or the same command twice) must not restart the lead time.
@@ -134,18 +151,35 @@ class BirthdayService:
             )
             return BirthdayCorrected(membership.id, birthday, True, waits)
 
-        return await in_transaction(self.session, work)
+        done = await in_transaction(self.session, work)
+        if missed:
+            raise missed[0]
+        assert done is not None
+        return done
 
-    async def _find(self, merchant_id: int, member: str, now: datetime) -> Membership:
+    async def _find(
+        self, merchant: Merchant, actor: int, member: str, now: datetime
+    ) -> Membership | CodeInvalid:
+        """The member by their current payment code (a look-up at the till like any other:
+        paused people and a locked merchant are refused, wrong codes count) or #number."""
         membership = None
         if _CODE_RE.fullmatch(member):
-            code = await PaymentCodeRepo(self.session).find_active(merchant_id, member, now)
-            if code is not None:
-                membership = await MembershipRepo(self.session).get(code.membership_id)
+            guard = limits.TillGuard(self.session, self.owner_ids)
+            await guard.before_lookup(merchant.id, actor, now)
+            codes = PaymentCodeRepo(self.session)
+            code = await codes.find_active(merchant.id, member, now)
+            if code is None:
+                stale = await codes.find_any(merchant.id, member)
+                action = "wrong_code" if stale is None else "stale_code"
+                reason = "unknown" if stale is None else "used" if stale.used_at else "expired"
+                AuditRepo(self.session).add(merchant.id, actor, action, now, details=reason)
+                await self.session.flush()
+                return await guard.after_miss(merchant, actor, action, reason, now)
+            membership = await MembershipRepo(self.session).get(code.membership_id)
         elif match := _NUMBER_RE.fullmatch(member):
             membership = await MembershipRepo(self.session).get(int(match.group(1)))
         else:
             raise MemberNotFound("format")
-        if membership is None or membership.merchant_id != merchant_id or membership.deleted_at:
+        if membership is None or membership.merchant_id != merchant.id or membership.deleted_at:
             raise MemberNotFound("not_found")
         return membership

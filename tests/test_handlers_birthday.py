@@ -102,9 +102,10 @@ async def test_an_admin_of_another_merchant_finds_no_one(tg, db, session, clock)
     other = await make_merchant(session, clock, slug="other")
     await make_staff(session, clock, other, 70, role="admin")
     stranger = tg(70)
-    for args in (f"{code} 01.01.1990", f"#{membership_id} 01.01"):
-        sent = await stranger.send(f"/birthday {args}")
-        assert "No member has this code or number here" in sent.text
+    sent = await stranger.send(f"/birthday {code} 01.01.1990")  # a look-up at their till
+    assert "No customer has this code" in sent.text
+    sent = await stranger.send(f"/birthday #{membership_id} 01.01")
+    assert "No member has this code or number here" in sent.text
     assert await birthday_of(db, 101) == (None, None, None)
 
 
@@ -119,7 +120,7 @@ async def test_bad_input_gets_a_clear_answer_and_changes_nothing(tg, db) -> None
         f"/birthday {code} 31.02": "no such date",
         f"/birthday {code} 24.05.2099": "in the future",
         f"/birthday {code} soon": "couldn't read that date",
-        "/birthday 000000 24.05": "No member has this code",
+        "/birthday 000000 24.05": "No customer has this code",  # a look-up at the till
         "/birthday #999999 24.05": "No member has this code",
         "/birthday 12345678901234567890 24.05": "Use: /birthday 123456",
         "/birthday #12345678901234567890 24.05": "Use: /birthday 123456",
@@ -144,3 +145,47 @@ async def test_the_admin_menu_has_birthday(tg) -> None:
     welcome = await ada.send("/start " + invite.text.split()[-1].split("start=")[1])
     commands = [c.command for c in welcome.of(SetMyCommands)[0].commands]
     assert "birthday" in commands
+
+
+async def test_codes_typed_in_birthday_count_as_wrong_codes_and_a_bad_date_tells_nothing(
+    tg, db
+) -> None:
+    owner, adam, anna = tg(OWNER), tg(60, first_name="Adam"), tg(101)
+    await hire(owner, adam, role="admin")
+    await join(anna)
+    await anna.send("/code")
+    _, code = await member(db, 101)
+    # A bad date is refused before any look-up: a live code and a wrong one read the same.
+    assert (await adam.send(f"/birthday {code} 99.99")).text == (
+        await adam.send("/birthday 000001 99.99")
+    ).text
+    for n in range(5):  # wrong codes are wrong codes, whichever command typed them
+        sent = await adam.send(f"/birthday {n:06d} 24.05")
+        assert "No customer has this code" in sent.text
+    assert "paused until" in sent.text
+    wrong = await db.all(select(AuditLog).where(AuditLog.action == "wrong_code"))
+    assert len(wrong) == 5
+    for command in (f"/birthday {code} 24.05", f"/sale {code} 10"):
+        assert "paused until" in (await adam.send(command)).text, command
+    assert await birthday_of(db, 101) == (None, None, None)
+
+
+async def test_a_birthday_shared_with_another_program_is_changed_by_an_owner_only(
+    tg, db, session, clock
+) -> None:
+    owner, adam, anna = tg(OWNER), tg(60, first_name="Adam"), tg(101)
+    await hire(owner, adam, role="admin")
+    await join(anna)
+    await make_merchant(session, clock, slug="other")
+    rules = await anna.send("/start mother")
+    await anna.press(rules.button("✅"))  # Anna belongs to both programs now
+    membership_id = await db.scalar(
+        select(Membership.id).join(Customer).where(
+            Customer.telegram_id == 101, Membership.merchant_id == 1
+        )
+    )
+    refused = await adam.send(f"/birthday #{membership_id} 24.05")
+    assert "only an owner can change it" in refused.text
+    assert await birthday_of(db, 101) == (None, None, None)
+    done = await owner.send(f"/birthday #{membership_id} 24.05")
+    assert "24" in done.text and await birthday_of(db, 101) == (24, 5, None)
