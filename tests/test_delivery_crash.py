@@ -76,7 +76,7 @@ class FakeBotApi:
 
 
 async def start_server(api: FakeBotApi) -> tuple[web.AppRunner, str]:
-    return await start_fake_api(api.handle)  # type: ignore[no-any-return]
+    return await start_fake_api(api.handle)
 
 
 async def prepare_database(url: str) -> None:

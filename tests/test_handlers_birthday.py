@@ -25,14 +25,14 @@ async def hire(owner: TgUser, person: TgUser, role: str) -> None:
     await person.send("/start " + invite.text.split()[-1].split("start=")[1])
 
 
-async def member(db, tg: int) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+async def member(db, tg: int) -> tuple[int, str]:
     """The membership id and the current payment code of a member."""
     row = await db.scalar(select(Membership).join(Customer).where(Customer.telegram_id == tg))
     code = await db.scalar(select(PaymentCode.code).where(PaymentCode.membership_id == row.id))
     return row.id, code
 
 
-async def birthday_of(db, tg: int) -> tuple[int | None, int | None, int | None]:  # type: ignore[no-untyped-def]
+async def birthday_of(db, tg: int) -> tuple[int | None, int | None, int | None]:
     c = await db.scalar(select(Customer).where(Customer.telegram_id == tg))
     return c.birthday_day, c.birthday_month, c.birthday_year
 

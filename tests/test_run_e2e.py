@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 class FakeBotApi:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.updates = [
+        self.updates: list[dict[str, Any]] = [
             {
                 "update_id": 1,
                 "message": {
