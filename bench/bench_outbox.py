@@ -95,7 +95,7 @@ from tests.conftest import reset_schema
 from tests.telegram import BOT_USER, RecordingSession
 
 try:
-    import asyncpg  # type: ignore[import-untyped]
+    import asyncpg
 
     PG_ERROR: type[Exception] = asyncpg.PostgresError  # a wrong password, a missing role
 except ImportError:  # pragma: no cover - asyncpg is a dependency of the project

@@ -38,6 +38,7 @@ import time
 import tracemalloc
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import text
@@ -164,7 +165,7 @@ async def run(engine: AsyncEngine, merchant_id: int, repeat: int) -> None:
     await timed("cohorts: query", repeat, cohorts_query)
     await timed("cohorts: query + chart PNG", repeat, cohorts)
     for method in ("series", "feedback", "points", "campaigns"):
-        await timed(f"/kpi {method}", 1, lambda m=method: other(m))
+        await timed(f"/kpi {method}", 1, partial(other, method))
 
 
 async def main_async(args: argparse.Namespace, url: str) -> int:

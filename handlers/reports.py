@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import date, timedelta
-from typing import Any
+from functools import partial
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
@@ -182,27 +182,27 @@ async def _kpi(
     reports: ReportService, ctx: MemberContext, name: str, days: int, until: int = 0
 ) -> tuple[str, bytes]:
     merchant, actor = ctx.work_merchant_id, ctx.telegram_id
-    draw: Callable[[Any], bytes]
+    chart: Callable[[], bytes]  # the chart of the data read, drawn off the event loop
     # A /stats button for typed dates carries the period's last day (0: today).
     last = date.fromordinal(until) if until else None
     first = last - timedelta(days=days - 1) if last else None
     if name == "revenue":
         series = await reports.series(merchant, actor, days, first, last)
         snapshot = await reports.period_snapshot(merchant, actor, days, first, last)
-        text, data, draw = revenue_text(series, snapshot), series, charts.revenue_chart
+        text, chart = revenue_text(series, snapshot), partial(charts.revenue_chart, series)
     elif name == "cohorts":
         cohorts = await reports.cohorts(merchant, actor)
-        text, data, draw = cohorts_text(cohorts), cohorts, charts.cohort_chart
+        text, chart = cohorts_text(cohorts), partial(charts.cohort_chart, cohorts)
     elif name == "ratings":
         feedback = await reports.feedback(merchant, actor, days, first_day=first, last_day=last)
-        text, data, draw = feedback_text(feedback), feedback, charts.ratings_chart
+        text, chart = feedback_text(feedback), partial(charts.ratings_chart, feedback)
     elif name == "referrals":
         snapshot = await reports.period_snapshot(merchant, actor, days, first, last)
-        text, data, draw = referrals_text(snapshot), snapshot, charts.funnel_chart
+        text, chart = referrals_text(snapshot), partial(charts.funnel_chart, snapshot)
     else:
         points = await reports.points(merchant, actor, days=days, first_day=first, last_day=last)
-        text, data, draw = points_text(points), points, charts.points_chart
-    return text, await asyncio.to_thread(draw, data)
+        text, chart = points_text(points), partial(charts.points_chart, points)
+    return text, await asyncio.to_thread(chart)
 
 
 async def _send_kpi(

@@ -83,9 +83,9 @@ async def refuse_seller(
     if state is not None:
         await state.clear()
     if isinstance(error, StaffPaused):
-        await message.answer(paused_text(error.until, ctx.merchant.timezone))  # type: ignore[arg-type]
+        await message.answer(paused_text(error.until, ctx.merchant.timezone))
     elif isinstance(error, CodesLocked):
-        await message.answer(codes_locked_text(error.until, ctx.merchant.timezone))  # type: ignore[arg-type]
+        await message.answer(codes_locked_text(error.until, ctx.merchant.timezone))
     else:
         await message.answer(not_staff())
 
@@ -94,10 +94,10 @@ async def on_wrong_code(
     message: Message, error: CodeInvalid, wake_sender: Wake, timezone: str = "UTC"
 ) -> None:
     text = code_error(error.reason)
-    if error.paused:
-        text += "\n\n" + paused_text(error.until, timezone)  # type: ignore[arg-type]
+    if error.paused and error.until is not None:
+        text += "\n\n" + paused_text(error.until, timezone)
     if error.locked_until is not None:
-        text += "\n\n" + codes_locked_text(error.locked_until, timezone)  # type: ignore[arg-type]
+        text += "\n\n" + codes_locked_text(error.locked_until, timezone)
     await message.answer(text)
     if error.paused or error.locked_until is not None:
         wake_sender()  # the admins' alert was queued with the pause or the lock

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class DomainError(Exception):
     """Base of every error a user can be told about."""
@@ -83,7 +85,7 @@ class InviteInvalid(DomainError):
 class StaffPaused(DomainError):
     """Too many wrong codes: the staff member may try again after `until`."""
 
-    def __init__(self, until: object) -> None:
+    def __init__(self, until: datetime) -> None:
         super().__init__(str(until))
         self.until = until
 
@@ -96,8 +98,8 @@ class CodeInvalid(DomainError):
         self,
         reason: str,
         paused: bool = False,
-        until: object = None,
-        locked_until: object = None,
+        until: datetime | None = None,
+        locked_until: datetime | None = None,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -110,7 +112,7 @@ class CodesLocked(DomainError):
     """Too many wrong codes at the merchant in the last hour: code entry reopens at `until`,
     or when an owner or admin resumes it."""
 
-    def __init__(self, until: object) -> None:
+    def __init__(self, until: datetime) -> None:
         super().__init__(str(until))
         self.until = until
 

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
 )
 
-import bot.db.models  # registers every table on Base.metadata
 from bot.config import Settings
+from bot.db import models as _models  # noqa: F401 - registers every table on Base.metadata
 from bot.db.base import Base
 from bot.db.engine import create_engine, create_session_factory
 
@@ -95,7 +95,7 @@ def settings(engine: AsyncEngine) -> Settings:
     from tests.telegram import TEST_TOKEN
 
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bot_token=TEST_TOKEN,
         database_url=engine.url.render_as_string(hide_password=False),
         owner_ids=(1,),
@@ -109,14 +109,14 @@ def settings(engine: AsyncEngine) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def i18n():  # type: ignore[no-untyped-def]
+def i18n():
     from bot.i18n import create_i18n
 
     return create_i18n("en")
 
 
 @pytest.fixture
-def bot(settings: Settings):  # type: ignore[no-untyped-def]
+def bot(settings: Settings):
     from bot.app import create_bot
     from tests.telegram import RecordingSession
 
@@ -124,7 +124,7 @@ def bot(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def sender(bot, session_factory, i18n, clock):  # type: ignore[no-untyped-def]
+def sender(bot, session_factory, i18n, clock):
     """The production outbox sender, unthrottled, on the recording session."""
     from bot.delivery import Sender
     from handlers.ui.staff_render import notice_text
@@ -135,7 +135,7 @@ def sender(bot, session_factory, i18n, clock):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def dp(settings, session_factory, i18n, clock, sender):  # type: ignore[no-untyped-def]
+def dp(settings, session_factory, i18n, clock, sender):
     from bot.app import create_dispatcher
 
     return create_dispatcher(
@@ -144,14 +144,14 @@ def dp(settings, session_factory, i18n, clock, sender):  # type: ignore[no-untyp
 
 
 @pytest.fixture
-def tg(dp, bot, sender):  # type: ignore[no-untyped-def]
+def tg(dp, bot, sender):
     """tg(user_id, first_name=..., language_code=...) -> a TgUser talking to the bot.
 
     After each update the outbox is drained, so what an update queued for others (receipts,
     alerts) is among the requests it caused, as the in-process sender would send it."""
     from tests.telegram import TgUser
 
-    def make(user_id: int, **kwargs):  # type: ignore[no-untyped-def]
+    def make(user_id: int, **kwargs):
         return TgUser(dp, bot, user_id, after=sender.drain, **kwargs)
 
     return make
@@ -164,15 +164,15 @@ class Db:
     def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
         self.factory = factory
 
-    async def scalar(self, statement):  # type: ignore[no-untyped-def]
+    async def scalar(self, statement):
         async with self.factory() as s, s.begin():
             return await s.scalar(statement)
 
-    async def all(self, statement):  # type: ignore[no-untyped-def]
+    async def all(self, statement):
         async with self.factory() as s, s.begin():
             return list((await s.scalars(statement)).all())
 
-    async def count(self, model) -> int:  # type: ignore[no-untyped-def]
+    async def count(self, model) -> int:
         from sqlalchemy import func, select
 
         return int(await self.scalar(select(func.count()).select_from(model)) or 0)

@@ -87,7 +87,8 @@ class RecordingSession(BaseSession):
                 content = b"".join([chunk async for chunk in upload.read(bot)])
                 self.uploads.append((upload.filename or "", content))
         self.requests.append(method)
-        return self._respond(method)  # type: ignore[return-value]
+        response: TelegramType = self._respond(method)
+        return response
 
     def _respond(self, method: TelegramMethod[Any]) -> Any:
         if isinstance(method, GetMe):
@@ -240,7 +241,7 @@ class TgUser:
         return await self._feed(message=self._message(text=text, entities=entities))
 
     async def share_contact(self, phone: str, owner_id: int | None = None) -> Sent:
-        contact = {"phone_number": phone, "first_name": self.user.first_name}
+        contact: dict[str, object] = {"phone_number": phone, "first_name": self.user.first_name}
         contact["user_id"] = self.id if owner_id is None else owner_id
         return await self._feed(message=self._message(contact=contact))
 

@@ -35,7 +35,7 @@ def test_parse_item_refuses(text: str) -> None:
         parse_item(text, 2)
 
 
-async def setup_shop(session, clock):  # type: ignore[no-untyped-def]
+async def setup_shop(session, clock):
     merchant = await make_merchant(session, clock)
     catalog = CatalogService(session, (OWNER,), clock)
     latte = await catalog.add_item(merchant.id, OWNER, "Coffee | Latte | 4.00")

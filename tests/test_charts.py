@@ -199,7 +199,8 @@ def test_today_and_this_month_are_marked_as_not_over() -> None:
         daily = charts.revenue_figure(series(30))
         assert "today so far" in _legend(daily)
         last = daily.axes[0].patches[29]
-        assert last.get_hatch() and last.get_alpha() < 1
+        alpha = last.get_alpha()
+        assert last.get_hatch() and alpha is not None and alpha < 1
         assert not daily.axes[0].patches[28].get_hatch()
         yearly = charts.revenue_figure(series(365))
         assert {"month so far", "part of the month"} <= set(_legend(yearly))
@@ -226,7 +227,7 @@ def test_heat_map_text_reads_on_dark_and_light_cells() -> None:
     with I18N.context(), I18N.use_locale("en"):
         figure = charts.cohort_figure(cohorts())
         cells = [t for t in figure.axes[0].texts if t.get_text().isdigit()]
-        assert cells and min(t.get_fontsize() for t in cells) >= 11
+        assert cells and min(t.get_fontproperties().get_size_in_points() for t in cells) >= 11
         assert {t.get_color() for t in cells} == {"white", "black"}
 
 

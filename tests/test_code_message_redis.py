@@ -17,7 +17,7 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.fixture
-async def dp(settings, session_factory, i18n, clock, sender) -> AsyncIterator[Any]:  # type: ignore[no-untyped-def]
+async def dp(settings, session_factory, i18n, clock, sender) -> AsyncIterator[Any]:
     from bot.app import create_dispatcher
 
     storage = redis_storage(REDIS_URL)

@@ -26,7 +26,7 @@ from tests.factories import (
 CASHIERS = (900, 901)
 
 
-async def setup(session_factory, clock):  # type: ignore[no-untyped-def]
+async def setup(session_factory, clock):
     async with session_factory() as s:
         merchant = await make_merchant(s, clock)
         for tg in CASHIERS:
@@ -34,7 +34,7 @@ async def setup(session_factory, clock):  # type: ignore[no-untyped-def]
     return merchant
 
 
-async def in_own_session(session_factory, clock, work):  # type: ignore[no-untyped-def]
+async def in_own_session(session_factory, clock, work):
     async with session_factory() as s:
         try:
             return await work(SaleService(s, (), clock))

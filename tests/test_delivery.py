@@ -56,7 +56,7 @@ def render(notice: Notice) -> tuple[str, None]:
     return f"{notice.kind} for {notice.telegram_id}: {notice.data.get('n')}", None
 
 
-def make_sender(session: BaseSession, session_factory, i18n, clock) -> Sender:  # type: ignore[no-untyped-def]
+def make_sender(session: BaseSession, session_factory, i18n, clock) -> Sender:
     bot = Bot(TEST_TOKEN, session=session)
     return Sender(bot, session_factory, i18n, render, rate=1000, per_chat_interval=0, clock=clock)
 

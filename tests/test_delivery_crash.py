@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
@@ -76,7 +77,7 @@ class FakeBotApi:
 
 
 async def start_server(api: FakeBotApi) -> tuple[web.AppRunner, str]:
-    return await start_fake_api(api.handle)  # type: ignore[no-any-return]
+    return await start_fake_api(api.handle)
 
 
 async def prepare_database(url: str) -> None:
@@ -126,6 +127,7 @@ async def go(proc: asyncio.subprocess.Process) -> None:
     proc.stdin.close()
 
 
+@pytest.mark.slow
 async def test_a_sender_killed_mid_push_loses_nothing_and_repeats_at_most_its_in_flight(
     tmp_path: Path,
 ) -> None:

@@ -141,7 +141,8 @@ async def check_program(engine: AsyncEngine, since: datetime, until: datetime) -
     # Referral rewards: up the buyer's chain, each depth its share of the paid amount; a bonus
     # once per friend, on the purchase that made the referral effective (their first).
     def chain(mid: int) -> list[int]:
-        ancestors, up = [], members[mid].referrer_id
+        ancestors: list[int] = []
+        up = members[mid].referrer_id
         while up is not None and len(ancestors) < policy.MAX_REFERRAL_DEPTH:
             ancestors.append(up)
             up = members[up].referrer_id
@@ -176,10 +177,10 @@ async def check_program(engine: AsyncEngine, since: datetime, until: datetime) -
     # Members: joined in the window, referrers joined before their friends.
     depth_of: dict[int, int] = {}
 
-    def depth(mid: int) -> int:
+    def tree_depth(mid: int) -> int:
         if mid not in depth_of:
             referrer = members[mid].referrer_id
-            depth_of[mid] = 0 if referrer is None else 1 + depth(referrer)
+            depth_of[mid] = 0 if referrer is None else 1 + tree_depth(referrer)
         return depth_of[mid]
 
     for m in members.values():
@@ -189,7 +190,7 @@ async def check_program(engine: AsyncEngine, since: datetime, until: datetime) -
             referrer = members[m.referrer_id]
             assert referrer.joined_at < m.joined_at
             assert referrer.deleted_at is None or referrer.deleted_at > m.joined_at
-        seen["max_depth"] = max(seen["max_depth"], depth(m.id))
+        seen["max_depth"] = max(seen["max_depth"], tree_depth(m.id))
         c = customers[m.customer_id]
         if m.deleted_at is None:
             assert c.telegram_id > 0
@@ -397,7 +398,7 @@ async def test_a_welcome_bonus_is_credited_at_joining(tmp_path: Path) -> None:
         async with create_session_factory(engine)() as session:
             merchant = await make_merchant(session, FakeClock(NOW))
         async with engine.begin() as conn:
-            await conn.execute(update(Merchant.__table__).values(welcome_bonus_minor=300))
+            await conn.execute(update(Merchant).values(welcome_bonus_minor=300))
         await generate_demo_data(engine, merchant.id, members=120, months=2, now=NOW)
         seen = await check_program(engine, months_before(NOW, 2), NOW)
         assert seen["ledger:welcome"] == 120

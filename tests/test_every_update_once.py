@@ -36,7 +36,7 @@ from tests.test_handlers_sale import OWNER, customer_code
 Snapshot = dict[str, tuple[Any, ...]]
 
 
-async def snapshot(db) -> Snapshot:  # type: ignore[no-untyped-def]
+async def snapshot(db) -> Snapshot:
     """Every table's row count and the sums of its numbers (balances, amounts, quantities),
     and, stricter, its rows themselves (a status or a timestamp changed shows too)."""
     tables: Snapshot = {}
@@ -58,7 +58,7 @@ async def snapshot(db) -> Snapshot:  # type: ignore[no-untyped-def]
 class Twice:
     """Feeds each step, then the same update again, and checks the replay changed nothing."""
 
-    def __init__(self, db) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, db) -> None:
         self.db = db
         self.steps: list[Any] = []
 
@@ -159,7 +159,7 @@ async def test_every_command_and_button_fed_twice_writes_once(tg, db, session_fa
     preview = await twice(kasia, kasia.send(f"/sale {await customer_code(db, 101)} 5"))
     cancelled = await twice(kasia, kasia.press(preview.button("Cancel")))
     assert "Nothing was charged" in cancelled.text
-    receipts = []
+    receipts: list[Any] = []
     for amount in ("20", "7.50"):
         await twice(anna, anna.send("/code"))
         preview = await twice(kasia, kasia.send(f"/sale {await customer_code(db, 101)} {amount}"))

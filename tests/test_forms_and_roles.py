@@ -31,7 +31,7 @@ STICKER = {
 PHOTO = {"photo": [{"file_id": "ph", "file_unique_id": "ph", "width": 90, "height": 90}]}
 LOCATION = {"location": {"latitude": 52.23, "longitude": 21.01}}
 VOICE = {"voice": {"file_id": "vo", "file_unique_id": "vo", "duration": 2}}
-OFF_TOPIC = [STICKER, PHOTO, LOCATION, VOICE]
+OFF_TOPIC: list[dict[str, Any]] = [STICKER, PHOTO, LOCATION, VOICE]
 
 
 async def send_other(user: TgUser, fields: dict[str, Any]) -> Sent:
@@ -273,7 +273,7 @@ async def test_the_join_button_for_a_member_says_so(tg) -> None:
 # --- who invited you, and who joined ------------------------------------------------------
 
 
-async def friend_notices(db) -> list[Outbox]:  # type: ignore[no-untyped-def]
+async def friend_notices(db) -> list[Outbox]:
     return list(await db.all(select(Outbox).where(Outbox.kind == "friend_joined")))
 
 

@@ -25,14 +25,14 @@ async def hire(owner: TgUser, person: TgUser, role: str) -> None:
     await person.send("/start " + invite.text.split()[-1].split("start=")[1])
 
 
-async def member(db, tg: int) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+async def member(db, tg: int) -> tuple[int, str]:
     """The membership id and the current payment code of a member."""
     row = await db.scalar(select(Membership).join(Customer).where(Customer.telegram_id == tg))
     code = await db.scalar(select(PaymentCode.code).where(PaymentCode.membership_id == row.id))
     return row.id, code
 
 
-async def birthday_of(db, tg: int) -> tuple[int | None, int | None, int | None]:  # type: ignore[no-untyped-def]
+async def birthday_of(db, tg: int) -> tuple[int | None, int | None, int | None]:
     c = await db.scalar(select(Customer).where(Customer.telegram_id == tg))
     return c.birthday_day, c.birthday_month, c.birthday_year
 
@@ -180,9 +180,9 @@ async def test_a_birthday_shared_with_another_program_is_changed_by_an_owner_onl
     rules = await anna.send("/start mother")
     await anna.press(rules.button("✅"))  # Anna belongs to both programs now
     membership_id = await db.scalar(
-        select(Membership.id).join(Customer).where(
-            Customer.telegram_id == 101, Membership.merchant_id == 1
-        )
+        select(Membership.id)
+        .join(Customer)
+        .where(Customer.telegram_id == 101, Membership.merchant_id == 1)
     )
     refused = await adam.send(f"/birthday #{membership_id} 24.05")
     assert "only an owner can change it" in refused.text

@@ -182,7 +182,7 @@ async def test_a_failing_handler_apologises_without_a_traceback(tg, monkeypatch,
     anna = tg(101)
     await join(anna)
 
-    async def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+    async def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(MemberService, "card", broken)

@@ -10,7 +10,7 @@ from bot.db.models import AuditLog, Merchant, Outbox, Purchase
 from tests.test_handlers_sale import OWNER, customer_code, hire, join
 
 
-def to(sent, chat_id: int) -> list[str]:  # type: ignore[no-untyped-def]
+def to(sent, chat_id: int) -> list[str]:
     return [m.text for m in sent.of(SendMessage) if m.chat_id == chat_id]
 
 

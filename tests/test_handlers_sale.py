@@ -33,8 +33,8 @@ async def hire(owner: TgUser, cashier: TgUser, role: str = "cashier") -> Sent:
     return await cashier.send("/start " + link.split("start=")[1])
 
 
-async def customer_code(db, tg: int) -> str:  # type: ignore[no-untyped-def]
-    row = await db.scalar(
+async def customer_code(db, tg: int) -> str:
+    row: str | None = await db.scalar(
         select(PaymentCode.code)
         .join(Membership, Membership.id == PaymentCode.membership_id)
         .join(Customer, Customer.id == Membership.customer_id)
@@ -457,7 +457,7 @@ async def test_blocked_customer_does_not_break_the_sale(tg, db, bot) -> None:
     session = bot.session
     original = session._respond
 
-    def respond(method):  # type: ignore[no-untyped-def]
+    def respond(method):
         if isinstance(method, Send) and method.chat_id == 101:
             raise TelegramForbiddenError(method=method, message="Forbidden: bot was blocked")
         return original(method)

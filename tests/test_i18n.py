@@ -49,7 +49,7 @@ def extracted_msgids(tmp_path: Path) -> set[str]:
         return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fp) if m.id}
 
 
-def catalog(language: str):  # type: ignore[no-untyped-def]
+def catalog(language: str):
     with (ROOT / "locales" / language / "LC_MESSAGES" / "messages.po").open("rb") as fp:
         return read_po(fp, locale=language)
 

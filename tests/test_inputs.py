@@ -8,7 +8,9 @@ is wrong, log no ERROR, and change nothing in the database.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -36,7 +38,7 @@ HUGE = "99999999999999999999"  # 20 digits: over BigInteger
 JUST_OVER = "9223372036854775808"  # 2**63, one over BigInteger: still 19 digits
 
 
-async def latest_code(db, tg: int) -> str:  # type: ignore[no-untyped-def]
+async def latest_code(db, tg: int) -> str:
     code = await db.scalar(
         select(PaymentCode.code)
         .join(Membership, Membership.id == PaymentCode.membership_id)
@@ -48,7 +50,7 @@ async def latest_code(db, tg: int) -> str:  # type: ignore[no-untyped-def]
     return str(code)
 
 
-async def snapshot(db) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
+async def snapshot(db) -> tuple[object, ...]:
     """Everything an input could change by mistake."""
     counts = [
         await db.count(model)
@@ -87,7 +89,7 @@ class Scene:
     anna: TgUser
 
 
-async def lived_in(tg, db) -> Scene:  # type: ignore[no-untyped-def]
+async def lived_in(tg, db) -> Scene:
     owner, kasia, anna = tg(OWNER), tg(KASIA, first_name="Kasia"), tg(ANNA)
     await hire(owner, kasia)
     await join(anna)
@@ -98,7 +100,7 @@ async def lived_in(tg, db) -> Scene:  # type: ignore[no-untyped-def]
     return Scene(owner, kasia, anna)
 
 
-async def in_push_days(scene: Scene, db) -> None:  # type: ignore[no-untyped-def]
+async def in_push_days(scene: Scene, db) -> None:
     await scene.owner.send("/push")
     extras = await scene.owner.send("Two for one!")  # photo or link: skipped
     who = await scene.owner.press(extras.button("Skip"))
@@ -106,7 +108,7 @@ async def in_push_days(scene: Scene, db) -> None:  # type: ignore[no-untyped-def
     assert "How many days" in asked.text
 
 
-async def in_push_schedule(scene: Scene, db) -> None:  # type: ignore[no-untyped-def]
+async def in_push_schedule(scene: Scene, db) -> None:
     # Someone to send to: a group nobody in it opted in to has no preview.
     async with db.factory() as s, s.begin():
         await s.execute(update(Membership).values(marketing_opt_in=True))
@@ -118,12 +120,12 @@ async def in_push_schedule(scene: Scene, db) -> None:  # type: ignore[no-untyped
     assert "When?" in asked.text
 
 
-async def in_stats_dates(scene: Scene, db) -> None:  # type: ignore[no-untyped-def]
+async def in_stats_dates(scene: Scene, db) -> None:
     asked = await scene.owner.press("st:0")
     assert "first and the last day" in asked.text
 
 
-async def in_sale_preview(scene: Scene, db) -> None:  # type: ignore[no-untyped-def]
+async def in_sale_preview(scene: Scene, db) -> None:
     await scene.anna.send("/code")
     await scene.kasia.send("/sale")
     await scene.kasia.send(await latest_code(db, ANNA))
@@ -131,17 +133,17 @@ async def in_sale_preview(scene: Scene, db) -> None:  # type: ignore[no-untyped-
     assert preview.button_or_none("Spend 37 points") is not None
 
 
-async def open_draft(db) -> str:  # type: ignore[no-untyped-def]
+async def open_draft(db) -> str:
     key = await db.scalar(select(Purchase.idempotency_key).where(Purchase.status == "draft"))
     assert key is not None
     return str(key)
 
 
-async def with_code(scene: Scene, db) -> None:  # type: ignore[no-untyped-def]
+async def with_code(scene: Scene, db) -> None:
     await scene.anna.send("/code")
 
 
-async def nothing(scene: Scene, db) -> None:  # type: ignore[no-untyped-def]
+async def nothing(scene: Scene, db) -> None:
     return None
 
 
@@ -151,7 +153,7 @@ class Case:
     kind: str  # send or press
     data: str
     expected: str  # part of the answer
-    before: object = nothing
+    before: Callable[[Scene, Any], Awaitable[None]] = nothing
 
     def __str__(self) -> str:
         return f"{self.who}-{self.kind}-{self.data}"

@@ -15,14 +15,14 @@ from services.members import MemberService
 from tests.factories import make_member, make_merchant
 
 
-async def opt_in(session, clock, merchant, tg, birthday=None):  # type: ignore[no-untyped-def]
+async def opt_in(session, clock, merchant, tg, birthday=None):
     await make_member(session, clock, merchant, tg)
     await MemberService(session, clock).set_marketing(merchant.id, tg, True)
     if birthday:
         await MemberService(session, clock).set_birthday(merchant.id, tg, birthday)
 
 
-async def outbox(session, kind):  # type: ignore[no-untyped-def]
+async def outbox(session, kind):
     async with session.begin():
         rows = await session.scalars(select(Outbox).where(Outbox.kind == kind))
         return sorted(r.chat_id for r in rows)

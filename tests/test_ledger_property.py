@@ -11,6 +11,7 @@ import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -266,6 +267,7 @@ async def assert_nobody_better_off(session: object, withheld: dict[int, int]) ->
         assert got <= replay[m.id] + slack[m.id], (m.id, got, replay[m.id], slack[m.id])
 
 
+@pytest.mark.slow
 @settings(
     max_examples=int(os.environ.get("LEDGER_EXAMPLES", "25")),
     deadline=None,

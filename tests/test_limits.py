@@ -85,23 +85,23 @@ def test_the_day_is_the_merchants_local_day() -> None:
 
 
 @pytest.fixture
-async def shop(session, clock):  # type: ignore[no-untyped-def]
+async def shop(session, clock):
     merchant = await make_merchant(session, clock)
     await make_staff(session, clock, merchant, CASHIER)
     await make_staff(session, clock, merchant, 950, role="admin", name="Boss")
     return merchant
 
 
-async def configure(session, merchant_id: int, **values: object) -> None:  # type: ignore[no-untyped-def]
+async def configure(session, merchant_id: int, **values: object) -> None:
     async with session.begin():
         await session.execute(update(Merchant).where(Merchant.id == merchant_id).values(**values))
 
 
-def sales(session, clock):  # type: ignore[no-untyped-def]
+def sales(session, clock):
     return SaleService(session, (OWNER,), clock)
 
 
-async def sell(session, clock, merchant, tg, amount, seller=CASHIER):  # type: ignore[no-untyped-def]
+async def sell(session, clock, merchant, tg, amount, seller=CASHIER):
     code = await issue_code(session, clock, merchant, tg)
     service = sales(session, clock)
     draft = await service.prepare(merchant.id, seller, code, amount, 0, None)
@@ -110,7 +110,7 @@ async def sell(session, clock, merchant, tg, amount, seller=CASHIER):  # type: i
     return result
 
 
-async def count(session, statement) -> int:  # type: ignore[no-untyped-def]
+async def count(session, statement) -> int:
     async with session.begin():
         return int(await session.scalar(statement) or 0)
 
@@ -342,7 +342,7 @@ async def test_two_confirms_at_once_cannot_both_pass_the_cap(
     would be), so only the cap's own locking stands between the two."""
     from bot.db.repositories import PaymentCodeRepo
 
-    async def always_unused(self, membership_id, code, now) -> bool:  # type: ignore[no-untyped-def]
+    async def always_unused(self, membership_id, code, now) -> bool:
         return True
 
     monkeypatch.setattr(PaymentCodeRepo, "use", always_unused)

@@ -6,6 +6,7 @@ import os
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,8 +21,8 @@ from tests.conftest import TEST_MARKER_KEY
 from tests.factories import make_member, make_merchant
 
 
-def settings_with(**values: object) -> Settings:
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+def settings_with(**values: Any) -> Settings:
+    return Settings(_env_file=None, **values)
 
 
 def test_the_key_file_is_created_once_private_and_reused(tmp_path: Path) -> None:
@@ -52,7 +53,7 @@ def test_a_short_or_empty_key_is_one_clear_line(tmp_path: Path) -> None:
         marker_key(settings_with(marker_key_file=str(empty)))
 
 
-async def test_the_scheduler_uses_the_settings_key(settings, session, session_factory, clock):  # type: ignore[no-untyped-def]
+async def test_the_scheduler_uses_the_settings_key(settings, session, session_factory, clock):
     merchant = await make_merchant(session, clock)
     await make_member(session, clock, merchant, 5)
     now = datetime.now(UTC)

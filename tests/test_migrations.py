@@ -17,7 +17,7 @@ from bot.db.migrate import alembic_config, downgrade, upgrade
 from tests.conftest import PG_DEFAULT, fresh_engine
 
 
-def _targets(tmp_path) -> list[str]:  # type: ignore[no-untyped-def]
+def _targets(tmp_path) -> list[str]:
     urls = [f"sqlite+aiosqlite:///{tmp_path}/migrations.sqlite3"]
     env = os.environ.get("TEST_DATABASE_URL")
     if env and not env.startswith("sqlite"):
@@ -36,7 +36,7 @@ async def _tables(url: str) -> set[str]:
 async def _diff(url: str) -> list[object]:
     engine = create_engine(url)
     async with engine.connect() as conn:
-        diff = await conn.run_sync(
+        diff: list[object] = await conn.run_sync(
             lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata)
         )
     await engine.dispose()
@@ -52,7 +52,7 @@ async def _clean(url: str) -> None:
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "env"])
-async def test_stairway_up_and_down(tmp_path, backend) -> None:  # type: ignore[no-untyped-def]
+async def test_stairway_up_and_down(tmp_path, backend) -> None:
     urls = _targets(tmp_path)
     if backend == "env":
         if len(urls) < 2:
@@ -74,7 +74,7 @@ async def test_stairway_up_and_down(tmp_path, backend) -> None:  # type: ignore[
     assert await _tables(url) == set()
 
 
-async def test_postgres_is_reachable_for_ci(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_postgres_is_reachable_for_ci(tmp_path) -> None:
     """Reports, rather than hides, whether this run exercised PostgreSQL."""
     url = os.environ.get("TEST_DATABASE_URL", "")
     if not url.startswith("postgresql"):
@@ -86,7 +86,7 @@ async def test_postgres_is_reachable_for_ci(tmp_path) -> None:  # type: ignore[n
     assert "PostgreSQL" in str(version)
 
 
-async def test_existing_merchants_get_limits_in_their_own_currency(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_existing_merchants_get_limits_in_their_own_currency(tmp_path) -> None:
     import sqlite3
 
     url = f"sqlite+aiosqlite:///{tmp_path}/data.sqlite3"
@@ -110,7 +110,7 @@ async def test_existing_merchants_get_limits_in_their_own_currency(tmp_path) -> 
     assert rows == {"buda": (40_000_000, 200_000), "berlin": (100_000, 500)}
 
 
-async def test_existing_merchants_keep_one_point_per_minor_unit(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_existing_merchants_keep_one_point_per_minor_unit(tmp_path) -> None:
     """0013 gives merchants from before point values 1 point = 1 minor unit: balances and the
     ledger keep exactly their money value, in forints as in euros."""
     import sqlite3

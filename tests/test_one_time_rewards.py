@@ -47,12 +47,12 @@ async def leave(user: TgUser) -> None:
     assert "Your data is deleted" in done.text
 
 
-async def set_merchant(db, **values) -> None:  # type: ignore[no-untyped-def]
+async def set_merchant(db, **values) -> None:
     async with db.factory() as s, s.begin():
         await s.execute(update(Merchant).values(**values))
 
 
-async def reasons_of(db, tg: int) -> list[str]:  # type: ignore[no-untyped-def]
+async def reasons_of(db, tg: int) -> list[str]:
     member = await db.scalar(select(Membership).join(Customer).where(Customer.telegram_id == tg))
     rows = await db.all(
         select(LedgerEntry.reason)
@@ -170,7 +170,7 @@ async def test_a_birthday_saved_within_the_lead_time_waits_a_year(tg, db, clock)
 # --- through the services, with the clock moved -------------------------------------------
 
 
-async def opt_in(session, clock, merchant, tg, birthday=None, key=KEY):  # type: ignore[no-untyped-def]
+async def opt_in(session, clock, merchant, tg, birthday=None, key=KEY):
     await make_member(session, clock, merchant, tg)
     members = MemberService(session, clock, marker_key=key)
     await members.set_marketing(merchant.id, tg, True)

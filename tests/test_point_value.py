@@ -18,13 +18,13 @@ SILVER = LevelInfo(1, "Silver", 10_000, 2, 500, 3000)  # 5 % back, up to 30 % wi
 
 
 @pytest.fixture
-def settings(engine) -> Settings:  # type: ignore[no-untyped-def]
+def settings(engine) -> Settings:
     """A café in Budapest: forints, Hungarian."""
     from tests.conftest import TEST_MARKER_KEY
     from tests.telegram import TEST_TOKEN
 
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         bot_token=TEST_TOKEN,
         database_url=engine.url.render_as_string(hide_password=False),
         owner_ids=(OWNER,),
@@ -254,7 +254,7 @@ def test_forint_settings_are_whole_amounts(settings: Settings) -> None:
         program_settings(settings.model_copy(update={"sale_limit": "50000,50"}))
 
 
-async def test_new_merchants_get_their_currencys_point_value(session, clock) -> None:  # type: ignore[no-untyped-def]
+async def test_new_merchants_get_their_currencys_point_value(session, clock) -> None:
     from tests.factories import make_merchant
 
     euro = await make_merchant(session, clock, slug="wien", currency="EUR")

@@ -38,7 +38,7 @@ OWNER, ADMIN, CASHIER = 1, 51, 50
 
 
 @pytest.fixture
-async def staffed(session, clock):  # type: ignore[no-untyped-def]
+async def staffed(session, clock):
     merchant = await make_merchant(session, clock)
     await make_staff(session, clock, merchant, ADMIN, role="admin", name="Ola")
     await make_staff(session, clock, merchant, CASHIER, role="staff", name="Kuba")
@@ -101,7 +101,7 @@ async def test_a_forged_button_draws_nothing(tg, staffed) -> None:
         assert not sent.of(SendPhoto) and "A poster's tag" in sent.toasts[0]
 
 
-def test_poster_says_what_members_get_in_each_language(i18n) -> None:  # type: ignore[no-untyped-def]
+def test_poster_says_what_members_get_in_each_language(i18n) -> None:
     from handlers.ui.charts import outside
 
     benefit = {
@@ -124,7 +124,7 @@ def test_poster_says_what_members_get_in_each_language(i18n) -> None:  # type: i
         assert "poster" not in [c.command for c in staff_commands("staff")]
 
 
-async def test_profile_texts_per_language_within_telegram_limits(i18n) -> None:  # type: ignore[no-untyped-def]
+async def test_profile_texts_per_language_within_telegram_limits(i18n) -> None:
     session = RecordingSession()
     bot = Bot(TEST_TOKEN, session=session)
     await set_profile(bot, i18n, "Test Café")
@@ -161,7 +161,7 @@ class RefusingSession(RecordingSession):
         raise TelegramBadRequest(method=method, message="Bad Request: too many requests")
 
 
-async def test_profile_refused_is_a_warning_not_a_crash(i18n, caplog) -> None:  # type: ignore[no-untyped-def]
+async def test_profile_refused_is_a_warning_not_a_crash(i18n, caplog) -> None:
     bot = Bot(TEST_TOKEN, session=RefusingSession())
     with caplog.at_level(logging.WARNING):
         await set_profile(bot, i18n, "Test Café")

@@ -36,11 +36,11 @@ async def order_two_flat_whites(owner: TgUser, customer: TgUser) -> Sent:
     return await customer.press((await customer.send("/cart")).button("Check out"))
 
 
-async def order_code(db) -> str:  # type: ignore[no-untyped-def]
+async def order_code(db) -> str:
     return str((await db.scalar(select(Preorder))).code)
 
 
-async def till_code(db) -> str:  # type: ignore[no-untyped-def]
+async def till_code(db) -> str:
     return str(await db.scalar(select(PaymentCode.code).where(PaymentCode.preorder_id.is_(None))))
 
 
@@ -219,7 +219,7 @@ async def test_erasure_cancels_the_members_orders(tg, db) -> None:
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "env"])
-async def test_migration_gives_open_orders_their_codes(tmp_path, clock, backend) -> None:  # type: ignore[no-untyped-def]
+async def test_migration_gives_open_orders_their_codes(tmp_path, clock, backend) -> None:
     """An order whose code row is still there keeps it; one whose code /code destroyed gets
     it back unless another row holds the value by now."""
     from bot.db.engine import create_engine, create_session_factory

@@ -56,7 +56,7 @@ async def traces(session: AsyncSession, needles: tuple[str, ...]) -> set[str]:
     return found
 
 
-async def sell(db, cashier: TgUser, customer: TgUser, amount: str) -> Sent:  # type: ignore[no-untyped-def]
+async def sell(db, cashier: TgUser, customer: TgUser, amount: str) -> Sent:
     await customer.send("/code")
     preview = await cashier.send(f"/sale {await customer_code(db, customer.id)} {amount}")
     return await cashier.press(preview.button("Confirm"))
@@ -72,7 +72,7 @@ async def rate(done: Sent, customer: TgUser, n: int, comment: str) -> None:
     await customer.send(comment)
 
 
-async def answer_nps(db, customer: TgUser, score: int, comment: str) -> None:  # type: ignore[no-untyped-def]
+async def answer_nps(db, customer: TgUser, score: int, comment: str) -> None:
     from bot.db.models import Membership
 
     member_id = await db.scalar(

@@ -23,7 +23,7 @@ OWNER, ADMIN, CASHIER = 1, 51, 50
 
 
 @pytest.fixture
-async def book(session, clock) -> Book:  # type: ignore[no-untyped-def]
+async def book(session, clock) -> Book:
     clock.now = NOW
     merchant = await make_merchant(session, clock)  # the default merchant, slug "main"
     await make_staff(session, clock, merchant, ADMIN, role="admin", name="Ola")
@@ -174,7 +174,7 @@ async def test_weekly_digest_on_monday_once(book: Book, session, clock, bot, sen
     assert f"digest:{book.merchant.id}:2026-11-16:digest:{OWNER}" in keys
 
 
-async def _outbox(session):  # type: ignore[no-untyped-def]
+async def _outbox(session):
     async with session.begin():
         return list((await session.scalars(select(Outbox).where(Outbox.kind == "digest"))).all())
 

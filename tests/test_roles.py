@@ -115,7 +115,7 @@ class Scene:
     users: dict[str, TgUser]
 
 
-async def program(tg, db, session_factory, clock) -> Scene:  # type: ignore[no-untyped-def]
+async def program(tg, db, session_factory, clock) -> Scene:
     owner, kasia, ivan = tg(OWNER), tg(KASIA, first_name="Kasia"), tg(IVAN, first_name="Ivan")
     anna, bob = tg(ANNA, first_name="Anna"), tg(BOB, first_name="Bob")
     await hire(owner, kasia)

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import web
 
 from tests.telegram import TEST_TOKEN, start_fake_api
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 class FakeBotApi:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
-        self.updates = [
+        self.updates: list[dict[str, Any]] = [
             {
                 "update_id": 1,
                 "message": {
@@ -69,6 +70,7 @@ class FakeBotApi:
         return web.json_response({"ok": True, "result": result})
 
 
+@pytest.mark.slow
 async def test_run_answers_start_through_a_bot_api_server(tmp_path: Path) -> None:
     api = FakeBotApi()
     runner, api_url = await start_fake_api(api.handle)

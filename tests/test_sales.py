@@ -29,17 +29,17 @@ CASHIER = 900
 
 
 @pytest.fixture
-async def shop(session, clock):  # type: ignore[no-untyped-def]
+async def shop(session, clock):
     merchant = await make_merchant(session, clock)
     await make_staff(session, clock, merchant, CASHIER)
     return merchant
 
 
-def sales(session, clock, owners=()):  # type: ignore[no-untyped-def]
+def sales(session, clock, owners=()):
     return SaleService(session, owners, clock)
 
 
-async def sell(session, clock, merchant, tg, amount, points=0, receipt=None):  # type: ignore[no-untyped-def]
+async def sell(session, clock, merchant, tg, amount, points=0, receipt=None):
     code = await issue_code(session, clock, merchant, tg)
     service = sales(session, clock)
     draft = await service.prepare(merchant.id, CASHIER, code, amount, points, receipt)

@@ -45,7 +45,7 @@ def speak() -> Iterator[object]:
     """`with speak(lang):` renders in that language, as a handler would."""
 
     class Speaker:
-        def __call__(self, language: str):  # type: ignore[no-untyped-def]
+        def __call__(self, language: str):
             return I18N.use_locale(language)
 
     with I18N.context():
@@ -109,7 +109,7 @@ EXPIRE_VERB = {
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_counts_take_the_plural_form_of_the_language(speak, language: str) -> None:  # type: ignore[no-untyped-def]
+def test_counts_take_the_plural_form_of_the_language(speak, language: str) -> None:
     with speak(language):
         assert tuple(points(n) for n in COUNTS) == POINTS[language]
         within = tuple(
@@ -122,7 +122,7 @@ def test_counts_take_the_plural_form_of_the_language(speak, language: str) -> No
             assert DAYS[language][1].replace("2", "3") in text  # the days keep their own plural
 
 
-def test_expiry_warning_in_english_agrees_with_the_points(speak) -> None:  # type: ignore[no-untyped-def]
+def test_expiry_warning_in_english_agrees_with_the_points(speak) -> None:
     with speak("en"):
         assert (
             expiry_warning_text(1, 1)
@@ -133,7 +133,7 @@ def test_expiry_warning_in_english_agrees_with_the_points(speak) -> None:  # typ
         )
 
 
-def test_push_summary_gives_each_count_its_own_label(speak) -> None:  # type: ignore[no-untyped-def]
+def test_push_summary_gives_each_count_its_own_label(speak) -> None:
     data: dict[str, object] = {
         "campaign_id": 3,
         "sent": 21,
@@ -192,7 +192,7 @@ MOMENT = datetime(2026, 11, 29, 13, 5, tzinfo=UTC)  # 14:05 in Berlin, Warsaw an
         ),
     ],
 )
-def test_dates_follow_the_reader_and_the_merchants_region(  # type: ignore[no-untyped-def]
+def test_dates_follow_the_reader_and_the_merchants_region(
     speak, language: str, timezone: str, one_day: str, period: str, moment: str, clock: str
 ) -> None:
     with speak(language):
@@ -202,7 +202,7 @@ def test_dates_follow_the_reader_and_the_merchants_region(  # type: ignore[no-un
         assert spaced(time_of_day(MOMENT, timezone)) == clock
 
 
-def test_english_for_a_european_cafe_is_never_a_us_date(speak) -> None:  # type: ignore[no-untyped-def]
+def test_english_for_a_european_cafe_is_never_a_us_date(speak) -> None:
     with speak("en"):
         for timezone in ("Europe/Berlin", "Europe/Warsaw", "Europe/Budapest", "Europe/Kyiv"):
             text = date_time(MOMENT, timezone) + day(NOV_30, timezone)
@@ -245,7 +245,7 @@ def _till(currency: str) -> Till:
         ("en", "JPY", "Enter the check amount in ¥, for example 1250:"),
     ],
 )
-def test_amount_prompt_uses_the_local_separator_and_symbol(  # type: ignore[no-untyped-def]
+def test_amount_prompt_uses_the_local_separator_and_symbol(
     speak, language: str, currency: str, wanted: str
 ) -> None:
     with speak(language):
@@ -260,7 +260,7 @@ def test_amount_prompt_uses_the_local_separator_and_symbol(  # type: ignore[no-u
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_ledger_reason_has_a_label(speak, language: str) -> None:  # type: ignore[no-untyped-def]
+def test_every_ledger_reason_has_a_label(speak, language: str) -> None:
     assert {r.value for r in LedgerReason} <= set(LEDGER_REASONS)
     with speak(language):
         for reason in LedgerReason:
@@ -270,7 +270,7 @@ def test_every_ledger_reason_has_a_label(speak, language: str) -> None:  # type:
         assert unknown == _("Other") and "brand_new_reason" not in unknown
 
 
-def test_an_unknown_role_is_not_shown_as_its_key(speak) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_role_is_not_shown_as_its_key(speak) -> None:
     with speak("en"):
         text = staff_text([StaffMember(id=1, telegram_id=7, name="Kasia", role="supervisor")])
         assert "supervisor" not in text and "Kasia" in text
@@ -283,7 +283,7 @@ URL = re.compile(r"https?://\S+")
 DOUBLED = re.compile(r"\.\.|\s\.(?!\w)|!!|,,|::|\?\?|\s,")
 
 
-def _catalog(language: str):  # type: ignore[no-untyped-def]
+def _catalog(language: str):
     with (ROOT / "locales" / language / "LC_MESSAGES" / "messages.po").open("rb") as fp:
         return read_po(fp, locale=language)
 

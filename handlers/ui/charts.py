@@ -82,7 +82,8 @@ def texts(figure: Figure) -> list[Text]:
             for tick in axis.get_major_ticks() + axis.get_minor_ticks():
                 ticks |= {id(tick.label1), id(tick.label2)}
             if axes.axison and axis.get_visible():
-                for tick in axis._update_ticks():  # the ones in view
+                # the ones in view (a private method, not in matplotlib's stubs)
+                for tick in axis._update_ticks():  # type: ignore[union-attr]
                     drawn |= {id(tick.label1), id(tick.label2)}
     return [
         text
@@ -101,8 +102,10 @@ def renderer(figure: Figure) -> RendererBase:
     canvas = figure.canvas if isinstance(figure.canvas, FigureCanvasAgg) else None
     if canvas is None:
         canvas = FigureCanvasAgg(figure)
-    canvas.draw()
-    return canvas.get_renderer()
+    # FigureCanvasAgg ships without annotations.
+    canvas.draw()  # type: ignore[no-untyped-call]
+    drawn: RendererBase = canvas.get_renderer()  # type: ignore[no-untyped-call]
+    return drawn
 
 
 def _spills(figure: Figure) -> list[tuple[Text, float]]:
@@ -144,7 +147,9 @@ def fit(figure: Figure, passes: int = 8) -> Figure:
             if _pass < 4 and wrapped.count("\n") > content.count("\n"):
                 text.set_text(wrapped)
             else:
-                text.set_fontsize(max(6.0, text.get_fontsize() * 0.85))
+                # get_fontsize() is typed "float | str"; the size in points is always a float
+                size = text.get_fontproperties().get_size_in_points()
+                text.set_fontsize(max(6.0, size * 0.85))
     return figure
 
 

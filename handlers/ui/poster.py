@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aiogram.utils.i18n import gettext as _
 
@@ -70,7 +70,7 @@ def poster_figure(text: PosterText) -> Figure:
     page = renderer(figure)
     height = figure.bbox.height
 
-    def place(y: float, content: str, top: bool, **style: object) -> float:
+    def place(y: float, content: str, top: bool, **style: Any) -> float:
         """A centred text from y down (or up); the y just past it."""
         line = figure.text(0.5, y, content, ha="center", va="top" if top else "bottom", **style)
         size = line.get_window_extent(page).height / height

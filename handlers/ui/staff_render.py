@@ -31,11 +31,11 @@ from handlers.ui.render import (
     points,
     time_of_day,
 )
+from services.dto import Notice
 from services.limits import THRESHOLD_KINDS
 from services.policy import points_worth
 from services.sales import (
     DayReport,
-    Notice,
     RefundPreview,
     RefundResult,
     SaleDraft,
@@ -445,25 +445,25 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
             _("🧾 Thank you for your purchase at {merchant}!").format(
                 merchant=escape(str(d["merchant"]))
             ),
-            _("Check: {amount}").format(amount=money(int(d["amount"]), cur)),
+            _("Check: {amount}").format(amount=money(int(str(d["amount"])), cur)),
         ]
-        value = int(d.get("point_value", 1))  # rows queued before point values: 1
+        value = int(str(d.get("point_value", 1)))  # rows queued before point values: 1
 
         def worth(n: int) -> str:  # what the points are worth, in money
             return f" (= {money(points_worth(int(n), value), cur)})"
 
         if d["spent"]:
             lines.append(
-                _("Points spent: {points}").format(points=points(int(d["spent"])))
-                + worth(d["spent"])
+                _("Points spent: {points}").format(points=points(int(str(d["spent"]))))
+                + worth(int(str(d["spent"])))
             )
         lines.append(
-            _("Points earned: +{points}").format(points=points(int(d["earned"])))
-            + worth(d["earned"])
+            _("Points earned: +{points}").format(points=points(int(str(d["earned"]))))
+            + worth(int(str(d["earned"])))
         )
         lines.append(
-            _("Balance: <b>{points}</b>").format(points=points(int(d["balance"])))
-            + worth(d["balance"])
+            _("Balance: <b>{points}</b>").format(points=points(int(str(d["balance"]))))
+            + worth(int(str(d["balance"])))
         )
         if d["level_up"]:
             lines += [
@@ -473,22 +473,22 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
                 ),
             ]
         lines += ["", _("How was it? Rate your purchase:")]
-        return "\n".join(lines), rating_keyboard(int(d["purchase_id"]))
+        return "\n".join(lines), rating_keyboard(int(str(d["purchase_id"])))
     if notice.kind == "referral_reward":
         lines = []
         if d["bonus"]:
             lines.append(
                 _("🎁 Your friend {friend} made a first purchase: +{points}!").format(
-                    friend=escape(str(d["friend"] or "")), points=points(int(d["points"]))
+                    friend=escape(str(d["friend"] or "")), points=points(int(str(d["points"])))
                 )
             )
         elif d["points"]:
             lines.append(
                 _("🎁 +{points} for a purchase by a friend you invited.").format(
-                    points=points(int(d["points"]))
+                    points=points(int(str(d["points"])))
                 )
             )
-        lines.append(_("Balance: <b>{points}</b>").format(points=points(int(d["balance"]))))
+        lines.append(_("Balance: <b>{points}</b>").format(points=points(int(str(d["balance"])))))
         if d["level_up"]:
             lines.append(
                 _("🎉 New level: <b>{level}</b>!").format(
@@ -503,13 +503,13 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
             "Points returned: {returned}; cashback taken back: {reversed}.\n"
             "Balance: <b>{balance}</b>"
         ).format(
-            amount=money(int(d["amount"]), cur),
+            amount=money(int(str(d["amount"])), cur),
             id=d["purchase_id"],
-            returned=points(int(d["returned"])),
-            reversed=points(int(d["reversed"])),
-            balance=points(int(d["balance"])),
-        ) + _kept_line(int(d.get("kept") or 0), cur) + _level_reversed_line(
-            int(d.get("level_reversed") or 0)
+            returned=points(int(str(d["returned"]))),
+            reversed=points(int(str(d["reversed"]))),
+            balance=points(int(str(d["balance"]))),
+        ) + _kept_line(int(str(d.get("kept") or 0)), cur) + _level_reversed_line(
+            int(str(d.get("level_reversed") or 0))
         ), None
     if notice.kind == "referral_reversed":
         return referral_reversed_text(d), None
@@ -518,9 +518,9 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
         text = _(
             "⚠️ Low rating {stars} for sale #{id} ({amount}) by {staff}, customer {customer}."
         ).format(
-            stars=STARS[: int(d["stars"])],
+            stars=STARS[: int(str(d["stars"]))],
             id=d["purchase_id"],
-            amount=money(int(d["amount"]), str(d["currency"])),
+            amount=money(int(str(d["amount"])), str(d["currency"])),
             staff=escape(str(d["staff"])),
             customer=escape(str(d["customer"] or "—")),
         )
@@ -541,16 +541,18 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
             days,
         ).format(
             merchant=escape(str(d["merchant"])),
-            points=points(int(d["bonus"])),
+            points=points(int(str(d["bonus"]))),
             days=days,
-            balance=points(int(d["balance"])),
+            balance=points(int(str(d["balance"]))),
         ), None
     if notice.kind == "birthday_corrected":
         from handlers.ui.render import birthday_text
         from services.dto import Birthday
 
         year = d.get("year")
-        birthday = Birthday(int(d["day"]), int(d["month"]), int(year) if year else None)
+        birthday = Birthday(
+            int(str(d["day"])), int(str(d["month"])), int(str(year)) if year else None
+        )
         text = _("🎂 {merchant} corrected your birthday: {birthday}.").format(
             merchant=escape(str(d["merchant"])), birthday=birthday_text(birthday)
         )
@@ -561,14 +563,14 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
         return _("🛍 New pre-order #{id}: {items}. Total {total}.").format(
             id=d["order_id"],
             items=escape(str(d["items"])),
-            total=money(int(d["total"]), str(d["currency"])),
+            total=money(int(str(d["total"])), str(d["currency"])),
         ) + "\n" + _("All waiting: /openorders"), None
     if notice.kind.startswith("order_"):
         from handlers.ui.order_render import order_notice_text
 
         return order_notice_text(notice), None
     if notice.kind == "cart_reminder":
-        keyboard = InlineKeyboardMarkup(
+        keyboard: InlineKeyboardMarkup | None = InlineKeyboardMarkup(
             inline_keyboard=[
                 [
                     InlineKeyboardButton(
@@ -578,14 +580,14 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
             ]
         )
         return _("🛒 Your cart is waiting: {items}. Total {total}.").format(
-            items=escape(str(d["items"])), total=money(int(d["total"]), str(d["currency"]))
+            items=escape(str(d["items"])), total=money(int(str(d["total"])), str(d["currency"]))
         ), keyboard
     if notice.kind == "expired":
         return _("⌛ {points} expired. Balance: <b>{balance}</b>").format(
-            points=points(int(d["points"])), balance=points(int(d["balance"]))
+            points=points(int(str(d["points"]))), balance=points(int(str(d["balance"])))
         ), None
     if notice.kind == "expiry_warning":
-        return expiry_warning_text(int(d["points"]), int(d["days"])), None
+        return expiry_warning_text(int(str(d["points"])), int(str(d["days"]))), None
     if notice.kind == "nps":
         survey = str(d["survey"]).replace(":", "-")
         keyboard = InlineKeyboardMarkup(

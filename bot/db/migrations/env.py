@@ -7,8 +7,9 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from bot.db import models as _models  # noqa: F401 - registers every table on Base.metadata
+from bot.db.base import Base
 from bot.db.engine import create_engine
-from bot.db.models import Base
 
 config = context.config
 target_metadata = Base.metadata
