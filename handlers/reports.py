@@ -245,13 +245,21 @@ async def cb_kpi(
     query: CallbackQuery, callback_data: KpiCb, ctx: MemberContext, reports: ReportService
 ) -> None:
     days, until = callback_data.days, callback_data.until
+    try:
+        today = await reports.today(ctx.work_merchant_id, query.from_user.id)  # the role first
+    except NotStaff:
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.answer(admins_only())
+        return
     if (
         callback_data.name not in KPI_NAMES
         or not 1 <= days <= MAX_RANGE_DAYS
-        or not 0 <= until <= date.max.toordinal()
+        or not 0 <= until <= today.toordinal()
+        or (until and until - days + 1 < 1)  # a period that starts before year 1: forged
         or not isinstance(query.message, Message)
     ):
-        await query.answer()
+        await query.answer(_("This button is no longer active."))
         return
     try:
         await query.answer()  # before drawing: a chart takes a moment

@@ -354,6 +354,9 @@ class JobService:
             )
             if existing is not None:
                 raise RatingRefused("already_rated")
+            asked = membership.nps_asked_at
+            if asked is None or survey != f"{membership.id}:{asked:%Y%m%d}":
+                raise RatingRefused("not_found")  # only the survey last sent is answered
             self.session.add(
                 NpsAnswer(
                     merchant_id=membership.merchant_id,

@@ -131,6 +131,8 @@ class MemberService:
     ) -> JoinResult:
         """Store consent and create the membership; pressing Accept twice joins once."""
 
+        referral_code, source = rules.link_fields(referral_code, source)
+
         async def work() -> JoinResult:
             now = self.clock()
             merchant = await self.merchants.get(merchant_id)

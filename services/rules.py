@@ -231,6 +231,14 @@ def is_payment_code(text: str) -> bool:
     return bool(_PAY_RE.fullmatch(text))
 
 
+def link_fields(referral_code: str | None, source: str | None) -> tuple[str | None, str | None]:
+    """A referral code and a source tag as a /start link may carry them; anything else (a
+    forged Accept button) is dropped, as parse_payload drops it."""
+    ref = referral_code if referral_code and _REF_RE.fullmatch(referral_code) else None
+    src = source if source and _SOURCE_RE.fullmatch(source) else None
+    return ref, src
+
+
 def new_referral_code(choice: Callable[[str], str] = secrets.choice) -> str:
     return "".join(choice(_REF_ALPHABET) for _ in range(8))
 

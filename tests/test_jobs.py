@@ -111,6 +111,17 @@ async def test_nps_answers_are_stored_once(session, clock) -> None:
     jobs = JobService(session, clock)
     survey = f"{joined.membership_id}:20260310"
     with pytest.raises(RatingRefused):
+        await jobs.answer_nps(1, survey, 9)  # never sent: a forged button answers nothing
+    async with session.begin():  # the survey of 10 March is sent (as nps_surveys does)
+        await session.execute(
+            update(Membership)
+            .where(Membership.id == joined.membership_id)
+            .values(nps_asked_at=clock())
+        )
+    for forged in ("20260301", "20260309", "99999999", "00000000"):
+        with pytest.raises(RatingRefused):
+            await jobs.answer_nps(1, f"{joined.membership_id}:{forged}", 0)
+    with pytest.raises(RatingRefused):
         await jobs.answer_nps(2, survey, 9)  # someone else's survey
     await jobs.answer_nps(1, survey, 9)
     with pytest.raises(RatingRefused):
