@@ -65,9 +65,11 @@ async def accept_staff_invite(
         ).format(merchant=escape(joined.merchant_name))
         + "\n\n"
         + _(
-            "/sale – confirm a purchase by the customer's code (or scan their QR with the "
-            "phone's camera)\n/sales – today's sales\n/refund – refund a sale"
+            "Send the customer's 6-digit code (or scan their QR) to start a sale; /sale does "
+            "the same."
         )
+        + "\n"
+        + _("/sales – today's sales\n/refund – refund a sale")
         + ("\n" + _("/staff – invite and manage staff") if joined.role == "admin" else "")
     )
     await set_staff_commands(bot, ctx.telegram_id, joined.role)

@@ -248,17 +248,24 @@ def new_referral_code(choice: Callable[[str], str] = secrets.choice) -> str:
 _BIRTHDAY_RE = re.compile(
     r"^\s*([0-9]{1,2})\s*[./\-\s]\s*([0-9]{1,2})(?:\s*[./\-\s]\s*([0-9]{2,4}))?\s*$"
 )
+# Year first, as Hungarians write a date: `1990.05.24.` or `1990. 05. 24.` (also ISO 1990-05-24).
+_BIRTHDAY_YEAR_FIRST_RE = re.compile(
+    r"^\s*([0-9]{4})\s*([.\-])\s*([0-9]{1,2})\s*\2\s*([0-9]{1,2})\s*\.?\s*$"
+)
 MIN_AGE_YEARS = 6
 MAX_AGE_YEARS = 120
 
 
 def parse_birthday(text: str, today: date) -> Birthday:
-    """`DD.MM` or `DD.MM.YYYY` (also with / or -); the year is optional."""
-    match = _BIRTHDAY_RE.match(text)
-    if not match:
+    """`DD.MM` or `DD.MM.YYYY` (also with / or -); the year is optional. Or year first:
+    `YYYY.MM.DD`, with an optional trailing dot, or `YYYY-MM-DD`."""
+    if year_first := _BIRTHDAY_YEAR_FIRST_RE.match(text):
+        year_text, month_text, day_text = year_first.group(1, 3, 4)
+    elif match := _BIRTHDAY_RE.match(text):
+        day_text, month_text, year_text = match.group(1, 2, 3)
+    else:
         raise InvalidBirthday("format")
-    day, month = int(match.group(1)), int(match.group(2))
-    year_text = match.group(3)
+    day, month = int(day_text), int(month_text)
     year = int(year_text) if year_text else None
     if year_text is not None and len(year_text) != 4:
         raise InvalidBirthday("format")

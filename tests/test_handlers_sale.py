@@ -240,7 +240,7 @@ async def test_an_old_preview_confirms_nothing_once_repriced(tg, db) -> None:
         "This command is for the staff of this place."
     ]
     done = await kasia.press(new.button("Confirm"))
-    assert "points spent 200 points" in done.text
+    assert "; 200 points spent, 24 points earned." in done.text
     rows = await db.all(select(Purchase).order_by(Purchase.id))
     assert [(p.status, p.points_spent) for p in rows] == [("confirmed", 200)]
     assert (await db.scalar(select(Membership))).balance_minor == 1_000 - 200 + 24
@@ -407,7 +407,7 @@ async def test_a_referrer_whose_reward_is_taken_back_is_told_why(tg, db) -> None
     done = await kasia.press(asked.button("Refund"))
     told = next(m for m in done.of(SendMessage) if m.chat_id == 101)
     assert (
-        "Bob &lt;i&gt;'s purchase was refunded, so 350 points of your reward were taken back."
+        "Bob &lt;i&gt;'s purchase was refunded, so your reward was reduced by 350 points."
         in told.text
     )
     assert (
@@ -584,9 +584,11 @@ async def test_a_refund_that_takes_a_level_away_says_what_else_is_taken_back(tg,
         await kasia.press(preview.button("Confirm"))
     done = await kasia.press((await kasia.send("/refund 1")).button("Refund"))
     assert "Hand back <b>€100</b>" in done.text
-    assert "level would have been lower: 100 points of cashback" in done.text
+    assert "customer's level would have been lower, so cashback" in done.text
+    assert "since then is taken back too: 100 points." in done.text
     told = [m for m in done.of(SendMessage) if m.chat_id == 101]
-    assert told and "your level would have been lower, so 100 points of cashback" in told[0].text
+    assert told and "your level would have been lower, so cashback" in told[0].text
+    assert "since then is taken back too: 100 points." in told[0].text
     assert "Balance: <b>150 points</b>" in told[0].text
     second = await db.scalar(select(Purchase.cashback_minor).where(Purchase.id == 2))
     assert second == 150

@@ -75,9 +75,19 @@ async def rate(done: Sent, customer: TgUser, n: int, comment: str) -> None:
 async def answer_nps(db, customer: TgUser, score: int, comment: str) -> None:
     from bot.db.models import Membership
 
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
     member_id = await db.scalar(
         select(Membership.id).join(Customer).where(Customer.telegram_id == customer.id)
     )
+    async with db.factory() as s, s.begin():  # the survey of 10 March was sent to them
+        await s.execute(
+            update(Membership)
+            .where(Membership.id == member_id)
+            .values(nps_asked_at=datetime(2026, 3, 10, 9, tzinfo=UTC))
+        )
     await customer.press(NpsScore(survey=f"{member_id}-20260310", score=score).pack())
     await customer.send(comment)
 

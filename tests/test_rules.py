@@ -115,6 +115,12 @@ TODAY = date(2026, 3, 10)
         ("29.02", Birthday(29, 2, None)),
         ("29-02-2000", Birthday(29, 2, 2000)),
         ("10 03 2010", Birthday(10, 3, 2010)),
+        # Year first, the Hungarian way, and ISO.
+        ("1990.05.24.", Birthday(24, 5, 1990)),
+        ("1990.05.24", Birthday(24, 5, 1990)),
+        ("1990. 05. 24.", Birthday(24, 5, 1990)),
+        (" 1990. 5. 4. ", Birthday(4, 5, 1990)),
+        ("2000-02-29", Birthday(29, 2, 2000)),
     ],
 )
 def test_parse_birthday_accepts(text: str, expected: Birthday) -> None:
@@ -132,6 +138,11 @@ def test_parse_birthday_accepts(text: str, expected: Birthday) -> None:
         ("24.05.1850", "too_old"),
         ("24.05.2024", "too_young"),
         ("24.05.90", "format"),
+        ("1990.24.05.", "date"),
+        ("2001. 02. 29.", "date"),
+        ("2099.05.24.", "future"),
+        ("1990.05-24", "format"),
+        ("1990.05.", "format"),
         ("2099", "format"),
         ("tomorrow", "format"),
         ("", "format"),

@@ -46,7 +46,16 @@ def role_help(role: str | None, member: bool) -> str:
     not members get their commands only, and a word on joining."""
     parts = []
     if role:
-        parts.append(_("🧾 <b>At the till</b>") + "\n" + _lines(till_commands()))
+        parts.append(
+            _("🧾 <b>At the till</b>")
+            + "\n"
+            + _(
+                "Send the customer's 6-digit code (or scan their QR) to start a sale; /sale "
+                "does the same."
+            )
+            + "\n"
+            + _lines(till_commands())
+        )
         if role in ADMIN_ROLES:
             parts.append(_("🛠 <b>Running the program</b>") + "\n" + _lines(admin_commands()))
     if member or not role:

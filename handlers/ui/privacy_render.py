@@ -120,5 +120,5 @@ def my_data_caption(data: dict[str, Any]) -> str:
     programs = ", ".join(escape(m["merchant"]["name"]) for m in data["memberships"])
     return _(
         "📦 Everything the loyalty program holds about you: {programs}.\n"
-        "A JSON file anyone can open; the fields ending in _label are in your language."
+        "A JSON file: any text editor opens it. Descriptions inside are in your language."
     ).format(programs=programs)

@@ -179,7 +179,7 @@ def confirmed_text(result: SaleResult) -> str:
     cur = result.currency
     return _(
         "✅ Sale #{id} confirmed.\n"
-        "Check {amount}, paid {paid}, points spent {spent}, earned {earned}.\n"
+        "Check {amount}, paid {paid}; {spent} spent, {earned} earned.\n"
         "The customer's balance is now {balance}."
     ).format(
         id=result.purchase_id,
@@ -233,8 +233,8 @@ def refund_text(result: RefundResult) -> str:
         ).format(points=points(result.shortfall))
     if result.level_reversed:
         text += "\n" + _(
-            "Without the refunded amount the customer's level would have been lower: {points} of "
-            "cashback earned at the higher level since then is taken back too."
+            "Without the refunded amount the customer's level would have been lower, so cashback "
+            "earned at the higher level since then is taken back too: {points}."
         ).format(points=points(result.level_reversed))
     return text
 
@@ -289,8 +289,8 @@ def _level_reversed_line(extra: int) -> str:
     if not extra:
         return ""
     return "\n" + _(
-        "Without the refunded amount your level would have been lower, so {points} of cashback "
-        "earned at the higher level since then is taken back too."
+        "Without the refunded amount your level would have been lower, so cashback earned at "
+        "the higher level since then is taken back too: {points}."
     ).format(points=points(extra))
 
 
@@ -309,12 +309,12 @@ def referral_reversed_text(d: dict[str, object]) -> str:
     friend = d.get("friend")
     if friend:
         text = _(
-            "↩️ {friend}'s purchase was refunded, so {points} of your reward were taken back."
+            "↩️ {friend}'s purchase was refunded, so your reward was reduced by {points}."
         ).format(friend=escape(str(friend)), points=points(int(str(d["points"]))))
     else:
         text = _(
-            "↩️ A purchase that earned you a referral reward was refunded, so {points} of "
-            "that reward were taken back."
+            "↩️ A purchase that earned you a referral reward was refunded, so that reward was "
+            "reduced by {points}."
         ).format(points=points(int(str(d["points"]))))
     owed = int(str(d.get("owed") or 0))
     if owed:
