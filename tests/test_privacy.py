@@ -73,11 +73,11 @@ async def rate(done: Sent, customer: TgUser, n: int, comment: str) -> None:
 
 
 async def answer_nps(db, customer: TgUser, score: int, comment: str) -> None:
-    from bot.db.models import Membership
-
     from datetime import UTC, datetime
 
     from sqlalchemy import update
+
+    from bot.db.models import Membership
 
     member_id = await db.scalar(
         select(Membership.id).join(Customer).where(Customer.telegram_id == customer.id)
