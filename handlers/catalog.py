@@ -173,8 +173,16 @@ async def cb_checkout(
 ) -> None:
     try:
         order = await catalog.checkout(ctx.merchant.id, ctx.telegram_id)
-    except CatalogRefused:
-        await query.answer(_("The cart is empty."))
+    except CatalogRefused as error:
+        await query.answer(
+            _(
+                "That is more than one purchase here can be ({limit}). Take something out, or "
+                "order it in two parts."
+            ).format(limit=money(ctx.merchant.max_sale_minor, ctx.merchant.currency))
+            if error.reason == "too_large"
+            else _("The cart is empty."),
+            show_alert=error.reason == "too_large",
+        )
         return
     await query.answer()
     if isinstance(query.message, Message):
@@ -194,7 +202,14 @@ async def cmd_add_item(
     except NotStaff:
         await message.answer(_("Only the admins of this place can edit the catalog."))
         return
-    except CatalogRefused:
+    except CatalogRefused as error:
+        if error.reason == "too_large":
+            await message.answer(
+                _("That price is over the limit for one sale ({limit}).").format(
+                    limit=money(ctx.merchant.max_sale_minor, ctx.merchant.currency)
+                )
+            )
+            return
         await message.answer(
             _("Use: /additem Category | Title | 3.50 (a photo with this caption adds a picture)"),
             parse_mode=None,

@@ -140,6 +140,10 @@ async def show_preview(
         await state.clear()
         await message.answer(code_error(error.reason))
         return
+    except InvalidAmount as error:  # a pre-order's total over the cap for one sale
+        await state.clear()
+        await message.answer(amount_error(error.reason, *limit(ctx)))
+        return
     await state.clear()
     await message.answer(preview_text(draft), reply_markup=preview_keyboard(draft))
 

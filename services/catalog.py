@@ -26,7 +26,7 @@ MAX_QTY = 99
 
 
 class CatalogRefused(DomainError):
-    """Reasons: format, price, not_found, empty."""
+    """Reasons: format, price, too_large (over the cap of one sale), not_found, empty."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -117,6 +117,8 @@ class CatalogService:
                 currency_exponent(merchant.currency),
                 whole_units_only(merchant.currency),
             )
+            if price > merchant.max_sale_minor:
+                raise CatalogRefused("too_large")  # it could never be paid at the till
             row = CatalogItem(
                 merchant_id=merchant_id,
                 category=category,
@@ -220,6 +222,10 @@ class CatalogService:
             view = await self._view(membership_id, merchant_id)
             if not view.lines:
                 raise CatalogRefused("empty")
+            merchant = await self.merchants.get(merchant_id)
+            assert merchant is not None
+            if view.total_minor > merchant.max_sale_minor:
+                raise CatalogRefused("too_large")  # one sale at the till could not take it
             now = self.clock()
             codes = CodeService(self.session, self.clock)
             order = Preorder(

@@ -35,3 +35,36 @@ async def test_a_forged_accept_button_cannot_carry_a_source_or_referral_of_its_o
         assert "went wrong" not in joined.text
     rows = await db.all(select(Membership).order_by(Membership.id))
     assert [(m.source, m.referrer_id) for m in rows] == [(None, None)] * 3
+
+
+async def test_an_order_over_the_cap_of_one_sale_is_refused_at_checkout_and_never_crashes_the_till(
+    tg, db
+) -> None:
+    from bot.db.models import CatalogItem, Preorder
+
+    owner, anna = tg(OWNER), tg(101)
+    await anna.press((await anna.send("/start")).button("✅"))
+    too_dear = await owner.send("/additem Big | Cake | 1000.01")  # the cap is €1,000
+    assert "over the limit for one sale" in too_dear.text
+    assert await db.count(CatalogItem) == 0
+    await owner.send("/additem Big | Cake | 600")
+    for _ in range(2):
+        items = await anna.press((await anna.send("/catalog")).button("Big"))
+        await anna.press(items.button("Cake"))
+    refused = await anna.press((await anna.send("/cart")).button("Check out"))
+    assert refused.toasts and "more than one purchase here can be" in refused.toasts[0]
+    assert await db.count(Preorder) == 0
+    # An order made under a higher cap: the till says so, clearly, and writes nothing.
+    await anna.press((await anna.send("/cart")).button("➖ Cake"))
+    ordered = await anna.press((await anna.send("/cart")).button("Check out"))
+    assert "Pre-order #1" in ordered.text
+    from sqlalchemy import update
+
+    from bot.db.models import Merchant, PaymentCode, Purchase
+
+    async with db.factory() as s, s.begin():
+        await s.execute(update(Merchant).values(max_sale_minor=50_000))
+    code = await db.scalar(select(PaymentCode.code).where(PaymentCode.preorder_id.is_not(None)))
+    till = await owner.send(code)
+    assert "over the limit for one sale" in till.text and "went wrong" not in till.text
+    assert await db.count(Purchase) == 0
