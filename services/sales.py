@@ -807,9 +807,11 @@ class SaleService:
             membership.lifetime_spend_minor = max(0, membership.lifetime_spend_minor - paid)
             fully = purchase.refunded_minor == purchase.amount_minor
             levels = await self._levels(merchant_id)
-            referrers = await self._reverse_referrals(purchase, was, amount, now)
+            reversed_for = await self._reverse_referrals(purchase, was, amount, now)
+            lost_level: tuple[int, int] = (0, 0)
             if fully:
-                await self._undo_purchase_count(purchase, membership, levels, now)
+                lost_level = await self._undo_purchase_count(purchase, membership, levels, now)
+            referrers = await self._told_referrers(reversed_for, lost_level)
             # A refund can take a level away: a level is what was paid for.
             membership.level_rank = rules.level_for(
                 levels, membership.lifetime_spend_minor, membership.effective_referrals
@@ -880,29 +882,30 @@ class SaleService:
         membership: Membership,
         levels: Sequence[LevelInfo],
         now: datetime,
-    ) -> None:
+    ) -> tuple[int, int]:
         """A purchase refunded in full no longer counts. If it made the friend's referral
         effective, another open purchase of theirs carries that on; without one, the referral
         is no longer effective and their next purchase will be a first purchase again. Either
-        way the referrer's purchases in between lose the level that referral gave them."""
+        way the referrer's purchases in between lose the level that referral gave them.
+        Returns (the referrer's membership id, the level cashback taken back from them)."""
         membership.purchases_count = max(0, membership.purchases_count - 1)
         if not purchase.made_referral_effective:
-            return
+            return 0, 0
         purchase.made_referral_effective = False
         other = await self.purchases.oldest_open(membership.id, exclude=purchase.id)
         if other is not None:
             other.made_referral_effective = True
-            await self._reprice_referrer(membership, purchase, other, levels, now)
-            return
+            return await self._reprice_referrer(membership, purchase, other, levels, now)
         if membership.referrer_id is None:
-            return
+            return 0, 0
         referrer = await self.memberships.lock(membership.referrer_id)
-        if referrer is not None:
-            referrer.effective_referrals = max(0, referrer.effective_referrals - 1)
-            referrer.level_rank = rules.level_for(
-                levels, referrer.lifetime_spend_minor, referrer.effective_referrals
-            ).rank
-            await self._reprice_referrer(membership, purchase, None, levels, now)
+        if referrer is None:
+            return 0, 0
+        referrer.effective_referrals = max(0, referrer.effective_referrals - 1)
+        referrer.level_rank = rules.level_for(
+            levels, referrer.lifetime_spend_minor, referrer.effective_referrals
+        ).rank
+        return await self._reprice_referrer(membership, purchase, None, levels, now)
 
     async def _reprice_referrer(
         self,
@@ -911,16 +914,17 @@ class SaleService:
         now_from: Purchase | None,
         levels: Sequence[LevelInfo],
         now: datetime,
-    ) -> None:
-        """The friend's referral now counts from `now_from` (or not at all), not from `was`."""
+    ) -> tuple[int, int]:
+        """The friend's referral now counts from `now_from` (or not at all), not from `was`:
+        (the referrer's membership id, the level cashback taken back from them)."""
         referrer = await self.memberships.lock(friend.referrer_id) if friend.referrer_id else None
         at = refund_levels.moment(was)
         if referrer is None or at is None:
-            return
+            return 0, 0
         moved = refund_levels.moment(now_from) if now_from is not None else None
         merchant = await self.merchants.get(referrer.merchant_id)
         assert merchant is not None
-        await refund_levels.take_back_level_cashback(
+        taken = await refund_levels.take_back_level_cashback(
             self.purchases,
             self.ledger,
             referrer,
@@ -929,15 +933,30 @@ class SaleService:
             referral_moved=(at, moved),
             point_value=merchant.point_value_minor,
         )
+        return referrer.id, taken
+
+    async def _told_referrers(
+        self, reversed_for: list[tuple[Membership, Notice]], lost_level: tuple[int, int]
+    ) -> list[Notice]:
+        """The referrers' notices with their balances once everything of the refund is done,
+        and the cashback of a level the refund took from one of them."""
+        referrer_id, taken = lost_level
+        told = []
+        for ancestor, notice in reversed_for:
+            data = {**notice.data, "balance": ancestor.balance_minor}
+            if ancestor.id == referrer_id and taken:
+                data["level_reversed"] = taken
+            told.append(Notice(notice.telegram_id, notice.language, notice.kind, data))
+        return told
 
     async def _reverse_referrals(
         self, purchase: Purchase, was: int, amount: int, now: datetime
-    ) -> list[Notice]:
+    ) -> list[tuple[Membership, Notice]]:
         """Take back referral rewards in the refunded proportion; what was spent becomes a
         clawback recovered from the referrer's next credits. Each referrer is told why."""
         buyer = await self.memberships.get(purchase.membership_id)
         friend = await self.session.get(Customer, buyer.customer_id) if buyer else None
-        notices: list[Notice] = []
+        notices: list[tuple[Membership, Notice]] = []
         earned: dict[int, int] = {}
         for entry in await self.ledger.by_purchase(purchase.id):
             if entry.reason in (LedgerReason.REFERRAL, LedgerReason.REFERRAL_BONUS):
@@ -961,19 +980,18 @@ class SaleService:
             owner = await self.session.get(Customer, ancestor.customer_id)
             if owner is not None and ancestor.deleted_at is None:
                 direct = buyer is not None and buyer.referrer_id == ancestor.id
-                notices.append(
-                    Notice(
-                        owner.telegram_id,
-                        owner.language,
-                        "referral_reversed",
-                        {
-                            "friend": friend.first_name if direct and friend else None,
-                            "points": share,
-                            "owed": share - taken,
-                            "balance": ancestor.balance_minor,
-                        },
-                    )
+                notice = Notice(
+                    owner.telegram_id,
+                    owner.language,
+                    "referral_reversed",
+                    {
+                        "friend": friend.first_name if direct and friend else None,
+                        "points": share,
+                        "owed": share - taken,
+                        "balance": ancestor.balance_minor,
+                    },
                 )
+                notices.append((ancestor, notice))
         return notices
 
     # --- ratings ---------------------------------------------------------------------------

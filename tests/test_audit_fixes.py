@@ -68,3 +68,45 @@ async def test_an_order_over_the_cap_of_one_sale_is_refused_at_checkout_and_neve
     till = await owner.send(code)
     assert "over the limit for one sale" in till.text and "went wrong" not in till.text
     assert await db.count(Purchase) == 0
+
+
+async def test_a_referrer_whose_level_a_friends_refund_undoes_is_told_and_their_balance_is_right(
+    tg, db
+) -> None:
+    from aiogram.methods import SendMessage
+
+    from bot.db.models import Customer, LedgerEntry, PaymentCode, Purchase
+
+    async def code_of(user_id: int) -> str:
+        await tg(user_id).send("/code")
+        return str(
+            await db.scalar(
+                select(PaymentCode.code)
+                .join(Membership, Membership.id == PaymentCode.membership_id)
+                .join(Customer, Customer.id == Membership.customer_id)
+                .where(Customer.telegram_id == user_id, PaymentCode.preorder_id.is_(None))
+            )
+        )
+
+    owner, rita = tg(OWNER), tg(100, first_name="Rita")
+    await rita.press((await rita.send("/start")).button("✅"))
+    link = await db.scalar(select(Membership.referral_code))
+    for friend_id in (101, 102):
+        friend = tg(friend_id)
+        await friend.press((await friend.send(f"/start r{link}")).button("✅"))
+    for buyer, amount in ((101, "10"), (102, "10"), (100, "100")):
+        preview = await owner.send(f"/sale {await code_of(buyer)} {amount}")
+        await owner.press(preview.button("Confirm"))
+    first_friend_sale = await db.scalar(
+        select(Purchase.id).join(Membership).join(Customer).where(Customer.telegram_id == 101)
+    )
+    asked = await owner.send(f"/refund {first_friend_sale}")
+    done = await owner.press(asked.button("Refund"))
+    told = [m.text for m in done.of(SendMessage) if m.chat_id == 100]
+    assert len(told) == 1 and "is taken back too" in told[0], told
+    balance = await db.scalar(
+        select(Membership.balance_minor).join(Customer).where(Customer.telegram_id == 100)
+    )
+    assert f"Balance: <b>{balance:,} points</b>" in told[0]
+    level = await db.all(select(LedgerEntry).where(LedgerEntry.reason == "level_reversed"))
+    assert [e.delta_minor for e in level] and f"{-level[0].delta_minor} points" in told[0]

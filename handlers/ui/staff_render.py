@@ -321,6 +321,12 @@ def referral_reversed_text(d: dict[str, object]) -> str:
         text += "\n" + _(
             "You had already spent {points} of it, so that much will come off your next points."
         ).format(points=points(owed))
+    level = int(str(d.get("level_reversed") or 0))
+    if level:
+        text += "\n" + _(
+            "That purchase no longer counts toward your level, so the extra cashback your own "
+            "purchases earned at the higher level is taken back too: {points}."
+        ).format(points=points(level))
     balance = _("Balance: <b>{points}</b>").format(points=points(int(str(d["balance"]))))
     return text + "\n" + balance
 
