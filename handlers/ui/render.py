@@ -70,7 +70,14 @@ def money(amount_minor: int, currency: str) -> str:
     exp = currency_exponent(currency)
     value = Decimal(amount_minor).scaleb(-exp)
     loc = locale()
-    if amount_minor % (10**exp) == 0:
+    whole = amount_minor % (10**exp) == 0
+    if get_currency_symbol(currency, locale=loc) == currency and _home_symbol(currency) != currency:
+        # The reader's language knows only the ISO code (English and zł): the number in their
+        # style, the symbol as at home, "19.90 zł" rather than "PLN19.90".
+        pattern = "#,##0" if whole else "#,##0." + "0" * exp
+        number = format_decimal(value, format=pattern, locale=loc)
+        return f"{number}\u00a0{_home_symbol(currency)}"
+    if whole:
         pattern = Locale.parse(loc).currency_formats["standard"].pattern.replace(".00", "")
         return format_currency(value, currency, format=pattern, locale=loc, currency_digits=False)
     return format_currency(value, currency, locale=loc)
