@@ -85,6 +85,7 @@ class ContextMiddleware(BaseMiddleware):
         self.clock = clock
         self.marker_key = marker_key(settings)
         self._default_merchant_id: int | None = None
+        self._staff_languages: dict[int, str] = {}
         self._lock = asyncio.Lock()
 
     async def default_merchant_id(self, session: AsyncSession) -> int:
@@ -94,6 +95,18 @@ class ContextMiddleware(BaseMiddleware):
                     merchant = await ensure_default_merchant(self.settings, session, self.clock)
                     self._default_merchant_id = merchant.id
         return self._default_merchant_id
+
+    async def _remember_staff_language(
+        self, ctx: MemberContext, locale: str, staff: StaffService
+    ) -> None:
+        """Owners and staff who are not customers get their alerts in the language they write
+        in; written when it changes (a process remembers what it wrote), not on every update."""
+        person = ctx.telegram_id
+        if person not in self.settings.owner_ids and ctx.staff_merchant_id is None:
+            return  # nobody's data is kept before they consent, and this is no staff member
+        if self._staff_languages.get(person) != locale:
+            await staff.remember_language(person, locale)
+            self._staff_languages[person] = locale
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
@@ -130,6 +143,8 @@ class ContextMiddleware(BaseMiddleware):
             locale = pick_locale(ctx, user, self.settings.default_language)
             data["locale"] = locale
             data["i18n"] = self.i18n
+            if ctx is not None and ctx.customer_id is None:
+                await self._remember_staff_language(ctx, locale, data["staff"])
             # Not before: context()'s housekeeping (unblocking, the language) is not the work.
             once.serve(session, bot_id, update_id, self.clock())
             state = data.get("state")

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Staff, StaffInvite, StaffRole
-from bot.db.repositories import AuditRepo, MerchantRepo, StaffRepo
+from bot.db.repositories import AuditRepo, CustomerRepo, MerchantRepo, StaffRepo
 from services._tx import in_transaction
 from services.clock import Clock, utc_now
 from services.dto import Notice
@@ -190,3 +190,14 @@ class StaffService:
         """Telegram ids to alert: the merchant's admins and the owners."""
         async with self.session.begin():
             return await alert_recipients(self.staff, merchant_id, self.owner_ids)
+
+    async def remember_language(self, telegram_id: int, language: str) -> None:
+        """The language an owner or staff member who is not a customer writes in: the alerts
+        to them are written in it (customers' languages are on their customer row)."""
+
+        async def work() -> None:
+            await CustomerRepo(self.session).remember_staff_language(
+                telegram_id, language, self.clock()
+            )
+
+        await in_transaction(self.session, work)

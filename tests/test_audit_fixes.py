@@ -110,3 +110,21 @@ async def test_a_referrer_whose_level_a_friends_refund_undoes_is_told_and_their_
     assert f"Balance: <b>{balance:,} points</b>" in told[0]
     level = await db.all(select(LedgerEntry).where(LedgerEntry.reason == "level_reversed"))
     assert [e.delta_minor for e in level] and f"{-level[0].delta_minor} points" in told[0]
+
+
+async def test_an_owner_who_is_not_a_member_gets_alerts_in_their_own_language(tg, db) -> None:
+    """The owner writes to the bot in Russian and never joined the program: the note that a
+    cashier joined comes in Russian, not in the merchant's default English."""
+    from aiogram.methods import SendMessage
+
+    from bot.db.models import Customer, StaffLanguage
+
+    owner, kasia = tg(OWNER, language_code="ru"), tg(50, first_name="Kasia")
+    invite = await owner.press("sinv:staff")
+    joined = await kasia.send("/start " + invite.text.split()[-1].split("start=")[1])
+    (note,) = [m.text for m in joined.of(SendMessage) if m.chat_id == OWNER]
+    assert note == "👋 Kasia принял(а) приглашение и теперь в команде. Роль — кассир."
+    assert await db.count(Customer) == 0  # nothing of a customer is kept for them
+    assert [(r.telegram_id, r.language) for r in await db.all(select(StaffLanguage))] == [
+        (OWNER, "ru")
+    ]

@@ -557,3 +557,14 @@ class ProcessedUpdate(Base):
     bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class StaffLanguage(Base):
+    """The language of an owner or staff member who is not a customer (customers keep theirs
+    on their customer row): the alerts and notes to them are written in it."""
+
+    __tablename__ = "staff_language"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    language: Mapped[str] = mapped_column(String(5))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

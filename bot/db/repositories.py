@@ -44,6 +44,7 @@ from bot.db.models import (
     Refund,
     Staff,
     StaffInvite,
+    StaffLanguage,
     StaffRole,
 )
 
@@ -88,7 +89,8 @@ class CustomerRepo:
     async def reach(
         self, telegram_ids: list[int]
     ) -> dict[int, tuple[bool, str | None, str | None]]:
-        """telegram id -> (blocked the bot, chosen language, Telegram's language)."""
+        """telegram id -> (blocked the bot, chosen language, Telegram's language); owners and
+        staff who are not customers with the language they write to the bot in."""
         if not telegram_ids:
             return {}
         rows = await self.s.execute(
@@ -99,7 +101,25 @@ class CustomerRepo:
                 Customer.telegram_language,
             ).where(Customer.telegram_id.in_(set(telegram_ids)))
         )
-        return {tg: (blocked, chosen, telegram) for tg, blocked, chosen, telegram in rows.all()}
+        found = {tg: (blocked, chosen, telegram) for tg, blocked, chosen, telegram in rows.all()}
+        missing = set(telegram_ids) - found.keys()
+        if missing:
+            staff = await self.s.execute(
+                select(StaffLanguage.telegram_id, StaffLanguage.language).where(
+                    StaffLanguage.telegram_id.in_(missing)
+                )
+            )
+            found.update({tg: (False, None, language) for tg, language in staff.all()})
+        return found
+
+    async def remember_staff_language(
+        self, telegram_id: int, language: str, now: datetime
+    ) -> None:
+        row = await self.s.get(StaffLanguage, telegram_id)
+        if row is None:
+            self.s.add(StaffLanguage(telegram_id=telegram_id, language=language, updated_at=now))
+        elif row.language != language:
+            row.language, row.updated_at = language, now
 
     def add(self, customer: Customer) -> None:
         self.s.add(customer)

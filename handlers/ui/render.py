@@ -71,7 +71,10 @@ def money(amount_minor: int, currency: str) -> str:
     value = Decimal(amount_minor).scaleb(-exp)
     loc = locale()
     whole = amount_minor % (10**exp) == 0
-    if get_currency_symbol(currency, locale=loc) == currency and _home_symbol(currency) != currency:
+    if (
+        get_currency_symbol(currency, locale=loc) == currency
+        and _home_symbol(currency) != currency
+    ):
         # The reader's language knows only the ISO code (English and zł): the number in their
         # style, the symbol as at home, "19.90 zł" rather than "PLN19.90".
         pattern = "#,##0" if whole else "#,##0." + "0" * exp
