@@ -852,6 +852,7 @@ class SaleService:
                     "amount": amount,
                     "returned": split.points_returned,
                     "reversed": taken,
+                    "cash": split.cash_refund_minor,  # the money handed back
                     "kept": split.shortfall,  # money kept back for cashback already spent
                     "level_reversed": extra,
                     "balance": membership.balance_minor,

@@ -339,6 +339,7 @@ async def test_refund_command_and_customer_is_told(tg, db) -> None:
     assert "Refund of €5 on sale #1" in edited and "Hand back <b>€5</b>" in edited
     told = [m for m in done.of(SendMessage) if m.chat_id == 101]
     assert told and "of purchase #1 was refunded" in told[0].text
+    assert "Money back to you: €5." in told[0].text  # what the customer gets in cash
     assert "kept back" not in told[0].text
     twice = await kasia.press(asked.button("Refund"))
     assert twice.toasts == ["Already refunded."]

@@ -304,6 +304,13 @@ def _kept_line(kept: int, currency: str) -> str:
     ).format(points=points(kept), money=money(kept, currency))
 
 
+def _cash_line(cash: object, currency: str) -> str:
+    """How much of the refund comes back as money (rows queued before it was said: nothing)."""
+    if cash is None:
+        return ""
+    return "\n" + _("Money back to you: {cash}.").format(cash=money(int(str(cash)), currency))
+
+
 def referral_reversed_text(d: dict[str, object]) -> str:
     """To a referrer: a friend's purchase was refunded, so part of the reward goes back."""
     friend = d.get("friend")
@@ -514,9 +521,9 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
             returned=points(int(str(d["returned"]))),
             reversed=points(int(str(d["reversed"]))),
             balance=points(int(str(d["balance"]))),
-        ) + _kept_line(int(str(d.get("kept") or 0)), cur) + _level_reversed_line(
-            int(str(d.get("level_reversed") or 0))
-        ), None
+        ) + _cash_line(d.get("cash"), cur) + _kept_line(
+            int(str(d.get("kept") or 0)), cur
+        ) + _level_reversed_line(int(str(d.get("level_reversed") or 0))), None
     if notice.kind == "referral_reversed":
         return referral_reversed_text(d), None
     if notice.kind == "low_rating":
