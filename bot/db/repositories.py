@@ -461,18 +461,6 @@ class AuditRepo:
             )
         )
 
-    async def count_since(self, actor: int, action: str, since: datetime) -> int:
-        return int(
-            await self.s.scalar(
-                select(func.count()).where(
-                    AuditLog.actor_telegram_id == actor,
-                    AuditLog.action == action,
-                    AuditLog.created_at >= since,
-                )
-            )
-            or 0
-        )
-
 
 class PurchaseRepo:
     def __init__(self, session: AsyncSession) -> None:
@@ -597,18 +585,6 @@ class PurchaseRepo:
             )
         )
         return found is not None
-
-    async def count_confirmed_since(self, membership_id: int, since: datetime) -> int:
-        return int(
-            await self.s.scalar(
-                select(func.count()).where(
-                    Purchase.membership_id == membership_id,
-                    Purchase.status == PurchaseStatus.CONFIRMED,
-                    Purchase.confirmed_at >= since,
-                )
-            )
-            or 0
-        )
 
     async def confirmed_between(
         self, merchant_id: int, start: datetime, end: datetime, staff_telegram_id: int | None
