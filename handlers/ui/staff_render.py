@@ -125,11 +125,18 @@ def preview_text(draft: SaleDraft) -> str:
                 id=draft.till.order_id, amount=money(draft.amount_minor, cur)
             )
         )
+    value = draft.till.point_value
+
+    def worth(n: int) -> str:  # what the points are worth, as the receipt says it
+        return f" (= {money(points_worth(n, value), cur)})" if n else ""
+
     lines += [
         _("Check: {amount}").format(amount=money(draft.amount_minor, cur)),
-        _("Points to spend: {points}").format(points=points(draft.points_spent)),
+        _("Points to spend: {points}").format(points=points(draft.points_spent))
+        + worth(draft.points_spent),
         _("To pay: <b>{amount}</b>").format(amount=money(draft.to_pay_minor, cur)),
-        _("Cashback to earn: {points}").format(points=points(draft.cashback)),
+        _("Cashback to earn: {points}").format(points=points(draft.cashback))
+        + worth(draft.cashback),
     ]
     if draft.receipt_no:
         lines.append(_("Receipt: {receipt}").format(receipt=escape(draft.receipt_no)))
