@@ -183,6 +183,7 @@ async def test_a_forint_sale_end_to_end(tg, db) -> None:
     text = plain(preview.text)
     assert "1 990 Ft" in text and "100 pont" in text and "<b>1 890 Ft</b>" in text
     assert "56 pont" in text  # 3 % of 1890 Ft, in whole forints
+    assert "100 pont (= 100 Ft)" in text  # the cashier sees what the points are worth
     assert await db.count(Purchase) == 1 and await db.count(LedgerEntry) == 1
     done = await kasia.press(preview.button("✅"))
     assert "#1" in done.of(EditMessageText)[0].text
