@@ -17,7 +17,7 @@ from services._tx import in_transaction
 from services.clock import Clock, utc_now
 from services.codes import CodeService
 from services.dto import Notice
-from services.errors import DomainError, NotAMember
+from services.errors import DomainError, NotAMember, Refused
 from services.outbox import enqueue
 from services.rules import currency_exponent, whole_units_only
 from services.staff import alert_recipients, require_admin
@@ -25,12 +25,8 @@ from services.staff import alert_recipients, require_admin
 MAX_QTY = 99
 
 
-class CatalogRefused(DomainError):
+class CatalogRefused(Refused):
     """Reasons: format, price, too_large (over the cap of one sale), not_found, empty."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,14 @@ class DomainError(Exception):
     """Base of every error a user can be told about."""
 
 
+class Refused(DomainError):
+    """A refusal for one of a few reasons (named in each subclass), which a handler words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class NotAMember(DomainError):
     """The user has no membership (no consent yet) in this merchant."""
 
@@ -21,26 +29,18 @@ class OutdatedRules(DomainError):
     """The consent button was for an older version of the rules; show the current ones."""
 
 
-class InvalidBirthday(DomainError):
+class InvalidBirthday(Refused):
     """Reasons: 'format', 'date' (no such day), 'future', 'too_old', 'too_young'."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class BirthdayLocked(DomainError):
     """A birthday, once set, changes only through an admin (so offers can't be farmed)."""
 
 
-class MemberNotFound(DomainError):
+class MemberNotFound(Refused):
     """Staff named a member by a payment code or #number that is no member here.
 
     Reasons: 'format' (neither a 6-digit code nor #number), 'not_found'."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class InvalidPhone(DomainError):
@@ -74,12 +74,8 @@ class NotStaff(DomainError):
     """The user has no staff role in this merchant (or it was revoked)."""
 
 
-class InviteInvalid(DomainError):
+class InviteInvalid(Refused):
     """Reasons: unknown, used, expired, revoked (the person's access was withdrawn since)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class StaffPaused(DomainError):
@@ -117,13 +113,9 @@ class CodesLocked(DomainError):
         self.until = until
 
 
-class SaleRefused(DomainError):
+class SaleRefused(Refused):
     """Reasons: points_over_max, receipt_required, receipt_taken, code_used, expired_draft,
     balance_changed, not_found, already_confirmed."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class DailyCapReached(SaleRefused):
@@ -136,12 +128,8 @@ class DailyCapReached(SaleRefused):
         self.currency = currency
 
 
-class RatingRefused(DomainError):
+class RatingRefused(Refused):
     """Reasons: not_found, not_yours, already_rated, bad_value."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class PushRefused(DomainError):
@@ -154,10 +142,6 @@ class PushRefused(DomainError):
         self.count = count
 
 
-class ReportRefused(DomainError):
+class ReportRefused(Refused):
     """Reasons: range (two dates, first <= last <= today, three years at most), kpi (unknown
     report name)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason

@@ -20,19 +20,15 @@ from bot.db.preorders import WAITING, PreorderRepo
 from bot.db.repositories import AuditRepo, MembershipRepo, MerchantRepo, StaffRepo
 from services.clock import Clock, utc_now
 from services.dto import Notice
-from services.errors import DomainError, NotAMember, NotStaff
+from services.errors import NotAMember, NotStaff, Refused
 from services.outbox import enqueue
 from services.staff import alert_recipients
 
 STAFF_LIST_LIMIT = 20  # one message; the rest are counted
 
 
-class OrderRefused(DomainError):
+class OrderRefused(Refused):
     """Reasons: not_found (not this person's or this merchant's), completed, cancelled."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
