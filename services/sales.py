@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -150,6 +150,15 @@ class RefundPreview:
     shortfall: int
     cash_refund_minor: int
     currency: str
+    level_reversed: int = 0  # cashback of a level the refund takes away, taken back too
+
+
+class _RolledBack(Exception):
+    """Ends a dry run of a refund, carrying what it would have done."""
+
+    def __init__(self, result: RefundResult) -> None:
+        super().__init__()
+        self.result = result
 
 
 @dataclass(frozen=True, slots=True)
@@ -692,7 +701,7 @@ class SaleService:
             assert membership is not None
             split = self._refund_split(purchase, membership, amount, merchant.point_value_minor)
             customer = await self.session.get(Customer, membership.customer_id)
-            return RefundPreview(
+            preview = RefundPreview(
                 purchase.id,
                 customer.first_name if customer is not None else None,
                 membership.id,
@@ -706,6 +715,14 @@ class SaleService:
                 split.cash_refund_minor,
                 merchant.currency,
             )
+        # What a lost level takes back depends on every later purchase: the refund itself,
+        # done and rolled back, says it exactly (nothing of it is kept, nothing queued).
+        try:
+            async with self.session.begin():
+                done = await self._refund(merchant_id, staff_id, purchase_id, None, amount, None)
+                raise _RolledBack(done)
+        except _RolledBack as dry:
+            return replace(preview, level_reversed=dry.result.level_reversed)
 
     async def _refundable(
         self,
@@ -778,104 +795,118 @@ class SaleService:
         """Refund all or part of a purchase; see policy.refund_split for who gives back what.
         From a confirmed preview: `amount_minor` as shown, `refunded_before` as it was then."""
         async with self.session.begin():
-            now = self.clock()
-            await self._seller(merchant_id, staff_id, now)
-            purchase = await self.purchases.lock(purchase_id)
-            merchant, amount = await self._refundable(
-                purchase, merchant_id, amount_text, amount_minor, refunded_before
+            return await self._refund(
+                merchant_id, staff_id, purchase_id, amount_text, amount_minor, refunded_before
             )
-            assert purchase is not None
-            membership = await self._lock_family(purchase.membership_id)
-            value = merchant.point_value_minor
-            split = self._refund_split(purchase, membership, amount, value)
-            paid = policy.refund_paid(amount, split.points_returned, value)  # money, for spend
-            # Returned points are a credit like any other: an unpaid clawback is settled first.
-            await self._credit(
-                membership, split.points_returned, LedgerReason.REFUND, now, purchase.id
-            )
-            taken = split.cashback_reversed - split.shortfall
-            if taken:
-                await self.ledger.post(
-                    membership,
-                    -taken,
-                    LedgerReason.CASHBACK_REVERSED,
-                    now,
-                    purchase_id=purchase.id,
-                )
-            was = purchase.refunded_minor
-            purchase.refunded_minor += amount
-            membership.lifetime_spend_minor = max(0, membership.lifetime_spend_minor - paid)
-            fully = purchase.refunded_minor == purchase.amount_minor
-            levels = await self._levels(merchant_id)
-            reversed_for = await self._reverse_referrals(purchase, was, amount, now)
-            lost_level: tuple[int, int] = (0, 0)
-            if fully:
-                lost_level = await self._undo_purchase_count(purchase, membership, levels, now)
-            referrers = await self._told_referrers(reversed_for, lost_level)
-            # A refund can take a level away: a level is what was paid for.
-            membership.level_rank = rules.level_for(
-                levels, membership.lifetime_spend_minor, membership.effective_referrals
-            ).rank
-            self.purchases.add(
-                Refund(
-                    purchase_id=purchase.id,
-                    staff_telegram_id=staff_id,
-                    amount_minor=amount,
-                    points_returned=split.points_returned,
-                    cashback_reversed=split.cashback_reversed,
-                    cash_refund_minor=split.cash_refund_minor,
-                    created_at=now,
-                )
-            )
-            at = refund_levels.moment(purchase)
-            assert at is not None
-            extra = await refund_levels.take_back_level_cashback(
-                self.purchases,
-                self.ledger,
+
+    async def _refund(
+        self,
+        merchant_id: int,
+        staff_id: int,
+        purchase_id: int,
+        amount_text: str | None,
+        amount_minor: int | None,
+        refunded_before: int | None,
+    ) -> RefundResult:
+        """refund()'s work, inside the caller's transaction."""
+        now = self.clock()
+        await self._seller(merchant_id, staff_id, now)
+        purchase = await self.purchases.lock(purchase_id)
+        merchant, amount = await self._refundable(
+            purchase, merchant_id, amount_text, amount_minor, refunded_before
+        )
+        assert purchase is not None
+        membership = await self._lock_family(purchase.membership_id)
+        value = merchant.point_value_minor
+        split = self._refund_split(purchase, membership, amount, value)
+        paid = policy.refund_paid(amount, split.points_returned, value)  # money, for spend
+        # Returned points are a credit like any other: an unpaid clawback is settled first.
+        await self._credit(
+            membership, split.points_returned, LedgerReason.REFUND, now, purchase.id
+        )
+        taken = split.cashback_reversed - split.shortfall
+        if taken:
+            await self.ledger.post(
                 membership,
-                levels,
+                -taken,
+                LedgerReason.CASHBACK_REVERSED,
                 now,
-                spend_lost=(at, paid),
-                point_value=value,
+                purchase_id=purchase.id,
             )
-            self.audit.add(
-                merchant_id, staff_id, "refund", now, target=str(purchase.id), details=str(amount)
+        was = purchase.refunded_minor
+        purchase.refunded_minor += amount
+        membership.lifetime_spend_minor = max(0, membership.lifetime_spend_minor - paid)
+        fully = purchase.refunded_minor == purchase.amount_minor
+        levels = await self._levels(merchant_id)
+        reversed_for = await self._reverse_referrals(purchase, was, amount, now)
+        lost_level: tuple[int, int] = (0, 0)
+        if fully:
+            lost_level = await self._undo_purchase_count(purchase, membership, levels, now)
+        referrers = await self._told_referrers(reversed_for, lost_level)
+        # A refund can take a level away: a level is what was paid for.
+        membership.level_rank = rules.level_for(
+            levels, membership.lifetime_spend_minor, membership.effective_referrals
+        ).rank
+        self.purchases.add(
+            Refund(
+                purchase_id=purchase.id,
+                staff_telegram_id=staff_id,
+                amount_minor=amount,
+                points_returned=split.points_returned,
+                cashback_reversed=split.cashback_reversed,
+                cash_refund_minor=split.cash_refund_minor,
+                created_at=now,
             )
-            customer = await self.session.get(Customer, membership.customer_id)
-            assert customer is not None
-            notice = Notice(
-                customer.telegram_id,
-                customer.language,
-                "refund",
-                {
-                    "purchase_id": purchase.id,
-                    "amount": amount,
-                    "returned": split.points_returned,
-                    "reversed": taken,
-                    "cash": split.cash_refund_minor,  # the money handed back
-                    "kept": split.shortfall,  # money kept back for cashback already spent
-                    "level_reversed": extra,
-                    "balance": membership.balance_minor,
-                    "currency": merchant.currency,
-                },
-            )
-            await self._announce(
-                merchant_id,
-                [notice, *referrers],
-                f"refund:{purchase.id}:{purchase.refunded_minor}",
-            )
-            return RefundResult(
-                purchase.id,
-                amount,
-                split.points_returned,
-                split.cashback_reversed,
-                split.cash_refund_minor,
-                split.shortfall,
-                fully,
-                merchant.currency,
-                (notice, *referrers),
-                extra,
-            )
+        )
+        at = refund_levels.moment(purchase)
+        assert at is not None
+        extra = await refund_levels.take_back_level_cashback(
+            self.purchases,
+            self.ledger,
+            membership,
+            levels,
+            now,
+            spend_lost=(at, paid),
+            point_value=value,
+        )
+        self.audit.add(
+            merchant_id, staff_id, "refund", now, target=str(purchase.id), details=str(amount)
+        )
+        customer = await self.session.get(Customer, membership.customer_id)
+        assert customer is not None
+        notice = Notice(
+            customer.telegram_id,
+            customer.language,
+            "refund",
+            {
+                "purchase_id": purchase.id,
+                "amount": amount,
+                "returned": split.points_returned,
+                "reversed": taken,
+                "cash": split.cash_refund_minor,  # the money handed back
+                "kept": split.shortfall,  # money kept back for cashback already spent
+                "level_reversed": extra,
+                "balance": membership.balance_minor,
+                "currency": merchant.currency,
+            },
+        )
+        await self._announce(
+            merchant_id,
+            [notice, *referrers],
+            f"refund:{purchase.id}:{purchase.refunded_minor}",
+        )
+        return RefundResult(
+            purchase.id,
+            amount,
+            split.points_returned,
+            split.cashback_reversed,
+            split.cash_refund_minor,
+            split.shortfall,
+            fully,
+            merchant.currency,
+            (notice, *referrers),
+            extra,
+        )
 
     async def _undo_purchase_count(
         self,

@@ -238,12 +238,17 @@ def refund_text(result: RefundResult) -> str:
             "The customer had already spent {points} of the cashback, so that much is kept "
             "from the money handed back."
         ).format(points=points(result.shortfall))
-    if result.level_reversed:
-        text += "\n" + _(
-            "Without the refunded amount the customer's level would have been lower, so cashback "
-            "earned at the higher level since then is taken back too: {points}."
-        ).format(points=points(result.level_reversed))
-    return text
+    return text + _level_lost_line(result.level_reversed)
+
+
+def _level_lost_line(points_taken: int) -> str:
+    """To the cashier: the cashback of a level the refund takes away goes back too."""
+    if not points_taken:
+        return ""
+    return "\n" + _(
+        "Without the refunded amount the customer's level would have been lower, so cashback "
+        "earned at the higher level since then is taken back too: {points}."
+    ).format(points=points(points_taken))
 
 
 def refund_preview_text(preview: RefundPreview) -> str:
@@ -274,7 +279,7 @@ def refund_preview_text(preview: RefundPreview) -> str:
                 "from the money handed back."
             ).format(points=points(preview.shortfall))
         )
-    return "\n".join(lines)
+    return "\n".join(lines) + _level_lost_line(preview.level_reversed)
 
 
 def refund_keyboard(preview: RefundPreview) -> InlineKeyboardMarkup:
