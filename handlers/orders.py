@@ -27,7 +27,7 @@ from handlers.ui.order_render import (
 )
 from services.dto import MemberContext
 from services.errors import NotStaff
-from services.preorders import OrderRefused, PreorderService
+from services.preorders import OrderChange, OrderRefused, PreorderService
 
 router = Router(name=__name__)
 STAFF = {"staff": True}
@@ -88,15 +88,17 @@ async def cb_cancel_mine(
     except OrderRefused as error:
         await refuse(query, error)
         return
+    await show_cancelled(
+        query, change, _("✖️ Pre-order #{id} is cancelled; the staff have been told.")
+    )
+    wake_sender()
+
+
+async def show_cancelled(query: CallbackQuery, change: OrderChange, done: str) -> None:
+    """A cancel pressed: the toast, and the prompt becomes what happened (`done` has {id})."""
     await query.answer(_("Cancelled.") if change.changed else _("Already cancelled."))
     if change.changed and isinstance(query.message, Message):
-        await edit_text(
-            query.message,
-            _("✖️ Pre-order #{id} is cancelled; the staff have been told.").format(
-                id=change.order_id
-            ),
-        )
-    wake_sender()
+        await edit_text(query.message, done.format(id=change.order_id))
 
 
 @router.callback_query(OrderCb.filter(F.action == OrderAction.KEEP), flags=STAFF)
@@ -178,12 +180,7 @@ async def cb_cancel_order(
     except (NotStaff, OrderRefused) as error:
         await refuse(query, error)
         return
-    await query.answer(_("Cancelled.") if change.changed else _("Already cancelled."))
-    if change.changed and isinstance(query.message, Message):
-        await edit_text(
-            query.message,
-            _("✖️ Pre-order #{id} is cancelled; the customer has been told.").format(
-                id=change.order_id
-            ),
-        )
+    await show_cancelled(
+        query, change, _("✖️ Pre-order #{id} is cancelled; the customer has been told.")
+    )
     wake_sender()
