@@ -29,6 +29,7 @@ from bot.db.engine import reading
 from bot.db.models import LedgerReason
 from bot.db.reports import DAY, ReportRepo
 from bot.db.repositories import MerchantRepo, StaffRepo
+from services import policy
 from services.clock import Clock, utc_now
 from services.dto import MerchantView
 from services.errors import NotStaff, ReportRefused
@@ -491,7 +492,7 @@ class ReportService:
             clv=_ratio(revenue_to_date, buyers),
             # average check x purchases per active customer in the last 365 days
             value_12m=_ratio(year_revenue, year_active),
-            liability_minor=liability * await r.point_value(merchant_id),
+            liability_minor=policy.points_worth(liability, await r.point_value(merchant_id)),
         )
 
     async def period_snapshot(
@@ -606,7 +607,7 @@ class ReportService:
                     issued=sum(month.get(reason, 0) for reason in ISSUED),
                     redeemed=-month.get(LedgerReason.REDEEM, 0),
                     expired=-month.get(LedgerReason.EXPIRY, 0),
-                    outstanding=(outstanding_now - later) * value,
+                    outstanding=policy.points_worth(outstanding_now - later, value),
                 )
             )
             later += sum(month.values())

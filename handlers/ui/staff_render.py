@@ -233,12 +233,17 @@ def refund_text(result: RefundResult) -> str:
         returned=points(result.points_returned),
         reversed=points(result.cashback_reversed - result.shortfall),
     )
-    if result.shortfall:
-        text += "\n" + _(
-            "The customer had already spent {points} of the cashback, so that much is kept "
-            "from the money handed back."
-        ).format(points=points(result.shortfall))
-    return text + _level_lost_line(result.level_reversed)
+    return text + _spent_cashback_line(result.shortfall) + _level_lost_line(result.level_reversed)
+
+
+def _spent_cashback_line(shortfall: int) -> str:
+    """To the cashier: cashback already spent is kept from the money handed back."""
+    if not shortfall:
+        return ""
+    return "\n" + _(
+        "The customer had already spent {points} of the cashback, so that much is kept "
+        "from the money handed back."
+    ).format(points=points(shortfall))
 
 
 def _level_lost_line(points_taken: int) -> str:
@@ -272,14 +277,11 @@ def refund_preview_text(preview: RefundPreview) -> str:
         ),
         _("Cashback taken back: {points}").format(points=points(preview.cashback_taken)),
     ]
-    if preview.shortfall:
-        lines.append(
-            _(
-                "The customer had already spent {points} of the cashback, so that much is kept "
-                "from the money handed back."
-            ).format(points=points(preview.shortfall))
-        )
-    return "\n".join(lines) + _level_lost_line(preview.level_reversed)
+    return (
+        "\n".join(lines)
+        + _spent_cashback_line(preview.shortfall)
+        + _level_lost_line(preview.level_reversed)
+    )
 
 
 def refund_keyboard(preview: RefundPreview) -> InlineKeyboardMarkup:
