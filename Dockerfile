@@ -7,6 +7,8 @@ COPY pyproject.toml README.md ./
 COPY bot bot
 COPY handlers handlers
 COPY services services
+COPY db db
+COPY demo demo
 COPY locales locales
 RUN pip install --prefix=/install . \
  && pip install "babel>=2.18" \

@@ -53,8 +53,8 @@ from sqlalchemy import event
 
 from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
-from bot.db.base import Base
-from bot.db.engine import create_engine, create_session_factory
+from db.base import Base
+from db.engine import create_engine, create_session_factory
 from tests.telegram import TEST_TOKEN, RecordingSession, TgUser, inline_buttons, text_of
 
 # Per 10 updates: 4 /card, 3 /code, 2 /invite, 1 /start (a member's /start shows the card).

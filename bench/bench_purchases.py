@@ -73,8 +73,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-import bot.db.engine as db_engine
-import bot.db.models  # noqa: F401  (registers every table on Base.metadata)
+import db.engine as db_engine
+import db.models  # noqa: F401  (registers every table on Base.metadata)
 from bench.bench_dispatcher import (
     ErrorCounter,
     Result,
@@ -91,9 +91,9 @@ from bench.bench_dispatcher import (
 )
 from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
-from bot.db.base import Base
-from bot.db.models import LedgerEntry, LedgerReason, Membership, Merchant, Purchase
-from bot.i18n import CatalogI18n, create_i18n
+from db.base import Base
+from db.models import LedgerEntry, LedgerReason, Membership, Merchant, Purchase
+from handlers.i18n import CatalogI18n, create_i18n
 from services.codes import CodeService
 from services.members import MemberService
 from tests.telegram import BOT_USER, TEST_TOKEN, TgUser, inline_buttons, text_of
@@ -174,7 +174,7 @@ class TurnStats:
 
     `wait` is the time from asking for the lock to getting it (the factory's lock is swapped for
     a timed one); `enter` is the whole `async with session.begin()` entry, the wait plus BEGIN
-    IMMEDIATE (bot.db.engine._TakingTurns.__aenter__, wrapped during the bench only); `held` is
+    IMMEDIATE (db.engine._TakingTurns.__aenter__, wrapped during the bench only); `held` is
     from having the turn to giving it back, COMMIT included."""
 
     def __init__(self) -> None:

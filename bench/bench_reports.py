@@ -3,8 +3,8 @@
     python -m bench.bench_reports [--members 100000] [--months 12] [--db sqlite|postgres]
                                   [--pg-url URL] [--sqlite-file PATH] [--repeat 3]
 
-Setup (untimed): an empty schema (every table and index of bot/db/models.py), the default
-merchant (EUR, Europe/Warsaw), then `bot.demo.generate_demo_data` with the given members and
+Setup (untimed): an empty schema (every table and index of db/models.py), the default
+merchant (EUR, Europe/Warsaw), then `demo.generator.generate_demo_data` with the given members and
 months (seed 1; about ten purchases a member a year), with "now" fixed at 2026-11-22 12:00
 UTC. On SQLite the file is kept (--sqlite-file, default /tmp/loyalty-bench-reports.sqlite3)
 and reused by the next run with the same size, since generating takes minutes; PostgreSQL
@@ -45,9 +45,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.bench_dispatcher import machine_line
-from bot.db.base import Base
-from bot.db.engine import create_engine, create_session_factory
-from bot.demo import generate_demo_data
+from db.base import Base
+from db.engine import create_engine, create_session_factory
+from demo.generator import generate_demo_data
 from services.merchants import MerchantService
 from services.reports import ReportService
 
@@ -130,7 +130,7 @@ async def timed(
 
 
 async def run(engine: AsyncEngine, merchant_id: int, repeat: int) -> None:
-    from bot.i18n import create_i18n
+    from handlers.i18n import create_i18n
     from handlers.ui.charts import cohort_chart
 
     factory = create_session_factory(engine)

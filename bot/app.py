@@ -15,11 +15,11 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.i18n import CatalogI18n, create_i18n
 from bot.middlewares import ContextMiddleware
 from handlers import get_routers
 from handlers.commands import set_commands
 from handlers.gate import ConsentGate
+from handlers.i18n import CatalogI18n, create_i18n
 from services.clock import Clock, utc_now
 
 logger = logging.getLogger(__name__)

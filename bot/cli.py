@@ -66,7 +66,7 @@ def configure_logging(level: str) -> None:
 
 
 def cmd_migrate(settings: Settings) -> int:
-    from bot.db.migrate import upgrade
+    from db.migrate import upgrade
 
     settings.ensure_sqlite_dir()
     upgrade(settings.database_url)
@@ -76,7 +76,7 @@ def cmd_migrate(settings: Settings) -> int:
 
 def cmd_run(settings: Settings) -> int:
     settings.require_token()  # fail fast, before the slow imports
-    from bot.db.migrate import upgrade
+    from db.migrate import upgrade
 
     settings.ensure_sqlite_dir()
     upgrade(settings.database_url)
@@ -88,7 +88,7 @@ def cmd_run(settings: Settings) -> int:
 
 def cmd_worker(settings: Settings) -> int:
     settings.require_token()
-    from bot.db.migrate import upgrade
+    from db.migrate import upgrade
 
     settings.ensure_sqlite_dir()
     upgrade(settings.database_url)
@@ -99,11 +99,12 @@ def cmd_worker(settings: Settings) -> int:
 
 
 def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.db.migrate import upgrade
+    from db.migrate import upgrade
 
     settings.ensure_sqlite_dir()
     upgrade(settings.database_url)
-    from bot.demo import ProgramNotEmpty, demo_for_default_merchant
+    from bot.demo_data import demo_for_default_merchant
+    from demo.generator import ProgramNotEmpty
 
     try:
         s = asyncio.run(

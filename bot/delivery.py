@@ -37,9 +37,9 @@ from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.models import Customer, Outbox, OutboxStatus
-from bot.db.repositories import OutboxRepo
-from bot.i18n import CatalogI18n
+from db.models import Customer, Outbox, OutboxStatus
+from db.repositories import OutboxRepo
+from handlers.i18n import CatalogI18n
 from services.campaigns import finish_if_done, push_payload
 from services.clock import Clock, utc_now
 from services.dto import Notice

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.bootstrap import ensure_default_merchant
 from bot.config import LANGUAGES, Settings
-from bot.db import once
-from bot.i18n import CatalogI18n
 from bot.markers import marker_key
+from db import once
+from handlers.i18n import CatalogI18n
 from services.birthdays import BirthdayService
 from services.campaigns import CampaignService
 from services.catalog import CatalogService

@@ -18,12 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.app import create_bot, create_dispatcher, set_commands
 from bot.bootstrap import ensure_default_merchant
 from bot.config import Settings, SettingsError
-from bot.db.engine import create_engine, create_session_factory
 from bot.delivery import Sender
-from bot.i18n import CatalogI18n, create_i18n
 from bot.markers import marker_key
 from bot.scheduler import Scheduler
+from db.engine import create_engine, create_session_factory
 from handlers.commands import set_profile
+from handlers.i18n import CatalogI18n, create_i18n
 from handlers.ui.staff_render import notice_text
 
 logger = logging.getLogger(__name__)

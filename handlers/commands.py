@@ -14,7 +14,7 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import gettext as _
 
-from bot.i18n import CatalogI18n
+from handlers.i18n import CatalogI18n
 from services.rules import LANGUAGES
 
 logger = logging.getLogger(__name__)

@@ -7,8 +7,7 @@ from typing import TypedDict
 
 from aiogram.fsm.context import FSMContext
 
-from bot.config import Settings
-from bot.i18n import CatalogI18n
+from handlers.i18n import CatalogI18n
 from services.birthdays import BirthdayService
 from services.campaigns import CampaignService
 from services.catalog import CatalogService
@@ -43,7 +42,6 @@ class HandlerData(TypedDict, total=False):
     birthdays: BirthdayService
     limits: LimitService
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
-    settings: Settings
     locale: str  # the language this update is answered in
     i18n: CatalogI18n
     state: FSMContext

@@ -9,7 +9,7 @@ from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import gettext as _
 
-from bot.i18n import CatalogI18n
+from handlers.i18n import CatalogI18n
 from services.errors import NotAMember
 from services.numbers import InvalidNumber
 

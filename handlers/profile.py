@@ -11,8 +11,8 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 
-from bot.i18n import CatalogI18n
 from handlers.commands import customer_commands, set_chat_commands, staff_commands
+from handlers.i18n import CatalogI18n
 from handlers.ui.callbacks import (
     BirthdayConfirm,
     CardAction,

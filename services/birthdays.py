@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Customer, Membership, Merchant
-from bot.db.repositories import (
+from db.models import Customer, Membership, Merchant
+from db.repositories import (
     AuditRepo,
     MembershipRepo,
     MerchantRepo,

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Campaign, CampaignStatus, OutboxStatus
-from bot.db.repositories import CampaignRepo, MerchantRepo, OutboxRepo, StaffRepo
+from db.models import Campaign, CampaignStatus, OutboxStatus
+from db.repositories import CampaignRepo, MerchantRepo, OutboxRepo, StaffRepo
 from services.clock import Clock, utc_now
 from services.dto import Notice
 from services.errors import PushRefused

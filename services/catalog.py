@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Cart, CartLine, CatalogItem, Preorder, PreorderStatus
-from bot.db.preorders import PreorderRepo
-from bot.db.repositories import CatalogRepo, MembershipRepo, MerchantRepo, StaffRepo
+from db.models import Cart, CartLine, CatalogItem, Preorder, PreorderStatus
+from db.preorders import PreorderRepo
+from db.repositories import CatalogRepo, MembershipRepo, MerchantRepo, StaffRepo
 from services import policy
 from services._tx import in_transaction
 from services.clock import Clock, utc_now

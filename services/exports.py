@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.engine import reading
+from db.engine import reading
 from services.clock import Clock, utc_now
 from services.errors import ReportRefused
 from services.reports import ReportService

@@ -16,8 +16,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.grants import GrantRepo
-from bot.db.models import Membership
+from db.grants import GrantRepo
+from db.models import Membership
 
 WELCOME = "welcome"
 REFERRAL = "referral"  # this person's first purchase paid their referrer's bonus

@@ -13,11 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db import once
-from bot.db.engine import reading
-from bot.db.grants import GrantRepo
-from bot.db.models import LedgerReason, NpsAnswer
-from bot.db.repositories import (
+from db import once
+from db.engine import reading
+from db.grants import GrantRepo
+from db.models import LedgerReason, NpsAnswer
+from db.repositories import (
     CatalogRepo,
     CustomerRepo,
     JobRepo,
@@ -51,7 +51,7 @@ NPS_EVERY = timedelta(days=90)
 NPS_BATCH = 500
 DIGEST_HOUR = 9  # Monday, the merchant's local time
 # Telegram keeps an update it could not deliver for 24 hours, so no second delivery of an
-# update comes after a week: its record (bot/db/once.py) can go.
+# update comes after a week: its record (db/once.py) can go.
 UPDATES_KEPT = timedelta(days=7)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.db.models import LedgerReason, Membership
-from bot.db.repositories import LedgerRepo
+from db.models import LedgerReason, Membership
+from db.repositories import LedgerRepo
 
 
 async def credit(

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Customer, LedgerReason, Membership, Merchant
-from bot.db.privacy import PrivacyRepo
-from bot.db.repositories import (
+from db.models import Customer, LedgerReason, Membership, Merchant
+from db.privacy import PrivacyRepo
+from db.repositories import (
     CatalogRepo,
     CustomerRepo,
     LedgerRepo,

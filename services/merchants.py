@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Level, Merchant
-from bot.db.repositories import MerchantRepo
+from db.models import Level, Merchant
+from db.repositories import MerchantRepo
 from services import rules
 from services.clock import Clock, utc_now
 from services.dto import LevelInfo, MerchantView, ProgramSettings

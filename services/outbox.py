@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Outbox, OutboxStatus
-from bot.db.repositories import CustomerRepo, OutboxRepo
+from db.models import Outbox, OutboxStatus
+from db.repositories import CustomerRepo, OutboxRepo
 from services.dto import Notice
 
 TRANSACTIONAL = 0  # receipts, rating requests, rewards, alerts: before promotions

@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Preorder, PreorderStatus
-from bot.db.preorders import WAITING, PreorderRepo
-from bot.db.repositories import AuditRepo, MembershipRepo, MerchantRepo, StaffRepo
+from db.models import Preorder, PreorderStatus
+from db.preorders import WAITING, PreorderRepo
+from db.repositories import AuditRepo, MembershipRepo, MerchantRepo, StaffRepo
 from services.clock import Clock, utc_now
 from services.dto import Notice
 from services.errors import NotAMember, NotStaff, Refused

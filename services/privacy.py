@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.engine import reading
-from bot.db.models import Customer, Membership, Merchant, Preorder, Purchase, Refund
-from bot.db.privacy import PrivacyRepo
-from bot.db.repositories import MerchantRepo
+from db.engine import reading
+from db.models import Customer, Membership, Merchant, Preorder, Purchase, Refund
+from db.privacy import PrivacyRepo
+from db.repositories import MerchantRepo
 from services.clock import Clock, utc_now
 from services.errors import NotAMember
 from services.rules import currency_exponent

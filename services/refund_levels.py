@@ -13,8 +13,8 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.db.models import LedgerReason, Membership, Purchase
-from bot.db.repositories import LedgerRepo, PurchaseRepo
+from db.models import LedgerReason, Membership, Purchase
+from db.repositories import LedgerRepo, PurchaseRepo
 from services import policy
 from services.dto import LevelInfo
 

@@ -25,10 +25,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.engine import reading
-from bot.db.models import LedgerReason
-from bot.db.reports import DAY, ReportRepo
-from bot.db.repositories import MerchantRepo, StaffRepo
+from db.engine import reading
+from db.models import LedgerReason
+from db.reports import DAY, ReportRepo
+from db.repositories import MerchantRepo, StaffRepo
 from services import policy
 from services.clock import Clock, utc_now
 from services.dto import MerchantView

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import (
+from db.models import (
     Customer,
     LedgerReason,
     Membership,
@@ -26,7 +26,7 @@ from bot.db.models import (
     Staff,
     StaffRole,
 )
-from bot.db.repositories import (
+from db.repositories import (
     AuditRepo,
     CatalogRepo,
     CustomerRepo,

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Staff, StaffInvite, StaffRole
-from bot.db.repositories import AuditRepo, CustomerRepo, MerchantRepo, StaffRepo
+from db.models import Staff, StaffInvite, StaffRole
+from db.repositories import AuditRepo, CustomerRepo, MerchantRepo, StaffRepo
 from services._tx import in_transaction
 from services.clock import Clock, utc_now
 from services.dto import Notice

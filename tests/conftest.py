@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.config import Settings
-from bot.db import models as _models  # noqa: F401 - registers every table on Base.metadata
-from bot.db.base import Base
-from bot.db.engine import create_engine, create_session_factory
+from db import models as _models  # noqa: F401 - registers every table on Base.metadata
+from db.base import Base
+from db.engine import create_engine, create_session_factory
 
 PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 TEST_MARKER_KEY = "test-marker-key-0123456789abcdef0123456789abcdef"
@@ -110,7 +110,7 @@ def settings(engine: AsyncEngine) -> Settings:
 
 @pytest.fixture(scope="session")
 def i18n():
-    from bot.i18n import create_i18n
+    from handlers.i18n import create_i18n
 
     return create_i18n("en")
 
@@ -183,8 +183,8 @@ class Db:
 
         from sqlalchemy import select
 
-        from bot.db.models import Customer, Membership
-        from bot.db.repositories import LedgerRepo
+        from db.models import Customer, Membership
+        from db.repositories import LedgerRepo
 
         async with self.factory() as s, s.begin():
             member = await s.scalar(

@@ -21,11 +21,11 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import func, select
 
-import bot.db.models  # noqa: F401  (registers every table)
-from bot.db.engine import create_engine, create_session_factory
-from bot.db.models import Outbox, OutboxStatus
+import db.models  # noqa: F401  (registers every table)
 from bot.delivery import Sender
-from bot.i18n import create_i18n
+from db.engine import create_engine, create_session_factory
+from db.models import Outbox, OutboxStatus
+from handlers.i18n import create_i18n
 from services.dto import Notice
 from tests.telegram import TEST_TOKEN
 

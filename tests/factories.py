@@ -49,7 +49,7 @@ async def make_staff(
     name: str = "Kasia",
 ) -> int:
     """A staff member as an accepted invite leaves them; returns the staff row id."""
-    from bot.db.models import Staff
+    from db.models import Staff
 
     async with session.begin():
         row = Staff(
@@ -76,8 +76,8 @@ async def issue_code(
 async def credit(
     session: AsyncSession, clock: FakeClock, merchant: MerchantView, tg: int, amount: int
 ) -> None:
-    from bot.db.models import LedgerReason
-    from bot.db.repositories import LedgerRepo, MembershipRepo
+    from db.models import LedgerReason
+    from db.repositories import LedgerRepo, MembershipRepo
 
     async with session.begin():
         pair = await MembershipRepo(session).for_telegram_user(tg, merchant.id)
@@ -89,7 +89,7 @@ async def check_ledger_invariant(session: AsyncSession) -> None:
     """Every balance equals the sum of its ledger and is never below zero."""
     from sqlalchemy import func, select
 
-    from bot.db.models import LedgerEntry, Membership
+    from db.models import LedgerEntry, Membership
 
     async with session.begin():
         sums = dict(

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import (
+from db.models import (
     Campaign,
     Customer,
     LedgerEntry,

@@ -7,7 +7,7 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import Membership
+from db.models import Membership
 from tests.test_handlers_sale import OWNER
 
 
@@ -40,7 +40,7 @@ async def test_a_forged_accept_button_cannot_carry_a_source_or_referral_of_its_o
 async def test_an_order_over_the_cap_of_one_sale_is_refused_at_checkout_and_never_crashes_the_till(
     tg, db
 ) -> None:
-    from bot.db.models import CatalogItem, Preorder
+    from db.models import CatalogItem, Preorder
 
     owner, anna = tg(OWNER), tg(101)
     await anna.press((await anna.send("/start")).button("✅"))
@@ -60,7 +60,7 @@ async def test_an_order_over_the_cap_of_one_sale_is_refused_at_checkout_and_neve
     assert "Pre-order #1" in ordered.text
     from sqlalchemy import update
 
-    from bot.db.models import Merchant, PaymentCode, Purchase
+    from db.models import Merchant, PaymentCode, Purchase
 
     async with db.factory() as s, s.begin():
         await s.execute(update(Merchant).values(max_sale_minor=50_000))
@@ -75,7 +75,7 @@ async def test_a_referrer_whose_level_a_friends_refund_undoes_is_told_and_their_
 ) -> None:
     from aiogram.methods import SendMessage
 
-    from bot.db.models import Customer, LedgerEntry, PaymentCode, Purchase
+    from db.models import Customer, LedgerEntry, PaymentCode, Purchase
 
     async def code_of(user_id: int) -> str:
         await tg(user_id).send("/code")
@@ -117,7 +117,7 @@ async def test_an_owner_who_is_not_a_member_gets_alerts_in_their_own_language(tg
     cashier joined comes in Russian, not in the merchant's default English."""
     from aiogram.methods import SendMessage
 
-    from bot.db.models import Customer, StaffLanguage
+    from db.models import Customer, StaffLanguage
 
     owner, kasia = tg(OWNER, language_code="ru"), tg(50, first_name="Kasia")
     invite = await owner.press("sinv:staff")

@@ -8,7 +8,7 @@ import pytest
 from aiogram.methods import SendMessage
 from sqlalchemy import select
 
-from bot.db.models import Outbox, PaymentCode, Preorder, Purchase
+from db.models import Outbox, PaymentCode, Preorder, Purchase
 from services.catalog import CatalogRefused, CatalogService, parse_item
 from services.jobs import JobService
 from services.members import MemberService

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.i18n import create_i18n
+from handlers.i18n import create_i18n
 from handlers.ui import charts
 from services.dto import MerchantView
 from services.reports import (

@@ -10,7 +10,7 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from bot.db.models import LedgerEntry, Membership, Purchase
+from db.models import LedgerEntry, Membership, Purchase
 from services.errors import DomainError, SaleRefused
 from services.members import MemberService
 from services.sales import SaleService
@@ -146,7 +146,7 @@ async def test_two_full_refunds_at_once_refund_once(session_factory, session, cl
 async def test_one_invite_accepted_by_six_people_at_once_hires_one(
     session_factory, session, clock
 ) -> None:
-    from bot.db.models import Staff
+    from db.models import Staff
     from services.errors import InviteInvalid
     from services.staff import StaffService
 

@@ -18,8 +18,8 @@ from aiogram.exceptions import (
 from aiogram.methods import SendMessage, TelegramMethod
 from sqlalchemy import select
 
-from bot.db.models import Customer, Outbox
 from bot.delivery import Sender
+from db.models import Customer, Outbox
 from services.dto import Notice
 from services.outbox import enqueue
 from tests.factories import make_member, make_merchant

@@ -26,11 +26,11 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
-import bot.db.models  # noqa: F401  (registers every table)
-from bot.db.base import Base
-from bot.db.engine import create_engine, create_session_factory
-from bot.db.models import Outbox
+import db.models  # noqa: F401  (registers every table)
 from bot.delivery import Sender
+from db.base import Base
+from db.engine import create_engine, create_session_factory
+from db.models import Outbox
 from services.dto import Notice
 from services.outbox import enqueue
 from tests.conftest import FakeClock

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-import bot.demo
-from bot.db.engine import create_engine, create_session_factory
-from bot.db.models import (
+import demo.generator
+from db.engine import create_engine, create_session_factory
+from db.models import (
     Campaign,
     Customer,
     LedgerEntry,
@@ -27,7 +27,7 @@ from bot.db.models import (
     Refund,
     Staff,
 )
-from bot.demo import generate_demo_data
+from demo.generator import generate_demo_data
 from services import policy, rules
 from services.campaigns import parse_segment
 from services.dto import LevelInfo
@@ -363,8 +363,8 @@ async def test_generator_on_the_test_database(
 ) -> None:
     """On PostgreSQL too (TEST_DATABASE_URL): explicit ids, the app's next insert after them,
     and many small chunks (on PostgreSQL written in two lanes) as a big run has."""
-    monkeypatch.setattr(bot.demo, "FLUSH_ROWS", 300)
-    monkeypatch.setattr(bot.demo, "MEMBER_CHUNK", 70)
+    monkeypatch.setattr(demo.generator, "FLUSH_ROWS", 300)
+    monkeypatch.setattr(demo.generator, "MEMBER_CHUNK", 70)
     factory = create_session_factory(engine)
     async with factory() as session:
         merchant = await make_merchant(session, clock)

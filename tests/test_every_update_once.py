@@ -15,8 +15,8 @@ from aiogram.types import Update
 from sqlalchemy import Numeric, func, select
 from sqlalchemy.sql.sqltypes import Integer
 
-from bot.db.base import Base
-from bot.db.models import (
+from db.base import Base
+from db.models import (
     Campaign,
     CartLine,
     CatalogItem,
@@ -333,8 +333,8 @@ async def test_retention_forgets_records_older_than_seven_days(session, clock) -
 async def test_a_duplicate_is_not_run_again_and_later_writes_insert_once(
     session_factory, db, clock
 ):
-    from bot.db.models import Lease
-    from bot.db.once import DuplicateUpdate, serve
+    from db.models import Lease
+    from db.once import DuplicateUpdate, serve
     from services._tx import in_transaction
 
     def lease(name: str) -> Lease:
@@ -373,7 +373,7 @@ async def test_a_duplicate_is_not_run_again_and_later_writes_insert_once(
 async def test_unblocking_a_customer_who_writes_again_is_not_the_updates_work(tg, db) -> None:
     from sqlalchemy import update
 
-    from bot.db.models import Customer
+    from db.models import Customer
 
     anna = tg(101)
     await anna.press((await anna.send("/start")).button("Accept"))

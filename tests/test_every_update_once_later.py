@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.db.models import AuditLog, Customer, Membership, Preorder, PreorderStatus
+from db.models import AuditLog, Customer, Membership, Preorder, PreorderStatus
 from tests.test_every_update_once import Twice
 from tests.test_handlers_sale import OWNER, customer_code
 

@@ -11,7 +11,7 @@ from aiogram.methods import SendMessage
 from aiogram.types import ReplyKeyboardMarkup, ReplyKeyboardRemove
 from sqlalchemy import select
 
-from bot.db.models import Campaign, Membership, Outbox, Purchase
+from db.models import Campaign, Membership, Outbox, Purchase
 from handlers.ui.callbacks import EraseCb, JoinProgram, ProfileAction, ProfileCb, PushStep
 from tests.telegram import Sent, TgUser
 from tests.test_handlers_sale import OWNER, customer_code, hire, join

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from aiogram.methods import SendMessage
 from sqlalchemy import select
 
-from bot.db.models import AuditLog, Customer, Membership, Outbox, PaymentCode
+from db.models import AuditLog, Customer, Membership, Outbox, PaymentCode
 from tests.factories import make_merchant, make_staff
 from tests.telegram import TgUser
 

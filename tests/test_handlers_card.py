@@ -8,7 +8,7 @@ from aiogram.methods import SendPhoto
 from PIL import Image
 from sqlalchemy import select
 
-from bot.db.models import Membership, PaymentCode
+from db.models import Membership, PaymentCode
 from tests.telegram import TgUser
 
 

@@ -7,7 +7,7 @@ import logging
 from aiogram.methods import EditMessageReplyMarkup, SendMessage
 from sqlalchemy import select
 
-from bot.db.models import Customer, Membership, PaymentCode
+from db.models import Customer, Membership, PaymentCode
 from tests.telegram import Sent, TgUser, reply_buttons
 
 

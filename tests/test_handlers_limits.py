@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, SendMessage
 from sqlalchemy import select, update
 
-from bot.db.models import AuditLog, Merchant, Outbox, Purchase
+from db.models import AuditLog, Merchant, Outbox, Purchase
 from tests.test_handlers_sale import OWNER, customer_code, hire, join
 
 
@@ -175,7 +175,7 @@ def test_limit_settings_are_amounts_in_the_currency_and_zero_turns_them_off(sett
 
     from bot.bootstrap import program_settings
     from bot.config import SettingsError
-    from bot.db.models import Merchant
+    from db.models import Merchant
     from services.merchants import apply_program
 
     settings.daily_amount_cap = "300.00"

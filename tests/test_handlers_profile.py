@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.methods import EditMessageText
 from sqlalchemy import select
 
-from bot.db.models import Customer, Membership
+from db.models import Customer, Membership
 from tests.telegram import TgUser, reply_buttons
 
 

@@ -7,7 +7,7 @@ import asyncio
 from aiogram.methods import EditMessageText, SendMessage, SendPhoto, SetMyCommands
 from sqlalchemy import func, select
 
-from bot.db.models import (
+from db.models import (
     Customer,
     LedgerEntry,
     Membership,

@@ -12,7 +12,7 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from bot.i18n import compile_po
+from handlers.i18n import compile_po
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("en", "ru", "pl", "hu")

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from bot.db.models import (
+from db.models import (
     AuditLog,
     Campaign,
     CatalogItem,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select, update
 
-from bot.db.models import Customer, LedgerEntry, Membership, Merchant, NpsAnswer, Outbox
+from db.models import Customer, LedgerEntry, Membership, Merchant, NpsAnswer, Outbox
 from services.errors import RatingRefused
 from services.jobs import JobService
 from services.members import MemberService
@@ -180,8 +180,8 @@ def test_months_before(moment: datetime, months: int, expected: datetime) -> Non
 
 
 async def test_points_expire_oldest_first_with_warnings(session, clock) -> None:
-    from bot.db.models import LedgerReason
-    from bot.db.repositories import LedgerRepo
+    from db.models import LedgerReason
+    from db.repositories import LedgerRepo
     from tests.factories import check_ledger_invariant, credit
 
     merchant = await make_merchant(session, clock)
@@ -233,8 +233,8 @@ async def test_expiry_is_off_by_default(session, clock) -> None:
 
 
 async def test_an_unspent_birthday_bonus_lapses_after_its_days(session, clock) -> None:
-    from bot.db.models import LedgerReason
-    from bot.db.repositories import LedgerRepo
+    from db.models import LedgerReason
+    from db.repositories import LedgerRepo
     from tests.factories import check_ledger_invariant, credit
 
     merchant = await make_merchant(session, clock)

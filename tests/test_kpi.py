@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Customer, LedgerEntry, Membership, Merchant, Purchase
+from db.models import Customer, LedgerEntry, Membership, Merchant, Purchase
 from services.errors import NotStaff, ReportRefused
 from services.members import MemberService
 from services.reports import (
@@ -318,7 +318,7 @@ async def test_a_report_does_not_hold_up_sales(session_factory, clock: FakeClock
     sale commits while it is open (it used to wait for the whole report)."""
     import asyncio
 
-    from bot.db.engine import reading
+    from db.engine import reading
 
     clock.now = NOW
     async with session_factory() as setup:
@@ -341,8 +341,8 @@ async def test_erasure_keeps_past_campaign_results(
     """A push's results stay what they were after its recipient leaves: their messages point
     at the anonymous row, without content or Telegram id; a refund afterwards gives them no
     points to hold."""
-    from bot.db.models import Outbox
-    from bot.db.repositories import LedgerRepo
+    from db.models import Outbox
+    from db.repositories import LedgerRepo
     from services.ledger import credit
 
     clock.now = NOW
@@ -382,7 +382,7 @@ def test_dates_without_a_year_are_the_latest_such_days() -> None:
 async def test_one_purchase_after_two_reminders_counts_once_and_buckets_group(
     session: AsyncSession, clock: FakeClock
 ) -> None:
-    from bot.db.reports import ReportRepo
+    from db.reports import ReportRepo
 
     clock.now = NOW
     merchant = await make_merchant(session, clock)

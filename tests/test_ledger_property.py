@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.db.engine import create_session_factory
-from bot.db.models import (
+from db.engine import create_session_factory
+from db.models import (
     Customer,
     LedgerEntry,
     LedgerReason,
@@ -26,7 +26,7 @@ from bot.db.models import (
     Merchant,
     Purchase,
 )
-from bot.db.models import Refund as RefundRow
+from db.models import Refund as RefundRow
 from services.members import MemberService
 from services.sales import SaleService
 from tests.conftest import FakeClock, fresh_engine

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from bot.db.models import AuditLog, Merchant, Outbox, Purchase
+from db.models import AuditLog, Merchant, Outbox, Purchase
 from services.errors import (
     CodeInvalid,
     CodesLocked,
@@ -340,7 +340,7 @@ async def test_two_confirms_at_once_cannot_both_pass_the_cap(
     A member holds one code at a time, so today the code's conditional update already stops
     the second; here every code counts as unused (as a second valid code, a pre-order's,
     would be), so only the cap's own locking stands between the two."""
-    from bot.db.repositories import PaymentCodeRepo
+    from db.repositories import PaymentCodeRepo
 
     async def always_unused(self, membership_id, code, now) -> bool:
         return True

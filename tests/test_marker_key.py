@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.config import Settings, SettingsError
-from bot.db.models import Customer, Membership, Merchant, RewardGrant
 from bot.markers import marker_key
 from bot.runner import create_scheduler
+from db.models import Customer, Membership, Merchant, RewardGrant
 from services import grants
 from tests.conftest import TEST_MARKER_KEY
 from tests.factories import make_member, make_merchant

@@ -11,9 +11,9 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-from bot.db.base import Base
-from bot.db.engine import create_engine
-from bot.db.migrate import alembic_config, downgrade, upgrade
+from db.base import Base
+from db.engine import create_engine
+from db.migrate import alembic_config, downgrade, upgrade
 from tests.conftest import PG_DEFAULT, fresh_engine
 
 

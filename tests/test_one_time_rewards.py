@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from aiogram.methods import EditMessageText, SendMessage
 from sqlalchemy import BigInteger, Integer, String, Text, delete, select, update
 
-from bot.db.base import Base
-from bot.db.models import (
+from db.base import Base
+from db.models import (
     Customer,
     LedgerEntry,
     LedgerReason,
@@ -100,7 +100,7 @@ async def test_a_friend_who_rejoins_pays_the_referrers_bonus_once(tg, db) -> Non
         code = await db.scalar(
             select(Membership.id).join(Customer).where(Customer.telegram_id == 202)
         )
-        from bot.db.models import PaymentCode
+        from db.models import PaymentCode
 
         code = await db.scalar(select(PaymentCode.code).where(PaymentCode.membership_id == code))
         preview = await kasia.send(f"/sale {code} 100")

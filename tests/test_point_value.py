@@ -8,7 +8,7 @@ from aiogram.methods import EditMessageText, SendMessage
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.db.models import CatalogItem, LedgerEntry, Membership, Merchant, Purchase
+from db.models import CatalogItem, LedgerEntry, Membership, Merchant, Purchase
 from services import policy, rules
 from services.dto import LevelInfo
 from services.errors import InvalidAmount

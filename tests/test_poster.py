@@ -21,7 +21,7 @@ from aiogram.methods import (
 from aiogram.types import MenuButtonCommands
 from sqlalchemy import select
 
-from bot.db.models import Membership
+from db.models import Membership
 from handlers.commands import (
     DESCRIPTION_LIMIT,
     SHORT_DESCRIPTION_LIMIT,

@@ -10,8 +10,8 @@ import pytest
 from aiogram.methods import EditMessageText, SendMessage
 from sqlalchemy import bindparam, insert, select, text
 
-from bot.db.base import UtcDateTime
-from bot.db.models import AuditLog, Outbox, PaymentCode, Preorder, Purchase, Staff
+from db.base import UtcDateTime
+from db.models import AuditLog, Outbox, PaymentCode, Preorder, Purchase, Staff
 from tests.telegram import Sent, TgUser
 
 OWNER = 1
@@ -222,8 +222,8 @@ async def test_erasure_cancels_the_members_orders(tg, db) -> None:
 async def test_migration_gives_open_orders_their_codes(tmp_path, clock, backend) -> None:
     """An order whose code row is still there keeps it; one whose code /code destroyed gets
     it back unless another row holds the value by now."""
-    from bot.db.engine import create_engine, create_session_factory
-    from bot.db.migrate import downgrade, upgrade
+    from db.engine import create_engine, create_session_factory
+    from db.migrate import downgrade, upgrade
     from tests.factories import make_member, make_merchant
     from tests.test_migrations import _clean, _targets
 

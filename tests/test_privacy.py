@@ -13,8 +13,8 @@ from aiogram.methods import SendDocument, SendMessage
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.base import Base
-from bot.db.models import Customer, Merchant, NpsAnswer, Outbox, Purchase
+from db.base import Base
+from db.models import Customer, Merchant, NpsAnswer, Outbox, Purchase
 from handlers.ui.callbacks import CatalogCb, NpsScore, ProfileAction, ProfileCb
 from services.catalog import CatalogService
 from services.jobs import JobService
@@ -77,7 +77,7 @@ async def answer_nps(db, customer: TgUser, score: int, comment: str) -> None:
 
     from sqlalchemy import update
 
-    from bot.db.models import Membership
+    from db.models import Membership
 
     member_id = await db.scalar(
         select(Membership.id).join(Customer).where(Customer.telegram_id == customer.id)

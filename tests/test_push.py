@@ -8,7 +8,7 @@ import pytest
 from aiogram.methods import SendMessage
 from sqlalchemy import select, update
 
-from bot.db.models import Campaign, Customer, Membership, Outbox
+from db.models import Campaign, Customer, Membership, Outbox
 from services.campaigns import (
     Segment,
     check_button,

@@ -14,7 +14,7 @@ from aiogram.methods import DeleteMessage, EditMessageCaption, SendPhoto
 from aiogram.methods.base import TelegramMethod
 from sqlalchemy import select, update
 
-from bot.db.models import Campaign, Customer, Membership, Outbox, PaymentCode
+from db.models import Campaign, Customer, Membership, Outbox, PaymentCode
 from handlers.ui.push_render import segment_name
 from services.campaigns import DAY_CHOICES, CampaignService, parse_segment
 from tests.telegram import Sent, TgUser

@@ -11,7 +11,7 @@ import pytest
 from aiogram.methods import EditMessageText, SendDocument, SendMessage, SendPhoto
 from sqlalchemy import select
 
-from bot.db.models import Customer, Membership, Outbox
+from db.models import Customer, Membership, Outbox
 from handlers.ui.callbacks import KpiCb, StatsCb
 from services.jobs import JobService
 from services.members import MemberService

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from aiogram.methods import EditMessageText, SendPhoto
 
-from bot.i18n import create_i18n
+from handlers.i18n import create_i18n
 from handlers.ui.callbacks import KpiCb
 from handlers.ui.report_render import trend, trend_rate
 from services.reports import Ratio

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import Purchase, Staff
+from db.models import Purchase, Staff
 from services.merchants import MerchantService
 from tests.factories import make_staff
 from tests.telegram import TgUser

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot.db.models import AuditLog, LedgerEntry, Membership, PaymentCode, Purchase, Staff
+from db.models import AuditLog, LedgerEntry, Membership, PaymentCode, Purchase, Staff
 from services.errors import (
     CodeInvalid,
     InvalidAmount,

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.db.models import LedgerEntry, LedgerReason, Membership, PaymentCode
-from bot.db.repositories import LedgerRepo
+from db.models import LedgerEntry, LedgerReason, Membership, PaymentCode
+from db.repositories import LedgerRepo
 from services.codes import CodeService
 from services.errors import (
     BirthdayLocked,
@@ -87,7 +87,7 @@ async def test_referral_chain_has_no_cycle(session, clock) -> None:
         joined = await make_member(session, clock, merchant, tg, referral_code=code)
         ids.append(joined.membership_id)
         code = (await members.card(merchant.id, tg)).referral_code
-    from bot.db.repositories import MembershipRepo
+    from db.repositories import MembershipRepo
 
     async with session.begin():
         chain = await MembershipRepo(session).ancestors(ids[-1], depth=3)

@@ -14,8 +14,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from babel.messages.pofile import read_po
 
-from bot.db.models import LedgerReason
-from bot.i18n import create_i18n
+from db.models import LedgerReason
+from handlers.i18n import create_i18n
 from handlers.ui.render import (
     LEDGER_REASONS,
     amount_example,

@@ -21,8 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.base import UtcDateTime
-from bot.db.models import (
+from db.base import UtcDateTime
+from db.models import (
     AuditLog,
     Campaign,
     Cart,

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.db.base import Base, BigId, UtcDateTime
+from db.base import Base, BigId, UtcDateTime
 
 
 class LedgerReason(StrEnum):
@@ -225,7 +225,7 @@ class LedgerEntry(Base):
     __table_args__ = (
         Index("ix_ledger_entry_membership_id_id", "membership_id", "id"),
         Index("ix_ledger_entry_purchase_id", "purchase_id"),
-        # Reports read a period's entries from this index alone (bot/db/reports.py).
+        # Reports read a period's entries from this index alone (db/reports.py).
         Index(
             "ix_ledger_entry_created_at",
             "created_at",
@@ -291,7 +291,7 @@ class Purchase(Base):
             sqlite_where=text("status = 'confirmed' AND receipt_no IS NOT NULL"),
             postgresql_where=text("status = 'confirmed' AND receipt_no IS NOT NULL"),
         ),
-        # Two covering indexes for the reports (bot/db/reports.py): a period's purchases, and
+        # Two covering indexes for the reports (db/reports.py): a period's purchases, and
         # each member's purchases in order, read from the index without touching the table.
         Index(
             "ix_purchase_merchant_id_confirmed_at",

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-from bot.db.base import UtcDateTime
+from db.base import UtcDateTime
 
 revision: str = "0012"
 down_revision: str | None = "0011"

@@ -10,7 +10,7 @@ meet at the primary key, where the second's transaction rolls back and raises Du
 bot/middlewares.py ends such an update silently, and records a step of a form (`record`).
 
 Updates that only read (a /card) record nothing: answering a read twice is harmless, and reads
-take no write lock. The reading() transactions (bot/db/engine.py) never record. Records are
+take no write lock. The reading() transactions (db/engine.py) never record. Records are
 kept 7 days (services/jobs.py forget_updates).
 """
 
@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from bot.db.models import ProcessedUpdate
+from db.models import ProcessedUpdate
 
 SERVING = "loyalty_update"  # session.info: (bot id, update id, when) of the update it serves
 WROTE = "loyalty_wrote"  # session.info: the open transaction has written something
@@ -129,7 +129,7 @@ async def record(session: AsyncSession) -> None:
 
 async def handled(session: AsyncSession, bot_id: int, update_id: int) -> bool:
     """Whether a delivery of this update committed a write. Reads without the write lock."""
-    from bot.db.engine import READ_ONLY  # engine builds its sessions on UpdateSession
+    from db.engine import READ_ONLY  # engine builds its sessions on UpdateSession
 
     async with AsyncSession.begin(session):  # the base class's: no record, no turn to wait
         connection = await session.connection(execution_options={READ_ONLY: True})

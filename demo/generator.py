@@ -38,9 +38,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.config import Settings
-from bot.db.base import Base, UtcDateTime
-from bot.db.models import (
+from db.base import Base, UtcDateTime
+from db.models import (
     Campaign,
     CatalogItem,
     Customer,
@@ -1485,41 +1484,3 @@ class ProgramNotEmpty(Exception):
         super().__init__(slug, members)
         self.slug = slug
         self.members = members
-
-
-async def demo_for_default_merchant(
-    settings: Settings,
-    *,
-    members: int,
-    months: int,
-    seed: int,
-    force: bool,
-    now: datetime | None = None,
-) -> DemoSummary:
-    """`loyalty-bot demo-data`: the default merchant from settings, then its demo program.
-
-    Raises ProgramNotEmpty if the merchant has members already, unless `force`.
-    """
-    from bot.bootstrap import ensure_default_merchant
-    from bot.db.engine import create_engine, create_session_factory
-
-    engine = create_engine(settings.database_url)
-    try:
-        async with create_session_factory(engine)() as session:
-            merchant = await ensure_default_merchant(settings, session)
-        async with engine.connect() as conn:
-            existing = int(
-                await conn.scalar(
-                    select(func.count())
-                    .select_from(_MEMBERSHIP)
-                    .where(_MEMBERSHIP.c.merchant_id == merchant.id)
-                )
-                or 0
-            )
-        if existing and not force:
-            raise ProgramNotEmpty(merchant.slug, existing)
-        return await generate_demo_data(
-            engine, merchant.id, members=members, months=months, seed=seed, now=now
-        )
-    finally:
-        await engine.dispose()

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import LedgerEntry, LedgerReason, Purchase, RewardGrant
+from db.models import LedgerEntry, LedgerReason, Purchase, RewardGrant
 
 
 class GrantRepo:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from bot.db.once import UpdateSession
+from db.once import UpdateSession
 
 SQLITE_BUSY_TIMEOUT_S = 30
 READ_ONLY = "loyalty_read_only"  # an execution option: this transaction only reads
@@ -118,7 +118,7 @@ async def reading(session: AsyncSession) -> AsyncIterator[AsyncSession]:
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """One session per update, which records its update when it writes (bot/db/once.py).
+    """One session per update, which records its update when it writes (db/once.py).
     On SQLite, its transactions take turns within the process."""
     if engine.dialect.name != "sqlite":
         return async_sessionmaker(

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.db.models import (
+from db.models import (
     Campaign,
     Customer,
     LedgerEntry,
@@ -44,7 +44,7 @@ from bot.db.models import (
     PurchaseStatus,
     Staff,
 )
-from bot.db.sql import epoch
+from db.sql import epoch
 
 DAY = 86_400
 AnySelect = Select[*tuple[Any, ...]]

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Customer, Membership, PaymentCode, Preorder, PreorderStatus
+from db.models import Customer, Membership, PaymentCode, Preorder, PreorderStatus
 
 WAITING = (PreorderStatus.OPEN, PreorderStatus.READY)  # still to be collected
 

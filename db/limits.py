@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import AuditLog, Merchant, Purchase, PurchaseStatus
+from db.models import AuditLog, Merchant, Purchase, PurchaseStatus
 
 
 class LimitRepo:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import (
+from db.models import (
     CartLine,
     CatalogItem,
     Customer,

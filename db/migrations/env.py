@@ -7,9 +7,9 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from bot.db import models as _models  # noqa: F401 - registers every table on Base.metadata
-from bot.db.base import Base
-from bot.db.engine import create_engine
+from db import models as _models  # noqa: F401 - registers every table on Base.metadata
+from db.base import Base
+from db.engine import create_engine
 
 config = context.config
 target_metadata = Base.metadata
