@@ -27,7 +27,7 @@ Bot API is ZeroLatencySession: no socket, but aiogram's own request work is kept
 prepared as AiohttpSession.build_form_data prepares it, parse mode resolved from the bot's
 defaults, the keyboard dumped to JSON) and Telegram's answer is a JSON text parsed by
 BaseSession.check_response into a Message, as an HTTP answer would be. The renderer is the
-production one, handlers.ui.staff_render.notice_text, with handlers.i18n.create_i18n(). The push's
+production one, handlers.ui.notices.notice_text, with handlers.i18n.create_i18n(). The push's
 summary to its author is sent at the end, so M + 1 messages.
 
 --paced SECONDS (default 60). ceil(30 * SECONDS * 1.2) members and one push to them; a
@@ -88,7 +88,7 @@ from db.engine import create_engine, create_session_factory
 from db.models import Campaign, Customer, Membership, Merchant, Outbox
 from db.repositories import OutboxRepo
 from handlers.i18n import create_i18n
-from handlers.ui.staff_render import notice_text
+from handlers.ui.notices import notice_text
 from services.campaigns import CampaignService, PushContent, Segment
 from services.clock import utc_now
 from tests.conftest import reset_schema

@@ -30,7 +30,7 @@ from handlers.sale import SELLER_ERRORS, SaleForm, begin_with_code, refuse_selle
 from handlers.ui.callbacks import PushStep
 from handlers.ui.filters import off_topic
 from handlers.ui.keyboards import CANCEL, main_menu
-from handlers.ui.staff_render import amount_error, ask_receipt
+from handlers.ui.sale_render import amount_error, ask_receipt
 from services.dto import MemberContext
 from services.errors import NotStaff
 from services.sales import SaleService

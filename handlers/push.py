@@ -28,6 +28,7 @@ from aiogram.utils.i18n import ngettext
 from handlers.ui.callbacks import PushStep
 from handlers.ui.edit import drop_keyboard
 from handlers.ui.filters import plain_text
+from handlers.ui.notices import notice_text
 from handlers.ui.push_render import (
     day_choices,
     language_choices,
@@ -36,7 +37,6 @@ from handlers.ui.push_render import (
     with_count,
 )
 from handlers.ui.render import date_time
-from handlers.ui.staff_render import notice_text
 from services.campaigns import (
     AudienceCounts,
     CampaignService,
@@ -46,9 +46,10 @@ from services.campaigns import (
     check_text,
     parse_segment,
 )
-from services.dto import LevelInfo, MemberContext, Notice
+from services.dto import LevelInfo, MemberContext
 from services.errors import NotStaff, PushRefused
 from services.merchants import MerchantService
+from services.notices import Push
 from services.numbers import MAX_ID, InvalidNumber, parse_days, parse_id
 
 router = Router(name=__name__)
@@ -442,7 +443,14 @@ async def preview(
         return
     await state.set_state(None)
     await state.update_data(segment=segment.key)
-    text, keyboard = notice_text(Notice(ctx.telegram_id, None, "push", dict(data)))
+    text, keyboard = notice_text(
+        Push(
+            text=data["text"],
+            photo=data.get("photo"),
+            button_text=data.get("button_text"),
+            button_url=data.get("button_url"),
+        )
+    )
     if data.get("photo"):
         await message.answer_photo(data["photo"], caption=text, reply_markup=keyboard)
     else:

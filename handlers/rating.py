@@ -15,7 +15,7 @@ from handlers.ui.callbacks import Rate
 from handlers.ui.edit import drop_keyboard
 from handlers.ui.filters import not_menu, off_topic, plain_text
 from handlers.ui.keyboards import main_menu
-from handlers.ui.staff_render import STARS
+from handlers.ui.notices.sales import STARS
 from services.dto import MemberContext
 from services.errors import RatingRefused
 from services.sales import SaleService

@@ -27,7 +27,8 @@ from handlers.ui.callbacks import PointsChoice, ReceiptAdd, RefundDecision, Sale
 from handlers.ui.edit import drop_keyboard, edit_text
 from handlers.ui.filters import plain_text
 from handlers.ui.limits_render import codes_locked_text, refusal_text
-from handlers.ui.staff_render import (
+from handlers.ui.refund_render import refund_keyboard, refund_preview_text, refund_text
+from handlers.ui.sale_render import (
     amount_error,
     ask_amount,
     ask_receipt,
@@ -38,9 +39,6 @@ from handlers.ui.staff_render import (
     paused_text,
     preview_keyboard,
     preview_text,
-    refund_keyboard,
-    refund_preview_text,
-    refund_text,
     sale_refused,
 )
 from services.dto import MemberContext

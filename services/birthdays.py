@@ -26,8 +26,9 @@ from db.repositories import (
 from services import limits, rules
 from services._tx import in_transaction
 from services.clock import Clock, utc_now
-from services.dto import Birthday, Notice
+from services.dto import Birthday
 from services.errors import CodeInvalid, MemberNotFound, UnknownMerchant
+from services.notices import BirthdayCorrection, Notice
 from services.outbox import enqueue
 from services.staff import require_admin
 
@@ -132,14 +133,13 @@ class BirthdayService:
             notice = Notice(
                 customer.telegram_id,
                 customer.language,
-                "birthday_corrected",
-                {
-                    "merchant": merchant.name,
-                    "day": birthday.day,
-                    "month": birthday.month,
-                    "year": birthday.year,
-                    "gift_next_year": waits,
-                },
+                BirthdayCorrection(
+                    merchant=merchant.name,
+                    day=birthday.day,
+                    month=birthday.month,
+                    year=birthday.year,
+                    gift_next_year=waits,
+                ),
             )
             await enqueue(
                 self.session,

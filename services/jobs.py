@@ -28,9 +28,16 @@ from db.repositories import (
 )
 from services import birthdays, grants, policy
 from services.clock import Clock, utc_now
-from services.dto import Notice
 from services.errors import RatingRefused
 from services.ledger import credit
+from services.notices import (
+    BirthdayGift,
+    CartReminder,
+    ExpiryWarning,
+    Notice,
+    NpsSurvey,
+    PointsExpired,
+)
 from services.numbers import InvalidNumber, parse_survey_key
 from services.outbox import enqueue, enqueue_keyed
 from services.reports import Period, ReportService
@@ -131,13 +138,12 @@ class JobService:
                         Notice(
                             customer.telegram_id,
                             None,
-                            "birthday",
-                            {
-                                "merchant": merchant.name,
-                                "bonus": bonus,
-                                "balance": membership.balance_minor,
-                                "days": merchant.birthday_bonus_days,
-                            },
+                            BirthdayGift(
+                                merchant=merchant.name,
+                                bonus=bonus,
+                                balance=membership.balance_minor,
+                                days=merchant.birthday_bonus_days,
+                            ),
                         )
                     )
                 sent += await enqueue(
@@ -177,11 +183,10 @@ class JobService:
                 if not keys or await OutboxRepo(self.session).existing_keys(keys):
                     continue
                 reports = ReportService(self.session, tuple(self.owner_ids), self.clock)
-                figures = await reports.digest(merchant.id, week)
-                if not figures["members"]:
+                digest = await reports.digest(merchant, week)
+                if not digest.members:
                     continue  # a program nobody has joined yet has nothing to say
-                data = {"merchant": merchant.name, "currency": merchant.currency, **figures}
-                notices = [Notice(chat, None, "digest", data) for chat in recipients]
+                notices = [Notice(chat, None, digest) for chat in recipients]
                 due.append((merchant.id, prefix, merchant.default_language, notices))
         queued = 0
         async with self.session.begin():
@@ -214,8 +219,7 @@ class JobService:
                         notice = Notice(
                             chat,
                             None,
-                            "expired",
-                            {"points": amount, "balance": membership.balance_minor},
+                            PointsExpired(points=amount, balance=membership.balance_minor),
                         )
                         notices.append((notice, f"expired:{member_id}:{expired + amount}"))
                     # Each wave of points crossing a horizon warns once: the key is the total
@@ -223,9 +227,7 @@ class JobService:
                     for days, due, total in ((7, due_7, credited[2]), (1, due_1, credited[1])):
                         soon = due - due_now
                         if soon > 0:
-                            notice = Notice(
-                                chat, None, "expiry_warning", {"points": soon, "days": days}
-                            )
+                            notice = Notice(chat, None, ExpiryWarning(points=soon, days=days))
                             notices.append((notice, f"expiry{days}:{member_id}:{total}"))
                 queued += await enqueue_keyed(
                     self.session, merchant.id, notices, now, merchant.default_language
@@ -251,12 +253,11 @@ class JobService:
                     notice = Notice(
                         customer.telegram_id,
                         None,
-                        "cart_reminder",
-                        {
-                            "items": ", ".join(f"{i.title} × {ln.qty}" for ln, i in contents),
-                            "total": sum(ln.qty * i.price_minor for ln, i in contents),
-                            "currency": merchant.currency,
-                        },
+                        CartReminder(
+                            items=", ".join(f"{i.title} × {ln.qty}" for ln, i in contents),
+                            total=sum(ln.qty * i.price_minor for ln, i in contents),
+                            currency=merchant.currency,
+                        ),
                     )
                     key = f"cart:{membership.id}:{cart.updated_at:%Y%m%d%H%M%S}:{done + 1}"
                     by_merchant.setdefault(merchant.id, []).append((notice, key))
@@ -306,7 +307,7 @@ class JobService:
                 for membership, customer in due:
                     membership.nps_asked_at = now
                     survey = f"{membership.id}:{now:%Y%m%d}"
-                    notices.append(Notice(customer.telegram_id, None, "nps", {"survey": survey}))
+                    notices.append(Notice(customer.telegram_id, None, NpsSurvey(survey=survey)))
                 sent += await enqueue(
                     self.session,
                     merchant.id,

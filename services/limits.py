@@ -28,8 +28,17 @@ from db.limits import LimitRepo
 from db.models import Customer, Membership, Merchant, Purchase
 from db.repositories import AuditRepo, StaffRepo
 from services.clock import Clock, utc_now
-from services.dto import Notice
 from services.errors import CodeInvalid, CodesLocked, DailyCapReached, StaffPaused
+from services.notices import (
+    CodesLockedAlert,
+    CustomerAmountFlag,
+    CustomerPurchasesFlag,
+    DailyFlag,
+    Notice,
+    StaffAmountFlag,
+    StaffPausedAlert,
+    StaffSalesFlag,
+)
 from services.outbox import enqueue
 from services.staff import alert_recipients, require_admin
 
@@ -143,7 +152,7 @@ class TillGuard:
             name = staff.name if staff is not None else None  # owners have no staff row
             await self._alert(
                 merchant,
-                [Notice(a, None, "staff_paused", {"staff": name}) for a in admins],
+                [Notice(a, None, StaffPausedAlert(staff=name)) for a in admins],
                 f"pause:{merchant.id}:{actor}:{stamp}",
                 now,
             )
@@ -162,14 +171,12 @@ class TillGuard:
             return until  # this lock was announced already
         merchant.codes_locked_at = now
         self.audit.add(merchant.id, actor, "codes_locked", now)
-        data: dict[str, object] = {
-            "merchant_id": merchant.id,
-            "merchant": merchant.name,
-            "limit": merchant.wrong_codes_hour_limit,
-        }
+        alert = CodesLockedAlert(
+            merchant_id=merchant.id, merchant=merchant.name, limit=merchant.wrong_codes_hour_limit
+        )
         await self._alert(
             merchant,
-            [Notice(a, None, "codes_locked", data) for a in admins],
+            [Notice(a, None, alert) for a in admins],
             f"codelock:{merchant.id}:{stamp}",
             now,
         )
@@ -231,7 +238,7 @@ async def check_daily_cap(
 
 @dataclass(frozen=True, slots=True)
 class _Crossing:
-    kind: str
+    flag: type[DailyFlag]
     limit: int
     count: int
     amount: int
@@ -255,10 +262,10 @@ async def threshold_flags(
     start = local_day_start(now, merchant.timezone)
     count, amount = await repo.day_totals(merchant.id, start, membership_id=membership.id)
     crossings = []
-    checks = [
-        ("daily_flag", count - 1, count, merchant.daily_purchases_flag, count, amount),
+    checks: list[tuple[type[DailyFlag], int, int, int | None, int, int]] = [
+        (CustomerPurchasesFlag, count - 1, count, merchant.daily_purchases_flag, count, amount),
         (
-            "daily_amount_flag",
+            CustomerAmountFlag,
             amount - purchase.amount_minor,
             amount,
             merchant.daily_amount_flag_minor,
@@ -270,7 +277,7 @@ async def threshold_flags(
         sold, sold_amount = await repo.day_totals(merchant.id, start, staff_telegram_id=staff_id)
         checks += [
             (
-                "staff_daily_flag",
+                StaffSalesFlag,
                 sold - 1,
                 sold,
                 merchant.staff_daily_purchases_flag,
@@ -278,7 +285,7 @@ async def threshold_flags(
                 sold_amount,
             ),
             (
-                "staff_amount_flag",
+                StaffAmountFlag,
                 sold_amount - purchase.amount_minor,
                 sold_amount,
                 merchant.staff_daily_amount_flag_minor,
@@ -299,18 +306,18 @@ async def threshold_flags(
     audit = AuditRepo(session)
     notices = []
     for c in crossings:
-        mine = c.kind.startswith("staff_")
+        mine = c.flag.kind.startswith("staff_")
         target = str(staff_id) if mine else str(membership.id)
-        audit.add(merchant.id, staff_id, "daily_flag", now, target=target, details=c.kind)
-        data: dict[str, object] = {
-            "count": c.count,
-            "amount": c.amount,
-            "limit": c.limit,
-            "currency": merchant.currency,
-            "member": customer.first_name if customer else None,
-            "member_id": membership.id,
-            "staff": seller.name if seller is not None else None,
-            "purchase_id": purchase.id,
-        }
-        notices += [Notice(admin, None, c.kind, data) for admin in admins]
+        audit.add(merchant.id, staff_id, "daily_flag", now, target=target, details=c.flag.kind)
+        flag = c.flag(
+            count=c.count,
+            amount=c.amount,
+            limit=c.limit,
+            currency=merchant.currency,
+            member=customer.first_name if customer else None,
+            member_id=membership.id,
+            staff=seller.name if seller is not None else None,
+            purchase_id=purchase.id,
+        )
+        notices += [Notice(admin, None, flag) for admin in admins]
     return notices

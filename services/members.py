@@ -34,7 +34,6 @@ from services.dto import (
     JoinResult,
     MemberContext,
     MerchantView,
-    Notice,
     Profile,
     StartPayload,
 )
@@ -47,6 +46,7 @@ from services.errors import (
     UnsupportedLanguage,
 )
 from services.merchants import level_info, merchant_view
+from services.notices import FriendJoined, Notice
 from services.outbox import enqueue_keyed
 from services.preorders import cancel_orders_of
 
@@ -217,9 +217,7 @@ class MemberService:
         inviter = await self.session.get(Customer, referrer.customer_id)
         if inviter is None or inviter.telegram_id <= 0:  # an erased card
             return
-        notice = Notice(
-            inviter.telegram_id, None, "friend_joined", {"friend": first_name_of(customer)}
-        )
+        notice = Notice(inviter.telegram_id, None, FriendJoined(friend=first_name_of(customer)))
         await enqueue_keyed(
             self.session,
             merchant.id,

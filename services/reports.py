@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import reading
-from db.models import LedgerReason
+from db.models import LedgerReason, Merchant
 from db.reports import DAY, ReportRepo
 from db.repositories import MerchantRepo, StaffRepo
 from services import policy
@@ -34,6 +34,7 @@ from services.clock import Clock, utc_now
 from services.dto import MerchantView
 from services.errors import NotStaff, ReportRefused
 from services.merchants import merchant_view
+from services.notices import DigestFigures, WeeklyDigest
 from services.numbers import InvalidNumber, parse_int
 from services.staff import require_admin
 
@@ -641,34 +642,36 @@ class ReportService:
             cart_recovery=_ratio(recovered, reminded),
         )
 
-    async def digest(self, merchant_id: int, period: Period) -> dict[str, object]:
-        """The weekly digest's figures: this period and the one before (no access check)."""
-        current, previous = await self.snapshots(merchant_id, [period, period.previous()])
-        return {
-            "members": current.members,
-            "first_day": period.first_day.isoformat(),
-            "last_day": period.last_day.isoformat(),
-            "timezone": period.timezone,  # dates read in the merchant's region
-            "current": digest_figures(current),
-            "previous": digest_figures(previous),
-        }
+    async def digest(self, merchant: Merchant, period: Period) -> WeeklyDigest:
+        """The weekly digest: this period's figures and the one before's (no access check)."""
+        current, previous = await self.snapshots(merchant.id, [period, period.previous()])
+        return WeeklyDigest(
+            merchant=merchant.name,
+            currency=merchant.currency,
+            members=current.members,
+            first_day=period.first_day,
+            last_day=period.last_day,
+            timezone=period.timezone,  # dates read in the merchant's region
+            current=digest_figures(current),
+            previous=digest_figures(previous),
+        )
 
 
-def digest_figures(s: Snapshot) -> dict[str, int | float | None]:
-    return {
-        "members": s.members,
-        "new_members": s.new_members,
-        "active": s.active,
-        "purchases": s.purchases,
-        "revenue": s.revenue,
-        "average_check": s.average_check.value,
-        "retention": s.retention.value,
-        "csat": s.csat.value,
-        "nps": s.nps.score,
-        "issued": s.issued,
-        "redeemed": s.redeemed,
-        "liability": s.liability,
-    }
+def digest_figures(s: Snapshot) -> DigestFigures:
+    return DigestFigures(
+        members=s.members,
+        new_members=s.new_members,
+        active=s.active,
+        purchases=s.purchases,
+        revenue=s.revenue,
+        average_check=s.average_check.value,
+        retention=s.retention.value,
+        csat=s.csat.value,
+        nps=s.nps.score,
+        issued=s.issued,
+        redeemed=s.redeemed,
+        liability=s.liability,
+    )
 
 
 def build_series(

@@ -39,7 +39,7 @@ from db.repositories import (
 )
 from services import grants, limits, policy, refund_levels, rules
 from services.clock import Clock, utc_now
-from services.dto import LevelInfo, MerchantView, Notice
+from services.dto import LevelInfo, MerchantView
 from services.errors import (
     CodeInvalid,
     InvalidAmount,
@@ -50,6 +50,14 @@ from services.errors import (
 )
 from services.ledger import credit
 from services.merchants import level_info, merchant_view
+from services.notices import (
+    LowRatingAlert,
+    Notice,
+    Receipt,
+    ReferralReversed,
+    ReferralReward,
+    RefundReceipt,
+)
 from services.outbox import enqueue
 from services.rules import currency_exponent
 from services.staff import alert_recipients
@@ -527,19 +535,18 @@ class SaleService:
         receipt = Notice(
             customer.telegram_id,
             customer.language,
-            "receipt",
-            {
-                "purchase_id": purchase.id,
-                "merchant": merchant.name,
-                "amount": purchase.amount_minor,
-                "spent": purchase.points_spent,
-                "earned": cashback,
-                "balance": membership.balance_minor,
-                "currency": merchant.currency,
-                "point_value": value,
-                "level_up": membership.level_rank > before,
-                "level": self._level_name(levels, membership.level_rank),
-            },
+            Receipt(
+                purchase_id=purchase.id,
+                merchant=merchant.name,
+                amount=purchase.amount_minor,
+                spent=purchase.points_spent,
+                earned=cashback,
+                balance=membership.balance_minor,
+                currency=merchant.currency,
+                point_value=value,
+                level_up=membership.level_rank > before,
+                level=self._level_name(levels, membership.level_rank),
+            ),
         )
         await self._announce(merchant_id, (receipt, *notices), f"sale:{purchase.id}")
         return self._result(purchase, membership, merchant, False, (receipt, *notices))
@@ -639,16 +646,15 @@ class SaleService:
                         Notice(
                             owner.telegram_id,
                             owner.language,
-                            "referral_reward",
-                            {
-                                "friend": friend_name if depth == 1 else None,
-                                "depth": depth,
-                                "points": share + bonus,
-                                "bonus": bonus,
-                                "balance": ancestor.balance_minor,
-                                "level_up": ancestor.level_rank > before,
-                                "level": self._level_name(levels, ancestor.level_rank),
-                            },
+                            ReferralReward(
+                                friend=friend_name if depth == 1 else None,
+                                depth=depth,
+                                points=share + bonus,
+                                bonus=bonus,
+                                balance=ancestor.balance_minor,
+                                level_up=ancestor.level_rank > before,
+                                level=self._level_name(levels, ancestor.level_rank),
+                            ),
                         )
                     )
         return notices
@@ -877,18 +883,17 @@ class SaleService:
         notice = Notice(
             customer.telegram_id,
             customer.language,
-            "refund",
-            {
-                "purchase_id": purchase.id,
-                "amount": amount,
-                "returned": split.points_returned,
-                "reversed": taken,
-                "cash": split.cash_refund_minor,  # the money handed back
-                "kept": split.shortfall,  # money kept back for cashback already spent
-                "level_reversed": extra,
-                "balance": membership.balance_minor,
-                "currency": merchant.currency,
-            },
+            RefundReceipt(
+                purchase_id=purchase.id,
+                amount=amount,
+                returned=split.points_returned,
+                reversed=taken,
+                cash=split.cash_refund_minor,  # the money handed back
+                kept=split.shortfall,  # money kept back for cashback already spent
+                level_reversed=extra,
+                balance=membership.balance_minor,
+                currency=merchant.currency,
+            ),
         )
         await self._announce(
             merchant_id,
@@ -968,27 +973,28 @@ class SaleService:
         return referrer.id, taken
 
     async def _told_referrers(
-        self, reversed_for: list[tuple[Membership, Notice]], lost_level: tuple[int, int]
+        self,
+        reversed_for: list[tuple[Membership, Customer, ReferralReversed]],
+        lost_level: tuple[int, int],
     ) -> list[Notice]:
         """The referrers' notices with their balances once everything of the refund is done,
         and the cashback of a level the refund took from one of them."""
         referrer_id, taken = lost_level
         told = []
-        for ancestor, notice in reversed_for:
-            data = {**notice.data, "balance": ancestor.balance_minor}
-            if ancestor.id == referrer_id and taken:
-                data["level_reversed"] = taken
-            told.append(Notice(notice.telegram_id, notice.language, notice.kind, data))
+        for ancestor, owner, body in reversed_for:
+            level = taken if ancestor.id == referrer_id else 0
+            body = replace(body, balance=ancestor.balance_minor, level_reversed=level)
+            told.append(Notice(owner.telegram_id, owner.language, body))
         return told
 
     async def _reverse_referrals(
         self, purchase: Purchase, was: int, amount: int, now: datetime
-    ) -> list[tuple[Membership, Notice]]:
+    ) -> list[tuple[Membership, Customer, ReferralReversed]]:
         """Take back referral rewards in the refunded proportion; what was spent becomes a
         clawback recovered from the referrer's next credits. Each referrer is told why."""
         buyer = await self.memberships.get(purchase.membership_id)
         friend = await self.session.get(Customer, buyer.customer_id) if buyer else None
-        notices: list[tuple[Membership, Notice]] = []
+        notices: list[tuple[Membership, Customer, ReferralReversed]] = []
         earned: dict[int, int] = {}
         for entry in await self.ledger.by_purchase(purchase.id):
             if entry.reason in (LedgerReason.REFERRAL, LedgerReason.REFERRAL_BONUS):
@@ -1012,18 +1018,13 @@ class SaleService:
             owner = await self.session.get(Customer, ancestor.customer_id)
             if owner is not None and ancestor.deleted_at is None:
                 direct = buyer is not None and buyer.referrer_id == ancestor.id
-                notice = Notice(
-                    owner.telegram_id,
-                    owner.language,
-                    "referral_reversed",
-                    {
-                        "friend": friend.first_name if direct and friend else None,
-                        "points": share,
-                        "owed": share - taken,
-                        "balance": ancestor.balance_minor,
-                    },
+                body = ReferralReversed(
+                    friend=friend.first_name if direct and friend else None,
+                    points=share,
+                    owed=share - taken,
+                    balance=ancestor.balance_minor,
                 )
-                notices.append((ancestor, notice))
+                notices.append((ancestor, owner, body))
         return notices
 
     # --- ratings ---------------------------------------------------------------------------
@@ -1075,18 +1076,18 @@ class SaleService:
         admins = await alert_recipients(self.staff, purchase.merchant_id, self.owner_ids)
         merchant = await self.merchants.get(purchase.merchant_id)
         assert merchant is not None
-        data: dict[str, object] = {
-            "stars": stars,
-            "comment": comment,
-            "purchase_id": purchase.id,
-            "amount": purchase.amount_minor,
-            "currency": merchant.currency,
-            "customer": customer.first_name,
-            "staff": staff.name if staff else str(purchase.staff_telegram_id),
-            "confirmed_at": purchase.confirmed_at,
-            "timezone": merchant.timezone,
-        }
-        alerts = tuple(Notice(a, None, "low_rating", data) for a in admins)
+        alert = LowRatingAlert(
+            stars=stars,
+            comment=comment,
+            purchase_id=purchase.id,
+            amount=purchase.amount_minor,
+            currency=merchant.currency,
+            customer=customer.first_name,
+            staff=staff.name if staff else str(purchase.staff_telegram_id),
+            confirmed_at=purchase.confirmed_at,
+            timezone=merchant.timezone,
+        )
+        alerts = tuple(Notice(a, None, alert) for a in admins)
         stage = "comment" if comment is not None else "rating"
         await self._announce(purchase.merchant_id, alerts, f"{stage}:{purchase.id}")
         return alerts

@@ -13,8 +13,8 @@ from db.models import Staff, StaffInvite, StaffRole
 from db.repositories import AuditRepo, CustomerRepo, MerchantRepo, StaffRepo
 from services._tx import in_transaction
 from services.clock import Clock, utc_now
-from services.dto import Notice
 from services.errors import InviteInvalid, NotStaff
+from services.notices import Notice, StaffJoined
 from services.outbox import enqueue
 
 INVITE_TTL = timedelta(hours=24)
@@ -152,7 +152,7 @@ class StaffService:
             # link returned above, so it is said once.
             told = await alert_recipients(self.staff, invite.merchant_id, self.owner_ids)
             notices = [
-                Notice(chat, None, "staff_joined", {"staff": display, "role": role})
+                Notice(chat, None, StaffJoined(staff=display, role=role))
                 for chat in told
                 if chat != telegram_id
             ]

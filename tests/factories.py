@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.dto import JoinResult, MerchantView
 from services.members import MemberService
 from services.merchants import MerchantService
+from services.notices import Notice, NoticeBody
 from tests.conftest import FakeClock
+
+B = TypeVar("B", bound=NoticeBody)
 
 
 async def make_merchant(
@@ -109,3 +114,9 @@ async def check_ledger_invariant(session: AsyncSession) -> None:
                 m.balance_minor,
                 sums.get(m.id),
             )
+
+
+def body_of(notice: Notice, kind: type[B]) -> B:
+    """The notice's body, which must be of `kind`."""
+    assert isinstance(notice.body, kind), notice
+    return notice.body

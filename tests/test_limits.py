@@ -26,6 +26,7 @@ from services.limits import (
     multiple_crossed,
     pause_since,
 )
+from services.notices import DailyFlag
 from services.sales import SaleService
 from tests.factories import issue_code, make_member, make_merchant, make_staff
 
@@ -279,12 +280,13 @@ async def test_each_threshold_flags_every_time_it_is_crossed(
         if alerts:
             hits.append(n)
             assert sorted(a.telegram_id for a in alerts) == [OWNER, 950]
-            data = alerts[0].data
-            assert data["purchase_id"] == result.purchase_id
-            assert data["limit"] == next(iter(settings.values()))
+            data = alerts[0].body
+            assert isinstance(data, DailyFlag)
+            assert data.purchase_id == result.purchase_id
+            assert data.limit == next(iter(settings.values()))
             if kind.startswith("staff_"):
-                assert data["staff"] == "Kasia" and data["count"] == n
-                assert data["amount"] == n * amount
+                assert data.staff == "Kasia" and data.count == n
+                assert data.amount == n * amount
     assert hits == flagged
     flags = select(func.count()).select_from(AuditLog).where(AuditLog.action == "daily_flag")
     assert await count(session, flags) == len(flagged)
