@@ -48,10 +48,6 @@ PAUSE = timedelta(minutes=10)  # ... pause them this long
 MERCHANT_WINDOW = timedelta(hours=1)  # a merchant's wrong codes count over this window
 TICK = timedelta(microseconds=1)
 
-# Notice kinds of the daily thresholds: customer purchases, customer amount, seller's sales,
-# seller's amount.
-THRESHOLD_KINDS = ("daily_flag", "daily_amount_flag", "staff_daily_flag", "staff_amount_flag")
-
 
 # --- pure policy ---------------------------------------------------------------------------
 

@@ -20,9 +20,9 @@ from sqlalchemy import select
 
 from bot.delivery import Sender
 from db.models import Customer, Outbox
-from services.notices import BirthdayGift, Notice, NoticeBody, Push, Receipt
+from services.notices import BirthdayGift, Notice, NoticeBody, Push
 from services.outbox import enqueue
-from tests.factories import make_member, make_merchant
+from tests.factories import make_member, make_merchant, receipt
 from tests.telegram import TEST_TOKEN, RecordingSession
 
 
@@ -54,20 +54,6 @@ class ScriptedSession(RecordingSession):
 
 def render(body: NoticeBody) -> tuple[str, None]:
     return repr(body), None
-
-
-def receipt(n: int) -> Receipt:
-    return Receipt(
-        purchase_id=n,
-        merchant="Shop",
-        amount=1_000,
-        spent=0,
-        earned=50,
-        balance=50,
-        currency="EUR",
-        level_up=False,
-        level="Bronze",
-    )
 
 
 def make_sender(session: BaseSession, session_factory, i18n, clock) -> Sender:

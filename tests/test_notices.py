@@ -5,6 +5,7 @@ neither built nor decoded."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -36,7 +37,6 @@ from services.notices import (
     PointsExpired,
     Push,
     PushDone,
-    Receipt,
     ReferralReversed,
     ReferralReward,
     RefundReceipt,
@@ -48,7 +48,7 @@ from services.notices import (
     decode,
     encode,
 )
-from tests.factories import make_merchant
+from tests.factories import make_merchant, receipt
 
 LANGUAGES = ("en", "ru", "pl", "hu")
 WEEK = DigestFigures(
@@ -75,20 +75,20 @@ FLAG = {
     "staff": "Kasia",
     "purchase_id": 12,
 }
+LOW_RATING = LowRatingAlert(
+    stars=2,
+    comment="Cold coffee",
+    purchase_id=12,
+    amount=1_990,
+    currency="EUR",
+    customer="Anna",
+    staff="Kasia",
+    confirmed_at=datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
+    timezone="Europe/Warsaw",
+)
 # One of each kind, with the optional parts filled in.
 SAMPLES: list[NoticeBody] = [
-    Receipt(
-        purchase_id=12,
-        merchant="Café <Central>",
-        amount=1_990,
-        spent=100,
-        earned=57,
-        balance=457,
-        currency="EUR",
-        point_value=1,
-        level_up=True,
-        level="Silver",
-    ),
+    receipt(merchant="Café <Central>", spent=100, balance=459, level_up=True, level="Silver"),
     ReferralReward(
         friend="Anna", depth=1, points=560, bonus=500, balance=900, level_up=True, level="Gold"
     ),
@@ -104,17 +104,7 @@ SAMPLES: list[NoticeBody] = [
         currency="EUR",
     ),
     ReferralReversed(friend="Anna", points=60, owed=10, balance=0, level_reversed=5),
-    LowRatingAlert(
-        stars=2,
-        comment="Cold coffee",
-        purchase_id=12,
-        amount=1_990,
-        currency="EUR",
-        customer="Anna",
-        staff="Kasia",
-        confirmed_at=datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
-        timezone="Europe/Warsaw",
-    ),
+    LOW_RATING,
     FriendJoined(friend="Anna"),
     CustomerPurchasesFlag(**FLAG),  # type: ignore[arg-type]
     CustomerAmountFlag(**FLAG),  # type: ignore[arg-type]
@@ -175,18 +165,7 @@ WRITTEN_BEFORE = [
         "receipt",
         '{"purchase_id":12,"merchant":"Café","amount":1990,"spent":0,"earned":59,'
         '"balance":59,"currency":"EUR","point_value":1,"level_up":false,"level":"Bronze"}',
-        Receipt(
-            purchase_id=12,
-            merchant="Café",
-            amount=1990,
-            spent=0,
-            earned=59,
-            balance=59,
-            currency="EUR",
-            point_value=1,
-            level_up=False,
-            level="Bronze",
-        ),
+        receipt(),
     ),
     (
         "referral_reversed",  # level_reversed is written only when something was taken
@@ -200,19 +179,10 @@ WRITTEN_BEFORE = [
     ),
     (
         "low_rating",
-        '{"stars":1,"comment":null,"purchase_id":5,"amount":900,"currency":"EUR",'
+        '{"stars":1,"comment":null,"purchase_id":12,"amount":1990,"currency":"EUR",'
         '"customer":"Anna","staff":"Kasia",'
         '"confirmed_at":{"__datetime__":"2026-03-02T09:30:00+00:00"},"timezone":"UTC"}',
-        LowRatingAlert(
-            stars=1,
-            purchase_id=5,
-            amount=900,
-            currency="EUR",
-            customer="Anna",
-            staff="Kasia",
-            confirmed_at=datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
-            timezone="UTC",
-        ),
+        replace(LOW_RATING, stars=1, comment=None, timezone="UTC"),
     ),
     (
         "staff_daily_flag",
@@ -236,7 +206,7 @@ WRITTEN_BEFORE = [
             ensure_ascii=False,
             separators=(",", ":"),
         ),
-        SAMPLES[-3],
+        next(s for s in SAMPLES if isinstance(s, WeeklyDigest)),
     ),
 ]
 

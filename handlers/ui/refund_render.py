@@ -7,14 +7,8 @@ from html import escape
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from handlers.ui.callbacks import (
-    RefundDecision,
-)
-from handlers.ui.render import (
-    date_time,
-    money,
-    points,
-)
+from handlers.ui.callbacks import RefundDecision
+from handlers.ui.render import date_time, money, points
 from services.sales import RefundPreview, RefundResult
 
 
@@ -31,27 +25,24 @@ def refund_text(result: RefundResult) -> str:
         returned=points(result.points_returned),
         reversed=points(result.cashback_reversed - result.shortfall),
     )
-    return text + _spent_cashback_line(result.shortfall) + _level_lost_line(result.level_reversed)
+    return text + _kept_lines(result.shortfall, result.level_reversed)
 
 
-def _spent_cashback_line(shortfall: int) -> str:
-    """To the cashier: cashback already spent is kept from the money handed back."""
-    if not shortfall:
-        return ""
-    return "\n" + _(
-        "The customer had already spent {points} of the cashback, so that much is kept "
-        "from the money handed back."
-    ).format(points=points(shortfall))
-
-
-def _level_lost_line(points_taken: int) -> str:
-    """To the cashier: the cashback of a level the refund takes away goes back too."""
-    if not points_taken:
-        return ""
-    return "\n" + _(
-        "Without the refunded amount the customer's level would have been lower, so cashback "
-        "earned at the higher level since then is taken back too: {points}."
-    ).format(points=points(points_taken))
+def _kept_lines(shortfall: int, level_reversed: int) -> str:
+    """To the cashier: cashback already spent is kept from the money handed back, and the
+    cashback of a level the refund takes away goes back too."""
+    text = ""
+    if shortfall:
+        text += "\n" + _(
+            "The customer had already spent {points} of the cashback, so that much is kept "
+            "from the money handed back."
+        ).format(points=points(shortfall))
+    if level_reversed:
+        text += "\n" + _(
+            "Without the refunded amount the customer's level would have been lower, so "
+            "cashback earned at the higher level since then is taken back too: {points}."
+        ).format(points=points(level_reversed))
+    return text
 
 
 def refund_preview_text(preview: RefundPreview) -> str:
@@ -75,11 +66,7 @@ def refund_preview_text(preview: RefundPreview) -> str:
         ),
         _("Cashback taken back: {points}").format(points=points(preview.cashback_taken)),
     ]
-    return (
-        "\n".join(lines)
-        + _spent_cashback_line(preview.shortfall)
-        + _level_lost_line(preview.level_reversed)
-    )
+    return "\n".join(lines) + _kept_lines(preview.shortfall, preview.level_reversed)
 
 
 def refund_keyboard(preview: RefundPreview) -> InlineKeyboardMarkup:

@@ -10,11 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from handlers.ui.callbacks import (
-    PointsChoice,
-    ReceiptAdd,
-    SaleDecision,
-)
+from handlers.ui.callbacks import PointsChoice, ReceiptAdd, SaleDecision
 from handlers.ui.render import (
     amount_example,
     currency_sign,

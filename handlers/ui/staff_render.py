@@ -7,10 +7,7 @@ from html import escape
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from handlers.ui.callbacks import (
-    StaffInviteCb,
-    StaffRevokeCb,
-)
+from handlers.ui.callbacks import StaffInviteCb, StaffRevokeCb
 from services.staff import StaffMember
 
 

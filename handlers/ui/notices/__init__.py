@@ -41,12 +41,9 @@ from handlers.ui.notices.sales import (
 )
 from handlers.ui.notices.staff import (
     codes_locked_alert_text,
-    customer_amount_text,
-    customer_purchases_text,
-    staff_amount_text,
+    daily_flag_text,
     staff_joined_text,
     staff_paused_text,
-    staff_sales_text,
 )
 from services.notices import (
     BirthdayCorrection,
@@ -96,14 +93,8 @@ def notice_text(body: NoticeBody) -> Rendered:
             return low_rating_text(body), None
         case FriendJoined():
             return friend_joined_text(body), None
-        case CustomerPurchasesFlag():
-            return customer_purchases_text(body), None
-        case CustomerAmountFlag():
-            return customer_amount_text(body), None
-        case StaffSalesFlag():
-            return staff_sales_text(body), None
-        case StaffAmountFlag():
-            return staff_amount_text(body), None
+        case CustomerPurchasesFlag() | CustomerAmountFlag() | StaffSalesFlag() | StaffAmountFlag():
+            return daily_flag_text(body), None  # one text, a message per threshold
         case StaffPausedAlert():
             return staff_paused_text(body), None
         case CodesLockedAlert():

@@ -4,6 +4,7 @@ daily thresholds crossed, a cashier paused, code entry locked, a new colleague."
 from __future__ import annotations
 
 from html import escape
+from typing import assert_never
 
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
@@ -21,9 +22,9 @@ from services.notices import (
 )
 
 
-def _flag_text(flag: DailyFlag, text: str, limit_in_money: bool) -> str:
-    """`text` of one threshold filled in; a row queued before thresholds repeated (no limit)
-    has a text of its own."""
+def daily_flag_text(flag: DailyFlag) -> str:
+    """A daily threshold crossed; a row queued before thresholds repeated (no limit) has a
+    text of its own."""
     member = escape(flag.member) if flag.member else _("member #{id}").format(id=flag.member_id)
     if flag.limit is None:
         return ngettext(
@@ -31,58 +32,53 @@ def _flag_text(flag: DailyFlag, text: str, limit_in_money: bool) -> str:
             "🚩 {member} has made {count} purchases today (latest: sale #{id}). Worth a look.",
             flag.count,
         ).format(member=member, count=flag.count, id=flag.purchase_id)
+    match flag:
+        case CustomerPurchasesFlag():
+            limit = str(flag.limit)
+            text = ngettext(
+                "🚩 Purchases per customer per day (flagged every {limit}): {member} has made "
+                "{count} purchase today, {amount} in all; latest sale #{id}.",
+                "🚩 Purchases per customer per day (flagged every {limit}): {member} has made "
+                "{count} purchases today, {amount} in all; latest sale #{id}.",
+                flag.count,
+            )
+        case CustomerAmountFlag():
+            limit = money(flag.limit, flag.currency)
+            text = ngettext(
+                "🚩 Amount per customer per day (flagged every {limit}): {member} has bought "
+                "{amount} today in {count} purchase; latest sale #{id}.",
+                "🚩 Amount per customer per day (flagged every {limit}): {member} has bought "
+                "{amount} today in {count} purchases; latest sale #{id}.",
+                flag.count,
+            )
+        case StaffSalesFlag():
+            limit = str(flag.limit)
+            text = ngettext(
+                "🚩 Sales per cashier per day (flagged every {limit}): {staff} has made {count} "
+                "sale today, {amount} in all; latest sale #{id}.",
+                "🚩 Sales per cashier per day (flagged every {limit}): {staff} has made {count} "
+                "sales today, {amount} in all; latest sale #{id}.",
+                flag.count,
+            )
+        case StaffAmountFlag():
+            limit = money(flag.limit, flag.currency)
+            text = ngettext(
+                "🚩 Amount per cashier per day (flagged every {limit}): {staff} has sold {amount} "
+                "today in {count} sale; latest sale #{id}.",
+                "🚩 Amount per cashier per day (flagged every {limit}): {staff} has sold {amount} "
+                "today in {count} sales; latest sale #{id}.",
+                flag.count,
+            )
+        case _:
+            assert_never(flag)
     return text.format(
-        limit=money(flag.limit, flag.currency) if limit_in_money else str(flag.limit),
+        limit=limit,
         member=member,
         staff=escape(flag.staff) if flag.staff else _("an owner"),
         count=flag.count,
         amount=money(flag.amount, flag.currency),
         id=flag.purchase_id,
     )
-
-
-def customer_purchases_text(flag: CustomerPurchasesFlag) -> str:
-    text = ngettext(
-        "🚩 Purchases per customer per day (flagged every {limit}): {member} has made "
-        "{count} purchase today, {amount} in all; latest sale #{id}.",
-        "🚩 Purchases per customer per day (flagged every {limit}): {member} has made "
-        "{count} purchases today, {amount} in all; latest sale #{id}.",
-        flag.count,
-    )
-    return _flag_text(flag, text, limit_in_money=False)
-
-
-def customer_amount_text(flag: CustomerAmountFlag) -> str:
-    text = ngettext(
-        "🚩 Amount per customer per day (flagged every {limit}): {member} has bought "
-        "{amount} today in {count} purchase; latest sale #{id}.",
-        "🚩 Amount per customer per day (flagged every {limit}): {member} has bought "
-        "{amount} today in {count} purchases; latest sale #{id}.",
-        flag.count,
-    )
-    return _flag_text(flag, text, limit_in_money=True)
-
-
-def staff_sales_text(flag: StaffSalesFlag) -> str:
-    text = ngettext(
-        "🚩 Sales per cashier per day (flagged every {limit}): {staff} has made {count} "
-        "sale today, {amount} in all; latest sale #{id}.",
-        "🚩 Sales per cashier per day (flagged every {limit}): {staff} has made {count} "
-        "sales today, {amount} in all; latest sale #{id}.",
-        flag.count,
-    )
-    return _flag_text(flag, text, limit_in_money=False)
-
-
-def staff_amount_text(flag: StaffAmountFlag) -> str:
-    text = ngettext(
-        "🚩 Amount per cashier per day (flagged every {limit}): {staff} has sold {amount} "
-        "today in {count} sale; latest sale #{id}.",
-        "🚩 Amount per cashier per day (flagged every {limit}): {staff} has sold {amount} "
-        "today in {count} sales; latest sale #{id}.",
-        flag.count,
-    )
-    return _flag_text(flag, text, limit_in_money=True)
 
 
 def staff_paused_text(alert: StaffPausedAlert) -> str:
