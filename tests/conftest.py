@@ -177,6 +177,21 @@ class Db:
 
         return int(await self.scalar(select(func.count()).select_from(model)) or 0)
 
+    async def pay_code(self, telegram_id: int) -> str:
+        """The member's till code (what /code shows), not a pre-order's code."""
+        from sqlalchemy import select
+
+        from db.models import Customer, Membership, PaymentCode
+
+        code = await self.scalar(
+            select(PaymentCode.code)
+            .join(Membership, Membership.id == PaymentCode.membership_id)
+            .join(Customer, Customer.id == Membership.customer_id)
+            .where(Customer.telegram_id == telegram_id, PaymentCode.preorder_id.is_(None))
+        )
+        assert code is not None
+        return str(code)
+
     async def credit(self, telegram_id: int, amount: int, reason: str = "manual") -> None:
         """Post a ledger entry for a member, as a purchase or a reward will."""
         from datetime import UTC, datetime

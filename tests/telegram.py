@@ -263,6 +263,38 @@ class TgUser:
         return await self._feed(callback_query=query)
 
 
+async def join(user: TgUser, payload: str = "", offers: bool | None = None) -> Sent:
+    """/start (with a deep-link payload) and Accept, pressed in any language; with `offers`,
+    the answer to "news and offers?" too (yes has the bell). Returns what the last step sent."""
+    joined = await user.press((await user.send(f"/start {payload}".strip())).button("✅"))
+    if offers is None:
+        return joined
+    return await user.press(joined.button("🔔") if offers else "mk:1:0:join")
+
+
+async def hire(owner: TgUser, person: TgUser, role: str = "staff") -> Sent:
+    """The owner invites `person` from /staff, as an "admin" or else a cashier, and `person`
+    opens the link; returns what opening it sent."""
+    await owner.send("/staff")
+    invite = await owner.press("sinv:admin" if role == "admin" else "sinv:staff")
+    return await person.send("/start " + invite.text.split()[-1].split("start=")[1])
+
+
+class Counted:
+    """A user whose messages and presses are counted (how many actions a flow takes)."""
+
+    def __init__(self, user: TgUser) -> None:
+        self.user, self.actions = user, 0
+
+    async def send(self, text: str) -> Sent:
+        self.actions += 1
+        return await self.user.send(text)
+
+    async def press(self, data: str) -> Sent:
+        self.actions += 1
+        return await self.user.press(data)
+
+
 async def start_fake_api(handle: Any) -> tuple[Any, str]:
     """A fake Bot API server on a free local port: (aiohttp runner to clean up, base URL for
     TELEGRAM_API_URL). `handle(request)` answers POST /bot<token>/<method>."""

@@ -9,20 +9,9 @@ from sqlalchemy import select
 
 from db.models import AuditLog, Customer, Membership, Outbox, PaymentCode
 from tests.factories import make_merchant, make_staff
-from tests.telegram import TgUser
+from tests.telegram import hire, join
 
 OWNER = 1
-
-
-async def join(user: TgUser) -> None:
-    sent = await user.send("/start")
-    await user.press(sent.button("✅"))
-
-
-async def hire(owner: TgUser, person: TgUser, role: str) -> None:
-    await owner.send("/staff")
-    invite = await owner.press("sinv:admin" if role == "admin" else "sinv:staff")
-    await person.send("/start " + invite.text.split()[-1].split("start=")[1])
 
 
 async def member(db, tg: int) -> tuple[int, str]:

@@ -9,12 +9,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from db.models import Membership, PaymentCode
-from tests.telegram import TgUser
-
-
-async def join(user: TgUser, payload: str = "") -> None:
-    sent = await user.send(f"/start {payload}".strip())
-    await user.press(sent.button("Accept"))
+from tests.telegram import join
 
 
 async def test_card_shows_balance_level_rates_and_next_level(tg, db, clock) -> None:

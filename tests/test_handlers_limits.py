@@ -7,7 +7,8 @@ from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, SendMes
 from sqlalchemy import select, update
 
 from db.models import AuditLog, Merchant, Outbox, Purchase
-from tests.test_handlers_sale import OWNER, customer_code, hire, join
+from tests.telegram import hire, join
+from tests.test_handlers_sale import OWNER
 
 
 def to(sent, chat_id: int) -> list[str]:
@@ -61,7 +62,7 @@ async def test_wrong_codes_of_many_lock_code_entry_until_an_admin_resumes(
     assert "Resume code entry" in resume.text
     # Nobody can look a code up now, the owner neither, and a right code neither.
     await anna.send("/code")
-    code = await customer_code(db, 101)
+    code = await db.pay_code(101)
     for person in (kasia, ola, owner):
         refused = await person.send(f"/sale {code} 10")
         assert "Code entry is locked here for safety" in refused.text
@@ -100,7 +101,7 @@ async def test_daily_thresholds_alert_the_admins_each_time(tg, db, settings) -> 
     seen: list[list[str]] = []
     for buyer in (anna, anna, bob, anna, bob, bob):
         await buyer.send("/code")
-        preview = await kasia.send(f"/sale {await customer_code(db, buyer.id)} 10")
+        preview = await kasia.send(f"/sale {await db.pay_code(buyer.id)} 10")
         seen.append(sorted(to(await kasia.press(preview.button("Confirm")), OWNER)))
     assert seen == [
         [],
@@ -146,10 +147,10 @@ async def test_the_daily_cap_refuses_at_the_preview_and_at_confirm(tg, db, setti
     await hire(owner, ola)
     await join(anna)
     await anna.send("/code")
-    first = await kasia.send(f"/sale {await customer_code(db, 101)} 20")
+    first = await kasia.send(f"/sale {await db.pay_code(101)} 20")
     await kasia.press(first.button("Confirm"))
     await anna.send("/code")
-    code = await customer_code(db, 101)
+    code = await db.pay_code(101)
     refused = await kasia.send(f"/sale {code} 35")
     assert refused.text == (
         "This sale would take the customer over the daily limit of €50. Left for today: €30."

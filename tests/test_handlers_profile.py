@@ -6,12 +6,7 @@ from aiogram.methods import EditMessageText
 from sqlalchemy import select
 
 from db.models import Customer, Membership
-from tests.telegram import TgUser, reply_buttons
-
-
-async def join(user: TgUser) -> None:
-    sent = await user.send("/start")
-    await user.press(sent.button("Accept"))
+from tests.telegram import join, reply_buttons
 
 
 async def test_profile_shows_what_is_set(tg) -> None:

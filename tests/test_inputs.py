@@ -30,8 +30,8 @@ from db.models import (
     Staff,
     StaffInvite,
 )
-from tests.telegram import TgUser
-from tests.test_handlers_sale import OWNER, hire, join
+from tests.telegram import TgUser, hire, join
+from tests.test_handlers_sale import OWNER
 
 KASIA, ANNA = 50, 101
 HUGE = "99999999999999999999"  # 20 digits: over BigInteger

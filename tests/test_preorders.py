@@ -12,19 +12,9 @@ from sqlalchemy import bindparam, insert, select, text
 
 from db.base import UtcDateTime
 from db.models import AuditLog, Outbox, PaymentCode, Preorder, Purchase, Staff
-from tests.telegram import Sent, TgUser
+from tests.telegram import Sent, TgUser, hire, join
 
 OWNER = 1
-
-
-async def join(user: TgUser) -> None:
-    await user.press((await user.send("/start")).button("✅"))
-
-
-async def hire(owner: TgUser, cashier: TgUser) -> None:
-    await owner.send("/staff")
-    link = (await owner.press("sinv:staff")).text.split()[-1]
-    await cashier.send("/start " + link.split("start=")[1])
 
 
 async def order_two_flat_whites(owner: TgUser, customer: TgUser) -> Sent:

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from db.models import Purchase, Staff
 from services.merchants import MerchantService
 from tests.factories import make_staff
-from tests.telegram import TgUser
-from tests.test_handlers_sale import OWNER, hire, join
+from tests.telegram import TgUser, hire, join
+from tests.test_handlers_sale import OWNER
 from tests.test_inputs import ANNA, KASIA, latest_code, snapshot
 
 BOB, STRANGER, IVAN, OLGA = 102, 103, 60, 70
