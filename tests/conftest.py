@@ -178,7 +178,7 @@ class Db:
         return int(await self.scalar(select(func.count()).select_from(model)) or 0)
 
     async def pay_code(self, telegram_id: int) -> str:
-        """The member's till code (what /code shows), not a pre-order's code."""
+        """The member's newest unused till code (what /code shows), not a pre-order's."""
         from sqlalchemy import select
 
         from db.models import Customer, Membership, PaymentCode
@@ -188,6 +188,8 @@ class Db:
             .join(Membership, Membership.id == PaymentCode.membership_id)
             .join(Customer, Customer.id == Membership.customer_id)
             .where(Customer.telegram_id == telegram_id, PaymentCode.preorder_id.is_(None))
+            .where(PaymentCode.used_at.is_(None))
+            .order_by(PaymentCode.id.desc())
         )
         assert code is not None
         return str(code)
