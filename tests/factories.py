@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.dto import JoinResult, MerchantView
 from services.members import MemberService
 from services.merchants import MerchantService
 from tests.conftest import FakeClock
+
+Row = TypeVar("Row")
 
 
 async def make_merchant(
@@ -83,6 +88,15 @@ async def credit(
         pair = await MembershipRepo(session).for_telegram_user(tg, merchant.id)
         assert pair is not None
         await LedgerRepo(session).post(pair[1], amount, LedgerReason.MANUAL, clock())
+
+
+async def reread(session: AsyncSession, model: type[Row], ident: int | None = None) -> Row:
+    """The row of `model` with id `ident` (or the only one) as the database holds it now."""
+    async with session.begin():
+        row = await (session.get(model, ident) if ident else session.scalar(select(model)))
+        assert row is not None
+        await session.refresh(row)
+    return row
 
 
 async def check_ledger_invariant(session: AsyncSession) -> None:

@@ -21,6 +21,7 @@ from tests.factories import (
     make_member,
     make_merchant,
     make_staff,
+    reread,
 )
 
 CASHIERS = (900, 901)
@@ -83,10 +84,8 @@ async def test_two_cashiers_spend_the_same_points_at_once(session_factory, sessi
     )
     refused = [r for r in results if isinstance(r, SaleRefused)]
     assert len(refused) == 1 and refused[0].reason in ("code_used", "balance_changed")
-    async with session.begin():
-        member = await session.scalar(select(Membership))
-        await session.refresh(member)
-        assert member.balance_minor == 0 + 4_000 * 300 // 10_000
+    member = await reread(session, Membership)
+    assert member.balance_minor == 0 + 4_000 * 300 // 10_000
     await check_ledger_invariant(session)
 
 
@@ -136,10 +135,7 @@ async def test_two_full_refunds_at_once_refund_once(session_factory, session, cl
     )
     assert sum(1 for r in results if not isinstance(r, Exception)) == 1
     assert [r.reason for r in results if isinstance(r, SaleRefused)] == ["already_refunded"]
-    async with session.begin():
-        purchase = await session.scalar(select(Purchase))
-        await session.refresh(purchase)
-        assert purchase.refunded_minor == 3_000
+    assert (await reread(session, Purchase)).refunded_minor == 3_000
     await check_ledger_invariant(session)
 
 
