@@ -157,6 +157,16 @@ def tg(dp, bot, sender):
     return make
 
 
+@pytest.fixture
+async def anna(tg):
+    """Member 101 (Anna, English), joined: the customer of most handler tests."""
+    from tests.telegram import join
+
+    user = tg(101)
+    await join(user)
+    return user
+
+
 class Db:
     """Reads for assertions, each in its own short transaction (never holding SQLite's lock
     while the bot works), and small writes to set a scene."""

@@ -81,9 +81,7 @@ async def test_the_cancel_button_is_never_taken_for_a_forms_input(tg, db) -> Non
     assert "Add a photo" not in (await owner.send("Hello")).text
 
 
-async def test_a_member_gets_the_menu_back_on_cancel(tg) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_a_member_gets_the_menu_back_on_cancel(anna) -> None:
     await anna.press(ProfileCb(action=ProfileAction.BIRTHDAY).pack())
     cancelled = await anna.send("/cancel")
     assert cancelled.text == "OK, cancelled."
@@ -189,9 +187,7 @@ async def test_rating_and_nps_comments_ask_for_text(tg, db, dp, bot) -> None:
     assert "Thank you for your feedback" in (await anna.send("/skip")).text
 
 
-async def test_profile_birthday_and_phone_ask_again(tg) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_profile_birthday_and_phone_ask_again(anna) -> None:
     await anna.press(ProfileCb(action=ProfileAction.BIRTHDAY).pack())
     for other in (STICKER, LOCATION):
         sent = await send_other(anna, other)
@@ -264,9 +260,7 @@ async def test_help_shows_each_person_the_commands_of_their_role(tg) -> None:
     assert "/sale" in both.text and "How it works" in both.text
 
 
-async def test_the_join_button_for_a_member_says_so(tg) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_the_join_button_for_a_member_says_so(anna) -> None:
     assert "already a member" in (await anna.press(JoinProgram().pack())).toasts[0]
 
 

@@ -83,9 +83,8 @@ async def test_customers_and_cashiers_are_refused_and_learn_nothing(tg, db) -> N
     assert await db.all(select(AuditLog).where(AuditLog.action == "birthday_correct")) == []
 
 
-async def test_an_admin_of_another_merchant_finds_no_one(tg, db, session, clock) -> None:
-    anna = tg(101)
-    await join(anna)  # a member of the default merchant, "main"
+async def test_an_admin_of_another_merchant_finds_no_one(tg, db, session, clock, anna) -> None:
+    # anna is a member of the default merchant, "main"
     await anna.send("/code")
     membership_id, code = await member(db, 101)
     other = await make_merchant(session, clock, slug="other")

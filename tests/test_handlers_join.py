@@ -118,16 +118,12 @@ async def test_source_tag_from_a_qr_poster_is_kept(tg, db) -> None:
     assert member is not None and member.source == "qr_counter"
 
 
-async def test_members_start_again_sees_the_card(tg) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_members_start_again_sees_the_card(anna) -> None:
     sent = await anna.send("/start")
     assert "Welcome back" in sent.text and "Balance:" in sent.text
 
 
-async def test_staff_payment_link_opened_by_a_customer(tg) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_staff_payment_link_opened_by_a_customer(anna) -> None:
     sent = await anna.send("/start p123456")
     assert "for the staff at the till" in sent.text
 
