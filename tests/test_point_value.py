@@ -19,23 +19,13 @@ SILVER = LevelInfo(1, "Silver", 10_000, 2, 500, 3000)  # 5 % back, up to 30 % wi
 
 
 @pytest.fixture
-def settings(engine) -> Settings:
-    """A café in Budapest: forints, Hungarian."""
-    from tests.conftest import TEST_MARKER_KEY
-    from tests.telegram import TEST_TOKEN
-
-    return Settings(
-        _env_file=None,
-        bot_token=TEST_TOKEN,
-        database_url=engine.url.render_as_string(hide_password=False),
-        owner_ids=(OWNER,),
-        merchant_name="Teszt Kávézó",
-        merchant_slug="main",
-        merchant_currency="HUF",
-        merchant_timezone="Europe/Budapest",
-        default_language="hu",
-        marker_key=TEST_MARKER_KEY,
-    )
+def settings(settings: Settings) -> Settings:
+    """The suite's settings for a café in Budapest: forints, Hungarian."""
+    settings.merchant_name = "Teszt Kávézó"
+    settings.merchant_currency = "HUF"
+    settings.merchant_timezone = "Europe/Budapest"
+    settings.default_language = "hu"
+    return settings
 
 
 # --- policy: the same check in euros (1 point = 1 cent) and forints (1 point = 1 Ft) ------
