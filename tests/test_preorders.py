@@ -292,7 +292,7 @@ async def test_confirm_and_cancel_at_once_never_both(session_factory, session, c
     from services.errors import DomainError
     from services.preorders import PreorderService
     from services.sales import SaleService
-    from tests.factories import make_member, make_merchant, make_staff
+    from tests.factories import in_own_session, make_member, make_merchant, make_staff
 
     merchant = await make_merchant(session, clock)
     await make_staff(session, clock, merchant, 900)
@@ -304,21 +304,16 @@ async def test_confirm_and_cancel_at_once_never_both(session_factory, session, c
     draft = await SaleService(session, (), clock).prepare(merchant.id, 900, order.code, 0, 0, None)
     assert draft.amount_minor == 400
 
-    async def confirm() -> object:
-        async with session_factory() as s:
-            try:
-                return await SaleService(s, (), clock).confirm(merchant.id, 900, draft.key)
-            except DomainError as error:
-                return error
-
-    async def cancel() -> object:
-        async with session_factory() as s:
-            try:
-                return await PreorderService(s, (), clock).cancel_mine(merchant.id, 10, order.id)
-            except DomainError as error:
-                return error
-
-    results = await asyncio.gather(confirm(), cancel())
+    results = await asyncio.gather(
+        in_own_session(
+            session_factory,
+            lambda s: SaleService(s, (), clock).confirm(merchant.id, 900, draft.key),
+        ),
+        in_own_session(
+            session_factory,
+            lambda s: PreorderService(s, (), clock).cancel_mine(merchant.id, 10, order.id),
+        ),
+    )
     assert sum(1 for r in results if isinstance(r, DomainError)) == 1
     async with session.begin():
         stored = await session.scalar(select(Preorder))
