@@ -160,6 +160,10 @@ class Sent(list[TelegramMethod[Any]]):
     def of(self, kind: type[TelegramMethod[Any]]) -> list[Any]:
         return [m for m in self if isinstance(m, kind)]
 
+    def to(self, chat_id: int) -> list[str]:
+        """The texts of the messages sent to `chat_id` (someone else than the sender)."""
+        return [m.text for m in self.of(SendMessage) if m.chat_id == chat_id]
+
     def button_or_none(self, label_part: str) -> str | None:
         try:
             return self.button(label_part)

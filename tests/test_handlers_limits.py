@@ -11,10 +11,6 @@ from tests.telegram import hire, join
 from tests.test_handlers_sale import OWNER
 
 
-def to(sent, chat_id: int) -> list[str]:
-    return [m.text for m in sent.of(SendMessage) if m.chat_id == chat_id]
-
-
 async def test_an_owner_typing_wrong_codes_is_paused_and_told_until_when(tg, db, clock) -> None:
     owner, boss = tg(OWNER, first_name="Olga"), tg(60, first_name="Boss")
     await hire(owner, boss, role="admin")
@@ -24,7 +20,7 @@ async def test_an_owner_typing_wrong_codes_is_paused_and_told_until_when(tg, db,
     assert "paused" not in replies[3].text
     # 12:00 UTC is 13:00 in Warsaw: paused until 13:10 (a European café writes 24-hour times).
     assert "Sales are paused until 13:10" in replies[-1].text
-    alert = to(replies[-1], 60)
+    alert = replies[-1].to(60)
     assert alert and "An owner entered too many wrong codes" in alert[0]
     again = await owner.send("/sale 123456 10")
     assert "paused until 13:10" in again.text
@@ -53,7 +49,7 @@ async def test_wrong_codes_of_many_lock_code_entry_until_an_admin_resumes(
     assert "No customer has this code" in last.text
     # An hour after the first of them: 13:00 UTC is 2 PM in Warsaw.
     assert "Code entry is locked here for safety" in last.text and "reopens at 14:00" in last.text
-    alerts = {chat: to(last, chat) for chat in (OWNER, 60, 50, 51)}
+    alerts = {chat: last.to(chat) for chat in (OWNER, 60, 50, 51)}
     assert len(alerts[OWNER]) == 1 and len(alerts[60]) == 1
     assert not any("Code entry at" in t for t in alerts[50] + alerts[51])  # cashiers: no alert
     assert "Code entry at Test Café is locked for safety: 6 wrong codes" in alerts[OWNER][0]
@@ -102,7 +98,7 @@ async def test_daily_thresholds_alert_the_admins_each_time(tg, db, settings) -> 
     for buyer in (anna, anna, bob, anna, bob, bob):
         await buyer.send("/code")
         preview = await kasia.send(f"/sale {await db.pay_code(buyer.id)} 10")
-        seen.append(sorted(to(await kasia.press(preview.button("Confirm")), OWNER)))
+        seen.append(sorted((await kasia.press(preview.button("Confirm"))).to(OWNER)))
     assert seen == [
         [],
         [
