@@ -1,4 +1,4 @@
-"""Plain factory functions for service tests."""
+"""Plain factory functions for service tests, and the steps several of them share."""
 
 from __future__ import annotations
 
@@ -119,7 +119,8 @@ async def in_own_session(session_factory: async_sessionmaker[AsyncSession], work
 async def reread(session: AsyncSession, model: type[Row], ident: int | None = None) -> Row:
     """The row of `model` with id `ident` (or the only one) as the database holds it now."""
     async with session.begin():
-        row = await (session.get(model, ident) if ident else session.scalar(select(model)))
+        found = session.scalar(select(model)) if ident is None else session.get(model, ident)
+        row = await found
         assert row is not None
         await session.refresh(row)
     return row

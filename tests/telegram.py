@@ -1,4 +1,5 @@
-"""A recording fake Bot API session and a simulated chat, after aiogram's tests/mocked_bot.py.
+"""A recording fake Bot API session and a simulated chat, after aiogram's tests/mocked_bot.py,
+and the steps many handler tests share (join the program, hire a cashier, count actions).
 
 Every request the bot makes is recorded and answered locally with a plausible result, so
 handler tests go through the production dispatcher without Telegram's servers.
@@ -161,7 +162,7 @@ class Sent(list[TelegramMethod[Any]]):
         return [m for m in self if isinstance(m, kind)]
 
     def to(self, chat_id: int) -> list[str]:
-        """The texts of the messages sent to `chat_id` (someone else than the sender)."""
+        """The texts of the messages sent to `chat_id`."""
         return [m.text for m in self.of(SendMessage) if m.chat_id == chat_id]
 
     def button_or_none(self, label_part: str) -> str | None:
