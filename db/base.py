@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql import operators
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -42,6 +43,7 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 E = TypeVar("E", bound=StrEnum)
+_STATE_COMPARISONS = (operators.eq, operators.ne, operators.in_op, operators.not_in_op)
 
 
 class StrEnumType(TypeDecorator[E]):
@@ -58,6 +60,10 @@ class StrEnumType(TypeDecorator[E]):
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         return None if value is None else self.enum(value).value
+
+    def coerce_compared_value(self, op: operators.OperatorType | None, value: Any) -> Any:
+        # Equality and IN compare with states; a LIKE pattern or the like is plain text.
+        return self if op in _STATE_COMPARISONS else self.impl_instance
 
     def process_result_value(self, value: Any, dialect: Dialect) -> E | None:
         return None if value is None else self.enum(value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import String, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import CompileError, StatementError
 
 from db.base import StrEnumType
 from db.models import (
@@ -33,6 +33,14 @@ def test_the_type_binds_members_and_their_values_and_refuses_other_strings() -> 
         bind("confirmd", sqlite.dialect())
     loaded = column.process_result_value("cancelled", sqlite.dialect())
     assert loaded is PurchaseStatus.CANCELLED
+
+
+def test_a_pattern_is_text_but_a_compared_state_must_be_one() -> None:
+    pattern = select(LedgerEntry.id).where(LedgerEntry.reason.like("%reversed"))
+    assert pattern.compile().construct_params() == {"reason_1": "%reversed"}
+    typo = select(Purchase.id).where(Purchase.status == "confirmd")
+    with pytest.raises(CompileError):
+        typo.compile(compile_kwargs={"literal_binds": True})
 
 
 @pytest.mark.parametrize(
