@@ -1,5 +1,5 @@
-"""Reports on members: how many there are and what they told us, where they came from, whether
-the newcomers and the friends they brought went on to buy."""
+"""Reports on members: how many there are (with a birthday, a phone, news, reachable), where
+the new ones came from, and whether newcomers and referred friends went on to buy."""
 
 from __future__ import annotations
 
