@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict, fields
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,32 +15,24 @@ from services.clock import Clock, utc_now
 from services.dto import LevelInfo, MerchantView, ProgramSettings
 from services.errors import UnknownMerchant
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+V = TypeVar("V", bound="DataclassInstance")
+
 
 def merchant_view(m: Merchant) -> MerchantView:
-    return MerchantView(
-        id=m.id,
-        slug=m.slug,
-        name=m.name,
-        currency=m.currency,
-        timezone=m.timezone,
-        default_language=m.default_language,
-        rules_version=m.rules_version,
-        code_ttl_seconds=m.code_ttl_seconds,
-        max_sale_minor=m.max_sale_minor,
-        receipt_required=m.receipt_required,
-        point_value_minor=m.point_value_minor,
-    )
+    return _view(MerchantView, m)
 
 
 def level_info(lv: Level) -> LevelInfo:
-    return LevelInfo(
-        rank=lv.rank,
-        name=lv.name,
-        min_spend_minor=lv.min_spend_minor,
-        min_referrals=lv.min_referrals,
-        cashback_bp=lv.cashback_bp,
-        max_redeem_bp=lv.max_redeem_bp,
-    )
+    return _view(LevelInfo, lv)
+
+
+def _view(view: type[V], row: object) -> V:
+    """A frozen view of a row: each field of the view read from the row's attribute of the same
+    name."""
+    return view(**{f.name: getattr(row, f.name) for f in fields(view)})
 
 
 class MerchantService:
@@ -154,15 +148,4 @@ def apply_program(merchant: Merchant, program: ProgramSettings) -> None:
 
 
 def _level_rows(merchant_id: int, levels: Sequence[LevelInfo]) -> list[Level]:
-    return [
-        Level(
-            merchant_id=merchant_id,
-            rank=lv.rank,
-            name=lv.name,
-            min_spend_minor=lv.min_spend_minor,
-            min_referrals=lv.min_referrals,
-            cashback_bp=lv.cashback_bp,
-            max_redeem_bp=lv.max_redeem_bp,
-        )
-        for lv in levels
-    ]
+    return [Level(merchant_id=merchant_id, **asdict(lv)) for lv in levels]
