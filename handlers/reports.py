@@ -1,6 +1,6 @@
 """The owner's and admins' view of the program: /stats, /kpi, /ratings, /campaigns, /export.
 
-Every number comes from services/reports.py; charts are drawn in a worker thread so the bot
+Every number comes from services/reports/; charts are drawn in a worker thread so the bot
 keeps answering others meanwhile.
 """
 
@@ -49,7 +49,8 @@ from services.errors import NotStaff, ReportRefused
 from services.exports import EXPORTS, ExportService
 from services.merchants import MerchantService
 from services.numbers import InvalidNumber, parse_days
-from services.reports import DEFAULT_DAYS, MAX_RANGE_DAYS, ReportService, parse_range
+from services.reports import ReportService
+from services.reports.periods import DEFAULT_DAYS, MAX_RANGE_DAYS, parse_range
 
 router = Router(name=__name__)
 STAFF = {"staff": True}

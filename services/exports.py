@@ -44,7 +44,7 @@ class ExportService:
         """Write one CSV to `out`; returns the rows written (the header not counted)."""
         if kind not in EXPORTS:
             raise ReportRefused("kpi")
-        merchant = await self.reports._merchant(merchant_id, actor)
+        merchant = await self.reports.merchant(merchant_id, actor)
         personal = self.reports.is_owner(actor)
         tz = ZoneInfo(merchant.timezone)
         exp = currency_exponent(merchant.currency)

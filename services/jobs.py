@@ -33,7 +33,9 @@ from services.errors import RatingRefused
 from services.ledger import credit
 from services.numbers import InvalidNumber, parse_survey_key
 from services.outbox import enqueue, enqueue_keyed
-from services.reports import Period, ReportService
+from services.reports import ReportService
+from services.reports.periods import Period
+from services.reports.stats import Snapshot
 from services.staff import alert_recipients
 
 
@@ -177,7 +179,7 @@ class JobService:
                 if not keys or await OutboxRepo(self.session).existing_keys(keys):
                     continue
                 reports = ReportService(self.session, tuple(self.owner_ids), self.clock)
-                figures = await reports.digest(merchant.id, week)
+                figures = await digest(reports, merchant.id, week)
                 if not figures["members"]:
                     continue  # a program nobody has joined yet has nothing to say
                 data = {"merchant": merchant.name, "currency": merchant.currency, **figures}
@@ -367,3 +369,33 @@ class JobService:
                     created_at=self.clock(),
                 )
             )
+
+
+async def digest(reports: ReportService, merchant_id: int, period: Period) -> dict[str, object]:
+    """The weekly digest's figures: this period and the one before (no access check)."""
+    current, previous = await reports.snapshots(merchant_id, [period, period.previous()])
+    return {
+        "members": current.members,
+        "first_day": period.first_day.isoformat(),
+        "last_day": period.last_day.isoformat(),
+        "timezone": period.timezone,  # dates read in the merchant's region
+        "current": digest_figures(current),
+        "previous": digest_figures(previous),
+    }
+
+
+def digest_figures(s: Snapshot) -> dict[str, int | float | None]:
+    return {
+        "members": s.members,
+        "new_members": s.new_members,
+        "active": s.active,
+        "purchases": s.purchases,
+        "revenue": s.revenue,
+        "average_check": s.average_check.value,
+        "retention": s.retention.value,
+        "csat": s.csat.value,
+        "nps": s.nps.score,
+        "issued": s.issued,
+        "redeemed": s.redeemed,
+        "liability": s.liability,
+    }

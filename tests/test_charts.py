@@ -16,20 +16,13 @@ import pytest
 from handlers.i18n import create_i18n
 from handlers.ui import charts
 from services.dto import MerchantView
-from services.reports import (
-    Cohorts,
-    Feedback,
-    Nps,
-    Period,
-    PointsMonth,
-    PointsReport,
-    Ratio,
-    Series,
-    Snapshot,
-    Uplift,
-    add_months,
-    build_cohorts,
-)
+from services.reports.cohorts import Cohorts, build_cohorts
+from services.reports.figures import Nps, Ratio
+from services.reports.periods import Period, add_months
+from services.reports.points import PointsMonth, PointsReport, Uplift
+from services.reports.ratings import Feedback
+from services.reports.revenue import Series
+from services.reports.stats import Snapshot
 from services.rules import LANGUAGES
 
 TODAY = date(2026, 11, 22)

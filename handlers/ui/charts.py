@@ -23,7 +23,12 @@ from babel.dates import format_skeleton
 
 from handlers.ui.render import date_locale, locale, money
 from handlers.ui.report_render import WEEKDAYS, month_text, number, period_text
-from services.reports import Cohorts, Feedback, Period, PointsReport, Series, Snapshot
+from services.reports.cohorts import Cohorts
+from services.reports.periods import Period
+from services.reports.points import PointsReport
+from services.reports.ratings import Feedback
+from services.reports.revenue import Series
+from services.reports.stats import Snapshot
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -1,5 +1,5 @@
 """The merchant's reports as chat text, in the admin's language and the merchant's currency.
-Pure formatting of what services/reports.py computed."""
+Pure formatting of what services/reports/ computed."""
 
 from __future__ import annotations
 
@@ -26,20 +26,14 @@ from handlers.ui.render import (
     points,
 )
 from services.dto import LevelInfo
-from services.reports import (
-    DEFAULT_DAYS,
-    PERIODS,
-    CampaignsReport,
-    Cohorts,
-    Dashboard,
-    Feedback,
-    Nps,
-    Period,
-    PointsReport,
-    Ratio,
-    Series,
-    Snapshot,
-)
+from services.reports.campaigns import CampaignsReport
+from services.reports.cohorts import Cohorts
+from services.reports.figures import Nps, Ratio
+from services.reports.periods import DEFAULT_DAYS, PERIODS, Period
+from services.reports.points import PointsReport
+from services.reports.ratings import Feedback
+from services.reports.revenue import Series
+from services.reports.stats import Dashboard, Snapshot
 
 COMMENT_CHARS = 200
 SOURCES_SHOWN = 8
