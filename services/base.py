@@ -3,7 +3,7 @@ the repositories most use cases read (made on first use: a repository only wraps
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,7 +16,7 @@ class Service:
     """`owner_ids`: the deployment's owners, who may act as an admin of every merchant."""
 
     def __init__(
-        self, session: AsyncSession, owner_ids: Sequence[int] = (), clock: Clock = utc_now
+        self, session: AsyncSession, owner_ids: Iterable[int] = (), clock: Clock = utc_now
     ) -> None:
         self.session = session
         self.owner_ids = frozenset(owner_ids)
