@@ -9,7 +9,8 @@ from aiogram.utils.i18n import ngettext
 from babel.numbers import format_decimal
 
 from handlers.ui.render import LANGUAGE_NAMES, level_name, locale
-from services.campaigns import DAY_CHOICES, AudienceCounts, Segment, parse_segment
+from services.campaigns.content import DAY_CHOICES, Segment, parse_segment
+from services.campaigns.sending import AudienceCounts
 from services.dto import LevelInfo
 from services.errors import PushRefused
 
