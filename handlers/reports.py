@@ -28,20 +28,21 @@ from handlers.ui import charts
 from handlers.ui.callbacks import KpiCb, StatsCb
 from handlers.ui.edit import edit_text
 from handlers.ui.filters import not_menu, off_topic, plain_text
-from handlers.ui.report_render import (
-    KPI_NAMES,
-    admins_only,
-    campaigns_text,
+from handlers.ui.kpi_render import (
     cohorts_text,
-    dashboard_text,
-    export_caption,
     feedback_text,
-    kpi_keyboard,
-    kpi_menu_text,
     points_text,
     referrals_text,
-    report_refused,
     revenue_text,
+)
+from handlers.ui.push_render import campaigns_text
+from handlers.ui.report_render import admins_only, export_caption
+from handlers.ui.stats_render import (
+    KPI_NAMES,
+    dashboard_text,
+    kpi_keyboard,
+    kpi_menu_text,
+    report_refused,
     stats_keyboard,
 )
 from services.dto import MemberContext
