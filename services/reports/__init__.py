@@ -1,5 +1,5 @@
 """The merchant's reports: one implementation of each KPI in ../shared/KPI.md, shared by the
-chat text, the charts, the weekly digest (services/jobs/) and the exports.
+chat text, the charts, the weekly digest (services/jobs/weekly_digest.py) and the exports.
 
 One room a report: stats.py (/stats, every KPI), revenue.py, cohorts.py, ratings.py, points.py
 and campaigns.py (/kpi and /campaigns); periods.py (which days), figures.py (exact rates),
