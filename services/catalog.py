@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from db.models import Cart, CartLine, CatalogItem, Preorder, PreorderStatus
-from db.preorders import PreorderRepo
 from db.repositories import CatalogRepo
+from db.repositories.preorders import PreorderRepo
 from services import policy
 from services._tx import in_transaction
 from services.base import Service

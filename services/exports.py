@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from db.engine import reading
+from db.reports import ExportRepo
 from services.base import Service
 from services.errors import ReportRefused
 from services.reports import ReportService
@@ -53,7 +54,7 @@ class ExportService(Service):
         def amount(value: int) -> str:
             return str(Decimal(value).scaleb(-exp)) if exp else str(value)
 
-        repo = self.reports.repo
+        repo = ExportRepo(self.session)
         header: list[str]
         row_of: Callable[[Any], list[object]]
         if kind == "members":

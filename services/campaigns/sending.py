@@ -22,7 +22,7 @@ class CampaignStats:
     segment: str
     recipients: int
     send_at: datetime
-    status: str
+    status: CampaignStatus
     sent: int
     pending: int
     failed: int

@@ -7,8 +7,8 @@ import calendar
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from db.grants import GrantRepo
 from db.models import LedgerReason
+from db.repositories.grants import GrantRepo
 from services import birthdays, grants, policy
 from services.dto import Notice
 from services.jobs.base import JobBase

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.limits import LimitRepo
 from db.models import Customer, Membership, Merchant, Purchase
 from db.repositories import AuditRepo, StaffRepo
+from db.repositories.limits import LimitRepo
 from services.dto import Notice
 from services.errors import DailyCapReached
 from services.staff import alert_recipients

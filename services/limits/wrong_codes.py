@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import cached_property
 
-from db.limits import LimitRepo
 from db.models import Merchant
+from db.repositories.limits import LimitRepo
 from services.base import Service
 from services.dto import Notice
 from services.errors import CodeInvalid, CodesLocked, StaffPaused

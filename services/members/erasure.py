@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from db.models import Customer, LedgerReason
-from db.privacy import PrivacyRepo
 from db.repositories import CatalogRepo, OutboxRepo, PaymentCodeRepo, PurchaseRepo
+from db.repositories.privacy import PrivacyRepo
 from services import grants
 from services._tx import in_transaction
 from services.errors import NotAMember
