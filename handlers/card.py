@@ -20,8 +20,8 @@ from handlers.ui.keyboards import (
     code_keyboard,
     invite_keyboard,
 )
+from handlers.ui.member_render import card_text, code_caption, invite_caption, share_text
 from handlers.ui.qr import qr_png
-from handlers.ui.render import card_text, code_caption, invite_caption, share_text
 from services import rules
 from services.codes import CodeService
 from services.dto import MemberContext

@@ -37,15 +37,9 @@ from handlers.ui.push_render import (
 )
 from handlers.ui.render import date_time
 from handlers.ui.staff_render import notice_text
-from services.campaigns import (
-    AudienceCounts,
-    CampaignService,
-    CampaignStats,
-    PushContent,
-    check_button,
-    check_text,
-    parse_segment,
-)
+from services.campaigns import CampaignService
+from services.campaigns.content import PushContent, check_button, check_text, parse_segment
+from services.campaigns.sending import AudienceCounts, CampaignStats
 from services.dto import LevelInfo, MemberContext, Notice
 from services.errors import NotStaff, PushRefused
 from services.merchants import MerchantService

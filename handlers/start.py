@@ -18,7 +18,7 @@ from handlers.sale import begin_with_code
 from handlers.ui.callbacks import Consent, Marketing
 from handlers.ui.edit import drop_keyboard, edit_text
 from handlers.ui.keyboards import card_keyboard, main_menu, marketing_keyboard, profile_keyboard
-from handlers.ui.render import card_text, profile_text
+from handlers.ui.member_render import card_text, profile_text
 from services import rules
 from services.dto import MemberContext
 from services.errors import InviteInvalid, OutdatedRules, UnknownMerchant

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Customer, Membership, Merchant
 from db.repositories import (
@@ -25,7 +22,7 @@ from db.repositories import (
 )
 from services import limits, rules
 from services._tx import in_transaction
-from services.clock import Clock, utc_now
+from services.base import Service
 from services.dto import Birthday, Notice
 from services.errors import CodeInvalid, MemberNotFound, UnknownMerchant
 from services.outbox import enqueue
@@ -76,14 +73,7 @@ class BirthdayCorrected:
     gift_next_year: bool  # within the lead time: no gift this year
 
 
-class BirthdayService:
-    def __init__(
-        self, session: AsyncSession, owner_ids: Sequence[int] = (), clock: Clock = utc_now
-    ) -> None:
-        self.session = session
-        self.owner_ids = frozenset(owner_ids)
-        self.clock = clock
-
+class BirthdayService(Service):
     async def correct(
         self, merchant_id: int, actor: int, member: str, text: str
     ) -> BirthdayCorrected:

@@ -29,7 +29,7 @@ from db.models import (
 )
 from demo.generator import generate_demo_data
 from services import policy, rules
-from services.campaigns import parse_segment
+from services.campaigns.content import parse_segment
 from services.dto import LevelInfo
 from services.jobs import months_before
 from tests.conftest import FakeClock, fresh_engine

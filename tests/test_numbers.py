@@ -7,7 +7,7 @@ from typing import TypeVar
 
 import pytest
 
-from services.campaigns import Segment, parse_segment
+from services.campaigns.content import Segment, parse_segment
 from services.errors import InvalidAmount, PushRefused
 from services.numbers import (
     MAX_BIG_ID,

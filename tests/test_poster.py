@@ -102,7 +102,7 @@ async def test_a_forged_button_draws_nothing(tg, staffed) -> None:
 
 
 def test_poster_says_what_members_get_in_each_language(i18n) -> None:
-    from handlers.ui.charts import outside
+    from handlers.ui.chart_kit import outside
 
     benefit = {
         "en": "Earn 3% back on every purchase",
