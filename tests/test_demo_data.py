@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-import demo.generator
+import demo.people
+import demo.writer
 from db.engine import create_engine, create_session_factory
 from db.models import (
     Campaign,
@@ -31,8 +32,8 @@ from db.models import (
 from demo.generator import generate_demo_data
 from services import policy, rules
 from services.campaigns import parse_segment
-from services.dto import LevelInfo
 from services.jobs import months_before
+from services.merchants import level_info
 from tests.conftest import FakeClock, fresh_engine
 from tests.factories import check_ledger_invariant, make_member, make_merchant
 from tests.test_cli import ROOT, run
@@ -60,17 +61,7 @@ async def check_program(engine: AsyncEngine, since: datetime, until: datetime) -
     campaigns = await rows(engine, Campaign)
     staff = {s.telegram_id for s in await rows(engine, Staff)}
     (merchant,) = await rows(engine, Merchant)
-    levels = [
-        LevelInfo(
-            lv.rank,
-            lv.name,
-            lv.min_spend_minor,
-            lv.min_referrals,
-            lv.cashback_bp,
-            lv.max_redeem_bp,
-        )
-        for lv in await rows(engine, Level)
-    ]
+    levels = [level_info(lv) for lv in await rows(engine, Level)]
     level = {lv.rank: lv for lv in levels}
     merchant_rates = [merchant.referral_bp_1, merchant.referral_bp_2, merchant.referral_bp_3]
     value = merchant.point_value_minor  # points in money; spend and bonuses are money
@@ -450,8 +441,8 @@ async def test_generator_on_the_test_database(
 ) -> None:
     """On PostgreSQL too (TEST_DATABASE_URL): explicit ids, the app's next insert after them,
     and many small chunks (on PostgreSQL written in two lanes) as a big run has."""
-    monkeypatch.setattr(demo.generator, "FLUSH_ROWS", 300)
-    monkeypatch.setattr(demo.generator, "MEMBER_CHUNK", 70)
+    monkeypatch.setattr(demo.writer, "FLUSH_ROWS", 300)
+    monkeypatch.setattr(demo.people, "MEMBER_CHUNK", 70)
     factory = create_session_factory(engine)
     async with factory() as session:
         merchant = await make_merchant(session, clock)
