@@ -21,8 +21,8 @@ from demo.settle import Account, Posting
 from demo.timeline import Timeline
 from demo.writer import LEDGER, MEMBERSHIP, Row, TableWriter
 
-WELCOME = LedgerReason.WELCOME.value
-FORFEIT = LedgerReason.FORFEIT.value
+WELCOME = LedgerReason.WELCOME
+FORFEIT = LedgerReason.FORFEIT
 
 
 class Accounts:
@@ -49,7 +49,7 @@ class Accounts:
         self,
         i: int,
         delta: int,
-        reason: str,
+        reason: LedgerReason,
         at: datetime,
         purchase_id: int | None = None,
         note: str | None = None,
@@ -62,7 +62,7 @@ class Accounts:
         self.book[i] = account._replace(balance=balance)
         self.write_postings((i,), ((0, delta, reason, balance),), at, purchase_id, note)
 
-    def credit(self, i: int, amount: int, reason: str, at: datetime) -> None:
+    def credit(self, i: int, amount: int, reason: LedgerReason, at: datetime) -> None:
         """services.ledger.credit: an unpaid clawback is recovered from the points first."""
         self.book[i], postings = settle.credit(self.book[i], amount, reason)
         self.write_postings((i,), postings, at, None)

@@ -7,15 +7,15 @@ import bisect
 from datetime import date, timedelta
 from typing import Any
 
-from db.models import LedgerReason
+from db.models import CampaignStatus, LedgerReason, OutboxStatus
 from demo.messages import SEND_RATE, Messages
 from demo.run import Run
 from demo.timeline import BIRTHDAY, CAMPAIGN, DAY, HOUR, LAPSE, NPS, weighted
 from demo.writer import CAMPAIGN as CAMPAIGN_TABLE
 from demo.writer import NPS as NPS_TABLE
 
-BIRTHDAY_REASON = LedgerReason.BIRTHDAY.value
-EXPIRY = LedgerReason.EXPIRY.value
+BIRTHDAY_REASON = LedgerReason.BIRTHDAY
+EXPIRY = LedgerReason.EXPIRY
 BIRTHDAY_VISIT_SHARE = 0.4
 NPS_EVERY_DAYS = 91
 NPS_ANSWER_SHARE = 0.35
@@ -162,11 +162,11 @@ class Engagement:
             key = f"push:{cid}:{people.chat(i)}"
             if t >= people.blocked_at[i]:
                 accounts.blocked_seen[i] = True
-                self.messages.outbox(i, "push", key, at, None, "blocked", cid)
+                self.messages.outbox(i, "push", key, at, None, OutboxStatus.BLOCKED, cid)
                 blocked += 1
                 continue
             sent_at = at + timedelta(seconds=1 + sent / SEND_RATE)
-            self.messages.outbox(i, "push", key, at, sent_at, "sent", cid)
+            self.messages.outbox(i, "push", key, at, sent_at, OutboxStatus.SENT, cid)
             sent += 1
             if rng.random() < CAMPAIGN_VISIT_SHARE:
                 self.messages.bring_visit(i, t + HOUR, 4)
@@ -183,7 +183,7 @@ class Engagement:
                 "segment": segment,
                 "recipients": sent + blocked,
                 "send_at": at,
-                "status": "done",
+                "status": CampaignStatus.DONE,
                 "idempotency_key": f"demo-campaign-{cid}",
                 "created_at": at - timedelta(minutes=rng.randrange(5, 30)),
                 "finished_at": at + timedelta(seconds=2 + sent / SEND_RATE),

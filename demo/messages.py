@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from db.models import OutboxStatus
 from demo.run import Run
 from demo.timeline import DAY, EXTRA, cafe_time
 from demo.writer import OUTBOX
@@ -31,7 +32,7 @@ class Messages:
         key: str,
         at: datetime,
         sent_at: datetime | None,
-        status: str = "sent",
+        status: OutboxStatus = OutboxStatus.SENT,
         campaign_id: int | None = None,
     ) -> None:
         """One message to member i, sent (or refused as blocked) once."""
@@ -49,7 +50,7 @@ class Messages:
                 "status": status,
                 "attempts": 1,
                 "not_before": at,
-                "last_error": None if status == "sent" else BLOCKED_ERROR,
+                "last_error": None if status == OutboxStatus.SENT else BLOCKED_ERROR,
                 "created_at": at,
                 "sent_at": sent_at,
             },

@@ -7,6 +7,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from db.models import PreorderStatus
 from demo.messages import Messages
 from demo.run import Run
 from demo.timeline import CART, DAY, EXTRA, HOUR
@@ -62,9 +63,11 @@ class Orders:
         if rng.random() < PICKUP_SHARE and pickup < limit:
             run.timeline.push(pickup, EXTRA, i, order)
         else:
-            self.preorder(i, order, "open", None)
+            self.preorder(i, order, PreorderStatus.OPEN, None)
 
-    def preorder(self, i: int, order: Order, status: str, purchase_id: int | None) -> None:
+    def preorder(
+        self, i: int, order: Order, status: PreorderStatus, purchase_id: int | None
+    ) -> None:
         code, total, lines, created = order
         self.run.writer.add(
             PREORDER,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db.models import CatalogItem, Level, Membership, Merchant, Staff
+from db.models import CatalogItem, Level, Membership, Merchant, Staff, StaffRole
 from demo.settle import Terms
 from demo.writer import table_of
 from services import policy, rules
@@ -20,7 +20,7 @@ from services.dto import LevelInfo
 # Telegram user ids have at most 52 significant bits: demo staff get ids above that (and
 # demo customers, see people.py), so nothing the bot might send them can reach a real person.
 DEMO_STAFF_BASE = 1 << 53
-DEMO_STAFF = (("Kasia", "staff"), ("Marek", "staff"), ("Anna", "admin"))
+DEMO_STAFF = (("Kasia", StaffRole.STAFF), ("Marek", StaffRole.STAFF), ("Anna", StaffRole.ADMIN))
 # (category, title, price in café euros): the demo catalog and pre-orders.
 MENU = (
     ("Coffee", "Cappuccino", 3.8),

@@ -7,6 +7,7 @@ import math
 from datetime import datetime
 from typing import Any
 
+from db.models import PreorderStatus, PurchaseStatus
 from demo import settle
 from demo.orders import Order, Orders
 from demo.run import Run
@@ -106,7 +107,7 @@ class Purchases:
                 "points_spent": points,
                 "cashback_minor": sale.cashback,
                 "receipt_no": None,
-                "status": "confirmed",
+                "status": PurchaseStatus.CONFIRMED,
                 "idempotency_key": f"demo-{pid}",
                 "level_before": buyer.rank,
                 "level_after": sale.buyer.rank,
@@ -120,7 +121,7 @@ class Purchases:
             },
         )
         if order:
-            self.orders.preorder(i, order, "completed", pid)
+            self.orders.preorder(i, order, PreorderStatus.COMPLETED, pid)
         if sale.buyer.purchases == NPS_AFTER_PURCHASES and not accounts.nps_n[i]:
             accounts.nps_n[i] = 1  # asked at the scheduler's next daily run
             self.push((t // DAY + 1) * DAY + 12 * HOUR + int(random_() * 1800), NPS, i)

@@ -22,14 +22,14 @@ from db.models import LedgerReason
 from services import policy, rules
 from services.dto import LevelInfo
 
-REDEEM = LedgerReason.REDEEM.value
-CASHBACK = LedgerReason.CASHBACK.value
-CLAWBACK = LedgerReason.CLAWBACK.value
-REFERRAL = LedgerReason.REFERRAL.value
-REFERRAL_BONUS = LedgerReason.REFERRAL_BONUS.value
-REFERRAL_REVERSED = LedgerReason.REFERRAL_REVERSED.value
-REFUND = LedgerReason.REFUND.value
-CASHBACK_REVERSED = LedgerReason.CASHBACK_REVERSED.value
+REDEEM = LedgerReason.REDEEM
+CASHBACK = LedgerReason.CASHBACK
+CLAWBACK = LedgerReason.CLAWBACK
+REFERRAL = LedgerReason.REFERRAL
+REFERRAL_BONUS = LedgerReason.REFERRAL_BONUS
+REFERRAL_REVERSED = LedgerReason.REFERRAL_REVERSED
+REFUND = LedgerReason.REFUND
+CASHBACK_REVERSED = LedgerReason.CASHBACK_REVERSED
 
 
 class Account(NamedTuple):
@@ -44,7 +44,7 @@ class Account(NamedTuple):
 
 
 # (whose: 0 the buyer, k the k-th other account handed in; points; ledger reason; balance after)
-Posting = tuple[int, int, str, int]
+Posting = tuple[int, int, LedgerReason, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,14 +230,16 @@ def settle_refund(
     )
 
 
-def credit(account: Account, amount: int, reason: str) -> tuple[Account, list[Posting]]:
+def credit(account: Account, amount: int, reason: LedgerReason) -> tuple[Account, list[Posting]]:
     """services.ledger.credit on one account: an unpaid clawback is recovered first."""
     postings: list[Posting] = []
     balance, clawback = _credit(postings, 0, account.balance, account.clawback, amount, reason)
     return account._replace(balance=balance, clawback=clawback), postings
 
 
-def _post(postings: list[Posting], who: int, balance: int, delta: int, reason: str) -> int:
+def _post(
+    postings: list[Posting], who: int, balance: int, delta: int, reason: LedgerReason
+) -> int:
     balance += delta
     if balance < 0:
         raise RuntimeError("demo data: a balance would go below zero")  # a bug here
@@ -246,7 +248,12 @@ def _post(postings: list[Posting], who: int, balance: int, delta: int, reason: s
 
 
 def _credit(
-    postings: list[Posting], who: int, balance: int, clawback: int, amount: int, reason: str
+    postings: list[Posting],
+    who: int,
+    balance: int,
+    clawback: int,
+    amount: int,
+    reason: LedgerReason,
 ) -> tuple[int, int]:
     if amount <= 0:
         return balance, clawback

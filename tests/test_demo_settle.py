@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from db.models import LedgerReason
 from demo.settle import Account, Terms, credit, redeemable, settle_refund, settle_sale
 from services import rules
 
@@ -72,10 +73,10 @@ def test_points_a_refund_returns_settle_a_clawback_first() -> None:
 
 
 def test_credit_and_levels() -> None:
-    account, postings = credit(Account(0, 30, 0, 0, 0, 0), 20, "birthday")
+    account, postings = credit(Account(0, 30, 0, 0, 0, 0), 20, LedgerReason.BIRTHDAY)
     assert postings == [(0, 20, "birthday", 20), (0, -20, "clawback", 0)]
     assert account == Account(0, 10, 0, 0, 0, 0)
-    assert credit(account, 0, "birthday") == (account, [])
+    assert credit(account, 0, LedgerReason.BIRTHDAY) == (account, [])
     assert TERMS.level_up(2, 0, 0) == 2  # a purchase never lowers a level
     assert TERMS.level_up(0, 30_000, 0) == 2 and TERMS.level_up(0, 0, 5) == 2
 
