@@ -19,7 +19,7 @@ from services.dto import Notice
 from services.errors import PushRefused
 from services.numbers import MAX_SMALL, InvalidNumber, parse_days, parse_int
 from services.outbox import enqueue
-from services.rules import LANGUAGES
+from services.policy import LANGUAGES
 from services.staff import require_admin
 
 MAX_TEXT = 1000

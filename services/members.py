@@ -23,7 +23,7 @@ from db.repositories import (
     PurchaseRepo,
     StaffRepo,
 )
-from services import birthdays, grants, policy, rules
+from services import birthdays, grants, policy
 from services._tx import in_transaction
 from services.clock import Clock, utc_now
 from services.dto import (
@@ -131,7 +131,7 @@ class MemberService:
     ) -> JoinResult:
         """Store consent and create the membership; pressing Accept twice joins once."""
 
-        referral_code, source = rules.link_fields(referral_code, source)
+        referral_code, source = policy.link_fields(referral_code, source)
 
         async def work() -> JoinResult:
             now = self.clock()
@@ -241,7 +241,7 @@ class MemberService:
 
     async def _fresh_referral_code(self) -> str:
         while True:
-            code = rules.new_referral_code()
+            code = policy.new_referral_code()
             if not await self.memberships.referral_code_taken(code):
                 return code
 
@@ -346,7 +346,7 @@ class MemberService:
                 (lv for lv in levels if lv.rank == membership.level_rank),
                 levels[-1] if membership.level_rank > levels[-1].rank else levels[0],
             )
-            progress = rules.progress_to_next(
+            progress = policy.progress_to_next(
                 levels,
                 current.rank,
                 membership.lifetime_spend_minor,
@@ -396,7 +396,7 @@ class MemberService:
         merchant = await self.merchants.get(merchant_id)
         assert merchant is not None
         today = self.clock().astimezone(ZoneInfo(merchant.timezone)).date()
-        return rules.parse_birthday(text, today)
+        return policy.parse_birthday(text, today)
 
     async def join_target(self, payload: StartPayload, current: MerchantView) -> MerchantView:
         """The merchant a /start link points to: by referral code, then slug, else current."""
@@ -421,7 +421,7 @@ class MemberService:
         """Keep the phone the customer shared with Telegram's button, if it is their own."""
         if contact_user_id != telegram_id:
             raise NotOwnContact()
-        normalized = rules.normalize_phone(phone)
+        normalized = policy.normalize_phone(phone)
         async with self.session.begin():
             customer, membership = await self._member(merchant_id, telegram_id)
             customer.phone = normalized
@@ -434,7 +434,7 @@ class MemberService:
             return _profile(customer, membership)
 
     async def set_language(self, telegram_id: int, language: str) -> str:
-        if language not in rules.LANGUAGES:
+        if language not in policy.LANGUAGES:
             raise UnsupportedLanguage(language)
         async with self.session.begin():
             customer = await self.customers.by_telegram_id(telegram_id)
@@ -467,7 +467,7 @@ def _profile(customer: Customer, membership: Membership) -> Profile:
     return Profile(
         first_name=customer.first_name,
         birthday=birthday,
-        phone_masked=rules.mask_phone(customer.phone) if customer.phone else None,
+        phone_masked=policy.mask_phone(customer.phone) if customer.phone else None,
         language=customer.language,
         marketing_opt_in=membership.marketing_opt_in,
     )

@@ -16,6 +16,7 @@ import pytest
 from handlers.i18n import create_i18n
 from handlers.ui import charts
 from services.dto import MerchantView
+from services.policy import LANGUAGES
 from services.reports import (
     Cohorts,
     Feedback,
@@ -30,7 +31,6 @@ from services.reports import (
     add_months,
     build_cohorts,
 )
-from services.rules import LANGUAGES
 
 TODAY = date(2026, 11, 22)
 I18N = create_i18n("en")

@@ -23,8 +23,7 @@ from babel.numbers import (
 )
 
 from services.dto import Birthday, Card, HistoryPage, IssuedCode, LevelInfo, MerchantView, Profile
-from services.policy import points_worth
-from services.rules import currency_exponent
+from services.policy import currency_exponent, points_worth
 
 
 def N_(message: str) -> str:
