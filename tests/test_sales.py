@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import AuditLog, LedgerEntry, Membership, PaymentCode, Purchase, Staff
 from services.errors import (
@@ -15,7 +16,7 @@ from services.errors import (
     StaffPaused,
 )
 from services.members import MemberService
-from services.sales import SaleService
+from services.sales import SaleResult, SaleService
 from tests.factories import (
     check_ledger_invariant,
     credit,
@@ -44,6 +45,15 @@ async def sell(session, clock, merchant, tg, amount, points=0, receipt=None):
     service = sales(session, clock)
     draft = await service.prepare(merchant.id, CASHIER, code, amount, points, receipt)
     return await service.confirm(merchant.id, CASHIER, draft.key)
+
+
+async def stored(session: AsyncSession, purchase_id: int) -> Purchase:
+    """A purchase as the database holds it now."""
+    async with session.begin():
+        purchase = await session.get(Purchase, purchase_id)
+        assert purchase is not None
+        await session.refresh(purchase)
+    return purchase
 
 
 async def test_a_sale_spends_points_earns_cashback_and_uses_the_code(session, clock, shop) -> None:
@@ -413,10 +423,8 @@ async def test_a_refund_takes_back_the_cashback_of_the_level_it_took_away(
     assert refund.notices[0].data["level_reversed"] == 100
     card = await members.card(shop.id, 1)
     assert card.balance_minor == 150 and card.level.name == "Bronze"
+    repriced = await stored(session, later.purchase_id)
     async with session.begin():
-        repriced = await session.get(Purchase, later.purchase_id)
-        assert repriced is not None
-        await session.refresh(repriced)
         taken = (
             await session.scalars(
                 select(LedgerEntry.delta_minor).where(LedgerEntry.reason == "level_reversed")
@@ -458,31 +466,34 @@ async def test_spent_level_cashback_is_owed_and_a_partly_refunded_purchase_stays
     await check_ledger_invariant(session)
 
 
+async def two_friends(session, clock, shop) -> dict[int, SaleResult]:
+    """Member 1 and two friends (2 and 3) who joined by their link, each with a first
+    purchase of 5.00, five minutes apart: the first purchase of each, by friend."""
+    await make_member(session, clock, shop, 1)
+    code = (await MemberService(session, clock).card(shop.id, 1)).referral_code
+    first = {}
+    for friend in (2, 3):
+        await make_member(session, clock, shop, friend, referral_code=code)
+        first[friend] = await sell(session, clock, shop, friend, 500)
+        clock.advance(minutes=5)
+    return first
+
+
 async def test_a_friends_full_refund_takes_back_the_referrers_level_cashback(
     session, clock, shop
 ) -> None:
     members = MemberService(session, clock)
-    await make_member(session, clock, shop, 1)
-    code = (await members.card(shop.id, 1)).referral_code
-    friends = []
-    for friend in (2, 3):
-        await make_member(session, clock, shop, friend, referral_code=code)
-        friends.append(await sell(session, clock, shop, friend, 500))  # 10 + 500 bonus each
-        clock.advance(minutes=5)
+    first = await two_friends(session, clock, shop)  # 10 + 500 bonus each
     assert (await members.card(shop.id, 1)).level.name == "Silver"  # two effective friends
     own = await sell(session, clock, shop, 1, 5_000)  # 250 at Silver
     assert own.cashback == 250
     clock.advance(minutes=5)
-    await sales(session, clock).refund(shop.id, CASHIER, friends[1].purchase_id, None)
+    await sales(session, clock).refund(shop.id, CASHIER, first[3].purchase_id, None)
     card = await members.card(shop.id, 1)
     assert card.level.name == "Bronze" and card.effective_referrals == 1
     # The friend's reward and bonus go (510), and the Silver part of the own purchase (100).
     assert card.balance_minor == 2 * 510 + 250 - 510 - 100
-    async with session.begin():
-        repriced = await session.get(Purchase, own.purchase_id)
-        assert repriced is not None
-        await session.refresh(repriced)
-    assert repriced.cashback_minor == 150
+    assert (await stored(session, own.purchase_id)).cashback_minor == 150
     await check_ledger_invariant(session)
 
 
@@ -490,13 +501,7 @@ async def test_a_referral_carried_on_by_a_later_purchase_counts_only_from_then(
     session, clock, shop
 ) -> None:
     members = MemberService(session, clock)
-    await make_member(session, clock, shop, 1)
-    code = (await members.card(shop.id, 1)).referral_code
-    first = {}
-    for friend in (2, 3):
-        await make_member(session, clock, shop, friend, referral_code=code)
-        first[friend] = await sell(session, clock, shop, friend, 500)
-        clock.advance(minutes=5)
+    first = await two_friends(session, clock, shop)
     before = await sell(session, clock, shop, 1, 5_000)  # Silver by two friends: 250
     clock.advance(minutes=5)
     await sell(session, clock, shop, 2, 500)  # friend 2's second purchase
@@ -505,11 +510,7 @@ async def test_a_referral_carried_on_by_a_later_purchase_counts_only_from_then(
     # Friend 2 still counts, but only from the second purchase, after the one at Silver.
     card = await members.card(shop.id, 1)
     assert card.effective_referrals == 2 and card.level.name == "Silver"
-    async with session.begin():
-        repriced = await session.get(Purchase, before.purchase_id)
-        assert repriced is not None
-        await session.refresh(repriced)
-    assert repriced.cashback_minor == 150
+    assert (await stored(session, before.purchase_id)).cashback_minor == 150
     await check_ledger_invariant(session)
 
 
