@@ -9,14 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from db.models import (
-    Customer,
-    Membership,
-    Merchant,
-    Purchase,
-    PurchaseStatus,
-    Refund,
-)
+from db.models import Customer, Membership, Merchant, Purchase, PurchaseStatus, Refund
 from services import policy, refund_levels
 from services.dto import LevelInfo, Notice
 from services.errors import InvalidAmount, SaleRefused
