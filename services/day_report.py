@@ -42,7 +42,7 @@ class DayReportService(SellerBase):
             assert merchant is not None
             tz = ZoneInfo(merchant.timezone)
             start = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
-            everyone = role in ("owner", StaffRole.ADMIN)
+            everyone = role in (StaffRole.OWNER, StaffRole.ADMIN)
             rows = await self.purchases.confirmed_between(
                 merchant_id, start, start + timedelta(days=1), None if everyone else staff_id
             )

@@ -17,14 +17,14 @@ async def credit(
     ledger: LedgerRepo,
     membership: Membership,
     amount: int,
-    reason: str,
+    reason: LedgerReason,
     now: datetime,
     purchase_id: int | None = None,
     note: str | None = None,
 ) -> None:
     """Credit points; a refund's unrecovered reversal (clawback) is taken from them first, and
     a member who left forfeits them (accounts.Book.credit)."""
-    done = accounts.credit(member_state(membership), amount, LedgerReason(reason))
+    done = accounts.credit(member_state(membership), amount, reason)
     for i, posting in enumerate(done.postings):
         await ledger.post(
             membership,

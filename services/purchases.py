@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from db.models import Customer, Membership, Merchant, Purchase, PurchaseStatus
+from db.models import Customer, Membership, Merchant, PreorderStatus, Purchase, PurchaseStatus
 from db.repositories import CatalogRepo
 from services import grants, limits, policy
 from services.dto import LevelInfo, Notice
@@ -82,7 +82,7 @@ class PurchaseService(SellerBase):
             purchase.membership_id, purchase.payment_code
         )
         if order is not None:
-            order.status, order.purchase_id = "completed", purchase.id
+            order.status, order.purchase_id = PreorderStatus.COMPLETED, purchase.id
         cashback, before, value = done.cashback, done.level_before, merchant.point_value_minor
         purchase.cashback_minor = cashback
         purchase.made_referral_effective = done.made_referral_effective

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Membership
+from db.models import Membership, StaffRole
 from db.repositories import (
     AuditRepo,
     CustomerRepo,
@@ -53,12 +53,12 @@ class SellerBase:
         self.staff = StaffRepo(session)
         self.audit = AuditRepo(session)
 
-    async def _seller(self, merchant_id: int, telegram_id: int, now: datetime) -> str:
+    async def _seller(self, merchant_id: int, telegram_id: int, now: datetime) -> StaffRole:
         """The role of an active, unpaused seller; raises NotStaff or StaffPaused."""
         guard = limits.TillGuard(self.session, self.owner_ids)
         if telegram_id in self.owner_ids:
             await guard.check_pause(merchant_id, telegram_id, now)  # owners are paused too
-            return "owner"
+            return StaffRole.OWNER
         staff = await self.staff.active(merchant_id, telegram_id)
         if staff is None:
             raise NotStaff()
