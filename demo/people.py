@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from demo.program import Program
 from demo.timeline import DAY, HOUR, Timeline, cafe_time, weighted
 from demo.writer import CUSTOMER, MEMBERSHIP, Row, TableWriter
-from services import rules
+from services import policy
 
 # Telegram user ids have at most 52 significant bits: demo customers get ids above that, so
 # nothing the bot might send them can reach a real person.
@@ -93,7 +93,7 @@ class People:
         advocates: list[int] = []
         referred: list[int] = []
         default = self.program.default_language
-        others = [lang for lang in rules.LANGUAGES if lang != default]
+        others = [lang for lang in policy.LANGUAGES if lang != default]
         languages = [(default, 0.55)] + [(lang, 0.45 / len(others)) for lang in others]
         for i in range(n):
             t = joins[i]
@@ -160,9 +160,9 @@ class People:
                 if i % 500 == 0:
                     await writer.pause()
                 joined = at(self.join[i])
-                code = rules.new_referral_code(rng.choice)
+                code = policy.new_referral_code(rng.choice)
                 while code in codes_taken:
-                    code = rules.new_referral_code(rng.choice)
+                    code = policy.new_referral_code(rng.choice)
                 codes_taken.add(code)
                 customers.append(self._customer_row(i, joined))
                 memberships.append(self._membership_row(i, joined, code))

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from db.models import CatalogItem, Level, Membership, Merchant, Staff, StaffRole
 from demo.settle import Terms
 from demo.writer import table_of
-from services import policy, rules
+from services import policy
 from services.dto import LevelInfo
 
 # Telegram user ids have at most 52 significant bits: demo staff get ids above that (and
@@ -52,7 +52,7 @@ class Program:
     birthday_hour: int
     birthday_days: int
     max_sale: int
-    unit: int  # a café euro in the merchant's currency (rules.cafe_unit)
+    unit: int  # a café euro in the merchant's currency (policy.cafe_unit)
     step: int  # prices end in 10 cents, or the like
     terms: Terms  # what settles a sale and a refund
 
@@ -80,7 +80,7 @@ async def load_program(conn: AsyncConnection, merchant_id: int) -> Program:
     if not levels:
         raise ValueError(f"merchant {merchant_id} has no levels")
     value: int = merchant.point_value_minor
-    unit = rules.cafe_unit(merchant.currency)
+    unit = policy.cafe_unit(merchant.currency)
     rates = (merchant.referral_bp_1, merchant.referral_bp_2, merchant.referral_bp_3)
     return Program(
         merchant_id=merchant.id,

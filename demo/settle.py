@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from db.models import LedgerReason
-from services import policy, rules
+from services import policy
 from services.dto import LevelInfo
 
 REDEEM = LedgerReason.REDEEM
@@ -56,7 +56,7 @@ class Terms:
     point_value: int
     rates_bp: tuple[int, ...]  # referral shares, nearest referrer first
     referral_bonus: int  # points, on a friend's first purchase
-    # What it takes to reach any level above each rank: below both, rules.level_for cannot
+    # What it takes to reach any level above each rank: below both, policy.level_for cannot
     # raise the level, so it is asked only when a member might move up.
     up_spend: dict[int, float]
     up_refs: dict[int, float]
@@ -86,7 +86,7 @@ class Terms:
     def level_up(self, rank: int, spend: int, referrals: int) -> int:
         """As a purchase or a referral does: the level reached, never lower than the one held."""
         if spend >= self.up_spend[rank] or referrals >= self.up_refs[rank]:
-            return max(rank, rules.level_for(self.levels, spend, referrals).rank)
+            return max(rank, policy.level_for(self.levels, spend, referrals).rank)
         return rank
 
 
@@ -219,7 +219,7 @@ def settle_refund(
         took = min(share, a.balance)
         a_balance = _post(postings, k, a.balance, -took, REFERRAL_REVERSED) if took else a.balance
         after.append(a._replace(balance=a_balance, clawback=a.clawback + share - took))
-    rank = rules.level_for(terms.levels, spend, buyer.referrals).rank
+    rank = policy.level_for(terms.levels, spend, buyer.referrals).rank
     return Refunded(
         split.points_returned,
         split.cashback_reversed,

@@ -20,7 +20,7 @@ from db.repositories import (
     PaymentCodeRepo,
     StaffRepo,
 )
-from services import limits, rules
+from services import limits, policy
 from services._tx import in_transaction
 from services.base import Service
 from services.dto import Birthday, Notice
@@ -92,7 +92,7 @@ class BirthdayService(Service):
             if not (_CODE_RE.fullmatch(member.strip()) or _NUMBER_RE.fullmatch(member.strip())):
                 raise MemberNotFound("format")
             # The date before the look-up: a bad date must not tell a live code from a wrong one.
-            birthday = rules.parse_birthday(text, local_date(now, merchant.timezone))
+            birthday = policy.parse_birthday(text, local_date(now, merchant.timezone))
             found = await self._find(merchant, actor, member.strip(), now)
             if isinstance(found, CodeInvalid):
                 missed.append(found)  # audited: it counts toward the pause and the lock

@@ -17,7 +17,7 @@ from services.codes import CodeService
 from services.dto import Notice
 from services.errors import DomainError, NotAMember, Refused
 from services.outbox import enqueue
-from services.rules import currency_exponent, whole_units_only
+from services.policy import currency_exponent, whole_units_only
 from services.staff import alert_recipients, require_admin
 
 MAX_QTY = 99
@@ -74,7 +74,7 @@ _ITEM_RE = re.compile(r"^\s*([^|\s][^|]{0,39}?)\s*\|\s*([^|\s][^|]{0,79}?)\s*\|\
 
 def parse_item(text: str, exponent: int, whole_units: bool = False) -> tuple[str, str, int]:
     """`Coffee | Cappuccino | 3.50` -> (category, title, price in minor units); a price in a
-    whole-units currency (rules.whole_units_only) has no decimals."""
+    whole-units currency (policy.whole_units_only) has no decimals."""
     match = _ITEM_RE.match(text)
     if not match:
         raise CatalogRefused("format")

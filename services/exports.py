@@ -20,8 +20,8 @@ from db.engine import reading
 from db.reports import ExportRepo
 from services.base import Service
 from services.errors import ReportRefused
+from services.policy import currency_exponent
 from services.reports import ReportService
-from services.rules import currency_exponent
 
 EXPORTS = ("members", "purchases", "ledger")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

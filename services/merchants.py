@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Level, Merchant
 from db.repositories import MerchantRepo
-from services import rules
+from services import policy
 from services.clock import Clock, utc_now
 from services.dto import LevelInfo, MerchantView, ProgramSettings
 from services.errors import UnknownMerchant
@@ -66,22 +66,22 @@ class MerchantService:
                     rules_version=rules_version,
                     code_ttl_seconds=code_ttl_seconds,
                     welcome_bonus_minor=0,
-                    max_sale_minor=1000 * rules.cafe_unit(currency),
+                    max_sale_minor=1000 * policy.cafe_unit(currency),
                     receipt_required=False,
                     referral_bp_1=200,
                     referral_bp_2=100,
                     referral_bp_3=50,
-                    referral_bonus_minor=5 * rules.cafe_unit(currency),
+                    referral_bonus_minor=5 * policy.cafe_unit(currency),
                     daily_purchases_flag=5,
-                    birthday_bonus_minor=5 * rules.cafe_unit(currency),
+                    birthday_bonus_minor=5 * policy.cafe_unit(currency),
                     birthday_hour=10,
-                    point_value_minor=rules.point_value(currency),
+                    point_value_minor=policy.point_value(currency),
                     created_at=self.clock(),
                 )
                 self.repo.add(merchant)
                 await self.session.flush()
                 await self.repo.replace_levels(
-                    merchant.id, _level_rows(merchant.id, rules.default_levels(currency))
+                    merchant.id, _level_rows(merchant.id, policy.default_levels(currency))
                 )
             else:
                 # Settings the operator may change between runs follow the environment; the
@@ -108,7 +108,7 @@ class MerchantService:
 
     async def set_levels(self, merchant_id: int, levels: Sequence[LevelInfo]) -> None:
         """Replace a merchant's levels after validating them as a whole."""
-        rules.validate_levels(levels)
+        policy.validate_levels(levels)
         async with self.session.begin():
             if await self.repo.get(merchant_id) is None:
                 raise UnknownMerchant(str(merchant_id))

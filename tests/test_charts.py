@@ -16,6 +16,7 @@ import pytest
 from handlers.i18n import create_i18n
 from handlers.ui import chart_kit, charts
 from services.dto import MerchantView
+from services.policy import LANGUAGES
 from services.reports.cohorts import Cohorts, build_cohorts
 from services.reports.figures import Nps, Ratio
 from services.reports.periods import Period, add_months
@@ -23,7 +24,6 @@ from services.reports.points import PointsMonth, PointsReport, Uplift
 from services.reports.ratings import Feedback
 from services.reports.revenue import Series
 from services.reports.stats import Snapshot
-from services.rules import LANGUAGES
 
 TODAY = date(2026, 11, 22)
 I18N = create_i18n("en")

@@ -30,7 +30,7 @@ from db.models import (
     Staff,
 )
 from demo.generator import generate_demo_data
-from services import policy, rules
+from services import policy
 from services.campaigns.content import parse_segment
 from services.jobs import months_before
 from services.merchants import level_info
@@ -123,7 +123,7 @@ async def check_program(engine: AsyncEngine, since: datetime, until: datetime) -
         assert m.lifetime_spend_minor == spend[m.id], m.id
         assert m.purchases_count == count[m.id], m.id
         assert m.effective_referrals == effective[m.id], m.id
-        assert m.level_rank == rules.level_for(levels, spend[m.id], effective[m.id]).rank
+        assert m.level_rank == policy.level_for(levels, spend[m.id], effective[m.id]).rank
     assert len(refunds) == seen["refunded"]
     for r in refunds:
         p = by_id[r.purchase_id]

@@ -7,10 +7,10 @@ import pytest
 
 from db.models import LedgerReason
 from demo.settle import Account, Terms, credit, redeemable, settle_refund, settle_sale
-from services import rules
+from services import policy
 
 # Bronze 3 % (20 % payable in points), Silver from 100 € or 2 friends at 5 %; 1 point = 1 cent.
-TERMS = Terms.of(rules.default_levels("EUR"), 1, (500, 200, 100), 500)
+TERMS = Terms.of(policy.default_levels("EUR"), 1, (500, 200, 100), 500)
 
 
 def test_a_sale_pays_with_points_and_its_cashback_settles_a_clawback_first() -> None:

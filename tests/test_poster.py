@@ -30,7 +30,7 @@ from handlers.commands import (
 )
 from handlers.ui.callbacks import PosterCb
 from handlers.ui.poster import poster_figure, poster_text
-from services.rules import LANGUAGES
+from services.policy import LANGUAGES
 from tests.factories import make_merchant, make_staff
 from tests.telegram import TEST_TOKEN, RecordingSession
 

@@ -24,7 +24,7 @@ from babel.numbers import (
 )
 
 from services.dto import Birthday, LevelInfo
-from services.rules import currency_exponent
+from services.policy import currency_exponent
 
 
 def N_(message: str) -> str:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from services.errors import PushRefused
 from services.numbers import MAX_SMALL, InvalidNumber, parse_days, parse_int
-from services.rules import LANGUAGES
+from services.policy import LANGUAGES
 
 MAX_TEXT = 1000
 MAX_BUTTON_TEXT = 40

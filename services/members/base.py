@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Customer, Membership
 from db.repositories import CustomerRepo, LedgerRepo, MembershipRepo, MerchantRepo
-from services import grants, rules
+from services import grants, policy
 from services.clock import Clock, utc_now
 from services.errors import NotAMember
 
@@ -32,6 +32,6 @@ class MemberBase:
 
     async def _fresh_referral_code(self) -> str:
         while True:
-            code = rules.new_referral_code()
+            code = policy.new_referral_code()
             if not await self.memberships.referral_code_taken(code):
                 return code

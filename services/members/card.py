@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from services import rules
+from services import policy
 from services.dto import Card, HistoryEntry, HistoryPage
 from services.members.base import MemberBase
 from services.merchants import level_info, merchant_view
@@ -24,7 +24,7 @@ class CardAndHistory(MemberBase):
                 (lv for lv in levels if lv.rank == membership.level_rank),
                 levels[-1] if membership.level_rank > levels[-1].rank else levels[0],
             )
-            progress = rules.progress_to_next(
+            progress = policy.progress_to_next(
                 levels,
                 current.rank,
                 membership.lifetime_spend_minor,

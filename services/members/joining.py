@@ -7,7 +7,7 @@ import logging
 from datetime import datetime
 
 from db.models import Customer, LedgerReason, Membership, Merchant
-from services import grants, policy, rules
+from services import grants, policy
 from services._tx import in_transaction
 from services.dto import JoinResult, MerchantView, Notice, StartPayload
 from services.errors import OutdatedRules, UnknownMerchant
@@ -43,7 +43,7 @@ class Joining(MemberBase):
     ) -> JoinResult:
         """Store consent and create the membership; pressing Accept twice joins once."""
 
-        referral_code, source = rules.link_fields(referral_code, source)
+        referral_code, source = policy.link_fields(referral_code, source)
 
         async def work() -> JoinResult:
             now = self.clock()

@@ -6,7 +6,7 @@ from dataclasses import replace
 from zoneinfo import ZoneInfo
 
 from db.models import Customer, Membership
-from services import birthdays, rules
+from services import birthdays, policy
 from services.dto import Birthday, Profile
 from services.errors import BirthdayLocked, NotAMember, NotOwnContact, UnsupportedLanguage
 from services.members.base import MemberBase
@@ -46,7 +46,7 @@ class ProfileSettings(MemberBase):
         merchant = await self.merchants.get(merchant_id)
         assert merchant is not None
         today = self.clock().astimezone(ZoneInfo(merchant.timezone)).date()
-        return rules.parse_birthday(text, today)
+        return policy.parse_birthday(text, today)
 
     async def set_phone(
         self, merchant_id: int, telegram_id: int, contact_user_id: int | None, phone: str
@@ -54,7 +54,7 @@ class ProfileSettings(MemberBase):
         """Keep the phone the customer shared with Telegram's button, if it is their own."""
         if contact_user_id != telegram_id:
             raise NotOwnContact()
-        normalized = rules.normalize_phone(phone)
+        normalized = policy.normalize_phone(phone)
         async with self.session.begin():
             customer, membership = await self._member(merchant_id, telegram_id)
             customer.phone = normalized
@@ -67,7 +67,7 @@ class ProfileSettings(MemberBase):
             return _profile(customer, membership)
 
     async def set_language(self, telegram_id: int, language: str) -> str:
-        if language not in rules.LANGUAGES:
+        if language not in policy.LANGUAGES:
             raise UnsupportedLanguage(language)
         async with self.session.begin():
             customer = await self.customers.by_telegram_id(telegram_id)
@@ -93,7 +93,7 @@ def _profile(customer: Customer, membership: Membership) -> Profile:
     return Profile(
         first_name=customer.first_name,
         birthday=birthday,
-        phone_masked=rules.mask_phone(customer.phone) if customer.phone else None,
+        phone_masked=policy.mask_phone(customer.phone) if customer.phone else None,
         language=customer.language,
         marketing_opt_in=membership.marketing_opt_in,
     )
