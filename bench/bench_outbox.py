@@ -89,8 +89,10 @@ from db.models import Campaign, Customer, Membership, Merchant, Outbox, OutboxSt
 from db.repositories import OutboxRepo
 from handlers.i18n import create_i18n
 from handlers.ui.notices import notice_text
-from services.campaigns import CampaignService, PushContent, Segment
+from services.campaigns import CampaignService
+from services.campaigns.content import Segment
 from services.clock import utc_now
+from services.notices import Push
 from tests.conftest import reset_schema
 from tests.telegram import BOT_USER, RecordingSession
 
@@ -425,7 +427,7 @@ async def queue_push(
     async with factory() as s:
         service = CampaignService(s, owner_ids=(OWNER,), clock=utc_now)
         stats = await service.queue(
-            merchant_id, OWNER, PushContent(text=PUSH_TEXT), Segment("all"), None, key
+            merchant_id, OWNER, Push(text=PUSH_TEXT), Segment("all"), None, key
         )
     return stats.id, stats.recipients
 

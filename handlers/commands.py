@@ -15,7 +15,7 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 
 from handlers.i18n import CatalogI18n
-from services.rules import LANGUAGES
+from services.policy import LANGUAGES
 
 logger = logging.getLogger(__name__)
 

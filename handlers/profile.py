@@ -33,7 +33,8 @@ from handlers.ui.keyboards import (
     phone_keyboard,
     profile_keyboard,
 )
-from handlers.ui.render import LANGUAGE_NAMES, birthday_text, money, points, profile_text
+from handlers.ui.member_render import profile_text
+from handlers.ui.render import LANGUAGE_NAMES, birthday_text, money, points
 from services.dto import MemberContext
 from services.errors import (
     BirthdayLocked,

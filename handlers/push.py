@@ -37,15 +37,9 @@ from handlers.ui.push_render import (
     with_count,
 )
 from handlers.ui.render import date_time
-from services.campaigns import (
-    AudienceCounts,
-    CampaignService,
-    CampaignStats,
-    PushContent,
-    check_button,
-    check_text,
-    parse_segment,
-)
+from services.campaigns import CampaignService
+from services.campaigns.content import check_button, check_text, parse_segment
+from services.campaigns.sending import AudienceCounts, CampaignStats
 from services.dto import LevelInfo, MemberContext
 from services.errors import NotStaff, PushRefused
 from services.merchants import MerchantService
@@ -443,14 +437,7 @@ async def preview(
         return
     await state.set_state(None)
     await state.update_data(segment=segment.key)
-    text, keyboard = notice_text(
-        Push(
-            text=data["text"],
-            photo=data.get("photo"),
-            button_text=data.get("button_text"),
-            button_url=data.get("button_url"),
-        )
-    )
+    text, keyboard = notice_text(_content(data))
     if data.get("photo"):
         await message.answer_photo(data["photo"], caption=text, reply_markup=keyboard)
     else:
@@ -470,6 +457,16 @@ async def preview(
     )
 
 
+def _content(data: dict[str, Any]) -> Push:
+    """The push as composed so far in the form."""
+    return Push(
+        text=data["text"],
+        photo=data.get("photo"),
+        button_text=data.get("button_text"),
+        button_url=data.get("button_url"),
+    )
+
+
 async def queue(
     message: Message,
     ctx: MemberContext,
@@ -482,14 +479,11 @@ async def queue(
     if "segment" not in data:
         await message.answer(_("This push is no longer open. Start again with /push."))
         return
-    content = PushContent(
-        data["text"], data.get("photo"), data.get("button_text"), data.get("button_url")
-    )
     try:
         stats = await campaigns.queue(
             ctx.work_merchant_id,
             ctx.telegram_id,
-            content,
+            _content(data),
             parse_segment(data["segment"]),
             send_at,
             data["key"],

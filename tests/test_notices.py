@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from db.models import Outbox, OutboxStatus
 from handlers.ui.notices import notice_text
-from services.campaigns import telegram_html_ok
+from services.campaigns.content import telegram_html_ok
 from services.notices import (
     KINDS,
     BirthdayCorrection,

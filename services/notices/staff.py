@@ -9,7 +9,7 @@ from typing import ClassVar
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class _Threshold:
-    """A daily threshold of services/limits.py crossed by a sale (flagged at each multiple)."""
+    """A daily threshold (services/limits/daily.py) crossed by a sale: flagged at each multiple."""
 
     count: int  # purchases (or sales) today
     amount: int = 0  # ... and their total: rows queued before thresholds repeated lack it
