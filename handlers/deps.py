@@ -7,6 +7,7 @@ from typing import TypedDict
 
 from aiogram.fsm.context import FSMContext
 
+from handlers.answers import Answer
 from handlers.i18n import CatalogI18n
 from services.birthdays import BirthdayService
 from services.campaigns import CampaignService
@@ -45,3 +46,4 @@ class HandlerData(TypedDict, total=False):
     locale: str  # the language this update is answered in
     i18n: CatalogI18n
     state: FSMContext
+    answer: Answer  # a pressed button's one answer (handlers/answers.py)

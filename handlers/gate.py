@@ -81,10 +81,8 @@ class ConsentGate(BaseMiddleware):
         staff: StaffService | None = data.get("staff")
         role = await staff.role(ctx.work_merchant_id, ctx.telegram_id) if staff else None
         target = event if isinstance(event, Message) else None
-        if isinstance(event, CallbackQuery):
-            await event.answer()
-            if isinstance(event.message, Message):
-                target = event.message
+        if isinstance(event, CallbackQuery) and isinstance(event.message, Message):
+            target = event.message  # the button itself is answered quietly (handlers/answers)
         if target is None:
             return None
         if role:

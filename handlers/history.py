@@ -26,7 +26,6 @@ async def cmd_history(message: Message, ctx: MemberContext, members: MemberServi
 
 @router.callback_query(Nav.filter(F.to == CardAction.HISTORY))
 async def cb_history(query: CallbackQuery, ctx: MemberContext, members: MemberService) -> None:
-    await query.answer()
     if isinstance(query.message, Message):
         page = await members.history(ctx.merchant.id, ctx.telegram_id, 0)
         await query.message.answer(
@@ -39,7 +38,6 @@ async def cb_history_page(
     query: CallbackQuery, callback_data: HistoryPage, ctx: MemberContext, members: MemberService
 ) -> None:
     page = await members.history(ctx.merchant.id, ctx.telegram_id, callback_data.page)
-    await query.answer()
     if isinstance(query.message, Message):
         await edit_text(
             query.message,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 
 from aiogram import Bot, Router
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, ExceptionTypeFilter
 from aiogram.types import (
     BufferedInputFile,
     CallbackQuery,
@@ -22,6 +22,8 @@ from aiogram.utils.deep_linking import create_start_link
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
+from handlers.answers import Answer
+from handlers.errors import answer_refusals, tell_refusal
 from handlers.ui.callbacks import PosterCb
 from handlers.ui.poster import poster_files, poster_text
 from handlers.ui.render import LANGUAGE_NAMES
@@ -32,12 +34,16 @@ from services.merchants import MerchantService
 from services.reports import ReportService
 
 router = Router(name=__name__)
+answer_refusals(router)
 STAFF = {"staff": True}
 DEFAULT_TAG = "poster"
 
 
 def admins_only() -> str:
     return _("Posters are for the owners and admins of this place.")
+
+
+router.errors.register(tell_refusal(admins_only), ExceptionTypeFilter(NotStaff))
 
 
 def bad_tag() -> str:
@@ -76,11 +82,7 @@ def language_keyboard(tag: str) -> InlineKeyboardMarkup:
 async def cmd_poster(
     message: Message, command: CommandObject, ctx: MemberContext, reports: ReportService
 ) -> None:
-    try:
-        merchant = await reports.merchant(ctx.work_merchant_id, ctx.telegram_id)
-    except NotStaff:
-        await message.answer(admins_only())
-        return
+    merchant = await reports.merchant(ctx.work_merchant_id, ctx.telegram_id)
     tag = (command.args or "").strip() or DEFAULT_TAG
     if join_payload(merchant, tag) is None:
         await message.answer(bad_tag())
@@ -97,22 +99,19 @@ async def cb_poster(
     ctx: MemberContext,
     reports: ReportService,
     merchants: MerchantService,
+    answer: Answer,
     bot: Bot,
 ) -> None:
-    try:
-        merchant = await reports.merchant(ctx.work_merchant_id, ctx.telegram_id)
-    except NotStaff:
-        await query.answer(admins_only(), show_alert=True)
-        return
+    merchant = await reports.merchant(ctx.work_merchant_id, ctx.telegram_id)
     payload = join_payload(merchant, callback_data.tag)
     if (
         payload is None
         or callback_data.lang not in rules.LANGUAGES
         or not isinstance(query.message, Message)
     ):
-        await query.answer(bad_tag(), show_alert=True)
+        answer.alert(bad_tag())
         return
-    await query.answer()  # before drawing: it takes a moment
+    await answer.now()  # before drawing: it takes a moment
     link = await create_start_link(bot, payload)
     levels = sorted(await merchants.levels(merchant.id), key=lambda level: level.rank)
     cashback = levels[0].cashback_bp if levels else 0

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 
-from aiogram import Router
-from aiogram.filters import Command, StateFilter
+from aiogram import F, Router
+from aiogram.filters import Command, ExceptionTypeFilter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, ErrorEvent, Message
 from aiogram.utils.i18n import gettext as _
 
+from handlers.answers import Answer
+from handlers.errors import answer_refusals
 from handlers.ui.callbacks import Rate
 from handlers.ui.edit import drop_keyboard
 from handlers.ui.filters import not_menu, off_topic, plain_text
 from handlers.ui.keyboards import main_menu
 from handlers.ui.staff_render import STARS
-from services.dto import MemberContext
+from services.dto import MemberContext, Notice
 from services.errors import RatingRefused
 from services.sales import SaleService
 
 router = Router(name=__name__)
+answer_refusals(router)
 
 
 class RatingForm(StatesGroup):
@@ -33,20 +37,11 @@ async def cb_rate(
     callback_data: Rate,
     sales: SaleService,
     state: FSMContext,
+    answer: Answer,
     wake_sender: Callable[[], None],
 ) -> None:
-    try:
-        alerts = await sales.rate(
-            callback_data.purchase_id, query.from_user.id, callback_data.stars
-        )
-    except RatingRefused as error:
-        await query.answer(
-            _("You have already rated this purchase. Thank you!")
-            if error.reason == "already_rated"
-            else _("This rating is not available.")
-        )
-        return
-    await query.answer(_("Thank you!"))
+    alerts = await sales.rate(callback_data.purchase_id, query.from_user.id, callback_data.stars)
+    answer.toast(_("Thank you!"))
     if isinstance(query.message, Message):
         await drop_keyboard(query.message)
         await query.message.answer(
@@ -76,11 +71,9 @@ async def msg_comment(
 ) -> None:
     data = await state.get_data()
     await state.clear()
-    try:
+    alerts: tuple[Notice, ...] = ()
+    with suppress(RatingRefused):  # a purchase gone meanwhile gets the same thanks
         alerts = await sales.comment(int(data["purchase_id"]), ctx.telegram_id, message.text or "")
-    except RatingRefused:
-        await message.answer(_("Thank you for your feedback!"), reply_markup=main_menu())
-        return
     await message.answer(_("Thank you for your feedback!"), reply_markup=main_menu())
     if alerts:
         wake_sender()
@@ -89,3 +82,13 @@ async def msg_comment(
 @router.message(StateFilter(RatingForm.comment), off_topic)
 async def msg_comment_expected(message: Message) -> None:
     await message.answer(_("Write your comment as text, or /skip."))
+
+
+@router.errors(ExceptionTypeFilter(RatingRefused), F.update.callback_query)
+async def on_rating_refused(event: ErrorEvent, answer: Answer) -> None:
+    assert isinstance(event.exception, RatingRefused)
+    answer.toast(
+        _("You have already rated this purchase. Thank you!")
+        if event.exception.reason == "already_rated"
+        else _("This rating is not available.")
+    )

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from contextlib import suppress
 
-from aiogram import Router
-from aiogram.filters import Command, StateFilter
+from aiogram import F, Router
+from aiogram.filters import Command, ExceptionTypeFilter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, ErrorEvent, Message
 from aiogram.utils.i18n import gettext as _
 
+from handlers.answers import Answer
+from handlers.errors import answer_refusals
 from handlers.ui.callbacks import NpsScore
 from handlers.ui.edit import edit_text
 from handlers.ui.filters import not_menu, off_topic, plain_text
@@ -20,6 +22,7 @@ from services.errors import RatingRefused
 from services.jobs import JobService
 
 router = Router(name=__name__)
+answer_refusals(router)
 
 
 class SurveyForm(StatesGroup):
@@ -28,19 +31,15 @@ class SurveyForm(StatesGroup):
 
 @router.callback_query(NpsScore.filter())
 async def cb_nps_score(
-    query: CallbackQuery, callback_data: NpsScore, jobs: JobService, state: FSMContext
+    query: CallbackQuery,
+    callback_data: NpsScore,
+    jobs: JobService,
+    state: FSMContext,
+    answer: Answer,
 ) -> None:
     survey = callback_data.survey.replace("-", ":")
-    try:
-        await jobs.answer_nps(query.from_user.id, survey, callback_data.score)
-    except RatingRefused as error:
-        await query.answer(
-            _("You have already answered. Thank you!")
-            if error.reason == "already_rated"
-            else _("This survey is not available.")
-        )
-        return
-    await query.answer(_("Thank you!"))
+    await jobs.answer_nps(query.from_user.id, survey, callback_data.score)
+    answer.toast(_("Thank you!"))
     if isinstance(query.message, Message):
         await edit_text(
             query.message,
@@ -71,3 +70,13 @@ async def msg_survey_comment(
 @router.message(StateFilter(SurveyForm.comment), off_topic)
 async def msg_survey_comment_expected(message: Message) -> None:
     await message.answer(_("Write your comment as text, or /skip."))
+
+
+@router.errors(ExceptionTypeFilter(RatingRefused), F.update.callback_query)
+async def on_answer_refused(event: ErrorEvent, answer: Answer) -> None:
+    assert isinstance(event.exception, RatingRefused)
+    answer.toast(
+        _("You have already answered. Thank you!")
+        if event.exception.reason == "already_rated"
+        else _("This survey is not available.")
+    )
