@@ -23,6 +23,7 @@ def get_routers() -> list[Router]:
         errors,
         export,
         fallback,
+        feedback,
         form_fallbacks,
         help,
         history,
@@ -33,13 +34,11 @@ def get_routers() -> list[Router]:
         privacy,
         profile,
         push,
-        rating,
         refunds,
         reports,
         sale,
         staff,
         start,
-        survey,
     )
 
     routers = [
@@ -58,8 +57,7 @@ def get_routers() -> list[Router]:
         reports.router,
         export.router,
         poster.router,
-        rating.router,
-        survey.router,
+        feedback.router,
         card.router,
         catalog.router,
         orders.router,

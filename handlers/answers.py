@@ -10,11 +10,12 @@ the answer instead.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, TelegramObject, Update
+
+from handlers.deps import Handler
 
 
 class Answer:
@@ -45,12 +46,7 @@ class AnswerButtons(BaseMiddleware):
     """Outer middleware of updates, inside the per-update context (bot/app.py): an `Answer`
     for each pressed button, sent once the update was handled without an error."""
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         query = event.callback_query if isinstance(event, Update) else None
         if query is None:
             return await handler(event, data)

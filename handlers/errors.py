@@ -16,7 +16,7 @@ errors.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from aiogram import BaseMiddleware, Router
@@ -27,6 +27,7 @@ from aiogram.types import ErrorEvent, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 
 from handlers.answers import Answer
+from handlers.deps import Handler
 from handlers.i18n import CatalogI18n
 from services.errors import DomainError, NotAMember
 from services.numbers import InvalidNumber
@@ -42,12 +43,7 @@ class Refusals(BaseMiddleware):
     def __init__(self, *routers: Router) -> None:
         self.routers = routers
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         try:
             return await handler(event, data)
         except DomainError as error:
@@ -107,14 +103,14 @@ async def on_error(
         await tell(event, text, answer)
 
 
-def tell_refusal(text: Callable[[], str]) -> Callable[..., Awaitable[None]]:
-    """An error handler that says `text` (called in the user's language): a message's refusal
-    as a message, a button's as an alert."""
+def tell_refusals(router: Router, text: Callable[[], str], *errors: type[DomainError]) -> None:
+    """These errors of `router`'s handlers are told with `text` (called in the user's
+    language): a message's refusal as a message, a button's as an alert."""
 
     async def refused(event: ErrorEvent, answer: Answer | None = None) -> None:
         await tell(event, text(), answer)
 
-    return refused
+    router.errors.register(refused, ExceptionTypeFilter(*errors))
 
 
 async def tell(event: ErrorEvent, text: str, answer: Answer | None) -> None:

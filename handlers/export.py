@@ -9,11 +9,11 @@ import shutil
 import tempfile
 
 from aiogram import Router
-from aiogram.filters import Command, ExceptionTypeFilter
+from aiogram.filters import Command
 from aiogram.types import FSInputFile, Message
 from aiogram.utils.i18n import gettext as _
 
-from handlers.errors import answer_refusals, tell_refusal
+from handlers.errors import answer_refusals, tell_refusals
 from handlers.reports import busy
 from handlers.ui.report_render import admins_only, export_caption
 from services.dto import MemberContext
@@ -23,7 +23,7 @@ from services.reports import ReportService
 
 router = Router(name=__name__)
 answer_refusals(router)
-router.errors.register(tell_refusal(admins_only), ExceptionTypeFilter(NotStaff))
+tell_refusals(router, admins_only, NotStaff)
 STAFF = {"staff": True}
 DOCUMENT_LIMIT = 45 * 1024 * 1024  # a bot may send 50 MB; bigger exports go gzipped
 

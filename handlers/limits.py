@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from handlers.answers import Answer
-from handlers.errors import answer_refusals, tell_refusal
+from handlers.errors import answer_refusals, tell_refusals
 from handlers.ui.callbacks import CodesResume
 from handlers.ui.edit import drop_keyboard
 from services.errors import NotStaff
@@ -18,12 +17,7 @@ router = Router(name=__name__)
 answer_refusals(router)
 STAFF = {"staff": True}
 
-
-def admins_only() -> str:
-    return _("Only the owners and admins can resume code entry.")
-
-
-router.errors.register(tell_refusal(admins_only), ExceptionTypeFilter(NotStaff))
+tell_refusals(router, lambda: _("Only the owners and admins can resume code entry."), NotStaff)
 
 
 @router.callback_query(CodesResume.filter(), flags=STAFF)

@@ -29,7 +29,7 @@ from handlers.ui.order_render import (
 )
 from services.dto import MemberContext
 from services.errors import NotStaff
-from services.preorders import OrderChange, OrderRefused, PreorderService
+from services.preorders import OrderRefused, PreorderService
 
 router = Router(name=__name__)
 answer_refusals(router)
@@ -65,7 +65,8 @@ async def cb_ask_cancel_mine(query: CallbackQuery, callback_data: OrderCb) -> No
 
 
 @router.callback_query(OrderCb.filter((F.action == OrderAction.CANCEL) & ~F.staff))
-async def cb_cancel_mine(
+@router.callback_query(OrderCb.filter((F.action == OrderAction.CANCEL) & F.staff), flags=STAFF)
+async def cb_cancel(
     query: CallbackQuery,
     callback_data: OrderCb,
     ctx: MemberContext,
@@ -73,15 +74,17 @@ async def cb_cancel_mine(
     answer: Answer,
     wake_sender: Wake,
 ) -> None:
-    change = await preorders.cancel_mine(ctx.merchant.id, ctx.telegram_id, callback_data.order_id)
-    done = _("✖️ Pre-order #{id} is cancelled; the staff have been told.")
-    await show_cancelled(query, answer, change, done, wake_sender)
-
-
-async def show_cancelled(
-    query: CallbackQuery, answer: Answer, change: OrderChange, done: str, wake_sender: Wake
-) -> None:
-    """A cancel pressed: the toast, and the prompt becomes what happened (`done` has {id})."""
+    """A cancel pressed, by the customer or the staff: the other side is told, and the
+    prompt becomes what happened."""
+    if callback_data.staff:
+        actor = query.from_user.id
+        change = await preorders.cancel(ctx.work_merchant_id, actor, callback_data.order_id)
+        done = _("✖️ Pre-order #{id} is cancelled; the customer has been told.")
+    else:
+        change = await preorders.cancel_mine(
+            ctx.merchant.id, ctx.telegram_id, callback_data.order_id
+        )
+        done = _("✖️ Pre-order #{id} is cancelled; the staff have been told.")
     answer.toast(_("Cancelled.") if change.changed else _("Already cancelled."))
     if change.changed and isinstance(query.message, Message):
         await edit_text(query.message, done.format(id=change.order_id))
@@ -135,22 +138,6 @@ async def cb_ask_cancel_order(
         await query.message.answer(
             cancel_prompt(order.id, order), reply_markup=cancel_prompt_keyboard(order.id, True)
         )
-
-
-@router.callback_query(OrderCb.filter((F.action == OrderAction.CANCEL) & F.staff), flags=STAFF)
-async def cb_cancel_order(
-    query: CallbackQuery,
-    callback_data: OrderCb,
-    ctx: MemberContext,
-    preorders: PreorderService,
-    answer: Answer,
-    wake_sender: Wake,
-) -> None:
-    change = await preorders.cancel(
-        ctx.work_merchant_id, query.from_user.id, callback_data.order_id
-    )
-    done = _("✖️ Pre-order #{id} is cancelled; the customer has been told.")
-    await show_cancelled(query, answer, change, done, wake_sender)
 
 
 # --- refusals ------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 
 from aiogram import Bot, Router
-from aiogram.filters import Command, CommandObject, ExceptionTypeFilter
+from aiogram.filters import Command, CommandObject
 from aiogram.types import (
     BufferedInputFile,
     CallbackQuery,
@@ -23,7 +23,7 @@ from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from handlers.answers import Answer
-from handlers.errors import answer_refusals, tell_refusal
+from handlers.errors import answer_refusals, tell_refusals
 from handlers.ui.callbacks import PosterCb
 from handlers.ui.poster import poster_files, poster_text
 from handlers.ui.render import LANGUAGE_NAMES
@@ -38,12 +38,7 @@ answer_refusals(router)
 STAFF = {"staff": True}
 DEFAULT_TAG = "poster"
 
-
-def admins_only() -> str:
-    return _("Posters are for the owners and admins of this place.")
-
-
-router.errors.register(tell_refusal(admins_only), ExceptionTypeFilter(NotStaff))
+tell_refusals(router, lambda: _("Posters are for the owners and admins of this place."), NotStaff)
 
 
 def bad_tag() -> str:

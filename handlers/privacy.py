@@ -19,11 +19,12 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.answers import Answer
 from handlers.errors import answer_refusals, pressed
+from handlers.profile import show_profile
 from handlers.ui.callbacks import EraseCb, ProfileAction, ProfileCb
 from handlers.ui.edit import edit_text
-from handlers.ui.keyboards import erase_keyboard, profile_keyboard
+from handlers.ui.keyboards import erase_keyboard
 from handlers.ui.privacy_render import my_data_caption, my_data_file
-from handlers.ui.render import money, points, profile_text
+from handlers.ui.render import money, points
 from services.dto import MemberContext
 from services.errors import NotAMember
 from services.members import MemberService
@@ -118,8 +119,4 @@ async def cb_erase_keep(
     profile = await members.profile(ctx.merchant.id, ctx.telegram_id)
     answer.toast(_("Glad you stay!"))
     if isinstance(query.message, Message):
-        await edit_text(
-            query.message,
-            profile_text(profile),
-            reply_markup=profile_keyboard(profile, ctx.merchant.id),
-        )
+        await show_profile(query.message, profile, ctx.merchant.id)

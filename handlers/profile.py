@@ -23,7 +23,7 @@ from handlers.ui.keyboards import (
     profile_keyboard,
 )
 from handlers.ui.render import birthday_text, profile_text
-from services.dto import MemberContext
+from services.dto import MemberContext, Profile
 from services.errors import BirthdayLocked, InvalidBirthday, InvalidPhone, NotOwnContact
 from services.members import MemberService
 
@@ -56,6 +56,13 @@ async def send_profile(target: Message, ctx: MemberContext, members: MemberServi
     profile = await members.profile(ctx.merchant.id, ctx.telegram_id)
     await target.answer(
         profile_text(profile), reply_markup=profile_keyboard(profile, ctx.merchant.id)
+    )
+
+
+async def show_profile(target: Message, profile: Profile, merchant_id: int) -> None:
+    """The pressed button's message becomes the profile, with its buttons."""
+    await edit_text(
+        target, profile_text(profile), reply_markup=profile_keyboard(profile, merchant_id)
     )
 
 
@@ -183,11 +190,7 @@ async def cb_clear_phone(
     profile = await members.clear_phone(ctx.merchant.id, ctx.telegram_id)
     answer.toast(_("Your phone number is removed."))
     if isinstance(query.message, Message):
-        await edit_text(
-            query.message,
-            profile_text(profile),
-            reply_markup=profile_keyboard(profile, ctx.merchant.id),
-        )
+        await show_profile(query.message, profile, ctx.merchant.id)
 
 
 # --- refusals ------------------------------------------------------------------------------

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from aiogram import Bot, Router
-from aiogram.filters import Command, ExceptionTypeFilter
+from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.deep_linking import create_start_link
 from aiogram.utils.i18n import gettext as _
 
 from handlers.answers import Answer
-from handlers.errors import answer_refusals, tell_refusal
+from handlers.errors import answer_refusals, tell_refusals
 from handlers.ui.callbacks import StaffInviteCb, StaffRevokeCb
 from handlers.ui.edit import edit_text
 from handlers.ui.staff_render import invite_text, staff_keyboard, staff_text
@@ -22,12 +22,7 @@ router = Router(name=__name__)
 answer_refusals(router)
 STAFF = {"staff": True}
 
-
-def admins_only() -> str:
-    return _("Only the admins of this place can manage staff.")
-
-
-router.errors.register(tell_refusal(admins_only), ExceptionTypeFilter(NotStaff))
+tell_refusals(router, lambda: _("Only the admins of this place can manage staff."), NotStaff)
 
 
 @router.message(Command("staff"), flags=STAFF)

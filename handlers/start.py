@@ -16,12 +16,13 @@ from handlers.answers import Answer
 from handlers.commands import set_staff_commands
 from handlers.errors import answer_refusals
 from handlers.gate import remember_link, send_rules
+from handlers.profile import show_profile
 from handlers.sale import begin_with_code
 from handlers.sale import router as sale_form
 from handlers.ui.callbacks import Consent, Marketing
 from handlers.ui.edit import drop_keyboard, edit_text
-from handlers.ui.keyboards import card_keyboard, main_menu, marketing_keyboard, profile_keyboard
-from handlers.ui.render import card_text, profile_text
+from handlers.ui.keyboards import card_keyboard, main_menu, marketing_keyboard
+from handlers.ui.render import card_text
 from services import rules
 from services.dto import MemberContext
 from services.errors import InviteInvalid, OutdatedRules, UnknownMerchant
@@ -178,11 +179,7 @@ async def cb_marketing_choice(
         return
     if callback_data.origin == "profile":
         profile = await members.profile(callback_data.merchant_id, query.from_user.id)
-        await edit_text(
-            query.message,
-            profile_text(profile),
-            reply_markup=profile_keyboard(profile, callback_data.merchant_id),
-        )
+        await show_profile(query.message, profile, callback_data.merchant_id)
     else:
         await edit_text(query.message, note)
 

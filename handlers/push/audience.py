@@ -59,8 +59,11 @@ async def ask_segment(
     await message.answer(text or _("Who gets it?"), reply_markup=segments_keyboard(counts))
 
 
-@router.callback_query(PushStep.filter(F.action.in_({"levels", "languages", "days"})), flags=STAFF)
-async def cb_narrow(
+AUDIENCE = {"segment", "levels", "languages", "days"}
+
+
+@router.callback_query(PushStep.filter(F.action.in_(AUDIENCE)), flags=STAFF)
+async def cb_audience(
     query: CallbackQuery,
     callback_data: PushStep,
     ctx: MemberContext,
@@ -68,7 +71,13 @@ async def cb_narrow(
     merchants: MerchantService,
     state: FSMContext,
 ) -> None:
-    """A group with a choice inside it: which level, which language, how many days."""
+    """A group: on to the preview; a group with a choice inside it: which level, which
+    language, how many days."""
+    if callback_data.action == "segment":
+        if isinstance(query.message, Message):
+            segment = callback_data.value.replace("-", ":")
+            await preview(query.message, ctx, campaigns, merchants, state, segment)
+        return
     counts = await campaigns.audience_counts(ctx.work_merchant_id, ctx.telegram_id)
     if callback_data.action == "levels":
         levels = await merchants.levels(ctx.work_merchant_id)
@@ -96,20 +105,6 @@ async def msg_days(
     days = parse_days(message.text or "")
     data = await state.get_data()
     await preview(message, ctx, campaigns, merchants, state, f"{data.get('days_kind')}:{days}")
-
-
-@router.callback_query(PushStep.filter(F.action == "segment"), flags=STAFF)
-async def cb_segment(
-    query: CallbackQuery,
-    callback_data: PushStep,
-    ctx: MemberContext,
-    campaigns: CampaignService,
-    merchants: MerchantService,
-    state: FSMContext,
-) -> None:
-    if isinstance(query.message, Message):
-        segment = callback_data.value.replace("-", ":")
-        await preview(query.message, ctx, campaigns, merchants, state, segment)
 
 
 async def preview(

@@ -3,7 +3,6 @@ how a refused push is worded."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -12,6 +11,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, T
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
+from handlers.deps import Handler
 from handlers.ui.callbacks import PushStep
 from services.campaigns import CampaignService
 from services.dto import MemberContext
@@ -33,12 +33,7 @@ class AdminsOnly(BaseMiddleware):
     revoked admin mid-form, or anyone pressing an old or forged button, learns nothing (the
     refusal: handlers/push/__init__.py)."""
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         ctx: MemberContext | None = data.get("ctx")
         if ctx is None:
             return None
