@@ -72,6 +72,30 @@ def pressed(*kinds: type[CallbackData]) -> Callable[..., bool]:
     return check
 
 
+def tell_refusals(router: Router, text: Callable[[], str], *errors: type[DomainError]) -> None:
+    """These errors of `router`'s handlers are told with `text` (called in the user's
+    language): a message's refusal as a message, a button's as an alert."""
+
+    async def refused(event: ErrorEvent, answer: Answer | None = None) -> None:
+        await tell(event, text(), answer)
+
+    router.errors.register(refused, ExceptionTypeFilter(*errors))
+
+
+async def tell(event: ErrorEvent, text: str, answer: Answer | None) -> None:
+    """A message, or the pressed button's alert (a message if its answer went already)."""
+    update, query = event.update, event.update.callback_query
+    if update.message is not None:
+        await update.message.answer(text)
+    elif query is not None:
+        answer = answer or Answer(query)
+        if not answer.sent:
+            answer.alert(text)
+            await answer.now()
+        elif isinstance(query.message, Message):
+            await query.message.answer(text)
+
+
 @router.error(ExceptionTypeFilter(InvalidNumber))
 async def on_invalid_number(
     event: ErrorEvent, i18n: CatalogI18n, locale: str | None = None, answer: Answer | None = None
@@ -101,27 +125,3 @@ async def on_error(
             else _("Sorry, something went wrong. Please try again.")
         )
         await tell(event, text, answer)
-
-
-def tell_refusals(router: Router, text: Callable[[], str], *errors: type[DomainError]) -> None:
-    """These errors of `router`'s handlers are told with `text` (called in the user's
-    language): a message's refusal as a message, a button's as an alert."""
-
-    async def refused(event: ErrorEvent, answer: Answer | None = None) -> None:
-        await tell(event, text(), answer)
-
-    router.errors.register(refused, ExceptionTypeFilter(*errors))
-
-
-async def tell(event: ErrorEvent, text: str, answer: Answer | None) -> None:
-    """A message, or the pressed button's alert (a message if its answer went already)."""
-    update, query = event.update, event.update.callback_query
-    if update.message is not None:
-        await update.message.answer(text)
-    elif query is not None:
-        answer = answer or Answer(query)
-        if not answer.sent:
-            answer.alert(text)
-            await answer.now()
-        elif isinstance(query.message, Message):
-            await query.message.answer(text)
