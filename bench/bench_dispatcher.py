@@ -27,12 +27,9 @@ import cProfile
 import io
 import logging
 import math
-import os
-import platform
 import pstats
 import random
 import re
-import sqlite3
 import sys
 import tempfile
 import time
@@ -42,20 +39,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aiogram
-import aiosqlite
-import sqlalchemy
 from aiogram import Bot, Dispatcher, Router
 from aiogram.methods import AnswerCallbackQuery, SendMessage, SendPhoto, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Message, Update
 from sqlalchemy import event
 
+from bench.common import LogCounter, ThreadCalls, add_profile_option, bench_settings, start
 from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
 from db.base import Base
 from db.engine import create_engine, create_session_factory
-from tests.telegram import TEST_TOKEN, RecordingSession, TgUser, inline_buttons, text_of
+from tests.telegram import RecordingSession, TgUser, inline_buttons, text_of
 
 # Per 10 updates: 4 /card, 3 /code, 2 /invite, 1 /start (a member's /start shows the card).
 MIX = (("/card", 4), ("/code", 3), ("/invite", 2), ("/start", 1))
@@ -91,15 +86,6 @@ class TaggingSession(RecordingSession):
         return out
 
 
-class ErrorCounter(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(level=logging.ERROR)
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.count += 1
-
-
 class SqlStats:
     """Statements executed, and the wall time spent in them (BEGIN IMMEDIATE waits for the
     write lock; the time includes the hand-off to aiosqlite's thread and back)."""
@@ -128,33 +114,16 @@ class SqlStats:
             self.other_s += took
 
 
-class ThreadHops:
-    """Calls into aiosqlite's worker thread (every cursor, execute, fetch, commit and close is
-    one) and the wall time the event loop awaited them, summed."""
+class ThreadHops(ThreadCalls):
+    """Calls into aiosqlite's worker thread and the wall time the event loop awaited them,
+    summed."""
 
     def __init__(self) -> None:
         self.count, self.seconds = 0, 0.0
-        self._original: Any = None
 
-    def install(self) -> None:
-        original: Any = aiosqlite.core.Connection._execute
-        self._original = original
-        stats = self
-
-        async def _execute(conn: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
-            stats.count += 1
-            t0 = time.perf_counter()
-            try:
-                return await original(conn, fn, *args, **kwargs)
-            finally:
-                stats.seconds += time.perf_counter() - t0
-
-        aiosqlite.core.Connection._execute = _execute  # type: ignore[assignment,method-assign]
-
-    def uninstall(self) -> None:
-        if self._original is not None:
-            aiosqlite.core.Connection._execute = self._original  # type: ignore[method-assign]
-            self._original = None
+    def took(self, fn: Any, seconds: float) -> None:
+        self.count += 1
+        self.seconds += seconds
 
 
 @dataclass
@@ -325,7 +294,7 @@ async def run_bare(
 
 
 async def run_production(
-    settings: Settings, texts: Sequence[str], args: argparse.Namespace, errors: ErrorCounter
+    settings: Settings, texts: Sequence[str], args: argparse.Namespace, errors: LogCounter
 ) -> Result:
     engine = create_engine(settings.database_url)
     sql = SqlStats()
@@ -477,20 +446,11 @@ def print_table(
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    errors = ErrorCounter()
+    errors = LogCounter()
     logging.getLogger().addHandler(errors)
     texts = command_plan(args.updates, args.seed)
     with tempfile.TemporaryDirectory(prefix="loyalty-bench-") as tmp:
-        settings = Settings(
-            _env_file=None,
-            bot_token=TEST_TOKEN,
-            database_url=f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}",
-            merchant_name="Bench Café",
-            merchant_slug="main",
-            merchant_currency="EUR",
-            merchant_timezone="Europe/Berlin",
-            default_language="en",
-        )
+        settings = bench_settings(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}")
         bare_silent = await run_bare(settings, texts, args, reply=False)
         bare_reply = await run_bare(settings, texts, args, reply=True)
         production = await run_production(settings, texts, args, errors)
@@ -516,35 +476,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--warmup", type=int, default=100, help="untimed updates per scenario first (default 100)"
     )
     parser.add_argument("--seed", type=int, default=1, help="order of the command mix")
-    parser.add_argument(
-        "--profile",
-        type=int,
-        default=0,
-        metavar="TOP",
-        help="run the timed production phase under cProfile and print the TOP functions "
-        "(slows it down; figures are then not comparable)",
-    )
+    add_profile_option(parser, "the timed production phase")
     args = parser.parse_args(argv)
     if args.updates < 1 or args.users < 1 or args.concurrency < 1 or args.warmup < 0:
         parser.error("--updates, --users and --concurrency must be positive")
     return args
 
 
-def machine_line() -> str:
-    """What the figures were measured with, printed first by every bench."""
-    return (
-        f"Python {platform.python_version()} ({platform.python_implementation()}), "
-        f"aiogram {aiogram.__version__}, SQLAlchemy {sqlalchemy.__version__}, "
-        f"SQLite {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, {platform.machine()}"
-    )
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
-    print(machine_line())
-    print(
+    start(
         f"updates={args.updates} users={args.users} concurrency={args.concurrency} "
         f"warmup={args.warmup} seed={args.seed}; mix "
         + ", ".join(f"{t} {w * 100 // sum(w for _, w in MIX)}%" for t, w in MIX)

@@ -79,8 +79,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import db.models  # noqa: F401  (registers every table on Base.metadata)
-from bench.bench_dispatcher import ErrorCounter, machine_line
-from bench.bench_purchases import bench_settings, machine_busy_seconds
+from bench.bench_purchases import machine_busy_seconds, till_settings
+from bench.common import LogCounter, ThreadCalls, start
 from bot.app import create_bot
 from bot.delivery import Sender
 from db.base import UtcDateTime
@@ -200,40 +200,26 @@ class Statements:
         event.remove(self.engine, "begin", self._begin)
 
 
-class SlowCalls:
+class SlowCalls(ThreadCalls):
     """SQLite only: the longest calls into aiosqlite's thread (execute, commit, ...) while
     installed, to tell a database stall (a checkpoint's fsync) from a busy event loop."""
 
     def __init__(self) -> None:
         self.longest: dict[str, float] = {}
         self.over_100ms: Counter[str] = Counter()
-        self._original: Any = None
+
+    def took(self, fn: Any, seconds: float) -> None:
+        name = getattr(fn, "__name__", "?")
+        self.longest[name] = max(self.longest.get(name, 0.0), seconds)
+        if seconds > 0.1:
+            self.over_100ms[name] += 1
 
     def __enter__(self) -> SlowCalls:
-        import aiosqlite
-
-        original: Any = aiosqlite.core.Connection._execute
-        self._original = original
-        calls = self
-
-        async def _execute(conn: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
-            t0 = time.perf_counter()
-            try:
-                return await original(conn, fn, *args, **kwargs)
-            finally:
-                took = time.perf_counter() - t0
-                name = getattr(fn, "__name__", "?")
-                calls.longest[name] = max(calls.longest.get(name, 0.0), took)
-                if took > 0.1:
-                    calls.over_100ms[name] += 1
-
-        aiosqlite.core.Connection._execute = _execute  # type: ignore[method-assign,assignment]
+        self.install()
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        import aiosqlite
-
-        aiosqlite.core.Connection._execute = self._original  # type: ignore[method-assign]
+        self.uninstall()
 
 
 class LoopLag:
@@ -610,7 +596,7 @@ async def sender_queries(
 async def fake_only_rate(n: int) -> float:
     """Messages/s of the fake session alone: bot.send_message in a loop, no database."""
     fake = ZeroLatencySession()
-    bot = create_bot(bench_settings("sqlite+aiosqlite://"), session=fake)
+    bot = create_bot(till_settings("sqlite+aiosqlite://"), session=fake)
     t0 = time.perf_counter()
     for k in range(n):
         await bot.send_message(FIRST_MEMBER_TG + k, PUSH_TEXT)
@@ -647,7 +633,7 @@ async def bench_ceiling(args: argparse.Namespace, tmp: Path) -> bool:
             merchant_id = await seed_members(engine, factory, m)
             campaign_id, _ = await queue_push(factory, merchant_id, f"ceiling-{c}")
             fake = ZeroLatencySession()
-            bot = create_bot(bench_settings("sqlite+aiosqlite://"), session=fake)
+            bot = create_bot(till_settings("sqlite+aiosqlite://"), session=fake)
             sender = Sender(
                 bot, factory, i18n, notice_text, rate=1e9, per_chat_interval=0, concurrency=c
             )
@@ -743,7 +729,7 @@ async def bench_paced(args: argparse.Namespace, tmp: Path) -> bool:
         merchant_id = await seed_members(engine, factory, rows)
         await queue_push(factory, merchant_id, "paced")
         fake = ZeroLatencySession()
-        bot = create_bot(bench_settings("sqlite+aiosqlite://"), session=fake)
+        bot = create_bot(till_settings("sqlite+aiosqlite://"), session=fake)
         sender = Sender(
             bot,
             factory,
@@ -867,7 +853,7 @@ async def bench_paced(args: argparse.Namespace, tmp: Path) -> bool:
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    errors = ErrorCounter()
+    errors = LogCounter()
     logging.getLogger().addHandler(errors)
     started = time.perf_counter()
     ok = True
@@ -963,17 +949,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    print(f"{machine_line()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     load = os.getloadavg()
-    print(
+    start(
         f"db={args.db}"
         + (
             f" pg-url={make_url(args.pg_url).set(password=None).render_as_string()}"
             if args.db == "postgres"
             else ""
         )
-        + f"; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+        + f"; load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}",
+        note=f", {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
     )
     return asyncio.run(main_async(args))
 

@@ -76,19 +76,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 import db.engine as db_engine
 import db.models  # noqa: F401  (registers every table on Base.metadata)
 from bench.bench_dispatcher import (
-    ErrorCounter,
     Result,
     SqlStats,
     TaggingSession,
     ThreadHops,
     _current_update,
     command_plan,
-    machine_line,
     message_update,
     print_profile,
     print_table,
     run_bare,
 )
+from bench.common import LogCounter, add_profile_option, bench_settings, start
 from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
 from db.base import Base
@@ -96,7 +95,7 @@ from db.models import LedgerEntry, LedgerReason, Membership, Merchant, Purchase
 from handlers.i18n import CatalogI18n, create_i18n
 from services.codes import CodeService
 from services.members import MemberService
-from tests.telegram import BOT_USER, TEST_TOKEN, TgUser, inline_buttons, text_of
+from tests.telegram import BOT_USER, TgUser, inline_buttons, text_of
 
 PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 OWNER = 1
@@ -136,21 +135,6 @@ class PurchaseSession(TaggingSession):
         if tag is not None:
             self.sent[tag].append(method)
         return result
-
-
-class LockedLog(logging.Handler):
-    """Log records of any level from WARNING up that mention "database is locked"."""
-
-    def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        text = record.getMessage()
-        if record.exc_info and record.exc_info[1] is not None:
-            text += " " + repr(record.exc_info[1])
-        if LOCKED in text:
-            self.count += 1
 
 
 class DbErrors:
@@ -285,19 +269,10 @@ def outbox_sender(bot: Bot, factory: async_sessionmaker[AsyncSession], i18n: Cat
     return Sender(bot, factory, i18n, notice_text, rate=1000, per_chat_interval=0)
 
 
-def bench_settings(url: str) -> Settings:
-    return Settings(
-        _env_file=None,
-        bot_token=TEST_TOKEN,
-        database_url=url,
-        owner_ids=(OWNER,),
-        merchant_name="Bench Café",
-        merchant_slug="main",
-        merchant_currency="EUR",
-        merchant_timezone="Europe/Berlin",
-        default_language="en",
-        code_ttl_seconds=86_400,  # codes are issued before the timed phase, which may be long
-    )
+def till_settings(url: str) -> Settings:
+    """The Bench Café with an owner; codes are issued before the timed phase, which may be
+    long, so they last a day."""
+    return bench_settings(url, owner_ids=(OWNER,), code_ttl_seconds=86_400)
 
 
 async def open_database(url: str) -> AsyncEngine | None:
@@ -599,8 +574,8 @@ async def run_combination(
     concurrency: int,
     args: argparse.Namespace,
     tmp: Path,
-    errors: ErrorCounter,
-    locked_log: LockedLog,
+    errors: LogCounter,
+    locked_log: LogCounter,
 ) -> Run | None:
     url = f"sqlite+aiosqlite:///{tmp / f'bench-{concurrency}.sqlite3'}"
     if kind == "postgres":
@@ -609,7 +584,7 @@ async def run_combination(
     engine = await open_database(url)
     if engine is None:
         return None
-    settings = bench_settings(url)
+    settings = till_settings(url)
     sql, db_errors = SqlStats(), DbErrors()
     event.listen(engine.sync_engine, "before_cursor_execute", sql.before)
     event.listen(engine.sync_engine, "after_cursor_execute", sql.after)
@@ -644,7 +619,8 @@ async def run_combination(
             f"{len(codes)} payment codes issued; {time.perf_counter() - t0:.1f} s (not timed)"
         )
         if sender is not None:
-            await sender.drain()  # whatever setup queued (nothing, at the time of writing)
+            await sender.drain()  # what setup queued: "your friend joined" to each inviter
+        session.messages_to.clear()  # only the purchases' messages are checked
         if errors.count or db_errors.count:
             raise SystemExit(f"setup: {errors.count} errors logged, {db_errors.count} DB errors")
 
@@ -767,7 +743,7 @@ async def run_baseline(n: int, concurrency: int, seed: int) -> Result:
     """Bare dispatcher, one reply, 2N updates: the median of three runs by throughput."""
     texts = command_plan(2 * n, seed)
     ns = argparse.Namespace(warmup=100, users=200, concurrency=concurrency)
-    settings = bench_settings("sqlite+aiosqlite://")
+    settings = till_settings("sqlite+aiosqlite://")
     runs = [await run_bare(settings, texts, ns, reply=True) for _ in range(3)]
     best = sorted(runs, key=lambda r: r.rate)[1]
     best.scenario = f"bare C={concurrency}"
@@ -780,7 +756,8 @@ async def run_baseline(n: int, concurrency: int, seed: int) -> Result:
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    errors, locked_log = ErrorCounter(), LockedLog()
+    errors = LogCounter()
+    locked_log = LogCounter(logging.WARNING, mentioning=LOCKED)  # any level from WARNING up
     logging.getLogger().addHandler(errors)
     logging.getLogger().addHandler(locked_log)
     plan = (
@@ -856,13 +833,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--all", action="store_true", help="sqlite and postgres at concurrency 1 and 16, one table"
     )
     parser.add_argument("--seed", type=int, default=1, help="order of the baseline's command mix")
-    parser.add_argument(
-        "--profile",
-        type=int,
-        default=0,
-        metavar="TOP",
-        help="run the timed phase under cProfile and print the TOP functions (slower)",
-    )
+    add_profile_option(parser, "the timed phase")
     args = parser.parse_args(argv)
     args.purchases = args.purchases or (256 if args.all else 400)
     if args.purchases < 1 or args.concurrency < 1 or args.cashiers < 0:
@@ -874,10 +845,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
-    print(machine_line())
-    print(
+    start(
         f"purchases={args.purchases} "
         + ("--all" if args.all else f"db={args.db} concurrency={args.concurrency}")
         + f" cashiers={args.cashiers or 'one per concurrent purchase'}"

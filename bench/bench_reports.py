@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import resource
 import statistics
@@ -44,7 +43,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.bench_dispatcher import machine_line
+from bench.common import start
 from db.base import Base
 from db.engine import create_engine, create_session_factory
 from demo.generator import generate_demo_data
@@ -182,9 +181,7 @@ async def main_async(args: argparse.Namespace, url: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.WARNING)
-    print(machine_line())
-    print(f"db={args.db} members={args.members} months={args.months} repeat={args.repeat}")
+    start(f"db={args.db} members={args.members} months={args.months} repeat={args.repeat}")
     if args.db == "sqlite":
         if os.path.exists(args.sqlite_file):
             print(f"SQLite file {args.sqlite_file} (delete it to generate again)")

@@ -157,6 +157,16 @@ def tg(dp, bot, sender):
     return make
 
 
+@pytest.fixture
+async def anna(tg):
+    """Member 101 (Anna, English), joined: the customer of most handler tests."""
+    from tests.telegram import join
+
+    user = tg(101)
+    await join(user)
+    return user
+
+
 class Db:
     """Reads for assertions, each in its own short transaction (never holding SQLite's lock
     while the bot works), and small writes to set a scene."""
@@ -176,6 +186,23 @@ class Db:
         from sqlalchemy import func, select
 
         return int(await self.scalar(select(func.count()).select_from(model)) or 0)
+
+    async def pay_code(self, telegram_id: int) -> str:
+        """The member's newest unused till code (what /code shows), not a pre-order's."""
+        from sqlalchemy import select
+
+        from db.models import Customer, Membership, PaymentCode
+
+        code = await self.scalar(
+            select(PaymentCode.code)
+            .join(Membership, Membership.id == PaymentCode.membership_id)
+            .join(Customer, Customer.id == Membership.customer_id)
+            .where(Customer.telegram_id == telegram_id, PaymentCode.preorder_id.is_(None))
+            .where(PaymentCode.used_at.is_(None))
+            .order_by(PaymentCode.id.desc())
+        )
+        assert code is not None
+        return str(code)
 
     async def credit(self, telegram_id: int, amount: int, reason: str = "manual") -> None:
         """Post a ledger entry for a member, as a purchase or a reward will."""

@@ -1,13 +1,18 @@
-"""Plain factory functions for service tests."""
+"""Plain factory functions for service tests, and the steps several of them share."""
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.dto import JoinResult, MerchantView
 from services.members import MemberService
 from services.merchants import MerchantService
 from tests.conftest import FakeClock
+
+Row = TypeVar("Row")
 
 
 async def make_merchant(
@@ -83,6 +88,42 @@ async def credit(
         pair = await MembershipRepo(session).for_telegram_user(tg, merchant.id)
         assert pair is not None
         await LedgerRepo(session).post(pair[1], amount, LedgerReason.MANUAL, clock())
+
+
+async def five_wrong_codes(service: Any, merchant_id: int, staff_tg: int, prefix: str) -> Any:
+    """Five wrong codes typed at the till (`prefix` + 0..4): only the fifth pauses the one
+    typing them. Returns that last refusal."""
+    import pytest
+
+    from services.errors import CodeInvalid
+
+    for attempt in range(5):
+        with pytest.raises(CodeInvalid) as error:
+            await service.find_customer(merchant_id, staff_tg, f"{prefix}{attempt}")
+        assert error.value.paused == (attempt == 4)
+    return error.value
+
+
+async def in_own_session(session_factory: async_sessionmaker[AsyncSession], work: Any) -> Any:
+    """What `work(session)` returns on a session of its own, as each concurrent update has one;
+    a refusal (a DomainError) is returned, not raised."""
+    from services.errors import DomainError
+
+    async with session_factory() as s:
+        try:
+            return await work(s)
+        except DomainError as error:
+            return error
+
+
+async def reread(session: AsyncSession, model: type[Row], ident: int | None = None) -> Row:
+    """The row of `model` with id `ident` (or the only one) as the database holds it now."""
+    async with session.begin():
+        found = session.scalar(select(model)) if ident is None else session.get(model, ident)
+        row = await found
+        assert row is not None
+        await session.refresh(row)
+    return row
 
 
 async def check_ledger_invariant(session: AsyncSession) -> None:

@@ -1,4 +1,5 @@
-"""A recording fake Bot API session and a simulated chat, after aiogram's tests/mocked_bot.py.
+"""A recording fake Bot API session and a simulated chat, after aiogram's tests/mocked_bot.py,
+and the steps many handler tests share (join the program, hire a cashier, count actions).
 
 Every request the bot makes is recorded and answered locally with a plausible result, so
 handler tests go through the production dispatcher without Telegram's servers.
@@ -160,6 +161,10 @@ class Sent(list[TelegramMethod[Any]]):
     def of(self, kind: type[TelegramMethod[Any]]) -> list[Any]:
         return [m for m in self if isinstance(m, kind)]
 
+    def to(self, chat_id: int) -> list[str]:
+        """The texts of the messages sent to `chat_id`."""
+        return [m.text for m in self.of(SendMessage) if m.chat_id == chat_id]
+
     def button_or_none(self, label_part: str) -> str | None:
         try:
             return self.button(label_part)
@@ -261,6 +266,38 @@ class TgUser:
             "data": data,
         }
         return await self._feed(callback_query=query)
+
+
+async def join(user: TgUser, payload: str = "", offers: bool | None = None) -> Sent:
+    """/start (with a deep-link payload) and Accept, pressed in any language; with `offers`,
+    the answer to "news and offers?" too (yes has the bell). Returns what the last step sent."""
+    joined = await user.press((await user.send(f"/start {payload}".strip())).button("✅"))
+    if offers is None:
+        return joined
+    return await user.press(joined.button("🔔") if offers else "mk:1:0:join")
+
+
+async def hire(owner: TgUser, person: TgUser, role: str = "staff") -> Sent:
+    """The owner invites `person` from /staff, as an "admin" or else a cashier, and `person`
+    opens the link; returns what opening it sent."""
+    await owner.send("/staff")
+    invite = await owner.press("sinv:admin" if role == "admin" else "sinv:staff")
+    return await person.send("/start " + invite.text.split()[-1].split("start=")[1])
+
+
+class Counted:
+    """A user whose messages and presses are counted (how many actions a flow takes)."""
+
+    def __init__(self, user: TgUser) -> None:
+        self.user, self.actions = user, 0
+
+    async def send(self, text: str) -> Sent:
+        self.actions += 1
+        return await self.user.send(text)
+
+    async def press(self, data: str) -> Sent:
+        self.actions += 1
+        return await self.user.press(data)
 
 
 async def start_fake_api(handle: Any) -> tuple[Any, str]:

@@ -13,7 +13,7 @@ from services.catalog import CatalogRefused, CatalogService, parse_item
 from services.jobs import JobService
 from services.members import MemberService
 from tests.factories import make_member, make_merchant
-from tests.telegram import TgUser
+from tests.telegram import join
 
 OWNER = 1
 
@@ -97,10 +97,6 @@ async def test_no_reminder_when_emptied_checked_out_or_not_opted_in(session, clo
     await catalog.checkout(merchant.id, 30)
     clock.advance(hours=30)
     assert await jobs.cart_reminders() == 0
-
-
-async def join(user: TgUser) -> None:
-    await user.press((await user.send("/start")).button("✅"))
 
 
 async def test_preorder_from_catalog_to_sale(tg, db) -> None:

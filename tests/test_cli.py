@@ -24,6 +24,21 @@ def run(
     )
 
 
+def cli_without_aiogram(args: list[str], cwd: Path) -> str:
+    """`bot.cli.main(args)` in a fresh interpreter in `cwd`: it exits 0 and never imports
+    aiogram; returns what it printed."""
+    result = run(
+        "-c",
+        f"import sys; from bot.cli import main; rc = main({args!r}); "
+        "print('aiogram' in sys.modules); sys.exit(rc)",
+        cwd=cwd,
+        env={"PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False"
+    return result.stdout
+
+
 def test_help_lists_commands_without_importing_aiogram() -> None:
     probe = run(
         "-c", "import sys, bot.cli; bot.cli.build_parser(); print('aiogram' in sys.modules)"
@@ -61,15 +76,7 @@ def test_bad_setting_is_one_line(tmp_path: Path) -> None:
 
 
 def test_migrate_creates_the_sqlite_file_under_data(tmp_path: Path) -> None:
-    result = run(
-        "-c",
-        "import sys; from bot.cli import main; rc = main(['migrate']); "
-        "print('aiogram' in sys.modules); sys.exit(rc)",
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(ROOT)},
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "False"
+    cli_without_aiogram(["migrate"], tmp_path)
     assert (tmp_path / "data" / "loyalty.sqlite3").exists()
 
 

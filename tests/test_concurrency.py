@@ -11,16 +11,18 @@ import asyncio
 from sqlalchemy import func, select
 
 from db.models import LedgerEntry, Membership, Purchase
-from services.errors import DomainError, SaleRefused
+from services.errors import SaleRefused
 from services.members import MemberService
 from services.sales import SaleService
 from tests.factories import (
     check_ledger_invariant,
     credit,
+    in_own_session,
     issue_code,
     make_member,
     make_merchant,
     make_staff,
+    reread,
 )
 
 CASHIERS = (900, 901)
@@ -34,12 +36,9 @@ async def setup(session_factory, clock):
     return merchant
 
 
-async def in_own_session(session_factory, clock, work):
-    async with session_factory() as s:
-        try:
-            return await work(SaleService(s, (), clock))
-        except DomainError as error:
-            return error
+async def at_the_till(session_factory, clock, work):
+    """`work(sales)` with a SaleService on a session of its own; a refusal is returned."""
+    return await in_own_session(session_factory, lambda s: work(SaleService(s, (), clock)))
 
 
 async def test_confirm_pressed_ten_times_at_once(session_factory, session, clock) -> None:
@@ -49,9 +48,7 @@ async def test_confirm_pressed_ten_times_at_once(session_factory, session, clock
     draft = await SaleService(session, (), clock).prepare(merchant.id, 900, code, 2_500, 0, None)
     results = await asyncio.gather(
         *[
-            in_own_session(
-                session_factory, clock, lambda s: s.confirm(merchant.id, 900, draft.key)
-            )
+            at_the_till(session_factory, clock, lambda s: s.confirm(merchant.id, 900, draft.key))
             for _ in range(10)
         ]
     )
@@ -75,7 +72,7 @@ async def test_two_cashiers_spend_the_same_points_at_once(session_factory, sessi
     ]
     results = await asyncio.gather(
         *[
-            in_own_session(
+            at_the_till(
                 session_factory, clock, lambda s, d=d, c=c: s.confirm(merchant.id, c, d.key)
             )
             for d, c in zip(drafts, CASHIERS, strict=True)
@@ -83,10 +80,8 @@ async def test_two_cashiers_spend_the_same_points_at_once(session_factory, sessi
     )
     refused = [r for r in results if isinstance(r, SaleRefused)]
     assert len(refused) == 1 and refused[0].reason in ("code_used", "balance_changed")
-    async with session.begin():
-        member = await session.scalar(select(Membership))
-        await session.refresh(member)
-        assert member.balance_minor == 0 + 4_000 * 300 // 10_000
+    member = await reread(session, Membership)
+    assert member.balance_minor == 0 + 4_000 * 300 // 10_000
     await check_ledger_invariant(session)
 
 
@@ -106,7 +101,7 @@ async def test_friends_first_purchases_at_once_all_count(session_factory, sessio
         keys.append(draft.key)
     results = await asyncio.gather(
         *[
-            in_own_session(session_factory, clock, lambda s, k=k: s.confirm(merchant.id, 900, k))
+            at_the_till(session_factory, clock, lambda s, k=k: s.confirm(merchant.id, 900, k))
             for k in keys
         ]
     )
@@ -126,7 +121,7 @@ async def test_two_full_refunds_at_once_refund_once(session_factory, session, cl
     sale = await service.confirm(merchant.id, 900, draft.key)
     results = await asyncio.gather(
         *[
-            in_own_session(
+            at_the_till(
                 session_factory,
                 clock,
                 lambda s: s.refund(merchant.id, 900, sale.purchase_id, None),
@@ -136,10 +131,7 @@ async def test_two_full_refunds_at_once_refund_once(session_factory, session, cl
     )
     assert sum(1 for r in results if not isinstance(r, Exception)) == 1
     assert [r.reason for r in results if isinstance(r, SaleRefused)] == ["already_refunded"]
-    async with session.begin():
-        purchase = await session.scalar(select(Purchase))
-        await session.refresh(purchase)
-        assert purchase.refunded_minor == 3_000
+    assert (await reread(session, Purchase)).refunded_minor == 3_000
     await check_ledger_invariant(session)
 
 

@@ -34,7 +34,7 @@ from services.dto import LevelInfo
 from services.jobs import months_before
 from tests.conftest import FakeClock, fresh_engine
 from tests.factories import check_ledger_invariant, make_member, make_merchant
-from tests.test_cli import ROOT, run
+from tests.test_cli import cli_without_aiogram
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -318,17 +318,8 @@ def test_demo_data_command_fills_a_consistent_program(
 
 
 def test_demo_data_does_not_import_aiogram(tmp_path: Path) -> None:
-    result = run(
-        "-c",
-        "import sys; from bot.cli import main; "
-        "rc = main(['demo-data', '--members', '30', '--months', '1']); "
-        "print('aiogram' in sys.modules); sys.exit(rc)",
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(ROOT)},
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "False"
-    assert "members 30" in result.stdout
+    printed = cli_without_aiogram(["demo-data", "--members", "30", "--months", "1"], tmp_path)
+    assert "members 30" in printed
 
 
 def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:

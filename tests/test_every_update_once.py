@@ -31,7 +31,7 @@ from db.models import (
 )
 from services.jobs import JobService
 from tests.telegram import Sent, TgUser
-from tests.test_handlers_sale import OWNER, customer_code
+from tests.test_handlers_sale import OWNER
 
 Snapshot = dict[str, tuple[Any, ...]]
 
@@ -140,7 +140,7 @@ async def test_every_command_and_button_fed_twice_writes_once(tg, db, session_fa
     # receipt number or a points tap delivered again must not make another draft.
     await db.credit(101, 1_000)
     await twice(anna, anna.send("/code"))
-    code = await customer_code(db, 101)
+    code = await db.pay_code(101)
     await twice(kasia, kasia.send("/sale"))
     await twice(kasia, kasia.send(code))
     first = await twice(kasia, kasia.send("19,90"))
@@ -156,13 +156,13 @@ async def test_every_command_and_button_fed_twice_writes_once(tg, db, session_fa
 
     # One-line sales: one cancelled, two confirmed (the NPS comes after three purchases).
     await twice(anna, anna.send("/code"))
-    preview = await twice(kasia, kasia.send(f"/sale {await customer_code(db, 101)} 5"))
+    preview = await twice(kasia, kasia.send(f"/sale {await db.pay_code(101)} 5"))
     cancelled = await twice(kasia, kasia.press(preview.button("Cancel")))
     assert "Nothing was charged" in cancelled.text
     receipts: list[Any] = []
     for amount in ("20", "7.50"):
         await twice(anna, anna.send("/code"))
-        preview = await twice(kasia, kasia.send(f"/sale {await customer_code(db, 101)} {amount}"))
+        preview = await twice(kasia, kasia.send(f"/sale {await db.pay_code(101)} {amount}"))
         done = await twice(kasia, kasia.press(preview.button("Confirm")))
         receipts.append(next(m for m in done if getattr(m, "chat_id", None) == 101))
     assert await db.scalar(select(func.count()).where(Purchase.status == "confirmed")) == 3
@@ -247,7 +247,7 @@ async def test_two_deliveries_at_once_write_once(tg, dp, bot, db, caplog) -> Non
     before = len(kasia.session.requests)
     chat = {"id": 50, "type": "private"}
     kasia_user = {"id": 50, "is_bot": False, "first_name": "Kasia"}
-    text = f"/sale {await customer_code(db, 101)} 20"
+    text = f"/sale {await db.pay_code(101)} 20"
     payload: dict[str, Any] = {
         "update_id": 9_000_001,
         "message": {

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from db.models import AuditLog, Customer, Membership, Preorder, PreorderStatus
 from tests.test_every_update_once import Twice
-from tests.test_handlers_sale import OWNER, customer_code
+from tests.test_handlers_sale import OWNER
 
 
 async def test_later_commands_and_buttons_fed_twice_write_once(tg, db, settings) -> None:
@@ -21,7 +21,7 @@ async def test_later_commands_and_buttons_fed_twice_write_once(tg, db, settings)
 
     # An admin corrects a birthday by the member's code: one audit row, one notice.
     await anna.send("/code")
-    code = await customer_code(db, 101)
+    code = await db.pay_code(101)
     await twice(owner, owner.send(f"/birthday {code} 24.05.1990"))
     customer = await db.scalar(select(Customer).where(Customer.telegram_id == 101))
     assert (customer.birthday_day, customer.birthday_month) == (24, 5)

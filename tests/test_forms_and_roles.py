@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from db.models import Campaign, Membership, Outbox, Purchase
 from handlers.ui.callbacks import EraseCb, JoinProgram, ProfileAction, ProfileCb, PushStep
-from tests.telegram import Sent, TgUser
-from tests.test_handlers_sale import OWNER, customer_code, hire, join
+from tests.telegram import Sent, TgUser, hire, join
+from tests.test_handlers_sale import OWNER
 
 RULES = "Program rules"
 STICKER = {
@@ -63,7 +63,7 @@ async def test_an_owner_who_is_not_a_member_cancels_a_sale_midway(tg, db) -> Non
     await join(anna)
     await anna.send("/code")
     await owner.send("/sale")
-    asked = await owner.send(await customer_code(db, 101))
+    asked = await owner.send(await db.pay_code(101))
     assert "check amount" in asked.text
     cancelled = await owner.send("/cancel")
     assert cancelled.text == "OK, cancelled." and RULES not in cancelled.text
@@ -81,9 +81,7 @@ async def test_the_cancel_button_is_never_taken_for_a_forms_input(tg, db) -> Non
     assert "Add a photo" not in (await owner.send("Hello")).text
 
 
-async def test_a_member_gets_the_menu_back_on_cancel(tg) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_a_member_gets_the_menu_back_on_cancel(anna) -> None:
     await anna.press(ProfileCb(action=ProfileAction.BIRTHDAY).pack())
     cancelled = await anna.send("/cancel")
     assert cancelled.text == "OK, cancelled."
@@ -103,7 +101,7 @@ async def test_the_sale_form_asks_again_at_each_step(tg, db, other) -> None:
     await owner.send("/sale")
     code_step = await send_other(owner, other)
     assert "6-digit code" in code_step.text and RULES not in code_step.text
-    await owner.send(await customer_code(db, 101))
+    await owner.send(await db.pay_code(101))
     amount_step = await send_other(owner, other)
     assert "Send the amount as a number" in amount_step.text
     preview = await owner.send("10")  # the preview comes at once: points are its buttons
@@ -173,7 +171,7 @@ async def test_rating_and_nps_comments_ask_for_text(tg, db, dp, bot) -> None:
     owner, anna = tg(OWNER), tg(101)
     await join(anna)
     await anna.send("/code")
-    preview = await owner.send(f"/sale {await customer_code(db, 101)} 7.50")
+    preview = await owner.send(f"/sale {await db.pay_code(101)} 7.50")
     done = await owner.press(preview.button("Confirm"))
     receipt = next(m for m in done.of(SendMessage) if m.chat_id == 101)
     await anna.press(receipt.reply_markup.inline_keyboard[0][4].callback_data)
@@ -189,9 +187,7 @@ async def test_rating_and_nps_comments_ask_for_text(tg, db, dp, bot) -> None:
     assert "Thank you for your feedback" in (await anna.send("/skip")).text
 
 
-async def test_profile_birthday_and_phone_ask_again(tg) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_profile_birthday_and_phone_ask_again(anna) -> None:
     await anna.press(ProfileCb(action=ProfileAction.BIRTHDAY).pack())
     for other in (STICKER, LOCATION):
         sent = await send_other(anna, other)
@@ -222,7 +218,7 @@ async def test_a_cashier_typing_a_code_with_no_form_open_starts_the_sale(tg, db)
     await hire(owner, kasia)
     await join(anna)
     await anna.send("/code")
-    till = await kasia.send(await customer_code(db, 101))
+    till = await kasia.send(await db.pay_code(101))
     assert "Anna" in till.text and "check amount" in till.text
     # A customer typing six digits is not a cashier: the usual answer.
     assert "didn't get that" in (await anna.send("123456")).text
@@ -264,9 +260,7 @@ async def test_help_shows_each_person_the_commands_of_their_role(tg) -> None:
     assert "/sale" in both.text and "How it works" in both.text
 
 
-async def test_the_join_button_for_a_member_says_so(tg) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_the_join_button_for_a_member_says_so(anna) -> None:
     assert "already a member" in (await anna.press(JoinProgram().pack())).toasts[0]
 
 

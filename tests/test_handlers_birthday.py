@@ -9,20 +9,9 @@ from sqlalchemy import select
 
 from db.models import AuditLog, Customer, Membership, Outbox, PaymentCode
 from tests.factories import make_merchant, make_staff
-from tests.telegram import TgUser
+from tests.telegram import hire, join
 
 OWNER = 1
-
-
-async def join(user: TgUser) -> None:
-    sent = await user.send("/start")
-    await user.press(sent.button("✅"))
-
-
-async def hire(owner: TgUser, person: TgUser, role: str) -> None:
-    await owner.send("/staff")
-    invite = await owner.press("sinv:admin" if role == "admin" else "sinv:staff")
-    await person.send("/start " + invite.text.split()[-1].split("start=")[1])
 
 
 async def member(db, tg: int) -> tuple[int, str]:
@@ -94,9 +83,8 @@ async def test_customers_and_cashiers_are_refused_and_learn_nothing(tg, db) -> N
     assert await db.all(select(AuditLog).where(AuditLog.action == "birthday_correct")) == []
 
 
-async def test_an_admin_of_another_merchant_finds_no_one(tg, db, session, clock) -> None:
-    anna = tg(101)
-    await join(anna)  # a member of the default merchant, "main"
+async def test_an_admin_of_another_merchant_finds_no_one(tg, db, session, clock, anna) -> None:
+    # anna is a member of the default merchant, "main"
     await anna.send("/code")
     membership_id, code = await member(db, 101)
     other = await make_merchant(session, clock, slug="other")

@@ -9,17 +9,10 @@ from PIL import Image
 from sqlalchemy import select
 
 from db.models import Membership, PaymentCode
-from tests.telegram import TgUser
+from tests.telegram import join
 
 
-async def join(user: TgUser, payload: str = "") -> None:
-    sent = await user.send(f"/start {payload}".strip())
-    await user.press(sent.button("Accept"))
-
-
-async def test_card_shows_balance_level_rates_and_next_level(tg, db, clock) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_card_shows_balance_level_rates_and_next_level(db, clock, anna) -> None:
     await db.credit(101, 1250)
     sent = await anna.send("/card")
     text = sent.text
@@ -32,15 +25,11 @@ async def test_card_shows_balance_level_rates_and_next_level(tg, db, clock) -> N
     assert set(sent.button(label) for label in ("Pay code", "Invite", "History", "Profile"))
 
 
-async def test_menu_button_opens_the_card(tg) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_menu_button_opens_the_card(anna) -> None:
     assert "Balance:" in (await anna.send("💳 Card")).text
 
 
-async def test_code_is_six_digits_with_a_qr_and_replaces_the_old_one(tg, db, clock) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_code_is_six_digits_with_a_qr_and_replaces_the_old_one(db, clock, anna) -> None:
     first = await anna.send("/code")
     photo = first.of(SendPhoto)[0]
     stored = await db.scalar(select(PaymentCode))
@@ -76,9 +65,7 @@ async def test_code_qr_opens_the_bot_for_staff_with_the_code(tg, db, monkeypatch
     assert encoded == [f"https://t.me/loyalty_test_bot?start=p{stored.code}"]
 
 
-async def test_invite_sends_a_link_a_qr_and_a_share_button(tg, db) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_invite_sends_a_link_a_qr_and_a_share_button(db, anna) -> None:
     sent = await anna.send("/invite")
     member = await db.scalar(select(Membership))
     assert member is not None

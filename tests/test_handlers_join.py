@@ -8,12 +8,7 @@ from aiogram.methods import EditMessageReplyMarkup, SendMessage
 from sqlalchemy import select
 
 from db.models import Customer, Membership, PaymentCode
-from tests.telegram import Sent, TgUser, reply_buttons
-
-
-async def join(user: TgUser, payload: str = "") -> None:
-    sent = await user.send(f"/start {payload}".strip())
-    await user.press(sent.button("Accept"))
+from tests.telegram import Sent, TgUser, join, reply_buttons
 
 
 async def test_start_shows_rules_and_stores_nothing(tg, db) -> None:
@@ -123,16 +118,12 @@ async def test_source_tag_from_a_qr_poster_is_kept(tg, db) -> None:
     assert member is not None and member.source == "qr_counter"
 
 
-async def test_members_start_again_sees_the_card(tg) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_members_start_again_sees_the_card(anna) -> None:
     sent = await anna.send("/start")
     assert "Welcome back" in sent.text and "Balance:" in sent.text
 
 
-async def test_staff_payment_link_opened_by_a_customer(tg) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_staff_payment_link_opened_by_a_customer(anna) -> None:
     sent = await anna.send("/start p123456")
     assert "for the staff at the till" in sent.text
 
@@ -216,7 +207,6 @@ async def test_a_second_merchant_is_joined_from_its_link(tg, db, session_factory
 
 
 async def test_group_chats_get_nothing(tg, db) -> None:
-    from tests.telegram import TgUser
 
     anna = tg(101)
     await join(anna)
@@ -249,7 +239,6 @@ async def test_new_rules_are_accepted_again_and_the_card_comes_back(
     tg, db, settings, session_factory, i18n, clock
 ) -> None:
     from bot.app import create_dispatcher
-    from tests.telegram import TgUser
 
     await join(tg(101))
     # The operator raises RULES_VERSION and restarts the bot.

@@ -7,11 +7,8 @@ from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, SendMes
 from sqlalchemy import select, update
 
 from db.models import AuditLog, Merchant, Outbox, Purchase
-from tests.test_handlers_sale import OWNER, customer_code, hire, join
-
-
-def to(sent, chat_id: int) -> list[str]:
-    return [m.text for m in sent.of(SendMessage) if m.chat_id == chat_id]
+from tests.telegram import hire, join
+from tests.test_handlers_sale import OWNER
 
 
 async def test_an_owner_typing_wrong_codes_is_paused_and_told_until_when(tg, db, clock) -> None:
@@ -23,7 +20,7 @@ async def test_an_owner_typing_wrong_codes_is_paused_and_told_until_when(tg, db,
     assert "paused" not in replies[3].text
     # 12:00 UTC is 13:00 in Warsaw: paused until 13:10 (a European café writes 24-hour times).
     assert "Sales are paused until 13:10" in replies[-1].text
-    alert = to(replies[-1], 60)
+    alert = replies[-1].to(60)
     assert alert and "An owner entered too many wrong codes" in alert[0]
     again = await owner.send("/sale 123456 10")
     assert "paused until 13:10" in again.text
@@ -52,7 +49,7 @@ async def test_wrong_codes_of_many_lock_code_entry_until_an_admin_resumes(
     assert "No customer has this code" in last.text
     # An hour after the first of them: 13:00 UTC is 2 PM in Warsaw.
     assert "Code entry is locked here for safety" in last.text and "reopens at 14:00" in last.text
-    alerts = {chat: to(last, chat) for chat in (OWNER, 60, 50, 51)}
+    alerts = {chat: last.to(chat) for chat in (OWNER, 60, 50, 51)}
     assert len(alerts[OWNER]) == 1 and len(alerts[60]) == 1
     assert not any("Code entry at" in t for t in alerts[50] + alerts[51])  # cashiers: no alert
     assert "Code entry at Test Café is locked for safety: 6 wrong codes" in alerts[OWNER][0]
@@ -61,7 +58,7 @@ async def test_wrong_codes_of_many_lock_code_entry_until_an_admin_resumes(
     assert "Resume code entry" in resume.text
     # Nobody can look a code up now, the owner neither, and a right code neither.
     await anna.send("/code")
-    code = await customer_code(db, 101)
+    code = await db.pay_code(101)
     for person in (kasia, ola, owner):
         refused = await person.send(f"/sale {code} 10")
         assert "Code entry is locked here for safety" in refused.text
@@ -100,8 +97,8 @@ async def test_daily_thresholds_alert_the_admins_each_time(tg, db, settings) -> 
     seen: list[list[str]] = []
     for buyer in (anna, anna, bob, anna, bob, bob):
         await buyer.send("/code")
-        preview = await kasia.send(f"/sale {await customer_code(db, buyer.id)} 10")
-        seen.append(sorted(to(await kasia.press(preview.button("Confirm")), OWNER)))
+        preview = await kasia.send(f"/sale {await db.pay_code(buyer.id)} 10")
+        seen.append(sorted((await kasia.press(preview.button("Confirm"))).to(OWNER)))
     assert seen == [
         [],
         [
@@ -146,10 +143,10 @@ async def test_the_daily_cap_refuses_at_the_preview_and_at_confirm(tg, db, setti
     await hire(owner, ola)
     await join(anna)
     await anna.send("/code")
-    first = await kasia.send(f"/sale {await customer_code(db, 101)} 20")
+    first = await kasia.send(f"/sale {await db.pay_code(101)} 20")
     await kasia.press(first.button("Confirm"))
     await anna.send("/code")
-    code = await customer_code(db, 101)
+    code = await db.pay_code(101)
     refused = await kasia.send(f"/sale {code} 35")
     assert refused.text == (
         "This sale would take the customer over the daily limit of €50. Left for today: €30."

@@ -6,26 +6,17 @@ from aiogram.methods import EditMessageText, SendMessage
 from sqlalchemy import select
 
 from db.models import Customer, Membership
-from tests.telegram import TgUser, reply_buttons
+from tests.telegram import reply_buttons
 
 
-async def join(user: TgUser) -> None:
-    sent = await user.send("/start")
-    await user.press(sent.button("Accept"))
-
-
-async def test_profile_shows_what_is_set(tg) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_profile_shows_what_is_set(anna) -> None:
     sent = await anna.send("/profile")
     assert "Birthday: not set" in sent.text and "Phone: not set" in sent.text
     assert "News and offers: off" in sent.text
     assert sent.button("Set birthday") and sent.button("Share phone")
 
 
-async def test_birthday_bad_dates_get_clear_messages_and_store_nothing(tg, db) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_birthday_bad_dates_get_clear_messages_and_store_nothing(db, anna) -> None:
     profile = await anna.send("/profile")
     ask = await anna.press(profile.button("Set birthday"))
     assert "DD.MM" in ask.text
@@ -37,9 +28,7 @@ async def test_birthday_bad_dates_get_clear_messages_and_store_nothing(tg, db) -
     assert customer.birthday_month is None
 
 
-async def test_birthday_is_confirmed_then_locked(tg, db) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_birthday_is_confirmed_then_locked(db, anna) -> None:
     await anna.press((await anna.send("/profile")).button("Set birthday"))
     preview = await anna.send("24.05.1990")
     assert "Save 24 May 1990 as your birthday?" in preview.text
@@ -60,9 +49,7 @@ async def test_birthday_is_confirmed_then_locked(tg, db) -> None:
     assert "Set birthday" not in str(profile)
 
 
-async def test_birthday_reenter_asks_again(tg, db) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_birthday_reenter_asks_again(db, anna) -> None:
     await anna.press((await anna.send("/profile")).button("Set birthday"))
     preview = await anna.send("24.05")
     await anna.press(preview.button("Re-enter"))
@@ -77,9 +64,7 @@ async def test_birthday_reenter_asks_again(tg, db) -> None:
     )
 
 
-async def test_phone_is_saved_only_when_it_is_ones_own(tg, db) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_phone_is_saved_only_when_it_is_ones_own(db, anna) -> None:
     asked = await anna.press((await anna.send("/profile")).button("Share phone"))
     assert "📱 Share my phone" in reply_buttons(asked.of(SendMessage)[-1])
     someone_else = await anna.share_contact("+48 600 700 800", owner_id=999)
@@ -93,9 +78,7 @@ async def test_phone_is_saved_only_when_it_is_ones_own(tg, db) -> None:
     assert (await db.scalar(select(Customer))).phone is None
 
 
-async def test_marketing_can_be_switched_from_the_profile(tg, db) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_marketing_can_be_switched_from_the_profile(db, anna) -> None:
     on = await anna.press((await anna.send("/profile")).button("Get news and offers"))
     assert "News and offers: on" in on.of(EditMessageText)[0].text
     assert (await db.scalar(select(Membership))).marketing_opt_in is True
@@ -104,9 +87,7 @@ async def test_marketing_can_be_switched_from_the_profile(tg, db) -> None:
     assert (await db.scalar(select(Membership))).marketing_opt_in is False
 
 
-async def test_history_is_paginated(tg, db) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_history_is_paginated(db, anna) -> None:
     empty = await anna.send("/history")
     assert "No points yet" in empty.text
     for amount in range(1, 13):
@@ -119,17 +100,13 @@ async def test_history_is_paginated(tg, db) -> None:
     assert "page 2 of 2" in page2 and "+10" in page2 and "+120" not in page2
 
 
-async def test_help_lists_the_commands(tg) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_help_lists_the_commands(anna) -> None:
     sent = await anna.send("/help")
     for command in ["/card", "/code", "/invite", "/history", "/profile", "/language"]:
         assert command in sent.text
 
 
-async def test_unknown_text_from_a_member_points_to_the_menu(tg) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_unknown_text_from_a_member_points_to_the_menu(anna) -> None:
     sent = await anna.send("what's up?")
     assert "didn't get that" in sent.text and "💳 Card" in reply_buttons(sent[-1])
     stale = await anna.press("some:old:button")
@@ -163,9 +140,7 @@ async def test_hungarian_card_formats_numbers_and_money(tg, db) -> None:
     assert "1\u00a0234,56\u00a0€" in text or "1\u00a0234,56\u00a0EUR" in text
 
 
-async def test_commands_work_in_the_middle_of_a_form(tg, db) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_commands_work_in_the_middle_of_a_form(db, anna) -> None:
     await anna.press((await anna.send("/profile")).button("Set birthday"))
     assert "/card" in (await anna.send("/help")).text
     assert "Choose your language" in (await anna.send("/language")).text
@@ -173,9 +148,7 @@ async def test_commands_work_in_the_middle_of_a_form(tg, db) -> None:
     assert "Save 24 May" in preview.text
 
 
-async def test_pressing_the_same_page_twice_is_harmless(tg, db) -> None:
-    anna = tg(101)
-    await join(anna)
+async def test_pressing_the_same_page_twice_is_harmless(db, anna) -> None:
     for amount in range(12):
         await db.credit(101, amount + 1)
     first = await anna.send("/history")

@@ -11,37 +11,31 @@ from db.models import (
     Customer,
     LedgerEntry,
     Membership,
-    PaymentCode,
     Purchase,
     Refund,
     Staff,
 )
-from tests.telegram import Sent, TgUser
+from tests.telegram import Counted, Sent, TgUser, hire, join
 
 OWNER = 1  # OWNER_IDS in the test settings
 
 
-async def join(user: TgUser) -> None:
-    sent = await user.send("/start")
-    await user.press(sent.button("✅"))  # Accept, in any language
+async def open_till(tg, db, points: int = 0, cashier: str = "Anna") -> tuple[TgUser, ...]:
+    """The owner, a cashier (50) they hired, and a member (101, Anna) holding `points` points
+    and a till code."""
+    owner, kasia, anna = tg(OWNER), tg(50, first_name=cashier), tg(101)
+    await hire(owner, kasia)
+    await join(anna)
+    if points:
+        await db.credit(101, points)
+    await anna.send("/code")
+    return owner, kasia, anna
 
 
-async def hire(owner: TgUser, cashier: TgUser, role: str = "cashier") -> Sent:
-    await owner.send("/staff")
-    invite = await owner.press("sinv:admin" if role == "admin" else "sinv:staff")
-    link = invite.text.split()[-1]
-    return await cashier.send("/start " + link.split("start=")[1])
-
-
-async def customer_code(db, tg: int) -> str:
-    row: str | None = await db.scalar(
-        select(PaymentCode.code)
-        .join(Membership, Membership.id == PaymentCode.membership_id)
-        .join(Customer, Customer.id == Membership.customer_id)
-        .where(Customer.telegram_id == tg, PaymentCode.preorder_id.is_(None))
-    )  # the till code (/code), not a pre-order's code
-    assert row is not None
-    return row
+async def sell(cashier: TgUser, db, amount: str, customer: int = 101) -> Sent:
+    """A one-line /sale for the customer's till code, confirmed; returns what Confirm sent."""
+    preview = await cashier.send(f"/sale {await db.pay_code(customer)} {amount}")
+    return await cashier.press(preview.button("Confirm"))
 
 
 async def test_owner_hires_a_cashier_with_a_one_time_link(tg, db) -> None:
@@ -82,12 +76,8 @@ async def test_revoked_cashier_loses_access_at_once(tg, db) -> None:
 
 
 async def test_sale_step_by_step_with_points_and_receipt(tg, db) -> None:
-    owner, kasia, anna = tg(OWNER), tg(50, first_name="Kasia"), tg(101, first_name="Anna")
-    await hire(owner, kasia)
-    await join(anna)
-    await db.credit(101, 1_000)
-    await anna.send("/code")
-    code = await customer_code(db, 101)
+    _owner, kasia, _anna = await open_till(tg, db, points=1_000, cashier="Kasia")
+    code = await db.pay_code(101)
     ask = await kasia.send("/sale")
     assert "6-digit code" in ask.text
     till = await kasia.send(code)
@@ -148,21 +138,6 @@ async def test_sale_step_by_step_with_points_and_receipt(tg, db) -> None:
     assert member.balance_minor == 854
 
 
-class Counted:
-    """A cashier whose messages and taps are counted."""
-
-    def __init__(self, user: TgUser) -> None:
-        self.user, self.actions = user, 0
-
-    async def send(self, text: str) -> Sent:
-        self.actions += 1
-        return await self.user.send(text)
-
-    async def press(self, data: str) -> Sent:
-        self.actions += 1
-        return await self.user.press(data)
-
-
 async def test_a_sale_takes_four_cashier_actions_with_points_and_three_without(tg, db) -> None:
     owner, kasia = tg(OWNER), tg(50)
     anna, bob = tg(101, first_name="Anna"), tg(102, first_name="Bob")
@@ -174,14 +149,14 @@ async def test_a_sale_takes_four_cashier_actions_with_points_and_three_without(t
     await bob.send("/code")
     # With points: the code (the QR scan), the amount, one tap for points, Confirm.
     till = Counted(kasia)
-    await till.send(f"/start p{await customer_code(db, 101)}")
+    await till.send(f"/start p{await db.pay_code(101)}")
     preview = await till.send("19,90")
     repriced = await till.press(preview.button("Spend 398 points"))
     done = await till.press(repriced.button("Confirm"))
     assert "Sale #1 confirmed" in done.text and till.actions == 4
     # Without points: no points button, three actions.
     till = Counted(kasia)
-    await till.send(f"/start p{await customer_code(db, 102)}")
+    await till.send(f"/start p{await db.pay_code(102)}")
     preview = await till.send("10")
     assert preview.button_or_none("Spend") is None and "may spend" not in preview.text
     done = await till.press(preview.button("Confirm"))
@@ -196,13 +171,9 @@ async def test_a_sale_takes_four_cashier_actions_with_points_and_three_without(t
 
 async def test_a_required_receipt_is_one_typed_step_before_the_preview(tg, db, settings) -> None:
     settings.receipt_required = True
-    owner, kasia, anna = tg(OWNER), tg(50), tg(101)
-    await hire(owner, kasia)
-    await join(anna)
-    await db.credit(101, 500)
-    await anna.send("/code")
+    _owner, kasia, _anna = await open_till(tg, db, points=500)
     till = Counted(kasia)
-    await till.send(f"/start p{await customer_code(db, 101)}")
+    await till.send(f"/start p{await db.pay_code(101)}")
     asked = await till.send("10")
     assert "Enter the receipt number:" in asked.text and not asked.button_or_none("Skip")
     preview = await till.send("A-7")
@@ -216,12 +187,8 @@ async def test_a_required_receipt_is_one_typed_step_before_the_preview(tg, db, s
 
 
 async def test_an_old_preview_confirms_nothing_once_repriced(tg, db) -> None:
-    owner, kasia, anna = tg(OWNER), tg(50), tg(101)
-    await hire(owner, kasia)
-    await join(anna)
-    await db.credit(101, 1_000)
-    await anna.send("/code")
-    old = await kasia.send(f"/sale {await customer_code(db, 101)} 10")
+    _owner, kasia, anna = await open_till(tg, db, points=1_000)
+    old = await kasia.send(f"/sale {await db.pay_code(101)} 10")
     spend = old.button("Spend 200 points")
     new = await kasia.press(spend)
     # The old Confirm, and the points button pressed again: polite toasts, nothing written.
@@ -247,12 +214,8 @@ async def test_an_old_preview_confirms_nothing_once_repriced(tg, db) -> None:
 
 
 async def test_one_line_sale_and_double_confirm_at_once(tg, db) -> None:
-    owner, kasia, anna = tg(OWNER), tg(50), tg(101)
-    await hire(owner, kasia)
-    await join(anna)
-    await db.credit(101, 500)
-    await anna.send("/code")
-    code = await customer_code(db, 101)
+    _owner, kasia, _anna = await open_till(tg, db, points=500)
+    code = await db.pay_code(101)
     shown = await kasia.send(f"/sale {code} 19.90")
     assert "may spend up to 398 points" in shown.text and shown.button_or_none("Spend 398")
     await kasia.press(shown.button("Cancel"))
@@ -266,11 +229,8 @@ async def test_one_line_sale_and_double_confirm_at_once(tg, db) -> None:
 
 
 async def test_cashier_scans_the_customers_qr(tg, db) -> None:
-    owner, kasia, anna = tg(OWNER), tg(50), tg(101, first_name="Anna")
-    await hire(owner, kasia)
-    await join(anna)
-    await anna.send("/code")
-    code = await customer_code(db, 101)
+    _owner, kasia, _anna = await open_till(tg, db)
+    code = await db.pay_code(101)
     # The QR opens t.me/<bot>?start=p<code> on the cashier's phone.
     till = await kasia.send(f"/start p{code}")
     assert "Anna" in till.text and "check amount" in till.text
@@ -291,11 +251,8 @@ async def test_wrong_codes_pause_the_cashier_and_tell_the_admins(tg, db) -> None
 
 
 async def test_cancel_leaves_nothing_charged(tg, db) -> None:
-    owner, kasia, anna = tg(OWNER), tg(50), tg(101)
-    await hire(owner, kasia)
-    await join(anna)
-    await anna.send("/code")
-    preview = await kasia.send(f"/sale {await customer_code(db, 101)} 5")
+    _owner, kasia, _anna = await open_till(tg, db)
+    preview = await kasia.send(f"/sale {await db.pay_code(101)} 5")
     cancelled = await kasia.press(preview.button("Cancel"))
     assert "Nothing was charged" in cancelled.text
     late = await kasia.press(preview.button("Confirm"))
@@ -305,12 +262,8 @@ async def test_cancel_leaves_nothing_charged(tg, db) -> None:
 
 
 async def test_refund_command_and_customer_is_told(tg, db) -> None:
-    owner, kasia, anna = tg(OWNER), tg(50), tg(101, first_name="Anna")
-    await hire(owner, kasia)
-    await join(anna)
-    await anna.send("/code")
-    preview = await kasia.send(f"/sale {await customer_code(db, 101)} 20")
-    await kasia.press(preview.button("Confirm"))
+    _owner, kasia, anna = await open_till(tg, db)
+    await sell(kasia, db, "20")
     for bad, reply in [
         ("/refund", "Use: /refund"),
         ("/refund abc", "Use: /refund"),
@@ -350,11 +303,8 @@ async def test_refund_command_and_customer_is_told(tg, db) -> None:
 
 
 async def test_a_cancelled_refund_writes_nothing_and_a_stale_one_asks_again(tg, db) -> None:
-    owner, kasia, anna = tg(OWNER), tg(50), tg(101)
-    await hire(owner, kasia)
-    await join(anna)
-    await anna.send("/code")
-    await kasia.press((await kasia.send(f"/sale {await customer_code(db, 101)} 20")).button("✅"))
+    owner, kasia, _anna = await open_till(tg, db)
+    await sell(kasia, db, "20")
     asked = await kasia.send("/refund 1")
     assert "Amount to refund: €20" in asked.text
     cancelled = await kasia.press(asked.button("Cancel"))
@@ -374,11 +324,8 @@ async def test_a_cancelled_refund_writes_nothing_and_a_stale_one_asks_again(tg, 
 
 
 async def test_the_refund_notice_says_what_money_was_kept_back(tg, db) -> None:
-    owner, kasia, anna = tg(OWNER), tg(50), tg(101)
-    await hire(owner, kasia)
-    await join(anna)
-    await anna.send("/code")
-    await kasia.press((await kasia.send(f"/sale {await customer_code(db, 101)} 50")).button("✅"))
+    _owner, kasia, _anna = await open_till(tg, db)
+    await sell(kasia, db, "50")
     await db.credit(101, -140)  # 140 of the 150 points of cashback spent elsewhere
     asked = await kasia.send("/refund 1")
     assert "Hand back: <b>€48.60</b>" in asked.text and "already spent 140 points" in asked.text
@@ -401,7 +348,7 @@ async def test_a_referrer_whose_reward_is_taken_back_is_told_why(tg, db) -> None
     link = (await anna.send("/invite")).texts[0].split()[-1]
     await bob.press((await bob.send("/start " + link.split("start=")[1])).button("✅"))
     await bob.send("/code")
-    await kasia.press((await kasia.send(f"/sale {await customer_code(db, 202)} 100")).button("✅"))
+    await sell(kasia, db, "100", 202)
     await db.credit(101, -600)  # Anna spent most of the 700 points the purchase gave her
     asked = await kasia.send("/refund 1 50")
     assert "Customer: Bob &lt;i&gt;" in asked.text
@@ -421,12 +368,8 @@ async def test_a_referrer_whose_reward_is_taken_back_is_told_why(tg, db) -> None
 
 
 async def test_rating_flow_with_a_low_rating_alert(tg, db) -> None:
-    owner, kasia, anna = tg(OWNER), tg(50, first_name="Kasia"), tg(101, first_name="Anna")
-    await hire(owner, kasia)
-    await join(anna)
-    await anna.send("/code")
-    preview = await kasia.send(f"/sale {await customer_code(db, 101)} 7.50")
-    done = await kasia.press(preview.button("Confirm"))
+    _owner, kasia, anna = await open_till(tg, db, cashier="Kasia")
+    done = await sell(kasia, db, "7.50")
     receipt = next(m for m in done.of(SendMessage) if m.chat_id == 101)
     stars = {b.text: b.callback_data for row in receipt.reply_markup.inline_keyboard for b in row}
     assert list(stars) == ["1⭐", "2⭐", "3⭐", "4⭐", "5⭐"]
@@ -450,11 +393,8 @@ async def test_blocked_customer_does_not_break_the_sale(tg, db, bot) -> None:
     from aiogram.exceptions import TelegramForbiddenError
     from aiogram.methods import SendMessage as Send
 
-    owner, kasia, anna = tg(OWNER), tg(50), tg(101)
-    await hire(owner, kasia)
-    await join(anna)
-    await anna.send("/code")
-    preview = await kasia.send(f"/sale {await customer_code(db, 101)} 3")
+    _owner, kasia, _anna = await open_till(tg, db)
+    preview = await kasia.send(f"/sale {await db.pay_code(101)} 3")
     session = bot.session
     original = session._respond
 
@@ -476,8 +416,7 @@ async def test_receipts_and_alerts_come_in_each_recipients_language(tg, db) -> N
     await hire(owner, kasia)
     await join(zofia)
     await zofia.send("/code")
-    preview = await kasia.send(f"/sale {await customer_code(db, 101)} 12")
-    done = await kasia.press(preview.button("Confirm"))
+    done = await sell(kasia, db, "12")
     receipt = next(m for m in done.of(SendMessage) if m.chat_id == 101)
     assert "Test Café: dziękujemy za zakup!" in receipt.text
     stars = receipt.reply_markup.inline_keyboard[0][0].callback_data
@@ -487,12 +426,9 @@ async def test_receipts_and_alerts_come_in_each_recipients_language(tg, db) -> N
 
 
 async def test_a_cashier_revoked_mid_sale_is_stopped_cleanly(tg, db) -> None:
-    owner, kasia, anna = tg(OWNER), tg(50, first_name="Kasia"), tg(101)
-    await hire(owner, kasia)
-    await join(anna)
-    await anna.send("/code")
+    owner, kasia, _anna = await open_till(tg, db, cashier="Kasia")
     await kasia.send("/sale")
-    await kasia.send(await customer_code(db, 101))
+    await kasia.send(await db.pay_code(101))
     await owner.press((await owner.send("/staff")).button("Revoke Kasia"))
     stopped = await kasia.send("12.50")
     assert "for the staff" in stopped.text
@@ -502,12 +438,8 @@ async def test_a_cashier_revoked_mid_sale_is_stopped_cleanly(tg, db) -> None:
 
 
 async def test_one_line_sale_with_too_many_points_offers_what_is_allowed(tg, db) -> None:
-    owner, kasia, anna = tg(OWNER), tg(50), tg(101)
-    await hire(owner, kasia)
-    await join(anna)
-    await db.credit(101, 1_000)
-    await anna.send("/code")
-    shown = await kasia.send(f"/sale {await customer_code(db, 101)} 10 spend 900")
+    _owner, kasia, _anna = await open_till(tg, db, points=1_000)
+    shown = await kasia.send(f"/sale {await db.pay_code(101)} 10 spend 900")
     assert "more points than this check allows" in shown.text
     assert "Points to spend: 0 points" in shown.text and "up to 200 points" in shown.text
     preview = await kasia.press(shown.button("Spend 100 points"))
@@ -515,13 +447,8 @@ async def test_one_line_sale_with_too_many_points_offers_what_is_allowed(tg, db)
 
 
 async def test_the_menu_still_works_while_a_comment_is_awaited(tg, db) -> None:
-    owner, kasia, anna = tg(OWNER), tg(50), tg(101)
-    await hire(owner, kasia)
-    await join(anna)
-    await anna.send("/code")
-    done = await kasia.press(
-        (await kasia.send(f"/sale {await customer_code(db, 101)} 4")).button("Confirm")
-    )
+    _owner, kasia, anna = await open_till(tg, db)
+    done = await sell(kasia, db, "4")
     receipt = next(m for m in done.of(SendMessage) if m.chat_id == 101)
     await anna.press(receipt.reply_markup.inline_keyboard[0][4].callback_data)
     code = await anna.send("🔢 Pay code")
@@ -534,7 +461,7 @@ async def test_a_cashier_cannot_sell_to_themselves(tg, db) -> None:
     await hire(owner, kasia)
     await join(kasia)  # the cashier is also a customer
     await kasia.send("/code")
-    refused = await kasia.send(f"/sale {await customer_code(db, 50)} 10")
+    refused = await kasia.send(f"/sale {await db.pay_code(50)} 10")
     assert "purchase of your own" in refused.text
     assert await db.count(Purchase) == 0
 
@@ -544,11 +471,8 @@ async def test_program_settings_from_the_environment_apply(tg, db, settings) -> 
     settings.receipt_required = True
     settings.referral_rates = (500,)
     settings.referral_bonus = "0"
-    owner, kasia, anna = tg(OWNER), tg(50), tg(101)
-    await hire(owner, kasia)
-    await join(anna)
-    await anna.send("/code")
-    code = await customer_code(db, 101)
+    _owner, kasia, _anna = await open_till(tg, db)
+    code = await db.pay_code(101)
     assert "over the limit for one sale (€50)" in (await kasia.send(f"/sale {code} 60")).text
     asked = await kasia.send(f"/sale {code} 40")
     assert "Enter the receipt number:" in asked.text and not asked.button_or_none("Skip")
@@ -576,13 +500,7 @@ async def test_a_refund_that_takes_a_level_away_says_what_else_is_taken_back(tg,
     await join(anna)
     for amount in ("100", "50"):  # the first reaches Silver; the second earns 5 %
         await anna.send("/code")
-        code = await db.scalar(
-            select(PaymentCode.code)
-            .where(PaymentCode.used_at.is_(None))
-            .order_by(PaymentCode.id.desc())
-        )
-        preview = await kasia.send(f"/sale {code} {amount}")
-        await kasia.press(preview.button("Confirm"))
+        await sell(kasia, db, amount)
     asked = await kasia.send("/refund 1")
     # The preview already says it (the refund done and rolled back): nothing written yet.
     assert "since then is taken back too: 100 points." in asked.text

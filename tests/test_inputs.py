@@ -24,30 +24,17 @@ from db.models import (
     Membership,
     NpsAnswer,
     Outbox,
-    PaymentCode,
     Purchase,
     Refund,
     Staff,
     StaffInvite,
 )
-from tests.telegram import TgUser
-from tests.test_handlers_sale import OWNER, hire, join
+from tests.telegram import TgUser, hire, join
+from tests.test_handlers_sale import OWNER
 
 KASIA, ANNA = 50, 101
 HUGE = "99999999999999999999"  # 20 digits: over BigInteger
 JUST_OVER = "9223372036854775808"  # 2**63, one over BigInteger: still 19 digits
-
-
-async def latest_code(db, tg: int) -> str:
-    code = await db.scalar(
-        select(PaymentCode.code)
-        .join(Membership, Membership.id == PaymentCode.membership_id)
-        .join(Customer, Customer.id == Membership.customer_id)
-        .where(Customer.telegram_id == tg, PaymentCode.used_at.is_(None))
-        .order_by(PaymentCode.id.desc())
-    )
-    assert code is not None
-    return str(code)
 
 
 async def snapshot(db) -> tuple[object, ...]:
@@ -94,7 +81,7 @@ async def lived_in(tg, db) -> Scene:
     await hire(owner, kasia)
     await join(anna)
     await anna.send("/code")
-    sale = await kasia.send(f"/sale {await latest_code(db, ANNA)} 12.50")
+    sale = await kasia.send(f"/sale {await db.pay_code(ANNA)} 12.50")
     await kasia.press(sale.button("Confirm"))  # sale #1, and points on Anna's card
     await owner.send("/additem Coffee | Latte | 3.50")
     return Scene(owner, kasia, anna)
@@ -128,7 +115,7 @@ async def in_stats_dates(scene: Scene, db) -> None:
 async def in_sale_preview(scene: Scene, db) -> None:
     await scene.anna.send("/code")
     await scene.kasia.send("/sale")
-    await scene.kasia.send(await latest_code(db, ANNA))
+    await scene.kasia.send(await db.pay_code(ANNA))
     preview = await scene.kasia.send("12.50")
     assert preview.button_or_none("Spend 37 points") is not None
 
@@ -268,7 +255,7 @@ async def test_odd_input_gets_a_clear_answer_and_changes_nothing(tg, db, caplog,
         user: TgUser = getattr(scene, case.who)
         data = case.data
         if "{code}" in data:
-            data = data.replace("{code}", await latest_code(db, ANNA))
+            data = data.replace("{code}", await db.pay_code(ANNA))
         if "{key}" in data:
             data = data.replace("{key}", await open_draft(db))
         before = await snapshot(db)

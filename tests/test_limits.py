@@ -27,7 +27,14 @@ from services.limits import (
     pause_since,
 )
 from services.sales import SaleService
-from tests.factories import issue_code, make_member, make_merchant, make_staff
+from tests.factories import (
+    five_wrong_codes,
+    in_own_session,
+    issue_code,
+    make_member,
+    make_merchant,
+    make_staff,
+)
 
 OWNER = 1
 CASHIER = 900
@@ -120,11 +127,8 @@ async def count(session, statement) -> int:
 
 async def test_an_owner_is_paused_like_anyone(session, clock, shop) -> None:
     service = sales(session, clock)
-    for attempt in range(5):
-        with pytest.raises(CodeInvalid) as error:
-            await service.find_customer(shop.id, OWNER, f"11111{attempt}")
-        assert error.value.paused == (attempt == 4)
-    assert error.value.until == clock.now + timedelta(minutes=10)
+    error = await five_wrong_codes(service, shop.id, OWNER, "11111")
+    assert error.until == clock.now + timedelta(minutes=10)
     with pytest.raises(StaffPaused) as paused:
         await service.find_customer(shop.id, OWNER, "123456")
     assert paused.value.until == clock.now + timedelta(minutes=10)
@@ -355,11 +359,10 @@ async def test_two_confirms_at_once_cannot_both_pass_the_cap(
     b = await service.prepare(shop.id, 901, code, 1_500, 0, None)  # each passes the preview
 
     async def confirm(seller: int, key: str) -> object:
-        async with session_factory() as s:
-            try:
-                return await SaleService(s, (OWNER,), clock).confirm(shop.id, seller, key)
-            except DomainError as error:
-                return error
+        return await in_own_session(
+            session_factory,
+            lambda s: SaleService(s, (OWNER,), clock).confirm(shop.id, seller, key),
+        )
 
     results = await asyncio.gather(confirm(CASHIER, a.key), confirm(901, b.key))
     refused = [r for r in results if isinstance(r, DailyCapReached)]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -86,12 +88,13 @@ async def test_postgres_is_reachable_for_ci(tmp_path) -> None:
     assert "PostgreSQL" in str(version)
 
 
-async def test_existing_merchants_get_limits_in_their_own_currency(tmp_path) -> None:
-    import sqlite3
-
-    url = f"sqlite+aiosqlite:///{tmp_path}/data.sqlite3"
-    await asyncio.to_thread(upgrade, url, "0001")
-    with sqlite3.connect(tmp_path / "data.sqlite3") as db:
+async def merchants_from_before(tmp_path: Path, revision: str) -> Path:
+    """A SQLite database with two merchants written at `revision` (buda in HUF, berlin in EUR),
+    then upgraded to head; returns its file."""
+    path = tmp_path / "data.sqlite3"
+    url = f"sqlite+aiosqlite:///{path}"
+    await asyncio.to_thread(upgrade, url, revision)
+    with sqlite3.connect(path) as db:
         for slug, currency in (("buda", "HUF"), ("berlin", "EUR")):
             db.execute(
                 "INSERT INTO merchant (slug, name, currency, timezone, default_language,"
@@ -100,7 +103,12 @@ async def test_existing_merchants_get_limits_in_their_own_currency(tmp_path) -> 
                 (slug, slug, currency),
             )
     await asyncio.to_thread(upgrade, url, "head")
-    with sqlite3.connect(tmp_path / "data.sqlite3") as db:
+    return path
+
+
+async def test_existing_merchants_get_limits_in_their_own_currency(tmp_path) -> None:
+    path = await merchants_from_before(tmp_path, "0001")
+    with sqlite3.connect(path) as db:
         rows = dict(
             (slug, (cap, bonus))
             for slug, cap, bonus in db.execute(
@@ -113,19 +121,7 @@ async def test_existing_merchants_get_limits_in_their_own_currency(tmp_path) -> 
 async def test_existing_merchants_keep_one_point_per_minor_unit(tmp_path) -> None:
     """0013 gives merchants from before point values 1 point = 1 minor unit: balances and the
     ledger keep exactly their money value, in forints as in euros."""
-    import sqlite3
-
-    url = f"sqlite+aiosqlite:///{tmp_path}/data.sqlite3"
-    await asyncio.to_thread(upgrade, url, "0012")
-    with sqlite3.connect(tmp_path / "data.sqlite3") as db:
-        for slug, currency in (("buda", "HUF"), ("berlin", "EUR")):
-            db.execute(
-                "INSERT INTO merchant (slug, name, currency, timezone, default_language,"
-                " rules_version, code_ttl_seconds, welcome_bonus_minor, created_at)"
-                " VALUES (?, ?, ?, 'Europe/Budapest', 'hu', 1, 600, 0, '2026-01-01 00:00:00')",
-                (slug, slug, currency),
-            )
-    await asyncio.to_thread(upgrade, url, "head")
-    with sqlite3.connect(tmp_path / "data.sqlite3") as db:
+    path = await merchants_from_before(tmp_path, "0012")
+    with sqlite3.connect(path) as db:
         rows = dict(db.execute("SELECT slug, point_value_minor FROM merchant"))
     assert rows == {"buda": 1, "berlin": 1}

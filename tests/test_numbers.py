@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import pytest
 
 from services.campaigns import Segment, parse_segment
@@ -18,6 +21,20 @@ from services.numbers import (
 )
 from services.policy import parse_points
 from services.rules import normalize_phone
+
+Refusal = TypeVar("Refusal", bound=Exception)
+
+
+def passes_or_refuses(
+    parse: Callable[[], object], expected: object, refusal: type[Refusal]
+) -> Refusal | None:
+    """`parse()` returns `expected`; where that is None, it raises `refusal` (returned)."""
+    if expected is not None:
+        assert parse() == expected
+        return None
+    with pytest.raises(refusal) as error:
+        parse()
+    return error.value
 
 
 @pytest.mark.parametrize(
@@ -80,11 +97,7 @@ def test_parse_int_refuses(text: str, reason: str) -> None:
     ],
 )
 def test_parse_id(text: str, high: int, expected: int | None) -> None:
-    if expected is None:
-        with pytest.raises(InvalidNumber):
-            parse_id(text, high)
-    else:
-        assert parse_id(text, high) == expected
+    passes_or_refuses(lambda: parse_id(text, high), expected, InvalidNumber)
 
 
 @pytest.mark.parametrize(
@@ -100,11 +113,7 @@ def test_parse_id(text: str, high: int, expected: int | None) -> None:
     ],
 )
 def test_parse_days(text: str, expected: int | None) -> None:
-    if expected is None:
-        with pytest.raises(InvalidNumber):
-            parse_days(text)
-    else:
-        assert parse_days(text) == expected
+    passes_or_refuses(lambda: parse_days(text), expected, InvalidNumber)
 
 
 @pytest.mark.parametrize(
@@ -122,11 +131,7 @@ def test_parse_days(text: str, expected: int | None) -> None:
     ],
 )
 def test_parse_survey_key(key: str, expected: int | None) -> None:
-    if expected is None:
-        with pytest.raises(InvalidNumber):
-            parse_survey_key(key)
-    else:
-        assert parse_survey_key(key) == expected
+    passes_or_refuses(lambda: parse_survey_key(key), expected, InvalidNumber)
 
 
 @pytest.mark.parametrize(
@@ -142,12 +147,8 @@ def test_parse_survey_key(key: str, expected: int | None) -> None:
     ],
 )
 def test_parse_points_goes_through_the_one_parser(text: str, expected: int | None) -> None:
-    if expected is None:
-        with pytest.raises(InvalidAmount) as error:
-            parse_points(text)
-        assert error.value.reason == "points_format"
-    else:
-        assert parse_points(text) == expected
+    refused = passes_or_refuses(lambda: parse_points(text), expected, InvalidAmount)
+    assert refused is None or refused.reason == "points_format"
 
 
 @pytest.mark.parametrize(
@@ -166,11 +167,7 @@ def test_parse_points_goes_through_the_one_parser(text: str, expected: int | Non
     ],
 )
 def test_segment_numbers(key: str, expected: Segment | None) -> None:
-    if expected is None:
-        with pytest.raises(PushRefused):
-            parse_segment(key)
-    else:
-        assert parse_segment(key) == expected
+    passes_or_refuses(lambda: parse_segment(key), expected, PushRefused)
 
 
 def test_a_phone_of_superscript_digits_is_not_a_phone() -> None:

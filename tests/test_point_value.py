@@ -12,29 +12,20 @@ from db.models import CatalogItem, LedgerEntry, Membership, Merchant, Purchase
 from services import policy, rules
 from services.dto import LevelInfo
 from services.errors import InvalidAmount
-from tests.test_handlers_sale import OWNER, customer_code, hire, join
+from tests.telegram import hire, join
+from tests.test_handlers_sale import OWNER
 
 SILVER = LevelInfo(1, "Silver", 10_000, 2, 500, 3000)  # 5 % back, up to 30 % with points
 
 
 @pytest.fixture
-def settings(engine) -> Settings:
-    """A café in Budapest: forints, Hungarian."""
-    from tests.conftest import TEST_MARKER_KEY
-    from tests.telegram import TEST_TOKEN
-
-    return Settings(
-        _env_file=None,
-        bot_token=TEST_TOKEN,
-        database_url=engine.url.render_as_string(hide_password=False),
-        owner_ids=(OWNER,),
-        merchant_name="Teszt Kávézó",
-        merchant_slug="main",
-        merchant_currency="HUF",
-        merchant_timezone="Europe/Budapest",
-        default_language="hu",
-        marker_key=TEST_MARKER_KEY,
-    )
+def settings(settings: Settings) -> Settings:
+    """The suite's settings for a café in Budapest: forints, Hungarian."""
+    settings.merchant_name = "Teszt Kávézó"
+    settings.merchant_currency = "HUF"
+    settings.merchant_timezone = "Europe/Budapest"
+    settings.default_language = "hu"
+    return settings
 
 
 # --- policy: the same check in euros (1 point = 1 cent) and forints (1 point = 1 Ft) ------
@@ -178,7 +169,7 @@ async def test_a_forint_sale_end_to_end(tg, db) -> None:
     assert "1 pont = 1 Ft" in plain((await anna.send("/card")).text)
     await db.credit(101, 500)  # 500 points, worth 500 Ft
     await anna.send("/code")
-    code = await customer_code(db, 101)
+    code = await db.pay_code(101)
     preview = await kasia.send(f"/sale {code} 1990 spend 100")
     text = plain(preview.text)
     assert "1 990 Ft" in text and "100 pont" in text and "<b>1 890 Ft</b>" in text
@@ -222,7 +213,7 @@ async def test_forint_amounts_with_decimals_are_refused_clearly(tg, db) -> None:
     await hire(owner, kasia)
     await join(tg(101, first_name="Anna"))
     await tg(101).send("/code")
-    code = await customer_code(db, 101)
+    code = await db.pay_code(101)
     refused = await kasia.send(f"/sale {code} 1990,50")
     assert "Amounts in Ft are whole numbers, without decimals" in refused.text  # no ISO code
     await kasia.send("/sale")

@@ -7,24 +7,14 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from aiogram.methods import EditMessageText, SendMessage
+from aiogram.methods import EditMessageText
 from sqlalchemy import bindparam, insert, select, text
 
 from db.base import UtcDateTime
 from db.models import AuditLog, Outbox, PaymentCode, Preorder, Purchase, Staff
-from tests.telegram import Sent, TgUser
+from tests.telegram import Sent, TgUser, hire, join
 
 OWNER = 1
-
-
-async def join(user: TgUser) -> None:
-    await user.press((await user.send("/start")).button("✅"))
-
-
-async def hire(owner: TgUser, cashier: TgUser) -> None:
-    await owner.send("/staff")
-    link = (await owner.press("sinv:staff")).text.split()[-1]
-    await cashier.send("/start " + link.split("start=")[1])
 
 
 async def order_two_flat_whites(owner: TgUser, customer: TgUser) -> Sent:
@@ -42,10 +32,6 @@ async def order_code(db) -> str:
 
 async def till_code(db) -> str:
     return str(await db.scalar(select(PaymentCode.code).where(PaymentCode.preorder_id.is_(None))))
-
-
-def to(sent: Sent, chat_id: int) -> list[str]:
-    return [m.text for m in sent.of(SendMessage) if m.chat_id == chat_id]
 
 
 async def test_the_order_code_survives_code_and_completes_the_order(tg, db) -> None:
@@ -100,9 +86,9 @@ async def test_the_customer_cancels_and_the_code_dies(tg, db) -> None:
     done = await anna.press(yes)
     assert done.toasts == ["Cancelled."]
     assert "Pre-order #1 is cancelled" in done.of(EditMessageText)[0].text
-    assert to(done, OWNER) == ["✖️ The customer cancelled pre-order #1: Flat white × 2."]
+    assert done.to(OWNER) == ["✖️ The customer cancelled pre-order #1: Flat white × 2."]
     twice = await anna.press(yes)
-    assert twice.toasts == ["Already cancelled."] and to(twice, OWNER) == []
+    assert twice.toasts == ["Already cancelled."] and twice.to(OWNER) == []
     assert (await db.scalar(select(Preorder))).status == "cancelled"
     assert (await db.scalar(select(PaymentCode))).used_at is not None
     await kasia.send("/sale")
@@ -128,7 +114,7 @@ async def test_staff_list_ready_once_and_strangers_learn_nothing(tg, db, clock) 
     ready = listing.button("#1 ready")
     done = await kasia.press(ready)
     assert done.toasts == ["#1 is ready; the customer has been told."]
-    told = to(done, 101)
+    told = done.to(101)
     assert told == [
         f"✅ Your pre-order #1 at Test Café is ready for pickup. "
         f"Your code: <b>{code[:3]} {code[3:]}</b>"
@@ -136,7 +122,7 @@ async def test_staff_list_ready_once_and_strangers_learn_nothing(tg, db, clock) 
     assert "ready" in done.of(EditMessageText)[0].text
     for presser in (kasia, owner):  # the same cashier again, or a second one
         again = await presser.press(ready)
-        assert again.toasts == ["Already marked ready."] and to(again, 101) == []
+        assert again.toasts == ["Already marked ready."] and again.to(101) == []
     kinds = await db.all(select(Outbox.kind).where(Outbox.kind == "order_ready"))
     actions = await db.all(select(AuditLog.action).where(AuditLog.action == "order_ready"))
     assert (len(kinds), len(actions)) == (1, 1)
@@ -189,7 +175,7 @@ async def test_staff_cancel_tells_the_customer(tg, db) -> None:
     ask = await kasia.press(cancel)
     assert "Cancel pre-order #1 (Flat white × 2, €7.60)? The customer will be told." in ask.text
     done = await kasia.press(ask.button("Yes, cancel it"))
-    assert to(done, 101) == [
+    assert done.to(101) == [
         "✖️ Test Café cancelled your pre-order #1. Nothing was charged, and its code no "
         "longer works."
     ]
@@ -302,7 +288,7 @@ async def test_confirm_and_cancel_at_once_never_both(session_factory, session, c
     from services.errors import DomainError
     from services.preorders import PreorderService
     from services.sales import SaleService
-    from tests.factories import make_member, make_merchant, make_staff
+    from tests.factories import in_own_session, make_member, make_merchant, make_staff
 
     merchant = await make_merchant(session, clock)
     await make_staff(session, clock, merchant, 900)
@@ -314,21 +300,16 @@ async def test_confirm_and_cancel_at_once_never_both(session_factory, session, c
     draft = await SaleService(session, (), clock).prepare(merchant.id, 900, order.code, 0, 0, None)
     assert draft.amount_minor == 400
 
-    async def confirm() -> object:
-        async with session_factory() as s:
-            try:
-                return await SaleService(s, (), clock).confirm(merchant.id, 900, draft.key)
-            except DomainError as error:
-                return error
-
-    async def cancel() -> object:
-        async with session_factory() as s:
-            try:
-                return await PreorderService(s, (), clock).cancel_mine(merchant.id, 10, order.id)
-            except DomainError as error:
-                return error
-
-    results = await asyncio.gather(confirm(), cancel())
+    results = await asyncio.gather(
+        in_own_session(
+            session_factory,
+            lambda s: SaleService(s, (), clock).confirm(merchant.id, 900, draft.key),
+        ),
+        in_own_session(
+            session_factory,
+            lambda s: PreorderService(s, (), clock).cancel_mine(merchant.id, 10, order.id),
+        ),
+    )
     assert sum(1 for r in results if isinstance(r, DomainError)) == 1
     async with session.begin():
         stored = await session.scalar(select(Preorder))

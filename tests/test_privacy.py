@@ -18,8 +18,8 @@ from db.models import Customer, Merchant, NpsAnswer, Outbox, Purchase
 from handlers.ui.callbacks import CatalogCb, NpsScore, ProfileAction, ProfileCb
 from services.catalog import CatalogService
 from services.jobs import JobService
-from tests.telegram import Sent, TgUser
-from tests.test_handlers_sale import OWNER, customer_code, hire, join
+from tests.telegram import Sent, TgUser, hire, join
+from tests.test_handlers_sale import OWNER
 
 ZOFIA = 987_654_321
 NAME = "Zofiaqx"
@@ -58,7 +58,7 @@ async def traces(session: AsyncSession, needles: tuple[str, ...]) -> set[str]:
 
 async def sell(db, cashier: TgUser, customer: TgUser, amount: str) -> Sent:
     await customer.send("/code")
-    preview = await cashier.send(f"/sale {await customer_code(db, customer.id)} {amount}")
+    preview = await cashier.send(f"/sale {await db.pay_code(customer.id)} {amount}")
     return await cashier.press(preview.button("Confirm"))
 
 

@@ -18,7 +18,7 @@ from services.campaigns import (
     visible_length,
 )
 from services.errors import PushRefused
-from tests.telegram import TgUser
+from tests.telegram import join
 
 OWNER = 1
 
@@ -108,12 +108,6 @@ def test_a_time_passed_within_30_days_is_refused_not_moved_a_year(text: str) -> 
     with pytest.raises(PushRefused) as error:
         parse_send_at(text, now, "Europe/Warsaw")
     assert error.value.reason == "past"
-
-
-async def join(user: TgUser, offers: bool) -> None:
-    joined = await user.press((await user.send("/start")).button("✅"))
-    # The answer to "news and offers?", whatever the language: yes has the bell.
-    await user.press(joined.button("🔔") if offers else "mk:1:0:join")
 
 
 async def test_push_from_text_to_delivery(tg, db) -> None:

@@ -17,14 +17,9 @@ from sqlalchemy import select, update
 from db.models import Campaign, Customer, Membership, Outbox, PaymentCode
 from handlers.ui.push_render import segment_name
 from services.campaigns import DAY_CHOICES, CampaignService, parse_segment
-from tests.telegram import Sent, TgUser
+from tests.telegram import Counted, Sent, TgUser, join
 
 OWNER = 1
-
-
-async def join(user: TgUser, offers: bool = True) -> None:
-    joined = await user.press((await user.send("/start")).button("✅"))
-    await user.press(joined.button("🔔") if offers else "mk:1:0:join")
 
 
 async def send_photo(
@@ -43,27 +38,11 @@ async def send_photo(
     return await user._feed(message=user._message(**fields))
 
 
-class Counted:
-    """The admin's actions (messages and presses), counted."""
-
-    def __init__(self, user: TgUser) -> None:
-        self.user = user
-        self.actions = 0
-
-    async def send(self, text: str) -> Sent:
-        self.actions += 1
-        return await self.user.send(text)
-
-    async def press(self, data: str) -> Sent:
-        self.actions += 1
-        return await self.user.press(data)
-
-
 async def three_fans(tg, db, clock) -> None:
     """100 (en), 101 and 102 (pl) opted in; 102 bought 10 days ago; 100 is at Gold; 103 did
     not opt in."""
     for i, lang in enumerate(["en", "pl", "pl"]):
-        await join(tg(100 + i, language_code=lang))
+        await join(tg(100 + i, language_code=lang), offers=True)
     await join(tg(103), offers=False)
     owner, fan = tg(OWNER), tg(102, language_code="pl")
     await fan.send("/code")
@@ -131,7 +110,7 @@ async def test_a_segment_nobody_opted_into_says_why_and_offers_the_groups_again(
 
 
 async def test_a_photo_with_a_caption_is_one_step(tg, db) -> None:
-    await join(tg(100))
+    await join(tg(100), offers=True)
     owner = tg(OWNER)
     await owner.send("/push")
     # 1001 characters of caption: the same limit as text (Telegram's caption limit is 1024).
@@ -149,7 +128,7 @@ async def test_a_photo_with_a_caption_is_one_step(tg, db) -> None:
 
 
 async def test_a_photo_without_a_caption_waits_for_the_text(tg, db) -> None:
-    await join(tg(100))
+    await join(tg(100), offers=True)
     owner = tg(OWNER)
     await owner.send("/push")
     assert "Now send the text" in (await send_photo(owner)).text
@@ -187,7 +166,7 @@ async def test_a_push_to_any_segment_takes_at_most_six_actions(
 
 
 async def test_a_time_already_past_is_refused_with_the_local_time(tg, db, clock) -> None:
-    await join(tg(100))
+    await join(tg(100), offers=True)
     owner = tg(OWNER)
     who = await to_segments(owner)
     preview = await owner.press(who.button("Everyone who opted in"))
@@ -239,7 +218,7 @@ def test_segment_names_in_every_language(i18n, language: str, key: str, name: st
 
 async def test_a_new_code_replaces_the_old_codes_message(tg, monkeypatch) -> None:
     anna = tg(101)
-    await join(anna)
+    await join(anna, offers=True)
     replies: list[tuple[Any, Any]] = []
     respond = anna.session._respond
 

@@ -18,9 +18,9 @@ from sqlalchemy import select
 from db.models import Purchase, Staff
 from services.merchants import MerchantService
 from tests.factories import make_staff
-from tests.telegram import TgUser
-from tests.test_handlers_sale import OWNER, hire, join
-from tests.test_inputs import ANNA, KASIA, latest_code, snapshot
+from tests.telegram import TgUser, hire, join
+from tests.test_handlers_sale import OWNER
+from tests.test_inputs import ANNA, KASIA, snapshot
 
 BOB, STRANGER, IVAN, OLGA = 102, 103, 60, 70
 ROLES = {
@@ -123,11 +123,11 @@ async def program(tg, db, session_factory, clock) -> Scene:
     await join(anna)
     await join(bob)
     await anna.send("/code")
-    preview = await kasia.send(f"/sale {await latest_code(db, ANNA)} 12.50")
+    preview = await kasia.send(f"/sale {await db.pay_code(ANNA)} 12.50")
     confirmed = preview.button("Confirm")
     await kasia.press(confirmed)  # sale #1
     await anna.send("/code")
-    draft = await owner.send(f"/sale {await latest_code(db, ANNA)} 7.77")
+    draft = await owner.send(f"/sale {await db.pay_code(ANNA)} 7.77")
     refund = await kasia.send("/refund 1")  # a preview: nothing is written
     await owner.send("/additem Coffee | Latte | 3.50")  # item #1
     staff_ids = {s.telegram_id: s.id for s in await db.all(select(Staff))}
@@ -146,7 +146,7 @@ async def program(tg, db, session_factory, clock) -> Scene:
             "{receipt}": draft.button("Add receipt no."),
             "{refund}": refund.button("Refund"),
             "{refund_cancel}": refund.button("Cancel"),
-            "{code}": await latest_code(db, ANNA),
+            "{code}": await db.pay_code(ANNA),
             "{kasia}": str(staff_ids[KASIA]),
         },
         users={role: tg(user_id) for role, user_id in ROLES.items()},
@@ -227,7 +227,7 @@ async def test_a_cashier_can_still_cancel_their_draft(tg, db) -> None:
     await hire(owner, kasia)
     await join(anna)
     await anna.send("/code")
-    preview = await kasia.send(f"/sale {await latest_code(db, ANNA)} 7.77")
+    preview = await kasia.send(f"/sale {await db.pay_code(ANNA)} 7.77")
     cancelled = await kasia.press(preview.button("Cancel"))
     assert cancelled.toasts == ["Cancelled."]
     assert (await db.scalar(select(Purchase))).status == "cancelled"

@@ -19,10 +19,12 @@ from services.sales import SaleService
 from tests.factories import (
     check_ledger_invariant,
     credit,
+    five_wrong_codes,
     issue_code,
     make_member,
     make_merchant,
     make_staff,
+    reread,
 )
 
 CASHIER = 900
@@ -44,6 +46,19 @@ async def sell(session, clock, merchant, tg, amount, points=0, receipt=None):
     service = sales(session, clock)
     draft = await service.prepare(merchant.id, CASHIER, code, amount, points, receipt)
     return await service.confirm(merchant.id, CASHIER, draft.key)
+
+
+async def two_friends_buy(session, clock, shop):
+    """Member 1 invites 2 and 3, who buy for 5.00 five minutes apart (10 + 500 bonus to 1
+    each); returns their sales by member."""
+    await make_member(session, clock, shop, 1)
+    code = (await MemberService(session, clock).card(shop.id, 1)).referral_code
+    sales = {}
+    for friend in (2, 3):
+        await make_member(session, clock, shop, friend, referral_code=code)
+        sales[friend] = await sell(session, clock, shop, friend, 500)
+        clock.advance(minutes=5)
+    return sales
 
 
 async def test_a_sale_spends_points_earns_cashback_and_uses_the_code(session, clock, shop) -> None:
@@ -162,10 +177,7 @@ async def test_two_drafts_with_one_receipt_confirm_once(session, clock, shop) ->
 
 async def test_five_wrong_codes_pause_the_cashier(session, clock, shop) -> None:
     service = sales(session, clock)
-    for attempt in range(5):
-        with pytest.raises(CodeInvalid) as error:
-            await service.find_customer(shop.id, CASHIER, f"00000{attempt}")
-        assert error.value.paused == (attempt == 4)
+    await five_wrong_codes(service, shop.id, CASHIER, "00000")
     with pytest.raises(StaffPaused):
         await service.find_customer(shop.id, CASHIER, "123456")
     clock.advance(minutes=11)
@@ -413,10 +425,8 @@ async def test_a_refund_takes_back_the_cashback_of_the_level_it_took_away(
     assert refund.notices[0].data["level_reversed"] == 100
     card = await members.card(shop.id, 1)
     assert card.balance_minor == 150 and card.level.name == "Bronze"
+    repriced = await reread(session, Purchase, later.purchase_id)
     async with session.begin():
-        repriced = await session.get(Purchase, later.purchase_id)
-        assert repriced is not None
-        await session.refresh(repriced)
         taken = (
             await session.scalars(
                 select(LedgerEntry.delta_minor).where(LedgerEntry.reason == "level_reversed")
@@ -447,10 +457,7 @@ async def test_spent_level_cashback_is_owed_and_a_partly_refunded_purchase_stays
     # Spend before the others falls below Silver. The half left of the second keeps 3 %
     # (30 of 60), not 50 of 100; the third earns 49, not 82. Nothing is left to take it from.
     assert refund.level_reversed == (50 - 30) + (82 - 49)
-    async with session.begin():
-        member = await session.scalar(select(Membership))
-        assert member is not None
-        await session.refresh(member)
+    member = await reread(session, Membership)
     assert member.balance_minor == 0 and member.clawback_due_minor == 53
     # The rest of the second purchase reverses what it holds now: 30.
     rest = await service.refund(shop.id, CASHIER, later.purchase_id, None)
@@ -462,26 +469,17 @@ async def test_a_friends_full_refund_takes_back_the_referrers_level_cashback(
     session, clock, shop
 ) -> None:
     members = MemberService(session, clock)
-    await make_member(session, clock, shop, 1)
-    code = (await members.card(shop.id, 1)).referral_code
-    friends = []
-    for friend in (2, 3):
-        await make_member(session, clock, shop, friend, referral_code=code)
-        friends.append(await sell(session, clock, shop, friend, 500))  # 10 + 500 bonus each
-        clock.advance(minutes=5)
+    friends = await two_friends_buy(session, clock, shop)
     assert (await members.card(shop.id, 1)).level.name == "Silver"  # two effective friends
     own = await sell(session, clock, shop, 1, 5_000)  # 250 at Silver
     assert own.cashback == 250
     clock.advance(minutes=5)
-    await sales(session, clock).refund(shop.id, CASHIER, friends[1].purchase_id, None)
+    await sales(session, clock).refund(shop.id, CASHIER, friends[3].purchase_id, None)
     card = await members.card(shop.id, 1)
     assert card.level.name == "Bronze" and card.effective_referrals == 1
     # The friend's reward and bonus go (510), and the Silver part of the own purchase (100).
     assert card.balance_minor == 2 * 510 + 250 - 510 - 100
-    async with session.begin():
-        repriced = await session.get(Purchase, own.purchase_id)
-        assert repriced is not None
-        await session.refresh(repriced)
+    repriced = await reread(session, Purchase, own.purchase_id)
     assert repriced.cashback_minor == 150
     await check_ledger_invariant(session)
 
@@ -490,13 +488,7 @@ async def test_a_referral_carried_on_by_a_later_purchase_counts_only_from_then(
     session, clock, shop
 ) -> None:
     members = MemberService(session, clock)
-    await make_member(session, clock, shop, 1)
-    code = (await members.card(shop.id, 1)).referral_code
-    first = {}
-    for friend in (2, 3):
-        await make_member(session, clock, shop, friend, referral_code=code)
-        first[friend] = await sell(session, clock, shop, friend, 500)
-        clock.advance(minutes=5)
+    first = await two_friends_buy(session, clock, shop)
     before = await sell(session, clock, shop, 1, 5_000)  # Silver by two friends: 250
     clock.advance(minutes=5)
     await sell(session, clock, shop, 2, 500)  # friend 2's second purchase
@@ -505,10 +497,7 @@ async def test_a_referral_carried_on_by_a_later_purchase_counts_only_from_then(
     # Friend 2 still counts, but only from the second purchase, after the one at Silver.
     card = await members.card(shop.id, 1)
     assert card.effective_referrals == 2 and card.level.name == "Silver"
-    async with session.begin():
-        repriced = await session.get(Purchase, before.purchase_id)
-        assert repriced is not None
-        await session.refresh(repriced)
+    repriced = await reread(session, Purchase, before.purchase_id)
     assert repriced.cashback_minor == 150
     await check_ledger_invariant(session)
 
