@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from db.models import ProcessedUpdate, Staff
 from services.errors import NotAMember, NotStaff
-from tests.test_handlers_sale import OWNER, hire, join
+from tests.telegram import hire, join
+from tests.test_handlers_sale import OWNER
 
 
 async def test_a_refusal_in_a_transaction_leaves_nothing_and_is_answered_once(
