@@ -215,7 +215,7 @@ async def cmd_delete_item(
 # --- refusals ------------------------------------------------------------------------------
 
 
-def over_the_cap(ctx: MemberContext) -> str:
+def one_sale_cap(ctx: MemberContext) -> str:
     return money(ctx.merchant.max_sale_minor, ctx.merchant.currency)
 
 
@@ -228,7 +228,7 @@ async def on_cart_refused(event: ErrorEvent, ctx: MemberContext, answer: Answer)
             _(
                 "That is more than one purchase here can be ({limit}). Take something out, or "
                 "order it in two parts."
-            ).format(limit=over_the_cap(ctx))
+            ).format(limit=one_sale_cap(ctx))
         )
     elif reason == "empty":
         answer.toast(_("The cart is empty."))
@@ -238,17 +238,17 @@ async def on_cart_refused(event: ErrorEvent, ctx: MemberContext, answer: Answer)
 
 @router.errors(ExceptionTypeFilter(NotStaff, CatalogRefused), F.update.message.as_("message"))
 async def on_item_refused(
-    event: ErrorEvent, message: Message, ctx: MemberContext, command: CommandObject
+    event: ErrorEvent, message: Message, ctx: MemberContext, command: CommandObject | None = None
 ) -> None:
     error = event.exception
     if isinstance(error, NotStaff):
         await message.answer(_("Only the admins of this place can edit the catalog."))
-    elif command.command == "delitem":
+    elif command is not None and command.command == "delitem":
         await message.answer(_("There is no such item. Use: /delitem 12"))
     elif isinstance(error, CatalogRefused) and error.reason == "too_large":
         await message.answer(
             _("That price is over the limit for one sale ({limit}).").format(
-                limit=over_the_cap(ctx)
+                limit=one_sale_cap(ctx)
             )
         )
     else:
