@@ -85,7 +85,7 @@ from bot.app import create_bot
 from bot.delivery import Sender
 from db.base import UtcDateTime
 from db.engine import create_engine, create_session_factory
-from db.models import Campaign, Customer, Membership, Merchant, Outbox
+from db.models import Campaign, Customer, Membership, Merchant, Outbox, OutboxStatus
 from db.repositories import OutboxRepo
 from handlers.i18n import create_i18n
 from handlers.ui.staff_render import notice_text
@@ -584,7 +584,7 @@ async def sender_queries(
         for _ in range(5):
             counts = await repo.count_by_status(campaign_id)
         count_ms = (time.perf_counter() - t0) / 5 * 1000
-    right = len(due) == min(100, n) and counts.get("pending") == n
+    right = len(due) == min(100, n) and counts.get(OutboxStatus.PENDING) == n
     if not right:
         print(f"FAILED: due() gave {len(due)} rows, counts {counts}")
     return due_ms, count_ms, right

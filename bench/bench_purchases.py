@@ -91,7 +91,7 @@ from bench.common import LogCounter, add_profile_option, bench_settings, start
 from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
 from db.base import Base
-from db.models import LedgerEntry, LedgerReason, Membership, Merchant, Purchase
+from db.models import LedgerEntry, LedgerReason, Membership, Merchant, Purchase, PurchaseStatus
 from handlers.i18n import CatalogI18n, create_i18n
 from services.codes import CodeService
 from services.members import MemberService
@@ -557,7 +557,7 @@ async def verify(
         cashback += credited[(purchase_id, LedgerReason.CASHBACK)] == {buyer}
     wrong = [m for m, b in balances.items() if b != int(sums.get(m, 0))]
     return {
-        "confirmed": statuses.get("confirmed", 0),
+        "confirmed": statuses.get(PurchaseStatus.CONFIRMED, 0),
         "other statuses": {k: v for k, v in statuses.items() if k != "confirmed"},
         "balances": len(balances),
         "balances != ledger": len(wrong),

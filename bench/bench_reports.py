@@ -3,7 +3,7 @@
     python -m bench.bench_reports [--members 100000] [--months 12] [--db sqlite|postgres]
                                   [--pg-url URL] [--sqlite-file PATH] [--repeat 3]
 
-Setup (untimed): an empty schema (every table and index of db/models.py), the default
+Setup (untimed): an empty schema (every table and index of db/models/), the default
 merchant (EUR, Europe/Warsaw), then `demo.generator.generate_demo_data` with the given members and
 months (seed 1; about ten purchases a member a year), with "now" fixed at 2026-11-22 12:00
 UTC. On SQLite the file is kept (--sqlite-file, default /tmp/loyalty-bench-reports.sqlite3)

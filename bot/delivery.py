@@ -232,7 +232,9 @@ class Sender:
             self.limiter.recover()
         await self._record(row, status, error, retry_in)
 
-    async def _record(self, row: Outbox, status: str, error: str | None, retry_in: float) -> None:
+    async def _record(
+        self, row: Outbox, status: OutboxStatus, error: str | None, retry_in: float
+    ) -> None:
         now = self.clock()
         async with self.session_factory() as session, session.begin():
             repo = OutboxRepo(session)

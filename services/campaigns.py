@@ -78,7 +78,7 @@ class CampaignStats:
     segment: str
     recipients: int
     send_at: datetime
-    status: str
+    status: CampaignStatus
     sent: int
     pending: int
     failed: int

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Cart, CartLine, CatalogItem, Preorder, PreorderStatus
-from db.preorders import PreorderRepo
 from db.repositories import CatalogRepo, MembershipRepo, MerchantRepo, StaffRepo
+from db.repositories.preorders import PreorderRepo
 from services import policy
 from services._tx import in_transaction
 from services.clock import Clock, utc_now

@@ -17,7 +17,7 @@ from services.errors import NotAMember
 
 MAX_DRAWS = 50
 # An order's code has no clock of its own: collecting the order marks it used, cancelling
-# marks it used too (db/preorders.py). A far expiry rather than a NULL one keeps every
+# marks it used too (db/repositories/preorders.py). A far expiry rather than a NULL one keeps every
 # query on active codes, and the sale's confirm path, the same for till and order codes.
 ORDER_CODE_EXPIRES_AT = datetime(9999, 12, 31, tzinfo=UTC)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from db.models import LedgerReason
+
 
 @dataclass(frozen=True, slots=True)
 class LevelInfo:
@@ -135,7 +137,7 @@ class HistoryEntry:
     created_at: datetime
     delta_minor: int
     balance_after_minor: int
-    reason: str
+    reason: LedgerReason
     note: str | None
 
 

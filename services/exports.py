@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import reading
+from db.reports import ExportRepo
 from services.clock import Clock, utc_now
 from services.errors import ReportRefused
 from services.reports import ReportService
@@ -56,7 +57,7 @@ class ExportService:
         def amount(value: int) -> str:
             return str(Decimal(value).scaleb(-exp)) if exp else str(value)
 
-        repo = self.reports.repo
+        repo = ExportRepo(self.session)
         header: list[str]
         row_of: Callable[[Any], list[object]]
         if kind == "members":

@@ -16,8 +16,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.grants import GrantRepo
 from db.models import Membership
+from db.repositories.grants import GrantRepo
 
 WELCOME = "welcome"
 REFERRAL = "referral"  # this person's first purchase paid their referrer's bonus

@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import once
 from db.engine import reading
-from db.grants import GrantRepo
 from db.models import LedgerReason, NpsAnswer
 from db.repositories import (
     CatalogRepo,
@@ -26,6 +25,7 @@ from db.repositories import (
     OutboxRepo,
     StaffRepo,
 )
+from db.repositories.grants import GrantRepo
 from services import birthdays, grants, policy
 from services.clock import Clock, utc_now
 from services.dto import Notice

@@ -12,7 +12,7 @@ async def credit(
     ledger: LedgerRepo,
     membership: Membership,
     amount: int,
-    reason: str,
+    reason: LedgerReason,
     now: datetime,
     purchase_id: int | None = None,
     note: str | None = None,

@@ -24,9 +24,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.limits import LimitRepo
 from db.models import Customer, Membership, Merchant, Purchase
 from db.repositories import AuditRepo, StaffRepo
+from db.repositories.limits import LimitRepo
 from services.clock import Clock, utc_now
 from services.dto import Notice
 from services.errors import CodeInvalid, CodesLocked, DailyCapReached, StaffPaused

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Customer, LedgerReason, Membership, Merchant
-from db.privacy import PrivacyRepo
 from db.repositories import (
     CatalogRepo,
     CustomerRepo,
@@ -23,6 +22,7 @@ from db.repositories import (
     PurchaseRepo,
     StaffRepo,
 )
+from db.repositories.privacy import PrivacyRepo
 from services import birthdays, grants, policy, rules
 from services._tx import in_transaction
 from services.clock import Clock, utc_now

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Preorder, PreorderStatus
-from db.preorders import WAITING, PreorderRepo
 from db.repositories import AuditRepo, MembershipRepo, MerchantRepo, StaffRepo
+from db.repositories.preorders import WAITING, PreorderRepo
 from services.clock import Clock, utc_now
 from services.dto import Notice
 from services.errors import NotAMember, NotStaff, Refused
@@ -188,9 +188,10 @@ class PreorderService:
         """True when this call cancelled it; False when it already was; OrderRefused when it
         was collected. The code goes first, as a sale's confirm takes it first: of the two
         racing, one waits for the other and then finds the work done."""
-        if order.status == PreorderStatus.CANCELLED:
+        status = order.status  # read again below, after the refresh
+        if status == PreorderStatus.CANCELLED:
             return False
-        if order.status == PreorderStatus.COMPLETED:
+        if status == PreorderStatus.COMPLETED:
             raise OrderRefused("completed")
         await self.repo.close_code(order.id, self.clock())
         if not await self.repo.transition(order.id, WAITING, PreorderStatus.CANCELLED):

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import reading
 from db.models import Customer, Membership, Merchant, Preorder, Purchase, Refund
-from db.privacy import PrivacyRepo
 from db.repositories import MerchantRepo
+from db.repositories.privacy import PrivacyRepo
 from services.clock import Clock, utc_now
 from services.errors import NotAMember
 from services.rules import currency_exponent

@@ -20,6 +20,7 @@ from db.models import (
     LedgerReason,
     Membership,
     Merchant,
+    PreorderStatus,
     Purchase,
     PurchaseStatus,
     Refund,
@@ -206,12 +207,12 @@ class SaleService:
 
     # --- who may sell ---------------------------------------------------------------------
 
-    async def _seller(self, merchant_id: int, telegram_id: int, now: datetime) -> str:
+    async def _seller(self, merchant_id: int, telegram_id: int, now: datetime) -> StaffRole:
         """The role of an active, unpaused seller; raises NotStaff or StaffPaused."""
         guard = limits.TillGuard(self.session, self.owner_ids)
         if telegram_id in self.owner_ids:
             await guard.check_pause(merchant_id, telegram_id, now)  # owners are paused too
-            return "owner"
+            return StaffRole.OWNER
         staff = await self.staff.active(merchant_id, telegram_id)
         if staff is None:
             raise NotStaff()
@@ -504,7 +505,7 @@ class SaleService:
             purchase.membership_id, purchase.payment_code
         )
         if order is not None:
-            order.status, order.purchase_id = "completed", purchase.id
+            order.status, order.purchase_id = PreorderStatus.COMPLETED, purchase.id
         paid = policy.to_pay(purchase.amount_minor, purchase.points_spent, value)
         cashback = policy.cashback(paid, level, value)
         purchase.cashback_minor = cashback
@@ -588,7 +589,7 @@ class SaleService:
         self,
         membership: Membership,
         amount: int,
-        reason: str,
+        reason: LedgerReason,
         now: datetime,
         purchase_id: int | None,
     ) -> None:
@@ -1110,7 +1111,7 @@ class SaleService:
             assert merchant is not None
             tz = ZoneInfo(merchant.timezone)
             start = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
-            everyone = role in ("owner", StaffRole.ADMIN)
+            everyone = role in (StaffRole.OWNER, StaffRole.ADMIN)
             rows = await self.purchases.confirmed_between(
                 merchant_id, start, start + timedelta(days=1), None if everyone else staff_id
             )

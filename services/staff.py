@@ -18,7 +18,6 @@ from services.errors import InviteInvalid, NotStaff
 from services.outbox import enqueue
 
 INVITE_TTL = timedelta(hours=24)
-OWNER = "owner"
 _TOKEN_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -27,13 +26,13 @@ class StaffMember:
     id: int
     telegram_id: int
     name: str
-    role: str
+    role: StaffRole
 
 
 @dataclass(frozen=True, slots=True)
 class Invite:
     token: str
-    role: str
+    role: StaffRole
     expires_at: datetime
 
 
@@ -41,7 +40,7 @@ class Invite:
 class Joined:
     merchant_id: int
     merchant_name: str
-    role: str
+    role: StaffRole
 
 
 async def alert_recipients(
@@ -77,10 +76,10 @@ class StaffService:
         self.audit = AuditRepo(session)
         self.merchants = MerchantRepo(session)
 
-    async def role(self, merchant_id: int, telegram_id: int) -> str | None:
+    async def role(self, merchant_id: int, telegram_id: int) -> StaffRole | None:
         """owner, admin, staff or None. Owners come from OWNER_IDS and hold every merchant."""
         if telegram_id in self.owner_ids:
-            return OWNER
+            return StaffRole.OWNER
         async with self.session.begin():
             staff = await self.staff.active(merchant_id, telegram_id)
             return staff.role if staff else None
@@ -92,20 +91,21 @@ class StaffService:
         """A deep-link token valid 24 hours, usable once; only admins and owners invite."""
         if role not in (StaffRole.STAFF, StaffRole.ADMIN):
             raise ValueError(role)
+        chosen = StaffRole(role)
         async with self.session.begin():
             await self._require_admin(merchant_id, actor)
             now = self.clock()
             invite = StaffInvite(
                 merchant_id=merchant_id,
                 token=new_invite_token(),
-                role=role,
+                role=chosen,
                 created_by=actor,
                 created_at=now,
                 expires_at=now + INVITE_TTL,
             )
             self.staff.add(invite)
-            self.audit.add(merchant_id, actor, "staff_invite", now, target=role)
-            return Invite(invite.token, role, invite.expires_at)
+            self.audit.add(merchant_id, actor, "staff_invite", now, target=chosen)
+            return Invite(invite.token, chosen, invite.expires_at)
 
     async def accept_invite(self, token: str, telegram_id: int, name: str | None) -> Joined:
         """Use an invite once. The same person tapping the link twice is welcomed again."""

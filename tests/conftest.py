@@ -210,7 +210,7 @@ class Db:
 
         from sqlalchemy import select
 
-        from db.models import Customer, Membership
+        from db.models import Customer, LedgerReason, Membership
         from db.repositories import LedgerRepo
 
         async with self.factory() as s, s.begin():
@@ -218,7 +218,7 @@ class Db:
                 select(Membership).join(Customer).where(Customer.telegram_id == telegram_id)
             )
             assert member is not None
-            await LedgerRepo(s).post(member, amount, reason, datetime.now(UTC))
+            await LedgerRepo(s).post(member, amount, LedgerReason(reason), datetime.now(UTC))
 
 
 @pytest.fixture

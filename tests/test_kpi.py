@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Customer, LedgerEntry, Membership, Merchant, Purchase
+from db.models import Customer, LedgerEntry, LedgerReason, Membership, Merchant, Purchase
 from services.errors import NotStaff, ReportRefused
 from services.members import MemberService
 from services.reports import (
@@ -364,7 +364,7 @@ async def test_erasure_keeps_past_campaign_results(
         # Points that still arrive (a refund of points spent before) are forfeited too.
         membership = await session.get(Membership, book.ids["zoe"])
         assert membership is not None
-        await credit(LedgerRepo(session), membership, 300, "refund", NOW)
+        await credit(LedgerRepo(session), membership, 300, LedgerReason.REFUND, NOW)
         assert membership.balance_minor == 0
     await check_ledger_invariant(session)
 

@@ -6,15 +6,12 @@ from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import LedgerEntry, LedgerReason, Purchase, RewardGrant
+from db.repositories.base import Repo
 
 
-class GrantRepo:
-    def __init__(self, session: AsyncSession) -> None:
-        self.s = session
-
+class GrantRepo(Repo):
     async def has(self, merchant_id: int, marker: str, reward: str) -> bool:
         found = await self.s.scalar(
             select(RewardGrant.id).where(

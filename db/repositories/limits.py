@@ -5,25 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import AuditLog, Merchant, Purchase, PurchaseStatus
+from db.repositories.base import Repo
 
 
-class LimitRepo:
-    def __init__(self, session: AsyncSession) -> None:
-        self.s = session
-
+class LimitRepo(Repo):
     async def lock_merchant(self, merchant_id: int) -> Merchant | None:
         """The merchant's row, locked: code lookups at one merchant take turns on PostgreSQL
         (SQLite's write lock already makes every transaction take turns)."""
-        await self.s.flush()
-        return await self.s.scalar(
-            select(Merchant)
-            .where(Merchant.id == merchant_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
+        return (await self._locked(select(Merchant).where(Merchant.id == merchant_id))).first()
 
     async def count_actions(
         self, merchant_id: int, action: str, since: datetime, actor: int | None = None
@@ -35,7 +26,7 @@ class LimitRepo:
         )
         if actor is not None:
             query = query.where(AuditLog.actor_telegram_id == actor)
-        return int(await self.s.scalar(query) or 0)
+        return await self._int(query)
 
     async def last_action(self, merchant_id: int, actor: int, action: str) -> datetime | None:
         return await self.s.scalar(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select, update
 
 from db.models import (
     CartLine,
@@ -16,61 +15,39 @@ from db.models import (
     Merchant,
     NpsAnswer,
     Outbox,
-    OutboxStatus,
     Preorder,
     Purchase,
     Refund,
     Staff,
 )
+from db.repositories.base import Repo
+from db.repositories.outbox import OutboxRepo
 
 
-class PrivacyRepo:
-    def __init__(self, session: AsyncSession) -> None:
-        self.s = session
-
+class PrivacyRepo(Repo):
     # Erasure: the free text a member wrote, and alerts about their orders
 
     async def forget_feedback(self, membership_id: int) -> None:
         """The comments a member wrote go; the stars and scores stay, anonymous, for the
         merchant's CSAT and NPS."""
-        await self.s.execute(
+        await self._changed(
             update(Purchase)
             .where(Purchase.membership_id == membership_id, Purchase.rating_comment.is_not(None))
             .values(rating_comment=None)
-            .execution_options(synchronize_session=False)
         )
-        await self.s.execute(
+        await self._changed(
             update(NpsAnswer)
             .where(NpsAnswer.membership_id == membership_id, NpsAnswer.comment.is_not(None))
             .values(comment=None)
-            .execution_options(synchronize_session=False)
         )
 
     async def forget_orders(self, merchant_id: int, membership_id: int) -> None:
         """The admins' alerts about a member's pre-orders lose their content (what they
         ordered), and those not yet sent are not sent: the pickup will not happen."""
-        orders = list(
-            await self.s.scalars(
-                select(Preorder.id).where(Preorder.membership_id == membership_id)
-            )
+        orders = await self.s.scalars(
+            select(Preorder.id).where(Preorder.membership_id == membership_id)
         )
-        for chunk in range(0, len(orders), 100):
-            about = or_(
-                *[Outbox.dedupe_key.like(f"order:{oid}:%") for oid in orders[chunk : chunk + 100]]
-            )
-            mine = (Outbox.merchant_id == merchant_id, about)
-            await self.s.execute(
-                update(Outbox)
-                .where(*mine, Outbox.status == OutboxStatus.PENDING)
-                .values(status=OutboxStatus.CANCELLED)
-                .execution_options(synchronize_session=False)
-            )
-            await self.s.execute(
-                update(Outbox)
-                .where(*mine, Outbox.status != OutboxStatus.SENDING)
-                .values(payload="{}")
-                .execution_options(synchronize_session=False)
-            )
+        await OutboxRepo(self.s).forget_like(merchant_id, [f"order:{oid}:%" for oid in orders])
 
     # A download: everything held about one person, read in the caller's transaction
 
@@ -87,40 +64,35 @@ class PrivacyRepo:
         return [(m, merchant) for m, merchant in rows.all()]
 
     async def purchases(self, membership_id: int) -> Sequence[Purchase]:
-        rows = await self.s.scalars(
+        return await self._all(
             select(Purchase).where(Purchase.membership_id == membership_id).order_by(Purchase.id)
         )
-        return rows.all()
 
     async def refunds(self, purchase_ids: Sequence[int]) -> Sequence[Refund]:
         if not purchase_ids:
             return []
-        rows = await self.s.scalars(
+        return await self._all(
             select(Refund).where(Refund.purchase_id.in_(purchase_ids)).order_by(Refund.id)
         )
-        return rows.all()
 
     async def nps_answers(self, membership_id: int) -> Sequence[NpsAnswer]:
-        rows = await self.s.scalars(
+        return await self._all(
             select(NpsAnswer)
             .where(NpsAnswer.membership_id == membership_id)
             .order_by(NpsAnswer.id)
         )
-        return rows.all()
 
     async def ledger(self, membership_id: int) -> Sequence[LedgerEntry]:
-        rows = await self.s.scalars(
+        return await self._all(
             select(LedgerEntry)
             .where(LedgerEntry.membership_id == membership_id)
             .order_by(LedgerEntry.id)
         )
-        return rows.all()
 
     async def orders(self, membership_id: int) -> Sequence[Preorder]:
-        rows = await self.s.scalars(
+        return await self._all(
             select(Preorder).where(Preorder.membership_id == membership_id).order_by(Preorder.id)
         )
-        return rows.all()
 
     async def cart(self, membership_id: int) -> Sequence[tuple[str, int, int]]:
         """(title, quantity, price) of what is in the member's cart."""
@@ -133,12 +105,11 @@ class PrivacyRepo:
         return [(str(t), int(q), int(p)) for t, q, p in rows.all()]
 
     async def messages(self, merchant_id: int, chat_id: int) -> Sequence[Outbox]:
-        rows = await self.s.scalars(
+        return await self._all(
             select(Outbox)
             .where(Outbox.merchant_id == merchant_id, Outbox.chat_id == chat_id)
             .order_by(Outbox.id)
         )
-        return rows.all()
 
     async def staff_roles(self, telegram_id: int) -> Sequence[tuple[Staff, Merchant]]:
         rows = await self.s.execute(

@@ -1,0 +1,45 @@
+"""The program's tables, one module per aggregate; every table is imported here, so
+`Base.metadata` (and Alembic) sees them all. Money is integers in minor units; points are whole
+numbers, each worth the merchant's point_value_minor. States are StrEnums, stored as strings."""
+
+from db.models.campaigns import Campaign, CampaignStatus
+from db.models.catalog import Cart, CartLine, CatalogItem, Preorder, PreorderStatus
+from db.models.codes import PaymentCode
+from db.models.ledger import LedgerEntry, LedgerReason, RewardGrant
+from db.models.members import Customer, Membership, NpsAnswer
+from db.models.merchants import Level, Merchant
+from db.models.outbox import Outbox, OutboxStatus
+from db.models.purchases import Purchase, PurchaseStatus, Refund
+from db.models.runtime import Lease, ProcessedUpdate
+from db.models.staff import AuditLog, Staff, StaffInvite, StaffLanguage, StaffRole
+
+__all__ = [
+    "AuditLog",
+    "Campaign",
+    "CampaignStatus",
+    "Cart",
+    "CartLine",
+    "CatalogItem",
+    "Customer",
+    "Lease",
+    "LedgerEntry",
+    "LedgerReason",
+    "Level",
+    "Membership",
+    "Merchant",
+    "NpsAnswer",
+    "Outbox",
+    "OutboxStatus",
+    "PaymentCode",
+    "Preorder",
+    "PreorderStatus",
+    "ProcessedUpdate",
+    "Purchase",
+    "PurchaseStatus",
+    "Refund",
+    "RewardGrant",
+    "Staff",
+    "StaffInvite",
+    "StaffLanguage",
+    "StaffRole",
+]

@@ -1,0 +1,127 @@
+"""Customers (one per Telegram user) and their memberships: lookups, locks, the referral
+chain."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, select
+
+from db.models import Customer, Membership, StaffLanguage
+from db.repositories.base import Repo
+
+
+def opted_in_and_reachable() -> tuple[ColumnElement[bool], ...]:
+    """Members who said yes to news and have not blocked the bot (a query joining Customer
+    and Membership)."""
+    return Membership.marketing_opt_in.is_(True), Customer.bot_blocked.is_(False)
+
+
+class CustomerRepo(Repo):
+    async def by_telegram_id(self, telegram_id: int) -> Customer | None:
+        return await self.s.scalar(select(Customer).where(Customer.telegram_id == telegram_id))
+
+    async def reach(
+        self, telegram_ids: list[int]
+    ) -> dict[int, tuple[bool, str | None, str | None]]:
+        """telegram id -> (blocked the bot, chosen language, Telegram's language); owners and
+        staff who are not customers with the language they write to the bot in."""
+        if not telegram_ids:
+            return {}
+        rows = await self.s.execute(
+            select(
+                Customer.telegram_id,
+                Customer.bot_blocked,
+                Customer.language,
+                Customer.telegram_language,
+            ).where(Customer.telegram_id.in_(set(telegram_ids)))
+        )
+        found = {tg: (blocked, chosen, telegram) for tg, blocked, chosen, telegram in rows.all()}
+        missing = set(telegram_ids) - found.keys()
+        if missing:
+            staff = await self.s.execute(
+                select(StaffLanguage.telegram_id, StaffLanguage.language).where(
+                    StaffLanguage.telegram_id.in_(missing)
+                )
+            )
+            found.update({tg: (False, None, language) for tg, language in staff.all()})
+        return found
+
+    async def remember_staff_language(
+        self, telegram_id: int, language: str, now: datetime
+    ) -> None:
+        row = await self.s.get(StaffLanguage, telegram_id)
+        if row is None:
+            self.s.add(StaffLanguage(telegram_id=telegram_id, language=language, updated_at=now))
+        elif row.language != language:
+            row.language, row.updated_at = language, now
+
+    def add(self, customer: Customer) -> None:
+        self.s.add(customer)
+
+
+class MembershipRepo(Repo):
+    async def get(self, membership_id: int) -> Membership | None:
+        return await self.s.get(Membership, membership_id)
+
+    async def lock_many(self, ids: Sequence[int]) -> dict[int, Membership]:
+        """`lock` for several members at once, in id order."""
+        rows = await self._locked(
+            select(Membership).where(Membership.id.in_(ids)).order_by(Membership.id)
+        )
+        return {m.id: m for m in rows}
+
+    async def lock(self, membership_id: int) -> Membership | None:
+        """Read a membership for update, fresh (see Repo._locked)."""
+        return (
+            await self._locked(select(Membership).where(Membership.id == membership_id))
+        ).first()
+
+    async def find(self, customer_id: int, merchant_id: int) -> Membership | None:
+        return await self.s.scalar(
+            select(Membership).where(
+                Membership.customer_id == customer_id, Membership.merchant_id == merchant_id
+            )
+        )
+
+    async def for_telegram_user(
+        self, telegram_id: int, merchant_id: int
+    ) -> tuple[Customer, Membership] | None:
+        row = (
+            await self.s.execute(
+                select(Customer, Membership)
+                .join(Membership, Membership.customer_id == Customer.id)
+                .where(Customer.telegram_id == telegram_id, Membership.merchant_id == merchant_id)
+            )
+        ).first()
+        return (row[0], row[1]) if row else None
+
+    async def by_referral_code(self, code: str) -> Membership | None:
+        return await self.s.scalar(select(Membership).where(Membership.referral_code == code))
+
+    async def referral_code_taken(self, code: str) -> bool:
+        found = await self.s.scalar(
+            select(Membership.id).where(Membership.referral_code == code).limit(1)
+        )
+        return found is not None
+
+    async def ancestors(self, membership_id: int, depth: int) -> list[int]:
+        """Referrer ids up the chain, nearest first, at most `depth` of them."""
+        chain: list[int] = []
+        current: int | None = membership_id
+        while current is not None and len(chain) < depth:
+            current = await self.s.scalar(
+                select(Membership.referrer_id).where(Membership.id == current)
+            )
+            if current is not None:
+                if current in chain or current == membership_id:
+                    break  # a corrupt cycle must not loop forever
+                chain.append(current)
+        return chain
+
+    async def count_for_customer(self, customer_id: int) -> int:
+        return await self._int(select(func.count()).where(Membership.customer_id == customer_id))
+
+    def add(self, membership: Membership) -> None:
+        self.s.add(membership)
