@@ -14,7 +14,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.answers import Answer
 from handlers.errors import answer_refusals, pressed
-from handlers.till_refusals import TILL_ERRORS, buttons, till_refusal
+from handlers.till_refusals import TILL_ERRORS, button_refusals, till_refusal
 from handlers.ui.callbacks import RefundDecision
 from handlers.ui.edit import edit_text
 from handlers.ui.staff_render import (
@@ -30,7 +30,7 @@ from services.numbers import InvalidNumber, parse_id
 from services.sales import SaleService
 
 router = Router(name=__name__)
-answer_refusals(router, buttons)
+answer_refusals(router, button_refusals)
 STAFF = {"staff": True}
 
 

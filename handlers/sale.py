@@ -27,7 +27,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.answers import Answer
 from handlers.errors import answer_refusals
-from handlers.till_refusals import TILL_ERRORS, buttons, till_refusal, wake_for_alerts
+from handlers.till_refusals import TILL_ERRORS, button_refusals, till_refusal, wake_for_alerts
 from handlers.ui.callbacks import PointsChoice, ReceiptAdd, SaleDecision
 from handlers.ui.edit import drop_keyboard, edit_text
 from handlers.ui.filters import plain_text
@@ -45,7 +45,7 @@ from services.sale_form import SaleFacts, SaleStep, after_refusal, next_step
 from services.sales import SaleService, Till
 
 router = Router(name=__name__)
-answer_refusals(router, buttons)
+answer_refusals(router, button_refusals)
 STAFF = {"staff": True}
 ONE_LINE = re.compile(r"^\s*([0-9]{6})\s+(\S+)(?:\s+spend\s+(\S+))?\s*$", re.IGNORECASE)
 Wake = Callable[[], None]

@@ -36,7 +36,7 @@ Wake = Callable[[], None]
 
 # The error handlers of the till's buttons; the routers of the sale form and of refunds
 # pass their buttons' refusals on to them (handlers/errors.py answer_refusals).
-buttons = Router(name=__name__)
+button_refusals = Router(name=__name__)
 
 
 def not_staff() -> str:
@@ -74,7 +74,7 @@ def wake_for_alerts(error: DomainError, wake_sender: Wake) -> None:
         wake_sender()
 
 
-@buttons.errors(ExceptionTypeFilter(*TILL_ERRORS), F.update.callback_query.as_("query"))
+@button_refusals.errors(ExceptionTypeFilter(*TILL_ERRORS), F.update.callback_query.as_("query"))
 async def on_button_refused(
     event: ErrorEvent,
     query: CallbackQuery,
