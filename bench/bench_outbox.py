@@ -89,7 +89,8 @@ from db.models import Campaign, Customer, Membership, Merchant, Outbox, OutboxSt
 from db.repositories import OutboxRepo
 from handlers.i18n import create_i18n
 from handlers.ui.staff_render import notice_text
-from services.campaigns import CampaignService, PushContent, Segment
+from services.campaigns import CampaignService
+from services.campaigns.content import PushContent, Segment
 from services.clock import utc_now
 from tests.conftest import reset_schema
 from tests.telegram import BOT_USER, RecordingSession

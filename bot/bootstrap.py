@@ -9,8 +9,7 @@ from services.clock import Clock, utc_now
 from services.dto import MerchantView, ProgramSettings
 from services.errors import InvalidAmount
 from services.merchants import MerchantService
-from services.policy import parse_amount
-from services.rules import currency_exponent, whole_units_only
+from services.policy import currency_exponent, parse_amount, whole_units_only
 
 
 def program_settings(settings: Settings) -> ProgramSettings:

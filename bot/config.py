@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from services.rules import LANGUAGES
+from services.policy import LANGUAGES
 
 __all__ = ["LANGUAGES", "Settings", "SettingsError", "load_settings"]
 DEFAULT_DB_URL = "sqlite+aiosqlite:///data/loyalty.sqlite3"

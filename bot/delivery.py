@@ -40,7 +40,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db.models import Customer, Outbox, OutboxStatus
 from db.repositories import OutboxRepo
 from handlers.i18n import CatalogI18n
-from services.campaigns import finish_if_done, push_payload
+from services.campaigns.delivery import finish_if_done, push_payload
 from services.clock import Clock, utc_now
 from services.dto import Notice
 from services.outbox import load_payload

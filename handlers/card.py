@@ -20,9 +20,9 @@ from handlers.ui.keyboards import (
     code_keyboard,
     invite_keyboard,
 )
+from handlers.ui.member_render import card_text, code_caption, invite_caption, share_text
 from handlers.ui.qr import qr_png
-from handlers.ui.render import card_text, code_caption, invite_caption, share_text
-from services import rules
+from services import policy
 from services.codes import CodeService
 from services.dto import MemberContext
 from services.members import MemberService
@@ -47,7 +47,7 @@ async def send_code(
 ) -> None:
     issued = await codes.issue(ctx.merchant.id, user_id)
     # The QR opens the bot for the cashier with the code filled in.
-    link = await create_start_link(bot, rules.build_payload(pay_code=issued.code))
+    link = await create_start_link(bot, policy.build_payload(pay_code=issued.code))
     sent = await target.answer_photo(
         # Rendering a QR takes ~20 ms of CPU: off the event loop, so other updates go on.
         BufferedInputFile(await asyncio.to_thread(qr_png, link), filename="code.png"),
@@ -62,7 +62,7 @@ async def send_invite(
     target: Message, user_id: int, ctx: MemberContext, members: MemberService, bot: Bot
 ) -> None:
     card = await members.card(ctx.merchant.id, user_id)
-    link = await create_start_link(bot, rules.build_payload(referral_code=card.referral_code))
+    link = await create_start_link(bot, policy.build_payload(referral_code=card.referral_code))
     await target.answer_photo(
         BufferedInputFile(await asyncio.to_thread(qr_png, link), filename="invite.png"),
         caption=invite_caption(link, ctx.merchant),

@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 from handlers.i18n import CatalogI18n
-from services.rules import LANGUAGES
+from services.policy import LANGUAGES
 
 logger = logging.getLogger(__name__)
 

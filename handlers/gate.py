@@ -14,7 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from handlers.deps import Handler
 from handlers.ui.help_render import join_keyboard, role_help
 from handlers.ui.keyboards import consent_keyboard
-from handlers.ui.render import rules_text
+from handlers.ui.member_render import rules_text
 from services.dto import MemberContext, MerchantView
 from services.members import MemberService
 from services.staff import StaffService

@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from handlers.ui.callbacks import CardAction, HistoryPage, Nav
 from handlers.ui.edit import edit_text
 from handlers.ui.keyboards import history_keyboard
-from handlers.ui.render import history_text
+from handlers.ui.member_render import history_text
 from services.dto import MemberContext
 from services.members import MemberService
 

@@ -27,7 +27,7 @@ from handlers.errors import answer_refusals, tell_refusals
 from handlers.ui.callbacks import PosterCb
 from handlers.ui.poster import poster_files, poster_text
 from handlers.ui.render import LANGUAGE_NAMES
-from services import rules
+from services import policy
 from services.dto import MemberContext, MerchantView
 from services.errors import NotStaff
 from services.merchants import MerchantService
@@ -51,10 +51,10 @@ def bad_tag() -> str:
 def join_payload(merchant: MerchantView, tag: str) -> str | None:
     """The /start payload of the poster's link; None if the tag breaks the payload rules."""
     try:
-        payload = rules.build_payload(merchant_slug=merchant.slug, source=tag)
+        payload = policy.build_payload(merchant_slug=merchant.slug, source=tag)
     except ValueError:
         return None
-    parsed = rules.parse_payload(payload)
+    parsed = policy.parse_payload(payload)
     if parsed.problem or parsed.source != tag or parsed.merchant_slug != merchant.slug:
         return None
     return payload
@@ -67,7 +67,7 @@ def language_keyboard(tag: str) -> InlineKeyboardMarkup:
                 InlineKeyboardButton(
                     text=LANGUAGE_NAMES[code], callback_data=PosterCb(lang=code, tag=tag).pack()
                 )
-                for code in rules.LANGUAGES
+                for code in policy.LANGUAGES
             ]
         ]
     )
@@ -101,7 +101,7 @@ async def cb_poster(
     payload = join_payload(merchant, callback_data.tag)
     if (
         payload is None
-        or callback_data.lang not in rules.LANGUAGES
+        or callback_data.lang not in policy.LANGUAGES
         or not isinstance(query.message, Message)
     ):
         answer.alert(bad_tag())

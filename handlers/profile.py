@@ -22,7 +22,8 @@ from handlers.ui.keyboards import (
     phone_keyboard,
     profile_keyboard,
 )
-from handlers.ui.render import birthday_text, profile_text
+from handlers.ui.member_render import profile_text
+from handlers.ui.render import birthday_text
 from services.dto import MemberContext, Profile
 from services.errors import BirthdayLocked, InvalidBirthday, InvalidPhone, NotOwnContact
 from services.members import MemberService

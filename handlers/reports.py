@@ -1,7 +1,7 @@
 """The owner's and admins' view of the program: /stats, /kpi, /ratings, /campaigns (/export:
 handlers/export.py).
 
-Every number comes from services/reports.py; charts are drawn in a worker thread so the bot
+Every number comes from services/reports/; charts are drawn in a worker thread so the bot
 keeps answering others meanwhile.
 """
 
@@ -27,26 +27,29 @@ from handlers.ui import charts
 from handlers.ui.callbacks import KpiCb, StatsCb
 from handlers.ui.edit import edit_text
 from handlers.ui.filters import not_menu, off_topic, plain_text
-from handlers.ui.report_render import (
-    KPI_NAMES,
-    admins_only,
-    campaigns_text,
+from handlers.ui.kpi_render import (
     cohorts_text,
-    dashboard_text,
     feedback_text,
-    kpi_keyboard,
-    kpi_menu_text,
     points_text,
     referrals_text,
-    report_refused,
     revenue_text,
+)
+from handlers.ui.push_render import campaigns_text
+from handlers.ui.report_render import admins_only
+from handlers.ui.stats_render import (
+    KPI_NAMES,
+    dashboard_text,
+    kpi_keyboard,
+    kpi_menu_text,
+    report_refused,
     stats_keyboard,
 )
 from services.dto import MemberContext
 from services.errors import NotStaff, ReportRefused
 from services.merchants import MerchantService
 from services.numbers import InvalidNumber, parse_days
-from services.reports import DEFAULT_DAYS, MAX_RANGE_DAYS, ReportService, parse_range
+from services.reports import ReportService
+from services.reports.periods import DEFAULT_DAYS, MAX_RANGE_DAYS, parse_range
 
 router = Router(name=__name__)
 answer_refusals(router)

@@ -13,7 +13,7 @@ from handlers.errors import answer_refusals, tell_refusals
 from handlers.ui.callbacks import StaffInviteCb, StaffRevokeCb
 from handlers.ui.edit import edit_text
 from handlers.ui.staff_render import invite_text, staff_keyboard, staff_text
-from services import rules
+from services import policy
 from services.dto import MemberContext
 from services.errors import NotStaff
 from services.staff import StaffService
@@ -45,7 +45,7 @@ async def cb_invite_staff(
         )
     except ValueError:  # a forged role: refused like a stranger
         raise NotStaff() from None
-    link = await create_start_link(bot, rules.build_payload(staff_invite=invite.token))
+    link = await create_start_link(bot, policy.build_payload(staff_invite=invite.token))
     if isinstance(query.message, Message):
         await query.message.answer(invite_text(link, invite.role))
 

@@ -22,8 +22,8 @@ from handlers.sale import router as sale_form
 from handlers.ui.callbacks import Consent, Marketing
 from handlers.ui.edit import drop_keyboard, edit_text
 from handlers.ui.keyboards import card_keyboard, main_menu, marketing_keyboard
-from handlers.ui.render import card_text
-from services import rules
+from handlers.ui.member_render import card_text
+from services import policy
 from services.dto import MemberContext
 from services.errors import InviteInvalid, OutdatedRules, UnknownMerchant
 from services.members import MemberService
@@ -88,7 +88,7 @@ async def cmd_start(
     bot: Bot,
     wake_sender: Callable[[], None],
 ) -> None:
-    payload = rules.parse_payload(command.args)
+    payload = policy.parse_payload(command.args)
     if payload.problem:
         logger.info("start payload partly ignored: %s", payload.problem)
     if payload.staff_invite:

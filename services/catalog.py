@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from functools import cached_property
 
 from db.models import Cart, CartLine, CatalogItem, Preorder, PreorderStatus
-from db.repositories import CatalogRepo, MembershipRepo, MerchantRepo, StaffRepo
+from db.repositories import CatalogRepo
 from db.repositories.preorders import PreorderRepo
 from services import policy
 from services._tx import in_transaction
-from services.clock import Clock, utc_now
+from services.base import Service
 from services.codes import CodeService
 from services.dto import Notice
 from services.errors import DomainError, NotAMember, Refused
 from services.outbox import enqueue
-from services.rules import currency_exponent, whole_units_only
+from services.policy import currency_exponent, whole_units_only
 from services.staff import alert_recipients, require_admin
 
 MAX_QTY = 99
@@ -76,7 +74,7 @@ _ITEM_RE = re.compile(r"^\s*([^|\s][^|]{0,39}?)\s*\|\s*([^|\s][^|]{0,79}?)\s*\|\
 
 def parse_item(text: str, exponent: int, whole_units: bool = False) -> tuple[str, str, int]:
     """`Coffee | Cappuccino | 3.50` -> (category, title, price in minor units); a price in a
-    whole-units currency (rules.whole_units_only) has no decimals."""
+    whole-units currency (policy.whole_units_only) has no decimals."""
     match = _ITEM_RE.match(text)
     if not match:
         raise CatalogRefused("format")
@@ -87,17 +85,10 @@ def parse_item(text: str, exponent: int, whole_units: bool = False) -> tuple[str
         raise CatalogRefused("price") from None
 
 
-class CatalogService:
-    def __init__(
-        self, session: AsyncSession, owner_ids: Sequence[int] = (), clock: Clock = utc_now
-    ) -> None:
-        self.session = session
-        self.owner_ids = frozenset(owner_ids)
-        self.clock = clock
-        self.repo = CatalogRepo(session)
-        self.merchants = MerchantRepo(session)
-        self.memberships = MembershipRepo(session)
-        self.staff = StaffRepo(session)
+class CatalogService(Service):
+    @cached_property
+    def repo(self) -> CatalogRepo:
+        return CatalogRepo(self.session)
 
     # --- the admin's side ------------------------------------------------------------------
 

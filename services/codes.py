@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import PaymentCode, Preorder
 from db.repositories import MembershipRepo, MerchantRepo, PaymentCodeRepo
-from services import rules
+from services import policy
 from services._tx import in_transaction
 from services.clock import Clock, utc_now
 from services.dto import IssuedCode
@@ -27,7 +27,7 @@ class CodeService:
         self,
         session: AsyncSession,
         clock: Clock = utc_now,
-        draw: Callable[[], str] = rules.new_payment_code,
+        draw: Callable[[], str] = policy.new_payment_code,
     ) -> None:
         self.session = session
         self.clock = clock

@@ -46,7 +46,7 @@ class ProgramSettings:
     birthday_hour: int | None = None
     points_lifetime_months: int | None = None  # 0 turns expiry off
     birthday_lead_days: int | None = None
-    # Limits at the till (services/limits.py); 0 turns a threshold or the cap off.
+    # Limits at the till (services/limits/); 0 turns a threshold or the cap off.
     wrong_codes_hour_limit: int | None = None
     daily_amount_flag_minor: int | None = None
     staff_daily_purchases_flag: int | None = None

@@ -9,20 +9,19 @@ as a formula (a comment starting with "=") is prefixed with an apostrophe.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from db.engine import reading
 from db.reports import ExportRepo
-from services.clock import Clock, utc_now
+from services.base import Service
 from services.errors import ReportRefused
+from services.policy import currency_exponent
 from services.reports import ReportService
-from services.rules import currency_exponent
 
 EXPORTS = ("members", "purchases", "ledger")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -34,18 +33,16 @@ def safe_text(value: str | None) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-class ExportService:
-    def __init__(
-        self, session: AsyncSession, owner_ids: Sequence[int] = (), clock: Clock = utc_now
-    ) -> None:
-        self.session = session
-        self.reports = ReportService(session, owner_ids, clock)
+class ExportService(Service):
+    @cached_property
+    def reports(self) -> ReportService:
+        return ReportService(self.session, self.owner_ids, self.clock)
 
     async def export(self, merchant_id: int, actor: int, kind: str, out: TextIO) -> int:
         """Write one CSV to `out`; returns the rows written (the header not counted)."""
         if kind not in EXPORTS:
             raise ReportRefused("kpi")
-        merchant = await self.reports._merchant(merchant_id, actor)
+        merchant = await self.reports.merchant(merchant_id, actor)
         personal = self.reports.is_owner(actor)
         tz = ZoneInfo(merchant.timezone)
         exp = currency_exponent(merchant.currency)

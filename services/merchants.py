@@ -3,42 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict, fields
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Level, Merchant
 from db.repositories import MerchantRepo
-from services import rules
+from services import policy
 from services.clock import Clock, utc_now
 from services.dto import LevelInfo, MerchantView, ProgramSettings
 from services.errors import UnknownMerchant
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+V = TypeVar("V", bound="DataclassInstance")
+
 
 def merchant_view(m: Merchant) -> MerchantView:
-    return MerchantView(
-        id=m.id,
-        slug=m.slug,
-        name=m.name,
-        currency=m.currency,
-        timezone=m.timezone,
-        default_language=m.default_language,
-        rules_version=m.rules_version,
-        code_ttl_seconds=m.code_ttl_seconds,
-        max_sale_minor=m.max_sale_minor,
-        receipt_required=m.receipt_required,
-        point_value_minor=m.point_value_minor,
-    )
+    return _view(MerchantView, m)
 
 
 def level_info(lv: Level) -> LevelInfo:
-    return LevelInfo(
-        rank=lv.rank,
-        name=lv.name,
-        min_spend_minor=lv.min_spend_minor,
-        min_referrals=lv.min_referrals,
-        cashback_bp=lv.cashback_bp,
-        max_redeem_bp=lv.max_redeem_bp,
-    )
+    return _view(LevelInfo, lv)
+
+
+def _view(view: type[V], row: object) -> V:
+    """A frozen view of a row: each field of the view read from the row's attribute of the same
+    name."""
+    return view(**{f.name: getattr(row, f.name) for f in fields(view)})
 
 
 class MerchantService:
@@ -72,22 +66,22 @@ class MerchantService:
                     rules_version=rules_version,
                     code_ttl_seconds=code_ttl_seconds,
                     welcome_bonus_minor=0,
-                    max_sale_minor=1000 * rules.cafe_unit(currency),
+                    max_sale_minor=1000 * policy.cafe_unit(currency),
                     receipt_required=False,
                     referral_bp_1=200,
                     referral_bp_2=100,
                     referral_bp_3=50,
-                    referral_bonus_minor=5 * rules.cafe_unit(currency),
+                    referral_bonus_minor=5 * policy.cafe_unit(currency),
                     daily_purchases_flag=5,
-                    birthday_bonus_minor=5 * rules.cafe_unit(currency),
+                    birthday_bonus_minor=5 * policy.cafe_unit(currency),
                     birthday_hour=10,
-                    point_value_minor=rules.point_value(currency),
+                    point_value_minor=policy.point_value(currency),
                     created_at=self.clock(),
                 )
                 self.repo.add(merchant)
                 await self.session.flush()
                 await self.repo.replace_levels(
-                    merchant.id, _level_rows(merchant.id, rules.default_levels(currency))
+                    merchant.id, _level_rows(merchant.id, policy.default_levels(currency))
                 )
             else:
                 # Settings the operator may change between runs follow the environment; the
@@ -114,55 +108,44 @@ class MerchantService:
 
     async def set_levels(self, merchant_id: int, levels: Sequence[LevelInfo]) -> None:
         """Replace a merchant's levels after validating them as a whole."""
-        rules.validate_levels(levels)
+        policy.validate_levels(levels)
         async with self.session.begin():
             if await self.repo.get(merchant_id) is None:
                 raise UnknownMerchant(str(merchant_id))
             await self.repo.replace_levels(merchant_id, _level_rows(merchant_id, levels))
 
 
+# Program settings copied as the operator gave them, and those where 0 turns a feature off
+# (stored as None); referral_rates_bp fills three columns.
+_AS_GIVEN = (
+    "max_sale_minor",
+    "receipt_required",
+    "referral_bonus_minor",
+    "daily_purchases_flag",
+    "birthday_bonus_minor",
+    "birthday_hour",
+    "birthday_lead_days",
+    "wrong_codes_hour_limit",
+)
+_ZERO_IS_OFF = (
+    "points_lifetime_months",
+    "daily_amount_flag_minor",
+    "staff_daily_purchases_flag",
+    "staff_daily_amount_flag_minor",
+    "daily_amount_cap_minor",
+)
+
+
 def apply_program(merchant: Merchant, program: ProgramSettings) -> None:
-    if program.max_sale_minor is not None:
-        merchant.max_sale_minor = program.max_sale_minor
-    if program.receipt_required is not None:
-        merchant.receipt_required = program.receipt_required
+    """Set what the operator set; a None keeps the merchant's value."""
+    for name in (*_AS_GIVEN, *_ZERO_IS_OFF):
+        value = getattr(program, name)
+        if value is not None:
+            setattr(merchant, name, (value or None) if name in _ZERO_IS_OFF else value)
     if program.referral_rates_bp is not None:
         rates = (*program.referral_rates_bp, 0, 0, 0)[:3]
         merchant.referral_bp_1, merchant.referral_bp_2, merchant.referral_bp_3 = rates
-    if program.referral_bonus_minor is not None:
-        merchant.referral_bonus_minor = program.referral_bonus_minor
-    if program.daily_purchases_flag is not None:
-        merchant.daily_purchases_flag = program.daily_purchases_flag
-    if program.birthday_bonus_minor is not None:
-        merchant.birthday_bonus_minor = program.birthday_bonus_minor
-    if program.birthday_hour is not None:
-        merchant.birthday_hour = program.birthday_hour
-    if program.points_lifetime_months is not None:
-        merchant.points_lifetime_months = program.points_lifetime_months or None
-    if program.birthday_lead_days is not None:
-        merchant.birthday_lead_days = program.birthday_lead_days
-    if program.wrong_codes_hour_limit is not None:
-        merchant.wrong_codes_hour_limit = program.wrong_codes_hour_limit
-    if program.daily_amount_flag_minor is not None:
-        merchant.daily_amount_flag_minor = program.daily_amount_flag_minor or None
-    if program.staff_daily_purchases_flag is not None:
-        merchant.staff_daily_purchases_flag = program.staff_daily_purchases_flag or None
-    if program.staff_daily_amount_flag_minor is not None:
-        merchant.staff_daily_amount_flag_minor = program.staff_daily_amount_flag_minor or None
-    if program.daily_amount_cap_minor is not None:
-        merchant.daily_amount_cap_minor = program.daily_amount_cap_minor or None
 
 
 def _level_rows(merchant_id: int, levels: Sequence[LevelInfo]) -> list[Level]:
-    return [
-        Level(
-            merchant_id=merchant_id,
-            rank=lv.rank,
-            name=lv.name,
-            min_spend_minor=lv.min_spend_minor,
-            min_referrals=lv.min_referrals,
-            cashback_bp=lv.cashback_bp,
-            max_redeem_bp=lv.max_redeem_bp,
-        )
-        for lv in levels
-    ]
+    return [Level(merchant_id=merchant_id, **asdict(lv)) for lv in levels]

@@ -9,16 +9,16 @@ expires an order: old ones stay in the staff's list, oldest first, until someone
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Preorder, PreorderStatus
-from db.repositories import AuditRepo, MembershipRepo, MerchantRepo, StaffRepo
+from db.repositories import StaffRepo
 from db.repositories.preorders import WAITING, PreorderRepo
-from services.clock import Clock, utc_now
+from services.base import Service
 from services.dto import Notice
 from services.errors import NotAMember, NotStaff, Refused
 from services.outbox import enqueue
@@ -80,18 +80,10 @@ async def cancel_orders_of(session: AsyncSession, membership_id: int, now: datet
         await repo.transition(order.id, WAITING, PreorderStatus.CANCELLED)
 
 
-class PreorderService:
-    def __init__(
-        self, session: AsyncSession, owner_ids: Sequence[int] = (), clock: Clock = utc_now
-    ) -> None:
-        self.session = session
-        self.owner_ids = frozenset(owner_ids)
-        self.clock = clock
-        self.repo = PreorderRepo(session)
-        self.merchants = MerchantRepo(session)
-        self.memberships = MembershipRepo(session)
-        self.staff = StaffRepo(session)
-        self.audit = AuditRepo(session)
+class PreorderService(Service):
+    @cached_property
+    def repo(self) -> PreorderRepo:
+        return PreorderRepo(self.session)
 
     # --- the customer ------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from db.repositories import MerchantRepo
 from db.repositories.privacy import PrivacyRepo
 from services.clock import Clock, utc_now
 from services.errors import NotAMember
-from services.rules import currency_exponent
+from services.policy import currency_exponent
 
 FORMAT = "loyalty-bot/my-data"
 VERSION = 1

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from db.models import Staff, StaffInvite, StaffRole
-from db.repositories import AuditRepo, CustomerRepo, MerchantRepo, StaffRepo
+from db.repositories import CustomerRepo, StaffRepo
 from services._tx import in_transaction
-from services.clock import Clock, utc_now
+from services.base import Service
 from services.dto import Notice
 from services.errors import InviteInvalid, NotStaff
 from services.outbox import enqueue
@@ -65,17 +62,7 @@ def new_invite_token() -> str:
     return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(16))
 
 
-class StaffService:
-    def __init__(
-        self, session: AsyncSession, owner_ids: Sequence[int] = (), clock: Clock = utc_now
-    ) -> None:
-        self.session = session
-        self.owner_ids = frozenset(owner_ids)
-        self.clock = clock
-        self.staff = StaffRepo(session)
-        self.audit = AuditRepo(session)
-        self.merchants = MerchantRepo(session)
-
+class StaffService(Service):
     async def role(self, merchant_id: int, telegram_id: int) -> StaffRole | None:
         """owner, admin, staff or None. Owners come from OWNER_IDS and hold every merchant."""
         if telegram_id in self.owner_ids:

@@ -53,7 +53,7 @@ class RecordingSession(BaseSession):
         """Refuse what Telegram's HTML parse mode refuses, with Telegram's error."""
         from aiogram.exceptions import TelegramBadRequest
 
-        from services.campaigns import telegram_html_ok
+        from services.campaigns.content import telegram_html_ok
 
         if text and not telegram_html_ok(text):
             raise TelegramBadRequest(method=method, message="Bad Request: can't parse entities")

@@ -14,23 +14,16 @@ from typing import Any
 import pytest
 
 from handlers.i18n import create_i18n
-from handlers.ui import charts
+from handlers.ui import chart_kit, charts
 from services.dto import MerchantView
-from services.reports import (
-    Cohorts,
-    Feedback,
-    Nps,
-    Period,
-    PointsMonth,
-    PointsReport,
-    Ratio,
-    Series,
-    Snapshot,
-    Uplift,
-    add_months,
-    build_cohorts,
-)
-from services.rules import LANGUAGES
+from services.policy import LANGUAGES
+from services.reports.cohorts import Cohorts, build_cohorts
+from services.reports.figures import Nps, Ratio
+from services.reports.periods import Period, add_months
+from services.reports.points import PointsMonth, PointsReport, Uplift
+from services.reports.ratings import Feedback
+from services.reports.revenue import Series
+from services.reports.stats import Snapshot
 
 TODAY = date(2026, 11, 22)
 I18N = create_i18n("en")
@@ -182,9 +175,9 @@ def test_every_text_is_inside_the_picture(language: str, case: str) -> None:
     figure = CASES[case]()
     width, height = figure.bbox.width, figure.bbox.height
     assert (width, height) == (1200, 900)  # phone width, sharp
-    spilled = charts.outside(figure)
+    spilled = chart_kit.outside(figure)
     assert not spilled, [(t.get_text(), t.get_window_extent()) for t in spilled]
-    shown = [t.get_text() for t in charts.texts(figure)]
+    shown = [t.get_text() for t in chart_kit.texts(figure)]
     assert any(len(line) > 3 for line in shown)  # there is lettering at all
 
 
@@ -222,8 +215,8 @@ def test_points_chart_names_its_two_axes() -> None:
 
 
 def test_heat_map_text_reads_on_dark_and_light_cells() -> None:
-    assert charts._contrast((0.09, 0.31, 0.65, 1)) == "white"
-    assert charts._contrast((0.95, 0.95, 0.96, 1)) == "black"
+    assert chart_kit.contrast((0.09, 0.31, 0.65, 1)) == "white"
+    assert chart_kit.contrast((0.95, 0.95, 0.96, 1)) == "black"
     with I18N.context(), I18N.use_locale("en"):
         figure = charts.cohort_figure(cohorts())
         cells = [t for t in figure.axes[0].texts if t.get_text().isdigit()]
@@ -234,10 +227,10 @@ def test_heat_map_text_reads_on_dark_and_light_cells() -> None:
 def test_no_chart_leaves_a_long_title_cut() -> None:
     """A title far longer than the picture is wrapped onto more lines, never cut."""
     with I18N.context(), I18N.use_locale("hu"):
-        figure, axes = charts._figure()
+        figure, axes = chart_kit.new_figure()
         axes.set_title("Nagyon hosszú cím " * 12)
-        charts.fit(figure)
-        assert not charts.outside(figure)
+        chart_kit.fit(figure)
+        assert not chart_kit.outside(figure)
         assert "\n" in axes.title.get_text()
 
 

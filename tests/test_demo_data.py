@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,8 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-import demo.generator
+import demo.people
+import demo.writer
 from db.engine import create_engine, create_session_factory
 from db.models import (
     Campaign,
@@ -28,10 +30,10 @@ from db.models import (
     Staff,
 )
 from demo.generator import generate_demo_data
-from services import policy, rules
-from services.campaigns import parse_segment
-from services.dto import LevelInfo
+from services import policy
+from services.campaigns.content import parse_segment
 from services.jobs import months_before
+from services.merchants import level_info
 from tests.conftest import FakeClock, fresh_engine
 from tests.factories import check_ledger_invariant, make_member, make_merchant
 from tests.test_cli import cli_without_aiogram
@@ -59,17 +61,7 @@ async def check_program(engine: AsyncEngine, since: datetime, until: datetime) -
     campaigns = await rows(engine, Campaign)
     staff = {s.telegram_id for s in await rows(engine, Staff)}
     (merchant,) = await rows(engine, Merchant)
-    levels = [
-        LevelInfo(
-            lv.rank,
-            lv.name,
-            lv.min_spend_minor,
-            lv.min_referrals,
-            lv.cashback_bp,
-            lv.max_redeem_bp,
-        )
-        for lv in await rows(engine, Level)
-    ]
+    levels = [level_info(lv) for lv in await rows(engine, Level)]
     level = {lv.rank: lv for lv in levels}
     merchant_rates = [merchant.referral_bp_1, merchant.referral_bp_2, merchant.referral_bp_3]
     value = merchant.point_value_minor  # points in money; spend and bonuses are money
@@ -131,7 +123,7 @@ async def check_program(engine: AsyncEngine, since: datetime, until: datetime) -
         assert m.lifetime_spend_minor == spend[m.id], m.id
         assert m.purchases_count == count[m.id], m.id
         assert m.effective_referrals == effective[m.id], m.id
-        assert m.level_rank == rules.level_for(levels, spend[m.id], effective[m.id]).rank
+        assert m.level_rank == policy.level_for(levels, spend[m.id], effective[m.id]).rank
     assert len(refunds) == seen["refunded"]
     for r in refunds:
         p = by_id[r.purchase_id]
@@ -349,13 +341,99 @@ async def test_same_seed_same_data(tmp_path: Path) -> None:
     assert results[0] != results[2]
 
 
+async def fingerprint(engine: AsyncEngine) -> dict[str, Any]:
+    """Counts and sums of every table the generator fills, ids aside."""
+
+    async def grouped(*columns: Any, by: Any = None) -> Any:
+        statement = select(*columns) if by is None else select(by, *columns).group_by(by)
+        async with engine.connect() as conn:
+            result = await conn.execute(statement.order_by(by) if by is not None else statement)
+            return [tuple(row) for row in result]
+
+    ledger, m, o, n = LedgerEntry, Membership, Outbox, NpsAnswer
+    return {
+        "purchases": list(await purchase_totals(engine)),
+        "ledger": await grouped(func.count(), func.sum(ledger.delta_minor), by=ledger.reason),
+        "refunds": await grouped(
+            func.count(), func.sum(Refund.cash_refund_minor), func.sum(Refund.points_returned)
+        ),
+        "members": await grouped(
+            func.count(),
+            func.sum(m.lifetime_spend_minor),
+            func.sum(m.purchases_count),
+            func.sum(m.effective_referrals),
+            func.sum(m.level_rank),
+            func.sum(m.clawback_due_minor),
+            func.sum(m.birthday_bonus_left),
+            func.count(m.deleted_at),
+            func.count(m.referrer_id),
+        ),
+        "outbox": await grouped(func.count(), by=o.kind),
+        "nps": await grouped(func.count(), func.sum(n.score), func.count(n.comment)),
+        "preorders": await grouped(
+            func.count(), func.sum(Preorder.total_minor), by=Preorder.status
+        ),
+        "campaigns": await grouped(func.count(), func.sum(Campaign.recipients)),
+    }
+
+
+async def test_a_seed_gives_the_data_it_always_gave(engine: AsyncEngine) -> None:
+    """The generator's output for a seed, as recorded before it was split into modules: a
+    refactoring (or wiring it to other rule functions) must not change a single number."""
+    async with create_session_factory(engine)() as session:
+        merchant = await make_merchant(session, FakeClock(NOW))
+    summary = await generate_demo_data(engine, merchant.id, members=300, months=6, seed=7, now=NOW)
+    counts = {k: v for k, v in dataclasses.asdict(summary).items() if k != "seconds"}
+    assert counts == {
+        "merchant_id": merchant.id,
+        "first_day": date(2025, 9, 11),
+        "last_day": date(2026, 3, 9),
+        "start": datetime(2025, 9, 10, 22, 0, tzinfo=UTC),
+        "end": datetime(2026, 3, 9, 23, 0, tzinfo=UTC),
+        "members": 300,
+        "erased": 3,
+        "purchases": 2298,
+        "refunds": 62,
+        "ratings": 665,
+        "nps_answers": 58,
+        "ledger_entries": 3230,
+        "birthday_bonuses": 18,
+        "campaigns": 4,
+        "pushes": 107,
+        "cart_reminders": 36,
+        "preorders": 13,
+        "outbox": 358,
+    }
+    assert await fingerprint(engine) == {
+        "purchases": [2298, 2210570, 37109, 85431, 56020, 665, 80068],
+        "ledger": [
+            ("birthday", 18, 9000),
+            ("cashback", 2298, 85431),
+            ("cashback_reversed", 62, -2196),
+            ("expiry", 13, -6005),
+            ("forfeit", 3, -656),
+            ("redeem", 213, -37109),
+            ("referral", 550, 8181),
+            ("referral_bonus", 46, 23000),
+            ("referral_reversed", 22, -315),
+            ("refund", 5, 737),
+        ],
+        "refunds": [(62, 55283, 737)],
+        "members": [(300, 2118178, 2236, 46, 84, 0, 2500, 3, 48)],
+        "outbox": [("birthday", 18), ("cart_reminder", 36), ("nps", 194), ("push", 110)],
+        "nps": [(58, 428, 16)],
+        "preorders": [("completed", 9, 9830), ("open", 4, 9060)],
+        "campaigns": [(4, 110)],
+    }
+
+
 async def test_generator_on_the_test_database(
     engine: AsyncEngine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On PostgreSQL too (TEST_DATABASE_URL): explicit ids, the app's next insert after them,
     and many small chunks (on PostgreSQL written in two lanes) as a big run has."""
-    monkeypatch.setattr(demo.generator, "FLUSH_ROWS", 300)
-    monkeypatch.setattr(demo.generator, "MEMBER_CHUNK", 70)
+    monkeypatch.setattr(demo.writer, "FLUSH_ROWS", 300)
+    monkeypatch.setattr(demo.people, "MEMBER_CHUNK", 70)
     factory = create_session_factory(engine)
     async with factory() as session:
         merchant = await make_merchant(session, clock)

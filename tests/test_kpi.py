@@ -15,15 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Customer, LedgerEntry, LedgerReason, Membership, Merchant, Purchase
 from services.errors import NotStaff, ReportRefused
 from services.members import MemberService
-from services.reports import (
-    Nps,
-    Period,
-    Ratio,
-    ReportService,
-    Uplift,
-    last_days,
-    parse_range,
-)
+from services.reports import ReportService
+from services.reports.figures import Nps, Ratio
+from services.reports.periods import Period, last_days, parse_range
+from services.reports.points import Uplift
 from tests.conftest import FakeClock
 from tests.factories import check_ledger_invariant, make_merchant, make_staff
 from tests.kpi_data import Book, local, write_program

@@ -28,6 +28,10 @@ from db.models import (
 )
 from db.models import Refund as RefundRow
 from services.members import MemberService
+from services.merchants import level_info
+from services.policy import MAX_REFERRAL_DEPTH
+from services.policy.accounts import Member
+from services.policy.settlement import opens_referral, settle_purchase
 from services.sales import SaleService
 from tests.conftest import FakeClock, fresh_engine
 from tests.factories import (
@@ -40,7 +44,6 @@ from tests.factories import (
 
 CASHIER = 900
 MEMBERS = 6
-BP = 10_000
 # What the program gives and takes back; points spent and returned only pay for goods.
 EARNED = (
     LedgerReason.CASHBACK,
@@ -183,8 +186,8 @@ async def scenario(
 async def assert_nobody_better_off(session: object, withheld: dict[int, int]) -> None:
     """What each member holds and got (rewards net of reversals and clawbacks, the money kept
     from their refunds taken off) is never more than in a replay, in plain Python, where the
-    refunded parts were never bought: each purchase smaller by what was refunded of it, levels,
-    cashback, referral shares and first-purchase bonuses recomputed in order."""
+    refunded parts were never bought: each purchase smaller by what was refunded of it, settled
+    again in order (levels, cashback, referral shares and first-purchase bonuses)."""
     from sqlalchemy.ext.asyncio import AsyncSession
 
     assert isinstance(session, AsyncSession)
@@ -228,43 +231,49 @@ async def assert_nobody_better_off(session: object, withheld: dict[int, int]) ->
             ).all()
         )
 
-    def level_at(spend: int, refs: int) -> Level:
-        best = levels[0]
-        for lv in levels:
-            if spend >= lv.min_spend_minor or 0 < lv.min_referrals <= refs:
-                best = lv
-        return best
-
-    spend: dict[int, int] = defaultdict(int)
-    refs: dict[int, int] = defaultdict(int)
-    buyers: set[int] = set()
+    # The world where the refunded parts were never bought, settled by the purchase rules
+    # alone (policy.settlement.settle_purchase): nothing of refunds, re-pricing or clawbacks.
+    value = merchant.point_value_minor
+    infos = [level_info(lv) for lv in levels]
+    world = {m.id: Member(m.id, balance=10**15) for m in members.values()}
     replay: dict[int, int] = defaultdict(int)
     slack: dict[int, int] = defaultdict(int)
     for p in bought:
         kept = p.amount_minor - p.refunded_minor
         if kept == 0:
             continue  # never bought
-        buyer = p.membership_id
-        value = merchant.point_value_minor  # points in money; bonuses and spend are money
-        paid = kept - (p.points_spent - int(returned.get(p.id, 0))) * value
-        part = p.refunded_minor > 0
-        replay[buyer] += paid * level_at(spend[buyer], refs[buyer]).cashback_bp // BP // value
-        slack[buyer] += ROUNDING * part
-        referrer = members[buyer].referrer_id
-        if buyer not in buyers and referrer is not None:
-            refs[referrer] += 1
-            replay[referrer] += merchant.referral_bonus_minor // value
-        buyers.add(buyer)
-        for rate in merchant.referral_rates_bp:
-            if referrer is None:
-                break
-            replay[referrer] += paid * rate // BP // value
-            slack[referrer] += ROUNDING * part
-            referrer = members[referrer].referrer_id
-        spend[buyer] += paid
+        buyer = world[p.membership_id]
+        chain = [world[i] for i in referrers_of(members, p.membership_id)]
+        settled = settle_purchase(
+            infos,
+            buyer,
+            chain,
+            amount_minor=kept,
+            points_spent=p.points_spent - int(returned.get(p.id, 0)),
+            rates_bp=merchant.referral_rates_bp,
+            referral_bonus_minor=merchant.referral_bonus_minor,
+            first_referral=opens_referral(buyer, chain),
+            point_value=value,
+        )
+        for posting in settled.postings:
+            if posting.reason in EARNED:
+                replay[posting.member] += posting.delta
+        world.update((m.id, m) for m in settled.members)
+        for rewarded in (buyer, *chain):
+            slack[rewarded.id] += ROUNDING * (p.refunded_minor > 0)
     for m in members.values():
         got = int(earned.get(m.id, 0)) - m.clawback_due_minor - withheld.get(telegram[m.id], 0)
         assert got <= replay[m.id] + slack[m.id], (m.id, got, replay[m.id], slack[m.id])
+
+
+def referrers_of(members: dict[int, Membership], member_id: int) -> list[int]:
+    """A member's referrers, nearest first, as far as referral shares reach."""
+    chain: list[int] = []
+    referrer = members[member_id].referrer_id
+    while referrer is not None and len(chain) < MAX_REFERRAL_DEPTH:
+        chain.append(referrer)
+        referrer = members[referrer].referrer_id
+    return chain
 
 
 @pytest.mark.slow

@@ -18,14 +18,8 @@ from services.errors import (
     NotStaff,
     StaffPaused,
 )
-from services.limits import (
-    LimitService,
-    cap_left,
-    local_day_start,
-    lock_since,
-    multiple_crossed,
-    pause_since,
-)
+from services.limits.daily import cap_left, local_day_start, multiple_crossed
+from services.limits.wrong_codes import LimitService, lock_since, pause_since
 from services.sales import SaleService
 from tests.factories import (
     five_wrong_codes,

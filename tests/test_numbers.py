@@ -7,7 +7,7 @@ from typing import TypeVar
 
 import pytest
 
-from services.campaigns import Segment, parse_segment
+from services.campaigns.content import Segment, parse_segment
 from services.errors import InvalidAmount, PushRefused
 from services.numbers import (
     MAX_BIG_ID,
@@ -19,8 +19,7 @@ from services.numbers import (
     parse_int,
     parse_survey_key,
 )
-from services.policy import parse_points
-from services.rules import normalize_phone
+from services.policy import normalize_phone, parse_points
 
 Refusal = TypeVar("Refusal", bound=Exception)
 
@@ -183,7 +182,7 @@ def test_a_birthday_is_written_in_ascii_digits(text: str) -> None:
     from datetime import date
 
     from services.errors import InvalidBirthday
-    from services.rules import parse_birthday
+    from services.policy import parse_birthday
 
     with pytest.raises(InvalidBirthday):
         parse_birthday(text, date(2026, 11, 29))

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from db.models import CatalogItem, LedgerEntry, Membership, Merchant, Purchase
-from services import policy, rules
+from services import policy
 from services.dto import LevelInfo
 from services.errors import InvalidAmount
 from tests.telegram import hire, join
@@ -47,8 +47,8 @@ def settings(settings: Settings) -> Settings:
     ],
 )
 def test_default_point_values(currency: str, value: int, unit: int) -> None:
-    assert rules.point_value(currency) == value
-    assert 10 ** rules.currency_exponent(currency) == unit
+    assert policy.point_value(currency) == value
+    assert 10 ** policy.currency_exponent(currency) == unit
 
 
 @pytest.mark.parametrize(
@@ -132,20 +132,20 @@ def test_refund_split_with_a_point_value(
 
 @pytest.mark.parametrize(("text", "minor"), [("1990", 199_000), ("1990,00", 199_000)])
 def test_whole_forints_are_accepted(text: str, minor: int) -> None:
-    assert policy.parse_amount(text, 2, whole_units=rules.whole_units_only("HUF")) == minor
+    assert policy.parse_amount(text, 2, whole_units=policy.whole_units_only("HUF")) == minor
 
 
 @pytest.mark.parametrize("text", ["1990,50", "1990.5", "0,99"])
 def test_forints_with_decimals_are_refused(text: str) -> None:
     with pytest.raises(InvalidAmount) as error:
-        policy.parse_amount(text, 2, whole_units=rules.whole_units_only("HUF"))
+        policy.parse_amount(text, 2, whole_units=policy.whole_units_only("HUF"))
     assert error.value.reason == "whole"
     assert error.value.whole == int(text.replace(",", ".").split(".")[0])
 
 
 def test_euros_and_crowns_keep_their_cents() -> None:
-    assert not rules.whole_units_only("EUR") and not rules.whole_units_only("CZK")
-    assert policy.parse_amount("19,90", 2, whole_units=rules.whole_units_only("CZK")) == 1_990
+    assert not policy.whole_units_only("EUR") and not policy.whole_units_only("CZK")
+    assert policy.parse_amount("19,90", 2, whole_units=policy.whole_units_only("CZK")) == 1_990
 
 
 # --- a Hungarian café through the dispatcher ----------------------------------------------

@@ -92,47 +92,45 @@ def test_referral_shares_by_depth() -> None:
     assert policy.referral_shares(10_000, [200, 0, 50, 999]) == [200, 0, 50]
 
 
-def test_full_refund_unwinds_everything() -> None:
-    split = policy.refund_split(
-        amount_minor=10_000,
-        points_spent=2_000,
-        cashback_earned=400,
-        already_refunded_minor=0,
-        refund_minor=10_000,
-        balance=1_000,
+def split(
+    points_spent: int,
+    cashback: int,
+    refund: int,
+    balance: int,
+    already: int = 0,
+    amount: int = 10_000,
+) -> policy.RefundSplit:
+    return policy.refund_split(
+        amount_minor=amount,
+        points_spent=points_spent,
+        cashback_earned=cashback,
+        already_refunded_minor=already,
+        refund_minor=refund,
+        balance=balance,
     )
-    assert split == policy.RefundSplit(2_000, 400, 8_000, 0)
 
 
-def test_refund_after_cashback_was_spent_keeps_it_from_the_money() -> None:
-    # Bought for 100.00 paying 20.00 in points, earned 4.00, spent everything since.
-    split = policy.refund_split(
-        amount_minor=10_000,
-        points_spent=2_000,
-        cashback_earned=400,
-        already_refunded_minor=0,
-        refund_minor=10_000,
-        balance=0,
-    )
-    # The 20.00 in points come back; the 4.00 of cashback is taken from them: no shortfall.
-    assert split == policy.RefundSplit(2_000, 400, 8_000, 0)
-    cash_only = policy.refund_split(
-        amount_minor=10_000,
-        points_spent=0,
-        cashback_earned=400,
-        already_refunded_minor=0,
-        refund_minor=10_000,
-        balance=100,
-    )
-    assert cash_only == policy.RefundSplit(0, 400, 9_700, 300)
+@pytest.mark.parametrize(
+    ("points_spent", "balance", "expected"),
+    [
+        # Everything unwinds: the points spent, the cashback, the money paid.
+        (2_000, 1_000, policy.RefundSplit(2_000, 400, 8_000, 0)),
+        # Bought for 100.00 paying 20.00 in points, earned 4.00, spent everything since. The
+        # 20.00 in points come back; the 4.00 of cashback is taken from them: no shortfall.
+        (2_000, 0, policy.RefundSplit(2_000, 400, 8_000, 0)),
+        # Paid in money only, 3.00 of the cashback spent: that is kept from the money.
+        (0, 100, policy.RefundSplit(0, 400, 9_700, 300)),
+    ],
+)
+def test_full_refund_unwinds_everything_and_keeps_spent_cashback_from_the_money(
+    points_spent: int, balance: int, expected: policy.RefundSplit
+) -> None:
+    assert split(points_spent, 400, 10_000, balance) == expected
 
 
 def test_partial_refunds_add_up_to_a_full_one() -> None:
-    whole = dict(amount_minor=999, points_spent=333, cashback_earned=33)
-    first = policy.refund_split(**whole, already_refunded_minor=0, refund_minor=500, balance=10**6)
-    second = policy.refund_split(
-        **whole, already_refunded_minor=500, refund_minor=499, balance=10**6
-    )
+    first = split(333, 33, 500, 10**6, amount=999)
+    second = split(333, 33, 499, 10**6, already=500, amount=999)
     assert first.points_returned + second.points_returned == 333
     assert first.cashback_reversed + second.cashback_reversed == 33
     assert first.cash_refund_minor + second.cash_refund_minor == 999 - 333
@@ -141,14 +139,7 @@ def test_partial_refunds_add_up_to_a_full_one() -> None:
 @pytest.mark.parametrize(("already", "refund"), [(0, 0), (0, 10_001), (9_000, 1_001), (0, -1)])
 def test_refund_cannot_exceed_what_is_left(already: int, refund: int) -> None:
     with pytest.raises(InvalidAmount):
-        policy.refund_split(
-            amount_minor=10_000,
-            points_spent=0,
-            cashback_earned=0,
-            already_refunded_minor=already,
-            refund_minor=refund,
-            balance=0,
-        )
+        split(0, 0, refund, 0, already=already)
 
 
 LEVELS = [
@@ -202,6 +193,12 @@ LEVELS = [
 def test_reprice_takes_back_only_a_level_the_refund_took_away(
     case: dict[str, int], expected: tuple[int, int]
 ) -> None:
+    got = repriced(**case)
+    assert (got.cashback_minor, got.taken) == expected
+
+
+def repriced(**case: int) -> policy.Repriced:
+    """policy.reprice of a 100.00 purchase that earned 500 at Silver, with `case` changed."""
     purchase = dict(
         amount_minor=10_000,
         paid_minor=10_000,
@@ -213,26 +210,20 @@ def test_reprice_takes_back_only_a_level_the_refund_took_away(
         spend_lost=0,
         referrals_lost=0,
     )
-    purchase.update(case)
-    got = policy.reprice(LEVELS, **purchase)
-    assert (got.cashback_minor, got.taken) == expected
+    return policy.reprice(LEVELS, **{**purchase, **case})
 
 
 def test_reprice_then_refund_adds_up_to_the_lower_level() -> None:
     # Bought 999 with 333 in points at Silver (33), a third refunded, then Silver is lost:
     # what it keeps after the rest is refunded is what the lower level pays on nothing.
     whole = dict(amount_minor=999, points_spent=333)
-    got = policy.reprice(
-        LEVELS,
+    got = repriced(
         amount_minor=999,
         paid_minor=666,
         refunded_minor=333,
         cashback_earned=33,
-        level_before=1,
         spend_before=9_500,
-        referrals_before=0,
         spend_lost=1_000,
-        referrals_lost=0,
     )
     assert got.cashback_minor == 19  # 3 % of 6.66
     held_before = 33 - policy.proportional(33, 333, 999)  # 22

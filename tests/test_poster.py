@@ -30,7 +30,7 @@ from handlers.commands import (
 )
 from handlers.ui.callbacks import PosterCb
 from handlers.ui.poster import poster_figure, poster_text
-from services.rules import LANGUAGES
+from services.policy import LANGUAGES
 from tests.factories import make_merchant, make_staff
 from tests.telegram import TEST_TOKEN, RecordingSession
 
@@ -102,7 +102,7 @@ async def test_a_forged_button_draws_nothing(tg, staffed) -> None:
 
 
 def test_poster_says_what_members_get_in_each_language(i18n) -> None:
-    from handlers.ui.charts import outside
+    from handlers.ui.chart_kit import outside
 
     benefit = {
         "en": "Earn 3% back on every purchase",

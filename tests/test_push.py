@@ -9,7 +9,7 @@ from aiogram.methods import SendMessage
 from sqlalchemy import select, update
 
 from db.models import Campaign, Customer, Membership, Outbox
-from services.campaigns import (
+from services.campaigns.content import (
     Segment,
     check_button,
     check_text,

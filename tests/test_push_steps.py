@@ -16,7 +16,8 @@ from sqlalchemy import select, update
 
 from db.models import Campaign, Customer, Membership, Outbox, PaymentCode
 from handlers.ui.push_render import segment_name
-from services.campaigns import DAY_CHOICES, CampaignService, parse_segment
+from services.campaigns import CampaignService
+from services.campaigns.content import DAY_CHOICES, parse_segment
 from tests.telegram import Counted, Sent, TgUser, join
 
 OWNER = 1

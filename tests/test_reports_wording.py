@@ -12,7 +12,7 @@ from aiogram.methods import EditMessageText, SendPhoto
 from handlers.i18n import create_i18n
 from handlers.ui.callbacks import KpiCb
 from handlers.ui.report_render import trend, trend_rate
-from services.reports import Ratio
+from services.reports.figures import Ratio
 from tests.kpi_data import Book
 from tests.test_reports_handlers import CASHIER, OWNER, book  # noqa: F401 - the fixture
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from db.models import LedgerEntry, LedgerReason, Membership, PaymentCode
+from db.models import LedgerEntry, LedgerReason, Membership, Merchant, PaymentCode
 from db.repositories import LedgerRepo
 from services.codes import CodeService
+from services.dto import ProgramSettings
 from services.errors import (
     BirthdayLocked,
     InvalidBirthday,
@@ -18,7 +21,7 @@ from services.errors import (
     OutdatedRules,
 )
 from services.members import MemberService
-from services.merchants import MerchantService
+from services.merchants import MerchantService, apply_program
 from tests.factories import make_member, make_merchant
 
 
@@ -28,6 +31,22 @@ async def test_default_merchant_is_created_once_with_five_levels(session, clock)
     assert first.id == again.id
     levels = await MerchantService(session, clock).levels(first.id)
     assert [lv.rank for lv in levels] == [0, 1, 2, 3, 4]
+
+
+def test_every_program_setting_reaches_the_merchant() -> None:
+    """apply_program copies by name: each setting an operator may give lands on its column."""
+    given: dict[str, Any] = {f.name: 7 for f in fields(ProgramSettings)}
+    given["referral_rates_bp"] = (300, 200, 100)
+    merchant = Merchant()
+    apply_program(merchant, ProgramSettings(**given))
+    for name, value in given.items():
+        if name != "referral_rates_bp":
+            assert getattr(merchant, name) == value, name
+    assert (merchant.referral_bp_1, merchant.referral_bp_2, merchant.referral_bp_3) == (
+        300,
+        200,
+        100,
+    )
 
 
 async def test_join_twice_is_one_membership(session, clock) -> None:

@@ -57,7 +57,7 @@ class Merchant(Base):
     staff_daily_purchases_flag: Mapped[int | None] = mapped_column(Integer)
     staff_daily_amount_flag_minor: Mapped[int | None] = mapped_column(BigInteger)
     daily_amount_cap_minor: Mapped[int | None] = mapped_column(BigInteger)
-    # What one point is worth, in minor units (services.rules.point_value picks it for a new
+    # What one point is worth, in minor units (services.policy.point_value picks it for a new
     # merchant; 1 for merchants from before it existed). Fixed once points exist: balances,
     # the ledger and Purchase.points_spent count points, and their money is points * this.
     # The bonuses above (welcome, referral, birthday) stay money: each gives

@@ -2,7 +2,7 @@
 ReportRepo; and the CSV exports' queries (ExportRepo). Every number is counted in SQL: Python
 gets totals, or one row per time bucket, never one row per purchase.
 
-Shared meanings (services/reports.py documents them for the merchant):
+Shared meanings (services/reports/ documents them for the merchant):
 - a purchase counts when it is confirmed and not wholly refunded; its revenue is its amount
   less what was refunded;
 - a period is a half-open range [start, end) of UTC instants;

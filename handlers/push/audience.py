@@ -21,7 +21,9 @@ from handlers.ui.push_render import (
     with_count,
 )
 from handlers.ui.staff_render import notice_text
-from services.campaigns import AudienceCounts, CampaignService, parse_segment
+from services.campaigns import CampaignService
+from services.campaigns.content import parse_segment
+from services.campaigns.sending import AudienceCounts
 from services.dto import MemberContext, Notice
 from services.merchants import MerchantService
 from services.numbers import parse_days

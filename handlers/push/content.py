@@ -16,7 +16,8 @@ from handlers.push.sending import status_keyboard, status_text
 from handlers.ui.callbacks import PushStep
 from handlers.ui.edit import drop_keyboard
 from handlers.ui.filters import plain_text
-from services.campaigns import CampaignService, check_button, check_text
+from services.campaigns import CampaignService
+from services.campaigns.content import check_button, check_text
 from services.dto import MemberContext
 from services.merchants import MerchantService
 

@@ -19,7 +19,9 @@ from handlers.ui.edit import drop_keyboard
 from handlers.ui.filters import plain_text
 from handlers.ui.push_render import segment_name
 from handlers.ui.render import date_time
-from services.campaigns import CampaignService, CampaignStats, PushContent, parse_segment
+from services.campaigns import CampaignService
+from services.campaigns.content import PushContent, parse_segment
+from services.campaigns.sending import CampaignStats
 from services.dto import LevelInfo, MemberContext
 from services.numbers import MAX_ID, parse_id
 

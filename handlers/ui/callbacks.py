@@ -9,7 +9,7 @@ from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
 from services.numbers import MAX_BIG_ID, MAX_ID, MAX_PAGE
-from services.reports import MAX_RANGE_DAYS
+from services.reports.periods import MAX_RANGE_DAYS
 
 # Bounded fields: a forged or stale button whose numbers are out of range does not unpack, so
 # its filter does not match and the fallback answers "This button is no longer active."

@@ -65,7 +65,7 @@ def _seller(d: dict[str, object]) -> str:
 
 
 def limit_notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
-    """The alerts of services/limits.py to admins and owners."""
+    """The alerts of services/limits/ to admins and owners."""
     d = notice.data
     if notice.kind == "codes_locked":
         return ngettext(

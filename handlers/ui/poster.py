@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram.utils.i18n import gettext as _
 
-from handlers.ui.charts import BLUE, GREEN, GREY, fit, wrap
+from handlers.ui.chart_kit import BLUE, GREEN, GREY, fit, wrap
 from handlers.ui.render import percent
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def poster_figure(text: PosterText) -> Figure:
     from matplotlib.figure import Figure
     from qrcode.constants import ERROR_CORRECT_M
 
-    from handlers.ui.charts import renderer
+    from handlers.ui.chart_kit import renderer
 
     figure = Figure(figsize=A4, dpi=DPI)
     figure.patch.set_facecolor("white")

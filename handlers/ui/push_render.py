@@ -1,4 +1,5 @@
-"""What a person reads about push segments: their names and the counted choice buttons."""
+"""What a person reads about pushes: segment names, the counted choice buttons, and /campaigns
+(what each push and automatic message brought)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from babel.numbers import format_decimal
 
-from handlers.ui.render import LANGUAGE_NAMES, level_name, locale
-from services.campaigns import DAY_CHOICES, AudienceCounts, Segment, parse_segment
+from handlers.ui.render import LANGUAGE_NAMES, date_time, level_name, locale, money
+from handlers.ui.report_render import number, period_text, share
+from services.campaigns.content import DAY_CHOICES, Segment, parse_segment
+from services.campaigns.sending import AudienceCounts
 from services.dto import LevelInfo
 from services.errors import PushRefused
+from services.reports.campaigns import CampaignsReport
 
 
 def speakers(language: str) -> str:
@@ -80,3 +84,50 @@ def day_choices(kind: str, counts: AudienceCounts) -> list[tuple[str, str]]:
         )
         for n in DAY_CHOICES
     ]
+
+
+def campaigns_text(r: CampaignsReport, levels: Sequence[LevelInfo] = ()) -> str:
+    cur = r.merchant.currency
+    lines = [_("📣 <b>Campaigns</b> · {period}").format(period=period_text(r.period)), ""]
+    if not r.pushes:
+        lines.append(_("No pushes in this period."))
+    for push in r.pushes:
+        lines.append(
+            _("<b>Push of {when}</b> ({segment})").format(
+                when=date_time(push.created_at, r.merchant.timezone),
+                segment=segment_name(push.segment, levels),
+            )
+        )
+        lines.append(
+            _("Recipients {n} · delivered {sent} · blocked {blocked} · failed {failed}").format(
+                n=number(push.recipients),
+                sent=number(push.delivered),
+                blocked=number(push.blocked),
+                failed=number(push.failed),
+            )
+        )
+        lines.append(
+            ngettext(
+                "Brought within 7 days: {n} purchase, {amount}",
+                "Brought within 7 days: {n} purchases, {amount}",
+                push.purchases,
+            ).format(n=number(push.purchases), amount=money(push.revenue, cur))
+        )
+    names = {"birthday": _("🎂 Birthday offers"), "cart_reminder": _("🛒 Cart reminders")}
+    for auto in r.automatic:
+        lines += [
+            "",
+            f"<b>{names.get(auto.kind, _('Other'))}</b>",
+            _("Queued {n} · delivered {sent} · blocked {blocked}").format(
+                n=number(auto.queued), sent=number(auto.delivered), blocked=number(auto.blocked)
+            ),
+            _("Purchases within 7 days after: {n}").format(n=number(auto.purchases)),
+        ]
+    lines.append(
+        _("Carts checked out within 48 hours of a reminder: {share} ({n} of {total})").format(
+            share=share(r.cart_recovery),
+            n=number(r.cart_recovery.num),
+            total=number(r.cart_recovery.den),
+        )
+    )
+    return "\n".join(lines)

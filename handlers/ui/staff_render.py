@@ -665,7 +665,7 @@ def notice_text(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
         )
         return text.format(staff=escape(str(d.get("staff") or "—"))), None
     if notice.kind == "digest":
-        from handlers.ui.report_render import digest_text
+        from handlers.ui.digest_render import digest_text
 
         return digest_text(str(d["merchant"]), str(d["currency"]), d), None
     return "", None

@@ -1,87 +1,21 @@
-"""Money policy, pure and table-tested: amounts, cashback, redemption caps, referral shares,
-refund splits. Money is integers in minor units; points are whole numbers, each worth the
-merchant's `point_value` minor units (>= 1), and money turns into points rounding down."""
+"""Refunds: who gives back what when all or part of a purchase is refunded (refund_split), the
+money it takes out of lifetime spend (refund_paid), and the cashback a later purchase loses
+when a refund takes away the level it was priced at (reprice), over a member's purchases
+since the refunded one (take_back_level_cashback)."""
 
 from __future__ import annotations
 
-import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
+from db.models import LedgerReason
 from services.dto import LevelInfo
 from services.errors import InvalidAmount
-from services.numbers import MAX_POINTS, InvalidNumber, parse_int
-from services.rules import level_for
-
-BP = 10_000
-MAX_REFERRAL_DEPTH = 3
-
-_AMOUNT_RE = re.compile(r"^\s*([0-9]{1,12})(?:[.,]([0-9]+))?\s*$")
-
-
-def parse_amount(
-    text: str, exponent: int, max_minor: int | None = None, *, whole_units: bool = False
-) -> int:
-    """`12,50`, `12.5`, `12` -> minor units. Reasons: format, decimals, whole, zero, too_large.
-
-    Refused: negatives, exponents (1e9), thousands separators, more decimals than the
-    currency has, any decimals at all in a whole-units currency (rules.whole_units_only),
-    zero, and anything over the merchant's cap for one sale.
-    """
-    match = _AMOUNT_RE.match(text)
-    if not match:
-        raise InvalidAmount("format")
-    whole, fraction = match.group(1), match.group(2) or ""
-    if whole_units and fraction.strip("0"):
-        raise InvalidAmount("whole", whole=int(whole))
-    if len(fraction) > exponent:
-        raise InvalidAmount("decimals")
-    minor: int = int(whole) * 10**exponent + int(fraction.ljust(exponent, "0") or "0")
-    if minor <= 0:
-        raise InvalidAmount("zero")
-    if max_minor is not None and minor > max_minor:
-        raise InvalidAmount("too_large")
-    return minor
-
-
-def parse_points(text: str) -> int:
-    """A whole number of points, 0 or more."""
-    try:
-        return parse_int(text, 0, MAX_POINTS)
-    except InvalidNumber:
-        raise InvalidAmount("points_format") from None
-
-
-def max_redeemable(amount_minor: int, level: LevelInfo, balance: int, point_value: int = 1) -> int:
-    """Points can pay at most the level's share of a check, and never more than the balance."""
-    return max(0, min(balance, amount_minor * level.max_redeem_bp // BP // point_value))
-
-
-def points_worth(points: int, point_value: int = 1) -> int:
-    """The money `points` cover, in minor units."""
-    return points * point_value
-
-
-def to_pay(amount_minor: int, points: int, point_value: int = 1) -> int:
-    """The money part of a check of which `points` pay the rest."""
-    return amount_minor - points * point_value
-
-
-def bonus_points(bonus_minor: int, point_value: int = 1) -> int:
-    """A fixed bonus set as money (welcome, referral, birthday) in points, rounded down."""
-    return max(0, bonus_minor) // point_value
-
-
-def cashback(paid_minor: int, level: LevelInfo, point_value: int = 1) -> int:
-    """Points earned on the part of the check paid with money, at the level's rate."""
-    return max(0, paid_minor) * level.cashback_bp // BP // point_value
-
-
-def referral_shares(paid_minor: int, rates_bp: Sequence[int], point_value: int = 1) -> list[int]:
-    """Points each referrer up the chain earns on a friend's paid amount (nearest first)."""
-    return [
-        max(0, paid_minor) * rate // BP // point_value for rate in rates_bp[:MAX_REFERRAL_DEPTH]
-    ]
+from services.policy.accounts import Book, Member, Posting
+from services.policy.cashback import cashback, points_worth, to_pay
+from services.policy.levels import level_for
 
 
 def proportional(total: int, part: int, whole: int) -> int:
@@ -187,3 +121,84 @@ def reprice(
     held = cashback_earned - proportional(cashback_earned, refunded_minor, amount_minor)
     keeps = lower - proportional(lower, refunded_minor, amount_minor)
     return Repriced(lower, held - keeps)
+
+
+Moment = tuple[datetime, int]  # (confirmed_at, purchase id): the order purchases happened in
+
+
+@dataclass(frozen=True, slots=True)
+class PricedPurchase:
+    """A member's confirmed purchase, as re-pricing after a lost level reads it."""
+
+    id: int
+    at: Moment
+    amount_minor: int
+    points_spent: int
+    refunded_minor: int
+    money_refunded: int  # the money part of its refunds: what left lifetime spend
+    cashback: int  # points it holds now
+    level_before: int
+
+
+@dataclass(frozen=True, slots=True)
+class LevelTakeBack:
+    cashbacks: tuple[tuple[int, int], ...]  # (purchase id, its cashback re-priced)
+    postings: tuple[Posting, ...]  # LEVEL_REVERSED, each against the purchase re-priced
+    taken: int  # points taken back in all: off the balance, or owed
+    member: Member  # balance and clawback after
+
+
+def take_back_level_cashback(
+    levels: Sequence[LevelInfo],
+    member: Member,
+    history: Sequence[PricedPurchase],
+    effective: Sequence[Moment],
+    *,
+    spend_lost: tuple[Moment, int] | None = None,
+    referral_moved: tuple[Moment, Moment | None] | None = None,
+    point_value: int = 1,
+) -> LevelTakeBack:
+    """Re-price `member`'s purchases (`history`, in order) after a refund.
+
+    `spend_lost`: the refunded purchase and the money that left lifetime spend with it.
+    `referral_moved`: a friend's referral that was effective from the first moment is now
+    effective from the second one, or not at all. `effective`: when each of the member's
+    referrals became effective, in order. Each purchase priced at a level that came from
+    what was lost is re-priced (reprice); what the balance no longer holds is owed, a
+    clawback. `point_value` tells the money part of a check from its points: spend and levels
+    count money, the balance counts points.
+    """
+    book = Book([member])
+    spend = total = owed = 0
+    cashbacks = []
+    for purchase in history:
+        at = purchase.at
+        lost = spend_lost[1] if spend_lost is not None and spend_lost[0] < at else 0
+        refs_lost = 0
+        if referral_moved is not None:
+            was, then = referral_moved
+            refs_lost = int(was < at) - int(then is not None and then < at)
+        paid = to_pay(purchase.amount_minor, purchase.points_spent, point_value)
+        if lost or refs_lost > 0:
+            priced = reprice(
+                levels,
+                amount_minor=purchase.amount_minor,
+                paid_minor=paid,
+                refunded_minor=purchase.refunded_minor,
+                cashback_earned=purchase.cashback,
+                level_before=purchase.level_before,
+                spend_before=spend,
+                referrals_before=bisect_left(effective, at),
+                spend_lost=lost,
+                referrals_lost=refs_lost,
+                point_value=point_value,
+            )
+            cashbacks.append((purchase.id, priced.cashback_minor))
+            taken = min(priced.taken, book[member.id].balance)
+            if taken:
+                book.post(member.id, -taken, LedgerReason.LEVEL_REVERSED, purchase.id)
+            total += priced.taken
+            owed += priced.taken - taken
+        spend += paid - purchase.money_refunded
+    after = book.set(member.id, clawback_due=member.clawback_due + owed)
+    return LevelTakeBack(tuple(cashbacks), tuple(book.postings), total, after)

@@ -1,4 +1,4 @@
-"""Pure policy, table by table."""
+"""The policy beyond money (levels, links and codes, birthdays, phones), table by table."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
-from services import rules
+from services import policy
 from services.dto import Birthday, LevelInfo, StartPayload
 from services.errors import InvalidBirthday, InvalidLevels, InvalidPhone
 
-LEVELS = rules.default_levels("EUR")
+LEVELS = policy.default_levels("EUR")
 
 
 @pytest.mark.parametrize(
@@ -29,11 +29,11 @@ LEVELS = rules.default_levels("EUR")
     ],
 )
 def test_level_for_takes_the_higher_criterion(spend: int, refs: int, rank: int) -> None:
-    assert rules.level_for(LEVELS, spend, refs).rank == rank
+    assert policy.level_for(LEVELS, spend, refs).rank == rank
 
 
 def test_progress_to_next_counts_what_is_left() -> None:
-    progress = rules.progress_to_next(LEVELS, 0, 4_000, 1)
+    progress = policy.progress_to_next(LEVELS, 0, 4_000, 1)
     assert progress is not None
     assert progress.next_level.name == "Silver"
     assert progress.spend_left_minor == 6_000
@@ -42,7 +42,7 @@ def test_progress_to_next_counts_what_is_left() -> None:
 
 
 def test_progress_at_the_top_is_none() -> None:
-    assert rules.progress_to_next(LEVELS, 4, 10**9, 100) is None
+    assert policy.progress_to_next(LEVELS, 4, 10**9, 100) is None
 
 
 @pytest.mark.parametrize(
@@ -50,8 +50,8 @@ def test_progress_at_the_top_is_none() -> None:
     [("EUR", 10_000), ("PLN", 40_000), ("HUF", 4_000_000), ("JPY", 15_000), ("XYZ", 10_000)],
 )
 def test_default_levels_scale_to_the_currency(currency: str, silver_spend: int) -> None:
-    levels = rules.default_levels(currency)
-    rules.validate_levels(levels)
+    levels = policy.default_levels(currency)
+    policy.validate_levels(levels)
     assert [lv.name for lv in levels] == ["Bronze", "Silver", "Gold", "Platinum", "Diamond"]
     assert levels[1].min_spend_minor == silver_spend
 
@@ -74,7 +74,7 @@ def _lv(rank: int, spend: int = 0, refs: int = 0, cb: int = 100, name: str = "L"
 )
 def test_validate_levels_refuses_nonsense(levels: list[LevelInfo]) -> None:
     with pytest.raises(InvalidLevels):
-        rules.validate_levels(levels)
+        policy.validate_levels(levels)
 
 
 @pytest.mark.parametrize(
@@ -94,13 +94,13 @@ def test_validate_levels_refuses_nonsense(levels: list[LevelInfo]) -> None:
     ],
 )
 def test_parse_payload(raw: str | None, expected: StartPayload) -> None:
-    assert rules.parse_payload(raw) == expected
+    assert policy.parse_payload(raw) == expected
 
 
 def test_build_payload_round_trips() -> None:
-    payload = rules.build_payload(merchant_slug="cafe", referral_code="ABCDEFGH", source="qr")
+    payload = policy.build_payload(merchant_slug="cafe", referral_code="ABCDEFGH", source="qr")
     assert payload == "mcafe-rABCDEFGH-sqr"
-    assert rules.parse_payload(payload) == StartPayload("cafe", "ABCDEFGH", "qr")
+    assert policy.parse_payload(payload) == StartPayload("cafe", "ABCDEFGH", "qr")
 
 
 TODAY = date(2026, 3, 10)
@@ -124,7 +124,7 @@ TODAY = date(2026, 3, 10)
     ],
 )
 def test_parse_birthday_accepts(text: str, expected: Birthday) -> None:
-    assert rules.parse_birthday(text, TODAY) == expected
+    assert policy.parse_birthday(text, TODAY) == expected
 
 
 @pytest.mark.parametrize(
@@ -150,7 +150,7 @@ def test_parse_birthday_accepts(text: str, expected: Birthday) -> None:
 )
 def test_parse_birthday_refuses(text: str, reason: str) -> None:
     with pytest.raises(InvalidBirthday) as error:
-        rules.parse_birthday(text, TODAY)
+        policy.parse_birthday(text, TODAY)
     assert error.value.reason == reason
 
 
@@ -163,20 +163,20 @@ def test_parse_birthday_refuses(text: str, reason: str) -> None:
     ],
 )
 def test_normalize_phone(raw: str, expected: str) -> None:
-    assert rules.normalize_phone(raw) == expected
+    assert policy.normalize_phone(raw) == expected
 
 
 @pytest.mark.parametrize("raw", ["", "abc", "+12", "+1234567890123456"])
 def test_normalize_phone_refuses(raw: str) -> None:
     with pytest.raises(InvalidPhone):
-        rules.normalize_phone(raw)
+        policy.normalize_phone(raw)
 
 
 def test_mask_phone_keeps_country_and_last_digits() -> None:
-    assert rules.mask_phone("+48600700800") == "+48 *** *** 800"
+    assert policy.mask_phone("+48600700800") == "+48 *** *** 800"
 
 
 def test_codes_have_their_shape() -> None:
-    assert rules.new_payment_code(lambda n: 42) == "000042"
-    code = rules.new_referral_code()
-    assert len(code) == 8 and rules.parse_payload("r" + code).referral_code == code
+    assert policy.new_payment_code(lambda n: 42) == "000042"
+    code = policy.new_referral_code()
+    assert len(code) == 8 and policy.parse_payload("r" + code).referral_code == code

@@ -1,0 +1,155 @@
+"""What a member reads about their own membership: the rules to accept, the card, the payment
+code, the invitation, the profile and the points history."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from babel.numbers import format_decimal
+
+from handlers.ui.render import (
+    LANGUAGE_NAMES,
+    birthday_text,
+    date_time,
+    level_name,
+    locale,
+    money,
+    percent,
+    points,
+    reason_label,
+    time_of_day,
+)
+from services.dto import Card, HistoryPage, IssuedCode, MerchantView, Profile
+from services.policy import points_worth
+
+
+def progress_bar(fraction: float, width: int = 10) -> str:
+    filled = min(width, max(0, int(fraction * width)))
+    return "▰" * filled + "▱" * (width - filled)
+
+
+def rules_text(merchant: MerchantView) -> str:
+    return _(
+        "👋 Welcome to the loyalty program of <b>{merchant}</b>!\n\n"
+        "<b>Program rules</b>\n"
+        "• You earn cashback in points on every purchase; 1 point = {unit}.\n"
+        "• Points can pay part of a check; the share grows with your level.\n"
+        "• Friends you invite earn you rewards when they make purchases.\n"
+        "• We store your Telegram id, first name, your purchases and points, and what you "
+        "choose to add to your profile (birthday, phone). Staff see only your first name and a "
+        "masked phone.\n"
+        "• News and offers are a separate choice; you can change it at any time.\n\n"
+        "Press <b>Accept</b> to join."
+    ).format(
+        merchant=escape(merchant.name), unit=money(merchant.point_value_minor, merchant.currency)
+    )
+
+
+def card_text(card: Card) -> str:
+    m = card.merchant
+    lines = [
+        _("💳 <b>{merchant}</b> loyalty card").format(merchant=escape(m.name)),
+        "",
+        _("Level: <b>{level}</b>").format(level=level_name(card.level)),
+        _("Cashback {cashback} · pay up to {share} of a check with points").format(
+            cashback=percent(card.level.cashback_bp), share=percent(card.level.max_redeem_bp)
+        ),
+        _("Balance: <b>{points}</b> (= {value})").format(
+            points=points(card.balance_minor),
+            value=money(points_worth(card.balance_minor, m.point_value_minor), m.currency),
+        ),
+        f"{points(1)} = {money(m.point_value_minor, m.currency)}",
+        "",
+    ]
+    progress = card.progress
+    if progress is None:
+        lines.append(_("🏆 You are at the top level. Thank you for being with us!"))
+    else:
+        lines.append(_("Next level: <b>{level}</b>").format(level=level_name(progress.next_level)))
+        lines.append(f"{progress_bar(progress.fraction)} {int(progress.fraction * 100)}%")
+        spend = money(progress.spend_left_minor, m.currency)
+        if progress.next_level.min_referrals > 0:
+            lines.append(
+                ngettext(
+                    "Spend {spend} more, or bring {n} more friend who makes a purchase.",
+                    "Spend {spend} more, or bring {n} more friends who make a purchase.",
+                    progress.referrals_left,
+                ).format(spend=spend, n=progress.referrals_left)
+            )
+        else:
+            lines.append(_("Spend {spend} more.").format(spend=spend))
+    return "\n".join(lines)
+
+
+def code_caption(code: IssuedCode, merchant: MerchantView) -> str:
+    until = time_of_day(code.expires_at, merchant.timezone)
+    minutes = max(1, code.ttl_seconds // 60)
+    return ngettext(
+        "🔢 Your payment code: <b>{code}</b>\n\n"
+        "Show it (or the QR) at the till. It works once, until {until} ({minutes} minute).\n"
+        "Asking for a new code replaces this one.",
+        "🔢 Your payment code: <b>{code}</b>\n\n"
+        "Show it (or the QR) at the till. It works once, until {until} ({minutes} minutes).\n"
+        "Asking for a new code replaces this one.",
+        minutes,
+    ).format(code=f"{code.code[:3]} {code.code[3:]}", until=until, minutes=minutes)
+
+
+def invite_caption(link: str, merchant: MerchantView) -> str:
+    return _(
+        "🎁 Invite friends to <b>{merchant}</b>\n\n"
+        "Share your link or let a friend scan this QR. Friends who join through it and make "
+        "a purchase count towards your next level, and their purchases bring you points.\n\n"
+        "{link}"
+    ).format(merchant=escape(merchant.name), link=link)
+
+
+def share_text(merchant: MerchantView) -> str:
+    return _(
+        "Join me in the {merchant} loyalty program and earn points on every purchase!"
+    ).format(merchant=merchant.name)
+
+
+def profile_text(profile: Profile) -> str:
+    not_set = _("not set")
+    lines = [
+        _("👤 <b>Your profile</b>"),
+        "",
+        _("Name: {name}").format(name=escape(profile.first_name or "—")),
+        _("Birthday: {birthday}").format(
+            birthday=birthday_text(profile.birthday) if profile.birthday else not_set
+        ),
+        _("Phone: {phone}").format(phone=profile.phone_masked or not_set),
+        _("Language: {language}").format(
+            language=LANGUAGE_NAMES.get(profile.language or locale(), "English")
+        ),
+        _("News and offers: {state}").format(
+            state=_("on") if profile.marketing_opt_in else _("off")
+        ),
+    ]
+    if profile.birthday:
+        lines += ["", _("To change your birthday, please ask the staff.")]
+    return "\n".join(lines)
+
+
+def history_text(page: HistoryPage, merchant: MerchantView) -> str:
+    if page.total == 0:
+        return _("📜 No points yet. Your purchases and rewards will show up here.")
+    lines = [
+        _("📜 <b>Points history</b> (page {page} of {pages})").format(
+            page=page.page + 1, pages=page.pages
+        ),
+        "",
+    ]
+    for e in page.entries:
+        when = date_time(e.created_at, merchant.timezone)
+        sign = "+" if e.delta_minor > 0 else "−"
+        label = reason_label(e.reason)
+        lines.append(
+            f"{when}  <b>{sign}{format_decimal(abs(e.delta_minor), locale=locale())}</b>  "
+            f"{escape(label)}"
+        )
+    lines += ["", _("Balance: <b>{points}</b>").format(points=points(page.balance_minor))]
+    return "\n".join(lines)

@@ -1,0 +1,90 @@
+"""The weekly digest: from Monday 9:00 local, last week's figures against the week before, to
+the merchant's admins and the owners."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from db.engine import reading
+from db.repositories import OutboxRepo, StaffRepo
+from services.dto import Notice
+from services.jobs.base import JobBase
+from services.outbox import enqueue
+from services.reports import ReportService
+from services.reports.periods import Period
+from services.reports.stats import Snapshot
+from services.staff import alert_recipients
+
+DIGEST_HOUR = 9  # Monday, the merchant's local time
+
+
+class WeeklyDigest(JobBase):
+    async def weekly_digests(self) -> int:
+        """From Monday 9:00 local: last week's figures to the merchant's admins and owners,
+        once a week (a week missed while the bot was down is sent when it is back).
+
+        The figures are read in a read-only transaction, which may take seconds on a big
+        program; only the short enqueue takes the write lock."""
+        due: list[tuple[int, str, str, list[Notice]]] = []
+        now = self.clock()
+        async with reading(self.session):
+            for merchant in await self.jobs.merchants():
+                local = now.astimezone(ZoneInfo(merchant.timezone))
+                monday = local.date() - timedelta(days=local.weekday())
+                if local.date() == monday and local.hour < DIGEST_HOUR:
+                    monday -= timedelta(days=7)
+                week = Period(
+                    monday - timedelta(days=7), monday - timedelta(days=1), merchant.timezone
+                )
+                prefix = f"digest:{merchant.id}:{week.first_day.isoformat()}"
+                recipients = await alert_recipients(
+                    StaffRepo(self.session), merchant.id, self.owner_ids
+                )
+                keys = [f"{prefix}:digest:{chat}" for chat in recipients]
+                # Once queued for anyone, the week is done: a recipient who blocked the bot has
+                # no row, and must not make every tick work the figures out again.
+                if not keys or await OutboxRepo(self.session).existing_keys(keys):
+                    continue
+                reports = ReportService(self.session, tuple(self.owner_ids), self.clock)
+                figures = await digest(reports, merchant.id, week)
+                if not figures["members"]:
+                    continue  # a program nobody has joined yet has nothing to say
+                data = {"merchant": merchant.name, "currency": merchant.currency, **figures}
+                notices = [Notice(chat, None, "digest", data) for chat in recipients]
+                due.append((merchant.id, prefix, merchant.default_language, notices))
+        queued = 0
+        async with self.session.begin():
+            for merchant_id, prefix, language, notices in due:
+                queued += await enqueue(self.session, merchant_id, notices, now, prefix, language)
+        return queued
+
+
+async def digest(reports: ReportService, merchant_id: int, period: Period) -> dict[str, object]:
+    """The weekly digest's figures: this period and the one before (no access check)."""
+    current, previous = await reports.snapshots(merchant_id, [period, period.previous()])
+    return {
+        "members": current.members,
+        "first_day": period.first_day.isoformat(),
+        "last_day": period.last_day.isoformat(),
+        "timezone": period.timezone,  # dates read in the merchant's region
+        "current": digest_figures(current),
+        "previous": digest_figures(previous),
+    }
+
+
+def digest_figures(s: Snapshot) -> dict[str, int | float | None]:
+    return {
+        "members": s.members,
+        "new_members": s.new_members,
+        "active": s.active,
+        "purchases": s.purchases,
+        "revenue": s.revenue,
+        "average_check": s.average_check.value,
+        "retention": s.retention.value,
+        "csat": s.csat.value,
+        "nps": s.nps.score,
+        "issued": s.issued,
+        "redeemed": s.redeemed,
+        "liability": s.liability,
+    }

@@ -1,0 +1,197 @@
+"""/stats: every KPI of ../shared/KPI.md for a period, by the five loyalty factors, and the
+same for the period before it.
+
+Choices where KPI.md leaves room (README "Reports" says the same to merchants):
+- A purchase counts when it is confirmed and not wholly refunded; its revenue is its amount
+  less refunds, counted on the day of the purchase.
+- A member who erased their data is no longer a member from that moment, but their
+  purchases stay in revenue and in the purchase-based rates: erasing personal data does
+  not rewrite the merchant's sales history.
+- Profile completion and reachability are today's values of the members at the period end
+  (the bot keeps no history of a birthday or a phone being added).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from db.engine import reading
+from db.models import LedgerReason
+from db.reports import DAY
+from services import policy
+from services.dto import MerchantView
+from services.reports.access import ReportAccess
+from services.reports.figures import Nps, Ratio, csat_of, nps_of, ratio
+from services.reports.periods import DEFAULT_DAYS, Period
+
+CHURN_HORIZON = timedelta(days=90)
+CONVERSION_WINDOW = 30 * DAY
+YEAR = 365 * DAY
+ISSUED = (
+    LedgerReason.WELCOME,
+    LedgerReason.CASHBACK,
+    LedgerReason.REFERRAL,
+    LedgerReason.REFERRAL_BONUS,
+    LedgerReason.BIRTHDAY,
+    LedgerReason.MANUAL,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Every KPI of one period, by the five loyalty factors."""
+
+    period: Period
+    # Registration
+    members: int
+    new_members: int
+    new_by_source: tuple[tuple[str, int], ...]  # "referral" for friends' links, "" for none
+    with_birthday: Ratio
+    with_phone: Ratio
+    opted_in: Ratio
+    reachable: int
+    # Frequency
+    active: int
+    purchases: int
+    revenue: int
+    average_check: Ratio
+    frequency: Ratio
+    # Conversion
+    first_purchase: Ratio
+    repeat_rate: Ratio
+    retention: Ratio
+    churn: Ratio
+    # Advocacy
+    referral_joins: int
+    effective_referrals: Ratio
+    referral_repeat: Ratio  # of those who joined through a friend, bought twice or more
+    csat: Ratio
+    csat_good: Ratio
+    nps: Nps
+    # Rewarding
+    issued: int
+    issued_by_reason: tuple[tuple[str, int], ...]
+    redeemed: int
+    expired: int
+    liability: int
+    redemption_rate: Ratio
+    # Lifetime value
+    clv: Ratio
+    value_12m: Ratio
+    liability_minor: int = 0  # the money the outstanding points are worth
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    merchant: MerchantView
+    current: Snapshot
+    previous: Snapshot
+
+
+class StatsReports(ReportAccess):
+    async def dashboard(
+        self,
+        merchant_id: int,
+        actor: int,
+        days: int = DEFAULT_DAYS,
+        first: date | None = None,
+        last: date | None = None,
+    ) -> Dashboard:
+        """/stats: every KPI for the period and the one before it."""
+        merchant, period = await self._scope(merchant_id, actor, days, first, last)
+        async with reading(self.session):
+            current, previous = await self.snapshots(merchant_id, [period, period.previous()])
+        return Dashboard(merchant, current, previous)
+
+    async def snapshots(self, merchant_id: int, periods: Sequence[Period]) -> list[Snapshot]:
+        """Every KPI of KPI.md for each period (no access check: callers do it)."""
+        histories = await self.repo.history(
+            merchant_id, [p.end for p in periods], int(CHURN_HORIZON.total_seconds()), YEAR
+        )
+        return [
+            await self._snapshot(merchant_id, period, history)
+            for period, history in zip(periods, histories, strict=True)
+        ]
+
+    async def snapshot(self, merchant_id: int, period: Period) -> Snapshot:
+        return (await self.snapshots(merchant_id, [period]))[0]
+
+    async def _snapshot(
+        self, merchant_id: int, period: Period, history: Sequence[int]
+    ) -> Snapshot:
+        r = self.repo
+        start, end = period.start, period.end
+        buyers, repeaters, churned, revenue_to_date, year_revenue, year_active = history
+        members, birthday, phone, opted, reachable = await r.members_at(merchant_id, end)
+        joins = await r.new_members(merchant_id, start, end)
+        by_source: dict[str, int] = {}
+        for source, via_friend, count in joins:
+            key = "referral" if via_friend else source
+            by_source[key] = by_source.get(key, 0) + count
+        purchases, revenue, active = await r.purchase_totals(merchant_id, start, end)
+        mature, converted, young_converted = await r.first_purchases(
+            merchant_id, start, end, CONVERSION_WINDOW
+        )
+        before = period.previous().start
+        was_active, retained = await r.retained(merchant_id, before, start, end)
+        referred, effective, referred_again = await r.referrals(merchant_id, start, end)
+        stars = await r.ratings(merchant_id, start, end)
+        csat, csat_good = csat_of(stars)
+        flows = await r.point_flows(merchant_id, start, end)
+        issued_by = tuple((str(reason), flows.get(reason, 0)) for reason in ISSUED)
+        issued = sum(n for _, n in issued_by)
+        # Gross, like issued: points given back by a refund are not taken off (they may
+        # belong to a redemption of an earlier period).
+        redeemed = -flows.get(LedgerReason.REDEEM, 0)
+        expired = -flows.get(LedgerReason.EXPIRY, 0)
+        liability = await r.liability(merchant_id, end)
+        return Snapshot(
+            period=period,
+            members=members,
+            new_members=sum(n for _, _, n in joins),
+            new_by_source=tuple(sorted(by_source.items(), key=lambda kv: (-kv[1], kv[0]))),
+            with_birthday=ratio(birthday, members),
+            with_phone=ratio(phone, members),
+            opted_in=ratio(opted, members),
+            reachable=reachable,
+            active=active,
+            purchases=purchases,
+            revenue=revenue,
+            average_check=ratio(revenue, purchases),
+            frequency=ratio(purchases, active),
+            first_purchase=ratio(converted + young_converted, mature + young_converted),
+            repeat_rate=ratio(repeaters, buyers),
+            retention=ratio(retained, was_active),
+            churn=ratio(churned, buyers),
+            referral_joins=referred,
+            effective_referrals=ratio(effective, referred),
+            referral_repeat=ratio(referred_again, referred),
+            csat=csat,
+            csat_good=csat_good,
+            nps=nps_of(await r.nps(merchant_id, start, end)),
+            issued=issued,
+            issued_by_reason=issued_by,
+            redeemed=redeemed,
+            expired=expired,
+            liability=liability,
+            redemption_rate=ratio(redeemed, issued),
+            clv=ratio(revenue_to_date, buyers),
+            # average check x purchases per active customer in the last 365 days
+            value_12m=ratio(year_revenue, year_active),
+            liability_minor=policy.points_worth(liability, await r.point_value(merchant_id)),
+        )
+
+    async def period_snapshot(
+        self,
+        merchant_id: int,
+        actor: int,
+        days: int,
+        first: date | None = None,
+        last: date | None = None,
+    ) -> Snapshot:
+        """Every KPI of the last `days` days (or first..last), without the comparison."""
+        _, period = await self._scope(merchant_id, actor, days, first, last)
+        async with reading(self.session):
+            return await self.snapshot(merchant_id, period)
