@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from html import escape
 from typing import Any
 
@@ -12,6 +11,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 
+from handlers.deps import Handler
 from handlers.ui.help_render import join_keyboard, role_help
 from handlers.ui.keyboards import consent_keyboard
 from handlers.ui.member_render import rules_text
@@ -58,12 +58,7 @@ class ConsentGate(BaseMiddleware):
     (their services check the role on every act), the rest for members only. Anyone else
     gets the rules, except staff (owners, admins, cashiers), who get their own help."""
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         chat = event.chat if isinstance(event, Message) else None
         if isinstance(event, CallbackQuery) and isinstance(event.message, Message):
             chat = event.message.chat
@@ -81,10 +76,8 @@ class ConsentGate(BaseMiddleware):
         staff: StaffService | None = data.get("staff")
         role = await staff.role(ctx.work_merchant_id, ctx.telegram_id) if staff else None
         target = event if isinstance(event, Message) else None
-        if isinstance(event, CallbackQuery):
-            await event.answer()
-            if isinstance(event.message, Message):
-                target = event.message
+        if isinstance(event, CallbackQuery) and isinstance(event.message, Message):
+            target = event.message  # the button itself is answered quietly (handlers/answers)
         if target is None:
             return None
         if role:
