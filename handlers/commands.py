@@ -17,6 +17,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 
 from handlers.i18n import CatalogI18n
 from services.policy import LANGUAGES
+from services.states import StaffRole
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +65,8 @@ def customer_commands() -> list[BotCommand]:
     return menu(CUSTOMER)
 
 
-def staff_commands(role: str) -> list[BotCommand]:
-    if role in ("admin", "owner"):
+def staff_commands(role: StaffRole) -> list[BotCommand]:
+    if role in (StaffRole.ADMIN, StaffRole.OWNER):
         return menu(CASHIER, ADMIN, CUSTOMER)
     return menu(CASHIER, CUSTOMER)
 
@@ -142,5 +143,5 @@ async def set_chat_commands(bot: Bot, chat_id: int, commands: list[BotCommand]) 
         logger.warning("chat commands not set: %s", type(error).__name__)
 
 
-async def set_staff_commands(bot: Bot, chat_id: int, role: str) -> None:
+async def set_staff_commands(bot: Bot, chat_id: int, role: StaffRole) -> None:
     await set_chat_commands(bot, chat_id, staff_commands(role))

@@ -18,6 +18,7 @@ from handlers.ui.member_render import rules_text
 from services.dto import MemberContext, MerchantView
 from services.members import MemberService
 from services.staff import StaffService
+from services.states import StaffRole
 
 PENDING = "pending_join"  # FSM data: the link a person came from, until they accept the rules
 
@@ -48,7 +49,7 @@ async def send_rules(
     )
 
 
-async def send_staff_help(target: Message, role: str) -> None:
+async def send_staff_help(target: Message, role: StaffRole) -> None:
     """Staff who are not members see what they can do, and join only if they ask to."""
     await target.answer(role_help(role, False), reply_markup=join_keyboard())
 

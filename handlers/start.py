@@ -29,6 +29,7 @@ from services.errors import InviteInvalid, OutdatedRules, UnknownMerchant
 from services.members import MemberService
 from services.sales import SaleService
 from services.staff import StaffService
+from services.states import StaffRole
 
 router = Router(name=__name__)
 answer_refusals(router, sale_form)  # a cashier's QR scan starts a sale
@@ -61,7 +62,7 @@ async def accept_staff_invite(
     await message.answer(
         (
             _("👋 Welcome to the team of {merchant} as an admin!")
-            if joined.role == "admin"
+            if joined.role is StaffRole.ADMIN
             else _("👋 Welcome to the team of {merchant} as a cashier!")
         ).format(merchant=escape(joined.merchant_name))
         + "\n\n"
@@ -71,7 +72,7 @@ async def accept_staff_invite(
         )
         + "\n"
         + _("/sales – today's sales\n/refund – refund a sale")
-        + ("\n" + _("/staff – invite and manage staff") if joined.role == "admin" else "")
+        + ("\n" + _("/staff – invite and manage staff") if joined.role is StaffRole.ADMIN else "")
     )
     await set_staff_commands(bot, ctx.telegram_id, joined.role)
 
