@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.middlewares import ContextMiddleware
 from handlers import get_routers
+from handlers.answers import AnswerButtons
 from handlers.commands import set_commands
 from handlers.gate import ConsentGate
 from handlers.i18n import CatalogI18n, create_i18n
@@ -52,6 +53,7 @@ def create_dispatcher(
     i18n = i18n or create_i18n(settings.default_language)
     dp = Dispatcher(storage=storage or MemoryStorage())
     dp.update.outer_middleware(ContextMiddleware(settings, session_factory, i18n, clock))
+    dp.update.outer_middleware(AnswerButtons())  # inside the update's context: its language
     gate = ConsentGate()
     dp.message.middleware(gate)
     dp.callback_query.middleware(gate)

@@ -21,43 +21,49 @@ def get_routers() -> list[Router]:
         card,
         catalog,
         errors,
+        export,
         fallback,
+        feedback,
         form_fallbacks,
         help,
         history,
+        language,
         limits,
         orders,
         poster,
         privacy,
         profile,
         push,
-        rating,
+        refunds,
         reports,
         sale,
         staff,
         start,
-        survey,
     )
 
     routers = [
+        # Errors reach it after their own router's error handlers (handlers/errors.py); at the
+        # dispatcher it takes them all, so no router words another's errors.
         errors.router,
         start.router,
         form_fallbacks.cancel_router,  # /cancel ends any form, for anyone
         sale.router,  # staff forms go before member handlers that match any text
+        refunds.router,
         form_fallbacks.sale_router,  # what the sale form's steps did not take
         staff.router,
         limits.router,
         push.router,
         form_fallbacks.push_router,  # what the push form's steps did not take
         reports.router,
+        export.router,
         poster.router,
-        rating.router,
-        survey.router,
+        feedback.router,
         card.router,
         catalog.router,
         orders.router,
         history.router,
         profile.router,
+        language.router,
         privacy.router,
         help.router,
         birthdays.router,

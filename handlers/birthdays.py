@@ -4,26 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from aiogram import Router
-from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, ExceptionTypeFilter
+from aiogram.types import ErrorEvent, Message
 from aiogram.utils.i18n import gettext as _
 
+from handlers.errors import answer_refusals
 from handlers.profile import birthday_error
-from handlers.sale import on_wrong_code, refuse_seller
+from handlers.till_refusals import TILL_ERRORS, till_refusal, wake_for_alerts
 from handlers.ui.render import birthday_text
 from services.birthdays import BirthdayCorrected, BirthdayService
 from services.dto import MemberContext
-from services.errors import (
-    CodeInvalid,
-    CodesLocked,
-    InvalidBirthday,
-    MemberNotFound,
-    NotStaff,
-    StaffPaused,
-)
+from services.errors import InvalidBirthday, MemberNotFound, NotStaff
 
 router = Router(name=__name__)
+answer_refusals(router)
 STAFF = {"staff": True}
 
 
@@ -58,34 +53,38 @@ async def cmd_birthday(
 ) -> None:
     parts = (command.args or "").split(maxsplit=1)
     member, text = [*parts, "", ""][:2]
-    try:
-        done = await birthdays.correct(ctx.work_merchant_id, ctx.telegram_id, member, text)
-    except NotStaff:
-        await message.answer(_("Only the admins of this place can correct a birthday."))
-        return
-    except (StaffPaused, CodesLocked) as error:
-        await refuse_seller(message, error, ctx)  # a look-up by code is one at the till
-        return
-    except CodeInvalid as error:
-        await on_wrong_code(message, error, wake_sender, ctx.merchant.timezone)
-        return
-    except MemberNotFound as error:
-        if error.reason == "shared":
-            await message.answer(
-                _(
-                    "This member also belongs to another program here, which shares their "
-                    "birthday: only an owner can change it."
-                )
-            )
-            return
-        await message.answer(
-            usage()
-            if error.reason == "format"
-            else _("No member has this code or number here. Ask the member for a fresh /code.")
-        )
-        return
-    except InvalidBirthday as error:
-        await message.answer(birthday_error(error))
-        return
+    done = await birthdays.correct(ctx.work_merchant_id, ctx.telegram_id, member, text)
     wake_sender()
     await message.answer(corrected_text(done))
+
+
+def member_not_found(error: MemberNotFound) -> str:
+    if error.reason == "shared":
+        return _(
+            "This member also belongs to another program here, which shares their "
+            "birthday: only an owner can change it."
+        )
+    if error.reason == "format":
+        return usage()
+    return _("No member has this code or number here. Ask the member for a fresh /code.")
+
+
+@router.errors(
+    ExceptionTypeFilter(*TILL_ERRORS, MemberNotFound, InvalidBirthday),
+    F.update.message.as_("message"),
+)
+async def on_refused(
+    event: ErrorEvent, message: Message, ctx: MemberContext, wake_sender: Callable[[], None]
+) -> None:
+    error = event.exception
+    if isinstance(error, NotStaff):
+        text = _("Only the admins of this place can correct a birthday.")
+    elif isinstance(error, MemberNotFound):
+        text = member_not_found(error)
+    elif isinstance(error, InvalidBirthday):
+        text = birthday_error(error)
+    else:  # a look-up by code is one at the till: paused, locked, or a wrong code
+        assert isinstance(error, TILL_ERRORS)
+        text = till_refusal(error, ctx)
+    await message.answer(text)
+    wake_for_alerts(error, wake_sender)

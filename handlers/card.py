@@ -94,7 +94,6 @@ async def cmd_invite(
 
 @router.callback_query(Nav.filter(F.to == CardAction.CARD))
 async def cb_card(query: CallbackQuery, ctx: MemberContext, members: MemberService) -> None:
-    await query.answer()
     if isinstance(query.message, Message):
         await send_card(query.message, ctx.telegram_id, ctx, members)
 
@@ -103,7 +102,6 @@ async def cb_card(query: CallbackQuery, ctx: MemberContext, members: MemberServi
 async def cb_code(
     query: CallbackQuery, ctx: MemberContext, codes: CodeService, bot: Bot, state: FSMContext
 ) -> None:
-    await query.answer()
     if isinstance(query.message, Message):
         await send_code(query.message, ctx.telegram_id, ctx, codes, bot, state)
 
@@ -112,6 +110,5 @@ async def cb_code(
 async def cb_invite(
     query: CallbackQuery, ctx: MemberContext, members: MemberService, bot: Bot
 ) -> None:
-    await query.answer()
     if isinstance(query.message, Message):
         await send_invite(query.message, ctx.telegram_id, ctx, members, bot)

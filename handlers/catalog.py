@@ -6,10 +6,18 @@ from collections.abc import Callable
 from html import escape
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.filters import Command, CommandObject, ExceptionTypeFilter
+from aiogram.types import (
+    CallbackQuery,
+    ErrorEvent,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 from aiogram.utils.i18n import gettext as _
 
+from handlers.answers import Answer
+from handlers.errors import answer_refusals
 from handlers.ui.callbacks import CatalogCb
 from handlers.ui.edit import edit_text
 from handlers.ui.order_render import my_orders_button, my_orders_keyboard_or_none, order_keyboard
@@ -20,6 +28,7 @@ from services.errors import NotStaff
 from services.numbers import MAX_ID, InvalidNumber, parse_id
 
 router = Router(name=__name__)
+answer_refusals(router)
 STAFF = {"staff": True}
 
 
@@ -111,7 +120,6 @@ async def cb_category(
 ) -> None:
     categories = await catalog.categories(ctx.merchant.id)
     index = int(callback_data.value) if callback_data.value.isdigit() else -1
-    await query.answer()
     if not 0 <= index < len(categories) or not isinstance(query.message, Message):
         return
     items = await catalog.items(ctx.merchant.id, categories[index])
@@ -124,22 +132,20 @@ async def cb_category(
 
 @router.callback_query(CatalogCb.filter(F.action.in_({"add", "remove"})))
 async def cb_change_cart(
-    query: CallbackQuery, callback_data: CatalogCb, ctx: MemberContext, catalog: CatalogService
+    query: CallbackQuery,
+    callback_data: CatalogCb,
+    ctx: MemberContext,
+    catalog: CatalogService,
+    answer: Answer,
 ) -> None:
     delta = 1 if callback_data.action == "add" else -1
-    try:
-        view = await catalog.change(
-            ctx.merchant.id, ctx.telegram_id, int(callback_data.value or 0), delta
-        )
-    except CatalogRefused:
-        await query.answer(_("This item is no longer available."))
-        return
+    view = await catalog.change(
+        ctx.merchant.id, ctx.telegram_id, int(callback_data.value or 0), delta
+    )
     if delta > 0:
-        await query.answer(_("Added. In the cart: {n}").format(n=view.count))
-    else:
-        await query.answer()
-        if isinstance(query.message, Message):
-            await edit_text(query.message, cart_text(view), reply_markup=cart_keyboard(view))
+        answer.toast(_("Added. In the cart: {n}").format(n=view.count))
+    elif isinstance(query.message, Message):
+        await edit_text(query.message, cart_text(view), reply_markup=cart_keyboard(view))
 
 
 @router.message(Command("cart"))
@@ -151,15 +157,16 @@ async def cmd_cart(message: Message, ctx: MemberContext, catalog: CatalogService
 @router.callback_query(CatalogCb.filter(F.action == "cart"))
 async def cb_cart(query: CallbackQuery, ctx: MemberContext, catalog: CatalogService) -> None:
     view = await catalog.cart(ctx.merchant.id, ctx.telegram_id)
-    await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(cart_text(view), reply_markup=cart_keyboard(view))
 
 
 @router.callback_query(CatalogCb.filter(F.action == "empty"))
-async def cb_empty_cart(query: CallbackQuery, ctx: MemberContext, catalog: CatalogService) -> None:
+async def cb_empty_cart(
+    query: CallbackQuery, ctx: MemberContext, catalog: CatalogService, answer: Answer
+) -> None:
     view = await catalog.empty(ctx.merchant.id, ctx.telegram_id)
-    await query.answer(_("The cart is empty."))
+    answer.toast(_("The cart is empty."))
     if isinstance(query.message, Message):
         await edit_text(query.message, cart_text(view))
 
@@ -171,20 +178,7 @@ async def cb_checkout(
     catalog: CatalogService,
     wake_sender: Callable[[], None],
 ) -> None:
-    try:
-        order = await catalog.checkout(ctx.merchant.id, ctx.telegram_id)
-    except CatalogRefused as error:
-        await query.answer(
-            _(
-                "That is more than one purchase here can be ({limit}). Take something out, or "
-                "order it in two parts."
-            ).format(limit=money(ctx.merchant.max_sale_minor, ctx.merchant.currency))
-            if error.reason == "too_large"
-            else _("The cart is empty."),
-            show_alert=error.reason == "too_large",
-        )
-        return
-    await query.answer()
+    order = await catalog.checkout(ctx.merchant.id, ctx.telegram_id)
     if isinstance(query.message, Message):
         await query.message.answer(order_text(order), reply_markup=order_keyboard(order.id))
     wake_sender()  # the admins are told of the order
@@ -195,26 +189,7 @@ async def cmd_add_item(
     message: Message, command: CommandObject, ctx: MemberContext, catalog: CatalogService
 ) -> None:
     photo = message.photo[-1].file_id if message.photo else None
-    try:
-        item = await catalog.add_item(
-            ctx.work_merchant_id, ctx.telegram_id, command.args or "", photo
-        )
-    except NotStaff:
-        await message.answer(_("Only the admins of this place can edit the catalog."))
-        return
-    except CatalogRefused as error:
-        if error.reason == "too_large":
-            await message.answer(
-                _("That price is over the limit for one sale ({limit}).").format(
-                    limit=money(ctx.merchant.max_sale_minor, ctx.merchant.currency)
-                )
-            )
-            return
-        await message.answer(
-            _("Use: /additem Category | Title | 3.50 (a photo with this caption adds a picture)"),
-            parse_mode=None,
-        )
-        return
+    item = await catalog.add_item(ctx.work_merchant_id, ctx.telegram_id, command.args or "", photo)
     await message.answer(
         _("Added #{id}: {title} — {price} in {category}.").format(
             id=item.id,
@@ -233,12 +208,51 @@ async def cmd_delete_item(
         item_id = parse_id(command.args or "", MAX_ID)
     except InvalidNumber:
         item_id = 0  # no item has it; the service says so after checking the role
-    try:
-        item = await catalog.archive_item(ctx.work_merchant_id, ctx.telegram_id, item_id)
-    except NotStaff:
-        await message.answer(_("Only the admins of this place can edit the catalog."))
-        return
-    except CatalogRefused:
-        await message.answer(_("There is no such item. Use: /delitem 12"))
-        return
+    item = await catalog.archive_item(ctx.work_merchant_id, ctx.telegram_id, item_id)
     await message.answer(_("Removed from the catalog: {title}.").format(title=escape(item.title)))
+
+
+# --- refusals ------------------------------------------------------------------------------
+
+
+def one_sale_cap(ctx: MemberContext) -> str:
+    return money(ctx.merchant.max_sale_minor, ctx.merchant.currency)
+
+
+@router.errors(ExceptionTypeFilter(CatalogRefused), F.update.callback_query)
+async def on_cart_refused(event: ErrorEvent, ctx: MemberContext, answer: Answer) -> None:
+    assert isinstance(event.exception, CatalogRefused)
+    reason = event.exception.reason
+    if reason == "too_large":  # at checkout
+        answer.alert(
+            _(
+                "That is more than one purchase here can be ({limit}). Take something out, or "
+                "order it in two parts."
+            ).format(limit=one_sale_cap(ctx))
+        )
+    elif reason == "empty":
+        answer.toast(_("The cart is empty."))
+    else:
+        answer.toast(_("This item is no longer available."))
+
+
+@router.errors(ExceptionTypeFilter(NotStaff, CatalogRefused), F.update.message.as_("message"))
+async def on_item_refused(
+    event: ErrorEvent, message: Message, ctx: MemberContext, command: CommandObject | None = None
+) -> None:
+    error = event.exception
+    if isinstance(error, NotStaff):
+        await message.answer(_("Only the admins of this place can edit the catalog."))
+    elif command is not None and command.command == "delitem":
+        await message.answer(_("There is no such item. Use: /delitem 12"))
+    elif isinstance(error, CatalogRefused) and error.reason == "too_large":
+        await message.answer(
+            _("That price is over the limit for one sale ({limit}).").format(
+                limit=one_sale_cap(ctx)
+            )
+        )
+    else:
+        await message.answer(
+            _("Use: /additem Category | Title | 3.50 (a photo with this caption adds a picture)"),
+            parse_mode=None,
+        )

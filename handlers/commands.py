@@ -13,49 +13,62 @@ from aiogram.types import (
     MenuButtonCommands,
 )
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 
 from handlers.i18n import CatalogI18n
 from services.policy import LANGUAGES
+from services.states import StaffRole
 
 logger = logging.getLogger(__name__)
 
 
+CUSTOMER, CASHIER, ADMIN = "customer", "cashier", "admin"
+# Each command's line in the menu (in the current locale when read), and who sees it. A staff
+# member's menu has the till's commands, then (admins) the admin's, then a customer's.
+COMMANDS = {
+    "sale": (__("Confirm a purchase"), CASHIER),
+    "sales": (__("Today's sales"), CASHIER),
+    "refund": (__("Refund a sale"), CASHIER),
+    "openorders": (__("Pre-orders waiting for pickup"), CASHIER),
+    "staff": (__("Invite and manage staff"), ADMIN),
+    "push": (__("Send a promo push"), ADMIN),
+    "stats": (__("Program dashboard"), ADMIN),
+    "kpi": (__("One report with its chart"), ADMIN),
+    "ratings": (__("Ratings, CSAT and NPS"), ADMIN),
+    "campaigns": (__("What pushes and offers brought"), ADMIN),
+    "export": (__("CSV files of members and sales"), ADMIN),
+    "poster": (__("A QR poster for the counter"), ADMIN),
+    "birthday": (__("Correct a member's birthday"), ADMIN),
+    "card": (__("Your card, balance and level"), CUSTOMER),
+    "code": (__("A payment code for the till"), CUSTOMER),
+    "invite": (__("Invite friends"), CUSTOMER),
+    "history": (__("Points history"), CUSTOMER),
+    "catalog": (__("Order ahead for pickup"), CUSTOMER),
+    "orders": (__("Your pre-orders"), CUSTOMER),
+    "profile": (__("Birthday, phone, offers"), CUSTOMER),
+    "mydata": (__("Download my data"), CUSTOMER),
+    "language": (__("Change the language"), CUSTOMER),
+    "help": (__("How it works"), CUSTOMER),
+}
+
+
+def menu(*audiences: str) -> list[BotCommand]:
+    return [
+        BotCommand(command=name, description=str(text))
+        for name, (text, audience) in COMMANDS.items()
+        if audience in audiences
+    ]
+
+
 def customer_commands() -> list[BotCommand]:
     """The menu of commands, in the current locale."""
-    return [
-        BotCommand(command="card", description=_("Your card, balance and level")),
-        BotCommand(command="code", description=_("A payment code for the till")),
-        BotCommand(command="invite", description=_("Invite friends")),
-        BotCommand(command="history", description=_("Points history")),
-        BotCommand(command="catalog", description=_("Order ahead for pickup")),
-        BotCommand(command="orders", description=_("Your pre-orders")),
-        BotCommand(command="profile", description=_("Birthday, phone, offers")),
-        BotCommand(command="mydata", description=_("Download my data")),
-        BotCommand(command="language", description=_("Change the language")),
-        BotCommand(command="help", description=_("How it works")),
-    ]
+    return menu(CUSTOMER)
 
 
-def staff_commands(role: str) -> list[BotCommand]:
-    commands = [
-        BotCommand(command="sale", description=_("Confirm a purchase")),
-        BotCommand(command="sales", description=_("Today's sales")),
-        BotCommand(command="refund", description=_("Refund a sale")),
-        BotCommand(command="openorders", description=_("Pre-orders waiting for pickup")),
-    ]
-    if role in ("admin", "owner"):
-        commands.append(BotCommand(command="staff", description=_("Invite and manage staff")))
-        commands.append(BotCommand(command="push", description=_("Send a promo push")))
-        commands += [
-            BotCommand(command="stats", description=_("Program dashboard")),
-            BotCommand(command="kpi", description=_("One report with its chart")),
-            BotCommand(command="ratings", description=_("Ratings, CSAT and NPS")),
-            BotCommand(command="campaigns", description=_("What pushes and offers brought")),
-            BotCommand(command="export", description=_("CSV files of members and sales")),
-            BotCommand(command="poster", description=_("A QR poster for the counter")),
-            BotCommand(command="birthday", description=_("Correct a member's birthday")),
-        ]
-    return commands + customer_commands()
+def staff_commands(role: StaffRole) -> list[BotCommand]:
+    if role in (StaffRole.ADMIN, StaffRole.OWNER):
+        return menu(CASHIER, ADMIN, CUSTOMER)
+    return menu(CASHIER, CUSTOMER)
 
 
 async def set_commands(bot: Bot, i18n: CatalogI18n) -> None:
@@ -130,5 +143,5 @@ async def set_chat_commands(bot: Bot, chat_id: int, commands: list[BotCommand]) 
         logger.warning("chat commands not set: %s", type(error).__name__)
 
 
-async def set_staff_commands(bot: Bot, chat_id: int, role: str) -> None:
+async def set_staff_commands(bot: Bot, chat_id: int, role: StaffRole) -> None:
     await set_chat_commands(bot, chat_id, staff_commands(role))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypedDict
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from aiogram.fsm.context import FSMContext
+from aiogram.types import TelegramObject
 
 from handlers.i18n import CatalogI18n
 from services.birthdays import BirthdayService
@@ -23,6 +24,11 @@ from services.privacy import PrivacyService
 from services.reports import ReportService
 from services.sales import SaleService
 from services.staff import StaffService
+
+if TYPE_CHECKING:  # handlers.answers uses Handler below
+    from handlers.answers import Answer
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]  # a middleware's next step
 
 
 class HandlerData(TypedDict, total=False):
@@ -45,3 +51,4 @@ class HandlerData(TypedDict, total=False):
     locale: str  # the language this update is answered in
     i18n: CatalogI18n
     state: FSMContext
+    answer: Answer  # a pressed button's one answer (handlers/answers.py)

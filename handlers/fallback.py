@@ -6,6 +6,7 @@ from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from handlers.answers import Answer
 from handlers.ui.keyboards import main_menu
 
 router = Router(name=__name__)
@@ -19,7 +20,7 @@ async def msg_unknown(message: Message) -> None:
 
 
 @router.callback_query(flags={"guest": True})
-async def cb_unknown(query: CallbackQuery) -> None:
+async def cb_unknown(query: CallbackQuery, answer: Answer) -> None:
     # Buttons from an old version of the bot, or forged ones: say so instead of spinning
     # forever. Guests too: a cashier is rarely a member, and the rules are no answer to that.
-    await query.answer(_("This button is no longer active."))
+    answer.toast(_("This button is no longer active."))

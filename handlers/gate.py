@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from html import escape
 from typing import Any
 
@@ -12,12 +11,14 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram.utils.i18n import gettext as _
 
+from handlers.deps import Handler
 from handlers.ui.help_render import join_keyboard, role_help
 from handlers.ui.keyboards import consent_keyboard
 from handlers.ui.member_render import rules_text
 from services.dto import MemberContext, MerchantView
 from services.members import MemberService
 from services.staff import StaffService
+from services.states import StaffRole
 
 PENDING = "pending_join"  # FSM data: the link a person came from, until they accept the rules
 
@@ -48,7 +49,7 @@ async def send_rules(
     )
 
 
-async def send_staff_help(target: Message, role: str) -> None:
+async def send_staff_help(target: Message, role: StaffRole) -> None:
     """Staff who are not members see what they can do, and join only if they ask to."""
     await target.answer(role_help(role, False), reply_markup=join_keyboard())
 
@@ -58,12 +59,7 @@ class ConsentGate(BaseMiddleware):
     (their services check the role on every act), the rest for members only. Anyone else
     gets the rules, except staff (owners, admins, cashiers), who get their own help."""
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         chat = event.chat if isinstance(event, Message) else None
         if isinstance(event, CallbackQuery) and isinstance(event.message, Message):
             chat = event.message.chat
@@ -81,10 +77,8 @@ class ConsentGate(BaseMiddleware):
         staff: StaffService | None = data.get("staff")
         role = await staff.role(ctx.work_merchant_id, ctx.telegram_id) if staff else None
         target = event if isinstance(event, Message) else None
-        if isinstance(event, CallbackQuery):
-            await event.answer()
-            if isinstance(event.message, Message):
-                target = event.message
+        if isinstance(event, CallbackQuery) and isinstance(event.message, Message):
+            target = event.message  # the button itself is answered quietly (handlers/answers)
         if target is None:
             return None
         if role:

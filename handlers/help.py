@@ -8,6 +8,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from handlers.answers import Answer
 from handlers.gate import PENDING, send_rules
 from handlers.ui.callbacks import JoinProgram
 from handlers.ui.help_render import role_help
@@ -28,13 +29,16 @@ async def cmd_help(message: Message, ctx: MemberContext, staff: StaffService) ->
 
 @router.callback_query(JoinProgram.filter(), flags={"guest": True})
 async def cb_join_program(
-    query: CallbackQuery, ctx: MemberContext, members: MemberService, state: FSMContext
+    query: CallbackQuery,
+    ctx: MemberContext,
+    members: MemberService,
+    state: FSMContext,
+    answer: Answer,
 ) -> None:
     """Staff asking to join as customers: only now do they see the program's rules."""
     if ctx.is_member:
-        await query.answer(_("You are already a member."))
+        answer.toast(_("You are already a member."))
         return
-    await query.answer()
     pending = (await state.get_data()).get(PENDING, {})
     ref, src = pending.get("ref"), pending.get("src")
     if pending.get("merchant_id") != ctx.merchant.id:

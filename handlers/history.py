@@ -16,22 +16,22 @@ from services.members import MemberService
 router = Router(name=__name__)
 
 
-@router.message(Command("history"))
-async def cmd_history(message: Message, ctx: MemberContext, members: MemberService) -> None:
+async def send_history(target: Message, ctx: MemberContext, members: MemberService) -> None:
     page = await members.history(ctx.merchant.id, ctx.telegram_id, 0)
-    await message.answer(
+    await target.answer(
         history_text(page, ctx.merchant), reply_markup=history_keyboard(page.page, page.pages)
     )
 
 
+@router.message(Command("history"))
+async def cmd_history(message: Message, ctx: MemberContext, members: MemberService) -> None:
+    await send_history(message, ctx, members)
+
+
 @router.callback_query(Nav.filter(F.to == CardAction.HISTORY))
 async def cb_history(query: CallbackQuery, ctx: MemberContext, members: MemberService) -> None:
-    await query.answer()
     if isinstance(query.message, Message):
-        page = await members.history(ctx.merchant.id, ctx.telegram_id, 0)
-        await query.message.answer(
-            history_text(page, ctx.merchant), reply_markup=history_keyboard(page.page, page.pages)
-        )
+        await send_history(query.message, ctx, members)
 
 
 @router.callback_query(HistoryPage.filter())
@@ -39,7 +39,6 @@ async def cb_history_page(
     query: CallbackQuery, callback_data: HistoryPage, ctx: MemberContext, members: MemberService
 ) -> None:
     page = await members.history(ctx.merchant.id, ctx.telegram_id, callback_data.page)
-    await query.answer()
     if isinstance(query.message, Message):
         await edit_text(
             query.message,

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from aiogram import F, Router
-from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram.filters import Command, ExceptionTypeFilter
+from aiogram.types import CallbackQuery, ErrorEvent, Message
 from aiogram.utils.i18n import gettext as _
 
+from handlers.answers import Answer
+from handlers.errors import answer_refusals
 from handlers.ui.callbacks import OrderAction, OrderCb
 from handlers.ui.edit import edit_text
 from handlers.ui.order_render import (
@@ -27,21 +29,12 @@ from handlers.ui.order_render import (
 )
 from services.dto import MemberContext
 from services.errors import NotStaff
-from services.preorders import OrderChange, OrderRefused, PreorderService
+from services.preorders import OrderRefused, PreorderService
 
 router = Router(name=__name__)
+answer_refusals(router)
 STAFF = {"staff": True}
 Wake = Callable[[], None]
-
-
-def staff_only() -> str:
-    return _("This is for the staff of this place.")
-
-
-async def refuse(query: CallbackQuery, error: Exception) -> None:
-    """Nothing about the order reaches someone who may not act on it."""
-    text = order_refused(error.reason) if isinstance(error, OrderRefused) else staff_only()
-    await query.answer(text, show_alert=True)
 
 
 # --- the customer ----------------------------------------------------------------------------
@@ -58,14 +51,12 @@ async def cb_my_orders(
     query: CallbackQuery, ctx: MemberContext, preorders: PreorderService
 ) -> None:
     orders = await preorders.mine(ctx.merchant.id, ctx.telegram_id)
-    await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(my_orders_text(orders), reply_markup=my_orders_keyboard(orders))
 
 
 @router.callback_query(OrderCb.filter((F.action == OrderAction.ASK) & ~F.staff))
 async def cb_ask_cancel_mine(query: CallbackQuery, callback_data: OrderCb) -> None:
-    await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(
             cancel_prompt(callback_data.order_id),
@@ -74,36 +65,34 @@ async def cb_ask_cancel_mine(query: CallbackQuery, callback_data: OrderCb) -> No
 
 
 @router.callback_query(OrderCb.filter((F.action == OrderAction.CANCEL) & ~F.staff))
-async def cb_cancel_mine(
+@router.callback_query(OrderCb.filter((F.action == OrderAction.CANCEL) & F.staff), flags=STAFF)
+async def cb_cancel(
     query: CallbackQuery,
     callback_data: OrderCb,
     ctx: MemberContext,
     preorders: PreorderService,
+    answer: Answer,
     wake_sender: Wake,
 ) -> None:
-    try:
+    """A cancel pressed, by the customer or the staff: the other side is told, and the
+    prompt becomes what happened."""
+    if callback_data.staff:
+        actor = query.from_user.id
+        change = await preorders.cancel(ctx.work_merchant_id, actor, callback_data.order_id)
+        done = _("✖️ Pre-order #{id} is cancelled; the customer has been told.")
+    else:
         change = await preorders.cancel_mine(
             ctx.merchant.id, ctx.telegram_id, callback_data.order_id
         )
-    except OrderRefused as error:
-        await refuse(query, error)
-        return
-    await show_cancelled(
-        query, change, _("✖️ Pre-order #{id} is cancelled; the staff have been told.")
-    )
-    wake_sender()
-
-
-async def show_cancelled(query: CallbackQuery, change: OrderChange, done: str) -> None:
-    """A cancel pressed: the toast, and the prompt becomes what happened (`done` has {id})."""
-    await query.answer(_("Cancelled.") if change.changed else _("Already cancelled."))
+        done = _("✖️ Pre-order #{id} is cancelled; the staff have been told.")
+    answer.toast(_("Cancelled.") if change.changed else _("Already cancelled."))
     if change.changed and isinstance(query.message, Message):
         await edit_text(query.message, done.format(id=change.order_id))
+    wake_sender()
 
 
 @router.callback_query(OrderCb.filter(F.action == OrderAction.KEEP), flags=STAFF)
 async def cb_keep_order(query: CallbackQuery) -> None:
-    await query.answer()
     if isinstance(query.message, Message):
         await edit_text(query.message, _("Nothing was cancelled."))
 
@@ -115,11 +104,7 @@ async def cb_keep_order(query: CallbackQuery) -> None:
 async def cmd_open_orders(
     message: Message, ctx: MemberContext, preorders: PreorderService
 ) -> None:
-    try:
-        listing = await preorders.waiting(ctx.work_merchant_id, ctx.telegram_id)
-    except NotStaff:
-        await message.answer(_("This command is for the staff of this place."))
-        return
+    listing = await preorders.waiting(ctx.work_merchant_id, ctx.telegram_id)
     await message.answer(staff_orders_text(listing), reply_markup=staff_orders_keyboard(listing))
 
 
@@ -129,19 +114,16 @@ async def cb_order_ready(
     callback_data: OrderCb,
     ctx: MemberContext,
     preorders: PreorderService,
+    answer: Answer,
     wake_sender: Wake,
 ) -> None:
     merchant_id, actor = ctx.work_merchant_id, query.from_user.id
-    try:
-        change = await preorders.mark_ready(merchant_id, actor, callback_data.order_id)
-        listing = await preorders.waiting(merchant_id, actor)
-    except (NotStaff, OrderRefused) as error:
-        await refuse(query, error)
-        return
+    change = await preorders.mark_ready(merchant_id, actor, callback_data.order_id)
+    listing = await preorders.waiting(merchant_id, actor)
     if not change.changed:
-        await query.answer(_("Already marked ready."))
+        answer.toast(_("Already marked ready."))
         return
-    await query.answer(_("#{id} is ready; the customer has been told.").format(id=change.order_id))
+    answer.toast(_("#{id} is ready; the customer has been told.").format(id=change.order_id))
     if isinstance(query.message, Message):
         await edit_text(query.message, staff_orders_text(listing), staff_orders_keyboard(listing))
     wake_sender()
@@ -151,36 +133,26 @@ async def cb_order_ready(
 async def cb_ask_cancel_order(
     query: CallbackQuery, callback_data: OrderCb, ctx: MemberContext, preorders: PreorderService
 ) -> None:
-    try:
-        order = await preorders.order(
-            ctx.work_merchant_id, query.from_user.id, callback_data.order_id
-        )
-    except (NotStaff, OrderRefused) as error:
-        await refuse(query, error)
-        return
-    await query.answer()
+    order = await preorders.order(ctx.work_merchant_id, query.from_user.id, callback_data.order_id)
     if isinstance(query.message, Message):
         await query.message.answer(
             cancel_prompt(order.id, order), reply_markup=cancel_prompt_keyboard(order.id, True)
         )
 
 
-@router.callback_query(OrderCb.filter((F.action == OrderAction.CANCEL) & F.staff), flags=STAFF)
-async def cb_cancel_order(
-    query: CallbackQuery,
-    callback_data: OrderCb,
-    ctx: MemberContext,
-    preorders: PreorderService,
-    wake_sender: Wake,
-) -> None:
-    try:
-        change = await preorders.cancel(
-            ctx.work_merchant_id, query.from_user.id, callback_data.order_id
-        )
-    except (NotStaff, OrderRefused) as error:
-        await refuse(query, error)
-        return
-    await show_cancelled(
-        query, change, _("✖️ Pre-order #{id} is cancelled; the customer has been told.")
-    )
-    wake_sender()
+# --- refusals ------------------------------------------------------------------------------
+
+
+@router.errors(ExceptionTypeFilter(NotStaff), F.update.message.as_("message"))
+async def on_not_staff(event: ErrorEvent, message: Message) -> None:
+    await message.answer(_("This command is for the staff of this place."))
+
+
+@router.errors(ExceptionTypeFilter(NotStaff, OrderRefused), F.update.callback_query)
+async def on_button_refused(event: ErrorEvent, answer: Answer) -> None:
+    """Nothing about the order reaches someone who may not act on it."""
+    error = event.exception
+    if isinstance(error, OrderRefused):
+        answer.alert(order_refused(error.reason))
+    else:
+        answer.alert(_("This is for the staff of this place."))

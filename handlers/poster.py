@@ -22,6 +22,8 @@ from aiogram.utils.deep_linking import create_start_link
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
+from handlers.answers import Answer
+from handlers.errors import answer_refusals, tell_refusals
 from handlers.ui.callbacks import PosterCb
 from handlers.ui.poster import poster_files, poster_text
 from handlers.ui.render import LANGUAGE_NAMES
@@ -32,12 +34,11 @@ from services.merchants import MerchantService
 from services.reports import ReportService
 
 router = Router(name=__name__)
+answer_refusals(router)
 STAFF = {"staff": True}
 DEFAULT_TAG = "poster"
 
-
-def admins_only() -> str:
-    return _("Posters are for the owners and admins of this place.")
+tell_refusals(router, lambda: _("Posters are for the owners and admins of this place."), NotStaff)
 
 
 def bad_tag() -> str:
@@ -76,11 +77,7 @@ def language_keyboard(tag: str) -> InlineKeyboardMarkup:
 async def cmd_poster(
     message: Message, command: CommandObject, ctx: MemberContext, reports: ReportService
 ) -> None:
-    try:
-        merchant = await reports.merchant(ctx.work_merchant_id, ctx.telegram_id)
-    except NotStaff:
-        await message.answer(admins_only())
-        return
+    merchant = await reports.merchant(ctx.work_merchant_id, ctx.telegram_id)
     tag = (command.args or "").strip() or DEFAULT_TAG
     if join_payload(merchant, tag) is None:
         await message.answer(bad_tag())
@@ -97,22 +94,19 @@ async def cb_poster(
     ctx: MemberContext,
     reports: ReportService,
     merchants: MerchantService,
+    answer: Answer,
     bot: Bot,
 ) -> None:
-    try:
-        merchant = await reports.merchant(ctx.work_merchant_id, ctx.telegram_id)
-    except NotStaff:
-        await query.answer(admins_only(), show_alert=True)
-        return
+    merchant = await reports.merchant(ctx.work_merchant_id, ctx.telegram_id)
     payload = join_payload(merchant, callback_data.tag)
     if (
         payload is None
         or callback_data.lang not in policy.LANGUAGES
         or not isinstance(query.message, Message)
     ):
-        await query.answer(bad_tag(), show_alert=True)
+        answer.alert(bad_tag())
         return
-    await query.answer()  # before drawing: it takes a moment
+    await answer.now()  # before drawing: it takes a moment
     link = await create_start_link(bot, payload)
     levels = sorted(await merchants.levels(merchant.id), key=lambda level: level.rank)
     cashback = levels[0].cashback_bp if levels else 0

@@ -1,4 +1,5 @@
-"""The owner's and admins' view of the program: /stats, /kpi, /ratings, /campaigns, /export.
+"""The owner's and admins' view of the program: /stats, /kpi, /ratings, /campaigns (/export:
+handlers/export.py).
 
 Every number comes from services/reports/; charts are drawn in a worker thread so the bot
 keeps answering others meanwhile.
@@ -7,10 +8,6 @@ keeps answering others meanwhile.
 from __future__ import annotations
 
 import asyncio
-import gzip
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import date, timedelta
@@ -18,12 +15,14 @@ from functools import partial
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import Command, CommandObject
+from aiogram.filters import Command, CommandObject, ExceptionTypeFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, FSInputFile, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, ErrorEvent, Message
 from aiogram.utils.i18n import gettext as _
 
+from handlers.answers import Answer
+from handlers.errors import answer_refusals, pressed, tell
 from handlers.ui import charts
 from handlers.ui.callbacks import KpiCb, StatsCb
 from handlers.ui.edit import edit_text
@@ -36,7 +35,7 @@ from handlers.ui.kpi_render import (
     revenue_text,
 )
 from handlers.ui.push_render import campaigns_text
-from handlers.ui.report_render import admins_only, export_caption
+from handlers.ui.report_render import admins_only
 from handlers.ui.stats_render import (
     KPI_NAMES,
     dashboard_text,
@@ -47,23 +46,26 @@ from handlers.ui.stats_render import (
 )
 from services.dto import MemberContext
 from services.errors import NotStaff, ReportRefused
-from services.exports import EXPORTS, ExportService
 from services.merchants import MerchantService
 from services.numbers import InvalidNumber, parse_days
 from services.reports import ReportService
 from services.reports.periods import DEFAULT_DAYS, MAX_RANGE_DAYS, parse_range
 
 router = Router(name=__name__)
+answer_refusals(router)
 STAFF = {"staff": True}
 CAPTION_LIMIT = 1024  # Telegram's, for a photo's caption
-DOCUMENT_LIMIT = 45 * 1024 * 1024  # a bot may send 50 MB; bigger exports go gzipped
 
 
 class StatsForm(StatesGroup):
     dates = State()
 
 
-async def _busy(message: Message, action: str) -> None:
+def ask_dates() -> str:
+    return _("Send the first and the last day of the period, like 01.10.2026 31.10.2026.")
+
+
+async def busy(message: Message, action: str) -> None:
     """ "typing…" while a report is worked out: on a big program that takes a few seconds."""
     if message.bot is not None:
         with suppress(TelegramAPIError):
@@ -84,24 +86,15 @@ async def cmd_stats(
 ) -> None:
     args = (command.args or "").strip()
     days = _days(args) or DEFAULT_DAYS
-    await _busy(message, "typing")
-    try:
-        if args and _days(args) is None:
-            first, last = parse_range(
-                args, await reports.today(ctx.work_merchant_id, ctx.telegram_id)
-            )
-            report = await reports.dashboard(
-                ctx.work_merchant_id, ctx.telegram_id, first=first, last=last
-            )
-            days = 0
-        else:
-            report = await reports.dashboard(ctx.work_merchant_id, ctx.telegram_id, days)
-    except NotStaff:
-        await message.answer(admins_only())
-        return
-    except ReportRefused as error:
-        await message.answer(report_refused(error.reason))
-        return
+    await busy(message, "typing")
+    if args and _days(args) is None:
+        first, last = parse_range(args, await reports.today(ctx.work_merchant_id, ctx.telegram_id))
+        report = await reports.dashboard(
+            ctx.work_merchant_id, ctx.telegram_id, first=first, last=last
+        )
+        days = 0
+    else:
+        report = await reports.dashboard(ctx.work_merchant_id, ctx.telegram_id, days)
     await message.answer(dashboard_text(report), reply_markup=stats_keyboard(days, report))
 
 
@@ -115,69 +108,40 @@ async def cb_stats_period(
 ) -> None:
     if await state.get_state() == StatsForm.dates.state:
         await state.clear()  # a period button instead of typed dates ends that form
-    try:
-        report = await reports.dashboard(ctx.work_merchant_id, ctx.telegram_id, callback_data.days)
-    except NotStaff:
-        await query.answer(admins_only(), show_alert=True)
-        return
+    report = await reports.dashboard(ctx.work_merchant_id, ctx.telegram_id, callback_data.days)
     if isinstance(query.message, Message):
         await edit_text(
             query.message, dashboard_text(report), stats_keyboard(callback_data.days, report)
         )
-    await query.answer()
 
 
 @router.callback_query(StatsCb.filter(F.days == 0), flags=STAFF)
 async def cb_stats_dates(
     query: CallbackQuery, ctx: MemberContext, reports: ReportService, state: FSMContext
 ) -> None:
-    try:
-        await reports.today(ctx.work_merchant_id, ctx.telegram_id)
-    except NotStaff:
-        await query.answer(admins_only(), show_alert=True)
-        return
+    await reports.today(ctx.work_merchant_id, ctx.telegram_id)  # the role first
     await state.set_state(StatsForm.dates)
     if isinstance(query.message, Message):
-        await query.message.answer(
-            _("Send the first and the last day of the period, like 01.10.2026 31.10.2026.")
-        )
-    await query.answer()
+        await query.message.answer(ask_dates())
 
 
 @router.message(StatsForm.dates, plain_text, not_menu, flags=STAFF)
 async def msg_stats_dates(
     message: Message, ctx: MemberContext, reports: ReportService, state: FSMContext
 ) -> None:
-    try:
-        today = await reports.today(ctx.work_merchant_id, ctx.telegram_id)
-        first, last = parse_range(message.text or "", today)
-        report = await reports.dashboard(
-            ctx.work_merchant_id, ctx.telegram_id, first=first, last=last
-        )
-    except NotStaff:
-        await state.clear()
-        await message.answer(admins_only())
-        return
-    except ReportRefused as error:
-        await message.answer(report_refused(error.reason))  # the form waits for another try
-        return
+    today = await reports.today(ctx.work_merchant_id, ctx.telegram_id)
+    first, last = parse_range(message.text or "", today)  # refused: the form waits for more
+    report = await reports.dashboard(ctx.work_merchant_id, ctx.telegram_id, first=first, last=last)
     await state.clear()
     await message.answer(dashboard_text(report), reply_markup=stats_keyboard(0, report))
 
 
 @router.message(StatsForm.dates, off_topic, flags=STAFF)
 async def msg_stats_dates_expected(
-    message: Message, ctx: MemberContext, reports: ReportService, state: FSMContext
+    message: Message, ctx: MemberContext, reports: ReportService
 ) -> None:
-    try:
-        await reports.today(ctx.work_merchant_id, ctx.telegram_id)  # the role first
-    except NotStaff:
-        await state.clear()
-        await message.answer(admins_only())
-        return
-    await message.answer(
-        _("Send the first and the last day of the period, like 01.10.2026 31.10.2026.")
-    )
+    await reports.today(ctx.work_merchant_id, ctx.telegram_id)  # the role first
+    await message.answer(ask_dates())
 
 
 async def _kpi(
@@ -215,7 +179,7 @@ async def _send_kpi(
     days: int,
     until: int = 0,
 ) -> None:
-    await _busy(target, "upload_photo")
+    await busy(target, "upload_photo")
     text, png = await _kpi(reports, ctx, name, days, until)
     photo = BufferedInputFile(png, filename=f"{name}.png")
     if len(text) <= CAPTION_LIMIT:
@@ -232,28 +196,23 @@ async def cmd_kpi(
     words = (command.args or "").lower().split()
     name = words[0] if words else ""
     days = _days(words[1]) if len(words) > 1 else DEFAULT_DAYS
-    try:
-        if name not in KPI_NAMES or days is None:
-            await reports.today(ctx.work_merchant_id, ctx.telegram_id)  # admins only
-            await message.answer(kpi_menu_text(), reply_markup=kpi_keyboard())
-            return
-        await _send_kpi(message, reports, ctx, name, days)
-    except NotStaff:
-        await message.answer(admins_only())
+    if name not in KPI_NAMES or days is None:
+        await reports.today(ctx.work_merchant_id, ctx.telegram_id)  # admins only
+        await message.answer(kpi_menu_text(), reply_markup=kpi_keyboard())
+        return
+    await _send_kpi(message, reports, ctx, name, days)
 
 
 @router.callback_query(KpiCb.filter(), flags=STAFF)
 async def cb_kpi(
-    query: CallbackQuery, callback_data: KpiCb, ctx: MemberContext, reports: ReportService
+    query: CallbackQuery,
+    callback_data: KpiCb,
+    ctx: MemberContext,
+    reports: ReportService,
+    answer: Answer,
 ) -> None:
     days, until = callback_data.days, callback_data.until
-    try:
-        today = await reports.today(ctx.work_merchant_id, query.from_user.id)  # the role first
-    except NotStaff:
-        await query.answer()
-        if isinstance(query.message, Message):
-            await query.message.answer(admins_only())
-        return
+    today = await reports.today(ctx.work_merchant_id, query.from_user.id)  # the role first
     if (
         callback_data.name not in KPI_NAMES
         or not 1 <= days <= MAX_RANGE_DAYS
@@ -261,13 +220,10 @@ async def cb_kpi(
         or (until and until - days + 1 < 1)  # a period that starts before year 1: forged
         or not isinstance(query.message, Message)
     ):
-        await query.answer(_("This button is no longer active."))
+        answer.toast(_("This button is no longer active."))
         return
-    try:
-        await query.answer()  # before drawing: a chart takes a moment
-        await _send_kpi(query.message, reports, ctx, callback_data.name, days, until)
-    except NotStaff:
-        await query.message.answer(admins_only())
+    await answer.now()  # before drawing: a chart takes a moment
+    await _send_kpi(query.message, reports, ctx, callback_data.name, days, until)
 
 
 @router.message(Command("ratings"), flags=STAFF)
@@ -275,11 +231,7 @@ async def cmd_ratings(
     message: Message, command: CommandObject, ctx: MemberContext, reports: ReportService
 ) -> None:
     days = _days(command.args) or DEFAULT_DAYS
-    try:
-        feedback = await reports.feedback(ctx.work_merchant_id, ctx.telegram_id, days)
-    except NotStaff:
-        await message.answer(admins_only())
-        return
+    feedback = await reports.feedback(ctx.work_merchant_id, ctx.telegram_id, days)
     await message.answer(feedback_text(feedback))
 
 
@@ -292,43 +244,28 @@ async def cmd_campaigns(
     merchants: MerchantService,
 ) -> None:
     days = _days(command.args) or 90
-    try:
-        report = await reports.campaigns(ctx.work_merchant_id, ctx.telegram_id, days)
-    except NotStaff:
-        await message.answer(admins_only())
-        return
+    report = await reports.campaigns(ctx.work_merchant_id, ctx.telegram_id, days)
     await message.answer(campaigns_text(report, await merchants.levels(ctx.work_merchant_id)))
 
 
-def _gzip(path: str) -> str:
-    with open(path, "rb") as source, gzip.open(path + ".gz", "wb") as target:
-        shutil.copyfileobj(source, target)
-    return path + ".gz"
+# --- refusals ------------------------------------------------------------------------------
 
 
-@router.message(Command("export"), flags=STAFF)
-async def cmd_export(
-    message: Message, ctx: MemberContext, reports: ReportService, exports: ExportService
-) -> None:
-    try:
-        merchant = await reports.merchant(ctx.work_merchant_id, ctx.telegram_id)
-    except NotStaff:
-        await message.answer(admins_only())
-        return
-    today = await reports.today(merchant.id, ctx.telegram_id)
-    personal = reports.is_owner(ctx.telegram_id)
-    await message.answer(_("Preparing the files…"))
-    await _busy(message, "upload_document")
-    with tempfile.TemporaryDirectory(prefix="loyalty-export-") as folder:
-        for kind in EXPORTS:
-            name = f"{merchant.slug}-{kind}-{today.isoformat()}.csv"
-            path = os.path.join(folder, name)
-            # A local temporary file: its writes are short next to the database reads.
-            with open(path, "w", encoding="utf-8-sig", newline="") as out:  # noqa: ASYNC230
-                rows = await exports.export(ctx.work_merchant_id, ctx.telegram_id, kind, out)
-            if os.path.getsize(path) > DOCUMENT_LIMIT:  # noqa: ASYNC240
-                path = await asyncio.to_thread(_gzip, path)
-                name += ".gz"
-            await message.answer_document(
-                FSInputFile(path, filename=name), caption=export_caption(kind, rows, personal)
-            )
+@router.errors(ExceptionTypeFilter(NotStaff), pressed(KpiCb), F.update.callback_query.as_("query"))
+async def on_not_admin_kpi(event: ErrorEvent, query: CallbackQuery) -> None:
+    # A message, as after the chart's early answer: the same wherever the role fails.
+    if isinstance(query.message, Message):
+        await query.message.answer(admins_only())
+
+
+@router.errors(ExceptionTypeFilter(NotStaff))
+async def on_not_admin(event: ErrorEvent, state: FSMContext, answer: Answer | None = None) -> None:
+    if await state.get_state() == StatsForm.dates.state:
+        await state.clear()  # the typed dates are no longer wanted
+    await tell(event, admins_only(), answer)
+
+
+@router.errors(ExceptionTypeFilter(ReportRefused), F.update.message.as_("message"))
+async def on_report_refused(event: ErrorEvent, message: Message) -> None:
+    assert isinstance(event.exception, ReportRefused)
+    await message.answer(report_refused(event.exception.reason))

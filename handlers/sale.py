@@ -1,9 +1,11 @@
-"""/sale at the till (step by step, from the customer's QR, or in one line), /sales, /refund.
+"""/sale at the till (step by step, from the customer's QR, or in one line) and the preview's
+buttons.
 
 A sale takes at most four taps and messages: the code, the amount, a points button on the
 preview, Confirm. The service returns each draft with its choices (points, receipt number); a
 choice makes a new draft that replaces the old one, so an outdated preview confirms nothing.
-A receipt number the merchant requires is typed before the preview.
+A receipt number the merchant requires is typed before the preview; services/sale_form.py says
+which step comes next, and where a refused step goes.
 
 Staff act in the merchant that hired them (ctx.work_merchant_id). Every step asks the service,
 which checks the role afresh, so a cashier revoked or paused mid-sale is stopped at once.
@@ -17,47 +19,35 @@ import re
 from collections.abc import Callable
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.filters import Command, CommandObject, ExceptionTypeFilter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, ErrorEvent, Message
 from aiogram.utils.i18n import gettext as _
 
-from handlers.ui.callbacks import PointsChoice, ReceiptAdd, RefundDecision, SaleDecision
+from handlers.answers import Answer
+from handlers.errors import answer_refusals
+from handlers.till_refusals import TILL_ERRORS, button_refusals, till_refusal, wake_for_alerts
+from handlers.ui.callbacks import PointsChoice, ReceiptAdd, SaleDecision
 from handlers.ui.edit import drop_keyboard, edit_text
 from handlers.ui.filters import plain_text
-from handlers.ui.limits_render import codes_locked_text, refusal_text
-from handlers.ui.refund_render import refund_keyboard, refund_preview_text, refund_text
 from handlers.ui.sale_render import (
-    amount_error,
     ask_amount,
     ask_receipt,
-    code_error,
     confirmed_text,
-    day_report_text,
     order_text,
-    paused_text,
     preview_keyboard,
     preview_text,
-    sale_refused,
 )
 from services.dto import MemberContext
-from services.errors import (
-    CodeInvalid,
-    CodesLocked,
-    InvalidAmount,
-    NotStaff,
-    SaleRefused,
-    StaffPaused,
-)
-from services.numbers import InvalidNumber, parse_id
 from services.policy import parse_points
-from services.sales import SaleService
+from services.sale_form import SaleFacts, SaleStep, after_refusal, next_step
+from services.sales import SaleService, Till
 
 router = Router(name=__name__)
+answer_refusals(router, button_refusals)
 STAFF = {"staff": True}
 ONE_LINE = re.compile(r"^\s*([0-9]{6})\s+(\S+)(?:\s+spend\s+(\S+))?\s*$", re.IGNORECASE)
-SELLER_ERRORS = (NotStaff, StaffPaused, CodesLocked)
 Wake = Callable[[], None]
 
 
@@ -67,38 +57,15 @@ class SaleForm(StatesGroup):
     receipt = State()  # a required one before the preview, or "Add receipt no." on it
 
 
-def limit(ctx: MemberContext) -> tuple[int, str]:
-    return ctx.merchant.max_sale_minor, ctx.merchant.currency
+STATES = {
+    SaleStep.CODE: SaleForm.code,
+    SaleStep.AMOUNT: SaleForm.amount,
+    SaleStep.RECEIPT: SaleForm.receipt,
+}
 
 
-def not_staff() -> str:
-    return _("This command is for the staff of this place.")
-
-
-async def refuse_seller(
-    message: Message, error: Exception, ctx: MemberContext, state: FSMContext | None = None
-) -> None:
-    if state is not None:
-        await state.clear()
-    if isinstance(error, StaffPaused):
-        await message.answer(paused_text(error.until, ctx.merchant.timezone))
-    elif isinstance(error, CodesLocked):
-        await message.answer(codes_locked_text(error.until, ctx.merchant.timezone))
-    else:
-        await message.answer(not_staff())
-
-
-async def on_wrong_code(
-    message: Message, error: CodeInvalid, wake_sender: Wake, timezone: str = "UTC"
-) -> None:
-    text = code_error(error.reason)
-    if error.paused and error.until is not None:
-        text += "\n\n" + paused_text(error.until, timezone)
-    if error.locked_until is not None:
-        text += "\n\n" + codes_locked_text(error.locked_until, timezone)
-    await message.answer(text)
-    if error.paused or error.locked_until is not None:
-        wake_sender()  # the admins' alert was queued with the pause or the lock
+def ask_code() -> str:
+    return _("Enter the customer's 6-digit code, or scan their QR with the phone's camera.")
 
 
 async def show_preview(
@@ -111,84 +78,60 @@ async def show_preview(
     """A new draft from the form's data (or the open draft with this receipt number), shown
     with its Confirm and its choices."""
     data = await state.get_data()
-    try:
-        if data.get("key"):
-            draft = await sales.reprice(
-                ctx.work_merchant_id, ctx.telegram_id, data["key"], receipt_no=receipt or ""
-            )
-        else:
-            draft = await sales.prepare(
-                ctx.work_merchant_id,
-                ctx.telegram_id,
-                data["code"],
-                data["amount"],
-                data.get("points", 0),
-                receipt,
-            )
-    except SELLER_ERRORS as error:
-        await refuse_seller(message, error, ctx, state)
-        return
-    except SaleRefused as error:
-        await message.answer(refusal_text(error, sale_refused(error.reason)))
-        if error.reason in ("receipt_taken", "receipt_required"):
-            return  # let them type another receipt number
-        await state.clear()
-        return
-    except CodeInvalid as error:
-        await state.clear()
-        await message.answer(code_error(error.reason))
-        return
-    except InvalidAmount as error:  # a pre-order's total over the cap for one sale
-        await state.clear()
-        await message.answer(amount_error(error.reason, *limit(ctx)))
-        return
+    if data.get("key"):
+        draft = await sales.reprice(
+            ctx.work_merchant_id, ctx.telegram_id, data["key"], receipt_no=receipt or ""
+        )
+    else:
+        draft = await sales.prepare(
+            ctx.work_merchant_id,
+            ctx.telegram_id,
+            data["code"],
+            data["amount"],
+            data.get("points", 0),
+            receipt,
+        )
     await state.clear()
     await message.answer(preview_text(draft), reply_markup=preview_keyboard(draft))
 
 
-async def receipt_or_preview(
-    message: Message, ctx: MemberContext, sales: SaleService, state: FSMContext, required: bool
-) -> None:
-    """The amount is known: a required receipt number is typed first, else the preview."""
-    if required:
-        await state.set_state(SaleForm.receipt)
-        await message.answer(ask_receipt())
-        return
-    await show_preview(message, ctx, sales, state, None)
-
-
-async def begin_with_code(
+async def ask_next(
     message: Message,
-    code: str,
     ctx: MemberContext,
     sales: SaleService,
     state: FSMContext,
-    wake_sender: Wake,
+    facts: SaleFacts,
+    till: Till | None = None,
+) -> None:
+    """On to the step the facts call for: the amount, a receipt number, or the preview."""
+    step = next_step(facts)
+    if step is SaleStep.AMOUNT:
+        assert till is not None  # only a code without a pre-order leaves the amount to type
+        await state.update_data(receipt_required=facts.receipt_required)
+        await state.set_state(SaleForm.amount)
+        await message.answer(ask_amount(till))
+    elif step is SaleStep.RECEIPT:
+        await state.set_state(SaleForm.receipt)
+        await message.answer(ask_receipt())
+    else:
+        await show_preview(message, ctx, sales, state, None)
+
+
+async def begin_with_code(
+    message: Message, code: str, ctx: MemberContext, sales: SaleService, state: FSMContext
 ) -> None:
     """The customer's code is known: show who it is and ask for the amount (a pre-order
-    brings its own, straight to the preview)."""
-    try:
-        till = await sales.find_customer(ctx.work_merchant_id, ctx.telegram_id, code)
-    except CodeInvalid as error:
-        await on_wrong_code(message, error, wake_sender, ctx.merchant.timezone)
-        if error.paused or error.locked_until is not None:
-            await state.clear()
-        else:
-            await state.set_state(SaleForm.code)
-        return
-    except SELLER_ERRORS as error:
-        await refuse_seller(message, error, ctx, state)
-        return
+    brings its own, on to its receipt number or the preview)."""
+    await state.set_state(SaleForm.code)  # the step a wrong code asks again
+    till = await sales.find_customer(ctx.work_merchant_id, ctx.telegram_id, code)
+    order_total = till.order_total_minor
     await state.set_data({"code": till.code, "points": 0})
-    if till.order_total_minor is not None:
-        await state.update_data(amount=till.order_total_minor)
-        if till.receipt_required:
-            await message.answer(order_text(till))
-        await receipt_or_preview(message, ctx, sales, state, till.receipt_required)
-        return
-    await state.update_data(receipt_required=till.receipt_required)
-    await state.set_state(SaleForm.amount)
-    await message.answer(ask_amount(till))
+    if order_total is not None:
+        await state.update_data(amount=order_total)
+    facts = SaleFacts(amount_known=order_total is not None, receipt_required=till.receipt_required)
+    if order_total is not None and next_step(facts) is SaleStep.RECEIPT:
+        await message.answer(order_text(till))
+    await ask_next(message, ctx, sales, state, facts, till)
 
 
 @router.message(Command("sale"), flags=STAFF)
@@ -198,19 +141,12 @@ async def cmd_sale(
     ctx: MemberContext,
     sales: SaleService,
     state: FSMContext,
-    wake_sender: Wake,
 ) -> None:
     await state.clear()
-    try:
-        merchant = await sales.start(ctx.work_merchant_id, ctx.telegram_id)
-    except SELLER_ERRORS as error:
-        await refuse_seller(message, error, ctx)
-        return
+    merchant = await sales.start(ctx.work_merchant_id, ctx.telegram_id)
     if not command.args:
         await state.set_state(SaleForm.code)
-        await message.answer(
-            _("Enter the customer's 6-digit code, or scan their QR with the phone's camera.")
-        )
+        await message.answer(ask_code())
         return
     match = ONE_LINE.match(command.args)
     if not match:
@@ -219,35 +155,22 @@ async def cmd_sale(
         )
         return
     code, amount_text, spend_text = match.groups()
-    try:
-        quote = await sales.quote(ctx.work_merchant_id, ctx.telegram_id, code, amount_text)
-        spend = parse_points(spend_text) if spend_text else 0
-    except CodeInvalid as error:
-        await on_wrong_code(message, error, wake_sender, ctx.merchant.timezone)
-        return
-    except SELLER_ERRORS as error:
-        await refuse_seller(message, error, ctx)
-        return
-    except InvalidAmount as error:
-        await message.answer(amount_error(error.reason, *limit(ctx)))
-        return
+    quote = await sales.quote(ctx.work_merchant_id, ctx.telegram_id, code, amount_text)
+    spend = parse_points(spend_text) if spend_text else 0
     if spend > quote.max_points:
         # The preview comes without points; its buttons offer what this check allows.
         await message.answer(_("That is more points than this check allows."))
         spend = 0
     await state.set_data({"code": code, "amount": quote.amount_minor, "points": spend})
-    await receipt_or_preview(message, ctx, sales, state, merchant.receipt_required)
+    facts = SaleFacts(amount_known=True, receipt_required=merchant.receipt_required)
+    await ask_next(message, ctx, sales, state, facts)
 
 
 @router.message(StateFilter(SaleForm.code), plain_text, flags=STAFF)
 async def msg_code_entered(
-    message: Message,
-    ctx: MemberContext,
-    sales: SaleService,
-    state: FSMContext,
-    wake_sender: Wake,
+    message: Message, ctx: MemberContext, sales: SaleService, state: FSMContext
 ) -> None:
-    await begin_with_code(message, message.text or "", ctx, sales, state, wake_sender)
+    await begin_with_code(message, message.text or "", ctx, sales, state)
 
 
 @router.message(StateFilter(SaleForm.amount), plain_text, flags=STAFF)
@@ -255,22 +178,12 @@ async def msg_amount_entered(
     message: Message, ctx: MemberContext, sales: SaleService, state: FSMContext
 ) -> None:
     data = await state.get_data()
-    try:
-        quote = await sales.quote(
-            ctx.work_merchant_id, ctx.telegram_id, data["code"], message.text or ""
-        )
-    except InvalidAmount as error:
-        await message.answer(amount_error(error.reason, *limit(ctx)))
-        return
-    except SELLER_ERRORS as error:
-        await refuse_seller(message, error, ctx, state)
-        return
-    except CodeInvalid as error:
-        await state.clear()
-        await message.answer(code_error(error.reason))
-        return
+    quote = await sales.quote(
+        ctx.work_merchant_id, ctx.telegram_id, data["code"], message.text or ""
+    )
     await state.update_data(amount=quote.amount_minor)
-    await receipt_or_preview(message, ctx, sales, state, bool(data.get("receipt_required")))
+    facts = SaleFacts(amount_known=True, receipt_required=bool(data.get("receipt_required")))
+    await ask_next(message, ctx, sales, state, facts)
 
 
 @router.message(StateFilter(SaleForm.receipt), plain_text, flags=STAFF)
@@ -280,16 +193,25 @@ async def msg_receipt_entered(
     await show_preview(message, ctx, sales, state, message.text)
 
 
-async def toast_refusal(query: CallbackQuery, error: Exception, ctx: MemberContext) -> None:
-    """A till button refused: not staff (before anything else), or a stale or forged draft."""
-    if isinstance(error, SaleRefused):
-        await query.answer(refusal_text(error, sale_refused(error.reason)), show_alert=True)
-    elif isinstance(error, InvalidAmount):
-        await query.answer(amount_error(error.reason, *limit(ctx)), show_alert=True)
-    elif isinstance(error, CodeInvalid):
-        await query.answer(code_error(error.reason), show_alert=True)
-    else:
-        await query.answer(not_staff(), show_alert=True)
+@router.errors(ExceptionTypeFilter(*TILL_ERRORS), F.update.message.as_("message"))
+async def on_step_refused(
+    event: ErrorEvent, message: Message, ctx: MemberContext, state: FSMContext, wake_sender: Wake
+) -> None:
+    """A refusal while selling: said, then the form asks again or ends (services/sale_form)."""
+    error = event.exception
+    assert isinstance(error, TILL_ERRORS)
+    await message.answer(till_refusal(error, ctx))
+    current = await state.get_state()
+    at = next((step for step, s in STATES.items() if s.state == current), None)
+    step = after_refusal(at, error)
+    if step is SaleStep.END:
+        await state.clear()
+    elif step is not at:
+        await state.set_state(STATES[step])
+    wake_for_alerts(error, wake_sender)
+
+
+# --- the preview's buttons -----------------------------------------------------------------
 
 
 @router.callback_query(PointsChoice.filter(), flags=STAFF)
@@ -297,17 +219,9 @@ async def cb_points_chosen(
     query: CallbackQuery, callback_data: PointsChoice, ctx: MemberContext, sales: SaleService
 ) -> None:
     """The same sale with other points: a new draft, shown in place of the old preview."""
-    try:
-        draft = await sales.reprice(
-            ctx.work_merchant_id,
-            query.from_user.id,
-            callback_data.key,
-            points=callback_data.points,
-        )
-    except (*SELLER_ERRORS, SaleRefused, InvalidAmount, CodeInvalid) as error:
-        await toast_refusal(query, error, ctx)
-        return
-    await query.answer()
+    draft = await sales.reprice(
+        ctx.work_merchant_id, query.from_user.id, callback_data.key, points=callback_data.points
+    )
     if isinstance(query.message, Message):
         await edit_text(query.message, preview_text(draft), preview_keyboard(draft))
 
@@ -320,12 +234,7 @@ async def cb_add_receipt(
     sales: SaleService,
     state: FSMContext,
 ) -> None:
-    try:
-        await sales.draft_open(ctx.work_merchant_id, query.from_user.id, callback_data.key)
-    except (*SELLER_ERRORS, SaleRefused) as error:
-        await toast_refusal(query, error, ctx)
-        return
-    await query.answer()
+    await sales.draft_open(ctx.work_merchant_id, query.from_user.id, callback_data.key)
     await state.set_state(SaleForm.receipt)
     await state.set_data({"key": callback_data.key})
     if isinstance(query.message, Message):
@@ -339,22 +248,14 @@ async def cb_confirm_sale(
     callback_data: SaleDecision,
     ctx: MemberContext,
     sales: SaleService,
+    answer: Answer,
     wake_sender: Wake,
 ) -> None:
-    try:
-        result = await sales.confirm(ctx.work_merchant_id, query.from_user.id, callback_data.key)
-    except SaleRefused as error:
-        await query.answer(refusal_text(error, sale_refused(error.reason)), show_alert=True)
-        if isinstance(query.message, Message) and error.reason != "not_found":
-            await drop_keyboard(query.message)
-        return
-    except SELLER_ERRORS:
-        await query.answer(not_staff(), show_alert=True)
-        return
+    result = await sales.confirm(ctx.work_merchant_id, query.from_user.id, callback_data.key)
     if result.duplicate:
-        await query.answer(_("Already confirmed."))
+        answer.toast(_("Already confirmed."))
         return
-    await query.answer(_("Confirmed."))
+    answer.toast(_("Confirmed."))
     if isinstance(query.message, Message):
         await edit_text(query.message, confirmed_text(result))
     wake_sender()
@@ -362,123 +263,13 @@ async def cb_confirm_sale(
 
 @router.callback_query(SaleDecision.filter(~F.confirm), flags=STAFF)
 async def cb_cancel_sale(
-    query: CallbackQuery, callback_data: SaleDecision, ctx: MemberContext, sales: SaleService
-) -> None:
-    try:
-        cancelled = await sales.cancel(ctx.work_merchant_id, query.from_user.id, callback_data.key)
-    except SELLER_ERRORS:
-        await query.answer(not_staff(), show_alert=True)
-        return
-    await query.answer(_("Cancelled.") if cancelled else _("This sale is no longer open."))
-    if cancelled and isinstance(query.message, Message):
-        await edit_text(query.message, _("✖️ Sale cancelled. Nothing was charged."))
-
-
-@router.message(Command("sales"), flags=STAFF)
-async def cmd_sales(message: Message, ctx: MemberContext, sales: SaleService) -> None:
-    try:
-        report = await sales.today(ctx.work_merchant_id, ctx.telegram_id)
-    except SELLER_ERRORS as error:
-        await refuse_seller(message, error, ctx)
-        return
-    await message.answer(day_report_text(report))
-
-
-@router.message(Command("refund"), flags=STAFF)
-async def cmd_refund(
-    message: Message, command: CommandObject, ctx: MemberContext, sales: SaleService
-) -> None:
-    """Show what the refund will do; it happens on Confirm."""
-    args = (command.args or "").split()
-    try:
-        await sales.start(ctx.work_merchant_id, ctx.telegram_id)  # a stranger gets no usage
-        purchase_id = parse_id(args[0]) if 1 <= len(args) <= 2 else None
-    except SELLER_ERRORS as error:
-        await refuse_seller(message, error, ctx)
-        return
-    except InvalidNumber as error:
-        if error.reason == "range":  # a number, but no sale can have it
-            await message.answer(_("There is no sale #{id} here.").format(id=args[0].lstrip("#")))
-            return
-        purchase_id = None
-    if purchase_id is None:
-        # Plain text: the usage line shows <angle brackets> that HTML would swallow.
-        await message.answer(
-            _("Use: /refund <sale number> [amount], for example /refund 42 5.00"),
-            parse_mode=None,
-        )
-        return
-    try:
-        preview = await sales.refund_preview(
-            ctx.work_merchant_id, ctx.telegram_id, purchase_id, args[1] if len(args) > 1 else None
-        )
-    except SELLER_ERRORS as error:
-        await refuse_seller(message, error, ctx)
-        return
-    except SaleRefused as error:
-        await message.answer(refund_refused(error, purchase_id))
-        return
-    except InvalidAmount as error:
-        await message.answer(amount_error(error.reason, *limit(ctx)))
-        return
-    await message.answer(refund_preview_text(preview), reply_markup=refund_keyboard(preview))
-
-
-def refund_refused(error: SaleRefused, purchase_id: int) -> str:
-    if error.reason == "not_found":
-        return _("There is no sale #{id} here.").format(id=purchase_id)
-    return sale_refused(error.reason)
-
-
-@router.callback_query(RefundDecision.filter(F.confirm), flags=STAFF)
-async def cb_confirm_refund(
     query: CallbackQuery,
-    callback_data: RefundDecision,
+    callback_data: SaleDecision,
     ctx: MemberContext,
     sales: SaleService,
-    wake_sender: Wake,
+    answer: Answer,
 ) -> None:
-    """The refund as previewed, once: a second press, or a refund by someone else meanwhile,
-    finds what was refunded changed and writes nothing."""
-    try:
-        result = await sales.refund(
-            ctx.work_merchant_id,
-            query.from_user.id,
-            callback_data.purchase_id,
-            None,
-            amount_minor=callback_data.amount,
-            refunded_before=callback_data.before,
-        )
-    except SELLER_ERRORS:
-        await query.answer(not_staff(), show_alert=True)
-        return
-    except SaleRefused as error:
-        await query.answer(refund_refused(error, callback_data.purchase_id), show_alert=True)
-        return
-    except InvalidAmount as error:
-        await query.answer(amount_error(error.reason, *limit(ctx)), show_alert=True)
-        return
-    await query.answer(_("Refunded."))
-    if isinstance(query.message, Message):
-        await edit_text(query.message, refund_text(result))
-    wake_sender()
-
-
-@router.callback_query(RefundDecision.filter(~F.confirm), flags=STAFF)
-async def cb_cancel_refund(
-    query: CallbackQuery, callback_data: RefundDecision, ctx: MemberContext, sales: SaleService
-) -> None:
-    try:  # the role, then the sale is this merchant's; nothing is written either way
-        await sales.refund_preview(
-            ctx.work_merchant_id, query.from_user.id, callback_data.purchase_id, None
-        )
-    except SELLER_ERRORS:
-        await query.answer(not_staff(), show_alert=True)
-        return
-    except SaleRefused as error:
-        if error.reason == "not_found":
-            await query.answer(refund_refused(error, callback_data.purchase_id), show_alert=True)
-            return
-    await query.answer(_("Cancelled."))
-    if isinstance(query.message, Message):
-        await edit_text(query.message, _("✖️ Refund cancelled. Nothing was changed."))
+    cancelled = await sales.cancel(ctx.work_merchant_id, query.from_user.id, callback_data.key)
+    answer.toast(_("Cancelled.") if cancelled else _("This sale is no longer open."))
+    if cancelled and isinstance(query.message, Message):
+        await edit_text(query.message, _("✖️ Sale cancelled. Nothing was charged."))

@@ -6,27 +6,33 @@ import logging
 from collections.abc import Callable
 from html import escape
 
-from aiogram import Bot, Router
-from aiogram.filters import CommandObject, CommandStart
+from aiogram import Bot, F, Router
+from aiogram.filters import CommandObject, CommandStart, ExceptionTypeFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, ErrorEvent, Message
 from aiogram.utils.i18n import gettext as _
 
+from handlers.answers import Answer
 from handlers.commands import set_staff_commands
+from handlers.errors import answer_refusals
 from handlers.gate import remember_link, send_rules
+from handlers.profile import show_profile
 from handlers.sale import begin_with_code
+from handlers.sale import router as sale_form
 from handlers.ui.callbacks import Consent, Marketing
 from handlers.ui.edit import drop_keyboard, edit_text
-from handlers.ui.keyboards import card_keyboard, main_menu, marketing_keyboard, profile_keyboard
-from handlers.ui.member_render import card_text, profile_text
+from handlers.ui.keyboards import card_keyboard, main_menu, marketing_keyboard
+from handlers.ui.member_render import card_text
 from services import policy
 from services.dto import MemberContext
 from services.errors import InviteInvalid, OutdatedRules, UnknownMerchant
 from services.members import MemberService
 from services.sales import SaleService
 from services.staff import StaffService
+from services.states import StaffRole
 
 router = Router(name=__name__)
+answer_refusals(router, sale_form)  # a cashier's QR scan starts a sale
 logger = logging.getLogger(__name__)
 
 
@@ -49,18 +55,14 @@ async def accept_staff_invite(
     bot: Bot,
     wake_sender: Callable[[], None] = lambda: None,
 ) -> None:
-    try:
-        joined = await staff.accept_invite(
-            token, ctx.telegram_id, message.from_user.first_name if message.from_user else None
-        )
-    except InviteInvalid as error:
-        await message.answer(invite_error(error.reason))
-        return
+    joined = await staff.accept_invite(
+        token, ctx.telegram_id, message.from_user.first_name if message.from_user else None
+    )
     wake_sender()  # the owners and admins were told in the same transaction
     await message.answer(
         (
             _("👋 Welcome to the team of {merchant} as an admin!")
-            if joined.role == "admin"
+            if joined.role is StaffRole.ADMIN
             else _("👋 Welcome to the team of {merchant} as a cashier!")
         ).format(merchant=escape(joined.merchant_name))
         + "\n\n"
@@ -70,7 +72,7 @@ async def accept_staff_invite(
         )
         + "\n"
         + _("/sales – today's sales\n/refund – refund a sale")
-        + ("\n" + _("/staff – invite and manage staff") if joined.role == "admin" else "")
+        + ("\n" + _("/staff – invite and manage staff") if joined.role is StaffRole.ADMIN else "")
     )
     await set_staff_commands(bot, ctx.telegram_id, joined.role)
 
@@ -95,7 +97,7 @@ async def cmd_start(
         return
     if payload.pay_code and await staff.role(ctx.work_merchant_id, ctx.telegram_id):
         # A cashier scanned the customer's QR with the phone's camera.
-        await begin_with_code(message, payload.pay_code, ctx, sales, state, wake_sender)
+        await begin_with_code(message, payload.pay_code, ctx, sales, state)
         return
     target = await members.join_target(payload, ctx.merchant)
     member_there = ctx.is_member and target.id == ctx.merchant.id
@@ -119,49 +121,39 @@ async def cmd_start(
 async def cb_accept_rules(
     query: CallbackQuery,
     callback_data: Consent,
-    ctx: MemberContext,
     members: MemberService,
     state: FSMContext,
+    answer: Answer,
     wake_sender: Callable[[], None],
 ) -> None:
-    try:
-        joined = await members.join(
-            telegram_id=query.from_user.id,
-            merchant_id=callback_data.merchant_id,
-            first_name=query.from_user.first_name,
-            consent_version=callback_data.version,
-            referral_code=callback_data.ref or None,
-            source=callback_data.src or None,
-            telegram_language=query.from_user.language_code,
-        )
-    except (OutdatedRules, UnknownMerchant):
-        await query.answer(_("The rules have changed; please read them again."))
-        if isinstance(query.message, Message):
-            await send_rules(query.message, ctx.merchant)
-        return
+    joined = await members.join(
+        telegram_id=query.from_user.id,
+        merchant_id=callback_data.merchant_id,
+        first_name=query.from_user.first_name,
+        consent_version=callback_data.version,
+        referral_code=callback_data.ref or None,
+        source=callback_data.src or None,
+        telegram_language=query.from_user.language_code,
+    )
     if not joined.created and not joined.renewed:
-        await query.answer(_("You are already a member."))
+        answer.toast(_("You are already a member."))
         return
     await state.clear()
     if joined.referrer_linked:
         wake_sender()  # the note to the person who invited them
-    if joined.renewed:
-        await query.answer(_("Thank you!"))
-        if isinstance(query.message, Message):
-            await drop_keyboard(query.message)
-            await query.message.answer(_("Welcome back! 👋"), reply_markup=main_menu())
-            card = await members.card(joined.merchant.id, query.from_user.id)
-            await query.message.answer(card_text(card), reply_markup=card_keyboard())
+    answer.toast(_("Thank you!") if joined.renewed else _("Welcome!"))
+    if not isinstance(query.message, Message):
         return
-    await query.answer(_("Welcome!"))
-    if isinstance(query.message, Message):
-        await drop_keyboard(query.message)
-        await query.message.answer(
-            _("🎉 You are in! Your card is below; the menu at the bottom has everything."),
-            reply_markup=main_menu(),
-        )
-        card = await members.card(joined.merchant.id, query.from_user.id)
-        await query.message.answer(card_text(card), reply_markup=card_keyboard())
+    await drop_keyboard(query.message)
+    await query.message.answer(
+        _("Welcome back! 👋")
+        if joined.renewed
+        else _("🎉 You are in! Your card is below; the menu at the bottom has everything."),
+        reply_markup=main_menu(),
+    )
+    card = await members.card(joined.merchant.id, query.from_user.id)
+    await query.message.answer(card_text(card), reply_markup=card_keyboard())
+    if not joined.renewed:
         await query.message.answer(
             _(
                 "Would you like to get news and special offers from {merchant}? "
@@ -173,7 +165,7 @@ async def cb_accept_rules(
 
 @router.callback_query(Marketing.filter())
 async def cb_marketing_choice(
-    query: CallbackQuery, callback_data: Marketing, ctx: MemberContext, members: MemberService
+    query: CallbackQuery, callback_data: Marketing, members: MemberService, answer: Answer
 ) -> None:
     opted_in = await members.set_marketing(
         callback_data.merchant_id, query.from_user.id, callback_data.opt_in
@@ -183,15 +175,28 @@ async def cb_marketing_choice(
         if opted_in
         else _("🔕 Done: no news or offers. You can turn them on in /profile.")
     )
-    await query.answer(note if callback_data.origin == "profile" else None)
+    answer.toast(note if callback_data.origin == "profile" else None)
     if not isinstance(query.message, Message):
         return
     if callback_data.origin == "profile":
         profile = await members.profile(callback_data.merchant_id, query.from_user.id)
-        await edit_text(
-            query.message,
-            profile_text(profile),
-            reply_markup=profile_keyboard(profile, callback_data.merchant_id),
-        )
+        await show_profile(query.message, profile, callback_data.merchant_id)
     else:
         await edit_text(query.message, note)
+
+
+@router.errors(ExceptionTypeFilter(InviteInvalid), F.update.message.as_("message"))
+async def on_invite_refused(event: ErrorEvent, message: Message) -> None:
+    assert isinstance(event.exception, InviteInvalid)
+    await message.answer(invite_error(event.exception.reason))
+
+
+@router.errors(
+    ExceptionTypeFilter(OutdatedRules, UnknownMerchant), F.update.callback_query.as_("query")
+)
+async def on_rules_outdated(
+    event: ErrorEvent, query: CallbackQuery, ctx: MemberContext, answer: Answer
+) -> None:
+    answer.toast(_("The rules have changed; please read them again."))
+    if isinstance(query.message, Message):
+        await send_rules(query.message, ctx.merchant)

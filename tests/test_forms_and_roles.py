@@ -166,7 +166,7 @@ async def test_the_stats_dates_form_asks_again(tg) -> None:
 
 
 async def test_rating_and_nps_comments_ask_for_text(tg, db, dp, bot) -> None:
-    from handlers.survey import SurveyForm
+    from handlers.feedback import SurveyForm
 
     owner, anna = tg(OWNER), tg(101)
     await join(anna)

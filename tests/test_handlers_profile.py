@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram.methods import EditMessageText
+from aiogram.methods import EditMessageText, SendMessage
 from sqlalchemy import select
 
 from db.models import Customer, Membership
@@ -66,7 +66,7 @@ async def test_birthday_reenter_asks_again(db, anna) -> None:
 
 async def test_phone_is_saved_only_when_it_is_ones_own(db, anna) -> None:
     asked = await anna.press((await anna.send("/profile")).button("Share phone"))
-    assert "📱 Share my phone" in reply_buttons(asked[-1])
+    assert "📱 Share my phone" in reply_buttons(asked.of(SendMessage)[-1])
     someone_else = await anna.share_contact("+48 600 700 800", owner_id=999)
     assert "your own number" in someone_else.text
     assert (await db.scalar(select(Customer))).phone is None
@@ -121,7 +121,7 @@ async def test_language_follows_telegram_then_the_users_choice(tg, db) -> None:
     choose = await ivan.send("/language")
     chosen = await ivan.press(choose.button("Polski"))
     assert "Polski" in chosen.of(EditMessageText)[0].text
-    assert "💳 Karta" in reply_buttons(chosen[-1])
+    assert "💳 Karta" in reply_buttons(chosen.of(SendMessage)[-1])
     assert (await db.scalar(select(Customer))).language == "pl"
     card = await ivan.send("💳 Karta")  # the Polish menu button works
     assert "Poziom:" in card.text

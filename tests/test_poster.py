@@ -31,6 +31,7 @@ from handlers.commands import (
 from handlers.ui.callbacks import PosterCb
 from handlers.ui.poster import poster_figure, poster_text
 from services.policy import LANGUAGES
+from services.states import StaffRole
 from tests.factories import make_merchant, make_staff
 from tests.telegram import TEST_TOKEN, RecordingSession
 
@@ -120,8 +121,8 @@ def test_poster_says_what_members_get_in_each_language(i18n) -> None:
             assert not outside(figure), code
     with i18n.context(), i18n.use_locale("en"):
         assert poster_text("X", "https://t.me/b", 0).benefit == "Collect points on every purchase"
-        assert "poster" in [c.command for c in staff_commands("admin")]
-        assert "poster" not in [c.command for c in staff_commands("staff")]
+        assert "poster" in [c.command for c in staff_commands(StaffRole.ADMIN)]
+        assert "poster" not in [c.command for c in staff_commands(StaffRole.STAFF)]
 
 
 async def test_profile_texts_per_language_within_telegram_limits(i18n) -> None:

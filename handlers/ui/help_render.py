@@ -7,8 +7,9 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.commands import customer_commands, staff_commands
 from handlers.ui.callbacks import JoinProgram
+from services.states import StaffRole
 
-ADMIN_ROLES = ("admin", "owner")
+ADMIN_ROLES = (StaffRole.ADMIN, StaffRole.OWNER)
 
 
 def customer_help() -> str:
@@ -33,15 +34,15 @@ def _lines(commands: list[BotCommand]) -> str:
 
 def till_commands() -> list[BotCommand]:
     customer = {c.command for c in customer_commands()}
-    return [c for c in staff_commands("staff") if c.command not in customer]
+    return [c for c in staff_commands(StaffRole.STAFF) if c.command not in customer]
 
 
 def admin_commands() -> list[BotCommand]:
     shown = {c.command for c in customer_commands()} | {c.command for c in till_commands()}
-    return [c for c in staff_commands("admin") if c.command not in shown]
+    return [c for c in staff_commands(StaffRole.ADMIN) if c.command not in shown]
 
 
-def role_help(role: str | None, member: bool) -> str:
+def role_help(role: StaffRole | None, member: bool) -> str:
     """The customer help for members, each staff role's commands before it; staff who are
     not members get their commands only, and a word on joining."""
     parts = []
