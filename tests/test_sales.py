@@ -313,6 +313,32 @@ async def test_refund_after_the_cashback_was_spent(session, clock, shop) -> None
     await check_ledger_invariant(session)
 
 
+async def test_a_refund_to_a_member_who_left_hands_back_the_money_only(
+    session, clock, shop
+) -> None:
+    await make_member(session, clock, shop, 1)
+    await credit(session, clock, shop, 1, 1_000)
+    sale = await sell(session, clock, shop, 1, 10_000, points=1_000)  # earns 3 % of 90.00
+    await MemberService(session, clock).erase(shop.id, 1)
+    refund = await sales(session, clock).refund(shop.id, CASHIER, sale.purchase_id, None)
+    # The points come back and are forfeited with the rest; the 270 cashback left with the
+    # member's data, so its worth stays out of the money.
+    assert (refund.points_returned, refund.shortfall) == (1_000, 270)
+    assert refund.cash_refund_minor == 9_000 - 270
+    async with session.begin():
+        member = await session.scalar(select(Membership))
+        reasons = (
+            await session.scalars(
+                select(LedgerEntry.reason)
+                .where(LedgerEntry.purchase_id == sale.purchase_id)
+                .order_by(LedgerEntry.id)
+            )
+        ).all()
+    assert member is not None and member.balance_minor == 0
+    assert reasons[-2:] == ["refund", "forfeit"]
+    await check_ledger_invariant(session)
+
+
 async def test_partial_refunds_and_referrer_clawback_debt(session, clock, shop) -> None:
     members = MemberService(session, clock)
     await make_member(session, clock, shop, 1)

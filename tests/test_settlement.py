@@ -304,17 +304,16 @@ def test_a_refund_takes_back_referral_rewards_and_may_undo_the_referral(
     assert (by_id[A].referrals, by_id[A].level_rank) == (referrals, level)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="known: an erased buyer's returned points are forfeited, yet the split counts them "
-    "as there to take the reversed cashback from (the service raises the same)",
-)
 def test_a_refund_to_an_erased_buyer_keeps_the_cashback_from_the_money() -> None:
     done = settle_refund(
         LEVELS, PurchaseFacts(10_000, 1_000, 270), Member(BUYER, erased=True), refund_minor=10_000
     )
-    assert done.split.shortfall == 270
+    # The 1,000 points returned are forfeited; nothing is there to take the 270 back from,
+    # so their worth stays out of the money handed back.
+    assert (done.split.points_returned, done.split.shortfall) == (1_000, 270)
+    assert done.split.cash_refund_minor == 10_000 - 1_000 - 270
+    assert done.postings == (Posting(BUYER, 1_000, R.REFUND), Posting(BUYER, -1_000, R.FORFEIT))
+    assert done.buyer.balance == 0
 
 
 def at(hour: int, purchase_id: int) -> tuple[datetime, int]:

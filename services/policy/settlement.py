@@ -172,7 +172,9 @@ def buyer_split(
     purchase: PurchaseFacts, buyer: Member, refund_minor: int, point_value: int = 1
 ) -> RefundSplit:
     """refund_split for the buyer: the points returned first settle an unpaid clawback, and
-    only the rest is there to take the reversed cashback from."""
+    only the rest is there to take the reversed cashback from. An erased buyer's returned
+    points are forfeited at once, so none of them is there: the cashback that can't be taken
+    back stays out of the money, as for anyone whose balance no longer holds it."""
     shares = {
         "amount_minor": purchase.amount_minor,
         "points_spent": purchase.points_spent,
@@ -181,8 +183,8 @@ def buyer_split(
         "refund_minor": refund_minor,
     }
     returned = refund_split(**shares, balance=0, point_value=point_value).points_returned
-    owed = min(buyer.clawback_due, returned)
-    return refund_split(**shares, balance=buyer.balance - owed, point_value=point_value)
+    held = returned if buyer.erased else min(buyer.clawback_due, returned)
+    return refund_split(**shares, balance=buyer.balance - held, point_value=point_value)
 
 
 def settle_refund(
