@@ -6,8 +6,7 @@ timeline.py    the period in local days, the event queue, café hours
 people.py      members: joins, referral chains, erasure, blocking; their customer rows
 habits.py      how often and how much each member buys
 simulation.py  the event loop, day by day
-purchases.py   purchases, refunds and ratings
-settle.py      the money of a sale and of a refund (the rules of services/sales.py)
+purchases.py   purchases, refunds and ratings, settled by services/policy/settlement.py
 accounts.py    balances and counters, ledger rows, welcome bonus, erasure, final totals
 engagement.py  birthday bonuses, NPS surveys, pushes
 orders.py      carts and pre-orders

@@ -86,7 +86,7 @@ class Engagement:
     def lapse(self, t: int, i: int, _: Any) -> None:
         """services.jobs lapse_birthday_bonuses: what was not spent since the gift expires."""
         accounts = self.accounts
-        if accounts.erased[i] or not accounts.bonus_left[i]:
+        if accounts.book[i].erased or not accounts.bonus_left[i]:
             return
         spent = accounts.redeemed[i] - accounts.redeemed_at_grant[i]
         left = min(max(0, accounts.bonus_left[i] - spent), accounts.book[i].balance)
@@ -149,7 +149,7 @@ class Engagement:
         month = at.astimezone(self.program.tz).month
         sent = blocked = 0
         for i in range(bisect.bisect_right(people.join, t)):
-            if not people.opt_in[i] or accounts.erased[i] or accounts.blocked_seen[i]:
+            if not people.opt_in[i] or accounts.book[i].erased or accounts.blocked_seen[i]:
                 continue
             if t >= people.live[i]:
                 continue

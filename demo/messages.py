@@ -23,7 +23,7 @@ class Messages:
     def reachable(self, t: int, i: int) -> bool:
         """Not erased, has not blocked the bot, still around at `t`."""
         people = self.people
-        return not self.accounts.erased[i] and t < people.blocked_at[i] and t < people.live[i]
+        return not self.accounts.book[i].erased and t < people.blocked_at[i] and t < people.live[i]
 
     def outbox(
         self,

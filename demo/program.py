@@ -12,7 +12,6 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.models import CatalogItem, Level, Membership, Merchant, Staff, StaffRole
-from demo.settle import Terms
 from demo.writer import table_of
 from services import policy
 from services.dto import LevelInfo
@@ -54,11 +53,14 @@ class Program:
     max_sale: int
     unit: int  # a café euro in the merchant's currency (policy.cafe_unit)
     step: int  # prices end in 10 cents, or the like
-    terms: Terms  # what settles a sale and a refund
+    # What settles a sale and a refund (services/policy/settlement.py):
+    levels: tuple[LevelInfo, ...]  # by rank
+    rates_bp: tuple[int, ...]  # referral shares, nearest referrer first
+    referral_bonus_minor: int  # money, on a friend's first purchase
 
     @property
     def first_rank(self) -> int:
-        return self.terms.levels[0].rank
+        return self.levels[0].rank
 
     def price(self, eur: float) -> int:
         """A price of `eur` café euros in minor units, rounded to the step."""
@@ -95,9 +97,9 @@ async def load_program(conn: AsyncConnection, merchant_id: int) -> Program:
         max_sale=merchant.max_sale_minor,
         unit=unit,
         step=max(1, unit // 10),
-        terms=Terms.of(
-            levels, value, rates, policy.bonus_points(merchant.referral_bonus_minor, value)
-        ),
+        levels=tuple(sorted(levels, key=lambda lv: lv.rank)),
+        rates_bp=rates,
+        referral_bonus_minor=merchant.referral_bonus_minor,
     )
 
 

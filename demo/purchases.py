@@ -1,19 +1,28 @@
 """Purchases at the counter and their refunds: the check, the points paid, the rating; the
-money of both settled by demo/settle.py, then written as rows."""
+money of both settled by the service's own rules (services/policy/settlement.py, called as
+services/purchases.py and services/refunds.py call it), then written as rows.
+
+Simpler than the till: refunds are whole, never of the purchase that made a referral effective
+(so no referral moves or drops), and come within hours; a level a refund takes away does not
+re-price the purchases made at it in between (services/refund_levels.py)."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from db.models import PreorderStatus, PurchaseStatus
-from demo import settle
+from db.models import LedgerReason, PreorderStatus, PurchaseStatus
 from demo.orders import Order, Orders
 from demo.run import Run
 from demo.timeline import DAY, HOUR, NPS, REFUND, weighted
 from demo.writer import PURCHASE
 from demo.writer import REFUND as REFUND_TABLE
+from services import policy
+from services.policy import settlement
+from services.policy.accounts import Posting
+from services.policy.settlement import PurchaseFacts
 
 STAFF_WEIGHTS = (0.5, 0.35, 0.15)  # of the demo staff, in order
 CHECK_MEDIAN_EUR = 8.5
@@ -51,7 +60,7 @@ class Purchases:
         self.run, self.orders = run, orders
         self.rng, self.at, self.push = run.rng, run.timeline.at, run.timeline.push
         self.people, self.habits, self.accounts = run.people, run.habits, run.accounts
-        self.writer, self.terms = run.writer, run.program.terms
+        self.writer, self.program = run.writer, run.program
         self.merchant_id, self.end, self.staff_ids = (
             run.program.merchant_id,
             run.timeline.end,
@@ -66,20 +75,29 @@ class Purchases:
         pid = self.writer.reserve(PURCHASE)
         at = self.at(t)
         amount = order[1] if order else self._check(i)
-        buyer = book[i]
+        buyer, program = book[i], self.program
+        levels, value = program.levels, program.point_value
         points = 0
         if buyer.balance >= self.habits.redeem_min[i] and random_() < self.habits.redeem_p[i]:
-            most = settle.redeemable(self.terms, amount, buyer)
+            level = settlement.priced_level(levels, buyer.level_rank)
+            most = policy.max_redeemable(amount, level, buyer.balance, value)
             if most > 0:
                 points = most if random_() < 0.7 else 1 + int(random_() * most)
         chain = people.ancestors[i]
-        chain_now = [None if accounts.erased[a] else book[a] for a in chain] if chain else ()
-        sale = settle.settle_sale(self.terms, amount, points, buyer, chain_now)
-        accounts.write_postings((i, *chain), sale.postings, at, pid)
-        book[i] = sale.buyer
-        for a, after in zip(chain, sale.chain, strict=True):
-            if after is not None:
-                book[a] = after  # an erased referrer's account is left as it was
+        referrers = [book[a] for a in chain]
+        sale = settlement.settle_purchase(
+            levels,
+            buyer,
+            referrers,
+            amount_minor=amount,
+            points_spent=points,
+            rates_bp=program.rates_bp,
+            referral_bonus_minor=program.referral_bonus_minor,
+            # A demo member joins once: a referral is made effective once per person.
+            first_referral=settlement.opens_referral(buyer, referrers),
+            point_value=value,
+        )
+        accounts.write(sale.postings, sale.members, at, pid)
         accounts.redeemed[i] += points
         accounts.last_buy[i] = t
         limit = min(people.live[i], people.blocked_at[i], self.end)
@@ -90,7 +108,7 @@ class Purchases:
             when = t + 300 + int(random_() * 3 * HOUR)
             if when < self.end:
                 refunded = amount
-                earned = tuple((chain[depth - 1], got) for depth, got in sale.earned)
+                earned = referral_earned(sale.postings)
                 self.push(when, REFUND, i, (pid, amount, points, sale.cashback, earned))
         rating, comment, rated_at = self._rating(t, limit) if not refunded else (None,) * 3
         r = random_()
@@ -109,8 +127,8 @@ class Purchases:
                 "receipt_no": None,
                 "status": PurchaseStatus.CONFIRMED,
                 "idempotency_key": f"demo-{pid}",
-                "level_before": buyer.rank,
-                "level_after": sale.buyer.rank,
+                "level_before": buyer.level_rank,
+                "level_after": sale.buyer.level_rank,
                 "made_referral_effective": sale.made_referral_effective,
                 "refunded_minor": refunded,
                 "rating": rating,
@@ -151,27 +169,40 @@ class Purchases:
         return rating, comment, rated_at
 
     def refund(self, t: int, i: int, data: Any) -> None:
-        """A purchase refunded in full, settled by demo/settle.py."""
+        """A purchase refunded in full, settled as services/refunds.py settles it."""
         pid, amount, points, cashback, earned = data
-        at = self.at(t)
-        accounts, book = self.accounts, self.accounts.book
-        earners = [(None if accounts.erased[a] else book[a], share) for a, share in earned]
-        done = settle.settle_refund(self.terms, amount, points, cashback, book[i], earners)
-        members = (i, *(a for a, _ in earned))
-        accounts.write_postings(members, done.postings, at, pid)
-        book[i] = done.buyer
-        for a, after in zip(members[1:], done.earners, strict=True):
-            if after is not None:
-                book[a] = after
+        at, book, chain = self.at(t), self.accounts.book, self.people.ancestors[i]
+        done = settlement.settle_refund(
+            self.program.levels,
+            # Never the purchase that made a referral effective (see purchase).
+            PurchaseFacts(amount_minor=amount, points_spent=points, cashback=cashback),
+            book[i],
+            refund_minor=amount,
+            referral_earned=[(book[a], n) for a, n in earned],
+            referrer=book[chain[0]] if chain else None,
+            point_value=self.program.point_value,
+        )
+        self.accounts.write(done.postings, done.members, at, pid)
+        split = done.split
         self.writer.add(
             REFUND_TABLE,
             {
                 "purchase_id": pid,
                 "staff_telegram_id": self.run.admin_id,
                 "amount_minor": amount,
-                "points_returned": done.points_returned,
-                "cashback_reversed": done.cashback_reversed,
-                "cash_refund_minor": done.cash_refund_minor,
+                "points_returned": split.points_returned,
+                "cashback_reversed": split.cashback_reversed,
+                "cash_refund_minor": split.cash_refund_minor,
                 "created_at": at,
             },
         )
+
+
+def referral_earned(postings: Sequence[Posting]) -> tuple[tuple[int, int], ...]:
+    """Each referrer's rewards in a purchase's postings (shares and bonus), in ledger order:
+    what a refund reads from the ledger (services/refund_referrals.py)."""
+    earned: dict[int, int] = {}
+    for p in postings:
+        if p.reason in (LedgerReason.REFERRAL, LedgerReason.REFERRAL_BONUS):
+            earned[p.member] = earned.get(p.member, 0) + p.delta
+    return tuple(earned.items())

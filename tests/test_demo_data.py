@@ -13,12 +13,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import demo.people
+import demo.purchases
 import demo.writer
 from db.engine import create_engine, create_session_factory
 from db.models import (
     Campaign,
     Customer,
     LedgerEntry,
+    LedgerReason,
     Level,
     Membership,
     Merchant,
@@ -30,10 +32,12 @@ from db.models import (
     Staff,
 )
 from demo.generator import generate_demo_data
+from demo.purchases import referral_earned
 from services import policy
 from services.campaigns.content import parse_segment
 from services.jobs import months_before
 from services.merchants import level_info
+from services.policy.accounts import Posting
 from tests.conftest import FakeClock, fresh_engine
 from tests.factories import check_ledger_invariant, make_member, make_merchant
 from tests.test_cli import cli_without_aiogram
@@ -378,8 +382,8 @@ async def fingerprint(engine: AsyncEngine) -> dict[str, Any]:
 
 
 async def test_a_seed_gives_the_data_it_always_gave(engine: AsyncEngine) -> None:
-    """The generator's output for a seed, as recorded before it was split into modules: a
-    refactoring (or wiring it to other rule functions) must not change a single number."""
+    """The generator's output for a seed, as recorded before it was split into modules and
+    wired to the service's settlement (services/policy): neither changed a single number."""
     async with create_session_factory(engine)() as session:
         merchant = await make_merchant(session, FakeClock(NOW))
     summary = await generate_demo_data(engine, merchant.id, members=300, months=6, seed=7, now=NOW)
@@ -425,6 +429,39 @@ async def test_a_seed_gives_the_data_it_always_gave(engine: AsyncEngine) -> None
         "preorders": [("completed", 9, 9830), ("open", 4, 9060)],
         "campaigns": [(4, 110)],
     }
+
+
+async def test_a_referrer_who_left_owes_what_a_refund_takes_back(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo settles by the service's rules: a friend's purchase refunded after their
+    referrer erased their data takes the reward back, owed as a clawback (the balance went).
+    Rare at the demo's rates, so many leave and many refunds come here."""
+    monkeypatch.setattr(demo.people, "ERASED_SHARE", 0.3)
+    monkeypatch.setattr(demo.purchases, "REFUND_SHARE", 0.3)
+    async with create_session_factory(engine)() as session:
+        merchant = await make_merchant(session, FakeClock(NOW))
+    await generate_demo_data(engine, merchant.id, members=300, months=6, seed=3, now=NOW)
+    seen = await check_program(engine, months_before(NOW, 6), NOW)
+    assert seen["erased"] > 50 and seen["refunded"] > 300
+    members = await rows(engine, Membership)
+    owing = [m for m in members if m.deleted_at is not None and m.clawback_due_minor]
+    assert [m.clawback_due_minor for m in owing] == [15]
+    async with create_session_factory(engine)() as session:
+        await check_ledger_invariant(session)
+
+
+def test_a_refund_reads_each_referrers_rewards_from_the_purchase_postings() -> None:
+    R = LedgerReason
+    postings = [
+        Posting(0, 30, R.CASHBACK),
+        Posting(4, 500, R.REFERRAL_BONUS),
+        Posting(4, -5, R.CLAWBACK),
+        Posting(4, 50, R.REFERRAL),
+        Posting(9, 10, R.REFERRAL),
+    ]
+    assert referral_earned(postings) == ((4, 550), (9, 10))
+    assert referral_earned([Posting(0, 30, R.CASHBACK)]) == ()
 
 
 async def test_generator_on_the_test_database(

@@ -117,7 +117,7 @@ def _rise(book: Book, member_id: int, levels: Sequence[LevelInfo]) -> Member:
     """A purchase or a referral moves a member up to the level reached, never down."""
     m = book[member_id]
     reached = level_for(levels, m.spend_minor, m.referrals).rank
-    return book.set(member_id, level_rank=max(m.level_rank, reached))
+    return book.set(member_id, level_rank=reached) if reached > m.level_rank else m
 
 
 # --- a refund ------------------------------------------------------------------------------
