@@ -27,7 +27,7 @@ Bot API is ZeroLatencySession: no socket, but aiogram's own request work is kept
 prepared as AiohttpSession.build_form_data prepares it, parse mode resolved from the bot's
 defaults, the keyboard dumped to JSON) and Telegram's answer is a JSON text parsed by
 BaseSession.check_response into a Message, as an HTTP answer would be. The renderer is the
-production one, handlers.ui.staff_render.notice_text, with handlers.i18n.create_i18n(). The push's
+production one, handlers.ui.notices.notice_text, with handlers.i18n.create_i18n(). The push's
 summary to its author is sent at the end, so M + 1 messages.
 
 --paced SECONDS (default 60). ceil(30 * SECONDS * 1.2) members and one push to them; a
@@ -88,10 +88,11 @@ from db.engine import create_engine, create_session_factory
 from db.models import Campaign, Customer, Membership, Merchant, Outbox, OutboxStatus
 from db.repositories import OutboxRepo
 from handlers.i18n import create_i18n
-from handlers.ui.staff_render import notice_text
+from handlers.ui.notices import notice_text
 from services.campaigns import CampaignService
-from services.campaigns.content import PushContent, Segment
+from services.campaigns.content import Segment
 from services.clock import utc_now
+from services.notices import Push
 from tests.conftest import reset_schema
 from tests.telegram import BOT_USER, RecordingSession
 
@@ -426,7 +427,7 @@ async def queue_push(
     async with factory() as s:
         service = CampaignService(s, owner_ids=(OWNER,), clock=utc_now)
         stats = await service.queue(
-            merchant_id, OWNER, PushContent(text=PUSH_TEXT), Segment("all"), None, key
+            merchant_id, OWNER, Push(text=PUSH_TEXT), Segment("all"), None, key
         )
     return stats.id, stats.recipients
 

@@ -264,7 +264,7 @@ def outbox_sender(bot: Bot, factory: async_sessionmaker[AsyncSession], i18n: Cat
     if "wake_sender" not in inspect.signature(create_dispatcher).parameters:
         return None
     from bot.delivery import Sender
-    from handlers.ui.staff_render import notice_text
+    from handlers.ui.notices import notice_text
 
     return Sender(bot, factory, i18n, notice_text, rate=1000, per_chat_interval=0)
 

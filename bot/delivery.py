@@ -42,13 +42,13 @@ from db.repositories import OutboxRepo
 from handlers.i18n import CatalogI18n
 from services.campaigns.delivery import finish_if_done, push_payload
 from services.clock import Clock, utc_now
-from services.dto import Notice
-from services.outbox import load_payload
+from services.notices import NoticeBody, NoticeError, Push, decode
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 
-Renderer = Callable[[Notice], tuple[str, InlineKeyboardMarkup | None]]
+Renderer = Callable[[NoticeBody], tuple[str, InlineKeyboardMarkup | None]]
+Send = Callable[[Bot, int, str, InlineKeyboardMarkup | None, str | None], Awaitable[None]]
 
 
 @dataclass
@@ -109,10 +109,7 @@ class Sender:
         concurrency: int = 4,
         batch: int = 100,
         clock: Clock = utc_now,
-        send: Callable[
-            [Bot, int, str, InlineKeyboardMarkup | None, dict[str, object]], Awaitable[None]
-        ]
-        | None = None,
+        send: Send | None = None,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
@@ -124,7 +121,7 @@ class Sender:
         self.clock = clock
         self.stats = SenderStats()
         self._wake = asyncio.Event()
-        self._campaigns: dict[int, dict[str, object]] = {}
+        self._campaigns: dict[int, Push | None] = {}
         # Chats that answered 403 in this batch: rows already claimed for them are not sent
         # (their other rows in the database are marked blocked as the 403 is recorded).
         self._blocked: set[int] = set()
@@ -188,29 +185,37 @@ class Sender:
                     self.wake()  # the summary to the push's author is queued
         return len(rows)
 
-    async def _payload(self, row: Outbox) -> dict[str, object]:
+    async def _body(self, row: Outbox) -> NoticeBody:
         """A push keeps its content once, on the campaign; other rows carry their own."""
         if row.campaign_id is None:
-            return load_payload(row.payload)
+            return decode(row.kind, row.payload)
         if row.campaign_id not in self._campaigns:
             async with self.session_factory() as session, session.begin():
                 self._campaigns[row.campaign_id] = await push_payload(session, row.campaign_id)
-        return self._campaigns[row.campaign_id]
+        push = self._campaigns[row.campaign_id]
+        if push is None:
+            raise NoticeError(f"push: campaign {row.campaign_id} is gone")
+        return push
 
     async def _deliver(self, row: Outbox) -> None:
         async with self.session_factory() as session, session.begin():
             if not await OutboxRepo(session).claim(row.id):
                 return  # another sender took it
-        notice = Notice(row.chat_id, row.language, row.kind, await self._payload(row))
+        try:
+            body = await self._body(row)
+        except NoticeError as exc:  # a row this release cannot read: no use trying again
+            await self._record(row, OutboxStatus.FAILED, str(exc)[:200], 0.0)
+            return
         with self.i18n.context(), self.i18n.use_locale(row.language or self.i18n.default_locale):
-            text, keyboard = self.render(notice)
+            text, keyboard = self.render(body)
         await self.limiter.wait(row.chat_id)
         status, error, retry_in = OutboxStatus.SENT, None, 0.0
         if row.chat_id in self._blocked:
             await self._record(row, OutboxStatus.BLOCKED, "403: blocked by the user", 0.0)
             return
         try:
-            await self._send(self.bot, row.chat_id, text, keyboard, notice.data)
+            photo = body.photo if isinstance(body, Push) else None
+            await self._send(self.bot, row.chat_id, text, keyboard, photo)
         except TelegramRetryAfter as exc:
             self.stats.throttled += 1
             self.limiter.pause(exc.retry_after)
@@ -263,10 +268,9 @@ async def _send_message(
     chat_id: int,
     text: str,
     keyboard: InlineKeyboardMarkup | None,
-    data: dict[str, object],
+    photo: str | None,
 ) -> None:
-    photo = data.get("photo")
-    if isinstance(photo, str) and photo:
+    if photo:
         await bot.send_photo(chat_id, photo, caption=text, reply_markup=keyboard)
     else:
         await bot.send_message(chat_id, text, reply_markup=keyboard)

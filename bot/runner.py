@@ -24,7 +24,7 @@ from bot.scheduler import Scheduler
 from db.engine import create_engine, create_session_factory
 from handlers.commands import set_profile
 from handlers.i18n import CatalogI18n, create_i18n
-from handlers.ui.staff_render import notice_text
+from handlers.ui.notices import notice_text
 
 logger = logging.getLogger(__name__)
 

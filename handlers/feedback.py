@@ -19,10 +19,11 @@ from handlers.ui.callbacks import NpsScore, Rate
 from handlers.ui.edit import drop_keyboard, edit_text
 from handlers.ui.filters import not_menu, off_topic, plain_text
 from handlers.ui.keyboards import main_menu
-from handlers.ui.staff_render import STARS
-from services.dto import MemberContext, Notice
+from handlers.ui.notices.sales import STARS
+from services.dto import MemberContext
 from services.errors import RatingRefused
 from services.jobs import JobService
+from services.notices import Notice
 from services.sales import SaleService
 
 router = Router(name=__name__)

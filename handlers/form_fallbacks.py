@@ -27,7 +27,7 @@ from handlers.sale import SaleForm, ask_code, begin_with_code
 from handlers.sale import router as sale_form
 from handlers.ui.filters import off_topic
 from handlers.ui.keyboards import CANCEL, main_menu
-from handlers.ui.staff_render import amount_error, ask_receipt
+from handlers.ui.sale_render import amount_error, ask_receipt
 from services.dto import MemberContext
 from services.errors import NotStaff
 from services.sales import SaleService

@@ -17,13 +17,8 @@ from handlers.errors import answer_refusals, pressed
 from handlers.till_refusals import TILL_ERRORS, button_refusals, till_refusal
 from handlers.ui.callbacks import RefundDecision
 from handlers.ui.edit import edit_text
-from handlers.ui.staff_render import (
-    day_report_text,
-    refund_keyboard,
-    refund_preview_text,
-    refund_text,
-    sale_refused,
-)
+from handlers.ui.refund_render import refund_keyboard, refund_preview_text, refund_text
+from handlers.ui.sale_render import day_report_text, sale_refused
 from services.dto import MemberContext
 from services.errors import SaleRefused
 from services.numbers import InvalidNumber, parse_id

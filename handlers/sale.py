@@ -31,7 +31,7 @@ from handlers.till_refusals import TILL_ERRORS, button_refusals, till_refusal, w
 from handlers.ui.callbacks import PointsChoice, ReceiptAdd, SaleDecision
 from handlers.ui.edit import drop_keyboard, edit_text
 from handlers.ui.filters import plain_text
-from handlers.ui.staff_render import (
+from handlers.ui.sale_render import (
     ask_amount,
     ask_receipt,
     confirmed_text,

@@ -18,7 +18,7 @@ from handlers.answers import Answer
 from handlers.ui.callbacks import SaleDecision
 from handlers.ui.edit import drop_keyboard
 from handlers.ui.limits_render import codes_locked_text, refusal_text
-from handlers.ui.staff_render import amount_error, code_error, paused_text, sale_refused
+from handlers.ui.sale_render import amount_error, code_error, paused_text, sale_refused
 from services.dto import MemberContext
 from services.errors import (
     CodeInvalid,

@@ -23,8 +23,9 @@ from db.repositories import (
 from services import limits, policy
 from services._tx import in_transaction
 from services.base import Service
-from services.dto import Birthday, Notice
+from services.dto import Birthday
 from services.errors import CodeInvalid, MemberNotFound, UnknownMerchant
+from services.notices import BirthdayCorrection, Notice
 from services.outbox import enqueue
 from services.staff import require_admin
 
@@ -122,14 +123,13 @@ class BirthdayService(Service):
             notice = Notice(
                 customer.telegram_id,
                 customer.language,
-                "birthday_corrected",
-                {
-                    "merchant": merchant.name,
-                    "day": birthday.day,
-                    "month": birthday.month,
-                    "year": birthday.year,
-                    "gift_next_year": waits,
-                },
+                BirthdayCorrection(
+                    merchant=merchant.name,
+                    day=birthday.day,
+                    month=birthday.month,
+                    year=birthday.year,
+                    gift_next_year=waits,
+                ),
             )
             await enqueue(
                 self.session,

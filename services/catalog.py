@@ -14,8 +14,8 @@ from services import policy
 from services._tx import in_transaction
 from services.base import Service
 from services.codes import CodeService
-from services.dto import Notice
 from services.errors import DomainError, NotAMember, Refused
+from services.notices import NewOrder, Notice
 from services.outbox import enqueue
 from services.policy import currency_exponent, whole_units_only
 from services.staff import alert_recipients, require_admin
@@ -242,13 +242,12 @@ class CatalogService(Service):
                     Notice(
                         a,
                         None,
-                        "new_order",
-                        {
-                            "order_id": order.id,
-                            "items": summary,
-                            "total": view.total_minor,
-                            "currency": view.currency,
-                        },
+                        NewOrder(
+                            order_id=order.id,
+                            items=summary,
+                            total=view.total_minor,
+                            currency=view.currency,
+                        ),
                     )
                     for a in admins
                 ],

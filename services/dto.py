@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from db.models import LedgerReason
@@ -159,13 +159,3 @@ class StartPayload:
     staff_invite: str | None = None
     # Why some or all of the payload was ignored (for logs; never shown, never personal).
     problem: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """A message to someone other than the actor, sent after the commit, in their language."""
-
-    telegram_id: int
-    language: str | None
-    kind: str  # receipt, level_up, referral_reward, referral_bonus, low_rating, daily_flag, ...
-    data: dict[str, object] = field(default_factory=dict)

@@ -2,41 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Outbox, OutboxStatus
 from db.repositories import CustomerRepo, OutboxRepo
-from services.dto import Notice
+from services.notices import PROMOTIONAL_KINDS, Notice, encode
 
 TRANSACTIONAL = 0  # receipts, rating requests, rewards, alerts: before promotions
 PROMOTIONAL = 1
-PROMOTIONAL_KINDS = frozenset({"push", "birthday", "cart_reminder", "nps"})
-
-
-def _default(value: object) -> Any:
-    if isinstance(value, datetime):
-        return {"__datetime__": value.isoformat()}
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def _restore(obj: dict[str, Any]) -> Any:
-    if "__datetime__" in obj:
-        return datetime.fromisoformat(obj["__datetime__"])
-    return obj
-
-
-def dump_payload(data: dict[str, object]) -> str:
-    return json.dumps(data, default=_default, ensure_ascii=False, separators=(",", ":"))
-
-
-def load_payload(text: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(text, object_hook=_restore)
-    return loaded
 
 
 async def enqueue(
@@ -85,9 +61,11 @@ async def enqueue_keyed(
                 merchant_id=merchant_id,
                 chat_id=notice.telegram_id,
                 kind=notice.kind,
-                priority=PROMOTIONAL if notice.kind in PROMOTIONAL_KINDS else TRANSACTIONAL,
+                priority=(
+                    PROMOTIONAL if isinstance(notice.body, PROMOTIONAL_KINDS) else TRANSACTIONAL
+                ),
                 dedupe_key=key,
-                payload=dump_payload(notice.data),
+                payload=encode(notice.body),
                 language=notice.language or chosen or telegram or default_language,
                 campaign_id=campaign_id,
                 status=OutboxStatus.PENDING,

@@ -19,8 +19,8 @@ from db.models import Preorder, PreorderStatus
 from db.repositories import StaffRepo
 from db.repositories.preorders import WAITING, PreorderRepo
 from services.base import Service
-from services.dto import Notice
 from services.errors import NotAMember, NotStaff, Refused
+from services.notices import Notice, OrderCancelled, OrderReady, OrderWithdrawn
 from services.outbox import enqueue
 from services.staff import alert_recipients
 
@@ -111,10 +111,8 @@ class PreorderService(Service):
             if not await self._cancel(order):
                 return OrderChange(order.id, False)
             admins = await alert_recipients(self.staff, merchant_id, self.owner_ids)
-            data = {"order_id": order.id, "items": self._summary(order)}
-            await self._announce(
-                merchant_id, [Notice(a, None, "order_withdrawn", data) for a in admins], order
-            )
+            withdrawn = OrderWithdrawn(order_id=order.id, items=self._summary(order))
+            await self._announce(merchant_id, [Notice(a, None, withdrawn) for a in admins], order)
             return OrderChange(order.id, True)
 
     # --- the staff ---------------------------------------------------------------------------
@@ -150,7 +148,7 @@ class PreorderService(Service):
                 return OrderChange(order.id, False)
             now = self.clock()
             self.audit.add(merchant_id, actor, "order_ready", now, target=str(order.id))
-            await self._tell_customer(merchant_id, order, "order_ready", {"code": order.code})
+            await self._tell_customer(merchant_id, order, ready=True)
             return OrderChange(order.id, True)
 
     async def cancel(self, merchant_id: int, actor: int, order_id: int) -> OrderChange:
@@ -163,7 +161,7 @@ class PreorderService(Service):
             if not await self._cancel(order):
                 return OrderChange(order.id, False)
             self.audit.add(merchant_id, actor, "order_cancel", self.clock(), target=str(order.id))
-            await self._tell_customer(merchant_id, order, "order_cancelled", {})
+            await self._tell_customer(merchant_id, order, ready=False)
             return OrderChange(order.id, True)
 
     # --- shared ------------------------------------------------------------------------------
@@ -193,14 +191,17 @@ class PreorderService(Service):
             return False
         return True
 
-    async def _tell_customer(
-        self, merchant_id: int, order: Preorder, kind: str, data: dict[str, object]
-    ) -> None:
+    async def _tell_customer(self, merchant_id: int, order: Preorder, ready: bool) -> None:
+        """The order is ready for pickup (with its code), or the staff cancelled it."""
         customer = await self.repo.customer_of(order)
         merchant = await self.merchants.get(merchant_id)
         assert customer is not None and merchant is not None
-        data = {"order_id": order.id, "merchant": merchant.name, **data}
-        notice = Notice(customer.telegram_id, customer.language, kind, data)
+        body = (
+            OrderReady(order_id=order.id, merchant=merchant.name, code=order.code)
+            if ready
+            else OrderCancelled(order_id=order.id, merchant=merchant.name)
+        )
+        notice = Notice(customer.telegram_id, customer.language, body)
         await self._announce(merchant_id, [notice], order)
 
     async def _announce(self, merchant_id: int, notices: list[Notice], order: Preorder) -> None:

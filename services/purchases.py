@@ -13,9 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from db.models import Customer, Membership, Merchant, PreorderStatus, Purchase, PurchaseStatus
 from db.repositories import CatalogRepo
 from services import grants, limits, policy
-from services.dto import LevelInfo, Notice
+from services.dto import LevelInfo
 from services.errors import SaleRefused
 from services.ledger import member_state, states, write
+from services.notices import Notice, Receipt, ReferralReward
 from services.policy import settlement
 from services.policy.settlement import PurchaseSettlement
 from services.seller import DRAFT_TTL, SellerBase
@@ -96,19 +97,18 @@ class PurchaseService(SellerBase):
         receipt = Notice(
             customer.telegram_id,
             customer.language,
-            "receipt",
-            {
-                "purchase_id": purchase.id,
-                "merchant": merchant.name,
-                "amount": purchase.amount_minor,
-                "spent": purchase.points_spent,
-                "earned": cashback,
-                "balance": membership.balance_minor,
-                "currency": merchant.currency,
-                "point_value": value,
-                "level_up": membership.level_rank > before,
-                "level": self._level_name(levels, membership.level_rank),
-            },
+            Receipt(
+                purchase_id=purchase.id,
+                merchant=merchant.name,
+                amount=purchase.amount_minor,
+                spent=purchase.points_spent,
+                earned=cashback,
+                balance=membership.balance_minor,
+                currency=merchant.currency,
+                point_value=value,
+                level_up=membership.level_rank > before,
+                level=self._level_name(levels, membership.level_rank),
+            ),
         )
         await self._announce(merchant_id, (receipt, *notices), f"sale:{purchase.id}")
         return self._result(purchase, membership, merchant, False, (receipt, *notices))
@@ -181,16 +181,15 @@ class PurchaseService(SellerBase):
                         Notice(
                             owner.telegram_id,
                             owner.language,
-                            "referral_reward",
-                            {
-                                "friend": friend_name if depth == 1 else None,
-                                "depth": depth,
-                                "points": share + bonus,
-                                "bonus": bonus,
-                                "balance": ancestor.balance_minor,
-                                "level_up": ancestor.level_rank > before,
-                                "level": self._level_name(levels, ancestor.level_rank),
-                            },
+                            ReferralReward(
+                                friend=friend_name if depth == 1 else None,
+                                depth=depth,
+                                points=share + bonus,
+                                bonus=bonus,
+                                balance=ancestor.balance_minor,
+                                level_up=ancestor.level_rank > before,
+                                level=self._level_name(levels, ancestor.level_rank),
+                            ),
                         )
                     )
         return notices

@@ -4,8 +4,8 @@ stars) alerts the merchant's admins with the purchase it is about."""
 from __future__ import annotations
 
 from db.models import Customer, Purchase, PurchaseStatus, Staff
-from services.dto import Notice
 from services.errors import RatingRefused
+from services.notices import LowRatingAlert, Notice
 from services.seller import SellerBase
 from services.staff import alert_recipients
 
@@ -60,18 +60,18 @@ class RatingService(SellerBase):
         admins = await alert_recipients(self.staff, purchase.merchant_id, self.owner_ids)
         merchant = await self.merchants.get(purchase.merchant_id)
         assert merchant is not None
-        data: dict[str, object] = {
-            "stars": stars,
-            "comment": comment,
-            "purchase_id": purchase.id,
-            "amount": purchase.amount_minor,
-            "currency": merchant.currency,
-            "customer": customer.first_name,
-            "staff": staff.name if staff else str(purchase.staff_telegram_id),
-            "confirmed_at": purchase.confirmed_at,
-            "timezone": merchant.timezone,
-        }
-        alerts = tuple(Notice(a, None, "low_rating", data) for a in admins)
+        alert = LowRatingAlert(
+            stars=stars,
+            comment=comment,
+            purchase_id=purchase.id,
+            amount=purchase.amount_minor,
+            currency=merchant.currency,
+            customer=customer.first_name,
+            staff=staff.name if staff else str(purchase.staff_telegram_id),
+            confirmed_at=purchase.confirmed_at,
+            timezone=merchant.timezone,
+        )
+        alerts = tuple(Notice(a, None, alert) for a in admins)
         stage = "comment" if comment is not None else "rating"
         await self._announce(purchase.merchant_id, alerts, f"{stage}:{purchase.id}")
         return alerts

@@ -6,12 +6,14 @@ what each of them is told."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from db.models import Customer, LedgerReason, Membership, Purchase
 from services import refund_levels
-from services.dto import LevelInfo, Notice
+from services.dto import LevelInfo
 from services.ledger import member_state
+from services.notices import Notice, ReferralReversed
 from services.policy.accounts import Member
 from services.policy.settlement import ReferralChange, RefundSettlement
 from services.seller import SellerBase
@@ -76,39 +78,35 @@ class RefundReferrals(SellerBase):
 
     async def _reversal_notices(
         self, done: RefundSettlement, rows: dict[int, Membership], buyer: Membership
-    ) -> list[tuple[Membership, Notice]]:
+    ) -> list[tuple[Membership, Customer, ReferralReversed]]:
         """Each referrer is told what the refund took back of their rewards, and why."""
         friend = await self.session.get(Customer, buyer.customer_id)
-        notices: list[tuple[Membership, Notice]] = []
+        notices: list[tuple[Membership, Customer, ReferralReversed]] = []
         for r in done.reversals:
             ancestor, share, taken = rows[r.member], r.points, r.points - r.owed
             owner = await self.session.get(Customer, ancestor.customer_id)
             if owner is not None and ancestor.deleted_at is None:
                 direct = buyer.referrer_id == ancestor.id
-                notice = Notice(
-                    owner.telegram_id,
-                    owner.language,
-                    "referral_reversed",
-                    {
-                        "friend": friend.first_name if direct and friend else None,
-                        "points": share,
-                        "owed": share - taken,
-                        "balance": ancestor.balance_minor,
-                    },
+                body = ReferralReversed(
+                    friend=friend.first_name if direct and friend else None,
+                    points=share,
+                    owed=share - taken,
+                    balance=ancestor.balance_minor,
                 )
-                notices.append((ancestor, notice))
+                notices.append((ancestor, owner, body))
         return notices
 
     async def _told_referrers(
-        self, reversed_for: list[tuple[Membership, Notice]], lost_level: tuple[int, int]
+        self,
+        reversed_for: list[tuple[Membership, Customer, ReferralReversed]],
+        lost_level: tuple[int, int],
     ) -> list[Notice]:
         """The referrers' notices with their balances once everything of the refund is done,
         and the cashback of a level the refund took from one of them."""
         referrer_id, taken = lost_level
         told = []
-        for ancestor, notice in reversed_for:
-            data = {**notice.data, "balance": ancestor.balance_minor}
-            if ancestor.id == referrer_id and taken:
-                data["level_reversed"] = taken
-            told.append(Notice(notice.telegram_id, notice.language, notice.kind, data))
+        for ancestor, owner, body in reversed_for:
+            level = taken if ancestor.id == referrer_id else 0
+            body = replace(body, balance=ancestor.balance_minor, level_reversed=level)
+            told.append(Notice(owner.telegram_id, owner.language, body))
         return told

@@ -11,9 +11,10 @@ from datetime import datetime
 
 from db.models import Customer, Membership, Merchant, Purchase, PurchaseStatus, Refund
 from services import policy, refund_levels
-from services.dto import LevelInfo, Notice
+from services.dto import LevelInfo
 from services.errors import InvalidAmount, SaleRefused
 from services.ledger import member_state, write
+from services.notices import Notice, RefundReceipt
 from services.policy import settlement
 from services.policy.settlement import PurchaseFacts, RefundSettlement
 from services.refund_referrals import RefundReferrals
@@ -233,18 +234,17 @@ class RefundService(RefundReferrals):
         notice = Notice(
             customer.telegram_id,
             customer.language,
-            "refund",
-            {
-                "purchase_id": purchase.id,
-                "amount": amount,
-                "returned": split.points_returned,
-                "reversed": taken,
-                "cash": split.cash_refund_minor,  # the money handed back
-                "kept": split.shortfall,  # money kept back for cashback already spent
-                "level_reversed": extra,
-                "balance": membership.balance_minor,
-                "currency": merchant.currency,
-            },
+            RefundReceipt(
+                purchase_id=purchase.id,
+                amount=amount,
+                returned=split.points_returned,
+                reversed=taken,
+                cash=split.cash_refund_minor,  # the money handed back
+                kept=split.shortfall,  # money kept back for cashback already spent
+                level_reversed=extra,
+                balance=membership.balance_minor,
+                currency=merchant.currency,
+            ),
         )
         await self._announce(
             merchant_id,

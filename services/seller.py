@@ -21,9 +21,10 @@ from db.repositories import (
 )
 from services import grants, limits, policy
 from services.clock import Clock, utc_now
-from services.dto import LevelInfo, Notice
+from services.dto import LevelInfo
 from services.errors import NotStaff, StaffPaused
 from services.merchants import level_info
+from services.notices import Notice
 from services.outbox import enqueue
 
 DRAFT_TTL = timedelta(minutes=10)  # a preview not confirmed by then is confirmed by nobody

@@ -10,8 +10,8 @@ from db.models import Staff, StaffInvite, StaffRole
 from db.repositories import CustomerRepo, StaffRepo
 from services._tx import in_transaction
 from services.base import Service
-from services.dto import Notice
 from services.errors import InviteInvalid, NotStaff
+from services.notices import Notice, StaffJoined
 from services.outbox import enqueue
 
 INVITE_TTL = timedelta(hours=24)
@@ -139,7 +139,7 @@ class StaffService(Service):
             # link returned above, so it is said once.
             told = await alert_recipients(self.staff, invite.merchant_id, self.owner_ids)
             notices = [
-                Notice(chat, None, "staff_joined", {"staff": display, "role": role})
+                Notice(chat, None, StaffJoined(staff=display, role=role))
                 for chat in told
                 if chat != telegram_id
             ]

@@ -127,7 +127,7 @@ def bot(settings: Settings):
 def sender(bot, session_factory, i18n, clock):
     """The production outbox sender, unthrottled, on the recording session."""
     from bot.delivery import Sender
-    from handlers.ui.staff_render import notice_text
+    from handlers.ui.notices import notice_text
 
     return Sender(
         bot, session_factory, i18n, notice_text, rate=1000, per_chat_interval=0, clock=clock

@@ -26,12 +26,13 @@ from bot.delivery import Sender
 from db.engine import create_engine, create_session_factory
 from db.models import Outbox, OutboxStatus
 from handlers.i18n import create_i18n
-from services.dto import Notice
+from services.notices import NoticeBody, Push
 from tests.telegram import TEST_TOKEN
 
 
-def render(notice: Notice) -> tuple[str, None]:
-    return f"push {notice.data['n']}", None
+def render(body: NoticeBody) -> tuple[str, None]:
+    assert isinstance(body, Push)
+    return body.text, None
 
 
 async def main(database_url: str, api_url: str) -> int:

@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.dto import JoinResult, MerchantView
 from services.members import MemberService
 from services.merchants import MerchantService
+from services.notices import Notice, NoticeBody, Receipt
 from tests.conftest import FakeClock
 
 Row = TypeVar("Row")
+B = TypeVar("B", bound=NoticeBody)
 
 
 async def make_merchant(
@@ -150,3 +152,26 @@ async def check_ledger_invariant(session: AsyncSession) -> None:
                 m.balance_minor,
                 sums.get(m.id),
             )
+
+
+def body_of(notice: Notice, kind: type[B]) -> B:
+    """The notice's body, which must be of `kind`."""
+    assert isinstance(notice.body, kind), notice
+    return notice.body
+
+
+def receipt(purchase_id: int = 12, **changes: object) -> Receipt:
+    """A buyer's receipt, as a sale at a café writes it."""
+    fields: dict[str, object] = {
+        "purchase_id": purchase_id,
+        "merchant": "Café",
+        "amount": 1990,
+        "spent": 0,
+        "earned": 59,
+        "balance": 59,
+        "currency": "EUR",
+        "point_value": 1,
+        "level_up": False,
+        "level": "Bronze",
+    }
+    return Receipt(**{**fields, **changes})  # type: ignore[arg-type]

@@ -20,9 +20,9 @@ from sqlalchemy import select
 
 from bot.delivery import Sender
 from db.models import Customer, Outbox
-from services.dto import Notice
+from services.notices import BirthdayGift, Notice, NoticeBody, Push
 from services.outbox import enqueue
-from tests.factories import make_member, make_merchant
+from tests.factories import make_member, make_merchant, receipt
 from tests.telegram import TEST_TOKEN, RecordingSession
 
 
@@ -52,8 +52,8 @@ class ScriptedSession(RecordingSession):
         return super()._respond(method)
 
 
-def render(notice: Notice) -> tuple[str, None]:
-    return f"{notice.kind} for {notice.telegram_id}: {notice.data.get('n')}", None
+def render(body: NoticeBody) -> tuple[str, None]:
+    return repr(body), None
 
 
 def make_sender(session: BaseSession, session_factory, i18n, clock) -> Sender:
@@ -78,8 +78,8 @@ async def test_every_row_ends_sent_blocked_or_failed_once(
         8: ["404"],  # an error the sender has no special case for: fails, is not retried
     }
     async with session.begin():
-        notices = [Notice(tg, None, "receipt", {"n": tg}) for tg in scripts]
-        notices.append(Notice(3, None, "push", {"n": 99}))  # a second message to the blocker
+        notices = [Notice(tg, None, receipt(tg)) for tg in scripts]
+        notices.append(Notice(3, None, Push(text="99")))  # a second message to the blocker
         await enqueue(session, merchant.id, notices, clock(), "t1")
     fake = ScriptedSession(scripts)
     sender = make_sender(fake, session_factory, i18n, clock)
@@ -117,11 +117,11 @@ async def test_transactional_messages_go_before_promotions(
         await enqueue(
             session,
             merchant.id,
-            [Notice(10 + i, None, "push", {"n": i}) for i in range(5)],
+            [Notice(10 + i, None, Push(text=str(i))) for i in range(5)],
             clock(),
             "p",
         )
-        await enqueue(session, merchant.id, [Notice(50, None, "receipt", {"n": 1})], clock(), "r")
+        await enqueue(session, merchant.id, [Notice(50, None, receipt(1))], clock(), "r")
     fake = RecordingSession()
     sender = make_sender(fake, session_factory, i18n, clock)
     sender.concurrency = 1
@@ -133,12 +133,9 @@ async def test_transactional_messages_go_before_promotions(
 async def test_the_same_dedupe_key_enqueues_once(session, clock) -> None:
     merchant = await make_merchant(session, clock)
     async with session.begin():
-        first = await enqueue(
-            session, merchant.id, [Notice(1, None, "birthday", {})], clock(), "bd:2026"
-        )
-        again = await enqueue(
-            session, merchant.id, [Notice(1, None, "birthday", {})], clock(), "bd:2026"
-        )
+        gift = Notice(1, None, BirthdayGift(merchant="Shop", bonus=100, balance=100))
+        first = await enqueue(session, merchant.id, [gift], clock(), "bd:2026")
+        again = await enqueue(session, merchant.id, [gift], clock(), "bd:2026")
     assert (first, again) == (1, 0)
 
 
@@ -147,7 +144,7 @@ async def test_rows_left_sending_by_a_crash_are_sent_again(
 ) -> None:
     merchant = await make_merchant(session, clock)
     async with session.begin():
-        await enqueue(session, merchant.id, [Notice(1, None, "receipt", {"n": 1})], clock(), "c")
+        await enqueue(session, merchant.id, [Notice(1, None, receipt(1))], clock(), "c")
         row = await session.scalar(select(Outbox))
         row.status = "sending"  # claimed, then the process died
     fake = RecordingSession()

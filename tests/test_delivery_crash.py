@@ -31,7 +31,7 @@ from bot.delivery import Sender
 from db.base import Base
 from db.engine import create_engine, create_session_factory
 from db.models import Outbox
-from services.dto import Notice
+from services.notices import Notice, Push
 from services.outbox import enqueue
 from tests.conftest import FakeClock
 from tests.factories import make_merchant
@@ -89,7 +89,7 @@ async def prepare_database(url: str) -> None:
     async with factory() as session:
         merchant = await make_merchant(session, clock)
         async with session.begin():
-            notices = [Notice(FIRST_CHAT + n, None, "push", {"n": n}) for n in range(ROWS)]
+            notices = [Notice(FIRST_CHAT + n, None, Push(text=f"push {n}")) for n in range(ROWS)]
             assert await enqueue(session, merchant.id, notices, clock(), "crash") == ROWS
     await engine.dispose()
 

@@ -20,6 +20,7 @@ from services.errors import (
 )
 from services.limits.daily import cap_left, local_day_start, multiple_crossed
 from services.limits.wrong_codes import LimitService, lock_since, pause_since
+from services.notices import DailyFlag
 from services.sales import SaleService
 from tests.factories import (
     five_wrong_codes,
@@ -277,12 +278,13 @@ async def test_each_threshold_flags_every_time_it_is_crossed(
         if alerts:
             hits.append(n)
             assert sorted(a.telegram_id for a in alerts) == [OWNER, 950]
-            data = alerts[0].data
-            assert data["purchase_id"] == result.purchase_id
-            assert data["limit"] == next(iter(settings.values()))
+            data = alerts[0].body
+            assert isinstance(data, DailyFlag)
+            assert data.purchase_id == result.purchase_id
+            assert data.limit == next(iter(settings.values()))
             if kind.startswith("staff_"):
-                assert data["staff"] == "Kasia" and data["count"] == n
-                assert data["amount"] == n * amount
+                assert data.staff == "Kasia" and data.count == n
+                assert data.amount == n * amount
     assert hits == flagged
     flags = select(func.count()).select_from(AuditLog).where(AuditLog.action == "daily_flag")
     assert await count(session, flags) == len(flagged)

@@ -15,8 +15,16 @@ from services.errors import (
     StaffPaused,
 )
 from services.members import MemberService
+from services.notices import (
+    LowRatingAlert,
+    Receipt,
+    ReferralReversed,
+    ReferralReward,
+    RefundReceipt,
+)
 from services.sales import SaleService
 from tests.factories import (
+    body_of,
     check_ledger_invariant,
     credit,
     five_wrong_codes,
@@ -260,8 +268,8 @@ async def test_an_erased_referrer_earns_nothing_more(session, clock, shop) -> No
 async def test_level_rises_by_spend_and_the_customer_is_told(session, clock, shop) -> None:
     await make_member(session, clock, shop, 1)
     result = await sell(session, clock, shop, 1, 10_000)
-    receipt = result.notices[0]
-    assert receipt.data["level_up"] is True and receipt.data["level"] == "Silver"
+    receipt = body_of(result.notices[0], Receipt)
+    assert receipt.level_up is True and receipt.level == "Silver"
     card = await MemberService(session, clock).card(shop.id, 1)
     assert card.level.name == "Silver"
 
@@ -274,7 +282,7 @@ async def test_level_rises_by_effective_referrals(session, clock, shop) -> None:
         await make_member(session, clock, shop, friend, referral_code=code)
         result = await sell(session, clock, shop, friend, 500)
     reward = next(n for n in result.notices if n.kind == "referral_reward")
-    assert reward.telegram_id == 1 and reward.data["level_up"] is True
+    assert reward.telegram_id == 1 and body_of(reward, ReferralReward).level_up is True
     assert (await members.card(shop.id, 1)).level.name == "Silver"
 
 
@@ -376,12 +384,13 @@ async def test_only_the_buyer_rates_once_and_low_ratings_alert_admins(
     assert stranger.value.reason == "not_yours"
     alerts = await service.rate(sale.purchase_id, 1, 2)
     assert sorted(a.telegram_id for a in alerts) == [777, 950]
-    assert alerts[0].data["staff"] == "Kasia" and alerts[0].data["stars"] == 2
+    alert = body_of(alerts[0], LowRatingAlert)
+    assert alert.staff == "Kasia" and alert.stars == 2
     with pytest.raises(RatingRefused) as again:
         await service.rate(sale.purchase_id, 1, 5)
     assert again.value.reason == "already_rated"
     with_comment = await service.comment(sale.purchase_id, 1, "Cold coffee")
-    assert with_comment[0].data["comment"] == "Cold coffee"
+    assert body_of(with_comment[0], LowRatingAlert).comment == "Cold coffee"
     async with session.begin():
         purchase = await session.scalar(select(Purchase))
     assert (purchase.rating, purchase.rating_comment) == (2, "Cold coffee")
@@ -448,7 +457,7 @@ async def test_a_refund_takes_back_the_cashback_of_the_level_it_took_away(
     refund = await service.refund(shop.id, CASHIER, first.purchase_id, None)
     # Without the first purchase the second was a Bronze one: 3 % is 150, so 100 goes too.
     assert refund.level_reversed == 100 and refund.cash_refund_minor == 10_000
-    assert refund.notices[0].data["level_reversed"] == 100
+    assert body_of(refund.notices[0], RefundReceipt).level_reversed == 100
     card = await members.card(shop.id, 1)
     assert card.balance_minor == 150 and card.level.name == "Bronze"
     repriced = await reread(session, Purchase, later.purchase_id)
@@ -556,7 +565,7 @@ async def test_a_refund_preview_writes_nothing_and_shows_what_refund_then_does(
         refund.cash_refund_minor,
     )
     assert preview.cashback_taken == refund.cashback_reversed - refund.shortfall
-    kept = next(n for n in refund.notices if n.kind == "refund").data["kept"]
+    kept = body_of(next(n for n in refund.notices if n.kind == "refund"), RefundReceipt).kept
     assert kept == refund.shortfall == 240
     # The same preview confirmed again: refunded once.
     with pytest.raises(SaleRefused, match="refund_done"):
@@ -577,6 +586,10 @@ async def test_the_referrers_are_told_when_their_reward_is_taken_back(
     await make_member(session, clock, shop, 3, referral_code=ref2)
     sale = await sell(session, clock, shop, 3, 10_000)  # 2 gets 200 + 500, 1 gets 100
     refund = await sales(session, clock).refund(shop.id, CASHIER, sale.purchase_id, None)
-    told = {n.telegram_id: n.data for n in refund.notices if n.kind == "referral_reversed"}
-    assert told[2]["friend"] == "User3" and told[2]["points"] == 700 and told[2]["owed"] == 0
-    assert told[1]["friend"] is None and told[1]["points"] == 100  # not their own friend
+    told = {
+        n.telegram_id: body_of(n, ReferralReversed)
+        for n in refund.notices
+        if n.kind == "referral_reversed"
+    }
+    assert told[2].friend == "User3" and told[2].points == 700 and told[2].owed == 0
+    assert told[1].friend is None and told[1].points == 100  # not their own friend

@@ -16,6 +16,8 @@ from babel.messages.pofile import read_po
 
 from db.models import LedgerReason
 from handlers.i18n import create_i18n
+from handlers.ui.notices.campaigns import push_done_text
+from handlers.ui.notices.jobs import expiry_warning_text
 from handlers.ui.render import (
     LEDGER_REASONS,
     amount_example,
@@ -29,8 +31,10 @@ from handlers.ui.render import (
     time_of_day,
 )
 from handlers.ui.report_render import month_text
-from handlers.ui.staff_render import ask_amount, expiry_warning_text, push_done_text, staff_text
+from handlers.ui.sale_render import ask_amount
+from handlers.ui.staff_render import staff_text
 from services.dto import Birthday, LevelInfo
+from services.notices import ExpiryWarning, PushDone
 from services.sales import Till
 from services.staff import StaffMember
 
@@ -117,7 +121,7 @@ def test_counts_take_the_plural_form_of_the_language(speak, language: str) -> No
         )
         assert within == DAYS[language]
         for n, verb in zip(COUNTS, EXPIRE_VERB[language], strict=True):
-            text = expiry_warning_text(n, 3)
+            text = expiry_warning_text(ExpiryWarning(points=n, days=3))
             assert verb in text, (language, n, text)
             assert DAYS[language][1].replace("2", "3") in text  # the days keep their own plural
 
@@ -125,22 +129,16 @@ def test_counts_take_the_plural_form_of_the_language(speak, language: str) -> No
 def test_expiry_warning_in_english_agrees_with_the_points(speak) -> None:
     with speak("en"):
         assert (
-            expiry_warning_text(1, 1)
+            expiry_warning_text(ExpiryWarning(points=1, days=1))
             == "⏳ 1 point will expire in 1 day. Use it on your next visit!"
         )
-        assert expiry_warning_text(5, 2) == (
+        assert expiry_warning_text(ExpiryWarning(points=5, days=2)) == (
             "⏳ 5 points will expire in 2 days. Use them on your next visit!"
         )
 
 
 def test_push_summary_gives_each_count_its_own_label(speak) -> None:
-    data: dict[str, object] = {
-        "campaign_id": 3,
-        "sent": 21,
-        "recipients": 22,
-        "blocked": 1,
-        "failed": 0,
-    }
+    data = PushDone(campaign_id=3, sent=21, recipients=22, blocked=1, failed=0)
     with speak("ru"):
         assert push_done_text(data) == (
             "📣 Рассылка #3 завершена.\nДоставлено: 21 из 22\nЗаблокировали бота: 1\n"

@@ -10,9 +10,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from handlers.push.form import STAFF, PushForm, button, no_longer_open
+from handlers.push.form import STAFF, PushForm, button, composed, no_longer_open
 from handlers.ui.callbacks import PushStep
 from handlers.ui.filters import plain_text
+from handlers.ui.notices import notice_text
 from handlers.ui.push_render import (
     day_choices,
     language_choices,
@@ -20,11 +21,10 @@ from handlers.ui.push_render import (
     segment_name,
     with_count,
 )
-from handlers.ui.staff_render import notice_text
 from services.campaigns import CampaignService
 from services.campaigns.content import parse_segment
 from services.campaigns.sending import AudienceCounts
-from services.dto import MemberContext, Notice
+from services.dto import MemberContext
 from services.merchants import MerchantService
 from services.numbers import parse_days
 
@@ -131,7 +131,7 @@ async def preview(
         return
     await state.set_state(None)
     await state.update_data(segment=segment.key)
-    text, keyboard = notice_text(Notice(ctx.telegram_id, None, "push", dict(data)))
+    text, keyboard = notice_text(composed(data))
     if data.get("photo"):
         await message.answer_photo(data["photo"], caption=text, reply_markup=keyboard)
     else:

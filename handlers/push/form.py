@@ -1,5 +1,5 @@
-"""What every step of the push form shares: its states, its buttons, who may use it, and
-how a refused push is worded."""
+"""What every step of the push form shares: its states, its buttons, who may use it, the push
+as composed so far, and how a refused push is worded."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from handlers.ui.callbacks import PushStep
 from services.campaigns import CampaignService
 from services.dto import MemberContext
 from services.errors import PushRefused
+from services.notices import Push
 
 STAFF = {"staff": True}
 
@@ -49,6 +50,16 @@ def step(action: str, value: str = "") -> str:
 
 def button(text: str, action: str, value: str = "") -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=step(action, value))
+
+
+def composed(data: dict[str, Any]) -> Push:
+    """The push as composed so far in the form's data: for the preview and the queue."""
+    return Push(
+        text=data["text"],
+        photo=data.get("photo"),
+        button_text=data.get("button_text"),
+        button_url=data.get("button_url"),
+    )
 
 
 def admins_only() -> str:

@@ -13,14 +13,14 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from handlers.answers import Answer
-from handlers.push.form import STAFF, PushForm, button, no_longer_open, time_wanted
+from handlers.push.form import STAFF, PushForm, button, composed, no_longer_open, time_wanted
 from handlers.ui.callbacks import PushStep
 from handlers.ui.edit import drop_keyboard
 from handlers.ui.filters import plain_text
 from handlers.ui.push_render import segment_name
 from handlers.ui.render import date_time
 from services.campaigns import CampaignService
-from services.campaigns.content import PushContent, parse_segment
+from services.campaigns.content import parse_segment
 from services.campaigns.sending import CampaignStats
 from services.dto import LevelInfo, MemberContext
 from services.numbers import MAX_ID, parse_id
@@ -76,12 +76,9 @@ async def queue(
     if "segment" not in data:
         await message.answer(no_longer_open())
         return
-    content = PushContent(
-        data["text"], data.get("photo"), data.get("button_text"), data.get("button_url")
-    )
     segment = parse_segment(data["segment"])
     stats = await campaigns.queue(
-        ctx.work_merchant_id, ctx.telegram_id, content, segment, send_at, data["key"]
+        ctx.work_merchant_id, ctx.telegram_id, composed(data), segment, send_at, data["key"]
     )
     await state.clear()
     when = date_time(stats.send_at, ctx.merchant.timezone)

@@ -1,5 +1,5 @@
-"""Texts and buttons for pre-orders waiting for pickup: the customer's, the staff's, and the
-messages the outbox sends about them."""
+"""Texts and buttons for pre-orders waiting for pickup: the customer's and the staff's (the
+messages the outbox sends about them are in handlers/ui/notices/orders.py)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,7 @@ from babel.dates import format_timedelta
 
 from handlers.ui.callbacks import OrderAction, OrderCb
 from handlers.ui.render import locale, money
-from services.dto import Notice
 from services.preorders import StaffOrders, WaitingOrder
-
-ORDER_NOTICES = frozenset({"order_ready", "order_cancelled", "order_withdrawn"})
 
 
 def spaced(code: str) -> str:
@@ -146,24 +143,3 @@ def staff_orders_keyboard(listing: StaffOrders) -> InlineKeyboardMarkup | None:
         row += button(_("✖️ Cancel #{id}").format(id=order.id), OrderAction.ASK, order.id, True)
         rows.append(row)
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
-
-
-# --- messages through the outbox ---------------------------------------------------------------
-
-
-def order_notice_text(notice: Notice) -> str:
-    d = notice.data
-    if notice.kind == "order_ready":
-        return _(
-            "✅ Your pre-order #{id} at {merchant} is ready for pickup. Your code: <b>{code}</b>"
-        ).format(
-            id=d["order_id"], merchant=escape(str(d["merchant"])), code=spaced(str(d["code"]))
-        )
-    if notice.kind == "order_cancelled":
-        return _(
-            "✖️ {merchant} cancelled your pre-order #{id}. Nothing was charged, and its code "
-            "no longer works."
-        ).format(id=d["order_id"], merchant=escape(str(d["merchant"])))
-    return _("✖️ The customer cancelled pre-order #{id}: {items}.").format(
-        id=d["order_id"], items=escape(str(d["items"]))
-    )

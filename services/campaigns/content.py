@@ -56,14 +56,6 @@ class Segment:
         return self.kind if self.value is None else f"{self.kind}:{self.value}"
 
 
-@dataclass(frozen=True, slots=True)
-class PushContent:
-    text: str
-    photo: str | None = None
-    button_text: str | None = None
-    button_url: str | None = None
-
-
 def parse_segment(key: str) -> Segment:
     kind, _, value = key.partition(":")
     if kind not in SEGMENT_KINDS:

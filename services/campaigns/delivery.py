@@ -9,21 +9,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import CampaignStatus, OutboxStatus
 from db.repositories import CampaignRepo, MerchantRepo, OutboxRepo
-from services.dto import Notice
+from services.notices import Notice, Push, PushDone
 from services.outbox import enqueue
 
 
-async def push_payload(session: AsyncSession, campaign_id: int) -> dict[str, object]:
+async def push_payload(session: AsyncSession, campaign_id: int) -> Push | None:
     """What the sender needs to render a push: kept once on the campaign, not per row."""
     campaign = await CampaignRepo(session).get(campaign_id)
     if campaign is None:
-        return {}
-    return {
-        "text": campaign.text,
-        "photo": campaign.photo,
-        "button_text": campaign.button_text,
-        "button_url": campaign.button_url,
-    }
+        return None
+    return Push(
+        text=campaign.text,
+        photo=campaign.photo,
+        button_text=campaign.button_text,
+        button_url=campaign.button_url,
+    )
 
 
 async def finish_if_done(session: AsyncSession, campaign_id: int, now: datetime) -> bool:
@@ -41,14 +41,13 @@ async def finish_if_done(session: AsyncSession, campaign_id: int, now: datetime)
     summary = Notice(
         campaign.created_by,
         None,
-        "push_done",
-        {
-            "campaign_id": campaign.id,
-            "recipients": campaign.recipients,
-            "sent": counts.get(OutboxStatus.SENT, 0),
-            "failed": counts.get(OutboxStatus.FAILED, 0),
-            "blocked": counts.get(OutboxStatus.BLOCKED, 0),
-        },
+        PushDone(
+            campaign_id=campaign.id,
+            recipients=campaign.recipients,
+            sent=counts.get(OutboxStatus.SENT, 0),
+            failed=counts.get(OutboxStatus.FAILED, 0),
+            blocked=counts.get(OutboxStatus.BLOCKED, 0),
+        ),
     )
     await enqueue(
         session,

@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 from db.models import Campaign, CampaignStatus, OutboxStatus
 from db.repositories import CampaignRepo, OutboxRepo
 from services.base import Service
-from services.campaigns.content import DAY_CHOICES, PushContent, Segment, check_text, parse_send_at
+from services.campaigns.content import DAY_CHOICES, Segment, check_text, parse_send_at
 from services.errors import PushRefused
+from services.notices import Push
 from services.staff import require_admin
 
 
@@ -104,7 +105,7 @@ class CampaignService(Service):
         self,
         merchant_id: int,
         actor: int,
-        content: PushContent,
+        content: Push,
         segment: Segment,
         send_at: datetime | None,
         key: str,

@@ -11,13 +11,13 @@ from services.jobs.base import CART_REMINDERS
 from services.jobs.birthday_gifts import BirthdayGifts
 from services.jobs.cart_reminders import CartReminders
 from services.jobs.housekeeping import Housekeeping
-from services.jobs.nps_survey import NpsSurvey
+from services.jobs.nps_survey import NpsSurveys
 from services.jobs.points_expiry import PointsExpiry, months_before
-from services.jobs.weekly_digest import WeeklyDigest
+from services.jobs.weekly_digest import WeeklyDigests
 
 
 class JobService(
-    BirthdayGifts, WeeklyDigest, PointsExpiry, CartReminders, NpsSurvey, Housekeeping
+    BirthdayGifts, WeeklyDigests, PointsExpiry, CartReminders, NpsSurveys, Housekeeping
 ):
     """Every job of the scheduler (bot/scheduler.py runs them by name), and the NPS answers."""
 

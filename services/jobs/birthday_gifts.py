@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from db.models import LedgerReason
 from db.repositories.grants import GrantRepo
 from services import birthdays, grants, policy
-from services.dto import Notice
 from services.jobs.base import JobBase
 from services.ledger import credit
+from services.notices import BirthdayGift, Notice
 from services.outbox import enqueue
 
 
@@ -56,13 +56,12 @@ class BirthdayGifts(JobBase):
                         Notice(
                             customer.telegram_id,
                             None,
-                            "birthday",
-                            {
-                                "merchant": merchant.name,
-                                "bonus": bonus,
-                                "balance": membership.balance_minor,
-                                "days": merchant.birthday_bonus_days,
-                            },
+                            BirthdayGift(
+                                merchant=merchant.name,
+                                bonus=bonus,
+                                balance=membership.balance_minor,
+                                days=merchant.birthday_bonus_days,
+                            ),
                         )
                     )
                 sent += await enqueue(

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from db.repositories import CatalogRepo
-from services.dto import Notice
 from services.jobs.base import JobBase
+from services.notices import CartReminder, Notice
 from services.outbox import enqueue_keyed
 
 
@@ -29,12 +29,11 @@ class CartReminders(JobBase):
                     notice = Notice(
                         customer.telegram_id,
                         None,
-                        "cart_reminder",
-                        {
-                            "items": ", ".join(f"{i.title} × {ln.qty}" for ln, i in contents),
-                            "total": sum(ln.qty * i.price_minor for ln, i in contents),
-                            "currency": merchant.currency,
-                        },
+                        CartReminder(
+                            items=", ".join(f"{i.title} × {ln.qty}" for ln, i in contents),
+                            total=sum(ln.qty * i.price_minor for ln, i in contents),
+                            currency=merchant.currency,
+                        ),
                     )
                     key = f"cart:{membership.id}:{cart.updated_at:%Y%m%d%H%M%S}:{done + 1}"
                     by_merchant.setdefault(merchant.id, []).append((notice, key))

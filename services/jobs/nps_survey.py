@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from db.models import NpsAnswer
 from db.repositories import CustomerRepo, MembershipRepo
-from services.dto import Notice
 from services.errors import RatingRefused
 from services.jobs.base import JobBase
+from services.notices import Notice, NpsSurvey
 from services.numbers import InvalidNumber, parse_survey_key
 from services.outbox import enqueue
 
@@ -20,7 +20,7 @@ NPS_EVERY = timedelta(days=90)
 NPS_BATCH = 500
 
 
-class NpsSurvey(JobBase):
+class NpsSurveys(JobBase):
     async def nps_surveys(self) -> int:
         """After the third purchase, then at most every 90 days: the NPS question."""
         sent = 0
@@ -34,7 +34,7 @@ class NpsSurvey(JobBase):
                 for membership, customer in due:
                     membership.nps_asked_at = now
                     survey = f"{membership.id}:{now:%Y%m%d}"
-                    notices.append(Notice(customer.telegram_id, None, "nps", {"survey": survey}))
+                    notices.append(Notice(customer.telegram_id, None, NpsSurvey(survey=survey)))
                 sent += await enqueue(
                     self.session,
                     merchant.id,

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from db.models import LedgerReason
 from db.repositories import MembershipRepo
-from services.dto import Notice
 from services.jobs.base import JobBase
+from services.notices import ExpiryWarning, Notice, PointsExpired
 from services.outbox import enqueue_keyed
 
 
@@ -47,8 +47,7 @@ class PointsExpiry(JobBase):
                         notice = Notice(
                             chat,
                             None,
-                            "expired",
-                            {"points": amount, "balance": membership.balance_minor},
+                            PointsExpired(points=amount, balance=membership.balance_minor),
                         )
                         notices.append((notice, f"expired:{member_id}:{expired + amount}"))
                     # Each wave of points crossing a horizon warns once: the key is the total
@@ -56,9 +55,7 @@ class PointsExpiry(JobBase):
                     for days, due, total in ((7, due_7, credited[2]), (1, due_1, credited[1])):
                         soon = due - due_now
                         if soon > 0:
-                            notice = Notice(
-                                chat, None, "expiry_warning", {"points": soon, "days": days}
-                            )
+                            notice = Notice(chat, None, ExpiryWarning(points=soon, days=days))
                             notices.append((notice, f"expiry{days}:{member_id}:{total}"))
                 queued += await enqueue_keyed(
                     self.session, merchant.id, notices, now, merchant.default_language

@@ -7,9 +7,10 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from db.engine import reading
+from db.models import Merchant
 from db.repositories import OutboxRepo, StaffRepo
-from services.dto import Notice
 from services.jobs.base import JobBase
+from services.notices import DigestFigures, Notice, WeeklyDigest
 from services.outbox import enqueue
 from services.reports import ReportService
 from services.reports.periods import Period
@@ -19,7 +20,7 @@ from services.staff import alert_recipients
 DIGEST_HOUR = 9  # Monday, the merchant's local time
 
 
-class WeeklyDigest(JobBase):
+class WeeklyDigests(JobBase):
     async def weekly_digests(self) -> int:
         """From Monday 9:00 local: last week's figures to the merchant's admins and owners,
         once a week (a week missed while the bot was down is sent when it is back).
@@ -47,11 +48,10 @@ class WeeklyDigest(JobBase):
                 if not keys or await OutboxRepo(self.session).existing_keys(keys):
                     continue
                 reports = ReportService(self.session, tuple(self.owner_ids), self.clock)
-                figures = await digest(reports, merchant.id, week)
-                if not figures["members"]:
+                figures = await digest(reports, merchant, week)
+                if not figures.members:
                     continue  # a program nobody has joined yet has nothing to say
-                data = {"merchant": merchant.name, "currency": merchant.currency, **figures}
-                notices = [Notice(chat, None, "digest", data) for chat in recipients]
+                notices = [Notice(chat, None, figures) for chat in recipients]
                 due.append((merchant.id, prefix, merchant.default_language, notices))
         queued = 0
         async with self.session.begin():
@@ -60,31 +60,33 @@ class WeeklyDigest(JobBase):
         return queued
 
 
-async def digest(reports: ReportService, merchant_id: int, period: Period) -> dict[str, object]:
-    """The weekly digest's figures: this period and the one before (no access check)."""
-    current, previous = await reports.snapshots(merchant_id, [period, period.previous()])
-    return {
-        "members": current.members,
-        "first_day": period.first_day.isoformat(),
-        "last_day": period.last_day.isoformat(),
-        "timezone": period.timezone,  # dates read in the merchant's region
-        "current": digest_figures(current),
-        "previous": digest_figures(previous),
-    }
+async def digest(reports: ReportService, merchant: Merchant, period: Period) -> WeeklyDigest:
+    """The weekly digest: this period's figures and the one before's (no access check)."""
+    current, previous = await reports.snapshots(merchant.id, [period, period.previous()])
+    return WeeklyDigest(
+        merchant=merchant.name,
+        currency=merchant.currency,
+        members=current.members,
+        first_day=period.first_day,
+        last_day=period.last_day,
+        timezone=period.timezone,  # dates read in the merchant's region
+        current=digest_figures(current),
+        previous=digest_figures(previous),
+    )
 
 
-def digest_figures(s: Snapshot) -> dict[str, int | float | None]:
-    return {
-        "members": s.members,
-        "new_members": s.new_members,
-        "active": s.active,
-        "purchases": s.purchases,
-        "revenue": s.revenue,
-        "average_check": s.average_check.value,
-        "retention": s.retention.value,
-        "csat": s.csat.value,
-        "nps": s.nps.score,
-        "issued": s.issued,
-        "redeemed": s.redeemed,
-        "liability": s.liability,
-    }
+def digest_figures(s: Snapshot) -> DigestFigures:
+    return DigestFigures(
+        members=s.members,
+        new_members=s.new_members,
+        active=s.active,
+        purchases=s.purchases,
+        revenue=s.revenue,
+        average_check=s.average_check.value,
+        retention=s.retention.value,
+        csat=s.csat.value,
+        nps=s.nps.score,
+        issued=s.issued,
+        redeemed=s.redeemed,
+        liability=s.liability,
+    )

@@ -12,7 +12,7 @@ writing transaction takes turns anyway (BEGIN IMMEDIATE).
 
 from __future__ import annotations
 
-from services.limits.daily import THRESHOLD_KINDS, check_daily_cap, threshold_flags
+from services.limits.daily import check_daily_cap, threshold_flags
 from services.limits.wrong_codes import LimitService, TillGuard
 
-__all__ = ["THRESHOLD_KINDS", "LimitService", "TillGuard", "check_daily_cap", "threshold_flags"]
+__all__ = ["LimitService", "TillGuard", "check_daily_cap", "threshold_flags"]

@@ -13,13 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import Customer, Membership, Merchant, Purchase
 from db.repositories import AuditRepo, StaffRepo
 from db.repositories.limits import LimitRepo
-from services.dto import Notice
 from services.errors import DailyCapReached
+from services.notices import (
+    CustomerAmountFlag,
+    CustomerPurchasesFlag,
+    DailyFlag,
+    Notice,
+    StaffAmountFlag,
+    StaffSalesFlag,
+)
 from services.staff import alert_recipients
-
-# Notice kinds of the daily thresholds: customer purchases, customer amount, seller's sales,
-# seller's amount.
-THRESHOLD_KINDS = ("daily_flag", "daily_amount_flag", "staff_daily_flag", "staff_amount_flag")
 
 
 def multiple_crossed(before: int, after: int, threshold: int | None) -> int:
@@ -65,7 +68,7 @@ async def check_daily_cap(
 
 @dataclass(frozen=True, slots=True)
 class _Crossing:
-    kind: str
+    flag: type[DailyFlag]
     limit: int
     count: int
     amount: int
@@ -89,10 +92,10 @@ async def threshold_flags(
     start = local_day_start(now, merchant.timezone)
     count, amount = await repo.day_totals(merchant.id, start, membership_id=membership.id)
     crossings = []
-    checks = [
-        ("daily_flag", count - 1, count, merchant.daily_purchases_flag, count, amount),
+    checks: list[tuple[type[DailyFlag], int, int, int | None, int, int]] = [
+        (CustomerPurchasesFlag, count - 1, count, merchant.daily_purchases_flag, count, amount),
         (
-            "daily_amount_flag",
+            CustomerAmountFlag,
             amount - purchase.amount_minor,
             amount,
             merchant.daily_amount_flag_minor,
@@ -104,7 +107,7 @@ async def threshold_flags(
         sold, sold_amount = await repo.day_totals(merchant.id, start, staff_telegram_id=staff_id)
         checks += [
             (
-                "staff_daily_flag",
+                StaffSalesFlag,
                 sold - 1,
                 sold,
                 merchant.staff_daily_purchases_flag,
@@ -112,7 +115,7 @@ async def threshold_flags(
                 sold_amount,
             ),
             (
-                "staff_amount_flag",
+                StaffAmountFlag,
                 sold_amount - purchase.amount_minor,
                 sold_amount,
                 merchant.staff_daily_amount_flag_minor,
@@ -133,18 +136,18 @@ async def threshold_flags(
     audit = AuditRepo(session)
     notices = []
     for c in crossings:
-        mine = c.kind.startswith("staff_")
+        mine = c.flag.kind.startswith("staff_")
         target = str(staff_id) if mine else str(membership.id)
-        audit.add(merchant.id, staff_id, "daily_flag", now, target=target, details=c.kind)
-        data: dict[str, object] = {
-            "count": c.count,
-            "amount": c.amount,
-            "limit": c.limit,
-            "currency": merchant.currency,
-            "member": customer.first_name if customer else None,
-            "member_id": membership.id,
-            "staff": seller.name if seller is not None else None,
-            "purchase_id": purchase.id,
-        }
-        notices += [Notice(admin, None, c.kind, data) for admin in admins]
+        audit.add(merchant.id, staff_id, "daily_flag", now, target=target, details=c.flag.kind)
+        flag = c.flag(
+            count=c.count,
+            amount=c.amount,
+            limit=c.limit,
+            currency=merchant.currency,
+            member=customer.first_name if customer else None,
+            member_id=membership.id,
+            staff=seller.name if seller is not None else None,
+            purchase_id=purchase.id,
+        )
+        notices += [Notice(admin, None, flag) for admin in admins]
     return notices

@@ -17,8 +17,8 @@ from functools import cached_property
 from db.models import Merchant
 from db.repositories.limits import LimitRepo
 from services.base import Service
-from services.dto import Notice
 from services.errors import CodeInvalid, CodesLocked, StaffPaused
+from services.notices import CodesLockedAlert, Notice, StaffPausedAlert
 from services.outbox import enqueue
 from services.staff import alert_recipients, require_admin
 
@@ -98,7 +98,7 @@ class TillGuard(Service):
             name = staff.name if staff is not None else None  # owners have no staff row
             await self._alert(
                 merchant,
-                [Notice(a, None, "staff_paused", {"staff": name}) for a in admins],
+                [Notice(a, None, StaffPausedAlert(staff=name)) for a in admins],
                 f"pause:{merchant.id}:{actor}:{stamp}",
                 now,
             )
@@ -117,14 +117,12 @@ class TillGuard(Service):
             return until  # this lock was announced already
         merchant.codes_locked_at = now
         self.audit.add(merchant.id, actor, "codes_locked", now)
-        data: dict[str, object] = {
-            "merchant_id": merchant.id,
-            "merchant": merchant.name,
-            "limit": merchant.wrong_codes_hour_limit,
-        }
+        alert = CodesLockedAlert(
+            merchant_id=merchant.id, merchant=merchant.name, limit=merchant.wrong_codes_hour_limit
+        )
         await self._alert(
             merchant,
-            [Notice(a, None, "codes_locked", data) for a in admins],
+            [Notice(a, None, alert) for a in admins],
             f"codelock:{merchant.id}:{stamp}",
             now,
         )

@@ -9,10 +9,11 @@ from datetime import datetime
 from db.models import Customer, LedgerReason, Membership, Merchant
 from services import grants, policy
 from services._tx import in_transaction
-from services.dto import JoinResult, MerchantView, Notice, StartPayload
+from services.dto import JoinResult, MerchantView, StartPayload
 from services.errors import OutdatedRules, UnknownMerchant
 from services.members.base import MemberBase
 from services.merchants import merchant_view
+from services.notices import FriendJoined, Notice
 from services.outbox import enqueue_keyed
 
 logger = logging.getLogger(__name__)
@@ -129,9 +130,7 @@ class Joining(MemberBase):
         inviter = await self.session.get(Customer, referrer.customer_id)
         if inviter is None or inviter.telegram_id <= 0:  # an erased card
             return
-        notice = Notice(
-            inviter.telegram_id, None, "friend_joined", {"friend": first_name_of(customer)}
-        )
+        notice = Notice(inviter.telegram_id, None, FriendJoined(friend=first_name_of(customer)))
         await enqueue_keyed(
             self.session,
             merchant.id,

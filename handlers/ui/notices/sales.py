@@ -1,0 +1,156 @@
+"""Texts of the notices a purchase, a refund or a rating sends (services/notices/sales.py)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+
+from handlers.ui.callbacks import Rate
+from handlers.ui.render import DEFAULT_LEVEL_NAMES, date_time, money, points
+from services.notices import (
+    FriendJoined,
+    LowRatingAlert,
+    Receipt,
+    ReferralReversed,
+    ReferralReward,
+    RefundReceipt,
+)
+from services.policy import points_worth
+
+STARS = "★★★★★"
+
+
+def _new_level(name: str) -> str:
+    label = _(name) if name in DEFAULT_LEVEL_NAMES else name
+    return _("🎉 New level: <b>{level}</b>!").format(level=escape(label))
+
+
+def _balance(balance: int) -> str:
+    return _("Balance: <b>{points}</b>").format(points=points(balance))
+
+
+def receipt_text(r: Receipt) -> str:
+    def worth(n: int) -> str:  # what the points are worth, in money
+        return f" (= {money(points_worth(n, r.point_value), r.currency)})"
+
+    lines = [
+        _("🧾 Thank you for your purchase at {merchant}!").format(merchant=escape(r.merchant)),
+        _("Check: {amount}").format(amount=money(r.amount, r.currency)),
+    ]
+    if r.spent:
+        lines.append(_("Points spent: {points}").format(points=points(r.spent)) + worth(r.spent))
+    lines.append(_("Points earned: +{points}").format(points=points(r.earned)) + worth(r.earned))
+    lines.append(_balance(r.balance) + worth(r.balance))
+    if r.level_up:
+        lines += ["", _new_level(r.level)]
+    lines += ["", _("How was it? Rate your purchase:")]
+    return "\n".join(lines)
+
+
+def rating_keyboard(purchase_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=f"{n}⭐", callback_data=Rate(purchase_id=purchase_id, stars=n).pack()
+                )
+                for n in range(1, 6)
+            ]
+        ]
+    )
+
+
+def referral_reward_text(r: ReferralReward) -> str:
+    lines = []
+    if r.bonus:
+        lines.append(
+            _("🎁 Your friend {friend} made a first purchase: +{points}!").format(
+                friend=escape(r.friend or ""), points=points(r.points)
+            )
+        )
+    elif r.points:
+        lines.append(
+            _("🎁 +{points} for a purchase by a friend you invited.").format(
+                points=points(r.points)
+            )
+        )
+    lines.append(_balance(r.balance))
+    if r.level_up:
+        lines.append(_new_level(r.level))
+    return "\n".join(lines)
+
+
+def refund_receipt_text(r: RefundReceipt) -> str:
+    text = _(
+        "↩️ {amount} of purchase #{id} was refunded.\n"
+        "Points returned: {returned}; cashback taken back: {reversed}.\n"
+        "Balance: <b>{balance}</b>"
+    ).format(
+        amount=money(r.amount, r.currency),
+        id=r.purchase_id,
+        returned=points(r.returned),
+        reversed=points(r.reversed),
+        balance=points(r.balance),
+    )
+    if r.cash is not None:  # rows queued before the money back was said: nothing
+        text += "\n" + _("Money back to you: {cash}.").format(cash=money(r.cash, r.currency))
+    if r.kept:  # cashback already spent can't come off the balance: the money refund paid it
+        text += "\n" + _(
+            "You had already spent {points} of the cashback from this purchase, so {money} was "
+            "kept back from the money returned to you."
+        ).format(points=points(r.kept), money=money(r.kept, r.currency))
+    if r.level_reversed:
+        text += "\n" + _(
+            "Without the refunded amount your level would have been lower, so cashback earned "
+            "at the higher level since then is taken back too: {points}."
+        ).format(points=points(r.level_reversed))
+    return text
+
+
+def referral_reversed_text(r: ReferralReversed) -> str:
+    if r.friend:
+        text = _(
+            "↩️ {friend}'s purchase was refunded, so your reward was reduced by {points}."
+        ).format(friend=escape(r.friend), points=points(r.points))
+    else:
+        text = _(
+            "↩️ A purchase that earned you a referral reward was refunded, so that reward was "
+            "reduced by {points}."
+        ).format(points=points(r.points))
+    if r.owed:
+        text += "\n" + _(
+            "You had already spent {points} of it, so that much will come off your next points."
+        ).format(points=points(r.owed))
+    if r.level_reversed:
+        text += "\n" + _(
+            "That purchase no longer counts toward your level, so the extra cashback your own "
+            "purchases earned at the higher level is taken back too: {points}."
+        ).format(points=points(r.level_reversed))
+    return text + "\n" + _balance(r.balance)
+
+
+def low_rating_text(r: LowRatingAlert) -> str:
+    text = _(
+        "⚠️ Low rating {stars} for sale #{id} ({amount}) by {staff}, customer {customer}."
+    ).format(
+        stars=STARS[: r.stars],
+        id=r.purchase_id,
+        amount=money(r.amount, r.currency),
+        staff=escape(r.staff),
+        customer=escape(r.customer or "—"),
+    )
+    if r.confirmed_at is not None:
+        text += "\n" + date_time(r.confirmed_at, r.timezone)
+    if r.comment:
+        text += "\n" + _("Comment: {comment}").format(comment=escape(r.comment))
+    return text
+
+
+def friend_joined_text(r: FriendJoined) -> str:
+    if not r.friend:  # the friend left the program since: their name went too
+        return _("🤝 A friend you invited joined the program!")
+    return _("🤝 Your friend {friend} joined the program through your link!").format(
+        friend=escape(r.friend)
+    )

@@ -1,0 +1,160 @@
+"""What a service tells someone other than the actor: a frozen dataclass per kind of message
+(in the modules here, by the use case that sends it), and the `Notice` that addresses one.
+
+`NoticeBody` is the union of the kinds: handlers/ui/notices renders each with `match` and
+`assert_never`, so a kind without a renderer is a mypy error. `encode`/`decode` turn a body
+into the outbox row's kind and payload and back; an unknown kind cannot be built or decoded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import get_args
+
+from services.notices.campaigns import Push, PushDone
+from services.notices.codec import NoticeError, build, dump, load
+from services.notices.jobs import (
+    BirthdayCorrection,
+    BirthdayGift,
+    DigestFigures,
+    ExpiryWarning,
+    NpsSurvey,
+    PointsExpired,
+    WeeklyDigest,
+)
+from services.notices.orders import (
+    CartReminder,
+    NewOrder,
+    OrderCancelled,
+    OrderReady,
+    OrderWithdrawn,
+)
+from services.notices.sales import (
+    FriendJoined,
+    LowRatingAlert,
+    Receipt,
+    ReferralReversed,
+    ReferralReward,
+    RefundReceipt,
+)
+from services.notices.staff import (
+    CodesLockedAlert,
+    CustomerAmountFlag,
+    CustomerPurchasesFlag,
+    DailyFlag,
+    StaffAmountFlag,
+    StaffJoined,
+    StaffPausedAlert,
+    StaffSalesFlag,
+)
+
+NoticeBody = (
+    Receipt
+    | ReferralReward
+    | RefundReceipt
+    | ReferralReversed
+    | LowRatingAlert
+    | FriendJoined
+    | CustomerPurchasesFlag
+    | CustomerAmountFlag
+    | StaffSalesFlag
+    | StaffAmountFlag
+    | StaffPausedAlert
+    | CodesLockedAlert
+    | StaffJoined
+    | NewOrder
+    | OrderWithdrawn
+    | OrderReady
+    | OrderCancelled
+    | CartReminder
+    | BirthdayGift
+    | BirthdayCorrection
+    | PointsExpired
+    | ExpiryWarning
+    | NpsSurvey
+    | WeeklyDigest
+    | Push
+    | PushDone
+)
+
+# The outbox row's `kind` of each body type: the names rows were always written with.
+KINDS: dict[str, type[NoticeBody]] = {cls.kind: cls for cls in get_args(NoticeBody)}
+assert len(KINDS) == len(get_args(NoticeBody)), "two notice kinds share a name"
+
+# Sent after the transactional messages (receipts, rewards, alerts) of the same moment.
+PROMOTIONAL_KINDS = (Push, BirthdayGift, CartReminder, NpsSurvey)
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A message to someone other than the actor, sent after the commit, in their language."""
+
+    telegram_id: int
+    language: str | None
+    body: NoticeBody
+
+    def __post_init__(self) -> None:
+        if KINDS.get(getattr(self.body, "kind", "")) is not type(self.body):
+            raise TypeError(f"not a notice kind: {type(self.body).__name__}")
+
+    @property
+    def kind(self) -> str:
+        return self.body.kind
+
+
+def encode(body: NoticeBody) -> str:
+    """The outbox payload of a body (its kind goes in the row's own column)."""
+    return dump(body)
+
+
+def decode(kind: str, payload: str) -> NoticeBody:
+    """The body an outbox row holds; NoticeError for a kind or a payload this release does
+    not know (a row it cannot send)."""
+    cls = KINDS.get(kind)
+    if cls is None:
+        raise NoticeError(f"unknown notice kind {kind!r}")
+    try:
+        return build(cls, load(payload))
+    except NoticeError:
+        raise
+    except ValueError as error:  # not JSON, or a date that is not one
+        raise NoticeError(f"{kind}: {error}") from error
+
+
+__all__ = [
+    "KINDS",
+    "PROMOTIONAL_KINDS",
+    "BirthdayCorrection",
+    "BirthdayGift",
+    "CartReminder",
+    "CodesLockedAlert",
+    "CustomerAmountFlag",
+    "CustomerPurchasesFlag",
+    "DailyFlag",
+    "DigestFigures",
+    "ExpiryWarning",
+    "FriendJoined",
+    "LowRatingAlert",
+    "NewOrder",
+    "Notice",
+    "NoticeBody",
+    "NoticeError",
+    "NpsSurvey",
+    "OrderCancelled",
+    "OrderReady",
+    "OrderWithdrawn",
+    "PointsExpired",
+    "Push",
+    "PushDone",
+    "Receipt",
+    "ReferralReversed",
+    "ReferralReward",
+    "RefundReceipt",
+    "StaffAmountFlag",
+    "StaffJoined",
+    "StaffPausedAlert",
+    "StaffSalesFlag",
+    "WeeklyDigest",
+    "decode",
+    "encode",
+]
