@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
-
 from bot.bootstrap import ensure_default_merchant
 from bot.config import Settings
 from db.engine import create_engine, create_session_factory
-from db.models import Membership
-from demo.generator import DemoSummary, ProgramNotEmpty, generate_demo_data
+from demo.generator import DemoSummary, ProgramNotEmpty, generate_demo_data, members_of
 
 
 async def demo_for_default_merchant(
@@ -30,15 +27,7 @@ async def demo_for_default_merchant(
     try:
         async with create_session_factory(engine)() as session:
             merchant = await ensure_default_merchant(settings, session)
-        async with engine.connect() as conn:
-            existing = int(
-                await conn.scalar(
-                    select(func.count())
-                    .select_from(Membership)
-                    .where(Membership.merchant_id == merchant.id)
-                )
-                or 0
-            )
+        existing = await members_of(engine, merchant.id)
         if existing and not force:
             raise ProgramNotEmpty(merchant.slug, existing)
         return await generate_demo_data(

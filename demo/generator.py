@@ -17,8 +17,10 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from db.models import Membership
 from demo.accounts import Accounts
 from demo.habits import Habits
 from demo.people import People
@@ -203,3 +205,14 @@ def _summary(run: Run, started: float) -> DemoSummary:
         outbox=added(OUTBOX),
         seconds=time.perf_counter() - started,
     )
+
+
+async def members_of(engine: AsyncEngine, merchant_id: int) -> int:
+    """How many members the merchant has: demo data must not mix with real ones."""
+    async with engine.connect() as conn:
+        count = await conn.scalar(
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.merchant_id == merchant_id)
+        )
+    return int(count or 0)
