@@ -55,8 +55,8 @@ def statements(dialect: str) -> tuple[str, ...]:
 
 
 def _install(table: Any, statements_of: dict[str, tuple[str, ...]]) -> None:
-    for dialect, ddl in statements_of.items():
-        for sql in ddl:
+    for dialect, sqls in statements_of.items():
+        for sql in sqls:
             ddl = DDL(sql)  # type: ignore[no-untyped-call]
             event.listen(table, "after_create", ddl.execute_if(dialect=dialect))
 
