@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, select, update
 
 from db.models import Customer, Membership, StaffLanguage
 from db.repositories.base import Repo
@@ -59,6 +59,13 @@ class CustomerRepo(Repo):
 
     def add(self, customer: Customer) -> None:
         self.s.add(customer)
+
+    async def reachable(self, customer_id: int, telegram_language: str | None) -> None:
+        """They wrote to the bot: reachable again, with the language Telegram reports."""
+        values: dict[str, object] = {"bot_blocked": False}
+        if telegram_language:
+            values["telegram_language"] = telegram_language
+        await self._changed(update(Customer).where(Customer.id == customer_id).values(values))
 
 
 class MembershipRepo(Repo):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 
+from db.reads import read_only
 from services import policy
+from services import program as programs
 from services.dto import Card, HistoryEntry, HistoryPage
 from services.members.base import MemberBase
-from services.merchants import level_info, merchant_view
 
 HISTORY_PAGE_SIZE = 10
 
@@ -15,11 +16,10 @@ HISTORY_PAGE_SIZE = 10
 class CardAndHistory(MemberBase):
     async def card(self, merchant_id: int, telegram_id: int) -> Card:
         """Balance, level and the way to the next level."""
-        async with self.session.begin():
+        async with read_only(self.session):
             customer, membership = await self._member(merchant_id, telegram_id)
-            merchant = await self.merchants.get(merchant_id)
-            assert merchant is not None
-            levels = [level_info(lv) for lv in await self.merchants.levels(merchant_id)]
+            program = await programs.load(self.session, merchant_id)
+            levels = program.levels
             current = next(
                 (lv for lv in levels if lv.rank == membership.level_rank),
                 levels[-1] if membership.level_rank > levels[-1].rank else levels[0],
@@ -31,7 +31,7 @@ class CardAndHistory(MemberBase):
                 membership.effective_referrals,
             )
             return Card(
-                merchant=merchant_view(merchant),
+                merchant=program.merchant,
                 first_name=customer.first_name,
                 balance_minor=membership.balance_minor,
                 level=current,
@@ -43,7 +43,7 @@ class CardAndHistory(MemberBase):
 
     async def history(self, merchant_id: int, telegram_id: int, page: int) -> HistoryPage:
         """One page of ledger entries, newest first; a page past the end shows the last one."""
-        async with self.session.begin():
+        async with read_only(self.session):
             _, membership = await self._member(merchant_id, telegram_id)
             total = await self.ledger.count(membership.id)
             pages = max(1, math.ceil(total / HISTORY_PAGE_SIZE))
