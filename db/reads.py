@@ -22,14 +22,16 @@ def _postgres(session: AsyncSession) -> bool:
     return session.bind is not None and session.bind.dialect.name == "postgresql"
 
 
-async def single_read(session: AsyncSession, statement: Executable) -> Row[Any] | None:
+async def single_read(
+    session: AsyncSession, statement: Executable, params: dict[str, Any] | None = None
+) -> Row[Any] | None:
     """The first row of one statement that only reads, outside any transaction."""
     options: dict[str, Any] = (
         {"isolation_level": "AUTOCOMMIT"} if _postgres(session) else {SINGLE_STATEMENT: True}
     )
     async with AsyncSession.begin(session):  # the base class's: no turn, no record
         connection = await session.connection(execution_options=options)
-        return (await connection.execute(statement)).first()
+        return (await connection.execute(statement, params)).first()
 
 
 @asynccontextmanager

@@ -5,8 +5,9 @@ update was handled before."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, select, true
+from sqlalchemy import BindParameter, Select, and_, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Customer, Membership, Merchant, ProcessedUpdate, Staff
@@ -28,6 +29,55 @@ class Who:
     hired_program_version: int | None
 
 
+def _query(at_default: bool) -> Select[Any]:
+    """The statement, built once per process: building it is dearer than running it."""
+    telegram_id: BindParameter[int] = bindparam("telegram_id")
+    hired = (
+        select(Staff.merchant_id)
+        .where(Staff.telegram_id == telegram_id, Staff.revoked_at.is_(None))
+        .order_by(Staff.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    work = Merchant.__table__.alias("work")
+    handled = exists().where(
+        ProcessedUpdate.bot_id == bindparam("bot_id"),
+        ProcessedUpdate.update_id == bindparam("update_id"),
+    )
+    default: BindParameter[int] = bindparam("default_merchant_id")
+    merchant_id = (
+        default if at_default else func.coalesce(Customer.current_merchant_id, hired, default)
+    )
+    return (
+        select(
+            handled.label("handled"),
+            Merchant.id.label("merchant_id"),
+            Merchant.program_version.label("program_version"),
+            Customer.id.label("customer_id"),
+            Customer.bot_blocked.label("bot_blocked"),
+            Customer.telegram_language.label("telegram_language"),
+            Customer.language.label("language"),
+            Membership.id.label("membership_id"),
+            Membership.consent_version.label("consent_version"),
+            hired.label("hired"),
+            select(work.c.program_version)
+            .where(work.c.id == hired)
+            .scalar_subquery()
+            .label("hired_program_version"),
+        )
+        .select_from(Merchant)
+        .outerjoin(Customer, Customer.telegram_id == telegram_id)
+        .outerjoin(
+            Membership,
+            and_(Membership.customer_id == Customer.id, Membership.merchant_id == Merchant.id),
+        )
+        .where(Merchant.id == merchant_id)
+    )
+
+
+_QUERIES = {at_default: _query(at_default) for at_default in (False, True)}
+
+
 async def find(
     session: AsyncSession,
     telegram_id: int,
@@ -40,49 +90,16 @@ async def find(
     one they work at, else the default (`at_default`: the default whatever); None when that
     merchant is gone."""
     bot_id, update_id = update
-    hired = (
-        select(Staff.merchant_id)
-        .where(Staff.telegram_id == telegram_id, Staff.revoked_at.is_(None))
-        .order_by(Staff.id)
-        .limit(1)
-        .scalar_subquery()
+    row = await single_read(
+        session,
+        _QUERIES[at_default],
+        {
+            "telegram_id": telegram_id,
+            "default_merchant_id": default_merchant_id,
+            "bot_id": bot_id,
+            "update_id": update_id,
+        },
     )
-    work = Merchant.__table__.alias("work")
-    handled = exists().where(
-        ProcessedUpdate.bot_id == bot_id, ProcessedUpdate.update_id == update_id
-    )
-    customer = select(Customer).where(Customer.telegram_id == telegram_id).subquery()
-    merchant_id = (
-        literal(default_merchant_id)
-        if at_default
-        else func.coalesce(customer.c.current_merchant_id, hired, default_merchant_id)
-    )
-    query = (
-        select(
-            handled.label("handled"),
-            Merchant.id.label("merchant_id"),
-            Merchant.program_version.label("program_version"),
-            customer.c.id.label("customer_id"),
-            customer.c.bot_blocked.label("bot_blocked"),
-            customer.c.telegram_language.label("telegram_language"),
-            customer.c.language.label("language"),
-            Membership.id.label("membership_id"),
-            Membership.consent_version.label("consent_version"),
-            hired.label("hired"),
-            select(work.c.program_version)
-            .where(work.c.id == hired)
-            .scalar_subquery()
-            .label("hired_program_version"),
-        )
-        .select_from(Merchant)
-        .outerjoin(customer, true())
-        .outerjoin(
-            Membership,
-            and_(Membership.customer_id == customer.c.id, Membership.merchant_id == Merchant.id),
-        )
-        .where(Merchant.id == merchant_id)
-    )
-    row = await single_read(session, query)
     if row is None:
         return None
     found = dict(row._mapping)
