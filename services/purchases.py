@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 
 from db.models import Customer, Membership, Merchant, PreorderStatus, Purchase, PurchaseStatus
-from db.repositories import CatalogRepo
+from db.repositories import CatalogRepo, SummaryRepo
 from services import grants, limits, policy
 from services.dto import LevelInfo
 from services.errors import SaleRefused
@@ -79,6 +79,9 @@ class PurchaseService(SellerBase):
         )
         levels = await self._levels(merchant_id)
         done = await self._settle_purchase(merchant, purchase, rows, chain, levels, now)
+        await SummaryRepo(self.session).on_purchase(
+            merchant_id, membership.id, purchase.amount_minor, now
+        )
         order = await CatalogRepo(self.session).open_order(
             purchase.membership_id, purchase.payment_code
         )

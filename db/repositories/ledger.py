@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 
 from db.models import LedgerEntry, LedgerReason, Membership
 from db.repositories.base import Repo
+from db.repositories.flows import note_flow
 
 
 class LedgerRepo(Repo):
@@ -36,6 +37,7 @@ class LedgerRepo(Repo):
         if balance_after is None:
             raise ValueError("balance would go below zero")
         membership.balance_minor = balance_after
+        note_flow(self.s, membership.id, now, reason, 1, delta_minor)  # the hour summary
         entry = LedgerEntry(
             membership_id=membership.id,
             delta_minor=delta_minor,
