@@ -27,25 +27,14 @@ from db.models import (
     Outbox,
     OutboxStatus,
     Purchase,
-    PurchaseStatus,
     Staff,
 )
 from db.repositories.base import Repo
+from db.repositories.summary import counted as counted
+from db.repositories.summary import net_revenue as net_revenue
 
 DAY = 86_400
 AnySelect = Select[*tuple[Any, ...]]
-
-
-def counted(purchase: Any = Purchase) -> ColumnElement[bool]:
-    """A purchase counts when it is confirmed and not wholly refunded."""
-    return and_(
-        purchase.status == PurchaseStatus.CONFIRMED,
-        purchase.refunded_minor < purchase.amount_minor,
-    )
-
-
-def net_revenue(purchase: Any = Purchase) -> ColumnElement[int]:
-    return purchase.amount_minor - purchase.refunded_minor  # type: ignore[no-any-return]
 
 
 def within(column: Any, start: datetime | None, end: datetime) -> ColumnElement[bool]:
