@@ -40,12 +40,14 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.common import start
 from db.base import Base
 from db.engine import create_engine, create_session_factory
+from db.models import MemberSummary
+from db.repositories.summary_rebuild import SummaryRebuild
 from demo.generator import generate_demo_data
 from services.merchants import MerchantService
 from services.reports import ReportService
@@ -87,6 +89,7 @@ async def load(engine: AsyncEngine, members: int, months: int) -> int:
             )
     if existing:
         print(f"reusing the program already there: {existing:,} purchases")
+        await summarise(engine, merchant.id)
         return merchant.id
     started = time.perf_counter()
     summary = await generate_demo_data(
@@ -97,6 +100,25 @@ async def load(engine: AsyncEngine, members: int, months: int) -> int:
         f"{summary.ledger_entries:,} ledger entries, {summary.ratings:,} ratings, "
         f"{summary.outbox:,} outbox rows in {time.perf_counter() - started:.0f} s"
     )
+    await analyze(engine)
+    return merchant.id
+
+
+async def summarise(engine: AsyncEngine, merchant_id: int) -> None:
+    """A program filled before the summaries existed gets them (as migration 0015 does)."""
+    async with create_session_factory(engine)() as session, session.begin():
+        if await session.scalar(select(func.count()).select_from(MemberSummary)):
+            return
+        started = time.perf_counter()
+        members, hours = await SummaryRebuild(session).rebuild(merchant_id)
+    print(
+        f"summaries rebuilt: {members:,} members, {hours:,} hours x kinds "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    await analyze(engine)
+
+
+async def analyze(engine: AsyncEngine) -> None:
     if engine.dialect.name == "postgresql":
         # VACUUM (not allowed in a transaction) also sets the visibility map, which
         # index-only scans need; autovacuum would have done both on a live server.
@@ -106,7 +128,6 @@ async def load(engine: AsyncEngine, members: int, months: int) -> int:
     else:
         async with engine.begin() as conn:
             await conn.execute(text("ANALYZE"))
-    return merchant.id
 
 
 async def timed(
