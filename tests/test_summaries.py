@@ -9,21 +9,24 @@ import asyncio
 import os
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import create_session_factory
-from db.models import Purchase
+from db.models import Merchant, Purchase
 from db.repositories.summary_rebuild import SummaryRebuild
 from services.errors import DomainError
 from services.members import MemberService
+from services.reports.periods import local_today
 from services.sales import SaleService
 from tests.conftest import FakeClock, fresh_engine
 from tests.factories import issue_code, make_member, make_merchant, make_staff
+from tests.report_oracle import assert_reports_match_the_tables
 
 CASHIER = 900
 MEMBERS = 5
@@ -79,12 +82,14 @@ async def assert_summaries_equal_a_recount(session: AsyncSession) -> None:
     assert (found.members, found.hours) == (0, 0), found.examples
 
 
-async def history(url: str, referrers: list[int | None], ops: list[object]) -> None:
+async def history(url: str, referrers: list[int | None], ops: list[object], timezone: str) -> None:
     engine = await fresh_engine(url)
     clock = FakeClock(datetime(2026, 5, 1, 9, 0, tzinfo=UTC))
     try:
         async with create_session_factory(engine)() as session:
             merchant = await make_merchant(session, clock)
+            async with session.begin():
+                await session.execute(update(Merchant).values(timezone=timezone))
             await make_staff(session, clock, merchant, CASHIER)
             members = MemberService(session, clock)
             for i, ref in enumerate(referrers):
@@ -132,6 +137,9 @@ async def history(url: str, referrers: list[int | None], ops: list[object]) -> N
                 except DomainError:
                     pass  # refused as a till would refuse it: nothing written
                 await assert_summaries_equal_a_recount(session)
+            first, last = date(2026, 5, 1), local_today(clock(), timezone)
+            days = sorted({first, first + (last - first) / 2, last - timedelta(days=1), last})
+            await assert_reports_match_the_tables(session, merchant.id, timezone, days)
     finally:
         await engine.dispose()
 
@@ -139,6 +147,7 @@ async def history(url: str, referrers: list[int | None], ops: list[object]) -> N
 @pytest.mark.slow
 @settings(
     max_examples=int(os.environ.get("SUMMARY_EXAMPLES", "20")),
+    phases=tuple(Phase) if os.environ.get("SUMMARY_SHRINK", "1") == "1" else [Phase.generate],
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -147,10 +156,13 @@ async def history(url: str, referrers: list[int | None], ops: list[object]) -> N
         st.one_of(st.none(), st.integers(0, MEMBERS)), min_size=MEMBERS, max_size=MEMBERS
     ),
     ops=steps,
+    timezone=st.sampled_from(["Europe/Warsaw", "Asia/Kathmandu", "America/St_Johns"]),
 )
 def test_summaries_equal_a_recount_after_any_history(
-    referrers: list[int | None], ops: list[object]
+    referrers: list[int | None], ops: list[object], timezone: str
 ) -> None:
+    """...and the reports read from them equal the KPIs counted from the tables, for periods
+    of local days in a whole-hour timezone and in two that are not (+05:45, -03:30)."""
     with tempfile.TemporaryDirectory() as folder:
         url = os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{folder}/s.sqlite3"
-        asyncio.run(history(url, referrers, ops))
+        asyncio.run(history(url, referrers, ops, timezone))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -72,8 +73,8 @@ async def test_a_sale_writes_each_summary_in_one_statement(engine, session, cloc
 async def test_sales_and_refunds_at_once_keep_the_summaries_whole(
     session_factory: async_sessionmaker[AsyncSession], session, clock
 ) -> None:
-    """Friends of one member buy at once, in one hour (the same hour rows on PostgreSQL, each
-    transaction adding to them at its commit), while an earlier sale is refunded."""
+    """Members buy at once, in one hour (the same hour rows on PostgreSQL, each transaction
+    adding to them at its commit), while an earlier sale is refunded."""
     merchant = await make_merchant(session, clock)
     await make_staff(session, clock, merchant, CASHIER)
     await make_member(session, clock, merchant, 100)
@@ -81,16 +82,16 @@ async def test_sales_and_refunds_at_once_keep_the_summaries_whole(
     first = await sell(session, clock, merchant, 100, 4_000)
     sold = await SaleService(session, (), clock).confirm(merchant.id, CASHIER, first)
     keys = []
-    for tg in range(110, 118):
-        await make_member(session, clock, merchant, tg, referral_code=ref)
+    for tg in range(110, 118):  # half of them friends (their rows locked with 100's)
+        await make_member(session, clock, merchant, tg, referral_code=ref if tg < 114 else None)
         keys.append(await sell(session, clock, merchant, tg, 1_000 + tg))
 
-    def confirm(key: str):
+    def confirm(key: str) -> Any:
         return lambda s: SaleService(s, (), clock).confirm(merchant.id, CASHIER, key)
 
-    refund = lambda s: SaleService(s, (), clock).refund(  # noqa: E731
-        merchant.id, CASHIER, sold.purchase_id, None
-    )
+    def refund(s: AsyncSession) -> Any:
+        return SaleService(s, (), clock).refund(merchant.id, CASHIER, sold.purchase_id, None)
+
     results = await asyncio.gather(
         *(in_own_session(session_factory, work) for work in [refund, *map(confirm, keys)])
     )
@@ -132,12 +133,10 @@ async def test_a_merchant_on_a_half_hour_offset_gets_its_local_days(session, clo
     await make_staff(session, clock, merchant, CASHIER)
     await make_member(session, clock, merchant, 101)
     sales = SaleService(session, (), clock)
-    local = lambda d, h, m: (
-        datetime(2026, 3, d, h, m, tzinfo=UTC)
-        - timedelta(  # noqa: E731
-            hours=5, minutes=45
-        )
-    )
+
+    def local(day: int, hour: int, minute: int) -> datetime:
+        return datetime(2026, 3, day, hour, minute, tzinfo=UTC) - timedelta(hours=5, minutes=45)
+
     bought, earned = {}, {}
     for at, amount in [
         (local(8, 23, 50), 1_000),  # the day before

@@ -4,12 +4,11 @@ the new ones came from, and whether newcomers and referred friends went on to bu
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select, type_coerce
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
-from db.base import UtcDateTime
 from db.models import Customer, Membership, MemberSummary
 from db.reports.base import ReportQueries, tally, within
 from db.sql import epoch
@@ -61,20 +60,20 @@ class MemberReports(ReportQueries):
         before the end, of them bought within `window` of joining, the younger ones who
         already did), counting purchases made before the end."""
         s = MemberSummary
-        first_purchase = type_coerce(case((s.first_at < end, s.first_at)), UtcDateTime())
-        first = (
-            select(Membership.joined_at.label("joined"), first_purchase.label("first"))
+        # Whole seconds, as epoch() counts them: joined by the cutoff is mature.
+        cutoff = datetime.fromtimestamp(int(end.timestamp()) - window + 1, UTC)
+        took = case((s.first_at < end, epoch(s.first_at) - epoch(Membership.joined_at)))
+        joined = (
+            select(Membership.joined_at.label("joined"), took.label("took"))
             .outerjoin(s, _summary_of())
             .where(
                 Membership.merchant_id == merchant_id,
                 within(Membership.joined_at, start, end),
             )
+            .offset(0)  # each member's time to a first purchase worked out once
             .subquery()
         )
-        mature = epoch(first.c.joined) + window <= int(end.timestamp())
-        converted = and_(
-            first.c.first.is_not(None), epoch(first.c.first) - epoch(first.c.joined) < window
-        )
+        mature, converted = joined.c.joined < cutoff, joined.c.took < window
         return await self._one(
             select(
                 tally(mature),
