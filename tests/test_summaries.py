@@ -25,7 +25,7 @@ from services.members import MemberService
 from services.reports.periods import local_today
 from services.sales import SaleService
 from tests.conftest import FakeClock, fresh_engine
-from tests.factories import issue_code, make_member, make_merchant, make_staff
+from tests.factories import buy, make_member, make_merchant, make_staff
 from tests.report_oracle import assert_reports_match_the_tables
 
 CASHIER = 900
@@ -108,13 +108,9 @@ async def history(url: str, referrers: list[int | None], ops: list[object], time
                         if tg in erased:
                             await make_member(session, clock, merchant, tg)
                             erased.discard(tg)
-                        code = await issue_code(session, clock, merchant, tg)
-                        quote = await sales.quote(merchant.id, CASHIER, code, str(op.amount / 100))
-                        points = int(quote.max_points * op.spend)
-                        draft = await sales.prepare(
-                            merchant.id, CASHIER, code, quote.amount_minor, points, None
+                        sale = await buy(
+                            session, clock, merchant, CASHIER, tg, op.amount, op.spend
                         )
-                        sale = await sales.confirm(merchant.id, CASHIER, draft.key)
                         purchases.append((sale.purchase_id, tg))
                     elif isinstance(op, Refund) and purchases:
                         pid, _ = purchases[op.purchase % len(purchases)]

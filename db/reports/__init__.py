@@ -27,8 +27,8 @@ class ReportRepo(
     MemberReports,
     HistoryReports,
     PurchaseReports,
-    FeedbackReports,
     RewardReports,
+    FeedbackReports,
     MessageReports,
 ):
     """Every report query, over one session."""

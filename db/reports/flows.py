@@ -11,8 +11,9 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, select
 
-from db.models import HOUR, SALE, STARS, HourSummary, LedgerEntry, Purchase
-from db.reports.base import ReportQueries, as_int, net_revenue, of_merchant, sold, within
+from db.models import HOUR, SALE, STARS, HourSummary, LedgerEntry
+from db.reports.base import as_int, net_revenue, of_merchant, sold, within
+from db.reports.feedback import FeedbackReports
 
 Range = tuple[datetime, datetime | None]  # [start, end); None: to now and beyond
 Flows = dict[str, tuple[int, int]]  # kind -> (count, amount)
@@ -35,7 +36,7 @@ def _add(total: Flows, kind: str, count: int, amount: int) -> None:
     total[kind] = (was[0] + count, was[1] + amount)
 
 
-class FlowReports(ReportQueries):
+class FlowReports(FeedbackReports):
     async def flows(self, merchant_id: int, ranges: Sequence[Range]) -> list[Flows]:
         """Per range: kind -> (how many, their money or points); sales are purchases that
         count and their revenue (refunds taken off on the purchase's hour)."""
@@ -96,17 +97,8 @@ class FlowReports(ReportQueries):
         )
         for reason, n, delta in rows.all():
             _add(found, str(reason), int(n), as_int(delta))
-        rated = await self.s.execute(
-            select(Purchase.rating, func.count())
-            .where(
-                Purchase.merchant_id == merchant_id,
-                Purchase.rating.is_not(None),
-                within(Purchase.rated_at, start, end),
-            )
-            .group_by(Purchase.rating)
-        )
-        for stars, n in rated.all():
-            _add(found, f"{STARS}{stars}", int(n), 0)
+        for stars, n in (await self.ratings(merchant_id, start, end)).items():
+            _add(found, f"{STARS}{stars}", n, 0)
         return found
 
 
