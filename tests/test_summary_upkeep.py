@@ -220,3 +220,49 @@ def test_the_command_checks_and_rebuilds(tmp_path: Path) -> None:
     assert "equal a recount" in rebuilt.stdout
     again = run("-m", "bot", "rebuild-summaries", "--check", cwd=tmp_path, env=env)
     assert again.returncode == 0 and "equal a recount" in again.stdout
+
+
+async def test_ledger_rows_inserted_in_one_statement_are_noted_too(session, clock) -> None:
+    """A set-based writer (a multi-row INSERT of ledger entries) notes its rows with
+    note_entries; the hour summary has them at the commit, and a rollback drops them."""
+    from sqlalchemy import insert
+
+    from db.models import LedgerEntry, LedgerReason, Membership
+    from db.repositories.flows import note_entries
+
+    merchant = await make_merchant(session, clock)
+    await make_member(session, clock, merchant, 101)
+
+    async def post(*deltas: int) -> None:
+        member = await session.scalar(select(Membership).with_for_update())
+        assert member is not None
+        rows, balance = [], member.balance_minor
+        for delta in deltas:
+            balance += delta
+            rows.append(
+                {
+                    "membership_id": member.id,
+                    "delta_minor": delta,
+                    "balance_after_minor": balance,
+                    "reason": LedgerReason.MANUAL,
+                    "note": None,
+                    "purchase_id": None,
+                    "created_at": clock(),
+                }
+            )
+        member.balance_minor = balance
+        await session.execute(insert(LedgerEntry).values(rows))
+        note_entries(session, rows)
+
+    async with session.begin():
+        await post(100, 250)
+    try:
+        async with session.begin():
+            await post(999)
+            raise RuntimeError("the use case fails after writing")
+    except RuntimeError:
+        pass
+    async with session.begin():
+        row = await session.scalar(select(HourSummary))
+        assert row is not None and (row.kind, row.count, row.amount_minor) == ("manual", 2, 350)
+    assert await differences(session) == (0, 0)

@@ -37,9 +37,12 @@ def _add(total: Flows, kind: str, count: int, amount: int) -> None:
 
 
 class FlowReports(FeedbackReports):
-    async def flows(self, merchant_id: int, ranges: Sequence[Range]) -> list[Flows]:
+    async def flows(
+        self, merchant_id: int, ranges: Sequence[Range], kind: str | None = None
+    ) -> list[Flows]:
         """Per range: kind -> (how many, their money or points); sales are purchases that
-        count and their revenue (refunds taken off on the purchase's hour)."""
+        count and their revenue (refunds taken off on the purchase's hour). Of one `kind`
+        only, if given."""
         if not ranges:
             return []
         hours = [_hours(start, end) for start, end in ranges]
@@ -51,21 +54,23 @@ class FlowReports(FeedbackReports):
                 func.sum(case((inside, h.count), else_=0)),
                 func.sum(case((inside, h.amount_minor), else_=0)),
             ]
-        rows = await self.s.execute(
-            select(h.kind, *columns)
-            .where(h.merchant_id == merchant_id, h.hour >= min(first for first, _ in hours))
-            .group_by(h.kind)
+        query = select(h.kind, *columns).where(
+            h.merchant_id == merchant_id, h.hour >= min(first for first, _ in hours)
         )
+        if kind is not None:
+            query = query.where(h.kind == kind)
+        rows = await self.s.execute(query.group_by(h.kind))
         totals: list[Flows] = [{} for _ in ranges]
-        for kind, *sums in rows.all():
+        for found, *sums in rows.all():
             for index, total in enumerate(totals):
                 count, amount = as_int(sums[2 * index]), as_int(sums[2 * index + 1])
                 if count or amount:
-                    _add(total, str(kind), count, amount)
+                    _add(total, str(found), count, amount)
         for total, (start, end), (first, last) in zip(totals, ranges, hours, strict=True):
             for cut in self._cut(start, end, first, last):
-                for kind, (count, amount) in (await self._raw(merchant_id, *cut)).items():
-                    _add(total, kind, count, amount)
+                for found, (count, amount) in (await self._raw(merchant_id, *cut)).items():
+                    if kind is None or found == kind:
+                        _add(total, found, count, amount)
         return totals
 
     @staticmethod

@@ -2,10 +2,12 @@
 (db/models/summary.py), a row per member who bought, instead of every purchase.
 
 A member's last purchase before an instant is their last one, unless they bought on both sides
-of it: only then are their purchases looked up (one short range of the member-ordered index)."""
+of it: only then, and when their first two purchases do not settle what the reports ask of it,
+are their purchases looked up (one short range of the member-ordered index)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,8 +22,11 @@ from db.reports.base import ReportQueries, as_int, counted, tally
 Window = tuple[datetime, datetime, datetime]  # (start, end, start of the period before)
 
 
-def _last_before(at: datetime) -> Any:
-    """The member's last purchase that counts before `at` (None if none)."""
+def _last_before(at: datetime, highest: datetime) -> Any:
+    """The member's last purchase that counts before `at` (None if none), or a stand-in for
+    it where the reports cannot tell them apart: their second purchase, when it is before
+    `at` and not before `highest`, the latest moment the reports compare it with (the last
+    one is then on or after each moment too)."""
     s, bought = MemberSummary, aliased(Purchase)
     lookup = (
         select(func.max(bought.confirmed_at))
@@ -38,6 +43,8 @@ def _last_before(at: datetime) -> Any:
         case(
             (or_(s.first_at.is_(None), s.first_at >= at), None),
             (s.last_at < at, s.last_at),
+            (or_(s.second_at.is_(None), s.second_at >= at), s.first_at),  # one before `at`
+            (s.second_at >= highest, s.second_at),
             else_=lookup,
         ),
         UtcDateTime(),
@@ -53,13 +60,20 @@ class HistoryReports(ReportQueries):
         before the end, whose last one is in the `year` seconds before it, who bought in the
         window, who bought in the window before it, who bought in both)."""
         s = MemberSummary
-        instants = sorted({at for start, end, _ in windows for at in (start, end)})
+        compared: dict[datetime, set[datetime]] = defaultdict(set)  # instant -> thresholds
+        for start, end, before in windows:
+            compared[end] |= {start, end - timedelta(seconds=churn), end - timedelta(seconds=year)}
+            compared[start].add(before)
+        instants = sorted(compared)
         members = (
             select(
                 s.first_at,
                 s.second_at,
                 s.revenue_minor,
-                *(_last_before(at).label(f"last{i}") for i, at in enumerate(instants)),
+                *(
+                    _last_before(at, max(compared[at])).label(f"last{i}")
+                    for i, at in enumerate(instants)
+                ),
             )
             .where(s.merchant_id == merchant_id, s.purchases > 0)
             # OFFSET 0 keeps both databases from merging this into the sums below, which would

@@ -133,16 +133,14 @@ class StatsReports(ReportAccess):
         )
         n = len(periods)
         flows = await r.flows(
-            merchant_id,
-            [(p.start, p.end) for p in periods]
-            + [(p.end, None) for p in periods]
-            + [(p.end - year, p.end) for p in periods],
+            merchant_id, [(p.start, p.end) for p in periods] + [(p.end, None) for p in periods]
         )
+        years = await r.flows(merchant_id, [(p.end - year, p.end) for p in periods], SALE)
         alive = await r.members_at(merchant_id, [p.end for p in periods])
         balances, value = await r.balances(merchant_id), await r.point_value(merchant_id)
         snapshots = []
         for i, period in enumerate(periods):
-            within, since, last_year = flows[i], flows[n + i], flows[2 * n + i]
+            within, since, last_year = flows[i], flows[n + i], years[i]
             totals = Totals(
                 purchases=within.get(SALE, (0, 0))[0],
                 revenue=within.get(SALE, (0, 0))[1],
