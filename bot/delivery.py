@@ -1,17 +1,25 @@
 """The one sender that drains the outbox at Telegram's pace.
 
 Limits: a global rate (25 messages a second by default, under Telegram's ~30 to different
-chats) and one message a second per chat. 429: wait `retry_after`, then go on 20 % slower,
-recovering slowly. 403: the customer blocked the bot; they are marked unreachable and their
-waiting messages are dropped. Network and server errors: retried with backoff, at most five
-attempts, then the row fails with its reason. 400: fails at once (the text itself is wrong).
+chats) and one message a second per chat (bot/pace.py); both are parameters, lifted only by
+the benches and tests. 429: wait `retry_after`, then go on 20 % slower, recovering slowly.
+403: the customer blocked the bot; they are marked unreachable and their waiting messages are
+dropped. Network and server errors: retried with backoff, at most five attempts, then the row
+fails with its reason. 400: fails at once (the text itself is wrong).
 
-Crash safety. A row is claimed (pending -> sending) and committed before it is sent, and marked
-sent only after Telegram accepted it. A process killed between the send and the mark leaves
-the row `sending`; on the next start those rows go back to pending and are sent again. So a
-crash repeats at most the messages that were in flight at that moment (`concurrency` of them,
-4 by default) and loses none. Telegram offers no idempotency key for sendMessage, so this
-window cannot be closed, only kept this small.
+Set-based. A pass claims up to `batch` due rows (pending -> sending) with one UPDATE ...
+RETURNING in its own transaction, about a second's worth at the configured rate, so a claim
+does not hold rows much longer than it takes to send them. What became of them is written in
+groups (bot/marks.py): one transaction for all the sends that finished since the last write,
+one statement per kind of outcome. At full speed that is about 0.1 transaction a message.
+
+Crash safety. A row is marked sent only after Telegram accepted it, and at most `in_flight`
+messages are ever handed to Telegram without their mark committed. A process killed at any
+moment leaves its claimed rows `sending`; on the next start those go back to pending and are
+sent: the ones never handed to Telegram for the first time, and at most `in_flight` (16 by
+default) a second time. None is lost. Telegram offers no idempotency key for sendMessage, so
+this window cannot be closed, only kept this small. Rows a pass claimed and did not hand to
+Telegram (it stopped on an error) go back to pending at once.
 """
 
 from __future__ import annotations
@@ -19,8 +27,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import os
+import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -34,18 +45,21 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import InlineKeyboardMarkup
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import Customer, Outbox, OutboxStatus
-from db.repositories import OutboxRepo
+from bot.marks import Marks
+from bot.pace import RateLimiter
 from handlers.i18n import CatalogI18n
+from services import outbox
 from services.campaigns.delivery import finish_if_done, push_payload
 from services.clock import Clock, utc_now
 from services.notices import NoticeBody, NoticeError, Push, decode
+from services.outbox import Claimed, Outcome
+from services.states import OutboxStatus
 
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
+BLOCKED = "403: blocked by the user"
 
 Renderer = Callable[[NoticeBody], tuple[str, InlineKeyboardMarkup | None]]
 Send = Callable[[Bot, int, str, InlineKeyboardMarkup | None, str | None], Awaitable[None]]
@@ -61,41 +75,6 @@ class SenderStats:
     started: float = field(default_factory=time.monotonic)
 
 
-class RateLimiter:
-    """A global pace plus a per-chat minimum interval; both await, never spin."""
-
-    def __init__(self, rate: float, per_chat_interval: float) -> None:
-        self.rate = rate
-        self.max_rate = rate
-        self.per_chat_interval = per_chat_interval
-        self._next_global = 0.0
-        self._next_chat: dict[int, float] = {}
-        self._paused_until = 0.0
-        self._lock = asyncio.Lock()
-
-    async def wait(self, chat_id: int) -> None:
-        async with self._lock:
-            now = time.monotonic()
-            slot = max(now, self._next_global, self._paused_until)
-            # A chat that must wait does not hold back the others: it takes the next global
-            # slot, and sends when its own interval allows.
-            start = max(slot, self._next_chat.get(chat_id, 0.0))
-            self._next_global = slot + 1.0 / self.rate
-            self._next_chat[chat_id] = start + self.per_chat_interval
-            if len(self._next_chat) > 10_000:  # forget chats whose interval has passed
-                self._next_chat = {c: t for c, t in self._next_chat.items() if t > now}
-        if start > now:
-            await asyncio.sleep(start - now)
-
-    def pause(self, seconds: float) -> None:
-        """Telegram said 429: everyone waits, and the pace slows by a fifth."""
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
-        self.rate = max(1.0, self.rate * 0.8)
-
-    def recover(self) -> None:
-        self.rate = min(self.max_rate, self.rate * 1.01)
-
-
 class Sender:
     def __init__(
         self,
@@ -107,9 +86,11 @@ class Sender:
         rate: float = 25.0,
         per_chat_interval: float = 1.0,
         concurrency: int = 4,
+        in_flight: int = 16,
         batch: int = 100,
         clock: Clock = utc_now,
         send: Send | None = None,
+        holder: str | None = None,
     ) -> None:
         self.bot = bot
         self.session_factory = session_factory
@@ -117,14 +98,19 @@ class Sender:
         self.render = render
         self.limiter = RateLimiter(rate, per_chat_interval)
         self.concurrency = concurrency
+        # Messages handed to Telegram and not yet marked sent, at most: what a kill repeats.
+        self.in_flight = in_flight
         self.batch = batch
         self.clock = clock
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"[:64]
         self.stats = SenderStats()
         self._wake = asyncio.Event()
         self._campaigns: dict[int, Push | None] = {}
         # Chats that answered 403 in this batch: rows already claimed for them are not sent
         # (their other rows in the database are marked blocked as the 403 is recorded).
         self._blocked: set[int] = set()
+        # Marks of a pass that stopped on an error, written first by the next one.
+        self._unwritten: list[Outcome] = []
         self._send = send or _send_message
 
     def wake(self) -> None:
@@ -133,14 +119,14 @@ class Sender:
 
     async def recover(self) -> int:
         async with self.session_factory() as session, session.begin():
-            return await OutboxRepo(session).recover()
+            return await outbox.recover(session)
 
     async def run(self, stop: asyncio.Event, poll_seconds: float = 1.0) -> None:
         """Drain until `stop` is set. Rows left `sending` by a crash are retried first."""
         recovered = await self.recover()
         if recovered:
             logger.warning(
-                "outbox: %d messages were in flight at a crash; sending again", recovered
+                "outbox: %d claimed messages were left by a crash; sending them again", recovered
             )
         failures = 0
         while not stop.is_set():
@@ -165,27 +151,87 @@ class Sender:
             total += n
         return total
 
+    def claim_size(self) -> int:
+        """About a second's worth at the current pace (at least one per concurrent send),
+        never more than `batch`."""
+        return min(self.batch, max(self.concurrency, math.ceil(self.limiter.rate)))
+
     async def drain_once(self) -> int:
+        """Claim a batch, send it, and write what became of each row; the rows claimed."""
+        if self._unwritten:
+            await self._write(self._unwritten)
+            self._unwritten = []
         async with self.session_factory() as session, session.begin():
-            rows = list(await OutboxRepo(session).due(self.clock(), self.batch))
+            rows = await outbox.claim(session, self.clock(), self.claim_size(), self.holder)
         if not rows:
             return 0
         # Only within a batch: a customer who writes to the bot again is reachable again.
         self._blocked.clear()
-        semaphore = asyncio.Semaphore(self.concurrency)
-
-        async def one(row: Outbox) -> None:
-            async with semaphore:
-                await self._deliver(row)
-
-        await asyncio.gather(*(one(row) for row in rows))
+        marks = Marks(self._write, max(1, self.in_flight))
+        handed: set[int] = set()  # given to Telegram: it may have the message
+        writer = asyncio.create_task(marks.run())
+        try:
+            error = await self._send_all(rows, marks, handed)
+            marks.close()
+            await writer
+            if error is not None:
+                raise error
+            if marks.error is not None:
+                raise marks.error
+        except BaseException:
+            writer.cancel()
+            # Sent ones are marked first thing in the next pass; the rest wait again now
+            # (else the next start would recover them).
+            self._unwritten = marks.waiting
+            done = marks.marked | {o.row_id for o in marks.waiting}
+            with contextlib.suppress(Exception):
+                async with self.session_factory() as session, session.begin():
+                    await outbox.release(session, [r.id for r in rows if r.id not in done])
+            raise
         for campaign_id in {row.campaign_id for row in rows if row.campaign_id is not None}:
             async with self.session_factory() as session, session.begin():
                 if await finish_if_done(session, campaign_id, self.clock()):
                     self.wake()  # the summary to the push's author is queued
         return len(rows)
 
-    async def _body(self, row: Outbox) -> NoticeBody:
+    async def _send_all(
+        self, rows: Sequence[Claimed], marks: Marks, handed: set[int]
+    ) -> Exception | None:
+        """Send the batch; after an error, start no more sends (those under way finish and
+        are marked) and return it."""
+        semaphore = asyncio.Semaphore(self.concurrency)
+        errors: list[Exception] = []
+
+        async def one(row: Claimed) -> None:
+            async with semaphore:
+                if errors or not await marks.slot():
+                    return
+                try:
+                    outcome = await self._deliver(row, handed)
+                except Exception as exc:  # noqa: BLE001 - raised once the batch is marked
+                    errors.append(exc)
+                    marks.give_back()
+                    return
+                marks.put(outcome)
+
+        await asyncio.gather(*(one(row) for row in rows))
+        return errors[0] if errors else None
+
+    async def _write(self, outcomes: list[Outcome]) -> None:
+        async with self.session_factory() as session, session.begin():
+            await outbox.record(session, outcomes, self.clock())
+        for o in outcomes:
+            if o.status == OutboxStatus.SENT:
+                self.stats.sent += 1
+            elif o.status == OutboxStatus.PENDING:
+                self.stats.retried += 1
+            elif o.status == OutboxStatus.BLOCKED:
+                self.stats.blocked += 1
+            elif o.status == OutboxStatus.FAILED:
+                self.stats.failed += 1
+                logger.warning("outbox row %s failed: %s", o.row_id, o.error)
+
+    async def _body(self, row: Claimed) -> NoticeBody:
         """A push keeps its content once, on the campaign; other rows carry their own."""
         if row.campaign_id is None:
             return decode(row.kind, row.payload)
@@ -197,70 +243,44 @@ class Sender:
             raise NoticeError(f"push: campaign {row.campaign_id} is gone")
         return push
 
-    async def _deliver(self, row: Outbox) -> None:
-        async with self.session_factory() as session, session.begin():
-            if not await OutboxRepo(session).claim(row.id):
-                return  # another sender took it
+    async def _deliver(self, row: Claimed, handed: set[int]) -> Outcome:
+        def outcome(
+            status: OutboxStatus, error: str | None = None, retry_in: float = 0.0
+        ) -> Outcome:
+            retry_at = self.clock() + timedelta(seconds=retry_in) if retry_in else None
+            return Outcome(row.id, row.chat_id, status, error, retry_at)
+
         try:
             body = await self._body(row)
         except NoticeError as exc:  # a row this release cannot read: no use trying again
-            await self._record(row, OutboxStatus.FAILED, str(exc)[:200], 0.0)
-            return
+            return outcome(OutboxStatus.FAILED, str(exc)[:200])
         with self.i18n.context(), self.i18n.use_locale(row.language or self.i18n.default_locale):
             text, keyboard = self.render(body)
         await self.limiter.wait(row.chat_id)
-        status, error, retry_in = OutboxStatus.SENT, None, 0.0
         if row.chat_id in self._blocked:
-            await self._record(row, OutboxStatus.BLOCKED, "403: blocked by the user", 0.0)
-            return
+            return outcome(OutboxStatus.BLOCKED, BLOCKED)
+        handed.add(row.id)
         try:
             photo = body.photo if isinstance(body, Push) else None
             await self._send(self.bot, row.chat_id, text, keyboard, photo)
         except TelegramRetryAfter as exc:
             self.stats.throttled += 1
             self.limiter.pause(exc.retry_after)
-            status, error, retry_in = OutboxStatus.PENDING, "429", float(exc.retry_after)
+            return outcome(OutboxStatus.PENDING, "429", float(exc.retry_after))
         except TelegramForbiddenError:
             self._blocked.add(row.chat_id)
-            status, error = OutboxStatus.BLOCKED, "403: blocked by the user"
+            return outcome(OutboxStatus.BLOCKED, BLOCKED)
         except TelegramBadRequest as exc:
-            status, error = OutboxStatus.FAILED, f"400: {exc.message}"[:200]
+            return outcome(OutboxStatus.FAILED, f"400: {exc.message}"[:200])
         except (TelegramNetworkError, TelegramServerError, TimeoutError, OSError) as exc:
-            if row.attempts + 1 >= MAX_ATTEMPTS:
-                status, error = OutboxStatus.FAILED, f"network: {type(exc).__name__}"
-            else:
-                status, error = OutboxStatus.PENDING, f"network: {type(exc).__name__}"
-                retry_in = float(2 ** (row.attempts + 1))
+            error = f"network: {type(exc).__name__}"
+            if row.attempts >= MAX_ATTEMPTS:
+                return outcome(OutboxStatus.FAILED, error)
+            return outcome(OutboxStatus.PENDING, error, float(2**row.attempts))
         except TelegramAPIError as exc:  # 401, 404, 409, 413, a migrated chat...: not retried
-            status, error = OutboxStatus.FAILED, f"{type(exc).__name__}: {exc.message}"[:200]
-        else:
-            self.limiter.recover()
-        await self._record(row, status, error, retry_in)
-
-    async def _record(
-        self, row: Outbox, status: OutboxStatus, error: str | None, retry_in: float
-    ) -> None:
-        now = self.clock()
-        async with self.session_factory() as session, session.begin():
-            repo = OutboxRepo(session)
-            if status == OutboxStatus.PENDING:
-                self.stats.retried += 1
-                await repo.retry(row.id, now + timedelta(seconds=retry_in), error or "")
-                return
-            await repo.finish(row.id, status, now, error)
-            if status == OutboxStatus.SENT:
-                self.stats.sent += 1
-            elif status == OutboxStatus.FAILED:
-                self.stats.failed += 1
-                logger.warning("outbox row %s failed: %s", row.id, error)
-            elif status == OutboxStatus.BLOCKED:
-                self.stats.blocked += 1
-                await repo.block_chat(row.chat_id)
-                await session.execute(
-                    update(Customer)
-                    .where(Customer.telegram_id == row.chat_id)
-                    .values(bot_blocked=True)
-                )
+            return outcome(OutboxStatus.FAILED, f"{type(exc).__name__}: {exc.message}"[:200])
+        self.limiter.recover()
+        return outcome(OutboxStatus.SENT)
 
 
 async def _send_message(
