@@ -52,6 +52,7 @@ import asyncio
 import bisect
 import contextlib
 import gc
+import inspect
 import itertools
 import json
 import logging
@@ -217,6 +218,23 @@ class SlowCalls(ThreadCalls):
             self.over_100ms[name] += 1
 
     def __enter__(self) -> SlowCalls:
+        self.install()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.uninstall()
+
+
+class Hops(ThreadCalls):
+    """SQLite only: calls into aiosqlite's thread while installed."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def took(self, fn: Any, seconds: float) -> None:
+        self.calls += 1
+
+    def __enter__(self) -> Hops:
         self.install()
         return self
 
@@ -442,6 +460,7 @@ class EnqueueRun:
     rows: int
     insert_s: float
     statements: int
+    transactions: int
     traced_peak_mib: float | None
     hwm_mib: float
     rss_before_mib: float
@@ -505,14 +524,15 @@ async def bench_enqueue(args: argparse.Namespace, tmp: Path) -> bool:
                     int(rows or 0),
                     sql.seconds["INSERT"],
                     sql.statements,
+                    sql.transactions,
                     peak,
                     hwm / 1024 if hwm >= 0 else -1.0,
                     rss_before / 1024,
                 )
             )
 
-        # What the sender then runs against this outbox: its batch query and, after every
-        # batch, the count that tells whether the campaign is done.
+        # What the sender then runs against this outbox: its claim, the probe after every
+        # batch that tells whether the campaign is done, and the count at its end.
         query_ms = [("", *await sender_queries(factory, campaign_id, n))]
         if engine.dialect.name == "postgresql":
             # Right after the INSERT the planner has no statistics for the new rows;
@@ -532,6 +552,7 @@ async def bench_enqueue(args: argparse.Namespace, tmp: Path) -> bool:
                 "rows/s",
                 "INSERT s",
                 "statements",
+                "transactions",
                 "tracemalloc peak MiB",
                 "peak RSS MiB",
                 "RSS before MiB",
@@ -544,6 +565,7 @@ async def bench_enqueue(args: argparse.Namespace, tmp: Path) -> bool:
                     f"{r.rate:.0f}",
                     f"{r.insert_s:.3f}",
                     r.statements,
+                    r.transactions,
                     f"{r.traced_peak_mib:.2f}" if r.traced_peak_mib is not None else "-",
                     f"{r.hwm_mib:.1f}" if r.hwm_mib >= 0 else "n/a",
                     f"{r.rss_before_mib:.1f}",
@@ -555,15 +577,18 @@ async def bench_enqueue(args: argparse.Namespace, tmp: Path) -> bool:
         median = statistics.median(plain)
         print(
             f"\nenqueue, {args.db}: median of {len(plain)} runs {median:.3f} s = "
-            f"{n / median:.0f} rows/s; tracemalloc peak "
+            f"{n / median:.0f} rows/s; {runs[0].statements} statements and "
+            f"{runs[0].transactions} transactions a push ({runs[0].statements / n:.5f} and "
+            f"{runs[0].transactions / n:.5f} a message); tracemalloc peak "
             f"{runs[-1].traced_peak_mib:.2f} MiB; peak RSS during the call up to "
             f"{max(r.hwm_mib for r in runs):.1f} MiB (it was "
             f"{max(r.rss_before_mib for r in runs):.1f} MiB before); "
             f"process ru_maxrss {ru_maxrss_mib():.1f} MiB (imports and setup included)"
         )
-        for when, due_ms, count_ms, right in query_ms:
+        for when, claim_ms, waiting_ms, count_ms, right in query_ms:
             print(
-                f"against {n} pending rows{when}: OutboxRepo.due (100 rows) {due_ms:.1f} ms, "
+                f"against {n} pending rows{when}: OutboxRepo.claim (100 rows, rolled back) "
+                f"{claim_ms:.1f} ms, waiting(campaign) {waiting_ms:.2f} ms, "
                 f"count_by_status(campaign) {count_ms:.1f} ms (mean of 5, each)"
             )
             ok &= right
@@ -574,35 +599,58 @@ async def bench_enqueue(args: argparse.Namespace, tmp: Path) -> bool:
 
 async def sender_queries(
     factory: async_sessionmaker[AsyncSession], campaign_id: int, n: int
-) -> tuple[float, float, bool]:
-    """Mean ms of OutboxRepo.due(now, 100) and of count_by_status(campaign), 5 of each."""
+) -> tuple[float, float, float, bool]:
+    """Mean ms, 5 of each, of what the sender runs against this outbox: its claim of 100 rows
+    (OutboxRepo.claim, each in a transaction rolled back), the "is the campaign done?" probe
+    after every batch (OutboxRepo.waiting) and the status count it makes once, at the end."""
+    claim_s = 0.0
+    claimed = 0
+    for _ in range(5):
+        async with factory() as s:
+            await s.begin()
+            t0 = time.perf_counter()
+            claimed = len(await OutboxRepo(s).claim(utc_now(), 100, "bench"))
+            claim_s += time.perf_counter() - t0
+            await s.rollback()
     async with factory() as s, s.begin():
         repo = OutboxRepo(s)
         t0 = time.perf_counter()
         for _ in range(5):
-            due = await repo.due(utc_now(), 100)
-        due_ms = (time.perf_counter() - t0) / 5 * 1000
+            waiting = await repo.waiting(campaign_id)
+        waiting_ms = (time.perf_counter() - t0) / 5 * 1000
         t0 = time.perf_counter()
         for _ in range(5):
             counts = await repo.count_by_status(campaign_id)
         count_ms = (time.perf_counter() - t0) / 5 * 1000
-    right = len(due) == min(100, n) and counts.get(OutboxStatus.PENDING) == n
+    right = claimed == min(100, n) and waiting and counts.get(OutboxStatus.PENDING) == n
     if not right:
-        print(f"FAILED: due() gave {len(due)} rows, counts {counts}")
-    return due_ms, count_ms, right
+        print(f"FAILED: the claim took {claimed} rows, waiting {waiting}, counts {counts}")
+    return claim_s / 5 * 1000, waiting_ms, count_ms, right
 
 
 # ---------------------------------------------------------------------------- 2. ceiling
 
 
-async def fake_only_rate(n: int) -> float:
-    """Messages/s of the fake session alone: bot.send_message in a loop, no database."""
+def in_flight(args: argparse.Namespace) -> dict[str, int]:
+    """--in-flight for the Sender, else its default."""
+    return {} if args.in_flight is None else {"in_flight": args.in_flight}
+
+
+def in_flight_of(args: argparse.Namespace) -> int:
+    default: int = inspect.signature(Sender).parameters["in_flight"].default
+    return default if args.in_flight is None else args.in_flight
+
+
+async def fake_only_rate(n: int) -> tuple[float, float]:
+    """Messages a second of the fake session alone (bot.send_message in a loop, no
+    database): of the wall time, and of this process's CPU time."""
     fake = ZeroLatencySession()
     bot = create_bot(till_settings("sqlite+aiosqlite://"), session=fake)
+    cpu0 = time.process_time()
     t0 = time.perf_counter()
     for k in range(n):
         await bot.send_message(FIRST_MEMBER_TG + k, PUSH_TEXT)
-    return n / (time.perf_counter() - t0)
+    return n / (time.perf_counter() - t0), n / (time.process_time() - cpu0)
 
 
 @dataclass
@@ -614,18 +662,30 @@ class CeilingRun:
     transactions: int
     cpu: float
     others: float
+    hops: int  # calls into aiosqlite's thread (SQLite only)
 
     @property
     def rate(self) -> float:
         return self.messages / self.seconds
 
+    @property
+    def cpu_rate(self) -> float:
+        """Messages per second of this process's CPU: what a quiet core would reach."""
+        return self.messages / self.cpu
+
 
 async def bench_ceiling(args: argparse.Namespace, tmp: Path) -> bool:
     m = args.ceiling
-    print(f"\n=== 2. ceiling: {m} messages, rate limit lifted, {args.db} ===")
+    print(
+        f"\n=== 2. ceiling: {m} messages, rate limit lifted, at most {in_flight_of(args)} "
+        f"unmarked, {args.db} ==="
+    )
     ok = True
     i18n = create_i18n("en")
     runs: list[CeilingRun] = []
+    # aiogram and pydantic build some validators on first use (about 0.1-0.3 s): once per
+    # process, not per message, so not in the timed drain.
+    await fake_only_rate(50)
     for c in args.concurrency:
         opened = await fresh_database(args.db, args.pg_url, tmp, f"ceiling-{c}")
         if opened is None:
@@ -637,10 +697,21 @@ async def bench_ceiling(args: argparse.Namespace, tmp: Path) -> bool:
             fake = ZeroLatencySession()
             bot = create_bot(till_settings("sqlite+aiosqlite://"), session=fake)
             sender = Sender(
-                bot, factory, i18n, notice_text, rate=1e9, per_chat_interval=0, concurrency=c
+                bot,
+                factory,
+                i18n,
+                notice_text,
+                rate=1e9,
+                per_chat_interval=0,
+                concurrency=c,
+                **in_flight(args),
             )
             gc.collect()
-            with Statements(engine) as sql:
+            hops = Hops()
+            with (
+                Statements(engine) as sql,
+                hops if args.db == "sqlite" else contextlib.nullcontext(),
+            ):
                 cpu0, busy0 = time.process_time(), machine_busy_seconds()
                 t0 = time.perf_counter()
                 await sender.drain()
@@ -659,18 +730,29 @@ async def bench_ceiling(args: argparse.Namespace, tmp: Path) -> bool:
                     f"campaign {done}; wanted {expected}"
                 )
                 ok = False
-            run = CeilingRun(c, messages, seconds, sql.statements, sql.transactions, cpu, others)
+            run = CeilingRun(
+                c, messages, seconds, sql.statements, sql.transactions, cpu, others, hops.calls
+            )
             runs.append(run)
             print(
                 f"concurrency {c}: {messages} messages in {seconds:.2f} s = {run.rate:.0f}/s; "
-                f"{sql.statements / messages:.1f} statements and "
-                f"{sql.transactions / messages:.2f} transactions a message "
-                f"({dict(sql.by_kind.most_common())}); process CPU {cpu / seconds:.0%} of the "
-                f"wall time, rest of the machine {others / seconds:.2f} CPU s/s"
+                f"{sql.statements / messages:.2f} statements and "
+                f"{sql.transactions / messages:.3f} transactions a message "
+                f"({dict(sql.by_kind.most_common())}"
+                + (
+                    f", {hops.calls / messages:.2f} calls into aiosqlite's thread"
+                    if hops.calls
+                    else ""
+                )
+                + f"); process CPU {cpu / seconds:.0%} of the wall time = "
+                f"{run.cpu_rate:.0f} messages a CPU second; rest of the machine "
+                f"{others / seconds:.2f} CPU s/s"
             )
         finally:
             await engine.dispose()
-    alone = statistics.median([await fake_only_rate(2000) for _ in range(3)])
+    alones = [await fake_only_rate(2000) for _ in range(3)]
+    alone = statistics.median(a for a, _ in alones)
+    alone_cpu = statistics.median(c for _, c in alones)
     print()
     print_rows(
         [
@@ -678,8 +760,12 @@ async def bench_ceiling(args: argparse.Namespace, tmp: Path) -> bool:
             "messages",
             "seconds",
             "messages/s",
+            "of fake alone",
+            "msg/CPU s",
+            "of fake alone",
             "SQL/msg",
             "transactions/msg",
+            "thread calls/msg",
             "process CPU",
             "others CPU s/s",
         ],
@@ -689,15 +775,42 @@ async def bench_ceiling(args: argparse.Namespace, tmp: Path) -> bool:
                 r.messages,
                 f"{r.seconds:.2f}",
                 f"{r.rate:.0f}",
-                f"{r.statements / r.messages:.1f}",
-                f"{r.transactions / r.messages:.2f}",
+                f"{r.rate / alone:.2f}",
+                f"{r.cpu_rate:.0f}",
+                f"{r.cpu_rate / alone_cpu:.2f}",
+                f"{r.statements / r.messages:.2f}",
+                f"{r.transactions / r.messages:.3f}",
+                f"{r.hops / r.messages:.2f}" if r.hops else "-",
                 f"{r.cpu / r.seconds:.0%}",
                 f"{r.others / r.seconds:.2f}",
             )
             for r in runs
         ]
-        + [("fake session alone", 2000, "", f"{alone:.0f}", "0", "0", "", "")],
+        + [
+            (
+                "fake session alone",
+                2000,
+                "",
+                f"{alone:.0f}",
+                "1",
+                f"{alone_cpu:.0f}",
+                "1",
+                "0",
+                "0",
+                "0",
+                "",
+                "",
+            )
+        ],
     )
+    for r in runs:
+        print(
+            f"ceiling, {args.db}, concurrency {r.concurrency}, at most {in_flight_of(args)} "
+            f"unmarked: {r.rate:.0f} messages/s = {r.rate / alone:.2f} of the fake session "
+            f"alone ({alone:.0f}/s); per CPU second {r.cpu_rate:.0f} = "
+            f"{r.cpu_rate / alone_cpu:.2f} of it; {r.statements / r.messages:.2f} statements "
+            f"and {r.transactions / r.messages:.3f} transactions a message"
+        )
     return ok
 
 
@@ -740,6 +853,7 @@ async def bench_paced(args: argparse.Namespace, tmp: Path) -> bool:
             rate=LIMIT,
             per_chat_interval=1.0,
             concurrency=c,
+            **in_flight(args),
         )
         stop = asyncio.Event()
         lag = LoopLag()
@@ -795,8 +909,8 @@ async def bench_paced(args: argparse.Namespace, tmp: Path) -> bool:
         print(
             f"stop: run() returned {t_end - t_stop:.2f} s after stop was set, having sent "
             f"{len(times) - len(inside)} more (the batch in hand); {repeated} repeated; "
-            f"{sql.statements / max(1, len(times)):.1f} statements and "
-            f"{sql.transactions / max(1, len(times)):.2f} transactions a message; process CPU "
+            f"{sql.statements / max(1, len(times)):.2f} statements and "
+            f"{sql.transactions / max(1, len(times)):.3f} transactions a message; process CPU "
             f"{cpu / (t_end - t0):.0%}"
         )
         lags = lag.lags or [0.0]
@@ -928,6 +1042,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--concurrency",
         default="1,4,16",
         help="sender concurrencies for --ceiling, comma-separated (default 1,4,16)",
+    )
+    parser.add_argument(
+        "--in-flight",
+        type=positive(int),
+        default=None,
+        help="messages handed to Telegram and not yet marked, at most (default: the Sender's)",
     )
     parser.add_argument(
         "--paced-concurrency",

@@ -16,7 +16,7 @@ one statement per kind of outcome. At full speed that is about 0.1 transaction a
 Crash safety. A row is marked sent only after Telegram accepted it, and at most `in_flight`
 messages are ever handed to Telegram without their mark committed. A process killed at any
 moment leaves its claimed rows `sending`; on the next start those go back to pending and are
-sent: the ones never handed to Telegram for the first time, and at most `in_flight` (16 by
+sent: the ones never handed to Telegram for the first time, and at most `in_flight` (32 by
 default) a second time. None is lost. Telegram offers no idempotency key for sendMessage, so
 this window cannot be closed, only kept this small. Rows a pass claimed and did not hand to
 Telegram (it stopped on an error) go back to pending at once.
@@ -44,7 +44,8 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.methods.base import Response
+from aiogram.types import InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.marks import Marks
@@ -60,6 +61,11 @@ from services.states import OutboxStatus
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 BLOCKED = "403: blocked by the user"
+
+# aiogram parses every answer as Response[<type>], and pydantic caches parametrized models
+# only weakly: the garbage collector takes Response[Message] away now and then, and the next
+# send rebuilds it (about 25 ms, 60 times in 3000 messages of the bench). Held here, it stays.
+KEEP_PARSED = Response[Message]
 
 Renderer = Callable[[NoticeBody], tuple[str, InlineKeyboardMarkup | None]]
 Send = Callable[[Bot, int, str, InlineKeyboardMarkup | None, str | None], Awaitable[None]]
@@ -86,7 +92,7 @@ class Sender:
         rate: float = 25.0,
         per_chat_interval: float = 1.0,
         concurrency: int = 4,
-        in_flight: int = 16,
+        in_flight: int = 32,
         batch: int = 100,
         clock: Clock = utc_now,
         send: Send | None = None,

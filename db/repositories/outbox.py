@@ -181,6 +181,14 @@ class OutboxRepo(Repo):
             .values(status=OutboxStatus.PENDING)
         )
 
+    async def waiting(self, campaign_id: int) -> bool:
+        """Whether any message of the campaign is still to be sent (pending or claimed)."""
+        query = select(Outbox.id).where(
+            Outbox.campaign_id == campaign_id,
+            Outbox.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+        )
+        return bool(await self.s.scalar(select(query.exists())))
+
     async def count_by_status(self, campaign_id: int | None = None) -> dict[OutboxStatus, int]:
         query = select(Outbox.status, func.count()).group_by(Outbox.status)
         if campaign_id is not None:
