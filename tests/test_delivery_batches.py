@@ -157,7 +157,7 @@ async def test_claims_take_a_hundred_rows_a_statement(
     claims: list[str] = []
 
     def note(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("UPDATE") and "RETURNING" in statement:
+        if "UPDATE outbox" in statement and "RETURNING" in statement:
             claims.append(statement)
 
     event.listen(engine.sync_engine, "before_cursor_execute", note)

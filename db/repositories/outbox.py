@@ -40,16 +40,21 @@ class OutboxRepo(Repo):
         On PostgreSQL the rows are picked `FOR UPDATE SKIP LOCKED`, so a second sender would
         take others instead of waiting; SQLite's write lock is exclusive already (and its
         compiler leaves the clause out). Each claim counts as an attempt."""
+        # Picked once, in a materialized CTE: as a plain IN (subquery) PostgreSQL may run the
+        # subquery again for every row it scans (a nested loop), and each run locks and
+        # returns the next `limit` rows: one claim took the whole table.
         due = (
             select(Outbox.id)
             .where(Outbox.status == OutboxStatus.PENDING, Outbox.not_before <= now)
             .order_by(Outbox.priority, Outbox.not_before, Outbox.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
+            .cte("due")
+            .prefix_with("MATERIALIZED")
         )
         result = await self.s.execute(
             update(Outbox)
-            .where(Outbox.id.in_(due), Outbox.status == OutboxStatus.PENDING)
+            .where(Outbox.id.in_(select(due.c.id)), Outbox.status == OutboxStatus.PENDING)
             .values(
                 status=OutboxStatus.SENDING,
                 attempts=Outbox.attempts + 1,
