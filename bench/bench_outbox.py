@@ -631,12 +631,8 @@ async def sender_queries(
 # ---------------------------------------------------------------------------- 2. ceiling
 
 
-def in_flight(args: argparse.Namespace) -> dict[str, int]:
-    """--in-flight for the Sender, else its default."""
-    return {} if args.in_flight is None else {"in_flight": args.in_flight}
-
-
 def in_flight_of(args: argparse.Namespace) -> int:
+    """--in-flight, else the Sender's default."""
     default: int = inspect.signature(Sender).parameters["in_flight"].default
     return default if args.in_flight is None else args.in_flight
 
@@ -704,7 +700,7 @@ async def bench_ceiling(args: argparse.Namespace, tmp: Path) -> bool:
                 rate=1e9,
                 per_chat_interval=0,
                 concurrency=c,
-                **in_flight(args),
+                in_flight=in_flight_of(args),
             )
             gc.collect()
             hops = Hops()
@@ -853,7 +849,7 @@ async def bench_paced(args: argparse.Namespace, tmp: Path) -> bool:
             rate=LIMIT,
             per_chat_interval=1.0,
             concurrency=c,
-            **in_flight(args),
+            in_flight=in_flight_of(args),
         )
         stop = asyncio.Event()
         lag = LoopLag()

@@ -30,9 +30,7 @@ import logging
 import math
 import os
 import socket
-import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from aiogram import Bot
@@ -48,7 +46,7 @@ from aiogram.methods.base import Response
 from aiogram.types import InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.marks import Marks
+from bot.marks import Marks, SenderStats
 from bot.pace import RateLimiter
 from handlers.i18n import CatalogI18n
 from services import outbox
@@ -69,16 +67,6 @@ KEEP_PARSED = Response[Message]
 
 Renderer = Callable[[NoticeBody], tuple[str, InlineKeyboardMarkup | None]]
 Send = Callable[[Bot, int, str, InlineKeyboardMarkup | None, str | None], Awaitable[None]]
-
-
-@dataclass
-class SenderStats:
-    sent: int = 0
-    failed: int = 0
-    blocked: int = 0
-    retried: int = 0
-    throttled: int = 0  # 429 answers
-    started: float = field(default_factory=time.monotonic)
 
 
 class Sender:
@@ -174,23 +162,23 @@ class Sender:
         # Only within a batch: a customer who writes to the bot again is reachable again.
         self._blocked.clear()
         marks = Marks(self._write, max(1, self.in_flight))
-        handed: set[int] = set()  # given to Telegram: it may have the message
         writer = asyncio.create_task(marks.run())
         try:
-            error = await self._send_all(rows, marks, handed)
+            error = await self._send_all(rows, marks)
             marks.close()
             await writer
             if error is not None:
                 raise error
             if marks.error is not None:
                 raise marks.error
-        except BaseException:
+        except BaseException:  # an error, or cancelled: what was sent is marked, if it can be
             writer.cancel()
-            # Sent ones are marked first thing in the next pass; the rest wait again now
-            # (else the next start would recover them).
-            self._unwritten = marks.waiting
             done = marks.marked | {o.row_id for o in marks.waiting}
-            with contextlib.suppress(Exception):
+            self._unwritten = list(marks.waiting)
+            with contextlib.suppress(Exception):  # else the next pass, or the next start
+                await self._write(self._unwritten)
+                self._unwritten = []
+            with contextlib.suppress(Exception):  # else the next start recovers them
                 async with self.session_factory() as session, session.begin():
                     await outbox.release(session, [r.id for r in rows if r.id not in done])
             raise
@@ -200,9 +188,7 @@ class Sender:
                     self.wake()  # the summary to the push's author is queued
         return len(rows)
 
-    async def _send_all(
-        self, rows: Sequence[Claimed], marks: Marks, handed: set[int]
-    ) -> Exception | None:
+    async def _send_all(self, rows: Sequence[Claimed], marks: Marks) -> Exception | None:
         """Send the batch; after an error, start no more sends (those under way finish and
         are marked) and return it."""
         semaphore = asyncio.Semaphore(self.concurrency)
@@ -213,7 +199,7 @@ class Sender:
                 if errors or not await marks.slot():
                     return
                 try:
-                    outcome = await self._deliver(row, handed)
+                    outcome = await self._deliver(row)
                 except Exception as exc:  # noqa: BLE001 - raised once the batch is marked
                     errors.append(exc)
                     marks.give_back()
@@ -226,16 +212,7 @@ class Sender:
     async def _write(self, outcomes: list[Outcome]) -> None:
         async with self.session_factory() as session, session.begin():
             await outbox.record(session, outcomes, self.clock())
-        for o in outcomes:
-            if o.status == OutboxStatus.SENT:
-                self.stats.sent += 1
-            elif o.status == OutboxStatus.PENDING:
-                self.stats.retried += 1
-            elif o.status == OutboxStatus.BLOCKED:
-                self.stats.blocked += 1
-            elif o.status == OutboxStatus.FAILED:
-                self.stats.failed += 1
-                logger.warning("outbox row %s failed: %s", o.row_id, o.error)
+        self.stats.count(outcomes)
 
     async def _body(self, row: Claimed) -> NoticeBody:
         """A push keeps its content once, on the campaign; other rows carry their own."""
@@ -249,7 +226,7 @@ class Sender:
             raise NoticeError(f"push: campaign {row.campaign_id} is gone")
         return push
 
-    async def _deliver(self, row: Claimed, handed: set[int]) -> Outcome:
+    async def _deliver(self, row: Claimed) -> Outcome:
         def outcome(
             status: OutboxStatus, error: str | None = None, retry_in: float = 0.0
         ) -> Outcome:
@@ -265,7 +242,6 @@ class Sender:
         await self.limiter.wait(row.chat_id)
         if row.chat_id in self._blocked:
             return outcome(OutboxStatus.BLOCKED, BLOCKED)
-        handed.add(row.id)
         try:
             photo = body.photo if isinstance(body, Push) else None
             await self._send(self.bot, row.chat_id, text, keyboard, photo)

@@ -12,12 +12,38 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 
 from services.outbox import Outcome
+from services.states import OutboxStatus
 
 logger = logging.getLogger(__name__)
 TRIES = 3  # then the batch stops; its marks are written first thing in the next pass
+
+
+@dataclass
+class SenderStats:
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    retried: int = 0
+    throttled: int = 0  # 429 answers
+    started: float = field(default_factory=time.monotonic)
+
+    def count(self, written: Sequence[Outcome]) -> None:
+        """Outcomes whose marks were committed."""
+        for outcome in written:
+            if outcome.status == OutboxStatus.SENT:
+                self.sent += 1
+            elif outcome.status == OutboxStatus.PENDING:
+                self.retried += 1
+            elif outcome.status == OutboxStatus.BLOCKED:
+                self.blocked += 1
+            elif outcome.status == OutboxStatus.FAILED:
+                self.failed += 1
+                logger.warning("outbox row %s failed: %s", outcome.row_id, outcome.error)
 
 
 class Marks:

@@ -111,7 +111,7 @@ class Outcome:
 async def claim(session: AsyncSession, now: datetime, limit: int, holder: str) -> list[Claimed]:
     """Up to `limit` due rows for `holder` to send, in one statement, in the order they go."""
     rows = await OutboxRepo(session).claim(now, limit, holder)
-    claimed = [Claimed(**row._mapping) for row in rows]
+    claimed = [Claimed(**row) for row in rows]
     claimed.sort(key=lambda row: (row.priority, row.not_before, row.id))
     return claimed
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, Row, case, func, or_, select, update
+from sqlalchemy import ColumnElement, RowMapping, case, func, or_, select, update
 
 from db.models import Customer, Outbox, OutboxStatus
 from db.repositories.base import Repo
@@ -33,7 +32,7 @@ class OutboxRepo(Repo):
     def add(self, row: Outbox) -> None:
         self.s.add(row)
 
-    async def claim(self, now: datetime, limit: int, holder: str) -> Sequence[Row[Any]]:
+    async def claim(self, now: datetime, limit: int, holder: str) -> Sequence[RowMapping]:
         """Up to `limit` due rows, pending -> sending, in one statement: transactional before
         promotional, oldest first (the caller sorts them: RETURNING keeps no order).
 
@@ -64,7 +63,7 @@ class OutboxRepo(Repo):
             .returning(*CLAIMED)
             .execution_options(synchronize_session=False)
         )
-        return result.all()
+        return result.mappings().all()
 
     async def mark_sent(self, ids: Sequence[int], now: datetime) -> int:
         """Telegram accepted these claimed rows."""
