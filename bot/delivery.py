@@ -100,6 +100,9 @@ class Sender:
         self.stats = SenderStats()
         self._wake = asyncio.Event()
         self._campaigns: dict[int, Push | None] = {}
+        self._rendered: dict[tuple[int | None, str], tuple[str, InlineKeyboardMarkup | None]]
+        self._rendered = {}
+        self._unfinished: set[int] = set()  # campaigns of the last batch: done yet?
         # Chats that answered 403 in this batch: rows already claimed for them are not sent
         # (their other rows in the database are marked blocked as the 403 is recorded).
         self._blocked: set[int] = set()
@@ -156,7 +159,11 @@ class Sender:
             await self._write(self._unwritten)
             self._unwritten = []
         async with self.session_factory() as session, session.begin():
+            # Campaigns of the last batch first: a summary to the author is claimed with it.
+            for campaign_id in sorted(self._unfinished):
+                await finish_if_done(session, campaign_id, self.clock())
             rows = await outbox.claim(session, self.clock(), self.claim_size(), self.holder)
+        self._unfinished = {row.campaign_id for row in rows if row.campaign_id is not None}
         if not rows:
             return 0
         # Only within a batch: a customer who writes to the bot again is reachable again.
@@ -182,20 +189,16 @@ class Sender:
                 async with self.session_factory() as session, session.begin():
                     await outbox.release(session, [r.id for r in rows if r.id not in done])
             raise
-        for campaign_id in {row.campaign_id for row in rows if row.campaign_id is not None}:
-            async with self.session_factory() as session, session.begin():
-                if await finish_if_done(session, campaign_id, self.clock()):
-                    self.wake()  # the summary to the push's author is queued
         return len(rows)
 
     async def _send_all(self, rows: Sequence[Claimed], marks: Marks) -> Exception | None:
         """Send the batch; after an error, start no more sends (those under way finish and
         are marked) and return it."""
-        semaphore = asyncio.Semaphore(self.concurrency)
         errors: list[Exception] = []
+        queue = iter(rows)  # shared: each row is taken once, in order
 
-        async def one(row: Claimed) -> None:
-            async with semaphore:
+        async def worker() -> None:
+            for row in queue:
                 if errors or not await marks.slot():
                     return
                 try:
@@ -206,7 +209,7 @@ class Sender:
                     return
                 marks.put(outcome)
 
-        await asyncio.gather(*(one(row) for row in rows))
+        await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(rows)))))
         return errors[0] if errors else None
 
     async def _write(self, outcomes: list[Outcome]) -> None:
@@ -226,6 +229,18 @@ class Sender:
             raise NoticeError(f"push: campaign {row.campaign_id} is gone")
         return push
 
+    def _render(self, row: Claimed, body: NoticeBody) -> tuple[str, InlineKeyboardMarkup | None]:
+        """A push reads the same in each language: rendered once per campaign and language."""
+        locale = row.language or self.i18n.default_locale
+        key = (row.campaign_id, locale)
+        if row.campaign_id is not None and key in self._rendered:
+            return self._rendered[key]
+        with self.i18n.context(), self.i18n.use_locale(locale):
+            rendered = self.render(body)
+        if row.campaign_id is not None:
+            self._rendered[key] = rendered
+        return rendered
+
     async def _deliver(self, row: Claimed) -> Outcome:
         def outcome(
             status: OutboxStatus, error: str | None = None, retry_in: float = 0.0
@@ -237,8 +252,7 @@ class Sender:
             body = await self._body(row)
         except NoticeError as exc:  # a row this release cannot read: no use trying again
             return outcome(OutboxStatus.FAILED, str(exc)[:200])
-        with self.i18n.context(), self.i18n.use_locale(row.language or self.i18n.default_locale):
-            text, keyboard = self.render(body)
+        text, keyboard = self._render(row, body)
         await self.limiter.wait(row.chat_id)
         if row.chat_id in self._blocked:
             return outcome(OutboxStatus.BLOCKED, BLOCKED)
