@@ -148,24 +148,49 @@ async def test_a_kill_mid_batch_repeats_only_the_unmarked_sends(
     assert repeated == unmarked <= first.in_flight
 
 
-async def test_claims_take_a_hundred_rows_a_statement(
+class CountedMarks(SlowMarks):
+    """Notes the size of each group of marks it writes (slowly: sends finish meanwhile)."""
+
+    groups: list[int]
+
+    async def _write(self, outcomes: list[Outcome]) -> None:
+        self.groups.append(len(outcomes))
+        await super()._write(outcomes)
+
+
+async def test_a_claim_is_one_statement_for_100_rows_and_a_group_of_marks_one_more(
     engine, session, session_factory, i18n, clock
 ) -> None:
     await queue(session, clock)
     telegram = Telegram()
-    sender = make(session_factory, i18n, clock, telegram)
-    claims: list[str] = []
+    sender = make(session_factory, i18n, clock, telegram, CountedMarks)
+    assert isinstance(sender, CountedMarks)
+    sender.groups = []
+    statements: Counter[str] = Counter()
+    transactions: list[int] = []
 
     def note(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
         if "UPDATE outbox" in statement and "RETURNING" in statement:
-            claims.append(statement)
+            statements["claim"] += 1
+        elif "UPDATE outbox SET status" in statement and "sent_at" in statement:
+            statements["mark sent"] += 1
+        elif not statement.startswith(("BEGIN", "SELECT")):
+            statements["other"] += 1
+
+    def begin(conn: Any) -> None:
+        transactions.append(1)
 
     event.listen(engine.sync_engine, "before_cursor_execute", note)
+    event.listen(engine.sync_engine, "begin", begin)
     try:
         assert await sender.drain() == ROWS
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", note)
-    assert len(claims) == 4  # 100 + 100 + 50, then one that finds nothing
+        event.remove(engine.sync_engine, "begin", begin)
+    # 100 + 100 + 50, then one that finds nothing; each group of sends marked by one UPDATE.
+    assert statements == {"claim": 4, "mark sent": len(sender.groups)}
+    assert sum(sender.groups) == ROWS and 1 < max(sender.groups) <= sender.in_flight
+    assert len(transactions) == 4 + len(sender.groups)  # nothing else, per message or batch
     assert sorted(chat for chat, _ in telegram.received) == [FIRST_CHAT + n for n in range(ROWS)]
     assert sender.stats.sent == ROWS
     assert await statuses(session_factory) == {"sent": ROWS}
