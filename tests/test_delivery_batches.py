@@ -226,10 +226,3 @@ async def test_a_pass_that_stops_on_an_error_returns_the_unsent_rows(
     await sender.drain()
     assert await statuses(session_factory) == {"sent": 10}
     assert sorted(telegram.received) == sorted((FIRST_CHAT + n, f"push {n}") for n in range(10))
-
-
-def test_a_claim_holds_about_a_second_of_sending_at_the_pace(i18n) -> None:
-    bot = Bot(TEST_TOKEN, session=RecordingSession())
-    paced = Sender(bot, None, i18n, render, rate=25)  # type: ignore[arg-type]
-    lifted = Sender(bot, None, i18n, render, rate=1e9)  # type: ignore[arg-type]
-    assert (paced.claim_size(), lifted.claim_size()) == (25, 100)
