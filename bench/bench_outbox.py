@@ -2,7 +2,8 @@
 
     python -m bench.bench_outbox [--enqueue [N]] [--ceiling [M]] [--paced [SECONDS]]
                                  [--db sqlite|postgres] [--pg-url URL] [--repeat R]
-                                 [--concurrency 1,4,16] [--paced-concurrency C]
+                                 [--concurrency 1,4,16] [--in-flight K]
+                                 [--paced-concurrency C]
 
 With no part named, all three run at their defaults, one after another.
 
@@ -16,19 +17,24 @@ under tracemalloc for memory. Memory: tracemalloc's peak (Python allocations onl
 threads, during the call) and the process's peak RSS during the call (VmHWM, reset through
 /proc/self/clear_refs just before it; on SQLite this includes SQLite's page cache, which lives
 in this process; on PostgreSQL the server's memory is not in it), plus ru_maxrss for the whole
-process. Then, untimed, two statements the sender runs against such an outbox: its batch query
-(OutboxRepo.due, 100 rows) and the per-batch "is the campaign done?" count
-(OutboxRepo.count_by_status for the campaign).
+process. Then, untimed, what the sender runs against such an outbox: its claim of 100 rows
+(OutboxRepo.claim, in a transaction rolled back), the per-batch "is the campaign still
+waiting?" probe (OutboxRepo.waiting) and the count made once it is done
+(OutboxRepo.count_by_status for the campaign). Statements and transactions of the push are
+printed.
 
 --ceiling M (default 5000). M members, one push queued to them all (untimed), then the timed
 `await sender.drain()` of a Sender with rate=1e9 and per_chat_interval=0 (the rate limit
-lifted), at each concurrency of --concurrency (default 1,4,16), each on a fresh database. The
+lifted; --in-flight bounds the sends not yet marked, default the Sender's), at each
+concurrency of --concurrency (default 1,4,16), each on a fresh database. The
 Bot API is ZeroLatencySession: no socket, but aiogram's own request work is kept (each field
 prepared as AiohttpSession.build_form_data prepares it, parse mode resolved from the bot's
 defaults, the keyboard dumped to JSON) and Telegram's answer is a JSON text parsed by
 BaseSession.check_response into a Message, as an HTTP answer would be. The renderer is the
 production one, handlers.ui.notices.notice_text, with handlers.i18n.create_i18n(). The push's
-summary to its author is sent at the end, so M + 1 messages.
+summary to its author is sent at the end, so M + 1 messages. Printed: messages a second of
+the wall time and of the process's CPU time, each also as a ratio to the fake session alone;
+statements, transactions and (SQLite) calls into aiosqlite's thread a message.
 
 --paced SECONDS (default 60). ceil(30 * SECONDS * 1.2) members and one push to them; a
 Sender(rate=30, per_chat_interval=1.0, concurrency 4 unless --paced-concurrency) runs
@@ -37,7 +43,8 @@ each message. Achieved rate = messages accepted before `stop` / SECONDS; also it
 30/s, the most messages in any 1-second window (sliding, from each message; more than 30 is
 reported, not failed), per-second buckets, the longest gaps between two messages, how late
 the event loop woke up (a 10 ms sleep, watched throughout), on SQLite the longest calls into
-aiosqlite's thread, and how long the sender took to stop.
+aiosqlite's thread, how long the sender took to stop, and statements and transactions a
+message.
 
 Every part checks its result (rows queued = N and their statuses; every message accepted once;
 no ERROR logged) and exits with status 1 otherwise. --db postgres uses --pg-url (default: a
