@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, func, insert, literal, select
 
+from db.base import UtcDateTime
 from db.models import LedgerEntry, LedgerReason, Purchase, RewardGrant
 from db.repositories.base import Repo
 
@@ -36,6 +38,24 @@ class GrantRepo(Repo):
             )
         )
         return set(rows.all())
+
+    async def grant(self, merchant_id: int, marker: str, reward: str, now: datetime) -> bool:
+        """Record the reward unless the person has it, in one statement; whether it was new.
+        Two transactions granting one person's reward at once both pass the check on
+        PostgreSQL, and the unique key fails the second: callers hold a lock that keeps
+        them apart (a purchase: the buyer's row)."""
+        given = select(RewardGrant.id).where(
+            RewardGrant.merchant_id == merchant_id,
+            RewardGrant.marker == marker,
+            RewardGrant.reward == reward,
+        )
+        row = select(
+            literal(merchant_id), literal(marker), literal(reward), literal(now, UtcDateTime)
+        ).where(~given.exists())
+        result = await self.s.execute(
+            insert(RewardGrant).from_select(["merchant_id", "marker", "reward", "created_at"], row)
+        )
+        return int(cast("CursorResult[Any]", result).rowcount) > 0
 
     def add(self, merchant_id: int, marker: str, reward: str, now: datetime) -> None:
         self.s.add(

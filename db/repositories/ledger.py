@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from db.models import LedgerEntry, LedgerReason, Membership
 from db.repositories.base import Repo
@@ -47,6 +48,12 @@ class LedgerRepo(Repo):
         )
         self.s.add(entry)
         return entry
+
+    async def append(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Entries in one statement, in order (their ids follow it); the caller moved the
+        balances and computed each entry's balance after."""
+        if rows:
+            await self.s.execute(insert(LedgerEntry).values(list(rows)))
 
     async def redeemed_since(self, membership_id: int, since: datetime) -> int:
         """Points spent on purchases since `since`."""

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from db.models import Customer, Membership, StaffLanguage
 from db.repositories.base import Repo
@@ -61,7 +64,49 @@ class CustomerRepo(Repo):
         self.s.add(customer)
 
 
+COUNTERS = (
+    "clawback_due_minor",
+    "lifetime_spend_minor",
+    "purchases_count",
+    "effective_referrals",
+    "level_rank",
+)
+
+
 class MembershipRepo(Repo):
+    async def settle(
+        self, moves: dict[int, int], counters: dict[int, dict[str, int]]
+    ) -> dict[int, int]:
+        """In one statement: move each member's balance by `moves[id]` and set their
+        `counters[id]` (COUNTERS), CASE by id; the balances after, by id. The caller holds
+        the rows' locks. Loaded objects of these members are kept in step."""
+        ids = sorted(moves.keys() | counters.keys())
+        values: dict[str, Any] = {
+            "balance_minor": Membership.balance_minor
+            + case({i: moves.get(i, 0) for i in ids}, value=Membership.id, else_=0)
+        }
+        for name in COUNTERS:
+            column = getattr(Membership, name)
+            set_to = {i: c[name] for i, c in counters.items()}
+            if set_to:
+                values[name] = case(set_to, value=Membership.id, else_=column)
+        result = await self.s.execute(
+            update(Membership)
+            .where(Membership.id.in_(ids))
+            .values(values)
+            .returning(Membership.id, Membership.balance_minor)
+            .execution_options(synchronize_session=False)
+        )
+        balances = {i: int(b) for i, b in result.all()}
+        identities = self.s.sync_session.identity_map
+        for i, balance in balances.items():
+            loaded = identities.get(identity_key(Membership, i))
+            if loaded is not None:
+                set_committed_value(loaded, "balance_minor", balance)
+                for name, value in counters.get(i, {}).items():
+                    set_committed_value(loaded, name, value)
+        return balances
+
     async def get(self, membership_id: int) -> Membership | None:
         return await self.s.get(Membership, membership_id)
 

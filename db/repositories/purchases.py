@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy.orm import aliased
 
 from db.models import Membership, Purchase, PurchaseStatus, Refund
 from db.repositories.base import Repo
@@ -14,6 +16,51 @@ from db.repositories.base import Repo
 class PurchaseRepo(Repo):
     def add(self, row: Purchase | Refund) -> None:
         self.s.add(row)
+
+    async def add_draft(self, **values: Any) -> None:
+        """A draft, in one Core statement (the till's hot path)."""
+        await self.s.execute(insert(Purchase).values(status=PurchaseStatus.DRAFT, **values))
+
+    async def confirm_draft(
+        self,
+        purchase_id: int,
+        key: str,
+        now: datetime,
+        day_start: datetime | None,
+        membership_id: int,
+        **values: Any,
+    ) -> Row[Any] | None:
+        """Confirm the draft `purchase_id` still under `key`, once: None when it was confirmed,
+        cancelled or re-priced meanwhile. With `day_start`: its buyer's other confirmed
+        purchases of the day, counted and summed net of refunds, as this statement's snapshot
+        sees them (after the caller's lock on the buyer `membership_id`: every one committed
+        before)."""
+        returning: list[Any] = [Purchase.id, Purchase.membership_id]
+        if day_start is not None:
+            other = aliased(Purchase, name="other")
+            mine = (
+                other.membership_id == membership_id,
+                other.status == PurchaseStatus.CONFIRMED,
+                other.confirmed_at >= day_start,
+                other.id != purchase_id,
+            )
+            net = func.coalesce(func.sum(other.amount_minor - other.refunded_minor), 0)
+            returning += [
+                select(func.count()).where(*mine).scalar_subquery().label("count_before"),
+                select(net).where(*mine).scalar_subquery().label("amount_before"),
+            ]
+        result = await self.s.execute(
+            update(Purchase)
+            .where(
+                Purchase.id == purchase_id,
+                Purchase.idempotency_key == key,
+                Purchase.status == PurchaseStatus.DRAFT,
+            )
+            .values(status=PurchaseStatus.CONFIRMED, confirmed_at=now, **values)
+            .returning(*returning)
+            .execution_options(synchronize_session=False)
+        )
+        return result.first()
 
     async def get(self, purchase_id: int) -> Purchase | None:
         return await self.s.get(Purchase, purchase_id)
