@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 
 from db.models import LedgerEntry, LedgerReason, Membership
 from db.repositories.base import Repo
+from db.repositories.bulk import insert_rows
 
 
 class LedgerRepo(Repo):
@@ -52,8 +53,7 @@ class LedgerRepo(Repo):
     async def append(self, rows: Sequence[dict[str, Any]]) -> None:
         """Entries in one statement, in order (their ids follow it); the caller moved the
         balances and computed each entry's balance after."""
-        if rows:
-            await self.s.execute(insert(LedgerEntry).values(list(rows)))
+        await insert_rows(self.s, LedgerEntry, rows)
 
     async def redeemed_since(self, membership_id: int, since: datetime) -> int:
         """Points spent on purchases since `since`."""

@@ -5,9 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Update,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -73,30 +84,46 @@ COUNTERS = (
 )
 
 
+@lru_cache(maxsize=32)
+def _settle(count: int) -> Update:
+    """MembershipRepo.settle's statement for `count` members: CASE by id, bound as id_<i>,
+    move_<i> and <counter>_<i>."""
+    ids = [bindparam(f"id_{i}", type_=Membership.id.type) for i in range(count)]
+
+    def by_id(name: str, column: Any) -> Any:
+        whens = [
+            (Membership.id == ids[i], bindparam(f"{name}_{i}", type_=column.type))
+            for i in range(count)
+        ]
+        return case(*whens, else_=column)
+
+    values: dict[str, Any] = {
+        "balance_minor": Membership.balance_minor + by_id("move", literal(0, BigInteger)),
+    }
+    values.update((name, by_id(name, getattr(Membership, name))) for name in COUNTERS)
+    return (
+        update(Membership)
+        .where(Membership.id.in_(ids))
+        .values(values)
+        .returning(Membership.id, Membership.balance_minor)
+        .execution_options(synchronize_session=False)
+    )
+
+
 class MembershipRepo(Repo):
     async def settle(
         self, moves: dict[int, int], counters: dict[int, dict[str, int]]
     ) -> dict[int, int]:
         """In one statement: move each member's balance by `moves[id]` and set their
-        `counters[id]` (COUNTERS), CASE by id; the balances after, by id. The caller holds
-        the rows' locks. Loaded objects of these members are kept in step."""
+        `counters[id]` (every one of COUNTERS), CASE by id; the balances after, by id. The
+        caller holds the rows' locks. Loaded objects of these members are kept in step."""
         ids = sorted(moves.keys() | counters.keys())
-        values: dict[str, Any] = {
-            "balance_minor": Membership.balance_minor
-            + case({i: moves.get(i, 0) for i in ids}, value=Membership.id, else_=0)
-        }
-        for name in COUNTERS:
-            column = getattr(Membership, name)
-            set_to = {i: c[name] for i, c in counters.items()}
-            if set_to:
-                values[name] = case(set_to, value=Membership.id, else_=column)
-        result = await self.s.execute(
-            update(Membership)
-            .where(Membership.id.in_(ids))
-            .values(values)
-            .returning(Membership.id, Membership.balance_minor)
-            .execution_options(synchronize_session=False)
-        )
+        params: dict[str, Any] = {}
+        for i, member in enumerate(ids):
+            params[f"id_{i}"] = member
+            params[f"move_{i}"] = moves.get(member, 0)
+            params.update((f"{name}_{i}", value) for name, value in counters[member].items())
+        result = await self.s.execute(_settle(len(ids)), params)
         balances = {i: int(b) for i, b in result.all()}
         identities = self.s.sync_session.identity_map
         for i, balance in balances.items():

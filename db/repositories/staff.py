@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from db.models import AuditLog, Staff, StaffInvite, StaffRole
 from db.repositories.base import Repo
+from db.repositories.bulk import insert_rows
 
 
 class StaffRepo(Repo):
@@ -104,5 +105,4 @@ class AuditRepo(Repo):
     async def insert(self, rows: Sequence[dict[str, Any]]) -> None:
         """Audit rows (merchant_id, actor_telegram_id, action, target, details, created_at)
         in one Core statement."""
-        if rows:
-            await self.s.execute(insert(AuditLog).values(list(rows)))
+        await insert_rows(self.s, AuditLog, rows)
