@@ -41,8 +41,9 @@ async def credit(
     membership.clawback_due_minor = done.member.clawback_due
 
 
-def member_state(membership: Membership) -> Member:
-    """The counters of a membership that settling a sale reads."""
+def member_state(membership: Membership | Any) -> Member:
+    """The counters of a membership that settling a sale reads (from its row, or from a
+    query's row with the same column names)."""
     return Member(
         id=membership.id,
         balance=membership.balance_minor,
@@ -111,7 +112,7 @@ def family(rows: Iterable[Any]) -> Family:
     """The family of TillRepo.draft_family's rows (a row per membership and depth). The chain
     stops where it would come back to someone in it (a corrupt cycle)."""
     by_depth = {r.depth: r for r in rows}
-    members = {r.id: _member(r) for r in by_depth.values()}
+    members = {r.id: member_state(r) for r in by_depth.values()}
     people = {
         r.id: Person(r.telegram_id, r.first_name, r.language, r.telegram_language, r.bot_blocked)
         for r in by_depth.values()
@@ -126,18 +127,6 @@ def family(rows: Iterable[Any]) -> Family:
         chain.append(members[row.id])
     return Family(buyer, tuple(chain), people)
 
-
-def _member(row: Any) -> Member:
-    return Member(
-        id=row.id,
-        balance=row.balance_minor,
-        clawback_due=row.clawback_due_minor,
-        spend_minor=row.lifetime_spend_minor,
-        purchases=row.purchases_count,
-        referrals=row.effective_referrals,
-        level_rank=row.level_rank,
-        erased=row.deleted_at is not None,
-    )
 
 
 def entries(
