@@ -21,6 +21,7 @@ from db.once import UpdateSession
 
 SQLITE_BUSY_TIMEOUT_S = 30
 READ_ONLY = "loyalty_read_only"  # an execution option: this transaction only reads
+SINGLE_STATEMENT = "loyalty_single_statement"  # an execution option: one read, no BEGIN
 
 
 def is_sqlite(url: str) -> bool:
@@ -58,8 +59,10 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         # A read-only transaction reads a snapshot (WAL) and takes no write lock.
-        read_only = conn.get_execution_options().get(READ_ONLY)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        options = conn.get_execution_options()
+        if options.get(SINGLE_STATEMENT):
+            return  # db/reads.py single_read: the driver's autocommit, no transaction
+        conn.exec_driver_sql("BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
 

@@ -84,6 +84,13 @@ def checked(session: AsyncSession, merchant_id: int, version: int) -> None:
     session.info.setdefault(CHECKED, {})[merchant_id] = version
 
 
+def cached(session: AsyncSession, merchant_id: int) -> Program | None:
+    """The process's copy of the program when it is the version this update checked."""
+    version = session.info.get(CHECKED, {}).get(merchant_id)
+    program = _cache(session).get(merchant_id)
+    return program if program is not None and program.version == version else None
+
+
 async def load(session: AsyncSession, merchant_id: int) -> Program:
     """The merchant's program as of this update, from the process's copy when it is current.
     Runs in the caller's transaction: no statement when this update checked the version

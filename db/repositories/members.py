@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Row,
     Update,
     bindparam,
     case,
@@ -73,6 +74,13 @@ class CustomerRepo(Repo):
 
     def add(self, customer: Customer) -> None:
         self.s.add(customer)
+
+    async def reachable(self, customer_id: int, telegram_language: str | None) -> None:
+        """They wrote to the bot: reachable again, with the language Telegram reports."""
+        values: dict[str, object] = {"bot_blocked": False}
+        if telegram_language:
+            values["telegram_language"] = telegram_language
+        await self._changed(update(Customer).where(Customer.id == customer_id).values(values))
 
 
 COUNTERS = (
@@ -169,6 +177,14 @@ class MembershipRepo(Repo):
         ).first()
         return (row[0], row[1]) if row else None
 
+    async def card(
+        self, telegram_id: int, merchant_id: int
+    ) -> Row[str | None, int, int, int, int, str] | None:
+        """What a member's card shows: first name, balance, level rank, lifetime spend,
+        effective referrals, referral code; plain columns, no objects to build for a read."""
+        params = {"telegram_id": telegram_id, "merchant_id": merchant_id}
+        return (await self.s.execute(_CARD, params)).first()
+
     async def by_referral_code(self, code: str) -> Membership | None:
         return await self.s.scalar(select(Membership).where(Membership.referral_code == code))
 
@@ -197,3 +213,21 @@ class MembershipRepo(Repo):
 
     def add(self, membership: Membership) -> None:
         self.s.add(membership)
+
+
+# Built once: building a statement costs more than running this one.
+_CARD = (
+    select(
+        Customer.first_name,
+        Membership.balance_minor,
+        Membership.level_rank,
+        Membership.lifetime_spend_minor,
+        Membership.effective_referrals,
+        Membership.referral_code,
+    )
+    .join(Membership, Membership.customer_id == Customer.id)
+    .where(
+        Customer.telegram_id == bindparam("telegram_id"),
+        Membership.merchant_id == bindparam("merchant_id"),
+    )
+)
