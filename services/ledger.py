@@ -128,7 +128,6 @@ def family(rows: Iterable[Any]) -> Family:
     return Family(buyer, tuple(chain), people)
 
 
-
 def entries(
     postings: Sequence[Posting],
     balances: Mapping[int, int],

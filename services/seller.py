@@ -18,8 +18,8 @@ from db.repositories import (
     PaymentCodeRepo,
     PurchaseRepo,
     StaffRepo,
+    TillRepo,
 )
-from db.repositories.till import TillRepo
 from services import grants, policy, program
 from services.clock import Clock, utc_now
 from services.dto import LevelInfo

@@ -162,7 +162,8 @@ async def test_a_purchase_is_a_handful_of_statements_in_two_transactions(
 async def _drain(sender, bot) -> list[Any]:
     before = len(bot.session.requests)
     await sender.drain()
-    return bot.session.requests[before:]
+    sent: list[Any] = bot.session.requests[before:]
+    return sent
 
 
 async def test_each_step_of_the_sale_form_is_one_transaction(tg, dp, bot, db, counts) -> None:
