@@ -98,6 +98,7 @@ from services.members import MemberService
 from tests.telegram import BOT_USER, TgUser, inline_buttons, text_of
 
 PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+SINGLE = getattr(db_engine, "SINGLE_STATEMENT", "-")  # one statement outside a transaction
 OWNER = 1
 FIRST_CASHIER_ID = 800_000_001
 FIRST_MEMBER_ID = 810_000_001
@@ -157,7 +158,8 @@ class UpdateCounts:
     """Statements and transactions by who made them: the /sale update, the Confirm update, or
     anything else (the outbox sender, which runs outside any update). A transaction is a
     `begin` on a connection (SQLite's BEGIN IMMEDIATE or plain BEGIN, PostgreSQL's BEGIN);
-    those that only read (db.engine.READ_ONLY) and autocommit ones are counted apart from the
+    those that only read (db.engine.READ_ONLY) and autocommit ones (PostgreSQL's AUTOCOMMIT,
+    SQLite's driver autocommit for db.engine.SINGLE_STATEMENT) are counted apart from the
     writing ones. The counts do not depend on load."""
 
     KINDS = ("sale", "confirm", "other")
@@ -183,7 +185,7 @@ class UpdateCounts:
         options = conn.get_execution_options()
         if options.get(db_engine.READ_ONLY):
             self.reads[self.kind()] += 1
-        elif options.get("isolation_level") == "AUTOCOMMIT":
+        elif options.get("isolation_level") == "AUTOCOMMIT" or options.get(SINGLE):
             self.autocommits[self.kind()] += 1
         else:
             self.writes[self.kind()] += 1
