@@ -1,7 +1,7 @@
 """the sender claims outbox rows in batches: who claimed each row, and when
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0017
 Create Date: 2026-11-30
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from db.base import UtcDateTime
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
