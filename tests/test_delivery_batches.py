@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
-from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy import event, func, select
 
 from bot.delivery import Sender
@@ -44,14 +43,7 @@ class Telegram:
         self.kill_at = kill_at
         self.killed = asyncio.Event()
 
-    async def send(
-        self,
-        bot: Bot,
-        chat_id: int,
-        text: str,
-        keyboard: InlineKeyboardMarkup | None,
-        photo: str | None,
-    ) -> None:
+    async def send(self, bot: Bot, chat_id: int, text: str, *keyboard_and_photo: object) -> None:
         if self.killed.is_set():
             await asyncio.Event().wait()  # a dead process sends nothing
         self.received.append((chat_id, text))
