@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -17,10 +17,11 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from db import sqlite
 from db.once import UpdateSession
 
-SQLITE_BUSY_TIMEOUT_S = 30
 READ_ONLY = "loyalty_read_only"  # an execution option: this transaction only reads
+OFF_LOOP = "loyalty_off_loop"  # an execution option: on SQLite, run it in a thread (it is long)
 
 
 def is_sqlite(url: str) -> bool:
@@ -28,38 +29,35 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine:
-    """An async engine; on SQLite: WAL, foreign keys, and BEGIN IMMEDIATE transactions.
+    """An async engine; on SQLite: WAL, foreign keys, BEGIN IMMEDIATE transactions, and
+    statements run on the event loop's thread (db/sqlite.py).
 
     SQLite allows one writer. A deferred transaction that reads, then writes, fails at once with
-    "database is locked" when another writer got there first (the busy timeout cannot help it).
-    Starting every transaction with BEGIN IMMEDIATE takes the write lock up front, so concurrent
-    updates queue on the busy timeout instead of failing. Use cases keep transactions short and
-    never hold one across a Telegram call.
+    "database is locked" when another writer got there first (no waiting can help it).
+    Starting every transaction with BEGIN IMMEDIATE takes the write lock up front, so a
+    transaction that meets another process's writer waits for it (asynchronously, up to
+    sqlite.BUSY_BUDGET_S) instead of failing. Use cases keep transactions short and never hold
+    one across a Telegram call.
     """
     # Bound parameters hold names and phones: keep them out of error messages and logs.
     kwargs.setdefault("hide_parameters", True)
     if not is_sqlite(url):
         return create_async_engine(url, echo=echo, pool_pre_ping=True, **kwargs)
-    engine = create_async_engine(
-        url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **kwargs
-    )
 
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Take transaction control from the driver so BEGIN is ours (SQLAlchemy's recipe).
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
-        cursor.close()
+    def connect() -> Awaitable[sqlite.LoopConnection]:
+        sync_engine = engine.sync_engine
+        args, options = sync_engine.dialect.create_connect_args(sync_engine.url)
+        return sqlite.connect(*args, **options)
+
+    # The aiosqlite dialect drives the connection; aiosqlite's thread is not used.
+    engine = create_async_engine(url, echo=echo, async_creator=connect, **kwargs)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         # A read-only transaction reads a snapshot (WAL) and takes no write lock.
-        read_only = conn.get_execution_options().get(READ_ONLY)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        options = conn.get_execution_options()
+        conn.connection.driver_connection.off_loop = bool(options.get(OFF_LOOP))
+        conn.exec_driver_sql("BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -90,7 +88,7 @@ class SerializedSession(UpdateSession):
     """SQLite has one writer. Left to SQLite, concurrent transactions of this process would
     wait in its busy handler, which sleeps and polls (up to 100 ms a nap) and so leaves the
     event loop idle. Taking turns on an asyncio lock hands the database over at once, in
-    order, and the busy timeout remains only for another process (a separate worker)."""
+    order; only another process's writer (a separate worker) is waited for in db/sqlite.py."""
 
     write_lock: asyncio.Lock
 
@@ -102,8 +100,9 @@ class SerializedSession(UpdateSession):
 async def reading(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     """A transaction that only reads, for reports that run for seconds: on SQLite it neither
     takes the write lock nor waits for the process's turn, so sales go on meanwhile, and it
-    reads one consistent snapshot (WAL on SQLite, REPEATABLE READ on PostgreSQL)."""
-    options: dict[str, Any] = {READ_ONLY: True}
+    reads one consistent snapshot (WAL on SQLite, REPEATABLE READ on PostgreSQL). On SQLite it
+    runs in a thread, so the event loop goes on meanwhile."""
+    options: dict[str, Any] = {READ_ONLY: True, OFF_LOOP: True}
     postgres = session.bind is not None and session.bind.dialect.name == "postgresql"
     if postgres:
         options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
