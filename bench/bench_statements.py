@@ -28,7 +28,17 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
-from sqlalchemy import Column, Integer, MetaData, String, Table, bindparam, create_engine, select
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    select,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -106,7 +116,7 @@ async def core(engine: AsyncEngine, n: int, **options: Any) -> float:
 
 
 def sync_core(path: Path, n: int) -> float:
-    engine = create_engine(f"sqlite:///{path}")
+    engine = create_engine(f"sqlite:///{path}", isolation_level=None)
     with engine.connect() as conn:
         runs = []
         for _ in range(3):
@@ -189,6 +199,12 @@ async def main_async(args: argparse.Namespace) -> None:
         on_aiosqlite = create_async_engine(url)
         on_loop = create_loyalty_engine(url)
         sync_engine = create_engine(f"sqlite:///{path}", isolation_level=None)
+        # as db/sqlite.py's connections: a commit does not wait for the disk (WAL)
+        event.listen(
+            sync_engine,
+            "connect",
+            lambda dbapi, _: dbapi.execute("PRAGMA synchronous=NORMAL").close(),
+        )
         print("per statement (primary-key SELECT), µs:")
         for name, us in (
             ("stdlib sqlite3", stdlib(path, n)),
