@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.aiosqlite import dialect as aiosqlite_dialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -17,8 +18,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from db import sqlite
 from db.once import UpdateSession
+from db.sqlite import Database
 
 READ_ONLY = "loyalty_read_only"  # an execution option: this transaction only reads
 OFF_LOOP = "loyalty_off_loop"  # an execution option: on SQLite, run it in a thread (it is long)
@@ -30,27 +31,24 @@ def is_sqlite(url: str) -> bool:
 
 def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine:
     """An async engine; on SQLite: WAL, foreign keys, BEGIN IMMEDIATE transactions, and
-    statements run on the event loop's thread (db/sqlite.py).
+    statements run on the event loop's thread (db/sqlite/).
 
     SQLite allows one writer. A deferred transaction that reads, then writes, fails at once with
     "database is locked" when another writer got there first (no waiting can help it).
     Starting every transaction with BEGIN IMMEDIATE takes the write lock up front, so a
-    transaction that meets another process's writer waits for it (asynchronously, up to
-    sqlite.BUSY_BUDGET_S) instead of failing. Use cases keep transactions short and never hold
-    one across a Telegram call.
+    transaction that meets another process's writer waits for it (asynchronously, for up to
+    30 s) instead of failing. Use cases keep transactions short and never hold one across a
+    Telegram call.
     """
     # Bound parameters hold names and phones: keep them out of error messages and logs.
     kwargs.setdefault("hide_parameters", True)
     if not is_sqlite(url):
         return create_async_engine(url, echo=echo, pool_pre_ping=True, **kwargs)
 
-    def connect() -> Awaitable[sqlite.LoopConnection]:
-        sync_engine = engine.sync_engine
-        args, options = sync_engine.dialect.create_connect_args(sync_engine.url)
-        return sqlite.connect(*args, **options)
-
-    # The aiosqlite dialect drives the connection; aiosqlite's thread is not used.
-    engine = create_async_engine(url, echo=echo, async_creator=connect, **kwargs)
+    # The aiosqlite dialect drives the connections; aiosqlite's thread is not used.
+    args, connect_options = aiosqlite_dialect().create_connect_args(make_url(url))
+    database = Database(*args, **connect_options)
+    engine = create_async_engine(url, echo=echo, async_creator=database.connect, **kwargs)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -88,7 +86,7 @@ class SerializedSession(UpdateSession):
     """SQLite has one writer. Left to SQLite, concurrent transactions of this process would
     wait in its busy handler, which sleeps and polls (up to 100 ms a nap) and so leaves the
     event loop idle. Taking turns on an asyncio lock hands the database over at once, in
-    order; only another process's writer (a separate worker) is waited for in db/sqlite.py."""
+    order; only another process's writer (a separate worker) is waited for, in db/sqlite/."""
 
     write_lock: asyncio.Lock
 

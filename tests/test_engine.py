@@ -5,8 +5,10 @@ is waited for without holding up the loop. SQLite only: PostgreSQL keeps asyncpg
 from __future__ import annotations
 
 import asyncio
+import sqlite3 as sq
 import threading
 from collections.abc import AsyncIterator
+from contextlib import closing
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,10 +17,11 @@ from sqlalchemy import Insert, event, func, insert, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db import sqlite
 from db.base import Base
 from db.engine import create_engine, create_session_factory, reading
 from db.models import Customer
+from db.sqlite import connection as sqlite
+from db.sqlite import database
 
 # A statement that makes SQLite work for a while: a scalar subquery that counts to N.
 COUNT_TO = (
@@ -168,3 +171,31 @@ async def test_a_cancelled_report_stops_its_statement(two) -> None:
         await asyncio.wait_for(task, 60)  # a guard against a hang, not a measure
     await customer(bot, 2)  # the pool's connections still work
     assert await customers(bot) == [1, 2]
+
+
+async def test_checkpoints_copy_the_wal_into_the_file_from_a_thread(tmp_path, monkeypatch) -> None:
+    """Commits on the loop only append to the WAL; every CHECKPOINT_EVERY commits that wrote,
+    a worker thread copies it into the database file."""
+    monkeypatch.setattr(database, "CHECKPOINT_EVERY", 2)
+    db = database.Database(str(tmp_path / "wal.sqlite3"))
+    connection = await db.connect()
+
+    async def write(sql: str) -> None:  # as SQLAlchemy's dialect does it
+        for statement in ("BEGIN IMMEDIATE", sql):
+            await connection.cursor().execute(statement)
+        await connection.commit()
+
+    def in_the_file_alone() -> list[str]:  # what a copy of the file holds, without its WAL
+        copy = tmp_path / "copy.sqlite3"
+        copy.write_bytes((tmp_path / "wal.sqlite3").read_bytes())
+        with closing(sq.connect(copy)) as plain:
+            return [name for (name,) in plain.execute("SELECT name FROM sqlite_master")]
+
+    await write("CREATE TABLE note (text TEXT)")
+    await write("INSERT INTO note VALUES ('first')")  # a commit that wrote: not yet the 2nd
+    assert in_the_file_alone() == []
+    await write("INSERT INTO note VALUES ('second')")
+    assert db._checkpoint is not None  # started, in a thread
+    await db._checkpoint
+    assert in_the_file_alone() == ["note"]
+    await connection.close()

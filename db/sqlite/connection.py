@@ -1,26 +1,9 @@
-"""SQLite on the event loop's thread: the connection that SQLAlchemy's aiosqlite dialect drives.
-
-aiosqlite runs every call (cursor, execute, fetch, close, commit) in its worker thread: about
-four hand-offs of 40-60 µs for a statement that takes SQLite a few µs. `LoopConnection` offers
-what the dialect uses of aiosqlite's Connection and Cursor (sqlalchemy/dialects/sqlite/
-aiosqlite.py, connectors/asyncio.py) over a stdlib sqlite3 connection, and runs it on the event
-loop's thread, so a short transaction never leaves the loop. What can take long goes to a
-thread:
-- every call of a transaction begun with `off_loop` set (db.engine.reading(): reports);
-- a SELECT still running on the loop after LOOP_BUDGET_S: SQLite interrupts it (a read-only
-  statement that is interrupted leaves its transaction as it was) and it runs again in a thread;
-- the COMMIT of a transaction that changed rows: it writes the WAL, and now and then checkpoints.
-Connecting, which may wait for a lock, and closing, which may checkpoint, run in a thread too.
-
-The busy timeout is 0 once connected, so the loop never sleeps inside SQLite while another
-process holds the write lock: a statement that may be repeated (BEGIN, anything outside a
-transaction, a SELECT, COMMIT) is tried again after an asyncio.sleep, for up to
-BUSY_BUDGET_S, and then fails with SQLite's own "database is locked", as a busy timeout would.
-"""
+"""The connection and cursor that SQLAlchemy's aiosqlite dialect drives (see db/sqlite/)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import time
 from collections.abc import Callable
@@ -42,26 +25,6 @@ def _code(error: sqlite3.Error) -> int:
     return int(getattr(error, "sqlite_errorcode", 0) or 0)
 
 
-async def connect(database: str, **kwargs: Any) -> LoopConnection:
-    """Open `database` as sqlite3.connect(database, **kwargs) would, in WAL mode with foreign
-    keys on; the connection is then used from the event loop's thread and from worker threads."""
-    kwargs.update(isolation_level=None, check_same_thread=False)  # BEGIN is ours (db.engine)
-    kwargs.setdefault("timeout", BUSY_BUDGET_S)  # while connecting, in a thread
-    return LoopConnection(await asyncio.to_thread(_open, database, kwargs))
-
-
-def _open(database: str, kwargs: dict[str, Any]) -> sqlite3.Connection:
-    connection: sqlite3.Connection = sqlite3.connect(database, **kwargs)
-    try:
-        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
-            connection.execute(f"PRAGMA {pragma}").close()
-        connection.execute("PRAGMA busy_timeout=0").close()
-    except BaseException:
-        connection.close()
-        raise
-    return connection
-
-
 class _AtOnce:
     """aiosqlite's call queue as the dialect uses it (to set isolation_level): runs the call."""
 
@@ -78,8 +41,9 @@ class LoopConnection:
     """An aiosqlite.Connection, as far as SQLAlchemy's aiosqlite dialect goes, that runs on
     the event loop's thread unless `off_loop` (set for one transaction by db.engine)."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, wrote: Callable[[], None]) -> None:
         self._connection: sqlite3.Connection | None = connection
+        self._wrote = wrote  # told after each commit of a transaction that changed rows
         self._tx = _AtOnce()
         self.off_loop = False
         self._deadline = 0.0  # while a SELECT runs on the loop: when it must give way
@@ -97,14 +61,17 @@ class LoopConnection:
 
     async def _in_thread(self, fn: Callable[..., T], *args: Any) -> T:
         """fn(*args) in a worker thread. If the caller is cancelled meanwhile, SQLite stops the
-        statement, and the cancellation waits for the thread to let go of the connection."""
+        statement, and the cancellation waits until the thread has let go of the connection."""
         future = asyncio.get_running_loop().run_in_executor(None, partial(fn, *args))
         try:
             return await asyncio.shield(future)
         except asyncio.CancelledError:
             self._conn.interrupt()
-            await asyncio.wait([future])
-            future.exception()  # "interrupted", as asked: not an error to log
+            while not future.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait([future])
+            if not future.cancelled():
+                future.exception()  # "interrupted", as asked: not an error to log
             raise
 
     async def _run(self, repeatable: bool, off_loop: bool, fn: Callable[..., T], *args: Any) -> T:
@@ -113,7 +80,9 @@ class LoopConnection:
         give_up, nap = 0.0, _FIRST_NAP_S
         while True:
             try:
-                return await self._in_thread(fn, *args) if off_loop else fn(*args)
+                if not off_loop:
+                    return fn(*args)
+                return await self._in_thread(fn, *args)
             except sqlite3.OperationalError as error:
                 if not repeatable or _code(error) not in _BUSY:
                     raise
@@ -128,8 +97,9 @@ class LoopConnection:
 
     async def commit(self) -> None:
         connection = self._conn
-        wrote = connection.total_changes != self._changes
-        await self._run(True, wrote, connection.commit)
+        await self._run(True, False, connection.commit)
+        if connection.total_changes != self._changes:
+            self._wrote()
         self._ended()
 
     async def rollback(self) -> None:
