@@ -4,7 +4,7 @@
 
 Same process, same temporary file (WAL, synchronous=NORMAL), a 1000-row table:
 - per statement, a primary-key SELECT: stdlib sqlite3; aiosqlite alone; SQLAlchemy Core on
-  aiosqlite's thread; Core on db/sqlite.py on the event loop (db.engine.create_engine); the
+  aiosqlite's thread; Core on db/sqlite/ on the event loop (db.engine.create_engine); the
   same off the loop (OFF_LOOP: every call in a thread); sync Core on pysqlite (no asyncio);
 - per transaction: BEGIN IMMEDIATE, 10 SELECTs, 6 UPDATEs, 4 INSERTs, COMMIT (about what a
   set-based purchase runs) on aiosqlite, on the loop, and as one call into a database thread
@@ -199,7 +199,7 @@ async def main_async(args: argparse.Namespace) -> None:
         on_aiosqlite = create_async_engine(url)
         on_loop = create_loyalty_engine(url)
         sync_engine = create_engine(f"sqlite:///{path}", isolation_level=None)
-        # as db/sqlite.py's connections: a commit does not wait for the disk (WAL)
+        # as db/sqlite/'s connections: a commit does not wait for the disk (WAL)
         event.listen(
             sync_engine,
             "connect",
@@ -210,7 +210,7 @@ async def main_async(args: argparse.Namespace) -> None:
             ("stdlib sqlite3", stdlib(path, n)),
             ("aiosqlite alone", await raw_aiosqlite(path, n)),
             ("Core on aiosqlite's thread", await core(on_aiosqlite, n)),
-            ("Core on the loop (db/sqlite.py)", await core(on_loop, n)),
+            ("Core on the loop (db/sqlite/)", await core(on_loop, n)),
             ("Core off the loop (OFF_LOOP)", await core(on_loop, n, **{OFF_LOOP: True})),
             ("sync Core on pysqlite", sync_core(path, n)),
         ):
@@ -228,7 +228,7 @@ async def main_async(args: argparse.Namespace) -> None:
 
         ways: list[tuple[str, Callable[[int], Awaitable[None]]]] = [
             ("Core on aiosqlite's thread", lambda k: on(on_aiosqlite, k)),
-            ("Core on the loop (db/sqlite.py)", lambda k: on(on_loop, k)),
+            ("Core on the loop (db/sqlite/)", lambda k: on(on_loop, k)),
             ("whole transaction in a thread", lambda k: asyncio.to_thread(whole, k)),
         ]
         print("per transaction (BEGIN IMMEDIATE, 10 SELECT, 6 UPDATE, 4 INSERT, COMMIT):")

@@ -1,6 +1,6 @@
 """What every bench shares: the machine line and logging it starts with, the Bench Café's
 settings, counting log records, and timing the calls into a worker thread that SQLite's
-connections make (db/sqlite.py; aiosqlite's, where an engine still uses it)."""
+connections make (db/sqlite/; aiosqlite's, where an engine still uses it)."""
 
 from __future__ import annotations
 
@@ -88,9 +88,9 @@ class LogCounter(logging.Handler):
 
 class ThreadCalls:
     """While installed, every call that SQLite's connections make into a worker thread goes to
-    `took` with the wall time the event loop awaited it: db/sqlite.py's (a report's statements,
-    the commit of a transaction that wrote, a SELECT that ran too long on the loop) and
-    aiosqlite's (each cursor, execute, fetch, commit and close, on an engine that uses it)."""
+    `took` with the wall time the event loop awaited it: db/sqlite/'s (a report's statements,
+    a SELECT that ran too long on the loop) and aiosqlite's (each cursor, execute, fetch,
+    commit and close, on an engine that still uses its thread)."""
 
     _patched: tuple[tuple[type, str, Any], ...] = ()
 

@@ -1,4 +1,4 @@
-"""How transactions reach SQLite (db/engine.py, db/sqlite.py): short ones run on the event
+"""How transactions reach SQLite (db/engine.py, db/sqlite/): short ones run on the event
 loop's thread, reports and slow reads in a worker thread, and another process's write lock
 is waited for without holding up the loop. SQLite only: PostgreSQL keeps asyncpg."""
 
