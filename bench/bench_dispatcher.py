@@ -53,7 +53,7 @@ from db.engine import create_engine, create_session_factory
 from tests.telegram import RecordingSession, TgUser, inline_buttons, text_of
 
 # Per 10 updates: 4 /card, 3 /code, 2 /invite, 1 /start (a member's /start shows the card).
-MIX = (("/card", 4), ("/code", 3), ("/invite", 2), ("/start", 1))
+MIX: tuple[tuple[str, int], ...] = (("/card", 4), ("/code", 3), ("/invite", 2), ("/start", 1))
 FIRST_USER_ID = 700_000_001
 
 # Which timed update a Bot API request belongs to, also under asyncio.gather.
@@ -483,6 +483,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--warmup", type=int, default=100, help="untimed updates per scenario first (default 100)"
     )
     parser.add_argument("--seed", type=int, default=1, help="order of the command mix")
+    parser.add_argument(
+        "--only",
+        choices=[text for text, _ in MIX],
+        help="time this one command instead of the mix (e.g. --only /card)",
+    )
     add_profile_option(parser, "the timed production phase")
     args = parser.parse_args(argv)
     if args.updates < 1 or args.users < 1 or args.concurrency < 1 or args.warmup < 0:
@@ -491,7 +496,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    global MIX
     args = parse_args(argv)
+    if args.only:
+        MIX = ((args.only, 1),)
     start(
         f"updates={args.updates} users={args.users} concurrency={args.concurrency} "
         f"warmup={args.warmup} seed={args.seed}; mix "

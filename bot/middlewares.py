@@ -113,10 +113,22 @@ class ContextMiddleware(BaseMiddleware):
         assert isinstance(event, Update)  # an outer middleware of dp.update
         bot_id, update_id = data["bot"].id, event.update_id
         async with self.session_factory() as session:
-            if await once.handled(session, bot_id, update_id):
+            members = MemberService(session, self.clock, marker_key=self.marker_key)
+            ctx = None
+            try:
+                if user is not None and not user.is_bot:
+                    # One statement: who it is, and whether this update was handled before.
+                    ctx = await members.context(
+                        user.id,
+                        await self.default_merchant_id(session),
+                        user.language_code,
+                        (bot_id, update_id),
+                    )
+                elif await once.handled(session, bot_id, update_id):
+                    raise once.DuplicateUpdate(update_id)
+            except once.DuplicateUpdate:
                 logger.info("update %s was handled before: ignored", update_id)
                 return None
-            members = MemberService(session, self.clock, marker_key=self.marker_key)
             data["members"] = members
             data["codes"] = CodeService(session, self.clock)
             data["merchants"] = MerchantService(session, self.clock)
@@ -134,11 +146,6 @@ class ContextMiddleware(BaseMiddleware):
             data["exports"] = ExportService(session, self.settings.owner_ids, self.clock)
             data["limits"] = LimitService(session, self.settings.owner_ids, self.clock)
             data["settings"] = self.settings
-            ctx = None
-            if user is not None and not user.is_bot:
-                ctx = await members.context(
-                    user.id, await self.default_merchant_id(session), user.language_code
-                )
             data["ctx"] = ctx
             locale = pick_locale(ctx, user, self.settings.default_language)
             data["locale"] = locale

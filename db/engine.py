@@ -22,6 +22,7 @@ from db.once import UpdateSession
 from db.sqlite import Database
 
 READ_ONLY = "loyalty_read_only"  # an execution option: this transaction only reads
+SINGLE_STATEMENT = "loyalty_single_statement"  # an execution option: one read, no BEGIN
 OFF_LOOP = "loyalty_off_loop"  # an execution option: on SQLite, run it in a thread (it is long)
 
 
@@ -55,6 +56,8 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
         # A read-only transaction reads a snapshot (WAL) and takes no write lock.
         options = conn.get_execution_options()
         conn.connection.driver_connection.off_loop = bool(options.get(OFF_LOOP))
+        if options.get(SINGLE_STATEMENT):
+            return  # db/reads.py single_read: the driver's autocommit, no transaction
         conn.exec_driver_sql("BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine

@@ -2,6 +2,7 @@
 `Base.metadata` (and Alembic) sees them all. Money is integers in minor units; points are whole
 numbers, each worth the merchant's point_value_minor. States are StrEnums, stored as strings."""
 
+from db.models import program_version  # noqa: F401  (the triggers come with create_all)
 from db.models.campaigns import Campaign, CampaignStatus
 from db.models.catalog import Cart, CartLine, CatalogItem, Preorder, PreorderStatus
 from db.models.codes import PaymentCode

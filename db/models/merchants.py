@@ -63,6 +63,9 @@ class Merchant(Base):
     # The bonuses above (welcome, referral, birthday) stay money: each gives
     # bonus_minor // point_value_minor points.
     point_value_minor: Mapped[int] = mapped_column(BigInteger, default=1, server_default="1")
+    # Raised by the database on every change of this row or its levels, whoever writes them
+    # (db/models/program_version.py): a process's copy of the program is good while it matches.
+    program_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     @property
     def referral_rates_bp(self) -> list[int]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Row, bindparam, func, select, update
 
 from db.models import Customer, Membership, StaffLanguage
 from db.repositories.base import Repo
@@ -60,6 +60,13 @@ class CustomerRepo(Repo):
     def add(self, customer: Customer) -> None:
         self.s.add(customer)
 
+    async def reachable(self, customer_id: int, telegram_language: str | None) -> None:
+        """They wrote to the bot: reachable again, with the language Telegram reports."""
+        values: dict[str, object] = {"bot_blocked": False}
+        if telegram_language:
+            values["telegram_language"] = telegram_language
+        await self._changed(update(Customer).where(Customer.id == customer_id).values(values))
+
 
 class MembershipRepo(Repo):
     async def get(self, membership_id: int) -> Membership | None:
@@ -97,6 +104,14 @@ class MembershipRepo(Repo):
         ).first()
         return (row[0], row[1]) if row else None
 
+    async def card(
+        self, telegram_id: int, merchant_id: int
+    ) -> Row[str | None, int, int, int, int, str] | None:
+        """What a member's card shows: first name, balance, level rank, lifetime spend,
+        effective referrals, referral code; plain columns, no objects to build for a read."""
+        params = {"telegram_id": telegram_id, "merchant_id": merchant_id}
+        return (await self.s.execute(_CARD, params)).first()
+
     async def by_referral_code(self, code: str) -> Membership | None:
         return await self.s.scalar(select(Membership).where(Membership.referral_code == code))
 
@@ -125,3 +140,21 @@ class MembershipRepo(Repo):
 
     def add(self, membership: Membership) -> None:
         self.s.add(membership)
+
+
+# Built once: building a statement costs more than running this one.
+_CARD = (
+    select(
+        Customer.first_name,
+        Membership.balance_minor,
+        Membership.level_rank,
+        Membership.lifetime_spend_minor,
+        Membership.effective_referrals,
+        Membership.referral_code,
+    )
+    .join(Membership, Membership.customer_id == Customer.id)
+    .where(
+        Customer.telegram_id == bindparam("telegram_id"),
+        Membership.merchant_id == bindparam("merchant_id"),
+    )
+)

@@ -11,8 +11,14 @@ from db.repositories.base import Repo
 
 
 class MerchantRepo(Repo):
-    async def get(self, merchant_id: int) -> Merchant | None:
-        return await self.s.get(Merchant, merchant_id)
+    async def get(self, merchant_id: int, *, fresh: bool = False) -> Merchant | None:
+        """The merchant's row; `fresh` reads it again even if this session holds it."""
+        return await self.s.get(Merchant, merchant_id, populate_existing=fresh)
+
+    async def program_version(self, merchant_id: int) -> int | None:
+        return await self.s.scalar(
+            select(Merchant.program_version).where(Merchant.id == merchant_id)
+        )
 
     async def by_slug(self, slug: str) -> Merchant | None:
         return await self.s.scalar(select(Merchant).where(Merchant.slug == slug))

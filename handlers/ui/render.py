@@ -65,11 +65,17 @@ def locale() -> str:
     return get_i18n().current_locale
 
 
+@lru_cache(maxsize=64)
+def babel_locale(code: str) -> Locale:
+    """Babel's locale for a code, parsed once: parsing it costs more than the formatting."""
+    return Locale.parse(code)
+
+
 def money(amount_minor: int, currency: str) -> str:
     """12.50 € / €12.50 / 4 000 Ft: whole amounts without ,00."""
     exp = currency_exponent(currency)
     value = Decimal(amount_minor).scaleb(-exp)
-    loc = locale()
+    loc = babel_locale(locale())
     whole = amount_minor % (10**exp) == 0
     if (
         get_currency_symbol(currency, locale=loc) == currency
@@ -81,7 +87,7 @@ def money(amount_minor: int, currency: str) -> str:
         number = format_decimal(value, format=pattern, locale=loc)
         return f"{number}\u00a0{_home_symbol(currency)}"
     if whole:
-        pattern = Locale.parse(loc).currency_formats["standard"].pattern.replace(".00", "")
+        pattern = loc.currency_formats["standard"].pattern.replace(".00", "")
         return format_currency(value, currency, format=pattern, locale=loc, currency_digits=False)
     return format_currency(value, currency, locale=loc)
 
@@ -165,7 +171,7 @@ def _home_symbol(currency: str) -> str:
 
 def currency_sign(currency: str) -> str:
     """€, zł, Ft: the reader's symbol, else the one at home, never a bare ISO code if avoidable."""
-    symbol = get_currency_symbol(currency, locale=locale())
+    symbol = get_currency_symbol(currency, locale=babel_locale(locale()))
     return _home_symbol(currency) if symbol == currency else symbol
 
 
@@ -174,17 +180,19 @@ def amount_example(currency: str) -> str:
     exp = currency_exponent(currency)
     value = Decimal(1250).scaleb(-exp) if exp else Decimal(1250)
     pattern = "0." + "0" * exp if exp else "0"
-    return format_decimal(value, format=pattern, locale=locale(), group_separator=False)
+    return format_decimal(
+        value, format=pattern, locale=babel_locale(locale()), group_separator=False
+    )
 
 
 def points(amount: int) -> str:
     return ngettext("{n} point", "{n} points", amount).format(
-        n=format_decimal(amount, locale=locale())
+        n=format_decimal(amount, locale=babel_locale(locale()))
     )
 
 
 def percent(bp: int) -> str:
-    return format_decimal(Decimal(bp) / 100, locale=locale()) + "%"
+    return format_decimal(Decimal(bp) / 100, locale=babel_locale(locale())) + "%"
 
 
 def level_name(level: LevelInfo) -> str:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 
+from db.reads import read_only
 from services import policy
+from services import program as programs
 from services.dto import Card, HistoryEntry, HistoryPage
+from services.errors import NotAMember
 from services.members.base import MemberBase
-from services.merchants import level_info, merchant_view
 
 HISTORY_PAGE_SIZE = 10
 
@@ -15,35 +17,31 @@ HISTORY_PAGE_SIZE = 10
 class CardAndHistory(MemberBase):
     async def card(self, merchant_id: int, telegram_id: int) -> Card:
         """Balance, level and the way to the next level."""
-        async with self.session.begin():
-            customer, membership = await self._member(merchant_id, telegram_id)
-            merchant = await self.merchants.get(merchant_id)
-            assert merchant is not None
-            levels = [level_info(lv) for lv in await self.merchants.levels(merchant_id)]
-            current = next(
-                (lv for lv in levels if lv.rank == membership.level_rank),
-                levels[-1] if membership.level_rank > levels[-1].rank else levels[0],
-            )
-            progress = policy.progress_to_next(
-                levels,
-                current.rank,
-                membership.lifetime_spend_minor,
-                membership.effective_referrals,
-            )
-            return Card(
-                merchant=merchant_view(merchant),
-                first_name=customer.first_name,
-                balance_minor=membership.balance_minor,
-                level=current,
-                progress=progress,
-                lifetime_spend_minor=membership.lifetime_spend_minor,
-                effective_referrals=membership.effective_referrals,
-                referral_code=membership.referral_code,
-            )
+        async with read_only(self.session):
+            found = await self.memberships.card(telegram_id, merchant_id)
+            if found is None:
+                raise NotAMember()
+            program = await programs.load(self.session, merchant_id)
+        name, balance, rank, spend, referrals, referral_code = found
+        levels = program.levels
+        current = next(
+            (lv for lv in levels if lv.rank == rank),
+            levels[-1] if rank > levels[-1].rank else levels[0],
+        )
+        return Card(
+            merchant=program.merchant,
+            first_name=name,
+            balance_minor=balance,
+            level=current,
+            progress=policy.progress_to_next(levels, current.rank, spend, referrals),
+            lifetime_spend_minor=spend,
+            effective_referrals=referrals,
+            referral_code=referral_code,
+        )
 
     async def history(self, merchant_id: int, telegram_id: int, page: int) -> HistoryPage:
         """One page of ledger entries, newest first; a page past the end shows the last one."""
-        async with self.session.begin():
+        async with read_only(self.session):
             _, membership = await self._member(merchant_id, telegram_id)
             total = await self.ledger.count(membership.id)
             pages = max(1, math.ceil(total / HISTORY_PAGE_SIZE))

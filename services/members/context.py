@@ -1,56 +1,65 @@
-"""Who is writing: their merchant, membership and language on every update; moving to another
-merchant of the deployment."""
+"""Who is writing: their merchant, membership and language on every update, in one statement;
+moving to another merchant of the deployment."""
 
 from __future__ import annotations
 
-from db.repositories import StaffRepo
+from db import once
+from db.reads import read_only
+from db.repositories import who
+from services import program
 from services.dto import MemberContext
 from services.errors import UnknownMerchant
 from services.members.base import MemberBase
-from services.merchants import merchant_view
 
 
 class Context(MemberBase):
     async def context(
-        self, telegram_id: int, default_merchant_id: int, telegram_language: str | None = None
+        self,
+        telegram_id: int,
+        default_merchant_id: int,
+        telegram_language: str | None = None,
+        update: tuple[int, int] = (0, 0),
     ) -> MemberContext:
-        """Who is writing: their merchant, membership (if they consented) and language.
+        """Who is writing: their merchant, membership (if they consented) and language, read in
+        one statement outside any transaction, the merchant's program from the process's copy.
+        Raises once.DuplicateUpdate when `update` (bot id, update id) was handled before.
 
         Writing to the bot makes a customer who had blocked it reachable again.
         """
-        async with self.session.begin():
-            customer = await self.customers.by_telegram_id(telegram_id)
-            hired = await StaffRepo(self.session).first_merchant(telegram_id)
-            merchant_id = default_merchant_id
-            if customer is not None and customer.current_merchant_id is not None:
-                merchant_id = customer.current_merchant_id
-            elif hired is not None:
-                merchant_id = hired  # staff who are not customers work where they were hired
-            if customer is not None:
-                if customer.bot_blocked:
-                    customer.bot_blocked = False
-                language = (telegram_language or "")[:5] or None
-                if language and customer.telegram_language != language:
-                    customer.telegram_language = language
-            merchant = await self.merchants.get(merchant_id)
-            if merchant is None:
-                merchant = await self.merchants.get(default_merchant_id)
-            if merchant is None:
-                raise UnknownMerchant(str(default_merchant_id))
-            membership = None
-            if customer is not None:
-                membership = await self.memberships.find(customer.id, merchant.id)
-            consented = (
-                membership is not None and membership.consent_version >= merchant.rules_version
+        found = await who.find(self.session, telegram_id, default_merchant_id, update)
+        if found is None:  # their merchant is gone: the default one
+            found = await who.find(
+                self.session, telegram_id, default_merchant_id, update, at_default=True
             )
-            return MemberContext(
-                telegram_id=telegram_id,
-                merchant=merchant_view(merchant),
-                customer_id=customer.id if customer else None,
-                membership_id=membership.id if membership and consented else None,
-                language=customer.language if customer else None,
-                staff_merchant_id=hired,
-            )
+        if found is None:
+            raise UnknownMerchant(str(default_merchant_id))
+        if found.handled:
+            raise once.DuplicateUpdate(update[1])
+        language = (telegram_language or "")[:5] or None
+        if found.customer_id is not None and (
+            found.bot_blocked or (language and language != found.telegram_language)
+        ):
+            async with self.session.begin():
+                await self.customers.reachable(found.customer_id, language)
+        program.checked(self.session, found.merchant_id, found.program_version)
+        if found.hired is not None and found.hired_program_version is not None:
+            program.checked(self.session, found.hired, found.hired_program_version)
+        merchant = program.cached(self.session, found.merchant_id)
+        if merchant is None:
+            async with read_only(self.session):
+                merchant = await program.load(self.session, found.merchant_id)
+        consented = (
+            found.membership_id is not None
+            and found.consent_version >= merchant.merchant.rules_version
+        )
+        return MemberContext(
+            telegram_id=telegram_id,
+            merchant=merchant.merchant,
+            customer_id=found.customer_id,
+            membership_id=found.membership_id if consented else None,
+            language=found.language,
+            staff_merchant_id=found.hired,
+        )
 
     async def switch_merchant(self, telegram_id: int, merchant_id: int) -> bool:
         """Talk to another merchant of the deployment, if the customer consented there."""

@@ -1,0 +1,43 @@
+"""Reads that take no write lock: one statement on its own (no transaction around it), and a
+short read-only transaction. Neither waits for the process's turn to write (db/engine.py) nor
+records the update (db/once.py).
+
+On PostgreSQL the single statement runs in autocommit, so no BEGIN and COMMIT go to the
+server; on SQLite no BEGIN is issued and the driver runs it in autocommit mode. Either way one
+statement reads one consistent snapshot."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import Executable, Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.engine import READ_ONLY, SINGLE_STATEMENT
+
+
+def _postgres(session: AsyncSession) -> bool:
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
+
+
+async def single_read(
+    session: AsyncSession, statement: Executable, params: dict[str, Any] | None = None
+) -> Row[Any] | None:
+    """The first row of one statement that only reads, outside any transaction."""
+    options: dict[str, Any] = (
+        {"isolation_level": "AUTOCOMMIT"} if _postgres(session) else {SINGLE_STATEMENT: True}
+    )
+    async with AsyncSession.begin(session):  # the base class's: no turn, no record
+        connection = await session.connection(execution_options=options)
+        return (await connection.execute(statement, params)).first()
+
+
+@asynccontextmanager
+async def read_only(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """A short transaction that only reads: no write lock on SQLite (a deferred BEGIN in WAL
+    reads a snapshot), no turn to wait for; PostgreSQL's default isolation."""
+    async with AsyncSession.begin(session):
+        await session.connection(execution_options={READ_ONLY: True})
+        yield session

@@ -1,0 +1,109 @@
+"""Who is writing, in one statement per update: their customer row, where they work, the
+merchant they talk to with its program version, their membership there, and whether this
+update was handled before."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import BindParameter, Select, and_, bindparam, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Customer, Membership, Merchant, ProcessedUpdate, Staff
+from db.reads import single_read
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    handled: bool  # a delivery of this update committed its work before
+    merchant_id: int
+    program_version: int
+    customer_id: int | None
+    bot_blocked: bool
+    telegram_language: str | None
+    language: str | None
+    membership_id: int | None
+    consent_version: int
+    hired: int | None  # the merchant where they work, if they are staff
+    hired_program_version: int | None
+
+
+def _query(at_default: bool) -> Select[Any]:
+    """The statement, built once per process: building it is dearer than running it."""
+    telegram_id: BindParameter[int] = bindparam("telegram_id")
+    hired = (
+        select(Staff.merchant_id)
+        .where(Staff.telegram_id == telegram_id, Staff.revoked_at.is_(None))
+        .order_by(Staff.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    work = Merchant.__table__.alias("work")
+    handled = exists().where(
+        ProcessedUpdate.bot_id == bindparam("bot_id"),
+        ProcessedUpdate.update_id == bindparam("update_id"),
+    )
+    default: BindParameter[int] = bindparam("default_merchant_id")
+    merchant_id = (
+        default if at_default else func.coalesce(Customer.current_merchant_id, hired, default)
+    )
+    return (
+        select(
+            handled.label("handled"),
+            Merchant.id.label("merchant_id"),
+            Merchant.program_version.label("program_version"),
+            Customer.id.label("customer_id"),
+            Customer.bot_blocked.label("bot_blocked"),
+            Customer.telegram_language.label("telegram_language"),
+            Customer.language.label("language"),
+            Membership.id.label("membership_id"),
+            Membership.consent_version.label("consent_version"),
+            hired.label("hired"),
+            select(work.c.program_version)
+            .where(work.c.id == hired)
+            .scalar_subquery()
+            .label("hired_program_version"),
+        )
+        .select_from(Merchant)
+        .outerjoin(Customer, Customer.telegram_id == telegram_id)
+        .outerjoin(
+            Membership,
+            and_(Membership.customer_id == Customer.id, Membership.merchant_id == Merchant.id),
+        )
+        .where(Merchant.id == merchant_id)
+    )
+
+
+_QUERIES = {at_default: _query(at_default) for at_default in (False, True)}
+
+
+async def find(
+    session: AsyncSession,
+    telegram_id: int,
+    default_merchant_id: int,
+    update: tuple[int, int],
+    *,
+    at_default: bool = False,
+) -> Who | None:
+    """One read outside any transaction. The merchant is the customer's current one, else the
+    one they work at, else the default (`at_default`: the default whatever); None when that
+    merchant is gone."""
+    bot_id, update_id = update
+    row = await single_read(
+        session,
+        _QUERIES[at_default],
+        {
+            "telegram_id": telegram_id,
+            "default_merchant_id": default_merchant_id,
+            "bot_id": bot_id,
+            "update_id": update_id,
+        },
+    )
+    if row is None:
+        return None
+    found = dict(row._mapping)
+    found["handled"] = bool(found["handled"])
+    found["bot_blocked"] = bool(found["bot_blocked"])
+    found["consent_version"] = found["consent_version"] or 0
+    return Who(**found)
