@@ -34,7 +34,7 @@ BaseSession.check_response into a Message, as an HTTP answer would be. The rende
 production one, handlers.ui.notices.notice_text, with handlers.i18n.create_i18n(). The push's
 summary to its author is sent at the end, so M + 1 messages. Printed: messages a second of
 the wall time and of the process's CPU time, each also as a ratio to the fake session alone;
-statements, transactions and (SQLite) calls into aiosqlite's thread a message.
+statements, transactions and (SQLite) calls into a database thread a message.
 
 --paced SECONDS (default 60). ceil(30 * SECONDS * 1.2) members and one push to them; a
 Sender(rate=30, per_chat_interval=1.0, concurrency 4 unless --paced-concurrency) runs
@@ -211,7 +211,7 @@ class Statements:
 
 
 class SlowCalls(ThreadCalls):
-    """SQLite only: the longest calls into aiosqlite's thread (execute, commit, ...) while
+    """SQLite only: the longest calls into a database thread (execute, commit, ...) while
     installed, to tell a database stall (a checkpoint's fsync) from a busy event loop."""
 
     def __init__(self) -> None:
@@ -233,7 +233,7 @@ class SlowCalls(ThreadCalls):
 
 
 class Hops(ThreadCalls):
-    """SQLite only: calls into aiosqlite's thread while installed."""
+    """SQLite only: calls into a database thread while installed."""
 
     def __init__(self) -> None:
         self.calls = 0
@@ -669,7 +669,7 @@ class CeilingRun:
     transactions: int
     cpu: float
     others: float
-    hops: int  # calls into aiosqlite's thread (SQLite only)
+    hops: int  # calls into a database thread (SQLite only)
 
     @property
     def rate(self) -> float:
@@ -747,7 +747,7 @@ async def bench_ceiling(args: argparse.Namespace, tmp: Path) -> bool:
                 f"{sql.transactions / messages:.3f} transactions a message "
                 f"({dict(sql.by_kind.most_common())}"
                 + (
-                    f", {hops.calls / messages:.2f} calls into aiosqlite's thread"
+                    f", {hops.calls / messages:.2f} calls into a database thread"
                     if hops.calls
                     else ""
                 )
@@ -926,7 +926,7 @@ async def bench_paced(args: argparse.Namespace, tmp: Path) -> bool:
             f"(p99 {sorted(lags)[int(0.99 * (len(lags) - 1))] * 1000:.1f} ms, "
             f"{sum(1 for x in lags if x > 0.05)} times over 50 ms)"
             + (
-                "; longest calls into aiosqlite's thread: "
+                "; longest calls into a database thread: "
                 + ", ".join(
                     f"{name} {t * 1000:.0f} ms"
                     for name, t in sorted(slow.longest.items(), key=lambda kv: -kv[1])[:3]
