@@ -88,7 +88,7 @@ class TaggingSession(RecordingSession):
 
 class SqlStats:
     """Statements executed, and the wall time spent in them (BEGIN IMMEDIATE waits for the
-    write lock; the time includes the hand-off to aiosqlite's thread and back)."""
+    write lock; the time includes a hand-off to a thread and back, where there is one)."""
 
     def __init__(self) -> None:
         self.reset()
@@ -115,8 +115,7 @@ class SqlStats:
 
 
 class ThreadHops(ThreadCalls):
-    """Calls into aiosqlite's worker thread and the wall time the event loop awaited them,
-    summed."""
+    """Calls into a database thread and the wall time the event loop awaited them, summed."""
 
     def __init__(self) -> None:
         self.count, self.seconds = 0, 0.0
@@ -133,6 +132,7 @@ class Result:
     seconds: float
     latencies: list[float]
     requests: int
+    cpu: float = 0.0  # process CPU seconds (all threads) in the timed phase
 
     @property
     def rate(self) -> float:
@@ -281,14 +281,16 @@ async def run_bare(
         await feed_all(dp, bot, warm, args.concurrency)
         updates = build_updates(bot, texts, args.users)
         since = len(session.requests)
+        cpu0 = time.process_time()
         seconds, latencies = await feed_all(dp, bot, updates, args.concurrency)
+        cpu = time.process_time() - cpu0
         per_update = session.by_update(len(updates), since)
         want = 1 if reply else 0
         bad = sum(1 for sent in per_update if len(sent) != want)
         if bad:
             raise SystemExit(f"bare dispatcher: {bad} updates did not get {want} request(s)")
         name = "bare (one reply)" if reply else "bare (no reply)"
-        return Result(name, len(updates), seconds, latencies, len(session.requests) - since)
+        return Result(name, len(updates), seconds, latencies, len(session.requests) - since, cpu)
     finally:
         await bot.session.close()
 
@@ -328,7 +330,9 @@ async def run_production(
         profiler = cProfile.Profile() if args.profile else None
         if profiler is not None:
             profiler.enable()
+        cpu0 = time.process_time()
         seconds, latencies = await feed_all(dp, bot, updates, args.concurrency)
+        cpu = time.process_time() - cpu0
         if profiler is not None:
             profiler.disable()
         sql_seen = (sql.count, sql.begin_s, sql.other_s, sql.connects)
@@ -360,8 +364,10 @@ async def run_production(
             f"others {other_s:.2f} s (COMMIT not included); {connects} new connections"
         )
         print(
-            f"aiosqlite thread calls: {hops_seen[0]} ({hops_seen[0] / len(updates):.1f}/update), "
-            f"awaited {hops_seen[1]:.2f} s summed ({hops_seen[1] / seconds:.0%} of the phase)"
+            f"calls into a database thread: {hops_seen[0]} "
+            f"({hops_seen[0] / len(updates):.1f}/update), "
+            f"awaited {hops_seen[1]:.2f} s summed ({hops_seen[1] / seconds:.0%} of the phase); "
+            f"process CPU {cpu:.1f} s ({cpu / seconds:.0%} of the phase)"
         )
         for command, _ in MIX:
             own = [lat for lat, text in zip(latencies, texts, strict=True) if text == command]
@@ -373,7 +379,7 @@ async def run_production(
             )
         if profiler is not None:
             print_profile(profiler, args.profile)
-        return Result("production", len(updates), seconds, latencies, requests)
+        return Result("production", len(updates), seconds, latencies, requests, cpu)
     finally:
         await bot.session.close()
         await engine.dispose()
@@ -382,7 +388,7 @@ async def run_production(
 
 def package_of(filename: str, name: str) -> str:
     """site-packages/sqlalchemy/... -> sqlalchemy; the project's files by top folder; builtins
-    by their name (select.epoll.poll is the event loop idling while aiosqlite's thread works)."""
+    by their name (select.epoll.poll is the event loop idling while a database thread works)."""
     if filename == "~":  # a C function: "<method 'poll' of 'select.epoll' objects>"
         owner = re.search(r"of '([\w.]+)' objects", name)
         if owner:
@@ -401,8 +407,8 @@ def package_of(filename: str, name: str) -> str:
 
 
 def print_profile(profiler: cProfile.Profile, top: int) -> None:
-    """The timed production phase under cProfile (main thread only: SQLite itself runs in
-    aiosqlite's thread, so its time shows as the event loop waiting in select/epoll)."""
+    """The timed production phase under cProfile (main thread only: what runs in a database
+    thread, a commit that wrote, shows as the event loop waiting in select/epoll)."""
     stats = pstats.Stats(profiler)
     by_package: dict[str, float] = {}
     for (filename, _, name), row in stats.stats.items():  # type: ignore[attr-defined]
@@ -460,7 +466,8 @@ async def main_async(args: argparse.Namespace) -> int:
     for bare in (bare_silent, bare_reply):
         print(
             f"production/{bare.scenario}: {production.rate / bare.rate:.4f} of the throughput "
-            f"({bare.rate / production.rate:.1f}x the cost per update)"
+            f"({bare.rate / production.rate:.1f}x the cost per update); "
+            f"by process CPU per update {bare.cpu / production.cpu:.4f}"
         )
     return 0
 

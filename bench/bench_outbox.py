@@ -2,7 +2,8 @@
 
     python -m bench.bench_outbox [--enqueue [N]] [--ceiling [M]] [--paced [SECONDS]]
                                  [--db sqlite|postgres] [--pg-url URL] [--repeat R]
-                                 [--concurrency 1,4,16] [--paced-concurrency C]
+                                 [--concurrency 1,4,16] [--in-flight K]
+                                 [--paced-concurrency C]
 
 With no part named, all three run at their defaults, one after another.
 
@@ -16,19 +17,24 @@ under tracemalloc for memory. Memory: tracemalloc's peak (Python allocations onl
 threads, during the call) and the process's peak RSS during the call (VmHWM, reset through
 /proc/self/clear_refs just before it; on SQLite this includes SQLite's page cache, which lives
 in this process; on PostgreSQL the server's memory is not in it), plus ru_maxrss for the whole
-process. Then, untimed, two statements the sender runs against such an outbox: its batch query
-(OutboxRepo.due, 100 rows) and the per-batch "is the campaign done?" count
-(OutboxRepo.count_by_status for the campaign).
+process. Then, untimed, what the sender runs against such an outbox: its claim of 100 rows
+(OutboxRepo.claim, in a transaction rolled back), the per-batch "is the campaign still
+waiting?" probe (OutboxRepo.waiting) and the count made once it is done
+(OutboxRepo.count_by_status for the campaign). Statements and transactions of the push are
+printed.
 
 --ceiling M (default 5000). M members, one push queued to them all (untimed), then the timed
 `await sender.drain()` of a Sender with rate=1e9 and per_chat_interval=0 (the rate limit
-lifted), at each concurrency of --concurrency (default 1,4,16), each on a fresh database. The
+lifted; --in-flight bounds the sends not yet marked, default the Sender's), at each
+concurrency of --concurrency (default 1,4,16), each on a fresh database. The
 Bot API is ZeroLatencySession: no socket, but aiogram's own request work is kept (each field
 prepared as AiohttpSession.build_form_data prepares it, parse mode resolved from the bot's
 defaults, the keyboard dumped to JSON) and Telegram's answer is a JSON text parsed by
 BaseSession.check_response into a Message, as an HTTP answer would be. The renderer is the
 production one, handlers.ui.notices.notice_text, with handlers.i18n.create_i18n(). The push's
-summary to its author is sent at the end, so M + 1 messages.
+summary to its author is sent at the end, so M + 1 messages. Printed: messages a second of
+the wall time and of the process's CPU time, each also as a ratio to the fake session alone;
+statements, transactions and (SQLite) calls into a database thread a message.
 
 --paced SECONDS (default 60). ceil(30 * SECONDS * 1.2) members and one push to them; a
 Sender(rate=30, per_chat_interval=1.0, concurrency 4 unless --paced-concurrency) runs
@@ -37,7 +43,8 @@ each message. Achieved rate = messages accepted before `stop` / SECONDS; also it
 30/s, the most messages in any 1-second window (sliding, from each message; more than 30 is
 reported, not failed), per-second buckets, the longest gaps between two messages, how late
 the event loop woke up (a 10 ms sleep, watched throughout), on SQLite the longest calls into
-aiosqlite's thread, and how long the sender took to stop.
+aiosqlite's thread, how long the sender took to stop, and statements and transactions a
+message.
 
 Every part checks its result (rows queued = N and their statuses; every message accepted once;
 no ERROR logged) and exits with status 1 otherwise. --db postgres uses --pg-url (default: a
@@ -52,6 +59,7 @@ import asyncio
 import bisect
 import contextlib
 import gc
+import inspect
 import itertools
 import json
 import logging
@@ -203,7 +211,7 @@ class Statements:
 
 
 class SlowCalls(ThreadCalls):
-    """SQLite only: the longest calls into aiosqlite's thread (execute, commit, ...) while
+    """SQLite only: the longest calls into a database thread (execute, commit, ...) while
     installed, to tell a database stall (a checkpoint's fsync) from a busy event loop."""
 
     def __init__(self) -> None:
@@ -217,6 +225,23 @@ class SlowCalls(ThreadCalls):
             self.over_100ms[name] += 1
 
     def __enter__(self) -> SlowCalls:
+        self.install()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.uninstall()
+
+
+class Hops(ThreadCalls):
+    """SQLite only: calls into a database thread while installed."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def took(self, fn: Any, seconds: float) -> None:
+        self.calls += 1
+
+    def __enter__(self) -> Hops:
         self.install()
         return self
 
@@ -442,6 +467,7 @@ class EnqueueRun:
     rows: int
     insert_s: float
     statements: int
+    transactions: int
     traced_peak_mib: float | None
     hwm_mib: float
     rss_before_mib: float
@@ -505,14 +531,15 @@ async def bench_enqueue(args: argparse.Namespace, tmp: Path) -> bool:
                     int(rows or 0),
                     sql.seconds["INSERT"],
                     sql.statements,
+                    sql.transactions,
                     peak,
                     hwm / 1024 if hwm >= 0 else -1.0,
                     rss_before / 1024,
                 )
             )
 
-        # What the sender then runs against this outbox: its batch query and, after every
-        # batch, the count that tells whether the campaign is done.
+        # What the sender then runs against this outbox: its claim, the probe after every
+        # batch that tells whether the campaign is done, and the count at its end.
         query_ms = [("", *await sender_queries(factory, campaign_id, n))]
         if engine.dialect.name == "postgresql":
             # Right after the INSERT the planner has no statistics for the new rows;
@@ -532,6 +559,7 @@ async def bench_enqueue(args: argparse.Namespace, tmp: Path) -> bool:
                 "rows/s",
                 "INSERT s",
                 "statements",
+                "transactions",
                 "tracemalloc peak MiB",
                 "peak RSS MiB",
                 "RSS before MiB",
@@ -544,6 +572,7 @@ async def bench_enqueue(args: argparse.Namespace, tmp: Path) -> bool:
                     f"{r.rate:.0f}",
                     f"{r.insert_s:.3f}",
                     r.statements,
+                    r.transactions,
                     f"{r.traced_peak_mib:.2f}" if r.traced_peak_mib is not None else "-",
                     f"{r.hwm_mib:.1f}" if r.hwm_mib >= 0 else "n/a",
                     f"{r.rss_before_mib:.1f}",
@@ -555,15 +584,18 @@ async def bench_enqueue(args: argparse.Namespace, tmp: Path) -> bool:
         median = statistics.median(plain)
         print(
             f"\nenqueue, {args.db}: median of {len(plain)} runs {median:.3f} s = "
-            f"{n / median:.0f} rows/s; tracemalloc peak "
+            f"{n / median:.0f} rows/s; {runs[0].statements} statements and "
+            f"{runs[0].transactions} transactions a push ({runs[0].statements / n:.5f} and "
+            f"{runs[0].transactions / n:.5f} a message); tracemalloc peak "
             f"{runs[-1].traced_peak_mib:.2f} MiB; peak RSS during the call up to "
             f"{max(r.hwm_mib for r in runs):.1f} MiB (it was "
             f"{max(r.rss_before_mib for r in runs):.1f} MiB before); "
             f"process ru_maxrss {ru_maxrss_mib():.1f} MiB (imports and setup included)"
         )
-        for when, due_ms, count_ms, right in query_ms:
+        for when, claim_ms, waiting_ms, count_ms, right in query_ms:
             print(
-                f"against {n} pending rows{when}: OutboxRepo.due (100 rows) {due_ms:.1f} ms, "
+                f"against {n} pending rows{when}: OutboxRepo.claim (100 rows, rolled back) "
+                f"{claim_ms:.1f} ms, waiting(campaign) {waiting_ms:.2f} ms, "
                 f"count_by_status(campaign) {count_ms:.1f} ms (mean of 5, each)"
             )
             ok &= right
@@ -572,37 +604,60 @@ async def bench_enqueue(args: argparse.Namespace, tmp: Path) -> bool:
     return ok
 
 
+class RolledBack(Exception):
+    """Leaves a transaction without committing it."""
+
+
 async def sender_queries(
     factory: async_sessionmaker[AsyncSession], campaign_id: int, n: int
-) -> tuple[float, float, bool]:
-    """Mean ms of OutboxRepo.due(now, 100) and of count_by_status(campaign), 5 of each."""
+) -> tuple[float, float, float, bool]:
+    """Mean ms, 5 of each, of what the sender runs against this outbox: its claim of 100 rows
+    (OutboxRepo.claim, each in a transaction rolled back), the "is the campaign done?" probe
+    after every batch (OutboxRepo.waiting) and the status count it makes once, at the end."""
+    claim_s = 0.0
+    claimed = 0
+    for _ in range(5):
+        with contextlib.suppress(RolledBack):
+            async with factory() as s, s.begin():
+                t0 = time.perf_counter()
+                claimed = len(await OutboxRepo(s).claim(utc_now(), 100, "bench"))
+                claim_s += time.perf_counter() - t0
+                raise RolledBack
     async with factory() as s, s.begin():
         repo = OutboxRepo(s)
         t0 = time.perf_counter()
         for _ in range(5):
-            due = await repo.due(utc_now(), 100)
-        due_ms = (time.perf_counter() - t0) / 5 * 1000
+            waiting = await repo.waiting(campaign_id)
+        waiting_ms = (time.perf_counter() - t0) / 5 * 1000
         t0 = time.perf_counter()
         for _ in range(5):
             counts = await repo.count_by_status(campaign_id)
         count_ms = (time.perf_counter() - t0) / 5 * 1000
-    right = len(due) == min(100, n) and counts.get(OutboxStatus.PENDING) == n
+    right = claimed == min(100, n) and waiting and counts.get(OutboxStatus.PENDING) == n
     if not right:
-        print(f"FAILED: due() gave {len(due)} rows, counts {counts}")
-    return due_ms, count_ms, right
+        print(f"FAILED: the claim took {claimed} rows, waiting {waiting}, counts {counts}")
+    return claim_s / 5 * 1000, waiting_ms, count_ms, right
 
 
 # ---------------------------------------------------------------------------- 2. ceiling
 
 
-async def fake_only_rate(n: int) -> float:
-    """Messages/s of the fake session alone: bot.send_message in a loop, no database."""
+def in_flight_of(args: argparse.Namespace) -> int:
+    """--in-flight, else the Sender's default."""
+    default: int = inspect.signature(Sender).parameters["in_flight"].default
+    return default if args.in_flight is None else args.in_flight
+
+
+async def fake_only_rate(n: int) -> tuple[float, float]:
+    """Messages a second of the fake session alone (bot.send_message in a loop, no
+    database): of the wall time, and of this process's CPU time."""
     fake = ZeroLatencySession()
     bot = create_bot(till_settings("sqlite+aiosqlite://"), session=fake)
+    cpu0 = time.process_time()
     t0 = time.perf_counter()
     for k in range(n):
         await bot.send_message(FIRST_MEMBER_TG + k, PUSH_TEXT)
-    return n / (time.perf_counter() - t0)
+    return n / (time.perf_counter() - t0), n / (time.process_time() - cpu0)
 
 
 @dataclass
@@ -614,18 +669,30 @@ class CeilingRun:
     transactions: int
     cpu: float
     others: float
+    hops: int  # calls into a database thread (SQLite only)
 
     @property
     def rate(self) -> float:
         return self.messages / self.seconds
 
+    @property
+    def cpu_rate(self) -> float:
+        """Messages per second of this process's CPU: what a quiet core would reach."""
+        return self.messages / self.cpu
+
 
 async def bench_ceiling(args: argparse.Namespace, tmp: Path) -> bool:
     m = args.ceiling
-    print(f"\n=== 2. ceiling: {m} messages, rate limit lifted, {args.db} ===")
+    print(
+        f"\n=== 2. ceiling: {m} messages, rate limit lifted, at most {in_flight_of(args)} "
+        f"unmarked, {args.db} ==="
+    )
     ok = True
     i18n = create_i18n("en")
     runs: list[CeilingRun] = []
+    # aiogram and pydantic build some validators on first use (about 0.1-0.3 s): once per
+    # process, not per message, so not in the timed drain.
+    await fake_only_rate(50)
     for c in args.concurrency:
         opened = await fresh_database(args.db, args.pg_url, tmp, f"ceiling-{c}")
         if opened is None:
@@ -637,10 +704,21 @@ async def bench_ceiling(args: argparse.Namespace, tmp: Path) -> bool:
             fake = ZeroLatencySession()
             bot = create_bot(till_settings("sqlite+aiosqlite://"), session=fake)
             sender = Sender(
-                bot, factory, i18n, notice_text, rate=1e9, per_chat_interval=0, concurrency=c
+                bot,
+                factory,
+                i18n,
+                notice_text,
+                rate=1e9,
+                per_chat_interval=0,
+                concurrency=c,
+                in_flight=in_flight_of(args),
             )
             gc.collect()
-            with Statements(engine) as sql:
+            hops = Hops()
+            with (
+                Statements(engine) as sql,
+                hops if args.db == "sqlite" else contextlib.nullcontext(),
+            ):
                 cpu0, busy0 = time.process_time(), machine_busy_seconds()
                 t0 = time.perf_counter()
                 await sender.drain()
@@ -659,18 +737,29 @@ async def bench_ceiling(args: argparse.Namespace, tmp: Path) -> bool:
                     f"campaign {done}; wanted {expected}"
                 )
                 ok = False
-            run = CeilingRun(c, messages, seconds, sql.statements, sql.transactions, cpu, others)
+            run = CeilingRun(
+                c, messages, seconds, sql.statements, sql.transactions, cpu, others, hops.calls
+            )
             runs.append(run)
             print(
                 f"concurrency {c}: {messages} messages in {seconds:.2f} s = {run.rate:.0f}/s; "
-                f"{sql.statements / messages:.1f} statements and "
-                f"{sql.transactions / messages:.2f} transactions a message "
-                f"({dict(sql.by_kind.most_common())}); process CPU {cpu / seconds:.0%} of the "
-                f"wall time, rest of the machine {others / seconds:.2f} CPU s/s"
+                f"{sql.statements / messages:.2f} statements and "
+                f"{sql.transactions / messages:.3f} transactions a message "
+                f"({dict(sql.by_kind.most_common())}"
+                + (
+                    f", {hops.calls / messages:.2f} calls into a database thread"
+                    if hops.calls
+                    else ""
+                )
+                + f"); process CPU {cpu / seconds:.0%} of the wall time = "
+                f"{run.cpu_rate:.0f} messages a CPU second; rest of the machine "
+                f"{others / seconds:.2f} CPU s/s"
             )
         finally:
             await engine.dispose()
-    alone = statistics.median([await fake_only_rate(2000) for _ in range(3)])
+    alones = [await fake_only_rate(2000) for _ in range(3)]
+    alone = statistics.median(a for a, _ in alones)
+    alone_cpu = statistics.median(c for _, c in alones)
     print()
     print_rows(
         [
@@ -678,8 +767,12 @@ async def bench_ceiling(args: argparse.Namespace, tmp: Path) -> bool:
             "messages",
             "seconds",
             "messages/s",
+            "of fake alone",
+            "msg/CPU s",
+            "of fake alone",
             "SQL/msg",
             "transactions/msg",
+            "thread calls/msg",
             "process CPU",
             "others CPU s/s",
         ],
@@ -689,15 +782,42 @@ async def bench_ceiling(args: argparse.Namespace, tmp: Path) -> bool:
                 r.messages,
                 f"{r.seconds:.2f}",
                 f"{r.rate:.0f}",
-                f"{r.statements / r.messages:.1f}",
-                f"{r.transactions / r.messages:.2f}",
+                f"{r.rate / alone:.2f}",
+                f"{r.cpu_rate:.0f}",
+                f"{r.cpu_rate / alone_cpu:.2f}",
+                f"{r.statements / r.messages:.2f}",
+                f"{r.transactions / r.messages:.3f}",
+                f"{r.hops / r.messages:.2f}" if r.hops else "-",
                 f"{r.cpu / r.seconds:.0%}",
                 f"{r.others / r.seconds:.2f}",
             )
             for r in runs
         ]
-        + [("fake session alone", 2000, "", f"{alone:.0f}", "0", "0", "", "")],
+        + [
+            (
+                "fake session alone",
+                2000,
+                "",
+                f"{alone:.0f}",
+                "1",
+                f"{alone_cpu:.0f}",
+                "1",
+                "0",
+                "0",
+                "0",
+                "",
+                "",
+            )
+        ],
     )
+    for r in runs:
+        print(
+            f"ceiling, {args.db}, concurrency {r.concurrency}, at most {in_flight_of(args)} "
+            f"unmarked: {r.rate:.0f} messages/s = {r.rate / alone:.2f} of the fake session "
+            f"alone ({alone:.0f}/s); per CPU second {r.cpu_rate:.0f} = "
+            f"{r.cpu_rate / alone_cpu:.2f} of it; {r.statements / r.messages:.2f} statements "
+            f"and {r.transactions / r.messages:.3f} transactions a message"
+        )
     return ok
 
 
@@ -740,6 +860,7 @@ async def bench_paced(args: argparse.Namespace, tmp: Path) -> bool:
             rate=LIMIT,
             per_chat_interval=1.0,
             concurrency=c,
+            in_flight=in_flight_of(args),
         )
         stop = asyncio.Event()
         lag = LoopLag()
@@ -795,8 +916,8 @@ async def bench_paced(args: argparse.Namespace, tmp: Path) -> bool:
         print(
             f"stop: run() returned {t_end - t_stop:.2f} s after stop was set, having sent "
             f"{len(times) - len(inside)} more (the batch in hand); {repeated} repeated; "
-            f"{sql.statements / max(1, len(times)):.1f} statements and "
-            f"{sql.transactions / max(1, len(times)):.2f} transactions a message; process CPU "
+            f"{sql.statements / max(1, len(times)):.2f} statements and "
+            f"{sql.transactions / max(1, len(times)):.3f} transactions a message; process CPU "
             f"{cpu / (t_end - t0):.0%}"
         )
         lags = lag.lags or [0.0]
@@ -805,7 +926,7 @@ async def bench_paced(args: argparse.Namespace, tmp: Path) -> bool:
             f"(p99 {sorted(lags)[int(0.99 * (len(lags) - 1))] * 1000:.1f} ms, "
             f"{sum(1 for x in lags if x > 0.05)} times over 50 ms)"
             + (
-                "; longest calls into aiosqlite's thread: "
+                "; longest calls into a database thread: "
                 + ", ".join(
                     f"{name} {t * 1000:.0f} ms"
                     for name, t in sorted(slow.longest.items(), key=lambda kv: -kv[1])[:3]
@@ -928,6 +1049,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--concurrency",
         default="1,4,16",
         help="sender concurrencies for --ceiling, comma-separated (default 1,4,16)",
+    )
+    parser.add_argument(
+        "--in-flight",
+        type=positive(int),
+        default=None,
+        help="messages handed to Telegram and not yet marked, at most (default: the Sender's)",
     )
     parser.add_argument(
         "--paced-concurrency",

@@ -98,6 +98,7 @@ from services.members import MemberService
 from tests.telegram import BOT_USER, TgUser, inline_buttons, text_of
 
 PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+SINGLE = getattr(db_engine, "SINGLE_STATEMENT", "-")  # one statement outside a transaction
 OWNER = 1
 FIRST_CASHIER_ID = 800_000_001
 FIRST_MEMBER_ID = 810_000_001
@@ -151,6 +152,65 @@ class DbErrors:
         self.kinds[name] = self.kinds.get(name, 0) + 1
         if LOCKED in str(error):
             self.locked += 1
+
+
+class UpdateCounts:
+    """Statements and transactions by who made them: the /sale update, the Confirm update, or
+    anything else (the outbox sender, which runs outside any update). A transaction is a
+    `begin` on a connection (SQLite's BEGIN IMMEDIATE or plain BEGIN, PostgreSQL's BEGIN);
+    those that only read (db.engine.READ_ONLY) and autocommit ones (PostgreSQL's AUTOCOMMIT,
+    SQLite's driver autocommit for db.engine.SINGLE_STATEMENT) are counted apart from the
+    writing ones. The counts do not depend on load."""
+
+    KINDS = ("sale", "confirm", "other")
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.statements = dict.fromkeys(self.KINDS, 0)
+        self.writes = dict.fromkeys(self.KINDS, 0)
+        self.reads = dict.fromkeys(self.KINDS, 0)
+        self.autocommits = dict.fromkeys(self.KINDS, 0)
+
+    @staticmethod
+    def kind() -> str:
+        tag = _current_update.get()
+        return "other" if tag is None else ("sale", "confirm")[tag % 2]
+
+    def statement(self, *_: Any) -> None:
+        self.statements[self.kind()] += 1
+
+    def begin(self, conn: Any) -> None:
+        options = conn.get_execution_options()
+        if options.get(db_engine.READ_ONLY):
+            self.reads[self.kind()] += 1
+        elif options.get("isolation_level") == "AUTOCOMMIT" or options.get(SINGLE):
+            self.autocommits[self.kind()] += 1
+        else:
+            self.writes[self.kind()] += 1
+
+    def install(self, engine: AsyncEngine) -> None:
+        event.listen(engine.sync_engine, "before_cursor_execute", self.statement)
+        event.listen(engine.sync_engine, "begin", self.begin)
+
+    def lines(self, n: int) -> list[str]:
+        names = {"sale": "/sale update", "confirm": "Confirm update", "other": "sender & other"}
+        out = []
+        for kind in self.KINDS:
+            out.append(
+                f"  {names[kind]:<15} {self.statements[kind] / n:5.1f} statements, "
+                f"{self.writes[kind] / n:4.1f} write transactions, "
+                f"{self.reads[kind] / n:4.1f} read-only, "
+                f"{self.autocommits[kind] / n:4.1f} autocommit (per purchase)"
+            )
+        both = sum(self.statements[k] for k in ("sale", "confirm"))
+        both_tx = sum(self.writes[k] + self.reads[k] for k in ("sale", "confirm"))
+        out.append(
+            f"  both updates    {both / n:5.1f} statements, {both_tx / n:4.1f} transactions "
+            "(the sender's apart)"
+        )
+        return out
 
 
 class TurnStats:
@@ -585,7 +645,8 @@ async def run_combination(
     if engine is None:
         return None
     settings = till_settings(url)
-    sql, db_errors = SqlStats(), DbErrors()
+    sql, db_errors, per_update = SqlStats(), DbErrors(), UpdateCounts()
+    per_update.install(engine)
     event.listen(engine.sync_engine, "before_cursor_execute", sql.before)
     event.listen(engine.sync_engine, "after_cursor_execute", sql.after)
     event.listen(engine.sync_engine, "connect", sql.connected)
@@ -626,6 +687,7 @@ async def run_combination(
 
         failures: defaultdict[str, int] = defaultdict(int)
         sql.reset()
+        per_update.reset()
         hops.count, hops.seconds = 0, 0.0
         turns.reset()
         since = len(session.requests)
@@ -641,6 +703,7 @@ async def run_combination(
         cpu = time.process_time() - cpu0
         others = machine_busy_seconds() - busy0 - cpu
         sql_seen = (sql.count, sql.begin_s, sql.other_s, sql.connects)
+        per_update_seen = per_update.lines(len(chains))
         hops_seen = (hops.count, hops.seconds)
         turns_seen = turns.copy()
         requests = len(session.requests) - since
@@ -707,6 +770,9 @@ async def run_combination(
             f"({cpu / seconds:.0%})"
             + f"; rest of the machine busy {others:.1f} CPU s (the PostgreSQL server, other jobs)"
         )
+        print("SQL by update, per purchase (counts do not depend on load):")
+        for line in per_update_seen:
+            print(line)
         if sqlite:
             print(
                 f"aiosqlite thread calls: {hops_seen[0]} ({hops_seen[0] / n:.1f}/purchase), "

@@ -1,5 +1,6 @@
 """What every bench shares: the machine line and logging it starts with, the Bench Café's
-settings, counting log records, and timing the calls into aiosqlite's worker thread."""
+settings, counting log records, and timing the calls into a worker thread that SQLite's
+connections make (db/sqlite/; aiosqlite's, where an engine still uses it)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import aiosqlite
 import sqlalchemy
 
 from bot.config import Settings
+from db.sqlite import LoopConnection
 from tests.telegram import TEST_TOKEN
 
 
@@ -85,29 +87,36 @@ class LogCounter(logging.Handler):
 
 
 class ThreadCalls:
-    """While installed, every call into aiosqlite's worker thread (each cursor, execute, fetch,
-    commit and close is one) goes to `took` with the wall time the event loop awaited it."""
+    """While installed, every call that SQLite's connections make into a worker thread goes to
+    `took` with the wall time the event loop awaited it: db/sqlite/'s (a report's statements,
+    a SELECT that ran too long on the loop) and aiosqlite's (each cursor, execute, fetch,
+    commit and close, on an engine that still uses its thread)."""
 
-    _original: Any = None
+    _patched: tuple[tuple[type, str, Any], ...] = ()
 
     def took(self, fn: Any, seconds: float) -> None:
         raise NotImplementedError
 
     def install(self) -> None:
-        original: Any = aiosqlite.core.Connection._execute
-        self._original = original
         calls = self
+        self._patched = (
+            (aiosqlite.core.Connection, "_execute", aiosqlite.core.Connection._execute),
+            (LoopConnection, "_in_thread", LoopConnection._in_thread),
+        )
+        for owner, name, original in self._patched:
 
-        async def _execute(conn: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
-            t0 = time.perf_counter()
-            try:
-                return await original(conn, fn, *args, **kwargs)
-            finally:
-                calls.took(fn, time.perf_counter() - t0)
+            async def timed(
+                conn: Any, fn: Any, *args: Any, _original: Any = original, **kwargs: Any
+            ) -> Any:
+                t0 = time.perf_counter()
+                try:
+                    return await _original(conn, fn, *args, **kwargs)
+                finally:
+                    calls.took(fn, time.perf_counter() - t0)
 
-        aiosqlite.core.Connection._execute = _execute  # type: ignore[assignment,method-assign]
+            setattr(owner, name, timed)
 
     def uninstall(self) -> None:
-        if self._original is not None:
-            aiosqlite.core.Connection._execute = self._original  # type: ignore[method-assign]
-            self._original = None
+        for owner, name, original in self._patched:
+            setattr(owner, name, original)
+        self._patched = ()

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.aiosqlite import dialect as aiosqlite_dialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -18,10 +19,11 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from db.once import UpdateSession
+from db.sqlite import Database
 
-SQLITE_BUSY_TIMEOUT_S = 30
 READ_ONLY = "loyalty_read_only"  # an execution option: this transaction only reads
 SINGLE_STATEMENT = "loyalty_single_statement"  # an execution option: one read, no BEGIN
+OFF_LOOP = "loyalty_off_loop"  # an execution option: on SQLite, run it in a thread (it is long)
 
 
 def is_sqlite(url: str) -> bool:
@@ -29,37 +31,31 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine:
-    """An async engine; on SQLite: WAL, foreign keys, and BEGIN IMMEDIATE transactions.
+    """An async engine; on SQLite: WAL, foreign keys, BEGIN IMMEDIATE transactions, and
+    statements run on the event loop's thread (db/sqlite/).
 
     SQLite allows one writer. A deferred transaction that reads, then writes, fails at once with
-    "database is locked" when another writer got there first (the busy timeout cannot help it).
-    Starting every transaction with BEGIN IMMEDIATE takes the write lock up front, so concurrent
-    updates queue on the busy timeout instead of failing. Use cases keep transactions short and
-    never hold one across a Telegram call.
+    "database is locked" when another writer got there first (no waiting can help it).
+    Starting every transaction with BEGIN IMMEDIATE takes the write lock up front, so a
+    transaction that meets another process's writer waits for it (asynchronously, for up to
+    30 s) instead of failing. Use cases keep transactions short and never hold one across a
+    Telegram call.
     """
     # Bound parameters hold names and phones: keep them out of error messages and logs.
     kwargs.setdefault("hide_parameters", True)
     if not is_sqlite(url):
         return create_async_engine(url, echo=echo, pool_pre_ping=True, **kwargs)
-    engine = create_async_engine(
-        url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, **kwargs
-    )
 
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Take transaction control from the driver so BEGIN is ours (SQLAlchemy's recipe).
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
-        cursor.close()
+    # The aiosqlite dialect drives the connections; aiosqlite's thread is not used.
+    args, connect_options = aiosqlite_dialect().create_connect_args(make_url(url))
+    database = Database(*args, **connect_options)
+    engine = create_async_engine(url, echo=echo, async_creator=database.connect, **kwargs)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         # A read-only transaction reads a snapshot (WAL) and takes no write lock.
         options = conn.get_execution_options()
+        conn.connection.driver_connection.off_loop = bool(options.get(OFF_LOOP))
         if options.get(SINGLE_STATEMENT):
             return  # db/reads.py single_read: the driver's autocommit, no transaction
         conn.exec_driver_sql("BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE")
@@ -93,7 +89,7 @@ class SerializedSession(UpdateSession):
     """SQLite has one writer. Left to SQLite, concurrent transactions of this process would
     wait in its busy handler, which sleeps and polls (up to 100 ms a nap) and so leaves the
     event loop idle. Taking turns on an asyncio lock hands the database over at once, in
-    order, and the busy timeout remains only for another process (a separate worker)."""
+    order; only another process's writer (a separate worker) is waited for, in db/sqlite/."""
 
     write_lock: asyncio.Lock
 
@@ -105,8 +101,9 @@ class SerializedSession(UpdateSession):
 async def reading(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     """A transaction that only reads, for reports that run for seconds: on SQLite it neither
     takes the write lock nor waits for the process's turn, so sales go on meanwhile, and it
-    reads one consistent snapshot (WAL on SQLite, REPEATABLE READ on PostgreSQL)."""
-    options: dict[str, Any] = {READ_ONLY: True}
+    reads one consistent snapshot (WAL on SQLite, REPEATABLE READ on PostgreSQL). On SQLite it
+    runs in a thread, so the event loop goes on meanwhile."""
+    options: dict[str, Any] = {READ_ONLY: True, OFF_LOOP: True}
     postgres = session.bind is not None and session.bind.dialect.name == "postgresql"
     if postgres:
         options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)

@@ -40,9 +40,8 @@ from handlers.ui.sale_render import (
     preview_text,
 )
 from services.dto import MemberContext
-from services.policy import parse_points
-from services.sale_form import SaleFacts, SaleStep, after_refusal, next_step
-from services.sales import SaleService, Till
+from services.sale_form import SaleStep, after_refusal
+from services.sales import SaleService, TillStep
 
 router = Router(name=__name__)
 answer_refusals(router, button_refusals)
@@ -75,8 +74,8 @@ async def show_preview(
     state: FSMContext,
     receipt: str | None,
 ) -> None:
-    """A new draft from the form's data (or the open draft with this receipt number), shown
-    with its Confirm and its choices."""
+    """The draft with the receipt number just typed (the form's, or the open draft's made
+    again with it), shown with its Confirm and its choices."""
     data = await state.get_data()
     if data.get("key"):
         draft = await sales.reprice(
@@ -95,26 +94,20 @@ async def show_preview(
     await message.answer(preview_text(draft), reply_markup=preview_keyboard(draft))
 
 
-async def ask_next(
-    message: Message,
-    ctx: MemberContext,
-    sales: SaleService,
-    state: FSMContext,
-    facts: SaleFacts,
-    till: Till | None = None,
-) -> None:
-    """On to the step the facts call for: the amount, a receipt number, or the preview."""
-    step = next_step(facts)
-    if step is SaleStep.AMOUNT:
-        assert till is not None  # only a code without a pre-order leaves the amount to type
-        await state.update_data(receipt_required=facts.receipt_required)
+async def after_step(message: Message, state: FSMContext, step: TillStep) -> None:
+    """On to what the sale needs next (services/sale_form.py): the amount, a receipt number,
+    or the preview of the draft the step made."""
+    if step.next is SaleStep.AMOUNT:
         await state.set_state(SaleForm.amount)
-        await message.answer(ask_amount(till))
-    elif step is SaleStep.RECEIPT:
+        await message.answer(ask_amount(step.till))
+    elif step.next is SaleStep.RECEIPT:
+        await state.update_data(code=step.till.code, amount=step.amount_minor, points=step.points)
         await state.set_state(SaleForm.receipt)
         await message.answer(ask_receipt())
     else:
-        await show_preview(message, ctx, sales, state, None)
+        assert step.draft is not None
+        await state.clear()
+        await message.answer(preview_text(step.draft), reply_markup=preview_keyboard(step.draft))
 
 
 async def begin_with_code(
@@ -123,15 +116,11 @@ async def begin_with_code(
     """The customer's code is known: show who it is and ask for the amount (a pre-order
     brings its own, on to its receipt number or the preview)."""
     await state.set_state(SaleForm.code)  # the step a wrong code asks again
-    till = await sales.find_customer(ctx.work_merchant_id, ctx.telegram_id, code)
-    order_total = till.order_total_minor
-    await state.set_data({"code": till.code, "points": 0})
-    if order_total is not None:
-        await state.update_data(amount=order_total)
-    facts = SaleFacts(amount_known=order_total is not None, receipt_required=till.receipt_required)
-    if order_total is not None and next_step(facts) is SaleStep.RECEIPT:
-        await message.answer(order_text(till))
-    await ask_next(message, ctx, sales, state, facts, till)
+    step = await sales.sell(ctx.work_merchant_id, ctx.telegram_id, code)
+    await state.set_data({"code": step.till.code, "points": 0})
+    if step.till.order_total_minor is not None and step.next is SaleStep.RECEIPT:
+        await message.answer(order_text(step.till))
+    await after_step(message, state, step)
 
 
 @router.message(Command("sale"), flags=STAFF)
@@ -143,27 +132,28 @@ async def cmd_sale(
     state: FSMContext,
 ) -> None:
     await state.clear()
-    merchant = await sales.start(ctx.work_merchant_id, ctx.telegram_id)
-    if not command.args:
+    match = ONE_LINE.match(command.args or "")
+    if not match:
+        await sales.start(ctx.work_merchant_id, ctx.telegram_id)  # a stranger hears that first
+        if command.args:
+            usage = _("Use: /sale 123456 19.90, or /sale 123456 19.90 spend 5, or just /sale.")
+            await message.answer(usage)
+            return
         await state.set_state(SaleForm.code)
         await message.answer(ask_code())
         return
-    match = ONE_LINE.match(command.args)
-    if not match:
-        await message.answer(
-            _("Use: /sale 123456 19.90, or /sale 123456 19.90 spend 5, or just /sale.")
-        )
-        return
-    code, amount_text, spend_text = match.groups()
-    quote = await sales.quote(ctx.work_merchant_id, ctx.telegram_id, code, amount_text)
-    spend = parse_points(spend_text) if spend_text else 0
-    if spend > quote.max_points:
+    code, amount, spend = match.groups()
+    step = await sales.sell(
+        ctx.work_merchant_id,
+        ctx.telegram_id,
+        code,
+        amount_text=amount,
+        points_text=spend,
+    )
+    if step.points_over:
         # The preview comes without points; its buttons offer what this check allows.
         await message.answer(_("That is more points than this check allows."))
-        spend = 0
-    await state.set_data({"code": code, "amount": quote.amount_minor, "points": spend})
-    facts = SaleFacts(amount_known=True, receipt_required=merchant.receipt_required)
-    await ask_next(message, ctx, sales, state, facts)
+    await after_step(message, state, step)
 
 
 @router.message(StateFilter(SaleForm.code), plain_text, flags=STAFF)
@@ -178,12 +168,14 @@ async def msg_amount_entered(
     message: Message, ctx: MemberContext, sales: SaleService, state: FSMContext
 ) -> None:
     data = await state.get_data()
-    quote = await sales.quote(
-        ctx.work_merchant_id, ctx.telegram_id, data["code"], message.text or ""
+    step = await sales.sell(
+        ctx.work_merchant_id,
+        ctx.telegram_id,
+        data["code"],
+        amount_text=message.text or "",
+        points=data.get("points", 0),
     )
-    await state.update_data(amount=quote.amount_minor)
-    facts = SaleFacts(amount_known=True, receipt_required=bool(data.get("receipt_required")))
-    await ask_next(message, ctx, sales, state, facts)
+    await after_step(message, state, step)
 
 
 @router.message(StateFilter(SaleForm.receipt), plain_text, flags=STAFF)

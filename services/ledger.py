@@ -1,14 +1,18 @@
 """Writing points: a credit (the one path by which points arrive, so a clawback is always
 settled first) and the postings of a settled purchase or refund with the counters that go with
-them. What to post is policy's (services/policy/accounts.py, settlement.py); this writes it."""
+them. What to post is policy's (services/policy/accounts.py, settlement.py); this writes it:
+row by row through the ORM (refunds, jobs), or for a purchase set-based (`post_settlement`:
+one statement moves every balance and counter of the family, one appends its entries)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from db.models import LedgerReason, Membership
-from db.repositories import LedgerRepo
+from db.repositories import LedgerRepo, MembershipRepo
 from services.policy import accounts
 from services.policy.accounts import Member, Posting
 
@@ -37,8 +41,9 @@ async def credit(
     membership.clawback_due_minor = done.member.clawback_due
 
 
-def member_state(membership: Membership) -> Member:
-    """The counters of a membership that settling a sale reads."""
+def member_state(membership: Membership | Any) -> Member:
+    """The counters of a membership that settling a sale reads (from its row, or from a
+    query's row with the same column names)."""
     return Member(
         id=membership.id,
         balance=membership.balance_minor,
@@ -78,3 +83,103 @@ async def write(
             row.purchases_count = member.purchases
             row.effective_referrals = member.referrals
             row.level_rank = member.level_rank
+
+
+# --- a purchase, set-based -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Who a membership belongs to, as far as their notices need."""
+
+    telegram_id: int
+    first_name: str | None
+    language: str | None  # their choice
+    telegram_language: str | None  # Telegram's, when they chose none
+    blocked: bool  # blocked the bot: queue nothing for them
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    """A buyer and their referrers, nearest first, as read (and locked) before settling."""
+
+    buyer: Member
+    chain: tuple[Member, ...]
+    people: Mapping[int, Person]  # by membership id; none for a membership without a person
+
+
+def family(rows: Iterable[Any]) -> Family:
+    """The family of TillRepo.draft_family's rows (a row per membership and depth). The chain
+    stops where it would come back to someone in it (a corrupt cycle)."""
+    by_depth = {r.depth: r for r in rows}
+    members = {r.id: member_state(r) for r in by_depth.values()}
+    people = {
+        r.id: Person(r.telegram_id, r.first_name, r.language, r.telegram_language, r.bot_blocked)
+        for r in by_depth.values()
+        if r.telegram_id is not None
+    }
+    buyer = members[by_depth[0].id]
+    chain: list[Member] = []
+    for depth in range(1, len(by_depth)):
+        row = by_depth.get(depth)
+        if row is None or row.id == buyer.id or any(m.id == row.id for m in chain):
+            break
+        chain.append(members[row.id])
+    return Family(buyer, tuple(chain), people)
+
+
+def entries(
+    postings: Sequence[Posting],
+    balances: Mapping[int, int],
+    now: datetime,
+    purchase_id: int | None,
+) -> list[dict[str, Any]]:
+    """Ledger rows for postings in order, each with the balance after it, counted back from
+    `balances` (each member's balance after all of them)."""
+    running = dict(balances)
+    for posting in postings:
+        running[posting.member] -= posting.delta
+    rows = []
+    for posting in postings:
+        running[posting.member] += posting.delta
+        rows.append(
+            {
+                "membership_id": posting.member,
+                "delta_minor": posting.delta,
+                "balance_after_minor": running[posting.member],
+                "reason": posting.reason,
+                "note": None,
+                "purchase_id": purchase_id if posting.purchase_id is None else posting.purchase_id,
+                "created_at": now,
+            }
+        )
+    return rows
+
+
+async def post_settlement(
+    memberships: MembershipRepo,
+    ledger: LedgerRepo,
+    postings: Sequence[Posting],
+    after: Sequence[Member],
+    now: datetime,
+    purchase_id: int,
+) -> dict[int, int]:
+    """A settlement written in two statements: every balance and counter of the family moved
+    at once (the caller holds their rows), then its ledger entries in order; the balances
+    after, by membership id. Erased members whose row is gone are left out."""
+    moves: dict[int, int] = {}
+    for posting in postings:
+        moves[posting.member] = moves.get(posting.member, 0) + posting.delta
+    counters = {
+        m.id: {
+            "clawback_due_minor": m.clawback_due,
+            "lifetime_spend_minor": m.spend_minor,
+            "purchases_count": m.purchases,
+            "effective_referrals": m.referrals,
+            "level_rank": m.level_rank,
+        }
+        for m in after
+    }
+    balances = await memberships.settle(moves, counters)
+    await ledger.append(entries(postings, balances, now, purchase_id))
+    return balances

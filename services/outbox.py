@@ -1,8 +1,11 @@
-"""Enqueueing proactive messages: a row per message, written in the caller's transaction."""
+"""The outbox's use cases: enqueueing proactive messages (a row per message, written in the
+caller's transaction), and what the sender claims and records, a statement per set of rows."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -77,3 +80,67 @@ async def enqueue_keyed(
         added += 1
     await session.flush()  # later reads in this transaction see the rows
     return added
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row the sender holds (`sending`): what it needs to render and send the message."""
+
+    id: int
+    chat_id: int
+    kind: str
+    priority: int
+    not_before: datetime
+    payload: str
+    language: str | None
+    campaign_id: int | None
+    attempts: int  # this claim included
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a claimed row: SENT, FAILED, BLOCKED, or PENDING again at `retry_at`."""
+
+    row_id: int
+    chat_id: int
+    status: OutboxStatus
+    error: str | None = None
+    retry_at: datetime | None = None
+
+
+async def claim(session: AsyncSession, now: datetime, limit: int, holder: str) -> list[Claimed]:
+    """Up to `limit` due rows for `holder` to send, in one statement, in the order they go."""
+    rows = await OutboxRepo(session).claim(now, limit, holder)
+    claimed = [Claimed(**row) for row in rows]
+    claimed.sort(key=lambda row: (row.priority, row.not_before, row.id))
+    return claimed
+
+
+async def record(session: AsyncSession, outcomes: Sequence[Outcome], now: datetime) -> None:
+    """Write what became of claimed rows: one statement per kind of outcome (all the sent
+    ones in one), and recipients who blocked the bot marked unreachable."""
+    repo = OutboxRepo(session)
+    groups: defaultdict[tuple[OutboxStatus, str | None, datetime | None], list[int]]
+    groups = defaultdict(list)
+    for outcome in outcomes:
+        groups[(outcome.status, outcome.error, outcome.retry_at)].append(outcome.row_id)
+    for (status, error, retry_at), ids in groups.items():
+        if status == OutboxStatus.SENT:
+            await repo.mark_sent(ids, now)
+        elif status == OutboxStatus.PENDING:
+            await repo.retry(ids, retry_at or now, error or "")
+        else:
+            await repo.finish(ids, status, error)
+    blocked = sorted({o.chat_id for o in outcomes if o.status == OutboxStatus.BLOCKED})
+    if blocked:
+        await repo.block_chats(blocked)
+
+
+async def release(session: AsyncSession, ids: Sequence[int]) -> int:
+    """Claimed rows that were never handed to Telegram are pending again."""
+    return await OutboxRepo(session).release(ids) if ids else 0
+
+
+async def recover(session: AsyncSession) -> int:
+    """At a sender's start: rows a dead sender left claimed are pending again."""
+    return await OutboxRepo(session).recover()

@@ -1,25 +1,41 @@
 """Confirming a sale: a draft becomes a purchase exactly once, settled by the policy (points
 spent, cashback, referral rewards up the chain, levels: services/policy/settlement.py) and
-written with its notices to the buyer, the referrers and the admins, in one transaction."""
+written with its notices to the buyer, the referrers and the admins, in one transaction of a
+few statements whatever the family:
+
+    one reads the draft, the seller's check and the family (the buyer and their referrers),
+        locking the family in id order (db/repositories/till.py);
+    the policy settles the sale in plain values; the first purchase of a referred friend
+        records the one-time referral grant (one statement, only then);
+    one confirms the draft, once (`UPDATE ... WHERE status = 'draft' RETURNING`, with the
+        buyer's purchases of the day when a cap or a threshold needs them); one marks the code;
+    one moves every balance and counter of the family, one appends its ledger entries,
+    one audits the sale, one queues the receipt and the referrers' notices.
+
+A pre-order under the code, crossed daily thresholds and their alerts add their statements
+only when they apply."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from db.models import Customer, Membership, Merchant, PreorderStatus, Purchase, PurchaseStatus
-from db.repositories import CatalogRepo, SummaryRepo
+from db.models import PreorderStatus, PurchaseStatus
+from db.repositories import WAITING, GrantRepo, PreorderRepo, SummaryRepo
 from services import grants, limits, policy
-from services.dto import LevelInfo
 from services.errors import SaleRefused
-from services.ledger import member_state, states, write
-from services.notices import Notice, Receipt, ReferralReward
+from services.ledger import Family, family, post_settlement
+from services.limits.daily import local_day_start
+from services.notices import Notice
+from services.outbox import enqueue
 from services.policy import settlement
 from services.policy.settlement import PurchaseSettlement
-from services.seller import DRAFT_TTL, SellerBase
+from services.program import Program
+from services.sale_notices import outbox_rows, told
+from services.seller import DRAFT_TTL, SellerBase, check_seller
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,204 +51,172 @@ class SaleResult:
     notices: tuple[Notice, ...]
 
 
+class _ConfirmedMeanwhile(Exception):
+    """The draft moved on between the family's read and its confirmation (on PostgreSQL, a
+    press that held the buyer's lock first): this transaction is undone, and the sale read
+    again."""
+
+
 class PurchaseService(SellerBase):
     """Confirm a draft made at the till (services/till.py): the one step a sale pays in."""
 
     async def confirm(self, merchant_id: int, staff_id: int, key: str) -> SaleResult:
         """Commit a draft exactly once, with its ledger rows, referral rewards and levels."""
         try:
-            async with self.session.begin():
-                return await self._confirm(merchant_id, staff_id, key)
+            for _ in range(2):
+                try:
+                    async with self.session.begin():
+                        return await self._confirm(merchant_id, staff_id, key)
+                except _ConfirmedMeanwhile:
+                    continue  # read again: a duplicate now, or not found
         except IntegrityError:
             # The only unique key a confirmation can hit is the receipt number.
             raise SaleRefused("receipt_taken") from None
+        raise SaleRefused("not_found")
 
     async def _confirm(self, merchant_id: int, staff_id: int, key: str) -> SaleResult:
         now = self.clock()
-        await self._seller(merchant_id, staff_id, now)  # before reading the sale at all
-        purchase = await self.purchases.by_key(key)
-        if purchase is None or purchase.merchant_id != merchant_id:
+        program = await self._program(merchant_id)
+        rows = await self.till.draft_family(merchant_id, key, staff_id, policy.MAX_REFERRAL_DEPTH)
+        if not rows:
+            await self._seller(merchant_id, staff_id, now)  # who may not sell hears that first
             raise SaleRefused("not_found")
-        merchant = await self.merchants.get(merchant_id)
-        assert merchant is not None
-        if purchase.status == PurchaseStatus.CONFIRMED:
-            return await self._confirmed_before(purchase, merchant)
-        if purchase.status != PurchaseStatus.DRAFT:
+        sale = rows[0]  # each row holds the draft and the seller's check
+        owner = staff_id in self.owner_ids
+        check_seller(owner, sale.role, sale.paused_until, sale.last_pause, now)
+        kin = family(rows)
+        if sale.status == PurchaseStatus.CONFIRMED:
+            # A second press or a retry: the purchase as it was confirmed, nothing done again.
+            return self._result(program, sale, sale.cashback_minor, kin.buyer.balance, True, ())
+        if sale.status != PurchaseStatus.DRAFT:
             raise SaleRefused("not_found")
-        if purchase.created_at + DRAFT_TTL < now:
+        if sale.created_at + DRAFT_TTL < now:
             raise SaleRefused("expired_draft")
-        if not await self.purchases.transition(
-            purchase.id, PurchaseStatus.DRAFT, PurchaseStatus.CONFIRMED, now
-        ):
-            # Another press or another cashier confirmed it between our read and update.
-            await self.session.refresh(purchase)
-            return await self._confirmed_before(purchase, merchant)
-        if not await self.codes.use(purchase.membership_id, purchase.payment_code, now):
-            row = await self.codes.find_any(merchant_id, purchase.payment_code)
+        done = await self._settle(program, sale, kin, now)
+        day = (
+            local_day_start(now, program.merchant.timezone) if limits.needs_day(program) else None
+        )
+        confirmed = await self.purchases.confirm_draft(
+            sale.purchase_id,
+            key,
+            now,
+            day,
+            kin.buyer.id,
+            cashback_minor=done.cashback,
+            level_before=done.level_before,
+            level_after=done.buyer.level_rank,
+            made_referral_effective=done.made_referral_effective,
+        )
+        if confirmed is None:
+            raise _ConfirmedMeanwhile()
+        if not await self.codes.use(kin.buyer.id, sale.payment_code, now):
+            row = await self.codes.find_any(merchant_id, sale.payment_code)
             expired = row is not None and row.used_at is None and row.expires_at <= now
             raise SaleRefused("code_expired" if expired else "code_used")
-        purchase.status, purchase.confirmed_at = PurchaseStatus.CONFIRMED, now
-        rows, chain = await self._lock_family(purchase.membership_id)
-        membership = rows[purchase.membership_id]
-        await limits.check_daily_cap(
-            self.session, merchant, membership.id, purchase.amount_minor, now, counted=True
+        if program.daily_amount_cap_minor:
+            cap = program.daily_amount_cap_minor
+            limits.refuse_over_cap(
+                cap, confirmed.amount_before, sale.amount_minor, program.merchant.currency
+            )
+        balances = await post_settlement(
+            self.memberships, self.ledger, done.postings, done.members, now, sale.purchase_id
         )
-        levels = await self._levels(merchant_id)
-        done = await self._settle_purchase(merchant, purchase, rows, chain, levels, now)
+        if sale.order_id is not None:
+            await PreorderRepo(self.session).transition(
+                sale.order_id, WAITING, PreorderStatus.COMPLETED, sale.purchase_id
+            )
+        notices = told(program, sale, kin, done, balances)
+        flags: list[Notice] = []
+        audited = [
+            self.audit.row(merchant_id, staff_id, "sale", now, target=str(sale.purchase_id))
+        ]
+        if day is not None:
+            flags, flagged = await limits.threshold_flags(
+                self.session,
+                self.owner_ids,
+                program,
+                self._day_sale(sale, staff_id, kin, confirmed),
+                now,
+            )
+            audited += flagged
+        await self.audit.insert(audited)
+        prefix = f"sale:{sale.purchase_id}"
+        await self.till.queue(outbox_rows(program, notices, kin, prefix, now))
+        if flags:
+            await enqueue(
+                self.session, merchant_id, flags, now, prefix, program.merchant.default_language
+            )
         await SummaryRepo(self.session).on_purchase(
-            merchant_id, membership.id, purchase.amount_minor, now
+            merchant_id, kin.buyer.id, sale.amount_minor, now
         )
-        order = await CatalogRepo(self.session).open_order(
-            purchase.membership_id, purchase.payment_code
-        )
-        if order is not None:
-            order.status, order.purchase_id = PreorderStatus.COMPLETED, purchase.id
-        cashback, before, value = done.cashback, done.level_before, merchant.point_value_minor
-        purchase.cashback_minor = cashback
-        purchase.made_referral_effective = done.made_referral_effective
-        purchase.level_before, purchase.level_after = before, membership.level_rank
-        customer = await self.session.get(Customer, membership.customer_id)
-        assert customer is not None
-        notices = await self._referrers_told(done, rows, customer, levels)
-        self.audit.add(merchant_id, staff_id, "sale", now, target=str(purchase.id))
-        notices += await self._daily_flag(merchant, membership, purchase, now)
-        await self.session.flush()
-        receipt = Notice(
-            customer.telegram_id,
-            customer.language,
-            Receipt(
-                purchase_id=purchase.id,
-                merchant=merchant.name,
-                amount=purchase.amount_minor,
-                spent=purchase.points_spent,
-                earned=cashback,
-                balance=membership.balance_minor,
-                currency=merchant.currency,
-                point_value=value,
-                level_up=membership.level_rank > before,
-                level=self._level_name(levels, membership.level_rank),
-            ),
-        )
-        await self._announce(merchant_id, (receipt, *notices), f"sale:{purchase.id}")
-        return self._result(purchase, membership, merchant, False, (receipt, *notices))
+        balance = balances[kin.buyer.id]
+        return self._result(program, sale, done.cashback, balance, False, (*notices, *flags))
 
-    async def _settle_purchase(
-        self,
-        merchant: Merchant,
-        purchase: Purchase,
-        rows: dict[int, Membership],
-        chain: Sequence[int],
-        levels: Sequence[LevelInfo],
-        now: datetime,
+    async def _settle(
+        self, program: Program, sale: Any, kin: Family, now: datetime
     ) -> PurchaseSettlement:
-        """Settle the purchase by the policy and write its postings and counters."""
-        membership = rows[purchase.membership_id]
-        buyer, referrers = member_state(membership), states(rows, chain)
-        value = merchant.point_value_minor
-        level = settlement.priced_level(levels, buyer.level_rank)
-        if purchase.points_spent > policy.max_redeemable(
-            purchase.amount_minor, level, buyer.balance, value
+        """Settle the draft by the policy, against the family as locked."""
+        buyer, value = kin.buyer, program.point_value_minor
+        level = settlement.priced_level(program.levels, buyer.level_rank)
+        if sale.points_spent > policy.max_redeemable(
+            sale.amount_minor, level, buyer.balance, value
         ):
             raise SaleRefused("balance_changed")
-        first = settlement.opens_referral(buyer, referrers) and await self._first_referral(
-            merchant.id, await self.session.get(Customer, membership.customer_id), now
-        )
-        done = settlement.settle_purchase(
-            levels,
-            buyer,
-            referrers,
-            amount_minor=purchase.amount_minor,
-            points_spent=purchase.points_spent,
-            rates_bp=merchant.referral_rates_bp,
-            referral_bonus_minor=merchant.referral_bonus_minor,
-            first_referral=first,
-            point_value=value,
-        )
+        first = False
+        friend = kin.people.get(buyer.id)
+        if settlement.opens_referral(buyer, kin.chain) and friend is not None:
+            # Once per person: a friend who left and joined again through the same link has
+            # made their referral effective already.
+            marker = grants.marker(self.marker_key, program.id, friend.telegram_id)
+            first = await GrantRepo(self.session).grant(program.id, marker, grants.REFERRAL, now)
         try:
-            await write(self.ledger, rows, done.postings, done.members, now, purchase.id)
+            return settlement.settle_purchase(
+                program.levels,
+                buyer,
+                kin.chain,
+                amount_minor=sale.amount_minor,
+                points_spent=sale.points_spent,
+                rates_bp=program.referral_rates_bp,
+                referral_bonus_minor=program.referral_bonus_minor,
+                first_referral=first,
+                point_value=value,
+            )
         except ValueError:  # the points spent are no longer there
             raise SaleRefused("balance_changed") from None
-        return done
 
-    async def _first_referral(
-        self, merchant_id: int, friend: Customer | None, now: datetime
-    ) -> bool:
-        """Once per person: a friend who left and joined again through the same link has
-        made their referral effective already."""
-        if friend is None:
-            return False
-        marker = grants.marker(self.marker_key, merchant_id, friend.telegram_id)
-        return await grants.grant_once(self.session, merchant_id, marker, grants.REFERRAL, now)
-
-    async def _referrers_told(
-        self,
-        done: PurchaseSettlement,
-        rows: dict[int, Membership],
-        friend: Customer,
-        levels: Sequence[LevelInfo],
-    ) -> list[Notice]:
-        """A notice to each referrer who earned something or rose a level."""
-        friend_name = friend.first_name
-        notices: list[Notice] = []
-        for r in done.rewards:
-            depth, share, bonus, before = r.depth, r.share, r.bonus, r.level_before
-            ancestor = rows[r.member.id]
-            if r.news:
-                owner = await self.session.get(Customer, ancestor.customer_id)
-                if owner is not None:
-                    notices.append(
-                        Notice(
-                            owner.telegram_id,
-                            owner.language,
-                            ReferralReward(
-                                friend=friend_name if depth == 1 else None,
-                                depth=depth,
-                                points=share + bonus,
-                                bonus=bonus,
-                                balance=ancestor.balance_minor,
-                                level_up=ancestor.level_rank > before,
-                                level=self._level_name(levels, ancestor.level_rank),
-                            ),
-                        )
-                    )
-        return notices
-
-    async def _daily_flag(
-        self, merchant: Merchant, membership: Membership, purchase: Purchase, now: datetime
-    ) -> list[Notice]:
-        """Each daily threshold of the merchant, flagged every time it is crossed."""
-        return await limits.threshold_flags(
-            self.session, self.owner_ids, merchant, membership, purchase, now
+    @staticmethod
+    def _day_sale(sale: Any, staff_id: int, kin: Family, confirmed: Any) -> limits.DaySale:
+        buyer = kin.people.get(kin.buyer.id)
+        drafted_here = sale.staff_telegram_id == staff_id  # else the one who drafted it
+        return limits.DaySale(
+            purchase_id=sale.purchase_id,
+            membership_id=kin.buyer.id,
+            member=buyer.first_name if buyer is not None else None,
+            staff_id=sale.staff_telegram_id,
+            staff=sale.staff_name if drafted_here else None,
+            amount_minor=sale.amount_minor,
+            count_before=int(confirmed.count_before),
+            amount_before=int(confirmed.amount_before),
         )
 
     @staticmethod
-    def _level_name(levels: Sequence[LevelInfo], rank: int) -> str:
-        return next((lv.name for lv in levels if lv.rank == rank), levels[-1].name)
-
-    async def _confirmed_before(self, purchase: Purchase, merchant: Merchant) -> SaleResult:
-        """A second press or a retry: the purchase as it was confirmed, nothing done again."""
-        membership = await self.memberships.get(purchase.membership_id)
-        assert membership is not None
-        return self._result(purchase, membership, merchant, True, ())
-
     def _result(
-        self,
-        purchase: Purchase,
-        membership: Membership,
-        merchant: Merchant,
+        program: Program,
+        sale: Any,
+        cashback: int,
+        balance: int,
         duplicate: bool,
         notices: tuple[Notice, ...],
     ) -> SaleResult:
+        value = program.point_value_minor
         return SaleResult(
-            purchase_id=purchase.id,
+            purchase_id=sale.purchase_id,
             duplicate=duplicate,
-            amount_minor=purchase.amount_minor,
-            points_spent=purchase.points_spent,
-            paid_minor=policy.to_pay(
-                purchase.amount_minor, purchase.points_spent, merchant.point_value_minor
-            ),
-            cashback=purchase.cashback_minor,
-            balance_after=membership.balance_minor,
-            currency=merchant.currency,
+            amount_minor=sale.amount_minor,
+            points_spent=sale.points_spent,
+            paid_minor=policy.to_pay(sale.amount_minor, sale.points_spent, value),
+            cashback=cashback,
+            balance_after=balance,
+            currency=program.merchant.currency,
             notices=notices,
         )

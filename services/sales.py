@@ -3,7 +3,9 @@
 Each use case lives in its own module; this only puts them together (and re-exports what they
 return, for the renderers):
 
-    services/till.py          the seller's check, the customer by code, quote, draft, cancel
+    services/till.py          the seller's check, the customer by code, quote, the form's steps
+                              and the draft (the lookup: till_lookup.py)
+    services/till_drafts.py   an open draft re-priced, checked or cancelled
     services/purchases.py     confirm: a draft becomes a purchase exactly once
     services/refunds.py       refund preview and refund (refund_referrals.py, refund_levels.py)
     services/ratings.py       stars, comments, low-rating alerts
@@ -20,7 +22,8 @@ from services.day_report import DayReport, DayReportService, SaleLine
 from services.purchases import PurchaseService, SaleResult
 from services.ratings import RatingService
 from services.refunds import RefundPreview, RefundResult, RefundService
-from services.till import Quote, SaleDraft, Till, TillService, points_choices
+from services.till import Quote, SaleDraft, Till, TillStep, points_choices
+from services.till_drafts import DraftService
 
 __all__ = [
     "DayReport",
@@ -32,9 +35,10 @@ __all__ = [
     "SaleResult",
     "SaleService",
     "Till",
+    "TillStep",
     "points_choices",
 ]
 
 
-class SaleService(TillService, PurchaseService, RefundService, RatingService, DayReportService):
+class SaleService(DraftService, PurchaseService, RefundService, RatingService, DayReportService):
     """The till's use cases on one session (bot/middlewares.py builds one per update)."""

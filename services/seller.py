@@ -1,4 +1,4 @@
-"""What the till's use cases share: the repositories, who may sell, the merchant's levels, the
+"""What the till's use cases share: the repositories, who may sell, the merchant's program, the
 row locks of a buyer and their referrers, and notices queued with the transaction."""
 
 from __future__ import annotations
@@ -18,16 +18,39 @@ from db.repositories import (
     PaymentCodeRepo,
     PurchaseRepo,
     StaffRepo,
+    TillRepo,
 )
-from services import grants, limits, policy
+from services import grants, policy, program
 from services.clock import Clock, utc_now
 from services.dto import LevelInfo
 from services.errors import NotStaff, StaffPaused
-from services.merchants import level_info
+from services.limits.wrong_codes import PAUSE
 from services.notices import Notice
 from services.outbox import enqueue
+from services.program import Program
 
 DRAFT_TTL = timedelta(minutes=10)  # a preview not confirmed by then is confirmed by nobody
+
+
+def check_seller(
+    owner: bool,
+    role: StaffRole | None,
+    paused_until: datetime | None,
+    last_pause: datetime | None,
+    now: datetime,
+) -> StaffRole:
+    """The role of someone at the till, from their active staff row (`role` None: none) and
+    their last pause for wrong codes; raises NotStaff or StaffPaused. Owners need no row, and
+    are paused too."""
+    if owner:
+        role = StaffRole.OWNER
+    elif role is None:
+        raise NotStaff()
+    elif paused_until is not None and paused_until > now:
+        raise StaffPaused(paused_until)
+    if last_pause is not None and last_pause + PAUSE > now:
+        raise StaffPaused(last_pause + PAUSE)
+    return role
 
 
 class SellerBase:
@@ -53,23 +76,21 @@ class SellerBase:
         self.purchases = PurchaseRepo(session)
         self.staff = StaffRepo(session)
         self.audit = AuditRepo(session)
+        self.till = TillRepo(session)
 
     async def _seller(self, merchant_id: int, telegram_id: int, now: datetime) -> StaffRole:
-        """The role of an active, unpaused seller; raises NotStaff or StaffPaused."""
-        guard = limits.TillGuard(self.session, self.owner_ids)
-        if telegram_id in self.owner_ids:
-            await guard.check_pause(merchant_id, telegram_id, now)  # owners are paused too
-            return StaffRole.OWNER
-        staff = await self.staff.active(merchant_id, telegram_id)
-        if staff is None:
-            raise NotStaff()
-        if staff.paused_until is not None and staff.paused_until > now:
-            raise StaffPaused(staff.paused_until)
-        await guard.check_pause(merchant_id, telegram_id, now)
-        return staff.role
+        """The role of an active, unpaused seller, in one statement; raises NotStaff or
+        StaffPaused."""
+        row = await self.till.lookup(merchant_id, telegram_id, now)
+        owner = telegram_id in self.owner_ids
+        return check_seller(owner, row.role, row.paused_until, row.last_pause, now)
+
+    async def _program(self, merchant_id: int) -> Program:
+        """The merchant's settings and levels, from the process's copy (services/program.py)."""
+        return await program.load(self.session, merchant_id)
 
     async def _levels(self, merchant_id: int) -> list[LevelInfo]:
-        return [level_info(lv) for lv in await self.merchants.levels(merchant_id)]
+        return list((await self._program(merchant_id)).levels)
 
     async def _lock_family(self, membership_id: int) -> tuple[dict[int, Membership], list[int]]:
         """Lock the buyer and the referrers whose balances this act may move, in id order:

@@ -1,40 +1,30 @@
 """At the till: the seller's check, the customer found by their code, the check quoted, and a
 draft kept until Confirm (made again with other points or a receipt number, or cancelled).
 
-Each step is one transaction. Wrong codes pause whoever typed them (services/limits.py)."""
+Each step is one transaction whose reads are one statement (services/till_lookup.py): a step
+of the sale form (`sell`) finds the customer and, once nothing is missing, writes the draft in
+the same transaction. Wrong codes pause whoever typed them (services/limits/)."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
 
-from db.models import Customer, Purchase, PurchaseStatus
-from db.repositories import CatalogRepo
-from services import limits, policy
-from services.dto import LevelInfo, MerchantView
-from services.errors import CodeInvalid, InvalidAmount, SaleRefused
-from services.merchants import merchant_view
-from services.seller import DRAFT_TTL, SellerBase
+from services import policy
+from services.dto import MerchantView
+from services.errors import InvalidAmount, SaleRefused
+from services.limits.daily import refuse_over_cap
+from services.program import Program
+from services.sale_form import SaleFacts, SaleStep, next_step
+from services.till_lookup import Found, Till, TillLookup, clean_receipt, code_typed
 
 RECEIPT_MAX = 40
+T = TypeVar("T")
 
-
-@dataclass(frozen=True, slots=True)
-class Till:
-    """What a cashier may see of the customer: first name, masked phone, level, balance."""
-
-    code: str
-    telegram_id: int  # to refuse a cashier's sale to themselves; never shown
-    first_name: str | None
-    phone_masked: str | None
-    level: LevelInfo
-    balance: int
-    currency: str
-    receipt_required: bool
-    max_sale_minor: int
-    order_id: int | None = None  # a pre-order waiting for pickup under this code
-    order_total_minor: int | None = None
-    point_value: int = 1  # minor units one point is worth (Merchant.point_value_minor)
+__all__ = ["Quote", "SaleDraft", "Till", "TillService", "TillStep", "points_choices"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +47,19 @@ class SaleDraft:
     points_choices: tuple[int, ...] = ()  # the preview's points buttons, largest first
 
 
+@dataclass(frozen=True, slots=True)
+class TillStep:
+    """A step of the sale form, done: the customer, the amount and points as they stand, the
+    step that comes next, and the draft when that is the preview."""
+
+    till: Till
+    next: SaleStep
+    amount_minor: int | None = None
+    points: int = 0
+    points_over: bool = False  # more points were asked than the check allows: none are spent
+    draft: SaleDraft | None = None
+
+
 def points_choices(max_points: int, current: int) -> tuple[int, ...]:
     """The points buttons of a preview: everything allowed, half of it when that is worth a
     button, and none again once some are spent; never the number already chosen."""
@@ -68,90 +71,109 @@ def points_choices(max_points: int, current: int) -> tuple[int, ...]:
     return tuple(sorted((p for p in steps if p != current), reverse=True))
 
 
-class TillService(SellerBase):
+def parse_check(text: str, till: Till) -> int:
+    return policy.parse_amount(
+        text,
+        policy.currency_exponent(till.currency),
+        till.max_sale_minor,
+        whole_units=policy.whole_units_only(till.currency),
+    )
+
+
+class TillService(TillLookup):
     """The sale up to Confirm; PurchaseService confirms it (services/purchases.py)."""
 
     async def start(self, merchant_id: int, telegram_id: int) -> MerchantView:
         """Check the seller before asking for a code."""
         async with self.session.begin():
             await self._seller(merchant_id, telegram_id, self.clock())
-            merchant = await self.merchants.get(merchant_id)
-            assert merchant is not None
-            return merchant_view(merchant)
+            return (await self._program(merchant_id)).merchant
+
+    async def _at_till(
+        self,
+        merchant_id: int,
+        staff_id: int,
+        code: str,
+        work: Callable[[Program, Found, datetime], Awaitable[T]],
+        receipt_no: str | None = None,
+    ) -> T:
+        """`work` on the customer behind an active code, in one transaction with the lookup.
+        A wrong code is audited and committed before its refusal is raised, so counts hold."""
+        async with self.session.begin():
+            now = self.clock()
+            program = await self._program(merchant_id)
+            code = code_typed(code)
+            row = await self._lookup(program, staff_id, now, code=code, receipt_no=receipt_no)
+            found = self._found(program, row)
+            if found is not None:
+                return await work(program, found, now)
+            failure = await self._missed(merchant_id, staff_id, code, now)
+        raise failure
 
     async def find_customer(self, merchant_id: int, staff_id: int, code: str) -> Till:
         """The customer behind an active code. Wrong codes pause whoever typed them, and too
-        many at one merchant lock code entry there (services/limits.py).
+        many at one merchant lock code entry there (services/limits/)."""
 
-        A wrong attempt is committed (audited) before the error is raised, so the count holds.
-        """
-        failure: CodeInvalid | None = None
-        async with self.session.begin():
-            now = self.clock()
-            await self._seller(merchant_id, staff_id, now)
-            guard = limits.TillGuard(self.session, self.owner_ids)
-            merchant = await guard.before_lookup(merchant_id, staff_id, now)
-            code = code.strip().replace(" ", "")
-            valid = policy.is_payment_code(code)
-            row = await self.codes.find_active(merchant_id, code, now) if valid else None
-            if row is not None:
-                return await self._till(merchant_id, row.membership_id, code)
-            stale = await self.codes.find_any(merchant_id, code) if valid else None
-            reason = "unknown"
-            if stale is not None:
-                reason = "used" if stale.used_at is not None else "expired"
-            # Only codes that match nobody count towards a pause: guessing looks like that,
-            # while a code that expired during a slow sale does not.
-            action = "wrong_code" if reason == "unknown" else "stale_code"
-            self.audit.add(merchant_id, staff_id, action, now, details=reason)
-            await self.session.flush()
-            failure = await guard.after_miss(merchant, staff_id, action, reason, now)
-        raise failure
+        async def till(_program: Program, found: Found, _now: datetime) -> Till:
+            return found.till
 
-    async def _till(self, merchant_id: int, membership_id: int, code: str) -> Till:
-        membership = await self.memberships.get(membership_id)
-        merchant = await self.merchants.get(merchant_id)
-        assert membership is not None and merchant is not None
-        customer = await self.session.get(Customer, membership.customer_id)
-        assert customer is not None
-        level = await self._level(merchant_id, membership.level_rank)
-        order = await CatalogRepo(self.session).open_order(membership.id, code)
-        return Till(
-            order_id=order.id if order else None,
-            order_total_minor=order.total_minor if order else None,
-            code=code,
-            telegram_id=customer.telegram_id,
-            first_name=customer.first_name,
-            phone_masked=policy.mask_phone(customer.phone) if customer.phone else None,
-            level=level,
-            balance=membership.balance_minor,
-            currency=merchant.currency,
-            receipt_required=merchant.receipt_required,
-            max_sale_minor=merchant.max_sale_minor,
-            point_value=merchant.point_value_minor,
-        )
-
-    async def _level(self, merchant_id: int, rank: int) -> LevelInfo:
-        levels = await self._levels(merchant_id)
-        return next((lv for lv in levels if lv.rank == rank), levels[-1])
+        return await self._at_till(merchant_id, staff_id, code, till)
 
     async def quote(
         self, merchant_id: int, staff_id: int, code: str, amount_text: str | None
     ) -> Quote:
         """Parse the check amount (a pre-order brings its own) and say how many points may pay
         for it."""
-        till = await self.find_customer(merchant_id, staff_id, code)
-        if till.order_total_minor is not None:
+
+        async def quoted(_program: Program, found: Found, _now: datetime) -> Quote:
+            till = found.till
             amount = till.order_total_minor
-        else:
-            amount = policy.parse_amount(
-                amount_text or "",
-                policy.currency_exponent(till.currency),
-                till.max_sale_minor,
-                whole_units=policy.whole_units_only(till.currency),
-            )
-        most = policy.max_redeemable(amount, till.level, till.balance, till.point_value)
-        return Quote(amount, most, till.balance)
+            if amount is None:
+                amount = parse_check(amount_text or "", till)
+            most = policy.max_redeemable(amount, till.level, till.balance, till.point_value)
+            return Quote(amount, most, till.balance)
+
+        return await self._at_till(merchant_id, staff_id, code, quoted)
+
+    async def sell(
+        self,
+        merchant_id: int,
+        staff_id: int,
+        code: str,
+        *,
+        amount_text: str | None = None,
+        amount_minor: int | None = None,
+        points: int = 0,
+        points_text: str | None = None,
+        receipt_no: str | None = None,
+    ) -> TillStep:
+        """A step of the sale form, in one transaction: find the customer, take the amount
+        (a pre-order's, or as typed) and the points to spend, and once nothing is missing
+        (services/sale_form.py) keep the draft. More points than the check allows are
+        dropped, and said."""
+        receipt = clean_receipt(receipt_no, RECEIPT_MAX)
+
+        async def step(program: Program, found: Found, now: datetime) -> TillStep:
+            till = found.till
+            amount = till.order_total_minor
+            if amount is None:
+                amount = amount_minor
+            if amount is None and amount_text is not None:
+                amount = parse_check(amount_text, till)
+            if amount is None:
+                return TillStep(till, SaleStep.AMOUNT)
+            wanted = points if points_text is None else policy.parse_points(points_text)
+            most = policy.max_redeemable(amount, till.level, till.balance, till.point_value)
+            over = wanted > most
+            chosen = 0 if over else wanted
+            known = SaleFacts(True, till.receipt_required, receipt_known=receipt_no is not None)
+            after = next_step(known)
+            if after is not SaleStep.PREVIEW:
+                return TillStep(till, after, amount, chosen, over)
+            draft = await self._draft(program, found, staff_id, amount, chosen, receipt, now)
+            return TillStep(till, after, amount, chosen, over, draft)
+
+        return await self._at_till(merchant_id, staff_id, code, step, receipt)
 
     async def prepare(
         self,
@@ -161,13 +183,31 @@ class TillService(SellerBase):
         amount_minor: int,
         points: int,
         receipt_no: str | None,
+    ) -> SaleDraft:
+        """Validate everything and keep a draft; the Confirm button carries its key."""
+        receipt = clean_receipt(receipt_no, RECEIPT_MAX)
+
+        async def draft(program: Program, found: Found, now: datetime) -> SaleDraft:
+            return await self._draft(program, found, staff_id, amount_minor, points, receipt, now)
+
+        return await self._at_till(merchant_id, staff_id, code, draft, receipt)
+
+    async def _draft(
+        self,
+        program: Program,
+        found: Found,
+        staff_id: int,
+        amount_minor: int,
+        points: int,
+        receipt_no: str | None,
+        now: datetime,
         *,
         replaces: str | None = None,
     ) -> SaleDraft:
-        """Validate everything and keep a draft; the Confirm button carries its key. A draft
-        that `replaces` another is that one with the new numbers under a new key (its sale
+        """Check the sale against the lookup and keep it as a draft under a new key. A draft
+        that `replaces` another is that one with the new numbers under the new key (its sale
         number stays; the outdated preview's buttons no longer find it), or is not made."""
-        till = await self.find_customer(merchant_id, staff_id, code)
+        till = found.till
         if till.order_total_minor is not None:
             amount_minor = till.order_total_minor  # a pre-order's amount comes from the order
         if amount_minor <= 0:
@@ -179,56 +219,40 @@ class TillService(SellerBase):
             raise SaleRefused("points_over_max")
         if till.telegram_id == staff_id:
             raise SaleRefused("own_purchase")
-        receipt_no = (receipt_no or "").strip()[:RECEIPT_MAX] or None
         if till.receipt_required and receipt_no is None:
             raise SaleRefused("receipt_required")
-        async with self.session.begin():
-            now = self.clock()
-            if receipt_no and await self.purchases.receipt_taken(merchant_id, receipt_no):
-                raise SaleRefused("receipt_taken")
-            row = await self.codes.find_active(merchant_id, till.code, now)
-            if row is None:
-                raise CodeInvalid("expired")
-            membership = await self.memberships.get(row.membership_id)
-            assert membership is not None
-            merchant = await self.merchants.get(merchant_id)
-            assert merchant is not None
-            await limits.check_daily_cap(self.session, merchant, membership.id, amount_minor, now)
-            key = secrets.token_hex(16)
-            if replaces is not None:
-                repriced = await self.purchases.rekey_draft(
-                    merchant_id,
-                    replaces,
-                    key,
-                    staff_telegram_id=staff_id,
-                    amount_minor=amount_minor,
-                    points_spent=points,
-                    receipt_no=receipt_no,
-                    created_at=now,
-                )
-                if not repriced:
-                    raise SaleRefused("not_found")  # replaced or confirmed by a press meanwhile
-            else:
-                self.purchases.add(
-                    Purchase(
-                        merchant_id=merchant_id,
-                        membership_id=membership.id,
-                        staff_telegram_id=staff_id,
-                        payment_code=till.code,
-                        amount_minor=amount_minor,
-                        points_spent=points,
-                        cashback_minor=0,
-                        receipt_no=receipt_no,
-                        status=PurchaseStatus.DRAFT,
-                        idempotency_key=key,
-                        level_before=membership.level_rank,
-                        level_after=membership.level_rank,
-                        made_referral_effective=False,
-                        refunded_minor=0,
-                        created_at=now,
-                    )
-                )
-            self.audit.add(merchant_id, staff_id, "sale_draft", now, details=str(amount_minor))
+        if receipt_no and found.row.receipt_taken:
+            raise SaleRefused("receipt_taken")
+        cap = program.daily_amount_cap_minor
+        if cap:
+            refuse_over_cap(cap, found.row.spent_today, amount_minor, till.currency)
+        key = secrets.token_hex(16)
+        values = {
+            "staff_telegram_id": staff_id,
+            "amount_minor": amount_minor,
+            "points_spent": points,
+            "receipt_no": receipt_no,
+            "created_at": now,
+        }
+        if replaces is not None:
+            if not await self.purchases.rekey_draft(program.id, replaces, key, **values):
+                raise SaleRefused("not_found")  # replaced or confirmed by a press meanwhile
+        else:
+            await self.purchases.add_draft(
+                merchant_id=program.id,
+                membership_id=found.membership_id,
+                payment_code=till.code,
+                cashback_minor=0,
+                idempotency_key=key,
+                level_before=found.level_rank,
+                level_after=found.level_rank,
+                made_referral_effective=False,
+                refunded_minor=0,
+                **values,
+            )
+        await self.audit.insert(
+            [self.audit.row(program.id, staff_id, "sale_draft", now, details=str(amount_minor))]
+        )
         paid = policy.to_pay(amount_minor, points, till.point_value)
         return SaleDraft(
             key,
@@ -241,59 +265,3 @@ class TillService(SellerBase):
             most,
             points_choices(most, points),
         )
-
-    async def reprice(
-        self,
-        merchant_id: int,
-        staff_id: int,
-        key: str,
-        *,
-        points: int | None = None,
-        receipt_no: str | None = None,
-    ) -> SaleDraft:
-        """The open draft `key` with other points or a receipt number. A new draft replaces
-        it, so the old preview's Confirm can no longer confirm the old numbers."""
-        old = await self._open_draft(merchant_id, staff_id, key)
-        return await self.prepare(
-            merchant_id,
-            staff_id,
-            old.payment_code,
-            old.amount_minor,
-            old.points_spent if points is None else points,
-            old.receipt_no if receipt_no is None else receipt_no,
-            replaces=key,
-        )
-
-    async def draft_open(self, merchant_id: int, staff_id: int, key: str) -> None:
-        """Check the seller, then that the draft is still open (SaleRefused otherwise)."""
-        await self._open_draft(merchant_id, staff_id, key)
-
-    async def _open_draft(self, merchant_id: int, staff_id: int, key: str) -> Purchase:
-        async with self.session.begin():
-            now = self.clock()
-            await self._seller(merchant_id, staff_id, now)  # before reading the draft at all
-            purchase = await self.purchases.by_key(key)
-            if (
-                purchase is None
-                or purchase.merchant_id != merchant_id
-                or purchase.status != PurchaseStatus.DRAFT
-            ):
-                raise SaleRefused("not_found")
-            if purchase.created_at + DRAFT_TTL < now:
-                raise SaleRefused("expired_draft")
-            return purchase
-
-    async def cancel(self, merchant_id: int, staff_id: int, key: str) -> bool:
-        """Drop a draft; only staff of the merchant may (NotStaff, StaffPaused otherwise)."""
-        async with self.session.begin():
-            await self._seller(merchant_id, staff_id, self.clock())
-            purchase = await self.purchases.by_key(key)
-            if purchase is None or purchase.merchant_id != merchant_id:
-                return False
-            now = self.clock()
-            cancelled = await self.purchases.transition(
-                purchase.id, PurchaseStatus.DRAFT, PurchaseStatus.CANCELLED, now
-            )
-            if cancelled:
-                self.audit.add(merchant_id, staff_id, "sale_cancel", now, target=str(purchase.id))
-            return cancelled

@@ -13,7 +13,7 @@ from db.base import Base, BigId, StrEnumType, UtcDateTime
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"
-    SENDING = "sending"  # claimed by the sender; back to pending if it crashed meanwhile
+    SENDING = "sending"  # claimed by a sender; back to pending if it crashed meanwhile
     SENT = "sent"
     FAILED = "failed"
     BLOCKED = "blocked"  # the recipient blocked the bot
@@ -50,3 +50,7 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Who claimed the row (`sending`) and when: start-up recovery returns what a sender that
+    # is gone left claimed. Kept afterwards: who sent it.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

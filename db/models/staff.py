@@ -67,6 +67,8 @@ class AuditLog(Base):
     __table_args__ = (
         Index("ix_audit_log_merchant_id_created_at", "merchant_id", "created_at"),
         Index("ix_audit_log_actor_action_created_at", "actor_telegram_id", "action", "created_at"),
+        # A merchant's wrong codes of the last hour, counted at every code lookup at the till.
+        Index("ix_audit_log_merchant_id_action_created_at", "merchant_id", "action", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

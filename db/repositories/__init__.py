@@ -16,6 +16,7 @@ from db.repositories.privacy import PrivacyRepo
 from db.repositories.purchases import PurchaseRepo
 from db.repositories.staff import AuditRepo, StaffRepo
 from db.repositories.summary import SummaryRepo
+from db.repositories.till import TillRepo
 
 __all__ = [
     "WAITING",
@@ -36,4 +37,5 @@ __all__ = [
     "PurchaseRepo",
     "StaffRepo",
     "SummaryRepo",
+    "TillRepo",
 ]

@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, delete, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Update, bindparam, delete, or_, select, update
 
 from db.models import PaymentCode
 from db.repositories.base import Repo
 
 
-def _active(now: datetime) -> tuple[ColumnElement[bool], ...]:
+def _active(now: Any) -> tuple[ColumnElement[bool], ...]:
     """A code still good at the till: unused and unexpired."""
     return PaymentCode.used_at.is_(None), PaymentCode.expires_at > now
+
+
+@cache
+def _use() -> Update:
+    """PaymentCodeRepo.use's statement (the till's hot path: built once)."""
+    now = bindparam("now", type_=PaymentCode.used_at.type)
+    return (
+        update(PaymentCode)
+        .where(
+            PaymentCode.membership_id == bindparam("member"),
+            PaymentCode.code == bindparam("value", type_=PaymentCode.code.type),
+            *_active(now),
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 class PaymentCodeRepo(Repo):
@@ -69,7 +87,6 @@ class PaymentCodeRepo(Repo):
 
     async def use(self, membership_id: int, code: str, now: datetime) -> bool:
         """Mark the code used, once: False when it was used, replaced or expired meanwhile."""
-        used = update(PaymentCode).where(
-            PaymentCode.membership_id == membership_id, PaymentCode.code == code, *_active(now)
-        )
-        return await self._changed(used.values(used_at=now)) > 0
+        params = {"member": membership_id, "value": code, "now": now}
+        result = await self.s.execute(_use(), params)
+        return int(cast("CursorResult[Any]", result).rowcount) > 0

@@ -4,11 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, Insert, Table, bindparam, func, insert, select
 
+from db.base import UtcDateTime
 from db.models import LedgerEntry, LedgerReason, Purchase, RewardGrant
 from db.repositories.base import Repo
+
+
+@cache
+def _grant() -> Insert:
+    """GrantRepo.grant's statement: the grant's row, unless it is there."""
+    table = RewardGrant.__table__.c
+    values = [
+        bindparam(name, type_=table[name].type) for name in ("merchant_id", "marker", "reward")
+    ]
+    given = select(RewardGrant.id).where(
+        RewardGrant.merchant_id == values[0],
+        RewardGrant.marker == values[1],
+        RewardGrant.reward == values[2],
+    )
+    row = select(*values, bindparam("now", type_=UtcDateTime())).where(~given.exists())
+    grants = cast("Table", RewardGrant.__table__)  # Core: an ORM insert would take the params
+    return insert(grants).from_select(["merchant_id", "marker", "reward", "created_at"], row)
 
 
 class GrantRepo(Repo):
@@ -36,6 +56,15 @@ class GrantRepo(Repo):
             )
         )
         return set(rows.all())
+
+    async def grant(self, merchant_id: int, marker: str, reward: str, now: datetime) -> bool:
+        """Record the reward unless the person has it, in one statement; whether it was new.
+        Two transactions granting one person's reward at once both pass the check on
+        PostgreSQL, and the unique key fails the second: callers hold a lock that keeps
+        them apart (a purchase: the buyer's row)."""
+        params = {"merchant_id": merchant_id, "marker": marker, "reward": reward, "now": now}
+        result = await self.s.execute(_grant(), params)
+        return int(cast("CursorResult[Any]", result).rowcount) > 0
 
     def add(self, merchant_id: int, marker: str, reward: str, now: datetime) -> None:
         self.s.add(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select, update
 
 from db.models import LedgerEntry, LedgerReason, Membership
 from db.repositories.base import Repo
-from db.repositories.flows import note_flow
+from db.repositories.bulk import insert_rows
+from db.repositories.flows import note_entries, note_flow
 
 
 class LedgerRepo(Repo):
@@ -49,6 +51,12 @@ class LedgerRepo(Repo):
         )
         self.s.add(entry)
         return entry
+
+    async def append(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Entries in one statement, in order (their ids follow it); the caller moved the
+        balances and computed each entry's balance after."""
+        await insert_rows(self.s, LedgerEntry, rows)
+        note_entries(self.s, rows)  # the hour summary
 
     async def redeemed_since(self, membership_id: int, since: datetime) -> int:
         """Points spent on purchases since `since`."""

@@ -5,8 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, Row, bindparam, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Row,
+    Update,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from db.models import Customer, Membership, StaffLanguage
 from db.repositories.base import Repo
@@ -68,7 +83,65 @@ class CustomerRepo(Repo):
         await self._changed(update(Customer).where(Customer.id == customer_id).values(values))
 
 
+COUNTERS = (
+    "clawback_due_minor",
+    "lifetime_spend_minor",
+    "purchases_count",
+    "effective_referrals",
+    "level_rank",
+)
+
+
+@lru_cache(maxsize=32)
+def _settle(count: int) -> Update:
+    """MembershipRepo.settle's statement for `count` members: CASE by id, bound as id_<i>,
+    move_<i> and <counter>_<i>."""
+    ids = [bindparam(f"id_{i}", type_=Membership.id.type) for i in range(count)]
+
+    def by_id(name: str, column: Any) -> Any:
+        whens = [
+            (Membership.id == ids[i], bindparam(f"{name}_{i}", type_=column.type))
+            for i in range(count)
+        ]
+        return case(*whens, else_=column)
+
+    values: dict[str, Any] = {
+        "balance_minor": Membership.balance_minor + by_id("move", literal(0, BigInteger)),
+    }
+    values.update((name, by_id(name, getattr(Membership, name))) for name in COUNTERS)
+    return (
+        update(Membership)
+        .where(Membership.id.in_(ids))
+        .values(values)
+        .returning(Membership.id, Membership.balance_minor)
+        .execution_options(synchronize_session=False)
+    )
+
+
 class MembershipRepo(Repo):
+    async def settle(
+        self, moves: dict[int, int], counters: dict[int, dict[str, int]]
+    ) -> dict[int, int]:
+        """In one statement: move each member's balance by `moves[id]` and set their
+        `counters[id]` (every one of COUNTERS), CASE by id; the balances after, by id. The
+        caller holds the rows' locks. Loaded objects of these members are kept in step."""
+        ids = sorted(moves.keys() | counters.keys())
+        params: dict[str, Any] = {}
+        for i, member in enumerate(ids):
+            params[f"id_{i}"] = member
+            params[f"move_{i}"] = moves.get(member, 0)
+            params.update((f"{name}_{i}", value) for name, value in counters[member].items())
+        result = await self.s.execute(_settle(len(ids)), params)
+        balances = {i: int(b) for i, b in result.all()}
+        identities = self.s.sync_session.identity_map
+        for i, balance in balances.items():
+            loaded = identities.get(identity_key(Membership, i))
+            if loaded is not None:
+                set_committed_value(loaded, "balance_minor", balance)
+                for name, value in counters.get(i, {}).items():
+                    set_committed_value(loaded, name, value)
+        return balances
+
     async def get(self, membership_id: int) -> Membership | None:
         return await self.s.get(Membership, membership_id)
 

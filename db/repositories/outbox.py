@@ -5,10 +5,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, func, or_, select, update
+from sqlalchemy import ColumnElement, RowMapping, case, func, or_, select, update
 
-from db.models import Outbox, OutboxStatus
+from db.models import Customer, Outbox, OutboxStatus
 from db.repositories.base import Repo
+
+# What the sender needs of a claimed row.
+CLAIMED = (
+    Outbox.id,
+    Outbox.chat_id,
+    Outbox.kind,
+    Outbox.priority,
+    Outbox.not_before,
+    Outbox.payload,
+    Outbox.language,
+    Outbox.campaign_id,
+    Outbox.attempts,
+)
 
 
 class OutboxRepo(Repo):
@@ -19,48 +32,83 @@ class OutboxRepo(Repo):
     def add(self, row: Outbox) -> None:
         self.s.add(row)
 
-    async def due(self, now: datetime, limit: int) -> Sequence[Outbox]:
-        """Pending rows whose time has come: transactional before promotional, oldest first."""
-        return await self._all(
-            select(Outbox)
+    async def claim(self, now: datetime, limit: int, holder: str) -> Sequence[RowMapping]:
+        """Up to `limit` due rows, pending -> sending, in one statement: transactional before
+        promotional, oldest first (the caller sorts them: RETURNING keeps no order).
+
+        On PostgreSQL the rows are picked `FOR UPDATE SKIP LOCKED`, so a second sender would
+        take others instead of waiting; SQLite's write lock is exclusive already (and its
+        compiler leaves the clause out). Each claim counts as an attempt."""
+        # Picked once, in a materialized CTE: as a plain IN (subquery) PostgreSQL may run the
+        # subquery again for every row it scans (a nested loop), and each run locks and
+        # returns the next `limit` rows: one claim took the whole table. The UPDATE finds them
+        # by primary key; a second `status = pending` there would send SQLite through every
+        # pending row of the status index (20 ms at 20,000), and the rows are locked pending.
+        due = (
+            select(Outbox.id)
             .where(Outbox.status == OutboxStatus.PENDING, Outbox.not_before <= now)
             .order_by(Outbox.priority, Outbox.not_before, Outbox.id)
             .limit(limit)
+            .with_for_update(skip_locked=True)
+            .cte("due")
+            .prefix_with("MATERIALIZED")
+        )
+        result = await self.s.execute(
+            update(Outbox)
+            .where(Outbox.id.in_(select(due.c.id)))
+            .values(
+                status=OutboxStatus.SENDING,
+                attempts=Outbox.attempts + 1,
+                claimed_by=holder,
+                claimed_at=now,
+            )
+            .returning(*CLAIMED)
+            .execution_options(synchronize_session=False)
+        )
+        return result.mappings().all()
+
+    async def mark_sent(self, ids: Sequence[int], now: datetime) -> int:
+        """Telegram accepted these claimed rows."""
+        return await self._changed(
+            update(Outbox)
+            .where(Outbox.id.in_(ids), Outbox.status == OutboxStatus.SENDING)
+            .values(status=OutboxStatus.SENT, sent_at=now, last_error=None)
         )
 
-    async def claim(self, row_id: int) -> bool:
-        """pending -> sending, once: a second sender that raced for the row gets False."""
-        changed = await self._changed(
+    async def finish(self, ids: Sequence[int], status: OutboxStatus, error: str | None) -> int:
+        """These claimed rows end unsent: failed, or blocked by their recipient."""
+        return await self._changed(
             update(Outbox)
-            .where(Outbox.id == row_id, Outbox.status == OutboxStatus.PENDING)
-            .values(status=OutboxStatus.SENDING, attempts=Outbox.attempts + 1)
-        )
-        return changed > 0
-
-    async def finish(
-        self, row_id: int, status: OutboxStatus, now: datetime, error: str | None = None
-    ) -> None:
-        values: dict[str, object] = {"status": status, "last_error": error}
-        if status == OutboxStatus.SENT:
-            values["sent_at"] = now
-        await self._changed(
-            update(Outbox)
-            .where(Outbox.id == row_id, Outbox.status == OutboxStatus.SENDING)
-            .values(**values)
+            .where(Outbox.id.in_(ids), Outbox.status == OutboxStatus.SENDING)
+            .values(status=status, last_error=error)
         )
 
-    async def retry(self, row_id: int, not_before: datetime, error: str) -> None:
-        await self._changed(
+    async def retry(self, ids: Sequence[int], not_before: datetime, error: str) -> int:
+        """These claimed rows go back to pending, due again at `not_before`."""
+        return await self._changed(
             update(Outbox)
-            .where(Outbox.id == row_id, Outbox.status == OutboxStatus.SENDING)
+            .where(Outbox.id.in_(ids), Outbox.status == OutboxStatus.SENDING)
             .values(status=OutboxStatus.PENDING, not_before=not_before, last_error=error)
         )
 
-    async def block_chat(self, chat_id: int) -> int:
-        """The recipient blocked the bot: their waiting messages will not be sent."""
+    async def release(self, ids: Sequence[int]) -> int:
+        """Claimed rows that were never handed to Telegram go back to pending, the claim's
+        attempt taken back."""
         return await self._changed(
             update(Outbox)
-            .where(Outbox.chat_id == chat_id, Outbox.status == OutboxStatus.PENDING)
+            .where(Outbox.id.in_(ids), Outbox.status == OutboxStatus.SENDING)
+            .values(status=OutboxStatus.PENDING, attempts=Outbox.attempts - 1)
+        )
+
+    async def block_chats(self, chat_ids: Sequence[int]) -> int:
+        """These recipients blocked the bot: they are marked unreachable, and their waiting
+        messages will not be sent (a customer who writes to the bot again is reachable)."""
+        await self._changed(
+            update(Customer).where(Customer.telegram_id.in_(chat_ids)).values(bot_blocked=True)
+        )
+        return await self._changed(
+            update(Outbox)
+            .where(Outbox.chat_id.in_(chat_ids), Outbox.status == OutboxStatus.PENDING)
             .values(status=OutboxStatus.BLOCKED)
         )
 
@@ -130,12 +178,22 @@ class OutboxRepo(Repo):
             await self.forget(merchant_id, Outbox.dedupe_key.in_(list(keys)))
 
     async def recover(self) -> int:
-        """After a crash: rows left `sending` go back to pending (see bot/delivery.py)."""
+        """At a sender's start: rows left `sending` go back to pending (see bot/delivery.py).
+        Exactly one sender runs, so every claim is the dead one's; with several, this would
+        return only the rows whose `claimed_by` is gone."""
         return await self._changed(
             update(Outbox)
             .where(Outbox.status == OutboxStatus.SENDING)
             .values(status=OutboxStatus.PENDING)
         )
+
+    async def waiting(self, campaign_id: int) -> bool:
+        """Whether any message of the campaign is still to be sent (pending or claimed)."""
+        query = select(Outbox.id).where(
+            Outbox.campaign_id == campaign_id,
+            Outbox.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+        )
+        return bool(await self.s.scalar(select(query.exists())))
 
     async def count_by_status(self, campaign_id: int | None = None) -> dict[OutboxStatus, int]:
         query = select(Outbox.status, func.count()).group_by(Outbox.status)

@@ -4,16 +4,78 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, Update, bindparam, func, select, update
+from sqlalchemy.orm import aliased
 
 from db.models import Membership, Purchase, PurchaseStatus, Refund
 from db.repositories.base import Repo
+from db.repositories.bulk import insert_rows
+
+CONFIRMING = ("cashback_minor", "level_before", "level_after", "made_referral_effective")
+
+
+@cache
+def _confirm(day: bool) -> Update:
+    """PurchaseRepo.confirm_draft's statement, with or without the buyer's day."""
+    returning: list[Any] = [Purchase.id, Purchase.membership_id]
+    if day:
+        other = aliased(Purchase, name="other")
+        mine = (
+            other.membership_id == bindparam("buyer_id"),
+            other.status == PurchaseStatus.CONFIRMED,
+            other.confirmed_at >= bindparam("day_start"),
+            other.id != bindparam("purchase_id"),
+        )
+        net = func.coalesce(func.sum(other.amount_minor - other.refunded_minor), 0)
+        returning += [
+            select(func.count()).where(*mine).scalar_subquery().label("count_before"),
+            select(net).where(*mine).scalar_subquery().label("amount_before"),
+        ]
+    settled = {c: bindparam(f"set_{c}", type_=Purchase.__table__.c[c].type) for c in CONFIRMING}
+    return (
+        update(Purchase)
+        .where(
+            Purchase.id == bindparam("purchase_id"),
+            Purchase.idempotency_key == bindparam("key"),
+            Purchase.status == PurchaseStatus.DRAFT,
+        )
+        .values(status=PurchaseStatus.CONFIRMED, confirmed_at=bindparam("now"), **settled)
+        .returning(*returning)
+        .execution_options(synchronize_session=False)
+    )
 
 
 class PurchaseRepo(Repo):
     def add(self, row: Purchase | Refund) -> None:
         self.s.add(row)
+
+    async def add_draft(self, **values: Any) -> None:
+        """A draft, in one Core statement (the till's hot path)."""
+        await insert_rows(self.s, Purchase, [{"status": PurchaseStatus.DRAFT, **values}])
+
+    async def confirm_draft(
+        self,
+        purchase_id: int,
+        key: str,
+        now: datetime,
+        day_start: datetime | None,
+        membership_id: int,
+        **settled: Any,
+    ) -> Row[Any] | None:
+        """Confirm the draft `purchase_id` still under `key`, once, with what its settlement
+        says (CONFIRMING's columns): None when it was confirmed, cancelled or re-priced
+        meanwhile. With `day_start`: the buyer's other confirmed purchases of the day,
+        counted and summed net of refunds, as this statement's snapshot sees them (after the
+        caller's lock on the buyer `membership_id`: every one committed before)."""
+        params = {"purchase_id": purchase_id, "key": key, "now": now}
+        params.update((f"set_{column}", settled[column]) for column in CONFIRMING)
+        if day_start is not None:
+            params.update(day_start=day_start, buyer_id=membership_id)
+        result = await self.s.execute(_confirm(day_start is not None), params)
+        return result.first()
 
     async def get(self, purchase_id: int) -> Purchase | None:
         return await self.s.get(Purchase, purchase_id)

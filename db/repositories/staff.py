@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 
 from db.models import AuditLog, Staff, StaffInvite, StaffRole
 from db.repositories.base import Repo
+from db.repositories.bulk import insert_rows
 
 
 class StaffRepo(Repo):
@@ -70,6 +72,25 @@ class StaffRepo(Repo):
 
 
 class AuditRepo(Repo):
+    @staticmethod
+    def row(
+        merchant_id: int,
+        actor: int,
+        action: str,
+        now: datetime,
+        target: str | None = None,
+        details: str | None = None,
+    ) -> dict[str, Any]:
+        """An audit row for `insert`."""
+        return {
+            "merchant_id": merchant_id,
+            "actor_telegram_id": actor,
+            "action": action,
+            "target": target,
+            "details": details,
+            "created_at": now,
+        }
+
     def add(
         self,
         merchant_id: int,
@@ -79,13 +100,9 @@ class AuditRepo(Repo):
         target: str | None = None,
         details: str | None = None,
     ) -> None:
-        self.s.add(
-            AuditLog(
-                merchant_id=merchant_id,
-                actor_telegram_id=actor,
-                action=action,
-                target=target,
-                details=details,
-                created_at=now,
-            )
-        )
+        self.s.add(AuditLog(**self.row(merchant_id, actor, action, now, target, details)))
+
+    async def insert(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Audit rows (merchant_id, actor_telegram_id, action, target, details, created_at)
+        in one Core statement."""
+        await insert_rows(self.s, AuditLog, rows)

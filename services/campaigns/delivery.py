@@ -29,9 +29,10 @@ async def push_payload(session: AsyncSession, campaign_id: int) -> Push | None:
 async def finish_if_done(session: AsyncSession, campaign_id: int, now: datetime) -> bool:
     """When nothing of a campaign waits any more, mark it done and tell its author."""
     repo = CampaignRepo(session)
-    counts = await OutboxRepo(session).count_by_status(campaign_id)
-    if counts.get(OutboxStatus.PENDING, 0) or counts.get(OutboxStatus.SENDING, 0):
+    outbox = OutboxRepo(session)
+    if await outbox.waiting(campaign_id):  # one index probe after every batch; the count once
         return False
+    counts = await outbox.count_by_status(campaign_id)
     if not await repo.finish(campaign_id, CampaignStatus.QUEUED, CampaignStatus.DONE, now):
         return False
     campaign = await repo.get(campaign_id)

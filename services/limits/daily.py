@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Customer, Membership, Merchant, Purchase
 from db.repositories import AuditRepo, StaffRepo
 from db.repositories.limits import LimitRepo
 from services.errors import DailyCapReached
@@ -22,6 +22,7 @@ from services.notices import (
     StaffAmountFlag,
     StaffSalesFlag,
 )
+from services.program import Program
 from services.staff import alert_recipients
 
 
@@ -46,24 +47,25 @@ def local_day_start(now: datetime, timezone: str) -> datetime:
     return now.astimezone(ZoneInfo(timezone)).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-async def check_daily_cap(
-    session: AsyncSession,
-    merchant: Merchant,
-    membership_id: int,
-    amount_minor: int,
-    now: datetime,
-    counted: bool = False,
-) -> None:
-    """Refuse a sale that would take the customer's checks today (net of refunds) over the
-    merchant's cap. `counted`: the sale is already among today's confirmed purchases."""
-    cap = merchant.daily_amount_cap_minor
-    if not cap:
-        return
-    start = local_day_start(now, merchant.timezone)
-    _, total = await LimitRepo(session).day_totals(merchant.id, start, membership_id=membership_id)
-    before = total - amount_minor if counted else total
+def refuse_over_cap(cap: int, before: int, amount_minor: int, currency: str) -> None:
+    """Refuse a sale of `amount_minor` to a customer who bought `before` today (net of
+    refunds), if together they pass the merchant's cap."""
     if before + amount_minor > cap:
-        raise DailyCapReached(cap_left(cap, before) or 0, cap, merchant.currency)
+        raise DailyCapReached(cap_left(cap, before) or 0, cap, currency)
+
+
+@dataclass(frozen=True, slots=True)
+class DaySale:
+    """A sale just confirmed, as the day's thresholds see it."""
+
+    purchase_id: int
+    membership_id: int
+    member: str | None  # the customer's first name
+    staff_id: int
+    staff: str | None  # the seller's name, if known (owners have none)
+    amount_minor: int
+    count_before: int  # the customer's confirmed purchases today before it
+    amount_before: int  # and their amount, net of refunds
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,80 +76,93 @@ class _Crossing:
     amount: int
 
 
+def needs_day(program: Program) -> bool:
+    """Whether a sale needs the day's purchases: a cap, or a threshold to flag."""
+    return bool(
+        program.daily_amount_cap_minor
+        or program.daily_purchases_flag
+        or program.daily_amount_flag_minor
+        or program.staff_daily_purchases_flag
+        or program.staff_daily_amount_flag_minor
+    )
+
+
 async def threshold_flags(
     session: AsyncSession,
     owner_ids: frozenset[int],
-    merchant: Merchant,
-    membership: Membership,
-    purchase: Purchase,
+    program: Program,
+    sale: DaySale,
     now: datetime,
-) -> list[Notice]:
-    """Alerts for each daily threshold this confirmed purchase crossed, audited; the caller
-    holds the buyer's row lock and queues them with the sale."""
-    repo = LimitRepo(session)
-    staff_id = purchase.staff_telegram_id
-    if merchant.staff_daily_purchases_flag or merchant.staff_daily_amount_flag_minor:
-        await repo.lock_merchant(merchant.id)  # one seller's sales to many customers take turns
-    await session.flush()
-    start = local_day_start(now, merchant.timezone)
-    count, amount = await repo.day_totals(merchant.id, start, membership_id=membership.id)
-    crossings = []
+) -> tuple[list[Notice], list[dict[str, Any]]]:
+    """Alerts for each daily threshold this confirmed sale crossed, and their audit rows; the
+    caller holds the buyer's row lock and queues them with the sale."""
+    count, amount = sale.count_before + 1, sale.amount_before + sale.amount_minor
     checks: list[tuple[type[DailyFlag], int, int, int | None, int, int]] = [
-        (CustomerPurchasesFlag, count - 1, count, merchant.daily_purchases_flag, count, amount),
+        (CustomerPurchasesFlag, count - 1, count, program.daily_purchases_flag, count, amount),
         (
             CustomerAmountFlag,
-            amount - purchase.amount_minor,
+            sale.amount_before,
             amount,
-            merchant.daily_amount_flag_minor,
+            program.daily_amount_flag_minor,
             count,
             amount,
         ),
     ]
-    if merchant.staff_daily_purchases_flag or merchant.staff_daily_amount_flag_minor:
-        sold, sold_amount = await repo.day_totals(merchant.id, start, staff_telegram_id=staff_id)
+    if program.staff_daily_purchases_flag or program.staff_daily_amount_flag_minor:
+        repo = LimitRepo(session)
+        await repo.lock_merchant(program.id)  # one seller's sales to many customers take turns
+        start = local_day_start(now, program.merchant.timezone)
+        sold, sold_amount = await repo.day_totals(
+            program.id, start, staff_telegram_id=sale.staff_id
+        )
         checks += [
             (
                 StaffSalesFlag,
                 sold - 1,
                 sold,
-                merchant.staff_daily_purchases_flag,
+                program.staff_daily_purchases_flag,
                 sold,
                 sold_amount,
             ),
             (
                 StaffAmountFlag,
-                sold_amount - purchase.amount_minor,
+                sold_amount - sale.amount_minor,
                 sold_amount,
-                merchant.staff_daily_amount_flag_minor,
+                program.staff_daily_amount_flag_minor,
                 sold,
                 sold_amount,
             ),
         ]
+    crossings = []
     for kind, before, after, threshold, n, total in checks:
         k = multiple_crossed(before, after, threshold)
         if k and threshold:
             crossings.append(_Crossing(kind, threshold, n, total))
     if not crossings:
-        return []
-    staff_repo = StaffRepo(session)
-    admins = await alert_recipients(staff_repo, merchant.id, owner_ids)
-    customer = await session.get(Customer, membership.customer_id)
-    seller = await staff_repo.any(merchant.id, staff_id)
-    audit = AuditRepo(session)
-    notices = []
+        return [], []
+    staff = StaffRepo(session)
+    admins = await alert_recipients(staff, program.id, owner_ids)
+    seller = sale.staff
+    if seller is None and (row := await staff.any(program.id, sale.staff_id)) is not None:
+        seller = row.name
+    notices, audited = [], []
     for c in crossings:
         mine = c.flag.kind.startswith("staff_")
-        target = str(staff_id) if mine else str(membership.id)
-        audit.add(merchant.id, staff_id, "daily_flag", now, target=target, details=c.flag.kind)
+        target = str(sale.staff_id) if mine else str(sale.membership_id)
+        audited.append(
+            AuditRepo.row(
+                program.id, sale.staff_id, "daily_flag", now, target=target, details=c.flag.kind
+            )
+        )
         flag = c.flag(
             count=c.count,
             amount=c.amount,
             limit=c.limit,
-            currency=merchant.currency,
-            member=customer.first_name if customer else None,
-            member_id=membership.id,
-            staff=seller.name if seller is not None else None,
-            purchase_id=purchase.id,
+            currency=program.merchant.currency,
+            member=sale.member,
+            member_id=sale.membership_id,
+            staff=seller,
+            purchase_id=sale.purchase_id,
         )
         notices += [Notice(admin, None, flag) for admin in admins]
-    return notices
+    return notices, audited

@@ -43,7 +43,8 @@ def pause_since(now: datetime, last_pause: datetime | None) -> datetime:
 
 
 class TillGuard(Service):
-    """Pauses and the merchant-wide lock, inside SaleService.find_customer's transaction."""
+    """Pauses and the merchant-wide lock, in the transaction of a code lookup at the till
+    that found nobody (services/till_lookup.py)."""
 
     @cached_property
     def repo(self) -> LimitRepo:

@@ -1,7 +1,7 @@
 """report summaries: a row per member who bought, a row per merchant, hour and kind of flow
 
 Revision ID: 0015
-Revises: 0014
+Revises: 0016
 Create Date: 2026-11-29
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from db.base import UtcDateTime
 
 revision: str = "0015"
-down_revision: str | None = "0014"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

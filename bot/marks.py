@@ -1,0 +1,105 @@
+"""The sender's marks: what became of the messages of a claimed batch, written in groups.
+
+One task writes them: everything that came in since its last write, in one transaction, as
+soon as the write before it committed (no timer: at 30 messages a second each mark is
+written on its own within milliseconds; at full speed a write carries every send that
+finished meanwhile). A send first takes one of `window` slots, given back when its mark is
+committed, so at most `window` messages are ever handed to Telegram and not yet marked: all
+that a kill -9 can make the sender repeat, however big the claimed batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+from services.outbox import Outcome
+from services.states import OutboxStatus
+
+logger = logging.getLogger(__name__)
+TRIES = 3  # then the batch stops; its marks are written first thing in the next pass
+
+
+@dataclass
+class SenderStats:
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    retried: int = 0
+    throttled: int = 0  # 429 answers
+    started: float = field(default_factory=time.monotonic)
+
+    def count(self, written: Sequence[Outcome]) -> None:
+        """Outcomes whose marks were committed."""
+        for outcome in written:
+            if outcome.status == OutboxStatus.SENT:
+                self.sent += 1
+            elif outcome.status == OutboxStatus.PENDING:
+                self.retried += 1
+            elif outcome.status == OutboxStatus.BLOCKED:
+                self.blocked += 1
+            elif outcome.status == OutboxStatus.FAILED:
+                self.failed += 1
+                logger.warning("outbox row %s failed: %s", outcome.row_id, outcome.error)
+
+
+class Marks:
+    def __init__(self, write: Callable[[list[Outcome]], Awaitable[None]], window: int) -> None:
+        self._write = write
+        self._slots = asyncio.Semaphore(window)
+        self._more = asyncio.Event()
+        self._closed = False
+        # Outcomes not yet committed, oldest first; what is left here if the batch stops.
+        self.waiting: list[Outcome] = []
+        self.marked: set[int] = set()  # ids whose outcome is committed
+        self.error: Exception | None = None  # writing failed: send no more
+
+    async def slot(self) -> bool:
+        """Wait until fewer than `window` messages are handed to Telegram and unmarked;
+        False if marks can no longer be written (then send nothing)."""
+        await self._slots.acquire()
+        if self.error is not None:
+            self._slots.release()  # the next one waiting learns it too
+            return False
+        return True
+
+    def give_back(self) -> None:
+        """A slot taken for a message that has no outcome to mark."""
+        self._slots.release()
+
+    def put(self, outcome: Outcome) -> None:
+        self.waiting.append(outcome)
+        self._more.set()
+
+    def close(self) -> None:
+        """No more outcomes: `run` returns once those it has are written."""
+        self._closed = True
+        self._more.set()
+
+    async def run(self) -> None:
+        while True:
+            if not self.waiting:
+                if self._closed:
+                    return
+                await self._more.wait()
+                self._more.clear()
+                continue
+            batch = list(self.waiting)
+            for attempt in range(1, TRIES + 1):
+                try:
+                    await self._write(batch)
+                    break
+                except Exception as exc:  # noqa: BLE001 - the sender raises it
+                    if attempt == TRIES:
+                        self.error = exc
+                        self._slots.release()  # wakes the sends waiting for a slot
+                        return
+                    logger.warning("outbox: writing %d marks failed; again", len(batch))
+                    await asyncio.sleep(0.05 * 2**attempt)
+            del self.waiting[: len(batch)]
+            self.marked.update(outcome.row_id for outcome in batch)
+            for _ in batch:
+                self._slots.release()

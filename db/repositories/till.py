@@ -1,0 +1,292 @@
+"""The till's reads, in Core, one statement each: who may sell, with the customer behind a code
+(or an open draft's code) and what the preview needs; and a draft with its buyer and referrers
+read for update before it is confirmed. Services work out any refusal from what these return;
+the rare paths (a wrong code, a locked merchant) ask again with the limits' own queries.
+
+Each statement is built once per shape, with bound parameters (`_lookup`, `_family`): building
+one of these joins anew costs more than running it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from db.models import (
+    AuditLog,
+    Customer,
+    Membership,
+    Merchant,
+    Outbox,
+    PaymentCode,
+    Preorder,
+    Purchase,
+    PurchaseStatus,
+    Staff,
+)
+from db.repositories.base import Repo
+from db.repositories.bulk import insert_rows
+from db.repositories.preorders import WAITING
+
+PAUSED = "staff_paused"  # the audit action that pauses whoever typed wrong codes
+WRONG_CODE = "wrong_code"
+NO_RECEIPT, RECEIPT_GIVEN, DRAFTS_RECEIPT = 0, 1, 2  # which receipt number a lookup checks
+
+
+def _active_staff() -> ColumnElement[bool]:
+    return and_(
+        Staff.merchant_id == bindparam("merchant_id"),
+        Staff.telegram_id == bindparam("actor"),
+        Staff.revoked_at.is_(None),
+    )
+
+
+def _seller_columns() -> list[Any]:
+    """The seller's active staff row (outer-joined by the caller) and their last pause."""
+    last_pause = (
+        select(func.max(AuditLog.created_at))
+        .where(
+            AuditLog.actor_telegram_id == bindparam("actor"),
+            AuditLog.action == PAUSED,
+            AuditLog.merchant_id == bindparam("merchant_id"),
+        )
+        .scalar_subquery()
+    )
+    return [
+        Staff.role.label("role"),
+        Staff.paused_until.label("paused_until"),
+        Staff.name.label("staff_name"),
+        last_pause.label("last_pause"),
+    ]
+
+
+def _confirmed_here(p: Any) -> tuple[ColumnElement[bool], ...]:
+    return p.merchant_id == bindparam("merchant_id"), p.status == PurchaseStatus.CONFIRMED
+
+
+@cache
+def _lookup(lock: bool, draft_key: bool, code: bool, day: bool, receipt: int) -> Select[Any]:
+    """TillRepo.lookup's statement for one combination of what it reads."""
+    draft = aliased(Purchase, name="draft")
+    columns: list[Any] = [Merchant.codes_resumed_at, *_seller_columns()]
+    query = select().select_from(Merchant).outerjoin(Staff, _active_staff())
+    if lock:
+        wrong = select(func.count()).where(
+            AuditLog.merchant_id == Merchant.id,
+            AuditLog.action == WRONG_CODE,
+            AuditLog.created_at >= bindparam("lock_window"),
+            or_(
+                Merchant.codes_resumed_at.is_(None),
+                AuditLog.created_at > Merchant.codes_resumed_at,
+            ),
+        )
+        columns.append(wrong.scalar_subquery().label("wrong_codes"))
+    if draft_key:
+        query = query.outerjoin(
+            draft,
+            and_(draft.idempotency_key == bindparam("key"), draft.merchant_id == Merchant.id),
+        )
+        columns += [
+            draft.id.label("draft_id"),
+            draft.status.label("draft_status"),
+            draft.created_at.label("draft_created_at"),
+            draft.amount_minor.label("draft_amount"),
+            draft.points_spent.label("draft_points"),
+            draft.receipt_no.label("draft_receipt"),
+            draft.payment_code.label("draft_code"),
+        ]
+    if code or draft_key:
+        value = bindparam("code", type_=PaymentCode.code.type) if code else draft.payment_code
+        query = (
+            query.outerjoin(
+                PaymentCode,
+                and_(
+                    PaymentCode.merchant_id == Merchant.id,
+                    PaymentCode.code == value,
+                    PaymentCode.used_at.is_(None),
+                    PaymentCode.expires_at > bindparam("now"),
+                ),
+            )
+            .outerjoin(Membership, Membership.id == PaymentCode.membership_id)
+            .outerjoin(Customer, Customer.id == Membership.customer_id)
+            .outerjoin(
+                Preorder,
+                and_(
+                    Preorder.membership_id == Membership.id,
+                    Preorder.code == PaymentCode.code,
+                    Preorder.status.in_(WAITING),
+                ),
+            )
+        )
+        columns += [
+            PaymentCode.code.label("code"),
+            Membership.id.label("membership_id"),
+            Membership.level_rank,
+            Membership.balance_minor,
+            Customer.telegram_id,
+            Customer.first_name,
+            Customer.phone,
+            Preorder.id.label("order_id"),
+            Preorder.total_minor.label("order_total"),
+        ]
+        if day:
+            net = func.coalesce(func.sum(Purchase.amount_minor - Purchase.refunded_minor), 0)
+            spent = (
+                select(net)
+                .where(
+                    *_confirmed_here(Purchase),
+                    Purchase.membership_id == Membership.id,
+                    Purchase.confirmed_at >= bindparam("day_start"),
+                )
+                .correlate_except(Purchase)
+            )
+            columns.append(spent.scalar_subquery().label("spent_today"))
+    if receipt != NO_RECEIPT:
+        number = (
+            draft.receipt_no
+            if receipt == DRAFTS_RECEIPT
+            else bindparam("receipt_no", type_=Purchase.receipt_no.type)
+        )
+        taken = (
+            select(Purchase.id)
+            .where(*_confirmed_here(Purchase), Purchase.receipt_no == number)
+            .correlate_except(Purchase)
+            .exists()
+        )
+        columns.append(taken.label("receipt_taken"))
+    return query.add_columns(*columns).where(Merchant.id == bindparam("merchant_id"))
+
+
+@cache
+def _family() -> Select[Any]:
+    """TillRepo.draft_family's statement."""
+    anchor = aliased(Purchase, name="anchor")
+    chain = (
+        select(anchor.membership_id.label("id"), literal(0).label("depth"))
+        .where(
+            anchor.idempotency_key == bindparam("key"),
+            anchor.merchant_id == bindparam("merchant_id"),
+        )
+        .cte("chain", recursive=True)
+    )
+    up = aliased(Membership, name="up")
+    chain = chain.union_all(
+        select(up.referrer_id, chain.c.depth + 1)
+        .join(chain, up.id == chain.c.id)
+        .where(chain.c.depth < bindparam("depth"), up.referrer_id.is_not(None))
+    )
+    p = aliased(Purchase, name="p")
+    order = (
+        select(Preorder.id)
+        .where(
+            Preorder.membership_id == p.membership_id,
+            Preorder.code == p.payment_code,
+            Preorder.status.in_(WAITING),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            chain.c.depth,
+            Membership.id,
+            Membership.balance_minor,
+            Membership.clawback_due_minor,
+            Membership.lifetime_spend_minor,
+            Membership.purchases_count,
+            Membership.effective_referrals,
+            Membership.level_rank,
+            Membership.deleted_at,
+            Customer.telegram_id,
+            Customer.first_name,
+            Customer.language,
+            Customer.telegram_language,
+            Customer.bot_blocked,
+            p.id.label("purchase_id"),
+            p.status,
+            p.created_at,
+            p.amount_minor,
+            p.points_spent,
+            p.cashback_minor,
+            p.payment_code,
+            p.staff_telegram_id,
+            order.label("order_id"),
+            *_seller_columns(),
+        )
+        .select_from(chain)
+        .join(Membership, Membership.id == chain.c.id)
+        .outerjoin(Customer, Customer.id == Membership.customer_id)
+        .join(
+            p,
+            and_(p.idempotency_key == bindparam("key"), p.merchant_id == bindparam("merchant_id")),
+        )
+        .outerjoin(Staff, _active_staff())
+        .order_by(Membership.id, chain.c.depth)
+        .with_for_update(of=Membership)
+    )
+
+
+class TillRepo(Repo):
+    async def lookup(
+        self,
+        merchant_id: int,
+        actor: int,
+        now: datetime,
+        *,
+        code: str | None = None,
+        draft_key: str | None = None,
+        lock_window: datetime | None = None,
+        receipt_no: str | None = None,
+        draft_receipt: bool = False,
+        day_start: datetime | None = None,
+    ) -> Row[Any]:
+        """One row: the seller's staff row and last pause; with `lock_window`, the merchant's
+        wrong codes since then (and since its last resume); the customer behind the active
+        `code`, or behind the open draft `draft_key`'s code, with their open pre-order under
+        it; with `receipt_no` (or `draft_receipt`: the draft's number, unless another is
+        given), whether a confirmed purchase holds that number; with `day_start`, what the
+        customer bought since (net of refunds)."""
+        receipt = NO_RECEIPT
+        if receipt_no is not None:
+            receipt = RECEIPT_GIVEN
+        elif draft_receipt and draft_key is not None:
+            receipt = DRAFTS_RECEIPT
+        customer = code is not None or draft_key is not None
+        day = customer and day_start is not None
+        statement = _lookup(
+            lock_window is not None, draft_key is not None, code is not None, day, receipt
+        )
+        params: dict[str, Any] = {"merchant_id": merchant_id, "actor": actor}
+        if customer:
+            params["now"] = now
+        optional = {
+            "code": code,
+            "key": draft_key,
+            "lock_window": lock_window,
+            "receipt_no": receipt_no,
+            "day_start": day_start if day else None,
+        }
+        params.update((name, value) for name, value in optional.items() if value is not None)
+        row: Row[Any] | None = (await self.s.execute(statement, params)).first()
+        assert row is not None, f"merchant {merchant_id}"
+        return row
+
+    async def draft_family(
+        self, merchant_id: int, key: str, actor: int, depth: int
+    ) -> Sequence[Row[Any]]:
+        """The draft `key` with its buyer (depth 0) and the referrers up to `depth` above
+        them (a row per membership and depth, locked in id order: one global lock order),
+        each with what their notices need, and the seller's staff row and last pause; no
+        rows when there is no such draft. The buyer's open pre-order under the draft's code
+        comes along."""
+        params = {"merchant_id": merchant_id, "key": key, "actor": actor, "depth": depth}
+        rows: Sequence[Row[Any]] = (await self.s.execute(_family(), params)).all()
+        return rows
+
+    async def queue(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Outbox rows, in one statement (services/outbox.py says what a row holds)."""
+        await insert_rows(self.s, Outbox, rows)

@@ -1,0 +1,88 @@
+"""What a confirmed sale tells the buyer (the receipt) and the referrers (their rewards), and
+those notices as outbox rows written with the sale in one statement."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from db.models import OutboxStatus
+from services.ledger import Family
+from services.notices import Notice, Receipt, ReferralReward, encode
+from services.outbox import TRANSACTIONAL
+from services.policy.settlement import PurchaseSettlement
+from services.program import Program
+
+
+def told(
+    program: Program,
+    sale: Any,
+    kin: Family,
+    done: PurchaseSettlement,
+    balances: Mapping[int, int],
+) -> list[Notice]:
+    """The receipt to the buyer, and a notice to each referrer who earned something or
+    rose a level."""
+    buyer = kin.people.get(kin.buyer.id)
+    assert buyer is not None
+    after = done.buyer.level_rank
+    receipt = Receipt(
+        purchase_id=sale.purchase_id,
+        merchant=program.merchant.name,
+        amount=sale.amount_minor,
+        spent=sale.points_spent,
+        earned=done.cashback,
+        balance=balances[kin.buyer.id],
+        currency=program.merchant.currency,
+        point_value=program.point_value_minor,
+        level_up=after > done.level_before,
+        level=program.level_name(after),
+    )
+    notices = [Notice(buyer.telegram_id, buyer.language, receipt)]
+    for r in done.rewards:
+        owner = kin.people.get(r.member.id)
+        if not r.news or owner is None:
+            continue
+        reward = ReferralReward(
+            friend=buyer.first_name if r.depth == 1 else None,
+            depth=r.depth,
+            points=r.share + r.bonus,
+            bonus=r.bonus,
+            balance=balances[r.member.id],
+            level_up=r.member.level_rank > r.level_before,
+            level=program.level_name(r.member.level_rank),
+        )
+        notices.append(Notice(owner.telegram_id, owner.language, reward))
+    return notices
+
+
+def outbox_rows(
+    program: Program, notices: Sequence[Notice], kin: Family, prefix: str, now: datetime
+) -> list[dict[str, Any]]:
+    """Outbox rows for notices to the family (services/outbox.py's, with what the family's
+    read already says of each recipient): none for whoever blocked the bot."""
+    people = {p.telegram_id: p for p in kin.people.values()}
+    rows = []
+    for n in notices:
+        person = people[n.telegram_id]
+        if person.blocked:
+            continue
+        language = n.language or person.telegram_language or program.merchant.default_language
+        rows.append(
+            {
+                "merchant_id": program.id,
+                "chat_id": n.telegram_id,
+                "kind": n.kind,
+                "priority": TRANSACTIONAL,
+                "dedupe_key": f"{prefix}:{n.kind}:{n.telegram_id}"[:120],
+                "payload": encode(n.body),
+                "language": language,
+                "campaign_id": None,
+                "status": OutboxStatus.PENDING,
+                "attempts": 0,
+                "not_before": now,
+                "created_at": now,
+            }
+        )
+    return rows
