@@ -2,6 +2,7 @@
 
     python -m bench.bench_reports [--members 100000] [--months 12] [--db sqlite|postgres]
                                   [--pg-url URL] [--sqlite-file PATH] [--repeat 3]
+                                  [--rebuild] [--check]
 
 Setup (untimed): an empty schema (every table and index of db/models/), the default
 merchant (EUR, Europe/Warsaw), then `demo.generator.generate_demo_data` with the given members and
@@ -9,8 +10,12 @@ months (seed 1; about ten purchases a member a year), with "now" fixed at 2026-1
 UTC. On SQLite the file is kept (--sqlite-file, default /tmp/loyalty-bench-reports.sqlite3)
 and reused by the next run with the same size, since generating takes minutes; PostgreSQL
 gets a throwaway database of its own (scripts/pg_database.py), dropped at the end, unless
---pg-reuse names one filled before. ANALYZE (VACUUM ANALYZE on PostgreSQL) runs after the
-load, as autovacuum would on a live server.
+--pg-reuse names one filled before. The generator fills the report summaries at its end
+(db/models/summary.py); a program filled before they existed gets them from
+`SummaryRebuild.rebuild`, as migration 0015 would, and the time it took is printed. ANALYZE
+(VACUUM ANALYZE on PostgreSQL) runs after the load, as autovacuum would on a live server.
+--rebuild writes the summaries again (timed); --check compares them with a recount (timed,
+exit 1 if they differ), as `loyalty-bot rebuild-summaries [--check]` does.
 
 Timed, each R times (--repeat) on a fresh session, by the owner (no cache anywhere):
 - stats: `ReportService.dashboard()`, what /stats shows: every KPI of KPI.md for the last 30
@@ -40,15 +45,18 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.common import start
 from db.base import Base
 from db.engine import create_engine, create_session_factory
+from db.models import MemberSummary
+from db.repositories.summary_rebuild import SummaryRebuild
 from demo.generator import generate_demo_data
 from services.merchants import MerchantService
 from services.reports import ReportService
+from services.summaries import SummaryService
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 OWNER = 1
@@ -66,6 +74,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--sqlite-file", default="/tmp/loyalty-bench-reports.sqlite3")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="write the report summaries again first (timed), as rebuild-summaries does",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="compare the summaries with a recount before timing (timed); exit 1 if they differ",
+    )
     return parser.parse_args(argv)
 
 
@@ -87,6 +105,7 @@ async def load(engine: AsyncEngine, members: int, months: int) -> int:
             )
     if existing:
         print(f"reusing the program already there: {existing:,} purchases")
+        await summarise(engine, merchant.id)
         return merchant.id
     started = time.perf_counter()
     summary = await generate_demo_data(
@@ -97,6 +116,41 @@ async def load(engine: AsyncEngine, members: int, months: int) -> int:
         f"{summary.ledger_entries:,} ledger entries, {summary.ratings:,} ratings, "
         f"{summary.outbox:,} outbox rows in {time.perf_counter() - started:.0f} s"
     )
+    await analyze(engine)
+    return merchant.id
+
+
+async def summarise(engine: AsyncEngine, merchant_id: int, again: bool = False) -> None:
+    """A program filled before the summaries existed gets them (as migration 0015 does); with
+    `again`, any program."""
+    async with create_session_factory(engine)() as session, session.begin():
+        if await session.scalar(select(func.count()).select_from(MemberSummary)) and not again:
+            return
+        started = time.perf_counter()
+        members, hours = await SummaryRebuild(session).rebuild(merchant_id)
+    print(
+        f"summaries rebuilt: {members:,} members, {hours:,} hours x kinds "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    await analyze(engine)
+
+
+async def check(engine: AsyncEngine) -> bool:
+    """The summaries against a recount of the purchases and the ledger (rebuild-summaries
+    --check); True when they are equal."""
+    started = time.perf_counter()
+    async with create_session_factory(engine)() as session:
+        found = await SummaryService(session).check()
+    equal = not found.members and not found.hours
+    print(
+        f"summaries {'equal' if equal else 'differ from'} a recount "
+        f"({found.members} member rows, {found.hours} hour rows apart) "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    return equal
+
+
+async def analyze(engine: AsyncEngine) -> None:
     if engine.dialect.name == "postgresql":
         # VACUUM (not allowed in a transaction) also sets the visibility map, which
         # index-only scans need; autovacuum would have done both on a live server.
@@ -106,7 +160,6 @@ async def load(engine: AsyncEngine, members: int, months: int) -> int:
     else:
         async with engine.begin() as conn:
             await conn.execute(text("ANALYZE"))
-    return merchant.id
 
 
 async def timed(
@@ -171,6 +224,10 @@ async def main_async(args: argparse.Namespace, url: str) -> int:
     engine = create_engine(url)
     try:
         merchant_id = await load(engine, args.members, args.months)
+        if args.rebuild:
+            await summarise(engine, merchant_id, again=True)
+        if args.check and not await check(engine):
+            return 1
         await run(engine, merchant_id, args.repeat)
     finally:
         await engine.dispose()

@@ -1,5 +1,5 @@
-"""`loyalty-bot`: run, migrate, worker, demo-data. Only the commands that run the bot import
-aiogram (~7 s)."""
+"""`loyalty-bot`: run, migrate, worker, demo-data, rebuild-summaries. Only the commands that
+run the bot import aiogram (~7 s)."""
 
 from __future__ import annotations
 
@@ -34,6 +34,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1, help="same seed, same data; default: 1")
     demo.add_argument(
         "--force", action="store_true", help="add to a merchant that already has members"
+    )
+    rebuild = sub.add_parser(
+        "rebuild-summaries",
+        help="count the report summaries again from the purchases and the ledger",
+        description="Apply migrations, then write the report summaries (per member, per hour) "
+        "again from the purchases and the ledger, and check them against a recount. With "
+        "--check, only compare: list the differences and exit 1 if there are any.",
+    )
+    rebuild.add_argument(
+        "--check", action="store_true", help="compare only, write nothing; exit 1 on a difference"
     )
     return parser
 
@@ -137,6 +147,16 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rebuild_summaries(settings: Settings, args: argparse.Namespace) -> int:
+    from db.migrate import upgrade
+
+    settings.ensure_sqlite_dir()
+    upgrade(settings.database_url)
+    from bot.summaries import rebuild_summaries
+
+    return asyncio.run(rebuild_summaries(settings, check=args.check))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -152,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_worker(settings)
         if args.command == "demo-data":
             return cmd_demo_data(settings, args)
+        if args.command == "rebuild-summaries":
+            return cmd_rebuild_summaries(settings, args)
         return cmd_run(settings)
     except SettingsError as error:
         print(f"{USAGE}: {error}", file=sys.stderr)

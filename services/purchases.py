@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from db.models import PreorderStatus, PurchaseStatus
-from db.repositories import WAITING, GrantRepo, PreorderRepo
+from db.repositories import WAITING, GrantRepo, PreorderRepo, SummaryRepo
 from services import grants, limits, policy
 from services.errors import SaleRefused
 from services.ledger import Family, family, post_settlement
@@ -146,8 +146,9 @@ class PurchaseService(SellerBase):
             await enqueue(
                 self.session, merchant_id, flags, now, prefix, program.merchant.default_language
             )
-        # One more statement a sale needs (a report's summary) goes here, after everything
-        # above: the purchase, its postings and its notices are all written.
+        await SummaryRepo(self.session).on_purchase(
+            merchant_id, kin.buyer.id, sale.amount_minor, now
+        )
         balance = balances[kin.buyer.id]
         return self._result(program, sale, done.cashback, balance, False, (*notices, *flags))
 

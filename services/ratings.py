@@ -4,6 +4,7 @@ stars) alerts the merchant's admins with the purchase it is about."""
 from __future__ import annotations
 
 from db.models import Customer, Purchase, PurchaseStatus, Staff
+from db.repositories import SummaryRepo
 from services.errors import RatingRefused
 from services.notices import LowRatingAlert, Notice
 from services.seller import SellerBase
@@ -28,6 +29,7 @@ class RatingService(SellerBase):
                 raise RatingRefused("not_yours")
             if not await self.purchases.rate(purchase.id, membership.id, stars, now):
                 raise RatingRefused("already_rated")
+            await SummaryRepo(self.session).on_rating(membership.id, stars, now)
             if stars > 2:
                 return ()
             return await self._low_rating_alerts(purchase, customer, stars, None)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from db.models import Customer, Membership, Merchant, Purchase, PurchaseStatus, Refund
+from db.repositories import SummaryRepo
 from services import policy, refund_levels
 from services.dto import LevelInfo
 from services.errors import InvalidAmount, SaleRefused
@@ -198,6 +199,7 @@ class RefundService(RefundReferrals):
         )
         split, taken, paid = done.split, done.cashback_taken, done.paid_minor
         purchase.refunded_minor += amount
+        await SummaryRepo(self.session).on_refund(purchase, amount)
         fully = done.fully_refunded
         reversed_for = await self._reversal_notices(done, rows, membership)
         lost_level = await self._reprice_referrer(

@@ -80,6 +80,27 @@ async def issue_code(
     return (await CodeService(session, clock).issue(merchant.id, tg)).code
 
 
+async def buy(
+    session: AsyncSession,
+    clock: FakeClock,
+    merchant: MerchantView,
+    cashier: int,
+    tg: int,
+    amount_minor: int,
+    spend: float = 0.0,
+) -> Any:
+    """A sale as a cashier makes it: the member's code, the amount typed, `spend` of the points
+    the till allows, the preview, Confirm. Returns the SaleResult."""
+    from services.sales import SaleService
+
+    sales = SaleService(session, (), clock)
+    code = await issue_code(session, clock, merchant, tg)
+    quote = await sales.quote(merchant.id, cashier, code, str(amount_minor / 100))
+    points = int(quote.max_points * spend)
+    draft = await sales.prepare(merchant.id, cashier, code, quote.amount_minor, points, None)
+    return await sales.confirm(merchant.id, cashier, draft.key)
+
+
 async def credit(
     session: AsyncSession, clock: FakeClock, merchant: MerchantView, tg: int, amount: int
 ) -> None:

@@ -21,6 +21,8 @@ from db.models import (
     Purchase,
     Staff,
 )
+from db.repositories import SummaryRepo
+from db.repositories.flows import note_flow
 from services.dto import MerchantView
 
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -98,6 +100,7 @@ class Book:
                     created_at=at,
                 )
             )
+            note_flow(self.session, membership.id, at, reason, 1, delta)  # as LedgerRepo.post does
 
     async def buy(
         self,
@@ -129,6 +132,12 @@ class Book:
             )
             self.session.add(purchase)
             await self.session.flush()
+            # The summaries, as a confirmed sale, its refund and its rating keep them.
+            summary = SummaryRepo(self.session)
+            if refunded < amount:
+                await summary.on_purchase(self.merchant.id, self.ids[name], amount - refunded, at)
+            if stars:
+                await summary.on_rating(self.ids[name], stars, at)
         if cashback:
             await self.points(name, at, amount * 5 // 100, "cashback", purchase.id)
         return purchase.id

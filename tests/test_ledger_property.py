@@ -35,8 +35,8 @@ from services.policy.settlement import opens_referral, settle_purchase
 from services.sales import SaleService
 from tests.conftest import FakeClock, fresh_engine
 from tests.factories import (
+    buy,
     check_ledger_invariant,
-    issue_code,
     make_member,
     make_merchant,
     make_staff,
@@ -125,13 +125,7 @@ async def scenario(
                 clock.advance(minutes=7)
                 if isinstance(op, Buy):
                     tg = 100 + op.member
-                    code = await issue_code(session, clock, merchant, tg)
-                    quote = await sales.quote(merchant.id, CASHIER, code, str(op.amount / 100))
-                    points = int(quote.max_points * op.spend)
-                    draft = await sales.prepare(
-                        merchant.id, CASHIER, code, quote.amount_minor, points, None
-                    )
-                    result = await sales.confirm(merchant.id, CASHIER, draft.key)
+                    result = await buy(session, clock, merchant, CASHIER, tg, op.amount, op.spend)
                     purchases.append(result.purchase_id)
                     owner_of[result.purchase_id] = tg
                 elif isinstance(op, Refund) and purchases:

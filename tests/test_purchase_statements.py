@@ -7,7 +7,7 @@ one statement, then the draft) and Confirm (SaleService.confirm: the draft, the 
 family read and locked in one statement, then a statement per set of rows). The buyer is at
 the bottom of a chain of three referrers and buys for the first time, so every statement a
 sale can need is there: the referral grant, three shares and the bonus, four notices; with
-bot/middlewares.py's one statement per update, the purchase is 15 statements. Counted
+bot/middlewares.py's one statement per update, the purchase is 17 statements. Counted
 without BEGIN and COMMIT (SQLite sends them as statements, PostgreSQL's driver does not); a
 transaction is a `begin` on a connection."""
 
@@ -34,8 +34,9 @@ USE_CASES = ("start", "sell", "prepare", "confirm")
 # The use case's own statements, the record of the update (db/once.py) included; the program
 # comes from the process's copy, its version checked by the update's context.
 SELL_STATEMENTS = 4  # lookup, draft, audit, processed update
-CONFIRM_STATEMENTS = 9  # family, grant, confirm, code, balances, ledger, audit, outbox,
-#                         processed update
+CONFIRM_STATEMENTS = 11  # family, grant, confirm, code, balances, ledger, audit, outbox,
+#                          the buyer's report summary, processed update, the hour's report
+#                          summary (written at the commit: db/repositories/flows.py)
 
 # Per update, what bot/middlewares.py runs before the handler: who is writing, and whether the
 # update was handled before, in one statement outside any transaction.

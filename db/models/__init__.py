@@ -13,8 +13,12 @@ from db.models.outbox import Outbox, OutboxStatus
 from db.models.purchases import Purchase, PurchaseStatus, Refund
 from db.models.runtime import Lease, ProcessedUpdate
 from db.models.staff import AuditLog, Staff, StaffInvite, StaffLanguage, StaffRole
+from db.models.summary import HOUR, SALE, STARS, HourSummary, MemberSummary
 
 __all__ = [
+    "HOUR",
+    "SALE",
+    "STARS",
     "AuditLog",
     "Campaign",
     "CampaignStatus",
@@ -22,10 +26,12 @@ __all__ = [
     "CartLine",
     "CatalogItem",
     "Customer",
+    "HourSummary",
     "Lease",
     "LedgerEntry",
     "LedgerReason",
     "Level",
+    "MemberSummary",
     "Membership",
     "Merchant",
     "NpsAnswer",

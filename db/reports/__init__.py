@@ -2,6 +2,9 @@
 ReportRepo; and the CSV exports' queries (ExportRepo). Every number is counted in SQL: Python
 gets totals, or one row per time bucket, never one row per purchase.
 
+Totals over time and who bought when are read from the summaries (db/models/summary.py): the
+hour summary (flows.py) and the member summary (history.py); the rest from the tables.
+
 Shared meanings (services/reports/ documents them for the merchant):
 - a purchase counts when it is confirmed and not wholly refunded; its revenue is its amount
   less what was refunded;
@@ -12,14 +15,23 @@ Shared meanings (services/reports/ documents them for the merchant):
 from db.reports.base import DAY
 from db.reports.exports import ExportRepo
 from db.reports.feedback import FeedbackReports
+from db.reports.flows import Flows, points_of, stars_of
+from db.reports.history import HistoryReports
 from db.reports.members import MemberReports
 from db.reports.messages import MessageReports
 from db.reports.purchases import PurchaseReports
 from db.reports.rewards import RewardReports
 
 
-class ReportRepo(MemberReports, PurchaseReports, FeedbackReports, RewardReports, MessageReports):
+class ReportRepo(
+    MemberReports,
+    HistoryReports,
+    PurchaseReports,
+    RewardReports,
+    FeedbackReports,
+    MessageReports,
+):
     """Every report query, over one session."""
 
 
-__all__ = ["DAY", "ExportRepo", "ReportRepo"]
+__all__ = ["DAY", "ExportRepo", "Flows", "ReportRepo", "points_of", "stars_of"]

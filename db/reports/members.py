@@ -3,34 +3,42 @@ the new ones came from, and whether newcomers and referred friends went on to bu
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
-from db.models import Customer, Membership
-from db.reports.base import ReportQueries, member_before, tally, within
+from db.models import Customer, Membership, MemberSummary
+from db.reports.base import ReportQueries, tally, within
 from db.sql import epoch
 
 
 class MemberReports(ReportQueries):
-    async def members_at(self, merchant_id: int, at: datetime) -> tuple[int, ...]:
-        """(members, with birthday, with phone, opted in, reachable) at an instant."""
-        alive = and_(
-            Membership.merchant_id == merchant_id,
-            Membership.joined_at < at,
-            or_(Membership.deleted_at.is_(None), Membership.deleted_at >= at),
-        )
-        return await self._one(
-            select(
-                func.count(),
-                tally(Customer.birthday_month.is_not(None)),
-                tally(Customer.phone.is_not(None)),
-                tally(Membership.marketing_opt_in),
-                func.sum(case((Customer.bot_blocked, 0), else_=1)),
+    async def members_at(
+        self, merchant_id: int, ends: Sequence[datetime]
+    ) -> list[tuple[int, ...]]:
+        """Per instant: (members, with birthday, with phone, opted in, reachable), in one pass
+        over the merchant's members."""
+        columns: list[Any] = []
+        for at in ends:
+            alive = and_(
+                Membership.joined_at < at,
+                or_(Membership.deleted_at.is_(None), Membership.deleted_at >= at),
             )
+            columns += [
+                tally(alive),
+                tally(and_(alive, Customer.birthday_month.is_not(None))),
+                tally(and_(alive, Customer.phone.is_not(None))),
+                tally(and_(alive, Membership.marketing_opt_in)),
+                tally(and_(alive, Customer.bot_blocked.is_(False))),
+            ]
+        totals = await self._one(
+            select(*columns)
             .join(Customer, Customer.id == Membership.customer_id)
-            .where(alive)
+            .where(Membership.merchant_id == merchant_id)
         )
+        return [totals[i * 5 : i * 5 + 5] for i in range(len(ends))]
 
     async def new_members(
         self, merchant_id: int, start: datetime, end: datetime
@@ -51,21 +59,21 @@ class MemberReports(ReportQueries):
         """Over members who joined in the period: (those who joined at least `window` seconds
         before the end, of them bought within `window` of joining, the younger ones who
         already did), counting purchases made before the end."""
-        first_purchase = member_before(
-            merchant_id, Membership.id, end, lambda p: func.min(p.confirmed_at)
-        )
-        first = (
-            select(Membership.joined_at.label("joined"), first_purchase.label("first"))
+        s = MemberSummary
+        # Whole seconds, as epoch() counts them: joined by the cutoff is mature.
+        cutoff = datetime.fromtimestamp(int(end.timestamp()) - window + 1, UTC)
+        took = case((s.first_at < end, epoch(s.first_at) - epoch(Membership.joined_at)))
+        joined = (
+            select(Membership.joined_at.label("joined"), took.label("took"))
+            .outerjoin(s, _summary_of())
             .where(
                 Membership.merchant_id == merchant_id,
                 within(Membership.joined_at, start, end),
             )
+            .offset(0)  # each member's time to a first purchase worked out once
             .subquery()
         )
-        mature = epoch(first.c.joined) + window <= int(end.timestamp())
-        converted = and_(
-            first.c.first.is_not(None), epoch(first.c.first) - epoch(first.c.joined) < window
-        )
+        mature, converted = joined.c.joined < cutoff, joined.c.took < window
         return await self._one(
             select(
                 tally(mature),
@@ -77,20 +85,22 @@ class MemberReports(ReportQueries):
     async def referrals(self, merchant_id: int, start: datetime, end: datetime) -> tuple[int, ...]:
         """Members who joined through a friend's link in the period: (joined, with a purchase
         before the end, with two or more)."""
-        purchases = member_before(merchant_id, Membership.id, end, lambda p: func.count())
-        per_member = (
-            select(purchases.label("n"))
+        s = MemberSummary
+        return await self._one(
+            select(func.count(), tally(s.first_at < end), tally(s.second_at < end))
+            .select_from(Membership)
+            .outerjoin(s, _summary_of())
             .where(
                 Membership.merchant_id == merchant_id,
                 Membership.referrer_id.is_not(None),
                 within(Membership.joined_at, start, end),
             )
-            .subquery()
         )
-        return await self._one(
-            select(
-                func.count(),
-                tally(per_member.c.n >= 1),
-                tally(per_member.c.n >= 2),
-            )
-        )
+
+
+def _summary_of() -> ColumnElement[bool]:
+    """Joins a membership to its summary (none: no purchase that counts)."""
+    return and_(
+        MemberSummary.merchant_id == Membership.merchant_id,
+        MemberSummary.membership_id == Membership.id,
+    )

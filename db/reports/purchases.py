@@ -1,14 +1,13 @@
-"""Reports on purchases: totals and their spread over time, the gaps between a member's
-purchases, retention, churn and cohorts."""
+"""Reports on purchases read from the purchases themselves: their spread over time, the gaps
+between a member's purchases, and cohorts. Totals, retention and churn come from the summaries
+(db/reports/flows.py, history.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import and_, case, distinct, exists, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, case, func, select
 
 from db.models import Membership, Purchase
 from db.reports.base import (
@@ -18,27 +17,12 @@ from db.reports.base import (
     member_before,
     net_revenue,
     sold,
-    tally,
     within,
 )
 from db.sql import epoch
 
 
 class PurchaseReports(ReportQueries):
-    async def purchase_totals(
-        self, merchant_id: int, start: datetime | None, end: datetime
-    ) -> tuple[int, ...]:
-        """(purchases, revenue, active customers) in the period (from the start if None)."""
-        return await self._one(
-            select(
-                func.count(),
-                func.sum(net_revenue()),
-                func.count(distinct(Purchase.membership_id)),
-            ).where(
-                *sold(merchant_id, start, end),
-            )
-        )
-
     async def gaps(self, merchant_id: int, start: datetime, end: datetime) -> tuple[int, ...]:
         """(seconds, pairs) over consecutive purchases of a member whose later one is in the
         period. Per member the gaps add up to last-in-period minus the purchase before the
@@ -82,97 +66,6 @@ class PurchaseReports(ReportQueries):
             .group_by(bucket)
         )
         return [(int(b) * seconds, int(n), as_int(r)) for b, n, r in rows.all()]
-
-    async def history(
-        self, merchant_id: int, ends: Sequence[datetime], churn: int, year: int
-    ) -> list[tuple[int, ...]]:
-        """Per end: (members with a purchase before it, with two or more, whose last one is
-        `churn` seconds or more before the end, revenue to date, revenue in the `year` seconds
-        before the end, members who bought in those).
-
-        One pass over each member's purchases (a covering index) gives the latest end; an
-        earlier end takes off what came after it, read by time (a short range), and looks up
-        the last purchase before it only for members who bought since. A member bought in the
-        year before an end when their last purchase before it is in that year.
-        """
-        latest = max(ends)
-        everything = (
-            select(
-                Purchase.membership_id.label("member"),
-                func.count().label("n"),
-                func.max(Purchase.confirmed_at).label("last"),
-                func.sum(net_revenue()).label("revenue"),
-            )
-            .where(*sold(merchant_id, None, latest))
-            .group_by(Purchase.membership_id)
-            .subquery("everything")
-        )
-        source: Any = everything
-        columns: list[Any] = []
-        for index, end in enumerate(ends):
-            n: Any = everything.c.n
-            last: Any = everything.c.last
-            revenue: Any = everything.c.revenue
-            if end < latest:
-                since = (
-                    select(
-                        Purchase.membership_id.label("member"),
-                        func.count().label("n"),
-                        func.sum(net_revenue()).label("revenue"),
-                    )
-                    .where(
-                        *sold(merchant_id, end, latest),
-                    )
-                    .group_by(Purchase.membership_id)
-                    .subquery(f"since{index}")
-                )
-                last_before = member_before(
-                    merchant_id, everything.c.member, end, lambda p: func.max(p.confirmed_at)
-                )
-                source = source.outerjoin(since, since.c.member == everything.c.member)
-                n = everything.c.n - func.coalesce(since.c.n, 0)
-                revenue = everything.c.revenue - func.coalesce(since.c.revenue, 0)
-                last = case((since.c.n.is_(None), everything.c.last), else_=last_before)
-            churned = and_(n >= 1, last < end - timedelta(seconds=churn))
-            columns += [
-                tally(n >= 1),
-                tally(n >= 2),
-                tally(churned),
-                func.sum(case((n >= 1, revenue), else_=0)),
-                tally(and_(n >= 1, last >= end - timedelta(seconds=year))),
-            ]
-        totals = await self._one(select(*columns).select_from(source))
-        rows: list[tuple[int, ...]] = []
-        for index, end in enumerate(ends):
-            buyers, repeaters, churned_n, to_date, year_active = totals[index * 5 : index * 5 + 5]
-            older = await self.revenue_before(merchant_id, end - timedelta(seconds=year))
-            rows.append((buyers, repeaters, churned_n, to_date, to_date - older, year_active))
-        return rows
-
-    async def revenue_before(self, merchant_id: int, cutoff: datetime) -> int:
-        return as_int(
-            await self.s.scalar(
-                select(func.sum(net_revenue())).where(*sold(merchant_id, None, cutoff))
-            )
-        )
-
-    async def retained(
-        self, merchant_id: int, before: datetime, start: datetime, end: datetime
-    ) -> tuple[int, ...]:
-        """(members active in [before, start), of them also active in [start, end))."""
-        later = aliased(Purchase)
-        earlier = (
-            select(Purchase.membership_id.label("member"))
-            .where(
-                *sold(merchant_id, before, start),
-            )
-            .distinct()
-            .subquery()
-        )
-        again = exists().where(
-            later.membership_id == earlier.c.member, *sold(merchant_id, start, end, later)
-        )
-        return await self._one(select(func.count(), tally(again)).select_from(earlier))
 
     async def cohorts(
         self, merchant_id: int, months: Sequence[datetime]

@@ -10,7 +10,6 @@ from sqlalchemy import and_, func, select
 
 from db.models import LedgerEntry, LedgerReason, Membership, Merchant, Outbox, Purchase
 from db.reports.base import (
-    ReportQueries,
     as_int,
     counted,
     delivered,
@@ -18,32 +17,31 @@ from db.reports.base import (
     of_merchant,
     within,
 )
+from db.reports.flows import FlowReports, points_of
 from db.sql import epoch
 
 
-class RewardReports(ReportQueries):
+class RewardReports(FlowReports):
     async def point_flows(
         self, merchant_id: int, start: datetime, end: datetime
     ) -> dict[str, int]:
         """Ledger reason -> sum of its changes in the period."""
-        rows = await self.s.execute(
-            select(LedgerEntry.reason, func.sum(LedgerEntry.delta_minor))
-            .where(of_merchant(merchant_id), within(LedgerEntry.created_at, start, end))
-            .group_by(LedgerEntry.reason)
+        return points_of((await self.flows(merchant_id, [(start, end)]))[0])
+
+    async def balances(self, merchant_id: int) -> int:
+        """Sum of all balances now."""
+        return as_int(
+            await self.s.scalar(
+                select(func.sum(Membership.balance_minor)).where(
+                    Membership.merchant_id == merchant_id
+                )
+            )
         )
-        return {str(reason): as_int(total) for reason, total in rows.all()}
 
     async def liability(self, merchant_id: int, at: datetime) -> int:
         """Sum of all balances at an instant: today's balances less what changed since."""
-        now_total = await self.s.scalar(
-            select(func.sum(Membership.balance_minor)).where(Membership.merchant_id == merchant_id)
-        )
-        since = await self.s.scalar(
-            select(func.sum(LedgerEntry.delta_minor)).where(
-                of_merchant(merchant_id), LedgerEntry.created_at >= at
-            )
-        )
-        return as_int(now_total) - as_int(since)
+        since = points_of((await self.flows(merchant_id, [(at, None)]))[0])
+        return await self.balances(merchant_id) - sum(since.values())
 
     async def point_value(self, merchant_id: int) -> int:
         """Minor units one point of the merchant is worth: the money value of a balance."""

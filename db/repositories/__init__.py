@@ -15,6 +15,7 @@ from db.repositories.preorders import WAITING, PreorderRepo
 from db.repositories.privacy import PrivacyRepo
 from db.repositories.purchases import PurchaseRepo
 from db.repositories.staff import AuditRepo, StaffRepo
+from db.repositories.summary import SummaryRepo
 from db.repositories.till import TillRepo
 
 __all__ = [
@@ -35,5 +36,6 @@ __all__ = [
     "PrivacyRepo",
     "PurchaseRepo",
     "StaffRepo",
+    "SummaryRepo",
     "TillRepo",
 ]

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 from db.models import LedgerEntry, LedgerReason, Membership
 from db.repositories.base import Repo
 from db.repositories.bulk import insert_rows
+from db.repositories.flows import note_entries, note_flow
 
 
 class LedgerRepo(Repo):
@@ -38,6 +39,7 @@ class LedgerRepo(Repo):
         if balance_after is None:
             raise ValueError("balance would go below zero")
         membership.balance_minor = balance_after
+        note_flow(self.s, membership.id, now, reason, 1, delta_minor)  # the hour summary
         entry = LedgerEntry(
             membership_id=membership.id,
             delta_minor=delta_minor,
@@ -54,6 +56,7 @@ class LedgerRepo(Repo):
         """Entries in one statement, in order (their ids follow it); the caller moved the
         balances and computed each entry's balance after."""
         await insert_rows(self.s, LedgerEntry, rows)
+        note_entries(self.s, rows)  # the hour summary
 
     async def redeemed_since(self, membership_id: int, since: datetime) -> int:
         """Points spent on purchases since `since`."""

@@ -9,7 +9,7 @@ from itertools import pairwise
 
 from db.engine import reading
 from db.models import LedgerReason
-from db.reports import DAY
+from db.reports import DAY, points_of
 from services import policy
 from services.dto import MerchantView
 from services.reports.periods import DEFAULT_DAYS, add_months, local_today, month_starts
@@ -64,7 +64,8 @@ class PointsReports(StatsReports):
         bounds = month_starts(first, months, merchant.timezone)
         async with reading(self.session):
             snapshot = await self.snapshot(merchant_id, period)
-            flows = [await self.repo.point_flows(merchant_id, a, b) for a, b in pairwise(bounds)]
+            months_flows = await self.repo.flows(merchant_id, list(pairwise(bounds)))
+            flows = [points_of(month) for month in months_flows]
             outstanding_now = await self.repo.liability(merchant_id, self.clock())
             value = await self.repo.point_value(merchant_id)
             uplift = Uplift(

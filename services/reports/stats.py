@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from db.engine import reading
-from db.models import LedgerReason
-from db.reports import DAY
+from db.models import SALE, LedgerReason
+from db.reports import DAY, points_of, stars_of
 from services import policy
 from services.dto import MerchantView
 from services.reports.access import ReportAccess
@@ -84,6 +84,20 @@ class Snapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class Totals:
+    """A period's totals over time, read from the hour summary for every period at once."""
+
+    purchases: int
+    revenue: int
+    revenue_to_date: int  # of every purchase before the period's end
+    year_revenue: int  # of the purchases in the 365 days before the end
+    points: dict[str, int]  # ledger reason -> points moved in the period
+    stars: dict[int, int]  # stars -> purchases rated so in the period
+    liability: int  # points outstanding at the end
+    point_value: int
+
+
+@dataclass(frozen=True, slots=True)
 class Dashboard:
     merchant: MerchantView
     current: Snapshot
@@ -106,47 +120,76 @@ class StatsReports(ReportAccess):
         return Dashboard(merchant, current, previous)
 
     async def snapshots(self, merchant_id: int, periods: Sequence[Period]) -> list[Snapshot]:
-        """Every KPI of KPI.md for each period (no access check: callers do it)."""
-        histories = await self.repo.history(
-            merchant_id, [p.end for p in periods], int(CHURN_HORIZON.total_seconds()), YEAR
+        """Every KPI of KPI.md for each period (no access check: callers do it). Who bought
+        when comes from one pass over the member summaries, totals over time from one read of
+        the hour summary, for all periods at once."""
+        r = self.repo
+        year = timedelta(seconds=YEAR)
+        revenue, histories = await r.history(
+            merchant_id,
+            [(p.start, p.end, p.previous().start) for p in periods],
+            int(CHURN_HORIZON.total_seconds()),
+            YEAR,
         )
-        return [
-            await self._snapshot(merchant_id, period, history)
-            for period, history in zip(periods, histories, strict=True)
-        ]
+        n = len(periods)
+        flows = await r.flows(
+            merchant_id, [(p.start, p.end) for p in periods] + [(p.end, None) for p in periods]
+        )
+        years = await r.flows(merchant_id, [(p.end - year, p.end) for p in periods], SALE)
+        alive = await r.members_at(merchant_id, [p.end for p in periods])
+        balances, value = await r.balances(merchant_id), await r.point_value(merchant_id)
+        snapshots = []
+        for i, period in enumerate(periods):
+            within, since, last_year = flows[i], flows[n + i], years[i]
+            totals = Totals(
+                purchases=within.get(SALE, (0, 0))[0],
+                revenue=within.get(SALE, (0, 0))[1],
+                revenue_to_date=revenue - since.get(SALE, (0, 0))[1],
+                year_revenue=last_year.get(SALE, (0, 0))[1],
+                points=points_of(within),
+                stars=stars_of(within),
+                liability=balances - sum(points_of(since).values()),
+                point_value=value,
+            )
+            snapshots.append(
+                await self._snapshot(merchant_id, period, histories[i], alive[i], totals)
+            )
+        return snapshots
 
     async def snapshot(self, merchant_id: int, period: Period) -> Snapshot:
         return (await self.snapshots(merchant_id, [period]))[0]
 
     async def _snapshot(
-        self, merchant_id: int, period: Period, history: Sequence[int]
+        self,
+        merchant_id: int,
+        period: Period,
+        history: Sequence[int],
+        alive: Sequence[int],
+        totals: Totals,
     ) -> Snapshot:
         r = self.repo
         start, end = period.start, period.end
-        buyers, repeaters, churned, revenue_to_date, year_revenue, year_active = history
-        members, birthday, phone, opted, reachable = await r.members_at(merchant_id, end)
+        buyers, repeaters, churned, year_active, active, was_active, retained = history
+        members, birthday, phone, opted, reachable = alive
         joins = await r.new_members(merchant_id, start, end)
         by_source: dict[str, int] = {}
         for source, via_friend, count in joins:
             key = "referral" if via_friend else source
             by_source[key] = by_source.get(key, 0) + count
-        purchases, revenue, active = await r.purchase_totals(merchant_id, start, end)
+        purchases, revenue = totals.purchases, totals.revenue
         mature, converted, young_converted = await r.first_purchases(
             merchant_id, start, end, CONVERSION_WINDOW
         )
-        before = period.previous().start
-        was_active, retained = await r.retained(merchant_id, before, start, end)
         referred, effective, referred_again = await r.referrals(merchant_id, start, end)
-        stars = await r.ratings(merchant_id, start, end)
-        csat, csat_good = csat_of(stars)
-        flows = await r.point_flows(merchant_id, start, end)
+        csat, csat_good = csat_of(totals.stars)
+        flows = totals.points
         issued_by = tuple((str(reason), flows.get(reason, 0)) for reason in ISSUED)
         issued = sum(n for _, n in issued_by)
         # Gross, like issued: points given back by a refund are not taken off (they may
         # belong to a redemption of an earlier period).
         redeemed = -flows.get(LedgerReason.REDEEM, 0)
         expired = -flows.get(LedgerReason.EXPIRY, 0)
-        liability = await r.liability(merchant_id, end)
+        liability = totals.liability
         return Snapshot(
             period=period,
             members=members,
@@ -177,10 +220,10 @@ class StatsReports(ReportAccess):
             expired=expired,
             liability=liability,
             redemption_rate=ratio(redeemed, issued),
-            clv=ratio(revenue_to_date, buyers),
+            clv=ratio(totals.revenue_to_date, buyers),
             # average check x purchases per active customer in the last 365 days
-            value_12m=ratio(year_revenue, year_active),
-            liability_minor=policy.points_worth(liability, await r.point_value(merchant_id)),
+            value_12m=ratio(totals.year_revenue, year_active),
+            liability_minor=policy.points_worth(liability, totals.point_value),
         )
 
     async def period_snapshot(
