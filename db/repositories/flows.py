@@ -13,14 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BigInteger, String, event, func, literal, select, true, union_all
+from sqlalchemy import BigInteger, String, bindparam, event, func, select, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from db.models import HOUR, HourSummary, Membership
-from db.repositories.upsert import upsert
+from db.repositories.upsert import dialect_of, upsert_in
 
 KEY = "hour_summary.pending"
 CHUNK = 200  # keys per statement: SQLite allows 500 terms in a UNION ALL
@@ -65,16 +66,19 @@ def note_entries(session: AsyncSession | Session, rows: Iterable[Mapping[str, An
         )
 
 
-def _statement(session: Session, moves: list[tuple[tuple[int, int, str], list[int]]]) -> Any:
+@lru_cache(maxsize=64)
+def _statement(dialect: str, rows: int) -> Any:
+    """The upsert of `rows` moves (parameters member_i, hour_i, kind_i, count_i, amount_i),
+    built once per dialect and number of rows."""
     parts = [
         select(
-            literal(member, BigInteger).label("member"),
-            literal(hour, BigInteger).label("hour"),
-            literal(kind, String(20)).label("kind"),
-            literal(count, BigInteger).label("count"),
-            literal(amount, BigInteger).label("amount"),
+            bindparam(f"member_{i}", type_=BigInteger).label("member"),
+            bindparam(f"hour_{i}", type_=BigInteger).label("hour"),
+            bindparam(f"kind_{i}", type_=String(20)).label("kind"),
+            bindparam(f"count_{i}", type_=BigInteger).label("count"),
+            bindparam(f"amount_{i}", type_=BigInteger).label("amount"),
         )
-        for (member, hour, kind), (count, amount) in moves
+        for i in range(rows)
     ]
     moved = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("moved")
     key = (Membership.merchant_id, moved.c.hour, moved.c.kind)
@@ -86,7 +90,7 @@ def _statement(session: Session, moves: list[tuple[tuple[int, int, str], list[in
         .order_by(*key)  # every transaction takes the rows in one order
     )
     table = HourSummary.__table__
-    insert = upsert(session, HourSummary).from_select(
+    insert = upsert_in(dialect, table).from_select(
         ["merchant_id", "hour", "kind", "count", "amount_minor"], source
     )
     return insert.on_conflict_do_update(
@@ -98,14 +102,29 @@ def _statement(session: Session, moves: list[tuple[tuple[int, int, str], list[in
     )
 
 
+def _parameters(moves: list[tuple[tuple[int, int, str], list[int]]]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for i, ((member, hour, kind), (count, amount)) in enumerate(moves):
+        values |= {
+            f"member_{i}": member,
+            f"hour_{i}": hour,
+            f"kind_{i}": kind,
+            f"count_{i}": count,
+            f"amount_{i}": amount,
+        }
+    return values
+
+
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
     pending = session.info.pop(KEY, None)
     if pending is None or pending.transaction is not session.get_transaction():
         return
     moves = sorted((k, v) for k, v in pending.moves.items() if v != [0, 0])
+    dialect = dialect_of(session)
     for start in range(0, len(moves), CHUNK):
-        session.execute(_statement(session, moves[start : start + CHUNK]))
+        chunk = moves[start : start + CHUNK]
+        session.execute(_statement(dialect, len(chunk)), _parameters(chunk))
 
 
 @event.listens_for(Session, "after_rollback")

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from db.models import SALE, STARS, Membership, MemberSummary, Purchase, PurchaseStatus
 from db.repositories.base import Repo
 from db.repositories.flows import note_flow
-from db.repositories.upsert import upsert
+from db.repositories.upsert import dialect_of, upsert, upsert_in
 
 COLUMNS = (
     "merchant_id",
@@ -83,45 +84,59 @@ def recount(*where: ColumnElement[bool]) -> Any:
     )
 
 
+@lru_cache(maxsize=4)
+def _on_purchase(dialect: str) -> Any:
+    """The member's row at a purchase: one more purchase of `amount` at `at`, built once per
+    dialect (built on every call it cost more Python than the statement takes to run)."""
+    at = bindparam("at", type_=MemberSummary.first_at.type)
+    insert = upsert_in(dialect, MemberSummary.__table__).values(  # Core: see bulk.py
+        merchant_id=bindparam("merchant_id"),
+        membership_id=bindparam("membership_id"),
+        purchases=1,
+        revenue_minor=bindparam("amount"),
+        first_at=at,
+        second_at=None,
+        last_at=at,
+    )
+    row, new = MemberSummary.__table__.c, insert.excluded
+    none_yet = row.first_at.is_(None)  # a row whose purchases were all refunded
+    return insert.on_conflict_do_update(
+        index_elements=["merchant_id", "membership_id"],
+        set_={
+            "purchases": row.purchases + 1,
+            "revenue_minor": row.revenue_minor + new.revenue_minor,
+            "first_at": case(
+                (or_(none_yet, new.first_at < row.first_at), new.first_at),
+                else_=row.first_at,
+            ),
+            "second_at": case(
+                (none_yet, None),
+                (new.first_at < row.first_at, row.first_at),
+                (or_(row.second_at.is_(None), new.first_at < row.second_at), new.first_at),
+                else_=row.second_at,
+            ),
+            "last_at": case(
+                (or_(none_yet, new.last_at > row.last_at), new.last_at),
+                else_=row.last_at,
+            ),
+        },
+    )
+
+
 class SummaryRepo(Repo):
     async def on_purchase(
         self, merchant_id: int, membership_id: int, amount_minor: int, at: datetime
     ) -> None:
         """A purchase of `amount_minor` confirmed at `at`: the member's row in one statement
         (the hour's sales are written with the commit)."""
-        insert = upsert(self.s, MemberSummary).values(
-            merchant_id=merchant_id,
-            membership_id=membership_id,
-            purchases=1,
-            revenue_minor=amount_minor,
-            first_at=at,
-            second_at=None,
-            last_at=at,
-        )
-        row, new = MemberSummary.__table__.c, insert.excluded
-        none_yet = row.first_at.is_(None)  # a row whose purchases were all refunded
         await self.s.execute(
-            insert.on_conflict_do_update(
-                index_elements=["merchant_id", "membership_id"],
-                set_={
-                    "purchases": row.purchases + 1,
-                    "revenue_minor": row.revenue_minor + new.revenue_minor,
-                    "first_at": case(
-                        (or_(none_yet, new.first_at < row.first_at), new.first_at),
-                        else_=row.first_at,
-                    ),
-                    "second_at": case(
-                        (none_yet, None),
-                        (new.first_at < row.first_at, row.first_at),
-                        (or_(row.second_at.is_(None), new.first_at < row.second_at), new.first_at),
-                        else_=row.second_at,
-                    ),
-                    "last_at": case(
-                        (or_(none_yet, new.last_at > row.last_at), new.last_at),
-                        else_=row.last_at,
-                    ),
-                },
-            )
+            _on_purchase(dialect_of(self.s)),
+            {
+                "merchant_id": merchant_id,
+                "membership_id": membership_id,
+                "amount": amount_minor,
+                "at": at,
+            },
         )
         note_flow(self.s, membership_id, at, SALE, 1, amount_minor)
 

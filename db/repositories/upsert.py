@@ -12,9 +12,18 @@ from sqlalchemy.orm import Session
 Upsert = postgresql.Insert | sqlite.Insert
 
 
-def upsert(session: AsyncSession | Session, model: Any) -> Upsert:
-    """An INSERT into `model` that can take `.on_conflict_do_update(...)` on this database."""
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
+def dialect_of(session: AsyncSession | Session) -> str:
+    """The name of the session's database dialect: a key for statements built once per dialect."""
+    return str(session.get_bind().dialect.name)
+
+
+def upsert_in(dialect: str, model: Any) -> Upsert:
+    """An INSERT into `model` that can take `.on_conflict_do_update(...)` on `dialect`."""
+    if dialect == "postgresql":
         return postgresql.insert(model)
     return sqlite.insert(model)
+
+
+def upsert(session: AsyncSession | Session, model: Any) -> Upsert:
+    """An INSERT into `model` that can take `.on_conflict_do_update(...)` on this database."""
+    return upsert_in(dialect_of(session), model)
