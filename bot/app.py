@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.middlewares import ContextMiddleware
+from bot.routing import RoutingDispatcher
 from handlers import get_routers
 from handlers.answers import AnswerButtons
 from handlers.commands import set_commands
@@ -53,7 +54,7 @@ def create_dispatcher(
     wake_sender: Callable[[], None] | None = None,
 ) -> Dispatcher:
     i18n = i18n or create_i18n(settings.default_language)
-    dp = Dispatcher(storage=storage or MemoryStorage())
+    dp = RoutingDispatcher(storage=storage or MemoryStorage())
     dp.update.outer_middleware(ContextMiddleware(settings, session_factory, i18n, clock))
     dp.update.outer_middleware(AnswerButtons())  # inside the update's context: its language
     gate = ConsentGate()
@@ -88,6 +89,7 @@ def _inline(event_filter: CallableObject) -> None:
         return check(*args, **kwargs)
 
     # The parameters aiogram passes were read from `check` already (CallableObject.params).
+    on_loop.__wrapped__ = check  # type: ignore[attr-defined]
     event_filter.callback, event_filter.awaitable = on_loop, True
 
 

@@ -157,6 +157,12 @@ class ContextMiddleware(BaseMiddleware):
             state = data.get("state")
             if isinstance(state, FSMContext):
                 data["state"] = state = NotedState(state.storage, state.key)
+            # Let the other updates in flight begin before this one goes on. With the database
+            # driver on the event loop (db/sqlite/) an update may not otherwise wait for anything
+            # until its Bot API call, so two deliveries of one update would never meet at the
+            # record's key, where they must (db/once.py); the handlers used to yield while
+            # aiogram ran their filters in threads.
+            await asyncio.sleep(0)
             try:
                 with self.i18n.context(), self.i18n.use_locale(locale):
                     result = await handler(event, data)
