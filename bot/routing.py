@@ -13,7 +13,7 @@ stops the look-ahead there, and that router is offered the message as before.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from re import Pattern
 from typing import Any
@@ -42,6 +42,19 @@ class Seen:
 Verdict = Callable[[Seen], Any]
 
 
+@dataclass(frozen=True, slots=True)
+class Known:
+    verdict: Verdict
+    keyed: bool  # the answer depends on the command and the state only (not on the message)
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    router: Router
+    may_take: Callable[[Seen], bool] | None  # None: offer it every message
+    keyed: bool  # may_take's answer depends on the command and the state only
+
+
 def _seen(event: Message, raw_state: str | None) -> Seen:
     text = event.text or event.caption
     parts = text.split(maxsplit=1) if text else []
@@ -51,7 +64,7 @@ def _seen(event: Message, raw_state: str | None) -> Seen:
     return Seen(event, raw_state, command)
 
 
-def _command(flt: Command) -> Verdict | None:
+def _command(flt: Command) -> Known | None:
     if any(isinstance(c, Pattern) for c in flt.commands):
         return None
     names, prefixes, fold = frozenset(flt.commands), flt.prefix, flt.ignore_case
@@ -64,14 +77,14 @@ def _command(flt: Command) -> Verdict | None:
             return False
         return None  # the mention, a deep link, a magic may still reject it: aiogram decides
 
-    return verdict
+    return Known(verdict, keyed=True)
 
 
-def _states(allowed: Sequence[Any]) -> Verdict | None:
+def _states(allowed: Sequence[Any]) -> Known | None:
     """StateFilter's rule (aiogram/filters/state.py), for the kinds of states it takes."""
     plain = {s for s in allowed if s is None or isinstance(s, str)}
     if "*" in plain:
-        return lambda seen: True
+        return Known(lambda seen: True, keyed=True)
     states = [s for s in allowed if isinstance(s, State | StatesGroup)]
     if len(plain) + len(states) != len(allowed):
         return None  # a StatesGroup class: rare, left to aiogram
@@ -79,10 +92,10 @@ def _states(allowed: Sequence[Any]) -> Verdict | None:
     def verdict(seen: Seen) -> bool:
         return seen.raw_state in plain or any(s(seen.message, seen.raw_state) for s in states)
 
-    return verdict
+    return Known(verdict, keyed=True)
 
 
-def _verdict(event_filter: FilterObject) -> Verdict | None:
+def _known(event_filter: FilterObject) -> Known | None:
     """How to know this filter's answer in advance, if it is of a kind whose answer only
     depends on the message and the state, and has no effects."""
     # bot/app.py runs plain-function filters on the loop: the filter is the wrapped one.
@@ -96,7 +109,7 @@ def _verdict(event_filter: FilterObject) -> Verdict | None:
             except Exception:  # aiogram will raise it where it always did
                 return None
 
-        return resolved
+        return Known(resolved, keyed=False)
     if isinstance(callback, Command):
         return _command(callback)
     if isinstance(callback, StateFilter):
@@ -106,16 +119,18 @@ def _verdict(event_filter: FilterObject) -> Verdict | None:
     return None
 
 
-def _handler_may_match(verdicts: Sequence[Verdict | None]) -> Callable[[Seen], bool]:
+def _handler_may_match(filters: Sequence[FilterObject]) -> tuple[Callable[[Seen], bool], bool]:
     """False only when a known filter rejects before any unknown filter is reached."""
-    known: list[Verdict] = []
-    for verdict in verdicts:
-        if verdict is None:
+    known: list[Known] = []
+    for event_filter in filters:
+        found = _known(event_filter)
+        if found is None:
             break
-        known.append(verdict)
+        known.append(found)
+    verdicts = [k.verdict for k in known]
 
     def may_match(seen: Seen) -> bool:
-        for verdict in known:
+        for verdict in verdicts:
             answer = verdict(seen)
             if answer is None:
                 return True
@@ -123,39 +138,59 @@ def _handler_may_match(verdicts: Sequence[Verdict | None]) -> Callable[[Seen], b
                 return False
         return True  # all passed, or an unknown filter comes next
 
-    return may_match
+    return may_match, all(k.keyed for k in known)
 
 
-def _may_take(router: Router) -> Callable[[Seen], bool] | None:
-    """Whether `router` (with its sub-routers) may take the message; None: always offer it."""
+def _route(router: Router) -> Route:
+    """Whether `router` (with its sub-routers) may take the message."""
     checks: list[Callable[[Seen], bool]] = []
+    keyed = True
     for sub in router.chain_tail:
         observer: TelegramEventObserver = sub.observers[PLANNED]
         if observer.outer_middleware._middlewares or observer._handler.filters:
-            return None  # runs on every message it is offered: keep offering it
-        checks += [
-            _handler_may_match([_verdict(f) for f in handler.filters or ()])
-            for handler in observer.handlers
-        ]
-    return lambda seen: any(check(seen) for check in checks)
+            return Route(router, None, False)  # runs on every message it is offered
+        for handler in observer.handlers:
+            check, by_key = _handler_may_match(handler.filters or ())
+            checks.append(check)
+            keyed = keyed and by_key
+    return Route(router, lambda seen: any(check(seen) for check in checks), keyed)
 
 
-def _fingerprint(dp: Dispatcher) -> tuple[int, ...]:
-    return tuple(len(r.observers[PLANNED].handlers) for r in dp.chain_tail)
+def _shape(routers: Sequence[Router]) -> tuple[int, ...]:
+    """What changes when a router or a message handler is added anywhere in the tree."""
+    return tuple(
+        n for r in routers for n in (len(r.sub_routers), len(r.observers[PLANNED].handlers))
+    )
 
 
 class RoutingDispatcher(Dispatcher):
     """A Dispatcher that offers a message only to the routers that may take it."""
 
-    _plan: tuple[tuple[int, ...], list[tuple[Router, Callable[[Seen], bool] | None]]] | None
-    _plan = None
+    # The routes, and the routers of the tree with its shape when they were worked out.
+    _plan: tuple[list[Route], list[Router], tuple[int, ...]] | None = None
+    # Per (command, state): the answers of the routes whose answer depends on nothing else.
+    _answers: dict[tuple[Any, ...], list[bool | None]]
 
-    def _routes(self) -> list[tuple[Router, Callable[[Seen], bool] | None]]:
-        # Built when first needed, again if a router or a handler was added since.
-        fingerprint = _fingerprint(self)
-        if self._plan is None or self._plan[0] != fingerprint:
-            self._plan = (fingerprint, [(r, _may_take(r)) for r in self.sub_routers])
-        return self._plan[1]
+    def _routes(self) -> list[Route]:
+        # Worked out when first needed, and again when a router or a handler was added since.
+        if self._plan is None or _shape(self._plan[1]) != self._plan[2]:
+            tree = list(self.chain_tail)
+            self._plan = ([_route(r) for r in self.sub_routers], tree, _shape(tree))
+            self._answers = {}
+        return self._plan[0]
+
+    def _offered(self, seen: Seen) -> Iterator[Router]:
+        routes = self._routes()
+        key = (seen.command, seen.raw_state)
+        answers = self._answers.get(key)
+        if answers is None:
+            answers = [r.may_take(seen) if r.keyed and r.may_take else None for r in routes]
+            if len(self._answers) >= 4096:  # commands are typed by people: keep it bounded
+                self._answers.clear()
+            self._answers[key] = answers
+        for route, answer in zip(routes, answers, strict=True):
+            if answer or (answer is None and (route.may_take is None or route.may_take(seen))):
+                yield route.router
 
     async def _propagate_event(
         self,
@@ -176,10 +211,7 @@ class RoutingDispatcher(Dispatcher):
             return UNHANDLED
         if response is not UNHANDLED:
             return response
-        seen = _seen(event, kwargs.get("raw_state"))
-        for router, may_take in self._routes():
-            if may_take is not None and not may_take(seen):
-                continue
+        for router in self._offered(_seen(event, kwargs.get("raw_state"))):
             response = await router.propagate_event(update_type=update_type, event=event, **kwargs)
             if response is not UNHANDLED:
                 break

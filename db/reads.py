@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import Executable, Row
+from sqlalchemy import Engine, Executable, Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -26,9 +26,16 @@ def _postgres(session: AsyncSession) -> bool:
 def _first(
     sync: Session, statement: Executable, params: dict[str, Any] | None, options: dict[str, Any]
 ) -> Row[Any] | None:
-    with sync.begin():  # the sync session's: no turn, no record (db/engine.py, db/once.py)
-        connection = sync.connection(execution_options=options)
-        return connection.execute(statement, params).first()
+    bind = sync.get_bind()
+    if not isinstance(bind, Engine):  # a session on a connection: in the session's way
+        with sync.begin():  # the sync session's: no turn, no record (db/engine.py, db/once.py)
+            return sync.connection(execution_options=options).execute(statement, params).first()
+    # The engine's own connection: the session would hand out the same one from the pool, after
+    # more steps than the read takes. The begin event sees the options (db/engine.py).
+    with bind.connect() as connection:
+        connection.execution_options(**options)
+        with connection.begin():
+            return connection.execute(statement, params).first()
 
 
 async def single_read(

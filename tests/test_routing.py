@@ -93,12 +93,13 @@ async def test_the_look_ahead_skips_only_what_aiogram_rejects(locale: str) -> No
         skipped = 0
         for raw_state in _states(dp):
             for message in messages:
-                seen = _seen(message, raw_state)
                 kwargs = {"bot": bot, "raw_state": raw_state, "event_from_user": None}
-                for router, may_take in dp._routes():
-                    if may_take is None or may_take(seen):
-                        continue
-                    skipped += 1
-                    taken = await _aiogram_would_take(router, message, kwargs)
-                    assert not taken, (router.name, message.text, raw_state)
+                for _ in range(2):  # the second time, from what the dispatcher remembers
+                    offered = list(dp._offered(_seen(message, raw_state)))
+                    for router in dp.sub_routers:
+                        if router in offered:
+                            continue
+                        skipped += 1
+                        taken = await _aiogram_would_take(router, message, kwargs)
+                        assert not taken, (router.name, message.text, raw_state)
         assert skipped > 1000  # the look-ahead did skip, and was checked each time
