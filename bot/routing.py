@@ -106,7 +106,7 @@ def _known(event_filter: FilterObject) -> Known | None:
         def resolved(seen: Seen) -> bool | None:
             try:
                 return bool(magic.resolve(seen.message))
-            except Exception:  # aiogram will raise it where it always did
+            except Exception:  # noqa: BLE001 - unknown here; aiogram raises it as it always did
                 return None
 
         return Known(resolved, keyed=False)

@@ -12,11 +12,30 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import Engine, Executable, Row
+from sqlalchemy import Engine, Executable, Row, event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from db.engine import READ_ONLY, SINGLE_STATEMENT
+
+SEEN = "loyalty_seen"  # session.info: what a read saw, until the session begins a transaction
+
+
+def remember(session: AsyncSession, key: Any, value: Any) -> None:
+    """Keep what a read of this session saw, for this session's later use cases: good until
+    the session begins a transaction (that may write it)."""
+    session.info.setdefault(SEEN, {})[key] = value
+
+
+def recall(session: AsyncSession, key: Any) -> Any:
+    """What `remember` kept under `key`, if no transaction of the session began since."""
+    return session.info.get(SEEN, {}).get(key)
+
+
+@event.listens_for(Session, "after_begin")
+def _forget(session: Session, _transaction: SessionTransaction, _connection: Any) -> None:
+    # Any transaction may write what was seen (the reads below are not the session's own).
+    session.info.pop(SEEN, None)
 
 
 def _postgres(session: AsyncSession) -> bool:

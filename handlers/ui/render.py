@@ -82,7 +82,8 @@ def money(amount_minor: int, currency: str) -> str:
     if home:  # format_decimal's way, the symbol after
         return f"{pattern.apply(value, babel_locale(code))}\u00a0{home}"
     # As format_currency: a whole amount as its pattern says, others in the currency's decimals.
-    return pattern.apply(value, babel_locale(code), currency=currency, currency_digits=not whole)
+    loc = babel_locale(code)
+    return str(pattern.apply(value, loc, currency=currency, currency_digits=not whole))
 
 
 @lru_cache(maxsize=256)
