@@ -156,26 +156,25 @@ def _route(router: Router) -> Route:
     return Route(router, lambda seen: any(check(seen) for check in checks), keyed)
 
 
-def _shape(routers: Sequence[Router]) -> tuple[int, ...]:
-    """What changes when a router or a message handler is added anywhere in the tree."""
-    return tuple(
-        n for r in routers for n in (len(r.sub_routers), len(r.observers[PLANNED].handlers))
-    )
+def _parts(dp: Dispatcher) -> list[list[Any]]:
+    """The lists that grow when a router or a message handler is added anywhere in the tree."""
+    tree = list(dp.chain_tail)
+    return [r.sub_routers for r in tree] + [r.observers[PLANNED].handlers for r in tree]
 
 
 class RoutingDispatcher(Dispatcher):
     """A Dispatcher that offers a message only to the routers that may take it."""
 
-    # The routes, and the routers of the tree with its shape when they were worked out.
-    _plan: tuple[list[Route], list[Router], tuple[int, ...]] | None = None
+    # The routes, and the tree's lists with their lengths when the routes were worked out.
+    _plan: tuple[list[Route], list[list[Any]], list[int]] | None = None
     # Per (command, state): the answers of the routes whose answer depends on nothing else.
     _answers: dict[tuple[Any, ...], list[bool | None]]
 
     def _routes(self) -> list[Route]:
         # Worked out when first needed, and again when a router or a handler was added since.
-        if self._plan is None or _shape(self._plan[1]) != self._plan[2]:
-            tree = list(self.chain_tail)
-            self._plan = ([_route(r) for r in self.sub_routers], tree, _shape(tree))
+        if self._plan is None or list(map(len, self._plan[1])) != self._plan[2]:
+            parts = _parts(self)
+            self._plan = ([_route(r) for r in self.sub_routers], parts, list(map(len, parts)))
             self._answers = {}
         return self._plan[0]
 
