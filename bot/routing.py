@@ -50,9 +50,14 @@ class Known:
 
 @dataclass(frozen=True, slots=True)
 class Route:
+    """Whether a router may take a message: when one of its handlers whose answer depends on
+    the command and the state only may (`by_key`, remembered per key), or one of the others
+    may (`live`, asked each time). `always`: offer it every message."""
+
     router: Router
-    may_take: Callable[[Seen], bool] | None  # None: offer it every message
-    keyed: bool  # may_take's answer depends on the command and the state only
+    by_key: Callable[[Seen], bool]
+    live: Callable[[Seen], bool] | None
+    always: bool = False
 
 
 def _seen(event: Message, raw_state: str | None) -> Seen:
@@ -143,17 +148,20 @@ def _handler_may_match(filters: Sequence[FilterObject]) -> tuple[Callable[[Seen]
 
 def _route(router: Router) -> Route:
     """Whether `router` (with its sub-routers) may take the message."""
-    checks: list[Callable[[Seen], bool]] = []
-    keyed = True
+    keyed: list[Callable[[Seen], bool]] = []
+    live: list[Callable[[Seen], bool]] = []
     for sub in router.chain_tail:
         observer: TelegramEventObserver = sub.observers[PLANNED]
         if observer.outer_middleware._middlewares or observer._handler.filters:
-            return Route(router, None, False)  # runs on every message it is offered
+            return Route(router, _any([]), None, always=True)  # runs on every message offered
         for handler in observer.handlers:
             check, by_key = _handler_may_match(handler.filters or ())
-            checks.append(check)
-            keyed = keyed and by_key
-    return Route(router, lambda seen: any(check(seen) for check in checks), keyed)
+            (keyed if by_key else live).append(check)
+    return Route(router, _any(keyed), _any(live) if live else None)
+
+
+def _any(checks: list[Callable[[Seen], bool]]) -> Callable[[Seen], bool]:
+    return lambda seen: any(check(seen) for check in checks)
 
 
 def _parts(dp: Dispatcher) -> list[list[Any]]:
@@ -168,7 +176,7 @@ class RoutingDispatcher(Dispatcher):
     # The routes, and the tree's lists with their lengths when the routes were worked out.
     _plan: tuple[list[Route], list[list[Any]], list[int]] | None = None
     # Per (command, state): the answers of the routes whose answer depends on nothing else.
-    _answers: dict[tuple[Any, ...], list[bool | None]]
+    _answers: dict[tuple[Any, ...], list[bool]]
 
     def _routes(self) -> list[Route]:
         # Worked out when first needed, and again when a router or a handler was added since.
@@ -183,12 +191,12 @@ class RoutingDispatcher(Dispatcher):
         key = (seen.command, seen.raw_state)
         answers = self._answers.get(key)
         if answers is None:
-            answers = [r.may_take(seen) if r.keyed and r.may_take else None for r in routes]
+            answers = [route.by_key(seen) for route in routes]
             if len(self._answers) >= 4096:  # commands are typed by people: keep it bounded
                 self._answers.clear()
             self._answers[key] = answers
         for route, answer in zip(routes, answers, strict=True):
-            if answer or (answer is None and (route.may_take is None or route.may_take(seen))):
+            if answer or route.always or (route.live is not None and route.live(seen)):
                 yield route.router
 
     async def _propagate_event(
