@@ -165,9 +165,14 @@ def _any(checks: list[Callable[[Seen], bool]]) -> Callable[[Seen], bool]:
 
 
 def _parts(dp: Dispatcher) -> list[list[Any]]:
-    """The lists that grow when a router or a message handler is added anywhere in the tree."""
-    tree = list(dp.chain_tail)
-    return [r.sub_routers for r in tree] + [r.observers[PLANNED].handlers for r in tree]
+    """The lists that grow when a router, a message handler, an outer middleware or a filter
+    of all of a router's messages is added anywhere in the tree."""
+    observers = [r.observers[PLANNED] for r in dp.chain_tail]
+    return [r.sub_routers for r in dp.chain_tail] + [
+        part
+        for o in observers
+        for part in (o.handlers, o.outer_middleware._middlewares, o._handler.filters or [])
+    ]
 
 
 class RoutingDispatcher(Dispatcher):
@@ -186,7 +191,7 @@ class RoutingDispatcher(Dispatcher):
             self._answers = {}
         return self._plan[0]
 
-    def _offered(self, seen: Seen) -> Iterator[Router]:
+    def _offered(self, seen: Seen) -> Iterator[Route]:
         routes = self._routes()
         key = (seen.command, seen.raw_state)
         answers = self._answers.get(key)
@@ -197,7 +202,7 @@ class RoutingDispatcher(Dispatcher):
             self._answers[key] = answers
         for route, answer in zip(routes, answers, strict=True):
             if answer or route.always or (route.live is not None and route.live(seen)):
-                yield route.router
+                yield route
 
     async def _propagate_event(
         self,
@@ -218,8 +223,16 @@ class RoutingDispatcher(Dispatcher):
             return UNHANDLED
         if response is not UNHANDLED:
             return response
-        for router in self._offered(_seen(event, kwargs.get("raw_state"))):
-            response = await router.propagate_event(update_type=update_type, event=event, **kwargs)
+        for route in self._offered(_seen(event, kwargs.get("raw_state"))):
+            router = route.router
+            if route.always or router.sub_routers:
+                response = await router.propagate_event(update_type, event, **kwargs)
+            else:  # Router.propagate_event's layers, for a router with neither outer middleware
+                # nor filters of its own (_route) nor sub-routers: its handlers in turn
+                observer = router.observers[update_type]
+                response = await observer.trigger(event, **{**kwargs, "event_router": router})
+                if response is REJECTED:  # pragma: no cover - as aiogram
+                    response = UNHANDLED
             if response is not UNHANDLED:
                 break
         return response

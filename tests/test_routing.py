@@ -95,7 +95,7 @@ async def test_the_look_ahead_skips_only_what_aiogram_rejects(locale: str) -> No
             for message in messages:
                 kwargs = {"bot": bot, "raw_state": raw_state, "event_from_user": None}
                 for _ in range(2):  # the second time, from what the dispatcher remembers
-                    offered = list(dp._offered(_seen(message, raw_state)))
+                    offered = [r.router for r in dp._offered(_seen(message, raw_state))]
                     for router in dp.sub_routers:
                         if router in offered:
                             continue
