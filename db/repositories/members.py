@@ -24,7 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from db.models import Customer, Membership, StaffLanguage
-from db.repositories.base import Repo
+from db.repositories.base import Repo, run_core
 
 
 def opted_in_and_reachable() -> tuple[ColumnElement[bool], ...]:
@@ -131,8 +131,9 @@ class MembershipRepo(Repo):
             params[f"id_{i}"] = member
             params[f"move_{i}"] = moves.get(member, 0)
             params.update((f"{name}_{i}", value) for name, value in counters[member].items())
-        result = await self.s.execute(_settle(len(ids)), params)
-        balances = {i: int(b) for i, b in result.all()}
+        result = await run_core(self.s, _settle(len(ids)), params)
+        rows: Sequence[Any] = result.all()  # (id, balance after)
+        balances = {int(row[0]): int(row[1]) for row in rows}
         identities = self.s.sync_session.identity_map
         for i, balance in balances.items():
             loaded = identities.get(identity_key(Membership, i))
