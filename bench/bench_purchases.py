@@ -90,6 +90,7 @@ from bench.bench_dispatcher import (
 from bench.common import LogCounter, add_profile_option, bench_settings, start
 from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
+from bot.heap import settle
 from db.base import Base
 from db.models import LedgerEntry, LedgerReason, Membership, Merchant, Purchase, PurchaseStatus
 from handlers.i18n import CatalogI18n, create_i18n
@@ -691,6 +692,7 @@ async def run_combination(
         hops.count, hops.seconds = 0, 0.0
         turns.reset()
         since = len(session.requests)
+        settle()  # as bot/runner.py does before it serves
         cpu0, busy0 = time.process_time(), machine_busy_seconds()
         profiler = cProfile.Profile() if args.profile else None
         if profiler is not None:
