@@ -91,7 +91,9 @@ class _Recording:
         recording = False
         if exc[0] is None and serving is not None and not info.get(RECORDED):
             try:
-                await self.session.flush()  # the commit would flush: see whether it writes
+                session = self.session
+                if session.new or session.dirty or session.deleted:
+                    await session.flush()  # the commit would flush: see whether it writes
                 if info[WROTE]:
                     recording = True
                     await _record(self.session, *serving)
