@@ -48,6 +48,7 @@ from sqlalchemy import event
 from bench.common import LogCounter, ThreadCalls, add_profile_option, bench_settings, start
 from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
+from bot.heap import settle
 from db.base import Base
 from db.engine import create_engine, create_session_factory
 from tests.telegram import RecordingSession, TgUser, inline_buttons, text_of
@@ -281,6 +282,7 @@ async def run_bare(
         await feed_all(dp, bot, warm, args.concurrency)
         updates = build_updates(bot, texts, args.users)
         since = len(session.requests)
+        settle()  # as bot/runner.py does before it serves
         cpu0 = time.process_time()
         seconds, latencies = await feed_all(dp, bot, updates, args.concurrency)
         cpu = time.process_time() - cpu0
@@ -327,6 +329,7 @@ async def run_production(
         since = len(session.requests)
         sql.reset()
         hops.count, hops.seconds = 0, 0.0
+        settle()  # as bot/runner.py does before it serves
         profiler = cProfile.Profile() if args.profile else None
         if profiler is not None:
             profiler.enable()

@@ -1,7 +1,8 @@
 """Purchases at the till: /sale and Confirm through the production dispatcher, against a bare one.
 
     python -m bench.bench_purchases [--purchases N] [--concurrency C] [--db sqlite|postgres]
-                                    [--pg-url URL] [--cashiers K] [--all] [--profile TOP]
+                                    [--pg-url URL] [--cashiers K] [--all] [--sender-apart]
+                                    [--profile TOP]
 
 One purchase is two updates from a cashier: `/sale <code> <amount>` (checks the seller, finds
 the customer by their payment code, keeps a draft and answers with a preview) and a press on
@@ -27,6 +28,11 @@ another. Latency is what the cashier waits for: both updates, from the /sale upd
 the dispatcher to the Confirm update leaving it (building the Confirm update, about 0.1 ms,
 included). The phase, and so purchases/s, lasts until the last purchase is done and the outbox
 is empty; the lag from each Confirm to its last message is reported apart.
+
+--sender-apart leaves the sender out of the timed phase and drains the outbox after it (its
+messages are checked as always; what it cost a purchase in CPU is printed): the figures are
+then the dispatcher's own, as in a deployment whose sender is a process of its own
+(IN_PROCESS_WORKER=false and `loyalty-bot worker`).
 
 The baseline is the bare dispatcher of bench.bench_dispatcher (one handler that replies once)
 fed 2N message updates at the same concurrency, in the same process; the median of three runs
@@ -90,6 +96,7 @@ from bench.bench_dispatcher import (
 from bench.common import LogCounter, add_profile_option, bench_settings, start
 from bot.app import create_bot, create_dispatcher
 from bot.config import Settings
+from bot.heap import settle
 from db.base import Base
 from db.models import LedgerEntry, LedgerReason, Membership, Merchant, Purchase, PurchaseStatus
 from handlers.i18n import CatalogI18n, create_i18n
@@ -565,6 +572,31 @@ async def timed_purchases(
     return end - start, latencies, done_at, end - purchases_done
 
 
+@dataclass
+class Apart:
+    """The outbox drained after the timed phase, as a sender in a process of its own would."""
+
+    sent: int
+    seconds: float
+    cpu: float
+
+    def line(self, purchases: int) -> str:
+        per_cpu = self.sent / self.cpu if self.cpu else float("inf")
+        return (
+            f"sent by the production sender after the timed phase (--sender-apart: as "
+            f"`loyalty-bot worker` sends in a process of its own), unthrottled; {self.sent} "
+            f"sent in {self.seconds:.2f} s, {per_cpu:.0f} messages a CPU second: "
+            f"{self.cpu / purchases * 1000:.1f} ms of CPU a purchase on top of the figures below"
+        )
+
+
+async def drain_apart(sender: Any) -> Apart:
+    """Send what the timed phase queued, untimed, measuring what it cost."""
+    sent0, cpu0, t0 = sender.stats.sent, time.process_time(), time.perf_counter()
+    await sender.drain()
+    return Apart(sender.stats.sent - sent0, time.perf_counter() - t0, time.process_time() - cpu0)
+
+
 async def verify(
     factory: async_sessionmaker[AsyncSession], chains: Sequence[Chain]
 ) -> dict[str, Any]:
@@ -691,17 +723,20 @@ async def run_combination(
         hops.count, hops.seconds = 0, 0.0
         turns.reset()
         since = len(session.requests)
+        settle()  # as bot/runner.py does before it serves
         cpu0, busy0 = time.process_time(), machine_busy_seconds()
         profiler = cProfile.Profile() if args.profile else None
         if profiler is not None:
             profiler.enable()
+        alongside = sender if not args.sender_apart else None
         seconds, latencies, done_at, drain_s = await timed_purchases(
-            dp, bot, session, chains, codes, cashiers, concurrency, failures, sender
+            dp, bot, session, chains, codes, cashiers, concurrency, failures, alongside
         )
         if profiler is not None:
             profiler.disable()
         cpu = time.process_time() - cpu0
         others = machine_busy_seconds() - busy0 - cpu
+        apart = await drain_apart(sender) if args.sender_apart and sender is not None else None
         sql_seen = (sql.count, sql.begin_s, sql.other_s, sql.connects)
         per_update_seen = per_update.lines(len(chains))
         hops_seen = (hops.count, hops.seconds)
@@ -730,7 +765,8 @@ async def run_combination(
             db_errors.locked + locked_log.count + failures.get("'database is locked' raised", 0)
         )
 
-        result = Result(f"{kind} C={concurrency}", n, seconds, latencies, requests)
+        name = f"{kind} C={concurrency}" + (" apart" if apart is not None else "")
+        result = Result(name, n, seconds, latencies, requests)
         print(
             f"check: {checks['confirmed']}/{n} purchases confirmed"
             f"{' ' + str(checks['other statuses']) if checks['other statuses'] else ''}; "
@@ -752,7 +788,9 @@ async def run_combination(
                 f"{sender.stats.sent} sent; outbox drained {drain_s:.2f} s after the last "
                 f"purchase; lag from Confirm to the last message p50 {lag.pct(0.5):.1f} ms, "
                 f"p99 {lag.pct(0.99):.1f} ms"
-                if sender is not None
+                if sender is not None and apart is None
+                else apart.line(n)
+                if apart is not None
                 else "sent within the Confirm update"
             )
         )
@@ -898,6 +936,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--all", action="store_true", help="sqlite and postgres at concurrency 1 and 16, one table"
     )
+    parser.add_argument(
+        "--sender-apart",
+        action="store_true",
+        help="the outbox is sent after the timed phase (untimed, its CPU reported), as a sender "
+        "in a process of its own (loyalty-bot worker) would: the figures are the dispatcher's",
+    )
     parser.add_argument("--seed", type=int, default=1, help="order of the baseline's command mix")
     add_profile_option(parser, "the timed phase")
     args = parser.parse_args(argv)
@@ -916,6 +960,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         + ("--all" if args.all else f"db={args.db} concurrency={args.concurrency}")
         + f" cashiers={args.cashiers or 'one per concurrent purchase'}"
         + (" --no-turns (SQLite transactions do not take turns)" if args.no_turns else "")
+        + (" --sender-apart (the outbox sent after the timed phase)" if args.sender_apart else "")
     )
     return asyncio.run(main_async(args))
 

@@ -19,6 +19,7 @@ from bot.app import create_bot, create_dispatcher, set_commands
 from bot.bootstrap import ensure_default_merchant
 from bot.config import Settings, SettingsError
 from bot.delivery import Sender
+from bot.heap import settle
 from bot.markers import marker_key
 from bot.scheduler import Scheduler
 from db.engine import create_engine, create_session_factory
@@ -101,6 +102,7 @@ async def run_polling(settings: Settings) -> None:
         if in_process:
             task = asyncio.create_task(sender.run(stop))
             scheduler.start()
+        settle()
         await dp.start_polling(bot, handle_signals=True)
     finally:
         scheduler.shutdown()
@@ -130,6 +132,7 @@ async def run_worker(settings: Settings) -> None:
         sender = create_sender(settings, bot, session_factory, i18n)
         scheduler = create_scheduler(settings, session_factory, sender.wake)
         scheduler.start()
+        settle()
         try:
             await sender.run(stop)
         finally:

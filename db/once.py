@@ -17,9 +17,9 @@ kept 7 days (services/jobs.py forget_updates).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import Table, delete, event, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
@@ -37,6 +37,11 @@ class DuplicateUpdate(Exception):  # not an error: a delivery to ignore
     def __init__(self, update_id: int) -> None:
         super().__init__(update_id)
         self.update_id = update_id
+
+
+def note_write(session: AsyncSession | Session) -> None:
+    """The open transaction wrote outside the ORM's view (a statement run on its connection)."""
+    session.info[WROTE] = True
 
 
 class _WritingSession(Session):
@@ -86,7 +91,9 @@ class _Recording:
         recording = False
         if exc[0] is None and serving is not None and not info.get(RECORDED):
             try:
-                await self.session.flush()  # the commit would flush: see whether it writes
+                session = self.session
+                if session.new or session.dirty or session.deleted:
+                    await session.flush()  # the commit would flush: see whether it writes
                 if info[WROTE]:
                     recording = True
                     await _record(self.session, *serving)
@@ -98,10 +105,14 @@ class _Recording:
             info[RECORDED] = True  # later transactions of this update need not insert again
 
 
+_RECORD = insert(cast("Table", ProcessedUpdate.__table__))
+
+
 async def _record(session: AsyncSession, bot_id: int, update_id: int, at: datetime) -> None:
     try:
-        await session.execute(
-            insert(ProcessedUpdate).values(bot_id=bot_id, update_id=update_id, created_at=at)
+        connection = await session.connection()  # Core on the connection: see Repo run_core
+        await connection.execute(
+            _RECORD, {"bot_id": bot_id, "update_id": update_id, "created_at": at}
         )
     except IntegrityError as error:
         # Not an IntegrityError: services' in_transaction must not run the work again.

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +17,32 @@ from services.notices import PROMOTIONAL_KINDS, Notice, encode
 
 TRANSACTIONAL = 0  # receipts, rating requests, rewards, alerts: before promotions
 PROMOTIONAL = 1
+
+
+def row_of(
+    merchant_id: int,
+    notice: Notice,
+    key: str,
+    language: str,
+    now: datetime,
+    campaign_id: int | None = None,
+) -> dict[str, Any]:
+    """The outbox row of one notice, due now, under the dedupe key `key` (cut to 120)."""
+    promotional = isinstance(notice.body, PROMOTIONAL_KINDS)
+    return {
+        "merchant_id": merchant_id,
+        "chat_id": notice.telegram_id,
+        "kind": notice.kind,
+        "priority": PROMOTIONAL if promotional else TRANSACTIONAL,
+        "dedupe_key": key[:120],
+        "payload": encode(notice.body),
+        "language": language,
+        "campaign_id": campaign_id,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "not_before": now,
+        "created_at": now,
+    }
 
 
 async def enqueue(
@@ -59,24 +86,8 @@ async def enqueue_keyed(
         if blocked or key in seen:
             continue
         seen.add(key)
-        repo.add(
-            Outbox(
-                merchant_id=merchant_id,
-                chat_id=notice.telegram_id,
-                kind=notice.kind,
-                priority=(
-                    PROMOTIONAL if isinstance(notice.body, PROMOTIONAL_KINDS) else TRANSACTIONAL
-                ),
-                dedupe_key=key,
-                payload=encode(notice.body),
-                language=notice.language or chosen or telegram or default_language,
-                campaign_id=campaign_id,
-                status=OutboxStatus.PENDING,
-                attempts=0,
-                not_before=now,
-                created_at=now,
-            )
-        )
+        language = notice.language or chosen or telegram or default_language
+        repo.add(Outbox(**row_of(merchant_id, notice, key, language, now, campaign_id)))
         added += 1
     await session.flush()  # later reads in this transaction see the rows
     return added

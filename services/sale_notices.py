@@ -7,10 +7,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from db.models import OutboxStatus
 from services.ledger import Family
-from services.notices import Notice, Receipt, ReferralReward, encode
-from services.outbox import TRANSACTIONAL
+from services.notices import Notice, Receipt, ReferralReward
+from services.outbox import row_of
 from services.policy.settlement import PurchaseSettlement
 from services.program import Program
 
@@ -60,8 +59,8 @@ def told(
 def outbox_rows(
     program: Program, notices: Sequence[Notice], kin: Family, prefix: str, now: datetime
 ) -> list[dict[str, Any]]:
-    """Outbox rows for notices to the family (services/outbox.py's, with what the family's
-    read already says of each recipient): none for whoever blocked the bot."""
+    """Outbox rows for notices to the family (services/outbox.py's row_of, with what the
+    family's read already says of each recipient): none for whoever blocked the bot."""
     people = {p.telegram_id: p for p in kin.people.values()}
     rows = []
     for n in notices:
@@ -69,20 +68,5 @@ def outbox_rows(
         if person.blocked:
             continue
         language = n.language or person.telegram_language or program.merchant.default_language
-        rows.append(
-            {
-                "merchant_id": program.id,
-                "chat_id": n.telegram_id,
-                "kind": n.kind,
-                "priority": TRANSACTIONAL,
-                "dedupe_key": f"{prefix}:{n.kind}:{n.telegram_id}"[:120],
-                "payload": encode(n.body),
-                "language": language,
-                "campaign_id": None,
-                "status": OutboxStatus.PENDING,
-                "attempts": 0,
-                "not_before": now,
-                "created_at": now,
-            }
-        )
+        rows.append(row_of(program.id, n, f"{prefix}:{n.kind}:{n.telegram_id}", language, now))
     return rows

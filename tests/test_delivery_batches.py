@@ -188,6 +188,36 @@ async def test_a_claim_is_one_statement_for_100_rows_and_a_group_of_marks_one_mo
     assert await statuses(session_factory) == {"sent": ROWS}
 
 
+class GroupedMarks(Sender):
+    """Notes the size of each group of marks it writes, at full speed."""
+
+    groups: list[int]
+
+    async def _write(self, outcomes: list[Outcome]) -> None:
+        self.groups.append(len(outcomes))
+        await super()._write(outcomes)
+
+
+async def test_at_full_speed_a_group_of_marks_holds_half_the_window(
+    session, session_factory, i18n, clock
+) -> None:
+    """Outcomes wait a moment for more (bot/marks.py LINGER_S): one transaction for about
+    half the window of sends, not one for every send or two that finished meanwhile."""
+    await queue(session, clock)
+    telegram = Telegram()
+    sender = make(session_factory, i18n, clock, telegram, GroupedMarks)
+    assert isinstance(sender, GroupedMarks)
+    sender.groups = []
+    assert await sender.drain() == ROWS
+    half = sender.in_flight // 2
+    # Each claim of 100 ends with one smaller group (what was left of it); 3 claims.
+    assert sum(sender.groups) == ROWS
+    assert sum(1 for size in sender.groups if size < half) <= 3
+    assert len(sender.groups) <= ROWS // half + 3
+    assert sender.stats.sent == ROWS
+    assert await statuses(session_factory) == {"sent": ROWS}
+
+
 async def test_a_pass_that_stops_on_an_error_returns_the_unsent_rows(
     session, session_factory, i18n, clock
 ) -> None:

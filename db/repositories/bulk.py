@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.repositories.base import run_core
+
 
 @lru_cache(maxsize=64)
 def _insert(model: Any) -> Insert:
@@ -26,4 +28,4 @@ async def insert_rows(session: AsyncSession, model: Any, rows: Sequence[dict[str
     """Insert `rows` (dicts with the same keys, column names of `model`) in one statement."""
     if not rows:
         return
-    await session.execute(_insert(model), list(rows))
+    await run_core(session, _insert(model), list(rows))

@@ -9,7 +9,7 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, CursorResult, Update, bindparam, delete, or_, select, update
 
 from db.models import PaymentCode
-from db.repositories.base import Repo
+from db.repositories.base import Repo, run_core
 
 
 def _active(now: Any) -> tuple[ColumnElement[bool], ...]:
@@ -88,5 +88,5 @@ class PaymentCodeRepo(Repo):
     async def use(self, membership_id: int, code: str, now: datetime) -> bool:
         """Mark the code used, once: False when it was used, replaced or expired meanwhile."""
         params = {"member": membership_id, "value": code, "now": now}
-        result = await self.s.execute(_use(), params)
+        result = await run_core(self.s, _use(), params)
         return int(cast("CursorResult[Any]", result).rowcount) > 0

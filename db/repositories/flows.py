@@ -121,10 +121,10 @@ def _write_pending(session: Session) -> None:
     if pending is None or pending.transaction is not session.get_transaction():
         return
     moves = sorted((k, v) for k, v in pending.moves.items() if v != [0, 0])
-    dialect = dialect_of(session)
+    dialect, connection = dialect_of(session), session.connection()
     for start in range(0, len(moves), CHUNK):
         chunk = moves[start : start + CHUNK]
-        session.execute(_statement(dialect, len(chunk)), _parameters(chunk))
+        connection.execute(_statement(dialect, len(chunk)), _parameters(chunk))
 
 
 @event.listens_for(Session, "after_rollback")

@@ -11,7 +11,7 @@ from sqlalchemy import CursorResult, Insert, Table, bindparam, func, insert, sel
 
 from db.base import UtcDateTime
 from db.models import LedgerEntry, LedgerReason, Purchase, RewardGrant
-from db.repositories.base import Repo
+from db.repositories.base import Repo, run_core
 
 
 @cache
@@ -63,7 +63,7 @@ class GrantRepo(Repo):
         PostgreSQL, and the unique key fails the second: callers hold a lock that keeps
         them apart (a purchase: the buyer's row)."""
         params = {"merchant_id": merchant_id, "marker": marker, "reward": reward, "now": now}
-        result = await self.s.execute(_grant(), params)
+        result = await run_core(self.s, _grant(), params)
         return int(cast("CursorResult[Any]", result).rowcount) > 0
 
     def add(self, merchant_id: int, marker: str, reward: str, now: datetime) -> None:

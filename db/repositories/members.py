@@ -25,7 +25,7 @@ from sqlalchemy.orm.util import identity_key
 
 from db.models import Customer, Membership, StaffLanguage
 from db.reads import read_first, recall
-from db.repositories.base import Repo
+from db.repositories.base import Repo, run_core
 from db.repositories.who import card_key
 
 # A card's columns: first name, balance, level rank, lifetime spend, effective referrals,
@@ -137,8 +137,9 @@ class MembershipRepo(Repo):
             params[f"id_{i}"] = member
             params[f"move_{i}"] = moves.get(member, 0)
             params.update((f"{name}_{i}", value) for name, value in counters[member].items())
-        result = await self.s.execute(_settle(len(ids)), params)
-        balances = {i: int(b) for i, b in result.all()}
+        result = await run_core(self.s, _settle(len(ids)), params)
+        rows: Sequence[Any] = result.all()  # (id, balance after)
+        balances = {int(row[0]): int(row[1]) for row in rows}
         identities = self.s.sync_session.identity_map
         for i, balance in balances.items():
             loaded = identities.get(identity_key(Membership, i))

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, RowMapping, case, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    RowMapping,
+    Update,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    update,
+)
 
 from db.models import Customer, Outbox, OutboxStatus
-from db.repositories.base import Repo
+from db.repositories.base import Repo, run_core
 
 # What the sender needs of a claimed row.
 CLAIMED = (
@@ -22,6 +35,50 @@ CLAIMED = (
     Outbox.campaign_id,
     Outbox.attempts,
 )
+
+
+@cache
+def _claim() -> Update:
+    """OutboxRepo.claim's statement (bound: now, limit, holder)."""
+    # Picked once, in a materialized CTE: as a plain IN (subquery) PostgreSQL may run the
+    # subquery again for every row it scans (a nested loop), and each run locks and
+    # returns the next `limit` rows: one claim took the whole table. The UPDATE finds them
+    # by primary key; a second `status = pending` there would send SQLite through every
+    # pending row of the status index (20 ms at 20,000), and the rows are locked pending.
+    due = (
+        select(Outbox.id)
+        .where(Outbox.status == OutboxStatus.PENDING, Outbox.not_before <= bindparam("now"))
+        .order_by(Outbox.priority, Outbox.not_before, Outbox.id)
+        .limit(bindparam("limit"))
+        .with_for_update(skip_locked=True)
+        .cte("due")
+        .prefix_with("MATERIALIZED")
+    )
+    return (
+        update(Outbox)
+        .where(Outbox.id.in_(select(due.c.id)))
+        .values(
+            status=OutboxStatus.SENDING,
+            attempts=Outbox.attempts + 1,
+            claimed_by=bindparam("holder"),
+            claimed_at=bindparam("now"),
+        )
+        .returning(*CLAIMED)
+        .execution_options(synchronize_session=False)
+    )
+
+
+@cache
+def _mark_sent() -> Update:
+    """OutboxRepo.mark_sent's statement (bound: ids, now)."""
+    return (
+        update(Outbox)
+        .where(
+            Outbox.id.in_(bindparam("ids", expanding=True)), Outbox.status == OutboxStatus.SENDING
+        )
+        .values(status=OutboxStatus.SENT, sent_at=bindparam("now"), last_error=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 class OutboxRepo(Repo):
@@ -44,36 +101,14 @@ class OutboxRepo(Repo):
         # returns the next `limit` rows: one claim took the whole table. The UPDATE finds them
         # by primary key; a second `status = pending` there would send SQLite through every
         # pending row of the status index (20 ms at 20,000), and the rows are locked pending.
-        due = (
-            select(Outbox.id)
-            .where(Outbox.status == OutboxStatus.PENDING, Outbox.not_before <= now)
-            .order_by(Outbox.priority, Outbox.not_before, Outbox.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .cte("due")
-            .prefix_with("MATERIALIZED")
-        )
-        result = await self.s.execute(
-            update(Outbox)
-            .where(Outbox.id.in_(select(due.c.id)))
-            .values(
-                status=OutboxStatus.SENDING,
-                attempts=Outbox.attempts + 1,
-                claimed_by=holder,
-                claimed_at=now,
-            )
-            .returning(*CLAIMED)
-            .execution_options(synchronize_session=False)
-        )
+        params = {"now": now, "limit": limit, "holder": holder}
+        result = await run_core(self.s, _claim(), params)
         return result.mappings().all()
 
     async def mark_sent(self, ids: Sequence[int], now: datetime) -> int:
         """Telegram accepted these claimed rows."""
-        return await self._changed(
-            update(Outbox)
-            .where(Outbox.id.in_(ids), Outbox.status == OutboxStatus.SENDING)
-            .values(status=OutboxStatus.SENT, sent_at=now, last_error=None)
-        )
+        result = await run_core(self.s, _mark_sent(), {"ids": list(ids), "now": now})
+        return int(cast("CursorResult[Any]", result).rowcount)
 
     async def finish(self, ids: Sequence[int], status: OutboxStatus, error: str | None) -> int:
         """These claimed rows end unsent: failed, or blocked by their recipient."""

@@ -11,7 +11,7 @@ from sqlalchemy import Row, Update, bindparam, func, select, update
 from sqlalchemy.orm import aliased
 
 from db.models import Membership, Purchase, PurchaseStatus, Refund
-from db.repositories.base import Repo
+from db.repositories.base import Repo, run_core
 from db.repositories.bulk import insert_rows
 
 CONFIRMING = ("cashback_minor", "level_before", "level_after", "made_referral_effective")
@@ -74,7 +74,7 @@ class PurchaseRepo(Repo):
         params.update((f"set_{column}", settled[column]) for column in CONFIRMING)
         if day_start is not None:
             params.update(day_start=day_start, buyer_id=membership_id)
-        result = await self.s.execute(_confirm(day_start is not None), params)
+        result = await run_core(self.s, _confirm(day_start is not None), params)
         return result.first()
 
     async def get(self, purchase_id: int) -> Purchase | None:

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from db.models import SALE, STARS, Membership, MemberSummary, Purchase, PurchaseStatus
-from db.repositories.base import Repo
+from db.repositories.base import Repo, run_core
 from db.repositories.flows import note_flow
 from db.repositories.upsert import dialect_of, upsert, upsert_in
 
@@ -129,7 +129,8 @@ class SummaryRepo(Repo):
     ) -> None:
         """A purchase of `amount_minor` confirmed at `at`: the member's row in one statement
         (the hour's sales are written with the commit)."""
-        await self.s.execute(
+        await run_core(
+            self.s,
             _on_purchase(dialect_of(self.s)),
             {
                 "merchant_id": merchant_id,

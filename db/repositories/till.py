@@ -28,7 +28,7 @@ from db.models import (
     PurchaseStatus,
     Staff,
 )
-from db.repositories.base import Repo
+from db.repositories.base import Repo, run_core
 from db.repositories.bulk import insert_rows
 from db.repositories.preorders import WAITING
 
@@ -271,7 +271,7 @@ class TillRepo(Repo):
             "day_start": day_start if day else None,
         }
         params.update((name, value) for name, value in optional.items() if value is not None)
-        row: Row[Any] | None = (await self.s.execute(statement, params)).first()
+        row: Row[Any] | None = (await run_core(self.s, statement, params)).first()
         assert row is not None, f"merchant {merchant_id}"
         return row
 
@@ -284,7 +284,7 @@ class TillRepo(Repo):
         rows when there is no such draft. The buyer's open pre-order under the draft's code
         comes along."""
         params = {"merchant_id": merchant_id, "key": key, "actor": actor, "depth": depth}
-        rows: Sequence[Row[Any]] = (await self.s.execute(_family(), params)).all()
+        rows: Sequence[Row[Any]] = (await run_core(self.s, _family(), params)).all()
         return rows
 
     async def queue(self, rows: Sequence[dict[str, Any]]) -> None:
