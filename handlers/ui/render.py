@@ -10,8 +10,8 @@ from functools import lru_cache
 from html import escape
 from zoneinfo import ZoneInfo
 
+from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import ngettext
 from babel import Locale
 from babel.core import UnknownLocaleError, get_global
 from babel.dates import format_interval, format_skeleton, format_time, get_datetime_format
@@ -61,8 +61,6 @@ def reason_label(reason: str) -> str:
 
 
 def locale() -> str:
-    from aiogram.utils.i18n import get_i18n
-
     return get_i18n().current_locale
 
 
