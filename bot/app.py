@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.dispatcher.event.handler import CallableObject
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.middlewares import ContextMiddleware
+from bot.routing import RoutingDispatcher
 from handlers import get_routers
 from handlers.answers import AnswerButtons
 from handlers.commands import set_commands
@@ -51,17 +54,43 @@ def create_dispatcher(
     wake_sender: Callable[[], None] | None = None,
 ) -> Dispatcher:
     i18n = i18n or create_i18n(settings.default_language)
-    dp = Dispatcher(storage=storage or MemoryStorage())
+    dp = RoutingDispatcher(storage=storage or MemoryStorage())
     dp.update.outer_middleware(ContextMiddleware(settings, session_factory, i18n, clock))
     dp.update.outer_middleware(AnswerButtons())  # inside the update's context: its language
     gate = ConsentGate()
     dp.message.middleware(gate)
     dp.callback_query.middleware(gate)
     dp.include_routers(*get_routers())
+    inline_sync_filters(dp)
     dp["i18n"] = i18n
     # Handlers call it after a use case queued messages; a separate worker polls instead.
     dp["wake_sender"] = wake_sender or (lambda: None)
     return dp
+
+
+def inline_sync_filters(dp: Dispatcher) -> None:
+    """Run plain-function filters (F.text == ..., StateFilter's states, handlers/ui/filters.py)
+    on the event loop. aiogram runs every callable that is not a coroutine function in a
+    worker thread (asyncio.to_thread); for a filter that compares a string, the hop to the
+    thread and back costs a hundred times the comparison, and a /card passed five of them."""
+    for router in dp.chain_tail:
+        for observer in router.observers.values():
+            for handler in [observer._handler, *observer.handlers]:
+                for event_filter in handler.filters or ():
+                    _inline(event_filter)
+
+
+def _inline(event_filter: CallableObject) -> None:
+    if event_filter.awaitable:
+        return
+    check = event_filter.callback
+
+    async def on_loop(*args: Any, **kwargs: Any) -> Any:
+        return check(*args, **kwargs)
+
+    # The parameters aiogram passes were read from `check` already (CallableObject.params).
+    on_loop.__wrapped__ = check  # type: ignore[attr-defined]
+    event_filter.callback, event_filter.awaitable = on_loop, True
 
 
 __all__ = ["create_bot", "create_dispatcher", "set_commands"]

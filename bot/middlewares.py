@@ -109,62 +109,86 @@ class ContextMiddleware(BaseMiddleware):
             self._staff_languages[person] = locale
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        session = self.session_factory()
+        try:
+            return await self._serve(handler, event, data, session)
+        finally:
+            await _close(session)
+
+    async def _serve(
+        self, handler: Handler, event: TelegramObject, data: dict[str, Any], session: AsyncSession
+    ) -> Any:
         user: User | None = data.get("event_from_user")
         assert isinstance(event, Update)  # an outer middleware of dp.update
         bot_id, update_id = data["bot"].id, event.update_id
-        async with self.session_factory() as session:
-            members = MemberService(session, self.clock, marker_key=self.marker_key)
-            ctx = None
-            try:
-                if user is not None and not user.is_bot:
-                    # One statement: who it is, and whether this update was handled before.
-                    ctx = await members.context(
-                        user.id,
-                        await self.default_merchant_id(session),
-                        user.language_code,
-                        (bot_id, update_id),
-                    )
-                elif await once.handled(session, bot_id, update_id):
-                    raise once.DuplicateUpdate(update_id)
-            except once.DuplicateUpdate:
-                logger.info("update %s was handled before: ignored", update_id)
-                return None
-            data["members"] = members
-            data["codes"] = CodeService(session, self.clock)
-            data["merchants"] = MerchantService(session, self.clock)
-            data["staff"] = StaffService(session, self.settings.owner_ids, self.clock)
-            data["sales"] = SaleService(
-                session, self.settings.owner_ids, self.clock, marker_key=self.marker_key
-            )
-            data["campaigns"] = CampaignService(session, self.settings.owner_ids, self.clock)
-            data["jobs"] = JobService(session, self.clock, marker_key=self.marker_key)
-            data["privacy"] = PrivacyService(session, self.clock)
-            data["birthdays"] = BirthdayService(session, self.settings.owner_ids, self.clock)
-            data["catalog"] = CatalogService(session, self.settings.owner_ids, self.clock)
-            data["preorders"] = PreorderService(session, self.settings.owner_ids, self.clock)
-            data["reports"] = ReportService(session, self.settings.owner_ids, self.clock)
-            data["exports"] = ExportService(session, self.settings.owner_ids, self.clock)
-            data["limits"] = LimitService(session, self.settings.owner_ids, self.clock)
-            data["settings"] = self.settings
-            data["ctx"] = ctx
-            locale = pick_locale(ctx, user, self.settings.default_language)
-            data["locale"] = locale
-            data["i18n"] = self.i18n
-            if ctx is not None and ctx.customer_id is None:
-                await self._remember_staff_language(ctx, locale, data["staff"])
-            # Not before: context()'s housekeeping (unblocking, the language) is not the work.
-            once.serve(session, bot_id, update_id, self.clock())
-            state = data.get("state")
-            if isinstance(state, FSMContext):
-                data["state"] = state = NotedState(state.storage, state.key)
-            try:
-                with self.i18n.context(), self.i18n.use_locale(locale):
-                    result = await handler(event, data)
-                # A step of a form that moved the conversation on is done too: delivered
-                # again, it would reach the next step's handler as that step's input.
-                if isinstance(state, NotedState) and state.changed:
-                    await once.record(session)
-                return result
-            except once.DuplicateUpdate:
-                logger.info("update %s was handled meanwhile: ignored", update_id)
-                return None
+        members = MemberService(session, self.clock, marker_key=self.marker_key)
+        ctx = None
+        try:
+            if user is not None and not user.is_bot:
+                # One statement: who it is, and whether this update was handled before.
+                ctx = await members.context(
+                    user.id,
+                    await self.default_merchant_id(session),
+                    user.language_code,
+                    (bot_id, update_id),
+                )
+            elif await once.handled(session, bot_id, update_id):
+                raise once.DuplicateUpdate(update_id)
+        except once.DuplicateUpdate:
+            logger.info("update %s was handled before: ignored", update_id)
+            return None
+        data["members"] = members
+        data["codes"] = CodeService(session, self.clock)
+        data["merchants"] = MerchantService(session, self.clock)
+        data["staff"] = StaffService(session, self.settings.owner_ids, self.clock)
+        data["sales"] = SaleService(
+            session, self.settings.owner_ids, self.clock, marker_key=self.marker_key
+        )
+        data["campaigns"] = CampaignService(session, self.settings.owner_ids, self.clock)
+        data["jobs"] = JobService(session, self.clock, marker_key=self.marker_key)
+        data["privacy"] = PrivacyService(session, self.clock)
+        data["birthdays"] = BirthdayService(session, self.settings.owner_ids, self.clock)
+        data["catalog"] = CatalogService(session, self.settings.owner_ids, self.clock)
+        data["preorders"] = PreorderService(session, self.settings.owner_ids, self.clock)
+        data["reports"] = ReportService(session, self.settings.owner_ids, self.clock)
+        data["exports"] = ExportService(session, self.settings.owner_ids, self.clock)
+        data["limits"] = LimitService(session, self.settings.owner_ids, self.clock)
+        data["settings"] = self.settings
+        data["ctx"] = ctx
+        locale = pick_locale(ctx, user, self.settings.default_language)
+        data["locale"] = locale
+        data["i18n"] = self.i18n
+        if ctx is not None and ctx.customer_id is None:
+            await self._remember_staff_language(ctx, locale, data["staff"])
+        # Not before: context()'s housekeeping (unblocking, the language) is not the work.
+        once.serve(session, bot_id, update_id, self.clock())
+        state = data.get("state")
+        if isinstance(state, FSMContext):
+            data["state"] = state = NotedState(state.storage, state.key)
+        # Let the other updates in flight begin before this one goes on. With the database
+        # driver on the event loop (db/sqlite/) an update may not otherwise wait for anything
+        # until its Bot API call, so two deliveries of one update would never meet at the
+        # record's key, where they must (db/once.py); the handlers used to yield while
+        # aiogram ran their filters in threads.
+        await asyncio.sleep(0)
+        try:
+            with self.i18n.context(), self.i18n.use_locale(locale):
+                result = await handler(event, data)
+            # A step of a form that moved the conversation on is done too: delivered
+            # again, it would reach the next step's handler as that step's input.
+            if isinstance(state, NotedState) and state.changed:
+                await once.record(session)
+            return result
+        except once.DuplicateUpdate:
+            logger.info("update %s was handled meanwhile: ignored", update_id)
+            return None
+
+
+async def _close(session: AsyncSession) -> None:
+    """Close the update's session. One outside any transaction holds no connection (the reads
+    of db/reads.py take their own): nothing to wait for, so it closes at once, not in the task
+    of its own that AsyncSession's `async with` starts so a cancelled update still closes it."""
+    if session.in_transaction():
+        await session.__aexit__(None, None, None)
+    else:
+        session.sync_session.close()

@@ -70,22 +70,22 @@ async def send_invite(
     )
 
 
-@router.message(Command("card"))
 @router.message(F.text == MENU_CARD)
+@router.message(Command("card"))  # registered first: asked first
 async def cmd_card(message: Message, ctx: MemberContext, members: MemberService) -> None:
     await send_card(message, ctx.telegram_id, ctx, members)
 
 
-@router.message(Command("code"))
 @router.message(F.text == MENU_CODE)
+@router.message(Command("code"))  # registered first: asked first
 async def cmd_code(
     message: Message, ctx: MemberContext, codes: CodeService, bot: Bot, state: FSMContext
 ) -> None:
     await send_code(message, ctx.telegram_id, ctx, codes, bot, state)
 
 
-@router.message(Command("invite"))
 @router.message(F.text == MENU_INVITE)
+@router.message(Command("invite"))  # registered first: asked first
 async def cmd_invite(
     message: Message, ctx: MemberContext, members: MemberService, bot: Bot
 ) -> None:

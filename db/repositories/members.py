@@ -24,7 +24,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from db.models import Customer, Membership, StaffLanguage
+from db.reads import read_first, recall
 from db.repositories.base import Repo, run_core
+from db.repositories.who import card_key
+
+# A card's columns: first name, balance, level rank, lifetime spend, effective referrals,
+# referral code.
+CardRow = Row[str | None, int, int, int, int, str]
 
 
 def opted_in_and_reachable() -> tuple[ColumnElement[bool], ...]:
@@ -178,13 +184,22 @@ class MembershipRepo(Repo):
         ).first()
         return (row[0], row[1]) if row else None
 
-    async def card(
-        self, telegram_id: int, merchant_id: int
-    ) -> Row[str | None, int, int, int, int, str] | None:
+    async def card(self, telegram_id: int, merchant_id: int) -> CardRow | None:
         """What a member's card shows: first name, balance, level rank, lifetime spend,
         effective referrals, referral code; plain columns, no objects to build for a read."""
         params = {"telegram_id": telegram_id, "merchant_id": merchant_id}
         return (await self.s.execute(_CARD, params)).first()
+
+    async def card_read(self, telegram_id: int, merchant_id: int) -> CardRow | None:
+        """The same, in a short read-only transaction of its own."""
+        params = {"telegram_id": telegram_id, "merchant_id": merchant_id}
+        return await read_first(self.s, _CARD, params)  # type: ignore[return-value]
+
+    def card_seen(self, telegram_id: int, merchant_id: int) -> CardRow | None:
+        """The same columns as this update's first statement saw them (db/repositories/who.py),
+        if the session began no transaction since."""
+        seen: CardRow | None = recall(self.s, card_key(telegram_id, merchant_id))
+        return seen
 
     async def by_referral_code(self, code: str) -> Membership | None:
         return await self.s.scalar(select(Membership).where(Membership.referral_code == code))

@@ -1,6 +1,6 @@
 """Who is writing, in one statement per update: their customer row, where they work, the
-merchant they talk to with its program version, their membership there, and whether this
-update was handled before."""
+merchant they talk to with its program version, their membership there (with what their card
+shows), and whether this update was handled before."""
 
 from __future__ import annotations
 
@@ -11,7 +11,22 @@ from sqlalchemy import BindParameter, Select, and_, bindparam, exists, func, sel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Customer, Membership, Merchant, ProcessedUpdate, Staff
-from db.reads import single_read
+from db.reads import remember, single_read
+
+# What a card shows, in MembershipRepo.card's order.
+CARD_COLUMNS = (
+    "first_name",
+    "balance_minor",
+    "level_rank",
+    "lifetime_spend_minor",
+    "effective_referrals",
+    "referral_code",
+)
+
+
+def card_key(telegram_id: int, merchant_id: int) -> tuple[str, int, int]:
+    """Under which db.reads.remember keeps the card this statement saw."""
+    return ("card", telegram_id, merchant_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +44,7 @@ class Who:
     hired_program_version: int | None
 
 
-def _query(at_default: bool) -> Select[Any]:
+def _query(at_default: bool) -> Select[*tuple[Any, ...]]:
     """The statement, built once per process: building it is dearer than running it."""
     telegram_id: BindParameter[int] = bindparam("telegram_id")
     hired = (
@@ -59,6 +74,12 @@ def _query(at_default: bool) -> Select[Any]:
             Customer.language.label("language"),
             Membership.id.label("membership_id"),
             Membership.consent_version.label("consent_version"),
+            Customer.first_name.label("first_name"),
+            Membership.balance_minor.label("balance_minor"),
+            Membership.level_rank.label("level_rank"),
+            Membership.lifetime_spend_minor.label("lifetime_spend_minor"),
+            Membership.effective_referrals.label("effective_referrals"),
+            Membership.referral_code.label("referral_code"),
             hired.label("hired"),
             select(work.c.program_version)
             .where(work.c.id == hired)
@@ -88,7 +109,7 @@ async def find(
 ) -> Who | None:
     """One read outside any transaction. The merchant is the customer's current one, else the
     one they work at, else the default (`at_default`: the default whatever); None when that
-    merchant is gone."""
+    merchant is gone. A member's card is remembered (MembershipRepo.card_seen)."""
     bot_id, update_id = update
     row = await single_read(
         session,
@@ -103,6 +124,9 @@ async def find(
     if row is None:
         return None
     found = dict(row._mapping)
+    card = tuple(found.pop(column) for column in CARD_COLUMNS)
+    if found["membership_id"] is not None:  # the card, for this update's use cases: no read
+        remember(session, card_key(telegram_id, found["merchant_id"]), card)
     found["handled"] = bool(found["handled"])
     found["bot_blocked"] = bool(found["bot_blocked"])
     found["consent_version"] = found["consent_version"] or 0

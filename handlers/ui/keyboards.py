@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import quote
 
 from aiogram.types import (
@@ -10,6 +11,7 @@ from aiogram.types import (
     KeyboardButton,
     ReplyKeyboardMarkup,
 )
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
@@ -80,6 +82,12 @@ def _nav(text: str, to: CardAction) -> InlineKeyboardButton:
 
 
 def card_keyboard() -> InlineKeyboardMarkup:
+    return _card_keyboard(get_i18n().current_locale)
+
+
+@lru_cache(maxsize=16)
+def _card_keyboard(locale: str) -> InlineKeyboardMarkup:
+    # The same buttons on every card in a language: built once (pydantic models, packed data).
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [_nav(_("🔢 Pay code"), CardAction.CODE), _nav(_("🎁 Invite"), CardAction.INVITE)],

@@ -3,6 +3,7 @@ code, the invitation, the profile and the points history."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from html import escape
 
 from aiogram.utils.i18n import gettext as _
@@ -21,7 +22,14 @@ from handlers.ui.render import (
     reason_label,
     time_of_day,
 )
-from services.dto import Card, HistoryPage, IssuedCode, MerchantView, Profile
+from services.dto import (
+    Card,
+    HistoryPage,
+    IssuedCode,
+    LevelInfo,
+    MerchantView,
+    Profile,
+)
 from services.policy import points_worth
 
 
@@ -49,25 +57,20 @@ def rules_text(merchant: MerchantView) -> str:
 
 def card_text(card: Card) -> str:
     m = card.merchant
+    code = locale()
+    progress = card.progress
+    head, unit, tail = _card_frame(code, m, card.level, progress and progress.next_level)
     lines = [
-        _("💳 <b>{merchant}</b> loyalty card").format(merchant=escape(m.name)),
-        "",
-        _("Level: <b>{level}</b>").format(level=level_name(card.level)),
-        _("Cashback {cashback} · pay up to {share} of a check with points").format(
-            cashback=percent(card.level.cashback_bp), share=percent(card.level.max_redeem_bp)
-        ),
+        head,
         _("Balance: <b>{points}</b> (= {value})").format(
             points=points(card.balance_minor),
             value=money(points_worth(card.balance_minor, m.point_value_minor), m.currency),
         ),
-        f"{points(1)} = {money(m.point_value_minor, m.currency)}",
+        unit,
         "",
+        tail,
     ]
-    progress = card.progress
-    if progress is None:
-        lines.append(_("🏆 You are at the top level. Thank you for being with us!"))
-    else:
-        lines.append(_("Next level: <b>{level}</b>").format(level=level_name(progress.next_level)))
+    if progress is not None:
         lines.append(f"{progress_bar(progress.fraction)} {int(progress.fraction * 100)}%")
         spend = money(progress.spend_left_minor, m.currency)
         if progress.next_level.min_referrals > 0:
@@ -81,6 +84,29 @@ def card_text(card: Card) -> str:
         else:
             lines.append(_("Spend {spend} more.").format(spend=spend))
     return "\n".join(lines)
+
+
+@lru_cache(maxsize=1024)
+def _card_frame(
+    code: str, m: MerchantView, level: LevelInfo, next_level: LevelInfo | None
+) -> tuple[str, str, str]:
+    """What a card in language `code` (the current one) says whatever the balance: the lines
+    above it (merchant, level, its rates), the worth of a point, the top level reached or the
+    next one. Formatted once per language, merchant and level."""
+    head = "\n".join(
+        [
+            _("💳 <b>{merchant}</b> loyalty card").format(merchant=escape(m.name)),
+            "",
+            _("Level: <b>{level}</b>").format(level=level_name(level)),
+            _("Cashback {cashback} · pay up to {share} of a check with points").format(
+                cashback=percent(level.cashback_bp), share=percent(level.max_redeem_bp)
+            ),
+        ]
+    )
+    unit = f"{points(1)} = {money(m.point_value_minor, m.currency)}"
+    if next_level is None:
+        return head, unit, _("🏆 You are at the top level. Thank you for being with us!")
+    return head, unit, _("Next level: <b>{level}</b>").format(level=level_name(next_level))
 
 
 def code_caption(code: IssuedCode, merchant: MerchantView) -> str:

@@ -10,17 +10,18 @@ from functools import lru_cache
 from html import escape
 from zoneinfo import ZoneInfo
 
+from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import ngettext
 from babel import Locale
 from babel.core import UnknownLocaleError, get_global
 from babel.dates import format_interval, format_skeleton, format_time, get_datetime_format
 from babel.localedata import locale_identifiers
 from babel.numbers import (
-    format_currency,
+    NumberPattern,
     format_decimal,
     get_currency_symbol,
     get_territory_currencies,
+    parse_pattern,
 )
 
 from services.dto import Birthday, LevelInfo
@@ -60,8 +61,6 @@ def reason_label(reason: str) -> str:
 
 
 def locale() -> str:
-    from aiogram.utils.i18n import get_i18n
-
     return get_i18n().current_locale
 
 
@@ -75,21 +74,32 @@ def money(amount_minor: int, currency: str) -> str:
     """12.50 € / €12.50 / 4 000 Ft: whole amounts without ,00."""
     exp = currency_exponent(currency)
     value = Decimal(amount_minor).scaleb(-exp)
-    loc = babel_locale(locale())
+    code = locale()
     whole = amount_minor % (10**exp) == 0
+    pattern, home = _money_pattern(code, currency, whole)
+    if home:  # format_decimal's way, the symbol after
+        return f"{pattern.apply(value, babel_locale(code))}\u00a0{home}"
+    # As format_currency: a whole amount as its pattern says, others in the currency's decimals.
+    loc = babel_locale(code)
+    return str(pattern.apply(value, loc, currency=currency, currency_digits=not whole))
+
+
+@lru_cache(maxsize=256)
+def _money_pattern(code: str, currency: str, whole: bool) -> tuple[NumberPattern, str]:
+    """How money() writes `currency` for a reader of `code`, worked out once (Babel parses a
+    pattern and looks the symbol up on every call): the pattern, and the symbol to put after
+    the number when the pattern has none."""
+    exp = currency_exponent(currency)
+    loc = babel_locale(code)
     if (
         get_currency_symbol(currency, locale=loc) == currency
         and _home_symbol(currency) != currency
     ):
         # The reader's language knows only the ISO code (English and zł): the number in their
         # style, the symbol as at home, "19.90 zł" rather than "PLN19.90".
-        pattern = "#,##0" if whole else "#,##0." + "0" * exp
-        number = format_decimal(value, format=pattern, locale=loc)
-        return f"{number}\u00a0{_home_symbol(currency)}"
-    if whole:
-        pattern = loc.currency_formats["standard"].pattern.replace(".00", "")
-        return format_currency(value, currency, format=pattern, locale=loc, currency_digits=False)
-    return format_currency(value, currency, locale=loc)
+        return parse_pattern("#,##0" if whole else "#,##0." + "0" * exp), _home_symbol(currency)
+    standard = loc.currency_formats["standard"]
+    return (parse_pattern(standard.pattern.replace(".00", "")) if whole else standard), ""
 
 
 @lru_cache(maxsize=64)
@@ -192,7 +202,13 @@ def points(amount: int) -> str:
 
 
 def percent(bp: int) -> str:
-    return format_decimal(Decimal(bp) / 100, locale=babel_locale(locale())) + "%"
+    return _percent(locale(), bp)
+
+
+@lru_cache(maxsize=1024)
+def _percent(code: str, bp: int) -> str:
+    # A few rates (the levels' cashback and share), on every card.
+    return format_decimal(Decimal(bp) / 100, locale=babel_locale(code)) + "%"
 
 
 def level_name(level: LevelInfo) -> str:

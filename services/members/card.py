@@ -17,11 +17,18 @@ HISTORY_PAGE_SIZE = 10
 class CardAndHistory(MemberBase):
     async def card(self, merchant_id: int, telegram_id: int) -> Card:
         """Balance, level and the way to the next level."""
-        async with read_only(self.session):
-            found = await self.memberships.card(telegram_id, merchant_id)
+        program = programs.cached(self.session, merchant_id)
+        if program is not None:  # the copy is the version this update read
+            # What this update's first statement saw, if nothing began since; else one read.
+            found = self.memberships.card_seen(telegram_id, merchant_id)
             if found is None:
-                raise NotAMember()
-            program = await programs.load(self.session, merchant_id)
+                found = await self.memberships.card_read(telegram_id, merchant_id)
+        else:
+            async with read_only(self.session):
+                found = await self.memberships.card(telegram_id, merchant_id)
+                program = await programs.load(self.session, merchant_id)
+        if found is None:
+            raise NotAMember()
         name, balance, rank, spend, referrals, referral_code = found
         levels = program.levels
         current = next(
