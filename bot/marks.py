@@ -4,9 +4,10 @@ One task writes them: everything that came in since its last write, in one trans
 the write before it committed and either half the window is waiting or LINGER_S has passed
 (at 30 messages a second each mark is written on its own 10 ms late; at full speed a write
 carries half the window: one transaction for 16 sends, where writing each outcome as soon as
-it came cost a transaction for every 2-3 sends, 15% of the purchases bench). A send first takes one of `window` slots, given back when its mark is
-committed, so at most `window` messages are ever handed to Telegram and not yet marked: all
-that a kill -9 can make the sender repeat, however big the claimed batch.
+it came cost a transaction for every 2-3 sends, 15% of the purchases bench). A send first
+takes one of `window` slots, given back when its mark is committed, so at most `window`
+messages are ever handed to Telegram and not yet marked: all that a kill -9 can make the
+sender repeat, however big the claimed batch.
 """
 
 from __future__ import annotations
