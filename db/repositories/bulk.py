@@ -28,4 +28,5 @@ async def insert_rows(session: AsyncSession, model: Any, rows: Sequence[dict[str
     """Insert `rows` (dicts with the same keys, column names of `model`) in one statement."""
     if not rows:
         return
-    await run_core(session, _insert(model), list(rows))
+    # One row as a plain execute: SQLAlchemy's executemany path costs more for a single row.
+    await run_core(session, _insert(model), rows[0] if len(rows) == 1 else list(rows))
