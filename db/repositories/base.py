@@ -20,7 +20,7 @@ async def run_core(
 ) -> Result[Any]:
     """Run a statement built once (Core, or ORM columns read as plain rows) on the session's
     connection, past the ORM's per-execution work: about half of what a statement costs
-    through `session.execute` on SQLite (bench/bench_statements.py). What the ORM would do
+    through `session.execute` (docs/benchmarks.md, purchases round 3). What the ORM would do
     first is done here: pending objects are flushed (autoflush), and a write is noted for
     db/once.py. Never for statements that load or change ORM objects the session holds."""
     if session.new or session.dirty or session.deleted:
