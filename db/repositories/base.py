@@ -22,7 +22,8 @@ async def run_core(
     connection, past the ORM's per-execution work: about half of what a statement costs
     through `session.execute` (docs/benchmarks.md, purchases round 3). What the ORM would do
     first is done here: pending objects are flushed (autoflush), and a write is noted for
-    db/once.py. Never for statements that load or change ORM objects the session holds."""
+    db/once.py. Nothing is loaded as objects, and objects the session holds are not brought
+    up to date: a statement that changes their rows does that itself (MembershipRepo.settle)."""
     if session.new or session.dirty or session.deleted:
         await session.flush()
     if getattr(statement, "is_dml", False):
