@@ -140,14 +140,18 @@ async def test_a_kill_mid_batch_repeats_only_the_unmarked_sends(
     assert repeated == unmarked <= first.in_flight
 
 
-class CountedMarks(SlowMarks):
-    """Notes the size of each group of marks it writes (slowly: sends finish meanwhile)."""
+class GroupedMarks(Sender):
+    """Notes the size of each group of marks it writes."""
 
     groups: list[int]
 
     async def _write(self, outcomes: list[Outcome]) -> None:
         self.groups.append(len(outcomes))
         await super()._write(outcomes)
+
+
+class CountedMarks(GroupedMarks, SlowMarks):
+    """GroupedMarks, writing slowly: sends finish meanwhile."""
 
 
 async def test_a_claim_is_one_statement_for_100_rows_and_a_group_of_marks_one_more(
@@ -186,16 +190,6 @@ async def test_a_claim_is_one_statement_for_100_rows_and_a_group_of_marks_one_mo
     assert sorted(chat for chat, _ in telegram.received) == [FIRST_CHAT + n for n in range(ROWS)]
     assert sender.stats.sent == ROWS
     assert await statuses(session_factory) == {"sent": ROWS}
-
-
-class GroupedMarks(Sender):
-    """Notes the size of each group of marks it writes, at full speed."""
-
-    groups: list[int]
-
-    async def _write(self, outcomes: list[Outcome]) -> None:
-        self.groups.append(len(outcomes))
-        await super()._write(outcomes)
 
 
 async def test_at_full_speed_a_group_of_marks_holds_half_the_window(
