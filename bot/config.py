@@ -70,6 +70,22 @@ class Settings(BaseSettings):
     sender_rate: float = Field(default=25.0, gt=0, le=30)
     # Run the sender inside `loyalty-bot run`; false when a separate `loyalty-bot worker` runs.
     in_process_worker: bool = True
+    # Messages the sender has in flight at once (raise it when the Bot API is far away).
+    sender_concurrency: int = Field(default=4, ge=1, le=200)
+    # How long the sender's and the scheduler's lease lasts unless renewed, in seconds: a
+    # standby process takes over this long after the holder died.
+    lease_seconds: float = Field(default=15.0, ge=3, le=300)
+    # `loyalty-bot web`: Telegram sends updates to WEB_HOST:WEB_PORT + WEBHOOK_PATH with
+    # WEBHOOK_SECRET in a header; requests without it are refused.
+    webhook_secret: SecretStr | None = None
+    webhook_path: str = "/webhook"
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    web_host: str = "0.0.0.0"  # in a container, behind the reverse proxy
+    web_port: int = Field(default=8080, ge=1, le=65_535)
+    # `loyalty-bot worker` answers /healthz and /metrics on this port; 0 turns it off.
+    worker_port: int = Field(default=8081, ge=0, le=65_535)
+    # text, or json: one JSON object a line (still without personal data).
+    log_format: str = "text"
 
     @model_validator(mode="before")
     @classmethod
@@ -101,6 +117,21 @@ class Settings(BaseSettings):
         if len(parts) > 3 or not all(re.fullmatch(r"[0-9]{1,2}(\.[0-9]{1,2})?", p) for p in parts):
             raise ValueError("REFERRAL_RATES must be up to 3 percentages like 2,1,0.5")
         return tuple(round(float(p) * 100) for p in parts)
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("text", "json"):
+            raise ValueError("LOG_FORMAT must be text or json")
+        return value
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _webhook_path(cls, value: str) -> str:
+        if not re.fullmatch(r"/[A-Za-z0-9_/-]{0,100}", value):
+            raise ValueError("WEBHOOK_PATH must start with / and hold only A-Z a-z 0-9 _ - /")
+        return value
 
     @field_validator("default_language")
     @classmethod
