@@ -64,12 +64,15 @@ async def run_command(args: list[str], env: dict[str, str], cwd: Path) -> str:
 
 
 class BotProcess:
-    """`loyalty-bot <command>` with health on `port` (WEB_PORT or WORKER_PORT in `env`).
-    `name` is also the path of its TELEGRAM_API_URL, so the fake Bot API knows its calls."""
+    """`python -m <module> <command>` (`loyalty-bot <command>` by default) with /healthz on
+    `port` (WORKER_PORT for a worker, else WEB_PORT, from `env`). `name` is also the path of
+    its TELEGRAM_API_URL, so the fake Bot API knows its calls."""
 
-    def __init__(self, name: str, command: str, env: dict[str, str], folder: Path) -> None:
-        self.name, self.command, self.env = name, command, env
-        self.port = int(env["WEB_PORT"] if command == "web" else env["WORKER_PORT"])
+    def __init__(
+        self, name: str, command: str, env: dict[str, str], folder: Path, module: str = "bot"
+    ) -> None:
+        self.name, self.command, self.env, self.module = name, command, env, module
+        self.port = int(env["WORKER_PORT"] if command == "worker" else env["WEB_PORT"])
         self.folder = folder / name
         self.folder.mkdir(parents=True, exist_ok=True)
         self.log_path = self.folder / "log.txt"
@@ -89,7 +92,7 @@ class BotProcess:
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "bot",
+                self.module,
                 self.command,
                 cwd=self.folder,
                 env=self.env,

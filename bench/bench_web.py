@@ -1,0 +1,326 @@
+"""Webhook replicas over HTTP (issue 13): updates a second that one and two `loyalty-bot web`
+replicas answer, against a bare aiogram dispatcher behind aiohttp's webhook handler.
+
+    python -m bench.bench_web [--updates N] [--users U] [--concurrency C] [--command /card]
+
+Every server is a process of its own: `loyalty-bot web` (the production dispatcher, FSM in
+Redis, PostgreSQL in a database of the bench's own made by scripts/pg_database.py), and for the
+bare figure `python -m bench.bench_web serve-bare`: aiogram's SimpleRequestHandler, as
+production's (the secret checked, handle_in_background=False: answered after handling), over a
+Dispatcher with one handler that answers "ok". The Bot API is tests/fake_bot_api.py in this
+process, answering at once.
+
+U members join through the first replica (untimed), each server gets 200 untimed updates, then
+N updates (the command, from the U members in turn) are POSTed by C clients at once, each
+waiting for its answer before it posts the next; with two replicas they go to each in turn.
+Each update must be answered 200 with one message to its chat from the server it went to (the
+card for /card, "ok" for the bare one), or the bench exits 1. Reported: updates a second,
+the HTTP round trip (p50, p99), and the CPU seconds in the timed phase of each server, of this
+process (the clients and the fake Bot API) and of the machine's PostgreSQL processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import aiohttp
+
+from bench.bench_dispatcher import Result, print_table
+from bench.common import bench_settings, start
+from tests.fake_bot_api import FakeBotApi
+from tests.replicas import ROOT, BotProcess, WebhookUser, bot_env, free_port, run_command
+
+REDIS_DB = 12  # the bench's own; its keys are deleted at the end
+FIRST_USER = 7_200_000_000
+WARMUP = 200
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_of(pids: Sequence[int]) -> float:
+    """CPU seconds (user + system) the processes used so far."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / TICK
+
+
+def pids_named(name: str) -> list[int]:
+    """The machine's processes called `name` (PostgreSQL's: the server and its backends)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, folder: Path, database_url: str) -> None:
+        self.args, self.folder, self.database_url = args, folder, database_url
+        self.api = FakeBotApi()
+        self.secret = "bench-" + secrets.token_hex(16)
+        self.redis_url = f"redis://127.0.0.1:6379/{REDIS_DB}"
+        self.first = FIRST_USER + secrets.randbelow(10_000_000)
+        self.processes: list[BotProcess] = []
+        self.client: aiohttp.ClientSession | None = None
+        self.users: list[WebhookUser] = []
+
+    def env(self, name: str) -> dict[str, str]:
+        return bot_env(
+            database_url=self.database_url,
+            redis_url=self.redis_url,
+            telegram_api_url=self.api.url(name),
+            webhook_secret=self.secret,
+            web_host="127.0.0.1",
+            web_port=free_port(),
+            worker_port=0,
+            marker_key="bench-marker-key-0123456789abcdef0123456789abcdef",
+            merchant_name="Bench Café",
+            merchant_currency="EUR",
+            merchant_timezone="Europe/Berlin",
+        )
+
+    async def start(self, name: str, command: str = "web", module: str = "bot") -> BotProcess:
+        assert self.client is not None
+        process = BotProcess(name, command, self.env(name), self.folder, module)
+        self.processes.append(process)
+        await process.start()
+        await process.healthy(self.client, within=120)
+        return process
+
+    async def join(self, server: BotProcess) -> None:
+        """Untimed: the U users join (no news), eight at a time."""
+        assert self.client is not None
+        self.users = [
+            WebhookUser(self.api, self.client, self.secret, self.first + k, f"User{k}")
+            for k in range(self.args.users)
+        ]
+
+        async def one(user: WebhookUser) -> None:
+            rules = await user.send(server, "/start")
+            joined = await user.press(server, rules.button("✅"))
+            if joined.toasts != ["Welcome!"]:
+                raise SystemExit(f"warm-up: user {user.id} did not join: {joined.toasts}")
+            await user.press(server, "mk:1:0:join")
+
+        for k in range(0, len(self.users), 8):
+            await asyncio.gather(*(one(u) for u in self.users[k : k + 8]))
+
+    async def load(
+        self, name: str, servers: Sequence[BotProcess], n: int, expect: str, timed: bool = True
+    ) -> Result:
+        """N updates by C clients, to `servers` in turn; checked, timed, CPU counted."""
+        command = self.args.command
+        updates = [(servers[i % len(servers)], self.users[i % len(self.users)]) for i in range(n)]
+        latencies = [0.0] * n
+        failures: list[str] = []
+        before = len(self.api.calls)
+        queue = iter(range(n))
+
+        async def client() -> None:
+            for i in queue:
+                server, user = updates[i]
+                t0 = time.perf_counter()
+                status = await user.post(server, user.message(command), self.secret)
+                latencies[i] = time.perf_counter() - t0
+                if status != 200:
+                    failures.append(f"update {i} to {server.name}: HTTP {status}")
+
+        pids = [s.pid for s in servers]
+        postgres = pids_named("postgres")
+        cpu0, own0, pg0 = cpu_of(pids), time.process_time(), cpu_of(postgres)
+        t0 = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(self.args.concurrency)))
+        seconds = time.perf_counter() - t0
+        cpu, own, pg = cpu_of(pids) - cpu0, time.process_time() - own0, cpu_of(postgres) - pg0
+        sent = [
+            c
+            for c in self.api.calls[before:]
+            if c.method == "sendMessage" and c.via in {s.name for s in servers}
+        ]
+        wrong = [c.text[:60] for c in sent if expect not in c.text]
+        if failures or wrong or len(sent) != n:
+            raise SystemExit(
+                f"{name}: {len(sent)} answers to {n} updates, {len(wrong)} unexpected "
+                f"{wrong[:3]}, {failures[:3]}"
+            )
+        if timed:
+            print(
+                f"{name}: CPU in the timed phase: servers {cpu:.1f} s "
+                f"({cpu / seconds:.0%} of one core), this process (clients, fake Bot API) "
+                f"{own:.1f} s ({own / seconds:.0%}), PostgreSQL {pg:.1f} s ({pg / seconds:.0%})"
+            )
+        return Result(name, n, seconds, latencies, len(sent), cpu)
+
+    async def run(self) -> list[Result]:
+        args = self.args
+        card = "loyalty card" if args.command == "/card" else ""
+        self.client = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=args.concurrency * 2),
+            timeout=aiohttp.ClientTimeout(total=60),
+        )
+        try:
+            bare = await self.start("bare", "serve-bare", module="bench.bench_web")
+            web1 = await self.start("web1")
+            t0 = time.perf_counter()
+            await self.join(web1)
+            print(f"warm-up: {args.users} members joined, {time.perf_counter() - t0:.1f} s")
+            await self.load("bare", [bare], WARMUP, "ok", timed=False)
+            results = [await self.load("bare (one reply)", [bare], args.updates, "ok")]
+            await bare.stop()
+            await self.load("warm", [web1], WARMUP, card, timed=False)
+            results.append(await self.load("one replica", [web1], args.updates, card))
+            web2 = await self.start("web2")
+            await self.load("warm", [web2], WARMUP, card, timed=False)
+            results.append(await self.load("two replicas", [web1, web2], args.updates, card))
+            return results
+        finally:
+            for process in self.processes:
+                await process.stop(grace=10)
+            await self.client.close()
+            await forget_keys(self.redis_url, range(self.first, self.first + args.users))
+
+
+async def forget_keys(url: str, user_ids: range) -> None:
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(url)
+    try:
+        for uid in user_ids:
+            keys = [k async for k in redis.scan_iter(f"fsm:{uid}:*")]
+            if keys:
+                await redis.delete(*keys)
+    finally:
+        await redis.aclose()
+
+
+async def pg_database(action: str, url: str) -> str:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "scripts" / "pg_database.py"),
+        action,
+        url,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await proc.communicate()
+    return out.decode().strip()
+
+
+async def main_async(args: argparse.Namespace) -> int:
+    database_url = await pg_database("create", args.database)
+    if database_url == args.database:
+        raise SystemExit(f"PostgreSQL at {args.database} unreachable")
+    try:
+        with tempfile.TemporaryDirectory(prefix="loyalty-bench-web-") as tmp:
+            bench = Bench(args, Path(tmp), database_url)
+            await bench.api.start()
+            try:
+                env = bench.env("migrate")
+                await run_command(["migrate"], env, Path(tmp))
+                results = await bench.run()
+            finally:
+                await bench.api.close()
+    finally:
+        await pg_database("drop", database_url)
+    print()
+    print_table(results, extra=[("CPU ms/upd", lambda r: f"{r.cpu / r.updates * 1000:.2f}")])
+    print()
+    bare, one, two = results
+    print(
+        f"one replica / bare: {one.rate / bare.rate:.3f} of the throughput; "
+        f"two replicas / bare: {two.rate / bare.rate:.3f}; "
+        f"two replicas / one: {two.rate / one.rate:.2f}x"
+    )
+    print(
+        f"server CPU per update: one replica {one.cpu / one.updates * 1000:.2f} ms, two "
+        f"{two.cpu / two.updates * 1000:.2f} ms, bare {bare.cpu / bare.updates * 1000:.2f} ms"
+    )
+    return 0
+
+
+def serve_bare() -> None:
+    """The bare server: a Dispatcher with one handler that answers "ok", behind the webhook
+    handler production uses, on WEB_PORT, with /healthz for the bench to wait on."""
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+    from aiohttp import web
+
+    from bench.bench_dispatcher import bare_dispatcher
+    from bot.app import create_bot
+    from bot.heap import settle
+
+    settings = bench_settings(
+        "sqlite+aiosqlite://", telegram_api_url=os.environ["TELEGRAM_API_URL"]
+    )
+    bot = create_bot(settings)
+    dp = bare_dispatcher(reply=True)
+    app = web.Application()
+    handler = SimpleRequestHandler(
+        dp, bot, handle_in_background=False, secret_token=os.environ["WEBHOOK_SECRET"]
+    )
+    app.router.add_post("/webhook", handler.handle)
+
+    async def healthz(_request: web.Request) -> web.Response:
+        return web.Response(text="ok")
+
+    app.router.add_get("/healthz", healthz)
+    settle()
+    web.run_app(
+        app,
+        host="127.0.0.1",
+        port=int(os.environ["WEB_PORT"]),
+        access_log=None,
+        print=None,
+        handle_signals=True,
+    )
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--updates", type=int, default=2000, help="timed updates (default 2000)")
+    parser.add_argument("--users", type=int, default=100, help="members (default 100)")
+    parser.add_argument(
+        "--concurrency", type=int, default=16, help="clients posting at once (default 16)"
+    )
+    parser.add_argument(
+        "--command", choices=["/card", "/help"], default="/card", help="what members send"
+    )
+    parser.add_argument(
+        "--database",
+        default="postgresql+asyncpg://postgres@127.0.0.1:5432/test",
+        help="a PostgreSQL server (the bench makes a database of its own there and drops it)",
+    )
+    args = parser.parse_args(argv)
+    if args.updates < 1 or args.users < 1 or args.concurrency < 1:
+        parser.error("--updates, --users and --concurrency must be positive")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    if (sys.argv[1:] if argv is None else list(argv))[:1] == ["serve-bare"]:
+        serve_bare()
+        return 0
+    args = parse_args(argv)
+    start(
+        f"updates={args.updates} users={args.users} concurrency={args.concurrency} "
+        f"command={args.command}; servers: bare, one `loyalty-bot web`, two"
+    )
+    return asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
