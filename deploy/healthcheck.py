@@ -11,24 +11,28 @@ from __future__ import annotations
 import os
 import sys
 import urllib.request
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 
-def port(argv: list[str]) -> str | None:
+def health_url(argv: Sequence[str], env: Mapping[str, str]) -> str | None:
+    """Where the command `argv` answers /healthz; None when it serves no HTTP."""
     if "web" in argv:
-        return os.environ.get("WEB_PORT") or "8080"
-    if "worker" in argv:
-        return os.environ.get("WORKER_PORT") or "8081"
-    return None
+        port = env.get("WEB_PORT") or "8080"
+    elif "worker" in argv:
+        port = env.get("WORKER_PORT") or "8081"
+    else:
+        return None
+    return None if port == "0" else f"http://127.0.0.1:{port}/healthz"  # WORKER_PORT=0: off
 
 
-def main() -> int:
-    argv = Path("/proc/1/cmdline").read_bytes().decode(errors="replace").split("\0")
-    number = port(argv)
-    if number is None or number == "0":  # nothing to ask (WORKER_PORT=0 turns it off)
+def check(argv: Sequence[str], env: Mapping[str, str]) -> int:
+    """The exit status Docker reads: 0 healthy, 1 not."""
+    url = health_url(argv, env)
+    if url is None:
         return 0
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{number}/healthz", timeout=4) as reply:
+        with urllib.request.urlopen(url, timeout=4) as reply:
             return 0 if reply.status == 200 else 1
     except OSError as error:  # refused, timed out, or 503 (HTTPError)
         print(f"healthz: {error}", file=sys.stderr)
@@ -36,4 +40,5 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    pid1 = Path("/proc/1/cmdline").read_bytes().decode(errors="replace").split("\0")
+    sys.exit(check(pid1, os.environ))
