@@ -36,7 +36,15 @@ import aiohttp
 from bench.bench_dispatcher import Result, print_table
 from bench.common import bench_settings, start
 from tests.fake_bot_api import FakeBotApi
-from tests.replicas import ROOT, BotProcess, WebhookUser, bot_env, free_port, run_command
+from tests.replicas import (
+    BotProcess,
+    WebhookUser,
+    bot_env,
+    forget_keys,
+    free_port,
+    pg_database,
+    run_command,
+)
 
 REDIS_DB = 12  # the bench's own; its keys are deleted at the end
 FIRST_USER = 7_200_000_000
@@ -194,31 +202,6 @@ class Bench:
                 await process.stop(grace=10)
             await self.client.close()
             await forget_keys(self.redis_url, range(self.first, self.first + args.users))
-
-
-async def forget_keys(url: str, user_ids: range) -> None:
-    from redis.asyncio import Redis
-
-    redis = Redis.from_url(url)
-    try:
-        for uid in user_ids:
-            keys = [k async for k in redis.scan_iter(f"fsm:{uid}:*")]
-            if keys:
-                await redis.delete(*keys)
-    finally:
-        await redis.aclose()
-
-
-async def pg_database(action: str, url: str) -> str:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(ROOT / "scripts" / "pg_database.py"),
-        action,
-        url,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    out, _ = await proc.communicate()
-    return out.decode().strip()
 
 
 async def main_async(args: argparse.Namespace) -> int:

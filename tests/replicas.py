@@ -63,6 +63,34 @@ async def run_command(args: list[str], env: dict[str, str], cwd: Path) -> str:
     return text
 
 
+async def pg_database(action: str, url: str) -> str:
+    """scripts/pg_database.py: "create" a database of one's own on the server of `url` (its URL,
+    or `url` itself when the server is unreachable), or "drop" it."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "scripts" / "pg_database.py"),
+        action,
+        url,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    out, _ = await proc.communicate()
+    return out.decode().strip()
+
+
+async def forget_keys(redis_url: str, user_ids: range) -> None:
+    """Delete the FSM keys (forms, the code's message) of these users' private chats."""
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(redis_url)
+    try:
+        for uid in user_ids:
+            keys = [k async for k in redis.scan_iter(f"fsm:{uid}:*")]
+            if keys:
+                await redis.delete(*keys)
+    finally:
+        await redis.aclose()
+
+
 class BotProcess:
     """`python -m <module> <command>` (`loyalty-bot <command>` by default) with /healthz on
     `port` (WORKER_PORT for a worker, else WEB_PORT, from `env`). `name` is also the path of

@@ -25,7 +25,6 @@ import asyncio
 import inspect
 import os
 import secrets
-import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -42,7 +41,14 @@ from bot.delivery import Sender
 from db.engine import create_engine, create_session_factory
 from db.models import Customer, Lease, Membership, Outbox
 from tests.fake_bot_api import Call, FakeBotApi
-from tests.replicas import ROOT, BotProcess, WebhookUser, bot_env, free_port, run_command
+from tests.replicas import (
+    BotProcess,
+    WebhookUser,
+    bot_env,
+    forget_keys,
+    free_port,
+    pg_database,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -62,18 +68,6 @@ def pg_server() -> str:
             "pass (README, Development)"
         )
     return url
-
-
-async def script(action: str, url: str) -> str:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(ROOT / "scripts" / "pg_database.py"),
-        action,
-        url,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    out, _ = await proc.communicate()
-    return out.decode().strip()
 
 
 @dataclass
@@ -130,25 +124,12 @@ async def redis_reachable(url: str) -> None:
         await redis.aclose()
 
 
-async def forget_keys(url: str, user_ids: range) -> None:
-    from redis.asyncio import Redis
-
-    redis = Redis.from_url(url)
-    try:
-        for uid in user_ids:
-            keys = [k async for k in redis.scan_iter(f"fsm:{uid}:*")]
-            if keys:
-                await redis.delete(*keys)
-    finally:
-        await redis.aclose()
-
-
 @pytest.fixture
 async def deployment(tmp_path: Path) -> AsyncIterator[Deployment]:
     server = pg_server()
     redis_url = f"redis://127.0.0.1:6379/{REDIS_DB}"
     await redis_reachable(redis_url)
-    database_url = await script("create", server)
+    database_url = await pg_database("create", server)
     if database_url == server:
         where = make_url(server).set(password=None).render_as_string()
         pytest.skip(f"PostgreSQL {where} unreachable: no database of the test's own")
@@ -175,13 +156,12 @@ async def deployment(tmp_path: Path) -> AsyncIterator[Deployment]:
         await client.close()
         await api.close()
         await forget_keys(redis_url, range(first_id, first_id + MEMBERS + 10))
-        await script("drop", database_url)
+        await pg_database("drop", database_url)
 
 
 async def test_replicas_share_conversations_and_one_sender_survives_a_kill(deployment) -> None:
     d = deployment
-    migrated = await run_command(["migrate"], d.settings("migrate", "migrate"), d.folder)
-    assert "up to date" in migrated
+    # All three migrate the empty database at start, one at a time (an advisory lock).
     web1, web2 = await d.start("web1", "web"), await d.start("web2", "web")
     worker1 = await d.start("worker1", "worker")
     for process in (web1, web2, worker1):
