@@ -222,7 +222,7 @@ async def test_a_statement_of_a_transaction_on_the_loop_runs_without_a_greenlet(
         await run_core(session, new_customer(2))
         assert (await session.execute(probe)).one() == (1, here)  # the ORM's way
     async with factory() as session, reading(session):  # a report: through the greenlet
-        _, thread = (await run_core(session, probe)).one()
+        thread = (await run_core(session, select(func.thread_name()))).scalar()
         assert thread != here  # in a thread
     assert await customers(bot) == [1, 2]
 
