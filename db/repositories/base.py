@@ -11,6 +11,7 @@ from sqlalchemy.engine import ScalarResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.once import note_write
+from db.sqlite.adapter import runs_direct
 
 Row = TypeVar("Row")
 
@@ -29,6 +30,8 @@ async def run_core(
     if getattr(statement, "is_dml", False):
         note_write(session)
     connection = await session.connection()
+    if runs_direct(connection):  # SQLite on the loop: no greenlet needed (db/sqlite/adapter.py)
+        return connection.sync_connection.execute(statement, params)  # type: ignore[union-attr]
     return await connection.execute(statement, params)
 
 
