@@ -11,7 +11,7 @@ from sqlalchemy.engine import ScalarResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.once import note_write
-from db.sqlite.adapter import runs_direct
+from db.sqlite.adapter import direct_connection
 
 Row = TypeVar("Row")
 
@@ -29,9 +29,10 @@ async def run_core(
         await session.flush()
     if getattr(statement, "is_dml", False):
         note_write(session)
+    direct = direct_connection(session)  # SQLite on the loop: no greenlet (db/sqlite/adapter.py)
+    if direct is not None:
+        return direct.execute(statement, params)
     connection = await session.connection()
-    if runs_direct(connection):  # SQLite on the loop: no greenlet needed (db/sqlite/adapter.py)
-        return connection.sync_connection.execute(statement, params)  # type: ignore[union-attr]
     return await connection.execute(statement, params)
 
 
