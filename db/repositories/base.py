@@ -10,8 +10,8 @@ from sqlalchemy import CursorResult, Delete, Executable, Result, Select, Update
 from sqlalchemy.engine import ScalarResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.execute import on_connection
 from db.once import note_write
-from db.sqlite.adapter import direct_connection
 
 Row = TypeVar("Row")
 
@@ -29,11 +29,7 @@ async def run_core(
         await session.flush()
     if getattr(statement, "is_dml", False):
         note_write(session)
-    direct = direct_connection(session)  # SQLite on the loop: no greenlet (db/sqlite/adapter.py)
-    if direct is not None:
-        return direct.execute(statement, params)
-    connection = await session.connection()
-    return await connection.execute(statement, params)
+    return await on_connection(session, statement, params)
 
 
 class Repo:
