@@ -59,7 +59,7 @@ class DirectCursor(AsyncAdapt_aiosqlite_cursor):
     def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
         cursor: LoopCursor = self._cursor  # type: ignore[assignment]
         try:
-            done = cursor.executemany_now(operation, seq_of_parameters, waits=in_greenlet())
+            done = cursor.executemany_now(operation, seq_of_parameters)
         except (sqlite3.Error, ValueError) as error:  # as the adapter says them
             self._adapt_connection._handle_exception(error)
         return cursor if done else super().executemany(operation, seq_of_parameters)
