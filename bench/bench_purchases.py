@@ -469,6 +469,13 @@ def callback_update(bot: Bot, update_id: int, uid: int, data: str, message_id: i
     return Update.model_validate(payload, context={"bot": bot})
 
 
+def with_data(press: Update, data: str) -> Update:
+    """A copy of a prepared press on a button, with the button's data."""
+    query = press.callback_query
+    assert query is not None
+    return press.model_copy(update={"callback_query": query.model_copy(update={"data": data})})
+
+
 def confirm_key(sent: Sequence[TelegramMethod[Any]]) -> str | None:
     for m in sent:
         for label, data in inline_buttons(m).items():
@@ -521,10 +528,13 @@ async def timed_purchases(
         message_update(bot, 10_000_000 + i, till[i], f"/sale {codes[i]} {amount_text(i)}")
         for i in range(n)
     ]
+    # The presses too, as the bare dispatcher's updates are built before its clock starts;
+    # each gets its button's data (known from the preview) in a copy.
+    presses = {i: callback_update(bot, 20_000_000 + i, till[i], "", 30_000_000 + i) for i in part}
     latencies, done_at = [0.0] * n, [0.0] * n
 
     async def purchase(i: int) -> None:
-        cashier, sale = till[i], sales[i]
+        sale = sales[i]
         t0 = time.perf_counter()
         token = _current_update.set(2 * i)
         try:
@@ -533,7 +543,7 @@ async def timed_purchases(
             _current_update.reset(token)
         key = confirm_key(session.sent[2 * i])
         if key is not None:
-            press = callback_update(bot, 20_000_000 + i, cashier, key, 30_000_000 + i)
+            press = with_data(presses[i], key)
             token = _current_update.set(2 * i + 1)
             try:
                 await dp.feed_update(bot, press)

@@ -10,8 +10,8 @@ from sqlalchemy import CursorResult, Delete, Executable, Result, Select, Update
 from sqlalchemy.engine import ScalarResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.execute import on_connection
 from db.once import note_write
-from db.sqlite.adapter import runs_direct
 
 Row = TypeVar("Row")
 
@@ -29,10 +29,7 @@ async def run_core(
         await session.flush()
     if getattr(statement, "is_dml", False):
         note_write(session)
-    connection = await session.connection()
-    if runs_direct(connection):  # SQLite on the loop: no greenlet needed (db/sqlite/adapter.py)
-        return connection.sync_connection.execute(statement, params)  # type: ignore[union-attr]
-    return await connection.execute(statement, params)
+    return await on_connection(session, statement, params)
 
 
 class Repo:

@@ -7,8 +7,8 @@ These classes make execute, close and COMMIT directly, and keep `await_` for wha
 a transaction off the loop, a SELECT out of its time on the loop, another process's lock.
 
 Because nothing else in a statement's execution awaits, a statement on a connection that is
-in a transaction on the loop can also run with no greenlet at all (`runs_direct`, used by
-db/repositories/base.py run_core): the part of a statement's cost that is asyncio's.
+in a transaction on the loop can also run with no greenlet at all (`direct_connection`, used
+by db/repositories/base.py run_core): the part of a statement's cost that is asyncio's.
 Outside a greenlet, what would have to wait runs here instead: a long SELECT to its end on
 the loop (as before LOOP_BUDGET_S existed), and another process's lock, which a transaction
 that holds BEGIN IMMEDIATE cannot meet, fails as SQLite says.
@@ -20,15 +20,19 @@ import collections
 import sqlite3
 from typing import Any
 
+from sqlalchemy import Connection, event
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
     AsyncAdapt_aiosqlite_cursor,
     AsyncAdapt_aiosqlite_dbapi,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.util.concurrency import await_, in_greenlet
 
 from db.sqlite.connection import LoopConnection, LoopCursor
+
+_DIRECT = "loyalty_direct"  # session.info: the transaction's connection, when direct_connection
 
 
 class DirectCursor(AsyncAdapt_aiosqlite_cursor):
@@ -55,7 +59,7 @@ class DirectCursor(AsyncAdapt_aiosqlite_cursor):
     def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
         cursor: LoopCursor = self._cursor  # type: ignore[assignment]
         try:
-            done = cursor.executemany_now(operation, seq_of_parameters, waits=in_greenlet())
+            done = cursor.executemany_now(operation, seq_of_parameters)
         except (sqlite3.Error, ValueError) as error:  # as the adapter says them
             self._adapt_connection._handle_exception(error)
         return cursor if done else super().executemany(operation, seq_of_parameters)
@@ -89,11 +93,29 @@ class DirectDbapi(AsyncAdapt_aiosqlite_dbapi):
         return DirectConnection(self, await_(creator_fn(*arg, **kw)))
 
 
-def runs_direct(connection: AsyncConnection) -> bool:
+def runs_direct(connection: Connection) -> bool:
     """Whether a statement on this connection may run without a greenlet: SQLite through
     DirectDbapi, in a transaction on the loop."""
-    sync = connection.sync_connection
-    if sync is None or not sync.in_transaction():
+    if not connection.in_transaction() or connection.closed:
         return False
-    driver = sync.connection.driver_connection
+    driver = connection.connection.driver_connection
     return isinstance(driver, LoopConnection) and not driver.off_loop
+
+
+def direct_connection(session: AsyncSession) -> Connection | None:
+    """The connection of the session's transaction if a statement may run on it without a
+    greenlet; asking the session for it (`await session.connection()`) is a greenlet too."""
+    connection: Connection | None = session.info.get(_DIRECT)
+    return connection if connection is not None and runs_direct(connection) else None
+
+
+@event.listens_for(Session, "after_begin")
+def _began(session: Session, _transaction: SessionTransaction, connection: Connection) -> None:
+    if runs_direct(connection):
+        session.info[_DIRECT] = connection
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_DIRECT, None)

@@ -224,8 +224,9 @@ class LoopCursor:
                 return None
             raise
 
-    def executemany_now(self, sql: str, parameters: Any, *, waits: bool) -> bool:
-        """As execute_now, for a statement with many rows of parameters (never repeated)."""
+    def executemany_now(self, sql: str, parameters: Any) -> bool:
+        """Run a statement with many rows of parameters at once, or False off the loop. Never
+        repeated when SQLite is busy: it writes, so its transaction holds the lock already."""
         self._rows = None
         if self._owner.off_loop:
             return False
