@@ -16,7 +16,8 @@ waiting for its answer before it posts the next; with two replicas they go to ea
 Each update must be answered 200 with one message to its chat from the server it went to (the
 card for /card, "ok" for the bare one), or the bench exits 1. Reported: updates a second,
 the HTTP round trip (p50, p99), and the CPU seconds in the timed phase of each server, of this
-process (the clients and the fake Bot API) and of the machine's PostgreSQL processes.
+process (the clients and the fake Bot API), of the machine's PostgreSQL processes, and what
+the rest of the machine used meanwhile (others' work on a shared machine).
 """
 
 from __future__ import annotations
@@ -62,6 +63,12 @@ def cpu_of(pids: Sequence[int]) -> float:
             continue
         total += int(fields[11]) + int(fields[12])
     return total / TICK
+
+
+def machine_busy() -> float:
+    """CPU seconds all the machine's cores were busy so far (/proc/stat, idle and iowait out)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / TICK
 
 
 def pids_named(name: str) -> list[int]:
@@ -152,10 +159,11 @@ class Bench:
         pids = [s.pid for s in servers]
         postgres = pids_named("postgres")
         cpu0, own0, pg0 = cpu_of(pids), time.process_time(), cpu_of(postgres)
-        t0 = time.perf_counter()
+        busy0, t0 = machine_busy(), time.perf_counter()
         await asyncio.gather(*(client() for _ in range(self.args.concurrency)))
         seconds = time.perf_counter() - t0
         cpu, own, pg = cpu_of(pids) - cpu0, time.process_time() - own0, cpu_of(postgres) - pg0
+        rest = machine_busy() - busy0 - cpu - own - pg
         sent = [
             c
             for c in self.api.calls[before:]
@@ -171,7 +179,8 @@ class Bench:
             print(
                 f"{name}: CPU in the timed phase: servers {cpu:.1f} s "
                 f"({cpu / seconds:.0%} of one core), this process (clients, fake Bot API) "
-                f"{own:.1f} s ({own / seconds:.0%}), PostgreSQL {pg:.1f} s ({pg / seconds:.0%})"
+                f"{own:.1f} s ({own / seconds:.0%}), PostgreSQL {pg:.1f} s ({pg / seconds:.0%}), "
+                f"the rest of the machine {rest:.1f} s ({rest / seconds:.0%})"
             )
         return Result(name, n, seconds, latencies, len(sent), cpu)
 
