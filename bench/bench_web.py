@@ -1,7 +1,8 @@
 """Webhook replicas over HTTP (issue 13): updates a second that one and two `loyalty-bot web`
 replicas answer, against a bare aiogram dispatcher behind aiohttp's webhook handler.
 
-    python -m bench.bench_web [--updates N] [--users U] [--concurrency C] [--command /card]
+    python -m bench.bench_web [--updates N] [--users U] [--concurrency C] [--rounds R]
+                              [--command /card]
 
 Every server is a process of its own: `loyalty-bot web` (the production dispatcher, FSM in
 Redis, PostgreSQL in a database of the bench's own made by scripts/pg_database.py), and for the
@@ -10,9 +11,11 @@ production's (the secret checked, handle_in_background=False: answered after han
 Dispatcher with one handler that answers "ok". The Bot API is tests/fake_bot_api.py in this
 process, answering at once.
 
-U members join through the first replica (untimed), each server gets 200 untimed updates, then
-N updates (the command, from the U members in turn) are POSTed by C clients at once, each
-waiting for its answer before it posts the next; with two replicas they go to each in turn.
+The three servers start at once. U members join through the first replica (untimed), each
+server gets 200 untimed updates; then, R rounds over (bare, one replica, two replicas, so a
+change in the machine's load falls on all three), N updates (the command, from the U members in
+turn) are POSTed by C clients at once, each waiting for its answer before it posts the next;
+with two replicas they go to each in turn.
 Each update must be answered 200 with one message to its chat from the server it went to (the
 card for /card, "ok" for the bare one), or the bench exits 1. Reported: updates a second,
 the HTTP round trip (p50, p99), and the CPU seconds in the timed phase of each server, of this
@@ -44,7 +47,6 @@ from tests.replicas import (
     forget_keys,
     free_port,
     pg_database,
-    run_command,
 )
 
 REDIS_DB = 12  # the bench's own; its keys are deleted at the end
@@ -53,16 +55,22 @@ WARMUP = 200
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_of(pids: Sequence[int]) -> float:
-    """CPU seconds (user + system) the processes used so far."""
-    total = 0
+def cpu_of(pids: Sequence[int]) -> dict[int, float]:
+    """CPU seconds (user + system) each process used so far."""
+    seconds = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+        except OSError:  # gone meanwhile
             continue
-        total += int(fields[11]) + int(fields[12])
-    return total / TICK
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / TICK
+    return seconds
+
+
+def used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds between two readings; a process that ended meanwhile took its time along,
+    one that started counts from zero."""
+    return sum(t - before.get(pid, 0.0) for pid, t in after.items())
 
 
 def machine_busy() -> float:
@@ -110,12 +118,9 @@ class Bench:
             merchant_timezone="Europe/Berlin",
         )
 
-    async def start(self, name: str, command: str = "web", module: str = "bot") -> BotProcess:
-        assert self.client is not None
+    def server(self, name: str, command: str = "web", module: str = "bot") -> BotProcess:
         process = BotProcess(name, command, self.env(name), self.folder, module)
         self.processes.append(process)
-        await process.start()
-        await process.healthy(self.client, within=120)
         return process
 
     async def join(self, server: BotProcess) -> None:
@@ -157,13 +162,13 @@ class Bench:
                     failures.append(f"update {i} to {server.name}: HTTP {status}")
 
         pids = [s.pid for s in servers]
-        postgres = pids_named("postgres")
-        cpu0, own0, pg0 = cpu_of(pids), time.process_time(), cpu_of(postgres)
+        cpu0, own0, pg0 = cpu_of(pids), time.process_time(), cpu_of(pids_named("postgres"))
         busy0, t0 = machine_busy(), time.perf_counter()
         await asyncio.gather(*(client() for _ in range(self.args.concurrency)))
         seconds = time.perf_counter() - t0
-        cpu, own, pg = cpu_of(pids) - cpu0, time.process_time() - own0, cpu_of(postgres) - pg0
-        rest = machine_busy() - busy0 - cpu - own - pg
+        busy, own = machine_busy() - busy0, time.process_time() - own0
+        cpu, pg = used(cpu0, cpu_of(pids)), used(pg0, cpu_of(pids_named("postgres")))
+        rest = busy - cpu - own - pg
         sent = [
             c
             for c in self.api.calls[before:]
@@ -192,19 +197,31 @@ class Bench:
             timeout=aiohttp.ClientTimeout(total=60),
         )
         try:
-            bare = await self.start("bare", "serve-bare", module="bench.bench_web")
-            web1 = await self.start("web1")
+            # Importing aiogram takes seconds: the three start at once.
+            servers = [
+                self.server("bare", "serve-bare", module="bench.bench_web"),
+                self.server("web1"),
+                self.server("web2"),
+            ]
+            for server in servers:
+                await server.start()
+            for server in servers:
+                await server.healthy(self.client, within=120)
+            bare, web1, web2 = servers
             t0 = time.perf_counter()
             await self.join(web1)
             print(f"warm-up: {args.users} members joined, {time.perf_counter() - t0:.1f} s")
-            await self.load("bare", [bare], WARMUP, "ok", timed=False)
-            results = [await self.load("bare (one reply)", [bare], args.updates, "ok")]
-            await bare.stop()
+            await self.load("warm", [bare], WARMUP, "ok", timed=False)
             await self.load("warm", [web1], WARMUP, card, timed=False)
-            results.append(await self.load("one replica", [web1], args.updates, card))
-            web2 = await self.start("web2")
             await self.load("warm", [web2], WARMUP, card, timed=False)
-            results.append(await self.load("two replicas", [web1, web2], args.updates, card))
+            results = []
+            # Rounds in turn, so a change in the machine's load falls on every scenario.
+            for r in range(1, args.rounds + 1):
+                results += [
+                    await self.load(f"bare (one reply) #{r}", [bare], args.updates, "ok"),
+                    await self.load(f"one replica #{r}", [web1], args.updates, card),
+                    await self.load(f"two replicas #{r}", [web1, web2], args.updates, card),
+                ]
             return results
         finally:
             for process in self.processes:
@@ -222,8 +239,6 @@ async def main_async(args: argparse.Namespace) -> int:
             bench = Bench(args, Path(tmp), database_url)
             await bench.api.start()
             try:
-                env = bench.env("migrate")
-                await run_command(["migrate"], env, Path(tmp))
                 results = await bench.run()
             finally:
                 await bench.api.close()
@@ -232,16 +247,15 @@ async def main_async(args: argparse.Namespace) -> int:
     print()
     print_table(results, extra=[("CPU ms/upd", lambda r: f"{r.cpu / r.updates * 1000:.2f}")])
     print()
-    bare, one, two = results
-    print(
-        f"one replica / bare: {one.rate / bare.rate:.3f} of the throughput; "
-        f"two replicas / bare: {two.rate / bare.rate:.3f}; "
-        f"two replicas / one: {two.rate / one.rate:.2f}x"
-    )
-    print(
-        f"server CPU per update: one replica {one.cpu / one.updates * 1000:.2f} ms, two "
-        f"{two.cpu / two.updates * 1000:.2f} ms, bare {bare.cpu / bare.updates * 1000:.2f} ms"
-    )
+    for k in range(0, len(results), 3):
+        bare, one, two = results[k : k + 3]
+        print(
+            f"round {k // 3 + 1}: one replica / bare {one.rate / bare.rate:.3f} of the "
+            f"throughput, two replicas / bare {two.rate / bare.rate:.3f}, two replicas / one "
+            f"{two.rate / one.rate:.2f}x; server CPU per update: bare "
+            f"{bare.cpu / bare.updates * 1000:.2f} ms, one replica "
+            f"{one.cpu / one.updates * 1000:.2f} ms, two {two.cpu / two.updates * 1000:.2f} ms"
+        )
     return 0
 
 
@@ -292,13 +306,16 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--command", choices=["/card", "/help"], default="/card", help="what members send"
     )
     parser.add_argument(
+        "--rounds", type=int, default=2, help="bare, one, two replicas, this many times over"
+    )
+    parser.add_argument(
         "--database",
         default="postgresql+asyncpg://postgres@127.0.0.1:5432/test",
         help="a PostgreSQL server (the bench makes a database of its own there and drops it)",
     )
     args = parser.parse_args(argv)
-    if args.updates < 1 or args.users < 1 or args.concurrency < 1:
-        parser.error("--updates, --users and --concurrency must be positive")
+    if min(args.updates, args.users, args.concurrency, args.rounds) < 1:
+        parser.error("--updates, --users, --concurrency and --rounds must be positive")
     return args
 
 
@@ -309,7 +326,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     start(
         f"updates={args.updates} users={args.users} concurrency={args.concurrency} "
-        f"command={args.command}; servers: bare, one `loyalty-bot web`, two"
+        f"command={args.command} rounds={args.rounds}; servers: bare, one `loyalty-bot web`, two"
     )
     return asyncio.run(main_async(args))
 
