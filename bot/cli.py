@@ -157,7 +157,7 @@ def cmd_set_webhook(settings: Settings, args: argparse.Namespace) -> int:
         finally:
             await engine.dispose()
         return await set_webhook(
-            settings, args.url, merchant, drop_pending=args.drop_pending_updates
+            settings, args.url, merchant.name, drop_pending=args.drop_pending_updates
         )
 
     print(asyncio.run(register()))

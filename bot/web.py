@@ -49,20 +49,22 @@ SHUTDOWN_SECONDS = 25.0
 
 
 def create_web_app(
-    settings: Settings,
     dp: Dispatcher,
     bot: Bot,
     engine: AsyncEngine,
     metrics: Metrics,
     redis: Any | None,
+    *,
+    secret: str,
+    path: str = "/webhook",
 ) -> web.Application:
-    """The webhook at WEBHOOK_PATH (with WEBHOOK_SECRET), /healthz and /metrics. It closes
-    nothing: whoever made the bot, the engine and the storage closes them, after the server
-    stopped (aiohttp's on_shutdown would run before the updates in progress finished)."""
-    secret = settings.require_webhook_mode()
+    """The webhook at `path` (WEBHOOK_PATH; requests without `secret` get 401), /healthz and
+    /metrics. It closes nothing: whoever made the bot, the engine and the storage closes them
+    after the server stopped (aiohttp's on_shutdown would run before the updates in progress
+    finished)."""
     app = web.Application()
     webhook = SimpleRequestHandler(dp, bot, handle_in_background=False, secret_token=secret)
-    app.router.add_post(settings.webhook_path, webhook.handle)
+    app.router.add_post(path, webhook.handle)
     add_ops_routes(app, engine, redis, metrics)
     return app
 
@@ -130,7 +132,7 @@ async def serve_webhook(
     """Serve updates until SIGTERM or SIGINT (or `stop`), then stop taking requests, let the
     updates in progress finish, and close the bot's session, Redis and the database.
     `session`, `port` (0: a free one), `stop` and `listening` (set to the port) are for tests."""
-    settings.require_webhook_mode()  # before anything opens a connection
+    secret = settings.require_webhook_mode()  # before anything opens a connection
     assert settings.redis_url is not None  # checked just now
     stop = stop or stop_on_signals()
     engine = create_engine(settings.database_url)
@@ -145,7 +147,9 @@ async def serve_webhook(
     try:
         merchant = await default_merchant(settings, session_factory)
         username = await check_token(bot)
-        app = create_web_app(settings, dp, bot, engine, metrics, storage.redis)
+        app = create_web_app(
+            dp, bot, engine, metrics, storage.redis, secret=secret, path=settings.webhook_path
+        )
         chosen = settings.web_port if port is None else port
         runner, bound = await start_site(app, settings.web_host, chosen)
         # ---- IN_PROCESS_WORKER -------------------------------------------------------------

@@ -20,7 +20,6 @@ from bot.app import create_bot, create_dispatcher
 from bot.config import Settings, SettingsError
 from handlers.commands import set_commands, set_profile
 from handlers.i18n import create_i18n
-from services.dto import MerchantView
 
 
 def used_update_types(settings: Settings) -> list[str]:
@@ -40,7 +39,7 @@ def check_url(url: str) -> str:
 async def set_webhook(
     settings: Settings,
     url: str,
-    merchant: MerchantView,
+    merchant_name: str,
     *,
     drop_pending: bool = False,
     session: BaseSession | None = None,
@@ -61,7 +60,7 @@ async def set_webhook(
         )
         i18n = create_i18n(settings.default_language)
         await set_commands(bot, i18n)
-        await set_profile(bot, i18n, merchant.name)
+        await set_profile(bot, i18n, merchant_name)
     except TelegramAPIError as error:
         raise SettingsError(f"setWebhook failed: {error.message.splitlines()[0]}") from None
     finally:
