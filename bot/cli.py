@@ -8,7 +8,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.config import Settings, SettingsError, load_settings
+from bot.config import Settings, SettingsError, check_webhook_url, load_settings
 from bot.logs import configure_logging
 
 USAGE = "loyalty-bot"
@@ -96,10 +96,11 @@ def prepare(settings: Settings, *, redis: bool = False) -> None:
     """What a command that uses the database does first: wait for PostgreSQL (and Redis) to
     answer, then bring the schema up to date."""
     from bot.connect import wait_for_services
-    from db.migrate import upgrade
 
     settings.ensure_sqlite_dir()
     asyncio.run(wait_for_services(settings, redis=redis))
+    from db.migrate import upgrade  # alembic logs as it is imported: after the waiting
+
     upgrade(settings.database_url)
 
 
@@ -142,9 +143,7 @@ def cmd_worker(settings: Settings) -> int:
 def cmd_set_webhook(settings: Settings, args: argparse.Namespace) -> int:
     settings.require_token()
     settings.require_webhook_mode()
-    from bot.webhook import check_url
-
-    check_url(args.url)
+    check_webhook_url(args.url)
     prepare(settings)
     from bot.web import default_merchant
     from bot.webhook import set_webhook

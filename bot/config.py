@@ -247,6 +247,13 @@ class Settings(BaseSettings):
             Path(match.group(2)).parent.mkdir(parents=True, exist_ok=True)
 
 
+def check_webhook_url(url: str) -> str:
+    """`loyalty-bot set-webhook URL`: Telegram only sends updates over HTTPS."""
+    if not url.startswith("https://") or len(url) <= len("https://"):
+        raise SettingsError(f"the webhook URL must start with https:// (Telegram's rule): {url}")
+    return url
+
+
 def load_settings() -> Settings:
     """Read settings; pydantic's multi-line errors become one SettingsError line."""
     from pydantic import ValidationError

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bot.app import create_bot, create_dispatcher
-from bot.config import Settings, SettingsError
+from bot.config import Settings, SettingsError, check_webhook_url
 from handlers.commands import set_commands, set_profile
 from handlers.i18n import create_i18n
 
@@ -30,12 +30,6 @@ def used_update_types(settings: Settings) -> list[str]:
     return create_dispatcher(unused, async_sessionmaker()).resolve_used_update_types()
 
 
-def check_url(url: str) -> str:
-    if not url.startswith("https://") or len(url) <= len("https://"):
-        raise SettingsError(f"the webhook URL must start with https:// (Telegram's rule): {url}")
-    return url
-
-
 async def set_webhook(
     settings: Settings,
     url: str,
@@ -46,7 +40,7 @@ async def set_webhook(
 ) -> str:
     """Register the webhook, the command menu and the bot's description; returns one line
     saying what was set (never the secret)."""
-    check_url(url)
+    check_webhook_url(url)
     secret = settings.require_webhook_mode()
     allowed = used_update_types(settings)
     bot = create_bot(settings, session=session)
