@@ -23,7 +23,6 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
-from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
@@ -37,6 +36,7 @@ from bot.connect import reason
 from bot.health import add_ops_routes
 from bot.heap import settle
 from bot.metrics import Metrics, SenderStatsView
+from bot.runner import _check_token as check_token
 from bot.runner import redis_storage
 from db.engine import create_engine, create_session_factory
 from handlers.i18n import create_i18n
@@ -67,17 +67,6 @@ def create_web_app(
     app.router.add_post(path, webhook.handle)
     add_ops_routes(app, engine, redis, metrics)
     return app
-
-
-async def check_token(bot: Bot) -> str:
-    """The bot's username; a token Telegram refuses is a one-line SettingsError."""
-    try:
-        me = await bot.get_me()
-    except TelegramUnauthorizedError:
-        raise SettingsError(
-            "BOT_TOKEN was refused by Telegram: copy it again from @BotFather"
-        ) from None
-    return me.username or str(me.id)
 
 
 async def default_merchant(
