@@ -224,8 +224,7 @@ class Bench:
                 ]
             return results
         finally:
-            for process in self.processes:
-                await process.stop(grace=10)
+            await asyncio.gather(*(p.stop(grace=10) for p in self.processes))
             await self.client.close()
             await forget_keys(self.redis_url, range(self.first, self.first + args.users))
 

@@ -151,8 +151,7 @@ async def deployment(tmp_path: Path) -> AsyncIterator[Deployment]:
     try:
         yield deployment
     finally:
-        for process in deployment.processes:
-            await process.stop(grace=10)
+        await asyncio.gather(*(p.stop(grace=10) for p in deployment.processes))
         await client.close()
         await api.close()
         await forget_keys(redis_url, range(first_id, first_id + MEMBERS + 10))
