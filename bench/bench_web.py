@@ -11,11 +11,11 @@ production's (the secret checked, handle_in_background=False: answered after han
 Dispatcher with one handler that answers "ok". The Bot API is tests/fake_bot_api.py in this
 process, answering at once.
 
-The three servers start at once. U members join through the first replica (untimed), each
-server gets 200 untimed updates; then, R rounds over (bare, one replica, two replicas, so a
-change in the machine's load falls on all three), N updates (the command, from the U members in
-turn) are POSTed by C clients at once, each waiting for its answer before it posts the next;
-with two replicas they go to each in turn.
+`loyalty-bot migrate` runs first, then the three servers start at once. U members join
+through the first replica (untimed), each server gets 200 untimed updates; then, R rounds over
+(bare, one replica, two replicas, so a change in the machine's load falls on all three), N
+updates (the command, from the U members in turn) are POSTed by C clients at once, each
+waiting for its answer before it posts the next; with two replicas they go to each in turn.
 Each update must be answered 200 with one message to its chat from the server it went to (the
 card for /card, "ok" for the bare one), or the bench exits 1. Reported: updates a second,
 the HTTP round trip (p50, p99), and the CPU seconds in the timed phase of each server, of this
@@ -47,6 +47,7 @@ from tests.replicas import (
     forget_keys,
     free_port,
     pg_database,
+    run_command,
 )
 
 REDIS_DB = 12  # the bench's own; its keys are deleted at the end
@@ -238,6 +239,8 @@ async def main_async(args: argparse.Namespace) -> int:
             bench = Bench(args, Path(tmp), database_url)
             await bench.api.start()
             try:
+                # Once, before the servers start, as docker-compose.yml's `migrate` step.
+                await run_command(["migrate"], bench.env("migrate"), Path(tmp))
                 results = await bench.run()
             finally:
                 await bench.api.close()

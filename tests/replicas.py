@@ -45,6 +45,24 @@ def bot_env(**settings: object) -> dict[str, str]:
     return env
 
 
+async def run_command(args: list[str], env: dict[str, str], cwd: Path) -> str:
+    """`loyalty-bot <args>` to its end (migrate); its output, or AssertionError on failure."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await proc.communicate()
+    text = out.decode(errors="replace")
+    assert proc.returncode == 0, f"loyalty-bot {' '.join(args)} exited {proc.returncode}:\n{text}"
+    return text
+
+
 async def pg_database(action: str, url: str) -> str:
     """scripts/pg_database.py: "create" a database of one's own on the server of `url` (its URL,
     or `url` itself when the server is unreachable), or "drop" it."""
