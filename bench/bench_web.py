@@ -29,6 +29,8 @@ import argparse
 import asyncio
 import os
 import secrets
+import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -91,6 +93,84 @@ def pids_named(name: str) -> list[int]:
             except OSError:
                 continue
     return found
+
+
+class Spy:
+    """py-spy sampling one server process from outside (it serves over HTTP, so cProfile in
+    this process would see none of its work): own time by package and by function."""
+
+    def __init__(self, pid: int, folder: Path) -> None:
+        self.pid, self.path = pid, folder / f"py-spy-{pid}.txt"
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+        self.proc = await asyncio.create_subprocess_exec(
+            spy,
+            "record",
+            "--pid",
+            str(self.pid),
+            "--format",
+            "raw",
+            "--rate",
+            "250",
+            "--nonblocking",
+            "--full-filenames",
+            "--output",
+            str(self.path),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        await asyncio.sleep(1.0)  # attached before the clock starts
+
+    async def stop(self, top: int) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGINT)  # py-spy writes what it sampled and exits
+        await self.proc.wait()
+        by_package: dict[str, int] = {}
+        by_function: dict[str, int] = {}
+        callers: dict[str, dict[str, int]] = {}
+        for line in self.path.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            frames = [frame_name(f) for f in stack.split(";")]  # "function (file.py:123)"
+            file = stack.rsplit(";", 1)[-1].partition(" (")[2].rsplit(":", 1)[0]
+            n = int(count)
+            by_package[package(file)] = by_package.get(package(file), 0) + n
+            by_function[frames[-1]] = by_function.get(frames[-1], 0) + n
+            # The caller that is not the event loop's own machinery says what the time was for.
+            outer = next((f for f in reversed(frames[:-1]) if "asyncio" not in f), "")
+            into = callers.setdefault(frames[-1], {})
+            into[outer] = into.get(outer, 0) + n
+        total = sum(by_package.values()) or 1
+        print(f"--- py-spy of one replica in its timed phase: {total} samples of busy time ---")
+        for title, table in (("package", by_package), ("function", by_function)):
+            print(f"own time by {title}:")
+            for key, n in sorted(table.items(), key=lambda kv: -kv[1])[:top]:
+                print(f"  {n / total:6.1%}  {key}")
+        for key, _n in sorted(by_function.items(), key=lambda kv: -kv[1])[:3]:
+            print(f"{key}, called for:")
+            for caller, n in sorted(callers[key].items(), key=lambda kv: -kv[1])[:5]:
+                print(f"  {n / total:6.1%}  {caller}")
+
+
+def frame_name(frame: str) -> str:
+    """ "write (/x/asyncio/selector_events.py:1071)" -> "write (asyncio/selector_events.py)"."""
+    function, _, where = frame.partition(" (")
+    path = Path(where.rsplit(":", 1)[0])
+    return f"{function} ({'/'.join(path.parts[-2:])})"
+
+
+def package(file: str) -> str:
+    """site-packages/aiogram/... -> aiogram; the project's files by top folder."""
+    parts = Path(file).parts
+    if "site-packages" in parts:
+        return parts[parts.index("site-packages") + 1].split(".")[0]
+    for top in ("bot", "handlers", "services", "db"):
+        if top in parts:
+            return f"project: {top}"
+    return "stdlib: " + (
+        parts[-2] if len(parts) > 1 and parts[-2] == "asyncio" else Path(file).stem
+    )
 
 
 class Bench:
@@ -218,11 +298,18 @@ class Bench:
             results = []
             # Rounds in turn, so a change in the machine's load falls on every scenario.
             for r in range(1, args.rounds + 1):
-                results += [
-                    await self.load(f"bare (one reply) #{r}", [bare], args.updates, "ok"),
-                    await self.load(f"one replica #{r}", [web1], args.updates, card),
-                    await self.load(f"two replicas #{r}", [web1, web2], args.updates, card),
-                ]
+                results.append(
+                    await self.load(f"bare (one reply) #{r}", [bare], args.updates, "ok")
+                )
+                spy = Spy(web1.pid, self.folder) if args.profile and r == 1 else None
+                if spy is not None:
+                    await spy.start()
+                results.append(await self.load(f"one replica #{r}", [web1], args.updates, card))
+                if spy is not None:
+                    await spy.stop(args.profile)
+                results.append(
+                    await self.load(f"two replicas #{r}", [web1, web2], args.updates, card)
+                )
             return results
         finally:
             await asyncio.gather(*(p.stop(grace=10) for p in self.processes))
@@ -309,6 +396,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--rounds", type=int, default=2, help="bare, one, two replicas, this many times over"
+    )
+    parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="TOP",
+        help="sample the one replica of round 1 with py-spy (pip install py-spy) and print its "
+        "TOP packages and functions by own time (figures of that round are then not comparable)",
     )
     parser.add_argument(
         "--database",
