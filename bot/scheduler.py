@@ -3,15 +3,15 @@
 Jobs decide from the data what is due (a birthday from the merchant's local birthday hour
 until midnight, an NPS survey 90 days after the last), and record what they did, so a tick
 that runs twice enqueues once, and a tick missed while the process was down catches up at
-the next start (the first tick runs at once). A lease row in the database lets exactly one
-process run them, however many are started.
+the next start (the first tick runs at once). The `scheduler` lease (bot/lease.py) lets
+exactly one process run them, however many are started: `run` while it is held; a tick under
+way when the lease is lost stops before its next job.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import os
-import socket
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -19,12 +19,21 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.lease import Lease
 from services.clock import Clock, utc_now
 from services.jobs import CART_REMINDERS, JobService
 
 logger = logging.getLogger(__name__)
 TICK = timedelta(minutes=5)
-LEASE = "scheduler"
+JOBS = (
+    "birthday_offers",
+    "lapse_birthday_bonuses",
+    "expire_points",
+    "cart_reminders",
+    "nps_surveys",
+    "weekly_digests",
+    "forget_updates",
+)
 
 
 class Scheduler:
@@ -33,7 +42,6 @@ class Scheduler:
         session_factory: async_sessionmaker[AsyncSession],
         wake_sender: Callable[[], None],
         clock: Clock = utc_now,
-        holder: str | None = None,
         cart_reminders: tuple[timedelta, ...] = CART_REMINDERS,
         owner_ids: tuple[int, ...] = (),
         marker_key: bytes | None = None,
@@ -44,25 +52,25 @@ class Scheduler:
         self.session_factory = session_factory
         self.wake_sender = wake_sender
         self.clock = clock
-        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"
+        self.lease: Lease | None = None  # set by bot/worker.py: jobs run while it is held
+        self.ticks = 0  # ticks that ran their jobs (tests, /metrics)
         self._scheduler: AsyncIOScheduler | None = None
+        self._ticking = asyncio.Lock()
+        self._stop: asyncio.Event | None = None
 
     async def tick(self) -> int:
-        """Run every job once if this process holds the lease; returns messages queued."""
-        async with self.session_factory() as session:
-            if not await JobService(session, self.clock).take_lease(LEASE, self.holder, TICK * 3):
-                return 0
+        """Run every job once (while this process holds the lease, if it has one); returns
+        messages queued."""
+        async with self._ticking:
+            return await self._tick()
+
+    async def _tick(self) -> int:
         queued = 0
-        jobs = (
-            "birthday_offers",
-            "lapse_birthday_bonuses",
-            "expire_points",
-            "cart_reminders",
-            "nps_surveys",
-            "weekly_digests",
-            "forget_updates",
-        )
-        for job in jobs:
+        for job in JOBS:
+            if (self._stop is not None and self._stop.is_set()) or (
+                self.lease is not None and not self.lease.held
+            ):
+                break  # stopping, or lost: what is left runs at the holder's next tick
             try:
                 async with self.session_factory() as session:
                     service = JobService(
@@ -75,9 +83,23 @@ class Scheduler:
                     queued += await getattr(service, job)()
             except Exception:
                 logger.exception("scheduled job %s failed", job)
+        else:
+            self.ticks += 1
         if queued:
             self.wake_sender()
         return queued
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Tick every TICK, the first at once, until `stop` (shutdown, or the lease lost);
+        returns once a tick under way has ended."""
+        self._stop = stop
+        self.start()
+        try:
+            await stop.wait()
+        finally:
+            self.shutdown()
+            async with self._ticking:  # a tick under way ends (at its next job, if lost)
+                pass
 
     def start(self) -> None:
         scheduler = AsyncIOScheduler(timezone=UTC)
