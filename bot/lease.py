@@ -104,10 +104,16 @@ class Lease:
             logger.info("lease %s acquired by %s", self.name, self.holder)
             halt = asyncio.Event()
             task = asyncio.create_task(work(halt))
-            lost = await self._keep(stop, task)
-            halt.set()
+            lost = False
             try:
+                lost = await self._keep(stop, task)
+                halt.set()
                 await task
+            except asyncio.CancelledError:  # torn down without `stop`: the work goes first
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+                raise
             except Exception:
                 logger.exception("lease %s: the work failed", self.name)
             if lost:
