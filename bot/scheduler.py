@@ -1,11 +1,14 @@
-"""The scheduler (APScheduler 3): one tick every few minutes runs the daily jobs.
+"""The scheduler: one tick every few minutes runs the daily jobs.
 
 Jobs decide from the data what is due (a birthday from the merchant's local birthday hour
 until midnight, an NPS survey 90 days after the last), and record what they did, so a tick
 that runs twice enqueues once, and a tick missed while the process was down catches up at
 the next start (the first tick runs at once). The `scheduler` lease (bot/lease.py) lets
 exactly one process run them, however many are started: `run` while it is held; a tick under
-way when the lease is lost stops before its next job.
+way when the lease is lost, or at shutdown, stops before its next job.
+
+A plain loop, not APScheduler: its asyncio executor cancels a job under way when it shuts
+down, so a handover (or a SIGTERM) would cut a job off mid-transaction, with a traceback.
 """
 
 from __future__ import annotations
@@ -13,13 +16,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.lease import Lease
+from bot.lease import Lease, wait_for_event
 from services.clock import Clock, utc_now
 from services.jobs import CART_REMINDERS, JobService
 
@@ -54,7 +55,6 @@ class Scheduler:
         self.clock = clock
         self.lease: Lease | None = None  # set by bot/worker.py: jobs run while it is held
         self.ticks = 0  # ticks that ran their jobs (tests, /metrics)
-        self._scheduler: AsyncIOScheduler | None = None
         self._ticking = asyncio.Lock()
         self._stop: asyncio.Event | None = None
 
@@ -90,31 +90,9 @@ class Scheduler:
         return queued
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Tick every TICK, the first at once, until `stop` (shutdown, or the lease lost);
-        returns once a tick under way has ended."""
+        """Tick every TICK, the first at once (a restart catches up), until `stop` (shutdown,
+        or the lease lost); a tick under way ends before its next job."""
         self._stop = stop
-        self.start()
-        try:
-            await stop.wait()
-        finally:
-            self.shutdown()
-            async with self._ticking:  # a tick under way ends (at its next job, if lost)
-                pass
-
-    def start(self) -> None:
-        scheduler = AsyncIOScheduler(timezone=UTC)
-        scheduler.add_job(
-            self.tick,
-            IntervalTrigger(seconds=TICK.total_seconds()),
-            next_run_time=datetime.now(UTC),  # catch up at once after a restart
-            misfire_grace_time=None,  # late is fine: the jobs work out what is due
-            coalesce=True,
-            max_instances=1,
-            id="tick",
-        )
-        scheduler.start()
-        self._scheduler = scheduler
-
-    def shutdown(self) -> None:
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
+        while not stop.is_set():
+            await self.tick()
+            await wait_for_event(stop, TICK.total_seconds())

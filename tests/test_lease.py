@@ -19,7 +19,7 @@ from sqlalchemy import event, func, select, update
 from bot.delivery import Sender
 from bot.lease import SENDER, Lease
 from db.models import Lease as LeaseRow
-from db.models import Outbox
+from db.models import Outbox, OutboxStatus
 from db.repositories.leases import LeaseRepo
 from services.notices import Notice, NoticeBody, Push
 from services.outbox import enqueue
@@ -97,8 +97,8 @@ def serve(sender: Sender, stop: asyncio.Event) -> asyncio.Task[None]:
     return asyncio.create_task(sender.lease.hold(stop, sender.run))
 
 
-async def until(check: Any, what: str, timeout: float = 60) -> None:
-    """Wait for `check()` (sync or async) to be true."""
+async def until(check: Any, what: str) -> None:
+    """Wait for `check()` (sync or async) to be true; a minute at most, so a bug fails."""
 
     async def poll() -> None:
         while True:
@@ -110,7 +110,7 @@ async def until(check: Any, what: str, timeout: float = 60) -> None:
             await asyncio.sleep(0.01)
 
     try:
-        await asyncio.wait_for(poll(), timeout)
+        await asyncio.wait_for(poll(), 60)
     except TimeoutError:
         raise AssertionError(f"never: {what}") from None
 
@@ -309,3 +309,33 @@ async def test_a_holder_that_loses_its_lease_mid_batch_claims_no_more(
     stop_b.set()
     await serving_b
     assert Counter(telegram.received) == Counter(expected())
+
+
+async def test_a_gone_holders_late_marks_land_only_on_rows_no_one_claimed_since(
+    session, session_factory, clock
+) -> None:
+    from services import outbox
+    from services.outbox import Outcome
+
+    await queue(session, clock, rows=3)
+    async with session_factory() as s, s.begin():
+        first, second, third = await outbox.claim(s, clock(), 3, "A")
+    async with session_factory() as s, s.begin():
+        assert await outbox.recover(s, "B") == 3  # B took the lease: A's rows wait again
+
+    async def record(holder: str, *rows) -> None:
+        async with session_factory() as s, s.begin():
+            outcomes = [Outcome(r.id, r.chat_id, OutboxStatus.SENT) for r in rows]
+            await outbox.record(s, outcomes, clock(), holder)
+
+    await record("A", first)  # A had sent it after all: B will not send it again
+    async with session_factory() as s, s.begin():
+        claimed = await outbox.claim(s, clock(), 3, "B")
+        assert [r.id for r in claimed] == [second.id, third.id]
+        assert await outbox.recover(s, "B") == 0  # B's own claims are its business
+    await record("A", second)  # too late: B has it
+    async with session_factory() as s, s.begin():
+        assert await outbox.release(s, [third.id], "A") == 0
+    await record("B", second, third)
+    assert await statuses(session_factory) == {"sent": 3}
+    assert await claimers(session_factory) == {"A": 1, "B": 2}
