@@ -21,7 +21,8 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -31,7 +32,7 @@ from db.repositories.leases import LeaseRepo
 logger = logging.getLogger(__name__)
 SENDER = "sender"
 SCHEDULER = "scheduler"
-Work = Callable[[asyncio.Event], Awaitable[None]]
+Work = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
 def new_holder() -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 PAID_RATE = 1000.0  # Telegram's ceiling for paid broadcasts, messages a second
@@ -34,6 +35,9 @@ class RateLimiter:
         self._next_chat: dict[int, float] = {}
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
+        # Replaceable, so a test can move time itself.
+        self.monotonic: Callable[[], float] = time.monotonic
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     @property
     def rate(self) -> float:
@@ -43,7 +47,7 @@ class RateLimiter:
     async def wait(self, chat_id: int, paid: bool = False) -> None:
         lane = self.paid if paid else self.free
         async with self._lock:
-            now = time.monotonic()
+            now = self.monotonic()
             slot = max(now, lane.next_slot, self._paused_until)
             # A chat that must wait does not hold back the others: it takes the next global
             # slot, and sends when its own interval allows.
@@ -53,12 +57,12 @@ class RateLimiter:
             if len(self._next_chat) > 10_000:  # forget chats whose interval has passed
                 self._next_chat = {c: t for c, t in self._next_chat.items() if t > now}
         if start > now:
-            await asyncio.sleep(start - now)
+            await self.sleep(start - now)
 
     def pause(self, seconds: float, paid: bool = False) -> None:
         """Telegram said 429: everyone waits, and that lane's pace slows by a fifth."""
         lane = self.paid if paid else self.free
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+        self._paused_until = max(self._paused_until, self.monotonic() + seconds)
         lane.rate = max(1.0, lane.rate * 0.8)
 
     def recover(self, paid: bool = False) -> None:

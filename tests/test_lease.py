@@ -92,9 +92,13 @@ def make(session_factory, i18n, clock, telegram: Telegram, holder: str, seconds=
     return sender
 
 
-def serve(sender: Sender, stop: asyncio.Event) -> asyncio.Task[None]:
+def lease(sender: Sender) -> Lease:
     assert sender.lease is not None
-    return asyncio.create_task(sender.lease.hold(stop, sender.run))
+    return sender.lease
+
+
+def serve(sender: Sender, stop: asyncio.Event) -> asyncio.Task[None]:
+    return asyncio.create_task(lease(sender).hold(stop, sender.run))
 
 
 async def until(check: Any, what: str) -> None:
@@ -254,13 +258,13 @@ async def test_a_second_sender_started_mid_push_waits_and_repeats_nothing(
     a = make(session_factory, i18n, clock, telegram, "A")
     b = make(session_factory, i18n, clock, telegram, "B")
     tries = Counter[str]()
-    take = b.lease.take
+    take = lease(b).take
 
     async def counted_take() -> bool:
         tries["b"] += 1
         return await take()
 
-    b.lease.take = counted_take  # type: ignore[method-assign]
+    lease(b).take = counted_take  # type: ignore[method-assign]
     stop_a, stop_b = asyncio.Event(), asyncio.Event()
     serving_a = serve(a, stop_a)
     await telegram.closed.wait()  # A is mid-push, with a batch claimed and sends in flight
@@ -289,7 +293,7 @@ async def test_a_holder_that_loses_its_lease_mid_batch_claims_no_more(
     # A stalls (sends hang); meanwhile its lease is B's, as if it had run out and B took it.
     async with session_factory() as s, s.begin():
         await s.execute(update(LeaseRow).where(LeaseRow.name == SENDER).values(holder="B"))
-    await until(lambda: not a.lease.held, "A's renewal found the lease taken")
+    await until(lambda: not lease(a).held, "A's renewal found the lease taken")
     telegram.gate.set()  # the sends A had in flight finish; it hands over no more
     await until(lambda: a.runs == 1 and a.stats.holding is False, "A halted")
     in_flight = len(telegram.received)
@@ -297,7 +301,7 @@ async def test_a_holder_that_loses_its_lease_mid_batch_claims_no_more(
     left = await statuses(session_factory)
     # Its marks landed (the rows were still its own); the rest of its batch waits again.
     assert left == {"sent": in_flight, "pending": ROWS - in_flight}
-    a.lease._until = float("inf")  # A believes it still holds: the database says no
+    lease(a)._until = float("inf")  # A believes it still holds: the database says no
     assert await a.drain_once() == 0
     stop_a.set()
     await serving_a
