@@ -91,4 +91,5 @@ if __name__ == "__main__":
         sys.exit(f"usage: {sys.argv[0]} <database_url> <bot_api_url> [--wait] [--lease SECONDS]")
     if wait and not sys.stdin.readline():
         sys.exit(1)
-    sys.exit(asyncio.run(main(*args, lease_seconds=lease)))
+    database_url, api_url = args
+    sys.exit(asyncio.run(main(database_url, api_url, lease)))

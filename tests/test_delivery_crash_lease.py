@@ -73,7 +73,7 @@ async def claimers(url: str) -> set[str]:
     try:
         async with engine.connect() as conn:
             query = select(Outbox.claimed_by).where(Outbox.claimed_by.is_not(None)).distinct()
-            return set((await conn.scalars(query)).all())
+            return {str(holder) for holder in (await conn.scalars(query)).all()}
     finally:
         await engine.dispose()
 
