@@ -60,8 +60,9 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    # Who claimed the row (`sending`) and when: start-up recovery returns what a sender that
-    # is gone left claimed. Kept afterwards: who sent it.
+    # Who claimed the row (`sending`) and when: the sender that takes the lease returns what
+    # the senders before it left claimed; a sender's marks land only on its own claims. Kept
+    # afterwards: who sent it.
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # A push the owner chose to send as a paid broadcast (Telegram's allow_paid_broadcast: up
