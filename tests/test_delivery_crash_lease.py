@@ -27,6 +27,8 @@ from tests.test_delivery_crash import (
     ROWS,
     SCRIPT,
     FakeBotApi,
+    clean_up,
+    finish,
     go,
     prepare_database,
     start_server,
@@ -105,20 +107,9 @@ async def test_the_standby_takes_over_from_a_killed_holder_and_repeats_at_most_i
         unmarked = before_kill - at_kill.get("sent", 0)
         assert 0 <= unmarked <= IN_FLIGHT, at_kill
         assert at_kill.get("sending", 0) > 0, at_kill  # the dead one left a batch claimed
-        try:
-            _, err = await asyncio.wait_for(second.communicate(), timeout=120)
-        except TimeoutError:
-            second.kill()
-            _, err = await second.communicate()
-            raise AssertionError(f"the standby did not finish:\n{err.decode()}") from None
-        assert second.returncode == 0, err.decode()
-        assert "Traceback" not in err.decode()
+        await finish(second, "the standby")
     finally:
-        for proc in (first, second):
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
-        await runner.cleanup()
+        await clean_up((first, second), runner)
 
     assert len(holders_at_kill) == 1  # while the holder lived, the standby claimed nothing
     assert len(await claimers(url)) == 2

@@ -14,43 +14,36 @@ from collections import Counter
 from typing import Any
 
 from aiogram import Bot
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, select, update
 
 from bot.delivery import Sender
 from bot.lease import SENDER, Lease
 from db.models import Lease as LeaseRow
 from db.models import Outbox, OutboxStatus
 from db.repositories.leases import LeaseRepo
-from services.notices import Notice, NoticeBody, Push
-from services.outbox import enqueue
-from tests.factories import make_merchant
-from tests.telegram import TEST_TOKEN, RecordingSession
+from tests.test_delivery_batches import FIRST_CHAT, Killed, statuses
+from tests.test_delivery_batches import Telegram as Receiving
+from tests.test_delivery_batches import make as make_sender
+from tests.test_delivery_batches import queue as queue_rows
 
 ROWS = 60
-FIRST_CHAT = 7000
 
 
-class Telegram:
-    """Receives messages (counted on arrival). With `close_at`, the k-th and later sends wait
-    until `gate` opens; with `kill_at`, nothing arrives after the k-th (the sender died)."""
+class Telegram(Receiving):
+    """tests/test_delivery_batches.py's Telegram (`kill_at`: nothing arrives after the k-th);
+    with `close_at`, the k-th and later sends also wait, once received, until `gate` opens."""
 
     def __init__(self, close_at: int | None = None, kill_at: int | None = None) -> None:
-        self.received: list[tuple[int, str]] = []
-        self.close_at, self.kill_at = close_at, kill_at
+        super().__init__(kill_at)
+        self.close_at = close_at
         self.gate = asyncio.Event()
         self.closed = asyncio.Event()
-        self.killed = asyncio.Event()
 
     async def send(self, bot: Bot, chat_id: int, text: str, *rest: object) -> None:
-        if self.killed.is_set():
-            await asyncio.Event().wait()  # a dead process sends nothing
-        self.received.append((chat_id, text))
-        if len(self.received) == self.kill_at:
-            self.killed.set()
+        await super().send(bot, chat_id, text, *rest)
         if self.close_at is not None and len(self.received) >= self.close_at:
             self.closed.set()
             await self.gate.wait()
-        await asyncio.sleep(0)
 
 
 class Noted(Sender):
@@ -68,25 +61,11 @@ class Noted(Sender):
         return self.recovered
 
 
-def render(body: NoticeBody) -> tuple[str, None]:
-    assert isinstance(body, Push)
-    return body.text, None
-
-
 def make(session_factory, i18n, clock, telegram: Telegram, holder: str, seconds=30.0) -> Noted:
     """A sender with its lease; a standby tries every 50 ms, whatever the lease time."""
-    bot = Bot(TEST_TOKEN, session=RecordingSession())
-    sender = Noted(
-        bot,
-        session_factory,
-        i18n,
-        render,
-        rate=1e9,
-        per_chat_interval=0,
-        clock=clock,
-        send=telegram.send,
-        holder=holder,
-    )
+    sender = make_sender(session_factory, i18n, clock, telegram, Noted)
+    assert isinstance(sender, Noted)
+    sender.holder = holder
     sender.lease = Lease(session_factory, SENDER, holder, seconds)
     sender.lease.every = 0.05
     return sender
@@ -120,16 +99,7 @@ async def until(check: Any, what: str) -> None:
 
 
 async def queue(session, clock, rows: int = ROWS) -> None:
-    merchant = await make_merchant(session, clock)
-    async with session.begin():
-        notices = [Notice(FIRST_CHAT + n, None, Push(text=f"push {n}")) for n in range(rows)]
-        assert await enqueue(session, merchant.id, notices, clock(), "lease") == rows
-
-
-async def statuses(session_factory) -> dict[str, int]:
-    async with session_factory() as s, s.begin():
-        rows = await s.execute(select(Outbox.status, func.count()).group_by(Outbox.status))
-        return {status: int(n) for status, n in rows.all()}
+    await queue_rows(session, clock, rows)
 
 
 async def claimers(session_factory) -> Counter[str]:
@@ -139,6 +109,17 @@ async def claimers(session_factory) -> Counter[str]:
 
 async def all_sent(session_factory, rows: int = ROWS) -> bool:
     return await statuses(session_factory) == {"sent": rows}
+
+
+async def b_sends_the_rest(session_factory, i18n, clock, telegram: Telegram) -> Noted:
+    """A sender "B" that takes the lease when it can, and is stopped once all is sent."""
+    b = make(session_factory, i18n, clock, telegram, "B")
+    stop = asyncio.Event()
+    serving = serve(b, stop)
+    await until(lambda: all_sent(session_factory), "B took over and sent the rest")
+    stop.set()
+    await serving
+    return b
 
 
 def expected(rows: int = ROWS) -> set[tuple[int, str]]:
@@ -205,10 +186,6 @@ async def test_a_holder_that_stops_hands_over_at_once_not_after_the_lease_time(
     assert set(await claimers(session_factory)) == {"A", "B"}
 
 
-class Killed(Exception):
-    """The process is gone: this COMMIT never happens."""
-
-
 async def test_a_dead_holder_is_replaced_when_its_lease_runs_out_and_only_its_rows_return(
     engine, session, session_factory, i18n, clock
 ) -> None:
@@ -236,12 +213,7 @@ async def test_a_dead_holder_is_replaced_when_its_lease_runs_out_and_only_its_ro
 
     telegram.kill_at = None
     telegram.killed.clear()
-    b = make(session_factory, i18n, clock, telegram, "B")
-    stop = asyncio.Event()
-    serving_b = serve(b, stop)
-    await until(lambda: all_sent(session_factory), "B took over and sent the rest")
-    stop.set()
-    await serving_b
+    b = await b_sends_the_rest(session_factory, i18n, clock, telegram)
     assert b.recovered == claimed  # A's claimed rows, and nothing else
     received = Counter(telegram.received)
     assert set(received) == expected()  # none lost
@@ -306,12 +278,7 @@ async def test_a_holder_that_loses_its_lease_mid_batch_claims_no_more(
     stop_a.set()
     await serving_a
 
-    b = make(session_factory, i18n, clock, telegram, "B")
-    stop_b = asyncio.Event()
-    serving_b = serve(b, stop_b)
-    await until(lambda: all_sent(session_factory), "B sent the rest")
-    stop_b.set()
-    await serving_b
+    await b_sends_the_rest(session_factory, i18n, clock, telegram)
     assert Counter(telegram.received) == Counter(expected())
 
 

@@ -1,7 +1,7 @@
 """A push sent as a paid broadcast: an owner's large push goes at up to 1000 messages a second
 instead of about 30, paid in Telegram Stars from the bot's balance (services/campaigns/paid.py).
 The preview offers it to owners only; pressing it shows what it costs at most, and only a
-second press sends it."""
+second press sends it (`paid_send`, handlers/push/sending.py)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,7 @@ from aiogram.utils.i18n import ngettext
 from babel.numbers import format_decimal
 
 from handlers.push.form import STAFF, button, no_longer_open
-from handlers.push.sending import Wake, queue
 from handlers.ui.callbacks import PushStep
-from handlers.ui.edit import drop_keyboard
 from handlers.ui.render import babel_locale, locale
 from services.campaigns import CampaignService
 from services.campaigns.content import parse_segment
@@ -81,17 +79,3 @@ async def cb_paid(
             ]
         ),
     )
-
-
-@router.callback_query(PushStep.filter(F.action == "paid_send"), flags=STAFF)
-async def cb_paid_send(
-    query: CallbackQuery,
-    ctx: MemberContext,
-    campaigns: CampaignService,
-    state: FSMContext,
-    wake_sender: Wake,
-) -> None:
-    campaigns.require_owner(ctx.telegram_id)
-    if isinstance(query.message, Message):
-        await drop_keyboard(query.message)
-        await queue(query.message, ctx, campaigns, state, wake_sender, None, paid=True)

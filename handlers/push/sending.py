@@ -94,17 +94,22 @@ async def queue(
     wake_sender()
 
 
-@router.callback_query(PushStep.filter(F.action == "send"), flags=STAFF)
+@router.callback_query(PushStep.filter(F.action.in_({"send", "paid_send"})), flags=STAFF)
 async def cb_send_now(
     query: CallbackQuery,
+    callback_data: PushStep,
     ctx: MemberContext,
     campaigns: CampaignService,
     state: FSMContext,
     wake_sender: Wake,
 ) -> None:
+    """Send now; `paid_send`: as a paid broadcast (handlers/push/paid.py), owners only."""
+    paid = callback_data.action == "paid_send"
+    if paid:
+        campaigns.require_owner(ctx.telegram_id)  # before anything is read
     if isinstance(query.message, Message):
         await drop_keyboard(query.message)
-        await queue(query.message, ctx, campaigns, state, wake_sender, None)
+        await queue(query.message, ctx, campaigns, state, wake_sender, None, paid)
 
 
 @router.callback_query(PushStep.filter(F.action == "schedule"), flags=STAFF)
