@@ -469,6 +469,13 @@ def callback_update(bot: Bot, update_id: int, uid: int, data: str, message_id: i
     return Update.model_validate(payload, context={"bot": bot})
 
 
+def with_data(press: Update, data: str) -> Update:
+    """A copy of a prepared press on a button, with the button's data."""
+    query = press.callback_query
+    assert query is not None
+    return press.model_copy(update={"callback_query": query.model_copy(update={"data": data})})
+
+
 def confirm_key(sent: Sequence[TelegramMethod[Any]]) -> str | None:
     for m in sent:
         for label, data in inline_buttons(m).items():
@@ -508,20 +515,26 @@ async def timed_purchases(
     concurrency: int,
     failures: dict[str, int],
     sender: Any = None,
+    part: range | None = None,
 ) -> tuple[float, list[float], list[float], float]:
-    """Wall time until every purchase is done and (with the outbox) every message sent;
-    latencies; when each purchase finished; how long the outbox took after the last one."""
+    """Wall time until every purchase of `part` (default: all) is done and (with the outbox)
+    every message sent; latencies and when each purchase finished (0 outside `part`); how long
+    the outbox took after the last one."""
     n = len(chains)
+    part = range(n) if part is None else part
     # Worker k serves purchases k, k + C, k + 2C, ... at till k (its cashier).
     till = [cashiers[(i % concurrency) % len(cashiers)] for i in range(n)]
     sales = [
         message_update(bot, 10_000_000 + i, till[i], f"/sale {codes[i]} {amount_text(i)}")
         for i in range(n)
     ]
+    # The presses too, as the bare dispatcher's updates are built before its clock starts;
+    # each gets its button's data (known from the preview) in a copy.
+    presses = {i: callback_update(bot, 20_000_000 + i, till[i], "", 30_000_000 + i) for i in part}
     latencies, done_at = [0.0] * n, [0.0] * n
 
     async def purchase(i: int) -> None:
-        cashier, sale = till[i], sales[i]
+        sale = sales[i]
         t0 = time.perf_counter()
         token = _current_update.set(2 * i)
         try:
@@ -530,7 +543,7 @@ async def timed_purchases(
             _current_update.reset(token)
         key = confirm_key(session.sent[2 * i])
         if key is not None:
-            press = callback_update(bot, 20_000_000 + i, cashier, key, 30_000_000 + i)
+            press = with_data(presses[i], key)
             token = _current_update.set(2 * i + 1)
             try:
                 await dp.feed_update(bot, press)
@@ -547,7 +560,7 @@ async def timed_purchases(
                 failures["'Sorry, something went wrong'"] += 1
 
     async def worker(k: int) -> None:
-        for i in range(k, n, concurrency):
+        for i in range(part.start + k, part.stop, concurrency):
             try:
                 await purchase(i)
             except Exception as exc:  # noqa: BLE001 - counted and reported, not hidden
@@ -672,7 +685,10 @@ async def run_combination(
     url = f"sqlite+aiosqlite:///{tmp / f'bench-{concurrency}.sqlite3'}"
     if kind == "postgres":
         url = args.pg_url
-    print(f"\n=== {kind}, concurrency {concurrency}, {args.purchases} purchases ===")
+    print(
+        f"\n=== {kind}, concurrency {concurrency}, {args.purchases} purchases "
+        f"(after {args.warmup} untimed) ==="
+    )
     engine = await open_database(url)
     if engine is None:
         return None
@@ -704,7 +720,8 @@ async def run_combination(
         async with factory() as s, s.begin():
             merchant_id = await s.scalar(select(Merchant.id).where(Merchant.slug == "main"))
         assert merchant_id is not None
-        chains = await join_chains(factory, merchant_id, args.purchases)
+        warm = args.warmup
+        chains = await join_chains(factory, merchant_id, warm + args.purchases)
         codes = await issue_codes(factory, merchant_id, chains)
         print(
             f"setup: {len(cashiers)} cashier(s) hired through the bot, {CHAIN * len(chains)} "
@@ -718,6 +735,12 @@ async def run_combination(
             raise SystemExit(f"setup: {errors.count} errors logged, {db_errors.count} DB errors")
 
         failures: defaultdict[str, int] = defaultdict(int)
+        alongside = sender if not args.sender_apart else None
+        # Untimed, as the bare dispatcher's warm-up: each statement compiled once, caches filled.
+        till = (dp, bot, session, chains, codes, cashiers, concurrency, failures, alongside)
+        _, _, warm_done, _ = await timed_purchases(*till, range(warm))
+        if sender is not None and alongside is None:
+            await sender.drain()  # the warm-up's messages: what is drained apart is the timed
         sql.reset()
         per_update.reset()
         hops.count, hops.seconds = 0, 0.0
@@ -728,23 +751,22 @@ async def run_combination(
         profiler = cProfile.Profile() if args.profile else None
         if profiler is not None:
             profiler.enable()
-        alongside = sender if not args.sender_apart else None
-        seconds, latencies, done_at, drain_s = await timed_purchases(
-            dp, bot, session, chains, codes, cashiers, concurrency, failures, alongside
-        )
+        part = range(warm, len(chains))
+        seconds, latencies, done_at, drain_s = await timed_purchases(*till, part)
+        latencies, done_at = latencies[warm:], warm_done[:warm] + done_at[warm:]
         if profiler is not None:
             profiler.disable()
         cpu = time.process_time() - cpu0
         others = machine_busy_seconds() - busy0 - cpu
         apart = await drain_apart(sender) if args.sender_apart and sender is not None else None
         sql_seen = (sql.count, sql.begin_s, sql.other_s, sql.connects)
-        per_update_seen = per_update.lines(len(chains))
+        per_update_seen = per_update.lines(len(part))
         hops_seen = (hops.count, hops.seconds)
         turns_seen = turns.copy()
         requests = len(session.requests) - since
 
         checks = await verify(factory, chains)
-        n = len(chains)
+        n, timed = len(chains), len(part)  # the checks cover the warm-up's purchases too
         delivered, lags = check_deliveries(session, chains, done_at)
         if delivered != n:
             failures["receipt or referral notice missing or repeated"] += n - delivered
@@ -766,7 +788,7 @@ async def run_combination(
         )
 
         name = f"{kind} C={concurrency}" + (" apart" if apart is not None else "")
-        result = Result(name, n, seconds, latencies, requests)
+        result = Result(name, timed, seconds, latencies, requests)
         print(
             f"check: {checks['confirmed']}/{n} purchases confirmed"
             f"{' ' + str(checks['other statuses']) if checks['other statuses'] else ''}; "
@@ -789,7 +811,7 @@ async def run_combination(
                 f"purchase; lag from Confirm to the last message p50 {lag.pct(0.5):.1f} ms, "
                 f"p99 {lag.pct(0.99):.1f} ms"
                 if sender is not None and apart is None
-                else apart.line(n)
+                else apart.line(timed)
                 if apart is not None
                 else "sent within the Confirm update"
             )
@@ -798,11 +820,11 @@ async def run_combination(
             f"errors: {sum(failures.values())} failures"
             f"{' ' + str(dict(failures)) if failures else ''}; "
             f"'{LOCKED}': {locked} (driver errors {db_errors.locked}, log records "
-            f"{locked_log.count}); {requests} Bot API requests ({requests / n:.1f}/purchase)"
+            f"{locked_log.count}); {requests} Bot API requests ({requests / timed:.1f}/purchase)"
         )
         count, begin_s, other_s, connects = sql_seen
         print(
-            f"SQL: {count} statements ({count / n:.1f}/purchase); summed wall time: BEGIN "
+            f"SQL: {count} statements ({count / timed:.1f}/purchase); summed wall time: BEGIN "
             f"{begin_s:.2f} s, others {other_s:.2f} s (COMMIT not included); "
             f"{connects} new connections; process CPU {cpu:.1f} s in {seconds:.1f} s "
             f"({cpu / seconds:.0%})"
@@ -813,13 +835,13 @@ async def run_combination(
             print(line)
         if sqlite:
             print(
-                f"aiosqlite thread calls: {hops_seen[0]} ({hops_seen[0] / n:.1f}/purchase), "
+                f"aiosqlite thread calls: {hops_seen[0]} ({hops_seen[0] / timed:.1f}/purchase), "
                 f"awaited {hops_seen[1]:.2f} s summed ({hops_seen[1] / seconds:.0%} of the phase)"
             )
             seen = turns_seen
             waits = seen.waits or [0.0]
             print(
-                f"turns: {len(seen.waits)} transactions ({len(seen.waits) / n:.1f}/purchase); "
+                f"turns: {len(seen.waits)} transactions ({len(seen.waits) / timed:.1f}/purchase); "
                 f"wait for the turn max {max(waits) * 1000:.1f} ms, mean "
                 f"{statistics.fmean(waits) * 1000:.2f} ms; entry into session.begin() max "
                 f"{max(seen.enters or [0.0]) * 1000:.1f} ms; lock held {seen.held:.1f} s "
@@ -942,10 +964,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="the outbox is sent after the timed phase (untimed, its CPU reported), as a sender "
         "in a process of its own (loyalty-bot worker) would: the figures are the dispatcher's",
     )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=-1,
+        help="untimed purchases first, as the bare dispatcher's 100 warm-up updates: each "
+        "statement compiled once, caches filled (default: 2 per till)",
+    )
     parser.add_argument("--seed", type=int, default=1, help="order of the baseline's command mix")
     add_profile_option(parser, "the timed phase")
     args = parser.parse_args(argv)
     args.purchases = args.purchases or (256 if args.all else 400)
+    args.warmup = 2 * (16 if args.all else args.concurrency) if args.warmup < 0 else args.warmup
     if args.purchases < 1 or args.concurrency < 1 or args.cashiers < 0:
         parser.error("--purchases and --concurrency must be positive")
     if args.all and args.profile:

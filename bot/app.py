@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -17,7 +17,7 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.middlewares import ContextMiddleware
+from bot.middlewares import ContextMiddleware, MetricsMiddleware
 from bot.routing import RoutingDispatcher
 from handlers import get_routers
 from handlers.answers import AnswerButtons
@@ -25,6 +25,9 @@ from handlers.commands import set_commands
 from handlers.gate import ConsentGate
 from handlers.i18n import CatalogI18n, create_i18n
 from services.clock import Clock, utc_now
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +55,12 @@ def create_dispatcher(
     clock: Clock = utc_now,
     storage: BaseStorage | None = None,
     wake_sender: Callable[[], None] | None = None,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
     i18n = i18n or create_i18n(settings.default_language)
     dp = RoutingDispatcher(storage=storage or MemoryStorage())
+    if metrics is not None:  # first: its time includes the update's session and context
+        dp.update.outer_middleware(MetricsMiddleware(metrics))
     dp.update.outer_middleware(ContextMiddleware(settings, session_factory, i18n, clock))
     dp.update.outer_middleware(AnswerButtons())  # inside the update's context: its language
     gate = ConsentGate()

@@ -1,14 +1,15 @@
-"""`loyalty-bot`: run, migrate, worker, demo-data, rebuild-summaries. Only the commands that
-run the bot import aiogram (~7 s)."""
+"""`loyalty-bot`: run, web, worker, migrate, set-webhook, delete-webhook, backup, demo-data,
+rebuild-summaries. Only the commands that talk to Telegram import aiogram (~7 s)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
+from pathlib import Path
 
-from bot.config import Settings, SettingsError, load_settings
+from bot.config import Settings, SettingsError, check_webhook_url, load_settings
+from bot.logs import configure_logging
 
 USAGE = "loyalty-bot"
 
@@ -21,8 +22,34 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("run", help="apply migrations, then run the bot (long polling)")
+    sub.add_parser(
+        "web",
+        help="apply migrations, then serve Telegram's webhook, /healthz and /metrics "
+        "(one of several replicas; needs PostgreSQL and Redis)",
+    )
     sub.add_parser("migrate", help="apply database migrations up to the latest")
     sub.add_parser("worker", help="send queued messages (run one when IN_PROCESS_WORKER=false)")
+    hook = sub.add_parser(
+        "set-webhook",
+        help="have Telegram send updates to URL (once per deployment, and after an upgrade)",
+        description="Register the webhook (its secret, the update types the bot handles, "
+        "WEBHOOK_MAX_CONNECTIONS), the command menu and the bot's description.",
+    )
+    hook.add_argument("url", help="https://your.domain/webhook: the reverse proxy's address")
+    unhook = sub.add_parser(
+        "delete-webhook", help="stop the webhook, so that `loyalty-bot run` can poll again"
+    )
+    for command in (hook, unhook):
+        command.add_argument(
+            "--drop-pending-updates", action="store_true", help="forget updates not yet taken"
+        )
+    copy = sub.add_parser(
+        "backup",
+        help="copy the SQLite database to PATH while the bot runs",
+        description="A consistent copy of the SQLite database (VACUUM INTO), taken while the "
+        "bot runs; PATH must not exist. Keep MARKER_KEY_FILE with it.",
+    )
+    copy.add_argument("path", type=Path)
     demo = sub.add_parser(
         "demo-data",
         help="fill the default merchant with a demo program: members, purchases, ratings...",
@@ -65,54 +92,100 @@ def _months(text: str) -> int:
     return value
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # aiogram logs a line per update at INFO: about 30 % of dispatcher throughput.
-    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+def prepare(settings: Settings, *, redis: bool = False) -> None:
+    """What a command that uses the database does first: wait for PostgreSQL (and Redis) to
+    answer, then bring the schema up to date."""
+    from bot.connect import wait_for_services
+
+    settings.ensure_sqlite_dir()
+    asyncio.run(wait_for_services(settings, redis=redis))
+    from db.migrate import upgrade  # alembic logs as it is imported: after the waiting
+
+    upgrade(settings.database_url)
 
 
 def cmd_migrate(settings: Settings) -> int:
-    from db.migrate import upgrade
-
-    settings.ensure_sqlite_dir()
-    upgrade(settings.database_url)
+    prepare(settings)
     print("database is up to date")
     return 0
 
 
 def cmd_run(settings: Settings) -> int:
     settings.require_token()  # fail fast, before the slow imports
-    from db.migrate import upgrade
-
-    settings.ensure_sqlite_dir()
-    upgrade(settings.database_url)
+    prepare(settings, redis=True)
     from bot.runner import run_polling
+    from bot.webhook import refuse_if_webhook
 
+    asyncio.run(refuse_if_webhook(settings))
     asyncio.run(run_polling(settings))
+    return 0
+
+
+def cmd_web(settings: Settings) -> int:
+    settings.require_token()
+    settings.require_webhook_mode()
+    prepare(settings, redis=True)
+    from bot.web import serve_webhook
+
+    asyncio.run(serve_webhook(settings))
     return 0
 
 
 def cmd_worker(settings: Settings) -> int:
     settings.require_token()
-    from db.migrate import upgrade
-
-    settings.ensure_sqlite_dir()
-    upgrade(settings.database_url)
+    prepare(settings)
     from bot.runner import run_worker
 
     asyncio.run(run_worker(settings))
     return 0
 
 
-def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
-    from db.migrate import upgrade
+def cmd_set_webhook(settings: Settings, args: argparse.Namespace) -> int:
+    settings.require_token()
+    settings.require_webhook_mode()
+    check_webhook_url(args.url)
+    prepare(settings)
+    from bot.web import default_merchant
+    from bot.webhook import set_webhook
+    from db.engine import create_engine, create_session_factory
 
-    settings.ensure_sqlite_dir()
-    upgrade(settings.database_url)
+    async def register() -> str:
+        engine = create_engine(settings.database_url)
+        try:
+            merchant = await default_merchant(settings, create_session_factory(engine))
+        finally:
+            await engine.dispose()
+        return await set_webhook(
+            settings, args.url, merchant.name, drop_pending=args.drop_pending_updates
+        )
+
+    print(asyncio.run(register()))
+    return 0
+
+
+def cmd_delete_webhook(settings: Settings, args: argparse.Namespace) -> int:
+    settings.require_token()
+    from bot.webhook import delete_webhook
+
+    print(asyncio.run(delete_webhook(settings, drop_pending=args.drop_pending_updates)))
+    return 0
+
+
+def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
+    from db.backup import BackupRefused, backup
+
+    try:
+        size = backup(settings.database_url, args.path)
+    except BackupRefused as refused:
+        print(f"{USAGE}: {refused}", file=sys.stderr)
+        return 2
+    key = "" if settings.marker_key else f"; keep {settings.marker_key_file} with it"
+    print(f"database copied to {args.path} ({size / 1e6:.1f} MB){key}")
+    return 0
+
+
+def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
+    prepare(settings)
     from bot.demo_data import demo_for_default_merchant
     from demo.generator import ProgramNotEmpty
 
@@ -148,10 +221,7 @@ def cmd_demo_data(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild_summaries(settings: Settings, args: argparse.Namespace) -> int:
-    from db.migrate import upgrade
-
-    settings.ensure_sqlite_dir()
-    upgrade(settings.database_url)
+    prepare(settings)
     from bot.summaries import rebuild_summaries
 
     return asyncio.run(rebuild_summaries(settings, check=args.check))
@@ -165,16 +235,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         settings = load_settings()
-        configure_logging(settings.log_level)
-        if args.command == "migrate":
-            return cmd_migrate(settings)
-        if args.command == "worker":
-            return cmd_worker(settings)
-        if args.command == "demo-data":
-            return cmd_demo_data(settings, args)
-        if args.command == "rebuild-summaries":
-            return cmd_rebuild_summaries(settings, args)
-        return cmd_run(settings)
+        configure_logging(settings.log_level, settings.log_format)
+        plain = {"run": cmd_run, "web": cmd_web, "migrate": cmd_migrate, "worker": cmd_worker}
+        if args.command in plain:
+            return plain[args.command](settings)
+        with_args = {
+            "set-webhook": cmd_set_webhook,
+            "delete-webhook": cmd_delete_webhook,
+            "backup": cmd_backup,
+            "demo-data": cmd_demo_data,
+            "rebuild-summaries": cmd_rebuild_summaries,
+        }
+        return with_args[args.command](settings, args)
     except SettingsError as error:
         print(f"{USAGE}: {error}", file=sys.stderr)
         return 2

@@ -17,6 +17,12 @@ DEFAULT_DB_URL = "sqlite+aiosqlite:///data/loyalty.sqlite3"
 DEFAULT_MARKER_KEY_FILE = "data/marker.key"  # next to the default SQLite file
 # BotFather tokens look like 123456789:AAH...; the secret part is 35 characters today.
 TOKEN_RE = re.compile(r"^\d{3,15}:[A-Za-z0-9_-]{30,50}$")
+# What Telegram accepts as a webhook's secret token.
+WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+DATABASE_URL_HELP = (
+    "sqlite+aiosqlite:///data/loyalty.sqlite3 or postgresql+asyncpg://user:password@host:5432/db"
+)
 
 
 class SettingsError(ValueError):
@@ -86,6 +92,9 @@ class Settings(BaseSettings):
     worker_port: int = Field(default=8081, ge=0, le=65_535)
     # text, or json: one JSON object a line (still without personal data).
     log_format: str = "text"
+    # How long a command waits at start for PostgreSQL and Redis to answer (five tries with a
+    # growing pause, as a container starts beside them), in seconds; 0: one try.
+    services_wait_seconds: float = Field(default=30, ge=0, le=600)
 
     @model_validator(mode="before")
     @classmethod
@@ -124,6 +133,39 @@ class Settings(BaseSettings):
         value = value.strip().lower()
         if value not in ("text", "json"):
             raise ValueError("LOG_FORMAT must be text or json")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        """A URL the bot can use; the message never repeats the URL (it holds the password)."""
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value)
+            url.port  # noqa: B018 - a port that is not a number fails here
+        except (ArgumentError, ValueError):
+            raise ValueError(f"DATABASE_URL is malformed: expected {DATABASE_URL_HELP}") from None
+        if url.drivername not in DRIVERS:
+            raise ValueError(
+                f"DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://, "
+                f"not {url.drivername}://"
+            )
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^(rediss?|unix)://[^\s]+$", value):
+            raise ValueError("REDIS_URL must look like redis://host:6379/0")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not WEBHOOK_SECRET_RE.fullmatch(value.get_secret_value()):
+            raise ValueError("WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ -")
         return value
 
     @field_validator("webhook_path")
@@ -176,11 +218,40 @@ class Settings(BaseSettings):
             )
         return token
 
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def require_webhook_mode(self) -> str:
+        """The webhook's secret, or a one-line SettingsError: `loyalty-bot web` runs as one of
+        several replicas, which share nothing in memory, so it needs PostgreSQL and Redis."""
+        if self.is_sqlite():
+            raise SettingsError(
+                "loyalty-bot web needs PostgreSQL (DATABASE_URL=postgresql+asyncpg://...); "
+                "one café on SQLite runs `loyalty-bot run`"
+            )
+        if not self.redis_url:
+            raise SettingsError(
+                "loyalty-bot web needs Redis for the conversations replicas share: set REDIS_URL"
+            )
+        if self.webhook_secret is None:
+            raise SettingsError(
+                "WEBHOOK_SECRET is not set: Telegram sends it with every update "
+                "(e.g. `openssl rand -hex 32`)"
+            )
+        return self.webhook_secret.get_secret_value()
+
     def ensure_sqlite_dir(self) -> None:
         """Create the folder of a SQLite database file so a fresh checkout just runs."""
         match = re.match(r"^sqlite(\+\w+)?:///(.+)$", self.database_url)
         if match and match.group(2) != ":memory:":
             Path(match.group(2)).parent.mkdir(parents=True, exist_ok=True)
+
+
+def check_webhook_url(url: str) -> str:
+    """`loyalty-bot set-webhook URL`: Telegram only sends updates over HTTPS."""
+    if not url.startswith("https://") or len(url) <= len("https://"):
+        raise SettingsError(f"the webhook URL must start with https:// (Telegram's rule): {url}")
+    return url
 
 
 def load_settings() -> Settings:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import BaseMiddleware
 from aiogram.fsm.context import FSMContext
@@ -33,6 +34,9 @@ from services.privacy import PrivacyService
 from services.reports import ReportService
 from services.sales import SaleService
 from services.staff import StaffService
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -67,6 +71,26 @@ class NotedState(FSMContext):
     async def update_data(self, data: Any = None, **kwargs: Any) -> dict[str, Any]:
         self.changed = True
         return await super().update_data(data, **kwargs)
+
+
+class MetricsMiddleware(BaseMiddleware):
+    """The outermost of ours on updates (inside aiogram's, which hands errors to the error
+    handlers): counts each update by type, times it, and notes what its handling raised."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        started = time.perf_counter()
+        error: Exception | None = None
+        try:
+            return await handler(event, data)
+        except Exception as raised:
+            error = raised
+            raise
+        finally:
+            kind = event.event_type if isinstance(event, Update) else type(event).__name__
+            self.metrics.observe(kind, time.perf_counter() - started, error)
 
 
 class ContextMiddleware(BaseMiddleware):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.dialects.sqlite.aiosqlite import dialect as aiosqlite_dialect
 from sqlalchemy.engine import make_url
@@ -20,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 
 from db.once import UpdateSession
 from db.sqlite import Database
+from db.sqlite.adapter import DirectDbapi
 
 READ_ONLY = "loyalty_read_only"  # an execution option: this transaction only reads
 SINGLE_STATEMENT = "loyalty_single_statement"  # an execution option: one read, no BEGIN
@@ -49,7 +52,13 @@ def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine
     # The aiosqlite dialect drives the connections; aiosqlite's thread is not used.
     args, connect_options = aiosqlite_dialect().create_connect_args(make_url(url))
     database = Database(*args, **connect_options)
-    engine = create_async_engine(url, echo=echo, async_creator=database.connect, **kwargs)
+    engine = create_async_engine(
+        url,
+        echo=echo,
+        async_creator=database.connect,
+        module=DirectDbapi(aiosqlite, sqlite3),
+        **kwargs,
+    )
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:

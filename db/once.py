@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, AsyncSessionTransaction
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from db.execute import on_connection
 from db.models import ProcessedUpdate
 
 SERVING = "loyalty_update"  # session.info: (bot id, update id, when) of the update it serves
@@ -110,10 +111,8 @@ _RECORD = insert(cast("Table", ProcessedUpdate.__table__))
 
 async def _record(session: AsyncSession, bot_id: int, update_id: int, at: datetime) -> None:
     try:
-        connection = await session.connection()  # Core on the connection: see Repo run_core
-        await connection.execute(
-            _RECORD, {"bot_id": bot_id, "update_id": update_id, "created_at": at}
-        )
+        row = {"bot_id": bot_id, "update_id": update_id, "created_at": at}
+        await on_connection(session, _RECORD, row)  # Core on the connection: see run_core
     except IntegrityError as error:
         # Not an IntegrityError: services' in_transaction must not run the work again.
         raise DuplicateUpdate(update_id) from error

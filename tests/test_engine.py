@@ -16,10 +16,12 @@ import pytest
 from sqlalchemy import Insert, event, func, insert, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util.concurrency import in_greenlet
 
 from db.base import Base
 from db.engine import create_engine, create_session_factory, reading
 from db.models import Customer
+from db.repositories.base import run_core
 from db.sqlite import connection as sqlite
 from db.sqlite import database
 
@@ -199,3 +201,42 @@ async def test_checkpoints_copy_the_wal_into_the_file_from_a_thread(tmp_path, mo
     await db._checkpoint
     assert in_the_file_alone() == ["note"]
     await connection.close()
+
+
+def _in_greenlet(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.create_function("in_greenlet", 0, lambda: int(in_greenlet()))
+
+
+async def test_a_statement_of_a_transaction_on_the_loop_runs_without_a_greenlet(two) -> None:
+    """run_core's statements in a transaction on the loop go straight to SQLite
+    (db/sqlite/adapter.py); elsewhere they go through SQLAlchemy's greenlet as before."""
+    bot, _ = two
+    event.listen(bot.sync_engine, "connect", _in_greenlet)
+    await bot.dispose()  # connections made from now on have in_greenlet()
+    factory = create_session_factory(bot)
+    probe = select(func.in_greenlet(), func.thread_name())
+    here = threading.current_thread().name
+    async with factory() as session, session.begin():
+        await session.execute(new_customer(1))
+        assert (await run_core(session, probe)).one() == (0, here)
+        await run_core(session, new_customer(2))
+        assert (await session.execute(probe)).one() == (1, here)  # the ORM's way
+    async with factory() as session, reading(session):  # a report: through the greenlet
+        thread = (await run_core(session, select(func.thread_name()))).scalar()
+        assert thread != here  # in a thread
+    assert await customers(bot) == [1, 2]
+
+
+async def test_a_slow_select_without_a_greenlet_runs_to_its_end(two, monkeypatch) -> None:
+    """With no greenlet to wait in, a SELECT out of its time on the loop is not interrupted
+    and moved to a thread: it runs to its end where it is, and the transaction goes on."""
+    bot, _ = two
+    monkeypatch.setattr(sqlite, "LOOP_BUDGET_S", 0.0)
+    here = threading.current_thread().name
+    factory = create_session_factory(bot)
+    async with factory() as session, session.begin():
+        await session.execute(new_customer(1))
+        slow = text(f"SELECT thread_name(), {COUNT_TO.format(n=100_000)}")
+        assert (await run_core(session, slow)).one() == (here, 100_000)
+        await run_core(session, new_customer(2))
+    assert await customers(bot) == [1, 2]

@@ -10,6 +10,7 @@ from sqlalchemy import CursorResult, Delete, Executable, Result, Select, Update
 from sqlalchemy.engine import ScalarResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.execute import on_connection
 from db.once import note_write
 
 Row = TypeVar("Row")
@@ -28,8 +29,7 @@ async def run_core(
         await session.flush()
     if getattr(statement, "is_dml", False):
         note_write(session)
-    connection = await session.connection()
-    return await connection.execute(statement, params)
+    return await on_connection(session, statement, params)
 
 
 class Repo:

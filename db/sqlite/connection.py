@@ -92,13 +92,31 @@ class LoopConnection:
             await asyncio.sleep(nap)
             nap = min(nap * 2, _LONGEST_NAP_S)
 
+    def may_repeat(self, sql: str) -> bool:
+        """Whether `sql` can be tried again when SQLite is busy (it had no effect)."""
+        return not self._conn.in_transaction or sql.startswith(_REPEATABLE)
+
     def cursor(self) -> LoopCursor:
         return LoopCursor(self)
 
     async def commit(self) -> None:
         connection = self._conn
         await self._run(True, False, connection.commit)
-        if connection.total_changes != self._changes:
+        self._committed()
+
+    def commit_now(self) -> bool:
+        """COMMIT at once, or False when it has to wait for another connection's lock."""
+        try:
+            self._conn.commit()
+        except sqlite3.OperationalError as error:
+            if _code(error) not in _BUSY:
+                raise
+            return False
+        self._committed()
+        return True
+
+    def _committed(self) -> None:
+        if self._conn.total_changes != self._changes:
             self._wrote()
         self._ended()
 
@@ -170,7 +188,7 @@ class LoopCursor:
 
     async def execute(self, sql: str, parameters: Any = ()) -> LoopCursor:
         owner = self._owner
-        repeatable = not owner._conn.in_transaction or sql.startswith(_REPEATABLE)
+        repeatable = owner.may_repeat(sql)
         self._rows = None
         if owner.off_loop:
             await owner._run(repeatable, True, self._cursor.execute, sql, parameters)
@@ -185,6 +203,39 @@ class LoopCursor:
                     raise
                 self._rows = await owner._run(repeatable, True, self._all, sql, parameters)
         return self
+
+    def execute_now(self, sql: str, parameters: Any, *, waits: bool) -> list[Any] | None:
+        """Run it at once and return its rows; or None when it has to wait and the caller
+        `waits` (a transaction off the loop, a SELECT out of its time, another connection's
+        lock). A caller that cannot wait runs a long SELECT to its end here."""
+        owner = self._owner
+        self._rows = None
+        if owner.off_loop:
+            return None
+        try:
+            if sql.startswith("SELECT"):
+                return self._all_in_time(sql, parameters)
+            return self._all(sql, parameters)
+        except sqlite3.OperationalError as error:
+            code = _code(error)
+            if code == sqlite3.SQLITE_INTERRUPT:
+                return None if waits else self._all(sql, parameters)
+            if waits and code in _BUSY and owner.may_repeat(sql):
+                return None
+            raise
+
+    def executemany_now(self, sql: str, parameters: Any) -> bool:
+        """Run a statement with many rows of parameters at once, or False off the loop. Never
+        repeated when SQLite is busy: it writes, so its transaction holds the lock already."""
+        self._rows = None
+        if self._owner.off_loop:
+            return False
+        self._cursor.executemany(sql, parameters)
+        return True
+
+    def close_now(self) -> None:
+        self._rows = None
+        self._cursor.close()
 
     def _all(self, sql: str, parameters: Any) -> list[Any]:
         cursor = self._cursor

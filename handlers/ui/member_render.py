@@ -8,7 +8,6 @@ from html import escape
 
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from babel.numbers import format_decimal
 
 from handlers.ui.render import (
     LANGUAGE_NAMES,
@@ -21,6 +20,7 @@ from handlers.ui.render import (
     points,
     reason_label,
     time_of_day,
+    whole_number,
 )
 from services.dto import (
     Card,
@@ -173,9 +173,6 @@ def history_text(page: HistoryPage, merchant: MerchantView) -> str:
         when = date_time(e.created_at, merchant.timezone)
         sign = "+" if e.delta_minor > 0 else "−"
         label = reason_label(e.reason)
-        lines.append(
-            f"{when}  <b>{sign}{format_decimal(abs(e.delta_minor), locale=locale())}</b>  "
-            f"{escape(label)}"
-        )
+        lines.append(f"{when}  <b>{sign}{whole_number(abs(e.delta_minor))}</b>  {escape(label)}")
     lines += ["", _("Balance: <b>{points}</b>").format(points=points(page.balance_minor))]
     return "\n".join(lines)

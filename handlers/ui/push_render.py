@@ -7,9 +7,8 @@ from collections.abc import Mapping, Sequence
 
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from babel.numbers import format_decimal
 
-from handlers.ui.render import LANGUAGE_NAMES, date_time, level_name, locale, money
+from handlers.ui.render import LANGUAGE_NAMES, date_time, level_name, money, whole_number
 from handlers.ui.report_render import number, period_text, share
 from services.campaigns.content import DAY_CHOICES, Segment, parse_segment
 from services.campaigns.sending import AudienceCounts
@@ -56,9 +55,7 @@ def segment_name(key: str, levels: Sequence[LevelInfo] = ()) -> str:
 
 def with_count(label: str, count: int) -> str:
     """ "Everyone who opted in (128)"."""
-    return _("{choice} ({count})").format(
-        choice=label, count=format_decimal(count, locale=locale())
-    )
+    return _("{choice} ({count})").format(choice=label, count=whole_number(count))
 
 
 def level_choices(levels: Sequence[LevelInfo], counts: AudienceCounts) -> list[tuple[str, str]]:
