@@ -30,11 +30,12 @@ RATE_WINDOW = 10  # seconds SenderStats.rate() averages over
 
 @dataclass
 class SenderStats:
-    """What this process's sender did since it started, for /metrics (read it, never write):
-    messages `sent`, `failed`, `blocked` (403) and `retried` (written back to pending), 429
-    answers seen (`throttled`), `rate()` (messages sent a second, over the last RATE_WINDOW
-    seconds), `pace` (the free lane's limit now: lowered after a 429), and `holding` (whether
-    this process holds the sender's lease: only the holder sends)."""
+    """What this process's sender did since it started, for /metrics (bot/metrics.py
+    SenderStatsView; read it, never write): messages `sent`, `failed`, `blocked` (403) and
+    `retried` (written back to pending), 429 answers seen (`throttled`, also named
+    `retry_after_429`), `rate` (messages sent a second, over the last RATE_WINDOW seconds),
+    `pace` (the free lane's limit now: lowered after a 429), and `holding` (whether this
+    process holds the sender's lease: only the holder sends)."""
 
     sent: int = 0
     failed: int = 0
@@ -68,6 +69,11 @@ class SenderStats:
             self._seconds.append([now, sent])
         self._forget(now)
 
+    @property
+    def retry_after_429(self) -> int:
+        return self.throttled
+
+    @property
     def rate(self) -> float:
         """Messages sent a second, over the last RATE_WINDOW seconds."""
         now = int(time.monotonic())

@@ -83,7 +83,7 @@ async def run_polling(settings: Settings) -> None:
 
 async def run_worker(settings: Settings) -> None:
     """The sender and the scheduler under their leases, until SIGINT or SIGTERM; a second
-    worker waits as a standby."""
+    worker waits as a standby. /healthz and /metrics on WORKER_PORT (0: none)."""
     engine = create_engine(settings.database_url)
     session_factory = create_session_factory(engine)
     async with session_factory() as session:
@@ -95,12 +95,19 @@ async def run_worker(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    health = None
     try:
         await _check_token(bot)
         worker = Worker(settings, bot, session_factory, i18n)
+        if settings.worker_port:  # /healthz, and /metrics with the sender's stats
+            from bot.web import start_health_server  # not above: bot/web.py imports this
+
+            health = await start_health_server(settings, engine, worker.stats)
         logger.info("worker %s started: the scheduler and the outbox sender", worker.holder)
         settle()
         await worker.serve(stop)
     finally:
+        if health is not None:
+            await health.cleanup()
         await bot.session.close()
         await engine.dispose()

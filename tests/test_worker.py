@@ -8,6 +8,7 @@ import asyncio
 import os
 import re
 import signal
+import socket
 import sys
 from collections import Counter
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 
 import pytest
 from aiogram.methods import SendMessage
-from aiohttp import web
+from aiohttp import ClientSession, web
 
 from bot.lease import SCHEDULER, SENDER
 from bot.worker import Worker, create_sender
@@ -101,14 +102,21 @@ class Process:
         return "".join(self.lines)
 
 
-async def start_worker(cwd: Path, api_url: str) -> Process:
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def start_worker(cwd: Path, api_url: str, port: int = 0) -> Process:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "MERCHANT_"))},
         "BOT_TOKEN": TEST_TOKEN,
         "TELEGRAM_API_URL": api_url,
         "PYTHONPATH": str(ROOT),
         "LEASE_SECONDS": "12",
-        "WORKER_PORT": "0",
+        "WORKER_PORT": str(port),
+        "WEB_HOST": "127.0.0.1",
     }
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -148,10 +156,15 @@ async def test_worker_processes_hand_over_on_sigterm_without_waiting_for_the_lea
     started: list[Process] = []
     acquired = r"lease {} acquired by (\S+)"
     try:
-        first = await start_worker(tmp_path, api_url)
+        port = free_port()
+        first = await start_worker(tmp_path, api_url, port)
         started.append(first)
         for name in (SENDER, SCHEDULER):
             await until(lambda n=name: first.said(acquired.format(n)), f"the first takes {name}")
+        metrics = f"http://127.0.0.1:{port}/metrics"  # the holder's shows its sender
+        async with ClientSession() as http, http.get(metrics) as response:
+            assert response.status == 200
+            assert "loyalty_sender_sent_total 0.0" in await response.text()
         a = first.said(r"worker (\S+) started")
         second = await start_worker(tmp_path, api_url)
         started.append(second)
