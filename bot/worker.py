@@ -1,7 +1,7 @@
 """The sender and the scheduler of one process, each run only while this process holds its
-lease (bot/lease.py): `loyalty-bot worker`, `loyalty-bot run` with IN_PROCESS_WORKER and
-`loyalty-bot web` all serve them the same way, and however many run, one sends and one
-schedules; the others wait as standbys.
+lease (bot/lease.py): `loyalty-bot worker` and `loyalty-bot run` with IN_PROCESS_WORKER serve
+them the same way (as `loyalty-bot web` would, see bot/web.py), and however many run, one
+sends and one schedules; the others wait as standbys.
 
     worker = Worker(settings, bot, session_factory, i18n)
     await worker.serve(stop)  # until `stop` is set; then halts and releases both leases
@@ -86,7 +86,8 @@ class Worker:
         return self.sender.stats
 
     def wake(self) -> None:
-        """New rows were committed (the dispatcher's `wake_sender`): the holder looks now."""
+        """New rows were committed (the dispatcher's `wake_sender`): if this process holds
+        the sender, it looks now; another holder finds them at its next poll (a second)."""
         self.sender.wake()
 
     async def serve(self, stop: asyncio.Event) -> None:
