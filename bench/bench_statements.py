@@ -5,7 +5,9 @@
 Same process, same temporary file (WAL, synchronous=NORMAL), a 1000-row table:
 - per statement, a primary-key SELECT: stdlib sqlite3; aiosqlite alone; SQLAlchemy Core on
   aiosqlite's thread; Core on db/sqlite/ on the event loop (db.engine.create_engine); the
-  same off the loop (OFF_LOOP: every call in a thread); sync Core on pysqlite (no asyncio);
+  same with no greenlet, as run_core runs a statement of a transaction on the loop
+  (db/sqlite/adapter.py); the same off the loop (OFF_LOOP: every call in a thread); sync Core
+  on pysqlite (no asyncio);
 - per transaction: BEGIN IMMEDIATE, 10 SELECTs, 6 UPDATEs, 4 INSERTs, COMMIT (about what a
   set-based purchase runs) on aiosqlite, on the loop, and as one call into a database thread
   that runs the whole transaction with sync Core (the alternative: a dedicated thread);
@@ -45,6 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from bench.common import start
 from db.engine import OFF_LOOP
 from db.engine import create_engine as create_loyalty_engine
+from db.sqlite.adapter import runs_direct
 
 ROWS = 1000
 meta = MetaData()
@@ -111,6 +114,20 @@ async def core(engine: AsyncEngine, n: int, **options: Any) -> float:
         async def run() -> None:
             for i in range(n):
                 (await conn.execute(by_id, {"id": i % ROWS})).all()
+
+        return await timed(run, n)
+
+
+async def core_direct(engine: AsyncEngine, n: int) -> float:
+    """As run_core runs a statement of a transaction on the loop: no greenlet at all."""
+    async with engine.connect() as conn:
+        await conn.begin()
+        sync = conn.sync_connection
+        assert sync is not None and runs_direct(sync)
+
+        async def run() -> None:
+            for i in range(n):
+                sync.execute(by_id, {"id": i % ROWS}).all()
 
         return await timed(run, n)
 
@@ -211,6 +228,7 @@ async def main_async(args: argparse.Namespace) -> None:
             ("aiosqlite alone", await raw_aiosqlite(path, n)),
             ("Core on aiosqlite's thread", await core(on_aiosqlite, n)),
             ("Core on the loop (db/sqlite/)", await core(on_loop, n)),
+            ("the same with no greenlet (run_core)", await core_direct(on_loop, n)),
             ("Core off the loop (OFF_LOOP)", await core(on_loop, n, **{OFF_LOOP: True})),
             ("sync Core on pysqlite", sync_core(path, n)),
         ):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -24,22 +25,35 @@ from services.states import OutboxStatus
 logger = logging.getLogger(__name__)
 TRIES = 3  # then the batch stops; its marks are written first thing in the next pass
 LINGER_S = 0.01  # how long a few outcomes wait for more before they are written
+RATE_WINDOW = 10  # seconds SenderStats.rate() averages over
 
 
 @dataclass
 class SenderStats:
+    """What this process's sender did since it started, for /metrics (bot/metrics.py
+    SenderStatsView; read it, never write): messages `sent`, `failed`, `blocked` (403) and
+    `retried` (written back to pending), 429 answers seen (`throttled`, also named
+    `retry_after_429`), `rate` (messages sent a second, over the last RATE_WINDOW seconds),
+    `pace` (the free lane's limit now: lowered after a 429), and `holding` (whether this
+    process holds the sender's lease: only the holder sends)."""
+
     sent: int = 0
     failed: int = 0
     blocked: int = 0
     retried: int = 0
     throttled: int = 0  # 429 answers
+    pace: float = 0.0
+    holding: bool = False
     started: float = field(default_factory=time.monotonic)
+    # [whole second, messages sent in it], oldest first, for rate()
+    _seconds: deque[list[int]] = field(default_factory=deque, repr=False)
 
     def count(self, written: Sequence[Outcome]) -> None:
         """Outcomes whose marks were committed."""
+        sent = 0
         for outcome in written:
             if outcome.status == OutboxStatus.SENT:
-                self.sent += 1
+                sent += 1
             elif outcome.status == OutboxStatus.PENDING:
                 self.retried += 1
             elif outcome.status == OutboxStatus.BLOCKED:
@@ -47,6 +61,28 @@ class SenderStats:
             elif outcome.status == OutboxStatus.FAILED:
                 self.failed += 1
                 logger.warning("outbox row %s failed: %s", outcome.row_id, outcome.error)
+        self.sent += sent
+        now = int(time.monotonic())
+        if self._seconds and self._seconds[-1][0] == now:
+            self._seconds[-1][1] += sent
+        elif sent:
+            self._seconds.append([now, sent])
+        self._forget(now)
+
+    @property
+    def retry_after_429(self) -> int:
+        return self.throttled
+
+    @property
+    def rate(self) -> float:
+        """Messages sent a second, over the last RATE_WINDOW seconds."""
+        now = int(time.monotonic())
+        self._forget(now)
+        return sum(n for _, n in self._seconds) / RATE_WINDOW
+
+    def _forget(self, now: int) -> None:
+        while self._seconds and self._seconds[0][0] <= now - RATE_WINDOW:
+            self._seconds.popleft()
 
 
 class Marks:

@@ -1,5 +1,6 @@
-"""The long-running processes: the bot (polling, with the sender in-process by default) and
-the worker (the sender alone, for a deployment that scales the bot out)."""
+"""The long-running processes: the bot (polling, with the sender and the scheduler in-process
+by default) and the worker (those two alone, for a deployment that scales the bot out). Both
+run them under their leases (bot/worker.py): any number of either may run."""
 
 from __future__ import annotations
 
@@ -7,53 +8,23 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable
-from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.app import create_bot, create_dispatcher, set_commands
 from bot.bootstrap import ensure_default_merchant
 from bot.config import Settings, SettingsError
-from bot.delivery import Sender
 from bot.heap import settle
-from bot.markers import marker_key
-from bot.scheduler import Scheduler
+from bot.worker import Worker, create_scheduler, create_sender
 from db.engine import create_engine, create_session_factory
 from handlers.commands import set_profile
-from handlers.i18n import CatalogI18n, create_i18n
-from handlers.ui.notices import notice_text
+from handlers.i18n import create_i18n
+
+__all__ = ["create_scheduler", "create_sender", "redis_storage", "run_polling", "run_worker"]
 
 logger = logging.getLogger(__name__)
-
-
-def create_sender(
-    settings: Settings,
-    bot: Bot,
-    session_factory: async_sessionmaker[AsyncSession],
-    i18n: CatalogI18n,
-) -> Sender:
-    return Sender(bot, session_factory, i18n, notice_text, rate=settings.sender_rate)
-
-
-def create_scheduler(
-    settings: Settings,
-    session_factory: async_sessionmaker[AsyncSession],
-    wake: Callable[[], None],
-) -> Scheduler:
-    reminders = [timedelta(hours=settings.cart_reminder_hours)]
-    if settings.cart_second_reminder:
-        reminders.append(timedelta(hours=24))
-    return Scheduler(
-        session_factory,
-        wake,
-        cart_reminders=tuple(reminders),
-        owner_ids=tuple(settings.owner_ids),
-        marker_key=marker_key(settings),
-    )
 
 
 async def _check_token(bot: Bot) -> str:
@@ -82,31 +53,28 @@ async def run_polling(settings: Settings) -> None:
     i18n = create_i18n(settings.default_language)
     bot = create_bot(settings)
     storage = redis_storage(settings.redis_url) if settings.redis_url else None
-    sender = create_sender(settings, bot, session_factory, i18n)
+    worker = Worker(settings, bot, session_factory, i18n)
     in_process = settings.in_process_worker
     dp = create_dispatcher(
         settings,
         session_factory,
         i18n=i18n,
         storage=storage,
-        wake_sender=sender.wake if in_process else None,
+        wake_sender=worker.wake if in_process else None,
     )
     stop = asyncio.Event()
     task: asyncio.Task[None] | None = None
-    scheduler = create_scheduler(settings, session_factory, sender.wake)
     try:
         username = await _check_token(bot)
         logger.info("bot @%s serves merchant %r", username, merchant.slug)
         await set_commands(bot, i18n)
         await set_profile(bot, i18n, merchant.name)
         if in_process:
-            task = asyncio.create_task(sender.run(stop))
-            scheduler.start()
+            task = asyncio.create_task(worker.serve(stop))
         settle()
         await dp.start_polling(bot, handle_signals=True)
     finally:
-        scheduler.shutdown()
-        stop.set()
+        stop.set()  # the sender and the scheduler halt, then their leases are released
         if task is not None:
             await task
         await bot.session.close()
@@ -114,7 +82,8 @@ async def run_polling(settings: Settings) -> None:
 
 
 async def run_worker(settings: Settings) -> None:
-    """The sender on its own, until SIGINT or SIGTERM. Run exactly one."""
+    """The sender and the scheduler under their leases, until SIGINT or SIGTERM; a second
+    worker waits as a standby. /healthz and /metrics on WORKER_PORT (0: none)."""
     engine = create_engine(settings.database_url)
     session_factory = create_session_factory(engine)
     async with session_factory() as session:
@@ -126,17 +95,19 @@ async def run_worker(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    health = None
     try:
         await _check_token(bot)
-        logger.info("worker started: the scheduler and the outbox sender")
-        sender = create_sender(settings, bot, session_factory, i18n)
-        scheduler = create_scheduler(settings, session_factory, sender.wake)
-        scheduler.start()
+        worker = Worker(settings, bot, session_factory, i18n)
+        if settings.worker_port:  # /healthz, and /metrics with the sender's stats
+            from bot.web import start_health_server  # not above: bot/web.py imports this
+
+            health = await start_health_server(settings, engine, worker.stats)
+        logger.info("worker %s started: the scheduler and the outbox sender", worker.holder)
         settle()
-        try:
-            await sender.run(stop)
-        finally:
-            scheduler.shutdown()
+        await worker.serve(stop)
     finally:
+        if health is not None:
+            await health.cleanup()
         await bot.session.close()
         await engine.dispose()

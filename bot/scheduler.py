@@ -1,30 +1,40 @@
-"""The scheduler (APScheduler 3): one tick every few minutes runs the daily jobs.
+"""The scheduler: one tick every few minutes runs the daily jobs.
 
 Jobs decide from the data what is due (a birthday from the merchant's local birthday hour
 until midnight, an NPS survey 90 days after the last), and record what they did, so a tick
 that runs twice enqueues once, and a tick missed while the process was down catches up at
-the next start (the first tick runs at once). A lease row in the database lets exactly one
-process run them, however many are started.
+the next start (the first tick runs at once). The `scheduler` lease (bot/lease.py) lets
+exactly one process run them, however many are started: `run` while it is held; a tick under
+way when the lease is lost, or at shutdown, stops before its next job.
+
+A plain loop, not APScheduler: its asyncio executor cancels a job under way when it shuts
+down, so a handover (or a SIGTERM) would cut a job off mid-transaction, with a traceback.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import os
-import socket
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.lease import Lease, wait_for_event
 from services.clock import Clock, utc_now
 from services.jobs import CART_REMINDERS, JobService
 
 logger = logging.getLogger(__name__)
 TICK = timedelta(minutes=5)
-LEASE = "scheduler"
+JOBS = (
+    "birthday_offers",
+    "lapse_birthday_bonuses",
+    "expire_points",
+    "cart_reminders",
+    "nps_surveys",
+    "weekly_digests",
+    "forget_updates",
+)
 
 
 class Scheduler:
@@ -33,7 +43,6 @@ class Scheduler:
         session_factory: async_sessionmaker[AsyncSession],
         wake_sender: Callable[[], None],
         clock: Clock = utc_now,
-        holder: str | None = None,
         cart_reminders: tuple[timedelta, ...] = CART_REMINDERS,
         owner_ids: tuple[int, ...] = (),
         marker_key: bytes | None = None,
@@ -44,25 +53,24 @@ class Scheduler:
         self.session_factory = session_factory
         self.wake_sender = wake_sender
         self.clock = clock
-        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}"
-        self._scheduler: AsyncIOScheduler | None = None
+        self.lease: Lease | None = None  # set by bot/worker.py: jobs run while it is held
+        self.ticks = 0  # ticks that ran their jobs (tests, /metrics)
+        self._ticking = asyncio.Lock()
+        self._stop: asyncio.Event | None = None
 
     async def tick(self) -> int:
-        """Run every job once if this process holds the lease; returns messages queued."""
-        async with self.session_factory() as session:
-            if not await JobService(session, self.clock).take_lease(LEASE, self.holder, TICK * 3):
-                return 0
+        """Run every job once (while this process holds the lease, if it has one); returns
+        messages queued."""
+        async with self._ticking:
+            return await self._tick()
+
+    async def _tick(self) -> int:
         queued = 0
-        jobs = (
-            "birthday_offers",
-            "lapse_birthday_bonuses",
-            "expire_points",
-            "cart_reminders",
-            "nps_surveys",
-            "weekly_digests",
-            "forget_updates",
-        )
-        for job in jobs:
+        for job in JOBS:
+            if (self._stop is not None and self._stop.is_set()) or (
+                self.lease is not None and not self.lease.held
+            ):
+                break  # stopping, or lost: what is left runs at the holder's next tick
             try:
                 async with self.session_factory() as session:
                     service = JobService(
@@ -75,24 +83,16 @@ class Scheduler:
                     queued += await getattr(service, job)()
             except Exception:
                 logger.exception("scheduled job %s failed", job)
+        else:
+            self.ticks += 1
         if queued:
             self.wake_sender()
         return queued
 
-    def start(self) -> None:
-        scheduler = AsyncIOScheduler(timezone=UTC)
-        scheduler.add_job(
-            self.tick,
-            IntervalTrigger(seconds=TICK.total_seconds()),
-            next_run_time=datetime.now(UTC),  # catch up at once after a restart
-            misfire_grace_time=None,  # late is fine: the jobs work out what is due
-            coalesce=True,
-            max_instances=1,
-            id="tick",
-        )
-        scheduler.start()
-        self._scheduler = scheduler
-
-    def shutdown(self) -> None:
-        if self._scheduler is not None:
-            self._scheduler.shutdown(wait=False)
+    async def run(self, stop: asyncio.Event) -> None:
+        """Tick every TICK, the first at once (a restart catches up), until `stop` (shutdown,
+        or the lease lost); a tick under way ends before its next job."""
+        self._stop = stop
+        while not stop.is_set():
+            await self.tick()
+            await wait_for_event(stop, TICK.total_seconds())

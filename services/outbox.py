@@ -106,6 +106,7 @@ class Claimed:
     language: str | None
     campaign_id: int | None
     attempts: int  # this claim included
+    paid_broadcast: bool = False  # send with allow_paid_broadcast, at the paid pace
 
 
 @dataclass(frozen=True)
@@ -119,17 +120,23 @@ class Outcome:
     retry_at: datetime | None = None
 
 
-async def claim(session: AsyncSession, now: datetime, limit: int, holder: str) -> list[Claimed]:
-    """Up to `limit` due rows for `holder` to send, in one statement, in the order they go."""
-    rows = await OutboxRepo(session).claim(now, limit, holder)
+async def claim(
+    session: AsyncSession, now: datetime, limit: int, holder: str, lease: str | None = None
+) -> list[Claimed]:
+    """Up to `limit` due rows for `holder` to send, in one statement, in the order they go;
+    with `lease`, only while `holder` holds it."""
+    rows = await OutboxRepo(session).claim(now, limit, holder, lease)
     claimed = [Claimed(**row) for row in rows]
     claimed.sort(key=lambda row: (row.priority, row.not_before, row.id))
     return claimed
 
 
-async def record(session: AsyncSession, outcomes: Sequence[Outcome], now: datetime) -> None:
-    """Write what became of claimed rows: one statement per kind of outcome (all the sent
-    ones in one), and recipients who blocked the bot marked unreachable."""
+async def record(
+    session: AsyncSession, outcomes: Sequence[Outcome], now: datetime, holder: str
+) -> None:
+    """Write what became of rows `holder` claimed: one statement per kind of outcome (all the
+    sent ones in one), and recipients who blocked the bot marked unreachable. A row another
+    sender has claimed since keeps what that one writes."""
     repo = OutboxRepo(session)
     groups: defaultdict[tuple[OutboxStatus, str | None, datetime | None], list[int]]
     groups = defaultdict(list)
@@ -137,21 +144,22 @@ async def record(session: AsyncSession, outcomes: Sequence[Outcome], now: dateti
         groups[(outcome.status, outcome.error, outcome.retry_at)].append(outcome.row_id)
     for (status, error, retry_at), ids in groups.items():
         if status == OutboxStatus.SENT:
-            await repo.mark_sent(ids, now)
+            await repo.mark_sent(ids, now, holder)
         elif status == OutboxStatus.PENDING:
-            await repo.retry(ids, retry_at or now, error or "")
+            await repo.retry(ids, holder, retry_at or now, error or "")
         else:
-            await repo.finish(ids, status, error)
+            await repo.finish(ids, holder, status, error)
     blocked = sorted({o.chat_id for o in outcomes if o.status == OutboxStatus.BLOCKED})
     if blocked:
         await repo.block_chats(blocked)
 
 
-async def release(session: AsyncSession, ids: Sequence[int]) -> int:
-    """Claimed rows that were never handed to Telegram are pending again."""
-    return await OutboxRepo(session).release(ids) if ids else 0
+async def release(session: AsyncSession, ids: Sequence[int], holder: str) -> int:
+    """Rows `holder` claimed and never handed to Telegram are pending again."""
+    return await OutboxRepo(session).release(ids, holder) if ids else 0
 
 
-async def recover(session: AsyncSession) -> int:
-    """At a sender's start: rows a dead sender left claimed are pending again."""
-    return await OutboxRepo(session).recover()
+async def recover(session: AsyncSession, holder: str) -> int:
+    """When `holder` takes the sender's lease: rows other senders (gone, since the lease is
+    exclusive) left claimed are pending again."""
+    return await OutboxRepo(session).recover(holder)

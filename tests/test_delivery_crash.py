@@ -130,6 +130,26 @@ async def go(proc: asyncio.subprocess.Process) -> None:
     proc.stdin.close()
 
 
+async def finish(proc: asyncio.subprocess.Process, what: str, line: bytes | None = None) -> None:
+    """Let `proc` drain the outbox (after `line` on its stdin) and exit 0, without a traceback."""
+    try:
+        _, err = await asyncio.wait_for(proc.communicate(line), timeout=120)
+    except TimeoutError:
+        proc.kill()
+        _, err = await proc.communicate()
+        raise AssertionError(f"{what} did not finish:\n{err.decode()}") from None
+    assert proc.returncode == 0, err.decode()
+    assert "Traceback" not in err.decode()
+
+
+async def clean_up(procs: tuple[asyncio.subprocess.Process, ...], runner: web.AppRunner) -> None:
+    for proc in procs:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    await runner.cleanup()
+
+
 @pytest.mark.slow
 async def test_a_sender_killed_mid_push_loses_nothing_and_repeats_at_most_its_in_flight(
     tmp_path: Path,
@@ -164,20 +184,9 @@ async def test_a_sender_killed_mid_push_loses_nothing_and_repeats_at_most_its_in
         assert 0 <= unmarked <= IN_FLIGHT, at_kill  # marked sent only once accepted
         assert claimed <= BATCH, at_kill
 
-        try:
-            _, err = await asyncio.wait_for(second.communicate(b"go\n"), timeout=120)
-        except TimeoutError:
-            second.kill()
-            _, err = await second.communicate()
-            raise AssertionError(f"the restarted sender did not finish:\n{err.decode()}") from None
-        assert second.returncode == 0, err.decode()
-        assert "Traceback" not in err.decode()
+        await finish(second, "the restarted sender", b"go\n")
     finally:
-        for proc in (first, second):
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
-        await runner.cleanup()
+        await clean_up((first, second), runner)
 
     final = await status_counts(url)
     expected = {(FIRST_CHAT + n, f"push {n}") for n in range(ROWS)}

@@ -131,17 +131,6 @@ async def test_nps_answers_are_stored_once(session, clock) -> None:
     assert answers == [9]
 
 
-async def test_only_one_process_holds_the_scheduler(session_factory, clock) -> None:
-    from datetime import timedelta
-
-    async with session_factory() as a, session_factory() as b:
-        assert await JobService(a, clock).take_lease("scheduler", "A", timedelta(minutes=15))
-        assert not await JobService(b, clock).take_lease("scheduler", "B", timedelta(minutes=15))
-        assert await JobService(a, clock).take_lease("scheduler", "A", timedelta(minutes=15))
-        clock.advance(minutes=16)  # A died; its lease ran out
-        assert await JobService(b, clock).take_lease("scheduler", "B", timedelta(minutes=15))
-
-
 async def test_the_survey_reaches_the_customer_and_the_answer_is_stored(
     tg, db, session_factory, clock
 ) -> None:

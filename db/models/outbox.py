@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, BigId, StrEnumType, UtcDateTime
@@ -50,7 +60,11 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    # Who claimed the row (`sending`) and when: start-up recovery returns what a sender that
-    # is gone left claimed. Kept afterwards: who sent it.
+    # Who claimed the row (`sending`) and when: the sender that takes the lease returns what
+    # the senders before it left claimed; a sender's marks land only on its own claims. Kept
+    # afterwards: who sent it.
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # A push the owner chose to send as a paid broadcast (Telegram's allow_paid_broadcast: up
+    # to 1000 messages a second, paid in Stars from the bot's balance).
+    paid_broadcast: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -1,14 +1,14 @@
 """The scheduler's queries: who is due for a birthday gift, its lapse, an NPS survey; points
-that may expire; the lease that keeps the scheduler single."""
+that may expire."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select
 
-from db.models import Customer, Lease, LedgerEntry, LedgerReason, Membership, Merchant
+from db.models import Customer, LedgerEntry, LedgerReason, Membership, Merchant
 from db.repositories.base import Repo
 from db.repositories.members import opted_in_and_reachable
 
@@ -70,20 +70,6 @@ class JobRepo(Repo):
             .with_for_update(of=Membership)
         )
         return [(m, c) for m, c in rows.all()]
-
-    async def take_lease(self, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
-        """Hold `name` until now + ttl if it is free, expired, or already ours."""
-        if await self._changed(
-            update(Lease)
-            .where(Lease.name == name, or_(Lease.holder == holder, Lease.expires_at <= now))
-            .values(holder=holder, expires_at=now + ttl)
-        ):
-            return True
-        if await self.s.get(Lease, name) is not None:
-            return False
-        self.s.add(Lease(name=name, holder=holder, expires_at=now + ttl))
-        await self.s.flush()
-        return True
 
     async def point_flows(
         self, merchant_id: int, cutoffs: Sequence[datetime]

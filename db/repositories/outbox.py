@@ -22,6 +22,7 @@ from sqlalchemy import (
 
 from db.models import Customer, Outbox, OutboxStatus
 from db.repositories.base import Repo, run_core
+from db.repositories.leases import holds
 
 # What the sender needs of a claimed row.
 CLAIMED = (
@@ -34,21 +35,26 @@ CLAIMED = (
     Outbox.language,
     Outbox.campaign_id,
     Outbox.attempts,
+    Outbox.paid_broadcast,
 )
 
 
 @cache
-def _claim() -> Update:
-    """OutboxRepo.claim's statement (bound: now, limit, holder)."""
+def _claim(lease: str | None) -> Update:
+    """OutboxRepo.claim's statement (bound: now, limit, holder), fenced by `lease`: rows are
+    taken only while the holder's lease of that name runs (checked once, in the statement)."""
     # Picked once, in a materialized CTE: as a plain IN (subquery) PostgreSQL may run the
     # subquery again for every row it scans (a nested loop), and each run locks and
     # returns the next `limit` rows: one claim took the whole table. The UPDATE finds them
     # by primary key; a second `status = pending` there would send SQLite through every
     # pending row of the status index (20 ms at 20,000), and the rows are locked pending.
-    due = (
-        select(Outbox.id)
-        .where(Outbox.status == OutboxStatus.PENDING, Outbox.not_before <= bindparam("now"))
-        .order_by(Outbox.priority, Outbox.not_before, Outbox.id)
+    due = select(Outbox.id).where(
+        Outbox.status == OutboxStatus.PENDING, Outbox.not_before <= bindparam("now")
+    )
+    if lease is not None:
+        due = due.where(holds(lease, bindparam("holder")))
+    cte = (
+        due.order_by(Outbox.priority, Outbox.not_before, Outbox.id)
         .limit(bindparam("limit"))
         .with_for_update(skip_locked=True)
         .cte("due")
@@ -56,7 +62,7 @@ def _claim() -> Update:
     )
     return (
         update(Outbox)
-        .where(Outbox.id.in_(select(due.c.id)))
+        .where(Outbox.id.in_(select(cte.c.id)))
         .values(
             status=OutboxStatus.SENDING,
             attempts=Outbox.attempts + 1,
@@ -68,14 +74,23 @@ def _claim() -> Update:
     )
 
 
+def _claimed_by(holder: Any, ids: Any) -> tuple[ColumnElement[bool], ...]:
+    """These rows, as long as `holder` is the last who claimed them and no one since: still
+    `sending`, or `pending` again (a sender that took the lease over returned them, and has
+    not claimed them yet; what became of them is news to it)."""
+    return (
+        Outbox.id.in_(ids),
+        Outbox.claimed_by == holder,
+        Outbox.status.in_([OutboxStatus.SENDING, OutboxStatus.PENDING]),
+    )
+
+
 @cache
 def _mark_sent() -> Update:
-    """OutboxRepo.mark_sent's statement (bound: ids, now)."""
+    """OutboxRepo.mark_sent's statement (bound: ids, now, holder)."""
     return (
         update(Outbox)
-        .where(
-            Outbox.id.in_(bindparam("ids", expanding=True)), Outbox.status == OutboxStatus.SENDING
-        )
+        .where(*_claimed_by(bindparam("holder"), bindparam("ids", expanding=True)))
         .values(status=OutboxStatus.SENT, sent_at=bindparam("now"), last_error=None)
         .execution_options(synchronize_session=False)
     )
@@ -89,49 +104,54 @@ class OutboxRepo(Repo):
     def add(self, row: Outbox) -> None:
         self.s.add(row)
 
-    async def claim(self, now: datetime, limit: int, holder: str) -> Sequence[RowMapping]:
+    async def claim(
+        self, now: datetime, limit: int, holder: str, lease: str | None = None
+    ) -> Sequence[RowMapping]:
         """Up to `limit` due rows, pending -> sending, in one statement: transactional before
-        promotional, oldest first (the caller sorts them: RETURNING keeps no order).
+        promotional, oldest first (the caller sorts them: RETURNING keeps no order). With
+        `lease`, none unless `holder` holds that lease at this moment (db/repositories/leases).
 
         On PostgreSQL the rows are picked `FOR UPDATE SKIP LOCKED`, so a second sender would
         take others instead of waiting; SQLite's write lock is exclusive already (and its
         compiler leaves the clause out). Each claim counts as an attempt."""
-        # Picked once, in a materialized CTE: as a plain IN (subquery) PostgreSQL may run the
-        # subquery again for every row it scans (a nested loop), and each run locks and
-        # returns the next `limit` rows: one claim took the whole table. The UPDATE finds them
-        # by primary key; a second `status = pending` there would send SQLite through every
-        # pending row of the status index (20 ms at 20,000), and the rows are locked pending.
         params = {"now": now, "limit": limit, "holder": holder}
-        result = await run_core(self.s, _claim(), params)
+        result = await run_core(self.s, _claim(lease), params)
         return result.mappings().all()
 
-    async def mark_sent(self, ids: Sequence[int], now: datetime) -> int:
-        """Telegram accepted these claimed rows."""
-        result = await run_core(self.s, _mark_sent(), {"ids": list(ids), "now": now})
+    async def mark_sent(self, ids: Sequence[int], now: datetime, holder: str) -> int:
+        """Telegram accepted these rows that `holder` claimed."""
+        params = {"ids": list(ids), "now": now, "holder": holder}
+        result = await run_core(self.s, _mark_sent(), params)
         return int(cast("CursorResult[Any]", result).rowcount)
 
-    async def finish(self, ids: Sequence[int], status: OutboxStatus, error: str | None) -> int:
-        """These claimed rows end unsent: failed, or blocked by their recipient."""
+    async def finish(
+        self, ids: Sequence[int], holder: str, status: OutboxStatus, error: str | None
+    ) -> int:
+        """These rows `holder` claimed end unsent: failed, or blocked by their recipient."""
         return await self._changed(
-            update(Outbox)
-            .where(Outbox.id.in_(ids), Outbox.status == OutboxStatus.SENDING)
-            .values(status=status, last_error=error)
+            update(Outbox).where(*_claimed_by(holder, ids)).values(status=status, last_error=error)
         )
 
-    async def retry(self, ids: Sequence[int], not_before: datetime, error: str) -> int:
-        """These claimed rows go back to pending, due again at `not_before`."""
+    async def retry(
+        self, ids: Sequence[int], holder: str, not_before: datetime, error: str
+    ) -> int:
+        """These rows `holder` claimed go back to pending, due again at `not_before`."""
         return await self._changed(
             update(Outbox)
-            .where(Outbox.id.in_(ids), Outbox.status == OutboxStatus.SENDING)
+            .where(*_claimed_by(holder, ids))
             .values(status=OutboxStatus.PENDING, not_before=not_before, last_error=error)
         )
 
-    async def release(self, ids: Sequence[int]) -> int:
-        """Claimed rows that were never handed to Telegram go back to pending, the claim's
-        attempt taken back."""
+    async def release(self, ids: Sequence[int], holder: str) -> int:
+        """Rows `holder` claimed and never handed to Telegram go back to pending, the claim's
+        attempt taken back (unless another sender returned them already)."""
         return await self._changed(
             update(Outbox)
-            .where(Outbox.id.in_(ids), Outbox.status == OutboxStatus.SENDING)
+            .where(
+                Outbox.id.in_(ids),
+                Outbox.claimed_by == holder,
+                Outbox.status == OutboxStatus.SENDING,
+            )
             .values(status=OutboxStatus.PENDING, attempts=Outbox.attempts - 1)
         )
 
@@ -212,14 +232,25 @@ class OutboxRepo(Repo):
         if keys:
             await self.forget(merchant_id, Outbox.dedupe_key.in_(list(keys)))
 
-    async def recover(self) -> int:
-        """At a sender's start: rows left `sending` go back to pending (see bot/delivery.py).
-        Exactly one sender runs, so every claim is the dead one's; with several, this would
-        return only the rows whose `claimed_by` is gone."""
+    async def recover(self, holder: str) -> int:
+        """When a sender takes the lease: rows other senders left `sending` go back to pending
+        (see bot/delivery.py). The lease is exclusive, so their holders are gone; rows of
+        `holder`'s own are its business (it knows which it handed to Telegram)."""
         return await self._changed(
             update(Outbox)
-            .where(Outbox.status == OutboxStatus.SENDING)
+            .where(
+                Outbox.status == OutboxStatus.SENDING,
+                or_(Outbox.claimed_by.is_(None), Outbox.claimed_by != holder),
+            )
             .values(status=OutboxStatus.PENDING)
+        )
+
+    async def pay_for(self, campaign_id: int) -> int:
+        """The campaign's waiting messages go as a paid broadcast."""
+        return await self._changed(
+            update(Outbox)
+            .where(Outbox.campaign_id == campaign_id, Outbox.status == OutboxStatus.PENDING)
+            .values(paid_broadcast=True)
         )
 
     async def waiting(self, campaign_id: int) -> bool:

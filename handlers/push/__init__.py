@@ -7,6 +7,7 @@ per recipient in one transaction, and the sender delivers them at Telegram's pac
 - content.py: /push, the text, a photo, a link button
 - audience.py: who gets it, and the preview
 - sending.py: send now, schedule or cancel; /push status, and stopping a queued push
+- paid.py: an owner's large push as a paid broadcast, its cost shown before it is sent
 
 Their routers hang under `router`, whose middlewares and error handlers serve them all.
 """
@@ -21,7 +22,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.answers import Answer
 from handlers.errors import answer_refusals, tell
-from handlers.push import audience, content, sending
+from handlers.push import audience, content, paid, sending
 from handlers.push.form import AdminsOnly, PushForm, admins_only, days_wanted, refused
 from handlers.ui.render import date_time
 from services.campaigns import CampaignService
@@ -35,7 +36,7 @@ router = Router(name=__name__)
 answer_refusals(router)  # first: AdminsOnly's refusal is worded here too
 router.message.middleware(AdminsOnly())
 router.callback_query.middleware(AdminsOnly())
-router.include_routers(content.router, audience.router, sending.router)
+router.include_routers(content.router, audience.router, sending.router, paid.router)
 
 
 @router.errors(ExceptionTypeFilter(NotStaff))

@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from handlers.push.form import STAFF, PushForm, button, composed, no_longer_open
+from handlers.push.paid import paid_row
 from handlers.ui.callbacks import PushStep
 from handlers.ui.filters import plain_text
 from handlers.ui.notices import notice_text
@@ -131,6 +132,12 @@ async def preview(
         return
     await state.set_state(None)
     await state.update_data(segment=segment.key)
+    rows = [
+        [button(_("📣 Send now"), "send"), button(_("🕒 Schedule"), "schedule")],
+        [button(_("✖️ Cancel"), "cancel")],
+    ]
+    if campaigns.offers_paid(ctx.telegram_id, count):
+        rows.insert(1, paid_row())
     text, keyboard = notice_text(composed(data))
     if data.get("photo"):
         await message.answer_photo(data["photo"], caption=text, reply_markup=keyboard)
@@ -142,10 +149,5 @@ async def preview(
             "☝️ This is how it will look. {segment}: {count} recipients.",
             count,
         ).format(segment=name, count=count),
-        reply_markup=InlineKeyboardMarkup(
-            inline_keyboard=[
-                [button(_("📣 Send now"), "send"), button(_("🕒 Schedule"), "schedule")],
-                [button(_("✖️ Cancel"), "cancel")],
-            ]
-        ),
+        reply_markup=InlineKeyboardMarkup(inline_keyboard=rows),
     )

@@ -86,6 +86,7 @@ def refused(error: PushRefused) -> str:
         "segment": _("Choose who gets the push with the buttons."),
         "audience": _("Nobody in that segment has opted in to news. Choose another."),
         "time": _("Send the time like 24.12 18:30, in the future."),
+        "owner": _("Only the owner can send a push as a paid broadcast."),
     }.get(error.reason, _("Something in the push is not right. Please try again."))
 
 

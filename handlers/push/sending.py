@@ -71,6 +71,7 @@ async def queue(
     state: FSMContext,
     wake_sender: Wake,
     send_at: datetime | None,
+    paid: bool = False,
 ) -> None:
     data = await state.get_data()
     if "segment" not in data:
@@ -78,31 +79,37 @@ async def queue(
         return
     segment = parse_segment(data["segment"])
     stats = await campaigns.queue(
-        ctx.work_merchant_id, ctx.telegram_id, composed(data), segment, send_at, data["key"]
+        ctx.work_merchant_id, ctx.telegram_id, composed(data), segment, send_at, data["key"], paid
     )
     await state.clear()
     when = date_time(stats.send_at, ctx.merchant.timezone)
-    await message.answer(
-        ngettext(
-            "📣 Push #{id} queued for {count} member, from {when}. See /push status.",
-            "📣 Push #{id} queued for {count} members, from {when}. See /push status.",
-            stats.recipients,
-        ).format(id=stats.id, count=stats.recipients, when=when)
-    )
+    text = ngettext(
+        "📣 Push #{id} queued for {count} member, from {when}. See /push status.",
+        "📣 Push #{id} queued for {count} members, from {when}. See /push status.",
+        stats.recipients,
+    ).format(id=stats.id, count=stats.recipients, when=when)
+    if paid:
+        text += "\n" + _("⚡ It goes as a paid broadcast.")
+    await message.answer(text)
     wake_sender()
 
 
-@router.callback_query(PushStep.filter(F.action == "send"), flags=STAFF)
+@router.callback_query(PushStep.filter(F.action.in_({"send", "paid_send"})), flags=STAFF)
 async def cb_send_now(
     query: CallbackQuery,
+    callback_data: PushStep,
     ctx: MemberContext,
     campaigns: CampaignService,
     state: FSMContext,
     wake_sender: Wake,
 ) -> None:
+    """Send now; `paid_send`: as a paid broadcast (handlers/push/paid.py), owners only."""
+    paid = callback_data.action == "paid_send"
+    if paid:
+        campaigns.require_owner(ctx.telegram_id)  # before anything is read
     if isinstance(query.message, Message):
         await drop_keyboard(query.message)
-        await queue(query.message, ctx, campaigns, state, wake_sender, None)
+        await queue(query.message, ctx, campaigns, state, wake_sender, None, paid)
 
 
 @router.callback_query(PushStep.filter(F.action == "schedule"), flags=STAFF)

@@ -12,6 +12,7 @@ from db.models import Campaign, CampaignStatus, OutboxStatus
 from db.repositories import CampaignRepo, OutboxRepo
 from services.base import Service
 from services.campaigns.content import DAY_CHOICES, Segment, check_text, parse_send_at
+from services.campaigns.paid import PaidQuote, offers_paid, require_owner
 from services.errors import PushRefused
 from services.notices import Push
 from services.staff import require_admin
@@ -75,6 +76,21 @@ class CampaignService(Service):
             await require_admin(self.staff, merchant_id, actor, self.owner_ids)
             return await self.repo.count(await self._audience(merchant_id, segment))
 
+    def offers_paid(self, actor: int, recipients: int) -> bool:
+        """Whether the preview offers `actor` to send this push as a paid broadcast."""
+        return offers_paid(actor, self.owner_ids, recipients)
+
+    def require_owner(self, actor: int) -> None:
+        """PushRefused("owner") unless the actor may pay for a broadcast (services/campaigns/
+        paid.py): a paid step asks first, before it reads anything."""
+        require_owner(actor, self.owner_ids)
+
+    async def paid_quote(self, merchant_id: int, actor: int, segment: Segment) -> PaidQuote:
+        """What a paid broadcast to the segment costs at most; owners only."""
+        require_owner(actor, self.owner_ids)
+        async with self.session.begin():
+            return PaidQuote(await self.repo.count(await self._audience(merchant_id, segment)))
+
     async def audience_counts(self, merchant_id: int, actor: int) -> AudienceCounts:
         """Every segment choice counted at once (one grouped query), for the choice buttons."""
         async with self.session.begin():
@@ -109,8 +125,12 @@ class CampaignService(Service):
         segment: Segment,
         send_at: datetime | None,
         key: str,
+        paid: bool = False,
     ) -> CampaignStats:
-        """Write the campaign and its outbox rows; one key (Send pressed twice) queues once."""
+        """Write the campaign and its outbox rows; one key (Send pressed twice) queues once.
+        `paid`: as a paid broadcast (owners only, audited)."""
+        if paid:
+            require_owner(actor, self.owner_ids)
         check_text(content.text)
         async with self.session.begin():
             await require_admin(self.staff, merchant_id, actor, self.owner_ids)
@@ -140,6 +160,16 @@ class CampaignService(Service):
             )
             if campaign.recipients == 0:
                 raise PushRefused("audience")
+            if paid:
+                await OutboxRepo(self.session).pay_for(campaign.id)
+                self.audit.add(
+                    merchant_id,
+                    actor,
+                    "paid_broadcast",
+                    now,
+                    target=str(campaign.id),
+                    details=str(campaign.recipients),
+                )
             return await self._stats(campaign)
 
     async def _stats(self, campaign: Campaign) -> CampaignStats:

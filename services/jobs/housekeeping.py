@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy.exc import IntegrityError
-
 from db import once
 from services.jobs.base import JobBase
 
@@ -15,14 +13,6 @@ UPDATES_KEPT = timedelta(days=7)
 
 
 class Housekeeping(JobBase):
-    async def take_lease(self, name: str, holder: str, ttl: timedelta) -> bool:
-        """Exactly one process runs the scheduler: the one holding its lease."""
-        try:
-            async with self.session.begin():
-                return await self.jobs.take_lease(name, holder, self.clock(), ttl)
-        except IntegrityError:  # another process inserted it a moment ago
-            return False
-
     async def forget_updates(self) -> int:
         """Delete the records of handled Telegram updates older than 7 days."""
         async with self.session.begin():
