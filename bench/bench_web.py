@@ -49,6 +49,7 @@ from tests.replicas import (
     forget_keys,
     free_port,
     pg_database,
+    redis_problem,
     run_command,
 )
 
@@ -318,6 +319,8 @@ class Bench:
 
 
 async def main_async(args: argparse.Namespace) -> int:
+    if problem := await redis_problem(f"redis://127.0.0.1:6379/{REDIS_DB}"):
+        raise SystemExit(problem)
     database_url = await pg_database("create", args.database)
     if database_url == args.database:
         raise SystemExit(f"PostgreSQL at {args.database} unreachable")

@@ -77,6 +77,21 @@ async def pg_database(action: str, url: str) -> str:
     return out.decode().strip()
 
 
+async def redis_problem(redis_url: str) -> str | None:
+    """Why Redis at `redis_url` cannot be used (one line), or None when it answers."""
+    from redis.asyncio import Redis
+    from redis.exceptions import RedisError
+
+    redis = Redis.from_url(redis_url)
+    try:
+        await redis.ping()
+    except (OSError, RedisError) as exc:
+        return f"Redis unreachable at {redis_url}: {exc.__class__.__name__}"
+    finally:
+        await redis.aclose()
+    return None
+
+
 async def forget_keys(redis_url: str, user_ids: range) -> None:
     """Delete the FSM keys (forms, the code's message) of these users' private chats."""
     from redis.asyncio import Redis

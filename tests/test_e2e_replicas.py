@@ -48,6 +48,7 @@ from tests.replicas import (
     forget_keys,
     free_port,
     pg_database,
+    redis_problem,
 )
 
 pytestmark = pytest.mark.slow
@@ -112,23 +113,12 @@ class Deployment:
         return WebhookUser(self.api, self.client, self.secret, user_id, first_name)
 
 
-async def redis_reachable(url: str) -> None:
-    from redis.asyncio import Redis
-
-    redis = Redis.from_url(url)
-    try:
-        await redis.ping()
-    except (OSError, ConnectionError) as exc:
-        pytest.skip(f"Redis unreachable at {url}: {exc.__class__.__name__}")
-    finally:
-        await redis.aclose()
-
-
 @pytest.fixture
 async def deployment(tmp_path: Path) -> AsyncIterator[Deployment]:
     server = pg_server()
     redis_url = f"redis://127.0.0.1:6379/{REDIS_DB}"
-    await redis_reachable(redis_url)
+    if problem := await redis_problem(redis_url):
+        pytest.skip(problem)
     database_url = await pg_database("create", server)
     if database_url == server:
         where = make_url(server).set(password=None).render_as_string()
