@@ -19,8 +19,9 @@ waiting for its answer before it posts the next; with two replicas they go to ea
 Each update must be answered 200 with one message to its chat from the server it went to (the
 card for /card, "ok" for the bare one), or the bench exits 1. Reported: updates a second,
 the HTTP round trip (p50, p99), and the CPU seconds in the timed phase of each server, of this
-process (the clients and the fake Bot API), of the machine's PostgreSQL processes, and what
-the rest of the machine used meanwhile (others' work on a shared machine).
+process (the clients and the fake Bot API), of the machine's PostgreSQL and Redis processes,
+and what the rest of the machine used meanwhile (others' work on a shared machine, and the
+PostgreSQL backends that ended within the phase, whose time left with them).
 """
 
 from __future__ import annotations
@@ -245,12 +246,14 @@ class Bench:
 
         pids = [s.pid for s in servers]
         cpu0, own0, pg0 = cpu_of(pids), time.process_time(), cpu_of(pids_named("postgres"))
+        redis0 = cpu_of(pids_named("redis-server"))
         busy0, t0 = machine_busy(), time.perf_counter()
         await asyncio.gather(*(client() for _ in range(self.args.concurrency)))
         seconds = time.perf_counter() - t0
         busy, own = machine_busy() - busy0, time.process_time() - own0
         cpu, pg = used(cpu0, cpu_of(pids)), used(pg0, cpu_of(pids_named("postgres")))
-        rest = busy - cpu - own - pg
+        redis = used(redis0, cpu_of(pids_named("redis-server")))
+        rest = busy - cpu - own - pg - redis
         sent = [
             c
             for c in self.api.calls[before:]
@@ -267,7 +270,9 @@ class Bench:
                 f"{name}: CPU in the timed phase: servers {cpu:.1f} s "
                 f"({cpu / seconds:.0%} of one core), this process (clients, fake Bot API) "
                 f"{own:.1f} s ({own / seconds:.0%}), PostgreSQL {pg:.1f} s ({pg / seconds:.0%}), "
-                f"the rest of the machine {rest:.1f} s ({rest / seconds:.0%})"
+                f"Redis {redis:.1f} s ({redis / seconds:.0%}), the rest of the machine "
+                f"{rest:.1f} s ({rest / seconds:.0%}: other work, and PostgreSQL backends that "
+                "ended meanwhile)"
             )
         return Result(name, n, seconds, latencies, len(sent), cpu)
 
