@@ -46,9 +46,8 @@ from tests.fake_bot_api import FakeBotApi
 from tests.replicas import (
     BotProcess,
     WebhookUser,
-    bot_env,
+    deployment_env,
     forget_keys,
-    free_port,
     pg_database,
     redis_problem,
     run_command,
@@ -186,23 +185,21 @@ class Bench:
         self.client: aiohttp.ClientSession | None = None
         self.users: list[WebhookUser] = []
 
-    def env(self, name: str) -> dict[str, str]:
-        return bot_env(
+    def env(self, name: str, command: str = "web") -> dict[str, str]:
+        return deployment_env(
+            self.api,
+            name,
+            command,
             database_url=self.database_url,
             redis_url=self.redis_url,
-            telegram_api_url=self.api.url(name),
-            webhook_secret=self.secret,
-            web_host="127.0.0.1",
-            web_port=free_port(),
-            worker_port=0,
-            marker_key="bench-marker-key-0123456789abcdef0123456789abcdef",
+            secret=self.secret,
             merchant_name="Bench Café",
             merchant_currency="EUR",
             merchant_timezone="Europe/Berlin",
         )
 
     def server(self, name: str, command: str = "web", module: str = "bot") -> BotProcess:
-        process = BotProcess(name, command, self.env(name), self.folder, module)
+        process = BotProcess(name, command, self.env(name, command), self.folder, module)
         self.processes.append(process)
         return process
 

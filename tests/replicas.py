@@ -45,6 +45,34 @@ def bot_env(**settings: object) -> dict[str, str]:
     return env
 
 
+def deployment_env(
+    api: FakeBotApi,
+    name: str,
+    command: str,
+    *,
+    database_url: str,
+    redis_url: str,
+    secret: str,
+    **settings: object,
+) -> dict[str, str]:
+    """The settings of one process of a deployment on this machine: the shared database,
+    Redis, webhook secret and marker key; a TELEGRAM_API_URL of its own `name`; a free port
+    for its health (WORKER_PORT for a worker, else WEB_PORT, and the other one too), and
+    `settings` on top."""
+    port, other = free_port(), free_port()
+    return bot_env(
+        database_url=database_url,
+        redis_url=redis_url,
+        telegram_api_url=api.url(name),
+        webhook_secret=secret,
+        web_host="127.0.0.1",
+        web_port=other if command == "worker" else port,
+        worker_port=port if command == "worker" else 0,
+        marker_key="replicas-marker-key-0123456789abcdef0123456789abcdef",
+        **settings,
+    )
+
+
 async def run_command(args: list[str], env: dict[str, str], cwd: Path) -> str:
     """`loyalty-bot <args>` to its end (migrate); its output, or AssertionError on failure."""
     proc = await asyncio.create_subprocess_exec(

@@ -44,9 +44,8 @@ from tests.fake_bot_api import Call, FakeBotApi
 from tests.replicas import (
     BotProcess,
     WebhookUser,
-    bot_env,
+    deployment_env,
     forget_keys,
-    free_port,
     pg_database,
     redis_problem,
 )
@@ -84,23 +83,19 @@ class Deployment:
     processes: list[BotProcess]
 
     def settings(self, name: str, command: str) -> dict[str, str]:
-        port = str(free_port())
-        return bot_env(
+        return deployment_env(
+            self.api,
+            name,
+            command,
             database_url=self.database_url,
             redis_url=self.redis_url,
-            telegram_api_url=self.api.url(name),
-            webhook_secret=self.secret,
-            web_host="127.0.0.1",
-            web_port=port if command == "web" else str(free_port()),
-            worker_port=port if command == "worker" else "0",
+            secret=self.secret,
             lease_seconds=LEASE_SECONDS,
             sender_concurrency=CONCURRENCY,
             sender_rate=30,
             owner_ids=self.owner,
-            marker_key="e2e-marker-key-0123456789abcdef0123456789abcdef",
             merchant_name="Replica Café",
             merchant_timezone="Europe/Warsaw",
-            log_level="INFO",
         )
 
     async def start(self, name: str, command: str) -> BotProcess:
