@@ -20,10 +20,18 @@ RUN useradd --create-home --uid 10001 loyalty \
  && mkdir -p /app/data && chown loyalty:loyalty /app/data
 COPY --from=build /install /usr/local
 COPY --from=build /src/locales /app/locales
+COPY deploy/healthcheck.py /app/healthcheck.py
 WORKDIR /app
 ENV PYTHONUNBUFFERED=1 \
     LOCALES_DIR=/app/locales \
     DATABASE_URL=sqlite+aiosqlite:////app/data/loyalty.sqlite3
 USER loyalty
 VOLUME ["/app/data"]
+# `loyalty-bot web` listens on WEB_PORT, `loyalty-bot worker` answers /healthz and /metrics on
+# WORKER_PORT; `loyalty-bot run` (polling, the default) needs no port.
+EXPOSE 8080 8081
+# GET /healthz of whichever of them the container runs (deploy/healthcheck.py); importing
+# aiogram takes seconds, hence the start period.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "/app/healthcheck.py"]
 CMD ["loyalty-bot", "run"]
