@@ -580,6 +580,9 @@ async def timed_purchases(
         stop.set()
         sender.wake()
         await delivering  # may sleep out its poll interval: not counted
+        # A stopping loop halts its batch and gives the unsent rows back (as at a shutdown),
+        # while the drain above found nothing left to claim: those go now, and count.
+        await sender.drain()
         sent = [t for times in session.messages_to.values() for t in times]
         end = max([end, *sent])
     return end - start, latencies, done_at, end - purchases_done

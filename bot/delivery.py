@@ -152,6 +152,7 @@ class Sender:
                     await wait_for_event(self._wake, poll_seconds)
         finally:
             self.stats.holding = False
+            self._halt = None  # the halt was this run's: a drain() after it sends again
             waker.cancel()
 
     async def _wake_on(self, stop: asyncio.Event) -> None:

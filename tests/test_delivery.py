@@ -3,6 +3,7 @@ scripted order: every row ends sent, blocked or failed, and none is sent twice."
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -155,3 +156,20 @@ async def test_rows_left_sending_by_a_crash_are_sent_again(
         await session.refresh(row)
         assert row.status == "sent"
     assert len(fake.requests) == 1
+
+
+async def test_a_drain_after_a_stopped_run_sends_what_came_since(
+    session, session_factory, i18n, clock
+) -> None:
+    """The halt of a run is that run's: what is queued after it stopped is sent by a drain
+    (the end of a bench or a test), not left pending."""
+    merchant = await make_merchant(session, clock)
+    fake = RecordingSession()
+    sender = make_sender(fake, session_factory, i18n, clock)
+    stop = asyncio.Event()
+    stop.set()  # stopped before its first look
+    await sender.run(stop)
+    async with session.begin():
+        await enqueue(session, merchant.id, [Notice(7, None, receipt(1))], clock(), "late")
+    assert await sender.drain() == 1
+    assert [int(m.chat_id) for m in fake.requests if isinstance(m, SendMessage)] == [7]
