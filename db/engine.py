@@ -35,7 +35,8 @@ def is_sqlite(url: str) -> bool:
 
 def create_engine(url: str, *, echo: bool = False, **kwargs: Any) -> AsyncEngine:
     """An async engine; on SQLite: WAL, foreign keys, BEGIN IMMEDIATE transactions, and
-    statements run on the event loop's thread (db/sqlite/).
+    statements run on the event loop's thread (db/sqlite/), through an adapter that awaits
+    only what must wait (db/sqlite/adapter.py).
 
     SQLite allows one writer. A deferred transaction that reads, then writes, fails at once with
     "database is locked" when another writer got there first (no waiting can help it).
