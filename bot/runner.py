@@ -22,12 +22,19 @@ from db.engine import create_engine, create_session_factory
 from handlers.commands import set_profile
 from handlers.i18n import create_i18n
 
-__all__ = ["create_scheduler", "create_sender", "redis_storage", "run_polling", "run_worker"]
+__all__ = [
+    "check_token",
+    "create_scheduler",
+    "create_sender",
+    "redis_storage",
+    "run_polling",
+    "run_worker",
+]
 
 logger = logging.getLogger(__name__)
 
 
-async def _check_token(bot: Bot) -> str:
+async def check_token(bot: Bot) -> str:
     try:
         me = await bot.get_me()
     except TelegramUnauthorizedError:
@@ -65,7 +72,7 @@ async def run_polling(settings: Settings) -> None:
     stop = asyncio.Event()
     task: asyncio.Task[None] | None = None
     try:
-        username = await _check_token(bot)
+        username = await check_token(bot)
         logger.info("bot @%s serves merchant %r", username, merchant.slug)
         await set_commands(bot, i18n)
         await set_profile(bot, i18n, merchant.name)
@@ -97,7 +104,7 @@ async def run_worker(settings: Settings) -> None:
             loop.add_signal_handler(sig, stop.set)
     health = None
     try:
-        await _check_token(bot)
+        await check_token(bot)
         worker = Worker(settings, bot, session_factory, i18n)
         if settings.worker_port:  # /healthz, and /metrics with the sender's stats
             from bot.web import start_health_server  # not above: bot/web.py imports this

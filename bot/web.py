@@ -36,8 +36,7 @@ from bot.connect import reason
 from bot.health import add_ops_routes
 from bot.heap import settle
 from bot.metrics import Metrics, SenderStatsView
-from bot.runner import _check_token as check_token
-from bot.runner import redis_storage
+from bot.runner import check_token, redis_storage
 from db.engine import create_engine, create_session_factory
 from handlers.i18n import create_i18n
 from services.dto import MerchantView
