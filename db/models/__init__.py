@@ -3,6 +3,7 @@
 numbers, each worth the merchant's point_value_minor. States are StrEnums, stored as strings."""
 
 from db.models import program_version  # noqa: F401  (the triggers come with create_all)
+from db.models.business import BusinessCard, NewsPost
 from db.models.campaigns import Campaign, CampaignStatus
 from db.models.catalog import Cart, CartLine, CatalogItem, Preorder, PreorderStatus
 from db.models.codes import PaymentCode
@@ -20,6 +21,7 @@ __all__ = [
     "SALE",
     "STARS",
     "AuditLog",
+    "BusinessCard",
     "Campaign",
     "CampaignStatus",
     "Cart",
@@ -34,6 +36,7 @@ __all__ = [
     "MemberSummary",
     "Membership",
     "Merchant",
+    "NewsPost",
     "NpsAnswer",
     "Outbox",
     "OutboxStatus",
