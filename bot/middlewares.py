@@ -155,6 +155,7 @@ class ContextMiddleware(BaseMiddleware):
                     await self.default_merchant_id(session),
                     user.language_code,
                     (bot_id, update_id),
+                    owner=user.id in self.settings.owner_ids,
                 )
             elif await once.handled(session, bot_id, update_id):
                 raise once.DuplicateUpdate(update_id)
