@@ -76,11 +76,14 @@ class StampRequests(BaseRequestMiddleware):
 def stamped(method: TelegramMethod[TelegramType], name: str) -> TelegramMethod[TelegramType]:
     """The method with the merchant's line on top of its text or caption, when it has one
     that has room for it and no entities (their offsets would move)."""
-    if isinstance(method, _TEXT):
-        field, entities = "text", "entities"
-    elif isinstance(method, _CAPTION):
-        field, entities = "caption", "caption_entities"
-    else:
+    field, entities = (
+        ("text", "entities")
+        if isinstance(method, _TEXT)
+        else ("caption", "caption_entities")
+        if isinstance(method, _CAPTION)
+        else ("", "")
+    )
+    if not field:
         return method
     body = getattr(method, field, None)
     if not isinstance(body, str) or getattr(method, entities, None):

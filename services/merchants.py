@@ -74,15 +74,8 @@ class MerchantService:
             )
             if program is not None:
                 apply_program(merchant, program)
-            await self._add(merchant)
+            await add_with_levels(self.repo, merchant)
             return merchant_view(merchant)
-
-    async def _add(self, merchant: Merchant) -> None:
-        """A new merchant's row and its default levels, in the caller's transaction."""
-        self.repo.add(merchant)
-        await self.session.flush()
-        levels = policy.default_levels(merchant.currency)
-        await self.repo.replace_levels(merchant.id, _level_rows(merchant.id, levels))
 
     async def by_slug(self, slug: str) -> MerchantView:
         async with self.session.begin():
@@ -159,6 +152,13 @@ def new_merchant(
         point_value_minor=policy.point_value(currency),
         created_at=now,
     )
+
+
+async def add_with_levels(repo: MerchantRepo, merchant: Merchant) -> None:
+    """A new merchant's row and its default levels, in the caller's transaction."""
+    await repo.insert(merchant)
+    levels = policy.default_levels(merchant.currency)
+    await repo.replace_levels(merchant.id, _level_rows(merchant.id, levels))
 
 
 def apply_program(merchant: Merchant, program: ProgramSettings) -> None:
