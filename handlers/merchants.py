@@ -238,9 +238,10 @@ async def cb_create_merchant(
     bot: Bot,
 ) -> None:
     actor = query.from_user.id
-    created = await workplace.create(actor, draft_from(await state.get_data()))
+    data = await state.get_data()  # empty: a press at the same time ended the form
+    created = await workplace.create(actor, draft_from(data)) if data else None
     await state.clear()
-    if created.again or not isinstance(query.message, Message):
+    if created is None or created.again or not isinstance(query.message, Message):
         answer.toast(_("Already created."))
         return
     await drop_keyboard(query.message)
