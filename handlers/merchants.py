@@ -5,13 +5,14 @@ counter poster."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, ExceptionTypeFilter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, ErrorEvent, Message
+from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
 from aiogram.utils.deep_linking import create_start_link
 from aiogram.utils.i18n import gettext as _
 from babel.numbers import list_currencies
@@ -46,6 +47,9 @@ ANYONE = {"guest": True}
 
 tell_refusals(router, lambda: _("Only the owners of this bot create merchants."), NotOwner)
 tell_refusals(router, lambda: _("This is for the owners and the staff of a place."), NotStaff)
+
+
+Asking = tuple[Callable[[], str], Callable[[], InlineKeyboardMarkup]]  # a question, its buttons
 
 
 class MerchantForm(StatesGroup):
@@ -158,52 +162,57 @@ async def _ask_currency(message: Message, state: FSMContext, slug: str) -> None:
     await message.answer(ui.ask_currency(), reply_markup=ui.currency_keyboard())
 
 
-@router.message(StateFilter(MerchantForm.currency), plain_text, flags=ANYONE)
-async def msg_currency_entered(message: Message, state: FSMContext) -> None:
-    await _ask_timezone(message, state, message.text or "")
+def _currency(text: str) -> str:
+    return clean_currency(text, known_currencies())
+
+
+# The steps answered by typing or by a button: the field, what checks it, and what comes next.
+CHOICES: dict[str | None, tuple[str, Callable[[str], str], State, Asking]] = {
+    MerchantForm.currency.state: (
+        "currency",
+        _currency,
+        MerchantForm.timezone,
+        (ui.ask_timezone, ui.timezone_keyboard),
+    ),
+    MerchantForm.timezone.state: (
+        "timezone",
+        clean_timezone,
+        MerchantForm.language,
+        (ui.ask_language, ui.language_keyboard),
+    ),
+}
+CHOOSING = StateFilter(MerchantForm.currency, MerchantForm.timezone)
+
+
+@router.message(CHOOSING, plain_text, flags=ANYONE)
+async def msg_choice_entered(message: Message, state: FSMContext) -> None:
+    await _next_step(message, state, message.text or "")
 
 
 @router.callback_query(
-    StateFilter(MerchantForm.currency),
-    MerchantCb.filter(F.action == MerAction.CURRENCY),
+    CHOOSING,
+    MerchantCb.filter(F.action.in_({MerAction.CURRENCY, MerAction.TIMEZONE})),
     flags=ANYONE,
 )
-async def cb_currency_chosen(
+async def cb_choice_pressed(
     query: CallbackQuery, callback_data: MerchantCb, state: FSMContext
 ) -> None:
     if isinstance(query.message, Message):
-        await drop_keyboard(query.message)
-        await _ask_timezone(query.message, state, callback_data.value)
+        await _next_step(query.message, state, callback_data.value, pressed=True)
 
 
-async def _ask_timezone(message: Message, state: FSMContext, currency: str) -> None:
-    await state.update_data(currency=clean_currency(currency, known_currencies()))
-    await state.set_state(MerchantForm.timezone)
-    await message.answer(ui.ask_timezone(), reply_markup=ui.timezone_keyboard())
-
-
-@router.message(StateFilter(MerchantForm.timezone), plain_text, flags=ANYONE)
-async def msg_timezone_entered(message: Message, state: FSMContext) -> None:
-    await _ask_language(message, state, message.text or "")
-
-
-@router.callback_query(
-    StateFilter(MerchantForm.timezone),
-    MerchantCb.filter(F.action == MerAction.TIMEZONE),
-    flags=ANYONE,
-)
-async def cb_timezone_chosen(
-    query: CallbackQuery, callback_data: MerchantCb, state: FSMContext
+async def _next_step(
+    message: Message, state: FSMContext, text: str, pressed: bool = False
 ) -> None:
-    if isinstance(query.message, Message):
-        await drop_keyboard(query.message)
-        await _ask_language(query.message, state, callback_data.value)
-
-
-async def _ask_language(message: Message, state: FSMContext, zone: str) -> None:
-    await state.update_data(timezone=clean_timezone(zone))
-    await state.set_state(MerchantForm.language)
-    await message.answer(ui.ask_language(), reply_markup=ui.language_keyboard())
+    step = CHOICES.get(await state.get_state())
+    if step is None:  # the form ended meanwhile (/cancel at the same moment)
+        return
+    field, clean, after, (ask, keyboard) = step
+    await state.update_data({field: clean(text)})
+    if pressed:
+        await drop_keyboard(message)
+    await state.set_state(after)
+    await message.answer(ask(), reply_markup=keyboard())
 
 
 @router.callback_query(

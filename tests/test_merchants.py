@@ -122,11 +122,15 @@ async def test_its_first_admin_sees_and_runs_only_their_own_merchant(tg, db) -> 
     assert (await olga.send("/merchants")).text == ONLY_OWNERS
     sale = await olga.send(f"/sale {await db.pay_code(ANNA)} 10")
     assert "Anna" not in sale.text and await db.count(Purchase) == 0
-    assert (await olga.press("wp:1")).toasts == ["This is for the owners and the staff of a place."]
+    assert (await olga.press("wp:1")).toasts == [
+        "This is for the owners and the staff of a place."
+    ]
 
 
 @pytest.mark.parametrize("who", ["customer", "non-member", "cashier", "revoked", "other admin"])
-async def test_nobody_but_an_owner_gets_past_merchants(tg, db, session_factory, clock, who) -> None:
+async def test_nobody_but_an_owner_gets_past_merchants(
+    tg, db, session_factory, clock, who
+) -> None:
     from tests.factories import make_staff
 
     owner = tg(OWNER)
