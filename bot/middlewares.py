@@ -34,6 +34,7 @@ from services.privacy import PrivacyService
 from services.reports import ReportService
 from services.sales import SaleService
 from services.staff import StaffService
+from services.workplace import WorkplaceService
 
 if TYPE_CHECKING:
     from bot.metrics import Metrics
@@ -155,6 +156,7 @@ class ContextMiddleware(BaseMiddleware):
                     await self.default_merchant_id(session),
                     user.language_code,
                     (bot_id, update_id),
+                    owner=user.id in self.settings.owner_ids,
                 )
             elif await once.handled(session, bot_id, update_id):
                 raise once.DuplicateUpdate(update_id)
@@ -177,6 +179,7 @@ class ContextMiddleware(BaseMiddleware):
         data["reports"] = ReportService(session, self.settings.owner_ids, self.clock)
         data["exports"] = ExportService(session, self.settings.owner_ids, self.clock)
         data["limits"] = LimitService(session, self.settings.owner_ids, self.clock)
+        data["workplace"] = WorkplaceService(session, self.settings.owner_ids, self.clock)
         data["settings"] = self.settings
         data["ctx"] = ctx
         locale = pick_locale(ctx, user, self.settings.default_language)

@@ -24,6 +24,7 @@ from services.privacy import PrivacyService
 from services.reports import ReportService
 from services.sales import SaleService
 from services.staff import StaffService
+from services.workplace import WorkplaceService
 
 if TYPE_CHECKING:  # handlers.answers uses Handler below
     from handlers.answers import Answer
@@ -47,6 +48,7 @@ class HandlerData(TypedDict, total=False):
     exports: ExportService
     birthdays: BirthdayService
     limits: LimitService
+    workplace: WorkplaceService
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
     locale: str  # the language this update is answered in
     i18n: CatalogI18n
