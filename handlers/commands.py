@@ -46,7 +46,6 @@ COMMANDS = {
     "history": (__("Points history"), CUSTOMER),
     "catalog": (__("Order ahead for pickup"), CUSTOMER),
     "orders": (__("Your pre-orders"), CUSTOMER),
-    "about": (__("About the place: hours, address, news"), CUSTOMER),
     "profile": (__("Birthday, phone, offers"), CUSTOMER),
     "mydata": (__("Download my data"), CUSTOMER),
     "language": (__("Change the language"), CUSTOMER),

@@ -74,7 +74,10 @@ def field_keyboard(card: CardView, field: CardField) -> InlineKeyboardMarkup | N
     """A remove button when the field holds something; the links one by one; the days."""
     rows: Rows = []
     if field == CardField.HOURS:
-        days = [_edit(day_name(d, card.timezone)[:3], EditAction.DAY, value=d) for d in range(7)]
+        days = [
+            _edit(day_name(d, card.timezone, "abbreviated"), EditAction.DAY, value=d)
+            for d in range(7)
+        ]
         rows = [days[:4], days[4:], [_edit(_("Mon–Fri"), EditAction.DAY, value=WEEKDAYS)]]
     if field == CardField.LINKS:
         rows = [

@@ -62,9 +62,10 @@ class BizEdit(CallbackData, prefix="bze"):
 WEEKDAYS = 7  # DAY's value for "Monday to Friday"
 
 
-def day_name(weekday: int, timezone: str) -> str:
-    """Monday / понедельник / poniedziałek / hétfő (0 = Monday, as Babel counts)."""
-    return str(get_day_names("wide", locale=date_locale(timezone))[weekday])
+def day_name(weekday: int, timezone: str, width: str = "wide") -> str:
+    """Monday / понедельник / poniedziałek / hétfő (0 = Monday, as Babel counts); Mon / пн /
+    pon. / H when `width` is "abbreviated"."""
+    return str(get_day_names(width, locale=date_locale(timezone))[weekday])
 
 
 def _clock(minutes: int, timezone: str) -> str:
