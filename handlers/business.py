@@ -5,6 +5,8 @@ it reads or changes anything. News posts: handlers/business_news.py."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiogram import F, Router
 from aiogram.filters import Command, ExceptionTypeFilter, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -154,19 +156,21 @@ async def msg_photo(
     await done(message, ctx, business, state)
 
 
-@router.message(StateFilter(BusinessForm.description), plain_text, flags=STAFF)
-async def msg_description(
-    message: Message, ctx: MemberContext, business: BusinessService, state: FSMContext
-) -> None:
-    await business.set_description(ctx.work_merchant_id, ctx.telegram_id, message.text or "")
-    await done(message, ctx, business, state)
+# The fields typed as text, each checked by its service call.
+TEXT_STEPS: dict[str | None, Callable[[BusinessService, int, int, str], Awaitable[None]]] = {
+    BusinessForm.description.state: BusinessService.set_description,
+    BusinessForm.address.state: BusinessService.set_address,
+    BusinessForm.phone.state: BusinessService.set_phone,
+    BusinessForm.links.state: BusinessService.add_link,
+}
 
 
-@router.message(StateFilter(BusinessForm.address), plain_text, flags=STAFF)
-async def msg_address(
+@router.message(StateFilter(*TEXT_STEPS), plain_text, flags=STAFF)
+async def msg_text_field(
     message: Message, ctx: MemberContext, business: BusinessService, state: FSMContext
 ) -> None:
-    await business.set_address(ctx.work_merchant_id, ctx.telegram_id, message.text or "")
+    save = TEXT_STEPS[await state.get_state()]
+    await save(business, ctx.work_merchant_id, ctx.telegram_id, message.text or "")
     await done(message, ctx, business, state)
 
 
@@ -179,22 +183,6 @@ async def msg_location(
     await business.set_location(
         ctx.work_merchant_id, ctx.telegram_id, where.latitude, where.longitude
     )
-    await done(message, ctx, business, state)
-
-
-@router.message(StateFilter(BusinessForm.phone), plain_text, flags=STAFF)
-async def msg_phone(
-    message: Message, ctx: MemberContext, business: BusinessService, state: FSMContext
-) -> None:
-    await business.set_phone(ctx.work_merchant_id, ctx.telegram_id, message.text or "")
-    await done(message, ctx, business, state)
-
-
-@router.message(StateFilter(BusinessForm.links), plain_text, flags=STAFF)
-async def msg_link(
-    message: Message, ctx: MemberContext, business: BusinessService, state: FSMContext
-) -> None:
-    await business.add_link(ctx.work_merchant_id, ctx.telegram_id, message.text or "")
     await done(message, ctx, business, state)
 
 

@@ -28,7 +28,7 @@ async def send_other(user: TgUser, fields: dict[str, Any]) -> Sent:
 
 async def card_row(db) -> BusinessCard:
     row = await db.scalar(select(BusinessCard))
-    assert row is not None
+    assert isinstance(row, BusinessCard)
     return row
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import time
 from enum import StrEnum
 from html import escape
-from typing import Annotated
+from typing import Annotated, Literal
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.utils.i18n import gettext as _
@@ -62,7 +62,7 @@ class BizEdit(CallbackData, prefix="bze"):
 WEEKDAYS = 7  # DAY's value for "Monday to Friday"
 
 
-def day_name(weekday: int, timezone: str, width: str = "wide") -> str:
+def day_name(weekday: int, timezone: str, width: Literal["abbreviated", "wide"] = "wide") -> str:
     """Monday / понедельник / poniedziałek / hétfő (0 = Monday, as Babel counts); Mon / пн /
     pon. / H when `width` is "abbreviated"."""
     return str(get_day_names(width, locale=date_locale(timezone))[weekday])
