@@ -142,3 +142,22 @@ async def test_a_push_is_kept_as_news_once(tg, db) -> None:
     assert await news_audit(db) == [("news_post", str(posts[0].id), "campaign:1")]
     page = await anna.press(NewsCb(merchant_id=1).pack())
     assert "<b>Two for one</b> on Friday!" in page.text
+
+
+async def test_a_scheduled_push_is_kept_only_once_it_went_out(tg, db, clock) -> None:
+    owner, fan = tg(OWNER), tg(100)
+    await join(fan, offers=True)
+    await owner.send("/push")
+    extras = await owner.send("Soup of the day")
+    who = await owner.press(extras.button("Skip"))
+    preview = await owner.press(who.button("Everyone who opted in"))
+    await owner.press(preview.button("Schedule"))
+    queued = await owner.send("24.12 18:30")
+    assert queued.button_or_none("Keep as news") is None
+    keep = BizEdit(action=EditAction.KEEP, value=1).pack()
+    early = await owner.press(keep)  # a forged button before it went out
+    assert early.toasts == ["Only a push that has gone out can be kept as news."]
+    assert await db.count(NewsPost) == 0
+    clock.advance(days=300)
+    assert (await owner.press(keep)).toasts == ["📰 Kept as a news post."]
+    assert [p.text for p in await db.all(select(NewsPost))] == ["Soup of the day"]

@@ -91,7 +91,8 @@ async def queue(
     ).format(id=stats.id, count=stats.recipients, when=when)
     if paid:
         text += "\n" + _("⚡ It goes as a paid broadcast.")
-    await message.answer(text, reply_markup=keep_keyboard(stats.id))  # keep as news
+    keep = keep_keyboard(stats.id) if send_at is None else None  # a sent push: keep as news
+    await message.answer(text, reply_markup=keep)
     wake_sender()
 
 

@@ -208,6 +208,7 @@ def refusal(error: CardRefused) -> str:
         "links_full": _("The card has 5 links already: remove one first."),
         "empty": _("Please send some text."),
         "no_push": _("This push is not one of this place's."),
+        "not_sent": _("Only a push that has gone out can be kept as news."),
         "no_link": _("That link was removed already."),
     }
     return texts.get(error.reason, _("Please try again."))

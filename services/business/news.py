@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from db.models import NewsPost
+from db.models import CampaignStatus, NewsPost
 from db.repositories import CampaignRepo
 from services._tx import in_transaction
 from services.business.card import CardService
@@ -88,6 +88,8 @@ class BusinessService(CardService):
             campaign = await CampaignRepo(self.session).get(campaign_id)
             if campaign is None or campaign.merchant_id != merchant_id:
                 raise CardRefused("no_push")
+            if campaign.status == CampaignStatus.CANCELLED or campaign.send_at > self.clock():
+                raise CardRefused("not_sent")  # news of what members never got, or not yet
             if await self.repo.kept_from(campaign_id) is not None:
                 return False
             await self._post(merchant_id, actor, campaign.text, campaign.photo, campaign_id)

@@ -33,7 +33,7 @@ class CardField(StrEnum):
 class CardRefused(Refused):
     """Reasons: 'too_long' (`length`, `limit`), 'hours_format', 'hours_order', 'hours_overlap',
     'phone', 'link_format', 'link_url', 'links_full', 'empty', 'no_push', 'no_link',
-    'no_merchant' (a forged button's)."""
+    'not_sent', 'no_merchant' (a forged button's)."""
 
     def __init__(self, reason: str, length: int = 0, limit: int = 0) -> None:
         super().__init__(reason)
