@@ -15,6 +15,7 @@ from handlers.answers import Answer
 from handlers.errors import answer_refusals, tell_refusals
 from handlers.ui.business_buttons import card_keyboard, news_keyboard
 from handlers.ui.business_render import (
+    CAPTION_LIMIT,
     BizAction,
     BizCb,
     NewsCb,
@@ -32,7 +33,6 @@ from services.errors import NotStaff
 router = Router(name=__name__)
 answer_refusals(router)
 EVERYONE = {"guest": True}
-CAPTION_LIMIT = 1024  # Telegram's, for a photo's caption
 
 
 def _stale() -> str:

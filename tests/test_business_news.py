@@ -161,3 +161,13 @@ async def test_a_scheduled_push_is_kept_only_once_it_went_out(tg, db, clock) -> 
     clock.advance(days=300)
     assert (await owner.press(keep)).toasts == ["📰 Kept as a news post."]
     assert [p.text for p in await db.all(select(NewsPost))] == ["Soup of the day"]
+
+
+async def test_a_long_photo_post_fits_a_caption(tg, db) -> None:
+    """Telegram refuses a caption over 1024 characters: the date goes first, then the page."""
+    owner, anna = tg(OWNER), tg(101)
+    await owner.press(WRITE)
+    await send_other(owner, {**PHOTO, "caption": "z" * 1000})
+    await join(anna)
+    caption = (await anna.press(NewsCb(merchant_id=1).pack())).of(SendPhoto)[0].caption
+    assert caption == "z" * 1000 + "\n\n<i>Post 1 of 1</i>"

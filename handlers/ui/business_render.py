@@ -3,9 +3,10 @@ buttons are in handlers/ui/business_buttons.py."""
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from enum import StrEnum
-from html import escape
+from html import escape, unescape
 from typing import Annotated, Literal
 
 from aiogram.filters.callback_data import CallbackData
@@ -60,6 +61,8 @@ class BizEdit(CallbackData, prefix="bze"):
 
 
 WEEKDAYS = 7  # DAY's value for "Monday to Friday"
+CAPTION_LIMIT = 1024  # Telegram's, for a photo's caption
+_TAG = re.compile(r"<[^>]+>")
 
 
 def day_name(weekday: int, timezone: str, width: Literal["abbreviated", "wide"] = "wide") -> str:
@@ -140,7 +143,11 @@ def news_text(page: NewsPage, timezone: str) -> str:
         n=page.index + 1, count=page.total
     )
     when = date_time(page.post.created_at, timezone)
-    return f"{page.post.text}\n\n<i>{when} · {position}</i>"
+    footers: tuple[str, ...] = (f"{when} · {position}", position)
+    if page.post.photo:  # a caption: Telegram's limit counts what is read, without tags
+        room = CAPTION_LIMIT - len(unescape(_TAG.sub("", page.post.text))) - 2
+        footers = tuple(f for f in footers if len(f) <= room)
+    return "\n\n".join([page.post.text, *(f"<i>{f}</i>" for f in footers[:1])])
 
 
 def admin_card_text(card: CardView) -> str:
