@@ -202,3 +202,29 @@ async def test_someone_who_has_not_joined_sees_the_card_too(tg) -> None:
     await owner.send("Main square 1")
     sent = await guest.send("/about")
     assert "Main square 1" in sent.text and "Program rules" not in sent.text
+
+
+async def test_two_admins_make_the_card_at_once(session_factory, clock) -> None:
+    """The first edits of two admins at the same moment: one row, both fields, two audits."""
+    import asyncio
+
+    from services.business import BusinessService
+
+    async def as_owner(work: Any) -> None:
+        async with session_factory() as session:
+            await work(BusinessService(session, (OWNER,), clock))
+
+    async with session_factory() as session:
+        from tests.factories import make_merchant
+
+        merchant = await make_merchant(session, clock)
+    await asyncio.gather(
+        as_owner(lambda s: s.set_phone(merchant.id, OWNER, "+48 600 100 200")),
+        as_owner(lambda s: s.set_address(merchant.id, OWNER, "Main square 1")),
+    )
+    async with session_factory() as session:
+        card = await session.get(BusinessCard, merchant.id)
+        assert card is not None and (card.phone, card.address) == ("+48600100200", "Main square 1")
+        edits = (await session.scalars(select(AuditLog.target))).all()
+        assert sorted(edits) == ["address", "phone"]
+

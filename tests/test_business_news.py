@@ -171,3 +171,14 @@ async def test_a_long_photo_post_fits_a_caption(tg, db) -> None:
     await join(anna)
     caption = (await anna.press(NewsCb(merchant_id=1).pack())).of(SendPhoto)[0].caption
     assert caption == "z" * 1000 + "\n\n<i>Post 1 of 1</i>"
+
+
+async def test_the_same_update_twice_posts_once(tg, db) -> None:
+    owner = tg(OWNER)
+    await owner.press(WRITE)
+    asked = await owner.send("Fresh bread at 7")
+    await owner.press(asked.button("without a photo"))
+    again = await owner.replay()  # Telegram delivered the press again
+    assert "Posted" not in again.text
+    assert await db.count(NewsPost) == 1
+    assert len(await news_audit(db)) == 1

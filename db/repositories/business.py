@@ -14,6 +14,13 @@ class BusinessRepo(Repo):
     async def card(self, merchant_id: int) -> BusinessCard | None:
         return await self.s.get(BusinessCard, merchant_id)
 
+    async def card_for_edit(self, merchant_id: int) -> BusinessCard | None:
+        """Read under a lock: two admins adding a link at once both keep theirs."""
+        found = await self._locked(
+            select(BusinessCard).where(BusinessCard.merchant_id == merchant_id)
+        )
+        return found.one_or_none()
+
     async def news_count(self, merchant_id: int) -> int:
         return await self._int(
             select(func.count(NewsPost.id)).where(

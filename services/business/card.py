@@ -86,7 +86,7 @@ class CardService(Service):
         async def work() -> None:
             await require_admin(self.staff, merchant_id, actor, self.owner_ids)
             now = self.clock()
-            card = await self.repo.card(merchant_id)
+            card = await self.repo.card_for_edit(merchant_id)
             if card is None:  # made on the first edit; two at once: the loser retries
                 card = BusinessCard(merchant_id=merchant_id, updated_at=now, updated_by=actor)
                 self.session.add(card)
