@@ -227,4 +227,3 @@ async def test_two_admins_make_the_card_at_once(session_factory, clock) -> None:
         assert card is not None and (card.phone, card.address) == ("+48600100200", "Main square 1")
         edits = (await session.scalars(select(AuditLog.target))).all()
         assert sorted(edits) == ["address", "phone"]
-
