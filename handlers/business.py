@@ -121,28 +121,22 @@ async def cb_day(
         await query.message.answer(hours_prompt(weekday, ctx.merchant.timezone))
 
 
-@router.callback_query(BizEdit.filter(F.action == EditAction.CLEAR), flags=STAFF)
-async def cb_clear(
+@router.callback_query(
+    BizEdit.filter(F.action.in_({EditAction.CLEAR, EditAction.UNLINK})), flags=STAFF
+)
+async def cb_remove(
     query: CallbackQuery,
     callback_data: BizEdit,
     ctx: MemberContext,
     business: BusinessService,
     state: FSMContext,
 ) -> None:
-    await business.clear(ctx.work_merchant_id, ctx.telegram_id, callback_data.field)
-    if isinstance(query.message, Message):
-        await done(query.message, ctx, business, state)
-
-
-@router.callback_query(BizEdit.filter(F.action == EditAction.UNLINK), flags=STAFF)
-async def cb_unlink(
-    query: CallbackQuery,
-    callback_data: BizEdit,
-    ctx: MemberContext,
-    business: BusinessService,
-    state: FSMContext,
-) -> None:
-    await business.remove_link(ctx.work_merchant_id, ctx.telegram_id, callback_data.value)
+    """A field's 🗑 Remove, or one link's."""
+    merchant_id, actor = ctx.work_merchant_id, ctx.telegram_id
+    if callback_data.action == EditAction.UNLINK:
+        await business.remove_link(merchant_id, actor, callback_data.value)
+    else:
+        await business.clear(merchant_id, actor, callback_data.field)
     if isinstance(query.message, Message):
         await done(query.message, ctx, business, state)
 
