@@ -135,7 +135,7 @@ async def test_the_card_in_polish_names_days_and_times_the_polish_way(tg, clock)
     sent = await ola.send("/about")
     assert "09:00–17:00" in sent.text
     week = await ola.press(sent.button("🕒"))
-    assert "wtorek: 09:00–17:00" in week.text and "poniedziałek" in week.text
+    assert "Wtorek: 09:00–17:00" in week.text and "Poniedziałek: zamknięte" in week.text
 
 
 async def test_invalid_input_is_refused_and_nothing_changes(tg, db) -> None:

@@ -131,7 +131,8 @@ def week_text(card: CardView) -> str:
         return lines[0] + "\n" + _("Not given yet.")
     today = card.local_now.weekday() if card.local_now else -1
     for weekday, day in enumerate(card.week):
-        line = f"{day_name(weekday, card.timezone)}: {day_hours(day, card.timezone)}"
+        name = day_name(weekday, card.timezone)
+        line = f"{name[:1].upper()}{name[1:]}: {day_hours(day, card.timezone)}"  # понедельник
         lines.append(f"<b>{line}</b>" if weekday == today else line)
     return "\n".join(lines)
 
