@@ -19,6 +19,7 @@ from bot.markers import marker_key
 from db import once
 from handlers.i18n import CatalogI18n
 from services.birthdays import BirthdayService
+from services.business import BusinessService
 from services.campaigns import CampaignService
 from services.catalog import CatalogService
 from services.clock import Clock
@@ -180,6 +181,7 @@ class ContextMiddleware(BaseMiddleware):
         data["exports"] = ExportService(session, self.settings.owner_ids, self.clock)
         data["limits"] = LimitService(session, self.settings.owner_ids, self.clock)
         data["workplace"] = WorkplaceService(session, self.settings.owner_ids, self.clock)
+        data["business"] = BusinessService(session, self.settings.owner_ids, self.clock)
         data["settings"] = self.settings
         data["ctx"] = ctx
         locale = pick_locale(ctx, user, self.settings.default_language)

@@ -10,6 +10,7 @@ from aiogram.types import TelegramObject
 
 from handlers.i18n import CatalogI18n
 from services.birthdays import BirthdayService
+from services.business import BusinessService
 from services.campaigns import CampaignService
 from services.catalog import CatalogService
 from services.codes import CodeService
@@ -49,6 +50,7 @@ class HandlerData(TypedDict, total=False):
     birthdays: BirthdayService
     limits: LimitService
     workplace: WorkplaceService
+    business: BusinessService
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
     locale: str  # the language this update is answered in
     i18n: CatalogI18n
