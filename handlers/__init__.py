@@ -37,6 +37,7 @@ def get_routers() -> list[Router]:
         refunds,
         reports,
         sale,
+        settings,
         staff,
         start,
     )
@@ -47,6 +48,7 @@ def get_routers() -> list[Router]:
         errors.router,
         start.router,
         form_fallbacks.cancel_router,  # /cancel ends any form, for anyone
+        settings.router,  # its form's typed values before any handler of free text
         sale.router,  # staff forms go before member handlers that match any text
         refunds.router,
         form_fallbacks.sale_router,  # what the sale form's steps did not take

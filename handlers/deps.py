@@ -21,6 +21,7 @@ from services.members import MemberService
 from services.merchants import MerchantService
 from services.preorders import PreorderService
 from services.privacy import PrivacyService
+from services.program_settings import ProgramSettingsService
 from services.reports import ReportService
 from services.sales import SaleService
 from services.staff import StaffService
@@ -47,6 +48,7 @@ class HandlerData(TypedDict, total=False):
     exports: ExportService
     birthdays: BirthdayService
     limits: LimitService
+    programs: ProgramSettingsService  # the program's settings, and the rules they make
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
     locale: str  # the language this update is answered in
     i18n: CatalogI18n
