@@ -179,4 +179,8 @@ async def on_setting_changed(
 ) -> None:
     assert isinstance(event.exception, SettingChanged)
     await state.update_data({PENDING: None})
-    await tell(event, changed_text(event.exception.current), answer)
+    query = event.update.callback_query
+    if query is not None and isinstance(query.message, Message):  # too long for an alert
+        await query.message.answer(changed_text(event.exception.current))
+    else:
+        await tell(event, changed_text(event.exception.current), answer)

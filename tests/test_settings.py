@@ -67,3 +67,78 @@ async def test_a_setting_is_previewed_then_saved_and_audited(
     row = await db.scalar(select(AuditLog).where(AuditLog.action == "settings_change"))
     assert (row.target, row.actor_telegram_id) == (key, OWNER)
     assert json.loads(row.details) == {"before": before, "after": stored}
+
+
+BAD = ("-5", "1e9", "abc", "²", "99999999999999999999")
+# key, an input of its own it refuses, and a word of the refusal
+INVALID = [
+    ("welcome_bonus_minor", "2.555", "decimal point"),
+    ("referral_bp_1", "150", "from 0 to 100"),
+    ("referral_bp_2", "2.555", "from 0 to 100"),
+    ("birthday_bonus_days", "0", "from 1 to 365"),
+    ("birthday_bonus_days", "400", "from 1 to 365"),
+    ("points_lifetime_months", "121", "from 0 to 120"),
+    ("point_value_minor", "0", "more than zero"),
+    ("max_sale_minor", "2000000", "too large"),
+    ("daily_purchases_flag", "0", "from 1 to 1,000"),
+    ("code_ttl_seconds", "61", "from 1 to 60"),
+]
+REFUSED = (
+    "digits 0 to 9",
+    "percentage from 0 to 100",
+    "whole number from",
+    "too large",
+    "more than zero",
+    "decimal point",
+)
+
+
+@pytest.mark.parametrize(("key", "typed", "said"), INVALID)
+async def test_bad_values_are_refused_clearly_and_change_nothing(tg, db, key, typed, said) -> None:
+    owner = tg(OWNER)
+    await change(owner, key, None)
+    version = (await merchant(db)).program_version
+    for text in (*BAD, typed):
+        refused = await owner.send(text)
+        assert any(r in refused.text for r in REFUSED), (text, refused.text)
+        assert "→" not in refused.text and refused.button_or_none("Save") is None
+    assert said in refused.text, refused.text
+    assert (await merchant(db)).program_version == version
+    assert await db.count(AuditLog) == 0
+    # Still asked for the value: a good one is previewed.
+    assert "→" in (await owner.send("3")).text
+
+
+async def test_the_receipt_flag_toggles_with_a_preview(tg, db) -> None:
+    owner = tg(OWNER)
+    preview = await change(owner, "receipt_required", None)
+    assert "Receipt number required: no → <b>yes</b>" in preview.text
+    await save(owner, preview)
+    assert (await merchant(db)).receipt_required is True
+    row = await db.scalar(select(AuditLog))
+    assert (row.action, row.target, row.details) == (
+        "settings_change",
+        "receipt_required",
+        '{"before":false,"after":true}',
+    )
+
+
+async def test_a_cap_turned_on_then_off(tg, db) -> None:
+    owner = tg(OWNER)
+    await save(owner, await change(owner, "daily_amount_cap_minor", "100"))
+    assert (await merchant(db)).daily_amount_cap_minor == 10000
+    preview = await change(owner, "daily_amount_cap_minor", "0")
+    assert "€100 → <b>off</b>" in preview.text
+    await save(owner, preview)
+    assert (await merchant(db)).daily_amount_cap_minor is None
+    again = await change(owner, "daily_amount_cap_minor", "0")
+    assert "current value already" in again.text
+
+
+async def test_the_point_value_is_fixed_once_points_exist(tg, db) -> None:
+    owner, _kasia, _anna = await open_till(tg, db, points=10)
+    refused = await owner.press("set:point_value_minor")
+    assert "cannot change any more" in refused.toasts[0] or "cannot change" in refused.text
+    assert "/cancel" not in refused.text  # not asked for a value
+    assert "fixed" in (await owner.send("/settings")).text
+    assert (await merchant(db)).point_value_minor == 1
