@@ -8,8 +8,8 @@ import json
 import pytest
 from sqlalchemy import select
 
-from db.models import AuditLog, Level, Merchant, Purchase
-from tests.telegram import TgUser, hire
+from db.models import AuditLog, Merchant
+from tests.telegram import TgUser
 from tests.test_handlers_sale import OWNER, open_till
 
 ADAM, BEA = 80, 81  # admins of the main merchant

@@ -134,7 +134,9 @@ async def test_two_admins_edit_at_once_and_the_later_save_is_refused(tg, db) -> 
     assert "Not saved" in late.text and "Welcome bonus is now <b>€1</b>" in late.text, late.text
     assert (await merchant(db)).welcome_bonus_minor == 100
     audits = await db.all(select(AuditLog).where(AuditLog.action == "settings_change"))
-    assert [(a.actor_telegram_id, a.details) for a in audits] == [(ADAM, '{"before":0,"after":100}')]
+    assert [(a.actor_telegram_id, a.details) for a in audits] == [
+        (ADAM, '{"before":0,"after":100}')
+    ]
     # Bea's button is spent; a new preview from the current program saves.
     assert (await save(bea, second)).toasts == ["This button is no longer active."]
     assert "Saved" in (await save(bea, await change(bea, "welcome_bonus_minor", "2"))).text
