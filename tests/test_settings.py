@@ -142,3 +142,24 @@ async def test_the_point_value_is_fixed_once_points_exist(tg, db) -> None:
     assert "/cancel" not in refused.text  # not asked for a value
     assert "fixed" in (await owner.send("/settings")).text
     assert (await merchant(db)).point_value_minor == 1
+
+
+async def test_the_rules_come_from_the_settings_in_the_readers_language(tg, db) -> None:
+    owner = tg(OWNER)
+    await save(owner, await change(owner, "welcome_bonus_minor", "2"))
+    await save(owner, await change(owner, "points_lifetime_months", "6"), "quietly")
+    en = await tg(201).send("/start")
+    for line in (
+        "1 point = €0.01" if (await merchant(db)).point_value_minor == 1 else "1 point = ",
+        "Bronze (from your first purchase): cashback 3%, points pay up to 20% of a check",
+        "Silver (from €100 spent or 2 friends who made a purchase): cashback 5%",
+        "Welcome bonus: 200 points",
+        "For each friend you invite: 500 points after their first purchase, and 2% / 1% / 0.5%",
+        "Birthday gift: 500 points, to use within 14 days.",
+        "Points expire 6 months after they were earned",
+        "We store your Telegram id",
+    ):
+        assert line in en.text, (line, en.text)
+    pl = await tg(202, language_code="pl").send("/start")
+    assert "Bonus powitalny: 200" in pl.text and "1 punkt = " in pl.text, pl.text
+    assert "Punkty wygasają 6 miesięcy" in pl.text
