@@ -98,7 +98,7 @@ async def cb_pick_setting(
         await query.message.answer(prompt_text(current))
 
 
-@router.message(SettingsForm.value, F.text, flags=STAFF)
+@router.message(SettingsForm.value, F.text, ~F.text.startswith("/"), flags=STAFF)
 async def msg_setting_value(
     message: Message, ctx: MemberContext, programs: ProgramSettingsService, state: FSMContext
 ) -> None:

@@ -16,7 +16,9 @@ ADAM, BEA = 80, 81  # admins of the main merchant
 
 
 async def merchant(db) -> Merchant:
-    return await db.scalar(select(Merchant).where(Merchant.slug == "main"))
+    row = await db.scalar(select(Merchant).where(Merchant.slug == "main"))
+    assert isinstance(row, Merchant)
+    return row
 
 
 async def change(user: TgUser, key: str, text: str | None, rank: int | None = None):
@@ -163,3 +165,14 @@ async def test_the_rules_come_from_the_settings_in_the_readers_language(tg, db) 
     pl = await tg(202, language_code="pl").send("/start")
     assert "Bonus powitalny: 200" in pl.text and "1 punkt = " in pl.text, pl.text
     assert "Punkty wygasają 6 miesięcy" in pl.text
+
+
+async def test_a_command_while_asked_for_a_value_is_that_command(tg, db) -> None:
+    owner = tg(OWNER)
+    await change(owner, "welcome_bonus_minor", None)
+    assert "Settings of" in (await owner.send("/settings")).text
+    assert "→" in (await owner.send("4")).text  # still asked
+    await change(owner, "welcome_bonus_minor", None)
+    await owner.send("/cancel")
+    assert "→" not in (await owner.send("4")).text
+    assert (await merchant(db)).welcome_bonus_minor == 0

@@ -79,31 +79,19 @@ class ProgramSettingsRepo(Repo):
             .where(Membership.merchant_id == merchant_id, Customer.bot_blocked.is_(False))
             .subquery()
         )
-        source = select(
-            literal(merchant_id),
-            members.c.chat,
-            literal(kind),
-            literal(0),
-            literal(key_prefix) + cast(members.c.chat, String),
-            literal(payload),
-            members.c.lang,
-            literal(OutboxStatus.PENDING.value),
-            literal(0),
-            literal(now, UtcDateTime()),
-            literal(now, UtcDateTime()),
-        )
-        columns = [
-            "merchant_id",
-            "chat_id",
-            "kind",
-            "priority",
-            "dedupe_key",
-            "payload",
-            "language",
-            "status",
-            "attempts",
-            "not_before",
-            "created_at",
-        ]
-        result = await self.s.execute(insert(Outbox).from_select(columns, source))
+        row = {
+            "merchant_id": literal(merchant_id),
+            "chat_id": members.c.chat,
+            "kind": literal(kind),
+            "priority": literal(0),  # transactional: before promotions
+            "dedupe_key": literal(key_prefix) + cast(members.c.chat, String),
+            "payload": literal(payload),
+            "language": members.c.lang,
+            "status": literal(OutboxStatus.PENDING.value),
+            "attempts": literal(0),
+            "not_before": literal(now, UtcDateTime()),
+            "created_at": literal(now, UtcDateTime()),
+        }
+        statement = insert(Outbox).from_select(list(row), select(*row.values()))
+        result = await self.s.execute(statement)
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
