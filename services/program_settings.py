@@ -6,7 +6,7 @@ takes something from members may be told to them, who then accept the rules agai
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from functools import cached_property
 
@@ -81,7 +81,7 @@ class SettingChanged(DomainError):
 
 def value_of(prog: Program, key: SettingKey, rank: int | None) -> Value:
     """The value of `key` in a program (of the level at `rank` for a level's field)."""
-    if key is SettingKey.LEVEL_REMOVE:  # the level's name while it is there
+    if key in (SettingKey.LEVEL_REMOVE, SettingKey.LEVEL_ADD):  # its name while it is there
         return next((lv.name for lv in prog.levels if lv.rank == rank), None)
     if rank is not None:
         level = next((lv for lv in prog.levels if lv.rank == rank), None)
@@ -151,6 +151,10 @@ class ProgramSettingsService(Service):
             if len(prog.levels) <= 1 or rank != prog.levels[-1].rank:
                 raise SettingRefused("last_level")
             after = None
+        elif key is SettingKey.LEVEL_ADD:
+            if rank != len(prog.levels):
+                raise SettingRefused("levels")
+            after = parse_setting(SettingKey.LEVEL_NAME, text or "", 0)
         else:
             exponent = policy.currency_exponent(currency)
             after = parse_setting(key, text or "", exponent, policy.whole_units_only(currency))
@@ -182,7 +186,7 @@ class ProgramSettingsService(Service):
             ):
                 raise SettingRefused("points_issued")
             now = self.clock()
-            await self._write(change)
+            await self._write(change, prog)
             self._audit(actor, change, now)
             told = 0
             if change.worse and tell:
@@ -199,9 +203,12 @@ class ProgramSettingsService(Service):
 
         return await in_transaction(self.session, work)
 
-    async def _write(self, change: Change) -> None:
+    async def _write(self, change: Change, prog: Program) -> None:
         if change.key is SettingKey.LEVEL_REMOVE:
             await self.repo.remove_level(change.merchant_id, change.rank or 0)
+        elif change.key is SettingKey.LEVEL_ADD:
+            level = _new_level(prog, str(change.after))
+            await self.repo.add_level(change.merchant_id, asdict(level))
         elif change.rank is not None:
             await self.repo.set_level(
                 change.merchant_id, change.rank, change.key.value, change.after
@@ -221,10 +228,18 @@ class ProgramSettingsService(Service):
         self.audit.add(change.merchant_id, actor, action, now, target=target, details=text)
 
 
+def _new_level(prog: Program, name: str) -> LevelInfo:
+    """A level above the top one, asking what it asks and giving what it gives, to edit next."""
+    top = prog.levels[-1]
+    return replace(top, rank=top.rank + 1, name=name)
+
+
 def _levels_after(prog: Program, key: SettingKey, rank: int, after: Value) -> list[LevelInfo]:
     """The levels with the change made, checked as a set (policy.validate_levels)."""
     if key is SettingKey.LEVEL_REMOVE:
         levels = [lv for lv in prog.levels if lv.rank != rank]
+    elif key is SettingKey.LEVEL_ADD:
+        levels = [*prog.levels, _new_level(prog, str(after))]
     else:
         levels = [
             replace(lv, **{key.value: after}) if lv.rank == rank else lv  # type: ignore[arg-type]

@@ -76,6 +76,29 @@ async def test_only_the_top_level_can_go_and_members_may_be_told(tg, db) -> None
     )
 
 
+async def test_a_level_is_added_on_top_and_then_edited(tg, db) -> None:
+    owner = tg(OWNER)
+    await owner.send("/settings")
+    listing = await owner.press("setl:-1:")
+    asked = await owner.press(listing.button("Add a level"))
+    assert "name of the new level" in asked.text
+    preview = await owner.send("Legend")
+    assert "New level: — → <b>Legend</b>" in preview.text, preview.text
+    assert "Tell members" not in preview.text
+    saved = await save(owner, preview)
+    assert "Saved for" in saved.text and "Legend" in saved.text
+    assert (await levels(db))[-1] == (5, "Legend", 150000, 1200)
+    row = await db.scalar(select(AuditLog))
+    assert (row.action, json.loads(row.details)) == (
+        "levels_change",
+        {"rank": 5, "add_level": [None, "Legend"]},
+    )
+    await save(owner, await change(owner, "min_spend_minor", "3000", rank=5))
+    assert (await levels(db))[-1] == (5, "Legend", 300000, 1200)
+    # A forged add below the top is refused.
+    assert "keep their order" in (await change(owner, "add_level", "X", rank=2)).text
+
+
 async def test_a_worse_change_told_to_members_asks_them_to_accept_again(tg, db) -> None:
     owner, anna, bob = tg(OWNER), tg(101), tg(BOB, language_code="pl")
     await join(anna)

@@ -32,6 +32,7 @@ ACTS = [
     ("press", "setl:0:"),
     ("press", "setl:0:cashback_bp"),
     ("press", "setl:4:remove_level"),
+    ("press", "setl:5:add_level"),
     ("press", "setp:save:{version}"),
     ("press", "setp:tell:{version}"),
     ("press", "setp:quiet:{version}"),

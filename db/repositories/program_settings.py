@@ -38,6 +38,11 @@ class ProgramSettingsRepo(Repo):
             .values({column: value})
         )
 
+    async def add_level(self, merchant_id: int, fields: dict[str, Any]) -> None:
+        """A level row of the merchant with these fields (rank, name, thresholds, rates)."""
+        self.s.add(Level(merchant_id=merchant_id, **fields))
+        await self.s.flush()
+
     async def remove_level(self, merchant_id: int, rank: int) -> None:
         await self._changed(
             delete(Level).where(Level.merchant_id == merchant_id, Level.rank == rank)

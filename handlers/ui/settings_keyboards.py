@@ -10,7 +10,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.ui.render import level_name
 from handlers.ui.settings_render import LEVEL_FIELDS, label
-from services.policy.program_changes import SPECS, SettingKey
+from services.policy.program_changes import MAX_LEVELS, SPECS, SettingKey
 from services.program import Program
 from services.program_settings import Change
 
@@ -61,6 +61,11 @@ def levels_keyboard(prog: Program, rank: int | None = None) -> InlineKeyboardMar
             InlineKeyboardButton(text=level_name(lv), callback_data=LevelPick(rank=lv.rank).pack())
             for lv in prog.levels
         ]
+        if len(prog.levels) < MAX_LEVELS:
+            new = LevelPick(rank=len(prog.levels), key=SettingKey.LEVEL_ADD)
+            buttons.append(
+                InlineKeyboardButton(text=_("➕ Add a level"), callback_data=new.pack())
+            )
     else:
         keys = [k for k in SettingKey if k.value in LEVEL_FIELDS]
         if len(prog.levels) > 1 and rank == prog.levels[-1].rank:

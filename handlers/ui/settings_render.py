@@ -11,7 +11,14 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from handlers.ui.render import level_name, money, percent, whole_number
-from services.policy.program_changes import SPECS, Kind, SettingKey, SettingRefused, Value
+from services.policy.program_changes import (
+    LEVEL_KEYS,
+    SPECS,
+    Kind,
+    SettingKey,
+    SettingRefused,
+    Value,
+)
 from services.program import Program
 from services.program_settings import Change, Current, Saved, Screen, value_of
 
@@ -41,12 +48,13 @@ def _labels() -> dict[SettingKey, str]:
         SettingKey.LEVEL_CASHBACK: _("Cashback"),
         SettingKey.LEVEL_REDEEM: _("Share of a check payable with points"),
         SettingKey.LEVEL_REMOVE: _("Level"),
+        SettingKey.LEVEL_ADD: _("New level"),
     }
 
 
 def label(key: SettingKey, rank: int | None = None, prog: Program | None = None) -> str:
     text = _labels()[key]
-    if rank is not None and prog is not None and key is not SettingKey.LEVEL_REMOVE:
+    if rank is not None and prog is not None and key in LEVEL_KEYS:
         level = next((lv for lv in prog.levels if lv.rank == rank), None)
         return f"{level_name(level)}: {text}" if level else text
     return text
@@ -56,6 +64,8 @@ def shown(key: SettingKey, value: Value, currency: str) -> str:
     """A value as the reader writes it."""
     kind = SPECS[key].kind if key in SPECS else Kind.NAME
     if value is None:
+        if key is SettingKey.LEVEL_ADD:
+            return "—"
         return _("removed") if key is SettingKey.LEVEL_REMOVE else _("off")
     if kind is Kind.FLAG:
         return _("yes") if value else _("no")
@@ -134,6 +144,12 @@ def prompt_text(current: Current) -> str:
         Kind.MINUTES: lambda: _("Send the number of minutes, 1 to 60."),
         Kind.NAME: lambda: _("Send the new name, at most 40 characters."),
     }
+    if key is SettingKey.LEVEL_ADD:
+        ask = _(
+            "Send the name of the new level, at most 40 characters. It starts with the "
+            "thresholds and rates of the top level: change them next."
+        )
+        return "\n".join([_title(prog), "", ask, _("Send /cancel to leave it as it is.")])
     now = shown(key, current.value, prog.merchant.currency)
     return "\n".join(
         [

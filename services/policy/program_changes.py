@@ -66,6 +66,7 @@ class SettingKey(StrEnum):
     LEVEL_CASHBACK = "cashback_bp"
     LEVEL_REDEEM = "max_redeem_bp"
     LEVEL_REMOVE = "remove_level"  # the top level goes
+    LEVEL_ADD = "add_level"  # a new top level, named, with the top level's thresholds and rates
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,7 @@ class Spec:
     better: int = 0  # +1: more is better for members, -1: less is, 0: neither
 
 
+MAX_LEVELS = 10  # what policy.validate_levels allows
 _MONEY_HIGH = 1_000_000  # whole units: far beyond any café's bonus or check
 SPECS: dict[SettingKey, Spec] = {
     SettingKey.WELCOME_BONUS: Spec(Kind.MONEY, high=_MONEY_HIGH, better=1),
