@@ -10,7 +10,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, ExceptionTypeFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, ErrorEvent, Message
+from aiogram.types import CallbackQuery, ErrorEvent, MaybeInaccessibleMessageUnion, Message
 from aiogram.utils.i18n import gettext as _
 
 from handlers.answers import Answer
@@ -119,7 +119,7 @@ async def msg_setting_value(
 
 
 async def show_preview(
-    target: object,
+    target: MaybeInaccessibleMessageUnion | None,
     ctx: MemberContext,
     programs: ProgramSettingsService,
     state: FSMContext,
