@@ -35,6 +35,7 @@ from services.program_settings import ProgramSettingsService
 from services.reports import ReportService
 from services.sales import SaleService
 from services.staff import StaffService
+from services.workplace import WorkplaceService
 
 if TYPE_CHECKING:
     from bot.metrics import Metrics
@@ -156,6 +157,7 @@ class ContextMiddleware(BaseMiddleware):
                     await self.default_merchant_id(session),
                     user.language_code,
                     (bot_id, update_id),
+                    owner=user.id in self.settings.owner_ids,
                 )
             elif await once.handled(session, bot_id, update_id):
                 raise once.DuplicateUpdate(update_id)
@@ -179,6 +181,7 @@ class ContextMiddleware(BaseMiddleware):
         data["exports"] = ExportService(session, self.settings.owner_ids, self.clock)
         data["limits"] = LimitService(session, self.settings.owner_ids, self.clock)
         data["programs"] = ProgramSettingsService(session, self.settings.owner_ids, self.clock)
+        data["workplace"] = WorkplaceService(session, self.settings.owner_ids, self.clock)
         data["settings"] = self.settings
         data["ctx"] = ctx
         locale = pick_locale(ctx, user, self.settings.default_language)

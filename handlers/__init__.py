@@ -29,6 +29,7 @@ def get_routers() -> list[Router]:
         history,
         language,
         limits,
+        merchants,
         orders,
         poster,
         privacy,
@@ -53,6 +54,7 @@ def get_routers() -> list[Router]:
         refunds.router,
         form_fallbacks.sale_router,  # what the sale form's steps did not take
         staff.router,
+        merchants.router,  # its form's steps before member handlers that match any text
         limits.router,
         push.router,
         form_fallbacks.push_router,  # what the push form's steps did not take

@@ -25,6 +25,7 @@ from services.program_settings import ProgramSettingsService
 from services.reports import ReportService
 from services.sales import SaleService
 from services.staff import StaffService
+from services.workplace import WorkplaceService
 
 if TYPE_CHECKING:  # handlers.answers uses Handler below
     from handlers.answers import Answer
@@ -49,6 +50,7 @@ class HandlerData(TypedDict, total=False):
     birthdays: BirthdayService
     limits: LimitService
     programs: ProgramSettingsService  # the program's settings, and the rules they make
+    workplace: WorkplaceService
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
     locale: str  # the language this update is answered in
     i18n: CatalogI18n
