@@ -32,6 +32,7 @@ from services.members import MemberService
 from services.merchants import MerchantService
 from services.preorders import PreorderService
 from services.privacy import PrivacyService
+from services.program_settings import ProgramSettingsService
 from services.reports import ReportService
 from services.sales import SaleService
 from services.staff import StaffService
@@ -180,6 +181,7 @@ class ContextMiddleware(BaseMiddleware):
         data["reports"] = ReportService(session, self.settings.owner_ids, self.clock)
         data["exports"] = ExportService(session, self.settings.owner_ids, self.clock)
         data["limits"] = LimitService(session, self.settings.owner_ids, self.clock)
+        data["programs"] = ProgramSettingsService(session, self.settings.owner_ids, self.clock)
         data["workplace"] = WorkplaceService(session, self.settings.owner_ids, self.clock)
         data["business"] = BusinessService(session, self.settings.owner_ids, self.clock)
         data["settings"] = self.settings

@@ -41,6 +41,7 @@ def get_routers() -> list[Router]:
         refunds,
         reports,
         sale,
+        settings,
         staff,
         start,
     )
@@ -52,6 +53,7 @@ def get_routers() -> list[Router]:
         start.router,
         form_fallbacks.cancel_router,  # /cancel ends any form, for anyone
         about.router,  # the card's menu button works in the middle of any form
+        settings.router,  # its form's typed values before any handler of free text
         sale.router,  # staff forms go before member handlers that match any text
         refunds.router,
         form_fallbacks.sale_router,  # what the sale form's steps did not take

@@ -22,6 +22,7 @@ from services.members import MemberService
 from services.merchants import MerchantService
 from services.preorders import PreorderService
 from services.privacy import PrivacyService
+from services.program_settings import ProgramSettingsService
 from services.reports import ReportService
 from services.sales import SaleService
 from services.staff import StaffService
@@ -49,6 +50,7 @@ class HandlerData(TypedDict, total=False):
     exports: ExportService
     birthdays: BirthdayService
     limits: LimitService
+    programs: ProgramSettingsService  # the program's settings, and the rules they make
     workplace: WorkplaceService
     business: BusinessService
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox

@@ -14,9 +14,10 @@ from aiogram.utils.i18n import gettext as _
 from handlers.deps import Handler
 from handlers.ui.help_render import join_keyboard, role_help
 from handlers.ui.keyboards import consent_keyboard
-from handlers.ui.member_render import rules_text
+from handlers.ui.rules_render import rules_text
 from services.dto import MemberContext, MerchantView
 from services.members import MemberService
+from services.program_settings import ProgramSettingsService
 from services.staff import StaffService
 from services.states import StaffRole
 
@@ -36,10 +37,12 @@ async def send_rules(
     ref: str | None = None,
     src: str | None = None,
     *,
+    programs: ProgramSettingsService,
     members: MemberService | None = None,
 ) -> None:
-    """The rules and the Accept button; above them, who invited this person, if someone did."""
-    text = rules_text(merchant)
+    """The rules (from the program's settings) and the Accept button; above them, who
+    invited this person, if someone did."""
+    text = rules_text(await programs.rules(merchant.id))
     inviter = await members.inviter_name(merchant.id, ref) if ref and members else None
     if inviter:
         text = _("🤝 {name} invited you!").format(name=escape(inviter)) + "\n\n" + text
@@ -84,5 +87,12 @@ class ConsentGate(BaseMiddleware):
         if role:
             await send_staff_help(target, role)
         else:
-            await send_rules(target, ctx.merchant, ref, src, members=data.get("members"))
+            await send_rules(
+                target,
+                ctx.merchant,
+                ref,
+                src,
+                programs=data["programs"],
+                members=data.get("members"),
+            )
         return None

@@ -15,6 +15,7 @@ from handlers.ui.help_render import role_help
 from handlers.ui.keyboards import main_menu
 from services.dto import MemberContext
 from services.members import MemberService
+from services.program_settings import ProgramSettingsService
 from services.staff import StaffService
 
 router = Router(name=__name__)
@@ -32,6 +33,7 @@ async def cb_join_program(
     query: CallbackQuery,
     ctx: MemberContext,
     members: MemberService,
+    programs: ProgramSettingsService,
     state: FSMContext,
     answer: Answer,
 ) -> None:
@@ -44,4 +46,4 @@ async def cb_join_program(
     if pending.get("merchant_id") != ctx.merchant.id:
         ref = src = None
     if isinstance(query.message, Message):
-        await send_rules(query.message, ctx.merchant, ref, src, members=members)
+        await send_rules(query.message, ctx.merchant, ref, src, programs=programs, members=members)

@@ -27,6 +27,7 @@ from services import policy
 from services.dto import MemberContext
 from services.errors import InviteInvalid, OutdatedRules, UnknownMerchant
 from services.members import MemberService
+from services.program_settings import ProgramSettingsService
 from services.sales import SaleService
 from services.staff import StaffService
 from services.states import StaffRole
@@ -85,6 +86,7 @@ async def cmd_start(
     members: MemberService,
     staff: StaffService,
     sales: SaleService,
+    programs: ProgramSettingsService,
     state: FSMContext,
     bot: Bot,
     wake_sender: Callable[[], None],
@@ -106,7 +108,14 @@ async def cmd_start(
         member_there = await members.switch_merchant(ctx.telegram_id, target.id)
     if not member_there:
         await remember_link(state, target, payload.referral_code, payload.source)
-        await send_rules(message, target, payload.referral_code, payload.source, members=members)
+        await send_rules(
+            message,
+            target,
+            payload.referral_code,
+            payload.source,
+            programs=programs,
+            members=members,
+        )
         return
     if payload.pay_code:
         await message.answer(_("This QR code is for the staff at the till: show it to them."))
@@ -195,8 +204,12 @@ async def on_invite_refused(event: ErrorEvent, message: Message) -> None:
     ExceptionTypeFilter(OutdatedRules, UnknownMerchant), F.update.callback_query.as_("query")
 )
 async def on_rules_outdated(
-    event: ErrorEvent, query: CallbackQuery, ctx: MemberContext, answer: Answer
+    event: ErrorEvent,
+    query: CallbackQuery,
+    ctx: MemberContext,
+    answer: Answer,
+    programs: ProgramSettingsService,
 ) -> None:
     answer.toast(_("The rules have changed; please read them again."))
     if isinstance(query.message, Message):
-        await send_rules(query.message, ctx.merchant)
+        await send_rules(query.message, ctx.merchant, programs=programs)

@@ -40,6 +40,7 @@ from services.notices import (
     ReferralReversed,
     ReferralReward,
     RefundReceipt,
+    RulesChanged,
     StaffAmountFlag,
     StaffJoined,
     StaffPausedAlert,
@@ -135,6 +136,7 @@ SAMPLES: list[NoticeBody] = [
     ),
     Push(text="<b>Hot chocolate</b> is back", button_text="Menu", button_url="https://a.b/c"),
     PushDone(campaign_id=3, recipients=22, sent=21, failed=0, blocked=1),
+    RulesChanged(merchant="Café"),
 ]
 
 

@@ -29,6 +29,7 @@ from services.notices.orders import (
     OrderReady,
     OrderWithdrawn,
 )
+from services.notices.program import RulesChanged
 from services.notices.sales import (
     FriendJoined,
     LowRatingAlert,
@@ -75,6 +76,7 @@ NoticeBody = (
     | WeeklyDigest
     | Push
     | PushDone
+    | RulesChanged
 )
 
 # The outbox row's `kind` of each body type: the names rows were always written with.
@@ -150,6 +152,7 @@ __all__ = [
     "ReferralReversed",
     "ReferralReward",
     "RefundReceipt",
+    "RulesChanged",
     "StaffAmountFlag",
     "StaffJoined",
     "StaffPausedAlert",

@@ -30,6 +30,7 @@ from handlers.ui.notices.orders import (
     order_ready_text,
     order_withdrawn_text,
 )
+from handlers.ui.notices.program import rules_changed_text
 from handlers.ui.notices.sales import (
     friend_joined_text,
     low_rating_text,
@@ -68,6 +69,7 @@ from services.notices import (
     ReferralReversed,
     ReferralReward,
     RefundReceipt,
+    RulesChanged,
     StaffAmountFlag,
     StaffJoined,
     StaffPausedAlert,
@@ -127,5 +129,7 @@ def notice_text(body: NoticeBody) -> Rendered:
             return body.text, push_keyboard(body)
         case PushDone():
             return push_done_text(body), None
+        case RulesChanged():
+            return rules_changed_text(body), None
         case _:
             assert_never(body)

@@ -1,0 +1,104 @@
+"""The rules a person accepts to join, written from the program's settings in their language:
+what each level gives, what a point is worth, the bonuses, the referral shares, the birthday
+gift, expiry; then what is stored about them."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+
+from handlers.ui.render import level_name, money, percent, points
+from services.policy import bonus_points
+from services.program import Program
+
+
+def _levels(program: Program) -> list[str]:
+    currency = program.merchant.currency
+    lines = []
+    for lv in program.levels:
+        rates = _("cashback {cashback}, points pay up to {share} of a check").format(
+            cashback=percent(lv.cashback_bp), share=percent(lv.max_redeem_bp)
+        )
+        if lv.min_spend_minor == 0 and lv.min_referrals == 0:
+            reach = _("from your first purchase")
+        elif lv.min_referrals > 0:
+            reach = ngettext(
+                "from {spend} spent or {n} friend who made a purchase",
+                "from {spend} spent or {n} friends who made a purchase",
+                lv.min_referrals,
+            ).format(spend=money(lv.min_spend_minor, currency), n=lv.min_referrals)
+        else:
+            reach = _("from {spend} spent").format(spend=money(lv.min_spend_minor, currency))
+        lines.append(f"  {level_name(lv)} ({reach}): {rates}")
+    return lines
+
+
+def _bonuses(program: Program) -> list[str]:
+    value = program.point_value_minor
+    lines = []
+    if program.welcome_bonus_minor:
+        lines.append(
+            _("• Welcome bonus: {points}.").format(
+                points=points(bonus_points(program.welcome_bonus_minor, value))
+            )
+        )
+    rates = [bp for bp in program.referral_rates_bp if bp]
+    if program.referral_bonus_minor or rates:
+        lines.append(
+            _(
+                "• For each friend you invite: {points} after their first purchase, and "
+                "{shares} of what your friends (and their friends, and theirs) pay."
+            ).format(
+                points=points(bonus_points(program.referral_bonus_minor, value)),
+                shares=" / ".join(percent(bp) for bp in program.referral_rates_bp),
+            )
+        )
+    if program.birthday_bonus_minor:
+        days = program.birthday_bonus_days
+        lines.append(
+            ngettext(
+                "• Birthday gift: {points}, to use within {days} day.",
+                "• Birthday gift: {points}, to use within {days} days.",
+                days,
+            ).format(points=points(bonus_points(program.birthday_bonus_minor, value)), days=days)
+        )
+    months = program.points_lifetime_months
+    if months:
+        lines.append(
+            ngettext(
+                "• Points expire {n} month after they were earned, the oldest first.",
+                "• Points expire {n} months after they were earned, the oldest first.",
+                months,
+            ).format(n=months)
+        )
+    else:
+        lines.append(_("• Points do not expire."))
+    return lines
+
+
+def rules_text(program: Program) -> str:
+    """The program's rules as its settings are now, and the privacy lines."""
+    merchant = program.merchant
+    unit = money(merchant.point_value_minor, merchant.currency)
+    lines = [
+        _("👋 Welcome to the loyalty program of <b>{merchant}</b>!").format(
+            merchant=escape(merchant.name)
+        ),
+        "",
+        _("<b>Program rules</b>"),
+        _("• You earn cashback in points on every purchase; 1 point = {unit}.").format(unit=unit),
+        _("• Cashback and the share of a check you can pay with points, by level:"),
+        *_levels(program),
+        *_bonuses(program),
+        _(
+            "• We store your Telegram id, first name, your purchases and points, and what you "
+            "choose to add to your profile (birthday, phone). Staff see only your first name and "
+            "a masked phone."
+        ),
+        _("• News and offers are a separate choice; you can change it at any time."),
+        "",
+        _("Press <b>Accept</b> to join."),
+    ]
+    return "\n".join(lines)

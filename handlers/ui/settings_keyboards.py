@@ -1,0 +1,97 @@
+"""The buttons of /settings: a setting to change, the levels, Save or Cancel of a preview."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+
+from handlers.ui.render import level_name
+from handlers.ui.settings_render import LEVEL_FIELDS, label
+from services.policy.program_changes import MAX_LEVELS, SPECS, SettingKey
+from services.program import Program
+from services.program_settings import Change
+
+
+class SettingPick(CallbackData, prefix="set"):
+    """A setting of the merchant to change."""
+
+    key: SettingKey
+
+
+class LevelPick(CallbackData, prefix="setl"):
+    """rank -1: the list of levels; a field: that field of the level at `rank`."""
+
+    rank: int
+    key: SettingKey | None = None
+
+
+class SaveAct(StrEnum):
+    SAVE = "save"  # a change that takes nothing from members
+    TELL = "tell"  # worse for members: save and tell them
+    QUIET = "quiet"  # worse for members: save without telling
+    CANCEL = "cancel"
+
+
+class SettingSave(CallbackData, prefix="setp"):
+    act: SaveAct
+    version: int
+
+
+def _rows(buttons: list[InlineKeyboardButton], width: int = 2) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
+
+
+def settings_keyboard() -> InlineKeyboardMarkup:
+    buttons = [InlineKeyboardButton(text=_("🏅 Levels"), callback_data=LevelPick(rank=-1).pack())]
+    buttons += [
+        InlineKeyboardButton(text=label(key), callback_data=SettingPick(key=key).pack())
+        for key in SPECS
+        if key.value not in LEVEL_FIELDS
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=_rows(buttons))
+
+
+def levels_keyboard(prog: Program, rank: int | None = None) -> InlineKeyboardMarkup:
+    """Every level to pick, or the fields of the level at `rank`."""
+    if rank is None:
+        buttons = [
+            InlineKeyboardButton(text=level_name(lv), callback_data=LevelPick(rank=lv.rank).pack())
+            for lv in prog.levels
+        ]
+        if len(prog.levels) < MAX_LEVELS:
+            new = LevelPick(rank=len(prog.levels), key=SettingKey.LEVEL_ADD)
+            buttons.append(
+                InlineKeyboardButton(text=_("➕ Add a level"), callback_data=new.pack())
+            )
+    else:
+        keys = [k for k in SettingKey if k.value in LEVEL_FIELDS]
+        if len(prog.levels) > 1 and rank == prog.levels[-1].rank:
+            keys.append(SettingKey.LEVEL_REMOVE)
+        buttons = [
+            InlineKeyboardButton(
+                text=_("🗑 Remove this level") if key is SettingKey.LEVEL_REMOVE else label(key),
+                callback_data=LevelPick(rank=rank, key=key).pack(),
+            )
+            for key in keys
+        ]
+    return InlineKeyboardMarkup(inline_keyboard=_rows(buttons))
+
+
+def preview_keyboard(change: Change) -> InlineKeyboardMarkup:
+    def button(text: str, act: SaveAct) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            text=text, callback_data=SettingSave(act=act, version=change.version).pack()
+        )
+
+    first = (
+        [
+            button(_("📣 Save and tell members"), SaveAct.TELL),
+            button(_("🤫 Save quietly"), SaveAct.QUIET),
+        ]
+        if change.worse
+        else [button(_("✅ Save"), SaveAct.SAVE)]
+    )
+    return InlineKeyboardMarkup(inline_keyboard=[first, [button(_("✖️ Cancel"), SaveAct.CANCEL)]])

@@ -1,0 +1,244 @@
+"""What owners and admins read and press in /settings: the program's values, the prompt for
+a new one, the preview of a change (before -> after) and what was saved. Each message names
+the merchant being edited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+
+from handlers.ui.render import level_name, money, percent, whole_number
+from services.policy.program_changes import (
+    LEVEL_KEYS,
+    SPECS,
+    Kind,
+    SettingKey,
+    SettingRefused,
+    Value,
+)
+from services.program import Program
+from services.program_settings import Change, Current, Saved, Screen, value_of
+
+
+def _labels() -> dict[SettingKey, str]:
+    return {
+        SettingKey.WELCOME_BONUS: _("Welcome bonus"),
+        SettingKey.REFERRAL_BONUS: _("Bonus for a friend's first purchase"),
+        SettingKey.REFERRAL_1: _("Share of friends' purchases"),
+        SettingKey.REFERRAL_2: _("Share of their friends' purchases"),
+        SettingKey.REFERRAL_3: _("Share of the third circle's purchases"),
+        SettingKey.BIRTHDAY_BONUS: _("Birthday gift"),
+        SettingKey.BIRTHDAY_DAYS: _("Days to use the birthday gift"),
+        SettingKey.EXPIRY: _("Points expire after (months)"),
+        SettingKey.POINT_VALUE: _("Value of one point"),
+        SettingKey.MAX_SALE: _("Largest check"),
+        SettingKey.DAILY_CAP: _("Most a customer may buy a day"),
+        SettingKey.DAILY_AMOUNT_FLAG: _("Flag a customer's spending a day from"),
+        SettingKey.DAILY_PURCHASES_FLAG: _("Flag a customer's purchases a day from"),
+        SettingKey.STAFF_SALES_FLAG: _("Flag a cashier's sales a day from"),
+        SettingKey.STAFF_AMOUNT_FLAG: _("Flag a cashier's takings a day from"),
+        SettingKey.RECEIPT: _("Receipt number required"),
+        SettingKey.CODE_TTL: _("Payment code lifetime"),
+        SettingKey.LEVEL_NAME: _("Name"),
+        SettingKey.LEVEL_SPEND: _("Spend to reach it"),
+        SettingKey.LEVEL_REFERRALS: _("Friends to reach it"),
+        SettingKey.LEVEL_CASHBACK: _("Cashback"),
+        SettingKey.LEVEL_REDEEM: _("Share of a check payable with points"),
+        SettingKey.LEVEL_REMOVE: _("Level"),
+        SettingKey.LEVEL_ADD: _("New level"),
+    }
+
+
+def label(key: SettingKey, rank: int | None = None, prog: Program | None = None) -> str:
+    text = _labels()[key]
+    if rank is not None and prog is not None and key in LEVEL_KEYS:
+        level = next((lv for lv in prog.levels if lv.rank == rank), None)
+        return f"{level_name(level)}: {text}" if level else text
+    return text
+
+
+def shown(key: SettingKey, value: Value, currency: str) -> str:
+    """A value as the reader writes it."""
+    kind = SPECS[key].kind if key in SPECS else Kind.NAME
+    if value is None:
+        if key is SettingKey.LEVEL_ADD:
+            return "—"
+        return _("removed") if key is SettingKey.LEVEL_REMOVE else _("off")
+    if kind is Kind.FLAG:
+        return _("yes") if value else _("no")
+    if kind is Kind.NAME:
+        return escape(str(value))
+    number = int(value)
+    if kind in (Kind.MONEY, Kind.PRICE, Kind.MONEY_OR_OFF):
+        return money(number, currency)
+    if kind is Kind.PERCENT:
+        return percent(number)
+    if kind is Kind.MINUTES:
+        minutes = number // 60
+        return ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)
+    if key is SettingKey.EXPIRY:
+        return ngettext("{n} month", "{n} months", number).format(n=number)
+    return whole_number(number)
+
+
+def _title(prog: Program) -> str:
+    return _("⚙️ Settings of <b>{merchant}</b>").format(merchant=escape(prog.merchant.name))
+
+
+def settings_text(screen: Screen) -> str:
+    prog, currency = screen.program, screen.program.merchant.currency
+    lines = [_title(prog), ""]
+    for lv in prog.levels:
+        lines.append(
+            _("{level}: cashback {cashback}, points pay up to {share}").format(
+                level=level_name(lv),
+                cashback=percent(lv.cashback_bp),
+                share=percent(lv.max_redeem_bp),
+            )
+        )
+    lines.append("")
+    for key in SPECS:
+        if key.value in LEVEL_FIELDS:
+            continue
+        lines.append(f"{label(key)}: <b>{shown(key, value_of(prog, key, None), currency)}</b>")
+    if screen.points_issued:
+        lines += ["", _("The value of a point is fixed: members hold points already.")]
+    lines += ["", _("Choose what to change:")]
+    return "\n".join(lines)
+
+
+LEVEL_FIELDS = {"name", "min_spend_minor", "min_referrals", "cashback_bp", "max_redeem_bp"}
+
+
+def levels_text(prog: Program) -> str:
+    currency = prog.merchant.currency
+    lines = [_title(prog), "", _("<b>Levels</b>")]
+    for lv in prog.levels:
+        lines.append(
+            _(
+                "{level}: from {spend} or {friends} friends; "
+                "cashback {cashback}, points pay up to {share}"
+            ).format(
+                level=level_name(lv),
+                spend=money(lv.min_spend_minor, currency),
+                friends=whole_number(lv.min_referrals),
+                cashback=percent(lv.cashback_bp),
+                share=percent(lv.max_redeem_bp),
+            )
+        )
+    return "\n".join(lines)
+
+
+def prompt_text(current: Current) -> str:
+    prog, key = current.program, current.key
+    hints: dict[Kind, Callable[[], str]] = {
+        Kind.MONEY: lambda: _("Send the amount, for example 5 or 2.50; 0 for none."),
+        Kind.PRICE: lambda: _("Send the amount, for example 5 or 2.50."),
+        Kind.MONEY_OR_OFF: lambda: _("Send the amount, for example 500; 0 turns it off."),
+        Kind.PERCENT: lambda: _("Send a percentage, for example 5, 2.5 or 5%."),
+        Kind.COUNT: lambda: _("Send a whole number."),
+        Kind.COUNT_OR_OFF: lambda: _("Send a whole number; 0 turns it off."),
+        Kind.MINUTES: lambda: _("Send the number of minutes, 1 to 60."),
+        Kind.NAME: lambda: _("Send the new name, at most 40 characters."),
+    }
+    if key is SettingKey.LEVEL_ADD:
+        ask = _(
+            "Send the name of the new level, at most 40 characters. It starts with the "
+            "thresholds and rates of the top level: change them next."
+        )
+        return "\n".join([_title(prog), "", ask, _("Send /cancel to leave it as it is.")])
+    now = shown(key, current.value, prog.merchant.currency)
+    return "\n".join(
+        [
+            _title(prog),
+            "",
+            _("{setting} is now <b>{value}</b>.").format(
+                setting=label(key, current.rank, prog), value=now
+            ),
+            hints[SPECS[key].kind](),
+            _("Send /cancel to leave it as it is."),
+        ]
+    )
+
+
+def preview_text(change: Change, prog: Program) -> str:
+    currency = prog.merchant.currency
+    lines = [
+        _title(prog),
+        "",
+        _("{setting}: {before} → <b>{after}</b>").format(
+            setting=label(change.key, change.rank, prog),
+            before=shown(change.key, change.before, currency),
+            after=shown(change.key, change.after, currency),
+        ),
+    ]
+    if change.worse:
+        lines += [
+            "",
+            _(
+                "This takes something from members. Tell members about the change? "
+                "They will be asked to accept the rules again."
+            ),
+        ]
+    return "\n".join(lines)
+
+
+def saved_text(saved: Saved) -> str:
+    change, prog = saved.change, saved.program
+    if saved.again:
+        return _("Already saved.")
+    text = _("✅ Saved for <b>{merchant}</b>: {setting} is now {value}.").format(
+        merchant=escape(prog.merchant.name),
+        setting=label(change.key, change.rank, prog),
+        value=shown(change.key, change.after, prog.merchant.currency),
+    )
+    if saved.told:
+        text += "\n" + ngettext(
+            "{n} member will be told and asked to accept the rules again.",
+            "{n} members will be told and asked to accept the rules again.",
+            saved.told,
+        ).format(n=saved.told)
+    return text
+
+
+def changed_text(current: Current) -> str:
+    prog = current.program
+    return _(
+        "Not saved: the program of <b>{merchant}</b> changed since this preview. {setting} is "
+        "now <b>{value}</b>. Open /settings to change it again."
+    ).format(
+        merchant=escape(prog.merchant.name),
+        setting=label(current.key, current.rank, prog),
+        value=shown(current.key, current.value, prog.merchant.currency),
+    )
+
+
+def refusal_text(error: SettingRefused) -> str:
+    texts: dict[str, Callable[[], str]] = {
+        "format": lambda: _("Please send a number using the digits 0 to 9, like 5 or 2.50."),
+        "decimals": lambda: _("Too many digits after the decimal point for this currency."),
+        "whole": lambda: _("This currency has no smaller units: please send a whole amount."),
+        "zero": lambda: _("The amount must be more than zero."),
+        "too_large": lambda: _("That is too large: at most {high}.").format(
+            high=whole_number(error.high)
+        ),
+        "percent": lambda: _("Please send a percentage from 0 to 100, like 5, 2.5 or 5%."),
+        "range": lambda: _("Please send a whole number from {low} to {high}.").format(
+            low=whole_number(error.low), high=whole_number(error.high)
+        ),
+        "name": lambda: _("The name must be 1 to 40 characters long."),
+        "same": lambda: _("That is the current value already: nothing to change."),
+        "points_issued": lambda: _(
+            "The value of a point cannot change any more: members hold points, and their "
+            "balances count points."
+        ),
+        "levels": lambda: _(
+            "The levels must keep their order: the first needs nothing, and each level needs "
+            "at least the spend and the friends of the one below it."
+        ),
+        "last_level": lambda: _("Only the top level can be removed, and one level must stay."),
+    }
+    return texts.get(error.reason, texts["format"])()
