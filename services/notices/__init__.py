@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import get_args
 
 from services.notices.campaigns import Push, PushDone
+from services.notices.chat import MemberMessage, StaffReply
 from services.notices.codec import NoticeError, build, dump, load
 from services.notices.jobs import (
     BirthdayCorrection,
@@ -75,6 +76,8 @@ NoticeBody = (
     | WeeklyDigest
     | Push
     | PushDone
+    | MemberMessage
+    | StaffReply
 )
 
 # The outbox row's `kind` of each body type: the names rows were always written with.
@@ -135,6 +138,7 @@ __all__ = [
     "ExpiryWarning",
     "FriendJoined",
     "LowRatingAlert",
+    "MemberMessage",
     "NewOrder",
     "Notice",
     "NoticeBody",
@@ -153,6 +157,7 @@ __all__ = [
     "StaffAmountFlag",
     "StaffJoined",
     "StaffPausedAlert",
+    "StaffReply",
     "StaffSalesFlag",
     "WeeklyDigest",
     "decode",
