@@ -49,9 +49,7 @@ class ChatMessage(Base):
     reply_to_id: Mapped[int | None] = mapped_column(
         ForeignKey("chat_message.id", ondelete="SET NULL")
     )
-    purchase_id: Mapped[int | None] = mapped_column(
-        ForeignKey("purchase.id", ondelete="SET NULL")
-    )
+    purchase_id: Mapped[int | None] = mapped_column(ForeignKey("purchase.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     answered_by: Mapped[int | None] = mapped_column(BigInteger)
