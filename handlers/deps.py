@@ -9,10 +9,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import TelegramObject
 
 from handlers.i18n import CatalogI18n
+from services.audit_log import AuditLogService
 from services.birthdays import BirthdayService
 from services.business import BusinessService
 from services.campaigns import CampaignService
-from services.audit_log import AuditLogService
 from services.catalog import CatalogService
 from services.chat import ChatService
 from services.codes import CodeService

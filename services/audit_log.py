@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from db.repositories.audit_log import AuditLogRepo
 from services.base import Service
-from services.errors import NotStaff
+from services.errors import DomainError, NotStaff, ReportRefused
+from services.reports.periods import parse_range
 from services.staff import require_admin
 
 PAGE = 10
@@ -19,6 +20,10 @@ PAGE = 10
 NUMBERED = frozenset({"sale", "sale_cancel", "refund", "order_ready", "order_cancel"})
 AMOUNTS = frozenset({"sale_draft", "refund"})
 OWNER = ""  # the actor's name for an owner: the renderer says "owner"
+
+
+class BadDay(DomainError):
+    """A typed day that is no date, or one in the future."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +39,7 @@ class AuditEntry:
 @dataclass(frozen=True, slots=True)
 class AuditPage:
     entries: tuple[AuditEntry, ...]
+    day: date | None  # the day shown, None for every day
     page: int
     pages: int
     total: int
@@ -83,6 +89,7 @@ class AuditLogService(Service):
         kind: str | None = None,
         day: date | None = None,
         page: int = 0,
+        typed_day: str | None = None,
     ) -> AuditPage:
         """One page of the merchant's log, newest first; owners and its admins only."""
         async with self.session.begin():
@@ -91,6 +98,12 @@ class AuditLogService(Service):
             if merchant is None:
                 raise NotStaff()
             zone = ZoneInfo(merchant.timezone)
+            today = self.clock().astimezone(zone).date()
+            if typed_day is not None:
+                try:
+                    day = parse_range(f"{typed_day} {typed_day}", today)[0]
+                except ReportRefused:
+                    raise BadDay() from None
             since = until = None
             if day is not None:
                 since = datetime.combine(day, time(), zone)
@@ -117,12 +130,13 @@ class AuditLogService(Service):
             )
             return AuditPage(
                 entries,
+                day,
                 page,
                 max(1, -(-total // PAGE)),
                 total,
                 merchant.timezone,
                 merchant.currency,
-                self.clock().astimezone(zone).date(),
+                today,
                 tuple(sorted(people, key=lambda p: (p[1] != OWNER, p[1].lower()))),
                 tuple(await self.log.actions(merchant_id)),
             )

@@ -81,7 +81,7 @@ class AuditLogRepo(Repo):
         )
         return {telegram_id: name for telegram_id, name in rows.all()}
 
-    def export_query(self, merchant_id: int) -> Select[Any]:
+    def export_query(self, merchant_id: int) -> Select[*tuple[Any, ...]]:
         return (
             select(
                 AuditLog.id,

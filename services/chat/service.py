@@ -140,6 +140,7 @@ class ChatService(Service):
         self, work_merchant_id: int, actor: int, to: ReplyTo, target_id: int
     ) -> ReplyTarget:
         """What an admin or owner is about to answer, with who answered it already."""
+        text: str | None
         async with self.session.begin():
             if to == ReplyTo.MESSAGE:
                 message = await self.chat.get(target_id)
