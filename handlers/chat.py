@@ -48,7 +48,9 @@ def member_writes(message: Message, ctx: MemberContext | None, staff: StaffServi
 @router.message(StateFilter(None), F.text, off_topic, member_writes)
 async def msg_free_text(message: Message, ctx: MemberContext, chat: ChatService) -> None:
     assert ctx.membership_id is not None
-    draft = await chat.offer(ctx.merchant.id, ctx.membership_id, message.text or "")
+    draft = await chat.offer(
+        ctx.merchant.id, ctx.membership_id, message.message_id, message.text or ""
+    )
     await message.reply(ui.offer_text(draft.merchant), reply_markup=ui.offer_keyboard(draft.id))
 
 

@@ -26,6 +26,9 @@ class ChatDraft(Base):
     membership_id: Mapped[int] = mapped_column(
         ForeignKey("membership.id", ondelete="CASCADE"), unique=True
     )
+    # The member's Telegram message it came from: the Send button names it (ids of deleted
+    # drafts may come again, Telegram's message ids in a chat do not).
+    source_message_id: Mapped[int] = mapped_column(BigInteger)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -18,19 +18,27 @@ class ChatRepo(Repo):
             select(ChatDraft).where(ChatDraft.membership_id == membership_id)
         )
 
-    async def put_draft(self, membership_id: int, text: str, now: datetime) -> ChatDraft:
+    async def put_draft(
+        self, membership_id: int, source_message_id: int, text: str, now: datetime
+    ) -> ChatDraft:
         """The member's draft, replacing the one before (a draft at a time)."""
         await self._changed(delete(ChatDraft).where(ChatDraft.membership_id == membership_id))
-        draft = ChatDraft(membership_id=membership_id, text=text, created_at=now)
+        draft = ChatDraft(
+            membership_id=membership_id,
+            source_message_id=source_message_id,
+            text=text,
+            created_at=now,
+        )
         self.s.add(draft)
         await self.s.flush()
         return draft
 
-    async def take_draft(self, draft_id: int, membership_id: int) -> bool:
+    async def take_draft(self, source_message_id: int, membership_id: int) -> bool:
         """Delete the draft if it is still there: only one Send (or Cancel) of it counts."""
         gone = await self._changed(
             delete(ChatDraft).where(
-                ChatDraft.id == draft_id, ChatDraft.membership_id == membership_id
+                ChatDraft.source_message_id == source_message_id,
+                ChatDraft.membership_id == membership_id,
             )
         )
         return gone == 1

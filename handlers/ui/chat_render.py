@@ -12,7 +12,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from babel.dates import format_skeleton
+from babel.dates import format_datetime
 
 from handlers.ui.callbacks import BigId
 from handlers.ui.care_callbacks import ChatReplyCb
@@ -48,7 +48,7 @@ def offer_keyboard(draft_id: int) -> InlineKeyboardMarkup:
 
 def opens_text(opens_at: datetime, timezone: str) -> str:
     """Monday 08:00, in the reader's language."""
-    return format_skeleton("EEEEHHmm", opens_at, locale=date_locale(timezone))
+    return format_datetime(opens_at, "EEEE HH:mm", locale=date_locale(timezone))
 
 
 def delivered_text(sent: Delivered, timezone: str) -> str:
@@ -133,8 +133,9 @@ def inbox_keyboard(inbox: Inbox) -> InlineKeyboardMarkup | None:
     kb = InlineKeyboardBuilder()
     for entry in inbox.entries:
         kb.button(
-            text=_("💬 Reply to {name}").format(
-                name=member_name(entry.member, entry.member_id, html=False)
+            text=_("💬 Reply to {name}: {text}").format(
+                name=member_name(entry.member, entry.member_id, html=False),
+                text=shorten(entry.text, 24),
             ),
             callback_data=ChatReplyCb(message_id=entry.message_id),
         )

@@ -45,8 +45,11 @@ class ChatService(Service):
         assert merchant is not None
         return merchant
 
-    async def offer(self, merchant_id: int, membership_id: int, text: str) -> Draft:
-        """Keep a member's free text as their one draft, to send or cancel."""
+    async def offer(
+        self, merchant_id: int, membership_id: int, source_message_id: int, text: str
+    ) -> Draft:
+        """Keep a member's free text (their Telegram message `source_message_id`) as their one
+        draft, to send or cancel."""
         text = text.strip()
         if len(text) > DRAFT_LIMIT:
             raise ChatTooLong(len(text), DRAFT_LIMIT)
@@ -57,8 +60,8 @@ class ChatService(Service):
                 HOURLY_MESSAGES
             ):
                 raise ChatRefused("too_many")
-            draft = await self.chat.put_draft(membership_id, text, now)
-            return Draft(draft.id, (await self._merchant(merchant_id)).name)
+            await self.chat.put_draft(membership_id, source_message_id, text, now)
+            return Draft(source_message_id, (await self._merchant(merchant_id)).name)
 
         return await in_transaction(self.session, work)
 
@@ -72,7 +75,7 @@ class ChatService(Service):
         async with self.session.begin():
             now = self.clock()
             draft = await self.chat.draft(membership_id)
-            if draft is None or draft.id != draft_id:
+            if draft is None or draft.source_message_id != draft_id:
                 raise ChatRefused("gone")
             if draft.created_at + DRAFT_TTL < now:
                 raise ChatRefused("expired")  # it stays until the next text replaces it

@@ -33,7 +33,7 @@ class ReplyTo(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Draft:
-    id: int
+    id: int  # the member's Telegram message it came from
     merchant: str
 
 

@@ -27,6 +27,7 @@ def upgrade() -> None:
         "chat_draft",
         sa.Column("id", BIG_ID, autoincrement=True, nullable=False),
         sa.Column("membership_id", BIG_ID, nullable=False),
+        sa.Column("source_message_id", sa.BigInteger(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
