@@ -18,10 +18,10 @@ from bot.config import LANGUAGES, Settings
 from bot.markers import marker_key
 from db import once
 from handlers.i18n import CatalogI18n
+from services.audit_log import AuditLogService
 from services.birthdays import BirthdayService
 from services.business import BusinessService
 from services.campaigns import CampaignService
-from services.audit_log import AuditLogService
 from services.catalog import CatalogService
 from services.chat import ChatService
 from services.clock import Clock
