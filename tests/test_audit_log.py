@@ -10,22 +10,14 @@ from datetime import UTC, datetime
 from aiogram.methods import SendDocument
 
 from db.models import AuditLog
-from tests.telegram import hire, join
-from tests.test_chat import write
+from tests.test_chat import team_and_sale, write
 from tests.test_handlers_sale import OWNER
 
-ADMIN, KASIA, ANNA = 20, 50, 101
+ADMIN = 20
 
 
 async def scene(tg, db, session_factory):
-    owner, admin = tg(OWNER), tg(ADMIN, first_name="Adam")
-    kasia, anna = tg(KASIA, first_name="Kasia"), tg(ANNA, first_name="Anna")
-    await hire(owner, admin, "admin")
-    await hire(owner, kasia)
-    await join(anna)
-    await anna.send("/code")
-    sale = await kasia.send(f"/sale {await db.pay_code(ANNA)} 12.50")
-    await kasia.press(sale.button("Confirm"))
+    owner, admin, _kasia, anna = await team_and_sale(tg, db)
     sent = await write(anna, "Hello")
     await admin.press(sent.button("Reply"))
     await admin.send("Hi!")
@@ -103,7 +95,7 @@ async def test_the_export_has_the_audit_log(tg, db, session_factory) -> None:
         sent = await reader.send("/export")
         docs = sent.of(SendDocument)
         assert any(d.caption.startswith("Audit log:") for d in docs)
-        name, content = [u for u in reader.session.uploads if "-audit-" in u[0]][-1]
+        _name, content = [u for u in reader.session.uploads if "-audit-" in u[0]][-1]
         rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
         assert rows[0][:6] == ["entry", "created_at", "actor", "action", "target", "details"]
         assert ("actor_telegram_id" in rows[0]) is personal

@@ -23,6 +23,20 @@ async def scene(tg) -> tuple[TgUser, TgUser, TgUser]:
     return owner, admin, anna
 
 
+async def team_and_sale(tg, db) -> tuple[TgUser, TgUser, TgUser, TgUser]:
+    """The owner, an admin (Adam) and a cashier (Kasia) hired, Anna joined, and sale #1 of
+    12.50 to her confirmed."""
+    owner, admin = tg(OWNER), tg(ADMIN, first_name="Adam")
+    kasia, anna = tg(KASIA, first_name="Kasia"), tg(ANNA, first_name="Anna")
+    await hire(owner, admin, "admin")
+    await hire(owner, kasia)
+    await join(anna)
+    await anna.send("/code")
+    sale = await kasia.send(f"/sale {await db.pay_code(ANNA)} 12.50")
+    await kasia.press(sale.button("Confirm"))
+    return owner, admin, kasia, anna
+
+
 async def write(member: TgUser, text: str):
     offer = await member.send(text)
     assert "Send this to Test Café?" in offer.text

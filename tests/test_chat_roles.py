@@ -11,8 +11,7 @@ from db.models import AuditLog, ChatMessage, Staff
 from services.merchants import MerchantService
 from tests.factories import make_staff
 from tests.telegram import hire, join
-from tests.test_chat import write
-from tests.test_handlers_sale import OWNER
+from tests.test_chat import team_and_sale, write
 
 ADMIN, KASIA, IVAN, OLGA, ANNA, BOB = 20, 50, 60, 70, 101, 102
 ROLES = {"customer": BOB, "cashier": KASIA, "revoked cashier": IVAN, "other admin": OLGA}
@@ -36,17 +35,9 @@ async def counts(db) -> tuple[int, int]:
 async def test_reply_inbox_and_audit_check_the_role_first(
     tg, db, session_factory, clock, role
 ) -> None:
-    owner, admin = tg(OWNER), tg(ADMIN, first_name="Adam")
-    kasia, ivan = tg(KASIA, first_name="Kasia"), tg(IVAN, first_name="Ivan")
-    anna, bob = tg(ANNA, first_name="Anna"), tg(BOB, first_name="Bob")
-    await hire(owner, admin, "admin")
-    await hire(owner, kasia)
-    await hire(owner, ivan)
-    await join(anna)
-    await join(bob)
-    await anna.send("/code")
-    sale = await kasia.send(f"/sale {await db.pay_code(ANNA)} 12.50")
-    await kasia.press(sale.button("Confirm"))  # sale #1
+    owner, _admin, _kasia, anna = await team_and_sale(tg, db)
+    await hire(owner, tg(IVAN, first_name="Ivan"))
+    await join(tg(BOB, first_name="Bob"))
     await anna.press("rate:1:1")  # a low rating
     await anna.send("/skip")  # no comment
     sent = await write(anna, "Do you have oat milk?")
@@ -72,14 +63,7 @@ async def test_reply_inbox_and_audit_check_the_role_first(
 
 
 async def test_a_low_rating_is_answered_in_the_merchants_name(tg, db) -> None:
-    owner, admin = tg(OWNER), tg(ADMIN, first_name="Adam")
-    kasia, anna = tg(KASIA, first_name="Kasia"), tg(ANNA, first_name="Anna")
-    await hire(owner, admin, "admin")
-    await hire(owner, kasia)
-    await join(anna)
-    await anna.send("/code")
-    sale = await kasia.send(f"/sale {await db.pay_code(ANNA)} 12.50")
-    await kasia.press(sale.button("Confirm"))
+    owner, admin, _kasia, anna = await team_and_sale(tg, db)
     await anna.press("rate:1:1")
     await anna.send("Cold coffee")  # the rating's comment
     prompt = await admin.press("rrep:1")

@@ -3,12 +3,11 @@ member's thread."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 
-from db.models import ChatAuthor, ChatDraft, ChatMessage
+from db.models import ChatAuthor, ChatDraft, ChatMessage, Customer, Membership
 from db.repositories.base import Repo
 
 
@@ -71,18 +70,26 @@ class ChatRepo(Repo):
         )
         return changed == 1
 
-    async def unanswered(self, merchant_id: int, limit: int) -> tuple[Sequence[ChatMessage], int]:
-        """The oldest `limit` unanswered messages from members, and how many there are."""
+    async def unanswered(
+        self, merchant_id: int, limit: int
+    ) -> tuple[list[tuple[ChatMessage, str | None]], int]:
+        """The oldest `limit` unanswered messages from members with their first names, and
+        how many there are."""
         where = (
             ChatMessage.merchant_id == merchant_id,
             ChatMessage.author == ChatAuthor.MEMBER,
             ChatMessage.answered_at.is_(None),
         )
-        rows = await self.s.scalars(
-            select(ChatMessage).where(*where).order_by(ChatMessage.id).limit(limit)
+        rows = await self.s.execute(
+            select(ChatMessage, Customer.first_name)
+            .join(Membership, Membership.id == ChatMessage.membership_id)
+            .join(Customer, Customer.id == Membership.customer_id)
+            .where(*where)
+            .order_by(ChatMessage.id)
+            .limit(limit)
         )
         total = await self.s.scalar(select(func.count()).select_from(ChatMessage).where(*where))
-        return rows.all(), int(total or 0)
+        return [(message, name) for message, name in rows.all()], int(total or 0)
 
     async def ids_of(self, membership_id: int) -> list[int]:
         rows = await self.s.scalars(

@@ -168,18 +168,13 @@ def kinds_keyboard(page: AuditPage, cb: AuditCb) -> InlineKeyboardMarkup:
 
 def days_keyboard(page: AuditPage, cb: AuditCb) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    today = page.today
-    kb.button(text=_("Every day"), callback_data=_to(cb, view=AuditView.LIST, day=0, page=0))
-    kb.button(
-        text=_("Today"),
-        callback_data=_to(cb, view=AuditView.LIST, day=today.toordinal(), page=0),
-    )
-    kb.button(
-        text=_("Yesterday"),
-        callback_data=_to(
-            cb, view=AuditView.LIST, day=(today - timedelta(days=1)).toordinal(), page=0
-        ),
-    )
+    yesterday = page.today - timedelta(days=1)
+    for text, chosen in (
+        (_("Every day"), 0),
+        (_("Today"), page.today.toordinal()),
+        (_("Yesterday"), yesterday.toordinal()),
+    ):
+        kb.button(text=text, callback_data=_to(cb, view=AuditView.LIST, day=chosen, page=0))
     kb.adjust(1, 2)
     return kb.as_markup()
 

@@ -5,6 +5,7 @@ name. Every staff act checks the role first and is audited."""
 from __future__ import annotations
 
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -33,6 +34,19 @@ from services.staff import alert_recipients, require_admin
 DRAFT_TTL = timedelta(minutes=30)
 HOURLY_MESSAGES = 10  # a member's messages to the staff within an hour
 INBOX_PAGE = 10
+
+
+@dataclass(frozen=True, slots=True)
+class _Thread:
+    """What a reply answers: a member's message (`reply_to`) or a purchase's rating."""
+
+    merchant_id: int
+    membership_id: int
+    reply_to: int | None
+    purchase_id: int | None
+    text: str | None  # the member's message, or the rating's comment
+    answered: bool
+    answered_by: int | None
 
 
 class ChatService(Service):
@@ -92,25 +106,16 @@ class ChatService(Service):
             self.chat.add(message)
             await self.session.flush()
             merchant = await self._merchant(merchant_id)
-            membership = await self.memberships.get(membership_id)
-            assert membership is not None
-            customer = await self.session.get(Customer, membership.customer_id)
+            customer = await self._customer(membership_id)
             body = MemberMessage(
                 message_id=message.id,
-                member=customer.first_name if customer else None,
+                member=customer.first_name,
                 member_id=membership_id,
                 text=text,
             )
             admins = await alert_recipients(self.staff, merchant_id, self.owner_ids)
             notices = [Notice(admin, None, body) for admin in admins]
-            await enqueue(
-                self.session,
-                merchant_id,
-                notices,
-                now,
-                f"chat:{message.id}",
-                merchant.default_language,
-            )
+            await self._queue(merchant, notices, now, f"chat:{message.id}")
             opens = await self._opens_at(merchant, now)
             return Delivered(message.id, merchant.name, opens)
 
@@ -134,47 +139,72 @@ class ChatService(Service):
         staff = await self.staff.any(merchant_id, telegram_id)
         return staff.name if staff else ""
 
-    async def _not_here(self, work_merchant_id: int, actor: int) -> ReplyTarget:
-        # Nothing of that id anywhere: only an admin learns so; anyone else is not staff.
+    async def _queue(
+        self, merchant: Merchant, notices: list[Notice], now: datetime, prefix: str
+    ) -> None:
+        await enqueue(self.session, merchant.id, notices, now, prefix, merchant.default_language)
+
+    async def _customer(self, membership_id: int) -> Customer:
+        """The member's customer row; ChatRefused('left') once they left the program."""
+        membership = await self.memberships.get(membership_id)
+        if membership is None or membership.deleted_at is not None:
+            raise ChatRefused("left")
+        customer = await self.session.get(Customer, membership.customer_id)
+        assert customer is not None
+        return customer
+
+    async def _thread(
+        self, work_merchant_id: int, actor: int, to: ReplyTo, target_id: int
+    ) -> _Thread:
+        """What is answered, once the actor proved an admin of its merchant or an owner.
+        An id of nothing at all is told only to an admin; anyone else is not staff."""
+        if to == ReplyTo.MESSAGE:
+            message = await self.chat.get(target_id)
+            if message is not None and message.author == ChatAuthor.MEMBER:
+                await require_admin(self.staff, message.merchant_id, actor, self.owner_ids)
+                answered = message.answered_by if message.answered_at else None
+                return _Thread(
+                    message.merchant_id,
+                    message.membership_id,
+                    message.id,
+                    message.purchase_id,
+                    message.text,
+                    answered is not None,
+                    answered,
+                )
+        else:
+            purchase = await PurchaseRepo(self.session).get(target_id)
+            if purchase is not None:
+                await require_admin(self.staff, purchase.merchant_id, actor, self.owner_ids)
+                earlier = await self.chat.rating_reply(purchase.id)
+                return _Thread(
+                    purchase.merchant_id,
+                    purchase.membership_id,
+                    None,
+                    purchase.id,
+                    purchase.rating_comment,
+                    earlier is not None,
+                    earlier.staff_telegram_id if earlier else None,
+                )
         await require_admin(self.staff, work_merchant_id, actor, self.owner_ids)
         raise ChatRefused("not_found")
+
+    async def _target(self, to: ReplyTo, target_id: int, thread: _Thread) -> ReplyTarget:
+        customer = await self._customer(thread.membership_id)
+        answered = (
+            await self._staff_name(thread.merchant_id, thread.answered_by)
+            if thread.answered
+            else None
+        )
+        return ReplyTarget(to, target_id, customer.first_name, thread.text, answered)
 
     async def reply_target(
         self, work_merchant_id: int, actor: int, to: ReplyTo, target_id: int
     ) -> ReplyTarget:
         """What an admin or owner is about to answer, with who answered it already."""
-        text: str | None
         async with self.session.begin():
-            if to == ReplyTo.MESSAGE:
-                message = await self.chat.get(target_id)
-                if message is None or message.author != ChatAuthor.MEMBER:
-                    return await self._not_here(work_merchant_id, actor)
-                await require_admin(self.staff, message.merchant_id, actor, self.owner_ids)
-                membership_id, text = message.membership_id, message.text
-                answered = (
-                    await self._staff_name(message.merchant_id, message.answered_by)
-                    if message.answered_at is not None
-                    else None
-                )
-            else:
-                purchase = await PurchaseRepo(self.session).get(target_id)
-                if purchase is None:
-                    return await self._not_here(work_merchant_id, actor)
-                await require_admin(self.staff, purchase.merchant_id, actor, self.owner_ids)
-                membership_id, text = purchase.membership_id, purchase.rating_comment
-                earlier = await self.chat.rating_reply(purchase.id)
-                answered = (
-                    await self._staff_name(purchase.merchant_id, earlier.staff_telegram_id)
-                    if earlier is not None
-                    else None
-                )
-            membership = await self.memberships.get(membership_id)
-            if membership is None or membership.deleted_at is not None:
-                raise ChatRefused("left")
-            customer = await self.session.get(Customer, membership.customer_id)
-            return ReplyTarget(
-                to, target_id, customer.first_name if customer else None, text, answered
-            )
+            thread = await self._thread(work_merchant_id, actor, to, target_id)
+            return await self._target(to, target_id, thread)
 
     async def reply(
         self, work_merchant_id: int, actor: int, to: ReplyTo, target_id: int, text: str
@@ -184,30 +214,21 @@ class ChatService(Service):
         text = text.strip()
         if len(text) > REPLY_LIMIT:
             raise ChatTooLong(len(text), REPLY_LIMIT)
-        # The role again: it may have been taken away since the button was pressed.
-        target = await self.reply_target(work_merchant_id, actor, to, target_id)
-
-        async def work() -> None:
+        async with self.session.begin():
+            # The role again: it may have been taken away since the button was pressed.
+            thread = await self._thread(work_merchant_id, actor, to, target_id)
+            target = await self._target(to, target_id, thread)
             now = self.clock()
-            if to == ReplyTo.MESSAGE:
-                original = await self.chat.get(target_id)
-                assert original is not None
-                merchant_id, membership_id = original.merchant_id, original.membership_id
-                purchase_id, reply_to = original.purchase_id, original.id
-                await self.chat.mark_answered(original.id, actor, now)
-            else:
-                purchase = await PurchaseRepo(self.session).get(target_id)
-                assert purchase is not None
-                merchant_id, membership_id = purchase.merchant_id, purchase.membership_id
-                purchase_id, reply_to = purchase.id, None
+            if thread.reply_to is not None:
+                await self.chat.mark_answered(thread.reply_to, actor, now)
             reply = ChatMessage(
-                merchant_id=merchant_id,
-                membership_id=membership_id,
+                merchant_id=thread.merchant_id,
+                membership_id=thread.membership_id,
                 author=ChatAuthor.STAFF,
                 staff_telegram_id=actor,
                 text=text,
-                reply_to_id=reply_to,
-                purchase_id=purchase_id,
+                reply_to_id=thread.reply_to,
+                purchase_id=thread.purchase_id,
                 created_at=now,
                 answered_at=now,
                 answered_by=actor,
@@ -215,25 +236,13 @@ class ChatService(Service):
             self.chat.add(reply)
             await self.session.flush()
             action = "chat_reply" if to == ReplyTo.MESSAGE else "rating_reply"
-            self.audit.add(merchant_id, actor, action, now, target=str(target_id))
-            membership = await self.memberships.get(membership_id)
-            assert membership is not None
-            customer = await self.session.get(Customer, membership.customer_id)
-            assert customer is not None
-            merchant = await self._merchant(merchant_id)
+            self.audit.add(thread.merchant_id, actor, action, now, target=str(target_id))
+            merchant = await self._merchant(thread.merchant_id)
+            customer = await self._customer(thread.membership_id)
             body = StaffReply(merchant=merchant.name, text=text)
-            await enqueue(
-                self.session,
-                merchant_id,
-                [Notice(customer.telegram_id, None, body)],
-                now,
-                f"chatreply:{reply.id}",
-                merchant.default_language,
-            )
-
-        async with self.session.begin():
-            await work()
-        return target
+            notice = Notice(customer.telegram_id, None, body)
+            await self._queue(merchant, [notice], now, f"chatreply:{reply.id}")
+            return target
 
     async def inbox(self, merchant_id: int, actor: int) -> Inbox:
         """The oldest unanswered messages of members, for the admins and owners."""
@@ -241,21 +250,8 @@ class ChatService(Service):
             await require_admin(self.staff, merchant_id, actor, self.owner_ids)
             merchant = await self._merchant(merchant_id)
             rows, total = await self.chat.unanswered(merchant_id, INBOX_PAGE)
-            entries = []
-            for row in rows:
-                membership = await self.memberships.get(row.membership_id)
-                customer = (
-                    await self.session.get(Customer, membership.customer_id)
-                    if membership
-                    else None
-                )
-                entries.append(
-                    InboxEntry(
-                        row.id,
-                        customer.first_name if customer else None,
-                        row.membership_id,
-                        row.text,
-                        row.created_at,
-                    )
-                )
-            return Inbox(tuple(entries), total, merchant.timezone)
+            entries = tuple(
+                InboxEntry(row.id, name, row.membership_id, row.text, row.created_at)
+                for row, name in rows
+            )
+            return Inbox(entries, total, merchant.timezone)
