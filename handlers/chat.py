@@ -36,9 +36,11 @@ class ReplyForm(StatesGroup):
 
 
 def member_writes(message: Message, ctx: MemberContext | None, staff: StaffService) -> bool:
-    """A member's own text: staff and owners keep the fallback's answer."""
+    """A member's own words: staff and owners keep the fallback's answer, and so does a bare
+    number (a payment code typed in the wrong chat is no message to the staff)."""
     return (
-        ctx is not None
+        not (message.text or "").replace(" ", "").isdigit()
+        and ctx is not None
         and ctx.is_member
         and ctx.staff_merchant_id is None
         and ctx.telegram_id not in staff.owner_ids

@@ -187,7 +187,7 @@ async def test_a_draft_expires(tg, db, clock) -> None:
 
 
 async def test_staff_and_non_members_keep_the_fallback(tg, db) -> None:
-    owner, admin, _anna = await scene(tg)
+    owner, admin, anna = await scene(tg)
     kasia = tg(KASIA, first_name="Kasia")
     await hire(owner, kasia)
     stranger = tg(404)
@@ -195,6 +195,8 @@ async def test_staff_and_non_members_keep_the_fallback(tg, db) -> None:
         said = await person.send("hello bot")
         assert "Send this to" not in said.text, person.id
     assert "Send this to" not in (await stranger.send("hello bot")).text
+    # A bare number is no message (a payment code typed in the wrong chat): the usual answer.
+    assert "didn't get that" in (await anna.send("123 456")).text
     assert await db.count(ChatDraft) == 0
 
 
