@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from db.models import AuditLog, BusinessCard, ChatDraft, ChatMessage, Outbox
+from db.models import AuditLog, BusinessCard, ChatDraft, ChatMessage, Outbox, Staff
 from tests.telegram import TgUser, hire, join
 from tests.test_handlers_sale import OWNER
 
@@ -223,3 +223,35 @@ async def test_erasure_removes_the_members_chat(tg, db) -> None:
     assert not any("secret" in p or "Our answer" in p for p in payloads)
     stale = await admin.press(sent.button("Reply"))
     assert "no such message" in " ".join(stale.toasts + stale.texts)
+
+
+async def test_an_admin_revoked_mid_answer_cannot_send_it(tg, db) -> None:
+    owner, admin, anna = await scene(tg)
+    sent = await write(anna, "Hello?")
+    await admin.press(sent.button("Reply"))
+    staff_id = await db.scalar(select(Staff.id).where(Staff.telegram_id == ADMIN))
+    await owner.press(f"srev:{staff_id}")
+    refused = await admin.send("Too late")
+    assert "Only the admins of this place can answer messages." in refused.text
+    assert not refused.to(ANNA) and await db.count(ChatMessage) == 1
+    assert not await db.all(select(AuditLog).where(AuditLog.action == "chat_reply"))
+
+
+async def test_the_same_update_twice_sends_once(tg, db) -> None:
+    _owner, admin, anna = await scene(tg)
+    offer = await anna.send("Once only")
+    first = await anna.press(offer.button("Send"))
+    again = await anna.replay()
+    assert first.to(ADMIN) and not again.to(ADMIN)
+    await admin.press(first.button("Reply"))
+    answered = await admin.send("Sure")
+    replayed = await admin.replay()
+    assert answered.to(ANNA) and not replayed.to(ANNA)
+    assert await db.count(ChatMessage) == 2
+
+
+async def test_a_member_message_over_the_limit_is_refused_with_its_length(tg, db) -> None:
+    _owner, _admin, anna = await scene(tg)
+    refused = await anna.send("y" * 2001)
+    assert "That is 2,001 characters; the limit is 2,000" in refused.text
+    assert await db.count(ChatDraft) == 0
