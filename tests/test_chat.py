@@ -52,7 +52,7 @@ async def test_a_message_reaches_the_admins_and_the_reply_reaches_the_member(tg,
     assert "Sent to Test Café" in sent.text
     assert "We open" not in sent.text  # no hours given: nothing to promise
     to_admin = sent.to(ADMIN)
-    assert to_admin and "Anna writes" in to_admin[0] and "oat milk" in to_admin[0]
+    assert to_admin and "Anna writes to Test Café" in to_admin[0] and "oat milk" in to_admin[0]
     assert sent.to(OWNER)  # the owners hear it too
     message = await db.scalar(select(ChatMessage))
     assert message.text == "Do you have oat milk?" and message.answered_at is None
@@ -91,7 +91,7 @@ async def test_the_member_reads_in_their_language_and_the_admin_in_theirs(tg, db
     assert "Отправить это в Test Café?" in offer.text
     sent = await olga.press(offer.button("📨"))
     assert "Отправлено в Test Café" in sent.text
-    assert sent.to(ADMIN) == ["💬 Olga pisze:\n\nМожно заказать торт?"]
+    assert sent.to(ADMIN) == ["💬 Olga pisze do Test Café:\n\nМожно заказать торт?"]
     prompt = await admin.press(sent.button("💬"))
     assert "Napisz odpowiedź dla: Olga (do 1000 znaków)" in prompt.text.replace("\xa0", "")
     answered = await admin.send("Tak!")

@@ -109,6 +109,7 @@ class ChatService(Service):
             customer = await self._customer(membership_id)
             body = MemberMessage(
                 message_id=message.id,
+                merchant=merchant.name,
                 member=customer.first_name,
                 member_id=membership_id,
                 text=text,

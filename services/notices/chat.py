@@ -13,6 +13,7 @@ class MemberMessage:
 
     kind: ClassVar[str] = "chat_message"
     message_id: int
+    merchant: str  # owners hold every merchant: the message says which one it is for
     member: str | None  # the member's first name
     member_id: int  # their member number
     text: str

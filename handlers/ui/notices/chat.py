@@ -15,8 +15,10 @@ from services.notices import MemberMessage, StaffReply
 
 
 def member_message_text(body: MemberMessage) -> str:
-    return _("💬 {member} writes:\n\n{text}").format(
-        member=member_name(body.member, body.member_id), text=escape(body.text)
+    return _("💬 {member} writes to {merchant}:\n\n{text}").format(
+        member=member_name(body.member, body.member_id),
+        merchant=escape(body.merchant),
+        text=escape(body.text),
     )
 
 
