@@ -141,29 +141,27 @@ def audit_keyboard(page: AuditPage, cb: AuditCb) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
-def people_keyboard(page: AuditPage, cb: AuditCb) -> InlineKeyboardMarkup:
+def _choices(
+    cb: AuditCb, field: str, options: list[tuple[str, int | str]]
+) -> InlineKeyboardMarkup:
+    """A button per value of one filter (the first: no filter), each back to the list."""
     kb = InlineKeyboardBuilder()
-    kb.button(text=_("Everyone"), callback_data=_to(cb, view=AuditView.LIST, person=0, page=0))
-    for telegram_id, name in page.people:
-        kb.button(
-            text=actor_label(name),
-            callback_data=_to(cb, view=AuditView.LIST, person=telegram_id, page=0),
-        )
+    for text, value in options:
+        update = {"view": AuditView.LIST, field: value, "page": 0}
+        kb.button(text=text, callback_data=_to(cb, **update))
     kb.adjust(2)
     return kb.as_markup()
+
+
+def people_keyboard(page: AuditPage, cb: AuditCb) -> InlineKeyboardMarkup:
+    people: list[tuple[str, int | str]] = [(actor_label(n), i) for i, n in page.people]
+    return _choices(cb, "person", [(_("Everyone"), 0), *people])
 
 
 def kinds_keyboard(page: AuditPage, cb: AuditCb) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(text=_("Every kind"), callback_data=_to(cb, view=AuditView.LIST, kind="", page=0))
-    for kind in page.kinds:
-        if len(kind) <= 24:  # what fits a button's data; the rest are found by person or day
-            kb.button(
-                text=action_label(kind),
-                callback_data=_to(cb, view=AuditView.LIST, kind=kind, page=0),
-            )
-    kb.adjust(2)
-    return kb.as_markup()
+    # A kind too long for a button's data is found by person or day instead.
+    kinds: list[tuple[str, int | str]] = [(action_label(k), k) for k in page.kinds if len(k) <= 24]
+    return _choices(cb, "kind", [(_("Every kind"), ""), *kinds])
 
 
 def days_keyboard(page: AuditPage, cb: AuditCb) -> InlineKeyboardMarkup:
