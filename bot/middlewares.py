@@ -18,10 +18,12 @@ from bot.config import LANGUAGES, Settings
 from bot.markers import marker_key
 from db import once
 from handlers.i18n import CatalogI18n
+from services.audit_log import AuditLogService
 from services.birthdays import BirthdayService
 from services.business import BusinessService
 from services.campaigns import CampaignService
 from services.catalog import CatalogService
+from services.chat import ChatService
 from services.clock import Clock
 from services.codes import CodeService
 from services.dto import MemberContext
@@ -184,6 +186,8 @@ class ContextMiddleware(BaseMiddleware):
         data["programs"] = ProgramSettingsService(session, self.settings.owner_ids, self.clock)
         data["workplace"] = WorkplaceService(session, self.settings.owner_ids, self.clock)
         data["business"] = BusinessService(session, self.settings.owner_ids, self.clock)
+        data["chat"] = ChatService(session, self.settings.owner_ids, self.clock)
+        data["audit_log"] = AuditLogService(session, self.settings.owner_ids, self.clock)
         data["settings"] = self.settings
         data["ctx"] = ctx
         locale = pick_locale(ctx, user, self.settings.default_language)

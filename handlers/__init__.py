@@ -18,11 +18,13 @@ def _detached(router: Router) -> Router:
 def get_routers() -> list[Router]:
     from handlers import (
         about,
+        audit,
         birthdays,
         business,
         business_news,
         card,
         catalog,
+        chat,
         errors,
         export,
         fallback,
@@ -78,6 +80,8 @@ def get_routers() -> list[Router]:
         privacy.router,
         help.router,
         birthdays.router,
+        audit.router,
+        chat.router,  # a member's free text: after every form and command, before the fallback
         fallback.router,  # must stay last: it answers anything
     ]
     return [_detached(r) for r in routers]

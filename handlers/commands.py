@@ -41,6 +41,8 @@ COMMANDS = {
     "poster": (__("A QR poster for the counter"), ADMIN),
     "birthday": (__("Correct a member's birthday"), ADMIN),
     "business": (__("Edit the card and news of the place"), ADMIN),
+    "inbox": (__("Members' messages waiting for an answer"), ADMIN),
+    "audit": (__("Who did what: the audit log"), ADMIN),
     "card": (__("Your card, balance and level"), CUSTOMER),
     "code": (__("A payment code for the till"), CUSTOMER),
     "invite": (__("Invite friends"), CUSTOMER),

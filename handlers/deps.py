@@ -9,10 +9,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import TelegramObject
 
 from handlers.i18n import CatalogI18n
+from services.audit_log import AuditLogService
 from services.birthdays import BirthdayService
 from services.business import BusinessService
 from services.campaigns import CampaignService
 from services.catalog import CatalogService
+from services.chat import ChatService
 from services.codes import CodeService
 from services.dto import MemberContext
 from services.exports import ExportService
@@ -53,6 +55,8 @@ class HandlerData(TypedDict, total=False):
     programs: ProgramSettingsService  # the program's settings, and the rules they make
     workplace: WorkplaceService
     business: BusinessService
+    chat: ChatService
+    audit_log: AuditLogService
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
     locale: str  # the language this update is answered in
     i18n: CatalogI18n

@@ -1,4 +1,5 @@
-"""/export for owners and admins: the program's members, sales and points as CSV files."""
+"""/export for owners and admins: the program's members, sales, points and audit log as CSV
+files."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.errors import answer_refusals, tell_refusals
 from handlers.reports import busy
+from handlers.ui.audit_render import audit_caption
 from handlers.ui.report_render import admins_only, export_caption
 from services.dto import MemberContext
 from services.errors import NotStaff
@@ -53,6 +55,7 @@ async def cmd_export(
             if os.path.getsize(path) > DOCUMENT_LIMIT:  # noqa: ASYNC240
                 path = await asyncio.to_thread(_gzip, path)
                 name += ".gz"
-            await message.answer_document(
-                FSInputFile(path, filename=name), caption=export_caption(kind, rows, personal)
+            caption = (
+                audit_caption(rows) if kind == "audit" else export_caption(kind, rows, personal)
             )
+            await message.answer_document(FSInputFile(path, filename=name), caption=caption)

@@ -18,12 +18,14 @@ from zoneinfo import ZoneInfo
 
 from db.engine import reading
 from db.reports import ExportRepo
+from db.repositories.audit_log import AuditLogRepo
+from services.audit_log import OWNER, actor_name
 from services.base import Service
 from services.errors import ReportRefused
 from services.policy import currency_exponent
 from services.reports import ReportService
 
-EXPORTS = ("members", "purchases", "ledger")
+EXPORTS = ("members", "purchases", "ledger", "audit")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -105,6 +107,8 @@ class ExportService(Service):
                 return row
 
             query = repo.members_query(merchant_id)
+        elif kind == "audit":
+            header, row_of, query = await self._audit(merchant_id, personal, when)
         elif kind == "purchases":
             header = [
                 "purchase",
@@ -167,3 +171,31 @@ class ExportService(Service):
                 writer.writerows(row_of(r) for r in chunk)
                 rows += len(chunk)
         return rows
+
+    async def _audit(
+        self, merchant_id: int, personal: bool, when: Callable[[datetime | None], str]
+    ) -> tuple[list[str], Callable[[Any], list[object]], Any]:
+        """The audit log's columns and rows: who by name ("owner" for owners), Telegram ids
+        only in the owners' export."""
+        log = AuditLogRepo(self.session)
+        async with reading(self.session):
+            names = await log.staff_names(merchant_id)
+        header = ["entry", "created_at", "actor", "action", "target", "details"]
+        if personal:
+            header.append("actor_telegram_id")
+
+        def row_of(r: Any) -> list[object]:
+            name = actor_name(names, self.owner_ids, r.actor_telegram_id)
+            row: list[object] = [
+                r.id,
+                when(r.created_at),
+                "owner" if name == OWNER else safe_text(name),
+                r.action,
+                safe_text(r.target),
+                safe_text(r.details),
+            ]
+            if personal:
+                row.append(r.actor_telegram_id)
+            return row
+
+        return header, row_of, log.export_query(merchant_id)

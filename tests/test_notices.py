@@ -40,7 +40,9 @@ from services.notices import (
     ReferralReversed,
     ReferralReward,
     RefundReceipt,
+    MemberMessage,
     RulesChanged,
+    StaffReply,
     StaffAmountFlag,
     StaffJoined,
     StaffPausedAlert,
@@ -137,6 +139,8 @@ SAMPLES: list[NoticeBody] = [
     Push(text="<b>Hot chocolate</b> is back", button_text="Menu", button_url="https://a.b/c"),
     PushDone(campaign_id=3, recipients=22, sent=21, failed=0, blocked=1),
     RulesChanged(merchant="Café"),
+    MemberMessage(message_id=1, merchant="Café", member="Anna", member_id=5, text="Hi"),
+    StaffReply(merchant="Café", text="Hello"),
 ]
 
 

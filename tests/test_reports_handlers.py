@@ -132,8 +132,9 @@ async def test_export_personal_data_only_for_owners(tg, book: Book) -> None:
         "Members: 9 rows",
         "Purchases: 12 rows",
         "Points ledger: 22 rows",
+        "Audit log: 0 rows",
     ]
-    files = dict(owner.session.uploads[-3:])
+    files = dict(owner.session.uploads[-4:])
     members = _csv(files["main-members-2026-11-22.csv"])
     ann = next(r for r in members if r["first_name"] == "Ann")
     assert ann["telegram_id"] == str(book.telegram["ann"]) and ann["points"] == "942"
@@ -149,7 +150,7 @@ async def test_export_personal_data_only_for_owners(tg, book: Book) -> None:
     admin = tg(ADMIN)
     sent = await admin.send("/export")
     assert "only in the owners' export" in sent.of(SendDocument)[0].caption
-    members = _csv(dict(admin.session.uploads[-3:])["main-members-2026-11-22.csv"])
+    members = _csv(dict(admin.session.uploads[-4:])["main-members-2026-11-22.csv"])
     assert "telegram_id" not in members[0] and "first_name" not in members[0]
     assert not (await tg(CASHIER).send("/export")).of(SendDocument)
 

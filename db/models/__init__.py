@@ -6,6 +6,7 @@ from db.models import program_version  # noqa: F401  (the triggers come with cre
 from db.models.business import BusinessCard, NewsPost
 from db.models.campaigns import Campaign, CampaignStatus
 from db.models.catalog import Cart, CartLine, CatalogItem, Preorder, PreorderStatus
+from db.models.chat import ChatAuthor, ChatDraft, ChatMessage
 from db.models.codes import PaymentCode
 from db.models.ledger import LedgerEntry, LedgerReason, RewardGrant
 from db.models.members import Customer, Membership, NpsAnswer
@@ -28,6 +29,9 @@ __all__ = [
     "Cart",
     "CartLine",
     "CatalogItem",
+    "ChatAuthor",
+    "ChatDraft",
+    "ChatMessage",
     "Customer",
     "HourSummary",
     "Lease",

@@ -4,6 +4,7 @@ does, once). Every repository is importable from here."""
 from db.repositories.business import BusinessRepo
 from db.repositories.campaigns import CampaignRepo
 from db.repositories.catalog import CatalogRepo
+from db.repositories.chat import ChatRepo
 from db.repositories.codes import PaymentCodeRepo
 from db.repositories.grants import GrantRepo
 from db.repositories.jobs import JobRepo
@@ -25,6 +26,7 @@ __all__ = [
     "BusinessRepo",
     "CampaignRepo",
     "CatalogRepo",
+    "ChatRepo",
     "CustomerRepo",
     "GrantRepo",
     "JobRepo",

@@ -7,6 +7,7 @@ from db.repositories import CatalogRepo, OutboxRepo, PaymentCodeRepo, PurchaseRe
 from db.repositories.privacy import PrivacyRepo
 from services import grants
 from services._tx import in_transaction
+from services.chat import forget_chat
 from services.errors import NotAMember
 from services.members.base import MemberBase
 from services.members.joining import friend_joined_key
@@ -72,6 +73,7 @@ class Erasure(MemberBase):
             privacy = PrivacyRepo(self.session)
             await privacy.forget_feedback(membership.id)
             await privacy.forget_orders(merchant_id, membership.id)
+            await forget_chat(self.session, merchant_id, membership.id)  # their chat, both ways
             return forfeited
 
         return await in_transaction(self.session, work)

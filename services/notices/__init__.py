@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import get_args
 
 from services.notices.campaigns import Push, PushDone
+from services.notices.chat import MemberMessage, StaffReply
 from services.notices.codec import NoticeError, build, dump, load
 from services.notices.jobs import (
     BirthdayCorrection,
@@ -77,6 +78,8 @@ NoticeBody = (
     | Push
     | PushDone
     | RulesChanged
+    | MemberMessage
+    | StaffReply
 )
 
 # The outbox row's `kind` of each body type: the names rows were always written with.
@@ -137,6 +140,7 @@ __all__ = [
     "ExpiryWarning",
     "FriendJoined",
     "LowRatingAlert",
+    "MemberMessage",
     "NewOrder",
     "Notice",
     "NoticeBody",
@@ -156,6 +160,7 @@ __all__ = [
     "StaffAmountFlag",
     "StaffJoined",
     "StaffPausedAlert",
+    "StaffReply",
     "StaffSalesFlag",
     "WeeklyDigest",
     "decode",

@@ -13,6 +13,11 @@ from aiogram.types import InlineKeyboardMarkup
 
 from handlers.ui.limits_render import resume_keyboard
 from handlers.ui.notices.campaigns import push_done_text, push_keyboard
+from handlers.ui.notices.chat import (
+    member_message_keyboard,
+    member_message_text,
+    staff_reply_text,
+)
 from handlers.ui.notices.jobs import (
     birthday_corrected_text,
     birthday_gift_text,
@@ -56,6 +61,7 @@ from services.notices import (
     ExpiryWarning,
     FriendJoined,
     LowRatingAlert,
+    MemberMessage,
     NewOrder,
     NoticeBody,
     NpsSurvey,
@@ -73,6 +79,7 @@ from services.notices import (
     StaffAmountFlag,
     StaffJoined,
     StaffPausedAlert,
+    StaffReply,
     StaffSalesFlag,
     WeeklyDigest,
 )
@@ -131,5 +138,9 @@ def notice_text(body: NoticeBody) -> Rendered:
             return push_done_text(body), None
         case RulesChanged():
             return rules_changed_text(body), None
+        case MemberMessage():
+            return member_message_text(body), member_message_keyboard(body)
+        case StaffReply():
+            return staff_reply_text(body), None
         case _:
             assert_never(body)

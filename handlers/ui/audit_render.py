@@ -1,0 +1,193 @@
+"""The audit log as owners and admins read it in the chat: a page of acts, newest first, and
+the buttons that filter it by person, by kind and by day."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from enum import StrEnum
+from html import escape
+from typing import Annotated
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from pydantic import Field
+
+from handlers.ui.render import N_, date_time, day, money, whole_number
+from services.audit_log import OWNER, AuditEntry, AuditPage
+from services.numbers import MAX_BIG_ID, MAX_PAGE
+
+# A label for every act the log holds; one without a label reads as OTHER_ACT.
+ACTIONS = {
+    "sale": N_("Sale confirmed"),
+    "sale_draft": N_("Sale prepared"),
+    "sale_cancel": N_("Sale cancelled"),
+    "refund": N_("Refund"),
+    "wrong_code": N_("Wrong payment code typed"),
+    "stale_code": N_("Expired or used payment code typed"),
+    "staff_paused": N_("Sales paused after wrong codes"),
+    "codes_locked": N_("Code entry locked"),
+    "codes_resumed": N_("Code entry reopened"),
+    "daily_flag": N_("Daily limit flagged"),
+    "order_ready": N_("Pre-order ready"),
+    "order_cancel": N_("Pre-order cancelled"),
+    "staff_invite": N_("Staff invited"),
+    "staff_join": N_("Joined the team"),
+    "staff_revoke": N_("Staff access withdrawn"),
+    "paid_broadcast": N_("Push sent as a paid broadcast"),
+    "birthday_correct": N_("Birthday corrected"),
+    "settings_change": N_("Setting changed"),
+    "levels_change": N_("Levels changed"),
+    "merchant_create": N_("Place created"),
+    "workplace_switch": N_("Workplace switched"),
+    "business_card_edit": N_("Business card edited"),
+    "news_post": N_("News posted"),
+    "news_delete": N_("News deleted"),
+    "points_adjust": N_("Points adjusted"),
+    "member_block": N_("Member blocked"),
+    "member_unblock": N_("Member unblocked"),
+    "goodwill_points": N_("Goodwill points given"),
+    "chat_reply": N_("Answered a member's message"),
+    "rating_reply": N_("Answered a low rating"),
+}
+OTHER_ACT = N_("Other action")
+
+
+class AuditView(StrEnum):
+    LIST = "list"
+    PEOPLE = "people"
+    KINDS = "kinds"
+    DAYS = "days"
+
+
+class AuditCb(CallbackData, prefix="aud"):
+    """A view of /audit with its filters: person 0 is everyone, kind '' every kind, day 0
+    every day (else the date's ordinal)."""
+
+    view: AuditView
+    person: Annotated[int, Field(ge=0, le=MAX_BIG_ID)] = 0
+    kind: Annotated[str, Field(max_length=24)] = ""
+    day: Annotated[int, Field(ge=0, le=date.max.toordinal())] = 0
+    page: Annotated[int, Field(ge=0, le=MAX_PAGE)] = 0
+
+
+def action_label(action: str) -> str:
+    return _(ACTIONS.get(action, OTHER_ACT))
+
+
+def actor_label(name: str | None) -> str:
+    if name == OWNER:
+        return _("owner")
+    return name if name else _("someone not on the staff")
+
+
+def _entry(entry: AuditEntry, page: AuditPage) -> str:
+    when = date_time(entry.created_at, page.timezone)
+    who = escape(actor_label(entry.actor))
+    text = f"{when} · <b>{who}</b>: {action_label(entry.action)}"
+    if entry.number is not None:
+        text += f" #{entry.number}"
+    if entry.amount is not None:
+        text += f", {money(entry.amount, page.currency)}"
+    if entry.change is not None:
+        before, after = entry.change
+        text += f": {escape(before)} → {escape(after)}"
+    return text
+
+
+def audit_text(page: AuditPage, cb: AuditCb) -> str:
+    filters = []
+    if cb.person:
+        name = dict(page.people).get(cb.person)
+        filters.append(escape(actor_label(name)))
+    if cb.kind:
+        filters.append(action_label(cb.kind))
+    if page.day is not None:
+        filters.append(day(page.day, page.timezone))
+    head = _("📜 Audit log")
+    if filters:
+        head += " · " + ", ".join(filters)
+    if not page.entries:
+        return head + "\n\n" + _("Nothing here.")
+    lines = [_entry(e, page) for e in page.entries]
+    count = ngettext("{count} entry", "{count} entries", page.total).format(
+        count=whole_number(page.total)
+    )
+    pages = _("page {page} of {pages}").format(page=page.page + 1, pages=page.pages)
+    return f"{head}\n{count}, {pages}\n\n" + "\n".join(lines)
+
+
+def _to(cb: AuditCb, **changes: object) -> AuditCb:
+    return cb.model_copy(update=changes)
+
+
+def audit_keyboard(page: AuditPage, cb: AuditCb) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    base = _to(cb, view=AuditView.LIST, day=page.day.toordinal() if page.day else 0)
+    nav = 0
+    if page.page > 0:
+        kb.button(text="◀", callback_data=_to(base, page=page.page - 1))
+        nav += 1
+    if page.page + 1 < page.pages:
+        kb.button(text="▶", callback_data=_to(base, page=page.page + 1))
+        nav += 1
+    kb.button(text=_("👤 Person"), callback_data=_to(base, view=AuditView.PEOPLE))
+    kb.button(text=_("🏷 Kind"), callback_data=_to(base, view=AuditView.KINDS))
+    kb.button(text=_("📅 Day"), callback_data=_to(base, view=AuditView.DAYS))
+    kb.button(text=_("✖️ All entries"), callback_data=AuditCb(view=AuditView.LIST))
+    kb.adjust(*([nav] if nav else []), 3, 1)
+    return kb.as_markup()
+
+
+def _choices(
+    cb: AuditCb, field: str, options: list[tuple[str, int | str]]
+) -> InlineKeyboardMarkup:
+    """A button per value of one filter (the first: no filter), each back to the list."""
+    kb = InlineKeyboardBuilder()
+    for text, value in options:
+        update = {"view": AuditView.LIST, field: value, "page": 0}
+        kb.button(text=text, callback_data=_to(cb, **update))
+    kb.adjust(2)
+    return kb.as_markup()
+
+
+def people_keyboard(page: AuditPage, cb: AuditCb) -> InlineKeyboardMarkup:
+    people: list[tuple[str, int | str]] = [(actor_label(n), i) for i, n in page.people]
+    return _choices(cb, "person", [(_("Everyone"), 0), *people])
+
+
+def kinds_keyboard(page: AuditPage, cb: AuditCb) -> InlineKeyboardMarkup:
+    # A kind too long for a button's data is found by person or day instead.
+    kinds: list[tuple[str, int | str]] = [(action_label(k), k) for k in page.kinds if len(k) <= 24]
+    return _choices(cb, "kind", [(_("Every kind"), ""), *kinds])
+
+
+def days_keyboard(page: AuditPage, cb: AuditCb) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    yesterday = page.today - timedelta(days=1)
+    for text, chosen in (
+        (_("Every day"), 0),
+        (_("Today"), page.today.toordinal()),
+        (_("Yesterday"), yesterday.toordinal()),
+    ):
+        kb.button(text=text, callback_data=_to(cb, view=AuditView.LIST, day=chosen, page=0))
+    kb.adjust(1, 2)
+    return kb.as_markup()
+
+
+def pick_text(view: AuditView) -> str:
+    if view == AuditView.PEOPLE:
+        return _("Whose acts?")
+    if view == AuditView.KINDS:
+        return _("Which kind of act?")
+    return _("Which day? Or type a date: /audit 31.12.2026")
+
+
+def bad_day_text() -> str:
+    return _("Please type the date as 31.12.2026 (not in the future), e.g. /audit 31.12.2026.")
+
+
+def audit_caption(rows: int) -> str:
+    return ngettext("Audit log: {n} row", "Audit log: {n} rows", rows).format(n=whole_number(rows))
