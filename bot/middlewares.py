@@ -20,6 +20,7 @@ from db import once
 from handlers.i18n import CatalogI18n
 from services.birthdays import BirthdayService
 from services.campaigns import CampaignService
+from services.care import CareService
 from services.catalog import CatalogService
 from services.clock import Clock
 from services.codes import CodeService
@@ -177,6 +178,7 @@ class ContextMiddleware(BaseMiddleware):
         data["reports"] = ReportService(session, self.settings.owner_ids, self.clock)
         data["exports"] = ExportService(session, self.settings.owner_ids, self.clock)
         data["limits"] = LimitService(session, self.settings.owner_ids, self.clock)
+        data["care"] = CareService(session, self.settings.owner_ids, self.clock)
         data["settings"] = self.settings
         data["ctx"] = ctx
         locale = pick_locale(ctx, user, self.settings.default_language)

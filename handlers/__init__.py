@@ -20,6 +20,7 @@ def get_routers() -> list[Router]:
         birthdays,
         card,
         catalog,
+        customer,
         errors,
         export,
         fallback,
@@ -49,6 +50,7 @@ def get_routers() -> list[Router]:
         form_fallbacks.cancel_router,  # /cancel ends any form, for anyone
         sale.router,  # staff forms go before member handlers that match any text
         refunds.router,
+        customer.router,  # its form's text steps go before member handlers too
         form_fallbacks.sale_router,  # what the sale form's steps did not take
         staff.router,
         limits.router,

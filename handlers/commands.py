@@ -30,6 +30,7 @@ COMMANDS = {
     "sales": (__("Today's sales"), CASHIER),
     "refund": (__("Refund a sale"), CASHIER),
     "openorders": (__("Pre-orders waiting for pickup"), CASHIER),
+    "customer": (__("Find a member by code, number or phone"), CASHIER),
     "staff": (__("Invite and manage staff"), ADMIN),
     "push": (__("Send a promo push"), ADMIN),
     "stats": (__("Program dashboard"), ADMIN),

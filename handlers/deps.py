@@ -11,6 +11,7 @@ from aiogram.types import TelegramObject
 from handlers.i18n import CatalogI18n
 from services.birthdays import BirthdayService
 from services.campaigns import CampaignService
+from services.care import CareService
 from services.catalog import CatalogService
 from services.codes import CodeService
 from services.dto import MemberContext
@@ -47,6 +48,7 @@ class HandlerData(TypedDict, total=False):
     exports: ExportService
     birthdays: BirthdayService
     limits: LimitService
+    care: CareService
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
     locale: str  # the language this update is answered in
     i18n: CatalogI18n

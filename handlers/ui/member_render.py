@@ -120,7 +120,16 @@ def code_caption(code: IssuedCode, merchant: MerchantView) -> str:
         "Show it (or the QR) at the till. It works once, until {until} ({minutes} minutes).\n"
         "Asking for a new code replaces this one.",
         minutes,
-    ).format(code=f"{code.code[:3]} {code.code[3:]}", until=until, minutes=minutes)
+    ).format(code=f"{code.code[:3]} {code.code[3:]}", until=until, minutes=minutes) + (
+        "\n\n" + paused_note() if code.paused else ""
+    )
+
+
+def paused_note() -> str:
+    return _(
+        "⏸ Your card is paused: you can't earn or spend points for now. Please contact the "
+        "staff of the place."
+    )
 
 
 def invite_caption(link: str, merchant: MerchantView) -> str:
@@ -155,6 +164,8 @@ def profile_text(profile: Profile) -> str:
             state=_("on") if profile.marketing_opt_in else _("off")
         ),
     ]
+    if profile.member_number is not None:  # what the staff look the member up by
+        lines.insert(3, _("Member number: #{number}").format(number=profile.member_number))
     if profile.birthday:
         lines += ["", _("To change your birthday, please ask the staff.")]
     return "\n".join(lines)

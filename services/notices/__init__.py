@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import get_args
 
 from services.notices.campaigns import Push, PushDone
+from services.notices.care import GoodwillPoints, PointsAdjusted
 from services.notices.codec import NoticeError, build, dump, load
 from services.notices.jobs import (
     BirthdayCorrection,
@@ -75,6 +76,8 @@ NoticeBody = (
     | WeeklyDigest
     | Push
     | PushDone
+    | PointsAdjusted
+    | GoodwillPoints
 )
 
 # The outbox row's `kind` of each body type: the names rows were always written with.
@@ -134,6 +137,7 @@ __all__ = [
     "DigestFigures",
     "ExpiryWarning",
     "FriendJoined",
+    "GoodwillPoints",
     "LowRatingAlert",
     "NewOrder",
     "Notice",
@@ -143,6 +147,7 @@ __all__ = [
     "OrderCancelled",
     "OrderReady",
     "OrderWithdrawn",
+    "PointsAdjusted",
     "PointsExpired",
     "Push",
     "PushDone",

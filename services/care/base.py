@@ -1,0 +1,51 @@
+"""What customer care's use cases share: the repositories, the actor's role, the merchant and
+the member looked up within it."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from db.models import Customer, Membership, Merchant
+from db.repositories import LedgerRepo
+from db.repositories.care import CareRepo
+from services.base import Service
+from services.care.model import CareRefused
+from services.errors import NotStaff, UnknownMerchant
+from services.states import StaffRole
+
+
+class CareBase(Service):
+    @cached_property
+    def care(self) -> CareRepo:
+        return CareRepo(self.session)
+
+    @cached_property
+    def ledger(self) -> LedgerRepo:
+        return LedgerRepo(self.session)
+
+    async def _role(self, merchant_id: int, actor: int) -> StaffRole:
+        """Owner, admin or cashier; NotStaff for anyone else (revoked staff too)."""
+        if actor in self.owner_ids:
+            return StaffRole.OWNER
+        staff = await self.staff.active(merchant_id, actor)
+        if staff is None:
+            raise NotStaff()
+        return staff.role
+
+    async def _merchant(self, merchant_id: int) -> Merchant:
+        merchant = await self.merchants.get(merchant_id)
+        if merchant is None:
+            raise UnknownMerchant(str(merchant_id))
+        return merchant
+
+    async def _member(self, merchant_id: int, membership_id: int) -> Membership:
+        """The merchant's member; another merchant's, or one who left, is not found."""
+        membership = await self.memberships.get(membership_id)
+        if membership is None or membership.merchant_id != merchant_id or membership.deleted_at:
+            raise CareRefused("not_found")
+        return membership
+
+    async def _customer(self, membership: Membership) -> Customer:
+        customer = await self.session.get(Customer, membership.customer_id)
+        assert customer is not None
+        return customer
