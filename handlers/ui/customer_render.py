@@ -258,4 +258,5 @@ def care_refused(error: CareRefused) -> str:
         "reason_empty": ask_reason(),
         "reason_long": ask_reason(),
         "stale": _("This preview is no longer open. Nothing was changed."),
+        "no_sale": _("There is no such sale here."),
     }.get(error.reason, _("No member with this code, number or phone here."))

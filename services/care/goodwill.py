@@ -29,7 +29,7 @@ class GoodwillCare(CareBase):
         purchase = await PurchaseRepo(self.session).get(purchase_id)
         mine = actor in self.owner_ids or (purchase and purchase.merchant_id == merchant_id)
         if purchase is None or not mine:
-            raise CareRefused("not_found")
+            raise CareRefused("no_sale")
         return purchase
 
     async def _given(self, purchase_id: int) -> GoodwillGiven | None:

@@ -24,7 +24,8 @@ class CareRefused(Refused):
     """Reasons: format (no code, number or phone), not_found (also another merchant's member),
     cashier_code (a cashier looks up by payment code only), amount (not +N or −N), too_large,
     below_zero, changed (the balance moved since the preview: saved already, or a sale),
-    reason_empty, reason_long, stale (a preview no longer open), goodwill_given."""
+    reason_empty, reason_long, stale (a preview no longer open), no_sale (no such sale here),
+    goodwill_given."""
 
 
 class GoodwillGiven(CareRefused):
