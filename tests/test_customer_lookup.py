@@ -15,9 +15,7 @@ STAFF_ONLY = "This is for the staff of this place."
 
 
 async def member_id(db, tg: int) -> int:
-    return await db.scalar(
-        select(Membership.id).join(Customer).where(Customer.telegram_id == tg)
-    )
+    return await db.scalar(select(Membership.id).join(Customer).where(Customer.telegram_id == tg))
 
 
 async def scene(tg, db) -> tuple[TgUser, TgUser, TgUser, TgUser]:
@@ -108,9 +106,7 @@ async def test_a_cashier_sees_what_a_sale_needs_and_acts_on_nothing(tg, db) -> N
     assert await db.scalar(select(Membership.blocked_at).where(Membership.id == number)) is None
 
 
-async def test_customers_strangers_and_revoked_staff_learn_nothing(
-    tg, db, session, clock
-) -> None:
+async def test_customers_strangers_and_revoked_staff_learn_nothing(tg, db, session, clock) -> None:
     owner, _ada, kasia, anna = await scene(tg, db)
     number = await member_id(db, 101)
     code = await db.pay_code(101)

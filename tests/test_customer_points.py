@@ -32,7 +32,9 @@ async def test_an_admin_takes_points_with_a_reason_once_and_the_member_is_told(
     ada, _kasia, _anna, number = await scene(tg, db)
     page = await ada.send(f"/customer #{number}")
     asked = await ada.press(page.button("Adjust points"))
-    assert asked.texts == ["Send +50 to add points or -50 to take them. The balance now: 120 points."]
+    assert asked.texts == [
+        "Send +50 to add points or -50 to take them. The balance now: 120 points."
+    ]
     assert "Now the reason" in (await ada.send("−20")).text
     preview = await ada.send("  Double  cashback by mistake ")
     assert preview.texts == [

@@ -48,6 +48,7 @@ from services.notices import (
     decode,
     encode,
 )
+from services.notices.care import GoodwillPoints, PointsAdjusted
 from tests.factories import make_merchant, receipt
 
 LANGUAGES = ("en", "ru", "pl", "hu")
@@ -135,6 +136,8 @@ SAMPLES: list[NoticeBody] = [
     ),
     Push(text="<b>Hot chocolate</b> is back", button_text="Menu", button_url="https://a.b/c"),
     PushDone(campaign_id=3, recipients=22, sent=21, failed=0, blocked=1),
+    PointsAdjusted(merchant="Café <Nord>", delta=-20, reason="<b>mistake</b>", balance=80),
+    GoodwillPoints(merchant="Café", purchase_id=7, points=100, balance=180),
 ]
 
 
