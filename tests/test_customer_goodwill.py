@@ -14,8 +14,10 @@ STAFF_ONLY = "This is for the staff of this place."
 
 
 async def balance(db, tg: int) -> int:
-    return await db.scalar(
-        select(Membership.balance_minor).join(Customer).where(Customer.telegram_id == tg)
+    return int(
+        await db.scalar(
+            select(Membership.balance_minor).join(Customer).where(Customer.telegram_id == tg)
+        )
     )
 
 

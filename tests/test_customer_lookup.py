@@ -15,7 +15,9 @@ STAFF_ONLY = "This is for the staff of this place."
 
 
 async def member_id(db, tg: int) -> int:
-    return await db.scalar(select(Membership.id).join(Customer).where(Customer.telegram_id == tg))
+    return int(
+        await db.scalar(select(Membership.id).join(Customer).where(Customer.telegram_id == tg))
+    )
 
 
 async def scene(tg, db) -> tuple[TgUser, TgUser, TgUser, TgUser]:
@@ -71,7 +73,7 @@ async def test_a_query_typed_after_the_prompt(tg, db) -> None:
 async def test_not_found_and_another_merchants_member_read_the_same(
     tg, db, session, clock
 ) -> None:
-    owner, ada, _kasia, _anna = await scene(tg, db)
+    _owner, ada, _kasia, _anna = await scene(tg, db)
     other = await make_merchant(session, clock, slug="other")
     bob_number = (await make_member(session, clock, other, 202)).membership_id
     for query in (f"#{bob_number}", "#999999", "+48 111 222 333"):

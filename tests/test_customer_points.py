@@ -13,7 +13,10 @@ OWNER = 1
 
 
 async def member(db, tg: int) -> Membership:
-    return await db.scalar(select(Membership).join(Customer).where(Customer.telegram_id == tg))
+    row: Membership = await db.scalar(
+        select(Membership).join(Customer).where(Customer.telegram_id == tg)
+    )
+    return row
 
 
 async def scene(tg, db) -> tuple[TgUser, TgUser, TgUser, int]:
