@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from handlers.answers import Answer
-from handlers.customer.form import DATA, STAFF, CareForm, form_data
+from handlers.customer.form import STAFF, CareForm, ask, form_data
 from handlers.ui import customer_render as ui
 from handlers.ui.care_callbacks import GoodwillCb
 from handlers.ui.customer_render import CustAction, CustCb
@@ -74,10 +74,7 @@ async def cb_goodwill_typed(
     gw = await care.goodwill_state(ctx.work_merchant_id, query.from_user.id, callback_data.target)
     if gw.given is not None:
         raise gw.given
-    await state.set_state(CareForm.goodwill)
-    await state.update_data({DATA: {"p": gw.purchase_id}})
-    if isinstance(query.message, Message):
-        await query.message.answer(ui.ask_goodwill_points())
+    await ask(query, state, CareForm.goodwill, {"p": gw.purchase_id}, ui.ask_goodwill_points())
 
 
 @router.message(CareForm.goodwill, plain_text, flags=STAFF)

@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.answers import Answer
 from handlers.birthdays import corrected_text
-from handlers.customer.form import DATA, STAFF, CareForm, form_data
+from handlers.customer.form import STAFF, CareForm, ask, form_data
 from handlers.ui import customer_render as ui
 from handlers.ui.customer_render import BlockCb, CustAction, CustCb
 from handlers.ui.edit import edit_text
@@ -71,10 +71,7 @@ async def cb_birthday(
     state: FSMContext,
 ) -> None:
     await care.check_adjust(ctx.work_merchant_id, query.from_user.id, callback_data.target, 0)
-    await state.set_state(CareForm.birthday)
-    await state.update_data({DATA: {"m": callback_data.target}})
-    if isinstance(query.message, Message):
-        await query.message.answer(ui.ask_birthday())
+    await ask(query, state, CareForm.birthday, {"m": callback_data.target}, ui.ask_birthday())
 
 
 @router.message(CareForm.birthday, plain_text, flags=STAFF)

@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from handlers.answers import Answer
-from handlers.customer.form import DATA, STAFF, CareForm, form_data
+from handlers.customer.form import DATA, STAFF, CareForm, ask, form_data
 from handlers.ui import customer_render as ui
 from handlers.ui.customer_render import AdjustCb, CustAction, CustCb
 from handlers.ui.edit import edit_text
@@ -33,10 +33,7 @@ async def cb_adjust(
     balance = await care.check_adjust(
         ctx.work_merchant_id, query.from_user.id, callback_data.target, 0
     )
-    await state.set_state(CareForm.delta)
-    await state.update_data({DATA: {"m": callback_data.target}})
-    if isinstance(query.message, Message):
-        await query.message.answer(ui.ask_delta(balance))
+    await ask(query, state, CareForm.delta, {"m": callback_data.target}, ui.ask_delta(balance))
 
 
 @router.message(CareForm.delta, plain_text, flags=STAFF)

@@ -11,6 +11,8 @@ from db.repositories.care import CareRepo
 from services.base import Service
 from services.care.model import CareRefused
 from services.errors import NotStaff, UnknownMerchant
+from services.notices import Notice, NoticeBody
+from services.outbox import enqueue
 from services.states import StaffRole
 
 
@@ -49,3 +51,13 @@ class CareBase(Service):
         customer = await self.session.get(Customer, membership.customer_id)
         assert customer is not None
         return customer
+
+    async def _tell(
+        self, merchant: Merchant, membership: Membership, body: NoticeBody, key: str
+    ) -> None:
+        """Queue `body` for the member, in their language, in this transaction, once per key."""
+        customer = await self._customer(membership)
+        notice = Notice(customer.telegram_id, customer.language, body)
+        await enqueue(
+            self.session, merchant.id, [notice], self.clock(), key, merchant.default_language
+        )

@@ -9,8 +9,7 @@ from services._tx import in_transaction
 from services.care.base import CareBase
 from services.care.model import MAX_GOODWILL, CareRefused, Goodwill, GoodwillGiven
 from services.ledger import credit
-from services.notices import GoodwillPoints, Notice
-from services.outbox import enqueue
+from services.notices import GoodwillPoints
 from services.staff import require_admin
 
 
@@ -74,15 +73,7 @@ class GoodwillCare(CareBase):
                 points=points,
                 balance=membership.balance_minor,
             )
-            customer = await self._customer(membership)
-            await enqueue(
-                self.session,
-                merchant_id_,
-                [Notice(customer.telegram_id, customer.language, body)],
-                now,
-                f"goodwill:{purchase.id}",
-                merchant.default_language,
-            )
+            await self._tell(merchant, membership, body, f"goodwill:{purchase.id}")
             return body
 
         return await in_transaction(self.session, work)

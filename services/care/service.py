@@ -30,8 +30,7 @@ from services.care.model import (
 from services.dto import Birthday, LevelInfo
 from services.errors import CodeInvalid
 from services.ledger import credit
-from services.notices import Notice, PointsAdjusted
-from services.outbox import enqueue
+from services.notices import PointsAdjusted
 from services.staff import require_admin
 from services.states import StaffRole
 
@@ -199,20 +198,14 @@ class CareService(GoodwillCare):
                 target=str(membership.id),
                 details=f"{delta:+d} {reason}",
             )
-            customer = await self._customer(membership)
             body = PointsAdjusted(
                 merchant=merchant.name,
                 delta=delta,
                 reason=reason,
                 balance=membership.balance_minor,
             )
-            await enqueue(
-                self.session,
-                merchant_id,
-                [Notice(customer.telegram_id, customer.language, body)],
-                now,
-                f"points_adjust:{membership.id}:{now:%Y%m%d%H%M%S%f}",
-                merchant.default_language,
+            await self._tell(
+                merchant, membership, body, f"points_adjust:{membership.id}:{now:%Y%m%d%H%M%S%f}"
             )
             return Adjusted(membership.id, delta, membership.balance_minor)
 
