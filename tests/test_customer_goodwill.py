@@ -3,6 +3,8 @@ and owners only."""
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 
 from db.models import AuditLog, Customer, LedgerEntry, Membership, Outbox
@@ -51,7 +53,12 @@ async def test_goodwill_is_given_once_and_the_member_is_told(tg, db, session) ->
     offer = await ada.press("gw:1")
     assert "How many goodwill points for the customer of sale #1?" in offer.text
     assert offer.button("200 points")
-    given = await ada.press(offer.button("100 points"))
+    hundred = offer.button("100 points")
+    presses = await asyncio.gather(ada.press(hundred), ada.press(hundred), ada.press(hundred))
+    # Three presses at once (their recorded requests overlap): one gives, two are told.
+    given = Sent({id(m): m for p in presses for m in p}.values())
+    assert given.toasts.count("Saved.") == 1
+    assert sum("given already: 100 points by" in t for t in given.toasts) == 2
     assert "100 points given to the customer of sale #1. We told them." in given.text
     assert given.to(101) == [
         "🎁 We're sorry your visit to Test Café wasn't great. Here are 100 points from us.\n"
@@ -100,3 +107,22 @@ async def test_only_the_sales_admins_and_owners_give_goodwill(tg, db, session, c
         assert refused.toasts == ["There is no such sale here."]
     assert await balance(db, 101) == before
     assert await db.all(select(AuditLog).where(AuditLog.action == "goodwill_points")) == []
+
+
+async def test_the_page_shows_visits_spend_ratings_and_referrals(tg, db) -> None:
+    ada, kasia, _anna, _rated = await rated_low(tg, db)
+    referral = await db.scalar(
+        select(Membership.referral_code).join(Customer).where(Customer.telegram_id == 101)
+    )
+    bob = tg(202, first_name="Bob")
+    await join(bob, f"r{referral}")
+    await join(tg(203), f"r{referral}")
+    await bob.send("/code")
+    await kasia.press((await kasia.send(f"/sale {await db.pay_code(202)} 5")).button("Confirm"))
+    page = await ada.send("/customer #1")
+    text = page.text
+    assert "1 visit, spent €10" in text
+    assert "Friends: 1 bought of 2 invited" in text
+    assert "Last ratings:\n★★ " in text
+    owner_view = await tg(OWNER).send("/customer #1")  # an owner, who is no staff row
+    assert owner_view.text == text

@@ -3,6 +3,8 @@ birthday, block and unblock (the till and /code say so)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 
 from db.models import AuditLog, Customer, LedgerEntry, Membership, Outbox
@@ -73,7 +75,7 @@ async def test_the_same_save_pressed_twice_at_once_saves_once(tg, db) -> None:
     save = (await ada.send("Birthday cake")).button("Save")
     # A forged Save with other numbers than the preview's, then the real one twice.
     assert "no longer open" in (await ada.press(f"adj:{number}:999:120:1")).toasts[0]
-    await ada.press(save)
+    await asyncio.gather(ada.press(save), ada.press(save), ada.press(save))
     await ada.replay()
     assert (await member(db, 101)).balance_minor == 150
     entries = await db.all(select(LedgerEntry).where(LedgerEntry.reason == "adjustment"))
@@ -140,6 +142,8 @@ async def test_a_blocked_member_cannot_buy_until_unblocked(tg, db) -> None:
     assert (await member(db, 101)).blocked_at is not None
     code = await anna.send("/code")
     assert "Your card is paused" in code.text
+    card = await kasia.send(f"/customer {await db.pay_code(101)}")  # the cashier sees it too
+    assert "⛔ Card paused: no points can be earned or spent." in card.text
     refused = await kasia.send(f"/sale {await db.pay_code(101)} 10")
     assert "card is paused by the staff" in refused.text
     assert await db.scalar(select(LedgerEntry).where(LedgerEntry.reason == "cashback")) is None
