@@ -7,7 +7,7 @@ import asyncio
 
 from sqlalchemy import select
 
-from db.models import AuditLog, Customer, LedgerEntry, Membership, Outbox
+from db.models import AuditLog, Customer, LedgerEntry, Membership, Outbox, Staff
 from tests.factories import check_ledger_invariant, make_merchant, make_staff
 from tests.telegram import Sent, TgUser, hire, join
 
@@ -94,12 +94,16 @@ async def test_a_typed_amount_and_bad_ones(tg, db) -> None:
 
 
 async def test_only_the_sales_admins_and_owners_give_goodwill(tg, db, session, clock) -> None:
-    _ada, kasia, anna, _rated = await rated_low(tg, db)
+    ada, kasia, anna, _rated = await rated_low(tg, db)
+    offer = await ada.press("gw:1")
+    ada_row = await db.scalar(select(Staff.id).where(Staff.telegram_id == 60))
+    await tg(OWNER).press(f"srev:{ada_row}")  # revoked after the alert came
     other = await make_merchant(session, clock, slug="other")
     await make_staff(session, clock, other, 70, role="admin")
     stranger = tg(70)
     before = await balance(db, 101)
-    for person in (kasia, anna):
+    assert (await ada.press(offer.button("100 points"))).toasts == [STAFF_ONLY]
+    for person in (kasia, anna, ada):
         for data in ("gw:1", "cust:gw:1:100", "cust:gwt:1:0", "gw:999"):
             assert (await person.press(data)).toasts == [STAFF_ONLY], (person.id, data)
     for data in ("gw:1", "cust:gw:1:100"):

@@ -89,6 +89,7 @@ async def test_bad_amounts_and_reasons_are_asked_again(tg, db) -> None:
         "abc": "Send a whole number of points with + or -",
         "50": "Send a whole number of points with + or -",
         "+1e9": "Send a whole number of points with + or -",
+        "1e9": "Send a whole number of points with + or -",
         "+0": "Send a whole number of points with + or -",
         "+²5": "Send a whole number of points with + or -",
         "+12345678901234567890": "too many points at once",

@@ -18,10 +18,7 @@ from handlers.ui.customer_render import BlockCb, CustAction, CustCb
 from handlers.ui.edit import edit_text
 from handlers.ui.filters import plain_text
 from services.birthdays import BirthdayService
-from services.care import (
-    CareService,
-    MemberPage,
-)
+from services.care import CareService, MemberPage, TillCard
 from services.dto import MemberContext
 from services.states import StaffRole
 
@@ -29,11 +26,12 @@ router = Router(name=__name__)
 Wake = Callable[[], None]
 
 
-async def show(message: Message, found: object) -> None:
+async def show(message: Message, found: MemberPage | TillCard) -> None:
+    """The page with its buttons (admins), or the till's card and nothing to press."""
     if isinstance(found, MemberPage):
         await message.answer(ui.page_text(found), reply_markup=ui.page_keyboard(found))
     else:
-        await message.answer(ui.till_card_text(found))  # type: ignore[arg-type]
+        await message.answer(ui.till_card_text(found))
 
 
 @router.message(Command("customer"), flags=STAFF)
