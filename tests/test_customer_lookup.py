@@ -100,7 +100,7 @@ async def test_a_cashier_sees_what_a_sale_needs_and_acts_on_nothing(tg, db) -> N
         "Balance: <b>120 points</b> (= €1.20)"
     ]
     assert card.button_or_none("Adjust") is None and card.button_or_none("Block") is None
-    for query in (f"#{number}", "+48600123456"):
+    for query in (f"#{number}", "+48600123456", "hello"):
         refused = await kasia.send(f"/customer {query}")
         assert refused.texts == ["Send the customer's 6-digit payment code from /code."]
     for data in (f"cust:adj:{number}:0", f"cust:bday:{number}:0", f"cblk:{number}:1"):

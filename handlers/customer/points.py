@@ -30,9 +30,7 @@ async def cb_adjust(
     care: CareService,
     state: FSMContext,
 ) -> None:
-    balance = await care.check_adjust(
-        ctx.work_merchant_id, query.from_user.id, callback_data.target, 0
-    )
+    balance = await care.balance(ctx.work_merchant_id, query.from_user.id, callback_data.target)
     await ask(query, state, CareForm.delta, {"m": callback_data.target}, ui.ask_delta(balance))
 
 
@@ -42,9 +40,7 @@ async def msg_delta(
 ) -> None:
     form = await form_data(state)
     delta = parse_delta(message.text or "")
-    before = await care.check_adjust(
-        ctx.work_merchant_id, ctx.telegram_id, form.get("m", 0), delta
-    )
+    before = await care.balance(ctx.work_merchant_id, ctx.telegram_id, form.get("m", 0), delta)
     await state.set_state(CareForm.reason)
     await state.update_data({DATA: {**form, "d": delta, "b": before}})
     await message.answer(ui.ask_reason())

@@ -48,8 +48,12 @@ class CareService(GoodwillCare):
         async def work() -> MemberPage | TillCard | None:
             missed.clear()
             role = await self._role(merchant_id, actor)
-            kind, value = classify(query)
-            if role == StaffRole.STAFF and kind != QueryKind.CODE:
+            cashier = role == StaffRole.STAFF
+            try:
+                kind, value = classify(query)
+            except CareRefused:
+                raise CareRefused("cashier_code" if cashier else "format") from None
+            if cashier and kind != QueryKind.CODE:
                 raise CareRefused("cashier_code")
             now = self.clock()
             if kind == QueryKind.CODE:
@@ -64,7 +68,7 @@ class CareService(GoodwillCare):
                 by_phone = await self.care.by_phone(merchant_id, value)
                 membership_id = by_phone.id if by_phone else None
             membership = await self._member(merchant_id, membership_id or 0)
-            if role == StaffRole.STAFF:
+            if cashier:
                 return await self._till_card(membership)
             return await self._page(membership)
 
@@ -73,12 +77,6 @@ class CareService(GoodwillCare):
             raise missed[0]
         assert found is not None
         return found
-
-    async def page(self, merchant_id: int, actor: int, membership_id: int) -> MemberPage:
-        """The member's page again (after an act), for admins and owners."""
-        async with self.session.begin():
-            await require_admin(self.staff, merchant_id, actor, self.owner_ids)
-            return await self._page(await self._member(merchant_id, membership_id))
 
     async def _by_code(
         self, merchant_id: int, actor: int, code: str, now: datetime
@@ -149,10 +147,11 @@ class CareService(GoodwillCare):
             blocked=membership.blocked_at is not None,
         )
 
-    async def check_adjust(
-        self, merchant_id: int, actor: int, membership_id: int, delta: int
+    async def balance(
+        self, merchant_id: int, actor: int, membership_id: int, delta: int = 0
     ) -> int:
-        """Before the preview: the member's balance now; below zero after `delta` is refused."""
+        """The member's balance, for an admin or owner (before a step about the member is
+        asked for); one that `delta` would take below zero is refused."""
         async with self.session.begin():
             await require_admin(self.staff, merchant_id, actor, self.owner_ids)
             membership = await self._member(merchant_id, membership_id)
