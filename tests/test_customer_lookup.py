@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from db.models import AuditLog, Customer, Membership, PaymentCode, Staff
+from db.models import (
+    AuditLog,
+    Customer,
+    Membership,
+    PaymentCode,
+    Preorder,
+    PreorderStatus,
+    Staff,
+)
 from tests.factories import make_member, make_merchant, make_staff
 from tests.telegram import TgUser, hire, join
 
@@ -133,3 +141,24 @@ async def test_customers_strangers_and_revoked_staff_learn_nothing(tg, db, sessi
     for data in (f"cust:adj:{number}:0", f"cblk:{number}:1"):
         assert (await stranger.press(data)).toasts == [NOT_FOUND]
     assert await db.scalar(select(Membership.blocked_at).where(Membership.id == number)) is None
+
+
+async def test_the_page_counts_open_pre_orders(tg, db, session, clock) -> None:
+    _owner, ada, _kasia, _anna = await scene(tg, db)
+    number = await member_id(db, 101)
+    membership = await db.scalar(select(Membership).where(Membership.id == number))
+    async with session.begin():
+        for code, status in (("111111", PreorderStatus.OPEN), ("222222", PreorderStatus.READY)):
+            session.add(
+                Preorder(
+                    merchant_id=membership.merchant_id,
+                    membership_id=number,
+                    code=code,
+                    total_minor=1250,
+                    lines="[]",
+                    status=status,
+                    created_at=clock.now,
+                )
+            )
+    page = await ada.send(f"/customer #{number}")
+    assert "2 pre-orders waiting, €25" in page.text
