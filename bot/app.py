@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.middlewares import ContextMiddleware, MetricsMiddleware
 from bot.routing import RoutingDispatcher
+from bot.workplace import StampRequests, WorkplaceStamp
 from handlers import get_routers
 from handlers.answers import AnswerButtons
 from handlers.commands import set_commands
@@ -40,6 +41,8 @@ def create_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
             session.api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
     elif settings.telegram_api_url:
         session.api = TelegramAPIServer.from_base(settings.telegram_api_url.rstrip("/"))
+    # Staff messages name the merchant they are about (bot/workplace.py).
+    session.middleware(StampRequests())
     return Bot(
         token=settings.require_token(),
         session=session,
@@ -66,6 +69,9 @@ def create_dispatcher(
     gate = ConsentGate()
     dp.message.middleware(gate)
     dp.callback_query.middleware(gate)
+    stamp = WorkplaceStamp()  # with the bot's StampRequests (create_bot)
+    dp.message.middleware(stamp)
+    dp.callback_query.middleware(stamp)
     dp.include_routers(*get_routers())
     inline_sync_filters(dp)
     dp["i18n"] = i18n

@@ -56,7 +56,8 @@ def program_settings(settings: Settings) -> ProgramSettings:
 async def ensure_default_merchant(
     settings: Settings, session: AsyncSession, clock: Clock = utc_now
 ) -> MerchantView:
-    """The first run creates it; later runs bring its editable settings up to date."""
+    """The first run creates it, seeded from the environment; later runs keep what was edited
+    since (only a higher RULES_VERSION is taken)."""
     return await MerchantService(session, clock).ensure_default(
         program=program_settings(settings),
         slug=settings.merchant_slug,

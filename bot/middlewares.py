@@ -19,6 +19,7 @@ from bot.markers import marker_key
 from db import once
 from handlers.i18n import CatalogI18n
 from services.birthdays import BirthdayService
+from services.business import BusinessService
 from services.campaigns import CampaignService
 from services.care import CareService
 from services.catalog import CatalogService
@@ -35,6 +36,7 @@ from services.privacy import PrivacyService
 from services.reports import ReportService
 from services.sales import SaleService
 from services.staff import StaffService
+from services.workplace import WorkplaceService
 
 if TYPE_CHECKING:
     from bot.metrics import Metrics
@@ -156,6 +158,7 @@ class ContextMiddleware(BaseMiddleware):
                     await self.default_merchant_id(session),
                     user.language_code,
                     (bot_id, update_id),
+                    owner=user.id in self.settings.owner_ids,
                 )
             elif await once.handled(session, bot_id, update_id):
                 raise once.DuplicateUpdate(update_id)
@@ -178,6 +181,8 @@ class ContextMiddleware(BaseMiddleware):
         data["reports"] = ReportService(session, self.settings.owner_ids, self.clock)
         data["exports"] = ExportService(session, self.settings.owner_ids, self.clock)
         data["limits"] = LimitService(session, self.settings.owner_ids, self.clock)
+        data["workplace"] = WorkplaceService(session, self.settings.owner_ids, self.clock)
+        data["business"] = BusinessService(session, self.settings.owner_ids, self.clock)
         data["care"] = CareService(session, self.settings.owner_ids, self.clock)
         data["settings"] = self.settings
         data["ctx"] = ctx

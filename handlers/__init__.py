@@ -17,7 +17,10 @@ def _detached(router: Router) -> Router:
 
 def get_routers() -> list[Router]:
     from handlers import (
+        about,
         birthdays,
+        business,
+        business_news,
         card,
         catalog,
         customer,
@@ -30,6 +33,7 @@ def get_routers() -> list[Router]:
         history,
         language,
         limits,
+        merchants,
         orders,
         poster,
         privacy,
@@ -48,14 +52,19 @@ def get_routers() -> list[Router]:
         errors.router,
         start.router,
         form_fallbacks.cancel_router,  # /cancel ends any form, for anyone
+        about.router,  # the card's menu button works in the middle of any form
         sale.router,  # staff forms go before member handlers that match any text
         refunds.router,
         customer.router,  # its form's text steps go before member handlers too
         form_fallbacks.sale_router,  # what the sale form's steps did not take
         staff.router,
+        merchants.router,  # its form's steps before member handlers that match any text
         limits.router,
         push.router,
         form_fallbacks.push_router,  # what the push form's steps did not take
+        business.router,
+        business_news.router,
+        business.form_router,  # what the card's form steps did not take
         reports.router,
         export.router,
         poster.router,

@@ -40,6 +40,7 @@ COMMANDS = {
     "export": (__("CSV files of members and sales"), ADMIN),
     "poster": (__("A QR poster for the counter"), ADMIN),
     "birthday": (__("Correct a member's birthday"), ADMIN),
+    "business": (__("Edit the card and news of the place"), ADMIN),
     "card": (__("Your card, balance and level"), CUSTOMER),
     "code": (__("A payment code for the till"), CUSTOMER),
     "invite": (__("Invite friends"), CUSTOMER),

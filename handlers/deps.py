@@ -10,6 +10,7 @@ from aiogram.types import TelegramObject
 
 from handlers.i18n import CatalogI18n
 from services.birthdays import BirthdayService
+from services.business import BusinessService
 from services.campaigns import CampaignService
 from services.care import CareService
 from services.catalog import CatalogService
@@ -25,6 +26,7 @@ from services.privacy import PrivacyService
 from services.reports import ReportService
 from services.sales import SaleService
 from services.staff import StaffService
+from services.workplace import WorkplaceService
 
 if TYPE_CHECKING:  # handlers.answers uses Handler below
     from handlers.answers import Answer
@@ -48,6 +50,8 @@ class HandlerData(TypedDict, total=False):
     exports: ExportService
     birthdays: BirthdayService
     limits: LimitService
+    workplace: WorkplaceService
+    business: BusinessService
     care: CareService
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
     locale: str  # the language this update is answered in

@@ -63,7 +63,12 @@ class MemberContext:
     customer_id: int | None
     membership_id: int | None
     language: str | None
-    staff_merchant_id: int | None = None  # where this person works, if they are staff
+    # Where this person works, if they are staff or an owner: the merchant they chose with
+    # /merchant while they may work there, else where they were first hired, else (owners)
+    # the default one.
+    staff_merchant_id: int | None = None
+    staff_merchant_name: str | None = None
+    workplaces: int = 0  # how many merchants they may work in
 
     @property
     def is_member(self) -> bool:
@@ -71,8 +76,13 @@ class MemberContext:
 
     @property
     def work_merchant_id(self) -> int:
-        """The merchant staff commands act in: where they were hired, else the current one."""
+        """The merchant staff commands act in: where they work, else the current one."""
         return self.staff_merchant_id or self.merchant.id
+
+    @property
+    def works_in_several(self) -> bool:
+        """Whether staff messages must say which merchant they are about."""
+        return self.workplaces > 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, fields
+from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,46 +54,27 @@ class MerchantService:
         code_ttl_seconds: int = 600,
         program: ProgramSettings | None = None,
     ) -> MerchantView:
-        """The first run creates the default merchant with its five levels; later runs keep it."""
+        """The first run creates the default merchant with its five levels and `program`;
+        later runs keep what was edited since (in the chat), except that a higher
+        `rules_version` asks members to accept the rules again."""
         async with self.session.begin():
             merchant = await self.repo.by_slug(slug)
-            if merchant is None:
-                merchant = Merchant(
-                    slug=slug,
-                    name=name,
-                    currency=currency,
-                    timezone=timezone,
-                    default_language=language,
-                    rules_version=rules_version,
-                    code_ttl_seconds=code_ttl_seconds,
-                    welcome_bonus_minor=0,
-                    max_sale_minor=1000 * policy.cafe_unit(currency),
-                    receipt_required=False,
-                    referral_bp_1=200,
-                    referral_bp_2=100,
-                    referral_bp_3=50,
-                    referral_bonus_minor=5 * policy.cafe_unit(currency),
-                    daily_purchases_flag=5,
-                    birthday_bonus_minor=5 * policy.cafe_unit(currency),
-                    birthday_hour=10,
-                    point_value_minor=policy.point_value(currency),
-                    created_at=self.clock(),
-                )
-                self.repo.add(merchant)
-                await self.session.flush()
-                await self.repo.replace_levels(
-                    merchant.id, _level_rows(merchant.id, policy.default_levels(currency))
-                )
-            else:
-                # Settings the operator may change between runs follow the environment; the
-                # currency does not, since every amount stored is in its minor units.
-                merchant.name = name
-                merchant.timezone = timezone
-                merchant.default_language = language
+            if merchant is not None:
                 merchant.rules_version = max(merchant.rules_version, rules_version)
-                merchant.code_ttl_seconds = code_ttl_seconds
+                return merchant_view(merchant)
+            merchant = new_merchant(
+                slug=slug,
+                name=name,
+                currency=currency,
+                timezone=timezone,
+                language=language,
+                now=self.clock(),
+                rules_version=rules_version,
+                code_ttl_seconds=code_ttl_seconds,
+            )
             if program is not None:
                 apply_program(merchant, program)
+            await add_with_levels(self.repo, merchant)
             return merchant_view(merchant)
 
     async def by_slug(self, slug: str) -> MerchantView:
@@ -134,6 +116,49 @@ _ZERO_IS_OFF = (
     "staff_daily_amount_flag_minor",
     "daily_amount_cap_minor",
 )
+
+
+def new_merchant(
+    *,
+    slug: str,
+    name: str,
+    currency: str,
+    timezone: str,
+    language: str,
+    now: datetime,
+    rules_version: int = 1,
+    code_ttl_seconds: int = 600,
+) -> Merchant:
+    """A merchant's row with the program's defaults for its currency (not yet added)."""
+    unit = policy.cafe_unit(currency)
+    return Merchant(
+        slug=slug,
+        name=name,
+        currency=currency,
+        timezone=timezone,
+        default_language=language,
+        rules_version=rules_version,
+        code_ttl_seconds=code_ttl_seconds,
+        welcome_bonus_minor=0,
+        max_sale_minor=1000 * unit,
+        receipt_required=False,
+        referral_bp_1=200,
+        referral_bp_2=100,
+        referral_bp_3=50,
+        referral_bonus_minor=5 * unit,
+        daily_purchases_flag=5,
+        birthday_bonus_minor=5 * unit,
+        birthday_hour=10,
+        point_value_minor=policy.point_value(currency),
+        created_at=now,
+    )
+
+
+async def add_with_levels(repo: MerchantRepo, merchant: Merchant) -> None:
+    """A new merchant's row and its default levels, in the caller's transaction."""
+    await repo.insert(merchant)
+    levels = policy.default_levels(merchant.currency)
+    await repo.replace_levels(merchant.id, _level_rows(merchant.id, levels))
 
 
 def apply_program(merchant: Merchant, program: ProgramSettings) -> None:

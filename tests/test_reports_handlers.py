@@ -44,7 +44,7 @@ async def test_stats_for_admins_only(tg, book: Book) -> None:
     for reader in (tg(OWNER), tg(ADMIN)):
         stats = await reader.send("/stats")
         text = stats.text
-        assert "📊 <b>Test Café</b> · 24 Oct\u2009–\u200922 Nov 2026" in text
+        assert "📊 <b>Café main</b> · 24 Oct\u2009–\u200922 Nov 2026" in text
         assert "compared with 24 Sept\u2009–\u200923 Oct 2026" in text
         assert "Members: 8 ↑ 60%" in text  # 5 at the end of the 30 days before
         assert "Purchases: 5 ↑ 67%" in text

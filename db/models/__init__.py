@@ -15,6 +15,7 @@ from db.models.purchases import Purchase, PurchaseStatus, Refund
 from db.models.runtime import Lease, ProcessedUpdate
 from db.models.staff import AuditLog, Staff, StaffInvite, StaffLanguage, StaffRole
 from db.models.summary import HOUR, SALE, STARS, HourSummary, MemberSummary
+from db.models.workplace import Workplace
 
 __all__ = [
     "HOUR",
@@ -52,4 +53,5 @@ __all__ = [
     "StaffInvite",
     "StaffLanguage",
     "StaffRole",
+    "Workplace",
 ]

@@ -1,6 +1,7 @@
 """Repositories, one module per aggregate: they query and flush, and never commit (the use case
 does, once). Every repository is importable from here."""
 
+from db.repositories.business import BusinessRepo
 from db.repositories.campaigns import CampaignRepo
 from db.repositories.catalog import CatalogRepo
 from db.repositories.codes import PaymentCodeRepo
@@ -21,6 +22,7 @@ from db.repositories.till import TillRepo
 __all__ = [
     "WAITING",
     "AuditRepo",
+    "BusinessRepo",
     "CampaignRepo",
     "CatalogRepo",
     "CustomerRepo",

@@ -1,12 +1,13 @@
-"""Merchants and their levels."""
+"""Merchants and their levels, and the merchant each owner or staff member works in."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
-from db.models import Level, Merchant
+from db.models import AuditLog, Level, Merchant, Staff, Workplace
 from db.repositories.base import Repo
 
 
@@ -32,6 +33,11 @@ class MerchantRepo(Repo):
     def add(self, merchant: Merchant) -> None:
         self.s.add(merchant)
 
+    async def insert(self, merchant: Merchant) -> None:
+        """Add a new merchant and flush, so its id is known."""
+        self.s.add(merchant)
+        await self.s.flush()
+
     async def levels(self, merchant_id: int) -> Sequence[Level]:
         return await self._all(
             select(Level).where(Level.merchant_id == merchant_id).order_by(Level.rank)
@@ -40,3 +46,38 @@ class MerchantRepo(Repo):
     async def replace_levels(self, merchant_id: int, levels: Sequence[Level]) -> None:
         await self.s.execute(delete(Level).where(Level.merchant_id == merchant_id))
         self.s.add_all(levels)
+
+    async def every(self) -> Sequence[Merchant]:
+        return await self._all(select(Merchant).order_by(Merchant.id))
+
+    async def worked_in(self, telegram_id: int) -> Sequence[Merchant]:
+        """The merchants where this person is active staff, in the order they were hired."""
+        return await self._all(
+            select(Merchant)
+            .join(Staff, Staff.merchant_id == Merchant.id)
+            .where(Staff.telegram_id == telegram_id, Staff.revoked_at.is_(None))
+            .order_by(Staff.id)
+        )
+
+    async def created_by(self, merchant_id: int, actor: int) -> bool:
+        """Whether `actor` created this merchant from the chat (its merchant_create audit)."""
+        found = await self.s.scalar(
+            select(AuditLog.id).where(
+                AuditLog.merchant_id == merchant_id,
+                AuditLog.action == "merchant_create",
+                AuditLog.actor_telegram_id == actor,
+            )
+        )
+        return found is not None
+
+    async def choose(self, telegram_id: int, merchant_id: int, now: datetime) -> None:
+        """Remember the merchant this person works in; a race on the first choice meets at the
+        primary key (the caller retries)."""
+        changed = await self._changed(
+            update(Workplace)
+            .where(Workplace.telegram_id == telegram_id)
+            .values(merchant_id=merchant_id, chosen_at=now)
+        )
+        if not changed:
+            self.s.add(Workplace(telegram_id=telegram_id, merchant_id=merchant_id, chosen_at=now))
+            await self.s.flush()

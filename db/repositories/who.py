@@ -1,16 +1,28 @@
-"""Who is writing, in one statement per update: their customer row, where they work, the
-merchant they talk to with its program version, their membership there (with what their card
-shows), and whether this update was handled before."""
+"""Who is writing, in one statement per update: their customer row, where they work (and in
+how many merchants they may), the merchant they talk to with its program version, their
+membership there (with what their card shows), and whether this update was handled before."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, and_, bindparam, exists, func, select
+from sqlalchemy import (
+    BindParameter,
+    Boolean,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Customer, Membership, Merchant, ProcessedUpdate, Staff
+from db.models import Customer, Membership, Merchant, ProcessedUpdate, Staff, Workplace
 from db.reads import remember, single_read
 
 # What a card shows, in MembershipRepo.card's order.
@@ -40,20 +52,46 @@ class Who:
     language: str | None
     membership_id: int | None
     consent_version: int
-    hired: int | None  # the merchant where they work, if they are staff
+    hired: int | None  # the merchant they work in, if they are staff or an owner
     hired_program_version: int | None
+    hired_name: str | None
+    workplaces: int  # how many merchants they may work in (all of them for an owner)
+
+
+def _hired(telegram_id: BindParameter[int], owner: BindParameter[bool]) -> Any:
+    """The merchant they work in: the one they chose (/merchant) while they are active staff
+    there or an owner, else where they were first hired and still work, else (owners) the
+    default one."""
+    active = and_(Staff.telegram_id == telegram_id, Staff.revoked_at.is_(None))
+    chosen = (
+        select(Workplace.merchant_id)
+        .where(
+            Workplace.telegram_id == telegram_id,
+            or_(owner, exists().where(active, Staff.merchant_id == Workplace.merchant_id)),
+        )
+        .scalar_subquery()
+    )
+    first = select(Staff.merchant_id).where(active).order_by(Staff.id).limit(1).scalar_subquery()
+    owners_default: BindParameter[int] = bindparam("owner_merchant_id", type_=Integer)
+    return func.coalesce(chosen, first, owners_default)
+
+
+def _workplaces(telegram_id: BindParameter[int], owner: BindParameter[bool]) -> Any:
+    every = Merchant.__table__.alias("every")
+    return case(
+        (owner, select(func.count()).select_from(every).scalar_subquery()),
+        else_=select(func.count())
+        .select_from(Staff)
+        .where(Staff.telegram_id == telegram_id, Staff.revoked_at.is_(None))
+        .scalar_subquery(),
+    )
 
 
 def _query(at_default: bool) -> Select[*tuple[Any, ...]]:
     """The statement, built once per process: building it is dearer than running it."""
     telegram_id: BindParameter[int] = bindparam("telegram_id")
-    hired = (
-        select(Staff.merchant_id)
-        .where(Staff.telegram_id == telegram_id, Staff.revoked_at.is_(None))
-        .order_by(Staff.id)
-        .limit(1)
-        .scalar_subquery()
-    )
+    owner: BindParameter[bool] = bindparam("owner", type_=Boolean)
+    hired = _hired(telegram_id, owner)
     work = Merchant.__table__.alias("work")
     handled = exists().where(
         ProcessedUpdate.bot_id == bindparam("bot_id"),
@@ -80,11 +118,10 @@ def _query(at_default: bool) -> Select[*tuple[Any, ...]]:
             Membership.lifetime_spend_minor.label("lifetime_spend_minor"),
             Membership.effective_referrals.label("effective_referrals"),
             Membership.referral_code.label("referral_code"),
-            hired.label("hired"),
-            select(work.c.program_version)
-            .where(work.c.id == hired)
-            .scalar_subquery()
-            .label("hired_program_version"),
+            work.c.id.label("hired"),
+            work.c.program_version.label("hired_program_version"),
+            work.c.name.label("hired_name"),
+            _workplaces(telegram_id, owner).label("workplaces"),
         )
         .select_from(Merchant)
         .outerjoin(Customer, Customer.telegram_id == telegram_id)
@@ -92,6 +129,7 @@ def _query(at_default: bool) -> Select[*tuple[Any, ...]]:
             Membership,
             and_(Membership.customer_id == Customer.id, Membership.merchant_id == Merchant.id),
         )
+        .outerjoin(work, work.c.id == hired)
         .where(Merchant.id == merchant_id)
     )
 
@@ -106,10 +144,12 @@ async def find(
     update: tuple[int, int],
     *,
     at_default: bool = False,
+    owner: bool = False,
 ) -> Who | None:
     """One read outside any transaction. The merchant is the customer's current one, else the
-    one they work at, else the default (`at_default`: the default whatever); None when that
-    merchant is gone. A member's card is remembered (MembershipRepo.card_seen)."""
+    one they work in, else the default (`at_default`: the default whatever); None when that
+    merchant is gone. `owner`: they hold every merchant (OWNER_IDS). A member's card is
+    remembered (MembershipRepo.card_seen)."""
     bot_id, update_id = update
     row = await single_read(
         session,
@@ -117,6 +157,8 @@ async def find(
         {
             "telegram_id": telegram_id,
             "default_merchant_id": default_merchant_id,
+            "owner": owner,
+            "owner_merchant_id": default_merchant_id if owner else None,
             "bot_id": bot_id,
             "update_id": update_id,
         },
@@ -130,4 +172,5 @@ async def find(
     found["handled"] = bool(found["handled"])
     found["bot_blocked"] = bool(found["bot_blocked"])
     found["consent_version"] = found["consent_version"] or 0
+    found["workplaces"] = int(found["workplaces"] or 0)
     return Who(**found)

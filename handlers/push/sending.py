@@ -14,6 +14,7 @@ from aiogram.utils.i18n import ngettext
 
 from handlers.answers import Answer
 from handlers.push.form import STAFF, PushForm, button, composed, no_longer_open, time_wanted
+from handlers.ui.business_buttons import keep_keyboard
 from handlers.ui.callbacks import PushStep
 from handlers.ui.edit import drop_keyboard
 from handlers.ui.filters import plain_text
@@ -90,7 +91,8 @@ async def queue(
     ).format(id=stats.id, count=stats.recipients, when=when)
     if paid:
         text += "\n" + _("⚡ It goes as a paid broadcast.")
-    await message.answer(text)
+    keep = keep_keyboard(stats.id) if send_at is None else None  # a sent push: keep as news
+    await message.answer(text, reply_markup=keep)
     wake_sender()
 
 

@@ -35,6 +35,7 @@ MENU_CARD = __("💳 Card")
 MENU_CODE = __("🔢 Pay code")
 MENU_INVITE = __("🎁 Invite friends")
 MENU_PROFILE = __("👤 Profile")
+MENU_ABOUT = __("ℹ️ About us")  # the business card (handlers/about.py)
 CANCEL = __("✖️ Cancel")
 
 
@@ -43,6 +44,7 @@ def main_menu() -> ReplyKeyboardMarkup:
         keyboard=[
             [KeyboardButton(text=str(MENU_CARD)), KeyboardButton(text=str(MENU_CODE))],
             [KeyboardButton(text=str(MENU_INVITE)), KeyboardButton(text=str(MENU_PROFILE))],
+            [KeyboardButton(text=str(MENU_ABOUT))],
         ],
         resize_keyboard=True,
         is_persistent=True,

@@ -19,17 +19,26 @@ class Context(MemberBase):
         default_merchant_id: int,
         telegram_language: str | None = None,
         update: tuple[int, int] = (0, 0),
+        *,
+        owner: bool = False,
     ) -> MemberContext:
         """Who is writing: their merchant, membership (if they consented) and language, read in
         one statement outside any transaction, the merchant's program from the process's copy.
         Raises once.DuplicateUpdate when `update` (bot id, update id) was handled before.
 
+        `owner`: they hold every merchant (OWNER_IDS), so they work in one too.
+
         Writing to the bot makes a customer who had blocked it reachable again.
         """
-        found = await who.find(self.session, telegram_id, default_merchant_id, update)
+        found = await who.find(self.session, telegram_id, default_merchant_id, update, owner=owner)
         if found is None:  # their merchant is gone: the default one
             found = await who.find(
-                self.session, telegram_id, default_merchant_id, update, at_default=True
+                self.session,
+                telegram_id,
+                default_merchant_id,
+                update,
+                at_default=True,
+                owner=owner,
             )
         if found is None:
             raise UnknownMerchant(str(default_merchant_id))
@@ -59,6 +68,8 @@ class Context(MemberBase):
             membership_id=found.membership_id if consented else None,
             language=found.language,
             staff_merchant_id=found.hired,
+            staff_merchant_name=found.hired_name,
+            workplaces=found.workplaces,
         )
 
     async def switch_merchant(self, telegram_id: int, merchant_id: int) -> bool:
