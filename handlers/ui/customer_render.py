@@ -6,6 +6,7 @@ from __future__ import annotations
 from enum import StrEnum
 from html import escape
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -102,7 +103,9 @@ def page_text(p: MemberPage) -> str:
             name=escape(p.first_name or "—"), number=p.membership_id
         ),
         _("Phone: {phone}").format(phone=p.phone_masked or "—"),
-        _("Joined: {date}").format(date=day(p.joined_at.date(), p.timezone)),
+        _("Joined: {date}").format(
+            date=day(p.joined_at.astimezone(ZoneInfo(p.timezone)).date(), p.timezone)
+        ),
         _("{visits}, spent {amount}").format(
             visits=visits, amount=money(p.spend_minor, p.currency)
         ),
