@@ -3,17 +3,47 @@ the member looked up within it."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cached_property
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from db.models import Customer, Membership, Merchant
-from db.repositories import LedgerRepo
+from db.repositories import AuditRepo, LedgerRepo, PaymentCodeRepo
 from db.repositories.care import CareRepo
+from services import limits
 from services.base import Service
 from services.care.model import CareRefused
-from services.errors import NotStaff, UnknownMerchant
+from services.errors import CodeInvalid, NotStaff, UnknownMerchant
 from services.notices import Notice, NoticeBody
 from services.outbox import enqueue
 from services.states import StaffRole
+
+
+async def membership_by_code(
+    session: AsyncSession,
+    owner_ids: frozenset[int],
+    merchant_id: int,
+    actor: int,
+    code: str,
+    now: datetime,
+) -> int | CodeInvalid:
+    """The membership behind a merchant's active payment code, read and not used: a look-up at
+    the till like any other (a paused person or a locked merchant is refused; a code that
+    matches nobody is audited and counts toward the pause and the lock, so the caller commits
+    before it raises the refusal returned)."""
+    guard = limits.TillGuard(session, owner_ids)
+    merchant = await guard.before_lookup(merchant_id, actor, now)
+    codes = PaymentCodeRepo(session)
+    found = await codes.find_active(merchant_id, code, now)
+    if found is not None:
+        return found.membership_id
+    stale = await codes.find_any(merchant_id, code)
+    action = "wrong_code" if stale is None else "stale_code"
+    reason = "unknown" if stale is None else "used" if stale.used_at else "expired"
+    AuditRepo(session).add(merchant_id, actor, action, now, details=reason)
+    await session.flush()
+    return await guard.after_miss(merchant, actor, action, reason, now)
 
 
 class CareBase(Service):

@@ -10,12 +10,10 @@ reads the code without using it."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from db.models import LedgerReason, Membership
-from db.repositories import PaymentCodeRepo
-from services import limits, policy, program
+from services import policy, program
 from services._tx import in_transaction
+from services.care.base import membership_by_code
 from services.care.goodwill import GoodwillCare
 from services.care.model import (
     Adjusted,
@@ -57,7 +55,9 @@ class CareService(GoodwillCare):
                 raise CareRefused("cashier_code")
             now = self.clock()
             if kind == QueryKind.CODE:
-                found = await self._by_code(merchant_id, actor, value, now)
+                found = await membership_by_code(
+                    self.session, self.owner_ids, merchant_id, actor, value, now
+                )
                 if isinstance(found, CodeInvalid):
                     missed.append(found)  # audited: it counts toward the pause and the lock
                     return None
@@ -77,23 +77,6 @@ class CareService(GoodwillCare):
             raise missed[0]
         assert found is not None
         return found
-
-    async def _by_code(
-        self, merchant_id: int, actor: int, code: str, now: datetime
-    ) -> int | CodeInvalid:
-        """The membership behind an active code, read and not used; a miss as at the till."""
-        guard = limits.TillGuard(self.session, self.owner_ids)
-        merchant = await guard.before_lookup(merchant_id, actor, now)
-        codes = PaymentCodeRepo(self.session)
-        found = await codes.find_active(merchant_id, code, now)
-        if found is not None:
-            return found.membership_id
-        stale = await codes.find_any(merchant_id, code)
-        action = "wrong_code" if stale is None else "stale_code"
-        reason = "unknown" if stale is None else "used" if stale.used_at else "expired"
-        self.audit.add(merchant_id, actor, action, now, details=reason)
-        await self.session.flush()
-        return await guard.after_miss(merchant, actor, action, reason, now)
 
     async def _level(self, membership: Membership) -> tuple[LevelInfo, program.Program]:
         prog = await program.load(self.session, membership.merchant_id)
