@@ -7,7 +7,7 @@ import asyncio
 
 from sqlalchemy import select
 
-from db.models import AuditLog, Customer, LedgerEntry, Membership, Outbox
+from db.models import AuditLog, Customer, LedgerEntry, Membership, Outbox, Staff
 from tests.factories import check_ledger_invariant
 from tests.telegram import TgUser, hire, join
 
@@ -169,3 +169,13 @@ async def test_a_member_blocked_after_the_preview_is_refused_at_confirm(tg, db) 
     refused = await kasia.press(preview.button("Confirm"))
     assert "card is paused by the staff" in refused.toasts[0]
     assert (await member(db, 101)).purchases_count == 0
+
+
+async def test_an_admin_revoked_mid_form_is_stopped_at_the_next_step(tg, db) -> None:
+    ada, _kasia, _anna, number = await scene(tg, db)
+    await ada.press((await ada.send(f"/customer #{number}")).button("Adjust points"))
+    await ada.send("+40")
+    ada_row = await db.scalar(select(Staff.id).where(Staff.telegram_id == 60))
+    await tg(OWNER).press(f"srev:{ada_row}")
+    assert (await ada.send("A reason")).texts == ["This is for the staff of this place."]
+    assert (await member(db, 101)).balance_minor == 120

@@ -47,12 +47,16 @@ async def msg_delta(
 
 
 @router.message(CareForm.reason, plain_text, flags=STAFF)
-async def msg_reason(message: Message, state: FSMContext) -> None:
+async def msg_reason(
+    message: Message, ctx: MemberContext, care: CareService, state: FSMContext
+) -> None:
     form = await form_data(state)
     reason = clean_reason(message.text or "")  # refused: asked again, in this step
+    m, d = form.get("m", 0), form.get("d", 0)
+    # The role again, and the balance as it is now: the preview is what Save will check.
+    b = await care.balance(ctx.work_merchant_id, ctx.telegram_id, m, d)
     await state.set_state(None)  # the preview's buttons take it from here
-    await state.update_data({DATA: {**form, "r": reason}})
-    m, d, b = form["m"], form["d"], form["b"]
+    await state.update_data({DATA: {**form, "b": b, "r": reason}})
     await message.answer(
         ui.adjust_preview(m, d, b, reason), reply_markup=ui.adjust_keyboard(m, d, b)
     )
