@@ -22,6 +22,7 @@ from services.audit_log import AuditLogService
 from services.birthdays import BirthdayService
 from services.business import BusinessService
 from services.campaigns import CampaignService
+from services.care import CareService
 from services.catalog import CatalogService
 from services.chat import ChatService
 from services.clock import Clock
@@ -188,6 +189,7 @@ class ContextMiddleware(BaseMiddleware):
         data["business"] = BusinessService(session, self.settings.owner_ids, self.clock)
         data["chat"] = ChatService(session, self.settings.owner_ids, self.clock)
         data["audit_log"] = AuditLogService(session, self.settings.owner_ids, self.clock)
+        data["care"] = CareService(session, self.settings.owner_ids, self.clock)
         data["settings"] = self.settings
         data["ctx"] = ctx
         locale = pick_locale(ctx, user, self.settings.default_language)

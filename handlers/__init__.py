@@ -25,6 +25,7 @@ def get_routers() -> list[Router]:
         card,
         catalog,
         chat,
+        customer,
         errors,
         export,
         fallback,
@@ -58,6 +59,7 @@ def get_routers() -> list[Router]:
         settings.router,  # its form's typed values before any handler of free text
         sale.router,  # staff forms go before member handlers that match any text
         refunds.router,
+        customer.router,  # its form's text steps go before member handlers too
         form_fallbacks.sale_router,  # what the sale form's steps did not take
         staff.router,
         merchants.router,  # its form's steps before member handlers that match any text

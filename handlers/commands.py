@@ -31,6 +31,7 @@ COMMANDS = {
     "refund": (__("Refund a sale"), CASHIER),
     "openorders": (__("Pre-orders waiting for pickup"), CASHIER),
     "settings": (__("Program settings: levels, bonuses, limits"), ADMIN),
+    "customer": (__("Find a member by code, number or phone"), CASHIER),
     "staff": (__("Invite and manage staff"), ADMIN),
     "push": (__("Send a promo push"), ADMIN),
     "stats": (__("Program dashboard"), ADMIN),

@@ -13,6 +13,7 @@ from services.audit_log import AuditLogService
 from services.birthdays import BirthdayService
 from services.business import BusinessService
 from services.campaigns import CampaignService
+from services.care import CareService
 from services.catalog import CatalogService
 from services.chat import ChatService
 from services.codes import CodeService
@@ -57,6 +58,7 @@ class HandlerData(TypedDict, total=False):
     business: BusinessService
     chat: ChatService
     audit_log: AuditLogService
+    care: CareService
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
     locale: str  # the language this update is answered in
     i18n: CatalogI18n

@@ -17,12 +17,12 @@ from db.repositories import (
     AuditRepo,
     MembershipRepo,
     MerchantRepo,
-    PaymentCodeRepo,
     StaffRepo,
 )
-from services import limits, policy
+from services import policy
 from services._tx import in_transaction
 from services.base import Service
+from services.care.base import membership_by_code
 from services.dto import Birthday
 from services.errors import CodeInvalid, MemberNotFound, UnknownMerchant
 from services.notices import BirthdayCorrection, Notice
@@ -154,18 +154,12 @@ class BirthdayService(Service):
         paused people and a locked merchant are refused, wrong codes count) or #number."""
         membership = None
         if _CODE_RE.fullmatch(member):
-            guard = limits.TillGuard(self.session, self.owner_ids)
-            await guard.before_lookup(merchant.id, actor, now)
-            codes = PaymentCodeRepo(self.session)
-            code = await codes.find_active(merchant.id, member, now)
-            if code is None:
-                stale = await codes.find_any(merchant.id, member)
-                action = "wrong_code" if stale is None else "stale_code"
-                reason = "unknown" if stale is None else "used" if stale.used_at else "expired"
-                AuditRepo(self.session).add(merchant.id, actor, action, now, details=reason)
-                await self.session.flush()
-                return await guard.after_miss(merchant, actor, action, reason, now)
-            membership = await MembershipRepo(self.session).get(code.membership_id)
+            found = await membership_by_code(
+                self.session, self.owner_ids, merchant.id, actor, member, now
+            )
+            if isinstance(found, CodeInvalid):
+                return found
+            membership = await MembershipRepo(self.session).get(found)
         elif match := _NUMBER_RE.fullmatch(member):
             membership = await MembershipRepo(self.session).get(int(match.group(1)))
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,9 +46,10 @@ class CodeService:
                 raise NotAMember()
             merchant = await self.merchants.get(merchant_id)
             assert merchant is not None
-            return await self.issue_in_transaction(
+            issued = await self.issue_in_transaction(
                 pair[1].id, merchant_id, merchant.code_ttl_seconds
             )
+            return replace(issued, paused=pair[1].blocked_at is not None)
 
         return await in_transaction(self.session, work)
 

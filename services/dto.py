@@ -123,6 +123,7 @@ class IssuedCode:
     code: str
     expires_at: datetime
     ttl_seconds: int
+    paused: bool = False  # the staff blocked the member: the till will refuse it
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +141,7 @@ class Profile:
     language: str | None
     marketing_opt_in: bool
     gift_next_year: bool = False  # a birthday just saved within the lead time before it
+    member_number: int | None = None  # the membership id, which the staff can look up
 
 
 @dataclass(frozen=True, slots=True)

@@ -92,6 +92,8 @@ class PurchaseService(SellerBase):
             raise SaleRefused("not_found")
         if sale.created_at + DRAFT_TTL < now:
             raise SaleRefused("expired_draft")
+        if any(r.depth == 0 and r.blocked_at is not None for r in rows):
+            raise SaleRefused("member_blocked")  # blocked since the preview
         done = await self._settle(program, sale, kin, now)
         day = (
             local_day_start(now, program.merchant.timezone) if limits.needs_day(program) else None

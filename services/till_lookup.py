@@ -12,7 +12,7 @@ from db.repositories import LimitRepo
 from db.repositories.till import WRONG_CODE
 from services import limits, policy
 from services.dto import LevelInfo
-from services.errors import CodeInvalid, CodesLocked
+from services.errors import CodeInvalid, CodesLocked, SaleRefused
 from services.limits.daily import local_day_start
 from services.limits.wrong_codes import MERCHANT_WINDOW, TICK, lock_since
 from services.program import Program
@@ -90,9 +90,12 @@ class TillLookup(SellerBase):
         return row
 
     def _found(self, program: Program, row: Any) -> Found | None:
-        """The customer the lookup found, or None: no active code matched."""
+        """The customer the lookup found, or None: no active code matched. A member the staff
+        blocked (services/care/) can neither earn nor spend: refused."""
         if row.membership_id is None:
             return None
+        if row.blocked_at is not None:
+            raise SaleRefused("member_blocked")
         levels = program.levels
         level = next((lv for lv in levels if lv.rank == row.level_rank), levels[-1])
         merchant = program.merchant

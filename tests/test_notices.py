@@ -51,6 +51,7 @@ from services.notices import (
     decode,
     encode,
 )
+from services.notices.care import GoodwillPoints, PointsAdjusted
 from tests.factories import make_merchant, receipt
 
 LANGUAGES = ("en", "ru", "pl", "hu")
@@ -141,6 +142,8 @@ SAMPLES: list[NoticeBody] = [
     RulesChanged(merchant="Café"),
     MemberMessage(message_id=1, merchant="Café", member="Anna", member_id=5, text="Hi"),
     StaffReply(merchant="Café", text="Hello"),
+    PointsAdjusted(merchant="Café <Nord>", delta=-20, reason="<b>mistake</b>", balance=80),
+    GoodwillPoints(merchant="Café", purchase_id=7, points=100, balance=180),
 ]
 
 

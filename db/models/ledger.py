@@ -27,6 +27,8 @@ class LedgerReason(StrEnum):
     LEVEL_REVERSED = "level_reversed"  # cashback of a level a refund took away
     EXPIRY = "expiry"
     FORFEIT = "forfeit"  # the balance given up when a member erased their data
+    ADJUSTMENT = "adjustment"  # staff added or took points, with a reason (services/care/)
+    GOODWILL = "goodwill"  # staff's apology for a low rating (services/care/)
 
 
 class LedgerEntry(Base):

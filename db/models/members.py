@@ -76,6 +76,8 @@ class Membership(Base):
     birthday_bonus_left: Mapped[int] = mapped_column(BigInteger, default=0)  # not yet lapsed
     nps_asked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     joined_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Blocked by the staff (services/care/): no earning or spending until unblocked.
+    blocked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The member erased their data: the row stays, anonymous, for the merchant's accounts.
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

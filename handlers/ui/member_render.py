@@ -38,23 +38,6 @@ def progress_bar(fraction: float, width: int = 10) -> str:
     return "▰" * filled + "▱" * (width - filled)
 
 
-def rules_text(merchant: MerchantView) -> str:
-    return _(
-        "👋 Welcome to the loyalty program of <b>{merchant}</b>!\n\n"
-        "<b>Program rules</b>\n"
-        "• You earn cashback in points on every purchase; 1 point = {unit}.\n"
-        "• Points can pay part of a check; the share grows with your level.\n"
-        "• Friends you invite earn you rewards when they make purchases.\n"
-        "• We store your Telegram id, first name, your purchases and points, and what you "
-        "choose to add to your profile (birthday, phone). Staff see only your first name and a "
-        "masked phone.\n"
-        "• News and offers are a separate choice; you can change it at any time.\n\n"
-        "Press <b>Accept</b> to join."
-    ).format(
-        merchant=escape(merchant.name), unit=money(merchant.point_value_minor, merchant.currency)
-    )
-
-
 def card_text(card: Card) -> str:
     m = card.merchant
     code = locale()
@@ -120,7 +103,16 @@ def code_caption(code: IssuedCode, merchant: MerchantView) -> str:
         "Show it (or the QR) at the till. It works once, until {until} ({minutes} minutes).\n"
         "Asking for a new code replaces this one.",
         minutes,
-    ).format(code=f"{code.code[:3]} {code.code[3:]}", until=until, minutes=minutes)
+    ).format(code=f"{code.code[:3]} {code.code[3:]}", until=until, minutes=minutes) + (
+        "\n\n" + paused_note() if code.paused else ""
+    )
+
+
+def paused_note() -> str:
+    return _(
+        "⏸ Your card is paused: you can't earn or spend points for now. Please contact the "
+        "staff of the place."
+    )
 
 
 def invite_caption(link: str, merchant: MerchantView) -> str:
@@ -155,6 +147,8 @@ def profile_text(profile: Profile) -> str:
             state=_("on") if profile.marketing_opt_in else _("off")
         ),
     ]
+    if profile.member_number is not None:  # what the staff look the member up by
+        lines.insert(3, _("Member number: #{number}").format(number=profile.member_number))
     if profile.birthday:
         lines += ["", _("To change your birthday, please ask the staff.")]
     return "\n".join(lines)

@@ -52,6 +52,8 @@ LEDGER_REASONS = {
     "referral_reversed": N_("Friend's purchase refunded"),
     "clawback": N_("Taken back after a refund"),
     "forfeit": N_("Given up on leaving the program"),
+    "adjustment": N_("Adjustment"),
+    "goodwill": N_("Goodwill points"),
 }
 OTHER_REASON = N_("Other")
 

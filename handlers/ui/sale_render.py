@@ -187,6 +187,10 @@ def sale_refused(reason: str) -> str:
             "The customer's balance changed meanwhile (points were spent elsewhere). "
             "Start the sale again."
         ),
+        "member_blocked": _(
+            "This customer's card is paused by the staff: no points can be earned or spent. "
+            "Ask an admin."
+        ),
         "already_refunded": _("This purchase is already fully refunded."),
         "refund_done": _("Already refunded."),
         "refund_changed": _(

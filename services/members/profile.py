@@ -96,4 +96,5 @@ def _profile(customer: Customer, membership: Membership) -> Profile:
         phone_masked=policy.mask_phone(customer.phone) if customer.phone else None,
         language=customer.language,
         marketing_opt_in=membership.marketing_opt_in,
+        member_number=membership.id,
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import get_args
 
 from services.notices.campaigns import Push, PushDone
+from services.notices.care import GoodwillPoints, PointsAdjusted
 from services.notices.chat import MemberMessage, StaffReply
 from services.notices.codec import NoticeError, build, dump, load
 from services.notices.jobs import (
@@ -80,6 +81,8 @@ NoticeBody = (
     | RulesChanged
     | MemberMessage
     | StaffReply
+    | PointsAdjusted
+    | GoodwillPoints
 )
 
 # The outbox row's `kind` of each body type: the names rows were always written with.
@@ -139,6 +142,7 @@ __all__ = [
     "DigestFigures",
     "ExpiryWarning",
     "FriendJoined",
+    "GoodwillPoints",
     "LowRatingAlert",
     "MemberMessage",
     "NewOrder",
@@ -149,6 +153,7 @@ __all__ = [
     "OrderCancelled",
     "OrderReady",
     "OrderWithdrawn",
+    "PointsAdjusted",
     "PointsExpired",
     "Push",
     "PushDone",

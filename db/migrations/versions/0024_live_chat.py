@@ -1,7 +1,7 @@
 """the live chat: members' drafts and the messages between members and staff
 
 Revision ID: 0024
-Revises: 0021
+Revises: 0023
 Create Date: 2026-11-30
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from db.base import UtcDateTime
 
 revision: str = "0024"
-down_revision: str | None = "0021"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -13,6 +13,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 from handlers.ui.limits_render import resume_keyboard
 from handlers.ui.notices.campaigns import push_done_text, push_keyboard
+from handlers.ui.notices.care import goodwill_text, points_adjusted_text
 from handlers.ui.notices.chat import (
     member_message_keyboard,
     member_message_text,
@@ -38,6 +39,7 @@ from handlers.ui.notices.orders import (
 from handlers.ui.notices.program import rules_changed_text
 from handlers.ui.notices.sales import (
     friend_joined_text,
+    low_rating_keyboard,
     low_rating_text,
     rating_keyboard,
     receipt_text,
@@ -60,6 +62,7 @@ from services.notices import (
     CustomerPurchasesFlag,
     ExpiryWarning,
     FriendJoined,
+    GoodwillPoints,
     LowRatingAlert,
     MemberMessage,
     NewOrder,
@@ -68,6 +71,7 @@ from services.notices import (
     OrderCancelled,
     OrderReady,
     OrderWithdrawn,
+    PointsAdjusted,
     PointsExpired,
     Push,
     PushDone,
@@ -99,7 +103,7 @@ def notice_text(body: NoticeBody) -> Rendered:
         case ReferralReversed():
             return referral_reversed_text(body), None
         case LowRatingAlert():
-            return low_rating_text(body), None
+            return low_rating_text(body), low_rating_keyboard(body.purchase_id)
         case FriendJoined():
             return friend_joined_text(body), None
         case CustomerPurchasesFlag() | CustomerAmountFlag() | StaffSalesFlag() | StaffAmountFlag():
@@ -142,5 +146,9 @@ def notice_text(body: NoticeBody) -> Rendered:
             return member_message_text(body), member_message_keyboard(body)
         case StaffReply():
             return staff_reply_text(body), None
+        case PointsAdjusted():
+            return points_adjusted_text(body), None
+        case GoodwillPoints():
+            return goodwill_text(body), None
         case _:
             assert_never(body)

@@ -8,6 +8,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from handlers.ui.callbacks import Rate
+from handlers.ui.care_callbacks import GoodwillCb, RatingReplyCb
 from handlers.ui.render import DEFAULT_LEVEL_NAMES, date_time, money, points
 from services.notices import (
     FriendJoined,
@@ -146,6 +147,23 @@ def low_rating_text(r: LowRatingAlert) -> str:
     if r.comment:
         text += "\n" + _("Comment: {comment}").format(comment=escape(r.comment))
     return text
+
+
+def low_rating_keyboard(purchase_id: int) -> InlineKeyboardMarkup:
+    """Reply to the customer (handlers/chat.py), or give goodwill points (handlers/customer.py)."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_("💬 Reply"), callback_data=RatingReplyCb(purchase_id=purchase_id).pack()
+                ),
+                InlineKeyboardButton(
+                    text=_("🎁 Goodwill points"),
+                    callback_data=GoodwillCb(purchase_id=purchase_id).pack(),
+                ),
+            ]
+        ]
+    )
 
 
 def friend_joined_text(r: FriendJoined) -> str:

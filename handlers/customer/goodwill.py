@@ -1,0 +1,90 @@
+"""The low-rating alert's 🎁 Goodwill points: an amount button (or typed), once per sale."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from handlers.answers import Answer
+from handlers.customer.form import STAFF, CareForm, ask, form_data
+from handlers.ui import customer_render as ui
+from handlers.ui.care_callbacks import GoodwillCb
+from handlers.ui.customer_render import CustAction, CustCb
+from handlers.ui.edit import edit_text
+from handlers.ui.filters import plain_text
+from services.care import (
+    CareService,
+    parse_points,
+)
+from services.dto import MemberContext
+
+router = Router(name=__name__)
+Wake = Callable[[], None]
+
+
+@router.callback_query(GoodwillCb.filter(), flags=STAFF)
+async def cb_goodwill(
+    query: CallbackQuery,
+    callback_data: GoodwillCb,
+    ctx: MemberContext,
+    care: CareService,
+    answer: Answer,
+) -> None:
+    state = await care.goodwill_state(
+        ctx.work_merchant_id, query.from_user.id, callback_data.purchase_id
+    )
+    if state.given is not None:
+        raise state.given
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            ui.goodwill_prompt(state.purchase_id),
+            reply_markup=ui.goodwill_keyboard(state.purchase_id),
+        )
+
+
+@router.callback_query(CustCb.filter(F.action == CustAction.GOODWILL), flags=STAFF)
+async def cb_give_goodwill(
+    query: CallbackQuery,
+    callback_data: CustCb,
+    ctx: MemberContext,
+    care: CareService,
+    answer: Answer,
+    wake_sender: Wake,
+) -> None:
+    c = callback_data
+    done = await care.goodwill(ctx.work_merchant_id, query.from_user.id, c.target, c.points)
+    answer.toast(_("Saved."))
+    if isinstance(query.message, Message):
+        await edit_text(query.message, ui.goodwill_done_text(done.purchase_id, done.points))
+    wake_sender()
+
+
+@router.callback_query(CustCb.filter(F.action == CustAction.GOODWILL_TYPED), flags=STAFF)
+async def cb_goodwill_typed(
+    query: CallbackQuery,
+    callback_data: CustCb,
+    ctx: MemberContext,
+    care: CareService,
+    state: FSMContext,
+) -> None:
+    gw = await care.goodwill_state(ctx.work_merchant_id, query.from_user.id, callback_data.target)
+    if gw.given is not None:
+        raise gw.given
+    await ask(query, state, CareForm.goodwill, {"p": gw.purchase_id}, ui.ask_goodwill_points())
+
+
+@router.message(CareForm.goodwill, plain_text, flags=STAFF)
+async def msg_goodwill_points(
+    message: Message, ctx: MemberContext, care: CareService, state: FSMContext, wake_sender: Wake
+) -> None:
+    purchase = (await form_data(state)).get("p", 0)
+    done = await care.goodwill(
+        ctx.work_merchant_id, ctx.telegram_id, purchase, parse_points(message.text or "")
+    )
+    await state.clear()
+    await message.answer(ui.goodwill_done_text(done.purchase_id, done.points))
+    wake_sender()
