@@ -22,9 +22,10 @@ from services.states import StaffRole
 logger = logging.getLogger(__name__)
 
 
-CUSTOMER, CASHIER, ADMIN = "customer", "cashier", "admin"
+CUSTOMER, CASHIER, ADMIN, OWNER = "customer", "cashier", "admin", "owner"
 # Each command's line in the menu (in the current locale when read), and who sees it. A staff
-# member's menu has the till's commands, then (admins) the admin's, then a customer's.
+# member's menu has the till's commands, then (admins) the admin's, (owners) the owner's, then
+# a customer's.
 COMMANDS = {
     "sale": (__("Confirm a purchase"), CASHIER),
     "sales": (__("Today's sales"), CASHIER),
@@ -44,11 +45,14 @@ COMMANDS = {
     "business": (__("Edit the card and news of the place"), ADMIN),
     "inbox": (__("Members' messages waiting for an answer"), ADMIN),
     "audit": (__("Who did what: the audit log"), ADMIN),
+    "merchant": (__("Choose the place you work in"), ADMIN),
+    "merchants": (__("Create a new place"), OWNER),
     "card": (__("Your card, balance and level"), CUSTOMER),
     "code": (__("A payment code for the till"), CUSTOMER),
     "invite": (__("Invite friends"), CUSTOMER),
     "history": (__("Points history"), CUSTOMER),
     "catalog": (__("Order ahead for pickup"), CUSTOMER),
+    "about": (__("About the place: hours, address, news"), CUSTOMER),
     "orders": (__("Your pre-orders"), CUSTOMER),
     "profile": (__("Birthday, phone, offers"), CUSTOMER),
     "mydata": (__("Download my data"), CUSTOMER),
@@ -71,7 +75,9 @@ def customer_commands() -> list[BotCommand]:
 
 
 def staff_commands(role: StaffRole) -> list[BotCommand]:
-    if role in (StaffRole.ADMIN, StaffRole.OWNER):
+    if role == StaffRole.OWNER:
+        return menu(CASHIER, ADMIN, OWNER, CUSTOMER)
+    if role == StaffRole.ADMIN:
         return menu(CASHIER, ADMIN, CUSTOMER)
     return menu(CASHIER, CUSTOMER)
 

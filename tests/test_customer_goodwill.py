@@ -75,6 +75,9 @@ async def test_goodwill_is_given_once_and_the_member_is_told(tg, db, session) ->
     assert [(a.actor_telegram_id, a.target, a.details) for a in audit] == [(60, "1", "100")]
     assert len(await db.all(select(Outbox).where(Outbox.kind == "goodwill_points"))) == 1
     await check_ledger_invariant(session)
+    # The owner's points report counts them as issued, under their own name.
+    report = await owner.send("/kpi points")
+    assert "goodwill 100" in report.text
 
 
 async def test_a_typed_amount_and_bad_ones(tg, db) -> None:

@@ -156,6 +156,7 @@ async def test_commands_are_registered_for_each_language(bot, i18n) -> None:
             "invite",
             "history",
             "catalog",
+            "about",
             "orders",
             "profile",
             "mydata",

@@ -88,6 +88,8 @@ async def test_current_period(program: Book, session: AsyncSession, clock: FakeC
         "referral_bonus": 0,
         "birthday": 500,
         "manual": 100,
+        "adjustment": 0,
+        "goodwill": 0,
     }
     assert (s.issued, s.redeemed, s.expired) == (1166, 100, 30)
     assert s.redemption_rate == Ratio(100, 1166)

@@ -13,18 +13,25 @@ ADMIN_ROLES = (StaffRole.ADMIN, StaffRole.OWNER)
 
 
 def customer_help() -> str:
-    return _(
-        "ℹ️ <b>How it works</b>\n"
-        "Show your payment code at the till: you earn points on every purchase and can pay "
-        "part of a check with them. Your level grows with your purchases and with friends "
-        "you bring.\n\n"
-        "/card – your card, balance and level\n"
-        "/code – a one-time payment code for the till\n"
-        "/invite – your link to invite friends\n"
-        "/history – your points history\n"
-        "/profile – birthday, phone, news and offers\n"
-        "/language – change the language\n"
-        "/help – this help"
+    return (
+        _(
+            "ℹ️ <b>How it works</b>\n"
+            "Show your payment code at the till: you earn points on every purchase and can pay "
+            "part of a check with them. Your level grows with your purchases and with friends "
+            "you bring.\n\n"
+            "/card – your card, balance and level\n"
+            "/code – a one-time payment code for the till\n"
+            "/invite – your link to invite friends\n"
+            "/history – your points history\n"
+            "/profile – birthday, phone, news and offers\n"
+            "/language – change the language\n"
+            "/help – this help"
+        )
+        + "\n\n"
+        + _(
+            "/about – the place: hours, address, news. Anything else you write here goes to the "
+            "staff, and their answer comes back in this chat."
+        )
     )
 
 
@@ -37,9 +44,10 @@ def till_commands() -> list[BotCommand]:
     return [c for c in staff_commands(StaffRole.STAFF) if c.command not in customer]
 
 
-def admin_commands() -> list[BotCommand]:
+def admin_commands(role: StaffRole = StaffRole.ADMIN) -> list[BotCommand]:
+    """An admin's commands; an owner's add creating places."""
     shown = {c.command for c in customer_commands()} | {c.command for c in till_commands()}
-    return [c for c in staff_commands(StaffRole.ADMIN) if c.command not in shown]
+    return [c for c in staff_commands(role) if c.command not in shown]
 
 
 def role_help(role: StaffRole | None, member: bool) -> str:
@@ -58,7 +66,7 @@ def role_help(role: StaffRole | None, member: bool) -> str:
             + _lines(till_commands())
         )
         if role in ADMIN_ROLES:
-            parts.append(_("🛠 <b>Running the program</b>") + "\n" + _lines(admin_commands()))
+            parts.append(_("🛠 <b>Running the program</b>") + "\n" + _lines(admin_commands(role)))
     if member or not role:
         parts.append(customer_help())
     else:

@@ -38,6 +38,8 @@ REASON_NAMES = {
     "referral_bonus": __("friends' first purchases"),
     "birthday": __("birthdays"),
     "manual": __("adjustments"),
+    "adjustment": __("adjustments"),
+    "goodwill": __("goodwill"),
 }
 
 
@@ -114,11 +116,12 @@ def sources_text(s: Snapshot) -> str:
 def points_text(r: PointsReport) -> str:
     s = r.snapshot
     cur = r.merchant.currency
-    issued = ", ".join(
-        f"{REASON_NAMES.get(reason, _('other'))} {number(n)}"
-        for reason, n in s.issued_by_reason
-        if n
-    )
+    by_name: dict[str, int] = {}  # the operator's and the staff's adjustments read as one
+    for reason, n in s.issued_by_reason:
+        if n:
+            name = str(REASON_NAMES.get(reason, _("other")))
+            by_name[name] = by_name.get(name, 0) + n
+    issued = ", ".join(f"{name} {number(n)}" for name, n in by_name.items())
     return "\n".join(
         [
             _("🎁 <b>Points</b> · {period}").format(period=period_text(s.period)),

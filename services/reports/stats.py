@@ -36,6 +36,9 @@ ISSUED = (
     LedgerReason.REFERRAL_BONUS,
     LedgerReason.BIRTHDAY,
     LedgerReason.MANUAL,
+    # Staff's adjustments (net: taking points off counts against) and goodwill (services/care/).
+    LedgerReason.ADJUSTMENT,
+    LedgerReason.GOODWILL,
 )
 
 
