@@ -53,6 +53,7 @@ def member_state(membership: Membership | Any) -> Member:
         referrals=membership.effective_referrals,
         level_rank=membership.level_rank,
         erased=membership.deleted_at is not None,
+        blocked=getattr(membership, "blocked_at", None) is not None,
     )
 
 

@@ -8,6 +8,7 @@ import asyncio
 from sqlalchemy import select
 
 from db.models import AuditLog, Customer, LedgerEntry, Membership, Outbox, Staff
+from services.policy import build_payload
 from tests.factories import check_ledger_invariant
 from tests.telegram import TgUser, hire, join
 
@@ -179,3 +180,22 @@ async def test_an_admin_revoked_mid_form_is_stopped_at_the_next_step(tg, db) -> 
     await tg(OWNER).press(f"srev:{ada_row}")
     assert (await ada.send("A reason")).texts == ["This is for the staff of this place."]
     assert (await member(db, 101)).balance_minor == 120
+
+
+async def test_a_blocked_referrer_earns_nothing_from_a_friends_purchase(tg, db) -> None:
+    ada, kasia, _anna, number = await scene(tg, db)
+    code = (await member(db, 101)).referral_code
+    bob = tg(102)
+    await join(bob, payload=build_payload(referral_code=code))
+    await bob.send("/code")
+    page = await ada.send(f"/customer #{number}")
+    await ada.press(page.button("Block"))
+    preview = await kasia.send(f"/sale {await db.pay_code(102)} 100")
+    done = await kasia.press(preview.button("Confirm"))
+    assert "Points earned" in done.to(102)[0] and done.to(101) == []
+    anna = await member(db, 101)
+    assert (anna.balance_minor, anna.effective_referrals) == (120, 0)
+    rewards = await db.all(
+        select(LedgerEntry).where(LedgerEntry.reason.in_(("referral", "referral_bonus")))
+    )
+    assert rewards == []

@@ -246,3 +246,22 @@ async def test_an_unspent_birthday_bonus_lapses_after_its_days(session, clock) -
         await session.refresh(member)
         assert member.balance_minor == 1_000 + 500 - 200 - 300
     await check_ledger_invariant(session)
+
+
+async def test_no_birthday_gift_while_the_staff_have_the_card_blocked(session, clock) -> None:
+    warsaw = await make_merchant(session, clock)
+    clock.now = datetime(2026, 4, 23, 12, 0, tzinfo=UTC)
+    await opt_in(session, clock, warsaw, 1, "24.05")
+    await opt_in(session, clock, warsaw, 2, "24.05")
+    async with session.begin():
+        await session.execute(
+            update(Membership)
+            .where(
+                Membership.customer_id
+                == select(Customer.id).where(Customer.telegram_id == 2).scalar_subquery()
+            )
+            .values(blocked_at=clock.now)
+        )
+    clock.now = datetime(2026, 5, 24, 8, 5, tzinfo=UTC)  # 10:05 in Warsaw
+    assert await JobService(session, clock).birthday_offers() == 1
+    assert await outbox(session, "birthday") == [1]  # the blocked member gets nothing

@@ -158,6 +158,13 @@ def test_a_purchase_redeems_then_earns_at_the_level_held(
             [(A, 200, R.REFERRAL), (C, 50, R.REFERRAL), (C, -20, R.CLAWBACK)],
             [(1, A, 200, 0, 0), (3, C, 50, 0, 0)],
         ),
+        # A member the staff blocked earns nothing while blocked, at any depth.
+        (
+            [Member(A), Member(B, blocked=True), Member(C)],
+            False,
+            [(A, 200, R.REFERRAL), (C, 50, R.REFERRAL)],
+            [(1, A, 200, 0, 0), (3, C, 50, 0, 0)],
+        ),
     ],
 )
 def test_a_friends_purchase_rewards_the_chain(
@@ -167,7 +174,7 @@ def test_a_friends_purchase_rewards_the_chain(
     told: list[tuple[int, int, int, int, int]],
 ) -> None:
     buyer = Member(BUYER)
-    assert opens_referral(buyer, chain) == (not chain[0].erased)
+    assert opens_referral(buyer, chain) == (not (chain[0].erased or chain[0].blocked))
     done = settle_purchase(
         LEVELS,
         buyer,
@@ -184,6 +191,23 @@ def test_a_friends_purchase_rewards_the_chain(
     assert done.made_referral_effective == first
     if first:  # A's second effective referral reaches Silver
         assert done.rewards[0].member.referrals == 2 and done.rewards[0].news
+
+
+def test_a_blocked_referrer_gets_neither_the_bonus_nor_the_counted_referral() -> None:
+    chain = [Member(A, blocked=True), Member(B)]
+    assert not opens_referral(Member(BUYER), chain)
+    done = settle_purchase(
+        LEVELS,
+        Member(BUYER),
+        chain,
+        amount_minor=10_000,
+        points_spent=0,
+        rates_bp=RATES,
+        referral_bonus_minor=500,
+        first_referral=opens_referral(Member(BUYER), chain),
+    )
+    assert done.postings == postings((BUYER, 300, R.CASHBACK), (B, 100, R.REFERRAL))
+    assert not done.made_referral_effective
 
 
 def test_a_purchase_cannot_spend_points_that_are_not_there() -> None:

@@ -20,7 +20,8 @@ class JobRepo(Repo):
     async def birthdays(
         self, merchant_id: int, day: int, month: int, year: int, with_feb29: bool
     ) -> Sequence[tuple[Membership, Customer]]:
-        """Opted-in, reachable members whose birthday is today and who got no gift this year."""
+        """Opted-in, reachable members whose birthday is today and who got no gift this year;
+        not those the staff blocked (they earn nothing while blocked)."""
         same_day = (Customer.birthday_month == month) & (Customer.birthday_day == day)
         if with_feb29:  # 28 February also celebrates those born on the 29th, in common years
             same_day = same_day | ((Customer.birthday_month == 2) & (Customer.birthday_day == 29))
@@ -29,6 +30,7 @@ class JobRepo(Repo):
             .join(Customer, Customer.id == Membership.customer_id)
             .where(
                 Membership.merchant_id == merchant_id,
+                Membership.blocked_at.is_(None),
                 *opted_in_and_reachable(),
                 same_day,
                 or_(

@@ -23,6 +23,7 @@ class Member:
     referrals: int = 0  # effective referrals
     level_rank: int = 0
     erased: bool = False  # erased their data: gives up what arrives, earns no referral rewards
+    blocked: bool = False  # blocked by the staff (services/care/): earns no referral rewards
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ def priced_level(levels: Sequence[LevelInfo], rank: int) -> LevelInfo:
 def opens_referral(buyer: Member, chain: Sequence[Member]) -> bool:
     """This purchase is the buyer's first and their referrer can still earn: it makes the
     referral effective, if this person never made it so before (services.grants checks)."""
-    return buyer.purchases == 0 and bool(chain) and not chain[0].erased
+    return buyer.purchases == 0 and bool(chain) and not (chain[0].erased or chain[0].blocked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +87,8 @@ def settle_purchase(
     rewards = []
     effective = False
     for depth, (referrer, share) in enumerate(zip(chain, shares, strict=False), 1):
-        if referrer.erased:
-            continue  # an erased member earns nothing more
+        if referrer.erased or referrer.blocked:
+            continue  # an erased member earns nothing more; a blocked one nothing for now
         bonus = 0
         if depth == 1 and first_referral:
             effective = True
