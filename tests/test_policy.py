@@ -20,6 +20,9 @@ SILVER = LevelInfo(1, "Silver", 10_000, 2, 500, 3000)
         (" 0.01 ", 2, 1),
         ("999", 0, 999),
         ("1.234", 3, 1234),
+        ("1 000", 0, 1000),  # grouped by threes, as pl/hu/ru write it
+        ("1\u00a0000,50", 2, 100050),
+        ("12\u202f345 678", 0, 12345678),
     ],
 )
 def test_parse_amount_accepts(text: str, exponent: int, minor: int) -> None:
@@ -41,6 +44,10 @@ def test_parse_amount_accepts(text: str, exponent: int, minor: int) -> None:
         ("∞", "format"),
         ("١٢", "format"),  # non-ASCII digits
         ("1000.01", "too_large"),
+        ("12 50", "format"),  # not a group of three
+        ("1  000", "format"),
+        ("1 0000", "format"),
+        ("12345678901234567890", "too_large"),
     ],
 )
 def test_parse_amount_refuses(text: str, reason: str) -> None:

@@ -12,22 +12,31 @@ from services.numbers import MAX_POINTS, InvalidNumber, parse_int
 
 LANGUAGES = ("en", "ru", "pl", "hu")  # the catalogs in locales/
 
-_AMOUNT_RE = re.compile(r"^\s*([0-9]{1,12})(?:[.,]([0-9]+))?\s*$")
+# Whole units as typed: plain digits, or grouped by threes with a space (`1 000`, as Polish,
+# Hungarian and Russian write them; a no-break or thin space too). Never `1,000`: a comma is a
+# decimal separator here.
+_GROUPED = r"[0-9]{1,3}(?:[ \u00a0\u202f\u2009][0-9]{3})+"
+_AMOUNT_RE = re.compile(rf"^\s*([0-9]+|{_GROUPED})(?:[.,]([0-9]+))?\s*$")
+_MAX_WHOLE_DIGITS = 12
 
 
 def parse_amount(
     text: str, exponent: int, max_minor: int | None = None, *, whole_units: bool = False
 ) -> int:
-    """`12,50`, `12.5`, `12` -> minor units. Reasons: format, decimals, whole, zero, too_large.
+    """`12,50`, `12.5`, `12`, `1 000` -> minor units. Reasons: format, decimals, whole, zero,
+    too_large.
 
-    Refused: negatives, exponents (1e9), thousands separators, more decimals than the
+    Refused: negatives, exponents (1e9), a comma or dot between thousands, more decimals than the
     currency has, any decimals at all in a whole-units currency (currency.whole_units_only),
-    zero, and anything over the merchant's cap for one sale.
+    zero, more than twelve digits of whole units, and anything over the merchant's cap for one
+    sale.
     """
     match = _AMOUNT_RE.match(text)
     if not match:
         raise InvalidAmount("format")
-    whole, fraction = match.group(1), match.group(2) or ""
+    whole, fraction = re.sub(r"[^0-9]", "", match.group(1)), match.group(2) or ""
+    if len(whole.lstrip("0")) > _MAX_WHOLE_DIGITS:
+        raise InvalidAmount("too_large")
     if whole_units and fraction.strip("0"):
         raise InvalidAmount("whole", whole=int(whole))
     if len(fraction) > exponent:
