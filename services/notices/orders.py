@@ -16,6 +16,7 @@ class NewOrder:
     items: str
     total: int
     currency: str
+    place: str | None = None  # the merchant's name, when the deployment has several
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

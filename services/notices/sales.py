@@ -82,6 +82,7 @@ class LowRatingAlert:
     staff: str
     confirmed_at: datetime | None = None
     timezone: str = "UTC"
+    place: str | None = None  # the merchant's name, when the deployment has several
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

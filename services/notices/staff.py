@@ -19,6 +19,7 @@ class _Threshold:
     member_id: int | None = None
     staff: str | None = None
     purchase_id: int
+    place: str | None = None  # the merchant's name, when the deployment has several
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,6 +59,7 @@ class StaffPausedAlert:
 
     kind: ClassVar[str] = "staff_paused"
     staff: str | None  # None: an owner, who has no staff row
+    place: str | None = None  # the merchant's name, when the deployment has several
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,3 +79,4 @@ class StaffJoined:
     kind: ClassVar[str] = "staff_joined"
     staff: str | None
     role: str  # "admin" or "staff"
+    place: str | None = None  # the merchant's name, when the deployment has several
