@@ -184,6 +184,20 @@ class StaffService(Service):
         async with self.session.begin():
             return await alert_recipients(self.staff, merchant_id, self.owner_ids)
 
+    async def remember_new_colleague_language(self, telegram_id: int, language: str) -> bool:
+        """The language of someone who may just have accepted an invite; False (nothing
+        kept) when they are no staff member after all."""
+
+        async def work() -> bool:
+            if not await self.merchants.worked_in(telegram_id):
+                return False
+            await CustomerRepo(self.session).remember_staff_language(
+                telegram_id, language, self.clock()
+            )
+            return True
+
+        return await in_transaction(self.session, work)
+
     async def remember_language(self, telegram_id: int, language: str) -> None:
         """The language an owner or staff member who is not a customer writes in: the alerts
         to them are written in it (customers' languages are on their customer row)."""

@@ -184,3 +184,23 @@ async def test_a_second_answer_meanwhile_is_sent_and_said(tg, db) -> None:
     warned = await owner.press(reply)
     assert "Ada has already answered this message" in warned.text
     assert (await owner.send("Welcome!")).to(OWNER) == ["✅ Your answer was sent to Anna."]
+
+
+async def test_a_new_admin_gets_alerts_in_their_language_from_the_first_one(tg, db) -> None:
+    from db.models import StaffLanguage
+
+    owner, ada = tg(OWNER), tg(ADA, first_name="Ada", language_code="pl")
+    await hire(owner, ada, "admin")  # her only message: the invite's /start
+    rows = await db.all(select(StaffLanguage).where(StaffLanguage.telegram_id == ADA))
+    assert [r.language for r in rows] == ["pl"]
+    kasia, anna = tg(KASIA, first_name="Kasia"), tg(ANNA, first_name="Anna")
+    await hire(owner, kasia)
+    await join(anna)
+    await anna.send("/code")
+    preview = await kasia.send(f"/sale {await db.pay_code(ANNA)} 10")
+    await kasia.press(preview.button("Confirm"))
+    (alert,) = (await anna.press("rate:1:1")).to(ADA)
+    assert "Niska ocena" in alert, alert
+    # A link that is no invite keeps nothing of someone who is nobody here.
+    await tg(EWA, language_code="hu").send("/start nothing")
+    assert await db.all(select(StaffLanguage).where(StaffLanguage.telegram_id == EWA)) == []
