@@ -162,5 +162,5 @@ async def test_the_audit_csv_is_in_the_readers_language(tg, db, session_factory)
     assert rows[0][-2:] == ["action", "actor_telegram_id"]
     assert rows[0][:5] == ["Wpis", "Czas", "Kto", "Czynność", "Dotyczy"]
     adjust = next(r for r in rows[1:] if r[5] == "points_adjust")
-    assert adjust[2] == "Adam" and "#1" in adjust[4] and "−20" in adjust[4]
+    assert adjust[2] == "Adam" and adjust[4] == "uczestnik nr 1, −20 punktów, “=SUM(A1)”"
     assert "points_adjust" not in adjust[3] and "=SUM" in adjust[4]
