@@ -8,32 +8,25 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from db.models import AuditLog, ChatMessage, LedgerEntry, Membership, Outbox, Staff
-from services.merchants import MerchantService
 from tests.factories import make_merchant, make_staff
 from tests.telegram import Sent, TgUser, hire, join
+from tests.test_chat import team_and_sale
 
 OWNER, ADA, KASIA, ANNA, EWA = 1, 60, 50, 101, 61
-NORD = "🏪 <b>Bistro Nord</b>"
+NORD = "🏪 <b>Café nord</b>"
 CAFE = "🏪 <b>Test Café</b>"
 STAFF_ONLY = "This is for the staff of this place."
 
 
-async def add_nord(session_factory, clock) -> int:
-    async with session_factory() as session:
-        view = await MerchantService(session, clock).ensure_default(
-            slug="nord", name="Bistro Nord", currency="EUR", timezone="UTC", language="en"
-        )
-    return view.id
-
-
 async def two_places(tg, db, session_factory, clock) -> tuple[TgUser, TgUser, TgUser, Sent]:
-    """Ada admin of Test Café (where she works) and of Bistro Nord; Kasia a cashier of the
+    """Ada admin of Test Café (where she works) and of Café nord; Kasia a cashier of the
     Nord, where Anna rated sale #1 one star. Returns the owner, Ada, Anna and the rating."""
     owner, ada = tg(OWNER), tg(ADA, first_name="Ada")
     kasia, anna = tg(KASIA, first_name="Kasia"), tg(ANNA, first_name="Anna")
     await hire(owner, ada, "admin")
-    await add_nord(session_factory, clock)
-    await owner.press((await owner.send("/merchant")).button("Bistro Nord"))
+    async with session_factory() as session:
+        await make_merchant(session, clock, slug="nord")
+    await owner.press((await owner.send("/merchant")).button("Café nord"))
     joined = await hire(owner, ada, "admin")
     assert NORD + "\n👋 Ada accepted the invitation and joined the team as an admin." in (
         joined.to(OWNER)
@@ -56,7 +49,7 @@ async def test_alerts_name_the_merchant_when_there_are_several(
         (alert,) = rated.to(chat)
         assert alert.startswith(NORD + "\n⚠️ Low rating ★ for sale #1 (€10) by Kasia"), alert
     row = await db.scalar(select(Outbox).where(Outbox.kind == "low_rating"))
-    assert '"place":"Bistro Nord"' in row.payload
+    assert '"place":"Café nord"' in row.payload
 
 
 async def test_one_merchant_alone_needs_no_name(tg, db) -> None:
@@ -80,7 +73,7 @@ async def test_goodwill_and_reply_act_in_the_sales_merchant_and_are_stamped_with
     assert (
         done.texts[0] == NORD + "\n🎁 100 points given to the customer of sale #1. We told them."
     )
-    assert done.to(ANNA) and "Bistro Nord" in done.to(ANNA)[0]
+    assert done.to(ANNA) and "Café nord" in done.to(ANNA)[0]
     entries = await db.all(select(LedgerEntry).where(LedgerEntry.reason == "goodwill"))
     assert [(e.delta_minor, e.purchase_id) for e in entries] == [(100, 1)]
     audit = await db.scalar(select(AuditLog).where(AuditLog.action == "goodwill_points"))
@@ -90,7 +83,7 @@ async def test_goodwill_and_reply_act_in_the_sales_merchant_and_are_stamped_with
     assert prompt.text.startswith(NORD + "\n") and "Write your answer to Anna" in prompt.text
     answered = await ada.send("Sorry, we will do better.")
     assert answered.to(ADA) == [NORD + "\n✅ Your answer was sent to Anna."]
-    assert answered.to(ANNA) == ["💬 Bistro Nord: Sorry, we will do better."]
+    assert answered.to(ANNA) == ["💬 Café nord: Sorry, we will do better."]
     assert (await ada.send("/staff")).text.startswith(CAFE)  # nothing left over
 
 
@@ -110,18 +103,12 @@ async def test_an_admin_of_a_third_merchant_learns_nothing_of_the_sale(
 
 
 async def sale_of(tg, db, stars: int | None) -> tuple[TgUser, TgUser]:
-    """Admin Ada, Anna's sale #1 of €10 confirmed by Kasia, rated `stars` if given."""
-    owner, ada = tg(OWNER), tg(ADA, first_name="Ada")
-    kasia, anna = tg(KASIA, first_name="Kasia"), tg(ANNA, first_name="Anna")
-    await hire(owner, ada, "admin")
-    await hire(owner, kasia)
-    await join(anna)
-    await anna.send("/code")
-    preview = await kasia.send(f"/sale {await db.pay_code(ANNA)} 10")
-    await kasia.press(preview.button("Confirm"))
+    """Admin Adam, Anna's sale #1 confirmed by Kasia (tests/test_chat.py), rated `stars` if
+    given."""
+    _owner, admin, kasia, anna = await team_and_sale(tg, db)
     if stars is not None:
         await anna.press(f"rate:1:{stars}")
-    return ada, kasia
+    return admin, kasia
 
 
 async def goodwill_count(db) -> int:
@@ -142,7 +129,7 @@ async def test_goodwill_needs_a_confirmed_low_rated_sale(tg, db) -> None:
 
 async def test_no_goodwill_for_a_sale_refunded_in_full(tg, db) -> None:
     ada, kasia = await sale_of(tg, db, stars=1)
-    asked = await kasia.send("/refund 1 10")
+    asked = await kasia.send("/refund 1 12.50")
     await kasia.press(asked.button("Refund"))
     said = await ada.press("gw:1")
     assert said.toasts == ["Goodwill points are for a confirmed sale that was not refunded."]
