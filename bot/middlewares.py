@@ -141,7 +141,7 @@ class ContextMiddleware(BaseMiddleware):
     async def _remember_new_colleague(
         self, ctx: MemberContext, locale: str, staff: StaffService
     ) -> None:
-        """After a link opened by someone who was nobody here: if it was an invite, their
+        """After a link opened by someone who was nobody here: if it made them an admin, their
         alerts come in their language from the first one, not from their next message."""
         person = ctx.telegram_id
         if ctx.staff_merchant_id is not None or person in self.settings.owner_ids:

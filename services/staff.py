@@ -185,11 +185,14 @@ class StaffService(Service):
             return await alert_recipients(self.staff, merchant_id, self.owner_ids)
 
     async def remember_new_colleague_language(self, telegram_id: int, language: str) -> bool:
-        """The language of someone who may just have accepted an invite; False (nothing
-        kept) when they are no staff member after all."""
+        """The language of someone who may just have joined as an admin: the alerts go to
+        admins (a cashier's is kept from their next message, as before); False when they
+        are no admin after all."""
 
         async def work() -> bool:
-            if not await self.merchants.worked_in(telegram_id):
+            places = await self.merchants.worked_in(telegram_id)
+            roles = [await self.staff.active(m.id, telegram_id) for m in places]
+            if not any(r is not None and r.role == StaffRole.ADMIN for r in roles):
                 return False
             await CustomerRepo(self.session).remember_staff_language(
                 telegram_id, language, self.clock()

@@ -191,3 +191,14 @@ async def test_a_new_admin_gets_alerts_in_their_language_from_the_first_one(tg, 
     # A link that is no invite keeps nothing of someone who is nobody here.
     await tg(EWA, language_code="hu").send("/start nothing")
     assert await db.all(select(StaffLanguage).where(StaffLanguage.telegram_id == EWA)) == []
+
+
+async def test_a_new_cashier_is_remembered_from_their_next_message_as_before(tg, db) -> None:
+    from db.models import StaffLanguage
+
+    owner, kasia = tg(OWNER), tg(KASIA, first_name="Kasia", language_code="hu")
+    await hire(owner, kasia)  # a cashier gets no alerts: nothing kept at the link
+    assert await db.all(select(StaffLanguage).where(StaffLanguage.telegram_id == KASIA)) == []
+    await kasia.send("/help")
+    rows = await db.all(select(StaffLanguage).where(StaffLanguage.telegram_id == KASIA))
+    assert [r.language for r in rows] == ["hu"]
