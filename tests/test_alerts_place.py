@@ -202,3 +202,18 @@ async def test_a_new_cashier_is_remembered_from_their_next_message_as_before(tg,
     await kasia.send("/help")
     rows = await db.all(select(StaffLanguage).where(StaffLanguage.telegram_id == KASIA))
     assert [r.language for r in rows] == ["hu"]
+
+
+async def test_pre_order_alerts_name_the_merchant_too(tg, db, session_factory, clock) -> None:
+    from tests.test_preorders import order_two_flat_whites
+
+    owner, anna = tg(OWNER), tg(ANNA)
+    await owner.send("/help")  # the default merchant first
+    async with session_factory() as session:
+        await make_merchant(session, clock, slug="nord")
+    ordered = await order_two_flat_whites(owner, anna)
+    (new,) = ordered.to(OWNER)
+    assert new.startswith(CAFE + "\n🛍 New pre-order #1: Flat white × 2."), new
+    ask = await anna.press(ordered.button("Cancel the order"))
+    done = await anna.press(ask.button("Yes, cancel it"))
+    assert done.to(OWNER) == [CAFE + "\n✖️ The customer cancelled pre-order #1: Flat white × 2."]

@@ -28,6 +28,7 @@ class OrderWithdrawn:
     kind: ClassVar[str] = "order_withdrawn"
     order_id: int
     items: str
+    place: str | None = field(default=None, metadata=SPARSE)  # the merchant, if several
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -30,8 +30,11 @@ def new_order_text(order: NewOrder) -> str:
 
 
 def order_withdrawn_text(order: OrderWithdrawn) -> str:
-    return _("✖️ The customer cancelled pre-order #{id}: {items}.").format(
-        id=order.order_id, items=escape(order.items)
+    return placed(
+        order.place,
+        _("✖️ The customer cancelled pre-order #{id}: {items}.").format(
+            id=order.order_id, items=escape(order.items)
+        ),
     )
 
 
