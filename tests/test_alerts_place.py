@@ -217,3 +217,29 @@ async def test_pre_order_alerts_name_the_merchant_too(tg, db, session_factory, c
     ask = await anna.press(ordered.button("Cancel the order"))
     done = await anna.press(ask.button("Yes, cancel it"))
     assert done.to(OWNER) == [CAFE + "\n✖️ The customer cancelled pre-order #1: Flat white × 2."]
+
+
+async def test_a_daily_flag_and_a_pause_name_the_merchant(
+    tg, db, settings, session_factory, clock
+) -> None:
+    settings.daily_purchases_flag = 2
+    owner, kasia = tg(OWNER), tg(KASIA, first_name="Kasia")
+    anna = tg(ANNA, first_name="Anna")
+    await hire(owner, kasia)
+    async with session_factory() as session:
+        await make_merchant(session, clock, slug="nord")
+    await join(anna)
+    flagged: list[str] = []
+    for _ in range(2):
+        await anna.send("/code")
+        preview = await kasia.send(f"/sale {await db.pay_code(ANNA)} 10")
+        flagged += (await kasia.press(preview.button("Confirm"))).to(OWNER)
+    assert flagged == [
+        CAFE + "\n🚩 Purchases per customer per day (flagged every 2): Anna has made 2 "
+        "purchases today, €20 in all; latest sale #2."
+    ]
+    paused = [await kasia.send(f"/sale 00000{n} 10") for n in range(1, 6)]
+    told = [t for sent in paused for t in sent.to(OWNER)]
+    assert told == [
+        CAFE + "\n⏸ Kasia entered too many wrong codes; their sales are paused for 10 minutes."
+    ]
