@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from db.engine import reading
 from db.reports import ExportRepo
 from db.repositories.audit_log import AuditLogRepo
-from services.audit_log import OWNER, AuditWords, actor_name, entry_of
+from services.audit_log import AuditWords, actor_name, entry_of
 from services.base import Service
 from services.errors import ReportRefused
 from services.policy import currency_exponent
@@ -189,36 +189,31 @@ class ExportService(Service):
         currency: str,
     ) -> tuple[list[str], Callable[[Any], list[object]], Any]:
         """The audit log's columns and rows: who by name, the act and what it was about in
-        the reader's words, and the act's machine name; Telegram ids only in the owners'
-        export. Without words: the stored target and details, as before."""
+        the reader's words (`words`, from the handler), and the act's machine name; Telegram
+        ids only in the owners' export."""
+        if words is None:
+            raise ValueError("the audit log is exported in its reader's words")
         log = AuditLogRepo(self.session)
         async with reading(self.session):
             names = await log.staff_names(merchant_id)
             levels = {lv.rank: lv.name for lv in await self.merchants.levels(merchant_id)}
-        if words is None:
-            header = ["entry", "created_at", "actor", "action", "target", "details"]
-        else:
-            header = [*words.header, "action"]
+        header = [*words.header, "action"]
         if personal:
             header.append("actor_telegram_id")
 
         def row_of(r: Any) -> list[object]:
             name = actor_name(names, self.owner_ids, r.actor_telegram_id)
-            row: list[object]
-            if words is None:
-                row = [
-                    r.id,
-                    when(r.created_at),
-                    "owner" if name == OWNER else safe_text(name),
-                    r.action,
-                    safe_text(r.target),
-                    safe_text(r.details),
-                ]
-            else:
-                members = {int(r.target): r.member} if r.member is not None else None
-                entry = entry_of(r.created_at, name, r.action, r.target, r.details, members)
-                who, act, about = words.describe(entry, currency, levels)
-                row = [r.id, when(r.created_at), safe_text(who), act, safe_text(about), r.action]
+            members = {int(r.target): r.member} if r.member is not None else None
+            entry = entry_of(r.created_at, name, r.action, r.target, r.details, members)
+            who, act, about = words.describe(entry, currency, levels)
+            row: list[object] = [
+                r.id,
+                when(r.created_at),
+                safe_text(who),
+                act,
+                safe_text(about),
+                r.action,
+            ]
             if personal:
                 row.append(r.actor_telegram_id)
             return row
