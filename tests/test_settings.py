@@ -149,7 +149,7 @@ async def test_the_point_value_is_fixed_once_points_exist(tg, db) -> None:
 async def test_the_rules_come_from_the_settings_in_the_readers_language(tg, db) -> None:
     owner = tg(OWNER)
     await save(owner, await change(owner, "welcome_bonus_minor", "2"))
-    await save(owner, await change(owner, "points_lifetime_months", "6"), "quietly")
+    await save(owner, await change(owner, "points_lifetime_months", "6"), "next time")
     en = await tg(201).send("/start")
     for line in (
         "1 point = €0.01" if (await merchant(db)).point_value_minor == 1 else "1 point = ",

@@ -78,14 +78,21 @@ def _bonuses(program: Program) -> list[str]:
     return lines
 
 
-def rules_text(program: Program) -> str:
-    """The program's rules as its settings are now, and the privacy lines."""
+def rules_text(program: Program, changed: bool = False) -> str:
+    """The program's rules as its settings are now, and the privacy lines. `changed`: for a
+    member who accepted an earlier version (no welcome: they are not joining)."""
     merchant = program.merchant
     unit = money(merchant.point_value_minor, merchant.currency)
+    head = (
+        _(
+            "📜 The rules of <b>{merchant}</b> have changed. Please read them and accept to "
+            "go on."
+        )
+        if changed
+        else _("👋 Welcome to the loyalty program of <b>{merchant}</b>!")
+    )
     lines = [
-        _("👋 Welcome to the loyalty program of <b>{merchant}</b>!").format(
-            merchant=escape(merchant.name)
-        ),
+        head.format(merchant=escape(merchant.name)),
         "",
         _("<b>Program rules</b>"),
         _("• You earn cashback in points on every purchase; 1 point = {unit}.").format(unit=unit),
@@ -99,6 +106,6 @@ def rules_text(program: Program) -> str:
         ),
         _("• News and offers are a separate choice; you can change it at any time."),
         "",
-        _("Press <b>Accept</b> to join."),
+        _("Press <b>Accept</b> to go on.") if changed else _("Press <b>Accept</b> to join."),
     ]
     return "\n".join(lines)
