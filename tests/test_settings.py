@@ -130,7 +130,7 @@ async def test_a_cap_turned_on_then_off(tg, db) -> None:
     await save(owner, await change(owner, "daily_amount_cap_minor", "100"))
     assert (await merchant(db)).daily_amount_cap_minor == 10000
     preview = await change(owner, "daily_amount_cap_minor", "0")
-    assert "€100 → <b>off</b>" in preview.text
+    assert "€100 → <b>turned off</b>" in preview.text
     await save(owner, preview)
     assert (await merchant(db)).daily_amount_cap_minor is None
     again = await change(owner, "daily_amount_cap_minor", "0")

@@ -13,6 +13,7 @@ from aiogram.utils.i18n import ngettext
 from babel.numbers import format_decimal
 
 from handlers.ui.render import babel_locale, level_name, locale, money, percent, whole_number
+from handlers.ui.rules_render import reach_text
 from services import policy
 from services.policy.program_changes import (
     LEVEL_KEYS,
@@ -38,7 +39,7 @@ def _labels() -> dict[SettingKey, str]:
         SettingKey.EXPIRY: _("Points expire after (months)"),
         SettingKey.POINT_VALUE: _("Value of one point"),
         SettingKey.MAX_SALE: _("Largest check"),
-        SettingKey.DAILY_CAP: _("Most a customer may buy a day"),
+        SettingKey.DAILY_CAP: _("Most a customer may spend a day"),
         SettingKey.DAILY_AMOUNT_FLAG: _("Flag a customer's spending a day from"),
         SettingKey.DAILY_PURCHASES_FLAG: _("Flag a customer's purchases a day from"),
         SettingKey.STAFF_SALES_FLAG: _("Flag a cashier's sales a day from"),
@@ -69,7 +70,9 @@ def shown(key: SettingKey, value: Value, currency: str) -> str:
     if value is None:
         if key is SettingKey.LEVEL_ADD:
             return "—"
-        return _("removed") if key is SettingKey.LEVEL_REMOVE else _("off")
+        if key is SettingKey.EXPIRY:
+            return _("never")
+        return _("removed") if key is SettingKey.LEVEL_REMOVE else _("turned off")
     if kind is Kind.FLAG:
         return _("yes") if value else _("no")
     if kind is Kind.NAME:
@@ -124,13 +127,9 @@ def levels_text(prog: Program, stamped: bool = False) -> str:
     lines = [_title(prog, stamped), "", _("<b>Levels</b>")]
     for lv in prog.levels:
         lines.append(
-            _(
-                "{level}: from {spend} or {friends} friends; "
-                "cashback {cashback}, points pay up to {share}"
-            ).format(
+            _("{level}: {reach}; cashback {cashback}, points pay up to {share}").format(
                 level=level_name(lv),
-                spend=money(lv.min_spend_minor, currency),
-                friends=whole_number(lv.min_referrals),
+                reach=reach_text(lv, currency),
                 cashback=percent(lv.cashback_bp),
                 share=percent(lv.max_redeem_bp),
             )
