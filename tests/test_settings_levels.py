@@ -125,9 +125,7 @@ async def test_a_worse_change_told_to_members_asks_them_to_accept_again(tg, db) 
     assert member.consent_version in (1, 2)
 
 
-async def test_a_worse_change_saved_without_telling_still_asks_members_to_accept(
-    tg, db
-) -> None:
+async def test_a_worse_change_saved_without_telling_still_asks_members_to_accept(tg, db) -> None:
     owner, anna = tg(OWNER), tg(101)
     await join(anna)
     preview = await change(owner, "points_lifetime_months", "6")  # expiry turned on
