@@ -260,3 +260,35 @@ async def test_cancel_acts_only_at_the_preview(tg, db) -> None:
     stale = await owner.press(preview.button("Cancel"))  # after Create: nothing to cancel
     assert stale.toasts == ["This button is no longer active."] and not stale.texts
     assert await db.count(Merchant) == 2
+
+
+async def test_the_environment_only_seeds_the_default_merchant(session_factory, clock) -> None:
+    async def start(**changes: object) -> None:
+        settings: dict[str, object] = {
+            "slug": "main",
+            "name": "Seeded",
+            "currency": "EUR",
+            "timezone": "UTC",
+            "language": "en",
+            "program": ProgramSettings(max_sale_minor=5_000, receipt_required=True),
+        }
+        async with session_factory() as session:
+            await MerchantService(session, clock).ensure_default(**{**settings, **changes})  # type: ignore[arg-type]
+
+    await start()
+    async with session_factory() as session, session.begin():
+        merchant = await session.scalar(select(Merchant))
+        assert merchant is not None
+        assert (merchant.max_sale_minor, merchant.receipt_required) == (5_000, True)
+        merchant.name, merchant.max_sale_minor = "Edited in the chat", 7_000
+    await start(name="Other", timezone="Europe/Warsaw", rules_version=3)
+    await start(rules_version=2)
+    async with session_factory() as session:
+        merchant = await session.scalar(select(Merchant))
+        assert merchant is not None
+        assert (merchant.name, merchant.timezone, merchant.max_sale_minor) == (
+            "Edited in the chat",
+            "UTC",
+            7_000,
+        )
+        assert merchant.rules_version == 3  # raised, never lowered
