@@ -1,5 +1,6 @@
 """/business for owners and admins: the card as members see it, and its fields edited in the chat
-(a photo, the description, the address and map location, opening hours, the phone, links).
+(a photo, the description, the address and map location, opening hours, the phone, links);
+the hours (day by day) and the links (one after another) go on until Done.
 Every command, step and button asks the service first, which checks the presser's role before
 it reads or changes anything. News posts: handlers/business_news.py."""
 

@@ -155,7 +155,7 @@ async def test_nobody_but_an_owner_gets_past_merchants(
     pressed = await person.press("mer:new:")
     assert pressed.toasts == [ONLY_OWNERS] and not pressed.texts
     assert "link name" not in (await person.send("Sneaky Café")).text
-    for forged in ("mer:create:", "mer:cur:EUR", "mer:lang:en", "mer:slug:abcd"):
+    for forged in ("mer:create:", "mer:cur:EUR", "mer:lang:en", "mer:slug:abcd", "mer:cancel:"):
         assert "created" not in (await person.press(forged)).text
     assert await db.count(Merchant) == before
 
