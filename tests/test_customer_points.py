@@ -246,3 +246,26 @@ async def test_the_preview_waits_for_its_buttons(tg, db) -> None:
     assert "Press Save or Cancel" not in (await ada.send("hello")).text
     assert "no longer open" in (await ada.press(second.button("Save"))).toasts[0]
     assert (await member(db, 101)).balance_minor == 150
+
+
+async def test_polish_and_hungarian_admins_read_one_name_for_a_member(tg, db) -> None:
+    _ada, _kasia, _anna, number = await scene(tg, db)
+    ola, eva = tg(61, language_code="pl"), tg(62, language_code="hu")
+    await hire(tg(OWNER), ola, "admin")
+    await hire(tg(OWNER), eva, "admin")
+    page = await ola.send(f"/customer #{number}")
+    assert f"· uczestnik #{number}" in page.text
+    await ola.press(page.button("Zmień punkty"))
+    await ola.send("+5")
+    preview = await ola.send("Przeprosiny")
+    assert preview.text.startswith(f"Uczestnik #{number}\n")
+    saved = await ola.press(preview.button("Zapisz"))
+    assert f"Saldo uczestnika #{number}: 125 punktów" in saved.text
+    assert "członk" not in page.text + preview.text + saved.text
+    hu_page = await eva.send(f"/customer #{number}")
+    assert f"· #{number} számú tag" in hu_page.text
+    await eva.press(hu_page.button("Letiltás"))
+    refused = await eva.press(hu_page.button("Pontok módosítása"))
+    assert refused.toasts == [
+        f"A(z) #{number} számú tag kártyája fel van függesztve: előbb oldja fel a letiltást."
+    ]

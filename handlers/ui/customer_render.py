@@ -236,9 +236,12 @@ def ask_goodwill_points() -> str:
 
 
 def goodwill_done_text(purchase_id: int, given: int) -> str:
-    return _("🎁 {points} given to the customer of sale #{id}. We told them.").format(
-        points=points(given), id=purchase_id
-    )
+    # A count of its own, not points(): some languages decline it here (hu: 100 pontot).
+    return ngettext(
+        "🎁 {n} point given to the customer of sale #{id}. We told them.",
+        "🎁 {n} points given to the customer of sale #{id}. We told them.",
+        given,
+    ).format(n=whole_number(given), id=purchase_id)
 
 
 def goodwill_given_text(given: GoodwillGiven, timezone: str) -> str:
