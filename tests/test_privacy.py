@@ -14,16 +14,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import Base
-from db.models import (
-    AuditLog,
-    Customer,
-    LedgerEntry,
-    Membership,
-    Merchant,
-    NpsAnswer,
-    Outbox,
-    Purchase,
-)
+from db.models import Customer, Merchant, NpsAnswer, Outbox, Purchase
+from db.models.ledger import LedgerEntry
+from db.models.members import Membership
+from db.models.staff import AuditLog
 from handlers.ui.callbacks import CatalogCb, NpsScore, ProfileAction, ProfileCb
 from services.catalog import CatalogService
 from services.jobs import JobService
