@@ -219,6 +219,8 @@ async def test_a_paused_members_points_are_not_adjusted(tg, db) -> None:
     # Paused: the Adjust button refuses at once, and asks for nothing.
     refused = await ada.press(blocked.button("Adjust points"))
     assert refused.toasts == [paused] and refused.texts == []
+    assert "24.05.1990" in (await ada.press(blocked.button("Correct birthday"))).text
+    assert (await ada.send("/cancel")).texts == ["OK, cancelled."]
     assert (await member(db, 101)).balance_minor == 120
     assert await db.all(select(AuditLog).where(AuditLog.action == "points_adjust")) == []
     assert await db.all(select(Outbox).where(Outbox.kind == "points_adjusted")) == []
