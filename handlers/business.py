@@ -1,5 +1,6 @@
 """/business for owners and admins: the card as members see it, and its fields edited in the chat
-(a photo, the description, the address and map location, opening hours, the phone, links).
+(a photo, the description, the address and map location, opening hours, the phone, links);
+the hours (day by day) and the links (one after another) go on until Done.
 Every command, step and button asks the service first, which checks the presser's role before
 it reads or changes anything. News posts: handlers/business_news.py."""
 
@@ -16,7 +17,12 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message
 from handlers.about import send_card
 from handlers.answers import Answer
 from handlers.errors import answer_refusals, tell
-from handlers.ui.business_buttons import admin_keyboard, field_keyboard, news_photo_keyboard
+from handlers.ui.business_buttons import (
+    admin_keyboard,
+    field_keyboard,
+    more_links_keyboard,
+    news_photo_keyboard,
+)
 from handlers.ui.business_render import (
     WEEKDAYS,
     BizEdit,
@@ -25,14 +31,18 @@ from handlers.ui.business_render import (
     admins_only,
     field_prompt,
     hours_prompt,
+    link_saved,
     news_photo_prompt,
     news_prompt,
+    pick_day_first,
     refusal,
     saved,
     week_text,
 )
+from handlers.ui.edit import drop_keyboard
 from handlers.ui.filters import off_topic, plain_text
-from services.business import BusinessService, CardField, CardRefused
+from services.business import BusinessService, CardField, CardRefused, CardView
+from services.business.values import MAX_LINKS
 from services.dto import MemberContext
 from services.errors import NotStaff
 
@@ -48,7 +58,8 @@ class BusinessForm(StatesGroup):
     description = State()
     address = State()
     location = State()
-    hours = State()
+    week = State()  # the hours: a day to choose, until Done
+    hours = State()  # the hours of the day chosen
     phone = State()
     links = State()
     news_text = State()
@@ -60,9 +71,12 @@ STEPS = {
     CardField.DESCRIPTION: BusinessForm.description,
     CardField.ADDRESS: BusinessForm.address,
     CardField.LOCATION: BusinessForm.location,
+    CardField.HOURS: BusinessForm.week,
     CardField.PHONE: BusinessForm.phone,
-    CardField.LINKS: BusinessForm.links,
+    CardField.LINKS: BusinessForm.links,  # one link after another, until Done
 }
+# The steps Done ends (an old Done button does not end another step begun since).
+UNTIL_DONE = (BusinessForm.week, BusinessForm.hours, BusinessForm.links)
 
 
 async def send_admin_card(message: Message, ctx: MemberContext, business: BusinessService) -> None:
@@ -97,12 +111,29 @@ async def cb_field(
 ) -> None:
     card = await business.admin_card(ctx.work_merchant_id, ctx.telegram_id)
     field = callback_data.field
-    await state.set_state(STEPS.get(field))  # hours: a day is chosen first
+    await state.set_state(STEPS[field])
     if isinstance(query.message, Message):
-        text = field_prompt(field)
-        if field == CardField.HOURS:
-            text = week_text(card) + "\n\n" + text
-        await query.message.answer(text, reply_markup=field_keyboard(card, field))
+        await ask_field(query.message, card, field)
+
+
+async def ask_field(message: Message, card: CardView, field: CardField, head: str = "") -> None:
+    text = field_prompt(field)
+    if field == CardField.HOURS:
+        text = week_text(card) + "\n\n" + text
+    await message.answer(head + text, reply_markup=field_keyboard(card, field))
+
+
+@router.callback_query(BizEdit.filter(F.action == EditAction.DONE), flags=STAFF)
+async def cb_done(
+    query: CallbackQuery, ctx: MemberContext, business: BusinessService, state: FSMContext
+) -> None:
+    """Done with the hours or the links: the card as members see it now."""
+    card = await business.admin_card(ctx.work_merchant_id, ctx.telegram_id)
+    if await state.get_state() in {step.state for step in UNTIL_DONE}:
+        await state.clear()
+    if isinstance(query.message, Message):
+        await drop_keyboard(query.message)
+        await send_card(query.message, card, admin_card_text(card), admin_keyboard(card))
 
 
 @router.callback_query(BizEdit.filter(F.action == EditAction.DAY), flags=STAFF)
@@ -133,10 +164,14 @@ async def cb_remove(
 ) -> None:
     """A field's 🗑 Remove, or one link's."""
     merchant_id, actor = ctx.work_merchant_id, ctx.telegram_id
-    if callback_data.action == EditAction.UNLINK:
+    if callback_data.action == EditAction.UNLINK:  # a new link may follow: the step goes on
         await business.remove_link(merchant_id, actor, callback_data.value)
-    else:
-        await business.clear(merchant_id, actor, callback_data.field)
+        await state.set_state(BusinessForm.links)
+        card = await business.admin_card(merchant_id, actor)
+        if isinstance(query.message, Message):
+            await ask_field(query.message, card, CardField.LINKS, saved() + "\n")
+        return
+    await business.clear(merchant_id, actor, callback_data.field)
     if isinstance(query.message, Message):
         await done(query.message, ctx, business, state)
 
@@ -155,7 +190,6 @@ TEXT_STEPS: dict[str | None, Callable[[BusinessService, int, int, str], Awaitabl
     BusinessForm.description.state: BusinessService.set_description,
     BusinessForm.address.state: BusinessService.set_address,
     BusinessForm.phone.state: BusinessService.set_phone,
-    BusinessForm.links.state: BusinessService.add_link,
 }
 
 
@@ -166,6 +200,16 @@ async def msg_text_field(
     save = TEXT_STEPS[await state.get_state()]
     await save(business, ctx.work_merchant_id, ctx.telegram_id, message.text or "")
     await done(message, ctx, business, state)
+
+
+@router.message(StateFilter(BusinessForm.links), plain_text, flags=STAFF)
+async def msg_link(message: Message, ctx: MemberContext, business: BusinessService) -> None:
+    """A link saved; the step waits for another until Done."""
+    await business.add_link(ctx.work_merchant_id, ctx.telegram_id, message.text or "")
+    card = await business.admin_card(ctx.work_merchant_id, ctx.telegram_id)
+    await message.answer(
+        link_saved(len(card.links), MAX_LINKS), reply_markup=more_links_keyboard(card)
+    )
 
 
 @router.message(StateFilter(BusinessForm.location), F.location, flags=STAFF)
@@ -186,10 +230,9 @@ async def msg_hours(
 ) -> None:
     days = tuple((await state.get_data()).get("days", []))
     await business.set_hours(ctx.work_merchant_id, ctx.telegram_id, days, message.text or "")
-    await state.clear()
+    await state.set_state(BusinessForm.week)  # the next day, until Done
     card = await business.admin_card(ctx.work_merchant_id, ctx.telegram_id)
-    text = saved() + "\n\n" + week_text(card) + "\n\n" + field_prompt(CardField.HOURS)
-    await message.answer(text, reply_markup=field_keyboard(card, CardField.HOURS))
+    await ask_field(message, card, CardField.HOURS, saved() + "\n\n")
 
 
 @router.errors(ExceptionTypeFilter(NotStaff))
@@ -214,7 +257,10 @@ async def msg_off_topic(
     await business.check_admin(ctx.work_merchant_id, ctx.telegram_id)
     current = await state.get_state()
     fields = {step.state: field for field, step in STEPS.items()}
-    if current in fields:
+    if current == BusinessForm.week.state:  # hours typed before a day was chosen
+        card = await business.admin_card(ctx.work_merchant_id, ctx.telegram_id)
+        await message.answer(pick_day_first(), reply_markup=field_keyboard(card, CardField.HOURS))
+    elif current in fields:
         await message.answer(field_prompt(fields[current]))
     elif current == BusinessForm.hours.state:
         days = (await state.get_data()).get("days", [0])

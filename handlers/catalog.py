@@ -20,6 +20,7 @@ from handlers.answers import Answer
 from handlers.errors import answer_refusals
 from handlers.ui.callbacks import CatalogCb
 from handlers.ui.edit import edit_text
+from handlers.ui.member_render import paused_note
 from handlers.ui.order_render import my_orders_button, my_orders_keyboard_or_none, order_keyboard
 from handlers.ui.render import money
 from services.catalog import CartView, CatalogRefused, CatalogService, ItemView, OrderView
@@ -232,6 +233,8 @@ async def on_cart_refused(event: ErrorEvent, ctx: MemberContext, answer: Answer)
         )
     elif reason == "empty":
         answer.toast(_("The cart is empty."))
+    elif reason == "paused":
+        answer.alert(paused_note())
     else:
         answer.toast(_("This item is no longer available."))
 

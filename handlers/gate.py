@@ -41,8 +41,12 @@ async def send_rules(
     members: MemberService | None = None,
 ) -> None:
     """The rules (from the program's settings) and the Accept button; above them, who
-    invited this person, if someone did."""
-    text = rules_text(await programs.rules(merchant.id))
+    invited this person, if someone did. A member who accepted older rules reads that they
+    changed, not a welcome (in a private chat, the chat is the person)."""
+    changed = target.chat.type == "private" and await programs.accepted_before(
+        merchant.id, target.chat.id
+    )
+    text = rules_text(await programs.rules(merchant.id), changed)
     inviter = await members.inviter_name(merchant.id, ref) if ref and members else None
     if inviter:
         text = _("🤝 {name} invited you!").format(name=escape(inviter)) + "\n\n" + text

@@ -221,15 +221,20 @@ async def _next_step(
     flags=ANYONE,
 )
 async def cb_language_chosen(
-    query: CallbackQuery, callback_data: MerchantCb, state: FSMContext, locale: str
+    query: CallbackQuery,
+    callback_data: MerchantCb,
+    workplace: WorkplaceService,
+    state: FSMContext,
+    locale: str,
 ) -> None:
     if callback_data.value not in policy.LANGUAGES:
         raise MerchantRefused("language")
-    data = await state.update_data(language=callback_data.value)
+    draft = draft_from(await state.update_data(language=callback_data.value))
     await state.set_state(MerchantForm.preview)
+    offset = workplace.utc_offset(draft.timezone)
     if isinstance(query.message, Message):
         await edit_text(
-            query.message, ui.preview_text(draft_from(data), locale), ui.preview_keyboard()
+            query.message, ui.preview_text(draft, offset, locale), ui.preview_keyboard()
         )
 
 
@@ -265,9 +270,14 @@ async def cb_create_merchant(
     )
 
 
-@router.callback_query(MerchantCb.filter(F.action == MerAction.CANCEL), flags=ANYONE)
+# Only at the preview: after Create (or once the form ended) the fallback answers that the
+# button is no longer active.
+@router.callback_query(
+    StateFilter(MerchantForm.preview),
+    MerchantCb.filter(F.action == MerAction.CANCEL),
+    flags=ANYONE,
+)
 async def cb_cancel_merchant(query: CallbackQuery, state: FSMContext) -> None:
-    if await state.get_state() == MerchantForm.preview.state:
-        await state.clear()
+    await state.clear()
     if isinstance(query.message, Message):
         await edit_text(query.message, ui.cancelled_text())

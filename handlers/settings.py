@@ -22,6 +22,7 @@ from handlers.ui.settings_keyboards import (
     SettingPick,
     SettingSave,
     levels_keyboard,
+    preview_id,
     preview_keyboard,
     settings_keyboard,
 )
@@ -53,12 +54,22 @@ class SettingsForm(StatesGroup):
     value = State()
 
 
+def stamped(ctx: MemberContext, merchant_id: int | None = None) -> bool:
+    """Whether bot/workplace.py names the merchant above this person's staff messages (then
+    the titles need not), for messages about `merchant_id` (default: where they work)."""
+    return (
+        ctx.works_in_several
+        and ctx.staff_merchant_name is not None
+        and merchant_id in (None, ctx.work_merchant_id)
+    )
+
+
 @router.message(Command("settings"), flags=STAFF)
 async def cmd_settings(
     message: Message, ctx: MemberContext, programs: ProgramSettingsService
 ) -> None:
     screen = await programs.screen(ctx.work_merchant_id, ctx.telegram_id)
-    await message.answer(settings_text(screen), reply_markup=settings_keyboard())
+    await message.answer(settings_text(screen, stamped(ctx)), reply_markup=settings_keyboard())
 
 
 @router.callback_query(LevelPick.filter(F.key.is_(None)), flags=STAFF)
@@ -72,7 +83,8 @@ async def cb_levels(
     rank = None if callback_data.rank < 0 else callback_data.rank
     if isinstance(query.message, Message):
         await query.message.answer(
-            levels_text(screen.program), reply_markup=levels_keyboard(screen.program, rank)
+            levels_text(screen.program, stamped(ctx)),
+            reply_markup=levels_keyboard(screen.program, rank),
         )
 
 
@@ -95,7 +107,7 @@ async def cb_pick_setting(
     await state.set_state(SettingsForm.value)
     await state.update_data({EDIT: {"merchant_id": current.program.id, "key": key, "rank": rank}})
     if isinstance(query.message, Message):
-        await query.message.answer(prompt_text(current))
+        await query.message.answer(prompt_text(current, stamped(ctx, current.program.id)))
 
 
 @router.message(SettingsForm.value, F.text, ~F.text.startswith("/"), flags=STAFF)
@@ -135,7 +147,10 @@ async def show_preview(
     await state.set_state(None)
     await state.update_data({EDIT: None, PENDING: asdict(change)})
     if isinstance(target, Message):
-        await target.answer(preview_text(change, prog), reply_markup=preview_keyboard(change))
+        await target.answer(
+            preview_text(change, prog, stamped(ctx, prog.merchant.id)),
+            reply_markup=preview_keyboard(change),
+        )
 
 
 @router.callback_query(SettingSave.filter(), flags=STAFF)
@@ -151,7 +166,14 @@ async def cb_save_setting(
     await programs.check(
         (pending or {}).get("merchant_id") or ctx.work_merchant_id, ctx.telegram_id
     )
-    if not pending or pending["version"] != callback_data.version:
+    if not pending:
+        answer.toast(_("This button is no longer active."))
+        return
+    change = Change(**{**pending, "key": SettingKey(pending["key"])})
+    if preview_id(change) != callback_data.preview:  # an older preview's button
+        answer.toast(_("This preview was replaced by a newer one. Nothing was saved."))
+        return
+    if callback_data.act is SaveAct.SAVE and change.worse:  # a forged plain Save
         answer.toast(_("This button is no longer active."))
         return
     if isinstance(query.message, Message):
@@ -160,7 +182,6 @@ async def cb_save_setting(
         await state.update_data({PENDING: None})
         answer.toast(_("Cancelled. Nothing was changed."))
         return
-    change = Change(**{**pending, "key": SettingKey(pending["key"])})
     saved = await programs.save(ctx.telegram_id, change, tell=callback_data.act is SaveAct.TELL)
     await state.update_data({PENDING: None})
     if isinstance(query.message, Message):

@@ -155,7 +155,7 @@ async def cb_accept_rules(
         return
     await drop_keyboard(query.message)
     await query.message.answer(
-        _("Welcome back! 👋")
+        _("Thank you: the new rules apply.")
         if joined.renewed
         else _("🎉 You are in! Your card is below; the menu at the bottom has everything."),
         reply_markup=main_menu(),

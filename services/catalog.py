@@ -205,7 +205,12 @@ class CatalogService(Service):
         take the same value at the same moment, the unique key retries the whole checkout."""
 
         async def work() -> OrderView:
-            membership_id = await self._membership_id(merchant_id, telegram_id)
+            pair = await self.memberships.for_telegram_user(telegram_id, merchant_id)
+            if pair is None:
+                raise NotAMember()
+            if pair[1].blocked_at is not None:
+                raise CatalogRefused("paused")  # it could not be paid for at the till either
+            membership_id = pair[1].id
             view = await self._view(membership_id, merchant_id)
             if not view.lines:
                 raise CatalogRefused("empty")

@@ -1,7 +1,8 @@
 """A merchant's program changed from the chat by its owners and admins: the current values, a
 preview of one change (before -> after, made from a version of the program), and its saving,
 which writes only if the program is still that version. Each change is audited; one that
-takes something from members may be told to them, who then accept the rules again."""
+takes something from members raises the rules' version (members accept the new rules at their
+next visit) and may be told to them at once."""
 
 from __future__ import annotations
 
@@ -69,6 +70,7 @@ class Saved:
     program: Program
     told: int  # members told; 0 when not asked to
     again: bool = False  # the same change was saved already (a second press)
+    new_rules: bool = False  # worse for members: they accept the rules again
 
 
 class SettingChanged(DomainError):
@@ -113,6 +115,11 @@ class ProgramSettingsService(Service):
             return found
         async with read_only(self.session):
             return await program.load(self.session, merchant_id)
+
+    async def accepted_before(self, merchant_id: int, telegram_id: int) -> bool:
+        """Whether this person accepted an earlier version of the merchant's rules."""
+        async with read_only(self.session):
+            return await self.repo.accepted_before(merchant_id, telegram_id)
 
     async def check(self, merchant_id: int, actor: int) -> None:
         """NotStaff unless `actor` is an owner or an admin of the merchant."""
@@ -167,8 +174,9 @@ class ProgramSettingsService(Service):
         return Change(merchant_id, key, rank, before, after, prog.version, worse), prog
 
     async def save(self, actor: int, change: Change, tell: bool) -> Saved:
-        """Write the change if the program is still the previewed version; audited. `tell`:
-        a change worse for members is told to each and the rules are accepted again."""
+        """Write the change if the program is still the previewed version; audited. A change
+        worse for members raises the rules' version: each accepts the new rules at their next
+        visit; `tell` also queues the notice to every member now."""
 
         async def work() -> Saved:
             prog = await self._program(change.merchant_id, actor)
@@ -188,9 +196,11 @@ class ProgramSettingsService(Service):
             now = self.clock()
             await self._write(change, prog)
             self._audit(actor, change, now)
+            if not change.worse:
+                return Saved(change, prog, 0)
+            version = await self.repo.new_rules(change.merchant_id)
             told = 0
-            if change.worse and tell:
-                version = await self.repo.new_rules(change.merchant_id)
+            if tell:
                 told = await self.repo.queue_to_members(
                     change.merchant_id,
                     RulesChanged.kind,
@@ -199,7 +209,7 @@ class ProgramSettingsService(Service):
                     prog.merchant.default_language,
                     now,
                 )
-            return Saved(change, prog, told)
+            return Saved(change, prog, told, new_rules=True)
 
         return await in_transaction(self.session, work)
 

@@ -142,16 +142,7 @@ class RefundService(RefundReferrals):
         if amount_minor is not None:
             amount = amount_minor
         elif amount_text:
-            try:
-                amount = policy.parse_amount(
-                    amount_text,
-                    policy.currency_exponent(merchant.currency),
-                    whole_units=policy.whole_units_only(merchant.currency),
-                )
-            except InvalidAmount as error:
-                if error.reason != "too_large":
-                    raise
-                amount = left + 1  # twenty digits: more than is left, whatever is left
+            amount = policy.parse_refund_amount(amount_text, merchant.currency, left)
         else:
             amount = left
         if amount > left:

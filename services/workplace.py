@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
-from zoneinfo import available_timezones
+from html import unescape
+from zoneinfo import ZoneInfo, available_timezones
 
 from db.models import Merchant
 from services import policy
@@ -19,6 +21,19 @@ from services.merchants import add_with_levels, new_merchant
 NAME_MAX = 100
 SLUG_RE = re.compile(r"^[a-z0-9]{3,20}$")  # it goes into join links: m<slug>-r<code>
 SLUG_FALLBACK = "cafe"
+# Letters NFKD does not take apart into a Latin letter and an accent: Cyrillic (Russian,
+# Ukrainian, Belarusian), the Polish ł and a few more; á, ő, ż and the like lose their accents.
+_LATIN = str.maketrans(
+    {
+        **dict(zip("абвгдезийклмнопрстуфыэ", "abvgdeziyklmnoprstufye", strict=True)),
+        **{"ё": "e", "ж": "zh", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch"},
+        **{"ъ": "", "ь": "", "ю": "yu", "я": "ya", "є": "ye", "і": "i", "ї": "yi", "ґ": "g"},
+        **{"ў": "u", "ł": "l", "ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "đ": "d"},
+    }
+)
+_TAG = re.compile(r"<[^>]*>")
+# Zones that are no place's: Etc/GMT+5 is UTC-5 (POSIX signs), and the machine's own.
+_NOT_A_PLACE = re.compile(r"(etc/.*|localtime|factory)", re.IGNORECASE)
 
 
 class NotOwner(NotStaff):
@@ -26,7 +41,8 @@ class NotOwner(NotStaff):
 
 
 class MerchantRefused(Refused):
-    """name, slug, slug_taken, currency, timezone or language: what a new merchant needs."""
+    """name, slug, slug_taken, currency, timezone, timezone_etc (an Etc/ zone) or language:
+    what a new merchant needs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,20 +106,27 @@ def clean_slug(text: str) -> str:
 
 
 def slug_from(name: str) -> str:
-    """A link name suggested from a merchant's name: its Latin letters and digits."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]", "", ascii_name.lower())[:20]
+    """A link name suggested from a merchant's name (tags dropped, Cyrillic and accented
+    letters in Latin): its Latin letters and digits, else a placeholder to edit."""
+    text = unescape(_TAG.sub(" ", name)).lower().translate(_LATIN)
+    ascii_name = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]", "", ascii_name)[:20]
     return slug if len(slug) >= 3 else SLUG_FALLBACK
 
 
 @cache
-def time_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+def time_zones() -> dict[str, str]:
+    """Every zone's name by its lowercase spelling."""
+    return {zone.lower(): zone for zone in available_timezones()}
 
 
 def clean_timezone(text: str) -> str:
-    zone = text.strip()
-    if zone not in time_zones():
+    """A zone's name as the database spells it, however it was typed; an Etc/ zone refused."""
+    typed = text.strip()
+    if _NOT_A_PLACE.fullmatch(typed):
+        raise MerchantRefused("timezone_etc" if "/" in typed else "timezone")
+    zone = time_zones().get(typed.lower())
+    if zone is None:
         raise MerchantRefused("timezone")
     return zone
 
@@ -215,6 +238,11 @@ class WorkplaceService(Service):
             return Created(_place(merchant))
 
         return await in_transaction(self.session, work)
+
+    def utc_offset(self, timezone: str) -> timedelta:
+        """The zone's offset from UTC now (summer time included)."""
+        offset = self.clock().astimezone(ZoneInfo(timezone)).utcoffset()
+        return offset or timedelta(0)
 
     def require_owner(self, actor: int) -> None:
         if actor not in self.owner_ids:

@@ -46,6 +46,7 @@ ACTS: list[tuple[str, str, bool]] = [  # kind, data, acts on one thing of the ma
     ("press", edit(EditAction.UNLINK, CardField.LINKS, LINK), True),
     ("press", edit(EditAction.WRITE), False),
     ("press", edit(EditAction.NO_PHOTO), False),
+    ("press", edit(EditAction.DONE), False),
     ("press", edit(EditAction.DELETE, value=1), True),
     ("press", edit(EditAction.KEEP, value=1), True),
     ("press", NewsCb(merchant_id=1, admin=True).pack(), False),

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from aiogram.methods import SendMessage
+from aiogram.methods import AnswerCallbackQuery, SendMessage
 from sqlalchemy import select
 
-from db.models import Outbox, PaymentCode, Preorder, Purchase
+from db.models import Membership, Outbox, PaymentCode, Preorder, Purchase
 from services.catalog import CatalogRefused, CatalogService, parse_item
 from services.jobs import JobService
 from services.members import MemberService
@@ -138,3 +138,23 @@ async def test_the_second_reminder_can_be_turned_off(session, clock) -> None:
     assert await jobs.cart_reminders() == 1
     clock.advance(days=2)
     assert await jobs.cart_reminders() == 0
+
+
+async def test_a_paused_card_cannot_check_out(tg, db) -> None:
+    owner, anna = tg(OWNER), tg(101, first_name="Anna")
+    await owner.send("/additem Coffee | Flat white | 3.80")
+    await join(anna)
+    items = await anna.press((await anna.send("/catalog")).button("Coffee"))
+    await anna.press(items.button("Flat white"))
+    cart = await anna.send("/cart")
+    number = (await db.scalar(select(Membership))).id
+    page = await owner.send(f"/customer #{number}")
+    await owner.press(page.button("Block"))
+    refused = await anna.press(cart.button("Check out"))
+    assert refused.toasts == [
+        "⏸ Your card is paused: you can't earn or spend points for now. Please contact the "
+        "staff of the place."
+    ]
+    assert refused.of(AnswerCallbackQuery)[0].show_alert
+    assert await db.scalar(select(Preorder)) is None
+    assert "Flat white × 1" in (await anna.send("/cart")).text  # the cart is kept

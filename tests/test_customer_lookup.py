@@ -20,6 +20,8 @@ from tests.telegram import TgUser, hire, join
 OWNER = 1
 NOT_FOUND = "No member with this code, number or phone here."
 STAFF_ONLY = "This is for the staff of this place."
+ADMINS_ONLY = "Only the admins of this place can do this."
+NATIONAL = "No member with this phone here. Send it with its country code (+48…)."
 
 
 async def member_id(db, tg: int) -> int:
@@ -86,6 +88,11 @@ async def test_not_found_and_another_merchants_member_read_the_same(
     bob_number = (await make_member(session, clock, other, 202)).membership_id
     for query in (f"#{bob_number}", "#999999", "+48 111 222 333"):
         assert (await ada.send(f"/customer {query}")).texts == [NOT_FOUND], query
+    # A phone without its country code finds nobody: the answer says what is missing.
+    for query in ("600123456", "600 123 456", "(600) 123-456"):
+        assert (await ada.send(f"/customer {query}")).texts == [NATIONAL], query
+    assert "<b>Anna</b>" in (await ada.send("/customer 48600123456")).text  # as Telegram shares
+    assert await db.all(select(AuditLog).where(AuditLog.action == "wrong_code")) == []
     bad = await ada.send("/customer hello")
     assert "member number (#42) or phone number" in bad.text
     assert "member number (#42)" in (await ada.send("/customer 12345678901234567890")).text
@@ -111,8 +118,14 @@ async def test_a_cashier_sees_what_a_sale_needs_and_acts_on_nothing(tg, db) -> N
     for query in (f"#{number}", "+48600123456", "hello"):
         refused = await kasia.send(f"/customer {query}")
         assert refused.texts == ["Send the customer's 6-digit payment code from /code."]
-    for data in (f"cust:adj:{number}:0", f"cust:bday:{number}:0", f"cblk:{number}:1"):
-        assert (await kasia.press(data)).toasts == [STAFF_ONLY]
+    # They are staff: the admins' buttons say whose they are.
+    for data in (
+        f"cust:adj:{number}:0",
+        f"cust:bday:{number}:0",
+        f"cblk:{number}:1",
+        f"adj:{number}:50:120:1",
+    ):
+        assert (await kasia.press(data)).toasts == [ADMINS_ONLY], data
     assert await db.scalar(select(Membership.blocked_at).where(Membership.id == number)) is None
 
 

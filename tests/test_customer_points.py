@@ -35,7 +35,7 @@ async def scene(tg, db) -> tuple[TgUser, TgUser, TgUser, int]:
 async def test_an_admin_takes_points_with_a_reason_once_and_the_member_is_told(
     tg, db, session
 ) -> None:
-    ada, _kasia, _anna, number = await scene(tg, db)
+    ada, _kasia, anna, number = await scene(tg, db)
     page = await ada.send(f"/customer #{number}")
     asked = await ada.press(page.button("Adjust points"))
     assert asked.texts == [
@@ -67,6 +67,9 @@ async def test_an_admin_takes_points_with_a_reason_once_and_the_member_is_told(
     ]
     assert len(await db.all(select(Outbox).where(Outbox.kind == "points_adjusted"))) == 1
     await check_ledger_invariant(session)
+    # The member's /history shows the reason under the entry.
+    history = (await anna.send("/history")).text
+    assert "<b>−20</b>  Adjustment\n    ↳ <i>Double cashback by mistake</i>" in history
 
 
 async def test_the_same_save_pressed_twice_at_once_saves_once(tg, db) -> None:
@@ -99,7 +102,9 @@ async def test_bad_amounts_and_reasons_are_asked_again(tg, db) -> None:
     for typed, reply in cases.items():
         assert reply in (await ada.send(typed)).text, typed
     assert "Now the reason" in (await ada.send("-120")).text
-    assert "at most 200 characters" in (await ada.send("x" * 201)).text
+    # Too long: its length is said (in the reader's numbers), and the reason is asked again.
+    assert (await ada.send("x" * 1001)).texts == ["That is 1,001 characters; the limit is 200."]
+    assert (await ada.send("x" * 201)).texts == ["That is 201 characters; the limit is 200."]
     assert "Send a whole number" not in (await ada.send("   ")).text
     preview = await ada.send("Closing the account")
     assert "Balance: 120 → 0" in preview.text
@@ -199,3 +204,70 @@ async def test_a_blocked_referrer_earns_nothing_from_a_friends_purchase(tg, db) 
         select(LedgerEntry).where(LedgerEntry.reason.in_(("referral", "referral_bonus")))
     )
     assert rewards == []
+
+
+async def test_a_paused_members_points_are_not_adjusted(tg, db) -> None:
+    ada, _kasia, _anna, number = await scene(tg, db)
+    paused = f"The card of member #{number} is paused: unblock it first."
+    page = await ada.send(f"/customer #{number}")
+    # Previewed while the card was active, then paused: Save refuses.
+    await ada.press(page.button("Adjust points"))
+    await ada.send("+30")
+    preview = await ada.send("Birthday cake")
+    blocked = await ada.press(page.button("Block"))
+    assert (await ada.press(preview.button("Save"))).toasts == [paused]
+    # Paused: the Adjust button refuses at once, and asks for nothing.
+    refused = await ada.press(blocked.button("Adjust points"))
+    assert refused.toasts == [paused] and refused.texts == []
+    assert "24.05.1990" in (await ada.press(blocked.button("Correct birthday"))).text
+    assert (await ada.send("/cancel")).texts == ["OK, cancelled."]
+    assert (await member(db, 101)).balance_minor == 120
+    assert await db.all(select(AuditLog).where(AuditLog.action == "points_adjust")) == []
+    assert await db.all(select(Outbox).where(Outbox.kind == "points_adjusted")) == []
+    # Unblocked, the points can be adjusted again; the birthday could be corrected all along.
+    unblocked = await ada.press(blocked.button("Unblock"))
+    assert "Send +50" in (await ada.press(unblocked.button("Adjust points"))).text
+
+
+async def test_the_preview_waits_for_its_buttons(tg, db) -> None:
+    ada, _kasia, _anna, number = await scene(tg, db)
+    await ada.press((await ada.send(f"/customer #{number}")).button("Adjust points"))
+    await ada.send("+30")
+    preview = await ada.send("Birthday cake")
+    for typed in ("hello", "+30", "Birthday cake"):
+        assert (await ada.send(typed)).texts == ["Press Save or Cancel above."], typed
+    assert (await member(db, 101)).balance_minor == 120
+    saved = await ada.press(preview.button("Save"))
+    assert saved.toasts == ["Saved."] and (await member(db, 101)).balance_minor == 150
+    assert "Press Save or Cancel" not in (await ada.send("hello")).text  # the step is over
+    # /cancel ends a preview too, and its Save no longer saves.
+    await ada.press((await ada.send(f"/customer #{number}")).button("Adjust points"))
+    await ada.send("+5")
+    second = await ada.send("Sorry")
+    assert (await ada.send("/cancel")).texts == ["OK, cancelled."]
+    assert "Press Save or Cancel" not in (await ada.send("hello")).text
+    assert "no longer open" in (await ada.press(second.button("Save"))).toasts[0]
+    assert (await member(db, 101)).balance_minor == 150
+
+
+async def test_polish_and_hungarian_admins_read_one_name_for_a_member(tg, db) -> None:
+    _ada, _kasia, _anna, number = await scene(tg, db)
+    ola, eva = tg(61, language_code="pl"), tg(62, language_code="hu")
+    await hire(tg(OWNER), ola, "admin")
+    await hire(tg(OWNER), eva, "admin")
+    page = await ola.send(f"/customer #{number}")
+    assert f"· uczestnik #{number}" in page.text
+    await ola.press(page.button("Zmień punkty"))
+    await ola.send("+5")
+    preview = await ola.send("Przeprosiny")
+    assert preview.text.startswith(f"Uczestnik #{number}\n")
+    saved = await ola.press(preview.button("Zapisz"))
+    assert f"Saldo uczestnika #{number}: 125 punktów" in saved.text
+    assert "członk" not in page.text + preview.text + saved.text
+    hu_page = await eva.send(f"/customer #{number}")
+    assert f"· #{number} számú tag" in hu_page.text
+    await eva.press(hu_page.button("Letiltás"))
+    refused = await eva.press(hu_page.button("Pontok módosítása"))
+    assert refused.toasts == [
+        f"A(z) #{number} számú tag kártyája fel van függesztve: előbb oldja fel a letiltást."
+    ]

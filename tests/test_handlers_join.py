@@ -249,6 +249,6 @@ async def test_new_rules_are_accepted_again_and_the_card_comes_back(
     gate = await anna.send("/card")
     assert "Program rules" in gate.text
     back = await anna.press(gate.button("Accept"))
-    assert "Welcome back" in back.text and "Balance:" in back.text
+    assert "Thank you: the new rules apply." in back.text and "Balance:" in back.text
     assert (await db.scalar(select(Membership))).consent_version == 2
     assert await db.count(Membership) == 1

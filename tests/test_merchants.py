@@ -155,7 +155,7 @@ async def test_nobody_but_an_owner_gets_past_merchants(
     pressed = await person.press("mer:new:")
     assert pressed.toasts == [ONLY_OWNERS] and not pressed.texts
     assert "link name" not in (await person.send("Sneaky Café")).text
-    for forged in ("mer:create:", "mer:cur:EUR", "mer:lang:en", "mer:slug:abcd"):
+    for forged in ("mer:create:", "mer:cur:EUR", "mer:lang:en", "mer:slug:abcd", "mer:cancel:"):
         assert "created" not in (await person.press(forged)).text
     assert await db.count(Merchant) == before
 
@@ -200,8 +200,66 @@ async def test_the_service_creates_once_per_owner_and_refuses_a_taken_link_name(
 
 def test_a_link_name_is_suggested_from_the_name() -> None:
     assert slug_from("Café Nord 2") == "cafenord2"
-    assert slug_from("Кофейня") == "cafe"  # no Latin letters: a placeholder to edit
+    assert slug_from("Кофейня") == "kofeynya"
+    assert slug_from("Щи да Каша") == "shchidakasha"
+    assert slug_from("Łódź Cukiernia") == "lodzcukiernia"
+    assert slug_from("Győri Kávézó") == "gyorikavezo"
+    assert slug_from("Tom &amp; <i>Jerry</i>") == "tomjerry"
+    assert slug_from("<b>Ж</b> ☕") == "cafe"  # nothing of 3 left: a placeholder to edit
     assert len(slug_from("A very long name of a coffee house")) == 20
+
+
+async def test_the_link_name_is_suggested_without_tags_in_latin_letters(tg) -> None:
+    owner = tg(OWNER)
+    await owner.press((await owner.send("/merchants")).button("New merchant"))
+    asked = await owner.send("Кофейня «Уют» & <b>Co</b>")
+    assert asked.button("Use kofeynyauyutco")
+    assert "Latin letters and digits only" in asked.text and "dash" in asked.text
+    assert "3 to 20 lowercase" in (await owner.send("uyut-co")).text
+
+
+async def test_a_time_zone_is_matched_in_any_case_and_shown_with_its_offset(tg, db) -> None:
+    owner = tg(OWNER)
+    await owner.press((await owner.send("/merchants")).button("New merchant"))
+    await owner.send("Bistro Nord")
+    await owner.send("nord")
+    await owner.press("mer:cur:PLN")
+    etc = await owner.send("Etc/GMT+5")  # POSIX signs: that is UTC-5
+    assert "Etc/GMT+5 is UTC−5" in etc.text and not etc.button_or_none("Polski")
+    language = await owner.send("europe/prague")
+    preview = await owner.press(language.button("Polski"))
+    assert "Time zone: Europe/Prague (UTC+01:00)" in preview.text
+    await owner.press(preview.button("Create"))
+    zone = await db.scalar(select(Merchant.timezone).where(Merchant.slug == "nord"))
+    assert zone == "Europe/Prague"
+
+
+async def test_summer_time_and_negative_offsets_show_in_the_preview(tg) -> None:
+    owner = tg(OWNER)
+    await owner.press((await owner.send("/merchants")).button("New merchant"))
+    await owner.send("Diner")
+    await owner.send("diner")
+    await owner.press("mer:cur:USD")
+    language = await owner.send("AMERICA/NEW_YORK")  # 10 March 2026: summer time began
+    preview = await owner.press(language.button("English"))
+    assert "Time zone: America/New_York (UTC−04:00)" in preview.text
+
+
+async def test_cancel_acts_only_at_the_preview(tg, db) -> None:
+    owner = await fill_form(tg(OWNER))
+    preview = await owner.press("mer:lang:en")
+    cancelled = await owner.press(preview.button("Cancel"))
+    assert "No merchant was created." in cancelled.text
+    late = await owner.press(preview.button("Create"))
+    assert late.toasts == ["This button is no longer active."] and not late.texts
+    assert await db.count(Merchant) == 1
+    await fill_form(owner)
+    preview = await owner.press("mer:lang:en")
+    created = await owner.press(preview.button("Create"))
+    assert "is created" in created.text
+    stale = await owner.press(preview.button("Cancel"))  # after Create: nothing to cancel
+    assert stale.toasts == ["This button is no longer active."] and not stale.texts
+    assert await db.count(Merchant) == 2
 
 
 async def test_the_environment_only_seeds_the_default_merchant(session_factory, clock) -> None:

@@ -15,6 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import Base
 from db.models import Customer, Merchant, NpsAnswer, Outbox, Purchase
+from db.models.ledger import LedgerEntry
+from db.models.members import Membership
+from db.models.staff import AuditLog
 from handlers.ui.callbacks import CatalogCb, NpsScore, ProfileAction, ProfileCb
 from services.catalog import CatalogService
 from services.jobs import JobService
@@ -26,9 +29,10 @@ NAME = "Zofiaqx"
 PHONE = "48600123457"
 COMMENT = "The croissant was stale qx7"
 NPS_COMMENT = "Too loud in here qx7"
+ADJUST_REASON = "Rozlana kawa qx7"  # what an admin wrote about her, with points
 DOWNLOAD = ProfileCb(action=ProfileAction.DATA).pack()
 BIRTHDAY = ("24.05.1990", "1990-05-24")
-NEEDLES = (str(ZOFIA), NAME, PHONE, COMMENT, NPS_COMMENT, *BIRTHDAY)
+NEEDLES = (str(ZOFIA), NAME, PHONE, COMMENT, NPS_COMMENT, ADJUST_REASON, *BIRTHDAY)
 
 
 def _as_text(value: object) -> str:
@@ -143,6 +147,15 @@ async def test_erasure_leaves_nothing_of_the_person_in_any_table(
     ordered = await zofia.press(CatalogCb(action="checkout").pack())
     assert any("pre-order" in m.text for m in ordered.of(SendMessage) if m.chat_id == OWNER)
     await zofia.press(CatalogCb(action="add", value=str(latte.id)).pack())
+    # An admin adjusts her points with a reason (the ledger's note, the audit's details).
+    number = await db.scalar(
+        select(Membership.id).join(Customer).where(Customer.telegram_id == ZOFIA)
+    )
+    await admin.press((await admin.send(f"/customer #{number}")).button("Adjust points"))
+    await admin.send("+50")
+    assert (await admin.press((await admin.send(ADJUST_REASON)).button("Save"))).toasts == [
+        "Saved."
+    ]
     jobs = JobService(session, clock)
     clock.advance(hours=3)
     assert await jobs.cart_reminders() == 1
@@ -177,7 +190,7 @@ async def test_erasure_leaves_nothing_of_the_person_in_any_table(
         assert len(sent.of(SendDocument)) == 4
         for name, content in reader.session.uploads[-4:]:
             text = content.decode("utf-8-sig")
-            for needle in (COMMENT, NPS_COMMENT, NAME, PHONE, str(ZOFIA)):
+            for needle in (COMMENT, NPS_COMMENT, ADJUST_REASON, NAME, PHONE, str(ZOFIA)):
                 assert needle not in text, (reader.id, name, needle)
         purchases = list(csv.DictReader(io.StringIO(reader.session.uploads[-3][1].decode())))
         assert {r["rating"] for r in purchases} == {"1", ""}  # her stars stay, anonymous
@@ -191,6 +204,16 @@ async def test_erasure_leaves_nothing_of_the_person_in_any_table(
         assert rated.rating_comment is None
         assert await session.scalar(select(Customer).where(Customer.birthday_year == 1990)) is None
         assert (await session.scalars(select(NpsAnswer.score))).all() == [3]
+        # The adjustment stays, without its reason: the points in the ledger, the delta in
+        # the audit.
+        adjusted = (
+            await session.scalars(select(LedgerEntry).where(LedgerEntry.reason == "adjustment"))
+        ).one()
+        assert (adjusted.membership_id, adjusted.delta_minor, adjusted.note) == (number, 50, None)
+        audit = (
+            await session.scalars(select(AuditLog).where(AuditLog.action == "points_adjust"))
+        ).one()
+        assert (audit.target, audit.details) == (str(number), "+50")
         waiting = await session.get(Outbox, pending.id)
         assert waiting is not None and (waiting.status, waiting.payload) == (
             "pending",

@@ -130,7 +130,7 @@ async def test_a_cap_turned_on_then_off(tg, db) -> None:
     await save(owner, await change(owner, "daily_amount_cap_minor", "100"))
     assert (await merchant(db)).daily_amount_cap_minor == 10000
     preview = await change(owner, "daily_amount_cap_minor", "0")
-    assert "€100 → <b>off</b>" in preview.text
+    assert "€100 → <b>turned off</b>" in preview.text
     await save(owner, preview)
     assert (await merchant(db)).daily_amount_cap_minor is None
     again = await change(owner, "daily_amount_cap_minor", "0")
@@ -149,7 +149,7 @@ async def test_the_point_value_is_fixed_once_points_exist(tg, db) -> None:
 async def test_the_rules_come_from_the_settings_in_the_readers_language(tg, db) -> None:
     owner = tg(OWNER)
     await save(owner, await change(owner, "welcome_bonus_minor", "2"))
-    await save(owner, await change(owner, "points_lifetime_months", "6"), "quietly")
+    await save(owner, await change(owner, "points_lifetime_months", "6"), "next time")
     en = await tg(201).send("/start")
     for line in (
         "1 point = €0.01" if (await merchant(db)).point_value_minor == 1 else "1 point = ",

@@ -65,10 +65,11 @@ async def test_only_the_top_level_can_go_and_members_may_be_told(tg, db) -> None
     assert "Only the top level" in refused.toasts[0]
     preview = await owner.press("setl:4:remove_level")
     assert "Level: Diamond → <b>removed</b>" in preview.text, preview.text
-    quiet = await owner.press(preview.button("quietly"))
+    quiet = await owner.press(preview.button("next time"))
     assert "Saved for <b>Test Café</b>" in quiet.text
+    assert "accept the new rules at their next visit" in quiet.text
     assert [lv[1] for lv in await levels(db)] == ["Bronze", "Silver", "Gold", "Platinum"]
-    assert await db.count(Outbox) == 0 and (await merchant(db)).rules_version == 1
+    assert await db.count(Outbox) == 0 and (await merchant(db)).rules_version == 2
     row = await db.scalar(select(AuditLog))
     assert (row.action, json.loads(row.details)) == (
         "levels_change",
@@ -104,8 +105,8 @@ async def test_a_worse_change_told_to_members_asks_them_to_accept_again(tg, db) 
     await join(anna)
     await join(bob)
     preview = await change(owner, "cashback_bp", "2", rank=0)
-    assert "Tell members about the change?" in preview.text
-    told = await owner.press(preview.button("tell members"))
+    assert "Tell them about the change now as well?" in preview.text
+    told = await owner.press(preview.button("tell members now"))
     assert "2 members will be told" in told.text
     assert (await merchant(db)).rules_version == 2
     rows = await db.all(select(Outbox).where(Outbox.kind == "rules_changed"))
@@ -124,16 +125,20 @@ async def test_a_worse_change_told_to_members_asks_them_to_accept_again(tg, db) 
     assert member.consent_version in (1, 2)
 
 
-async def test_a_worse_change_saved_quietly_tells_nobody(tg, db) -> None:
+async def test_a_worse_change_saved_without_telling_still_asks_members_to_accept(tg, db) -> None:
     owner, anna = tg(OWNER), tg(101)
     await join(anna)
     preview = await change(owner, "points_lifetime_months", "6")  # expiry turned on
-    assert "Tell members" in preview.text
-    await owner.press(preview.button("quietly"))
+    assert "Tell them about the change now" in preview.text
+    await owner.press(preview.button("next time"))
     assert (await merchant(db)).points_lifetime_months == 6
-    assert (await merchant(db)).rules_version == 1 and await db.count(Outbox) == 0
+    # Nobody is told now, but the rules' version moves: no one is bound by rules unaccepted.
+    assert (await merchant(db)).rules_version == 2 and await db.count(Outbox) == 0
     assert await db.count(AuditLog) == 1
-    assert "Cashback" in (await anna.send("/card")).text  # still a member
+    rules = await anna.send("/card")
+    assert "Points expire 6 months" in rules.text and "have changed" in rules.text
+    await anna.press(rules.button("✅"))
+    assert "Cashback" in (await anna.send("/card")).text  # a member again
 
 
 async def test_a_sale_right_after_a_change_uses_the_new_rate(tg, db) -> None:

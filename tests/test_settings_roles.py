@@ -33,10 +33,10 @@ ACTS = [
     ("press", "setl:0:cashback_bp"),
     ("press", "setl:4:remove_level"),
     ("press", "setl:5:add_level"),
-    ("press", "setp:save:{version}"),
-    ("press", "setp:tell:{version}"),
-    ("press", "setp:quiet:{version}"),
-    ("press", "setp:cancel:{version}"),
+    ("press", "setp:save:{preview}"),
+    ("press", "setp:tell:{preview}"),
+    ("press", "setp:quiet:{preview}"),
+    ("press", "setp:cancel:{preview}"),
 ]
 
 
@@ -58,7 +58,7 @@ async def scene(tg, db, session_factory, clock) -> dict[str, object]:
             slug="other", name="Other Bistro", currency="PLN", timezone="UTC", language="en"
         )
         await make_staff(session, clock, other, OLGA, role="admin", name="Olga")
-    return {"version": (await merchant(db)).program_version}
+    return {"preview": "0123456789ab"}  # a preview the revoked admin could not have had
 
 
 async def state(db, role: str) -> tuple[object, ...]:

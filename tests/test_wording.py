@@ -239,7 +239,7 @@ def _till(currency: str) -> Till:
         ("en", "EUR", "Enter the check amount in €, for example 12.50:"),
         ("pl", "PLN", "Wpisz kwotę rachunku w zł, np. 12,50:"),
         ("ru", "EUR", "Введите сумму чека в €, например 12,50:"),
-        ("hu", "HUF", "Add meg a számla összegét (Ft), például: 12,50"),
+        ("hu", "HUF", "Add meg a számla összegét (Ft), például: 1250"),  # whole forints
         ("en", "JPY", "Enter the check amount in ¥, for example 1250:"),
     ],
 )

@@ -108,3 +108,21 @@ class CareRepo(Repo):
             .where(AuditLog.action == "goodwill_points", AuditLog.target == str(purchase_id))
             .limit(1)
         )
+
+    async def forget_reasons(self, merchant_id: int, membership_id: int) -> None:
+        """What admins wrote about a member who erased their data: the notes on their ledger
+        entries, and the reasons in the audit of their adjustments (the points stay)."""
+        await self.s.execute(
+            update(LedgerEntry)
+            .where(LedgerEntry.membership_id == membership_id, LedgerEntry.note.is_not(None))
+            .values(note=None)
+        )
+        audited = await self.s.scalars(
+            select(AuditLog).where(
+                AuditLog.merchant_id == merchant_id,
+                AuditLog.action == "points_adjust",
+                AuditLog.target == str(membership_id),
+            )
+        )
+        for row in audited:  # "+50 Rozlana kawa": the delta stays
+            row.details = (row.details or "").split(" ", 1)[0] or None

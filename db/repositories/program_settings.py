@@ -58,6 +58,21 @@ class ProgramSettingsRepo(Repo):
         )
         return await self.s.scalar(issued) is not None
 
+    async def accepted_before(self, merchant_id: int, telegram_id: int) -> bool:
+        """Whether the person has a membership of the merchant: they accepted some version of
+        its rules (maybe not the current one)."""
+        found = (
+            select(Membership.id)
+            .join(Customer, Customer.id == Membership.customer_id)
+            .where(
+                Membership.merchant_id == merchant_id,
+                Customer.telegram_id == telegram_id,
+                Membership.consent_version >= 1,
+            )
+            .limit(1)
+        )
+        return await self.s.scalar(found) is not None
+
     async def new_rules(self, merchant_id: int) -> int:
         """Raise the rules' version: every member is asked to accept them again."""
         await self._changed(

@@ -16,6 +16,7 @@ class CareForm(StatesGroup):
     query = State()
     delta = State()
     reason = State()
+    preview = State()  # the preview's Save and Cancel take it from here
     birthday = State()
     goodwill = State()
 

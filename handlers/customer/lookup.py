@@ -68,7 +68,7 @@ async def cb_birthday(
     care: CareService,
     state: FSMContext,
 ) -> None:
-    await care.balance(ctx.work_merchant_id, query.from_user.id, callback_data.target)
+    await care.check(ctx.work_merchant_id, query.from_user.id, callback_data.target)
     await ask(query, state, CareForm.birthday, {"m": callback_data.target}, ui.ask_birthday())
 
 

@@ -14,7 +14,7 @@ from handlers.customer.form import DATA, STAFF, CareForm, ask, form_data
 from handlers.ui import customer_render as ui
 from handlers.ui.customer_render import AdjustCb, CustAction, CustCb
 from handlers.ui.edit import edit_text
-from handlers.ui.filters import plain_text
+from handlers.ui.filters import off_topic, plain_text
 from services.care import CareService, clean_reason, parse_delta
 from services.dto import MemberContext
 
@@ -55,11 +55,26 @@ async def msg_reason(
     m, d = form.get("m", 0), form.get("d", 0)
     # The role again, and the balance as it is now: the preview is what Save will check.
     b = await care.balance(ctx.work_merchant_id, ctx.telegram_id, m, d)
-    await state.set_state(None)  # the preview's buttons take it from here
+    await state.set_state(CareForm.preview)
     await state.update_data({DATA: {**form, "b": b, "r": reason}})
     await message.answer(
         ui.adjust_preview(m, d, b, reason), reply_markup=ui.adjust_keyboard(m, d, b)
     )
+
+
+@router.message(CareForm.preview, off_topic, flags=STAFF)
+async def msg_while_preview(
+    message: Message, ctx: MemberContext, care: CareService, state: FSMContext
+) -> None:
+    await care.start(ctx.work_merchant_id, ctx.telegram_id)
+    await message.answer(ui.press_save_or_cancel())
+
+
+async def close_preview(state: FSMContext) -> None:
+    """The preview was answered: its data goes, and its step if it still is the open one."""
+    if await state.get_state() == CareForm.preview.state:
+        await state.set_state(None)
+    await state.update_data({DATA: None})
 
 
 @router.callback_query(AdjustCb.filter(F.save), flags=STAFF)
@@ -86,7 +101,7 @@ async def cb_save_adjust(
         c.before,
         form.get("r") if same else None,
     )
-    await state.update_data({DATA: None})
+    await close_preview(state)
     answer.toast(_("Saved."))
     if isinstance(query.message, Message):
         await edit_text(query.message, ui.adjusted_text(done))
@@ -98,7 +113,7 @@ async def cb_cancel_adjust(
     query: CallbackQuery, ctx: MemberContext, care: CareService, state: FSMContext, answer: Answer
 ) -> None:
     await care.start(ctx.work_merchant_id, query.from_user.id)
-    await state.update_data({DATA: None})
+    await close_preview(state)
     answer.toast(_("Cancelled."))
     if isinstance(query.message, Message):
         await edit_text(query.message, _("✖️ Cancelled. Nothing was changed."))

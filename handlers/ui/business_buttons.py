@@ -15,7 +15,7 @@ from handlers.ui.business_render import (
     day_name,
 )
 from services.business import CardField, CardView, NewsPage
-from services.business.values import link_key
+from services.business.values import MAX_LINKS, link_key
 
 Rows = list[list[InlineKeyboardButton]]
 
@@ -71,7 +71,8 @@ def admin_keyboard(card: CardView) -> InlineKeyboardMarkup:
 
 
 def field_keyboard(card: CardView, field: CardField) -> InlineKeyboardMarkup | None:
-    """A remove button when the field holds something; the links one by one; the days."""
+    """A remove button when the field holds something; the links one by one; the days; Done
+    for the steps that take more than one value."""
     rows: Rows = []
     if field == CardField.HOURS:
         days = [
@@ -94,7 +95,20 @@ def field_keyboard(card: CardView, field: CardField) -> InlineKeyboardMarkup | N
     }.get(field)
     if has is not None:
         rows.append([_edit(_("🗑 Remove"), EditAction.CLEAR, field)])
+    if field in (CardField.HOURS, CardField.LINKS):  # steps that go on until Done
+        rows.append([_done()])
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def _done() -> InlineKeyboardButton:
+    return _edit(_("✅ Done"), EditAction.DONE)
+
+
+def more_links_keyboard(card: CardView) -> InlineKeyboardMarkup:
+    """After a link is saved: another, or done."""
+    more = _edit(_("➕ Add another link"), EditAction.FIELD, CardField.LINKS)
+    row = [more, _done()] if len(card.links) < MAX_LINKS else [_done()]
+    return InlineKeyboardMarkup(inline_keyboard=[row])
 
 
 def news_keyboard(page: NewsPage, merchant_id: int, admin: bool) -> InlineKeyboardMarkup | None:

@@ -52,6 +52,7 @@ class EditAction(StrEnum):
     NO_PHOTO = "n"  # publish the post without a photo
     DELETE = "d"  # delete news post `value`
     KEEP = "k"  # keep push `value` as news
+    DONE = "o"  # done with the hours or the links: the card again
 
 
 class BizEdit(CallbackData, prefix="bze"):
@@ -175,7 +176,9 @@ def field_prompt(field: CardField) -> str:
             "🔗 Send a name and an https link, like: Instagram https://instagram.com/ourcafe "
             "(up to 5 links)."
         ),
-        CardField.HOURS: _("🕒 Choose the day to set."),
+        CardField.HOURS: _(
+            "🕒 Choose a day, then send its hours. Press Done when the week is right."
+        ),
     }
     return prompts[field] + "\n" + _("/cancel to stop.")
 
@@ -189,6 +192,23 @@ def hours_prompt(weekday: int, timezone: str) -> str:
 
 def saved() -> str:
     return _("✅ Saved.")
+
+
+def pick_day_first() -> str:
+    return _("🕒 Pick a day with the buttons first, then send its hours.")
+
+
+def link_saved(links: int, limit: int) -> str:
+    """After a link: another may follow, up to the limit."""
+    if links < limit:
+        more = _("Send another link the same way, or press Done.")
+    else:
+        more = ngettext(
+            "The card holds {limit} link, the most it can.",
+            "The card holds {limit} links, the most it can.",
+            limit,
+        ).format(limit=limit)
+    return saved() + "\n" + more
 
 
 def admins_only() -> str:

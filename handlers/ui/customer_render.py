@@ -31,6 +31,8 @@ from services.care import (
     CareRefused,
     GoodwillGiven,
     MemberPage,
+    MemberPaused,
+    ReasonTooLong,
     TillCard,
 )
 from services.care.model import MAX_ADJUST, REASON_MAX
@@ -234,9 +236,12 @@ def ask_goodwill_points() -> str:
 
 
 def goodwill_done_text(purchase_id: int, given: int) -> str:
-    return _("🎁 {points} given to the customer of sale #{id}. We told them.").format(
-        points=points(given), id=purchase_id
-    )
+    # A count of its own, not points(): some languages decline it here (hu: 100 pontot).
+    return ngettext(
+        "🎁 {n} point given to the customer of sale #{id}. We told them.",
+        "🎁 {n} points given to the customer of sale #{id}. We told them.",
+        given,
+    ).format(n=whole_number(given), id=purchase_id)
 
 
 def goodwill_given_text(given: GoodwillGiven, timezone: str) -> str:
@@ -247,7 +252,25 @@ def goodwill_given_text(given: GoodwillGiven, timezone: str) -> str:
     )
 
 
+def press_save_or_cancel() -> str:
+    return _("Press Save or Cancel above.")
+
+
+def reason_too_long(length: int) -> str:
+    return ngettext(
+        "That is {n} character; the limit is {most}.",
+        "That is {n} characters; the limit is {most}.",
+        length,
+    ).format(n=whole_number(length), most=whole_number(REASON_MAX))
+
+
 def care_refused(error: CareRefused) -> str:
+    if isinstance(error, ReasonTooLong):
+        return reason_too_long(error.length)
+    if isinstance(error, MemberPaused):
+        return _("The card of member #{number} is paused: unblock it first.").format(
+            number=error.membership_id
+        )
     return {
         "format": ask_member(False),
         "cashier_code": ask_member(True),
@@ -259,7 +282,10 @@ def care_refused(error: CareRefused) -> str:
             "Nothing was changed."
         ),
         "reason_empty": ask_reason(),
-        "reason_long": ask_reason(),
         "stale": _("This preview is no longer open. Nothing was changed."),
         "no_sale": _("There is no such sale here."),
+        "admins_only": _("Only the admins of this place can do this."),
+        "phone_country": _(
+            "No member with this phone here. Send it with its country code (+48…)."
+        ),
     }.get(error.reason, _("No member with this code, number or phone here."))

@@ -31,6 +31,7 @@ from services.dto import (
     Profile,
 )
 from services.policy import points_worth
+from services.states import LedgerReason
 
 
 def progress_bar(fraction: float, width: int = 10) -> str:
@@ -168,5 +169,7 @@ def history_text(page: HistoryPage, merchant: MerchantView) -> str:
         sign = "+" if e.delta_minor > 0 else "−"
         label = reason_label(e.reason)
         lines.append(f"{when}  <b>{sign}{whole_number(abs(e.delta_minor))}</b>  {escape(label)}")
+        if e.reason == LedgerReason.ADJUSTMENT and e.note:  # what the admin typed, to them
+            lines.append(f"    ↳ <i>{escape(e.note)}</i>")
     lines += ["", _("Balance: <b>{points}</b>").format(points=points(page.balance_minor))]
     return "\n".join(lines)

@@ -3,6 +3,7 @@ merchant's form and what creating it hands over; their buttons ("wp", "mer")."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 from html import escape
 from typing import Annotated
@@ -105,8 +106,9 @@ def ask_name() -> str:
 
 def ask_slug(slug: str) -> str:
     return _(
-        "Its link name goes into its join link: 3 to 20 lowercase Latin letters and digits, "
-        "like {slug}. Send one, or use the suggestion:"
+        "Its link name goes into its join link: 3 to 20 lowercase Latin letters and digits "
+        "only, like {slug} (no spaces, dashes or other letters: join links use the dash to "
+        "separate their parts). Send one, or use the suggestion:"
     ).format(slug=slug)
 
 
@@ -150,7 +152,15 @@ def language_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, 4))
 
 
-def preview_text(draft: NewMerchant, locale: str) -> str:
+def utc_offset_text(offset: timedelta) -> str:
+    """UTC+01:00, UTC−05:00, UTC+05:45."""
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "−"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours:02d}:{minutes:02d}"
+
+
+def preview_text(draft: NewMerchant, offset: timedelta, locale: str) -> str:
     currency = get_currency_name(draft.currency, locale=locale)
     return "\n".join(
         [
@@ -158,7 +168,9 @@ def preview_text(draft: NewMerchant, locale: str) -> str:
             _("Name: {name}").format(name=f"<b>{escape(draft.name)}</b>"),
             _("Link name: {slug}").format(slug=escape(draft.slug)),
             _("Currency: {currency}").format(currency=f"{escape(currency)} ({draft.currency})"),
-            _("Time zone: {zone}").format(zone=escape(draft.timezone)),
+            _("Time zone: {zone}").format(
+                zone=f"{escape(draft.timezone)} ({utc_offset_text(offset)})"
+            ),
             _("Language: {language}").format(language=LANGUAGE_NAMES[draft.language]),
             _("Its program starts with the default levels and rules; change them in /settings."),
         ]
@@ -205,5 +217,10 @@ def refusal_text(reason: str) -> str:
             return _("Please send a currency's three-letter ISO code, like CZK, or press one.")
         case "timezone":
             return _("Please send a time zone's name, like Europe/Prague, or press one.")
+        case "timezone_etc":
+            return _(
+                "Etc/ zones count their offset backwards (Etc/GMT+5 is UTC−5). Please send "
+                "the zone of a city, like America/New_York, or UTC, or press one."
+            )
         case _:
             return _("Please choose with a button.")

@@ -26,7 +26,7 @@ from babel.numbers import (
 )
 
 from services.dto import Birthday, LevelInfo
-from services.policy import currency_exponent
+from services.policy import currency_exponent, whole_units_only
 
 
 def N_(message: str) -> str:
@@ -190,7 +190,7 @@ def currency_sign(currency: str) -> str:
 
 def amount_example(currency: str) -> str:
     """12.50 / 12,50 / 1250: an amount as the reader types it, in the currency's decimals."""
-    exp = currency_exponent(currency)
+    exp = 0 if whole_units_only(currency) else currency_exponent(currency)  # Ft: 1250, not 12,50
     value = Decimal(1250).scaleb(-exp) if exp else Decimal(1250)
     pattern = "0." + "0" * exp if exp else "0"
     return format_decimal(

@@ -10,8 +10,23 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from handlers.ui.render import level_name, money, percent, points
+from services.dto import LevelInfo
 from services.policy import bonus_points
 from services.program import Program
+
+
+def reach_text(level: LevelInfo, currency: str) -> str:
+    """What reaches a level: from the first purchase, a spend, or a spend or friends."""
+    if level.min_spend_minor == 0 and level.min_referrals == 0:
+        return _("from your first purchase")
+    spend = money(level.min_spend_minor, currency)
+    if level.min_referrals > 0:
+        return ngettext(
+            "from {spend} spent or {n} friend who made a purchase",
+            "from {spend} spent or {n} friends who made a purchase",
+            level.min_referrals,
+        ).format(spend=spend, n=level.min_referrals)
+    return _("from {spend} spent").format(spend=spend)
 
 
 def _levels(program: Program) -> list[str]:
@@ -21,17 +36,7 @@ def _levels(program: Program) -> list[str]:
         rates = _("cashback {cashback}, points pay up to {share} of a check").format(
             cashback=percent(lv.cashback_bp), share=percent(lv.max_redeem_bp)
         )
-        if lv.min_spend_minor == 0 and lv.min_referrals == 0:
-            reach = _("from your first purchase")
-        elif lv.min_referrals > 0:
-            reach = ngettext(
-                "from {spend} spent or {n} friend who made a purchase",
-                "from {spend} spent or {n} friends who made a purchase",
-                lv.min_referrals,
-            ).format(spend=money(lv.min_spend_minor, currency), n=lv.min_referrals)
-        else:
-            reach = _("from {spend} spent").format(spend=money(lv.min_spend_minor, currency))
-        lines.append(f"  {level_name(lv)} ({reach}): {rates}")
+        lines.append(f"  {level_name(lv)} ({reach_text(lv, currency)}): {rates}")
     return lines
 
 
@@ -78,14 +83,18 @@ def _bonuses(program: Program) -> list[str]:
     return lines
 
 
-def rules_text(program: Program) -> str:
-    """The program's rules as its settings are now, and the privacy lines."""
+def rules_text(program: Program, changed: bool = False) -> str:
+    """The program's rules as its settings are now, and the privacy lines. `changed`: for a
+    member who accepted an earlier version (no welcome: they are not joining)."""
     merchant = program.merchant
     unit = money(merchant.point_value_minor, merchant.currency)
+    head = (
+        _("📜 The rules of <b>{merchant}</b> have changed. Please read them and accept to go on.")
+        if changed
+        else _("👋 Welcome to the loyalty program of <b>{merchant}</b>!")
+    )
     lines = [
-        _("👋 Welcome to the loyalty program of <b>{merchant}</b>!").format(
-            merchant=escape(merchant.name)
-        ),
+        head.format(merchant=escape(merchant.name)),
         "",
         _("<b>Program rules</b>"),
         _("• You earn cashback in points on every purchase; 1 point = {unit}.").format(unit=unit),
@@ -99,6 +108,6 @@ def rules_text(program: Program) -> str:
         ),
         _("• News and offers are a separate choice; you can change it at any time."),
         "",
-        _("Press <b>Accept</b> to join."),
+        _("Press <b>Accept</b> to go on.") if changed else _("Press <b>Accept</b> to join."),
     ]
     return "\n".join(lines)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import asdict
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
@@ -30,14 +33,23 @@ class LevelPick(CallbackData, prefix="setl"):
 
 class SaveAct(StrEnum):
     SAVE = "save"  # a change that takes nothing from members
-    TELL = "tell"  # worse for members: save and tell them
-    QUIET = "quiet"  # worse for members: save without telling
+    TELL = "tell"  # worse for members: save, tell them now; they accept the new rules
+    QUIET = "quiet"  # worse for members: save; they accept the new rules at their next visit
     CANCEL = "cancel"
 
 
 class SettingSave(CallbackData, prefix="setp"):
+    """A button of one preview: `preview` is preview_id() of its change (which setting, of
+    which level, to what, from which version of the program)."""
+
     act: SaveAct
-    version: int
+    preview: str
+
+
+def preview_id(change: Change) -> str:
+    """A short digest naming one preview: a button of an older one never saves a newer one."""
+    fields = json.dumps(asdict(change), sort_keys=True, default=str)
+    return hashlib.sha256(fields.encode()).hexdigest()[:12]
 
 
 def _rows(buttons: list[InlineKeyboardButton], width: int = 2) -> list[list[InlineKeyboardButton]]:
@@ -81,17 +93,19 @@ def levels_keyboard(prog: Program, rank: int | None = None) -> InlineKeyboardMar
 
 
 def preview_keyboard(change: Change) -> InlineKeyboardMarkup:
+    preview = preview_id(change)
+
     def button(text: str, act: SaveAct) -> InlineKeyboardButton:
         return InlineKeyboardButton(
-            text=text, callback_data=SettingSave(act=act, version=change.version).pack()
+            text=text, callback_data=SettingSave(act=act, preview=preview).pack()
         )
 
-    first = (
+    rows = (
         [
-            button(_("📣 Save and tell members"), SaveAct.TELL),
-            button(_("🤫 Save quietly"), SaveAct.QUIET),
+            [button(_("📣 Save and tell members now"), SaveAct.TELL)],
+            [button(_("💾 Save (members see the new rules next time)"), SaveAct.QUIET)],
         ]
         if change.worse
-        else [button(_("✅ Save"), SaveAct.SAVE)]
+        else [[button(_("✅ Save"), SaveAct.SAVE)]]
     )
-    return InlineKeyboardMarkup(inline_keyboard=[first, [button(_("✖️ Cancel"), SaveAct.CANCEL)]])
+    return InlineKeyboardMarkup(inline_keyboard=[*rows, [button(_("✖️ Cancel"), SaveAct.CANCEL)]])

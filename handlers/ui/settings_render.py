@@ -5,12 +5,16 @@ the merchant being edited."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from html import escape
 
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
+from babel.numbers import format_decimal
 
-from handlers.ui.render import level_name, money, percent, whole_number
+from handlers.ui.render import babel_locale, level_name, locale, money, percent, whole_number
+from handlers.ui.rules_render import reach_text
+from services import policy
 from services.policy.program_changes import (
     LEVEL_KEYS,
     SPECS,
@@ -35,7 +39,7 @@ def _labels() -> dict[SettingKey, str]:
         SettingKey.EXPIRY: _("Points expire after (months)"),
         SettingKey.POINT_VALUE: _("Value of one point"),
         SettingKey.MAX_SALE: _("Largest check"),
-        SettingKey.DAILY_CAP: _("Most a customer may buy a day"),
+        SettingKey.DAILY_CAP: _("Most a customer may spend a day"),
         SettingKey.DAILY_AMOUNT_FLAG: _("Flag a customer's spending a day from"),
         SettingKey.DAILY_PURCHASES_FLAG: _("Flag a customer's purchases a day from"),
         SettingKey.STAFF_SALES_FLAG: _("Flag a cashier's sales a day from"),
@@ -66,7 +70,9 @@ def shown(key: SettingKey, value: Value, currency: str) -> str:
     if value is None:
         if key is SettingKey.LEVEL_ADD:
             return "—"
-        return _("removed") if key is SettingKey.LEVEL_REMOVE else _("off")
+        if key is SettingKey.EXPIRY:
+            return _("never")
+        return _("removed") if key is SettingKey.LEVEL_REMOVE else _("turned off")
     if kind is Kind.FLAG:
         return _("yes") if value else _("no")
     if kind is Kind.NAME:
@@ -84,13 +90,16 @@ def shown(key: SettingKey, value: Value, currency: str) -> str:
     return whole_number(number)
 
 
-def _title(prog: Program) -> str:
+def _title(prog: Program, stamped: bool) -> str:
+    """The merchant's name, unless the workplace stamp above the message names it already."""
+    if stamped:
+        return _("⚙️ Program settings")
     return _("⚙️ Settings of <b>{merchant}</b>").format(merchant=escape(prog.merchant.name))
 
 
-def settings_text(screen: Screen) -> str:
+def settings_text(screen: Screen, stamped: bool = False) -> str:
     prog, currency = screen.program, screen.program.merchant.currency
-    lines = [_title(prog), ""]
+    lines = [_title(prog, stamped), ""]
     for lv in prog.levels:
         lines.append(
             _("{level}: cashback {cashback}, points pay up to {share}").format(
@@ -113,18 +122,14 @@ def settings_text(screen: Screen) -> str:
 LEVEL_FIELDS = {"name", "min_spend_minor", "min_referrals", "cashback_bp", "max_redeem_bp"}
 
 
-def levels_text(prog: Program) -> str:
+def levels_text(prog: Program, stamped: bool = False) -> str:
     currency = prog.merchant.currency
-    lines = [_title(prog), "", _("<b>Levels</b>")]
+    lines = [_title(prog, stamped), "", _("<b>Levels</b>")]
     for lv in prog.levels:
         lines.append(
-            _(
-                "{level}: from {spend} or {friends} friends; "
-                "cashback {cashback}, points pay up to {share}"
-            ).format(
+            _("{level}: {reach}; cashback {cashback}, points pay up to {share}").format(
                 level=level_name(lv),
-                spend=money(lv.min_spend_minor, currency),
-                friends=whole_number(lv.min_referrals),
+                reach=reach_text(lv, currency),
                 cashback=percent(lv.cashback_bp),
                 share=percent(lv.max_redeem_bp),
             )
@@ -132,11 +137,36 @@ def levels_text(prog: Program) -> str:
     return "\n".join(lines)
 
 
-def prompt_text(current: Current) -> str:
+def _amount_hint(currency: str, zero_for_none: bool) -> str:
+    """How to type an amount, with examples the currency takes, as the reader writes them:
+    5 or 2.50 (2,50 in Russian, Polish, Hungarian); 500 where there are no smaller units."""
+    exponent = policy.currency_exponent(currency)
+    if exponent == 0 or policy.whole_units_only(currency):
+        whole = whole_number(500)
+        if zero_for_none:
+            return _("Send a whole amount, for example {whole}; 0 for none.").format(whole=whole)
+        return _("Send a whole amount, for example {whole}.").format(whole=whole)
+    fraction = format_decimal(
+        Decimal(250).scaleb(-2),
+        format="0." + "0" * exponent,
+        locale=babel_locale(locale()),
+        group_separator=False,
+    )
+    if zero_for_none:
+        return _("Send the amount, for example {whole} or {fraction}; 0 for none.").format(
+            whole=whole_number(5), fraction=fraction
+        )
+    return _("Send the amount, for example {whole} or {fraction}.").format(
+        whole=whole_number(5), fraction=fraction
+    )
+
+
+def prompt_text(current: Current, stamped: bool = False) -> str:
     prog, key = current.program, current.key
+    currency = prog.merchant.currency
     hints: dict[Kind, Callable[[], str]] = {
-        Kind.MONEY: lambda: _("Send the amount, for example 5 or 2.50; 0 for none."),
-        Kind.PRICE: lambda: _("Send the amount, for example 5 or 2.50."),
+        Kind.MONEY: lambda: _amount_hint(currency, zero_for_none=True),
+        Kind.PRICE: lambda: _amount_hint(currency, zero_for_none=False),
         Kind.MONEY_OR_OFF: lambda: _("Send the amount, for example 500; 0 turns it off."),
         Kind.PERCENT: lambda: _("Send a percentage, for example 5, 2.5 or 5%."),
         Kind.COUNT: lambda: _("Send a whole number."),
@@ -149,11 +179,11 @@ def prompt_text(current: Current) -> str:
             "Send the name of the new level, at most 40 characters. It starts with the "
             "thresholds and rates of the top level: change them next."
         )
-        return "\n".join([_title(prog), "", ask, _("Send /cancel to leave it as it is.")])
-    now = shown(key, current.value, prog.merchant.currency)
+        return "\n".join([_title(prog, stamped), "", ask, _("Send /cancel to leave it as it is.")])
+    now = shown(key, current.value, currency)
     return "\n".join(
         [
-            _title(prog),
+            _title(prog, stamped),
             "",
             _("{setting} is now <b>{value}</b>.").format(
                 setting=label(key, current.rank, prog), value=now
@@ -164,10 +194,10 @@ def prompt_text(current: Current) -> str:
     )
 
 
-def preview_text(change: Change, prog: Program) -> str:
+def preview_text(change: Change, prog: Program, stamped: bool = False) -> str:
     currency = prog.merchant.currency
     lines = [
-        _title(prog),
+        _title(prog, stamped),
         "",
         _("{setting}: {before} → <b>{after}</b>").format(
             setting=label(change.key, change.rank, prog),
@@ -179,8 +209,8 @@ def preview_text(change: Change, prog: Program) -> str:
         lines += [
             "",
             _(
-                "This takes something from members. Tell members about the change? "
-                "They will be asked to accept the rules again."
+                "This takes something from members: they will be asked to accept the new rules "
+                "at their next visit. Tell them about the change now as well?"
             ),
         ]
     return "\n".join(lines)
@@ -201,6 +231,8 @@ def saved_text(saved: Saved) -> str:
             "{n} members will be told and asked to accept the rules again.",
             saved.told,
         ).format(n=saved.told)
+    elif saved.new_rules:
+        text += "\n" + _("Members will be asked to accept the new rules at their next visit.")
     return text
 
 
@@ -218,7 +250,7 @@ def changed_text(current: Current) -> str:
 
 def refusal_text(error: SettingRefused) -> str:
     texts: dict[str, Callable[[], str]] = {
-        "format": lambda: _("Please send a number using the digits 0 to 9, like 5 or 2.50."),
+        "format": lambda: _("Please send a number using the digits 0 to 9."),
         "decimals": lambda: _("Too many digits after the decimal point for this currency."),
         "whole": lambda: _("This currency has no smaller units: please send a whole amount."),
         "zero": lambda: _("The amount must be more than zero."),

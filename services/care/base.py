@@ -64,6 +64,12 @@ class CareBase(Service):
             raise NotStaff()
         return staff.role
 
+    async def _admin(self, merchant_id: int, actor: int) -> None:
+        """Owners and the merchant's admins pass; a cashier is told the step is the admins'
+        (CareRefused admins_only), anyone else NotStaff."""
+        if await self._role(merchant_id, actor) not in (StaffRole.OWNER, StaffRole.ADMIN):
+            raise CareRefused("admins_only")
+
     async def _merchant(self, merchant_id: int) -> Merchant:
         merchant = await self.merchants.get(merchant_id)
         if merchant is None:

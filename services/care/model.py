@@ -24,8 +24,25 @@ class CareRefused(Refused):
     """Reasons: format (no code, number or phone), not_found (also another merchant's member),
     cashier_code (a cashier looks up by payment code only), amount (not +N or −N), too_large,
     below_zero, changed (the balance moved since the preview: saved already, or a sale),
-    reason_empty, reason_long, stale (a preview no longer open), no_sale (no such sale here),
-    goodwill_given."""
+    reason_empty, reason_long (ReasonTooLong), stale (a preview no longer open), no_sale (no
+    such sale here), goodwill_given, admins_only (a cashier at an admin's step), paused
+    (MemberPaused), phone_country (a phone typed without its country code found nobody)."""
+
+
+class ReasonTooLong(CareRefused):
+    """The reason typed is `length` characters long, more than REASON_MAX."""
+
+    def __init__(self, length: int) -> None:
+        super().__init__("reason_long")
+        self.length = length
+
+
+class MemberPaused(CareRefused):
+    """The member's card is blocked: their points are not adjusted until it is unblocked."""
+
+    def __init__(self, membership_id: int) -> None:
+        super().__init__("paused")
+        self.membership_id = membership_id
 
 
 class GoodwillGiven(CareRefused):
@@ -85,7 +102,7 @@ def clean_reason(text: str) -> str:
     if not reason:
         raise CareRefused("reason_empty")
     if len(reason) > REASON_MAX:
-        raise CareRefused("reason_long")
+        raise ReasonTooLong(len(reason))
     return reason
 
 

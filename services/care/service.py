@@ -19,6 +19,7 @@ from services.care.model import (
     Adjusted,
     CareRefused,
     MemberPage,
+    MemberPaused,
     QueryKind,
     Rating,
     TillCard,
@@ -29,7 +30,6 @@ from services.dto import Birthday, LevelInfo
 from services.errors import CodeInvalid
 from services.ledger import credit
 from services.notices import PointsAdjusted
-from services.staff import require_admin
 from services.states import StaffRole
 
 
@@ -66,6 +66,8 @@ class CareService(GoodwillCare):
                 membership_id = int(value)
             else:
                 by_phone = await self.care.by_phone(merchant_id, value)
+                if by_phone is None and not query.strip().startswith("+"):
+                    raise CareRefused("phone_country")  # 600123456: a national number
                 membership_id = by_phone.id if by_phone else None
             membership = await self._member(merchant_id, membership_id or 0)
             if cashier:
@@ -130,14 +132,20 @@ class CareService(GoodwillCare):
             blocked=membership.blocked_at is not None,
         )
 
+    async def check(self, merchant_id: int, actor: int, membership_id: int) -> None:
+        """An admin or owner, and the merchant's member (before a step about them is asked)."""
+        async with self.session.begin():
+            await self._admin(merchant_id, actor)
+            await self._member(merchant_id, membership_id)
+
     async def balance(
         self, merchant_id: int, actor: int, membership_id: int, delta: int = 0
     ) -> int:
-        """The member's balance, for an admin or owner (before a step about the member is
-        asked for); one that `delta` would take below zero is refused."""
+        """The member's balance, for an admin or owner about to adjust it (before each step of
+        the adjustment): a paused card, or a `delta` that takes it below zero, is refused."""
         async with self.session.begin():
-            await require_admin(self.staff, merchant_id, actor, self.owner_ids)
-            membership = await self._member(merchant_id, membership_id)
+            await self._admin(merchant_id, actor)
+            membership = _adjustable(await self._member(merchant_id, membership_id))
             if membership.balance_minor + delta < 0:
                 raise CareRefused("below_zero")
             return membership.balance_minor
@@ -155,12 +163,12 @@ class CareService(GoodwillCare):
         audited, and the member is told why. No reason (None): the preview is no longer open."""
 
         async def work() -> Adjusted:
-            await require_admin(self.staff, merchant_id, actor, self.owner_ids)
+            await self._admin(merchant_id, actor)
             if text is None:
                 raise CareRefused("stale")
             reason = clean_reason(text)
             merchant = await self._merchant(merchant_id)
-            membership = await self._member(merchant_id, membership_id)
+            membership = _adjustable(await self._member(merchant_id, membership_id))
             if before + delta < 0:
                 raise CareRefused("below_zero")
             if not await self.care.claim_balance(membership.id, before):
@@ -199,7 +207,7 @@ class CareService(GoodwillCare):
         """Block or unblock a member (a second press changes nothing more); the page after."""
 
         async def work() -> MemberPage:
-            await require_admin(self.staff, merchant_id, actor, self.owner_ids)
+            await self._admin(merchant_id, actor)
             membership = await self._member(merchant_id, membership_id)
             now = self.clock()
             if await self.care.set_blocked(membership.id, now if blocked else None):
@@ -209,6 +217,13 @@ class CareService(GoodwillCare):
             return await self._page(membership)
 
         return await in_transaction(self.session, work)
+
+
+def _adjustable(membership: Membership) -> Membership:
+    """A member whose points may be adjusted: one whose card is not paused."""
+    if membership.blocked_at is not None:
+        raise MemberPaused(membership.id)
+    return membership
 
 
 def _masked(phone: str | None) -> str | None:

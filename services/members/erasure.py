@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from db.models import Customer, LedgerReason
 from db.repositories import CatalogRepo, OutboxRepo, PaymentCodeRepo, PurchaseRepo
+from db.repositories.care import CareRepo
 from db.repositories.privacy import PrivacyRepo
 from services import grants
 from services._tx import in_transaction
@@ -31,7 +32,8 @@ class Erasure(MemberBase):
         Messages to them there keep their status and time but lose their content and point at
         the anonymous row; the admins' alerts and referrers' notes about their purchases,
         which named them, lose their content too. So do their pre-orders' alerts, and the
-        comments they wrote on purchases and surveys (the stars and scores stay, anonymous).
+        comments they wrote on purchases and surveys (the stars and scores stay, anonymous),
+        and the reasons admins gave for adjusting their points (the points stay).
         """
 
         async def work() -> int:
@@ -74,6 +76,8 @@ class Erasure(MemberBase):
             await privacy.forget_feedback(membership.id)
             await privacy.forget_orders(merchant_id, membership.id)
             await forget_chat(self.session, merchant_id, membership.id)  # their chat, both ways
+            # And what the admins wrote about them: adjustments' reasons (the points stay).
+            await CareRepo(self.session).forget_reasons(merchant_id, membership.id)
             return forfeited
 
         return await in_transaction(self.session, work)

@@ -47,6 +47,7 @@ from services.policy.links import (
 from services.policy.refunds import (
     RefundSplit,
     Repriced,
+    parse_refund_amount,
     proportional,
     refund_paid,
     refund_split,
@@ -80,6 +81,7 @@ __all__ = [
     "parse_birthday",
     "parse_payload",
     "parse_points",
+    "parse_refund_amount",
     "point_value",
     "points_worth",
     "progress_to_next",

@@ -15,7 +15,22 @@ from services.dto import LevelInfo
 from services.errors import InvalidAmount
 from services.policy.accounts import Book, Member, Posting
 from services.policy.cashback import cashback, points_worth, to_pay
+from services.policy.currency import currency_exponent, whole_units_only
+from services.policy.inputs import parse_amount
 from services.policy.levels import level_for
+
+
+def parse_refund_amount(text: str, currency: str, left: int) -> int:
+    """A typed refund amount, as parse_amount reads it, at most what is `left` of the sale:
+    more (twenty digits too) is refund_too_large."""
+    try:
+        return parse_amount(
+            text, currency_exponent(currency), left, whole_units=whole_units_only(currency)
+        )
+    except InvalidAmount as error:
+        if error.reason == "too_large":
+            raise InvalidAmount("refund_too_large") from None
+        raise
 
 
 def proportional(total: int, part: int, whole: int) -> int:
