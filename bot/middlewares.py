@@ -138,6 +138,17 @@ class ContextMiddleware(BaseMiddleware):
             await staff.remember_language(person, locale)
             self._staff_languages[person] = locale
 
+    async def _remember_new_colleague(
+        self, ctx: MemberContext, locale: str, staff: StaffService
+    ) -> None:
+        """After a link opened by someone who was nobody here: if it made them an admin, their
+        alerts come in their language from the first one, not from their next message."""
+        person = ctx.telegram_id
+        if ctx.staff_merchant_id is not None or person in self.settings.owner_ids:
+            return  # remembered before the handler ran
+        if await staff.remember_new_colleague_language(person, locale):
+            self._staff_languages[person] = locale
+
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         session = self.session_factory()
         try:
@@ -211,6 +222,8 @@ class ContextMiddleware(BaseMiddleware):
         try:
             with self.i18n.context(), self.i18n.use_locale(locale):
                 result = await handler(event, data)
+            if ctx is not None and ctx.customer_id is None and _opened_link(event):
+                await self._remember_new_colleague(ctx, locale, data["staff"])
             # A step of a form that moved the conversation on is done too: delivered
             # again, it would reach the next step's handler as that step's input.
             if isinstance(state, NotedState) and state.changed:
@@ -219,6 +232,12 @@ class ContextMiddleware(BaseMiddleware):
         except once.DuplicateUpdate:
             logger.info("update %s was handled meanwhile: ignored", update_id)
             return None
+
+
+def _opened_link(event: TelegramObject) -> bool:
+    """A /start with a payload: a deep link (an invite among them)."""
+    message = event.message if isinstance(event, Update) else None
+    return message is not None and (message.text or "").startswith("/start ")
 
 
 async def _close(session: AsyncSession) -> None:

@@ -3,7 +3,8 @@
 Staff handlers carry the `staff` flag (handlers/*.py). While one of them runs for such a
 person, `WorkplaceStamp` notes the merchant's line; the bot session's `StampRequests` puts it
 at the top of what goes to that person's chat (a message, an edit, a caption). Handlers and
-their renderers stay as they are."""
+their renderers stay as they are, but for one acting on another merchant's alert, which names
+that merchant with handlers/stamp.py `about`."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from aiogram.methods.base import Response, TelegramType
 from aiogram.types import TelegramObject
 
 from handlers.deps import Handler
+from handlers.stamp import handler_scope, named
 from handlers.ui.merchants_render import workplace_line
 from services.dto import MemberContext
 
@@ -53,7 +55,8 @@ class WorkplaceStamp(BaseMiddleware):
             return await handler(event, data)
         token = _STAMP.set((ctx.telegram_id, ctx.staff_merchant_name))
         try:
-            return await handler(event, data)
+            with handler_scope():
+                return await handler(event, data)
         finally:
             _STAMP.reset(token)
 
@@ -69,7 +72,8 @@ class StampRequests(BaseRequestMiddleware):
     ) -> Response[TelegramType]:
         stamp = _STAMP.get()
         if stamp is not None and getattr(method, "chat_id", None) == stamp[0]:
-            method = stamped(method, stamp[1])
+            # A handler acting on another merchant's alert names that one instead.
+            method = stamped(method, named() or stamp[1])
         return await make_request(bot, method)
 
 

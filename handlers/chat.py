@@ -15,6 +15,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.answers import Answer
 from handlers.errors import answer_refusals, tell, tell_refusals
+from handlers.stamp import about
 from handlers.ui import chat_render as ui
 from handlers.ui.care_callbacks import ChatReplyCb, RatingReplyCb
 from handlers.ui.edit import edit_text
@@ -98,8 +99,11 @@ async def _ask_reply(
     target_id: int,
 ) -> None:
     target = await chat.reply_target(ctx.work_merchant_id, ctx.telegram_id, to, target_id)
+    about(target.merchant)
     await state.set_state(ReplyForm.text)
-    await state.update_data(reply_to=to.value, target_id=target_id)
+    # Whether they were told it was answered: else an answer meanwhile is told on send.
+    seen = target.answered_by is not None
+    await state.update_data(reply_to=to.value, target_id=target_id, seen=seen)
     if isinstance(query.message, Message):
         await query.message.answer(ui.reply_prompt(target, REPLY_LIMIT))
 
@@ -141,7 +145,8 @@ async def msg_reply_entered(
     )
     await state.clear()
     wake_sender()
-    await message.answer(ui.replied_text(target))
+    about(target.merchant)
+    await message.answer(ui.replied_text(target, warned=bool(data.get("seen"))))
 
 
 @router.message(StateFilter(ReplyForm.text), off_topic, flags=STAFF)

@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.errors import answer_refusals, tell_refusals
 from handlers.reports import busy
-from handlers.ui.audit_render import audit_caption
+from handlers.ui.audit_render import audit_caption, audit_words
 from handlers.ui.report_render import admins_only, export_caption
 from services.dto import MemberContext
 from services.errors import NotStaff
@@ -51,7 +51,9 @@ async def cmd_export(
             path = os.path.join(folder, name)
             # A local temporary file: its writes are short next to the database reads.
             with open(path, "w", encoding="utf-8-sig", newline="") as out:  # noqa: ASYNC230
-                rows = await exports.export(ctx.work_merchant_id, ctx.telegram_id, kind, out)
+                rows = await exports.export(
+                    ctx.work_merchant_id, ctx.telegram_id, kind, out, audit_words()
+                )
             if os.path.getsize(path) > DOCUMENT_LIMIT:  # noqa: ASYNC240
                 path = await asyncio.to_thread(_gzip, path)
                 name += ".gz"

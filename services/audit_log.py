@@ -4,7 +4,8 @@ by person, kind and day) and as a CSV beside the other exports."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -22,18 +23,103 @@ AMOUNTS = frozenset({"sale_draft", "refund"})
 OWNER = ""  # the actor's name for an owner: the renderer says "owner"
 
 
+@dataclass(frozen=True, slots=True)
+class AuditWords:
+    """How the audit CSV reads in its reader's language, given by the handler: the columns'
+    titles (entry, time, who, act, about) and each act's (who, act, about) in words."""
+
+    header: tuple[str, ...]
+    describe: Callable[[AuditEntry, str, dict[int, str]], tuple[str, str, str]]
+
+
 class BadDay(DomainError):
     """A typed day that is no date, or one in the future."""
 
 
 @dataclass(frozen=True, slots=True)
 class AuditEntry:
+    """An act and what it was about, parsed from its stored target and details (the kinds
+    this release knows; nothing else of them is shown)."""
+
     created_at: datetime
     actor: str | None  # a staff member's name, OWNER, or None for someone not on the staff
     action: str
-    number: int | None  # the sale or order acted on
-    amount: int | None  # minor units
-    change: tuple[str, str] | None  # a setting's value before and after
+    number: int | None = None  # the sale or order acted on
+    amount: int | None = None  # minor units
+    member: int | None = None  # the member's number
+    points: int | None = None  # points given or adjusted (signed)
+    note: str | None = None  # an adjustment's reason, as typed
+    setting: str | None = None  # a setting's key, a level's field or a business card field
+    level: int | None = None  # the rank of the level changed
+    values: tuple[Value, Value] | None = None  # a setting's value before and after
+    role: str | None = None  # the role invited or joined as
+    code: str | None = None  # why a code was refused: unknown, used, expired
+    flag: str | None = None  # the daily threshold crossed
+
+
+Value = str | int | float | bool | None
+SALE_ACTS = frozenset({"goodwill_points", "rating_reply"})
+MEMBER_ACTS = frozenset({"points_adjust", "member_block", "member_unblock", "birthday_correct"})
+
+
+def entry_of(
+    created_at: datetime,
+    actor: str | None,
+    action: str,
+    target: str | None,
+    details: str | None,
+    members: dict[int, int] | None = None,
+) -> AuditEntry:
+    """What an audit row was about; `members`: the member of each chat message answered."""
+    about: dict[str, object] = {}
+    if action in NUMBERED or action in SALE_ACTS:
+        about["number"] = _int(target)
+    if action in AMOUNTS:
+        about["amount"] = _int(details)
+    if action in MEMBER_ACTS:
+        about["member"] = _int(target)
+    if action == "points_adjust" and details:
+        delta, _space, reason = details.partition(" ")
+        about["points"], about["note"] = _int(delta.lstrip("+")), reason.strip() or None
+    elif action == "goodwill_points":
+        about["points"] = _int(details)
+    elif action == "chat_reply" and members is not None:
+        about["member"] = members.get(_int(target) or 0)
+    elif action == "settings_change":
+        about["setting"], about["values"] = target, _change(details)
+    elif action == "levels_change":
+        about.update(_level_change(target, details))
+    elif action == "business_card_edit":
+        about["setting"] = target
+    elif action in ("staff_invite", "staff_join"):
+        about["role"] = target
+    elif action in ("wrong_code", "stale_code"):
+        about["code"] = details
+    elif action == "daily_flag":
+        about["flag"] = details
+        if details and not details.startswith("staff_"):
+            about["member"] = _int(target)
+    return AuditEntry(created_at, actor, action, **about)  # type: ignore[arg-type]
+
+
+def _level_change(target: str | None, details: str | None) -> dict[str, object]:
+    """{"rank": N, key: [before, after]} of a level's field changed (target "level:N")."""
+    rank = _int((target or "").removeprefix("level:"))
+    try:
+        parsed = json.loads(details or "")
+    except ValueError:
+        return {"level": rank}
+    if not isinstance(parsed, dict):
+        return {"level": rank}
+    for key, pair in parsed.items():
+        plain = isinstance(pair, list) and len(pair) == 2 and all(_plain(v) for v in pair)
+        if key != "rank" and plain:
+            return {"level": rank, "setting": key, "values": (pair[0], pair[1])}
+    return {"level": rank}
+
+
+def _plain(value: object) -> bool:
+    return isinstance(value, str | int | float | bool) or value is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +134,7 @@ class AuditPage:
     today: date
     people: tuple[tuple[int, str], ...]  # (Telegram id, name) of everyone in the log
     kinds: tuple[str, ...]  # the kinds of acts in the log
+    levels: dict[int, str] = field(default_factory=dict)  # the levels' names by rank
 
 
 def actor_name(names: dict[int, str], owner_ids: frozenset[int], telegram_id: int) -> str | None:
@@ -59,8 +146,8 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.lstrip("-").isdigit() else None
 
 
-def _change(details: str | None) -> tuple[str, str] | None:
-    """{"before": ..., "after": ...} of a settings change, as text; None for anything else."""
+def _change(details: str | None) -> tuple[Value, Value] | None:
+    """{"before": ..., "after": ...} of a settings change; None for anything else."""
     try:
         parsed = json.loads(details or "")
     except ValueError:
@@ -68,9 +155,9 @@ def _change(details: str | None) -> tuple[str, str] | None:
     if not isinstance(parsed, dict) or "before" not in parsed or "after" not in parsed:
         return None
     before, after = parsed["before"], parsed["after"]
-    if not all(isinstance(v, str | int | float | bool) or v is None for v in (before, after)):
+    if not all(_plain(v) for v in (before, after)):
         return None
-    return ("—" if before is None else str(before), "—" if after is None else str(after))
+    return before, after
 
 
 class AuditLogService(Service):
@@ -117,17 +204,20 @@ class AuditLogService(Service):
                 name = self._name(names, telegram_id)
                 if name is not None:
                     people.append((telegram_id, name))
+            answered = [_int(r.target) for r in rows if r.action == "chat_reply"]
+            members = await self.log.message_members([i for i in answered if i is not None])
             entries = tuple(
-                AuditEntry(
+                entry_of(
                     row.created_at,
                     self._name(names, row.actor_telegram_id),
                     row.action,
-                    _int(row.target) if row.action in NUMBERED else None,
-                    _int(row.details) if row.action in AMOUNTS else None,
-                    _change(row.details) if row.action == "settings_change" else None,
+                    row.target,
+                    row.details,
+                    members,
                 )
                 for row in rows
             )
+            levels = {lv.rank: lv.name for lv in await self.merchants.levels(merchant_id)}
             return AuditPage(
                 entries,
                 day,
@@ -139,4 +229,5 @@ class AuditLogService(Service):
                 today,
                 tuple(sorted(people, key=lambda p: (p[1] != OWNER, p[1].lower()))),
                 tuple(await self.log.actions(merchant_id)),
+                levels,
             )

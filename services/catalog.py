@@ -18,7 +18,7 @@ from services.errors import DomainError, NotAMember, Refused
 from services.notices import NewOrder, Notice
 from services.outbox import enqueue
 from services.policy import currency_exponent, whole_units_only
-from services.staff import alert_recipients, require_admin
+from services.staff import alert_place, alert_recipients, require_admin
 
 MAX_QTY = 99
 
@@ -239,6 +239,7 @@ class CatalogService(Service):
             merchant = await self.merchants.get(merchant_id)
             assert merchant is not None
             admins = await alert_recipients(self.staff, merchant_id, self.owner_ids)
+            place = await alert_place(self.session, merchant.name)
             summary = ", ".join(f"{line.title} × {line.qty}" for line in view.lines)
             await enqueue(
                 self.session,
@@ -252,6 +253,7 @@ class CatalogService(Service):
                             items=summary,
                             total=view.total_minor,
                             currency=view.currency,
+                            place=place,
                         ),
                     )
                     for a in admins

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from db.engine import reading
 from db.reports import ExportRepo
 from db.repositories.audit_log import AuditLogRepo
-from services.audit_log import OWNER, actor_name
+from services.audit_log import AuditWords, actor_name, entry_of
 from services.base import Service
 from services.errors import ReportRefused
 from services.policy import currency_exponent
@@ -40,8 +40,16 @@ class ExportService(Service):
     def reports(self) -> ReportService:
         return ReportService(self.session, self.owner_ids, self.clock)
 
-    async def export(self, merchant_id: int, actor: int, kind: str, out: TextIO) -> int:
-        """Write one CSV to `out`; returns the rows written (the header not counted)."""
+    async def export(
+        self,
+        merchant_id: int,
+        actor: int,
+        kind: str,
+        out: TextIO,
+        words: AuditWords | None = None,
+    ) -> int:
+        """Write one CSV to `out`; returns the rows written (the header not counted). The
+        audit log's acts are told in `words` (the reader's language) when given."""
         if kind not in EXPORTS:
             raise ReportRefused("kpi")
         merchant = await self.reports.merchant(merchant_id, actor)
@@ -108,7 +116,7 @@ class ExportService(Service):
 
             query = repo.members_query(merchant_id)
         elif kind == "audit":
-            header, row_of, query = await self._audit(merchant_id, personal, when)
+            header, row_of, query = await self._audit(merchant_id, personal, when, words, cur)
         elif kind == "purchases":
             header = [
                 "purchase",
@@ -173,26 +181,38 @@ class ExportService(Service):
         return rows
 
     async def _audit(
-        self, merchant_id: int, personal: bool, when: Callable[[datetime | None], str]
+        self,
+        merchant_id: int,
+        personal: bool,
+        when: Callable[[datetime | None], str],
+        words: AuditWords | None,
+        currency: str,
     ) -> tuple[list[str], Callable[[Any], list[object]], Any]:
-        """The audit log's columns and rows: who by name ("owner" for owners), Telegram ids
-        only in the owners' export."""
+        """The audit log's columns and rows: who by name, the act and what it was about in
+        the reader's words (`words`, from the handler), and the act's machine name; Telegram
+        ids only in the owners' export."""
+        if words is None:
+            raise ValueError("the audit log is exported in its reader's words")
         log = AuditLogRepo(self.session)
         async with reading(self.session):
             names = await log.staff_names(merchant_id)
-        header = ["entry", "created_at", "actor", "action", "target", "details"]
+            levels = {lv.rank: lv.name for lv in await self.merchants.levels(merchant_id)}
+        header = [*words.header, "action"]
         if personal:
             header.append("actor_telegram_id")
 
         def row_of(r: Any) -> list[object]:
             name = actor_name(names, self.owner_ids, r.actor_telegram_id)
+            members = {int(r.target): r.member} if r.member is not None else None
+            entry = entry_of(r.created_at, name, r.action, r.target, r.details, members)
+            who, act, about = words.describe(entry, currency, levels)
             row: list[object] = [
                 r.id,
                 when(r.created_at),
-                "owner" if name == OWNER else safe_text(name),
+                safe_text(who),
+                act,
+                safe_text(about),
                 r.action,
-                safe_text(r.target),
-                safe_text(r.details),
             ]
             if personal:
                 row.append(r.actor_telegram_id)

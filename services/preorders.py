@@ -22,7 +22,7 @@ from services.base import Service
 from services.errors import NotAMember, NotStaff, Refused
 from services.notices import Notice, OrderCancelled, OrderReady, OrderWithdrawn
 from services.outbox import enqueue
-from services.staff import alert_recipients
+from services.staff import alert_place, alert_recipients
 
 STAFF_LIST_LIMIT = 20  # one message; the rest are counted
 
@@ -111,7 +111,9 @@ class PreorderService(Service):
             if not await self._cancel(order):
                 return OrderChange(order.id, False)
             admins = await alert_recipients(self.staff, merchant_id, self.owner_ids)
-            withdrawn = OrderWithdrawn(order_id=order.id, items=self._summary(order))
+            merchant = await self.merchants.get(merchant_id)
+            place = await alert_place(self.session, merchant.name) if merchant else None
+            withdrawn = OrderWithdrawn(order_id=order.id, items=self._summary(order), place=place)
             await self._announce(merchant_id, [Notice(a, None, withdrawn) for a in admins], order)
             return OrderChange(order.id, True)
 

@@ -8,7 +8,9 @@ from db.repositories import SummaryRepo
 from services.errors import RatingRefused
 from services.notices import LowRatingAlert, Notice
 from services.seller import SellerBase
-from services.staff import alert_recipients
+from services.staff import alert_place, alert_recipients
+
+LOW_STARS = 2  # a rating of at most this many stars alerts the admins
 
 
 class RatingService(SellerBase):
@@ -30,7 +32,7 @@ class RatingService(SellerBase):
             if not await self.purchases.rate(purchase.id, membership.id, stars, now):
                 raise RatingRefused("already_rated")
             await SummaryRepo(self.session).on_rating(membership.id, stars, now)
-            if stars > 2:
+            if stars > LOW_STARS:
                 return ()
             return await self._low_rating_alerts(purchase, customer, stars, None)
 
@@ -47,7 +49,7 @@ class RatingService(SellerBase):
             if purchase.rating_comment is not None:
                 raise RatingRefused("already_rated")
             purchase.rating_comment = text.strip()[:1000]
-            if purchase.rating > 2:
+            if purchase.rating > LOW_STARS:
                 return ()
             return await self._low_rating_alerts(
                 purchase, customer, purchase.rating, purchase.rating_comment
@@ -72,6 +74,7 @@ class RatingService(SellerBase):
             staff=staff.name if staff else str(purchase.staff_telegram_id),
             confirmed_at=purchase.confirmed_at,
             timezone=merchant.timezone,
+            place=await alert_place(self.session, merchant.name),
         )
         alerts = tuple(Notice(a, None, alert) for a in admins)
         stage = "comment" if comment is not None else "rating"

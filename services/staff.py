@@ -6,8 +6,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from db.models import Staff, StaffInvite, StaffRole
-from db.repositories import CustomerRepo, StaffRepo
+from db.repositories import CustomerRepo, MerchantRepo, StaffRepo
 from services._tx import in_transaction
 from services.base import Service
 from services.errors import InviteInvalid, NotStaff
@@ -56,6 +58,12 @@ async def require_admin(
     staff = await repo.active(merchant_id, actor)
     if staff is None or staff.role != StaffRole.ADMIN:
         raise NotStaff()
+
+
+async def alert_place(session: AsyncSession, merchant_name: str) -> str | None:
+    """The merchant's name for the top of a staff alert; None while the deployment has one
+    merchant (nobody needs telling which)."""
+    return merchant_name if await MerchantRepo(session).count() > 1 else None
 
 
 def new_invite_token() -> str:
@@ -138,11 +146,9 @@ class StaffService(Service):
             # The owners and the admins hear it, in this transaction: a second tap of the
             # link returned above, so it is said once.
             told = await alert_recipients(self.staff, invite.merchant_id, self.owner_ids)
-            notices = [
-                Notice(chat, None, StaffJoined(staff=display, role=role))
-                for chat in told
-                if chat != telegram_id
-            ]
+            place = await alert_place(self.session, merchant.name)
+            joined = StaffJoined(staff=display, role=role, place=place)
+            notices = [Notice(chat, None, joined) for chat in told if chat != telegram_id]
             await enqueue(
                 self.session,
                 invite.merchant_id,
@@ -177,6 +183,23 @@ class StaffService(Service):
         """Telegram ids to alert: the merchant's admins and the owners."""
         async with self.session.begin():
             return await alert_recipients(self.staff, merchant_id, self.owner_ids)
+
+    async def remember_new_colleague_language(self, telegram_id: int, language: str) -> bool:
+        """The language of someone who may just have joined as an admin: the alerts go to
+        admins (a cashier's is kept from their next message, as before); False when they
+        are no admin after all."""
+
+        async def work() -> bool:
+            places = await self.merchants.worked_in(telegram_id)
+            roles = [await self.staff.active(m.id, telegram_id) for m in places]
+            if not any(r is not None and r.role == StaffRole.ADMIN for r in roles):
+                return False
+            await CustomerRepo(self.session).remember_staff_language(
+                telegram_id, language, self.clock()
+            )
+            return True
+
+        return await in_transaction(self.session, work)
 
     async def remember_language(self, telegram_id: int, language: str) -> None:
         """The language an owner or staff member who is not a customer writes in: the alerts

@@ -50,9 +50,9 @@ async def test_audit_pages_newest_first_with_human_labels(tg, db, session_factor
     page = await owner.send("/audit")
     text = page.text
     assert "📜 Audit log" in text
-    assert "Adam</b>: Answered a member's message" in text
+    assert "Adam</b>: Answered a member's message — member #1" in text
     assert "Kasia</b>: Sale confirmed #1" in text
-    assert "Adam</b>: Setting changed: 100 → 200" in text
+    assert "Adam</b>: Setting changed — Largest check: €1 → €2" in text
     assert "9 Mar 2026, 23:30" in text  # the merchant's zone
     assert "owner</b>: Other action" in text
     for internal in ("future_thing", "max_sale_minor", "internal", "chat_reply"):
@@ -97,8 +97,70 @@ async def test_the_export_has_the_audit_log(tg, db, session_factory) -> None:
         assert any(d.caption.startswith("Audit log:") for d in docs)
         _name, content = [u for u in reader.session.uploads if "-audit-" in u[0]][-1]
         rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
-        assert rows[0][:6] == ["entry", "created_at", "actor", "action", "target", "details"]
+        assert rows[0][:6] == ["Entry", "Time", "Who", "Act", "About", "action"]
         assert ("actor_telegram_id" in rows[0]) is personal
-        actions = {(r[2], r[3]) for r in rows[1:]}
-        assert ("Adam", "chat_reply") in actions and ("owner", "future_thing") in actions
-        assert ("Kasia", "sale") in actions
+        acts = {(r[2], r[3], r[4], r[5]) for r in rows[1:]}
+        assert ("Adam", "Answered a member's message", "member #1", "chat_reply") in acts
+        assert ("owner", "Other action", "", "future_thing") in acts
+        assert ("Kasia", "Sale confirmed", "sale #1", "sale") in acts
+        assert ("Adam", "Setting changed", "Largest check: €1 → €2", "settings_change") in acts
+        for internal in ("internal", "max_sale_minor", '"before"'):
+            assert all(internal not in cell for r in rows[1:] for cell in r[:5])
+
+
+def _row(action: str, target: str | None, details: str | None, hour: int) -> AuditLog:
+    return AuditLog(
+        merchant_id=1,
+        actor_telegram_id=ADMIN,
+        action=action,
+        target=target,
+        details=details,
+        created_at=datetime(2026, 3, 10, hour, tzinfo=UTC),
+    )
+
+
+async def test_audit_says_who_and_what_each_act_was_about(tg, db, session_factory) -> None:
+    owner, _admin = await scene(tg, db, session_factory)
+    async with session_factory() as s, s.begin():
+        s.add_all(
+            [
+                _row("points_adjust", "1", "+50 Rozlana kawa", 1),
+                _row("member_block", "1", None, 2),
+                _row("goodwill_points", "1", "100", 3),
+                _row("levels_change", "level:0", '{"rank":0,"cashback_bp":[300,50]}', 4),
+                _row("business_card_edit", "phone", None, 5),
+                _row("staff_invite", "staff", None, 6),
+                _row("rating_reply", "1", None, 7),
+                _row("stale_code", None, "expired", 8),
+            ]
+        )
+    first = await owner.send("/audit")
+    text = first.text + (await owner.press(first.button("▶"))).text
+    for said in (
+        "Adam</b>: Points adjusted — member #1, +50 points, “Rozlana kawa”",
+        "Adam</b>: Member blocked — member #1",
+        "Adam</b>: Goodwill points given — sale #1, 100 points",
+        "Adam</b>: Levels changed — Bronze · Cashback: 3% → 0.5%",
+        "Adam</b>: Business card edited — Phone",
+        "Adam</b>: Staff invited — as a cashier",
+        "Adam</b>: Answered a low rating — sale #1",
+        "Adam</b>: Expired or used payment code typed — expired",
+    ):
+        assert said in text, text.split("\n")
+    for internal in ("level:0", "cashback_bp", "phone", "staff</", "{"):
+        assert internal not in text, internal
+
+
+async def test_the_audit_csv_is_in_the_readers_language(tg, db, session_factory) -> None:
+    await scene(tg, db, session_factory)
+    async with session_factory() as s, s.begin():
+        s.add(_row("points_adjust", "1", "-20 =SUM(A1)", 1))
+    reader = tg(OWNER, language_code="pl")  # the owner is no member: Telegram's language
+    await reader.send("/export")
+    _name, content = [u for u in reader.session.uploads if "-audit-" in u[0]][-1]
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert rows[0][-2:] == ["action", "actor_telegram_id"]
+    assert rows[0][:5] == ["Wpis", "Czas", "Kto", "Czynność", "Dotyczy"]
+    adjust = next(r for r in rows[1:] if r[5] == "points_adjust")
+    assert adjust[2] == "Adam" and adjust[4] == "uczestnik nr 1, −20 punktów, “=SUM(A1)”"
+    assert "points_adjust" not in adjust[3] and "=SUM" in adjust[4]

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, String, case, cast, func, select
 
-from db.models import AuditLog, Staff
+from db.models import AuditLog, ChatMessage, Staff
 from db.repositories.base import Repo
 
 
@@ -81,7 +81,24 @@ class AuditLogRepo(Repo):
         )
         return {telegram_id: name for telegram_id, name in rows.all()}
 
+    async def message_members(self, message_ids: Sequence[int]) -> dict[int, int]:
+        """The member who wrote each of these chat messages, by message id."""
+        if not message_ids:
+            return {}
+        rows = await self.s.execute(
+            select(ChatMessage.id, ChatMessage.membership_id).where(
+                ChatMessage.id.in_(message_ids)
+            )
+        )
+        return {message_id: member for message_id, member in rows.all()}
+
     def export_query(self, merchant_id: int) -> Select[*tuple[Any, ...]]:
+        """The whole log, oldest first, with the member of each chat message answered."""
+        writer = (
+            select(ChatMessage.membership_id)
+            .where(cast(ChatMessage.id, String) == AuditLog.target)
+            .scalar_subquery()
+        )
         return (
             select(
                 AuditLog.id,
@@ -90,6 +107,7 @@ class AuditLogRepo(Repo):
                 AuditLog.action,
                 AuditLog.target,
                 AuditLog.details,
+                case((AuditLog.action == "chat_reply", writer)).label("member"),
             )
             .where(AuditLog.merchant_id == merchant_id)
             .order_by(AuditLog.id)

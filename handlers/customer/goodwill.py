@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from aiogram import F, Router
+from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, ErrorEvent, Message
 from aiogram.utils.i18n import gettext as _
 
 from handlers.answers import Answer
 from handlers.customer.form import STAFF, CareForm, ask, form_data
+from handlers.errors import answer_refusals, tell
+from handlers.stamp import about
 from handlers.ui import customer_render as ui
 from handlers.ui.care_callbacks import GoodwillCb
 from handlers.ui.customer_render import CustAction, CustCb
@@ -20,9 +23,11 @@ from services.care import (
     CareService,
     parse_points,
 )
+from services.care.goodwill import GoodwillRefused
 from services.dto import MemberContext
 
 router = Router(name=__name__)
+answer_refusals(router)
 Wake = Callable[[], None]
 
 
@@ -37,6 +42,7 @@ async def cb_goodwill(
     state = await care.goodwill_state(
         ctx.work_merchant_id, query.from_user.id, callback_data.purchase_id
     )
+    about(state.merchant)
     if state.given is not None:
         raise state.given
     if isinstance(query.message, Message):
@@ -57,6 +63,7 @@ async def cb_give_goodwill(
 ) -> None:
     c = callback_data
     done = await care.goodwill(ctx.work_merchant_id, query.from_user.id, c.target, c.points)
+    about(done.merchant)
     answer.toast(_("Saved."))
     if isinstance(query.message, Message):
         await edit_text(query.message, ui.goodwill_done_text(done.purchase_id, done.points))
@@ -72,6 +79,7 @@ async def cb_goodwill_typed(
     state: FSMContext,
 ) -> None:
     gw = await care.goodwill_state(ctx.work_merchant_id, query.from_user.id, callback_data.target)
+    about(gw.merchant)
     if gw.given is not None:
         raise gw.given
     await ask(query, state, CareForm.goodwill, {"p": gw.purchase_id}, ui.ask_goodwill_points())
@@ -86,5 +94,20 @@ async def msg_goodwill_points(
         ctx.work_merchant_id, ctx.telegram_id, purchase, parse_points(message.text or "")
     )
     await state.clear()
+    about(done.merchant)
     await message.answer(ui.goodwill_done_text(done.purchase_id, done.points))
     wake_sender()
+
+
+@router.errors(ExceptionTypeFilter(GoodwillRefused))
+async def on_goodwill_refused(
+    event: ErrorEvent, state: FSMContext, answer: Answer | None = None
+) -> None:
+    assert isinstance(event.exception, GoodwillRefused)
+    await state.clear()  # a typed amount would be refused again
+    texts = {
+        "not_confirmed": _("Goodwill points are for a confirmed sale that was not refunded."),
+        "not_low": _("Goodwill points are for a sale rated low (1 or 2 stars)."),
+        "blocked": _("The card is paused: unblock it first."),
+    }
+    await tell(event, texts[event.exception.reason], answer)

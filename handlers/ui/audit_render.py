@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from enum import StrEnum
-from html import escape
+from html import escape, unescape
 from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
@@ -15,9 +15,13 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
-from handlers.ui.render import N_, date_time, day, money, whole_number
-from services.audit_log import OWNER, AuditEntry, AuditPage
+from handlers.ui.render import DEFAULT_LEVEL_NAMES, N_, date_time, day, money, whole_number
+from handlers.ui.render import points as points_text
+from handlers.ui.settings_render import label as setting_label
+from handlers.ui.settings_render import shown
+from services.audit_log import NUMBERED, OWNER, AuditEntry, AuditPage, AuditWords
 from services.numbers import MAX_BIG_ID, MAX_PAGE
+from services.policy.program_changes import LEVEL_KEYS, SettingKey
 
 # A label for every act the log holds; one without a label reads as OTHER_ACT.
 ACTIONS = {
@@ -53,6 +57,22 @@ ACTIONS = {
     "rating_reply": N_("Answered a low rating"),
 }
 OTHER_ACT = N_("Other action")
+CARD_FIELDS = {
+    "photo": N_("Photo"),
+    "description": N_("Description"),
+    "address": N_("Address"),
+    "location": N_("Location"),
+    "hours": N_("Opening hours"),
+    "phone": N_("Phone"),
+    "links": N_("Links"),
+}
+CODES = {"unknown": N_("no such code"), "used": N_("used already"), "expired": N_("expired")}
+FLAGS = {
+    "daily_flag": N_("a customer's purchases"),
+    "daily_amount_flag": N_("a customer's spending"),
+    "staff_daily_flag": N_("a cashier's sales"),
+    "staff_amount_flag": N_("a cashier's takings"),
+}
 
 
 class AuditView(StrEnum):
@@ -83,18 +103,79 @@ def actor_label(name: str | None) -> str:
     return name if name else _("someone not on the staff")
 
 
+def _setting(entry: AuditEntry, currency: str, levels: dict[int, str]) -> str | None:
+    """ "Bronze · Cashback: 3% → 0.5%"; None for a key this release does not know."""
+    try:
+        key = SettingKey(entry.setting or "")
+    except ValueError:
+        return None
+    text = setting_label(key)
+    if entry.level is not None and key in LEVEL_KEYS and key is not SettingKey.LEVEL_REMOVE:
+        name = levels.get(entry.level)
+        if name:
+            text = escape(_(name) if name in DEFAULT_LEVEL_NAMES else name) + " · " + text
+    if entry.values is not None:
+        before, after = (shown(key, v, currency) for v in entry.values)  # type: ignore[arg-type]
+        text += f": {before} → {after}"
+    return text
+
+
+def about_text(entry: AuditEntry, currency: str, levels: dict[int, str]) -> str:
+    """What an act was about, in words ("member #1, +50 points"); '' when nothing is known.
+    HTML: the reason and names are escaped."""
+    parts: list[str] = []
+    if entry.member is not None:
+        parts.append(_("member #{number}").format(number=entry.member))
+    if entry.number is not None and entry.action not in NUMBERED:
+        parts.append(_("sale #{number}").format(number=entry.number))
+    if entry.points is not None:
+        sign = "+" if entry.action == "points_adjust" and entry.points > 0 else ""
+        sign = "−" if entry.points < 0 else sign
+        parts.append(sign + points_text(abs(entry.points)))
+    if entry.note:
+        parts.append(f"“{escape(entry.note)}”")
+    if entry.action == "business_card_edit" and entry.setting in CARD_FIELDS:
+        parts.append(_(CARD_FIELDS[entry.setting]))
+    elif entry.setting is not None and (setting := _setting(entry, currency, levels)):
+        parts.append(setting)
+    if entry.role is not None:
+        parts.append(_("as an admin") if entry.role == "admin" else _("as a cashier"))
+    if entry.code in CODES:
+        parts.append(_(CODES[entry.code]))
+    if entry.flag in FLAGS:
+        parts.append(_(FLAGS[entry.flag]))
+    return ", ".join(parts)
+
+
 def _entry(entry: AuditEntry, page: AuditPage) -> str:
     when = date_time(entry.created_at, page.timezone)
     who = escape(actor_label(entry.actor))
     text = f"{when} · <b>{who}</b>: {action_label(entry.action)}"
-    if entry.number is not None:
+    if entry.number is not None and entry.action in NUMBERED:
         text += f" #{entry.number}"
     if entry.amount is not None:
         text += f", {money(entry.amount, page.currency)}"
-    if entry.change is not None:
-        before, after = entry.change
-        text += f": {escape(before)} → {escape(after)}"
-    return text
+    about = about_text(entry, page.currency, page.levels)
+    return text + (f" — {about}" if about else "")
+
+
+def _csv_act(entry: AuditEntry, currency: str, levels: dict[int, str]) -> tuple[str, str, str]:
+    parts = []
+    if entry.number is not None and entry.action in NUMBERED:
+        order = entry.action.startswith("order_")
+        number = _("pre-order #{number}") if order else _("sale #{number}")
+        parts.append(number.format(number=entry.number))
+    if entry.amount is not None:
+        parts.append(money(entry.amount, currency))
+    if about := about_text(entry, currency, levels):
+        parts.append(about)
+    return actor_label(entry.actor), action_label(entry.action), unescape(", ".join(parts))
+
+
+def audit_words() -> AuditWords:
+    """The audit CSV's columns and acts in the reader's language, as /audit says them."""
+    header = (_("Entry"), _("Time"), _("Who"), _("Act"), _("About"))
+    return AuditWords(header, _csv_act)
 
 
 def audit_text(page: AuditPage, cb: AuditCb) -> str:

@@ -94,7 +94,11 @@ def reply_prompt(target: ReplyTarget, limit: int) -> str:
     return "\n\n".join(lines)
 
 
-def replied_text(target: ReplyTarget) -> str:
+def replied_text(target: ReplyTarget, warned: bool = False) -> str:
+    """Sent; and who answered meanwhile, unless the prompt said it was answered already."""
+    if target.answered_by is not None and not warned:
+        by = escape(target.answered_by) if target.answered_by else _("An owner")
+        return _("⚠️ {name} answered meanwhile; your answer was sent too.").format(name=by)
     return _("✅ Your answer was sent to {name}.").format(
         name=escape(target.member or _("the customer"))
     )

@@ -1,34 +1,68 @@
-"""Goodwill points for a low rating (the alert's 🎁 button): once per purchase, by an admin or
-owner of the purchase's merchant, audited, and the member is told."""
+"""Goodwill points for a low rating (the alert's 🎁 button): once per confirmed, low-rated
+purchase, by an admin or owner of the purchase's own merchant (wherever they work now),
+audited, and the member is told."""
 
 from __future__ import annotations
 
-from db.models import LedgerReason, Purchase
+from dataclasses import dataclass
+
+from db.models import LedgerReason, Purchase, PurchaseStatus
 from db.repositories import PurchaseRepo
 from services._tx import in_transaction
 from services.care.base import CareBase
 from services.care.model import MAX_GOODWILL, CareRefused, Goodwill, GoodwillGiven
+from services.errors import NotStaff
 from services.ledger import credit
 from services.notices import GoodwillPoints
+from services.ratings import LOW_STARS
 from services.staff import require_admin
 
 
+class GoodwillRefused(CareRefused):
+    """Reasons: not_confirmed (a draft, cancelled, or refunded in full), not_low (not rated
+    low), blocked (the member's card is paused)."""
+
+
+@dataclass(frozen=True, slots=True)
+class GoodwillOffer(Goodwill):
+    """The goodwill of a purchase, and the name of the merchant it belongs to."""
+
+    merchant: str = ""
+
+
 class GoodwillCare(CareBase):
-    async def goodwill_state(self, merchant_id: int, actor: int, purchase_id: int) -> Goodwill:
-        """Whether goodwill was given for a purchase of the merchant (role checked first)."""
+    async def goodwill_state(
+        self, merchant_id: int, actor: int, purchase_id: int
+    ) -> GoodwillOffer:
+        """Whether goodwill was given for a purchase (role checked first)."""
         async with self.session.begin():
             purchase = await self._rated(merchant_id, actor, purchase_id)
-            return Goodwill(purchase.id, await self._given(purchase.id))
+            membership = await self.memberships.get(purchase.membership_id)
+            if membership is not None and membership.blocked_at is not None:
+                raise GoodwillRefused("blocked")
+            merchant = await self._merchant(purchase.merchant_id)
+            return GoodwillOffer(purchase.id, await self._given(purchase.id), merchant.name)
 
     async def _rated(self, merchant_id: int, actor: int, purchase_id: int) -> Purchase:
-        """The purchase, for an admin of its merchant (`merchant_id`, where they work) or an
-        owner, who holds every merchant; the role is checked before the purchase is read."""
-        if actor not in self.owner_ids:
-            await require_admin(self.staff, merchant_id, actor, self.owner_ids)
+        """The purchase, for an admin of its own merchant or an owner; to anyone else nothing
+        is said about it: an admin where they work (`merchant_id`) hears there is no such
+        sale, others that this is for the staff. Then it must be a confirmed sale, not refunded
+        in full, rated low."""
         purchase = await PurchaseRepo(self.session).get(purchase_id)
-        mine = actor in self.owner_ids or (purchase and purchase.merchant_id == merchant_id)
-        if purchase is None or not mine:
-            raise CareRefused("no_sale")
+        try:
+            if purchase is None:
+                raise NotStaff()
+            await require_admin(self.staff, purchase.merchant_id, actor, self.owner_ids)
+        except NotStaff:
+            await require_admin(self.staff, merchant_id, actor, self.owner_ids)
+            raise CareRefused("no_sale") from None
+        if (
+            purchase.status != PurchaseStatus.CONFIRMED
+            or purchase.refunded_minor >= purchase.amount_minor
+        ):
+            raise GoodwillRefused("not_confirmed")
+        if purchase.rating is None or purchase.rating > LOW_STARS:
+            raise GoodwillRefused("not_low")
         return purchase
 
     async def _given(self, purchase_id: int) -> GoodwillGiven | None:
@@ -53,6 +87,8 @@ class GoodwillCare(CareBase):
             membership = await self.memberships.lock(purchase.membership_id)
             if membership is None or membership.deleted_at is not None:
                 raise CareRefused("not_found")
+            if membership.blocked_at is not None:
+                raise GoodwillRefused("blocked")
             given = await self._given(purchase.id)
             if given is not None:
                 raise given

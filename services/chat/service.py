@@ -5,7 +5,7 @@ name. Every staff act checks the role first and is audited."""
 from __future__ import annotations
 
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -197,7 +197,10 @@ class ChatService(Service):
             if thread.answered
             else None
         )
-        return ReplyTarget(to, target_id, customer.first_name, thread.text, answered)
+        merchant = await self._merchant(thread.merchant_id)
+        return ReplyTarget(
+            to, target_id, customer.first_name, thread.text, answered, merchant.name
+        )
 
     async def reply_target(
         self, work_merchant_id: int, actor: int, to: ReplyTo, target_id: int
@@ -211,7 +214,8 @@ class ChatService(Service):
         self, work_merchant_id: int, actor: int, to: ReplyTo, target_id: int, text: str
     ) -> ReplyTarget:
         """Send an admin's or owner's answer to the member, in the merchant's name; audited
-        `chat_reply` (a message) or `rating_reply` (a low rating)."""
+        `chat_reply` (a message) or `rating_reply` (a low rating). The target says who else
+        answered it before this one (the answer goes all the same)."""
         text = text.strip()
         if len(text) > REPLY_LIMIT:
             raise ChatTooLong(len(text), REPLY_LIMIT)
@@ -219,9 +223,13 @@ class ChatService(Service):
             # The role again: it may have been taken away since the button was pressed.
             thread = await self._thread(work_merchant_id, actor, to, target_id)
             target = await self._target(to, target_id, thread)
+            if thread.answered_by == actor:  # their own earlier answer: nobody else's
+                target = replace(target, answered_by=None)
             now = self.clock()
-            if thread.reply_to is not None:
-                await self.chat.mark_answered(thread.reply_to, actor, now)
+            if thread.reply_to is not None and not await self.chat.mark_answered(
+                thread.reply_to, actor, now
+            ):
+                target = await self._answered_at_once(thread, target, actor)
             reply = ChatMessage(
                 merchant_id=thread.merchant_id,
                 membership_id=thread.membership_id,
@@ -244,6 +252,18 @@ class ChatService(Service):
             notice = Notice(customer.telegram_id, None, body)
             await self._queue(merchant, [notice], now, f"chatreply:{reply.id}")
             return target
+
+    async def _answered_at_once(
+        self, thread: _Thread, target: ReplyTarget, actor: int
+    ) -> ReplyTarget:
+        """The target, saying who answered the message a moment before this reply did."""
+        message = await self.session.get(ChatMessage, thread.reply_to)
+        assert message is not None
+        await self.session.refresh(message)
+        if message.answered_by == actor or target.answered_by is not None:
+            return target
+        name = await self._staff_name(thread.merchant_id, message.answered_by)
+        return replace(target, answered_by=name)
 
     async def inbox(self, merchant_id: int, actor: int) -> Inbox:
         """The oldest unanswered messages of members, for the admins and owners."""

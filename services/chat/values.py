@@ -57,6 +57,7 @@ class ReplyTarget:
     member: str | None
     text: str | None  # the member's message, or the rating's comment
     answered_by: str | None
+    merchant: str = ""  # the merchant whose member it is: the reply goes in its name
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from services.notices import (
     StaffSalesFlag,
 )
 from services.program import Program
-from services.staff import alert_recipients
+from services.staff import alert_place, alert_recipients
 
 
 def multiple_crossed(before: int, after: int, threshold: int | None) -> int:
@@ -145,6 +145,7 @@ async def threshold_flags(
     seller = sale.staff
     if seller is None and (row := await staff.any(program.id, sale.staff_id)) is not None:
         seller = row.name
+    place = await alert_place(session, program.merchant.name)
     notices, audited = [], []
     for c in crossings:
         mine = c.flag.kind.startswith("staff_")
@@ -163,6 +164,7 @@ async def threshold_flags(
             member_id=sale.membership_id,
             staff=seller,
             purchase_id=sale.purchase_id,
+            place=place,
         )
         notices += [Notice(admin, None, flag) for admin in admins]
     return notices, audited

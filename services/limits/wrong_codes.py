@@ -20,7 +20,7 @@ from services.base import Service
 from services.errors import CodeInvalid, CodesLocked, StaffPaused
 from services.notices import CodesLockedAlert, Notice, StaffPausedAlert
 from services.outbox import enqueue
-from services.staff import alert_recipients, require_admin
+from services.staff import alert_place, alert_recipients, require_admin
 
 WRONG_CODES_LIMIT = 5  # a person's wrong codes ...
 WRONG_CODES_WINDOW = timedelta(minutes=10)  # ... within this window ...
@@ -97,9 +97,10 @@ class TillGuard(Service):
             self.audit.add(merchant.id, actor, "staff_paused", now)
             staff = await self.staff.active(merchant.id, actor)
             name = staff.name if staff is not None else None  # owners have no staff row
+            place = await alert_place(self.session, merchant.name)
             await self._alert(
                 merchant,
-                [Notice(a, None, StaffPausedAlert(staff=name)) for a in admins],
+                [Notice(a, None, StaffPausedAlert(staff=name, place=place)) for a in admins],
                 f"pause:{merchant.id}:{actor}:{stamp}",
                 now,
             )

@@ -3,8 +3,10 @@ customer when it is ready or cancelled, or their cart waits."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
+
+from services.notices.codec import SPARSE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -16,6 +18,7 @@ class NewOrder:
     items: str
     total: int
     currency: str
+    place: str | None = field(default=None, metadata=SPARSE)  # the merchant, if several
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -25,6 +28,7 @@ class OrderWithdrawn:
     kind: ClassVar[str] = "order_withdrawn"
     order_id: int
     items: str
+    place: str | None = field(default=None, metadata=SPARSE)  # the merchant, if several
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -82,6 +82,7 @@ class LowRatingAlert:
     staff: str
     confirmed_at: datetime | None = None
     timezone: str = "UTC"
+    place: str | None = field(default=None, metadata=SPARSE)  # the merchant, if several
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

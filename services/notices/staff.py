@@ -3,8 +3,10 @@ cashier paused, code entry locked, and a new colleague."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
+
+from services.notices.codec import SPARSE
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -19,6 +21,7 @@ class _Threshold:
     member_id: int | None = None
     staff: str | None = None
     purchase_id: int
+    place: str | None = field(default=None, metadata=SPARSE)  # the merchant, if several
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,6 +61,7 @@ class StaffPausedAlert:
 
     kind: ClassVar[str] = "staff_paused"
     staff: str | None  # None: an owner, who has no staff row
+    place: str | None = field(default=None, metadata=SPARSE)  # the merchant, if several
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,3 +81,4 @@ class StaffJoined:
     kind: ClassVar[str] = "staff_joined"
     staff: str | None
     role: str  # "admin" or "staff"
+    place: str | None = field(default=None, metadata=SPARSE)  # the merchant, if several

@@ -8,24 +8,33 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from handlers.ui.callbacks import CatalogCb
+from handlers.ui.notices.staff import placed
 from handlers.ui.order_render import spaced
 from handlers.ui.render import money
 from services.notices import CartReminder, NewOrder, OrderCancelled, OrderReady, OrderWithdrawn
 
 
 def new_order_text(order: NewOrder) -> str:
-    return (
-        _("🛍 New pre-order #{id}: {items}. Total {total}.").format(
-            id=order.order_id, items=escape(order.items), total=money(order.total, order.currency)
-        )
-        + "\n"
-        + _("All waiting: /openorders")
+    return placed(
+        order.place,
+        (
+            _("🛍 New pre-order #{id}: {items}. Total {total}.").format(
+                id=order.order_id,
+                items=escape(order.items),
+                total=money(order.total, order.currency),
+            )
+            + "\n"
+            + _("All waiting: /openorders")
+        ),
     )
 
 
 def order_withdrawn_text(order: OrderWithdrawn) -> str:
-    return _("✖️ The customer cancelled pre-order #{id}: {items}.").format(
-        id=order.order_id, items=escape(order.items)
+    return placed(
+        order.place,
+        _("✖️ The customer cancelled pre-order #{id}: {items}.").format(
+            id=order.order_id, items=escape(order.items)
+        ),
     )
 
 

@@ -9,6 +9,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.ui.callbacks import Rate
 from handlers.ui.care_callbacks import GoodwillCb, RatingReplyCb
+from handlers.ui.notices.staff import placed
 from handlers.ui.render import DEFAULT_LEVEL_NAMES, date_time, money, points
 from services.notices import (
     FriendJoined,
@@ -146,7 +147,7 @@ def low_rating_text(r: LowRatingAlert) -> str:
         text += "\n" + date_time(r.confirmed_at, r.timezone)
     if r.comment:
         text += "\n" + _("Comment: {comment}").format(comment=escape(r.comment))
-    return text
+    return placed(r.place, text)
 
 
 def low_rating_keyboard(purchase_id: int) -> InlineKeyboardMarkup:

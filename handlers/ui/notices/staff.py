@@ -9,6 +9,7 @@ from typing import assert_never
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
+from handlers.ui.merchants_render import workplace_line
 from handlers.ui.render import money
 from services.notices import (
     CodesLockedAlert,
@@ -22,16 +23,24 @@ from services.notices import (
 )
 
 
+def placed(place: str | None, text: str) -> str:
+    """A staff alert with the merchant's line on top, when the deployment has several."""
+    return f"{workplace_line(place)}\n{text}" if place else text
+
+
 def daily_flag_text(flag: DailyFlag) -> str:
     """A daily threshold crossed; a row queued before thresholds repeated (no limit) has a
     text of its own."""
     member = escape(flag.member) if flag.member else _("member #{id}").format(id=flag.member_id)
     if flag.limit is None:
-        return ngettext(
-            "🚩 {member} has made {count} purchase today (latest: sale #{id}). Worth a look.",
-            "🚩 {member} has made {count} purchases today (latest: sale #{id}). Worth a look.",
-            flag.count,
-        ).format(member=member, count=flag.count, id=flag.purchase_id)
+        return placed(
+            flag.place,
+            ngettext(
+                "🚩 {member} has made {count} purchase today (latest: sale #{id}). Worth a look.",
+                "🚩 {member} has made {count} purchases today (latest: sale #{id}). Worth a look.",
+                flag.count,
+            ).format(member=member, count=flag.count, id=flag.purchase_id),
+        )
     match flag:
         case CustomerPurchasesFlag():
             limit = str(flag.limit)
@@ -71,20 +80,26 @@ def daily_flag_text(flag: DailyFlag) -> str:
             )
         case _:
             assert_never(flag)
-    return text.format(
-        limit=limit,
-        member=member,
-        staff=escape(flag.staff) if flag.staff else _("an owner"),
-        count=flag.count,
-        amount=money(flag.amount, flag.currency),
-        id=flag.purchase_id,
+    return placed(
+        flag.place,
+        text.format(
+            limit=limit,
+            member=member,
+            staff=escape(flag.staff) if flag.staff else _("an owner"),
+            count=flag.count,
+            amount=money(flag.amount, flag.currency),
+            id=flag.purchase_id,
+        ),
     )
 
 
 def staff_paused_text(alert: StaffPausedAlert) -> str:
-    return _(
-        "⏸ {staff} entered too many wrong codes; their sales are paused for 10 minutes."
-    ).format(staff=escape(alert.staff or _("An owner")))
+    return placed(
+        alert.place,
+        _("⏸ {staff} entered too many wrong codes; their sales are paused for 10 minutes.").format(
+            staff=escape(alert.staff or _("An owner"))
+        ),
+    )
 
 
 def codes_locked_alert_text(alert: CodesLockedAlert) -> str:
@@ -103,4 +118,4 @@ def staff_joined_text(joined: StaffJoined) -> str:
         if joined.role == "admin"
         else _("👋 {staff} accepted the invitation and joined the team as a cashier.")
     )
-    return text.format(staff=escape(joined.staff or "—"))
+    return placed(joined.place, text.format(staff=escape(joined.staff or "—")))
