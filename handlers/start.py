@@ -73,7 +73,17 @@ async def accept_staff_invite(
         )
         + "\n"
         + _("/sales – today's sales\n/refund – refund a sale")
-        + ("\n" + _("/staff – invite and manage staff") if joined.role is StaffRole.ADMIN else "")
+        + (
+            "\n"
+            + _("/staff – invite and manage staff")
+            + "\n\n"
+            + _(
+                "/help lists the rest you run here: the program's settings, the business card "
+                "and news, customers, members' messages, reports and the audit log."
+            )
+            if joined.role is StaffRole.ADMIN
+            else ""
+        )
     )
     await set_staff_commands(bot, ctx.telegram_id, joined.role)
 

@@ -42,6 +42,7 @@ async def test_owner_hires_a_cashier_with_a_one_time_link(tg, db) -> None:
     owner, kasia, _other = tg(OWNER, first_name="Olga"), tg(50, first_name="Kasia"), tg(51)
     welcome = await hire(owner, kasia)
     assert "Welcome to the team of Test Café as a cashier" in welcome.text
+    assert "/help lists the rest" not in welcome.text  # that is the admins' console
     commands = welcome.of(SetMyCommands)[0]
     assert [c.command for c in commands.commands][:3] == ["sale", "sales", "refund"]
     staff = await db.scalar(select(Staff))
@@ -518,3 +519,10 @@ async def test_a_refund_that_takes_a_level_away_says_what_else_is_taken_back(tg,
     assert second == 150
     history = await anna.send("/history")
     assert "Cashback of a level lost to a refund" in history.text
+
+
+async def test_a_new_admin_hears_where_the_console_is(tg) -> None:
+    welcome = await hire(tg(OWNER), tg(60, first_name="Ada"), "admin")
+    assert "Welcome to the team of Test Café as an admin" in welcome.text
+    assert "/staff – invite and manage staff" in welcome.text
+    assert "/help lists the rest you run here: the program's settings" in welcome.text
