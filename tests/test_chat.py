@@ -93,9 +93,9 @@ async def test_the_member_reads_in_their_language_and_the_admin_in_theirs(tg, db
     assert "Отправлено в Test Café" in sent.text
     assert sent.to(ADMIN) == ["💬 Olga pisze do Test Café:\n\nМожно заказать торт?"]
     prompt = await admin.press(sent.button("💬"))
-    assert "Napisz odpowiedź dla: Olga (do 1000 znaków)" in prompt.text.replace("\xa0", "")
+    assert "Napisz odpowiedź (odbiorca: Olga, do 1000 znaków)" in prompt.text.replace("\xa0", "")
     answered = await admin.send("Tak!")
-    assert "Twoja odpowiedź została wysłana: Olga" in answered.text
+    assert "Odpowiedź wysłana (odbiorca: Olga)" in answered.text
     assert answered.to(ANNA) == ["💬 Test Café: Tak!"]
 
 

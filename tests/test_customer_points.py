@@ -269,5 +269,5 @@ async def test_polish_and_hungarian_admins_read_one_name_for_a_member(tg, db) ->
     await eva.press(hu_page.button("Letiltás"))
     refused = await eva.press(hu_page.button("Pontok módosítása"))
     assert refused.toasts == [
-        f"A(z) #{number} számú tag kártyája fel van függesztve: előbb oldja fel a letiltást."
+        f"A(z) #{number} számú tag kártyája fel van függesztve: előbb oldd fel a letiltást."
     ]
