@@ -230,9 +230,7 @@ def goodwill_keyboard(purchase_id: int) -> InlineKeyboardMarkup:
 
 
 def ask_goodwill_points() -> str:
-    return _("Send a number of points from 1 to {most}.").format(
-        most=whole_number(MAX_GOODWILL)
-    )
+    return _("Send a number of points from 1 to {most}.").format(most=whole_number(MAX_GOODWILL))
 
 
 def goodwill_done_text(purchase_id: int, given: int) -> str:

@@ -46,8 +46,8 @@ class GoodwillCare(CareBase):
     async def _rated(self, merchant_id: int, actor: int, purchase_id: int) -> Purchase:
         """The purchase, for an admin of its own merchant or an owner; to anyone else nothing
         is said about it: an admin where they work (`merchant_id`) hears there is no such
-        sale, a cashier there that this is the admins', others that this is for the staff. Then it must be a confirmed sale, not refunded
-        in full, rated low."""
+        sale, a cashier there that this is the admins', others that this is for the staff.
+        Then it must be a confirmed sale, not refunded in full, rated low."""
         purchase = await PurchaseRepo(self.session).get(purchase_id)
         try:
             if purchase is None:
