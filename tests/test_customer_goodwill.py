@@ -166,3 +166,10 @@ async def test_the_page_shows_visits_spend_ratings_and_referrals(tg, db) -> None
     assert "Last ratings:\n★★ " in text
     owner_view = await tg(OWNER).send("/customer #1")  # an owner, who is no staff row
     assert owner_view.text == text
+
+
+async def test_the_range_is_said_in_the_readers_language(tg, db) -> None:
+    await rated_low(tg, db)
+    owner = tg(OWNER, language_code="pl")
+    await owner.press("gw:1")
+    assert (await owner.send("-5")).texts == ["Wyślij liczbę punktów od 1 do 100\xa0000."]
