@@ -255,3 +255,31 @@ async def test_a_member_message_over_the_limit_is_refused_with_its_length(tg, db
     refused = await anna.send("y" * 2001)
     assert "That is 2,001 characters; the limit is 2,000" in refused.text
     assert await db.count(ChatDraft) == 0
+
+
+async def test_who_answered_a_rating_already_is_told_it_was_them(tg, db) -> None:
+    owner, admin, _kasia, anna = await team_and_sale(tg, db)
+    rated = await anna.press("rate:1:2")
+    assert rated.button("💬 Reply") == "rrep:1"
+    await owner.press("rrep:1")
+    await owner.send("Sorry, we'll do better.")
+    again = await owner.press("rrep:1")
+    assert "You already answered this rating; you may still add a reply." in again.text
+    assert "An owner" not in again.text
+    assert "An owner has already answered this rating" in (await admin.press("rrep:1")).text
+    added = await owner.send("Come again, coffee on us.")
+    assert "Your answer was sent to Anna" in added.text
+    assert len(await db.all(select(AuditLog).where(AuditLog.action == "rating_reply"))) == 2
+
+
+async def test_who_answered_a_message_already_is_told_it_was_them(tg, db) -> None:
+    owner, admin, anna = await scene(tg)
+    sent = await write(anna, "Is the terrace open?")
+    reply = sent.button("Reply")
+    await admin.press(reply)
+    await admin.send("Yes, from noon.")
+    mine = await admin.press(reply)
+    assert "You already answered this message; you may still add a reply." in mine.text
+    assert "Adam" not in mine.text
+    assert "Adam has already answered this message" in (await owner.press(reply)).text
+    assert await db.count(ChatMessage) == 2

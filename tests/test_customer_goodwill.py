@@ -13,6 +13,8 @@ from tests.telegram import Sent, TgUser, hire, join
 
 OWNER = 1
 STAFF_ONLY = "This is for the staff of this place."
+ADMINS_ONLY = "Only the admins of this place can do this."
+POINTS_RANGE = "Send a number of points from 1 to 100,000."
 
 
 async def balance(db, tg: int) -> int:
@@ -86,8 +88,8 @@ async def test_a_typed_amount_and_bad_ones(tg, db) -> None:
     before = await balance(db, 101)
     offer = await owner.press("gw:1")
     assert "from 1 to 100,000" in (await owner.press(offer.button("Another amount"))).text
-    for typed in ("abc", "0", "1e9", "-5", "²5"):
-        assert "Send a whole number of points" in (await owner.send(typed)).text, typed
+    for typed in ("abc", "0", "1e9", "-5", "²5", "12,5", "²"):
+        assert (await owner.send(typed)).texts == [POINTS_RANGE], typed
     assert "too many points" in (await owner.send("12345678901234567890")).text
     done = await owner.send("150")
     assert "150 points given" in done.text
@@ -106,14 +108,45 @@ async def test_only_the_sales_admins_and_owners_give_goodwill(tg, db, session, c
     stranger = tg(70)
     before = await balance(db, 101)
     assert (await ada.press(offer.button("100 points"))).toasts == [STAFF_ONLY]
-    for person in (kasia, anna, ada):
+    for person, said in ((kasia, ADMINS_ONLY), (anna, STAFF_ONLY), (ada, STAFF_ONLY)):
         for data in ("gw:1", "cust:gw:1:100", "cust:gwt:1:0", "gw:999"):
-            assert (await person.press(data)).toasts == [STAFF_ONLY], (person.id, data)
+            assert (await person.press(data)).toasts == [said], (person.id, data)
     for data in ("gw:1", "cust:gw:1:100"):
         refused = await stranger.press(data)
         assert refused.toasts == ["There is no such sale here."]
     assert await balance(db, 101) == before
     assert await db.all(select(AuditLog).where(AuditLog.action == "goodwill_points")) == []
+
+
+async def test_an_amount_typed_at_the_prompt_is_given(tg, db, session) -> None:
+    ada, kasia, _anna, _rated = await rated_low(tg, db)
+    before = await balance(db, 101)
+    refused = await kasia.press("gw:1")  # a cashier: no prompt, so nothing she types counts
+    assert refused.toasts == [ADMINS_ONLY]
+    assert "given" not in (await kasia.send("150")).text
+    offer = await ada.press("gw:1")
+    assert "How many goodwill points" in offer.text
+    assert (await ada.send("12,5")).texts == [POINTS_RANGE]
+    done = await ada.send("150")
+    assert "150 points given to the customer of sale #1" in done.text
+    assert await balance(db, 101) == before + 150
+    # Given: the step is closed, a number typed again gives nothing.
+    assert "given" not in (await ada.send("150")).text
+    assert await balance(db, 101) == before + 150
+    entries = await db.all(select(LedgerEntry).where(LedgerEntry.reason == "goodwill"))
+    assert [(e.delta_minor, e.purchase_id) for e in entries] == [(150, 1)]
+    audit = await db.all(select(AuditLog).where(AuditLog.action == "goodwill_points"))
+    assert [(a.actor_telegram_id, a.details) for a in audit] == [(60, "150")]
+    await check_ledger_invariant(session)
+
+
+async def test_a_pressed_amount_closes_the_typed_step(tg, db) -> None:
+    ada, _kasia, _anna, _rated = await rated_low(tg, db)
+    before = await balance(db, 101)
+    offer = await ada.press("gw:1")
+    await ada.press(offer.button("100 points"))
+    assert "given" not in (await ada.send("150")).text
+    assert await balance(db, 101) == before + 100
 
 
 async def test_the_page_shows_visits_spend_ratings_and_referrals(tg, db) -> None:
@@ -133,3 +166,10 @@ async def test_the_page_shows_visits_spend_ratings_and_referrals(tg, db) -> None
     assert "Last ratings:\n★★ " in text
     owner_view = await tg(OWNER).send("/customer #1")  # an owner, who is no staff row
     assert owner_view.text == text
+
+
+async def test_the_range_is_said_in_the_readers_language(tg, db) -> None:
+    await rated_low(tg, db)
+    owner = tg(OWNER, language_code="pl")
+    await owner.press("gw:1")
+    assert (await owner.send("-5")).texts == ["Wyślij liczbę punktów od 1 do 100\xa0000."]

@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message
 from aiogram.utils.i18n import gettext as _
 
 from handlers.answers import Answer
-from handlers.customer.form import STAFF, CareForm, ask, form_data
+from handlers.customer.form import DATA, STAFF, CareForm, ask, form_data
 from handlers.errors import answer_refusals, tell
 from handlers.stamp import about
 from handlers.ui import customer_render as ui
@@ -37,18 +37,21 @@ async def cb_goodwill(
     callback_data: GoodwillCb,
     ctx: MemberContext,
     care: CareService,
-    answer: Answer,
+    state: FSMContext,
 ) -> None:
-    state = await care.goodwill_state(
+    gw = await care.goodwill_state(
         ctx.work_merchant_id, query.from_user.id, callback_data.purchase_id
     )
-    about(state.merchant)
-    if state.given is not None:
-        raise state.given
+    about(gw.merchant)
+    if gw.given is not None:
+        raise gw.given
+    # An amount typed instead of pressed is taken as "Another amount" would take it.
+    await state.set_state(CareForm.goodwill)
+    await state.update_data({DATA: {"p": gw.purchase_id}})
     if isinstance(query.message, Message):
         await query.message.answer(
-            ui.goodwill_prompt(state.purchase_id),
-            reply_markup=ui.goodwill_keyboard(state.purchase_id),
+            ui.goodwill_prompt(gw.purchase_id),
+            reply_markup=ui.goodwill_keyboard(gw.purchase_id),
         )
 
 
@@ -59,10 +62,13 @@ async def cb_give_goodwill(
     ctx: MemberContext,
     care: CareService,
     answer: Answer,
+    state: FSMContext,
     wake_sender: Wake,
 ) -> None:
     c = callback_data
     done = await care.goodwill(ctx.work_merchant_id, query.from_user.id, c.target, c.points)
+    if (await form_data(state)).get("p") == done.purchase_id:
+        await state.clear()  # given: nothing more to type for this sale
     about(done.merchant)
     answer.toast(_("Saved."))
     if isinstance(query.message, Message):

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from aiogram import Router
 from aiogram.filters import ExceptionTypeFilter
+from aiogram.fsm.context import FSMContext
 from aiogram.types import ErrorEvent, Message
 from aiogram.utils.i18n import gettext as _
 
@@ -29,9 +30,11 @@ Wake = Callable[[], None]
 
 @router.errors(ExceptionTypeFilter(GoodwillGiven))
 async def on_goodwill_given(
-    event: ErrorEvent, ctx: MemberContext, answer: Answer | None = None
+    event: ErrorEvent, ctx: MemberContext, state: FSMContext, answer: Answer | None = None
 ) -> None:
     assert isinstance(event.exception, GoodwillGiven)
+    if event.update.message is not None:
+        await state.clear()  # a typed amount would be refused again
     await tell(event, ui.goodwill_given_text(event.exception, ctx.merchant.timezone), answer)
     query = event.update.callback_query
     if query is not None and isinstance(query.message, Message):

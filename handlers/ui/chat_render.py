@@ -71,7 +71,13 @@ def member_name(name: str | None, member_id: int, html: bool = True) -> str:
 def reply_prompt(target: ReplyTarget, limit: int) -> str:
     who = escape(target.member or _("the customer"))
     lines = []
-    if target.answered_by is not None:
+    if target.by_you:
+        lines.append(
+            _("You already answered this message; you may still add a reply.")
+            if target.to == ReplyTo.MESSAGE
+            else _("You already answered this rating; you may still add a reply.")
+        )
+    elif target.answered_by is not None:
         by = escape(target.answered_by) if target.answered_by else _("An owner")
         lines.append(
             _("{name} has already answered this message; you may still add a reply.").format(

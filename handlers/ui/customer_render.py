@@ -230,9 +230,7 @@ def goodwill_keyboard(purchase_id: int) -> InlineKeyboardMarkup:
 
 
 def ask_goodwill_points() -> str:
-    return _("Send the number of points, from 1 to {most}.").format(
-        most=whole_number(MAX_GOODWILL)
-    )
+    return _("Send a number of points from 1 to {most}.").format(most=whole_number(MAX_GOODWILL))
 
 
 def goodwill_done_text(purchase_id: int, given: int) -> str:
@@ -276,6 +274,7 @@ def care_refused(error: CareRefused) -> str:
         "cashier_code": ask_member(True),
         "amount": _("Send a whole number of points with + or -, for example +50 or -20."),
         "too_large": _("That is too many points at once."),
+        "points": ask_goodwill_points(),
         "below_zero": _("The balance can't go below zero: take at most what the member has."),
         "changed": _(
             "The balance changed since the preview (saved already, or a sale meanwhile). "

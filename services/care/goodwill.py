@@ -46,15 +46,15 @@ class GoodwillCare(CareBase):
     async def _rated(self, merchant_id: int, actor: int, purchase_id: int) -> Purchase:
         """The purchase, for an admin of its own merchant or an owner; to anyone else nothing
         is said about it: an admin where they work (`merchant_id`) hears there is no such
-        sale, others that this is for the staff. Then it must be a confirmed sale, not refunded
-        in full, rated low."""
+        sale, a cashier there that this is the admins', others that this is for the staff.
+        Then it must be a confirmed sale, not refunded in full, rated low."""
         purchase = await PurchaseRepo(self.session).get(purchase_id)
         try:
             if purchase is None:
                 raise NotStaff()
             await require_admin(self.staff, purchase.merchant_id, actor, self.owner_ids)
         except NotStaff:
-            await require_admin(self.staff, merchant_id, actor, self.owner_ids)
+            await self._admin(merchant_id, actor)
             raise CareRefused("no_sale") from None
         if (
             purchase.status != PurchaseStatus.CONFIRMED
@@ -78,7 +78,7 @@ class GoodwillCare(CareBase):
         """Goodwill points to the buyer of a purchase, once per purchase; audited, told."""
 
         if not 1 <= points <= MAX_GOODWILL:
-            raise CareRefused("too_large")
+            raise CareRefused("points")
 
         async def work() -> GoodwillPoints:
             purchase = await self._rated(merchant_id, actor, purchase_id)

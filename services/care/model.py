@@ -26,7 +26,8 @@ class CareRefused(Refused):
     below_zero, changed (the balance moved since the preview: saved already, or a sale),
     reason_empty, reason_long (ReasonTooLong), stale (a preview no longer open), no_sale (no
     such sale here), goodwill_given, admins_only (a cashier at an admin's step), paused
-    (MemberPaused), phone_country (a phone typed without its country code found nobody)."""
+    (MemberPaused), phone_country (a phone typed without its country code found nobody),
+    points (goodwill points typed that are no whole number from 1 to MAX_GOODWILL)."""
 
 
 class ReasonTooLong(CareRefused):
@@ -91,7 +92,7 @@ def parse_points(text: str, most: int = MAX_GOODWILL) -> int:
     """A typed number of goodwill points, 1 to `most`."""
     value = text.strip().lstrip("+")
     if not value.isascii() or not value.isdigit() or not value.lstrip("0"):
-        raise CareRefused("amount")
+        raise CareRefused("points")
     if len(value.lstrip("0")) > len(str(most)) or int(value) > most:
         raise CareRefused("too_large")
     return int(value)

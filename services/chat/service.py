@@ -190,7 +190,9 @@ class ChatService(Service):
         await require_admin(self.staff, work_merchant_id, actor, self.owner_ids)
         raise ChatRefused("not_found")
 
-    async def _target(self, to: ReplyTo, target_id: int, thread: _Thread) -> ReplyTarget:
+    async def _target(
+        self, to: ReplyTo, target_id: int, thread: _Thread, actor: int
+    ) -> ReplyTarget:
         customer = await self._customer(thread.membership_id)
         answered = (
             await self._staff_name(thread.merchant_id, thread.answered_by)
@@ -199,7 +201,13 @@ class ChatService(Service):
         )
         merchant = await self._merchant(thread.merchant_id)
         return ReplyTarget(
-            to, target_id, customer.first_name, thread.text, answered, merchant.name
+            to,
+            target_id,
+            customer.first_name,
+            thread.text,
+            answered,
+            merchant.name,
+            thread.answered and thread.answered_by == actor,
         )
 
     async def reply_target(
@@ -208,7 +216,7 @@ class ChatService(Service):
         """What an admin or owner is about to answer, with who answered it already."""
         async with self.session.begin():
             thread = await self._thread(work_merchant_id, actor, to, target_id)
-            return await self._target(to, target_id, thread)
+            return await self._target(to, target_id, thread, actor)
 
     async def reply(
         self, work_merchant_id: int, actor: int, to: ReplyTo, target_id: int, text: str
@@ -222,9 +230,9 @@ class ChatService(Service):
         async with self.session.begin():
             # The role again: it may have been taken away since the button was pressed.
             thread = await self._thread(work_merchant_id, actor, to, target_id)
-            target = await self._target(to, target_id, thread)
-            if thread.answered_by == actor:  # their own earlier answer: nobody else's
-                target = replace(target, answered_by=None)
+            target = await self._target(to, target_id, thread, actor)
+            if target.by_you:  # their own earlier answer: nobody else's
+                target = replace(target, answered_by=None, by_you=False)
             now = self.clock()
             if thread.reply_to is not None and not await self.chat.mark_answered(
                 thread.reply_to, actor, now

@@ -50,7 +50,7 @@ class Delivered:
 @dataclass(frozen=True, slots=True)
 class ReplyTarget:
     """What a staff member is about to answer; `answered_by` who answered it already
-    ('' for an owner), None when nobody did."""
+    ('' for an owner), None when nobody did; `by_you` when that was the presser."""
 
     to: ReplyTo
     id: int
@@ -58,6 +58,7 @@ class ReplyTarget:
     text: str | None  # the member's message, or the rating's comment
     answered_by: str | None
     merchant: str = ""  # the merchant whose member it is: the reply goes in its name
+    by_you: bool = False
 
 
 @dataclass(frozen=True, slots=True)
