@@ -144,8 +144,11 @@ async def show_preview(
     change, prog = await programs.preview(
         merchant_id or ctx.work_merchant_id, ctx.telegram_id, key, rank, text
     )
-    await state.set_state(None)
-    await state.update_data({EDIT: None, PENDING: asdict(change)})
+    if text is None:  # nothing typed: no value step stays open
+        await state.set_state(None)
+        await state.update_data({EDIT: None})
+    # A typed value keeps its step open: a value typed again makes a newer preview.
+    await state.update_data({PENDING: asdict(change)})
     if isinstance(target, Message):
         await target.answer(
             preview_text(change, prog, stamped(ctx, prog.merchant.id)),
@@ -179,13 +182,26 @@ async def cb_save_setting(
     if isinstance(query.message, Message):
         await drop_keyboard(query.message)
     if callback_data.act is SaveAct.CANCEL:
-        await state.update_data({PENDING: None})
+        await end_step(state, change)
         answer.toast(_("Cancelled. Nothing was changed."))
         return
     saved = await programs.save(ctx.telegram_id, change, tell=callback_data.act is SaveAct.TELL)
-    await state.update_data({PENDING: None})
+    await end_step(state, change)
     if isinstance(query.message, Message):
         await query.message.answer(saved_text(saved))
+
+
+async def end_step(state: FSMContext, change: Change) -> None:
+    """The preview is done with; so is the value step, if it is still this setting's."""
+    edit = (await state.get_data()).get(EDIT) or {}
+    if (edit.get("merchant_id"), edit.get("key"), edit.get("rank")) == (
+        change.merchant_id,
+        change.key,
+        change.rank,
+    ):
+        await state.set_state(None)
+        await state.update_data({EDIT: None})
+    await state.update_data({PENDING: None})
 
 
 @router.errors(ExceptionTypeFilter(SettingRefused))

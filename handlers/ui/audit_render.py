@@ -15,10 +15,10 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
-from handlers.ui.render import DEFAULT_LEVEL_NAMES, N_, date_time, day, money, whole_number
+from handlers.ui.render import N_, date_time, day, money, whole_number
 from handlers.ui.render import points as points_text
 from handlers.ui.settings_render import label as setting_label
-from handlers.ui.settings_render import shown
+from handlers.ui.settings_render import level_label, shown
 from services.audit_log import NUMBERED, OWNER, AuditEntry, AuditPage, AuditWords
 from services.numbers import MAX_BIG_ID, MAX_PAGE
 from services.policy.program_changes import LEVEL_KEYS, SettingKey
@@ -113,7 +113,7 @@ def _setting(entry: AuditEntry, currency: str, levels: dict[int, str]) -> str | 
     if entry.level is not None and key in LEVEL_KEYS and key is not SettingKey.LEVEL_REMOVE:
         name = levels.get(entry.level)
         if name:
-            text = escape(_(name) if name in DEFAULT_LEVEL_NAMES else name) + " · " + text
+            text = level_label(name) + " · " + text
     if entry.values is not None:
         before, after = (shown(key, v, currency) for v in entry.values)  # type: ignore[arg-type]
         text += f": {before} → {after}"

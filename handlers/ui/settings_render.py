@@ -12,7 +12,15 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from babel.numbers import format_decimal
 
-from handlers.ui.render import babel_locale, level_name, locale, money, percent, whole_number
+from handlers.ui.render import (
+    DEFAULT_LEVEL_NAMES,
+    babel_locale,
+    level_name,
+    locale,
+    money,
+    percent,
+    whole_number,
+)
 from handlers.ui.rules_render import reach_text
 from services import policy
 from services.policy.program_changes import (
@@ -64,6 +72,11 @@ def label(key: SettingKey, rank: int | None = None, prog: Program | None = None)
     return text
 
 
+def level_label(name: str) -> str:
+    """A level's stored name as the reader reads it, escaped: a default name translated."""
+    return escape(_(name) if name in DEFAULT_LEVEL_NAMES else name)
+
+
 def shown(key: SettingKey, value: Value, currency: str) -> str:
     """A value as the reader writes it."""
     kind = SPECS[key].kind if key in SPECS else Kind.NAME
@@ -76,7 +89,7 @@ def shown(key: SettingKey, value: Value, currency: str) -> str:
     if kind is Kind.FLAG:
         return _("yes") if value else _("no")
     if kind is Kind.NAME:
-        return escape(str(value))
+        return level_label(str(value))
     number = int(value)
     if kind in (Kind.MONEY, Kind.PRICE, Kind.MONEY_OR_OFF):
         return money(number, currency)
