@@ -8,7 +8,7 @@ import json
 
 from sqlalchemy import select
 
-from db.models import AuditLog, Level, Membership, Outbox, Purchase
+from db.models import AuditLog, Customer, Level, Membership, Outbox, Purchase
 from tests.telegram import hire, join, text_of
 from tests.test_handlers_sale import OWNER, open_till, sell
 from tests.test_settings import ADAM, BEA, change, merchant, save
@@ -182,3 +182,37 @@ async def test_save_pressed_twice_saves_once(tg, db) -> None:
     assert (await merchant(db)).welcome_bonus_minor == 300
     assert len(await db.all(select(AuditLog))) == 1
     assert (await owner.press(button)).toasts == ["This button is no longer active."]
+
+
+async def test_members_of_a_removed_top_level_buy_at_the_new_top_one(tg, db, session) -> None:
+    owner, kasia, _anna = await open_till(tg, db)
+    async with session.begin():  # Anna reached Diamond (12 % cashback) some time ago
+        row = await session.scalar(select(Membership))
+        row.level_rank = 4
+    await owner.send("/settings")
+    preview = await owner.press("setl:4:remove_level")
+    await owner.press(preview.button("next time"))
+    await tg(101).press((await tg(101).send("/card")).button("Accept"))  # the new rules
+    done = await sell(kasia, db, "100")
+    # Platinum's 10 %, as her card now shows it, not the first level's 3 %.
+    assert (await db.scalar(select(Purchase))).cashback_minor == 1000
+    assert "Platinum" in (await tg(101).send("/card")).text and done.to(101)
+
+
+async def test_a_member_who_left_is_not_told_of_a_change(tg, db, session, clock) -> None:
+    owner, anna, bob = tg(OWNER), tg(101), tg(BOB)
+    await join(anna)
+    await join(bob)
+    async with session.begin():  # Bob left the program (his membership is erased)
+        row = await session.scalar(
+            select(Membership).where(
+                Membership.customer_id
+                == select(Customer.id).where(Customer.telegram_id == BOB).scalar_subquery()
+            )
+        )
+        row.deleted_at = clock()
+    preview = await change(owner, "cashback_bp", "2", rank=0)
+    told = await owner.press(preview.button("tell members now"))
+    assert "1 member will be told" in told.text
+    rows = await db.all(select(Outbox).where(Outbox.kind == "rules_changed"))
+    assert [r.chat_id for r in rows] == [101]

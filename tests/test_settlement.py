@@ -223,9 +223,10 @@ def test_a_purchase_cannot_spend_points_that_are_not_there() -> None:
         )
 
 
-def test_the_price_level_falls_back_to_the_first_when_a_rank_is_gone() -> None:
+def test_the_price_level_past_the_top_is_the_top_one_as_the_card_shows() -> None:
     assert priced_level(LEVELS, 2).name == "Gold"
-    assert priced_level(LEVELS[:2], 4).name == "Bronze"
+    assert priced_level(LEVELS[:2], 4).name == "Silver"  # the top two levels removed
+    assert priced_level(LEVELS[1:], 0).name == "Silver"  # below the first: the first
 
 
 SOLD = Member(BUYER, balance=300, spend_minor=10_000, purchases=1, level_rank=1)

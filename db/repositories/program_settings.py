@@ -96,7 +96,11 @@ class ProgramSettingsRepo(Repo):
         members = (
             select(Customer.telegram_id.label("chat"), language.label("lang"))
             .join(Membership, Membership.customer_id == Customer.id)
-            .where(Membership.merchant_id == merchant_id, Customer.bot_blocked.is_(False))
+            .where(
+                Membership.merchant_id == merchant_id,
+                Membership.deleted_at.is_(None),  # left the program: nothing more to them
+                Customer.bot_blocked.is_(False),
+            )
             .subquery()
         )
         row = {

@@ -20,8 +20,10 @@ from services.policy.refunds import RefundSplit, proportional, refund_paid, refu
 
 
 def priced_level(levels: Sequence[LevelInfo], rank: int) -> LevelInfo:
-    """The level a purchase is priced at: the buyer's (the first one if it is gone)."""
-    return next((lv for lv in levels if lv.rank == rank), levels[0])
+    """The level a purchase is priced at: the buyer's; past the top (an owner removed the top
+    level in /settings) the top one, as their card shows; else the first."""
+    fallback = levels[-1] if rank > levels[-1].rank else levels[0]
+    return next((lv for lv in levels if lv.rank == rank), fallback)
 
 
 def opens_referral(buyer: Member, chain: Sequence[Member]) -> bool:
