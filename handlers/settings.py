@@ -34,6 +34,7 @@ from handlers.ui.settings_render import (
     refusal_text,
     saved_text,
     settings_text,
+    stored_name,
 )
 from services.dto import MemberContext
 from services.errors import NotStaff
@@ -118,15 +119,12 @@ async def msg_setting_value(
     if not edit:
         await state.set_state(None)
         return
+    key, text = SettingKey(edit["key"]), message.text or ""
+    if key is SettingKey.LEVEL_NAME:
+        now = await programs.current(edit["merchant_id"], ctx.telegram_id, key, edit["rank"])
+        text = stored_name(now.value, text)
     await show_preview(
-        message,
-        ctx,
-        programs,
-        state,
-        SettingKey(edit["key"]),
-        edit["rank"],
-        message.text or "",
-        merchant_id=edit["merchant_id"],
+        message, ctx, programs, state, key, edit["rank"], text, merchant_id=edit["merchant_id"]
     )
 
 

@@ -99,3 +99,11 @@ async def test_removing_a_default_level_names_it_in_the_readers_language(tg, db)
     await pl.press(preview.button("✖️"))
     named = await change(pl, "name", "Gold Plus", rank=top)
     assert "→ <b>Gold Plus</b>" in named.text, named.text
+
+
+async def test_a_default_name_typed_in_the_readers_language_is_no_change(tg, db) -> None:
+    ru = tg(OWNER, language_code="ru")
+    await change(ru, "name", None, rank=0)
+    same = await ru.send("Бронза")  # Bronze as the owner reads it
+    assert "Это и есть текущее значение" in same.text and not same.button_or_none("✅")
+    assert (await level_names(db))[0] == "Bronze"  # still the default, translated for all

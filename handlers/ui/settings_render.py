@@ -77,6 +77,14 @@ def level_label(name: str) -> str:
     return escape(_(name) if name in DEFAULT_LEVEL_NAMES else name)
 
 
+def stored_name(stored: Value, typed: str) -> str:
+    """What the owner typed for a level's name; the stored default name when they typed its
+    translation (Бронза for Bronze): the same name, so nothing to change."""
+    if isinstance(stored, str) and stored in DEFAULT_LEVEL_NAMES and typed.strip() == _(stored):
+        return stored
+    return typed
+
+
 def shown(key: SettingKey, value: Value, currency: str) -> str:
     """A value as the reader writes it."""
     kind = SPECS[key].kind if key in SPECS else Kind.NAME
