@@ -9,13 +9,13 @@ from typing import Any
 from aiogram.utils.i18n import gettext as _
 
 from handlers.ui.render import (
-    DEFAULT_LEVEL_NAMES,
     LANGUAGE_NAMES,
     LEDGER_REASONS,
     N_,
     birthday_text,
     money,
     points,
+    translated_level,
 )
 from services.dto import Birthday
 
@@ -81,8 +81,7 @@ def _labels(key: str, value: Any, row: dict[str, Any]) -> dict[str, str]:
     if key == "language" or key == "telegram_language":
         return {f"{key}_label": LANGUAGE_NAMES.get(str(value), str(value))}
     if key == "level_name":
-        name = str(value)
-        return {"level_label": _(name) if name in DEFAULT_LEVEL_NAMES else name}
+        return {"level_label": translated_level(str(value))}
     if key in ("balance_points", "points_spent", "points_earned"):
         return {f"{key}_label": points(int(value))}
     if key in ("news_opt_in", "reachable") and isinstance(value, bool):

@@ -245,9 +245,15 @@ def _percent(code: str, bp: int) -> str:
     return format_decimal(Decimal(bp) / 100, locale=babel_locale(code)) + "%"
 
 
+def translated_level(name: str) -> str:
+    """A level's name as the reader reads it: a default name translated, a merchant's own as
+    written (not escaped)."""
+    return _(name) if name in DEFAULT_LEVEL_NAMES else name
+
+
 def level_name(level: LevelInfo) -> str:
-    name = _(level.name) if level.name in DEFAULT_LEVEL_NAMES else level.name
-    return f"{LEVEL_ICONS[level.rank % len(LEVEL_ICONS)]} {escape(name)}"
+    icon = LEVEL_ICONS[level.rank % len(LEVEL_ICONS)]
+    return f"{icon} {escape(translated_level(level.name))}"
 
 
 def birthday_text(birthday: Birthday) -> str:

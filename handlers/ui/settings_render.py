@@ -13,12 +13,12 @@ from aiogram.utils.i18n import ngettext
 from babel.numbers import format_decimal
 
 from handlers.ui.render import (
-    DEFAULT_LEVEL_NAMES,
     babel_locale,
     level_name,
     locale,
     money,
     percent,
+    translated_level,
     whole_number,
 )
 from handlers.ui.rules_render import reach_text
@@ -74,13 +74,13 @@ def label(key: SettingKey, rank: int | None = None, prog: Program | None = None)
 
 def level_label(name: str) -> str:
     """A level's stored name as the reader reads it, escaped: a default name translated."""
-    return escape(_(name) if name in DEFAULT_LEVEL_NAMES else name)
+    return escape(translated_level(name))
 
 
 def stored_name(stored: Value, typed: str) -> str:
     """What the owner typed for a level's name; the stored default name when they typed its
     translation (Бронза for Bronze): the same name, so nothing to change."""
-    if isinstance(stored, str) and stored in DEFAULT_LEVEL_NAMES and typed.strip() == _(stored):
+    if isinstance(stored, str) and typed.strip() == translated_level(stored):
         return stored
     return typed
 

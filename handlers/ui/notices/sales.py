@@ -10,7 +10,7 @@ from aiogram.utils.i18n import gettext as _
 from handlers.ui.callbacks import Rate
 from handlers.ui.care_callbacks import GoodwillCb, RatingReplyCb
 from handlers.ui.notices.staff import placed
-from handlers.ui.render import DEFAULT_LEVEL_NAMES, date_time, money, points
+from handlers.ui.render import date_time, money, points, translated_level
 from services.notices import (
     FriendJoined,
     LowRatingAlert,
@@ -25,8 +25,7 @@ STARS = "★★★★★"
 
 
 def _new_level(name: str) -> str:
-    label = _(name) if name in DEFAULT_LEVEL_NAMES else name
-    return _("🎉 New level: <b>{level}</b>!").format(level=escape(label))
+    return _("🎉 New level: <b>{level}</b>!").format(level=escape(translated_level(name)))
 
 
 def _balance(balance: int) -> str:
