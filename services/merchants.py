@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Level, Merchant
+from db.models import Level, Merchant, Promotion
 from db.repositories import MerchantRepo
 from services import policy
 from services.clock import Clock, utc_now
 from services.dto import LevelInfo, MerchantView, ProgramSettings
 from services.errors import UnknownMerchant
+from services.policy.promotions import PromotionRule
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -28,6 +29,10 @@ def merchant_view(m: Merchant) -> MerchantView:
 
 def level_info(lv: Level) -> LevelInfo:
     return _view(LevelInfo, lv)
+
+
+def promotion_rule(p: Promotion) -> PromotionRule:
+    return _view(PromotionRule, p)
 
 
 def _view(view: type[V], row: object) -> V:

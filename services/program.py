@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.repositories import MerchantRepo
 from services.dto import LevelInfo, MerchantView
 from services.errors import UnknownMerchant
-from services.merchants import level_info, merchant_view
+from services.merchants import level_info, merchant_view, promotion_rule
+from services.policy.promotions import PromotionRule, StampRule
 
 CHECKED = "loyalty_programs_checked"  # session.info: merchant id -> version checked this update
 
@@ -47,6 +48,29 @@ class Program:
     staff_daily_purchases_flag: int | None
     staff_daily_amount_flag_minor: int | None
     daily_amount_cap_minor: int | None
+    # Rewards (issue 15): cashback may be off beside a stamp card; gifts; live promotions.
+    cashback_on: bool = True
+    stamps_needed: int | None = None
+    stamp_reward_id: int | None = None
+    stamp_min_amount_minor: int = 0
+    stamp_step_minor: int | None = None
+    stamp_daily_once: bool = False
+    welcome_reward_id: int | None = None
+    friend_gift_minor: int = 0
+    friend_reward_id: int | None = None
+    promotions: tuple[PromotionRule, ...] = ()  # not ended (ended_at), oldest first
+
+    @property
+    def stamp_rule(self) -> StampRule | None:
+        """The stamp card, when the merchant runs one (and it has a reward)."""
+        if not self.stamps_needed or self.stamp_reward_id is None:
+            return None
+        return StampRule(
+            self.stamps_needed,
+            self.stamp_min_amount_minor,
+            self.stamp_step_minor,
+            self.stamp_daily_once,
+        )
 
     @property
     def id(self) -> int:
@@ -66,7 +90,9 @@ class Program:
 
 
 _SETTINGS = tuple(
-    f.name for f in fields(Program) if f.name not in ("version", "merchant", "levels")
+    f.name
+    for f in fields(Program)
+    if f.name not in ("version", "merchant", "levels", "promotions")
 )
 
 # One cache per database (tests make one engine each; a process may hold two), dropped with it.
@@ -94,7 +120,7 @@ def cached(session: AsyncSession, merchant_id: int) -> Program | None:
 async def load(session: AsyncSession, merchant_id: int) -> Program:
     """The merchant's program as of this update, from the process's copy when it is current.
     Runs in the caller's transaction: no statement when this update checked the version
-    already, one when not, two more when the program changed."""
+    already, one when not, three more when the program changed."""
     versions: dict[int, int] = session.info.setdefault(CHECKED, {})
     repo = MerchantRepo(session)
     version = versions.get(merchant_id)
@@ -109,10 +135,12 @@ async def load(session: AsyncSession, merchant_id: int) -> Program:
         if merchant is None:
             raise UnknownMerchant(str(merchant_id))
         levels = tuple(level_info(lv) for lv in await repo.levels(merchant_id))
+        promotions = tuple(promotion_rule(p) for p in await repo.promotions(merchant_id))
         program = Program(
             version=merchant.program_version,
             merchant=merchant_view(merchant),
             levels=levels,
+            promotions=promotions,
             **{name: getattr(merchant, name) for name in _SETTINGS},
         )
         cache[merchant_id] = program

@@ -13,6 +13,15 @@ from db.models.members import Customer, Membership, NpsAnswer
 from db.models.merchants import Level, Merchant
 from db.models.outbox import Outbox, OutboxStatus
 from db.models.purchases import Purchase, PurchaseStatus, Refund
+from db.models.rewards import (
+    Promotion,
+    Reward,
+    StampEntry,
+    StampReason,
+    Voucher,
+    VoucherSource,
+    VoucherStatus,
+)
 from db.models.runtime import Lease, ProcessedUpdate
 from db.models.staff import AuditLog, Staff, StaffInvite, StaffLanguage, StaffRole
 from db.models.summary import HOUR, SALE, STARS, HourSummary, MemberSummary
@@ -49,13 +58,20 @@ __all__ = [
     "Preorder",
     "PreorderStatus",
     "ProcessedUpdate",
+    "Promotion",
     "Purchase",
     "PurchaseStatus",
     "Refund",
+    "Reward",
     "RewardGrant",
     "Staff",
     "StaffInvite",
     "StaffLanguage",
     "StaffRole",
+    "StampEntry",
+    "StampReason",
+    "Voucher",
+    "VoucherSource",
+    "VoucherStatus",
     "Workplace",
 ]

@@ -29,6 +29,11 @@ class LedgerReason(StrEnum):
     FORFEIT = "forfeit"  # the balance given up when a member erased their data
     ADJUSTMENT = "adjustment"  # staff added or took points, with a reason (services/care/)
     GOODWILL = "goodwill"  # staff's apology for a low rating (services/care/)
+    REWARD = "reward"  # points reserved for a claimed voucher; a spend once it is redeemed
+    REWARD_RETURNED = "reward_returned"  # a voucher lapsed or was withdrawn: its points back
+    PROMOTION = "promotion"  # a promotion's extra cashback on a purchase
+    PROMOTION_REVERSED = "promotion_reversed"  # taken back by a refund
+    FRIEND_GIFT = "friend_gift"  # an invited friend's gift on their first purchase
 
 
 class LedgerEntry(Base):
@@ -56,6 +61,7 @@ class LedgerEntry(Base):
     reason: Mapped[LedgerReason] = mapped_column(StrEnumType(LedgerReason, 20))
     note: Mapped[str | None] = mapped_column(String(200))
     purchase_id: Mapped[int | None] = mapped_column(ForeignKey("purchase.id", ondelete="SET NULL"))
+    voucher_id: Mapped[int | None] = mapped_column(BigInteger)  # a reward's voucher
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -64,7 +70,8 @@ class RewardGrant(Base):
 
     `marker` is a keyed hash of the merchant and the Telegram id (services/grants.py), never
     the id itself: it only answers "did this person already get it here?". Rewards: welcome,
-    referral (their first purchase paid their referrer's bonus), birthday:<year>.
+    friend_gift (an invited friend's gift on their first purchase), referral (their first
+    purchase paid their referrer's bonus), birthday:<year>.
     """
 
     __tablename__ = "reward_grant"

@@ -71,6 +71,7 @@ class Membership(Base):
     # Reversals a refund could not take (the points were spent): recovered from later credits.
     clawback_due_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     purchases_count: Mapped[int] = mapped_column(Integer, default=0)
+    stamps: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # stamp_entry sum
     birthday_granted_year: Mapped[int | None] = mapped_column(SmallInteger)
     birthday_granted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     birthday_bonus_left: Mapped[int] = mapped_column(BigInteger, default=0)  # not yet lapsed

@@ -66,6 +66,20 @@ class Merchant(Base):
     # Raised by the database on every change of this row or its levels, whoever writes them
     # (db/models/program_version.py): a process's copy of the program is good while it matches.
     program_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Rewards (issue 15, db/models/rewards.py). Cashback may be off when stamps replace it.
+    cashback_on: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    # The stamp card: None is no card; else this many stamps make the reward stamp_reward_id.
+    stamps_needed: Mapped[int | None] = mapped_column(SmallInteger)
+    stamp_reward_id: Mapped[int | None] = mapped_column(Integer)  # a reward of this merchant
+    stamp_min_amount_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # One stamp per full step of the check (None: one per qualifying purchase).
+    stamp_step_minor: Mapped[int | None] = mapped_column(BigInteger)
+    stamp_daily_once: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Gifts, once per person (services/grants.py): a reward on joining (beside the welcome
+    # bonus), and for an invited friend's first purchase points and/or a reward.
+    welcome_reward_id: Mapped[int | None] = mapped_column(Integer)
+    friend_gift_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    friend_reward_id: Mapped[int | None] = mapped_column(Integer)
 
     @property
     def referral_rates_bp(self) -> list[int]:

@@ -11,6 +11,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
+    Integer,
     SmallInteger,
     String,
     text,
@@ -85,6 +86,8 @@ class Purchase(Base):
     level_before: Mapped[int] = mapped_column(SmallInteger, default=0)
     level_after: Mapped[int] = mapped_column(SmallInteger, default=0)
     made_referral_effective: Mapped[bool] = mapped_column(Boolean, default=False)
+    stamps_earned: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    promotion_id: Mapped[int | None] = mapped_column(Integer)  # the promotion it earned under
     refunded_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     rating_comment: Mapped[str | None] = mapped_column(String(1000))

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 
-from db.models import AuditLog, Level, Merchant, Staff, Workplace
+from db.models import AuditLog, Level, Merchant, Promotion, Staff, Workplace
 from db.repositories.base import Repo
 
 
@@ -41,6 +41,23 @@ class MerchantRepo(Repo):
     async def levels(self, merchant_id: int) -> Sequence[Level]:
         return await self._all(
             select(Level).where(Level.merchant_id == merchant_id).order_by(Level.rank)
+        )
+
+    async def promotions(self, merchant_id: int) -> Sequence[Promotion]:
+        """The merchant's promotions not ended early, oldest first (ended by date or not)."""
+        return await self._all(
+            select(Promotion)
+            .where(Promotion.merchant_id == merchant_id, Promotion.ended_at.is_(None))
+            .order_by(Promotion.id)
+        )
+
+    async def bump_program(self, merchant_id: int) -> None:
+        """Raise the program's version: a change the triggers do not see (promotions, rewards
+        the program names) reaches every process's copy (services/program.py)."""
+        await self.s.execute(
+            update(Merchant)
+            .where(Merchant.id == merchant_id)
+            .values(program_version=Merchant.program_version + 1)
         )
 
     async def replace_levels(self, merchant_id: int, levels: Sequence[Level]) -> None:
