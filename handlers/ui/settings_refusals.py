@@ -25,6 +25,9 @@ def refusal_text(error: SettingRefused) -> str:
         "range": lambda: _("Please send a whole number from {low} to {high}.").format(
             low=whole_number(error.low), high=whole_number(error.high)
         ),
+        "range_or_off": lambda: _(
+            "Please send a whole number from {low} to {high}, or 0 to turn it off."
+        ).format(low=whole_number(error.low), high=whole_number(error.high)),
         "name": lambda: _("The name must be 1 to 40 characters long."),
         "same": lambda: _("That is the current value already: nothing to change."),
         "points_issued": lambda: _(

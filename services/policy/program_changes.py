@@ -177,13 +177,15 @@ def parse_setting(key: SettingKey, text: str, exponent: int, whole_units: bool =
         return name
     if spec.kind in (Kind.FLAG, Kind.REWARD):  # a button's, never parsed here
         raise SettingRefused("format")
+    off = spec.kind is Kind.COUNT_OR_OFF  # 0 turns it off; else from spec.low
     try:
-        low = 0 if spec.kind is Kind.COUNT_OR_OFF else spec.low
-        number = parse_int(text, low, spec.high)
+        number = parse_int(text, 0 if off else spec.low, spec.high)
+        if off and 0 < number < spec.low:
+            raise InvalidNumber("range", spec.low, spec.high)
     except InvalidNumber as error:
-        reason = "range" if error.reason == "range" else "format"
-        raise SettingRefused(reason, low, spec.high) from None
-    if spec.kind is Kind.COUNT_OR_OFF:
+        reason = ("range_or_off" if off else "range") if error.reason == "range" else "format"
+        raise SettingRefused(reason, spec.low, spec.high) from None
+    if off:
         return number or None
     return number * 60 if spec.kind is Kind.MINUTES else number
 
