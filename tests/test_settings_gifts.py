@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from db.models import AuditLog, Merchant, Reward
+from db.repositories.program_settings import ProgramSettingsRepo
 from tests.telegram import hire, join
 from tests.test_handlers_sale import OWNER
 from tests.test_settings import ADAM, BEA, change, merchant, save
@@ -20,23 +21,17 @@ CAPPUCCINO = "Free cappuccino"
 
 
 async def add_reward(db, name: str, *, archived: bool = False) -> int:
-    """A catalogue reward of the main merchant (made by the first update); its id."""
+    """A reward of the main merchant (made by the first update), valid 14 days; its id."""
     async with db.factory() as s, s.begin():
         m = await s.scalar(select(Merchant).where(Merchant.slug == "main"))
         now = datetime(2026, 11, 1, tzinfo=UTC)
-        reward = Reward(
-            merchant_id=m.id,
-            name=name,
-            points_price=300,
-            listed=True,
-            valid_days=14,
-            min_level_rank=0,
-            created_at=now,
-            archived_at=now if archived else None,
+        reward_id = await ProgramSettingsRepo(s).add_gift_reward(m.id, name, now)
+        await s.execute(
+            update(Reward)
+            .where(Reward.id == reward_id)
+            .values(valid_days=14, archived_at=now if archived else None)
         )
-        s.add(reward)
-        await s.flush()
-        return reward.id
+        return reward_id
 
 
 async def set_merchant(db, **values) -> None:

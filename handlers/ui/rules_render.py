@@ -35,9 +35,11 @@ def _levels(program: Program) -> list[str]:
     currency = program.merchant.currency
     lines = []
     for lv in program.levels:
-        rates = _("cashback {cashback}, points pay up to {share} of a check").format(
-            cashback=percent(lv.cashback_bp), share=percent(lv.max_redeem_bp)
-        )
+        rates = (
+            _("cashback {cashback}, points pay up to {share} of a check")
+            if program.cashback_on
+            else _("points pay up to {share} of a check")
+        ).format(cashback=percent(lv.cashback_bp), share=percent(lv.max_redeem_bp))
         lines.append(f"  {level_name(lv)} ({reach_text(lv, currency)}): {rates}")
     return lines
 
@@ -180,7 +182,9 @@ def rules_text(
         _("• You earn cashback in points on every purchase; 1 point = {unit}.").format(unit=unit)
         if program.cashback_on
         else _("• Purchases earn stamps instead of cashback; 1 point = {unit}.").format(unit=unit),
-        _("• Cashback and the share of a check you can pay with points, by level:"),
+        _("• Cashback and the share of a check you can pay with points, by level:")
+        if program.cashback_on
+        else _("• The share of a check you can pay with points, by level:"),
         *_levels(program),
         *_stamps(program, rewards),
         *_bonuses(program),
