@@ -5,6 +5,7 @@ wins, what it adds, how many stamps a check earns, and how stamps fill cards."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -22,11 +23,12 @@ from services.policy.promotions import (
 
 MON, TUE, WED, THU, FRI, SAT, SUN = (1 << d for d in range(7))
 WORKDAYS = MON | TUE | WED | THU | FRI
-# 2026-12-07 is a Monday.
+# 2026-12-07 is a Monday; times are the merchant's local ones.
+WARSAW = ZoneInfo("Europe/Warsaw")
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 12, day, hour, minute)
+    return datetime(2026, 12, day, hour, minute, tzinfo=WARSAW)
 
 
 def rule(**fields: object) -> PromotionRule:

@@ -107,8 +107,8 @@ async def test_the_list_in_russian(tg, db) -> None:
     await owner.press("prmd:save:0")
     listed = await owner.send("/promos")
     assert "Сейчас действуют" in listed.text and "Скоро" in listed.text
-    assert "• Ночь: ×1,5 балла · каждый день 22:00–02:00" in listed.text
-    assert "• Обед: ×2 балла · пн–пт 12:00–15:00 · 1–31 дек. 2026 г. · с уровня Серебро" in (
+    assert "• Ночь: баллы ×1,5 · каждый день 22:00–02:00" in listed.text
+    assert "• Обед: баллы ×2 · пн–пт 12:00–15:00 · 1—31 дек. 2026\u202fг. · с уровня Серебро" in (
         listed.text
     )
 
