@@ -5,6 +5,7 @@ wins, what it adds, how many stamps a check earns, and how stamps fill cards."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -31,8 +32,8 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 12, day, hour, minute, tzinfo=WARSAW)
 
 
-def rule(**fields: object) -> PromotionRule:
-    return PromotionRule(id=int(fields.pop("id", 1)), name="p", **fields)  # type: ignore[arg-type]
+def rule(id: int = 1, **fields: Any) -> PromotionRule:
+    return PromotionRule(id=id, name="p", **fields)
 
 
 NOON_TO_THREE = {"start_minute": 12 * 60, "end_minute": 15 * 60}
@@ -90,7 +91,7 @@ LATE = {"start_minute": 22 * 60, "end_minute": 2 * 60}  # 22:00-02:00, past midn
         ),
     ],
 )
-def test_applies(fields: dict[str, object], local: datetime, rank: int, expected: bool) -> None:
+def test_applies(fields: dict[str, Any], local: datetime, rank: int, expected: bool) -> None:
     assert applies(rule(**fields), local, rank) is expected
 
 
@@ -189,5 +190,5 @@ TODAY = date(2026, 12, 7)
         ({"ends_on": TODAY, **LATE}, False, Phase.RUNNING),
     ],
 )
-def test_phase(fields: dict[str, object], ended_early: bool, expected: Phase) -> None:
+def test_phase(fields: dict[str, Any], ended_early: bool, expected: Phase) -> None:
     assert phase(rule(**fields), TODAY, ended_early) is expected
