@@ -30,6 +30,7 @@ from handlers.ui.promo_form_render import (
     preview,
     saved_text,
     stamps_prompt,
+    use_buttons,
 )
 from handlers.ui.promo_render import DraftAction, DraftCb, page_keyboard, page_text
 from services.dto import MemberContext
@@ -40,6 +41,7 @@ from services.promotions import PromoPlace, PromotionService, draft
 router = Router(name=__name__)
 STAFF = {"staff": True}
 Prompt = tuple[str, InlineKeyboardMarkup]
+Typed = tuple[State, PromotionRule]
 DRAFT = "promo"  # FSM data: the promotion as composed so far
 
 
@@ -109,49 +111,52 @@ async def msg_name(
     await _next(message, state, PromoForm.gives, draft(message.text or ""), place)
 
 
-async def _after_gives(
-    target: Message, state: FSMContext, rule: PromotionRule, place: PromoPlace
-) -> None:
-    step = PromoForm.stamps if place.stamps else PromoForm.days
-    await _next(target, state, step, rule, place)
+def _after_gives(place: PromoPlace) -> State:
+    return PromoForm.stamps if place.stamps else PromoForm.days
 
 
-@router.message(StateFilter(PromoForm.gives), plain_text, flags=STAFF)
-async def msg_gives(
+def _typed(step: str | None, text: str, rule: PromotionRule, place: PromoPlace) -> Typed:
+    """A typed step's value taken into the draft, and the step that comes next."""
+    if step == PromoForm.gives.state:
+        return _after_gives(place), replace(rule, multiplier_pct=parse_multiplier(text))
+    if step == PromoForm.hours.state:
+        start, end = parse_hours(text) or (None, None)
+        return PromoForm.dates, replace(rule, start_minute=start, end_minute=end)
+    first, last = parse_dates(text, place.today)
+    return PromoForm.level, replace(rule, starts_on=first, ends_on=last)
+
+
+@router.message(
+    StateFilter(PromoForm.gives, PromoForm.hours, PromoForm.dates), plain_text, flags=STAFF
+)
+async def msg_typed(
     message: Message, ctx: MemberContext, promotions: PromotionService, state: FSMContext
 ) -> None:
+    """A multiplier, the hours or the dates, typed; a refused one is said and the step waits."""
     rule, place = await _draft(state, ctx, promotions)
     if rule is None:
         await message.answer(no_form())
         return
-    pct = parse_multiplier(message.text or "")
-    await _after_gives(message, state, replace(rule, multiplier_pct=pct), place)
+    step, rule = _typed(await state.get_state(), message.text or "", rule, place)
+    await _next(message, state, step, rule, place)
 
 
-@router.message(StateFilter(PromoForm.hours), plain_text, flags=STAFF)
-async def msg_hours(
+@router.message(
+    StateFilter(PromoForm.stamps, PromoForm.days, PromoForm.level, PromoForm.preview), flags=STAFF
+)
+async def msg_at_a_button_step(
     message: Message, ctx: MemberContext, promotions: PromotionService, state: FSMContext
 ) -> None:
+    """Anything typed where a button is wanted: the step's question is asked again, so the
+    text never reaches a member's chat with the place."""
     rule, place = await _draft(state, ctx, promotions)
-    if rule is None:
+    step = await state.get_state()
+    if rule is None or step is None:
         await message.answer(no_form())
         return
-    start, end = parse_hours(message.text or "") or (None, None)
-    rule = replace(rule, start_minute=start, end_minute=end)
-    await _next(message, state, PromoForm.dates, rule, place)
-
-
-@router.message(StateFilter(PromoForm.dates), plain_text, flags=STAFF)
-async def msg_dates(
-    message: Message, ctx: MemberContext, promotions: PromotionService, state: FSMContext
-) -> None:
-    rule, place = await _draft(state, ctx, promotions)
-    if rule is None:
-        await message.answer(no_form())
-        return
-    first, last = parse_dates(message.text or "", place.today)
+    await message.answer(use_buttons())
     await _next(
-        message, state, PromoForm.level, replace(rule, starts_on=first, ends_on=last), place
+        message, state, next(s for s in PromoForm.__states__ if s.state == step), rule, place
     )
 
 
@@ -209,7 +214,8 @@ async def cb_draft(
         return
     await drop_keyboard(message)
     if action is DraftAction.GIVES:
-        await _after_gives(message, state, replace(rule, multiplier_pct=parse_pct(value)), place)
+        rule = replace(rule, multiplier_pct=parse_pct(value))
+        await _next(message, state, _after_gives(place), rule, place)
     elif action is DraftAction.STAMPS:
         await _next(message, state, PromoForm.days, replace(rule, extra_stamps=value), place)
     elif action is DraftAction.DAYS_DONE:

@@ -5,6 +5,7 @@ refuses, and the extra stamps offered only to a place with a stamp card."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 from sqlalchemy import select, update
@@ -99,6 +100,22 @@ async def test_save_pressed_twice_saves_one(tg, db, session_factory, clock) -> N
     assert len(adds) == 2
 
 
+async def test_two_saves_at_once_save_one(tg, db, session_factory, clock) -> None:
+    """Two presses in flight together (two replicas): the version's row lock orders them, and
+    the second finds the first's promotion."""
+    await tg(OWNER).send("/promos")
+    rule = PromotionRule(id=0, name="Lunch", multiplier_pct=200, start_minute=720, end_minute=900)
+
+    async def save() -> int:
+        async with session_factory() as session:
+            view = await PromotionService(session, (OWNER,), clock).add(1, OWNER, rule)
+            return view.rule.id
+
+    first, second = await asyncio.gather(save(), save())
+    assert first == second and await db.count(Promotion) == 1
+    assert len(await db.all(select(AuditLog).where(AuditLog.action == "promotion_add"))) == 1
+
+
 async def test_the_list_in_russian(tg, db) -> None:
     owner = tg(OWNER, language_code="ru")
     await make_promo(owner, *WORKDAY_LUNCH, name="Обед")
@@ -163,6 +180,9 @@ async def test_what_the_form_refuses(tg, db) -> None:
         said = await owner.send(bad)
         assert said.text.startswith("Send how many times the points"), bad
     await owner.send("2")
+    typed = await owner.send("Mon-Fri")  # a button step: asked again
+    assert typed.texts[0] == "Please answer with the buttons below, or /cancel to stop."
+    assert typed.texts[1].startswith("On which days?") and typed.button_or_none("Next")
     off = [await owner.press(f"prmd:day:{d}") for d in range(6)]
     assert all(s.toasts == [""] for s in off)
     last = await owner.press("prmd:day:6")

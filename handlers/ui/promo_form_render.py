@@ -114,6 +114,10 @@ def admins_only() -> str:
     return _("Only the owners and admins of this place can manage promotions.")
 
 
+def use_buttons() -> str:
+    return _("Please answer with the buttons below, or /cancel to stop.")
+
+
 def one_day_at_least() -> str:
     return _("Keep at least one day.")
 
