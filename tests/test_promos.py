@@ -237,3 +237,14 @@ async def test_at_most_twenty_live_promotions(tg, db, session_factory, clock) ->
     refused = await owner.press(preview.button("Save"))
     assert refused.toasts == ["A place can run 20 promotions at a time. End one first."]
     assert await db.count(Promotion) == MAX_LIVE
+
+
+async def test_a_running_promotion_is_announced_until_its_last_day(tg, db) -> None:
+    await join(tg(101), offers=True)
+    owner = tg(OWNER)
+    await make_promo(owner, "2", "prmd:dd:0", "prmd:ad:0", "1.3–31.3", "prmd:lv:0")
+    saved = await owner.press("prmd:save:0")
+    assert "Running now" in saved.text and "1–31 Mar 2026" in saved.text
+    who = await owner.press(saved.button("📣"))
+    preview = await owner.press(who.button("(1)"))
+    assert preview.texts[0] == "⚡ <b>Happy hours</b>: ×2 points · every day · until 31 Mar 2026!"

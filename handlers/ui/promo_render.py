@@ -4,6 +4,7 @@ the announcement a push starts from. Buttons: `prm` (a saved promotion) and `prm
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import time
 from decimal import Decimal
 from enum import StrEnum
@@ -146,7 +147,9 @@ def describe(rule: PromotionRule, place: PromoPlace) -> str:
 
 def announcement(rule: PromotionRule, place: PromoPlace) -> str:
     """The push an announcement starts from (HTML), in the current locale: the caller sets
-    the merchant's default language."""
+    the merchant's default language. A running promotion says until when, not since when."""
+    if rule.starts_on is not None and rule.starts_on <= place.today:
+        rule = replace(rule, starts_on=None)
     return _("⚡ <b>{name}</b>: {terms}!").format(
         name=escape(rule.name), terms=describe(rule, place)
     )
