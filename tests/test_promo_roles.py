@@ -12,13 +12,11 @@ import pytest
 from sqlalchemy import select
 
 from db.models import AuditLog, Merchant, Promotion, Staff
-from services.merchants import MerchantService
-from tests.factories import make_staff
-from tests.telegram import TgUser, hire, join
+from tests.telegram import TgUser, hire
+from tests.test_business_roles import ROLES
+from tests.test_business_roles import scene as staff_scene
 from tests.test_promos import OWNER, WORKDAY_LUNCH, make_promo
 
-BOB, KASIA, IVAN, OLGA = 102, 50, 60, 70
-ROLES = {"customer": BOB, "cashier": KASIA, "revoked admin": IVAN, "other merchant's admin": OLGA}
 REFUSED = "Only the owners and admins of this place can manage promotions."
 NOT_HERE = "This promotion is not one of this place's."
 SECRETS = ("Happy hours", "×2", "12:00", "Silver", "Dec")
@@ -45,21 +43,12 @@ async def state_of(db) -> tuple[object, ...]:
 
 
 async def scene(tg, db, session_factory, clock) -> dict[str, TgUser]:
+    """The people of /business's role tests (tests/test_business_roles.py), and promotion #1."""
+    users = await staff_scene(tg, db, session_factory, clock)
     owner = tg(OWNER)
     await make_promo(owner, *WORKDAY_LUNCH)
-    await owner.press("prmd:save:0")  # promotion #1
-    bob, kasia, ivan = tg(BOB, first_name="Bob"), tg(KASIA), tg(IVAN, first_name="Ivan")
-    await join(bob, offers=True)
-    await hire(owner, kasia)
-    await hire(owner, ivan, role="admin")
-    ivan_id = next(s.id for s in await db.all(select(Staff)) if s.telegram_id == IVAN)
-    await owner.press(f"srev:{ivan_id}")
-    async with session_factory() as session:
-        other = await MerchantService(session, clock).ensure_default(
-            slug="other", name="Other Bistro", currency="PLN", timezone="UTC", language="en"
-        )
-        await make_staff(session, clock, other, OLGA, role="admin", name="Olga")
-    return {role: tg(user_id) for role, user_id in ROLES.items()}
+    await owner.press("prmd:save:0")
+    return users
 
 
 @pytest.mark.parametrize("role", list(ROLES))
