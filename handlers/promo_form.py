@@ -18,7 +18,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.answers import Answer
 from handlers.ui.edit import drop_keyboard, edit_text
-from handlers.ui.filters import plain_text
+from handlers.ui.filters import not_menu, off_topic, plain_text
 from handlers.ui.promo_form_render import (
     dates_prompt,
     days_prompt,
@@ -103,7 +103,7 @@ async def _draft(
     return _unpacked(await state.get_data()), place
 
 
-@router.message(StateFilter(PromoForm.name), plain_text, flags=STAFF)
+@router.message(StateFilter(PromoForm.name), plain_text, not_menu, flags=STAFF)
 async def msg_name(
     message: Message, ctx: MemberContext, promotions: PromotionService, state: FSMContext
 ) -> None:
@@ -127,7 +127,10 @@ def _typed(step: str | None, text: str, rule: PromotionRule, place: PromoPlace) 
 
 
 @router.message(
-    StateFilter(PromoForm.gives, PromoForm.hours, PromoForm.dates), plain_text, flags=STAFF
+    StateFilter(PromoForm.gives, PromoForm.hours, PromoForm.dates),
+    plain_text,
+    not_menu,
+    flags=STAFF,
 )
 async def msg_typed(
     message: Message, ctx: MemberContext, promotions: PromotionService, state: FSMContext
@@ -142,7 +145,9 @@ async def msg_typed(
 
 
 @router.message(
-    StateFilter(PromoForm.stamps, PromoForm.days, PromoForm.level, PromoForm.preview), flags=STAFF
+    StateFilter(PromoForm.stamps, PromoForm.days, PromoForm.level, PromoForm.preview),
+    off_topic,
+    flags=STAFF,
 )
 async def msg_at_a_button_step(
     message: Message, ctx: MemberContext, promotions: PromotionService, state: FSMContext

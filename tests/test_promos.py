@@ -183,6 +183,8 @@ async def test_what_the_form_refuses(tg, db) -> None:
     typed = await owner.send("Mon-Fri")  # a button step: asked again
     assert typed.texts[0] == "Please answer with the buttons below, or /cancel to stop."
     assert typed.texts[1].startswith("On which days?") and typed.button_or_none("Next")
+    helped = await owner.send("/help")  # a command still works in the middle of the form
+    assert "/promos" in helped.text and "Please answer with the buttons" not in helped.text
     off = [await owner.press(f"prmd:day:{d}") for d in range(6)]
     assert all(s.toasts == [""] for s in off)
     last = await owner.press("prmd:day:6")
