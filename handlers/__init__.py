@@ -41,6 +41,7 @@ def get_routers() -> list[Router]:
         privacy,
         profile,
         push,
+        redeem,
         refunds,
         reports,
         sale,
@@ -57,6 +58,7 @@ def get_routers() -> list[Router]:
         form_fallbacks.cancel_router,  # /cancel ends any form, for anyone
         about.router,  # the card's menu button works in the middle of any form
         settings.router,  # its form's typed values before any handler of free text
+        redeem.router,  # a voucher's code in the sale form's code step, before the sale's
         sale.router,  # staff forms go before member handlers that match any text
         refunds.router,
         customer.router,  # its form's text steps go before member handlers too

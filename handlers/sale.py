@@ -22,7 +22,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, ExceptionTypeFilter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, ErrorEvent, Message
+from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from handlers.answers import Answer
@@ -31,6 +31,7 @@ from handlers.till_refusals import TILL_ERRORS, button_refusals, till_refusal, w
 from handlers.ui.callbacks import PointsChoice, ReceiptAdd, SaleDecision
 from handlers.ui.edit import drop_keyboard, edit_text
 from handlers.ui.filters import plain_text
+from handlers.ui.redeem_render import gift_buttons
 from handlers.ui.sale_render import (
     ask_amount,
     ask_receipt,
@@ -40,8 +41,9 @@ from handlers.ui.sale_render import (
     preview_text,
 )
 from services.dto import MemberContext
+from services.rewards.redeem import RedeemService
 from services.sale_form import SaleStep, after_refusal
-from services.sales import SaleService, TillStep
+from services.sales import SaleDraft, SaleService, TillStep
 
 router = Router(name=__name__)
 answer_refusals(router, button_refusals)
@@ -63,6 +65,17 @@ STATES = {
 }
 
 
+async def preview_markup(
+    draft: SaleDraft, ctx: MemberContext | None = None, redeem: RedeemService | None = None
+) -> InlineKeyboardMarkup:
+    """The preview's buttons, with the customer's open vouchers (🎁) to hand over during the
+    sale when the caller can look them up (handlers/redeem.py takes those buttons)."""
+    if ctx is None or redeem is None:
+        return preview_keyboard(draft)
+    gifts = await redeem.for_sale(ctx.work_merchant_id, ctx.telegram_id, draft.key)
+    return preview_keyboard(draft, gift_buttons(gifts))
+
+
 def ask_code() -> str:
     return _("Enter the customer's 6-digit code, or scan their QR with the phone's camera.")
 
@@ -73,6 +86,7 @@ async def show_preview(
     sales: SaleService,
     state: FSMContext,
     receipt: str | None,
+    redeem: RedeemService | None = None,
 ) -> None:
     """The draft with the receipt number just typed (the form's, or the open draft's made
     again with it), shown with its Confirm and its choices."""
@@ -91,10 +105,18 @@ async def show_preview(
             receipt,
         )
     await state.clear()
-    await message.answer(preview_text(draft), reply_markup=preview_keyboard(draft))
+    await message.answer(
+        preview_text(draft), reply_markup=await preview_markup(draft, ctx, redeem)
+    )
 
 
-async def after_step(message: Message, state: FSMContext, step: TillStep) -> None:
+async def after_step(
+    message: Message,
+    state: FSMContext,
+    step: TillStep,
+    ctx: MemberContext | None = None,
+    redeem: RedeemService | None = None,
+) -> None:
     """On to what the sale needs next (services/sale_form.py): the amount, a receipt number,
     or the preview of the draft the step made."""
     if step.next is SaleStep.AMOUNT:
@@ -107,11 +129,17 @@ async def after_step(message: Message, state: FSMContext, step: TillStep) -> Non
     else:
         assert step.draft is not None
         await state.clear()
-        await message.answer(preview_text(step.draft), reply_markup=preview_keyboard(step.draft))
+        markup = await preview_markup(step.draft, ctx, redeem)
+        await message.answer(preview_text(step.draft), reply_markup=markup)
 
 
 async def begin_with_code(
-    message: Message, code: str, ctx: MemberContext, sales: SaleService, state: FSMContext
+    message: Message,
+    code: str,
+    ctx: MemberContext,
+    sales: SaleService,
+    state: FSMContext,
+    redeem: RedeemService | None = None,
 ) -> None:
     """The customer's code is known: show who it is and ask for the amount (a pre-order
     brings its own, on to its receipt number or the preview)."""
@@ -120,7 +148,7 @@ async def begin_with_code(
     await state.set_data({"code": step.till.code, "points": 0})
     if step.till.order_total_minor is not None and step.next is SaleStep.RECEIPT:
         await message.answer(order_text(step.till))
-    await after_step(message, state, step)
+    await after_step(message, state, step, ctx, redeem)
 
 
 @router.message(Command("sale"), flags=STAFF)
@@ -130,6 +158,7 @@ async def cmd_sale(
     ctx: MemberContext,
     sales: SaleService,
     state: FSMContext,
+    redeem: RedeemService,
 ) -> None:
     await state.clear()
     match = ONE_LINE.match(command.args or "")
@@ -153,19 +182,27 @@ async def cmd_sale(
     if step.points_over:
         # The preview comes without points; its buttons offer what this check allows.
         await message.answer(_("That is more points than this check allows."))
-    await after_step(message, state, step)
+    await after_step(message, state, step, ctx, redeem)
 
 
 @router.message(StateFilter(SaleForm.code), plain_text, flags=STAFF)
 async def msg_code_entered(
-    message: Message, ctx: MemberContext, sales: SaleService, state: FSMContext
+    message: Message,
+    ctx: MemberContext,
+    sales: SaleService,
+    state: FSMContext,
+    redeem: RedeemService,
 ) -> None:
-    await begin_with_code(message, message.text or "", ctx, sales, state)
+    await begin_with_code(message, message.text or "", ctx, sales, state, redeem)
 
 
 @router.message(StateFilter(SaleForm.amount), plain_text, flags=STAFF)
 async def msg_amount_entered(
-    message: Message, ctx: MemberContext, sales: SaleService, state: FSMContext
+    message: Message,
+    ctx: MemberContext,
+    sales: SaleService,
+    state: FSMContext,
+    redeem: RedeemService,
 ) -> None:
     data = await state.get_data()
     step = await sales.sell(
@@ -175,14 +212,18 @@ async def msg_amount_entered(
         amount_text=message.text or "",
         points=data.get("points", 0),
     )
-    await after_step(message, state, step)
+    await after_step(message, state, step, ctx, redeem)
 
 
 @router.message(StateFilter(SaleForm.receipt), plain_text, flags=STAFF)
 async def msg_receipt_entered(
-    message: Message, ctx: MemberContext, sales: SaleService, state: FSMContext
+    message: Message,
+    ctx: MemberContext,
+    sales: SaleService,
+    state: FSMContext,
+    redeem: RedeemService,
 ) -> None:
-    await show_preview(message, ctx, sales, state, message.text)
+    await show_preview(message, ctx, sales, state, message.text, redeem)
 
 
 @router.errors(ExceptionTypeFilter(*TILL_ERRORS), F.update.message.as_("message"))
@@ -208,14 +249,20 @@ async def on_step_refused(
 
 @router.callback_query(PointsChoice.filter(), flags=STAFF)
 async def cb_points_chosen(
-    query: CallbackQuery, callback_data: PointsChoice, ctx: MemberContext, sales: SaleService
+    query: CallbackQuery,
+    callback_data: PointsChoice,
+    ctx: MemberContext,
+    sales: SaleService,
+    redeem: RedeemService,
 ) -> None:
     """The same sale with other points: a new draft, shown in place of the old preview."""
     draft = await sales.reprice(
         ctx.work_merchant_id, query.from_user.id, callback_data.key, points=callback_data.points
     )
     if isinstance(query.message, Message):
-        await edit_text(query.message, preview_text(draft), preview_keyboard(draft))
+        await edit_text(
+            query.message, preview_text(draft), await preview_markup(draft, ctx, redeem)
+        )
 
 
 @router.callback_query(ReceiptAdd.filter(), flags=STAFF)

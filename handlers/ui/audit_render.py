@@ -55,6 +55,7 @@ ACTIONS = {
     "goodwill_points": N_("Goodwill points given"),
     "chat_reply": N_("Answered a member's message"),
     "rating_reply": N_("Answered a low rating"),
+    "voucher_redeem": N_("Voucher redeemed"),
 }
 OTHER_ACT = N_("Other action")
 CARD_FIELDS = {
