@@ -180,6 +180,7 @@ async def test_handed_over_during_a_sale_is_recorded_with_it(session, clock) -> 
     draft = await sales.prepare(merchant.id, 900, pay, 1_000, 0, None)
     [gift] = await redeem.for_sale(merchant.id, 900, draft.key)
     assert (gift.voucher_id, gift.reward) == (voucher_id, "Cappuccino")
+    assert await redeem.for_sale(merchant.id, 901, draft.key) == []  # not their draft
     view = await redeem.show(merchant.id, 900, gift.voucher_id, gift.sale_id)
     await redeem.hand_over(merchant.id, 900, view.voucher_id, view.sale_id)
     result = await sales.confirm(merchant.id, 900, draft.key)

@@ -113,11 +113,11 @@ class VoucherRepo(Repo):
         return changed == 1
 
     async def open_for_draft(
-        self, merchant_id: int, draft_key: str, now: datetime, limit: int
+        self, merchant_id: int, draft_key: str, staff_id: int, now: datetime, limit: int
     ) -> Sequence[Any]:
-        """The open, valid vouchers of the customer of the sale draft `draft_key`, soonest
-        to lapse first, at most `limit`; each with the draft's purchase id and the reward's
-        name."""
+        """The open, valid vouchers of the customer of the sale draft `draft_key` that
+        `staff_id` made, soonest to lapse first, at most `limit`; each with the draft's
+        purchase id and the reward's name."""
         rows = await self.s.execute(
             select(Voucher.id, Reward.name.label("reward"), Purchase.id.label("sale_id"))
             .join(Reward, Reward.id == Voucher.reward_id)
@@ -126,6 +126,7 @@ class VoucherRepo(Repo):
                 Purchase.idempotency_key == draft_key,
                 Purchase.merchant_id == merchant_id,
                 Purchase.status == PurchaseStatus.DRAFT,
+                Purchase.staff_telegram_id == staff_id,
                 Voucher.merchant_id == merchant_id,
                 Voucher.status == VoucherStatus.OPEN,
                 Voucher.expires_at > now,

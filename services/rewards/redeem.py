@@ -183,12 +183,12 @@ class RedeemService(TillLookup):
             return Redeemed(view, now)
 
     async def for_sale(self, merchant_id: int, staff_id: int, draft_key: str) -> list[SaleGift]:
-        """The open vouchers of the customer of a sale's draft, a few, soonest to lapse first."""
+        """The open vouchers of the customer of a sale's draft, a few, soonest to lapse first:
+        one read. Only for the draft's own cashier, right after the sale's step that made it
+        checked their role in the same update (each 🎁 button checks it again when pressed)."""
         async with self.session.begin():
-            now = self.clock()
-            await self._seller(merchant_id, staff_id, now)
             rows = await self.vouchers.open_for_draft(
-                merchant_id, draft_key, now, VOUCHERS_IN_SALE
+                merchant_id, draft_key, staff_id, self.clock(), VOUCHERS_IN_SALE
             )
             return [SaleGift(r.id, r.reward, r.sale_id) for r in rows]
 
