@@ -22,28 +22,27 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, ExceptionTypeFilter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, ErrorEvent, Message
 from aiogram.utils.i18n import gettext as _
 
 from handlers.answers import Answer
 from handlers.errors import answer_refusals
+from handlers.sale_offer import preview_markup, send_preview
 from handlers.till_refusals import TILL_ERRORS, button_refusals, till_refusal, wake_for_alerts
 from handlers.ui.callbacks import PointsChoice, ReceiptAdd, SaleDecision
 from handlers.ui.edit import drop_keyboard, edit_text
 from handlers.ui.filters import plain_text
-from handlers.ui.redeem_render import gift_buttons
 from handlers.ui.sale_render import (
     ask_amount,
     ask_receipt,
     confirmed_text,
     order_text,
-    preview_keyboard,
     preview_text,
 )
 from services.dto import MemberContext
 from services.rewards.redeem import RedeemService
 from services.sale_form import SaleStep, after_refusal
-from services.sales import SaleDraft, SaleService, TillStep
+from services.sales import SaleService, TillStep
 
 router = Router(name=__name__)
 answer_refusals(router, button_refusals)
@@ -63,17 +62,6 @@ STATES = {
     SaleStep.AMOUNT: SaleForm.amount,
     SaleStep.RECEIPT: SaleForm.receipt,
 }
-
-
-async def preview_markup(
-    draft: SaleDraft, ctx: MemberContext | None = None, redeem: RedeemService | None = None
-) -> InlineKeyboardMarkup:
-    """The preview's buttons, with the customer's open vouchers (🎁) to hand over during the
-    sale when the caller can look them up (handlers/redeem.py takes those buttons)."""
-    if ctx is None or redeem is None:
-        return preview_keyboard(draft)
-    gifts = await redeem.for_sale(ctx.work_merchant_id, ctx.telegram_id, draft.key)
-    return preview_keyboard(draft, gift_buttons(gifts))
 
 
 def ask_code() -> str:
@@ -105,9 +93,7 @@ async def show_preview(
             receipt,
         )
     await state.clear()
-    await message.answer(
-        preview_text(draft), reply_markup=await preview_markup(draft, ctx, redeem)
-    )
+    await send_preview(message, draft, ctx, redeem)
 
 
 async def after_step(
@@ -129,8 +115,7 @@ async def after_step(
     else:
         assert step.draft is not None
         await state.clear()
-        markup = await preview_markup(step.draft, ctx, redeem)
-        await message.answer(preview_text(step.draft), reply_markup=markup)
+        await send_preview(message, step.draft, ctx, redeem)
 
 
 async def begin_with_code(
@@ -260,9 +245,8 @@ async def cb_points_chosen(
         ctx.work_merchant_id, query.from_user.id, callback_data.key, points=callback_data.points
     )
     if isinstance(query.message, Message):
-        await edit_text(
-            query.message, preview_text(draft), await preview_markup(draft, ctx, redeem)
-        )
+        markup = await preview_markup(draft, ctx, redeem)
+        await edit_text(query.message, preview_text(draft), markup)
 
 
 @router.callback_query(ReceiptAdd.filter(), flags=STAFF)
