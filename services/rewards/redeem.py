@@ -137,11 +137,7 @@ class RedeemService(TillLookup):
         """A voucher offered on a sale's preview, ready to hand over with that sale."""
         async with self.session.begin():
             now = self.clock()
-            await self._seller(merchant_id, staff_id, now)
-            program = await self._program(merchant_id)
-            row = await self.vouchers.for_till(merchant_id, voucher_id=voucher_id)
-            if row is None:
-                raise VoucherRefused("elsewhere")
+            program, row = await self._by_id(merchant_id, staff_id, voucher_id, now)
             return self._view(program, row, now, sale_id)
 
     async def hand_over(
@@ -151,11 +147,7 @@ class RedeemService(TillLookup):
         sale of the same member here) it is recorded with that sale."""
         async with self.session.begin():
             now = self.clock()
-            await self._seller(merchant_id, staff_id, now)
-            program = await self._program(merchant_id)
-            row = await self.vouchers.for_till(merchant_id, voucher_id=voucher_id)
-            if row is None:
-                raise VoucherRefused("elsewhere")
+            program, row = await self._by_id(merchant_id, staff_id, voucher_id, now)
             try:
                 view = self._view(program, row, now, sale_id)
             except VoucherRefused as refused:
@@ -191,6 +183,18 @@ class RedeemService(TillLookup):
                 merchant_id, draft_key, staff_id, self.clock(), VOUCHERS_IN_SALE
             )
             return [SaleGift(r.id, r.reward, r.sale_id) for r in rows]
+
+    async def _by_id(
+        self, merchant_id: int, staff_id: int, voucher_id: int, now: datetime
+    ) -> tuple[Program, Any]:
+        """The seller checked first, then the voucher a button names: this merchant's only
+        (another's is refused as not of this place, saying nothing of it)."""
+        await self._seller(merchant_id, staff_id, now)
+        program = await self._program(merchant_id)
+        row = await self.vouchers.for_till(merchant_id, voucher_id=voucher_id)
+        if row is None:
+            raise VoucherRefused("elsewhere")
+        return program, row
 
     @staticmethod
     def _view(
