@@ -76,6 +76,8 @@ async def accept_staff_invite(
         )
         + "\n"
         + _("/sales – today's sales\n/refund – refund a sale")
+        + "\n"
+        + _("/redeem – hand over a member's voucher (or send its 8-digit code)")
         + (
             "\n"
             + _("/staff – invite and manage staff")

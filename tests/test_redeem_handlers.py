@@ -6,9 +6,9 @@ role: the customer, a revoked cashier, another merchant's cashier, the owner."""
 from __future__ import annotations
 
 from aiogram.methods import EditMessageReplyMarkup, EditMessageText
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from db.models import AuditLog, Outbox, Purchase, Voucher, VoucherStatus
+from db.models import AuditLog, Membership, Outbox, Purchase, Voucher, VoucherStatus
 from services.rewards.issue import shown_code
 from tests.factories import make_merchant, make_reward, make_staff, make_voucher
 from tests.telegram import TgUser, hire, join
@@ -134,6 +134,17 @@ async def test_stale_button_after_the_voucher_lapsed(tg, db, session_factory, cl
     assert (await voucher(db, voucher_id)).status == VoucherStatus.OPEN
 
 
+async def test_a_blocked_members_voucher(tg, db, session_factory, clock) -> None:
+    _owner, kasia, _anna, voucher_id, code = await till(tg, session_factory, clock)
+    preview = await kasia.send(f"/redeem {code}")
+    async with session_factory() as s, s.begin():
+        await s.execute(update(Membership).values(blocked_at=clock()))
+    refused = await kasia.press(preview.button("Hand over"))
+    assert "paused by the staff" in refused.toasts[0]
+    assert "paused by the staff" in (await kasia.send(code)).text
+    assert (await voucher(db, voucher_id)).status == VoucherStatus.OPEN
+
+
 async def test_unknown_codes_pause_the_cashier(tg, db, session_factory, clock) -> None:
     _owner, kasia, _anna, _voucher_id, code = await till(tg, session_factory, clock)
     wrong = "1" + code[1:] if code[0] != "1" else "2" + code[1:]
@@ -143,6 +154,8 @@ async def test_unknown_codes_pause_the_cashier(tg, db, session_factory, clock) -
     assert "paused until" in fifth.text
     paused = await kasia.send(f"/redeem {code}")
     assert "paused until" in paused.text and "Cappuccino" not in paused.text
+    scanned = await kasia.send(f"/start v{code}")
+    assert "paused until" in scanned.text and "Cappuccino" not in scanned.text
     assert len(await db.all(select(AuditLog.id).where(AuditLog.action == "wrong_code"))) == 5
 
 
