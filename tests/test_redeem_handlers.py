@@ -9,6 +9,7 @@ from aiogram.methods import EditMessageReplyMarkup, EditMessageText
 from sqlalchemy import select, update
 
 from db.models import AuditLog, Membership, Outbox, Purchase, Voucher, VoucherStatus
+from handlers.ui.redeem_render import RedeemAction, RedeemCb
 from services.rewards.issue import shown_code
 from tests.factories import make_merchant, make_reward, make_staff, make_voucher
 from tests.telegram import TgUser, hire, join
@@ -162,10 +163,13 @@ async def test_unknown_codes_pause_the_cashier(tg, db, session_factory, clock) -
 async def test_who_may_redeem(tg, db, session_factory, clock) -> None:
     owner, kasia, anna, voucher_id, code = await till(tg, session_factory, clock)
     preview = await kasia.send(f"/redeem {code}")
-    hand_over = preview.button("Hand over")
-    # The customer: nothing about the voucher, by command or by the button.
+    hand_over, keep = preview.button("Hand over"), preview.button("Cancel")
+    show = RedeemCb(action=RedeemAction.SHOW, voucher=voucher_id).pack()  # a sale's 🎁
+    # The customer: nothing about the voucher, by command or by any of its buttons.
     assert "for the staff" in (await anna.send(f"/redeem {code}")).text
-    assert "for the staff" in (await anna.press(hand_over)).toasts[0]
+    for button in (hand_over, keep, show):
+        pressed = await anna.press(button)
+        assert "for the staff" in pressed.toasts[0] and "Cappuccino" not in pressed.text
     # Another merchant's cashier: not a voucher of that place, nothing more.
     async with session_factory() as s:
         other = await make_merchant(s, clock, slug="other")
@@ -173,8 +177,9 @@ async def test_who_may_redeem(tg, db, session_factory, clock) -> None:
     zed = tg(60, first_name="Zed")
     elsewhere = await zed.send(f"/redeem {code}")
     assert elsewhere.texts == ["This is not a voucher of this place."]
-    forged = await zed.press(hand_over)
-    assert forged.toasts == ["This is not a voucher of this place."]
+    for button in (hand_over, show):
+        forged = await zed.press(button)
+        assert forged.toasts == ["This is not a voucher of this place."]
     # A revoked cashier.
     staff = await owner.send("/staff")
     await owner.press(staff.button("Revoke Kasia"))
