@@ -42,6 +42,7 @@ def get_routers() -> list[Router]:
         profile,
         promos,
         push,
+        redeem,
         refunds,
         reports,
         sale,
@@ -58,6 +59,7 @@ def get_routers() -> list[Router]:
         form_fallbacks.cancel_router,  # /cancel ends any form, for anyone
         about.router,  # the card's menu button works in the middle of any form
         settings.router,  # its form's typed values before any handler of free text
+        redeem.router,  # a voucher's code in the sale form's code step, before the sale's
         sale.router,  # staff forms go before member handlers that match any text
         refunds.router,
         customer.router,  # its form's text steps go before member handlers too

@@ -28,6 +28,7 @@ from services.privacy import PrivacyService
 from services.program_settings import ProgramSettingsService
 from services.promotions import PromotionService
 from services.reports import ReportService
+from services.rewards.redeem import RedeemService
 from services.sales import SaleService
 from services.staff import StaffService
 from services.workplace import WorkplaceService
@@ -61,6 +62,7 @@ class HandlerData(TypedDict, total=False):
     audit_log: AuditLogService
     care: CareService
     promotions: PromotionService
+    redeem: RedeemService  # vouchers at the till
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
     locale: str  # the language this update is answered in
     i18n: CatalogI18n

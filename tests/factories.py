@@ -72,6 +72,57 @@ async def make_staff(
         return row.id
 
 
+async def make_reward(
+    session: AsyncSession,
+    clock: FakeClock,
+    merchant: MerchantView,
+    name: str = "Cappuccino",
+    points_price: int = 0,
+    valid_days: int = 30,
+    listed: bool = True,
+) -> int:
+    """A reward of the merchant's (in the catalogue unless `listed` is False); its id."""
+    from db.models import Reward
+
+    async with session.begin():
+        row = Reward(
+            merchant_id=merchant.id,
+            name=name,
+            points_price=points_price,
+            listed=listed,
+            valid_days=valid_days,
+            created_at=clock(),
+        )
+        session.add(row)
+        await session.flush()
+        return row.id
+
+
+async def make_voucher(
+    session: AsyncSession,
+    clock: FakeClock,
+    merchant: MerchantView,
+    telegram_id: int,
+    reward_id: int,
+    source: str = "claim",
+    points: int = 0,
+    valid_days: int = 30,
+) -> tuple[int, str]:
+    """An open voucher of the member `telegram_id`, issued as every voucher is
+    (services/rewards/issue.py): its id and code. Posts no reservation to the ledger."""
+    from db.models import VoucherSource
+    from db.repositories import MembershipRepo
+    from db.repositories.vouchers import VoucherRepo
+    from services.rewards.issue import Gift, issue
+
+    async with session.begin():
+        pair = await MembershipRepo(session).for_telegram_user(telegram_id, merchant.id)
+        assert pair is not None
+        gift = Gift(pair[1].id, reward_id, valid_days, VoucherSource(source), points)
+        [issued] = await issue(VoucherRepo(session), merchant.id, [gift], clock())
+        return issued
+
+
 async def issue_code(
     session: AsyncSession, clock: FakeClock, merchant: MerchantView, tg: int
 ) -> str:

@@ -57,6 +57,7 @@ ACTIONS = {
     "rating_reply": N_("Answered a low rating"),
     "promotion_add": N_("Promotion created"),
     "promotion_end": N_("Promotion ended"),
+    "voucher_redeem": N_("Voucher redeemed"),
 }
 OTHER_ACT = N_("Other action")
 CARD_FIELDS = {

@@ -32,6 +32,7 @@ from services.notices.orders import (
     OrderWithdrawn,
 )
 from services.notices.program import RulesChanged
+from services.notices.redeem import VoucherRedeemed
 from services.notices.sales import (
     FriendJoined,
     LowRatingAlert,
@@ -83,6 +84,7 @@ NoticeBody = (
     | StaffReply
     | PointsAdjusted
     | GoodwillPoints
+    | VoucherRedeemed
 )
 
 # The outbox row's `kind` of each body type: the names rows were always written with.
@@ -167,6 +169,7 @@ __all__ = [
     "StaffPausedAlert",
     "StaffReply",
     "StaffSalesFlag",
+    "VoucherRedeemed",
     "WeeklyDigest",
     "decode",
     "encode",

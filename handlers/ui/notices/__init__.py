@@ -37,6 +37,7 @@ from handlers.ui.notices.orders import (
     order_withdrawn_text,
 )
 from handlers.ui.notices.program import rules_changed_text
+from handlers.ui.notices.redeem import voucher_redeemed_text
 from handlers.ui.notices.sales import (
     friend_joined_text,
     low_rating_keyboard,
@@ -85,6 +86,7 @@ from services.notices import (
     StaffPausedAlert,
     StaffReply,
     StaffSalesFlag,
+    VoucherRedeemed,
     WeeklyDigest,
 )
 
@@ -150,5 +152,7 @@ def notice_text(body: NoticeBody) -> Rendered:
             return points_adjusted_text(body), None
         case GoodwillPoints():
             return goodwill_text(body), None
+        case VoucherRedeemed():
+            return voucher_redeemed_text(body), None
         case _:
             assert_never(body)
