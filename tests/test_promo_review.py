@@ -7,6 +7,7 @@ hours past midnight of a last day, and a Hungarian announcement without a dot be
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -62,6 +63,19 @@ async def test_a_double_save_of_a_non_latin_name_saves_one(tg, db, session_facto
         with pytest.raises(PromoRefused) as refused:
             await PromotionService(session, (OWNER,), clock).add(1, OWNER, other)
     assert refused.value.reason == "name_taken" and await db.count(Promotion) == 1
+
+
+async def test_two_saves_at_once_of_a_non_latin_name_save_one(tg, db, session_factory, clock):
+    """Two presses in flight together: one row on SQLite and on PostgreSQL alike."""
+    await tg(OWNER).send("/promos")
+
+    async def save(name: str) -> int:
+        rule = PromotionRule(id=0, name=name, multiplier_pct=200)
+        async with session_factory() as session:
+            return (await PromotionService(session, (OWNER,), clock).add(1, OWNER, rule)).rule.id
+
+    first, second = await asyncio.gather(save("Обед"), save("Обед"))
+    assert first == second and await db.count(Promotion) == 1
 
 
 async def test_an_old_running_promotion_is_listed_and_can_be_ended(tg, db, clock) -> None:
