@@ -97,7 +97,7 @@ async def _next(
     await state.set_state(step)
     prompts: dict[State, Callable[[], Prompt]] = {
         PromoForm.gives: lambda: gives_prompt(place),
-        PromoForm.stamps: stamps_prompt,
+        PromoForm.stamps: lambda: stamps_prompt(rule.multiplier_pct > 100),
         PromoForm.days: lambda: days_prompt(rule.weekdays, place.timezone),
         PromoForm.hours: hours_prompt,
         PromoForm.dates: lambda: dates_prompt(place),

@@ -45,9 +45,11 @@ def gives_prompt(place: PromoPlace) -> tuple[str, InlineKeyboardMarkup]:
     return text, _markup(*rows)
 
 
-def stamps_prompt() -> tuple[str, InlineKeyboardMarkup]:
+def stamps_prompt(more_points: bool) -> tuple[str, InlineKeyboardMarkup]:
+    """+1 to +5, and 0 only when the promotion gives more points (else it would give nothing)."""
     row = [
-        _button(f"+{n}" if n else "0", DraftAction.STAMPS, n) for n in range(MAX_EXTRA_STAMPS + 1)
+        _button(f"+{n}" if n else "0", DraftAction.STAMPS, n)
+        for n in range(0 if more_points else 1, MAX_EXTRA_STAMPS + 1)
     ]
     return _("Extra stamps for each stamped purchase?"), _markup(row)
 
