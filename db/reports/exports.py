@@ -114,6 +114,7 @@ class ExportRepo(Repo):
                 Staff.name.label("staff"),
                 Voucher.redeemed_by,
             )
+            .select_from(Voucher)
             .join(Reward, Reward.id == Voucher.reward_id)
             .outerjoin(
                 Staff,

@@ -98,6 +98,7 @@ class VoucherReports(ReportQueries):
         redemptions = func.count().label("n")
         rows = await self.s.execute(
             select(Reward.name, redemptions)
+            .select_from(Voucher)
             .join(Reward, Reward.id == Voucher.reward_id)
             .where(
                 Voucher.merchant_id == merchant_id,
@@ -151,7 +152,7 @@ class VoucherReports(ReportQueries):
                 name="windows",
             )
             .data(list(windows))
-            .alias("windows")
+            .cte("windows")  # WITH windows (grp, ...) AS (VALUES ...): SQLite and PostgreSQL
         )
         w: Any = table.c
         rows = await self.s.execute(
