@@ -90,6 +90,8 @@ async def test_customers_and_cashiers_read_no_rewards(tg, book: Book) -> None:
         pressed = await outsider.press(KpiCb(name="rewards").pack())
         assert pressed.text == REFUSED and "Vouchers" not in pressed.text
         assert not (await outsider.send("/export")).of(SendDocument)
+    for typed in ("/kpi rewards -5", "/kpi rewards 1e9", "/kpi rewards 99999999999999999999"):
+        assert "Which report?" in (await tg(ADMIN).send(typed)).text
     menu = await tg(ADMIN).send("/kpi")
     shown = await tg(ADMIN).press(menu.button("🎟 Rewards"))
     assert "Vouchers: 7 claimed" in shown.text
