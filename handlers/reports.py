@@ -37,6 +37,7 @@ from handlers.ui.kpi_render import (
 )
 from handlers.ui.push_render import campaigns_text
 from handlers.ui.report_render import admins_only
+from handlers.ui.rewards_chart import rewards_chart
 from handlers.ui.stats_render import (
     KPI_NAMES,
     dashboard_text,
@@ -147,7 +148,7 @@ async def msg_stats_dates_expected(
 
 async def _kpi(
     reports: ReportService, ctx: MemberContext, name: str, days: int, until: int = 0
-) -> tuple[str, bytes | None]:
+) -> tuple[str, bytes]:
     merchant, actor = ctx.work_merchant_id, ctx.telegram_id
     chart: Callable[[], bytes]  # the chart of the data read, drawn off the event loop
     # A /stats button for typed dates carries the period's last day (0: today).
@@ -166,8 +167,9 @@ async def _kpi(
     elif name == "referrals":
         snapshot = await reports.period_snapshot(merchant, actor, days, first, last)
         text, chart = referrals_text(snapshot), partial(charts.funnel_chart, snapshot)
-    elif name == "rewards":  # figures a chart would not add to
-        return rewards_text(await reports.rewards(merchant, actor, days, first, last)), None
+    elif name == "rewards":
+        rewarded = await reports.rewards(merchant, actor, days, first, last)
+        text, chart = rewards_text(rewarded), partial(rewards_chart, rewarded)
     else:
         points = await reports.points(merchant, actor, days=days, first_day=first, last_day=last)
         text, chart = points_text(points), partial(charts.points_chart, points)
@@ -182,11 +184,8 @@ async def _send_kpi(
     days: int,
     until: int = 0,
 ) -> None:
-    await busy(target, "typing" if name == "rewards" else "upload_photo")
+    await busy(target, "upload_photo")
     text, png = await _kpi(reports, ctx, name, days, until)
-    if png is None:
-        await target.answer(text)
-        return
     photo = BufferedInputFile(png, filename=f"{name}.png")
     if len(text) <= CAPTION_LIMIT:
         await target.answer_photo(photo, caption=text)

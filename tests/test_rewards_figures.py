@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from db.models import VoucherSource
 from services.export_rewards import weekdays_iso
 from services.policy.promotions import PromotionRule
 from services.reports.figures import Ratio
@@ -155,8 +156,8 @@ def test_redemption_rate(redeemed: int, lapsed: int, rate: Ratio) -> None:
 
 def test_total_of_sources() -> None:
     rows = (
-        VoucherCounts("claim", 4, 3, 1, 1, 800, 300),  # type: ignore[arg-type]
-        VoucherCounts("stamps", 2, 1, 0, 1, 0, 0),  # type: ignore[arg-type]
+        VoucherCounts(VoucherSource.CLAIM, 4, 3, 1, 1, 800, 300),
+        VoucherCounts(VoucherSource.STAMPS, 2, 1, 0, 1, 0, 0),
     )
     assert total(rows) == VoucherCounts(None, 6, 4, 1, 2, 800, 300)
     assert total(()).redemption_rate.value is None

@@ -40,8 +40,12 @@ async def book(session, clock) -> Book:
 
 async def test_rewards_kpi_for_the_owner_and_admins(tg, book: Book) -> None:
     for reader in (tg(OWNER), tg(ADMIN)):
+        uploads = len(reader.session.uploads)
         sent = await reader.send("/kpi rewards")
-        assert not sent.of(SendPhoto)
+        (photo,) = sent.of(SendPhoto)
+        filename, png = reader.session.uploads[uploads]
+        assert filename == "rewards.png" and png.startswith(b"\x89PNG")
+        assert photo.caption == sent.text  # the text fits under the chart
         lines = sent.text.splitlines()
         assert lines[:7] == [
             "🎟 <b>Rewards</b> · 24 Oct\u2009–\u200922 Nov 2026",
