@@ -71,7 +71,7 @@ def rule(**changes: object) -> PromotionRule:
             date(2026, 11, 1),
             date(2026, 11, 22),
             utc(11, 22, 12),
-            [(utc(11, 20, 23), utc(11, 21, 23)), (utc(11, 21, 23), utc(11, 22, 12))],
+            [(utc(11, 20, 23), utc(11, 22, 12))],
         ),
         # Nothing of it yet: hours that begin after `until` are not there.
         (rule(), date(2026, 11, 23), date(2026, 11, 23), utc(11, 22, 12), []),

@@ -13,6 +13,7 @@ from aiogram.methods import SendDocument, SendMessage, SendPhoto
 from sqlalchemy import func, select
 
 from db.models import LedgerEntry, Membership, Voucher
+from db.reports import ReportRepo
 from handlers.ui.callbacks import KpiCb
 from services.jobs import JobService
 from services.reports import ReportService
@@ -170,3 +171,13 @@ async def test_the_ledger_holds_what_the_report_reads(book: Book, session, db) -
             book.merchant, Period(date(2026, 10, 24), date(2026, 11, 22), "Europe/Warsaw")
         )
     assert report.liability == 1450 and report.vouchers.redemption_rate.value == 4 / 6
+
+
+async def test_windows_counted_in_batches(book: Book, session, monkeypatch) -> None:
+    """However many windows, each purchase in them counts once (batches of a statement)."""
+    monkeypatch.setattr("db.reports.vouchers.WINDOWS_A_QUERY", 2)
+    tuesdays = [(0, local(11, d, 15), local(11, d, 17)) for d in (3, 10, 17)]
+    before = [(1, local(10, d, 15), local(10, d, 17)) for d in (6, 13, 20, 27)]
+    async with session.begin():
+        counts = await ReportRepo(session).sales_in(book.merchant.id, tuesdays + before)
+    assert counts == {0: 3, 1: 2}

@@ -31,7 +31,8 @@ def windows(
     rule: PromotionRule, first: date, last: date, timezone: str, until: datetime | None = None
 ) -> list[Window]:
     """The promotion's hours that began on the local days first..last (and within its own
-    date range), as UTC ranges, cut at `until` (what has not happened yet has no purchases)."""
+    date range), as UTC ranges, cut at `until` (what has not happened yet has no purchases);
+    hours that go on from one day into the next are one range."""
     zone = ZoneInfo(timezone)
     if rule.starts_on is not None:
         first = max(first, rule.starts_on)
@@ -41,7 +42,7 @@ def windows(
     end = 24 * 60 if rule.end_minute is None else rule.end_minute
     if rule.start_minute is not None and end <= start:
         end += 24 * 60  # past midnight: into the next day
-    found = []
+    found: list[Window] = []
     for ordinal in range(first.toordinal(), last.toordinal() + 1):
         day = date.fromordinal(ordinal)
         if not rule.weekdays & (1 << day.weekday()):
@@ -49,7 +50,11 @@ def windows(
         opens, closes = _at(day, start, zone), _at(day, end, zone)
         if until is not None:
             closes = min(closes, until)
-        if opens < closes:
+        if opens >= closes:
+            continue
+        if found and found[-1][1] == opens:  # all day, day after day: one window
+            found[-1] = (found[-1][0], closes)
+        else:
             found.append((opens, closes))
     return found
 
