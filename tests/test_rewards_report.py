@@ -181,3 +181,23 @@ async def test_windows_counted_in_batches(book: Book, session, monkeypatch) -> N
     async with session.begin():
         counts = await ReportRepo(session).sales_in(book.merchant.id, tuesdays + before)
     assert counts == {0: 3, 1: 2}
+
+
+async def test_a_program_without_rewards_reads_zeros(tg, session, clock) -> None:
+    clock.now = NOW
+    await make_merchant(session, clock)
+    text = (await tg(OWNER).send("/kpi rewards")).text
+    assert "Vouchers: 0 claimed · 0 redeemed · 0 lapsed · 0 still open" in text
+    assert "Redeemed of those settled (redeemed or lapsed): –" in text
+    assert "No promotion ran in this period." in text
+    assert "Redeemed most" not in text
+
+
+async def test_rewards_in_the_readers_language(tg, book: Book) -> None:
+    text = (await tg(OWNER, language_code="ru").send("/kpi rewards")).text
+    assert "Купоны: 7 получено · 4 погашено · 2 сгорело · 2 ещё открыто" in text
+    assert "2 карточки штампов заполнены" in text
+    assert "Happy hours (×2): 3 покупки, 25\u00a0€" in text
+    polish = (await tg(ADMIN, language_code="pl").send("/kpi rewards")).text
+    assert "Weekend stamps (+1 pieczątka): 0 zakupów" in polish
+    assert "za mało danych" in polish
