@@ -154,7 +154,9 @@ def rewards_report(scale: int = 1) -> RewardsReport:
         for source in VoucherSource
     )
     period = Period(TODAY - timedelta(days=29), TODAY, "Europe/Warsaw")
-    return RewardsReport(merchant(), period, sources, total(sources), 12_000, 12_000, 3, (), 0, ())
+    return RewardsReport(
+        merchant(), period, sources, total(sources), 12_000, 12_000, 9_000, 3, (), 0, ()
+    )
 
 
 CASES: dict[str, Callable[[], Any]] = {
@@ -174,7 +176,7 @@ CASES: dict[str, Callable[[], Any]] = {
     "rewards": lambda: rewards_chart.rewards_figure(rewards_report()),
     "rewards-big": lambda: rewards_chart.rewards_figure(rewards_report(10_000)),
     "rewards-none": lambda: rewards_chart.rewards_figure(
-        RewardsReport(merchant(), rewards_report().period, (), total(()), 0, 0, 0, (), 0, ())
+        RewardsReport(merchant(), rewards_report().period, (), total(()), 0, 0, 0, 0, (), 0, ())
     ),
 }
 

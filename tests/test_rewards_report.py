@@ -55,7 +55,7 @@ async def test_rewards_kpi_for_the_owner_and_admins(tg, book: Book) -> None:
             "• stamp cards: 2 claimed · 1 redeemed · 0 lapsed · 1 still open",
             "• welcome gifts: 1 claimed · 0 redeemed · 1 lapsed · 0 still open",
             "Redeemed of those settled (redeemed or lapsed): 67%",
-            "Points spent on rewards: 800 points",
+            "Points spent on rewards: 800 points = €8",
         ]
         assert lines[7:] == [
             "Points liability: 1,150 points on balances + 300 points in open vouchers = €14.50",
@@ -63,7 +63,7 @@ async def test_rewards_kpi_for_the_owner_and_admins(tg, book: Book) -> None:
             "Redeemed most: Cappuccino 2, Croissant 1, Free coffee 1",
             "",
             "<b>Promotions</b>",
-            "Extra points given: 125 points",
+            "Extra points given: 125 points = €1.25",
             "Happy hours (×2): 3 purchases, €25; its hours: +100% purchases an hour against "
             "the 4 weeks before",
             "Weekend stamps (+1 stamp): 0 purchases, €0; its hours: not enough data",

@@ -251,7 +251,9 @@ def rewards_text(r: RewardsReport) -> str:
         _("Redeemed of those settled (redeemed or lapsed): {share}").format(
             share=share(v.redemption_rate)
         ),
-        _("Points spent on rewards: {n}").format(n=points(v.spent)),
+        _("Points spent on rewards: {n} = {amount}").format(
+            n=points(v.spent), amount=money(r.spent_minor, cur)
+        ),
         _(
             "Points liability: {balances} on balances + {reserved} in open vouchers = {amount}"
         ).format(
@@ -267,7 +269,11 @@ def rewards_text(r: RewardsReport) -> str:
         top = ", ".join(f"{escape(name)} {number(n)}" for name, n in r.top)
         lines.append(_("Redeemed most: {rewards}").format(rewards=top))
     lines += ["", _("<b>Promotions</b>")]
-    lines.append(_("Extra points given: {n}").format(n=points(r.promotion_points)))
+    lines.append(
+        _("Extra points given: {n} = {amount}").format(
+            n=points(r.promotion_points), amount=money(r.promotion_minor, cur)
+        )
+    )
     lines += [_promotion_line(p, cur) for p in r.promotions[-PROMOTIONS_SHOWN:]]
     if not r.promotions:
         lines.append(_("No promotion ran in this period."))

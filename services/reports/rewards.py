@@ -7,7 +7,8 @@ Choices where KPI.md leaves room (and documents):
 - A voucher counts as claimed, redeemed or lapsed in the period when that happened in it; it
   is open at the period's end when claimed before it and neither redeemed nor closed by then.
 - Points spent on rewards: the points of the vouchers redeemed in the period (the reservation
-  became a spend then). Points reserved: those of the vouchers open at the end; they are owed,
+  became a spend then); their cost is their value in money (KPI.md: "cost of rewards at their
+  points value"). Points reserved: those of the vouchers open at the end; they are owed,
   so the outstanding liability is the balances plus them (stats.py).
 - Redemption rate of vouchers: redeemed / (redeemed + lapsed), in the period.
 """
@@ -90,10 +91,12 @@ class RewardsReport:
     vouchers: VoucherCounts  # all sources
     balances: int  # points on balances at the period's end
     liability_minor: int  # balances and reserved points, in money
+    spent_minor: int  # the cost of the rewards redeemed: their points' value in money
     cards_completed: int
     top: tuple[tuple[str, int], ...]  # reward name, redemptions
     promotion_points: int
     promotions: tuple[PromotionFigures, ...]
+    promotion_minor: int = 0  # the extra points' value in money
 
     @property
     def liability(self) -> int:
@@ -121,20 +124,21 @@ class RewardsReports(StatsReports):
         sources = tuple(VoucherCounts(s, *found[s]) for s in SOURCES if s in found)
         points = await r.point_flows(merchant.id, start, end)
         balances = await r.liability(merchant.id, end)
-        everything = total(sources)
+        everything, value = total(sources), await r.point_value(merchant.id)
+        extra = promotion_points(points)
         return RewardsReport(
             merchant=merchant,
             period=period,
             sources=sources,
             vouchers=everything,
             balances=balances,
-            liability_minor=policy.points_worth(
-                balances + everything.reserved, await r.point_value(merchant.id)
-            ),
+            liability_minor=policy.points_worth(balances + everything.reserved, value),
+            spent_minor=policy.points_worth(everything.spent, value),
             cards_completed=await r.cards_completed(merchant.id, start, end),
             top=tuple(await r.top_rewards(merchant.id, start, end)),
-            promotion_points=promotion_points(points),
+            promotion_points=extra,
             promotions=await self._promotions(merchant, period),
+            promotion_minor=policy.points_worth(extra, value),
         )
 
     async def digest_rewards(self, merchant_id: int, period: Period) -> tuple[int, int]:
