@@ -40,6 +40,7 @@ def get_routers() -> list[Router]:
         poster,
         privacy,
         profile,
+        promos,
         push,
         refunds,
         reports,
@@ -69,6 +70,7 @@ def get_routers() -> list[Router]:
         business.router,
         business_news.router,
         business.form_router,  # what the card's form steps did not take
+        promos.router,  # its form's typed values before member handlers of free text
         reports.router,
         export.router,
         poster.router,

@@ -91,6 +91,8 @@ def entry_of(
         about.update(_level_change(target, details))
     elif action == "business_card_edit":
         about["setting"] = target
+    elif action in ("promotion_add", "promotion_end"):
+        about["note"] = details  # the promotion's name
     elif action in ("staff_invite", "staff_join"):
         about["role"] = target
     elif action in ("wrong_code", "stale_code"):

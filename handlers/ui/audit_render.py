@@ -55,6 +55,8 @@ ACTIONS = {
     "goodwill_points": N_("Goodwill points given"),
     "chat_reply": N_("Answered a member's message"),
     "rating_reply": N_("Answered a low rating"),
+    "promotion_add": N_("Promotion created"),
+    "promotion_end": N_("Promotion ended"),
 }
 OTHER_ACT = N_("Other action")
 CARD_FIELDS = {
