@@ -37,6 +37,7 @@ from services.preorders import PreorderService
 from services.privacy import PrivacyService
 from services.program_settings import ProgramSettingsService
 from services.reports import ReportService
+from services.rewards.claims import RewardService
 from services.sales import SaleService
 from services.staff import StaffService
 from services.workplace import WorkplaceService
@@ -201,6 +202,7 @@ class ContextMiddleware(BaseMiddleware):
         data["chat"] = ChatService(session, self.settings.owner_ids, self.clock)
         data["audit_log"] = AuditLogService(session, self.settings.owner_ids, self.clock)
         data["care"] = CareService(session, self.settings.owner_ids, self.clock)
+        data["rewards"] = RewardService(session, self.settings.owner_ids, self.clock)
         data["settings"] = self.settings
         data["ctx"] = ctx
         locale = pick_locale(ctx, user, self.settings.default_language)

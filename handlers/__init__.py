@@ -43,6 +43,8 @@ def get_routers() -> list[Router]:
         push,
         refunds,
         reports,
+        rewards,
+        rewards_admin,
         sale,
         settings,
         staff,
@@ -69,6 +71,8 @@ def get_routers() -> list[Router]:
         business.router,
         business_news.router,
         business.form_router,  # what the card's form steps did not take
+        rewards_admin.router,  # its form's typed values before member handlers of free text
+        rewards.router,
         reports.router,
         export.router,
         poster.router,

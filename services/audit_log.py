@@ -91,6 +91,8 @@ def entry_of(
         about.update(_level_change(target, details))
     elif action == "business_card_edit":
         about["setting"] = target
+    elif action in ("reward_add", "reward_edit", "reward_archive"):
+        about["note"] = details  # the reward's name
     elif action in ("staff_invite", "staff_join"):
         about["role"] = target
     elif action in ("wrong_code", "stale_code"):

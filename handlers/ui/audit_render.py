@@ -55,6 +55,9 @@ ACTIONS = {
     "goodwill_points": N_("Goodwill points given"),
     "chat_reply": N_("Answered a member's message"),
     "rating_reply": N_("Answered a low rating"),
+    "reward_add": N_("Reward added"),
+    "reward_edit": N_("Reward edited"),
+    "reward_archive": N_("Reward archived"),
 }
 OTHER_ACT = N_("Other action")
 CARD_FIELDS = {

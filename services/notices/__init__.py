@@ -50,6 +50,7 @@ from services.notices.staff import (
     StaffPausedAlert,
     StaffSalesFlag,
 )
+from services.notices.vouchers import VoucherLapsed
 
 NoticeBody = (
     Receipt
@@ -83,6 +84,7 @@ NoticeBody = (
     | StaffReply
     | PointsAdjusted
     | GoodwillPoints
+    | VoucherLapsed
 )
 
 # The outbox row's `kind` of each body type: the names rows were always written with.
@@ -167,6 +169,7 @@ __all__ = [
     "StaffPausedAlert",
     "StaffReply",
     "StaffSalesFlag",
+    "VoucherLapsed",
     "WeeklyDigest",
     "decode",
     "encode",

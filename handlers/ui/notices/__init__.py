@@ -53,6 +53,7 @@ from handlers.ui.notices.staff import (
     staff_joined_text,
     staff_paused_text,
 )
+from handlers.ui.notices.vouchers import voucher_lapsed_text
 from services.notices import (
     BirthdayCorrection,
     BirthdayGift,
@@ -85,6 +86,7 @@ from services.notices import (
     StaffPausedAlert,
     StaffReply,
     StaffSalesFlag,
+    VoucherLapsed,
     WeeklyDigest,
 )
 
@@ -150,5 +152,7 @@ def notice_text(body: NoticeBody) -> Rendered:
             return points_adjusted_text(body), None
         case GoodwillPoints():
             return goodwill_text(body), None
+        case VoucherLapsed():
+            return voucher_lapsed_text(body), None
         case _:
             assert_never(body)
