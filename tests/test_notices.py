@@ -47,6 +47,7 @@ from services.notices import (
     StaffPausedAlert,
     StaffReply,
     StaffSalesFlag,
+    VoucherLapsed,
     WeeklyDigest,
     decode,
     encode,
@@ -144,6 +145,7 @@ SAMPLES: list[NoticeBody] = [
     StaffReply(merchant="Café", text="Hello"),
     PointsAdjusted(merchant="Café <Nord>", delta=-20, reason="<b>mistake</b>", balance=80),
     GoodwillPoints(merchant="Café", purchase_id=7, points=100, balance=180),
+    VoucherLapsed(reward="Latte <XL>", points=300, balance=500),
 ]
 
 
