@@ -27,7 +27,7 @@ GONE = "This reward is no longer in the catalogue. Open /rewards."
 
 
 def admin(action: AdminAction, reward_id: int = 0, **more: object) -> str:
-    return RewardAdminCb(action=action, reward_id=reward_id, **more).pack()  # type: ignore[arg-type]
+    return RewardAdminCb(action=action, reward_id=reward_id, **more).pack()
 
 
 ACTS: list[tuple[str, str, bool]] = [  # kind, data, about the main merchant's reward #1
