@@ -47,6 +47,7 @@ from services.notices import (
     StaffPausedAlert,
     StaffReply,
     StaffSalesFlag,
+    VoucherExpiring,
     VoucherLapsed,
     WeeklyDigest,
     decode,
@@ -146,6 +147,7 @@ SAMPLES: list[NoticeBody] = [
     PointsAdjusted(merchant="Café <Nord>", delta=-20, reason="<b>mistake</b>", balance=80),
     GoodwillPoints(merchant="Café", purchase_id=7, points=100, balance=180),
     VoucherLapsed(reward="Latte <XL>", points=300, balance=500),
+    VoucherExpiring(reward="Latte <XL>", days=2),
 ]
 
 

@@ -33,8 +33,13 @@ async def test_a_lapsed_voucher_returns_its_points_once_and_says_so(
     await add_reward(tg(OWNER))
     await db.credit(101, 500)
     await anna.press(CLAIM)
-    clock.advance(days=29)
+    clock.advance(days=27)
     assert await JobService(session, clock).lapse_vouchers() == 0  # not yet
+    clock.advance(days=2)
+    assert await JobService(session, clock).lapse_vouchers() == 1  # two days left: a warning
+    assert await JobService(session, clock).lapse_vouchers() == 0  # once
+    warned = await db.scalar(select(Outbox.kind).order_by(Outbox.id.desc()))
+    assert warned == "voucher_expiring"
     clock.advance(days=2)
     assert await JobService(session, clock).lapse_vouchers() == 1
     assert await JobService(session, clock).lapse_vouchers() == 0  # run twice: once
@@ -46,7 +51,8 @@ async def test_a_lapsed_voucher_returns_its_points_once_and_says_so(
     await check_ledger_invariant(session)
     before = len(anna.session.requests)
     await sender.drain()
-    [told] = [getattr(m, "text", "") for m in anna.session.requests[before:]]
+    warned, told = [getattr(m, "text", "") for m in anna.session.requests[before:]]
+    assert "Your voucher for Cappuccino lapses within 2 days" in warned
     assert "Your voucher for Cappuccino lapsed unused. Points returned: 300 points." in told
     assert "Balance: <b>500 points</b>" in told
     history = await anna.send("/history")

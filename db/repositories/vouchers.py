@@ -124,3 +124,21 @@ class VoucherRepo(Repo):
             .where(Voucher.membership_id == membership_id, Voucher.status == VoucherStatus.OPEN)
             .values(status=VoucherStatus.CANCELLED, closed_at=now)
         )
+
+    async def expiring(self, now: datetime, until: datetime) -> list[Any]:
+        """Open vouchers lapsing after `now` and by `until`, of members still here: (id,
+        merchant_id, telegram_id, reward name) of each."""
+        rows = await self.s.execute(
+            select(Voucher.id, Voucher.merchant_id, Customer.telegram_id, Reward.name)
+            .join(Membership, Membership.id == Voucher.membership_id)
+            .join(Customer, Customer.id == Membership.customer_id)
+            .join(Reward, Reward.id == Voucher.reward_id)
+            .where(
+                Voucher.status == VoucherStatus.OPEN,
+                Voucher.expires_at > now,
+                Voucher.expires_at <= until,
+                Membership.deleted_at.is_(None),
+            )
+            .order_by(Voucher.merchant_id, Voucher.id)
+        )
+        return list(rows.all())

@@ -50,7 +50,7 @@ from services.notices.staff import (
     StaffPausedAlert,
     StaffSalesFlag,
 )
-from services.notices.vouchers import VoucherLapsed
+from services.notices.vouchers import VoucherExpiring, VoucherLapsed
 
 NoticeBody = (
     Receipt
@@ -85,6 +85,7 @@ NoticeBody = (
     | PointsAdjusted
     | GoodwillPoints
     | VoucherLapsed
+    | VoucherExpiring
 )
 
 # The outbox row's `kind` of each body type: the names rows were always written with.
@@ -169,6 +170,7 @@ __all__ = [
     "StaffPausedAlert",
     "StaffReply",
     "StaffSalesFlag",
+    "VoucherExpiring",
     "VoucherLapsed",
     "WeeklyDigest",
     "decode",

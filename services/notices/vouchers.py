@@ -1,4 +1,5 @@
-"""Notices about a member's vouchers: one lapsed and its points came back (issue 15)."""
+"""Notices about a member's vouchers: one lapses soon; one lapsed and its points came back
+(issue 15)."""
 
 from __future__ import annotations
 
@@ -14,3 +15,12 @@ class VoucherLapsed:
     reward: str
     points: int  # returned; 0 for a gift
     balance: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VoucherExpiring:
+    """To a member: an open voucher lapses within `days` days."""
+
+    kind: ClassVar[str] = "voucher_expiring"
+    reward: str
+    days: int

@@ -53,7 +53,7 @@ from handlers.ui.notices.staff import (
     staff_joined_text,
     staff_paused_text,
 )
-from handlers.ui.notices.vouchers import voucher_lapsed_text
+from handlers.ui.notices.vouchers import voucher_expiring_text, voucher_lapsed_text
 from services.notices import (
     BirthdayCorrection,
     BirthdayGift,
@@ -86,6 +86,7 @@ from services.notices import (
     StaffPausedAlert,
     StaffReply,
     StaffSalesFlag,
+    VoucherExpiring,
     VoucherLapsed,
     WeeklyDigest,
 )
@@ -154,5 +155,7 @@ def notice_text(body: NoticeBody) -> Rendered:
             return goodwill_text(body), None
         case VoucherLapsed():
             return voucher_lapsed_text(body), None
+        case VoucherExpiring():
+            return voucher_expiring_text(body), None
         case _:
             assert_never(body)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from html import escape
 
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from handlers.ui.render import points
-from services.notices import VoucherLapsed
+from services.notices import VoucherExpiring, VoucherLapsed
 
 
 def voucher_lapsed_text(lapsed: VoucherLapsed) -> str:
@@ -23,3 +24,13 @@ def voucher_lapsed_text(lapsed: VoucherLapsed) -> str:
         points=points(lapsed.points),
         balance=points(lapsed.balance),
     )
+
+
+def voucher_expiring_text(expiring: VoucherExpiring) -> str:
+    return ngettext(
+        "⏳ Your voucher for {reward} lapses within {days} day. Show it at the till before "
+        "then: /vouchers",
+        "⏳ Your voucher for {reward} lapses within {days} days. Show it at the till before "
+        "then: /vouchers",
+        expiring.days,
+    ).format(reward=escape(expiring.reward), days=expiring.days)
