@@ -79,14 +79,21 @@ async def cb_list(query: CallbackQuery, ctx: MemberContext, rewards: RewardServi
 
 
 @router.callback_query(on(AdminAction.OPEN), flags=STAFF)
+@router.callback_query(on(AdminAction.ARCHIVE), flags=STAFF)
 async def cb_open(
     query: CallbackQuery, callback_data: RewardAdminCb, ctx: MemberContext, rewards: RewardService
 ) -> None:
+    """A reward's details with its edit buttons, or (Archive) the question before archiving."""
     reward = await rewards.admin_reward(
         ctx.work_merchant_id, ctx.telegram_id, callback_data.reward_id
     )
-    if isinstance(query.message, Message):
+    if not isinstance(query.message, Message):
+        return
+    if callback_data.action == AdminAction.OPEN:
         await send_reward(query.message, reward)
+    else:
+        text, keyboard = archive_confirm(reward)
+        await query.message.answer(text, reply_markup=keyboard)
 
 
 @router.callback_query(on(AdminAction.ADD), flags=STAFF)
@@ -244,18 +251,6 @@ async def cb_cancel(query: CallbackQuery, state: FSMContext, answer: Answer) -> 
     if await state.get_state() == RewardForm.value.state:
         await state.clear()
     answer.toast(_("Cancelled."))
-
-
-@router.callback_query(on(AdminAction.ARCHIVE), flags=STAFF)
-async def cb_archive(
-    query: CallbackQuery, callback_data: RewardAdminCb, ctx: MemberContext, rewards: RewardService
-) -> None:
-    reward = await rewards.admin_reward(
-        ctx.work_merchant_id, ctx.telegram_id, callback_data.reward_id
-    )
-    text, keyboard = archive_confirm(reward)
-    if isinstance(query.message, Message):
-        await query.message.answer(text, reply_markup=keyboard)
 
 
 @router.callback_query(on(AdminAction.ARCHIVE_OK), flags=STAFF)

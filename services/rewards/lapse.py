@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import LedgerReason, Membership, StampEntry, StampReason
 from db.repositories import LedgerRepo, MembershipRepo
 from db.repositories.vouchers import VoucherRepo
-from services.ledger import entries, member_state
+from services.ledger import entries, member_state, settle
 from services.policy.accounts import Book
 
 
@@ -40,21 +40,8 @@ async def return_points(
         book.credit(row.membership_id, row.points, LedgerReason.REWARD_RETURNED)
     if not book.postings:
         return {}
-    moves: dict[int, int] = {}
-    for posting in book.postings:
-        moves[posting.member] = moves.get(posting.member, 0) + posting.delta
-    counters = {
-        m.id: {
-            "clawback_due_minor": m.clawback_due,
-            "lifetime_spend_minor": m.spend_minor,
-            "purchases_count": m.purchases,
-            "effective_referrals": m.referrals,
-            "level_rank": m.level_rank,
-        }
-        for m in book.after()
-        if m.id in moves
-    }
-    balances = await memberships.settle(moves, counters)
+    moved = {posting.member for posting in book.postings}
+    balances = await settle(memberships, book.postings, [m for m in book.after() if m.id in moved])
     written = entries(book.postings, balances, now, None)
     for index, row in enumerate(written):
         row["voucher_id"] = vouchers.get(index)
