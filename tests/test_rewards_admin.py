@@ -13,9 +13,8 @@ from sqlalchemy import select
 
 from db.models import AuditLog, Reward, Staff
 from handlers.ui.rewards_callbacks import AdminAction, RewardAdminCb
-from services.merchants import MerchantService
 from services.rewards.values import RewardField
-from tests.factories import make_staff
+from tests.factories import staff_cast
 from tests.telegram import TgUser, hire, join
 from tests.test_handlers_sale import OWNER
 from tests.test_rewards_claims import add_reward
@@ -46,17 +45,9 @@ ACTS: list[tuple[str, str, bool]] = [  # kind, data, about the main merchant's r
 async def scene(tg, db, session_factory, clock) -> dict[str, TgUser]:
     owner = tg(OWNER)
     await add_reward(owner, name="Secret Latte")
-    bob, kasia, ivan = tg(BOB, first_name="Bob"), tg(KASIA), tg(IVAN, first_name="Ivan")
+    bob = tg(BOB, first_name="Bob")
     await join(bob)
-    await hire(owner, kasia)
-    await hire(owner, ivan, role="admin")
-    ivan_id = next(s.id for s in await db.all(select(Staff)) if s.telegram_id == IVAN)
-    await owner.press(f"srev:{ivan_id}")
-    async with session_factory() as session:
-        other = await MerchantService(session, clock).ensure_default(
-            slug="other", name="Other Bistro", currency="PLN", timezone="UTC", language="en"
-        )
-        await make_staff(session, clock, other, OLGA, role="admin", name="Olga")
+    await staff_cast(owner, tg, db, session_factory, clock)
     return {role: tg(user_id) for role, user_id in ROLES.items()}
 
 
