@@ -14,7 +14,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.answers import Answer
 from handlers.errors import answer_refusals, tell
-from handlers.rewards_admin import send_admin_list
+from handlers.rewards_admin import send_admin_list, send_with_photo
 from handlers.ui.member_render import paused_note
 from handlers.ui.qr import qr_png
 from handlers.ui.render import points
@@ -73,15 +73,9 @@ async def cb_offer(
     query: CallbackQuery, callback_data: RewardCb, ctx: MemberContext, rewards: RewardService
 ) -> None:
     offer = await rewards.offer(ctx.merchant.id, ctx.telegram_id, callback_data.reward_id)
-    if not isinstance(query.message, Message):
-        return
-    photo = offer.rewards[0].photo
-    if photo:
-        await query.message.answer_photo(
-            photo, caption=offer_text(offer), reply_markup=offer_keyboard(offer)
-        )
-    else:
-        await query.message.answer(offer_text(offer), reply_markup=offer_keyboard(offer))
+    if isinstance(query.message, Message):
+        photo = offer.rewards[0].photo
+        await send_with_photo(query.message, photo, offer_text(offer), offer_keyboard(offer))
 
 
 @router.callback_query(RewardCb.filter(F.action == RewardAction.CLAIM))

@@ -11,7 +11,7 @@ from aiogram import F, Router
 from aiogram.filters import ExceptionTypeFilter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, ErrorEvent, Message
+from aiogram.types import CallbackQuery, ErrorEvent, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from handlers.answers import Answer
@@ -56,7 +56,19 @@ async def send_admin_list(message: Message, ctx: MemberContext, rewards: RewardS
 
 
 async def send_reward(message: Message, reward: RewardView) -> None:
-    await message.answer("\n".join(details(reward)), reply_markup=admin_reward_keyboard(reward))
+    await send_with_photo(
+        message, reward.photo, "\n".join(details(reward)), admin_reward_keyboard(reward)
+    )
+
+
+async def send_with_photo(
+    message: Message, photo: str | None, text: str, keyboard: InlineKeyboardMarkup
+) -> None:
+    """A reward's screen: its photo with the text as the caption, if it has one."""
+    if photo:
+        await message.answer_photo(photo, caption=text, reply_markup=keyboard)
+    else:
+        await message.answer(text, reply_markup=keyboard)
 
 
 async def ask(

@@ -9,6 +9,7 @@ import asyncio
 import logging
 
 import pytest
+from aiogram.methods import SendPhoto
 from sqlalchemy import select
 
 from db.models import AuditLog, Reward, Staff
@@ -161,6 +162,12 @@ async def test_edit_a_field_archive_and_the_audit_says_so(tg, db) -> None:
     stock = await owner.press(admin(AdminAction.EDIT, 1, field=RewardField.STOCK))
     await owner.press(stock.button("Unlimited"))
     assert await db.scalar(select(Reward.stock_left)) is None
+    await owner.press(admin(AdminAction.EDIT, 1, field=RewardField.PHOTO))
+    photo = {"file_id": "AgADcup", "file_unique_id": "cup", "width": 90, "height": 90}
+    shown = await owner._feed(message=owner._message(photo=[photo]))
+    [with_photo] = shown.of(SendPhoto)
+    assert with_photo.photo == "AgADcup" and "350 points" in (with_photo.caption or "")
+    assert await db.scalar(select(Reward.photo_file_id)) == "AgADcup"
     old_skip = await owner.press(admin(AdminAction.SKIP, 1, field=RewardField.STOCK))
     assert "This step is over" in old_skip.toasts[0]
     ask = await owner.press(admin(AdminAction.ARCHIVE, 1))
@@ -172,6 +179,7 @@ async def test_edit_a_field_archive_and_the_audit_says_so(tg, db) -> None:
     acts = [
         a.action for a in await db.all(select(AuditLog).where(AuditLog.action.like("reward%")))
     ]
-    assert acts == ["reward_add", "reward_edit", "reward_edit", "reward_archive"]
+    assert acts == ["reward_add", "reward_edit", "reward_edit", "reward_edit", "reward_archive"]
     audit = await owner.send("/audit")
     assert "Reward archived" in audit.text and "Cappuccino" in audit.text
+    assert "Reward edited" in audit.text and "Price" in audit.text
