@@ -10,7 +10,7 @@ from aiogram.methods import SendPhoto
 from sqlalchemy import select, update
 
 from db.models import LedgerEntry, Membership, Reward, Voucher, VoucherStatus
-from handlers.ui.rewards_callbacks import RewardAction, RewardCb
+from handlers.ui.rewards_callbacks import RewardAction, RewardCb, VoucherAction, VoucherCb
 from tests.factories import check_ledger_invariant
 from tests.telegram import TgUser, join
 from tests.test_handlers_sale import OWNER
@@ -131,3 +131,42 @@ async def test_refusals_level_limit_blocked_and_a_gone_reward(tg, db, anna, cloc
     forged = await anna.press(RewardCb(action=RewardAction.CLAIM, reward_id=99, seen=1700).pack())
     assert forged.toasts == ["This reward is no longer in the catalogue."]
     assert await db.count(Voucher) == 1
+
+
+async def test_another_members_voucher_is_not_shown(tg, db, anna) -> None:
+    await add_reward(tg(OWNER))
+    await db.credit(101, 300)
+    await anna.press(RewardCb(action=RewardAction.CLAIM, reward_id=1, seen=300).pack())
+    voucher = await db.scalar(select(Voucher))
+    bob = tg(102, first_name="Bob")
+    await join(bob)
+    shown = await bob.press(VoucherCb(action=VoucherAction.SHOW, voucher_id=voucher.id).pack())
+    assert shown.toasts == ["There is no such voucher of yours."]
+    assert voucher.code[:4] not in str(shown)
+    own = await anna.press(VoucherCb(action=VoucherAction.SHOW, voucher_id=voucher.id).pack())
+    [photo] = own.of(SendPhoto)
+    assert voucher.code[4:] in (photo.caption or "")
+    assert (await bob.send("/vouchers")).text.startswith("🎟 You have no vouchers yet.")
+
+
+def test_history_labels_of_the_new_reasons(i18n) -> None:
+    from handlers.ui.render import reason_label
+
+    with i18n.context(), i18n.use_locale("en"):
+        labels = [
+            reason_label(r)
+            for r in (
+                "reward",
+                "reward_returned",
+                "promotion",
+                "promotion_reversed",
+                "friend_gift",
+            )
+        ]
+    assert labels == [
+        "🎁 Reward",
+        "Voucher lapsed: points back",
+        "Double points",
+        "Double points taken back",
+        "Gift for joining through a friend",
+    ]
