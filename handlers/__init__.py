@@ -40,6 +40,7 @@ def get_routers() -> list[Router]:
         poster,
         privacy,
         profile,
+        promos,
         push,
         refunds,
         reports,
@@ -71,6 +72,7 @@ def get_routers() -> list[Router]:
         business.router,
         business_news.router,
         business.form_router,  # what the card's form steps did not take
+        promos.router,  # its form's typed values before member handlers of free text
         rewards_admin.router,  # its form's typed values before member handlers of free text
         rewards.router,
         reports.router,

@@ -35,6 +35,7 @@ COMMANDS = {
     "customer": (__("Find a member by code, number or phone"), CASHIER),
     "staff": (__("Invite and manage staff"), ADMIN),
     "push": (__("Send a promo push"), ADMIN),
+    "promos": (__("Double points and other promotions"), ADMIN),
     "stats": (__("Program dashboard"), ADMIN),
     "kpi": (__("One report with its chart"), ADMIN),
     "ratings": (__("Ratings, CSAT and NPS"), ADMIN),

@@ -26,6 +26,7 @@ from services.merchants import MerchantService
 from services.preorders import PreorderService
 from services.privacy import PrivacyService
 from services.program_settings import ProgramSettingsService
+from services.promotions import PromotionService
 from services.reports import ReportService
 from services.rewards.claims import RewardService
 from services.sales import SaleService
@@ -60,6 +61,7 @@ class HandlerData(TypedDict, total=False):
     chat: ChatService
     audit_log: AuditLogService
     care: CareService
+    promotions: PromotionService
     rewards: RewardService  # the reward catalogue, claims and vouchers
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
     locale: str  # the language this update is answered in

@@ -23,6 +23,7 @@ from handlers.ui.callbacks import Consent, Marketing
 from handlers.ui.edit import drop_keyboard, edit_text
 from handlers.ui.keyboards import card_keyboard, main_menu, marketing_keyboard
 from handlers.ui.member_render import card_text
+from handlers.ui.rules_render import welcome_gift_text
 from services import policy
 from services.dto import MemberContext
 from services.errors import InviteInvalid, OutdatedRules, UnknownMerchant
@@ -172,6 +173,8 @@ async def cb_accept_rules(
     )
     card = await members.card(joined.merchant.id, query.from_user.id)
     await query.message.answer(card_text(card), reply_markup=card_keyboard())
+    if joined.welcome_reward:
+        await query.message.answer(welcome_gift_text(joined.welcome_reward))
     if not joined.renewed:
         await query.message.answer(
             _(

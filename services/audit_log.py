@@ -91,6 +91,8 @@ def entry_of(
         about.update(_level_change(target, details))
     elif action == "business_card_edit":
         about["setting"] = target
+    elif action in ("promotion_add", "promotion_end"):
+        about["note"] = details  # the promotion's name
     elif action in ("reward_add", "reward_edit", "reward_archive"):
         about["note"] = details  # the reward's name
         if action == "reward_edit":

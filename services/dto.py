@@ -116,6 +116,7 @@ class JoinResult:
     welcome_bonus_minor: int
     merchant: MerchantView
     renewed: bool = False  # an existing member accepted a new version of the rules
+    welcome_reward: str | None = None  # the name of the welcome gift's voucher, when one came
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,8 @@ ACTIONS = {
     "goodwill_points": N_("Goodwill points given"),
     "chat_reply": N_("Answered a member's message"),
     "rating_reply": N_("Answered a low rating"),
+    "promotion_add": N_("Promotion created"),
+    "promotion_end": N_("Promotion ended"),
     "reward_add": N_("Reward added"),
     "reward_edit": N_("Reward edited"),
     "reward_archive": N_("Reward archived"),

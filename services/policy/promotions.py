@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 MINUTES_A_DAY = 24 * 60
 ALL_WEEKDAYS = 0b111_1111  # bit 0 is Monday
@@ -68,6 +69,24 @@ def best_promotion(
     return min(live, key=lambda r: (-r.multiplier_pct, -r.extra_stamps, r.id))
 
 
+class Phase(StrEnum):
+    """Where a promotion stands on a local day: the list of /promos groups them so."""
+
+    RUNNING = "running"
+    UPCOMING = "upcoming"
+    ENDED = "ended"
+
+
+def phase(rule: PromotionRule, today: date, ended_early: bool = False) -> Phase:
+    """Running (today is inside its dates, whatever the hours), upcoming or ended (its last
+    day passed, or an owner ended it)."""
+    if ended_early or (rule.ends_on is not None and rule.ends_on < today):
+        return Phase.ENDED
+    if rule.starts_on is not None and rule.starts_on > today:
+        return Phase.UPCOMING
+    return Phase.RUNNING
+
+
 def promotion_bonus(cashback: int, multiplier_pct: int) -> int:
     """The extra points a promotion adds to `cashback` (rounded down): 200 % doubles it."""
     return cashback * (multiplier_pct - 100) // 100
@@ -89,7 +108,8 @@ def stamps_earned(rule: StampRule, amount_minor: int, stamped_today: bool) -> in
         return 0
     if rule.daily_once and stamped_today:
         return 0
-    earned = 1 if rule.step_minor is None else amount_minor // rule.step_minor
+    # A step of 0 (or less) is no step: one stamp per check, never a division by zero.
+    earned = amount_minor // rule.step_minor if rule.step_minor and rule.step_minor > 0 else 1
     return min(earned, 1) if rule.daily_once else earned
 
 
