@@ -38,6 +38,7 @@ from services.privacy import PrivacyService
 from services.program_settings import ProgramSettingsService
 from services.promotions import PromotionService
 from services.reports import ReportService
+from services.rewards.claims import RewardService
 from services.rewards.redeem import RedeemService
 from services.sales import SaleService
 from services.staff import StaffService
@@ -205,6 +206,7 @@ class ContextMiddleware(BaseMiddleware):
         data["care"] = CareService(session, self.settings.owner_ids, self.clock)
         data["promotions"] = PromotionService(session, self.settings.owner_ids, self.clock)
         data["redeem"] = RedeemService(session, self.settings.owner_ids, self.clock)
+        data["rewards"] = RewardService(session, self.settings.owner_ids, self.clock)
         data["settings"] = self.settings
         data["ctx"] = ctx
         locale = pick_locale(ctx, user, self.settings.default_language)

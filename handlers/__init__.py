@@ -45,6 +45,8 @@ def get_routers() -> list[Router]:
         redeem,
         refunds,
         reports,
+        rewards,
+        rewards_admin,
         sale,
         settings,
         staff,
@@ -73,6 +75,8 @@ def get_routers() -> list[Router]:
         business_news.router,
         business.form_router,  # what the card's form steps did not take
         promos.router,  # its form's typed values before member handlers of free text
+        rewards_admin.router,  # its form's typed values before member handlers of free text
+        rewards.router,
         reports.router,
         export.router,
         poster.router,

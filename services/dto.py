@@ -152,6 +152,7 @@ class HistoryEntry:
     balance_after_minor: int
     reason: LedgerReason
     note: str | None
+    reward: str | None = None  # the voucher's reward, for reward and reward_returned entries
 
 
 @dataclass(frozen=True, slots=True)

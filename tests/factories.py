@@ -247,3 +247,20 @@ def receipt(purchase_id: int = 12, **changes: object) -> Receipt:
         "level": "Bronze",
     }
     return Receipt(**{**fields, **changes})  # type: ignore[arg-type]
+
+
+async def staff_cast(owner: Any, tg: Any, db: Any, session_factory: Any, clock: FakeClock) -> None:
+    """The staff of the role tests: cashier 50 (Kasia) and admin 60 (Ivan, revoked) hired by
+    `owner`, and admin 70 (Olga) of another merchant, "Other Bistro"."""
+    from db.models import Staff
+    from tests.telegram import hire
+
+    await hire(owner, tg(50))
+    await hire(owner, tg(60, first_name="Ivan"), role="admin")
+    ivan_id = next(s.id for s in await db.all(select(Staff)) if s.telegram_id == 60)
+    await owner.press(f"srev:{ivan_id}")
+    async with session_factory() as session:
+        other = await MerchantService(session, clock).ensure_default(
+            slug="other", name="Other Bistro", currency="PLN", timezone="UTC", language="en"
+        )
+        await make_staff(session, clock, other, 70, role="admin", name="Olga")

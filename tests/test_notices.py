@@ -47,6 +47,8 @@ from services.notices import (
     StaffPausedAlert,
     StaffReply,
     StaffSalesFlag,
+    VoucherExpiring,
+    VoucherLapsed,
     WeeklyDigest,
     decode,
     encode,
@@ -146,6 +148,8 @@ SAMPLES: list[NoticeBody] = [
     PointsAdjusted(merchant="Café <Nord>", delta=-20, reason="<b>mistake</b>", balance=80),
     GoodwillPoints(merchant="Café", purchase_id=7, points=100, balance=180),
     VoucherRedeemed(merchant="Café <Nord>", reward="<b>Cappuccino</b>"),
+    VoucherLapsed(reward="Latte <XL>", points=300, balance=500),
+    VoucherExpiring(reward="Latte <XL>", days=2),
 ]
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from db.models import (
     Customer,
@@ -20,6 +20,11 @@ from db.models import (
     VoucherStatus,
 )
 from db.repositories.base import Repo
+
+# A member's vouchers that count towards a reward's limit: lapsed and cancelled ones gave
+# their reward back, so they do not.
+HELD = (VoucherStatus.OPEN, VoucherStatus.REDEEMED)
+RECENT = 10  # closed vouchers /vouchers shows below the open ones
 
 
 class VoucherRepo(Repo):
@@ -147,3 +152,110 @@ class VoucherRepo(Repo):
             )
         )
         return found is not None
+
+    # --- the catalogue: claims, lists, lapses ---
+
+    async def held(self, membership_id: int, reward_id: int) -> int:
+        """How many of this reward the member holds or used (the per-member limit)."""
+        return await self._int(
+            select(func.count()).where(
+                Voucher.membership_id == membership_id,
+                Voucher.reward_id == reward_id,
+                Voucher.status.in_(HELD),
+            )
+        )
+
+    async def of_member(self, membership_id: int) -> list[tuple[Voucher, str]]:
+        """The member's open vouchers (soonest to lapse first), then their latest closed
+        ones, each with its reward's name; one statement."""
+        is_open = Voucher.status == VoucherStatus.OPEN
+        rows = (
+            await self.s.execute(
+                select(Voucher, Reward.name)
+                .join(Reward, Reward.id == Voucher.reward_id)
+                .where(Voucher.membership_id == membership_id)
+                .order_by(is_open.desc(), Voucher.expires_at, Voucher.id.desc())
+            )
+        ).all()
+        opened = [(v, n) for v, n in rows if v.status == VoucherStatus.OPEN]
+        closed = sorted(
+            ((v, n) for v, n in rows if v.status != VoucherStatus.OPEN),
+            key=lambda pair: pair[0].closed_at or pair[0].redeemed_at or pair[0].claimed_at,
+            reverse=True,
+        )
+        return opened + closed[:RECENT]
+
+    async def reward_names(self, voucher_ids: Sequence[int]) -> dict[int, str]:
+        """The reward name of each voucher, by voucher id (history lines)."""
+        if not voucher_ids:
+            return {}
+        rows = await self.s.execute(
+            select(Voucher.id, Reward.name)
+            .join(Reward, Reward.id == Voucher.reward_id)
+            .where(Voucher.id.in_(voucher_ids))
+        )
+        return {int(i): str(n) for i, n in rows.all()}
+
+    async def lapse_due(self, now: datetime) -> list[Any]:
+        """Every open voucher past its time becomes lapsed, in one UPDATE ... RETURNING:
+        (id, merchant_id, membership_id, points, reward_id) of each. Run twice, the second
+        finds none."""
+        result = await self.s.execute(
+            update(Voucher)
+            .where(Voucher.status == VoucherStatus.OPEN, Voucher.expires_at <= now)
+            .values(status=VoucherStatus.LAPSED, closed_at=now)
+            .returning(
+                Voucher.id,
+                Voucher.merchant_id,
+                Voucher.membership_id,
+                Voucher.points,
+                Voucher.reward_id,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return sorted(result.all(), key=lambda row: row[0])
+
+    async def addressees(self, voucher_ids: Sequence[int]) -> dict[int, Any]:
+        """Who each voucher's member is, its reward's name and their balance now:
+        (telegram_id, reward name, balance) by voucher id; erased members have none."""
+        if not voucher_ids:
+            return {}
+        rows = await self.s.execute(
+            select(
+                Voucher.id,
+                Customer.telegram_id,
+                Reward.name,
+                Membership.balance_minor,
+            )
+            .join(Membership, Membership.id == Voucher.membership_id)
+            .join(Customer, Customer.id == Membership.customer_id)
+            .join(Reward, Reward.id == Voucher.reward_id)
+            .where(Voucher.id.in_(voucher_ids), Membership.deleted_at.is_(None))
+        )
+        return {int(row[0]): row[1:] for row in rows.all()}
+
+    async def cancel_open(self, membership_id: int, now: datetime) -> int:
+        """The member's open vouchers cancelled (they left the program); how many."""
+        return await self._changed(
+            update(Voucher)
+            .where(Voucher.membership_id == membership_id, Voucher.status == VoucherStatus.OPEN)
+            .values(status=VoucherStatus.CANCELLED, closed_at=now)
+        )
+
+    async def expiring(self, now: datetime, until: datetime) -> list[Any]:
+        """Open vouchers lapsing after `now` and by `until`, of members still here: (id,
+        merchant_id, telegram_id, reward name) of each."""
+        rows = await self.s.execute(
+            select(Voucher.id, Voucher.merchant_id, Customer.telegram_id, Reward.name)
+            .join(Membership, Membership.id == Voucher.membership_id)
+            .join(Customer, Customer.id == Membership.customer_id)
+            .join(Reward, Reward.id == Voucher.reward_id)
+            .where(
+                Voucher.status == VoucherStatus.OPEN,
+                Voucher.expires_at > now,
+                Voucher.expires_at <= until,
+                Membership.deleted_at.is_(None),
+            )
+            .order_by(Voucher.merchant_id, Voucher.id)
+        )
+        return list(rows.all())

@@ -54,6 +54,11 @@ LEDGER_REASONS = {
     "forfeit": N_("Given up on leaving the program"),
     "adjustment": N_("Adjustment"),
     "goodwill": N_("Goodwill points"),
+    "reward": N_("🎁 Reward"),
+    "reward_returned": N_("Voucher lapsed: points back"),
+    "promotion": N_("Double points"),
+    "promotion_reversed": N_("Double points taken back"),
+    "friend_gift": N_("Gift for joining through a friend"),
 }
 OTHER_REASON = N_("Other")
 

@@ -51,6 +51,7 @@ from services.notices.staff import (
     StaffPausedAlert,
     StaffSalesFlag,
 )
+from services.notices.vouchers import VoucherExpiring, VoucherLapsed
 
 NoticeBody = (
     Receipt
@@ -85,6 +86,8 @@ NoticeBody = (
     | PointsAdjusted
     | GoodwillPoints
     | VoucherRedeemed
+    | VoucherLapsed
+    | VoucherExpiring
 )
 
 # The outbox row's `kind` of each body type: the names rows were always written with.
@@ -169,6 +172,8 @@ __all__ = [
     "StaffPausedAlert",
     "StaffReply",
     "StaffSalesFlag",
+    "VoucherExpiring",
+    "VoucherLapsed",
     "VoucherRedeemed",
     "WeeklyDigest",
     "decode",

@@ -54,6 +54,7 @@ from handlers.ui.notices.staff import (
     staff_joined_text,
     staff_paused_text,
 )
+from handlers.ui.notices.vouchers import voucher_expiring_text, voucher_lapsed_text
 from services.notices import (
     BirthdayCorrection,
     BirthdayGift,
@@ -86,6 +87,8 @@ from services.notices import (
     StaffPausedAlert,
     StaffReply,
     StaffSalesFlag,
+    VoucherExpiring,
+    VoucherLapsed,
     VoucherRedeemed,
     WeeklyDigest,
 )
@@ -154,5 +157,9 @@ def notice_text(body: NoticeBody) -> Rendered:
             return goodwill_text(body), None
         case VoucherRedeemed():
             return voucher_redeemed_text(body), None
+        case VoucherLapsed():
+            return voucher_lapsed_text(body), None
+        case VoucherExpiring():
+            return voucher_expiring_text(body), None
         case _:
             assert_never(body)
