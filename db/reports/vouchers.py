@@ -79,6 +79,22 @@ class VoucherReports(ReportQueries):
             )
         )
 
+    async def spent_in(
+        self, merchant_id: int, ranges: Sequence[tuple[datetime, datetime]]
+    ) -> list[int]:
+        """Points of the vouchers redeemed in each range [start, end): spent on rewards."""
+        if not ranges:
+            return []
+        redeemed = Voucher.status == VoucherStatus.REDEEMED
+        sums = [
+            func.sum(Voucher.points).filter(redeemed, within(Voucher.redeemed_at, start, end))
+            for start, end in ranges
+        ]
+        found = await self._one(
+            select(*sums).where(Voucher.merchant_id == merchant_id, Voucher.points > 0)
+        )
+        return [as_int(n) for n in found]
+
     async def cards_completed(self, merchant_id: int, start: datetime, end: datetime) -> int:
         """Stamp cards filled in the period (each full card's `card_full` entry)."""
         members = select(Membership.id).where(Membership.merchant_id == merchant_id)
