@@ -1,6 +1,8 @@
 """The new-promotion form of /promos: the name, what it gives (more points, extra stamps), the
 days, the hours, the dates, from which level; then a preview, and Save. The draft lives in
-FSM data until Save; every step asks the service first, which checks the presser's role."""
+FSM data until Save; every step asks the service first, which checks the presser's role. Each
+step refuses what would make the promotion unsaveable (a name taken, nothing extra, dates off
+its days) there and then; a name taken by a Save in between leads back to the name."""
 
 from __future__ import annotations
 
@@ -25,9 +27,12 @@ from handlers.ui.promo_form_render import (
     gives_prompt,
     hours_prompt,
     level_prompt,
+    month_first,
+    name_again,
     no_form,
     one_day_at_least,
     preview,
+    promo_refused,
     saved_text,
     stamps_prompt,
     use_buttons,
@@ -36,7 +41,14 @@ from handlers.ui.promo_render import DraftAction, DraftCb, page_keyboard, page_t
 from services.dto import MemberContext
 from services.policy.promo_inputs import parse_dates, parse_hours, parse_multiplier
 from services.policy.promotions import PromotionRule
-from services.promotions import PromoPlace, PromotionService, draft
+from services.promotions import (
+    PromoPlace,
+    PromoRefused,
+    PromotionService,
+    check_days,
+    check_gives,
+    draft,
+)
 
 router = Router(name=__name__)
 STAFF = {"staff": True}
@@ -85,10 +97,10 @@ async def _next(
     await state.set_state(step)
     prompts: dict[State, Callable[[], Prompt]] = {
         PromoForm.gives: lambda: gives_prompt(place),
-        PromoForm.stamps: stamps_prompt,
+        PromoForm.stamps: lambda: stamps_prompt(rule.multiplier_pct > 100),
         PromoForm.days: lambda: days_prompt(rule.weekdays, place.timezone),
         PromoForm.hours: hours_prompt,
-        PromoForm.dates: dates_prompt,
+        PromoForm.dates: lambda: dates_prompt(place),
         PromoForm.level: lambda: level_prompt(place),
         PromoForm.preview: lambda: preview(rule, place),
     }
@@ -107,8 +119,15 @@ async def _draft(
 async def msg_name(
     message: Message, ctx: MemberContext, promotions: PromotionService, state: FSMContext
 ) -> None:
+    """The name, checked against the running ones; back from a refused Save, the draft
+    keeps everything else and goes to its preview again."""
+    name = await promotions.check_name(ctx.work_merchant_id, ctx.telegram_id, message.text or "")
     place = await promotions.place(ctx.work_merchant_id, ctx.telegram_id)
-    await _next(message, state, PromoForm.gives, draft(message.text or ""), place)
+    rule = _unpacked(await state.get_data())
+    if rule is not None:
+        await _next(message, state, PromoForm.preview, replace(rule, name=name), place)
+        return
+    await _next(message, state, PromoForm.gives, draft(name), place)
 
 
 def _after_gives(place: PromoPlace) -> State:
@@ -118,12 +137,16 @@ def _after_gives(place: PromoPlace) -> State:
 def _typed(step: str | None, text: str, rule: PromotionRule, place: PromoPlace) -> Typed:
     """A typed step's value taken into the draft, and the step that comes next."""
     if step == PromoForm.gives.state:
-        return _after_gives(place), replace(rule, multiplier_pct=parse_multiplier(text))
+        rule = replace(rule, multiplier_pct=parse_multiplier(text))
+        check_gives(rule, place, stamps_step_done=False)
+        return _after_gives(place), rule
     if step == PromoForm.hours.state:
         start, end = parse_hours(text) or (None, None)
         return PromoForm.dates, replace(rule, start_minute=start, end_minute=end)
-    first, last = parse_dates(text, place.today)
-    return PromoForm.level, replace(rule, starts_on=first, ends_on=last)
+    first, last = parse_dates(text, place.today, month_first(place.timezone))
+    rule = replace(rule, starts_on=first, ends_on=last)
+    check_days(rule)
+    return PromoForm.level, rule
 
 
 @router.message(
@@ -217,12 +240,17 @@ async def cb_draft(
     if action is DraftAction.SAVE:
         await _save(message, ctx, promotions, state, rule, place)
         return
-    await drop_keyboard(message)
     if action is DraftAction.GIVES:
         rule = replace(rule, multiplier_pct=parse_pct(value))
+        check_gives(rule, place, stamps_step_done=False)  # the buttons stay when refused
+    elif action is DraftAction.STAMPS:
+        rule = replace(rule, extra_stamps=value)
+        check_gives(rule, place, stamps_step_done=True)
+    await drop_keyboard(message)
+    if action is DraftAction.GIVES:
         await _next(message, state, _after_gives(place), rule, place)
     elif action is DraftAction.STAMPS:
-        await _next(message, state, PromoForm.days, replace(rule, extra_stamps=value), place)
+        await _next(message, state, PromoForm.days, rule, place)
     elif action is DraftAction.DAYS_DONE:
         await _next(message, state, PromoForm.hours, rule, place)
     elif action is DraftAction.ALL_DAY:
@@ -249,9 +277,18 @@ async def _save(
     place: PromoPlace,
 ) -> None:
     """Save once: a second press after it finds the form over; two presses at once meet in
-    the service, which saves one. A refused save keeps the draft."""
-    view = await promotions.add(ctx.work_merchant_id, ctx.telegram_id, rule)
+    the service, which saves one. A refused save keeps the draft; a name taken meanwhile (by
+    another admin) asks for another name, then shows the preview again."""
+    try:
+        view = await promotions.add(ctx.work_merchant_id, ctx.telegram_id, rule)
+    except PromoRefused as refused:
+        if refused.reason != "name_taken":
+            raise
+        await state.set_state(PromoForm.name)
+        await drop_keyboard(message)
+        await message.answer(f"{promo_refused(refused)}\n{name_again()}")
+        return
     await state.clear()
     await drop_keyboard(message)
-    await message.answer(saved_text())
+    await message.answer(saved_text(view, place))
     await message.answer(page_text(view, place), reply_markup=page_keyboard(view))

@@ -89,7 +89,9 @@ async def cb_list_or_new(
     if callback_data.action is PromoAction.LIST:
         await edit_text(query.message, board_text(board), board_keyboard(board))
         return
+    await promotions.check_room(ctx.work_merchant_id, ctx.telegram_id)  # too many: said now
     await state.set_state(PromoForm.name)
+    await state.set_data({})  # a form left half-way before starts afresh
     await query.message.answer(name_prompt())
 
 
@@ -103,7 +105,7 @@ async def cb_show(
     view = board.promotions[0]
     if not isinstance(query.message, Message):
         return
-    if callback_data.action is PromoAction.END and view.ended_at is None:
+    if callback_data.action is PromoAction.END and view.phase is not Phase.ENDED:
         text, keyboard = end_question(view)
     else:
         text, keyboard = page_text(view, board.place), page_keyboard(view)

@@ -10,7 +10,7 @@ version with one small query. A change made while an update runs counts from the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -135,7 +135,13 @@ async def load(session: AsyncSession, merchant_id: int) -> Program:
         if merchant is None:
             raise UnknownMerchant(str(merchant_id))
         levels = tuple(level_info(lv) for lv in await repo.levels(merchant_id))
-        promotions = tuple(promotion_rule(p) for p in await repo.promotions(merchant_id))
+        # A promotion "from" a level an owner removed since counts from the top level, as a
+        # member past the top is priced at the top level (settlement.priced_level).
+        top = levels[-1].rank if levels else 0
+        promotions = tuple(
+            replace(rule, min_level_rank=min(rule.min_level_rank, top))
+            for rule in map(promotion_rule, await repo.promotions(merchant_id))
+        )
         program = Program(
             version=merchant.program_version,
             merchant=merchant_view(merchant),

@@ -9,7 +9,7 @@ path that applies promotions: services/policy/promotions.py, through the program
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -22,16 +22,23 @@ from services.dto import LevelInfo
 from services.errors import Refused
 from services.merchants import promotion_rule
 from services.policy.promo_inputs import MAX_EXTRA_STAMPS, MAX_MULTIPLIER_PCT, parse_name
-from services.policy.promotions import ALL_WEEKDAYS, Phase, PromotionRule, phase
+from services.policy.promotions import (
+    ALL_WEEKDAYS,
+    Phase,
+    PromotionRule,
+    falls_on_weekdays,
+    phase,
+)
 from services.staff import require_admin
 
 MAX_LIVE = 20  # running and upcoming promotions a merchant may have at once
-LISTED = 30  # promotions /promos lists, newest first
+LISTED = 30  # ended promotions /promos lists, newest first, after every live one
 
 
 class PromoRefused(Refused):
     """Reasons: gone (not this merchant's), too_many, name_taken, nothing (neither more
-    points nor stamps), stamps (extra stamps without a stamp card), level, past."""
+    points nor stamps), stamps (extra stamps without a stamp card), level, past, no_day (no
+    date of it falls on its weekdays)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +51,7 @@ class PromoPlace:
     today: date  # the merchant's local day
     levels: tuple[LevelInfo, ...]
     stamps: bool  # runs a stamp card: extra stamps may be offered
+    local: datetime  # the merchant's local time now: where a promotion stands
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +93,28 @@ def check_draft(rule: PromotionRule, place: PromoPlace) -> PromotionRule:
         raise PromoRefused("level")
     if rule.ends_on is not None and rule.ends_on < place.today:
         raise PromoRefused("past")
+    check_days(rule)
     return rule
+
+
+def check_gives(rule: PromotionRule, place: PromoPlace, stamps_step_done: bool) -> None:
+    """PromoRefused nothing when the draft can give nothing more: ×1 at a place without a
+    stamp card, or ×1 and no extra stamps chosen."""
+    more = rule.multiplier_pct > 100 or rule.extra_stamps > 0
+    if not more and (stamps_step_done or not place.stamps):
+        raise PromoRefused("nothing")
+
+
+def check_days(rule: PromotionRule) -> None:
+    """PromoRefused no_day when none of its dates falls on its weekdays (Sundays only, on
+    24 December 2026, a Thursday): it would never apply."""
+    first, last = rule.starts_on, rule.ends_on
+    if (
+        first is not None
+        and last is not None
+        and not falls_on_weekdays(rule.weekdays, first, last)
+    ):
+        raise PromoRefused("no_day")
 
 
 class PromotionService(Service):
@@ -97,20 +126,30 @@ class PromotionService(Service):
         await require_admin(self.staff, merchant_id, actor, self.owner_ids)
         program = await programs.load(self.session, merchant_id)
         merchant = program.merchant
-        today = self.clock().astimezone(ZoneInfo(merchant.timezone)).date()
+        local = self.clock().astimezone(ZoneInfo(merchant.timezone))
         stamps = program.stamp_rule is not None
         return PromoPlace(
             merchant_id,
             merchant.timezone,
             merchant.default_language,
-            today,
+            local.date(),
             program.levels,
             stamps,
+            local,
         )
 
-    def _view(self, row: Promotion, today: date) -> PromoView:
+    def _view(self, row: Promotion, place: PromoPlace) -> PromoView:
         rule = promotion_rule(row)
-        return PromoView(rule, phase(rule, today, row.ended_at is not None), row.ended_at)
+        return PromoView(rule, phase(rule, place.local, row.ended_at is not None), row.ended_at)
+
+    async def _taken(self, place: PromoPlace, name: str) -> list[PromoView]:
+        """The promotions not ended (running or upcoming) whose name is this one, whatever
+        its case in any script (casefold: Обед is обед, Éjszaka is éjszaka)."""
+        key = name.casefold()
+        since = place.today - timedelta(days=1)  # hours past midnight of a last day run on
+        rows = await self.repo.live(place.merchant_id, since)
+        views = (self._view(row, place) for row in rows if row.name.casefold() == key)
+        return [v for v in views if v.phase is not Phase.ENDED]
 
     async def check_admin(self, merchant_id: int, actor: int) -> None:
         """NotStaff unless the actor is an owner or an admin of this merchant."""
@@ -123,11 +162,31 @@ class PromotionService(Service):
             return await self._place(merchant_id, actor)
 
     async def board(self, merchant_id: int, actor: int) -> PromoBoard:
-        """The list of /promos: the newest promotions, each with where it stands today."""
+        """The list of /promos: every running and upcoming promotion (an old one can always be
+        ended), then the newest ended ones, each with where it stands now."""
         async with self.session.begin():
             place = await self._place(merchant_id, actor)
-            rows = await self.repo.listing(merchant_id, LISTED)
-            return PromoBoard(place, tuple(self._view(r, place.today) for r in rows))
+            since = place.today - timedelta(days=1)
+            rows = await self.repo.listing(merchant_id, since, LISTED)
+            return PromoBoard(place, tuple(self._view(r, place) for r in rows))
+
+    async def check_name(self, merchant_id: int, actor: int, name: str) -> str:
+        """The name as the form keeps it; PromoRefused name_taken when a promotion not ended
+        has it already."""
+        async with self.session.begin():
+            place = await self._place(merchant_id, actor)
+            checked = parse_name(name)
+            if await self._taken(place, checked):
+                raise PromoRefused("name_taken")
+            return checked
+
+    async def check_room(self, merchant_id: int, actor: int) -> None:
+        """PromoRefused too_many when the place runs as many promotions as it may: asked when
+        New is pressed, before a name is typed."""
+        async with self.session.begin():
+            place = await self._place(merchant_id, actor)
+            if await self.repo.live_count(merchant_id, place.today) >= MAX_LIVE:
+                raise PromoRefused("too_many")
 
     async def one(self, merchant_id: int, actor: int, promotion_id: int) -> PromoBoard:
         """One promotion of this merchant (PromoRefused gone for anyone else's)."""
@@ -136,7 +195,7 @@ class PromotionService(Service):
             row = await self.repo.get(merchant_id, promotion_id)
             if row is None:
                 raise PromoRefused("gone")
-            return PromoBoard(place, (self._view(row, place.today),))
+            return PromoBoard(place, (self._view(row, place),))
 
     async def add(self, merchant_id: int, actor: int, rule: PromotionRule) -> PromoView:
         """Save a new promotion, audited; the same one saved again (a double press) is the
@@ -148,10 +207,7 @@ class PromotionService(Service):
             # The version first: its row lock makes a double press wait for the first save,
             # then see it below.
             await self.merchants.bump_program(merchant_id)
-            for row in await self.repo.same_live(merchant_id, checked.name):
-                view = self._view(row, place.today)
-                if view.phase is Phase.ENDED:
-                    continue
+            for view in await self._taken(place, checked.name):
                 if replace(view.rule, id=0) == replace(checked, id=0):
                     return view  # saved by the first press
                 raise PromoRefused("name_taken")
@@ -168,26 +224,29 @@ class PromotionService(Service):
             self.audit.add(
                 merchant_id, actor, "promotion_add", now, str(promotion_id), checked.name
             )
-            return self._view(row, place.today)
+            return self._view(row, place)
 
         return await in_transaction(self.session, work)
 
     async def end(self, merchant_id: int, actor: int, promotion_id: int) -> Ended:
-        """End a promotion now, audited; ending it again says it had ended."""
+        """End a promotion now, audited; ending it again, or one whose dates are over, says it
+        had ended (no audit, no new version)."""
         async with self.session.begin():
             place = await self._place(merchant_id, actor)
             now = self.clock()
-            ended = await self.repo.end(merchant_id, promotion_id, now)
             row = await self.repo.get(merchant_id, promotion_id)
             if row is None:
                 raise PromoRefused("gone")
+            if self._view(row, place).phase is Phase.ENDED:
+                return Ended(self._view(row, place), False)
+            ended = await self.repo.end(merchant_id, promotion_id, now)
             if ended:
                 await self.merchants.bump_program(merchant_id)
                 self.audit.add(
                     merchant_id, actor, "promotion_end", now, str(promotion_id), row.name
                 )
                 await self.session.refresh(row)
-            return Ended(self._view(row, place.today), ended)
+            return Ended(self._view(row, place), ended)
 
 
 _COLUMNS = (

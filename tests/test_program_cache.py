@@ -8,10 +8,12 @@ from typing import TypeVar
 
 from sqlalchemy import event, select, text, update
 
-from db.models import Level, Merchant
+from db.models import Level, Merchant, Promotion
+from db.repositories import MerchantRepo
 from services import program
 from services.dto import LevelInfo
 from services.merchants import MerchantService
+from services.policy.promotions import best_promotion
 
 T = TypeVar("T")
 
@@ -109,3 +111,25 @@ async def test_the_version_moves_on_every_change_and_only_then(engine, session_f
     async with engine.begin() as conn:
         await conn.execute(select(Merchant.id))  # a read changes nothing
     assert await version() == start + 5
+
+
+async def test_a_promotion_from_a_removed_level_counts_from_the_top_level(
+    engine, session_factory, clock
+) -> None:
+    """An owner removed the top level after a "from Diamond" promotion: members at the new top
+    level (and those past it, priced at the top) earn under it, as /promos says."""
+    merchant_id = await _merchant(session_factory)
+    async with session_factory() as s, s.begin():
+        top = max(lv.rank for lv in await MerchantRepo(s).levels(merchant_id))
+        s.add(
+            Promotion(
+                merchant_id=merchant_id,
+                name="Night owls",
+                min_level_rank=top + 1,
+                created_by=1,
+                created_at=clock(),
+            )
+        )
+    (rule,) = (await _load(session_factory, merchant_id)).promotions
+    assert rule.min_level_rank == top
+    assert best_promotion([rule], clock(), top) == rule

@@ -64,6 +64,14 @@ def test_parse_name_refuses(text: str, reason: str) -> None:
         ("1", 100),
         ("10", 1000),
         ("1000%", 1000),
+        ("+200%", 300),  # 200 % more: an owner's +N% is N % more, never ×N/100
+        ("+50%", 150),
+        ("+ 0%", 100),
+        ("2x", 200),
+        ("1,5 X", 150),
+        ("х2", 200),  # Cyrillic х
+        ("2х", 200),
+        ("Х3", 300),
     ],
 )
 def test_parse_multiplier(text: str, pct: int) -> None:
@@ -71,7 +79,8 @@ def test_parse_multiplier(text: str, pct: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", [*BAD_EVERYWHERE, "0.5", "0", "11", "1001%", "99%", "1.255", "2x", "%", "2²", "٢"]
+    "text",
+    [*BAD_EVERYWHERE, "0.5", "0", "11", "1001%", "99%", "1.255", "x2x", "%", "2²", "٢", "+901%"],
 )
 def test_parse_multiplier_refuses(text: str) -> None:
     with pytest.raises(PromoInput) as refused:
@@ -132,6 +141,35 @@ TODAY = date(2026, 3, 10)
 )
 def test_parse_dates(text: str, first: date, last: date) -> None:
     assert parse_dates(text, TODAY) == (first, last)
+
+
+@pytest.mark.parametrize(
+    ("text", "month_first", "first", "last"),
+    [
+        # The year first is read so whatever the reader's order.
+        ("2026. 12. 01. – 2026. 12. 31.", True, date(2026, 12, 1), date(2026, 12, 31)),
+        ("2026. 12. 01. – 2026. 12. 31.", False, date(2026, 12, 1), date(2026, 12, 31)),
+        ("2026.12.01–2026.12.31", False, date(2026, 12, 1), date(2026, 12, 31)),
+        ("2026/12/24", False, date(2026, 12, 24), date(2026, 12, 24)),
+        ("2026-12-01 – 2026-12-31", True, date(2026, 12, 1), date(2026, 12, 31)),
+        # Without the year first: the reader's locale's order.
+        ("12.1–12.31", True, date(2026, 12, 1), date(2026, 12, 31)),
+        ("12. 01. – 12. 31.", True, date(2026, 12, 1), date(2026, 12, 31)),
+        ("12/1/26 - 12/31/26", True, date(2026, 12, 1), date(2026, 12, 31)),
+        ("12.1", False, date(2027, 1, 12), date(2027, 1, 12)),
+        ("1.12–31.12", False, date(2026, 12, 1), date(2026, 12, 31)),
+    ],
+)
+def test_parse_dates_in_the_readers_order(
+    text: str, month_first: bool, first: date, last: date
+) -> None:
+    assert parse_dates(text, TODAY, month_first) == (first, last)
+
+
+def test_day_first_dates_refused_month_first() -> None:
+    with pytest.raises(PromoInput) as refused:
+        parse_dates("1.12–31.12", TODAY, month_first=True)  # the 31st month
+    assert refused.value.reason == "date"
 
 
 @pytest.mark.parametrize(

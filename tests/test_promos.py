@@ -53,7 +53,7 @@ async def test_a_promotion_from_the_form_end_to_end(tg, db) -> None:
     assert "×2 points · Mon–Fri 12:00–15:00 · 1–31 Dec 2026 · from Silver" in preview.text
     assert await db.count(Promotion) == 0  # nothing before Save
     saved = await owner.press(preview.button("Save"))
-    assert saved.texts[0] == SAVED
+    assert saved.texts[0] == "Saved. It applies from 1 Dec 2026."  # upcoming: says from when
     assert "🕒 <b>Happy hours</b> · Upcoming" in saved.texts[1]
     assert saved.button_or_none("Announce") and saved.button_or_none("End now")
     [row] = await db.all(select(Promotion))
@@ -197,10 +197,12 @@ async def test_what_the_form_refuses(tg, db) -> None:
     assert (await owner.send("2026-12-31 – 2026-12-01")).text.startswith("The last day is before")
     stale = await owner.press("prmd:x:200")  # a button of an earlier step
     assert stale.toasts == ["This form is no longer open. Start again with /promos."]
-    levels = await owner.send("24.12")
+    never = await owner.send("24.12")  # a Thursday: Sundays only would never apply
+    assert never.text.startswith("None of those dates falls on the days you chose")
+    levels = await owner.send("20.12")
     assert "For which members?" in levels.text
     preview = await owner.press("prmd:lv:0")
-    assert "×2 points · Sun 08:00–10:00 · 24 Dec 2026" in preview.text
+    assert "×2 points · Sun 08:00–10:00 · 20 Dec 2026" in preview.text
     assert await db.count(Promotion) == 0
 
 
@@ -235,9 +237,12 @@ async def test_at_most_twenty_live_promotions(tg, db, session_factory, clock) ->
         service = PromotionService(session, (OWNER,), clock)
         for n in range(MAX_LIVE):
             await service.add(1, OWNER, PromotionRule(id=0, name=f"P{n}"))
-    preview = await make_promo(owner, "2", "prmd:dd:0", "prmd:ad:0", "prmd:aw:0", "prmd:lv:0")
-    refused = await owner.press(preview.button("Save"))
+    await owner.send("/promos")
+    refused = await owner.press("prm:new:0")  # said when New is pressed, before the name
     assert refused.toasts == ["A place can run 20 promotions at a time. End one first."]
+    assert not refused.texts  # no name asked
+    said = await owner.send("Too many")  # not taken as a name: the form never opened
+    assert "How many points" not in said.text
     assert await db.count(Promotion) == MAX_LIVE
 
 

@@ -7,20 +7,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 
 from db.models import Promotion
 from db.repositories.base import Repo
 
 
 class PromotionRepo(Repo):
-    async def listing(self, merchant_id: int, limit: int) -> Sequence[Promotion]:
-        """The merchant's promotions, newest first: `limit` at most."""
-        return await self._all(
+    async def listing(self, merchant_id: int, since: date, limit: int) -> Sequence[Promotion]:
+        """Every promotion not ended early whose last day is `since` or later (running or
+        upcoming: a merchant has few), then the newest of the others, `limit` at most; newest
+        first."""
+        live = await self.live(merchant_id, since)
+        ended = await self._all(
             select(Promotion)
-            .where(Promotion.merchant_id == merchant_id)
+            .where(Promotion.merchant_id == merchant_id, ~_live(since))
             .order_by(Promotion.id.desc())
             .limit(limit)
+        )
+        return sorted([*live, *ended], key=lambda p: -p.id)
+
+    async def live(self, merchant_id: int, since: date) -> Sequence[Promotion]:
+        """Promotions not ended early whose last day is `since` or later, newest first."""
+        return await self._all(
+            select(Promotion)
+            .where(Promotion.merchant_id == merchant_id, _live(since))
+            .order_by(Promotion.id.desc())
         )
 
     async def get(self, merchant_id: int, promotion_id: int) -> Promotion | None:
@@ -38,18 +50,7 @@ class PromotionRepo(Repo):
             .select_from(Promotion)
             .where(
                 Promotion.merchant_id == merchant_id,
-                Promotion.ended_at.is_(None),
-                or_(Promotion.ends_on.is_(None), Promotion.ends_on >= today),
-            )
-        )
-
-    async def same_live(self, merchant_id: int, name: str) -> Sequence[Promotion]:
-        """Live promotions of this name (case as typed): one name, one running promotion."""
-        return await self._all(
-            select(Promotion).where(
-                Promotion.merchant_id == merchant_id,
-                Promotion.ended_at.is_(None),
-                func.lower(Promotion.name) == name.lower(),
+                _live(today),
             )
         )
 
@@ -70,3 +71,11 @@ class PromotionRepo(Repo):
             .values(ended_at=now)
         )
         return changed == 1
+
+
+def _live(since: date) -> ColumnElement[bool]:
+    """Not ended early, and its last day (if any) is `since` or later."""
+    return and_(
+        Promotion.ended_at.is_(None),
+        or_(Promotion.ends_on.is_(None), Promotion.ends_on >= since),
+    )

@@ -3,18 +3,20 @@ preview, and how a refused value or a refused promotion is worded."""
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
+from babel.dates import format_date, get_date_format
 
 from handlers.ui.business_render import day_name
 from handlers.ui.promo_render import MULTIPLIERS, DraftAction, DraftCb, describe, factor
-from handlers.ui.render import translated_level
+from handlers.ui.render import date_locale, day, translated_level
 from services.policy.promo_inputs import MAX_EXTRA_STAMPS, MAX_NAME, PromoInput
-from services.policy.promotions import PromotionRule
-from services.promotions import MAX_LIVE, PromoPlace, PromoRefused
+from services.policy.promotions import Phase, PromotionRule
+from services.promotions import MAX_LIVE, PromoPlace, PromoRefused, PromoView
 
 
 def _button(text: str, action: DraftAction, value: int = 0) -> InlineKeyboardButton:
@@ -43,9 +45,11 @@ def gives_prompt(place: PromoPlace) -> tuple[str, InlineKeyboardMarkup]:
     return text, _markup(*rows)
 
 
-def stamps_prompt() -> tuple[str, InlineKeyboardMarkup]:
+def stamps_prompt(more_points: bool) -> tuple[str, InlineKeyboardMarkup]:
+    """+1 to +5, and 0 only when the promotion gives more points (else it would give nothing)."""
     row = [
-        _button(f"+{n}" if n else "0", DraftAction.STAMPS, n) for n in range(MAX_EXTRA_STAMPS + 1)
+        _button(f"+{n}" if n else "0", DraftAction.STAMPS, n)
+        for n in range(0 if more_points else 1, MAX_EXTRA_STAMPS + 1)
     ]
     return _("Extra stamps for each stamped purchase?"), _markup(row)
 
@@ -71,10 +75,27 @@ def hours_prompt() -> tuple[str, InlineKeyboardMarkup]:
     return text, _markup([_button(_("All day"), DraftAction.ALL_DAY)])
 
 
-def dates_prompt() -> tuple[str, InlineKeyboardMarkup]:
+def month_first(timezone: str | None) -> bool:
+    """The reader's locale writes a date's month before its day (hu: 2026. 12. 01., en_US:
+    12/1/26): a typed 12.1 is then 1 December. Babel's short date pattern tells."""
+    pattern = get_date_format("short", locale=date_locale(timezone)).pattern
+    return pattern.find("M") < pattern.find("d")
+
+
+def date_examples(year: int, timezone: str) -> dict[str, str]:
+    """1 to 31 December as the reader writes it, short and in full: 1.12–31.12 and 01.12.2026
+    – 31.12.2026 (ru), 12.1–12.31 and 2026. 12. 01. – 2026. 12. 31. (hu)."""
+    first, last = date(year, 12, 1), date(year, 12, 31)
+    full = [format_date(d, "short", locale=date_locale(timezone)) for d in (first, last)]
+    short = ("12.1", "12.31") if month_first(timezone) else ("1.12", "31.12")
+    return {"short": "–".join(short), "full": " – ".join(full)}
+
+
+def dates_prompt(place: PromoPlace) -> tuple[str, InlineKeyboardMarkup]:
     text = _(
-        "On which dates? Send them like 1.12–31.12 or 2026-12-01 – 2026-12-31, or press Always."
-    )
+        "On which dates? Send them like {short} or {full}, or press Always. "
+        "The days chosen before must fall within them."
+    ).format(**date_examples(place.today.year, place.timezone))
     return text, _markup([_button(_("Always"), DraftAction.ALWAYS)])
 
 
@@ -102,8 +123,15 @@ def preview(rule: PromotionRule, place: PromoPlace) -> tuple[str, InlineKeyboard
     return text, _markup(row)
 
 
-def saved_text() -> str:
+def saved_text(view: PromoView, place: PromoPlace) -> str:
+    starts_on = view.rule.starts_on
+    if view.phase is Phase.UPCOMING and starts_on is not None:
+        return _("Saved. It applies from {day}.").format(day=day(starts_on, place.timezone))
     return _("Saved. It applies from the next purchase.")
+
+
+def name_again() -> str:
+    return _("Send another name for it: the rest stays as you chose.")
 
 
 def no_form() -> str:
@@ -132,7 +160,9 @@ def input_refused(error: PromoInput) -> str:
         ).format(limit=MAX_NAME),
         "multiplier": _("Send how many times the points, from 1 to 10, like 2, 1.5 or 150%."),
         "hours": _("Send the hours like 12-15, 12:00–15:30 or 22-02, from 00:00 to 24:00."),
-        "dates": _("Send the dates like 1.12–31.12 or 2026-12-01 – 2026-12-31."),
+        "dates": _(
+            "Send the dates like {short}, or with the year as in the example above."
+        ).format(short="–".join(("12.1", "12.31") if month_first(None) else ("1.12", "31.12"))),
         "date": _("There is no such day in the calendar. Check the dates and send them again."),
         "order": _("The last day is before the first. Send the dates again."),
         "past": _("Those dates have passed already. Send dates from today on."),
@@ -148,7 +178,11 @@ def promo_refused(error: PromoRefused) -> str:
             MAX_LIVE,
         ).format(count=MAX_LIVE),
         "name_taken": _("A running promotion has this name already. Choose another name."),
-        "nothing": _("The promotion gives nothing extra. Choose more points or extra stamps."),
+        "nothing": _("A promotion must give more points or extra stamps."),
+        "no_day": _(
+            "None of those dates falls on the days you chose, so it would never apply. "
+            "Send other dates, or press Always."
+        ),
         "stamps": _("Extra stamps need a stamp card, which this place does not run."),
         "level": _("That level no longer exists. Start again with /promos."),
         "past": _("Those dates have passed already. Start again with /promos."),

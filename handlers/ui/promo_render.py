@@ -130,11 +130,17 @@ def dates_text(rule: PromotionRule, timezone: str) -> str:
 
 
 def level_text(rule: PromotionRule, place: PromoPlace) -> str:
-    """from Silver; '' for every level."""
-    if rule.min_level_rank == 0:
+    """from Silver; '' for every level. A level an owner removed since reads as the next one
+    up, and past the top as the top one (as services/policy/settlement.priced_level prices a
+    member past the top)."""
+    if rule.min_level_rank == 0 or not place.levels:
         return ""
-    name = next((lv.name for lv in place.levels if lv.rank == rule.min_level_rank), "")
-    return _("from {level}").format(level=escape(translated_level(name))) if name else ""
+    above = [lv for lv in place.levels if lv.rank >= rule.min_level_rank]
+    top = max(place.levels, key=lambda lv: lv.rank)
+    level = min(above, key=lambda lv: lv.rank) if above else top
+    if level.rank == 0:
+        return ""
+    return _("from {level}").format(level=escape(translated_level(level.name)))
 
 
 def describe(rule: PromotionRule, place: PromoPlace) -> str:
@@ -150,9 +156,10 @@ def announcement(rule: PromotionRule, place: PromoPlace) -> str:
     the merchant's default language. A running promotion says until when, not since when."""
     if rule.starts_on is not None and rule.starts_on <= place.today:
         rule = replace(rule, starts_on=None)
-    return _("⚡ <b>{name}</b>: {terms}!").format(
-        name=escape(rule.name), terms=describe(rule, place)
-    )
+    terms = describe(rule, place)
+    if terms.endswith("."):  # a Hungarian date (2026. márc. 31.): no "!" after its dot
+        return _("⚡ <b>{name}</b>: {terms}").format(name=escape(rule.name), terms=terms)
+    return _("⚡ <b>{name}</b>: {terms}!").format(name=escape(rule.name), terms=terms)
 
 
 # --- the list and a page ---------------------------------------------------------------------

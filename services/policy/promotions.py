@@ -5,7 +5,7 @@ earns. Times are the merchant's local time (the caller converts)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -77,14 +77,27 @@ class Phase(StrEnum):
     ENDED = "ended"
 
 
-def phase(rule: PromotionRule, today: date, ended_early: bool = False) -> Phase:
+def phase(rule: PromotionRule, local: date, ended_early: bool = False) -> Phase:
     """Running (today is inside its dates, whatever the hours), upcoming or ended (its last
-    day passed, or an owner ended it)."""
-    if ended_early or (rule.ends_on is not None and rule.ends_on < today):
+    day passed, or an owner ended it). Given a local datetime, hours past midnight of its last
+    day still run it (a 22-02 promotion ending on Friday applies on Saturday at 01:00), as
+    applies() says."""
+    today = local.date() if isinstance(local, datetime) else local
+    if ended_early:
         return Phase.ENDED
+    if rule.ends_on is not None and rule.ends_on < today:
+        at = local if isinstance(local, datetime) else None
+        if at is None or not applies(replace(rule, min_level_rank=0), at, 0):
+            return Phase.ENDED
     if rule.starts_on is not None and rule.starts_on > today:
         return Phase.UPCOMING
     return Phase.RUNNING
+
+
+def falls_on_weekdays(weekdays: int, first: date, last: date) -> bool:
+    """Some day from `first` to `last` (inclusive) is one of `weekdays` (bit 0 Monday)."""
+    days = min((last - first).days + 1, 7)
+    return any(weekdays & (1 << ((first.weekday() + n) % 7)) for n in range(max(days, 0)))
 
 
 def promotion_bonus(cashback: int, multiplier_pct: int) -> int:
