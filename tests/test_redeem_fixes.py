@@ -110,6 +110,9 @@ async def test_wrong_voucher_codes_are_named_in_the_audit(tg, db, session_factor
     audit = await owner.send("/audit")
     assert "Wrong voucher code typed" in audit.text
     assert "Wrong payment code typed" in audit.text
+    kinds = await owner.press(audit.button("Kind"))
+    only = await owner.press(kinds.button("Wrong code typed"))  # either kind of code
+    assert "Wrong voucher code typed" in only.text and "Wrong payment code typed" in only.text
 
 
 @pytest.mark.parametrize("typed", ["abc", "1234567", "12345", "²²²²²²", "1" * 20, "x" * 1001])

@@ -66,7 +66,8 @@ ACTIONS = {
     "reward_archive": N_("Reward archived"),
 }
 OTHER_ACT = N_("Other action")
-WRONG_VOUCHER = N_("Wrong voucher code typed")  # a wrong_code whose details say voucher
+# A wrong code by its details: a voucher's; None: either kind (the kind's filter says so).
+WRONG_CODES = {VOUCHER_MISS: N_("Wrong voucher code typed"), None: N_("Wrong code typed")}
 CARD_FIELDS = {
     "photo": N_("Photo"),
     "description": N_("Description"),
@@ -104,9 +105,9 @@ class AuditCb(CallbackData, prefix="aud"):
 
 
 def action_label(action: str, code: str | None = None) -> str:
-    """An act's label; `code`: a wrong code's details (a voucher's, or a payment code's)."""
-    if action == "wrong_code" and code == VOUCHER_MISS:
-        return _(WRONG_VOUCHER)
+    """An act's label; `code`: a wrong code's details (a voucher's, a payment code's)."""
+    if action == "wrong_code" and code in WRONG_CODES:
+        return _(WRONG_CODES[code])
     return _(ACTIONS.get(action, OTHER_ACT))
 
 
