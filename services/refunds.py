@@ -17,8 +17,9 @@ from services.errors import InvalidAmount, SaleRefused
 from services.ledger import member_state, write
 from services.notices import Notice, RefundReceipt
 from services.policy import settlement
-from services.policy.settlement import PurchaseFacts, RefundSettlement
+from services.policy.settlement import RefundSettlement
 from services.refund_referrals import RefundReferrals
+from services.refund_rewards import facts, promotion_bonus, take_back_stamps
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,9 @@ class RefundResult:
     currency: str
     notices: tuple[Notice, ...]
     level_reversed: int = 0  # cashback later purchases earned at a level the refund took away
+    promotion_reversed: int = 0  # the refunded share of a promotion's bonus
+    stamps_taken: int = 0  # stamps taken off the card
+    stamps_forgiven: int = 0  # stamps due back but already in a voucher: the member keeps them
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,13 @@ class RefundPreview:
     cash_refund_minor: int
     currency: str
     level_reversed: int = 0  # cashback of a level the refund takes away, taken back too
+    promotion_reversed: int = 0
+    stamps_taken: int = 0
+    stamps_forgiven: int = 0
+
+
+# What the preview takes from a dry run of the refund.
+_DRY = ("level_reversed", "promotion_reversed", "stamps_taken", "stamps_forgiven")
 
 
 class _RolledBack(Exception):
@@ -60,17 +71,6 @@ class _RolledBack(Exception):
     def __init__(self, result: RefundResult) -> None:
         super().__init__()
         self.result = result
-
-
-def facts(purchase: Purchase) -> PurchaseFacts:
-    """A purchase as the policy's refund settlement reads it."""
-    return PurchaseFacts(
-        amount_minor=purchase.amount_minor,
-        points_spent=purchase.points_spent,
-        cashback=purchase.cashback_minor,
-        refunded_minor=purchase.refunded_minor,
-        made_referral_effective=purchase.made_referral_effective,
-    )
 
 
 class RefundService(RefundReferrals):
@@ -112,7 +112,7 @@ class RefundService(RefundReferrals):
                 done = await self._refund(merchant_id, staff_id, purchase_id, None, amount, None)
                 raise _RolledBack(done)
         except _RolledBack as dry:
-            return replace(preview, level_reversed=dry.result.level_reversed)
+            return replace(preview, **{name: getattr(dry.result, name) for name in _DRY})
 
     async def _refundable(
         self,
@@ -242,6 +242,8 @@ class RefundService(RefundReferrals):
                 level_reversed=extra,
                 balance=membership.balance_minor,
                 currency=merchant.currency,
+                promotion_reversed=done.promotion_reversed,
+                stamps_taken=done.stamps.taken,
             ),
         )
         await self._announce(
@@ -260,6 +262,9 @@ class RefundService(RefundReferrals):
             merchant.currency,
             (notice, *referrers),
             extra,
+            done.promotion_reversed,
+            done.stamps.taken,
+            done.stamps.forgiven,
         )
 
     async def _settle_refund(
@@ -280,7 +285,7 @@ class RefundService(RefundReferrals):
             referrer = rows.get(membership.referrer_id)
         done = settlement.settle_refund(
             levels,
-            facts(purchase),
+            facts(purchase, await promotion_bonus(self.ledger, purchase)),
             member_state(membership),
             refund_minor=amount,
             referral_earned=earned,
@@ -289,4 +294,6 @@ class RefundService(RefundReferrals):
             point_value=value,
         )
         await write(self.ledger, rows, done.postings, done.members, now, purchase.id)
+        stamps = done.buyer.stamps
+        await take_back_stamps(self.session, membership.id, purchase.id, done, stamps, now)
         return done

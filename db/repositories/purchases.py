@@ -14,7 +14,14 @@ from db.models import Membership, Purchase, PurchaseStatus, Refund
 from db.repositories.base import Repo, run_core
 from db.repositories.bulk import insert_rows
 
-CONFIRMING = ("cashback_minor", "level_before", "level_after", "made_referral_effective")
+CONFIRMING = (
+    "cashback_minor",
+    "level_before",
+    "level_after",
+    "made_referral_effective",
+    "stamps_earned",
+    "promotion_id",
+)
 
 
 @cache

@@ -54,6 +54,9 @@ LEDGER_REASONS = {
     "forfeit": N_("Given up on leaving the program"),
     "adjustment": N_("Adjustment"),
     "goodwill": N_("Goodwill points"),
+    "promotion": N_("Promotion bonus"),
+    "promotion_reversed": N_("Promotion bonus taken back"),
+    "friend_gift": N_("Gift for joining through a friend"),
 }
 OTHER_REASON = N_("Other")
 

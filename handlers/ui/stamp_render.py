@@ -1,0 +1,134 @@
+"""How the stamp card and promotions read (issue 15): the row of stamps on the card, the
+promotions of today, and what a receipt adds when a purchase earned under a promotion, was
+stamped, filled a card or brought an invited friend's gift. Stamps are ● and ○: they render
+in every Telegram client."""
+
+from __future__ import annotations
+
+from datetime import time
+from decimal import Decimal
+from html import escape
+
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from babel.dates import format_time
+from babel.numbers import format_decimal
+
+from handlers.ui.render import babel_locale, date_locale, locale, points
+from services.dto import Card
+from services.notices import Receipt, RefundReceipt
+from services.policy.promotions import PromotionRule
+
+FULL, EMPTY = "●", "○"
+ROW_MAX = 20  # a longer card shows its count only
+
+
+def stamp_row(stamps: int, needed: int) -> str:
+    """●●●●●●○○○○ 6/10: the stamps held on a card of `needed`."""
+    held = min(max(stamps, 0), needed)
+    count = f"{held}/{needed}"
+    if needed > ROW_MAX:
+        return count
+    return f"{FULL * held}{EMPTY * (needed - held)} {count}"
+
+
+def multiplier(pct: int) -> str:
+    """×2, ×1.5 / ×1,5: a promotion's multiplier as the reader writes numbers."""
+    return "×" + format_decimal(Decimal(pct) / 100, locale=babel_locale(locale()))
+
+
+def _minute(value: int) -> str:
+    moment = time(value // 60 % 24, value % 60)
+    return format_time(moment, "short", locale=date_locale())
+
+
+def promotion_gain(rule: PromotionRule) -> str:
+    """What a promotion adds: ×2 points, +1 stamp, or both."""
+    parts = []
+    if rule.multiplier_pct > 100:
+        parts.append(_("{multiplier} points").format(multiplier=multiplier(rule.multiplier_pct)))
+    if rule.extra_stamps:
+        parts.append(
+            ngettext("+{n} stamp", "+{n} stamps", rule.extra_stamps).format(n=rule.extra_stamps)
+        )
+    return ", ".join(parts)
+
+
+def promotion_line(rule: PromotionRule) -> str:
+    """⚡ Happy hours: ×2 points today 12:00–15:00."""
+    name, gain = escape(rule.name), promotion_gain(rule)
+    if rule.start_minute is None or rule.end_minute is None:
+        return _("⚡ {name}: {gain} all day today").format(name=name, gain=gain)
+    return _("⚡ {name}: {gain} today {start}–{end}").format(
+        name=name, gain=gain, start=_minute(rule.start_minute), end=_minute(rule.end_minute)
+    )
+
+
+def card_lines(card: Card) -> list[str]:
+    """The card's stamp row and today's promotions; nothing for a merchant with neither."""
+    lines = []
+    if card.stamps_needed:
+        row = stamp_row(card.stamps, card.stamps_needed)
+        if card.stamp_reward:
+            row = f"{row} → {escape(card.stamp_reward)}"
+        lines.append(f"☕ {row}")
+    lines += [promotion_line(rule) for rule in card.promotions]
+    return ["", *lines] if lines else []
+
+
+def receipt_lines(r: Receipt) -> list[str]:
+    """What a receipt says of a promotion, the stamp card and an invited friend's gift."""
+    lines = []
+    if r.promotion_points and r.promotion:
+        lines.append(
+            _("⚡ {multiplier} {promotion}: +{points}").format(
+                multiplier=multiplier(r.promotion_pct),
+                promotion=escape(r.promotion),
+                points=points(r.promotion_points),
+            )
+        )
+    if r.friend_gift:
+        lines.append(
+            _("🎁 A gift for joining through a friend's invitation: +{points}").format(
+                points=points(r.friend_gift)
+            )
+        )
+    if r.friend_reward:
+        lines.append(
+            _("🎁 A voucher for {reward} is in your vouchers: a gift from your friend.").format(
+                reward=escape(r.friend_reward)
+            )
+        )
+    if r.stamps_needed and r.cards_full:
+        reward = escape(r.card_reward or "")
+        if r.cards_full == 1:
+            full = _("☕ Your card is full: a voucher for {reward} is in your vouchers.")
+        else:  # a check worth several cards at once (a card of a stamp per amount)
+            full = ngettext(
+                "☕ {n} card is full: {n} voucher for {reward} is in your vouchers.",
+                "☕ {n} cards are full: {n} vouchers for {reward} are in your vouchers.",
+                r.cards_full,
+            )
+        lines.append(full.format(reward=reward, n=r.cards_full))
+        if r.stamps:
+            lines.append(f"☕ {stamp_row(r.stamps, r.stamps_needed)}")
+    elif r.stamps_needed and r.stamps_added:
+        lines.append(
+            _("☕ Stamp {n} of {needed}").format(n=r.stamps, needed=r.stamps_needed)
+            + f"\n{stamp_row(r.stamps, r.stamps_needed)}"
+        )
+    return lines
+
+
+def refund_reward_lines(r: RefundReceipt) -> str:
+    """What a refund receipt adds: a promotion's bonus and stamps taken back."""
+    text = ""
+    if r.promotion_reversed:
+        text += "\n" + _("Promotion bonus taken back: {points}.").format(
+            points=points(r.promotion_reversed)
+        )
+    if r.stamps_taken:
+        text += "\n" + ngettext(
+            "{n} stamp taken off your card.", "{n} stamps taken off your card.", r.stamps_taken
+        ).format(n=r.stamps_taken)
+    return text
