@@ -1,39 +1,38 @@
-"""A refund's side of issue 15's rewards: the promotion bonus a purchase earned (read from its
-ledger entries, only when it earned under a promotion), and the stamps a refund takes off the
-card (one stamp entry; those already in a voucher are forgiven). The proportions are policy's
+"""A refund's side of issue 15's rewards: what a promotion and an invited friend's gift
+brought the buyer with the purchase (from its ledger entries, which the refund reads anyway
+for the referrers' rewards), and the stamps a refund takes off the card (one stamp entry;
+those already in a voucher are forgiven). The proportions are policy's
 (services/policy/refund_settlement.py, stamp_book.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import LedgerReason, Purchase, StampReason
-from db.repositories import LedgerRepo
+from db.models import LedgerEntry, LedgerReason, Purchase, StampReason
 from db.repositories.stamps import StampRepo
 from services.policy.settlement import PurchaseFacts, RefundSettlement
 
 
-def facts(purchase: Purchase, promotion_bonus: int = 0) -> PurchaseFacts:
-    """A purchase as the policy's refund settlement reads it."""
+def facts(purchase: Purchase, entries: Sequence[LedgerEntry] = ()) -> PurchaseFacts:
+    """A purchase as the policy's refund settlement reads it; its ledger `entries` say what a
+    promotion and a friend's gift brought the buyer."""
+
+    def brought(reason: LedgerReason) -> int:
+        return sum(e.delta_minor for e in entries if e.reason == reason)
+
     return PurchaseFacts(
         amount_minor=purchase.amount_minor,
         points_spent=purchase.points_spent,
         cashback=purchase.cashback_minor,
         refunded_minor=purchase.refunded_minor,
         made_referral_effective=purchase.made_referral_effective,
-        promotion_bonus=promotion_bonus,
+        promotion_bonus=brought(LedgerReason.PROMOTION),
+        friend_gift=brought(LedgerReason.FRIEND_GIFT),
         stamps_earned=purchase.stamps_earned,
     )
-
-
-async def promotion_bonus(ledger: LedgerRepo, purchase: Purchase) -> int:
-    """The points a promotion added to the purchase (no statement when none applied)."""
-    if purchase.promotion_id is None:
-        return 0
-    entries = await ledger.by_purchase(purchase.id)
-    return sum(e.delta_minor for e in entries if e.reason == LedgerReason.PROMOTION)
 
 
 async def take_back_stamps(
@@ -41,7 +40,6 @@ async def take_back_stamps(
     membership_id: int,
     purchase_id: int,
     done: RefundSettlement,
-    stamps_after: int,
     now: datetime,
 ) -> None:
     """The stamp entry of the stamps a refund took off the card, if it took any."""
@@ -50,7 +48,7 @@ async def take_back_stamps(
     row = {
         "membership_id": membership_id,
         "delta": -done.stamps.taken,
-        "stamps_after": stamps_after,
+        "stamps_after": done.buyer.stamps,
         "reason": StampReason.REFUND,
         "purchase_id": purchase_id,
         "voucher_id": None,

@@ -6,7 +6,7 @@ a lost level takes back from later purchases is services/refund_levels.py's."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 
 from db.models import Customer, Membership, Merchant, Purchase, PurchaseStatus, Refund
@@ -19,50 +19,11 @@ from services.notices import Notice, RefundReceipt
 from services.policy import settlement
 from services.policy.settlement import RefundSettlement
 from services.refund_referrals import RefundReferrals
-from services.refund_rewards import facts, promotion_bonus, take_back_stamps
-
-
-@dataclass(frozen=True, slots=True)
-class RefundResult:
-    purchase_id: int
-    amount_minor: int
-    points_returned: int
-    cashback_reversed: int
-    cash_refund_minor: int
-    shortfall: int
-    fully_refunded: bool
-    currency: str
-    notices: tuple[Notice, ...]
-    level_reversed: int = 0  # cashback later purchases earned at a level the refund took away
-    promotion_reversed: int = 0  # the refunded share of a promotion's bonus
-    stamps_taken: int = 0  # stamps taken off the card
-    stamps_forgiven: int = 0  # stamps due back but already in a voucher: the member keeps them
-
-
-@dataclass(frozen=True, slots=True)
-class RefundPreview:
-    """What /refund would do, before it does: the cashier confirms these numbers."""
-
-    purchase_id: int
-    customer_name: str | None
-    member_no: int
-    confirmed_at: datetime
-    timezone: str
-    amount_minor: int
-    refunded_before: int  # the Confirm button carries it: a refund meanwhile stops the old one
-    points_returned: int
-    cashback_taken: int
-    shortfall: int
-    cash_refund_minor: int
-    currency: str
-    level_reversed: int = 0  # cashback of a level the refund takes away, taken back too
-    promotion_reversed: int = 0
-    stamps_taken: int = 0
-    stamps_forgiven: int = 0
-
+from services.refund_results import RefundPreview, RefundResult
+from services.refund_rewards import facts, take_back_stamps
 
 # What the preview takes from a dry run of the refund.
-_DRY = ("level_reversed", "promotion_reversed", "stamps_taken", "stamps_forgiven")
+_DRY = ("level_reversed", "promotion_reversed", "stamps_taken", "stamps_forgiven", "gift_reversed")
 
 
 class _RolledBack(Exception):
@@ -244,6 +205,7 @@ class RefundService(RefundReferrals):
                 currency=merchant.currency,
                 promotion_reversed=done.promotion_reversed,
                 stamps_taken=done.stamps.taken,
+                gift_reversed=done.gift_reversed,
             ),
         )
         await self._announce(
@@ -265,6 +227,7 @@ class RefundService(RefundReferrals):
             done.promotion_reversed,
             done.stamps.taken,
             done.stamps.forgiven,
+            done.gift_reversed,
         )
 
     async def _settle_refund(
@@ -279,13 +242,12 @@ class RefundService(RefundReferrals):
     ) -> RefundSettlement:
         """Settle the refund by the policy and write its postings and counters."""
         membership = rows[purchase.membership_id]
-        earned = await self._referral_earned(purchase.id, rows)
-        referrer = None
-        if membership.referrer_id is not None:
-            referrer = rows.get(membership.referrer_id)
+        entries = await self.ledger.by_purchase(purchase.id)
+        earned = await self._referral_earned(entries, rows)
+        referrer = rows.get(membership.referrer_id) if membership.referrer_id else None
         done = settlement.settle_refund(
             levels,
-            facts(purchase, await promotion_bonus(self.ledger, purchase)),
+            facts(purchase, entries),
             member_state(membership),
             refund_minor=amount,
             referral_earned=earned,
@@ -294,6 +256,5 @@ class RefundService(RefundReferrals):
             point_value=value,
         )
         await write(self.ledger, rows, done.postings, done.members, now, purchase.id)
-        stamps = done.buyer.stamps
-        await take_back_stamps(self.session, membership.id, purchase.id, done, stamps, now)
+        await take_back_stamps(self.session, membership.id, purchase.id, done, now)
         return done

@@ -51,12 +51,13 @@ def told(sent: Sent, chat_id: int) -> str:
 
 
 async def member_of(db, telegram_id: int) -> Membership:
-    return await db.scalar(
+    found: Membership = await db.scalar(
         select(Membership)
         .join(Customer)
         .where(Customer.telegram_id == telegram_id)
         .order_by(Membership.id.desc())
     )
+    return found
 
 
 async def ledger_of(db, purchase_id: int) -> list[tuple[str, int]]:

@@ -37,6 +37,10 @@ def _reward_lines(done: RefundResult | RefundPreview) -> str:
         text += "\n" + _("Promotion bonus taken back: {points}.").format(
             points=points(done.promotion_reversed)
         )
+    if done.gift_reversed:
+        text += "\n" + _("Friend's gift taken back: {points}.").format(
+            points=points(done.gift_reversed)
+        )
     if done.stamps_taken:
         text += "\n" + ngettext(
             "{n} stamp taken off the customer's card.",

@@ -57,6 +57,7 @@ LEDGER_REASONS = {
     "promotion": N_("Promotion bonus"),
     "promotion_reversed": N_("Promotion bonus taken back"),
     "friend_gift": N_("Gift for joining through a friend"),
+    "friend_gift_reversed": N_("Friend's gift taken back"),
 }
 OTHER_REASON = N_("Other")
 

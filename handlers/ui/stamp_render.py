@@ -121,11 +121,16 @@ def receipt_lines(r: Receipt) -> list[str]:
 
 
 def refund_reward_lines(r: RefundReceipt) -> str:
-    """What a refund receipt adds: a promotion's bonus and stamps taken back."""
+    """What a refund receipt adds: a promotion's bonus, a friend's gift and stamps taken
+    back."""
     text = ""
     if r.promotion_reversed:
         text += "\n" + _("Promotion bonus taken back: {points}.").format(
             points=points(r.promotion_reversed)
+        )
+    if r.gift_reversed:
+        text += "\n" + _("Friend's gift taken back: {points}.").format(
+            points=points(r.gift_reversed)
         )
     if r.stamps_taken:
         text += "\n" + ngettext(

@@ -67,6 +67,7 @@ class RefundReceipt:
     currency: str
     promotion_reversed: int = field(default=0, metadata=SPARSE)  # a promotion's bonus back
     stamps_taken: int = field(default=0, metadata=SPARSE)
+    gift_reversed: int = field(default=0, metadata=SPARSE)  # an invited friend's gift back
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

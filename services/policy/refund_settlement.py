@@ -26,6 +26,7 @@ class PurchaseFacts:
     refunded_minor: int = 0  # refunded before this refund
     made_referral_effective: bool = False
     promotion_bonus: int = 0  # points a promotion added (its `promotion` ledger entries)
+    friend_gift: int = 0  # points of an invited friend's gift it brought
     stamps_earned: int = 0
 
 
@@ -58,6 +59,9 @@ class RefundSettlement:
     members: tuple[Member, ...]  # everyone's counters after, the buyer first
     promotion_reversed: int = 0  # the refunded share of the promotion's bonus
     promotion_owed: int = 0  # of it, what the balance did not hold: a clawback
+    gift_reversed: int = 0  # the refunded share of an invited friend's gift
+    # (gift_owed: of it, a clawback)
+    gift_owed: int = 0
     stamps: StampsBack = NO_STAMPS
 
     @property
@@ -115,7 +119,23 @@ def settle_refund(
         book.post(buyer.id, -taken, LedgerReason.CASHBACK_REVERSED)
     book.set(buyer.id, spend_minor=max(0, buyer.spend_minor - paid))
     was, after = purchase.refunded_minor, purchase.refunded_minor + refund_minor
-    promotion = _take_back(book, buyer.id, purchase.promotion_bonus, was, after, purchase)
+    # A promotion's bonus and a friend's gift came with the purchase: they go as it goes.
+    promotion = _take_back(
+        book,
+        buyer.id,
+        purchase.promotion_bonus,
+        (was, after),
+        purchase,
+        LedgerReason.PROMOTION_REVERSED,
+    )
+    gift = _take_back(
+        book,
+        buyer.id,
+        purchase.friend_gift,
+        (was, after),
+        purchase,
+        LedgerReason.FRIEND_GIFT_REVERSED,
+    )
     stamps = stamps_back(
         purchase.stamps_earned, purchase.amount_minor, was, refund_minor, buyer.stamps
     )
@@ -155,22 +175,31 @@ def settle_refund(
         members=book.after(),
         promotion_reversed=promotion[0],
         promotion_owed=promotion[1],
+        gift_reversed=gift[0],
+        gift_owed=gift[1],
         stamps=stamps,
     )
 
 
 def _take_back(
-    book: Book, member: int, total: int, was: int, after: int, purchase: PurchaseFacts
+    book: Book,
+    member: int,
+    total: int,
+    refunded: tuple[int, int],
+    purchase: PurchaseFacts,
+    reason: LedgerReason,
 ) -> tuple[int, int]:
-    """A promotion's bonus taken back in the refunded proportion, as cashback is; what the
-    balance no longer holds becomes a clawback, recovered from later credits. (taken in all,
-    of it owed)."""
+    """Points a purchase brought beside cashback (`total`), taken back in the proportion
+    refunded (`refunded`: before and after this refund), as cashback is; what the balance no
+    longer holds becomes a clawback, recovered from later credits. (taken in all, of it
+    owed)."""
+    was, after = refunded
     share = proportional(total, after, purchase.amount_minor)
     share -= proportional(total, was, purchase.amount_minor)
     if share <= 0:
         return 0, 0
     held = min(share, book[member].balance)
     if held:
-        book.post(member, -held, LedgerReason.PROMOTION_REVERSED)
+        book.post(member, -held, reason)
     book.set(member, clawback_due=book[member].clawback_due + share - held)
     return share, share - held
