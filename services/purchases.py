@@ -166,7 +166,8 @@ class PurchaseService(SellerBase):
             merchant_id, kin.buyer.id, sale.amount_minor, now
         )
         balance = balances[kin.buyer.id]
-        return self._result(program, sale, done.cashback, balance, False, (*notices, *flags))
+        earned = done.cashback + done.promotion_bonus  # as the preview quoted it
+        return self._result(program, sale, earned, balance, False, (*notices, *flags))
 
     async def _settle(
         self, program: Program, sale: Any, kin: Family, now: datetime

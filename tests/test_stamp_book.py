@@ -12,7 +12,7 @@ from db.models import LedgerReason as R
 from db.models import StampReason as S
 from services import policy
 from services.policy.accounts import Member, Posting
-from services.policy.card_promotions import promotions_today
+from services.policy.card_promotions import promotions_today, what_it_does
 from services.policy.promotions import PromotionRule, StampRule
 from services.policy.settlement import (
     Extras,
@@ -245,3 +245,22 @@ def test_a_refund_takes_back_the_promotion_and_the_stamps(
     assert (done.buyer.balance, done.buyer.clawback_due, done.buyer.stamps) == after
     assert done.promotion_owed == owed
     assert done.stamps.taken + done.stamps.forgiven == done.stamps.due
+
+
+BOTH = PromotionRule(9, "Both", 200, 1)
+
+
+@pytest.mark.parametrize(
+    ("rule", "cashback_on", "stamp_card", "left"),
+    [
+        (HAPPY, True, False, HAPPY),
+        (HAPPY, False, True, None),  # no cashback to multiply
+        (BOTH, False, True, PromotionRule(9, "Both", 100, 1)),
+        (BOTH, True, False, PromotionRule(9, "Both", 200, 0)),
+        (STAMPY, True, False, None),  # no card to stamp
+    ],
+)
+def test_a_promotion_shows_what_it_does_in_the_program(
+    rule: PromotionRule, cashback_on: bool, stamp_card: bool, left: PromotionRule | None
+) -> None:
+    assert what_it_does(rule, cashback_on, stamp_card) == left

@@ -75,6 +75,7 @@ async def test_a_sale_at_a_promotion_hour_earns_its_bonus_apart(tg, db, session,
     preview = await kasia.send(f"/sale {await db.pay_code(101)} 20")
     assert "Cashback to earn: 120 points" in preview.text  # the bonus quoted too
     done = await kasia.press(preview.button("Confirm"))
+    assert "0 points spent, 120 points earned" in done.text  # to the cashier, as quoted
     receipt = told(done, 101)
     assert "Points earned: +60 points" in receipt
     assert "⚡ ×2 Happy hours: +60 points" in receipt
@@ -141,16 +142,23 @@ async def test_a_daily_once_card_stamps_one_qualifying_purchase_a_day(
     tg, db, session, clock
 ) -> None:
     kasia, anna = await open_till(tg)
-    await set_stamp_card(session, 5, stamp_daily_once=True, stamp_min_amount_minor=500)
+    await set_stamp_card(
+        session, 5, stamp_daily_once=True, stamp_min_amount_minor=500, cashback_on=False
+    )
+    await make_promotion(session, "Double points")  # nothing to double without cashback
     small = await sell(kasia, anna, db, "4.99")
     assert "Stamp" not in told(small, 101)
-    assert "☕ Stamp 1 of 5" in told(await sell(kasia, anna, db, "5"), 101)
+    stamped = told(await sell(kasia, anna, db, "5"), 101)
+    assert "☕ Stamp 1 of 5" in stamped
+    assert "Points earned" not in stamped and "⚡" not in stamped  # stamps instead of cashback
+    assert "⚡" not in (await anna.send("/card")).text
     assert "Stamp" not in told(await sell(kasia, anna, db, "9"), 101)  # once a day
     clock.advance(days=1)
     assert "☕ Stamp 2 of 5" in told(await sell(kasia, anna, db, "5"), 101)
     earned = await db.all(select(Purchase.stamps_earned).order_by(Purchase.id))
     assert earned == [0, 1, 0, 1]
     assert (await member_of(db, 101)).stamps == 2
+    assert await db.count(LedgerEntry) == 0
     await check_stamp_invariant(session)
 
 

@@ -58,7 +58,8 @@ class CardAndHistory(MemberBase):
         if not program.promotions:
             return ()
         local = self.clock().astimezone(ZoneInfo(program.merchant.timezone))
-        return promotions_today(program.promotions, local, rank)
+        card = program.stamp_rule is not None
+        return promotions_today(program.promotions, local, rank, program.cashback_on, card)
 
     async def history(self, merchant_id: int, telegram_id: int, page: int) -> HistoryPage:
         """One page of ledger entries, newest first; a page past the end shows the last one."""

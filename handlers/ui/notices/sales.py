@@ -43,7 +43,9 @@ def receipt_text(r: Receipt) -> str:
     ]
     if r.spent:
         lines.append(_("Points spent: {points}").format(points=points(r.spent)) + worth(r.spent))
-    lines.append(_("Points earned: +{points}").format(points=points(r.earned)) + worth(r.earned))
+    if r.earned or not r.stamps_needed:  # a stamp card without cashback earns stamps only
+        earned = _("Points earned: +{points}").format(points=points(r.earned))
+        lines.append(earned + worth(r.earned))
     lines += receipt_lines(r)
     lines.append(_balance(r.balance) + worth(r.balance))
     if r.level_up:
