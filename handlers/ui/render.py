@@ -54,6 +54,8 @@ LEDGER_REASONS = {
     "forfeit": N_("Given up on leaving the program"),
     "adjustment": N_("Adjustment"),
     "goodwill": N_("Goodwill points"),
+    "reward": N_("Reward claimed"),
+    "reward_returned": N_("Reward points returned"),
     "promotion": N_("Promotion bonus"),
     "promotion_reversed": N_("Promotion bonus taken back"),
     "friend_gift": N_("Gift for joining through a friend"),
