@@ -13,7 +13,11 @@ few statements whatever the family:
     one audits the sale, one queues the receipt and the referrers' notices.
 
 A pre-order under the code, crossed daily thresholds and their alerts add their statements
-only when they apply."""
+only when they apply; so do rewards (issue 15): a promotion's bonus and an invited friend's
+gift are postings of the ledger's statement, the friend's grant joins the referral's, the
+stamps move with the balances (a daily-once card's "stamped today" comes with the family's
+read); a stamped purchase adds its stamp entries, and a voucher (a full card, the friend's
+gift) the rewards' terms and the vouchers (services/purchase_rewards.py)."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ from aiogram.utils.i18n import ngettext
 
 from handlers.ui.callbacks import RefundDecision
 from handlers.ui.render import date_time, money, points
+from handlers.ui.stamp_render import taken_back
 from services.sales import RefundPreview, RefundResult
 
 
@@ -30,17 +31,9 @@ def refund_text(result: RefundResult) -> str:
 
 
 def _reward_lines(done: RefundResult | RefundPreview) -> str:
-    """To the cashier: a promotion's bonus and the stamps the refund takes back, and the
-    stamps it can't (they are in a voucher already: the customer keeps them)."""
-    text = ""
-    if done.promotion_reversed:
-        text += "\n" + _("Promotion bonus taken back: {points}.").format(
-            points=points(done.promotion_reversed)
-        )
-    if done.gift_reversed:
-        text += "\n" + _("Friend's gift taken back: {points}.").format(
-            points=points(done.gift_reversed)
-        )
+    """To the cashier: a promotion's bonus, a friend's gift and the stamps the refund takes
+    back, and the stamps it can't (they are in a voucher already: the customer keeps them)."""
+    text = taken_back(done.promotion_reversed, done.gift_reversed)
     if done.stamps_taken:
         text += "\n" + ngettext(
             "{n} stamp taken off the customer's card.",

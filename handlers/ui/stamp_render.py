@@ -120,18 +120,21 @@ def receipt_lines(r: Receipt) -> list[str]:
     return lines
 
 
+def taken_back(promotion: int, gift: int) -> str:
+    """A refund's lines (each after a newline) for a promotion's bonus and a friend's gift
+    taken back: to the cashier and to the customer alike."""
+    text = ""
+    if promotion:
+        text += "\n" + _("Promotion bonus taken back: {points}.").format(points=points(promotion))
+    if gift:
+        text += "\n" + _("Friend's gift taken back: {points}.").format(points=points(gift))
+    return text
+
+
 def refund_reward_lines(r: RefundReceipt) -> str:
     """What a refund receipt adds: a promotion's bonus, a friend's gift and stamps taken
     back."""
-    text = ""
-    if r.promotion_reversed:
-        text += "\n" + _("Promotion bonus taken back: {points}.").format(
-            points=points(r.promotion_reversed)
-        )
-    if r.gift_reversed:
-        text += "\n" + _("Friend's gift taken back: {points}.").format(
-            points=points(r.gift_reversed)
-        )
+    text = taken_back(r.promotion_reversed, r.gift_reversed)
     if r.stamps_taken:
         text += "\n" + ngettext(
             "{n} stamp taken off your card.", "{n} stamps taken off your card.", r.stamps_taken
