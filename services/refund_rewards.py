@@ -1,6 +1,7 @@
-"""A refund's side of issue 15's rewards: what a promotion and an invited friend's gift
-brought the buyer with the purchase (from its ledger entries, which the refund reads anyway
-for the referrers' rewards), and the stamps a refund takes off the card (one stamp entry;
+"""A refund's side of issue 15's rewards: what a promotion brought the buyer with the
+purchase (its bonus follows the cashback it multiplied) and what an invited friend's gift did
+(from its ledger entries, which the refund reads anyway for the referrers' rewards), and the
+stamps a refund takes off the card (one stamp entry;
 those already in a voucher are forgiven). The proportions are policy's
 (services/policy/refund_settlement.py, stamp_book.py)."""
 
@@ -13,12 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import LedgerEntry, LedgerReason, Purchase, StampReason
 from db.repositories.stamps import StampRepo
+from services.policy.promotions import promotion_bonus
 from services.policy.settlement import PurchaseFacts, RefundSettlement
 
 
-def facts(purchase: Purchase, entries: Sequence[LedgerEntry] = ()) -> PurchaseFacts:
-    """A purchase as the policy's refund settlement reads it; its ledger `entries` say what a
-    promotion and a friend's gift brought the buyer."""
+def facts(
+    purchase: Purchase, entries: Sequence[LedgerEntry] = (), bonus_pct: int = 100
+) -> PurchaseFacts:
+    """A purchase as the policy's refund settlement reads it: a promotion's bonus follows its
+    cashback (`bonus_pct`: the promotion's multiplier; re-pricing after a lost level may have
+    lowered both), and its ledger `entries` say what a friend's gift brought."""
 
     def brought(reason: LedgerReason) -> int:
         return sum(e.delta_minor for e in entries if e.reason == reason)
@@ -29,7 +34,7 @@ def facts(purchase: Purchase, entries: Sequence[LedgerEntry] = ()) -> PurchaseFa
         cashback=purchase.cashback_minor,
         refunded_minor=purchase.refunded_minor,
         made_referral_effective=purchase.made_referral_effective,
-        promotion_bonus=brought(LedgerReason.PROMOTION),
+        promotion_bonus=promotion_bonus(purchase.cashback_minor, bonus_pct),
         friend_gift=brought(LedgerReason.FRIEND_GIFT),
         stamps_earned=purchase.stamps_earned,
     )

@@ -247,7 +247,7 @@ class RefundService(RefundReferrals):
         referrer = rows.get(membership.referrer_id) if membership.referrer_id else None
         done = settlement.settle_refund(
             levels,
-            facts(purchase, entries),
+            facts(purchase, entries, await self._bonus_pct(purchase)),
             member_state(membership),
             refund_minor=amount,
             referral_earned=earned,
@@ -258,3 +258,10 @@ class RefundService(RefundReferrals):
         await write(self.ledger, rows, done.postings, done.members, now, purchase.id)
         await take_back_stamps(self.session, membership.id, purchase.id, done, now)
         return done
+
+    async def _bonus_pct(self, purchase: Purchase) -> int:
+        """The multiplier of the promotion the purchase earned under (100: none)."""
+        if purchase.promotion_id is None:
+            return 100
+        found = await self.purchases.promotion_multipliers({purchase.promotion_id})
+        return found.get(purchase.promotion_id, 100)

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
@@ -347,6 +347,21 @@ def referrers_of(members: dict[int, Membership], member_id: int) -> list[int]:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(referrers=chains, ops=operations, point_value=st.sampled_from([1, 100]), program=rewards)
+# A refund that takes a level away re-prices a later purchase's promotion bonus with its
+# cashback (found by this test).
+@example(
+    referrers=[None] * MEMBERS,
+    ops=[Buy(0, 1, 0.0), Buy(0, 14526, 0.0), Buy(0, 14526, 0.0), Refund(1, 0.5)],
+    point_value=1,
+    program=Rewards(None, None, 200, 0, 0, True),
+)
+# A friend's purchase under a promotion: the bonus is the purchase's, not the referrer's.
+@example(
+    referrers=[None, 0, None, None, None, None],
+    ops=[Buy(1, 1493, 0.0), Refund(0, 1.0)],
+    point_value=1,
+    program=Rewards(None, None, 150, 0, 0, True),
+)
 def test_ledger_stays_whole_under_random_histories(
     referrers: list[int | None], ops: list[object], point_value: int, program: Rewards
 ) -> None:

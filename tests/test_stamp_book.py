@@ -10,6 +10,7 @@ import pytest
 
 from db.models import LedgerReason as R
 from db.models import StampReason as S
+from handlers.ui.stamp_render import stamp_row
 from services import policy
 from services.policy.accounts import Member, Posting
 from services.policy.card_promotions import promotions_today, what_it_does
@@ -264,3 +265,36 @@ def test_a_promotion_shows_what_it_does_in_the_program(
     rule: PromotionRule, cashback_on: bool, stamp_card: bool, left: PromotionRule | None
 ) -> None:
     assert what_it_does(rule, cashback_on, stamp_card) == left
+
+
+@pytest.mark.parametrize(
+    ("stamps", "needed", "count", "row"),
+    [
+        (6, 10, True, "●●●●●●○○○○ 6/10"),
+        (0, 3, True, "○○○ 0/3"),
+        (12, 10, True, "●●●●●●●●●● 10/10"),
+        (6, 10, False, "●●●●●●○○○○"),
+        (7, 30, True, "7/30"),  # too long to draw
+        (7, 30, False, ""),
+    ],
+)
+def test_the_row_of_stamps(stamps: int, needed: int, count: bool, row: str) -> None:
+    assert stamp_row(stamps, needed, count) == row
+
+
+def test_a_friends_purchase_keeps_its_promotion_beside_the_referrers_bonus() -> None:
+    extras = Extras(promotion=HAPPY)
+    done = settle_purchase(
+        LEVELS,
+        Member(1),
+        [Member(2)],
+        amount_minor=10_000,
+        points_spent=0,
+        rates_bp=(200,),
+        referral_bonus_minor=500,
+        first_referral=True,
+        extras=extras,
+    )
+    assert (done.promotion_bonus, done.promotion) == (300, HAPPY)
+    assert Posting(1, 300, R.PROMOTION) in done.postings
+    assert Posting(2, 500, R.REFERRAL_BONUS) in done.postings

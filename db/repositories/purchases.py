@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Row, Update, bindparam, func, select, update
 from sqlalchemy.orm import aliased
 
-from db.models import Membership, Purchase, PurchaseStatus, Refund
+from db.models import Membership, Promotion, Purchase, PurchaseStatus, Refund
 from db.repositories.base import Repo, run_core
 from db.repositories.bulk import insert_rows
 
@@ -83,6 +83,18 @@ class PurchaseRepo(Repo):
             params.update(day_start=day_start, buyer_id=membership_id)
         result = await run_core(self.s, _confirm(day_start is not None), params)
         return result.first()
+
+    async def promotion_multipliers(self, promotion_ids: Collection[int]) -> dict[int, int]:
+        """The multiplier of each of these promotions, by id (no statement for none): what a
+        purchase's bonus was, to re-price or refund it with its cashback."""
+        if not promotion_ids:
+            return {}
+        rows = await self.s.execute(
+            select(Promotion.id, Promotion.multiplier_pct).where(
+                Promotion.id.in_(list(promotion_ids))
+            )
+        )
+        return {int(i): int(pct) for i, pct in rows}
 
     async def get(self, purchase_id: int) -> Purchase | None:
         return await self.s.get(Purchase, purchase_id)

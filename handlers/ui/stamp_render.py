@@ -23,13 +23,15 @@ FULL, EMPTY = "●", "○"
 ROW_MAX = 20  # a longer card shows its count only
 
 
-def stamp_row(stamps: int, needed: int) -> str:
-    """●●●●●●○○○○ 6/10: the stamps held on a card of `needed`."""
+def stamp_row(stamps: int, needed: int, count: bool = True) -> str:
+    """●●●●●●○○○○ 6/10: the stamps held on a card of `needed` (without `count`: the row
+    alone, nothing for a card too long to draw)."""
     held = min(max(stamps, 0), needed)
-    count = f"{held}/{needed}"
-    if needed > ROW_MAX:
-        return count
-    return f"{FULL * held}{EMPTY * (needed - held)} {count}"
+    row = f"{FULL * held}{EMPTY * (needed - held)}" if needed <= ROW_MAX else ""
+    numbers = f"{held}/{needed}"
+    if not count:
+        return row
+    return f"{row} {numbers}" if row else numbers
 
 
 def multiplier(pct: int) -> str:
@@ -110,13 +112,12 @@ def receipt_lines(r: Receipt) -> list[str]:
                 r.cards_full,
             )
         lines.append(full.format(reward=reward, n=r.cards_full))
-        if r.stamps:
+        if r.stamps:  # a check worth more than the card: the rest on a new one
             lines.append(f"☕ {stamp_row(r.stamps, r.stamps_needed)}")
     elif r.stamps_needed and r.stamps_added:
-        lines.append(
-            _("☕ Stamp {n} of {needed}").format(n=r.stamps, needed=r.stamps_needed)
-            + f"\n{stamp_row(r.stamps, r.stamps_needed)}"
-        )
+        lines.append(_("☕ Stamp {n} of {needed}").format(n=r.stamps, needed=r.stamps_needed))
+        if row := stamp_row(r.stamps, r.stamps_needed, count=False):
+            lines.append(row)
     return lines
 
 

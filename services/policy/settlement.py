@@ -137,12 +137,12 @@ def settle_purchase(
     paid = to_pay(amount_minor, points_spent, point_value)
     level = priced_level(levels, buyer.level_rank)
     promotion = extras.promotion
-    earned, bonus = earnings(paid, level, point_value, extras.cashback_on, promotion)
+    earned, boost = earnings(paid, level, point_value, extras.cashback_on, promotion)
     gift = bonus_points(extras.friend_gift_minor, point_value)
     if points_spent:
         book.post(buyer.id, -points_spent, LedgerReason.REDEEM)
     book.credit(buyer.id, earned, LedgerReason.CASHBACK)
-    book.credit(buyer.id, bonus, LedgerReason.PROMOTION)
+    book.credit(buyer.id, boost, LedgerReason.PROMOTION)
     book.credit(buyer.id, gift, LedgerReason.FRIEND_GIFT)
     stamps = None
     if extras.stamp_rule is not None:
@@ -179,8 +179,8 @@ def settle_purchase(
         rewards=tuple(rewards),
         made_referral_effective=effective,
         members=book.after(),
-        promotion_bonus=bonus,
-        promotion=promotion if bonus or (stamps and stamps.extra) else None,
+        promotion_bonus=boost,
+        promotion=promotion if boost or (stamps and stamps.extra) else None,
         stamps=stamps,
         friend_gift=gift,
     )
