@@ -30,6 +30,7 @@ JOBS = (
     "birthday_offers",
     "lapse_birthday_bonuses",
     "expire_points",
+    "lapse_vouchers",
     "cart_reminders",
     "nps_surveys",
     "weekly_digests",

@@ -40,9 +40,13 @@ def get_routers() -> list[Router]:
         poster,
         privacy,
         profile,
+        promos,
         push,
+        redeem,
         refunds,
         reports,
+        rewards,
+        rewards_admin,
         sale,
         settings,
         staff,
@@ -57,6 +61,7 @@ def get_routers() -> list[Router]:
         form_fallbacks.cancel_router,  # /cancel ends any form, for anyone
         about.router,  # the card's menu button works in the middle of any form
         settings.router,  # its form's typed values before any handler of free text
+        redeem.router,  # a voucher's code in the sale form's code step, before the sale's
         sale.router,  # staff forms go before member handlers that match any text
         refunds.router,
         customer.router,  # its form's text steps go before member handlers too
@@ -69,6 +74,9 @@ def get_routers() -> list[Router]:
         business.router,
         business_news.router,
         business.form_router,  # what the card's form steps did not take
+        promos.router,  # its form's typed values before member handlers of free text
+        rewards_admin.router,  # its form's typed values before member handlers of free text
+        rewards.router,
         reports.router,
         export.router,
         poster.router,

@@ -26,7 +26,10 @@ from services.merchants import MerchantService
 from services.preorders import PreorderService
 from services.privacy import PrivacyService
 from services.program_settings import ProgramSettingsService
+from services.promotions import PromotionService
 from services.reports import ReportService
+from services.rewards.claims import RewardService
+from services.rewards.redeem import RedeemService
 from services.sales import SaleService
 from services.staff import StaffService
 from services.workplace import WorkplaceService
@@ -59,6 +62,9 @@ class HandlerData(TypedDict, total=False):
     chat: ChatService
     audit_log: AuditLogService
     care: CareService
+    promotions: PromotionService
+    redeem: RedeemService  # vouchers at the till
+    rewards: RewardService  # the reward catalogue, claims and vouchers
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
     locale: str  # the language this update is answered in
     i18n: CatalogI18n

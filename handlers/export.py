@@ -1,5 +1,5 @@
 """/export for owners and admins: the program's members, sales, points and audit log as CSV
-files."""
+files, and its reward vouchers and promotions when it has any."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from handlers.ui.audit_render import audit_caption, audit_words
 from handlers.ui.report_render import admins_only, export_caption
 from services.dto import MemberContext
 from services.errors import NotStaff
+from services.export_rewards import EXPORTS_IF_ANY
 from services.exports import EXPORTS, ExportService
 from services.reports import ReportService
 
@@ -54,6 +55,8 @@ async def cmd_export(
                 rows = await exports.export(
                     ctx.work_merchant_id, ctx.telegram_id, kind, out, audit_words()
                 )
+            if not rows and kind in EXPORTS_IF_ANY:
+                continue  # no vouchers or promotions: a program without rewards
             if os.path.getsize(path) > DOCUMENT_LIMIT:  # noqa: ASYNC240
                 path = await asyncio.to_thread(_gzip, path)
                 name += ".gz"

@@ -30,6 +30,7 @@ from handlers.ui.keyboards import CANCEL, main_menu
 from handlers.ui.sale_render import amount_error, ask_receipt
 from services.dto import MemberContext
 from services.errors import NotStaff
+from services.rewards.redeem import RedeemService
 from services.sales import SaleService
 
 STAFF = {"staff": True}
@@ -83,7 +84,11 @@ async def sale_receipt_expected(message: Message, ctx: MemberContext, sales: Sal
 
 @sale_router.message(StateFilter(None), F.text.regexp(CODE), flags=STAFF)
 async def code_outside_a_form(
-    message: Message, ctx: MemberContext, sales: SaleService, state: FSMContext
+    message: Message,
+    ctx: MemberContext,
+    sales: SaleService,
+    state: FSMContext,
+    redeem: RedeemService,
 ) -> None:
     """Staff typing a customer's code with no form open (the sale ended, or sales are
     paused) start a sale with it, or hear why they can't; anyone else goes on as before."""
@@ -91,7 +96,7 @@ async def code_outside_a_form(
         await sales.start(ctx.work_merchant_id, ctx.telegram_id)  # paused or locked: until when
     except NotStaff:
         raise SkipHandler() from None  # not staff: the digits go on to the other handlers
-    await begin_with_code(message, (message.text or "").strip(), ctx, sales, state)
+    await begin_with_code(message, (message.text or "").strip(), ctx, sales, state, redeem)
 
 
 # --- the push form -------------------------------------------------------------------------

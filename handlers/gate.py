@@ -46,7 +46,8 @@ async def send_rules(
     changed = target.chat.type == "private" and await programs.accepted_before(
         merchant.id, target.chat.id
     )
-    text = rules_text(await programs.rules(merchant.id), changed)
+    prog = await programs.rules(merchant.id)
+    text = rules_text(prog, changed, await programs.rewards_named(prog))
     inviter = await members.inviter_name(merchant.id, ref) if ref and members else None
     if inviter:
         text = _("🤝 {name} invited you!").format(name=escape(inviter)) + "\n\n" + text

@@ -33,9 +33,11 @@ from handlers.ui.kpi_render import (
     points_text,
     referrals_text,
     revenue_text,
+    rewards_text,
 )
 from handlers.ui.push_render import campaigns_text
 from handlers.ui.report_render import admins_only
+from handlers.ui.rewards_chart import rewards_chart
 from handlers.ui.stats_render import (
     KPI_NAMES,
     dashboard_text,
@@ -165,6 +167,9 @@ async def _kpi(
     elif name == "referrals":
         snapshot = await reports.period_snapshot(merchant, actor, days, first, last)
         text, chart = referrals_text(snapshot), partial(charts.funnel_chart, snapshot)
+    elif name == "rewards":
+        rewarded = await reports.rewards(merchant, actor, days, first, last)
+        text, chart = rewards_text(rewarded), partial(rewards_chart, rewarded)
     else:
         points = await reports.points(merchant, actor, days=days, first_day=first, last_day=last)
         text, chart = points_text(points), partial(charts.points_chart, points)

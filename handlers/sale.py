@@ -27,6 +27,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.answers import Answer
 from handlers.errors import answer_refusals
+from handlers.sale_offer import preview_markup, send_preview
 from handlers.till_refusals import TILL_ERRORS, button_refusals, till_refusal, wake_for_alerts
 from handlers.ui.callbacks import PointsChoice, ReceiptAdd, SaleDecision
 from handlers.ui.edit import drop_keyboard, edit_text
@@ -36,10 +37,10 @@ from handlers.ui.sale_render import (
     ask_receipt,
     confirmed_text,
     order_text,
-    preview_keyboard,
     preview_text,
 )
 from services.dto import MemberContext
+from services.rewards.redeem import RedeemService
 from services.sale_form import SaleStep, after_refusal
 from services.sales import SaleService, TillStep
 
@@ -73,6 +74,7 @@ async def show_preview(
     sales: SaleService,
     state: FSMContext,
     receipt: str | None,
+    redeem: RedeemService | None = None,
 ) -> None:
     """The draft with the receipt number just typed (the form's, or the open draft's made
     again with it), shown with its Confirm and its choices."""
@@ -91,10 +93,16 @@ async def show_preview(
             receipt,
         )
     await state.clear()
-    await message.answer(preview_text(draft), reply_markup=preview_keyboard(draft))
+    await send_preview(message, draft, ctx, redeem)
 
 
-async def after_step(message: Message, state: FSMContext, step: TillStep) -> None:
+async def after_step(
+    message: Message,
+    state: FSMContext,
+    step: TillStep,
+    ctx: MemberContext | None = None,
+    redeem: RedeemService | None = None,
+) -> None:
     """On to what the sale needs next (services/sale_form.py): the amount, a receipt number,
     or the preview of the draft the step made."""
     if step.next is SaleStep.AMOUNT:
@@ -107,11 +115,16 @@ async def after_step(message: Message, state: FSMContext, step: TillStep) -> Non
     else:
         assert step.draft is not None
         await state.clear()
-        await message.answer(preview_text(step.draft), reply_markup=preview_keyboard(step.draft))
+        await send_preview(message, step.draft, ctx, redeem)
 
 
 async def begin_with_code(
-    message: Message, code: str, ctx: MemberContext, sales: SaleService, state: FSMContext
+    message: Message,
+    code: str,
+    ctx: MemberContext,
+    sales: SaleService,
+    state: FSMContext,
+    redeem: RedeemService | None = None,
 ) -> None:
     """The customer's code is known: show who it is and ask for the amount (a pre-order
     brings its own, on to its receipt number or the preview)."""
@@ -120,7 +133,7 @@ async def begin_with_code(
     await state.set_data({"code": step.till.code, "points": 0})
     if step.till.order_total_minor is not None and step.next is SaleStep.RECEIPT:
         await message.answer(order_text(step.till))
-    await after_step(message, state, step)
+    await after_step(message, state, step, ctx, redeem)
 
 
 @router.message(Command("sale"), flags=STAFF)
@@ -130,6 +143,7 @@ async def cmd_sale(
     ctx: MemberContext,
     sales: SaleService,
     state: FSMContext,
+    redeem: RedeemService,
 ) -> None:
     await state.clear()
     match = ONE_LINE.match(command.args or "")
@@ -153,19 +167,27 @@ async def cmd_sale(
     if step.points_over:
         # The preview comes without points; its buttons offer what this check allows.
         await message.answer(_("That is more points than this check allows."))
-    await after_step(message, state, step)
+    await after_step(message, state, step, ctx, redeem)
 
 
 @router.message(StateFilter(SaleForm.code), plain_text, flags=STAFF)
 async def msg_code_entered(
-    message: Message, ctx: MemberContext, sales: SaleService, state: FSMContext
+    message: Message,
+    ctx: MemberContext,
+    sales: SaleService,
+    state: FSMContext,
+    redeem: RedeemService,
 ) -> None:
-    await begin_with_code(message, message.text or "", ctx, sales, state)
+    await begin_with_code(message, message.text or "", ctx, sales, state, redeem)
 
 
 @router.message(StateFilter(SaleForm.amount), plain_text, flags=STAFF)
 async def msg_amount_entered(
-    message: Message, ctx: MemberContext, sales: SaleService, state: FSMContext
+    message: Message,
+    ctx: MemberContext,
+    sales: SaleService,
+    state: FSMContext,
+    redeem: RedeemService,
 ) -> None:
     data = await state.get_data()
     step = await sales.sell(
@@ -175,14 +197,18 @@ async def msg_amount_entered(
         amount_text=message.text or "",
         points=data.get("points", 0),
     )
-    await after_step(message, state, step)
+    await after_step(message, state, step, ctx, redeem)
 
 
 @router.message(StateFilter(SaleForm.receipt), plain_text, flags=STAFF)
 async def msg_receipt_entered(
-    message: Message, ctx: MemberContext, sales: SaleService, state: FSMContext
+    message: Message,
+    ctx: MemberContext,
+    sales: SaleService,
+    state: FSMContext,
+    redeem: RedeemService,
 ) -> None:
-    await show_preview(message, ctx, sales, state, message.text)
+    await show_preview(message, ctx, sales, state, message.text, redeem)
 
 
 @router.errors(ExceptionTypeFilter(*TILL_ERRORS), F.update.message.as_("message"))
@@ -208,14 +234,19 @@ async def on_step_refused(
 
 @router.callback_query(PointsChoice.filter(), flags=STAFF)
 async def cb_points_chosen(
-    query: CallbackQuery, callback_data: PointsChoice, ctx: MemberContext, sales: SaleService
+    query: CallbackQuery,
+    callback_data: PointsChoice,
+    ctx: MemberContext,
+    sales: SaleService,
+    redeem: RedeemService,
 ) -> None:
     """The same sale with other points: a new draft, shown in place of the old preview."""
     draft = await sales.reprice(
         ctx.work_merchant_id, query.from_user.id, callback_data.key, points=callback_data.points
     )
     if isinstance(query.message, Message):
-        await edit_text(query.message, preview_text(draft), preview_keyboard(draft))
+        markup = await preview_markup(draft, ctx, redeem)
+        await edit_text(query.message, preview_text(draft), markup)
 
 
 @router.callback_query(ReceiptAdd.filter(), flags=STAFF)

@@ -24,14 +24,15 @@ from handlers.ui.settings_keyboards import (
     levels_keyboard,
     preview_id,
     preview_keyboard,
+    rewards_keyboard,
     settings_keyboard,
 )
+from handlers.ui.settings_refusals import refusal_text
 from handlers.ui.settings_render import (
     changed_text,
     levels_text,
     preview_text,
     prompt_text,
-    refusal_text,
     saved_text,
     settings_text,
     stored_name,
@@ -39,6 +40,7 @@ from handlers.ui.settings_render import (
 from services.dto import MemberContext
 from services.errors import NotStaff
 from services.policy.program_changes import SettingKey, SettingRefused
+from services.program_gifts import REWARD_KEYS, is_flag
 from services.program_settings import Change, ProgramSettingsService, SettingChanged
 
 router = Router(name=__name__)
@@ -89,6 +91,28 @@ async def cb_levels(
         )
 
 
+@router.callback_query(LevelPick.filter(F.key.in_(REWARD_KEYS)), flags=STAFF)
+async def cb_pick_reward(
+    query: CallbackQuery,
+    callback_data: LevelPick,
+    ctx: MemberContext,
+    programs: ProgramSettingsService,
+    state: FSMContext,
+) -> None:
+    """A reward chosen for the stamp card or a gift (its id in `rank`): the preview."""
+    assert callback_data.key is not None
+    await show_preview(
+        query.message,
+        ctx,
+        programs,
+        state,
+        callback_data.key,
+        None,
+        None,
+        picked=callback_data.rank,
+    )
+
+
 @router.callback_query(SettingPick.filter(), flags=STAFF)
 @router.callback_query(LevelPick.filter(F.key.is_not(None)), flags=STAFF)
 async def cb_pick_setting(
@@ -101,14 +125,17 @@ async def cb_pick_setting(
     key = callback_data.key
     assert key is not None
     rank = callback_data.rank if isinstance(callback_data, LevelPick) else None
-    if key in (SettingKey.RECEIPT, SettingKey.LEVEL_REMOVE):  # nothing to type
+    if key is SettingKey.LEVEL_REMOVE or is_flag(key):  # nothing to type
         await show_preview(query.message, ctx, programs, state, key, rank, None)
         return
     current = await programs.current(ctx.work_merchant_id, ctx.telegram_id, key, rank)
     await state.set_state(SettingsForm.value)
     await state.update_data({EDIT: {"merchant_id": current.program.id, "key": key, "rank": rank}})
     if isinstance(query.message, Message):
-        await query.message.answer(prompt_text(current, stamped(ctx, current.program.id)))
+        await query.message.answer(
+            prompt_text(current, stamped(ctx, current.program.id)),
+            reply_markup=rewards_keyboard(current),
+        )
 
 
 @router.message(SettingsForm.value, F.text, ~F.text.startswith("/"), flags=STAFF)
@@ -137,10 +164,11 @@ async def show_preview(
     rank: int | None,
     text: str | None,
     merchant_id: int | None = None,
+    picked: int | None = None,
 ) -> None:
     """Before -> after, with Save (or, for a change worse for members, whether to tell them)."""
     change, prog = await programs.preview(
-        merchant_id or ctx.work_merchant_id, ctx.telegram_id, key, rank, text
+        merchant_id or ctx.work_merchant_id, ctx.telegram_id, key, rank, text, picked
     )
     if text is None:  # nothing typed: no value step stays open
         await state.set_state(None)

@@ -17,23 +17,27 @@ from handlers.commands import set_staff_commands
 from handlers.errors import answer_refusals
 from handlers.gate import remember_link, send_rules
 from handlers.profile import show_profile
+from handlers.redeem import refusals as voucher_refusals
+from handlers.redeem import show_voucher
 from handlers.sale import begin_with_code
 from handlers.sale import router as sale_form
 from handlers.ui.callbacks import Consent, Marketing
 from handlers.ui.edit import drop_keyboard, edit_text
 from handlers.ui.keyboards import card_keyboard, main_menu, marketing_keyboard
 from handlers.ui.member_render import card_text
+from handlers.ui.rules_render import welcome_gift_text
 from services import policy
 from services.dto import MemberContext
 from services.errors import InviteInvalid, OutdatedRules, UnknownMerchant
 from services.members import MemberService
 from services.program_settings import ProgramSettingsService
+from services.rewards.redeem import RedeemService, voucher_payload
 from services.sales import SaleService
 from services.staff import StaffService
 from services.states import StaffRole
 
 router = Router(name=__name__)
-answer_refusals(router, sale_form)  # a cashier's QR scan starts a sale
+answer_refusals(router, voucher_refusals, sale_form)  # a cashier's QR scan starts a sale
 logger = logging.getLogger(__name__)
 
 
@@ -73,6 +77,8 @@ async def accept_staff_invite(
         )
         + "\n"
         + _("/sales – today's sales\n/refund – refund a sale")
+        + "\n"
+        + _("/redeem – hand over a member's voucher (or send its 8-digit code)")
         + (
             "\n"
             + _("/staff – invite and manage staff")
@@ -100,7 +106,14 @@ async def cmd_start(
     state: FSMContext,
     bot: Bot,
     wake_sender: Callable[[], None],
+    redeem: RedeemService,
 ) -> None:
+    voucher = voucher_payload(command.args)
+    if voucher and await staff.role(ctx.work_merchant_id, ctx.telegram_id):
+        # A cashier scanned a voucher's QR (t.me/<bot>?start=v<code>).
+        await state.clear()
+        await show_voucher(message, voucher, ctx, redeem)
+        return
     payload = policy.parse_payload(command.args)
     if payload.problem:
         logger.info("start payload partly ignored: %s", payload.problem)
@@ -109,7 +122,7 @@ async def cmd_start(
         return
     if payload.pay_code and await staff.role(ctx.work_merchant_id, ctx.telegram_id):
         # A cashier scanned the customer's QR with the phone's camera.
-        await begin_with_code(message, payload.pay_code, ctx, sales, state)
+        await begin_with_code(message, payload.pay_code, ctx, sales, state, redeem)
         return
     target = await members.join_target(payload, ctx.merchant)
     member_there = ctx.is_member and target.id == ctx.merchant.id
@@ -127,7 +140,7 @@ async def cmd_start(
             members=members,
         )
         return
-    if payload.pay_code:
+    if payload.pay_code or voucher:
         await message.answer(_("This QR code is for the staff at the till: show it to them."))
     elif payload.referral_code:
         await message.answer(_("You are already a member, so invitation links don't apply."))
@@ -172,6 +185,8 @@ async def cb_accept_rules(
     )
     card = await members.card(joined.merchant.id, query.from_user.id)
     await query.message.answer(card_text(card), reply_markup=card_keyboard())
+    if joined.welcome_reward:
+        await query.message.answer(welcome_gift_text(joined.welcome_reward))
     if not joined.renewed:
         await query.message.answer(
             _(

@@ -91,6 +91,12 @@ def entry_of(
         about.update(_level_change(target, details))
     elif action == "business_card_edit":
         about["setting"] = target
+    elif action in ("promotion_add", "promotion_end"):
+        about["note"] = details  # the promotion's name
+    elif action in ("reward_add", "reward_edit", "reward_archive"):
+        about["note"] = details  # the reward's name
+        if action == "reward_edit":
+            about["setting"] = target  # the field edited
     elif action in ("staff_invite", "staff_join"):
         about["role"] = target
     elif action in ("wrong_code", "stale_code"):

@@ -125,6 +125,7 @@ class JoinResult:
     welcome_bonus_minor: int
     merchant: MerchantView
     renewed: bool = False  # an existing member accepted a new version of the rules
+    welcome_reward: str | None = None  # the name of the welcome gift's voucher, when one came
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +161,7 @@ class HistoryEntry:
     balance_after_minor: int
     reason: LedgerReason
     note: str | None
+    reward: str | None = None  # the voucher's reward, for reward and reward_returned entries
 
 
 @dataclass(frozen=True, slots=True)

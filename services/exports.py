@@ -1,4 +1,5 @@
-"""CSV exports of a merchant's members, purchases and ledger, streamed from the database.
+"""CSV exports of a merchant's members, purchases, ledger and audit log, and of its reward
+vouchers and promotions (services/export_rewards.py), streamed from the database.
 
 Amounts are in the currency's major units (12.50), points as whole numbers, times in the
 merchant's timezone. Personal data (Telegram id, name, phone, birthday, language) goes only
@@ -22,10 +23,11 @@ from db.repositories.audit_log import AuditLogRepo
 from services.audit_log import AuditWords, actor_name, entry_of
 from services.base import Service
 from services.errors import ReportRefused
+from services.export_rewards import EXPORTS_IF_ANY, reward_columns
 from services.policy import currency_exponent
 from services.reports import ReportService
 
-EXPORTS = ("members", "purchases", "ledger", "audit")
+EXPORTS = ("members", "purchases", "ledger", "audit", *EXPORTS_IF_ANY)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -115,6 +117,10 @@ class ExportService(Service):
                 return row
 
             query = repo.members_query(merchant_id)
+        elif kind in EXPORTS_IF_ANY:
+            header, row_of, query = reward_columns(
+                kind, repo, merchant_id, personal, when, amount, cur, safe_text
+            )
         elif kind == "audit":
             header, row_of, query = await self._audit(merchant_id, personal, when, words, cur)
         elif kind == "purchases":

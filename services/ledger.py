@@ -170,6 +170,16 @@ async def post_settlement(
     """A settlement written in two statements: every balance and counter of the family moved
     at once (the caller holds their rows), then its ledger entries in order; the balances
     after, by membership id. Erased members whose row is gone are left out."""
+    balances = await settle(memberships, postings, after)
+    await ledger.append(entries(postings, balances, now, purchase_id))
+    return balances
+
+
+async def settle(
+    memberships: MembershipRepo, postings: Sequence[Posting], after: Sequence[Member]
+) -> dict[int, int]:
+    """Every balance moved by `postings` and every counter set as `after` says, in one
+    statement (the caller holds the rows); the balances after, by membership id."""
     moves: dict[int, int] = {}
     for posting in postings:
         moves[posting.member] = moves.get(posting.member, 0) + posting.delta
@@ -184,6 +194,4 @@ async def post_settlement(
         }
         for m in after
     }
-    balances = await memberships.settle(moves, counters)
-    await ledger.append(entries(postings, balances, now, purchase_id))
-    return balances
+    return await memberships.settle(moves, counters)

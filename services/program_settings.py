@@ -7,28 +7,29 @@ next visit) and may be told to them at once."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import cached_property
 
 from db.reads import read_only
 from db.repositories.program_settings import ProgramSettingsRepo
-from services import policy, program
+from services import policy, program, program_gifts
 from services._tx import in_transaction
 from services.base import Service
-from services.dto import LevelInfo
-from services.errors import DomainError, InvalidLevels
+from services.errors import DomainError
 from services.notices import RulesChanged, encode
 from services.policy.program_changes import (
-    SPECS,
     SettingKey,
     SettingRefused,
     Value,
+    levels_after,
+    new_level,
     parse_setting,
+    worse_change,
     worse_levels,
-    worse_setting,
 )
 from services.program import Program
+from services.program_gifts import RewardChoice, is_flag, is_reward
 from services.staff import require_admin
 
 
@@ -38,6 +39,7 @@ class Screen:
 
     program: Program
     points_issued: bool
+    rewards: tuple[RewardChoice, ...] = ()  # what the stamp card and the gifts may name
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,8 @@ class Change:
     after: Value
     version: int
     worse: bool = False
+    before_name: str | None = None  # a reward setting's rewards, by name
+    after_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +66,7 @@ class Current:
     key: SettingKey
     rank: int | None
     value: Value
+    rewards: tuple[RewardChoice, ...] = ()  # a reward setting's choices
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +126,13 @@ class ProgramSettingsService(Service):
         async with read_only(self.session):
             return await self.repo.accepted_before(merchant_id, telegram_id)
 
+    async def rewards_named(self, prog: Program) -> dict[int, str]:
+        """The names of the rewards the rules promise (stamp card, gifts); none: no query."""
+        if not program_gifts.promised_ids(prog):
+            return {}
+        async with read_only(self.session):
+            return await program_gifts.promised(self.repo, prog)
+
     async def check(self, merchant_id: int, actor: int) -> None:
         """NotStaff unless `actor` is an owner or an admin of the merchant."""
         async with read_only(self.session):
@@ -130,7 +142,8 @@ class ProgramSettingsService(Service):
         """Every setting of the merchant's program; owners and its admins only."""
         async with read_only(self.session):
             prog = await self._program(merchant_id, actor)
-            return Screen(prog, await self.repo.points_issued(merchant_id))
+            rewards = await program_gifts.choices(self.repo, merchant_id)
+            return Screen(prog, await self.repo.points_issued(merchant_id), rewards)
 
     async def current(
         self, merchant_id: int, actor: int, key: SettingKey, rank: int | None
@@ -140,20 +153,33 @@ class ProgramSettingsService(Service):
             prog = await self._program(merchant_id, actor)
             if key is SettingKey.POINT_VALUE and await self.repo.points_issued(merchant_id):
                 raise SettingRefused("points_issued")
-            return Current(prog, key, rank, value_of(prog, key, rank))
+            rewards = await program_gifts.choices(self.repo, merchant_id, key)
+            return Current(prog, key, rank, value_of(prog, key, rank), rewards)
 
     async def preview(
-        self, merchant_id: int, actor: int, key: SettingKey, rank: int | None, text: str | None
+        self,
+        merchant_id: int,
+        actor: int,
+        key: SettingKey,
+        rank: int | None,
+        text: str | None,
+        picked: int | None = None,
     ) -> tuple[Change, Program]:
-        """The change `text` asks for (a flag or a level's removal needs none), checked."""
+        """The change `text` asks for (a flag or a level's removal needs none; a reward
+        setting's button sends the reward `picked`), checked."""
         async with read_only(self.session):
             prog = await self._program(merchant_id, actor)
             if key is SettingKey.POINT_VALUE and await self.repo.points_issued(merchant_id):
                 raise SettingRefused("points_issued")
+            rewards = await program_gifts.choices(self.repo, merchant_id, key)
         before = value_of(prog, key, rank)
         currency = prog.merchant.currency
-        if key is SettingKey.RECEIPT:
+        names: tuple[str | None, ...] = ()
+        if is_flag(key):
             after: Value = not before
+        elif is_reward(key):
+            after = program_gifts.reward_value(key, rewards, picked, text)
+            names = tuple(program_gifts.name_of(rewards, v) for v in (before, after))
         elif key is SettingKey.LEVEL_REMOVE:
             if len(prog.levels) <= 1 or rank != prog.levels[-1].rank:
                 raise SettingRefused("last_level")
@@ -167,11 +193,13 @@ class ProgramSettingsService(Service):
             after = parse_setting(key, text or "", exponent, policy.whole_units_only(currency))
         if after == before:
             raise SettingRefused("same")
-        worse = worse_setting(key, before, after)
+        program_gifts.check(prog, key, after)
+        worse = worse_change(key, before, after, prog.stamp_rule is not None)
         if rank is not None:
-            levels = _levels_after(prog, key, rank, after)
+            levels = levels_after(prog.levels, key, rank, after)
             worse = worse_levels(prog.levels, levels)
-        return Change(merchant_id, key, rank, before, after, prog.version, worse), prog
+        change = Change(merchant_id, key, rank, before, after, prog.version, worse, *names)
+        return change, prog
 
     async def save(self, actor: int, change: Change, tell: bool) -> Saved:
         """Write the change if the program is still the previewed version; audited. A change
@@ -186,15 +214,18 @@ class ProgramSettingsService(Service):
                 self.session.info.get(program.CHECKED, {}).pop(change.merchant_id, None)
                 prog = await program.load(self.session, change.merchant_id)
                 current = value_of(prog, change.key, change.rank)
-                if current == change.after:
+                rewards = await program_gifts.choices(self.repo, change.merchant_id, change.key)
+                if current == change.after or (
+                    rewards and program_gifts.name_of(rewards, current) == change.after_name
+                ):
                     return Saved(change, prog, 0, again=True)
-                raise SettingChanged(Current(prog, change.key, change.rank, current))
+                raise SettingChanged(Current(prog, change.key, change.rank, current, rewards))
             if change.key is SettingKey.POINT_VALUE and await self.repo.points_issued(
                 change.merchant_id
             ):
                 raise SettingRefused("points_issued")
             now = self.clock()
-            await self._write(change, prog)
+            await self._write(change, prog, now)
             self._audit(actor, change, now)
             if not change.worse:
                 return Saved(change, prog, 0)
@@ -213,11 +244,14 @@ class ProgramSettingsService(Service):
 
         return await in_transaction(self.session, work)
 
-    async def _write(self, change: Change, prog: Program) -> None:
-        if change.key is SettingKey.LEVEL_REMOVE:
+    async def _write(self, change: Change, prog: Program, now: datetime) -> None:
+        if isinstance(change.after, str) and is_reward(change.key):  # a new gift, named
+            reward_id = await self.repo.add_gift_reward(change.merchant_id, change.after, now)
+            await self.repo.set_merchant(change.merchant_id, change.key.value, reward_id)
+        elif change.key is SettingKey.LEVEL_REMOVE:
             await self.repo.remove_level(change.merchant_id, change.rank or 0)
         elif change.key is SettingKey.LEVEL_ADD:
-            level = _new_level(prog, str(change.after))
+            level = new_level(prog.levels, str(change.after))
             await self.repo.add_level(change.merchant_id, asdict(level))
         elif change.rank is not None:
             await self.repo.set_level(
@@ -230,36 +264,13 @@ class ProgramSettingsService(Service):
         details: dict[str, object]
         if change.rank is None:
             action, target = "settings_change", change.key.value
-            details = {"before": change.before, "after": change.after}
+            names = is_reward(change.key)  # a reward by its name: an id says nothing in /audit
+            details = {
+                "before": change.before_name if names else change.before,
+                "after": change.after_name if names else change.after,
+            }
         else:
             action, target = "levels_change", f"level:{change.rank}"
             details = {"rank": change.rank, change.key.value: [change.before, change.after]}
         text = json.dumps(details, ensure_ascii=False, separators=(",", ":"))[:500]
         self.audit.add(change.merchant_id, actor, action, now, target=target, details=text)
-
-
-def _new_level(prog: Program, name: str) -> LevelInfo:
-    """A level above the top one, asking what it asks and giving what it gives, to edit next."""
-    top = prog.levels[-1]
-    return replace(top, rank=top.rank + 1, name=name)
-
-
-def _levels_after(prog: Program, key: SettingKey, rank: int, after: Value) -> list[LevelInfo]:
-    """The levels with the change made, checked as a set (policy.validate_levels)."""
-    if key is SettingKey.LEVEL_REMOVE:
-        levels = [lv for lv in prog.levels if lv.rank != rank]
-    elif key is SettingKey.LEVEL_ADD:
-        levels = [*prog.levels, _new_level(prog, str(after))]
-    else:
-        levels = [
-            replace(lv, **{key.value: after}) if lv.rank == rank else lv  # type: ignore[arg-type]
-            for lv in prog.levels
-        ]
-    try:
-        policy.validate_levels(levels)
-    except InvalidLevels as error:
-        raise SettingRefused("levels") from error
-    return levels
-
-
-__all__ = ["SPECS", "Change", "Current", "ProgramSettingsService", "Saved", "Screen"]

@@ -72,6 +72,57 @@ async def make_staff(
         return row.id
 
 
+async def make_reward(
+    session: AsyncSession,
+    clock: FakeClock,
+    merchant: MerchantView,
+    name: str = "Cappuccino",
+    points_price: int = 0,
+    valid_days: int = 30,
+    listed: bool = True,
+) -> int:
+    """A reward of the merchant's (in the catalogue unless `listed` is False); its id."""
+    from db.models import Reward
+
+    async with session.begin():
+        row = Reward(
+            merchant_id=merchant.id,
+            name=name,
+            points_price=points_price,
+            listed=listed,
+            valid_days=valid_days,
+            created_at=clock(),
+        )
+        session.add(row)
+        await session.flush()
+        return row.id
+
+
+async def make_voucher(
+    session: AsyncSession,
+    clock: FakeClock,
+    merchant: MerchantView,
+    telegram_id: int,
+    reward_id: int,
+    source: str = "claim",
+    points: int = 0,
+    valid_days: int = 30,
+) -> tuple[int, str]:
+    """An open voucher of the member `telegram_id`, issued as every voucher is
+    (services/rewards/issue.py): its id and code. Posts no reservation to the ledger."""
+    from db.models import VoucherSource
+    from db.repositories import MembershipRepo
+    from db.repositories.vouchers import VoucherRepo
+    from services.rewards.issue import Gift, issue
+
+    async with session.begin():
+        pair = await MembershipRepo(session).for_telegram_user(telegram_id, merchant.id)
+        assert pair is not None
+        gift = Gift(pair[1].id, reward_id, valid_days, VoucherSource(source), points)
+        [issued] = await issue(VoucherRepo(session), merchant.id, [gift], clock())
+        return issued
+
+
 async def issue_code(
     session: AsyncSession, clock: FakeClock, merchant: MerchantView, tg: int
 ) -> str:
@@ -293,7 +344,7 @@ async def check_stamp_invariant(session: AsyncSession) -> None:
             assert stamps == int(sums.get(member, 0)), (member, stamps, sums.get(member))
 
 
-async def make_reward(
+async def make_gift_reward(
     session: AsyncSession, name: str = "Free croissant", *, merchant_id: int | None = None
 ) -> int:
     """A reward given, not sold (unlisted, price 0), valid 30 days; returns its id."""
@@ -309,3 +360,20 @@ async def make_reward(
         session.add(row)
         await session.flush()
         return row.id
+
+
+async def staff_cast(owner: Any, tg: Any, db: Any, session_factory: Any, clock: FakeClock) -> None:
+    """The staff of the role tests: cashier 50 (Kasia) and admin 60 (Ivan, revoked) hired by
+    `owner`, and admin 70 (Olga) of another merchant, "Other Bistro"."""
+    from db.models import Staff
+    from tests.telegram import hire
+
+    await hire(owner, tg(50))
+    await hire(owner, tg(60, first_name="Ivan"), role="admin")
+    ivan_id = next(s.id for s in await db.all(select(Staff)) if s.telegram_id == 60)
+    await owner.press(f"srev:{ivan_id}")
+    async with session_factory() as session:
+        other = await MerchantService(session, clock).ensure_default(
+            slug="other", name="Other Bistro", currency="PLN", timezone="UTC", language="en"
+        )
+        await make_staff(session, clock, other, 70, role="admin", name="Olga")

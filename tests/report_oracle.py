@@ -4,12 +4,13 @@ the ledger as KPI.md defines them: what the reports must equal, whatever they re
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import LedgerEntry, Membership, Purchase
+from db.models import LedgerEntry, Membership, Purchase, Voucher
 from services.reports import ReportService
 from services.reports.figures import Ratio
 from services.reports.periods import Period
@@ -28,10 +29,12 @@ def expected(
     entries: list[tuple[datetime, str, int]],
     stars: list[tuple[datetime, int]],
     balances: int,
+    vouchers: Sequence[tuple[datetime, datetime | None, int]] = (),
 ) -> dict[str, object]:
     """What a snapshot of `period` shows, from (member, confirmed at, net revenue) of each
     purchase that counts, (created at, reason, delta) of each ledger entry, (rated at, stars)
-    of each rating, and the sum of balances now."""
+    of each rating, the sum of balances now, and (claimed at, redeemed or closed at, points)
+    of each voucher: the points of those open at the period's end are owed too."""
     start, end, before = period.start, period.end, period.previous().start
     bought = [(m, at, net) for m, at, net in sales if at < end]
     times: dict[int, list[datetime]] = defaultdict(list)
@@ -59,7 +62,13 @@ def expected(
         "issued_by_reason": tuple((str(r), flows.get(r, 0)) for r in ISSUED),
         "redeemed": -flows.get("redeem", 0),
         "expired": -flows.get("expiry", 0),
-        "liability": balances - sum(d for at, _, d in entries if at >= end),
+        "liability": balances
+        - sum(d for at, _, d in entries if at >= end)
+        + sum(
+            p
+            for claimed, settled, p in vouchers
+            if claimed < end and not (settled and settled < end)
+        ),
         "csat": Ratio(sum(rated), len(rated)),
     }
 
@@ -111,11 +120,19 @@ async def assert_reports_match_the_tables(
             )
             or 0
         )
+        vouchers = [
+            (claimed, redeemed or closed, points)
+            for claimed, redeemed, closed, points in await session.execute(
+                select(
+                    Voucher.claimed_at, Voucher.redeemed_at, Voucher.closed_at, Voucher.points
+                ).where(Voucher.merchant_id == merchant_id)
+            )
+        ]
     periods = [Period(first, last, timezone) for first in days for last in days if first <= last]
     async with session.begin():
         snapshots = await ReportService(session).snapshots(merchant_id, periods)
     for period, snapshot in zip(periods, snapshots, strict=True):
-        want = expected(period, sales, entries, stars, balances)
+        want = expected(period, sales, entries, stars, balances, vouchers)
         got = {name: getattr(snapshot, name) for name in want}
         assert got == want, (period, _diff(snapshot, want))
 

@@ -14,8 +14,7 @@ from db.models import AuditLog, BusinessCard, NewsPost, Staff
 from handlers.ui.business_render import BizEdit, EditAction, NewsCb
 from services.business import CardField
 from services.business.values import link_key
-from services.merchants import MerchantService
-from tests.factories import make_staff
+from tests.factories import staff_cast
 from tests.telegram import TgUser, hire, join
 from tests.test_business_card import fill_card
 from tests.test_business_news import write
@@ -66,22 +65,14 @@ async def scene(tg, db, session_factory, clock) -> dict[str, TgUser]:
     owner = tg(OWNER)
     await fill_card(owner)
     await write(owner, "Hidden post")
-    bob, kasia, ivan = tg(BOB, first_name="Bob"), tg(KASIA), tg(IVAN, first_name="Ivan")
+    bob = tg(BOB, first_name="Bob")
     await join(bob, offers=True)
     await owner.send("/push")
     await owner.send("Two for one!")
     who = await owner.send("Menu | https://cafe.example/menu")
     preview = await owner.press(who.button("Everyone who opted in (1)"))
     await owner.press(preview.button("Send now"))  # push #1
-    await hire(owner, kasia)
-    await hire(owner, ivan, role="admin")
-    ivan_id = next(s.id for s in await db.all(select(Staff)) if s.telegram_id == IVAN)
-    await owner.press(f"srev:{ivan_id}")
-    async with session_factory() as session:
-        other = await MerchantService(session, clock).ensure_default(
-            slug="other", name="Other Bistro", currency="PLN", timezone="UTC", language="en"
-        )
-        await make_staff(session, clock, other, OLGA, role="admin", name="Olga")
+    await staff_cast(owner, tg, db, session_factory, clock)
     return {role: tg(user_id) for role, user_id in ROLES.items()}
 
 

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
+from db.models import VoucherSource
 from handlers.i18n import create_i18n
-from handlers.ui import chart_kit, charts
+from handlers.ui import chart_kit, charts, rewards_chart
 from services.dto import MerchantView
 from services.policy import LANGUAGES
 from services.reports.cohorts import Cohorts, build_cohorts
@@ -23,6 +24,7 @@ from services.reports.periods import Period, add_months
 from services.reports.points import PointsMonth, PointsReport, Uplift
 from services.reports.ratings import Feedback
 from services.reports.revenue import Series
+from services.reports.rewards import RewardsReport, VoucherCounts, total
 from services.reports.stats import Snapshot
 
 TODAY = date(2026, 11, 22)
@@ -146,6 +148,17 @@ def points_report(scale: int = 1, currency: str = "EUR") -> PointsReport:
     return PointsReport(merchant(currency), snapshot(scale), months, Uplift(3, 4_000, 9_000))
 
 
+def rewards_report(scale: int = 1) -> RewardsReport:
+    sources = tuple(
+        VoucherCounts(source, 40 * scale, 25 * scale, 9 * scale, 6 * scale, 9_000 * scale)
+        for source in VoucherSource
+    )
+    period = Period(TODAY - timedelta(days=29), TODAY, "Europe/Warsaw")
+    return RewardsReport(
+        merchant(), period, sources, total(sources), 12_000, 12_000, 9_000, 3, (), 0, ()
+    )
+
+
 CASES: dict[str, Callable[[], Any]] = {
     "revenue-30": lambda: charts.revenue_figure(series(30)),
     "revenue-365-huf": lambda: charts.revenue_figure(series(365, 900, "HUF")),
@@ -160,6 +173,11 @@ CASES: dict[str, Callable[[], Any]] = {
     "referrals-big": lambda: charts.funnel_figure(snapshot(100_000)),
     "points": lambda: charts.points_figure(points_report()),
     "points-big-huf": lambda: charts.points_figure(points_report(10_000, "HUF")),
+    "rewards": lambda: rewards_chart.rewards_figure(rewards_report()),
+    "rewards-big": lambda: rewards_chart.rewards_figure(rewards_report(10_000)),
+    "rewards-none": lambda: rewards_chart.rewards_figure(
+        RewardsReport(merchant(), rewards_report().period, (), total(()), 0, 0, 0, 0, (), 0, ())
+    ),
 }
 
 

@@ -155,6 +155,8 @@ async def test_commands_are_registered_for_each_language(bot, i18n) -> None:
             "code",
             "invite",
             "history",
+            "rewards",
+            "vouchers",
             "catalog",
             "about",
             "orders",

@@ -90,6 +90,8 @@ async def test_current_period(program: Book, session: AsyncSession, clock: FakeC
         "manual": 100,
         "adjustment": 0,
         "goodwill": 0,
+        "promotion": 0,
+        "friend_gift": 0,
     }
     assert (s.issued, s.redeemed, s.expired) == (1166, 100, 30)
     assert s.redemption_rate == Ratio(100, 1166)

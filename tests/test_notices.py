@@ -47,11 +47,14 @@ from services.notices import (
     StaffPausedAlert,
     StaffReply,
     StaffSalesFlag,
+    VoucherExpiring,
+    VoucherLapsed,
     WeeklyDigest,
     decode,
     encode,
 )
 from services.notices.care import GoodwillPoints, PointsAdjusted
+from services.notices.redeem import VoucherRedeemed
 from tests.factories import make_merchant, receipt
 
 LANGUAGES = ("en", "ru", "pl", "hu")
@@ -144,6 +147,9 @@ SAMPLES: list[NoticeBody] = [
     StaffReply(merchant="Café", text="Hello"),
     PointsAdjusted(merchant="Café <Nord>", delta=-20, reason="<b>mistake</b>", balance=80),
     GoodwillPoints(merchant="Café", purchase_id=7, points=100, balance=180),
+    VoucherRedeemed(merchant="Café <Nord>", reward="<b>Cappuccino</b>"),
+    VoucherLapsed(reward="Latte <XL>", points=300, balance=500),
+    VoucherExpiring(reward="Latte <XL>", days=2),
 ]
 
 

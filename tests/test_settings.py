@@ -79,7 +79,7 @@ INVALID = [
     ("referral_bp_2", "2.555", "from 0 to 100"),
     ("birthday_bonus_days", "0", "from 1 to 365"),
     ("birthday_bonus_days", "400", "from 1 to 365"),
-    ("points_lifetime_months", "121", "from 0 to 120"),
+    ("points_lifetime_months", "121", "from 1 to 120, or 0"),
     ("point_value_minor", "0", "more than zero"),
     ("max_sale_minor", "2000000", "too large"),
     ("daily_purchases_flag", "0", "from 1 to 1,000"),

@@ -22,8 +22,8 @@ from db.models import (
 from tests.factories import (
     check_ledger_invariant,
     check_stamp_invariant,
+    make_gift_reward,
     make_promotion,
-    make_reward,
     set_stamp_card,
 )
 from tests.telegram import Sent, TgUser, hire, join
@@ -206,7 +206,7 @@ async def leave(user: TgUser) -> None:
 
 async def test_an_invited_friend_gets_a_gift_once_whatever_they_erase(tg, db, session) -> None:
     kasia, anna = await open_till(tg)
-    croissant = await make_reward(session, "Free croissant")
+    croissant = await make_gift_reward(session, "Free croissant")
     async with db.factory() as s, s.begin():
         await s.execute(update(Merchant).values(friend_gift_minor=500, friend_reward_id=croissant))
     link = (await anna.send("/invite")).texts[0].split()[-1]

@@ -21,6 +21,7 @@ from db.reports.members import MemberReports
 from db.reports.messages import MessageReports
 from db.reports.purchases import PurchaseReports
 from db.reports.rewards import RewardReports
+from db.reports.vouchers import VoucherReports
 
 
 class ReportRepo(
@@ -30,6 +31,7 @@ class ReportRepo(
     RewardReports,
     FeedbackReports,
     MessageReports,
+    VoucherReports,
 ):
     """Every report query, over one session."""
 

@@ -1,14 +1,26 @@
-"""The CSV exports' queries (members, purchases, ledger), streamed a chunk at a time."""
+"""The CSV exports' queries (members, purchases, ledger, reward vouchers, promotions),
+streamed a chunk at a time."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
 
-from db.models import Customer, LedgerEntry, Membership, Purchase, PurchaseStatus, Staff
-from db.reports.base import AnySelect, seller
+from db.models import (
+    Customer,
+    LedgerEntry,
+    LedgerReason,
+    Membership,
+    Promotion,
+    Purchase,
+    PurchaseStatus,
+    Reward,
+    Staff,
+    Voucher,
+)
+from db.reports.base import AnySelect, counted, net_revenue, seller
 from db.repositories.base import Repo
 
 
@@ -82,4 +94,83 @@ class ExportRepo(Repo):
             .join(Membership, Membership.id == LedgerEntry.membership_id)
             .where(Membership.merchant_id == merchant_id)
             .order_by(LedgerEntry.id)
+        )
+
+    def vouchers_query(self, merchant_id: int) -> AnySelect:
+        """The merchant's vouchers with their reward's name and who redeemed them."""
+        return (
+            select(
+                Voucher.id,
+                Voucher.membership_id,
+                Reward.name.label("reward"),
+                Voucher.source,
+                Voucher.status,
+                Voucher.points,
+                Voucher.claimed_at,
+                Voucher.expires_at,
+                Voucher.redeemed_at,
+                Voucher.closed_at,
+                Voucher.purchase_id,
+                Staff.name.label("staff"),
+                Voucher.redeemed_by,
+            )
+            .select_from(Voucher)
+            .join(Reward, Reward.id == Voucher.reward_id)
+            .outerjoin(
+                Staff,
+                and_(
+                    Staff.merchant_id == Voucher.merchant_id,
+                    Staff.telegram_id == Voucher.redeemed_by,
+                ),
+            )
+            .where(Voucher.merchant_id == merchant_id)
+            .order_by(Voucher.id)
+        )
+
+    def promotions_query(self, merchant_id: int) -> AnySelect:
+        """The merchant's promotions, each with the purchases that earned under it, their
+        revenue, and the extra points it gave less those refunds took back."""
+        under = and_(
+            Purchase.merchant_id == Promotion.merchant_id,
+            Purchase.promotion_id == Promotion.id,
+            counted(),
+        )
+        purchases = select(func.count()).where(under).correlate(Promotion).scalar_subquery()
+        revenue = (
+            select(func.coalesce(func.sum(net_revenue()), 0))
+            .where(under)
+            .correlate(Promotion)
+            .scalar_subquery()
+        )
+        extra = (
+            select(func.coalesce(func.sum(LedgerEntry.delta_minor), 0))
+            .join(Purchase, Purchase.id == LedgerEntry.purchase_id)
+            .where(
+                Purchase.merchant_id == Promotion.merchant_id,
+                Purchase.promotion_id == Promotion.id,
+                LedgerEntry.reason.in_((LedgerReason.PROMOTION, LedgerReason.PROMOTION_REVERSED)),
+            )
+            .correlate(Promotion)
+            .scalar_subquery()
+        )
+        return (
+            select(
+                Promotion.id,
+                Promotion.name,
+                Promotion.multiplier_pct,
+                Promotion.extra_stamps,
+                Promotion.weekdays,
+                Promotion.start_minute,
+                Promotion.end_minute,
+                Promotion.starts_on,
+                Promotion.ends_on,
+                Promotion.min_level_rank,
+                Promotion.created_at,
+                Promotion.ended_at,
+                purchases.label("purchases"),
+                revenue.label("revenue"),
+                extra.label("extra_points"),
+            )
+            .where(Promotion.merchant_id == merchant_id)
+            .order_by(Promotion.id)
         )

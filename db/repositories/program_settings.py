@@ -1,5 +1,6 @@
 """A program's settings changed from the chat: conditional writes against the version a
-preview was made from, whether points exist, and the notice of new rules to every member."""
+preview was made from, whether points exist, the notice of new rules to every member, and the
+rewards a stamp card or a gift may name (one made on the spot from a typed name)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,16 @@ from typing import Any
 from sqlalchemy import String, cast, delete, func, insert, literal, select, update
 
 from db.base import UtcDateTime
-from db.models import Customer, LedgerEntry, Level, Membership, Merchant, Outbox, OutboxStatus
+from db.models import (
+    Customer,
+    LedgerEntry,
+    Level,
+    Membership,
+    Merchant,
+    Outbox,
+    OutboxStatus,
+    Reward,
+)
 from db.repositories.base import Repo
 
 
@@ -47,6 +57,32 @@ class ProgramSettingsRepo(Repo):
         await self._changed(
             delete(Level).where(Level.merchant_id == merchant_id, Level.rank == rank)
         )
+
+    async def rewards(self, merchant_id: int) -> list[tuple[int, str, bool]]:
+        """The merchant's rewards (id, name, archived), the catalogue's and the gifts, oldest
+        first: a few dozen at most."""
+        rows = await self.s.execute(
+            select(Reward.id, Reward.name, Reward.archived_at.is_not(None))
+            .where(Reward.merchant_id == merchant_id)
+            .order_by(Reward.id)
+        )
+        return [(int(r[0]), str(r[1]), bool(r[2])) for r in rows]
+
+    async def add_gift_reward(self, merchant_id: int, name: str, now: datetime) -> int:
+        """A reward that is only given (a stamp card's, a welcome or a friend's gift): not in
+        the catalogue, no price, valid 30 days from its voucher's issue. Its id."""
+        reward = Reward(
+            merchant_id=merchant_id,
+            name=name,
+            points_price=0,
+            listed=False,
+            valid_days=30,
+            min_level_rank=0,
+            created_at=now,
+        )
+        self.s.add(reward)
+        await self.s.flush()
+        return reward.id
 
     async def points_issued(self, merchant_id: int) -> bool:
         """Whether any member of the merchant ever had a point: balances count points."""

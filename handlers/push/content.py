@@ -72,6 +72,16 @@ async def msg_push_photo_first(message: Message, state: FSMContext) -> None:
     await ask_button(message, state)
 
 
+async def begin_with_text(
+    message: Message, ctx: MemberContext, campaigns: CampaignService, state: FSMContext, html: str
+) -> None:
+    """A push another feature wrote (a promotion's announcement): its text as if typed, then
+    who gets it, the preview and Send as for any push."""
+    await state.clear()
+    await state.update_data(text=check_text(html), key=secrets.token_hex(16))
+    await ask_segment(message, ctx, campaigns, state)
+
+
 async def ask_button(message: Message, state: FSMContext) -> None:
     await state.set_state(PushForm.button)
     await ask_link(message)

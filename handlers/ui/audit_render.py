@@ -17,11 +17,13 @@ from pydantic import Field
 
 from handlers.ui.render import N_, date_time, day, money, whole_number
 from handlers.ui.render import points as points_text
+from handlers.ui.rewards_render import FIELD_NAMES as REWARD_FIELDS
 from handlers.ui.settings_render import label as setting_label
 from handlers.ui.settings_render import level_label, shown
 from services.audit_log import NUMBERED, OWNER, AuditEntry, AuditPage, AuditWords
 from services.numbers import MAX_BIG_ID, MAX_PAGE
 from services.policy.program_changes import LEVEL_KEYS, SettingKey
+from services.rewards.values import RewardField
 
 # A label for every act the log holds; one without a label reads as OTHER_ACT.
 ACTIONS = {
@@ -55,6 +57,12 @@ ACTIONS = {
     "goodwill_points": N_("Goodwill points given"),
     "chat_reply": N_("Answered a member's message"),
     "rating_reply": N_("Answered a low rating"),
+    "promotion_add": N_("Promotion created"),
+    "promotion_end": N_("Promotion ended"),
+    "voucher_redeem": N_("Voucher redeemed"),
+    "reward_add": N_("Reward added"),
+    "reward_edit": N_("Reward edited"),
+    "reward_archive": N_("Reward archived"),
 }
 OTHER_ACT = N_("Other action")
 CARD_FIELDS = {
@@ -136,6 +144,8 @@ def about_text(entry: AuditEntry, currency: str, levels: dict[int, str]) -> str:
         parts.append(f"“{escape(entry.note)}”")
     if entry.action == "business_card_edit" and entry.setting in CARD_FIELDS:
         parts.append(_(CARD_FIELDS[entry.setting]))
+    elif entry.action == "reward_edit" and entry.setting in REWARD_FIELDS:
+        parts.append(_(REWARD_FIELDS[RewardField(entry.setting)]))
     elif entry.setting is not None and (setting := _setting(entry, currency, levels)):
         parts.append(setting)
     if entry.role is not None:

@@ -28,6 +28,7 @@ from handlers.ui.callbacks import (
     ProfileCb,
 )
 from handlers.ui.render import LANGUAGE_NAMES
+from handlers.ui.rewards_callbacks import RewardAction, RewardCb, VoucherAction, VoucherCb
 from services.dto import Birthday, Profile
 
 # Lazy, so F.text == MENU_CARD compares in the locale of the update being filtered.
@@ -94,6 +95,14 @@ def _card_keyboard(locale: str) -> InlineKeyboardMarkup:
         inline_keyboard=[
             [_nav(_("🔢 Pay code"), CardAction.CODE), _nav(_("🎁 Invite"), CardAction.INVITE)],
             [_nav(_("📜 History"), CardAction.HISTORY), _nav(_("👤 Profile"), CardAction.PROFILE)],
+            [
+                InlineKeyboardButton(
+                    text=_("🎁 Rewards"), callback_data=RewardCb(action=RewardAction.LIST).pack()
+                ),
+                InlineKeyboardButton(
+                    text=_("🎟 Vouchers"), callback_data=VoucherCb(action=VoucherAction.LIST).pack()
+                ),
+            ],
         ]
     )
 

@@ -1,5 +1,5 @@
-"""The /kpi reports as text beside their charts (revenue, cohorts, referrals, points) and
-/ratings."""
+"""The /kpi reports as text beside their charts (revenue, cohorts, referrals, points), the
+rewards report, and /ratings."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from html import escape
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n import ngettext
+from babel.numbers import format_decimal, format_percent
 
-from handlers.ui.render import date_time, money, points
+from handlers.ui.render import date_time, locale, money, points
 from handlers.ui.report_render import (
     WEEKDAYS,
     mean_money,
@@ -25,6 +26,7 @@ from services.reports.cohorts import Cohorts
 from services.reports.points import PointsReport
 from services.reports.ratings import Feedback
 from services.reports.revenue import Series
+from services.reports.rewards import PromotionFigures, RewardsReport, VoucherCounts
 from services.reports.stats import Snapshot
 
 COMMENT_CHARS = 200
@@ -40,6 +42,8 @@ REASON_NAMES = {
     "manual": __("adjustments"),
     "adjustment": __("adjustments"),
     "goodwill": __("goodwill"),
+    "promotion": __("promotions"),
+    "friend_gift": __("friends' gifts"),
 }
 
 
@@ -182,4 +186,95 @@ def feedback_text(f: Feedback) -> str:
         )
         if low.comment:  # ten of them must fit in one message (4096 characters)
             lines.append(f"   <i>{escape(shorten(low.comment, COMMENT_CHARS))}</i>")
+    return "\n".join(lines)
+
+
+SOURCE_NAMES = {
+    "claim": __("catalogue"),
+    "stamps": __("stamp cards"),
+    "welcome": __("welcome gifts"),
+    "friend": __("friends' gifts"),
+}
+PROMOTIONS_SHOWN = 10
+
+
+def _voucher_counts(c: VoucherCounts) -> str:
+    return " · ".join(
+        [
+            ngettext("{n} claimed", "{n} claimed", c.claimed).format(n=number(c.claimed)),
+            ngettext("{n} redeemed", "{n} redeemed", c.redeemed).format(n=number(c.redeemed)),
+            ngettext("{n} lapsed", "{n} lapsed", c.lapsed).format(n=number(c.lapsed)),
+            ngettext("{n} still open", "{n} still open", c.open).format(n=number(c.open)),
+        ]
+    )
+
+
+def _signed_share(percent: int) -> str:
+    sign = "+" if percent >= 0 else "−"
+    return sign + format_percent(abs(percent) / 100, locale=locale())
+
+
+def _promotion_line(p: PromotionFigures, currency: str) -> str:
+    gives = []
+    if p.multiplier_pct > 100:
+        gives.append("×" + format_decimal(p.multiplier_pct / 100, "#,##0.##", locale=locale()))
+    if p.extra_stamps:
+        gives.append(
+            ngettext("+{n} stamp", "+{n} stamps", p.extra_stamps).format(n=number(p.extra_stamps))
+        )
+    uplift = p.hours.percent
+    return _("{name} ({gives}): {purchases}, {revenue}; its hours: {uplift}").format(
+        name=escape(p.name),
+        gives=", ".join(gives) or "–",
+        purchases=ngettext("{n} purchase", "{n} purchases", p.purchases).format(
+            n=number(p.purchases)
+        ),
+        revenue=money(p.revenue, currency),
+        uplift=(
+            _("not enough data")
+            if uplift is None
+            else _("{change} purchases an hour against the 4 weeks before").format(
+                change=_signed_share(uplift)
+            )
+        ),
+    )
+
+
+def rewards_text(r: RewardsReport) -> str:
+    v, cur = r.vouchers, r.merchant.currency
+    lines = [
+        _("🎟 <b>Rewards</b> · {period}").format(period=period_text(r.period)),
+        _("Vouchers: {counts}").format(counts=_voucher_counts(v)),
+    ]
+    lines += [f"• {SOURCE_NAMES[c.source]}: {_voucher_counts(c)}" for c in r.sources if c.source]
+    lines += [
+        _("Redeemed of those settled (redeemed or lapsed): {share}").format(
+            share=share(v.redemption_rate)
+        ),
+        _("Points spent on rewards: {n} = {amount}").format(
+            n=points(v.spent), amount=money(r.spent_minor, cur)
+        ),
+        _(
+            "Points liability: {balances} on balances + {reserved} in open vouchers = {amount}"
+        ).format(
+            balances=points(r.balances),
+            reserved=points(v.reserved),
+            amount=money(r.liability_minor, cur),
+        ),
+        ngettext(
+            "{n} stamp card completed", "{n} stamp cards completed", r.cards_completed
+        ).format(n=number(r.cards_completed)),
+    ]
+    if r.top:
+        top = ", ".join(f"{escape(name)} {number(n)}" for name, n in r.top)
+        lines.append(_("Redeemed most: {rewards}").format(rewards=top))
+    lines += ["", _("<b>Promotions</b>")]
+    lines.append(
+        _("Extra points given: {n} = {amount}").format(
+            n=points(r.promotion_points), amount=money(r.promotion_minor, cur)
+        )
+    )
+    lines += [_promotion_line(p, cur) for p in r.promotions[-PROMOTIONS_SHOWN:]]
+    if not r.promotions:
+        lines.append(_("No promotion ran in this period."))
     return "\n".join(lines)

@@ -170,6 +170,10 @@ def history_text(page: HistoryPage, merchant: MerchantView) -> str:
         when = date_time(e.created_at, merchant.timezone)
         sign = "+" if e.delta_minor > 0 else "−"
         label = reason_label(e.reason)
+        if e.reward is not None and e.reason == LedgerReason.REWARD:
+            label = _("🎁 Reward: {name}").format(name=e.reward)
+        elif e.reward is not None and e.reason == LedgerReason.REWARD_RETURNED:
+            label = _("Voucher lapsed: {name}").format(name=e.reward)
         lines.append(f"{when}  <b>{sign}{whole_number(abs(e.delta_minor))}</b>  {escape(label)}")
         if e.reason == LedgerReason.ADJUSTMENT and e.note:  # what the admin typed, to them
             lines.append(f"    ↳ <i>{escape(e.note)}</i>")

@@ -105,7 +105,13 @@ WEEKDAYS = (__("Mon"), __("Tue"), __("Wed"), __("Thu"), __("Fri"), __("Sat"), __
 
 
 def export_caption(kind: str, rows: int, personal: bool) -> str:
-    names = {"members": _("Members"), "purchases": _("Purchases"), "ledger": _("Points ledger")}
+    names = {
+        "members": _("Members"),
+        "purchases": _("Purchases"),
+        "ledger": _("Points ledger"),
+        "vouchers": _("Reward vouchers"),
+        "promotions": _("Promotions"),
+    }
     text = ngettext("{name}: {n} row", "{name}: {n} rows", rows).format(
         name=names[kind], n=number(rows)
     )

@@ -3,6 +3,7 @@ and confirmation, and the day's sales."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from html import escape
 
@@ -125,9 +126,12 @@ def preview_text(draft: SaleDraft) -> str:
     return "\n".join(lines)
 
 
-def preview_keyboard(draft: SaleDraft) -> InlineKeyboardMarkup:
-    """Confirm and Cancel, and the choices still open: points to spend, a receipt number.
-    Every button carries the draft's key; a choice makes a new draft with a new key."""
+def preview_keyboard(
+    draft: SaleDraft, gifts: Sequence[list[InlineKeyboardButton]] = ()
+) -> InlineKeyboardMarkup:
+    """Confirm and Cancel, and the choices still open: points to spend, a receipt number,
+    and `gifts`: rows of the customer's vouchers to hand over (handlers/ui/redeem_render.py).
+    Every sale button carries the draft's key; a choice makes a new draft with a new key."""
     key = draft.key
     rows = [
         [
@@ -143,6 +147,7 @@ def preview_keyboard(draft: SaleDraft) -> InlineKeyboardMarkup:
     if not draft.till.receipt_required:
         label = _("🧾 Change receipt no.") if draft.receipt_no else _("🧾 Add receipt no.")
         rows.append([InlineKeyboardButton(text=label, callback_data=ReceiptAdd(key=key).pack())])
+    rows += gifts
     return InlineKeyboardMarkup(
         inline_keyboard=[
             *rows,

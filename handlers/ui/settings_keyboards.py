@@ -15,7 +15,8 @@ from handlers.ui.render import level_name
 from handlers.ui.settings_render import LEVEL_FIELDS, label
 from services.policy.program_changes import MAX_LEVELS, SPECS, SettingKey
 from services.program import Program
-from services.program_settings import Change
+from services.program_gifts import NO_REWARD, is_reward
+from services.program_settings import Change, Current
 
 
 class SettingPick(CallbackData, prefix="set"):
@@ -25,7 +26,9 @@ class SettingPick(CallbackData, prefix="set"):
 
 
 class LevelPick(CallbackData, prefix="setl"):
-    """rank -1: the list of levels; a field: that field of the level at `rank`."""
+    """rank -1: the list of levels; a field: that field of the level at `rank`; a reward
+    setting (stamp card, welcome or friend's gift): `rank` is the reward's id chosen for it
+    (0: no reward)."""
 
     rank: int
     key: SettingKey | None = None
@@ -109,3 +112,20 @@ def preview_keyboard(change: Change) -> InlineKeyboardMarkup:
         else [[button(_("✅ Save"), SaveAct.SAVE)]]
     )
     return InlineKeyboardMarkup(inline_keyboard=[*rows, [button(_("✖️ Cancel"), SaveAct.CANCEL)]])
+
+
+def rewards_keyboard(current: Current) -> InlineKeyboardMarkup | None:
+    """A reward setting's choices: the merchant's rewards, and "No gift" for a gift."""
+    if not is_reward(current.key):
+        return None
+    buttons = [
+        InlineKeyboardButton(
+            text=reward.name, callback_data=LevelPick(rank=reward.id, key=current.key).pack()
+        )
+        for reward in current.rewards
+        if not reward.archived
+    ]
+    if current.key is not SettingKey.STAMP_REWARD:
+        none = LevelPick(rank=NO_REWARD, key=current.key)
+        buttons.append(InlineKeyboardButton(text=_("✖️ No gift"), callback_data=none.pack()))
+    return InlineKeyboardMarkup(inline_keyboard=_rows(buttons, width=1)) if buttons else None

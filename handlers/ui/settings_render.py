@@ -22,16 +22,23 @@ from handlers.ui.render import (
     whole_number,
 )
 from handlers.ui.rules_render import reach_text
+from handlers.ui.settings_gifts_render import (
+    gift_labels,
+    reward_hint,
+    reward_shown,
+    step_hint,
+    step_shown,
+)
 from services import policy
 from services.policy.program_changes import (
     LEVEL_KEYS,
     SPECS,
     Kind,
     SettingKey,
-    SettingRefused,
     Value,
 )
 from services.program import Program
+from services.program_gifts import RewardChoice
 from services.program_settings import Change, Current, Saved, Screen, value_of
 
 
@@ -61,6 +68,7 @@ def _labels() -> dict[SettingKey, str]:
         SettingKey.LEVEL_REDEEM: _("Share of a check payable with points"),
         SettingKey.LEVEL_REMOVE: _("Level"),
         SettingKey.LEVEL_ADD: _("New level"),
+        **gift_labels(),
     }
 
 
@@ -85,9 +93,15 @@ def stored_name(stored: Value, typed: str) -> str:
     return typed
 
 
-def shown(key: SettingKey, value: Value, currency: str) -> str:
-    """A value as the reader writes it."""
+def shown(
+    key: SettingKey, value: Value, currency: str, rewards: tuple[RewardChoice, ...] = ()
+) -> str:
+    """A value as the reader writes it (a reward setting's: the name among `rewards`)."""
     kind = SPECS[key].kind if key in SPECS else Kind.NAME
+    if kind is Kind.REWARD:
+        return reward_shown(value, rewards)
+    if key is SettingKey.STAMP_STEP:
+        return step_shown(value, currency)
     if value is None:
         if key is SettingKey.LEVEL_ADD:
             return "—"
@@ -133,7 +147,8 @@ def settings_text(screen: Screen, stamped: bool = False) -> str:
     for key in SPECS:
         if key.value in LEVEL_FIELDS:
             continue
-        lines.append(f"{label(key)}: <b>{shown(key, value_of(prog, key, None), currency)}</b>")
+        value = shown(key, value_of(prog, key, None), currency, screen.rewards)
+        lines.append(f"{label(key)}: <b>{value}</b>")
     if screen.points_issued:
         lines += ["", _("The value of a point is fixed: members hold points already.")]
     lines += ["", _("Choose what to change:")]
@@ -194,14 +209,17 @@ def prompt_text(current: Current, stamped: bool = False) -> str:
         Kind.COUNT_OR_OFF: lambda: _("Send a whole number; 0 turns it off."),
         Kind.MINUTES: lambda: _("Send the number of minutes, 1 to 60."),
         Kind.NAME: lambda: _("Send the new name, at most 40 characters."),
+        Kind.REWARD: lambda: reward_hint(key),
     }
+    if key is SettingKey.STAMP_STEP:
+        hints[Kind.MONEY_OR_OFF] = step_hint
     if key is SettingKey.LEVEL_ADD:
         ask = _(
             "Send the name of the new level, at most 40 characters. It starts with the "
             "thresholds and rates of the top level: change them next."
         )
         return "\n".join([_title(prog, stamped), "", ask, _("Send /cancel to leave it as it is.")])
-    now = shown(key, current.value, currency)
+    now = shown(key, current.value, currency, current.rewards)
     return "\n".join(
         [
             _title(prog, stamped),
@@ -222,8 +240,8 @@ def preview_text(change: Change, prog: Program, stamped: bool = False) -> str:
         "",
         _("{setting}: {before} → <b>{after}</b>").format(
             setting=label(change.key, change.rank, prog),
-            before=shown(change.key, change.before, currency),
-            after=shown(change.key, change.after, currency),
+            before=shown(change.key, change.before_name or change.before, currency),
+            after=shown(change.key, change.after_name or change.after, currency),
         ),
     ]
     if change.worse:
@@ -244,7 +262,7 @@ def saved_text(saved: Saved) -> str:
     text = _("✅ Saved for <b>{merchant}</b>: {setting} is now {value}.").format(
         merchant=escape(prog.merchant.name),
         setting=label(change.key, change.rank, prog),
-        value=shown(change.key, change.after, prog.merchant.currency),
+        value=shown(change.key, change.after_name or change.after, prog.merchant.currency),
     )
     if saved.told:
         text += "\n" + ngettext(
@@ -265,33 +283,5 @@ def changed_text(current: Current) -> str:
     ).format(
         merchant=escape(prog.merchant.name),
         setting=label(current.key, current.rank, prog),
-        value=shown(current.key, current.value, prog.merchant.currency),
+        value=shown(current.key, current.value, prog.merchant.currency, current.rewards),
     )
-
-
-def refusal_text(error: SettingRefused) -> str:
-    texts: dict[str, Callable[[], str]] = {
-        "format": lambda: _("Please send a number using the digits 0 to 9."),
-        "decimals": lambda: _("Too many digits after the decimal point for this currency."),
-        "whole": lambda: _("This currency has no smaller units: please send a whole amount."),
-        "zero": lambda: _("The amount must be more than zero."),
-        "too_large": lambda: _("That is too large: at most {high}.").format(
-            high=whole_number(error.high)
-        ),
-        "percent": lambda: _("Please send a percentage from 0 to 100, like 5, 2.5 or 5%."),
-        "range": lambda: _("Please send a whole number from {low} to {high}.").format(
-            low=whole_number(error.low), high=whole_number(error.high)
-        ),
-        "name": lambda: _("The name must be 1 to 40 characters long."),
-        "same": lambda: _("That is the current value already: nothing to change."),
-        "points_issued": lambda: _(
-            "The value of a point cannot change any more: members hold points, and their "
-            "balances count points."
-        ),
-        "levels": lambda: _(
-            "The levels must keep their order: the first needs nothing, and each level needs "
-            "at least the spend and the friends of the one below it."
-        ),
-        "last_level": lambda: _("Only the top level can be removed, and one level must stay."),
-    }
-    return texts.get(error.reason, texts["format"])()

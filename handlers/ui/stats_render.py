@@ -25,13 +25,14 @@ from handlers.ui.report_render import (
 from services.reports.periods import DEFAULT_DAYS, PERIODS
 from services.reports.stats import Dashboard
 
-KPI_NAMES = ("revenue", "cohorts", "ratings", "referrals", "points")
+KPI_NAMES = ("revenue", "cohorts", "ratings", "referrals", "points", "rewards")
 KPI_TITLES = {
     "revenue": __("📈 Revenue"),
     "cohorts": __("👥 Cohorts"),
     "ratings": __("⭐ Ratings"),
     "referrals": __("🤝 Referrals"),
     "points": __("🎁 Points"),
+    "rewards": __("🎟 Rewards"),
 }
 
 
@@ -126,8 +127,8 @@ def stats_keyboard(days: int, report: Dashboard | None = None) -> InlineKeyboard
 
 def kpi_menu_text() -> str:
     return _(
-        "Which report? /kpi revenue, /kpi cohorts, /kpi ratings, /kpi referrals, /kpi points. "
-        "Add a number of days for another period: /kpi revenue 90."
+        "Which report? /kpi revenue, /kpi cohorts, /kpi ratings, /kpi referrals, /kpi points, "
+        "/kpi rewards. Add a number of days for another period: /kpi revenue 90."
     )
 
 

@@ -13,11 +13,18 @@ from services.jobs.cart_reminders import CartReminders
 from services.jobs.housekeeping import Housekeeping
 from services.jobs.nps_survey import NpsSurveys
 from services.jobs.points_expiry import PointsExpiry, months_before
+from services.jobs.voucher_lapse import VoucherLapses
 from services.jobs.weekly_digest import WeeklyDigests
 
 
 class JobService(
-    BirthdayGifts, WeeklyDigests, PointsExpiry, CartReminders, NpsSurveys, Housekeeping
+    BirthdayGifts,
+    WeeklyDigests,
+    PointsExpiry,
+    CartReminders,
+    NpsSurveys,
+    Housekeeping,
+    VoucherLapses,
 ):
     """Every job of the scheduler (bot/scheduler.py runs them by name), and the NPS answers."""
 

@@ -63,6 +63,7 @@ class WeeklyDigests(JobBase):
 async def digest(reports: ReportService, merchant: Merchant, period: Period) -> WeeklyDigest:
     """The weekly digest: this period's figures and the one before's (no access check)."""
     current, previous = await reports.snapshots(merchant.id, [period, period.previous()])
+    rewarded = [await reports.digest_rewards(merchant.id, p) for p in (period, period.previous())]
     return WeeklyDigest(
         merchant=merchant.name,
         currency=merchant.currency,
@@ -70,12 +71,12 @@ async def digest(reports: ReportService, merchant: Merchant, period: Period) -> 
         first_day=period.first_day,
         last_day=period.last_day,
         timezone=period.timezone,  # dates read in the merchant's region
-        current=digest_figures(current),
-        previous=digest_figures(previous),
+        current=digest_figures(current, *rewarded[0]),
+        previous=digest_figures(previous, *rewarded[1]),
     )
 
 
-def digest_figures(s: Snapshot) -> DigestFigures:
+def digest_figures(s: Snapshot, vouchers_redeemed: int = 0, cards: int = 0) -> DigestFigures:
     return DigestFigures(
         members=s.members,
         new_members=s.new_members,
@@ -89,4 +90,6 @@ def digest_figures(s: Snapshot) -> DigestFigures:
         issued=s.issued,
         redeemed=s.redeemed,
         liability=s.liability,
+        vouchers_redeemed=vouchers_redeemed,
+        cards_completed=cards,
     )

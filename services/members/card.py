@@ -6,6 +6,7 @@ import math
 from zoneinfo import ZoneInfo
 
 from db.reads import read_only
+from db.repositories.vouchers import VoucherRepo
 from services import policy
 from services import program as programs
 from services.dto import Card, HistoryEntry, HistoryPage
@@ -71,8 +72,18 @@ class CardAndHistory(MemberBase):
             rows = await self.ledger.page(
                 membership.id, page * HISTORY_PAGE_SIZE, HISTORY_PAGE_SIZE
             )
+            names = await VoucherRepo(self.session).reward_names(
+                [r.voucher_id for r in rows if r.voucher_id is not None]
+            )
             entries = tuple(
-                HistoryEntry(r.created_at, r.delta_minor, r.balance_after_minor, r.reason, r.note)
+                HistoryEntry(
+                    r.created_at,
+                    r.delta_minor,
+                    r.balance_after_minor,
+                    r.reason,
+                    r.note,
+                    names.get(r.voucher_id) if r.voucher_id is not None else None,
+                )
                 for r in rows
             )
             return HistoryPage(entries, page, pages, total, membership.balance_minor)

@@ -13,6 +13,7 @@ from services.errors import NotAMember
 from services.members.base import MemberBase
 from services.members.joining import friend_joined_key
 from services.preorders import cancel_orders_of
+from services.rewards.lapse import forfeit_on_erasure
 
 
 class Erasure(MemberBase):
@@ -48,6 +49,7 @@ class Erasure(MemberBase):
             forfeited = membership.balance_minor
             if forfeited:
                 await self.ledger.post(membership, -forfeited, LedgerReason.FORFEIT, now)
+            await forfeit_on_erasure(self.session, membership, now)  # vouchers, stamps
             anonymous = Customer(telegram_id=-membership.id, bot_blocked=True, created_at=now)
             self.customers.add(anonymous)
             await self.session.flush()

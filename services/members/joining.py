@@ -1,12 +1,13 @@
 """Joining a program with consent, through a friend's link or a merchant's: the welcome bonus
-once per person, and a note to the friend who invited."""
+and the welcome gift (a voucher) once per person, and a note to the friend who invited."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
 
-from db.models import Customer, LedgerReason, Membership, Merchant
+from db.models import Customer, LedgerReason, Membership, Merchant, Reward, VoucherSource
+from db.repositories.vouchers import VoucherRepo
 from services import grants, policy
 from services._tx import in_transaction
 from services.dto import JoinResult, MerchantView, StartPayload
@@ -15,6 +16,7 @@ from services.members.base import MemberBase
 from services.merchants import merchant_view
 from services.notices import FriendJoined, Notice
 from services.outbox import enqueue_keyed
+from services.rewards.issue import Gift, issue
 
 logger = logging.getLogger(__name__)
 
@@ -97,20 +99,38 @@ class Joining(MemberBase):
             self.memberships.add(membership)
             await self.session.flush()
             bonus = policy.bonus_points(merchant.welcome_bonus_minor, merchant.point_value_minor)
+            gift = await self._welcome_gift(merchant)
             marker = grants.marker(self.marker_key, merchant.id, telegram_id)
-            if bonus > 0 and not await grants.grant_once(
+            if (bonus > 0 or gift is not None) and not await grants.grant_once(
                 self.session, merchant.id, marker, grants.WELCOME, now
             ):
-                bonus = 0  # a person who left and joined again gets it once
+                bonus, gift = 0, None  # a person who left and joined again gets them once
             if bonus > 0:
                 await self.ledger.post(membership, bonus, LedgerReason.WELCOME, now)
+            if gift is not None:
+                welcome = Gift(membership.id, gift.id, gift.valid_days, VoucherSource.WELCOME)
+                await issue(VoucherRepo(self.session), merchant.id, [welcome], now)
             if referrer is not None:
                 await self._tell_referrer(merchant, referrer, membership, customer, marker, now)
             return JoinResult(
-                membership.id, True, referrer is not None, bonus, merchant_view(merchant)
+                membership.id,
+                True,
+                referrer is not None,
+                bonus,
+                merchant_view(merchant),
+                welcome_reward=gift.name if gift is not None else None,
             )
 
         return await in_transaction(self.session, work)
+
+    async def _welcome_gift(self, merchant: Merchant) -> Reward | None:
+        """The reward the merchant gives on joining, unless none or it was withdrawn."""
+        if merchant.welcome_reward_id is None:
+            return None
+        reward = await VoucherRepo(self.session).reward(merchant.welcome_reward_id)
+        if reward is None or reward.merchant_id != merchant.id or reward.archived_at is not None:
+            return None
+        return reward
 
     async def _tell_referrer(
         self,

@@ -32,6 +32,7 @@ from services.notices.orders import (
     OrderWithdrawn,
 )
 from services.notices.program import RulesChanged
+from services.notices.redeem import VoucherRedeemed
 from services.notices.sales import (
     FriendJoined,
     LowRatingAlert,
@@ -50,6 +51,7 @@ from services.notices.staff import (
     StaffPausedAlert,
     StaffSalesFlag,
 )
+from services.notices.vouchers import VoucherExpiring, VoucherLapsed
 
 NoticeBody = (
     Receipt
@@ -83,6 +85,9 @@ NoticeBody = (
     | StaffReply
     | PointsAdjusted
     | GoodwillPoints
+    | VoucherRedeemed
+    | VoucherLapsed
+    | VoucherExpiring
 )
 
 # The outbox row's `kind` of each body type: the names rows were always written with.
@@ -167,6 +172,9 @@ __all__ = [
     "StaffPausedAlert",
     "StaffReply",
     "StaffSalesFlag",
+    "VoucherExpiring",
+    "VoucherLapsed",
+    "VoucherRedeemed",
     "WeeklyDigest",
     "decode",
     "encode",

@@ -73,6 +73,8 @@ class DigestFigures:
     issued: int
     redeemed: int
     liability: int
+    vouchers_redeemed: int = 0  # rows queued before rewards (issue 15) have none
+    cards_completed: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from services.dto import LevelInfo
-from services.errors import InvalidAmount, Refused
+from services.errors import InvalidAmount, InvalidLevels, Refused
 from services.numbers import InvalidNumber, parse_int
 from services.policy.cashback import BP
 from services.policy.inputs import parse_amount
+from services.policy.levels import validate_levels
 
 Value = int | bool | str | None  # None: a feature turned off
 
@@ -20,7 +21,10 @@ Value = int | bool | str | None  # None: a feature turned off
 class SettingRefused(Refused):
     """Reasons: format, decimals, whole, zero, too_large, percent, range (low..high), name, same,
     points_issued (the point's value is fixed once points exist), levels (the set would break
-    a rule of policy.validate_levels), last_level."""
+    a rule of policy.validate_levels), last_level; of the rewards' settings: stamps_first
+    (cashback goes off only while a stamp card runs), cashback_off (the card stays while
+    cashback is off), stamp_reward (a card needs its reward first), reward (not one of the
+    merchant's rewards)."""
 
     def __init__(self, reason: str, low: int = 0, high: int = 0) -> None:
         super().__init__(reason)
@@ -37,6 +41,7 @@ class Kind(StrEnum):
     MINUTES = "minutes"  # kept in seconds
     FLAG = "flag"  # toggled with a button, never typed
     NAME = "name"
+    REWARD = "reward"  # a reward of the merchant, picked with a button or named to create it
 
 
 class SettingKey(StrEnum):
@@ -59,6 +64,16 @@ class SettingKey(StrEnum):
     STAFF_AMOUNT_FLAG = "staff_daily_amount_flag_minor"
     RECEIPT = "receipt_required"
     CODE_TTL = "code_ttl_seconds"
+    # Rewards (issue 15): cashback beside or instead of a stamp card, and the gifts.
+    CASHBACK = "cashback_on"
+    STAMPS = "stamps_needed"  # 0 turns the stamp card off
+    STAMP_REWARD = "stamp_reward_id"
+    STAMP_MIN = "stamp_min_amount_minor"
+    STAMP_STEP = "stamp_step_minor"  # None: one stamp per purchase
+    STAMP_DAILY = "stamp_daily_once"
+    WELCOME_REWARD = "welcome_reward_id"
+    FRIEND_GIFT = "friend_gift_minor"
+    FRIEND_REWARD = "friend_reward_id"
     # A level's fields (with its rank).
     LEVEL_NAME = "name"
     LEVEL_SPEND = "min_spend_minor"
@@ -97,12 +112,28 @@ SPECS: dict[SettingKey, Spec] = {
     SettingKey.STAFF_AMOUNT_FLAG: Spec(Kind.MONEY_OR_OFF, high=_MONEY_HIGH),
     SettingKey.RECEIPT: Spec(Kind.FLAG),
     SettingKey.CODE_TTL: Spec(Kind.MINUTES, 1, 60),
+    SettingKey.CASHBACK: Spec(Kind.FLAG, better=1),
+    SettingKey.STAMPS: Spec(Kind.COUNT_OR_OFF, 2, 50, better=-1),
+    SettingKey.STAMP_REWARD: Spec(Kind.REWARD, better=1),
+    SettingKey.STAMP_MIN: Spec(Kind.MONEY, high=_MONEY_HIGH, better=-1),
+    SettingKey.STAMP_STEP: Spec(Kind.MONEY_OR_OFF, high=_MONEY_HIGH, better=-1),
+    SettingKey.STAMP_DAILY: Spec(Kind.FLAG, better=-1),
+    SettingKey.WELCOME_REWARD: Spec(Kind.REWARD, better=1),
+    SettingKey.FRIEND_GIFT: Spec(Kind.MONEY, high=_MONEY_HIGH, better=1),
+    SettingKey.FRIEND_REWARD: Spec(Kind.REWARD, better=1),
     SettingKey.LEVEL_NAME: Spec(Kind.NAME, 1, 40),
     SettingKey.LEVEL_SPEND: Spec(Kind.MONEY, high=_MONEY_HIGH, better=-1),
     SettingKey.LEVEL_REFERRALS: Spec(Kind.COUNT, 0, 10_000, better=-1),
     SettingKey.LEVEL_CASHBACK: Spec(Kind.PERCENT, better=1),
     SettingKey.LEVEL_REDEEM: Spec(Kind.PERCENT, better=1),
 }
+# The stamp card's details: a change to them takes nothing from anyone while no card runs.
+STAMP_DETAILS = (
+    SettingKey.STAMP_REWARD,
+    SettingKey.STAMP_MIN,
+    SettingKey.STAMP_STEP,
+    SettingKey.STAMP_DAILY,
+)
 MERCHANT_KEYS = tuple(k for k in SPECS if k.value not in LevelInfo.__dataclass_fields__)
 LEVEL_KEYS = tuple(k for k in SPECS if k.value in LevelInfo.__dataclass_fields__)
 
@@ -144,15 +175,17 @@ def parse_setting(key: SettingKey, text: str, exponent: int, whole_units: bool =
         if not spec.low <= len(name) <= spec.high:
             raise SettingRefused("name", spec.low, spec.high)
         return name
-    if spec.kind is Kind.FLAG:
+    if spec.kind in (Kind.FLAG, Kind.REWARD):  # a button's, never parsed here
         raise SettingRefused("format")
+    off = spec.kind is Kind.COUNT_OR_OFF  # 0 turns it off; else from spec.low
     try:
-        low = 0 if spec.kind is Kind.COUNT_OR_OFF else spec.low
-        number = parse_int(text, low, spec.high)
+        number = parse_int(text, 0 if off else spec.low, spec.high)
+        if off and 0 < number < spec.low:
+            raise InvalidNumber("range", spec.low, spec.high)
     except InvalidNumber as error:
-        reason = "range" if error.reason == "range" else "format"
-        raise SettingRefused(reason, low, spec.high) from None
-    if spec.kind is Kind.COUNT_OR_OFF:
+        reason = ("range_or_off" if off else "range") if error.reason == "range" else "format"
+        raise SettingRefused(reason, spec.low, spec.high) from None
+    if off:
         return number or None
     return number * 60 if spec.kind is Kind.MINUTES else number
 
@@ -164,9 +197,38 @@ def worse_setting(key: SettingKey, before: Value, after: Value) -> bool:
         return False
     if key is SettingKey.EXPIRY:  # None: points never expire
         return after is not None and (before is None or int(after) < int(before or 0))
+    if key is SettingKey.STAMPS:  # None: no card; a card turned off takes the stamps' reward
+        return after is None or (before is not None and int(after) > int(before))
+    if key is SettingKey.STAMP_STEP:  # None: one per purchase; either way some checks earn less
+        return before is None or after is None or int(after) > int(before)
+    if SPECS[key].kind is Kind.REWARD:  # a gift taken away or swapped for another
+        return before is not None
+    if SPECS[key].kind is Kind.FLAG:
+        return bool(after) != (better > 0)
     if before is None or after is None:
         return False
     return (int(after) - int(before)) * better < 0
+
+
+def worse_change(key: SettingKey, before: Value, after: Value, card_runs: bool) -> bool:
+    """worse_setting, but a detail of a stamp card that does not run yet never is."""
+    if key in STAMP_DETAILS and not card_runs:
+        return False
+    return worse_setting(key, before, after)
+
+
+def gift_refusal(
+    key: SettingKey, after: Value, *, cashback_on: bool, card_runs: bool, has_reward: bool
+) -> str | None:
+    """Why a change of cashback or the stamp card can't be made (SettingRefused's reason):
+    members must earn something, and a card must have its reward."""
+    if key is SettingKey.CASHBACK and not after and not card_runs:
+        return "stamps_first"
+    if key is SettingKey.STAMPS and after is None and not cashback_on:
+        return "cashback_off"
+    if key is SettingKey.STAMPS and after is not None and not has_reward:
+        return "stamp_reward"
+    return None
 
 
 def worse_levels(before: Sequence[LevelInfo], after: Sequence[LevelInfo]) -> bool:
@@ -180,3 +242,29 @@ def worse_levels(before: Sequence[LevelInfo], after: Sequence[LevelInfo]) -> boo
             if worse_setting(key, getattr(old, key.value), getattr(new, key.value)):
                 return True
     return False
+
+
+def new_level(levels: Sequence[LevelInfo], name: str) -> LevelInfo:
+    """A level above the top one, asking what it asks and giving what it gives, to edit next."""
+    top = levels[-1]
+    return replace(top, rank=top.rank + 1, name=name)
+
+
+def levels_after(
+    levels: Sequence[LevelInfo], key: SettingKey, rank: int, after: Value
+) -> list[LevelInfo]:
+    """The levels with the change made, checked as a set (policy.validate_levels)."""
+    if key is SettingKey.LEVEL_REMOVE:
+        changed = [lv for lv in levels if lv.rank != rank]
+    elif key is SettingKey.LEVEL_ADD:
+        changed = [*levels, new_level(levels, str(after))]
+    else:
+        changed = [
+            replace(lv, **{key.value: after}) if lv.rank == rank else lv  # type: ignore[arg-type]
+            for lv in levels
+        ]
+    try:
+        validate_levels(changed)
+    except InvalidLevels as error:
+        raise SettingRefused("levels") from error
+    return changed

@@ -5,8 +5,9 @@ earns. Times are the merchant's local time (the caller converts)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from enum import StrEnum
 
 MINUTES_A_DAY = 24 * 60
 ALL_WEEKDAYS = 0b111_1111  # bit 0 is Monday
@@ -68,6 +69,37 @@ def best_promotion(
     return min(live, key=lambda r: (-r.multiplier_pct, -r.extra_stamps, r.id))
 
 
+class Phase(StrEnum):
+    """Where a promotion stands on a local day: the list of /promos groups them so."""
+
+    RUNNING = "running"
+    UPCOMING = "upcoming"
+    ENDED = "ended"
+
+
+def phase(rule: PromotionRule, local: date, ended_early: bool = False) -> Phase:
+    """Running (today is inside its dates, whatever the hours), upcoming or ended (its last
+    day passed, or an owner ended it). Given a local datetime, hours past midnight of its last
+    day still run it (a 22-02 promotion ending on Friday applies on Saturday at 01:00), as
+    applies() says."""
+    today = local.date() if isinstance(local, datetime) else local
+    if ended_early:
+        return Phase.ENDED
+    if rule.ends_on is not None and rule.ends_on < today:
+        at = local if isinstance(local, datetime) else None
+        if at is None or not applies(replace(rule, min_level_rank=0), at, 0):
+            return Phase.ENDED
+    if rule.starts_on is not None and rule.starts_on > today:
+        return Phase.UPCOMING
+    return Phase.RUNNING
+
+
+def falls_on_weekdays(weekdays: int, first: date, last: date) -> bool:
+    """Some day from `first` to `last` (inclusive) is one of `weekdays` (bit 0 Monday)."""
+    days = min((last - first).days + 1, 7)
+    return any(weekdays & (1 << ((first.weekday() + n) % 7)) for n in range(max(days, 0)))
+
+
 def promotion_bonus(cashback: int, multiplier_pct: int) -> int:
     """The extra points a promotion adds to `cashback` (rounded down): 200 % doubles it."""
     return cashback * (multiplier_pct - 100) // 100
@@ -89,7 +121,8 @@ def stamps_earned(rule: StampRule, amount_minor: int, stamped_today: bool) -> in
         return 0
     if rule.daily_once and stamped_today:
         return 0
-    earned = 1 if rule.step_minor is None else amount_minor // rule.step_minor
+    # A step of 0 (or less) is no step: one stamp per check, never a division by zero.
+    earned = amount_minor // rule.step_minor if rule.step_minor and rule.step_minor > 0 else 1
     return min(earned, 1) if rule.daily_once else earned
 
 

@@ -67,6 +67,8 @@ class PointsReports(StatsReports):
             months_flows = await self.repo.flows(merchant_id, list(pairwise(bounds)))
             flows = [points_of(month) for month in months_flows]
             outstanding_now = await self.repo.liability(merchant_id, self.clock())
+            # With the points reserved in open vouchers at each month's end (stats.py).
+            reserved = await self.repo.reserved_at(merchant_id, [*bounds[1:-1], self.clock()])
             value = await self.repo.point_value(merchant_id)
             uplift = Uplift(
                 *await self.repo.uplift(merchant_id, period.start, period.end, UPLIFT_WINDOW)
@@ -81,7 +83,9 @@ class PointsReports(StatsReports):
                     issued=sum(month.get(reason, 0) for reason in ISSUED),
                     redeemed=-month.get(LedgerReason.REDEEM, 0),
                     expired=-month.get(LedgerReason.EXPIRY, 0),
-                    outstanding=policy.points_worth(outstanding_now - later, value),
+                    outstanding=policy.points_worth(
+                        outstanding_now - later + reserved[index], value
+                    ),
                 )
             )
             later += sum(month.values())

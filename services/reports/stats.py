@@ -9,6 +9,10 @@ Choices where KPI.md leaves room (README "Reports" says the same to merchants):
   not rewrite the merchant's sales history.
 - Profile completion and reachability are today's values of the members at the period end
   (the bot keeps no history of a birthday or a phone being added).
+- Outstanding liability is what the program owes in points at the period end: the balances
+  and the points reserved in vouchers still open then (a claimed reward not yet handed over
+  is owed as much as the points were). Points issued include a promotion's extra points and
+  a friend's gift, gross like cashback (what a refund takes back is not taken off).
 """
 
 from __future__ import annotations
@@ -39,6 +43,9 @@ ISSUED = (
     # Staff's adjustments (net: taking points off counts against) and goodwill (services/care/).
     LedgerReason.ADJUSTMENT,
     LedgerReason.GOODWILL,
+    # Rewards (issue 15): a promotion's extra cashback, an invited friend's gift in points.
+    LedgerReason.PROMOTION,
+    LedgerReason.FRIEND_GIFT,
 )
 
 
@@ -96,7 +103,7 @@ class Totals:
     year_revenue: int  # of the purchases in the 365 days before the end
     points: dict[str, int]  # ledger reason -> points moved in the period
     stars: dict[int, int]  # stars -> purchases rated so in the period
-    liability: int  # points outstanding at the end
+    liability: int  # points outstanding at the end, with those reserved in open vouchers
     point_value: int
 
 
@@ -141,6 +148,7 @@ class StatsReports(ReportAccess):
         years = await r.flows(merchant_id, [(p.end - year, p.end) for p in periods], SALE)
         alive = await r.members_at(merchant_id, [p.end for p in periods])
         balances, value = await r.balances(merchant_id), await r.point_value(merchant_id)
+        reserved = await r.reserved_at(merchant_id, [p.end for p in periods])
         snapshots = []
         for i, period in enumerate(periods):
             within, since, last_year = flows[i], flows[n + i], years[i]
@@ -151,7 +159,7 @@ class StatsReports(ReportAccess):
                 year_revenue=last_year.get(SALE, (0, 0))[1],
                 points=points_of(within),
                 stars=stars_of(within),
-                liability=balances - sum(points_of(since).values()),
+                liability=balances - sum(points_of(since).values()) + reserved[i],
                 point_value=value,
             )
             snapshots.append(

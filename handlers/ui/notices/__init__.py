@@ -37,6 +37,7 @@ from handlers.ui.notices.orders import (
     order_withdrawn_text,
 )
 from handlers.ui.notices.program import rules_changed_text
+from handlers.ui.notices.redeem import voucher_redeemed_text
 from handlers.ui.notices.sales import (
     friend_joined_text,
     low_rating_keyboard,
@@ -53,6 +54,7 @@ from handlers.ui.notices.staff import (
     staff_joined_text,
     staff_paused_text,
 )
+from handlers.ui.notices.vouchers import voucher_expiring_text, voucher_lapsed_text
 from services.notices import (
     BirthdayCorrection,
     BirthdayGift,
@@ -85,6 +87,9 @@ from services.notices import (
     StaffPausedAlert,
     StaffReply,
     StaffSalesFlag,
+    VoucherExpiring,
+    VoucherLapsed,
+    VoucherRedeemed,
     WeeklyDigest,
 )
 
@@ -150,5 +155,11 @@ def notice_text(body: NoticeBody) -> Rendered:
             return points_adjusted_text(body), None
         case GoodwillPoints():
             return goodwill_text(body), None
+        case VoucherRedeemed():
+            return voucher_redeemed_text(body), None
+        case VoucherLapsed():
+            return voucher_lapsed_text(body), None
+        case VoucherExpiring():
+            return voucher_expiring_text(body), None
         case _:
             assert_never(body)

@@ -17,6 +17,7 @@ from services.dto import Birthday
 from services.notices import (
     BirthdayCorrection,
     BirthdayGift,
+    DigestFigures,
     ExpiryWarning,
     NpsSurvey,
     PointsExpired,
@@ -86,6 +87,19 @@ def nps_keyboard(survey: NpsSurvey) -> InlineKeyboardMarkup:
     )
 
 
+def rewards_line(c: DigestFigures) -> list[str]:
+    """The week's rewards, when the program gave any."""
+    if not (c.vouchers_redeemed or c.cards_completed):
+        return []
+    vouchers = ngettext(
+        "{n} voucher redeemed", "{n} vouchers redeemed", c.vouchers_redeemed
+    ).format(n=number(c.vouchers_redeemed))
+    cards = ngettext(
+        "{n} stamp card completed", "{n} stamp cards completed", c.cards_completed
+    ).format(n=number(c.cards_completed))
+    return [_("Rewards: {vouchers}, {cards}").format(vouchers=vouchers, cards=cards)]
+
+
 def digest_text(d: WeeklyDigest) -> str:
     """The Monday digest, from the figures the job stored in the outbox row."""
     c, p = d.current, d.previous
@@ -110,6 +124,7 @@ def digest_text(d: WeeklyDigest) -> str:
         _("Points issued: {issued} · redeemed: {redeemed}").format(
             issued=number(c.issued), redeemed=number(c.redeemed)
         ),
+        *rewards_line(c),
         "",
         _("More in /stats."),
     ]

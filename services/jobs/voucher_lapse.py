@@ -1,0 +1,63 @@
+"""Vouchers past their time lapse, their points come back, and each member is told; members
+whose vouchers lapse within two days are reminded once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from itertools import groupby
+
+from db.repositories.vouchers import VoucherRepo
+from services.jobs.base import JobBase
+from services.notices import Notice, VoucherExpiring, VoucherLapsed
+from services.outbox import enqueue_keyed
+from services.rewards.lapse import return_points
+
+WARN_DAYS = 2  # before a voucher lapses
+
+
+class VoucherLapses(JobBase):
+    async def lapse_vouchers(self) -> int:
+        """Every open voucher past expires_at lapses in one UPDATE; the points come back
+        in one more; a notice per voucher (keyed by it, so once). Returns messages queued."""
+        queued = 0
+        async with self.session.begin():
+            now = self.clock()
+            repo = VoucherRepo(self.session)
+            languages = {m.id: m.default_language for m in await self.jobs.merchants()}
+            queued += await self._warn(repo, now, languages)
+            lapsed = await repo.lapse_due(now)
+            if not lapsed:
+                return queued
+            await return_points(self.session, lapsed, now)
+            people = await repo.addressees([row.id for row in lapsed])
+            for merchant_id, rows in groupby(
+                sorted(lapsed, key=lambda r: r.merchant_id), key=lambda r: r.merchant_id
+            ):
+                notices = []
+                for row in rows:
+                    if row.id not in people:
+                        continue
+                    chat, name, balance = people[row.id]
+                    body = VoucherLapsed(reward=name, points=row.points, balance=balance)
+                    notice = Notice(chat, None, body)
+                    notices.append((notice, f"voucher_lapsed:{row.id}"))
+                language = languages.get(merchant_id, "en")
+                queued += await enqueue_keyed(self.session, merchant_id, notices, now, language)
+        return queued
+
+    async def _warn(self, repo: VoucherRepo, now: datetime, languages: dict[int, str]) -> int:
+        """A reminder per voucher lapsing within WARN_DAYS days, once (keyed by it)."""
+        queued = 0
+        expiring = await repo.expiring(now, now + timedelta(days=WARN_DAYS))
+        for merchant_id, rows in groupby(expiring, key=lambda r: r.merchant_id):
+            notices = [
+                (
+                    Notice(
+                        row.telegram_id, None, VoucherExpiring(reward=row.name, days=WARN_DAYS)
+                    ),
+                    f"voucher_expiring:{row.id}",
+                )
+                for row in rows
+            ]
+            queued += await enqueue_keyed(self.session, merchant_id, notices, now)
+        return queued

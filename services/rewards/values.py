@@ -1,0 +1,150 @@
+"""What the reward catalogue and members' vouchers hand to handlers: frozen views, the fields
+an admin edits with the rules each typed value must meet (pure, table-tested), and the
+refusals a handler words. services/rewards/catalogue.py and claims.py use them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from db.models import Reward, VoucherStatus
+from services.errors import InvalidAmount, Refused
+from services.numbers import InvalidNumber, parse_int
+from services.policy.inputs import parse_points
+
+MAX_NAME = 60
+MAX_DESCRIPTION = 300
+MAX_STOCK = 1_000_000
+MAX_LIMIT = 1_000
+MAX_VALID_DAYS = 365
+
+
+class RewardField(StrEnum):
+    NAME = "name"
+    DESCRIPTION = "description"
+    PHOTO = "photo"
+    PRICE = "price"
+    STOCK = "stock"
+    LIMIT = "limit"
+    DAYS = "days"
+    LEVEL = "level"
+
+
+# The form's steps, in order; the column each field is stored in.
+STEPS = tuple(RewardField)
+COLUMNS = {
+    RewardField.NAME: "name",
+    RewardField.DESCRIPTION: "description",
+    RewardField.PHOTO: "photo_file_id",
+    RewardField.PRICE: "points_price",
+    RewardField.STOCK: "stock_left",
+    RewardField.LIMIT: "per_member_limit",
+    RewardField.DAYS: "valid_days",
+    RewardField.LEVEL: "min_level_rank",
+}
+OPTIONAL = frozenset(
+    {RewardField.DESCRIPTION, RewardField.PHOTO, RewardField.STOCK, RewardField.LIMIT}
+)
+
+
+class RewardRefused(Refused):
+    """Reasons. Admin: name_empty, name_long, name_taken, description_long, price, stock,
+    limit, days, level, gone (archived or not this merchant's). Member: gone, points (`short`
+    more needed), stock, limit, level, blocked, stale (the balance moved since the screen),
+    voucher (no such voucher of theirs)."""
+
+    def __init__(self, reason: str, short: int = 0) -> None:
+        super().__init__(reason)
+        self.short = short
+
+
+def parse_value(field: RewardField, text: str) -> Any:
+    """A typed value of `field` as stored; RewardRefused(field's reason) when it is not one.
+    Optional fields are cleared with their button, not typed."""
+    text = text.strip()
+    if field == RewardField.NAME:
+        if not text:
+            raise RewardRefused("name_empty")
+        if len(text) > MAX_NAME:
+            raise RewardRefused("name_long")
+        return text
+    if field == RewardField.DESCRIPTION:
+        if len(text) > MAX_DESCRIPTION:
+            raise RewardRefused("description_long")
+        return text or None
+    try:
+        if field == RewardField.PRICE:
+            price = parse_points(text)
+            if price <= 0:
+                raise RewardRefused("price")
+            return price
+        if field == RewardField.STOCK:
+            return parse_int(text, 0, MAX_STOCK)
+        if field == RewardField.LIMIT:
+            return parse_int(text, 1, MAX_LIMIT)
+        if field == RewardField.DAYS:
+            return parse_int(text, 1, MAX_VALID_DAYS)
+    except (InvalidNumber, InvalidAmount):
+        raise RewardRefused(field.value) from None
+    raise RewardRefused(field.value)  # photo and level come by their own way
+
+
+@dataclass(frozen=True, slots=True)
+class RewardView:
+    id: int
+    name: str
+    description: str | None
+    photo: str | None
+    price: int
+    stock_left: int | None  # None: unlimited
+    per_member_limit: int | None
+    valid_days: int
+    min_level_rank: int
+    level_name: str  # of min_level_rank, as the merchant named it
+
+    @classmethod
+    def of(cls, reward: Reward | Any, levels: dict[int, str]) -> RewardView:
+        return cls(
+            reward.id if reward.id is not None else 0,
+            reward.name,
+            reward.description,
+            reward.photo_file_id,
+            reward.points_price,
+            reward.stock_left,
+            reward.per_member_limit,
+            reward.valid_days,
+            reward.min_level_rank,
+            levels.get(reward.min_level_rank, ""),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AdminShelf:
+    """The catalogue as its admins see it, and the merchant's levels (rank, name)."""
+
+    rewards: tuple[RewardView, ...]
+    levels: tuple[tuple[int, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Shelf:
+    """The catalogue as a member sees it: what they have and what they may claim."""
+
+    balance: int
+    level_rank: int
+    rewards: tuple[RewardView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class VoucherView:
+    id: int
+    code: str
+    reward_name: str
+    status: VoucherStatus
+    points: int
+    claimed_at: datetime
+    expires_at: datetime
+    closed_at: datetime | None  # redeemed, lapsed or cancelled at
+    timezone: str  # the merchant's: dates read in it
