@@ -5,16 +5,13 @@ in every Telegram client."""
 
 from __future__ import annotations
 
-from datetime import time
-from decimal import Decimal
 from html import escape
 
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from babel.dates import format_time
-from babel.numbers import format_decimal
 
-from handlers.ui.render import babel_locale, date_locale, locale, points
+from handlers.ui.promo_render import factor, gives, hours_text
+from handlers.ui.render import points
 from services.dto import Card
 from services.notices import Receipt, RefundReceipt
 from services.policy.promotions import PromotionRule
@@ -34,36 +31,12 @@ def stamp_row(stamps: int, needed: int, count: bool = True) -> str:
     return f"{row} {numbers}" if row else numbers
 
 
-def multiplier(pct: int) -> str:
-    """×2, ×1.5 / ×1,5: a promotion's multiplier as the reader writes numbers."""
-    return "×" + format_decimal(Decimal(pct) / 100, locale=babel_locale(locale()))
-
-
-def _minute(value: int) -> str:
-    moment = time(value // 60 % 24, value % 60)
-    return format_time(moment, "short", locale=date_locale())
-
-
-def promotion_gain(rule: PromotionRule) -> str:
-    """What a promotion adds: ×2 points, +1 stamp, or both."""
-    parts = []
-    if rule.multiplier_pct > 100:
-        parts.append(_("{multiplier} points").format(multiplier=multiplier(rule.multiplier_pct)))
-    if rule.extra_stamps:
-        parts.append(
-            ngettext("+{n} stamp", "+{n} stamps", rule.extra_stamps).format(n=rule.extra_stamps)
-        )
-    return ", ".join(parts)
-
-
-def promotion_line(rule: PromotionRule) -> str:
-    """⚡ Happy hours: ×2 points today 12:00–15:00."""
-    name, gain = escape(rule.name), promotion_gain(rule)
-    if rule.start_minute is None or rule.end_minute is None:
+def promotion_line(rule: PromotionRule, timezone: str) -> str:
+    """⚡ Happy hours: ×2 points today 12:00–15:00 (promo_render says what it gives)."""
+    name, gain = escape(rule.name), gives(rule)
+    if not (hours := hours_text(rule, timezone)):
         return _("⚡ {name}: {gain} all day today").format(name=name, gain=gain)
-    return _("⚡ {name}: {gain} today {start}–{end}").format(
-        name=name, gain=gain, start=_minute(rule.start_minute), end=_minute(rule.end_minute)
-    )
+    return _("⚡ {name}: {gain} today {hours}").format(name=name, gain=gain, hours=hours)
 
 
 def card_lines(card: Card) -> list[str]:
@@ -74,7 +47,7 @@ def card_lines(card: Card) -> list[str]:
         if card.stamp_reward:
             row = f"{row} → {escape(card.stamp_reward)}"
         lines.append(f"☕ {row}")
-    lines += [promotion_line(rule) for rule in card.promotions]
+    lines += [promotion_line(rule, card.merchant.timezone) for rule in card.promotions]
     return ["", *lines] if lines else []
 
 
@@ -84,7 +57,7 @@ def receipt_lines(r: Receipt) -> list[str]:
     if r.promotion_points and r.promotion:
         lines.append(
             _("⚡ {multiplier} {promotion}: +{points}").format(
-                multiplier=multiplier(r.promotion_pct),
+                multiplier=factor(r.promotion_pct),
                 promotion=escape(r.promotion),
                 points=points(r.promotion_points),
             )
