@@ -115,6 +115,7 @@ class PurchaseService(SellerBase):
             now,
             day,
             kin.buyer.id,
+            stamp_day,
             cashback_minor=done.cashback,
             level_before=done.level_before,
             level_after=done.buyer.level_rank,
@@ -123,6 +124,10 @@ class PurchaseService(SellerBase):
             promotion_id=done.promotion.id if done.promotion is not None else None,
         )
         if confirmed is None:
+            raise _ConfirmedMeanwhile()
+        if stamp_day is not None and confirmed.stamped_before and not sale.stamped_today:
+            # PostgreSQL: a stamped sale committed while the family's read waited for the
+            # buyer's lock, after that read's snapshot; read again, and it is seen.
             raise _ConfirmedMeanwhile()
         if not await self.codes.use(kin.buyer.id, sale.payment_code, now):
             row = await self.codes.find_any(merchant_id, sale.payment_code)

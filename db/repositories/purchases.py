@@ -25,9 +25,25 @@ CONFIRMING = (
 
 
 @cache
-def _confirm(day: bool) -> Update:
-    """PurchaseRepo.confirm_draft's statement, with or without the buyer's day."""
+def _confirm(day: bool, stamp_day: bool = False) -> Update:
+    """PurchaseRepo.confirm_draft's statement, with or without the buyer's day (its
+    purchases, and whether one of them holds a stamp)."""
     returning: list[Any] = [Purchase.id, Purchase.membership_id]
+    if stamp_day:
+        stamped = aliased(Purchase, name="stamped")
+        returning.append(
+            select(stamped.id)
+            .where(
+                stamped.membership_id == bindparam("buyer_id"),
+                stamped.status == PurchaseStatus.CONFIRMED,
+                stamped.confirmed_at >= bindparam("stamp_day"),
+                stamped.id != bindparam("purchase_id"),
+                stamped.stamps_earned > 0,
+                stamped.refunded_minor < stamped.amount_minor,
+            )
+            .exists()
+            .label("stamped_before")
+        )
     if day:
         other = aliased(Purchase, name="other")
         mine = (
@@ -70,18 +86,24 @@ class PurchaseRepo(Repo):
         now: datetime,
         day_start: datetime | None,
         membership_id: int,
+        stamp_day: datetime | None = None,
         **settled: Any,
     ) -> Row[Any] | None:
         """Confirm the draft `purchase_id` still under `key`, once, with what its settlement
         says (CONFIRMING's columns): None when it was confirmed, cancelled or re-priced
         meanwhile. With `day_start`: the buyer's other confirmed purchases of the day,
         counted and summed net of refunds, as this statement's snapshot sees them (after the
-        caller's lock on the buyer `membership_id`: every one committed before)."""
+        caller's lock on the buyer `membership_id`: every one committed before). With
+        `stamp_day`: whether another purchase of the buyer's since then holds a stamp
+        (`stamped_before`), as that snapshot sees it."""
         params = {"purchase_id": purchase_id, "key": key, "now": now}
         params.update((f"set_{column}", settled[column]) for column in CONFIRMING)
         if day_start is not None:
             params.update(day_start=day_start, buyer_id=membership_id)
-        result = await run_core(self.s, _confirm(day_start is not None), params)
+        if stamp_day is not None:
+            params.update(stamp_day=stamp_day, buyer_id=membership_id)
+        statement = _confirm(day_start is not None, stamp_day is not None)
+        result = await run_core(self.s, statement, params)
         return result.first()
 
     async def promotion_multipliers(self, promotion_ids: Collection[int]) -> dict[int, int]:
