@@ -9,7 +9,6 @@ refusals are worded here: `refusals` also words those of the QR's deep link.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from aiogram import F, Router
@@ -40,6 +39,7 @@ from handlers.ui.redeem_render import (
 from handlers.ui.sale_render import paused_text
 from services.dto import MemberContext
 from services.errors import NotStaff, StaffPaused
+from services.rewards.issue import code_typed
 from services.rewards.redeem import RedeemService, VoucherRefused, VoucherUnknown
 
 router = Router(name=__name__)
@@ -47,7 +47,7 @@ refusals = Router(name=__name__ + ".refusals")  # a voucher's refusals, wherever
 sellers = Router(name=__name__ + ".sellers")  # who may not redeem: this router's own
 answer_refusals(router, refusals, sellers)
 STAFF = {"staff": True}
-VOUCHER_CODE = re.compile(r"^\s*[0-9]{4}[ -]?[0-9]{4}\s*$")
+VOUCHER_CODE = F.text.func(code_typed)  # 8 digits, however spaced or dashed
 ASK_AGAIN = ("format",)  # a refusal after which the form still wants a code
 Wake = Callable[[], None]
 
@@ -89,7 +89,7 @@ async def msg_voucher_code_entered(
     await state.clear()
 
 
-@router.message(StateFilter(SaleForm.code), F.text.regexp(VOUCHER_CODE), flags=STAFF)
+@router.message(StateFilter(SaleForm.code), VOUCHER_CODE, flags=STAFF)
 async def msg_voucher_at_sale(
     message: Message, ctx: MemberContext, redeem: RedeemService, state: FSMContext
 ) -> None:
@@ -98,7 +98,7 @@ async def msg_voucher_at_sale(
     await show_voucher(message, message.text or "", ctx, redeem)
 
 
-@router.message(StateFilter(None), F.text.regexp(VOUCHER_CODE), flags=STAFF)
+@router.message(StateFilter(None), VOUCHER_CODE, flags=STAFF)
 async def msg_voucher_outside_a_form(
     message: Message, ctx: MemberContext, redeem: RedeemService
 ) -> None:
@@ -142,9 +142,14 @@ async def cb_hand_over(
 
 @router.callback_query(RedeemCb.filter(F.action == RedeemAction.KEEP), flags=STAFF)
 async def cb_keep_voucher(
-    query: CallbackQuery, ctx: MemberContext, redeem: RedeemService, answer: Answer
+    query: CallbackQuery,
+    callback_data: RedeemCb,
+    ctx: MemberContext,
+    redeem: RedeemService,
+    answer: Answer,
 ) -> None:
-    await redeem.check(ctx.work_merchant_id, query.from_user.id)
+    """Cancel: the voucher stays open, if it is this place's and still open at all."""
+    await redeem.keep(ctx.work_merchant_id, query.from_user.id, callback_data.voucher)
     answer.toast(_("Cancelled."))
     if isinstance(query.message, Message):
         await edit_text(query.message, kept_text())
@@ -168,7 +173,7 @@ async def on_voucher_refused(
             await state.clear()
     elif (
         isinstance(callback_data, RedeemCb)
-        and callback_data.action is RedeemAction.HAND
+        and callback_data.action in (RedeemAction.HAND, RedeemAction.KEEP)
         and isinstance(query.message, Message)
     ):
         await drop_keyboard(query.message)  # that voucher can't be handed over from there

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from db.models import LedgerReason
+
+if TYPE_CHECKING:
+    from services.policy.promotions import PromotionRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +110,11 @@ class Card:
     lifetime_spend_minor: int
     effective_referrals: int
     referral_code: str
+    # The stamp card (stamps_needed 0: none) and promotions of today (issue 15).
+    stamps: int = 0
+    stamps_needed: int = 0
+    stamp_reward: str | None = None
+    promotions: tuple[PromotionRule, ...] = ()  # applying now or later today, best first
 
 
 @dataclass(frozen=True, slots=True)

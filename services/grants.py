@@ -22,6 +22,7 @@ from db.repositories.grants import GrantRepo
 WELCOME = "welcome"
 REFERRAL = "referral"  # this person's first purchase paid their referrer's bonus
 REFERRAL_JOINED = "referral_joined"  # their inviter was told they joined
+FRIEND_GIFT = "friend_gift"  # an invited friend's gift on their first purchase
 # Scripts and tests that build a service by hand get this key; the bot, the worker and the
 # scheduler always pass the deployment's own (bot/markers.py).
 UNSET_KEY = b"loyalty-bot: no marker key was given"

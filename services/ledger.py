@@ -52,6 +52,7 @@ def member_state(membership: Membership | Any) -> Member:
         purchases=membership.purchases_count,
         referrals=membership.effective_referrals,
         level_rank=membership.level_rank,
+        stamps=membership.stamps,
         erased=membership.deleted_at is not None,
         blocked=getattr(membership, "blocked_at", None) is not None,
     )
@@ -84,6 +85,7 @@ async def write(
             row.purchases_count = member.purchases
             row.effective_referrals = member.referrals
             row.level_rank = member.level_rank
+            row.stamps = member.stamps
 
 
 # --- a purchase, set-based -----------------------------------------------------------------
@@ -188,6 +190,7 @@ async def settle(
             "purchases_count": m.purchases,
             "effective_referrals": m.referrals,
             "level_rank": m.level_rank,
+            "stamps": m.stamps,
         }
         for m in after
     }

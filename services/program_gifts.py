@@ -31,6 +31,16 @@ class RewardChoice:
     archived: bool = False
 
 
+class CheckLimit(SettingRefused):
+    """A stamp card out of the sales' reach. over_max_sale: its smallest check or step is above
+    the largest check a sale may have (`high`); under_stamp_check: the largest check would go
+    below what the running card needs (`high`). `currency`: to say `high` in."""
+
+    def __init__(self, reason: str, high: int, currency: str) -> None:
+        super().__init__(reason, 0, high)
+        self.currency = currency
+
+
 def is_flag(key: SettingKey) -> bool:
     """A setting toggled by its button (nothing to type)."""
     return key in SPECS and SPECS[key].kind is Kind.FLAG
@@ -76,7 +86,7 @@ def reward_value(
 
 def check(prog: Program, key: SettingKey, after: Value) -> None:
     """SettingRefused when the change would leave members earning nothing, or a stamp card
-    without its reward."""
+    without its reward; CheckLimit when no check a sale may have could earn a stamp."""
     reason = gift_refusal(
         key,
         after,
@@ -86,6 +96,15 @@ def check(prog: Program, key: SettingKey, after: Value) -> None:
     )
     if reason is not None:
         raise SettingRefused(reason)
+    merchant = prog.merchant
+    stamp_check = key in (SettingKey.STAMP_MIN, SettingKey.STAMP_STEP)
+    if stamp_check and isinstance(after, int) and after > merchant.max_sale_minor:
+        raise CheckLimit("over_max_sale", merchant.max_sale_minor, merchant.currency)
+    rule = prog.stamp_rule
+    if key is SettingKey.MAX_SALE and isinstance(after, int) and rule is not None:
+        needed = max(rule.min_amount_minor, rule.step_minor or 0)
+        if after < needed:
+            raise CheckLimit("under_stamp_check", needed, merchant.currency)
 
 
 def promised_ids(prog: Program) -> set[int]:

@@ -13,7 +13,11 @@ few statements whatever the family:
     one audits the sale, one queues the receipt and the referrers' notices.
 
 A pre-order under the code, crossed daily thresholds and their alerts add their statements
-only when they apply."""
+only when they apply; so do rewards (issue 15): a promotion's bonus and an invited friend's
+gift are postings of the ledger's statement, the friend's grant joins the referral's, the
+stamps move with the balances (a daily-once card's "stamped today" comes with the family's
+read); a stamped purchase adds its stamp entries, and a voucher (a full card, the friend's
+gift) the rewards' terms and the vouchers (services/purchase_rewards.py)."""
 
 from __future__ import annotations
 
@@ -34,6 +38,7 @@ from services.outbox import enqueue
 from services.policy import settlement
 from services.policy.settlement import PurchaseSettlement
 from services.program import Program
+from services.purchase_rewards import Handed, hand_out
 from services.sale_notices import outbox_rows, told
 from services.seller import DRAFT_TTL, SellerBase, check_seller
 
@@ -77,7 +82,13 @@ class PurchaseService(SellerBase):
     async def _confirm(self, merchant_id: int, staff_id: int, key: str) -> SaleResult:
         now = self.clock()
         program = await self._program(merchant_id)
-        rows = await self.till.draft_family(merchant_id, key, staff_id, policy.MAX_REFERRAL_DEPTH)
+        rule = program.stamp_rule
+        stamp_day = None
+        if rule is not None and rule.daily_once:
+            stamp_day = local_day_start(now, program.merchant.timezone)
+        rows = await self.till.draft_family(
+            merchant_id, key, staff_id, policy.MAX_REFERRAL_DEPTH, stamp_day
+        )
         if not rows:
             await self._seller(merchant_id, staff_id, now)  # who may not sell hears that first
             raise SaleRefused("not_found")
@@ -94,7 +105,7 @@ class PurchaseService(SellerBase):
             raise SaleRefused("expired_draft")
         if any(r.depth == 0 and r.blocked_at is not None for r in rows):
             raise SaleRefused("member_blocked")  # blocked since the preview
-        done = await self._settle(program, sale, kin, now)
+        done, friend_voucher = await self._settle(program, sale, kin, now)
         day = (
             local_day_start(now, program.merchant.timezone) if limits.needs_day(program) else None
         )
@@ -104,12 +115,19 @@ class PurchaseService(SellerBase):
             now,
             day,
             kin.buyer.id,
+            stamp_day,
             cashback_minor=done.cashback,
             level_before=done.level_before,
             level_after=done.buyer.level_rank,
             made_referral_effective=done.made_referral_effective,
+            stamps_earned=done.stamps.added if done.stamps is not None else 0,
+            promotion_id=done.promotion.id if done.promotion is not None else None,
         )
         if confirmed is None:
+            raise _ConfirmedMeanwhile()
+        if stamp_day is not None and confirmed.stamped_before and not sale.stamped_today:
+            # PostgreSQL: a stamped sale committed while the family's read waited for the
+            # buyer's lock, after that read's snapshot; read again, and it is seen.
             raise _ConfirmedMeanwhile()
         if not await self.codes.use(kin.buyer.id, sale.payment_code, now):
             row = await self.codes.find_any(merchant_id, sale.payment_code)
@@ -123,11 +141,16 @@ class PurchaseService(SellerBase):
         balances = await post_settlement(
             self.memberships, self.ledger, done.postings, done.members, now, sale.purchase_id
         )
+        handed = Handed()
+        if (done.stamps is not None and done.stamps.added) or friend_voucher:
+            handed = await hand_out(
+                self.session, program, kin.buyer.id, done, sale.purchase_id, now, friend_voucher
+            )
         if sale.order_id is not None:
             await PreorderRepo(self.session).transition(
                 sale.order_id, WAITING, PreorderStatus.COMPLETED, sale.purchase_id
             )
-        notices = told(program, sale, kin, done, balances)
+        notices = told(program, sale, kin, done, balances, handed)
         flags: list[Notice] = []
         audited = [
             self.audit.row(merchant_id, staff_id, "sale", now, target=str(sale.purchase_id))
@@ -152,27 +175,42 @@ class PurchaseService(SellerBase):
             merchant_id, kin.buyer.id, sale.amount_minor, now
         )
         balance = balances[kin.buyer.id]
-        return self._result(program, sale, done.cashback, balance, False, (*notices, *flags))
+        earned = done.cashback + done.promotion_bonus  # as the preview quoted it
+        return self._result(program, sale, earned, balance, False, (*notices, *flags))
 
     async def _settle(
         self, program: Program, sale: Any, kin: Family, now: datetime
-    ) -> PurchaseSettlement:
-        """Settle the draft by the policy, against the family as locked."""
+    ) -> tuple[PurchaseSettlement, bool]:
+        """Settle the draft by the policy, against the family as locked; and whether an
+        invited friend's gift voucher is due."""
         buyer, value = kin.buyer, program.point_value_minor
         level = settlement.priced_level(program.levels, buyer.level_rank)
         if sale.points_spent > policy.max_redeemable(
             sale.amount_minor, level, buyer.balance, value
         ):
             raise SaleRefused("balance_changed")
-        first = False
+        got: set[str] = set()
         friend = kin.people.get(buyer.id)
         if settlement.opens_referral(buyer, kin.chain) and friend is not None:
             # Once per person: a friend who left and joined again through the same link has
-            # made their referral effective already.
+            # made their referral effective already (and had the friend's gift).
             marker = grants.marker(self.marker_key, program.id, friend.telegram_id)
-            first = await GrantRepo(self.session).grant(program.id, marker, grants.REFERRAL, now)
+            wanted = [grants.REFERRAL]
+            if program.friend_gift_minor > 0 or program.friend_reward_id is not None:
+                wanted.append(grants.FRIEND_GIFT)
+            got = await GrantRepo(self.session).grant_all(program.id, marker, wanted, now)
+        gift = grants.FRIEND_GIFT in got
+        extras = settlement.Extras(
+            cashback_on=program.cashback_on,
+            promotion=settlement.promotion_at(
+                program.promotions, now, program.merchant.timezone, buyer.level_rank
+            ),
+            stamp_rule=program.stamp_rule,
+            stamped_today=bool(getattr(sale, "stamped_today", False)),
+            friend_gift_minor=program.friend_gift_minor if gift else 0,
+        )
         try:
-            return settlement.settle_purchase(
+            done = settlement.settle_purchase(
                 program.levels,
                 buyer,
                 kin.chain,
@@ -180,11 +218,13 @@ class PurchaseService(SellerBase):
                 points_spent=sale.points_spent,
                 rates_bp=program.referral_rates_bp,
                 referral_bonus_minor=program.referral_bonus_minor,
-                first_referral=first,
+                first_referral=grants.REFERRAL in got,
                 point_value=value,
+                extras=extras,
             )
         except ValueError:  # the points spent are no longer there
             raise SaleRefused("balance_changed") from None
+        return done, gift and program.friend_reward_id is not None
 
     @staticmethod
     def _day_sale(sale: Any, staff_id: int, kin: Family, confirmed: Any) -> limits.DaySale:

@@ -44,6 +44,9 @@ async def take_back_level_cashback(
         return 0
     history = await purchases.confirmed_of(member.id)
     refunded_money = await purchases.money_refunded(member.id, point_value)
+    multipliers = await purchases.promotion_multipliers(
+        {p.promotion_id for p in history if p.promotion_id is not None}
+    )
     priced = [
         PricedPurchase(
             id=p.id,
@@ -54,6 +57,7 @@ async def take_back_level_cashback(
             money_refunded=refunded_money.get(p.id, 0),
             cashback=p.cashback_minor,
             level_before=p.level_before,
+            bonus_pct=multipliers.get(p.promotion_id, 100) if p.promotion_id else 100,
         )
         for p in history
         if p.confirmed_at is not None

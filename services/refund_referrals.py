@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from db.models import Customer, LedgerReason, Membership, Purchase
+from db.models import Customer, LedgerEntry, LedgerReason, Membership, Purchase
 from services import refund_levels
 from services.dto import LevelInfo
 from services.ledger import member_state
@@ -23,12 +23,12 @@ class RefundReferrals(SellerBase):
     """What RefundService (services/refunds.py) does for the referrers."""
 
     async def _referral_earned(
-        self, purchase_id: int, rows: dict[int, Membership]
+        self, entries: Sequence[LedgerEntry], rows: dict[int, Membership]
     ) -> list[tuple[Member, int]]:
-        """Each referrer's rewards on the purchase (shares and bonus), in ledger order; their
-        rows are locked and added to `rows`."""
+        """Each referrer's rewards on the purchase (shares and bonus), from its ledger
+        `entries`, in ledger order; their rows are locked and added to `rows`."""
         earned: dict[int, int] = {}
-        for entry in await self.ledger.by_purchase(purchase_id):
+        for entry in entries:
             if entry.reason in (LedgerReason.REFERRAL, LedgerReason.REFERRAL_BONUS):
                 earned[entry.membership_id] = (
                     earned.get(entry.membership_id, 0) + entry.delta_minor

@@ -6,7 +6,7 @@ a lost level takes back from later purchases is services/refund_levels.py's."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 
 from db.models import Customer, Membership, Merchant, Purchase, PurchaseStatus, Refund
@@ -17,41 +17,13 @@ from services.errors import InvalidAmount, SaleRefused
 from services.ledger import member_state, write
 from services.notices import Notice, RefundReceipt
 from services.policy import settlement
-from services.policy.settlement import PurchaseFacts, RefundSettlement
+from services.policy.settlement import RefundSettlement
 from services.refund_referrals import RefundReferrals
+from services.refund_results import RefundPreview, RefundResult
+from services.refund_rewards import facts, take_back_stamps
 
-
-@dataclass(frozen=True, slots=True)
-class RefundResult:
-    purchase_id: int
-    amount_minor: int
-    points_returned: int
-    cashback_reversed: int
-    cash_refund_minor: int
-    shortfall: int
-    fully_refunded: bool
-    currency: str
-    notices: tuple[Notice, ...]
-    level_reversed: int = 0  # cashback later purchases earned at a level the refund took away
-
-
-@dataclass(frozen=True, slots=True)
-class RefundPreview:
-    """What /refund would do, before it does: the cashier confirms these numbers."""
-
-    purchase_id: int
-    customer_name: str | None
-    member_no: int
-    confirmed_at: datetime
-    timezone: str
-    amount_minor: int
-    refunded_before: int  # the Confirm button carries it: a refund meanwhile stops the old one
-    points_returned: int
-    cashback_taken: int
-    shortfall: int
-    cash_refund_minor: int
-    currency: str
-    level_reversed: int = 0  # cashback of a level the refund takes away, taken back too
+# What the preview takes from a dry run of the refund.
+_DRY = ("level_reversed", "promotion_reversed", "stamps_taken", "stamps_forgiven", "gift_reversed")
 
 
 class _RolledBack(Exception):
@@ -60,17 +32,6 @@ class _RolledBack(Exception):
     def __init__(self, result: RefundResult) -> None:
         super().__init__()
         self.result = result
-
-
-def facts(purchase: Purchase) -> PurchaseFacts:
-    """A purchase as the policy's refund settlement reads it."""
-    return PurchaseFacts(
-        amount_minor=purchase.amount_minor,
-        points_spent=purchase.points_spent,
-        cashback=purchase.cashback_minor,
-        refunded_minor=purchase.refunded_minor,
-        made_referral_effective=purchase.made_referral_effective,
-    )
 
 
 class RefundService(RefundReferrals):
@@ -112,7 +73,7 @@ class RefundService(RefundReferrals):
                 done = await self._refund(merchant_id, staff_id, purchase_id, None, amount, None)
                 raise _RolledBack(done)
         except _RolledBack as dry:
-            return replace(preview, level_reversed=dry.result.level_reversed)
+            return replace(preview, **{name: getattr(dry.result, name) for name in _DRY})
 
     async def _refundable(
         self,
@@ -242,6 +203,9 @@ class RefundService(RefundReferrals):
                 level_reversed=extra,
                 balance=membership.balance_minor,
                 currency=merchant.currency,
+                promotion_reversed=done.promotion_reversed,
+                stamps_taken=done.stamps.taken,
+                gift_reversed=done.gift_reversed,
             ),
         )
         await self._announce(
@@ -260,6 +224,10 @@ class RefundService(RefundReferrals):
             merchant.currency,
             (notice, *referrers),
             extra,
+            done.promotion_reversed,
+            done.stamps.taken,
+            done.stamps.forgiven,
+            done.gift_reversed,
         )
 
     async def _settle_refund(
@@ -274,13 +242,12 @@ class RefundService(RefundReferrals):
     ) -> RefundSettlement:
         """Settle the refund by the policy and write its postings and counters."""
         membership = rows[purchase.membership_id]
-        earned = await self._referral_earned(purchase.id, rows)
-        referrer = None
-        if membership.referrer_id is not None:
-            referrer = rows.get(membership.referrer_id)
+        entries = await self.ledger.by_purchase(purchase.id)
+        earned = await self._referral_earned(entries, rows)
+        referrer = rows.get(membership.referrer_id) if membership.referrer_id else None
         done = settlement.settle_refund(
             levels,
-            facts(purchase),
+            facts(purchase, entries, await self._bonus_pct(purchase)),
             member_state(membership),
             refund_minor=amount,
             referral_earned=earned,
@@ -289,4 +256,12 @@ class RefundService(RefundReferrals):
             point_value=value,
         )
         await write(self.ledger, rows, done.postings, done.members, now, purchase.id)
+        await take_back_stamps(self.session, membership.id, purchase.id, done, now)
         return done
+
+    async def _bonus_pct(self, purchase: Purchase) -> int:
+        """The multiplier of the promotion the purchase earned under (100: none)."""
+        if purchase.promotion_id is None:
+            return 100
+        found = await self.purchases.promotion_multipliers({purchase.promotion_id})
+        return found.get(purchase.promotion_id, 100)

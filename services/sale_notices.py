@@ -12,6 +12,7 @@ from services.notices import Notice, Receipt, ReferralReward
 from services.outbox import row_of
 from services.policy.settlement import PurchaseSettlement
 from services.program import Program
+from services.purchase_rewards import Handed
 
 
 def told(
@@ -20,12 +21,16 @@ def told(
     kin: Family,
     done: PurchaseSettlement,
     balances: Mapping[int, int],
+    handed: Handed | None = None,
 ) -> list[Notice]:
-    """The receipt to the buyer, and a notice to each referrer who earned something or
-    rose a level."""
+    """The receipt to the buyer (with a promotion, the stamp card, a friend's gift and the
+    vouchers `handed` out), and a notice to each referrer who earned something or rose a
+    level."""
     buyer = kin.people.get(kin.buyer.id)
     assert buyer is not None
+    handed = handed or Handed()
     after = done.buyer.level_rank
+    promotion, stamps = done.promotion, done.stamps
     receipt = Receipt(
         purchase_id=sale.purchase_id,
         merchant=program.merchant.name,
@@ -37,6 +42,16 @@ def told(
         point_value=program.point_value_minor,
         level_up=after > done.level_before,
         level=program.level_name(after),
+        promotion=promotion.name if promotion is not None else None,
+        promotion_pct=promotion.multiplier_pct if promotion is not None else 0,
+        promotion_points=done.promotion_bonus,
+        stamps_needed=stamps.needed if stamps is not None else 0,
+        stamps=stamps.after if stamps is not None else 0,
+        stamps_added=stamps.added if stamps is not None else 0,
+        cards_full=stamps.cards if stamps is not None else 0,
+        card_reward=handed.card_reward,
+        friend_gift=done.friend_gift,
+        friend_reward=handed.friend_reward,
     )
     notices = [Notice(buyer.telegram_id, buyer.language, receipt)]
     for r in done.rewards:

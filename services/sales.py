@@ -21,7 +21,8 @@ from __future__ import annotations
 from services.day_report import DayReport, DayReportService, SaleLine
 from services.purchases import PurchaseService, SaleResult
 from services.ratings import RatingService
-from services.refunds import RefundPreview, RefundResult, RefundService
+from services.refund_results import RefundPreview, RefundResult
+from services.refunds import RefundService
 from services.till import Quote, SaleDraft, Till, TillStep, points_choices
 from services.till_drafts import DraftService
 

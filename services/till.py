@@ -17,6 +17,7 @@ from services import policy
 from services.dto import MerchantView
 from services.errors import InvalidAmount, SaleRefused
 from services.limits.daily import refuse_over_cap
+from services.policy import settlement
 from services.program import Program
 from services.sale_form import SaleFacts, SaleStep, next_step
 from services.till_lookup import Found, Till, TillLookup, clean_receipt, code_typed
@@ -254,13 +255,20 @@ class TillService(TillLookup):
             [self.audit.row(program.id, staff_id, "sale_draft", now, details=str(amount_minor))]
         )
         paid = policy.to_pay(amount_minor, points, till.point_value)
+        # The cashback quoted: with a promotion's bonus, none when cashback is off.
+        promotion = settlement.promotion_at(
+            program.promotions, now, program.merchant.timezone, found.level_rank
+        )
+        earned, bonus = settlement.earnings(
+            paid, till.level, till.point_value, program.cashback_on, promotion
+        )
         return SaleDraft(
             key,
             till,
             amount_minor,
             points,
             paid,
-            policy.cashback(paid, till.level, till.point_value),
+            earned + bonus,
             receipt_no,
             most,
             points_choices(most, points),

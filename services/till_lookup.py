@@ -18,6 +18,8 @@ from services.limits.wrong_codes import MERCHANT_WINDOW, TICK, lock_since
 from services.program import Program
 from services.seller import SellerBase, check_seller
 
+VOUCHER_MISS = "voucher"  # a wrong code's audit details when a voucher's code was typed
+
 
 @dataclass(frozen=True, slots=True)
 class Till:
@@ -90,9 +92,10 @@ class TillLookup(SellerBase):
         return row
 
     def _found(self, program: Program, row: Any) -> Found | None:
-        """The customer the lookup found, or None: no active code matched. A member the staff
-        blocked (services/care/) can neither earn nor spend: refused."""
-        if row.membership_id is None:
+        """The customer the lookup found, or None: no active code matched (a text that is no
+        payment code looks up no customer: its row has no customer's columns). A member the
+        staff blocked (services/care/) can neither earn nor spend: refused."""
+        if getattr(row, "membership_id", None) is None:
             return None
         if row.blocked_at is not None:
             raise SaleRefused("member_blocked")
@@ -116,15 +119,19 @@ class TillLookup(SellerBase):
         return Found(till, row.membership_id, row.level_rank, row)
 
     async def _missed(
-        self, merchant_id: int, staff_id: int, code: str, now: datetime
+        self, merchant_id: int, staff_id: int, code: str, now: datetime, voucher: bool = False
     ) -> CodeInvalid:
         """No active code matched: the merchant's turn is taken (code lookups that miss take
         turns on PostgreSQL, so no two slip under a limit), the pause and the lock checked
         again with every miss committed before, the attempt audited, and what follows from it
-        (a pause, a lock, alerts) done. The refusal to raise once this commits."""
+        (a pause, a lock, alerts) done. The refusal to raise once this commits. A `voucher`
+        code that is none counts as a wrong payment code does; its audit row says voucher.
+        Text that is no payment code at all can't be a guess: refused as such, not counted."""
+        valid = policy.is_payment_code(code)
+        if not valid and not voucher:
+            return CodeInvalid("format")  # "abc", 7 digits: no guess, neither audited nor counted
         guard = limits.TillGuard(self.session, self.owner_ids)
         merchant = await guard.before_lookup(merchant_id, staff_id, now)
-        valid = policy.is_payment_code(code)
         stale = await self.codes.find_any(merchant_id, code) if valid else None
         reason = "unknown"
         if stale is not None:
@@ -132,7 +139,8 @@ class TillLookup(SellerBase):
         # Only codes that match nobody count towards a pause: guessing looks like that,
         # while a code that expired during a slow sale does not.
         action = WRONG_CODE if reason == "unknown" else "stale_code"
-        self.audit.add(merchant_id, staff_id, action, now, details=reason)
+        details = VOUCHER_MISS if voucher else reason
+        self.audit.add(merchant_id, staff_id, action, now, details=details)
         await self.session.flush()
         return await guard.after_miss(merchant, staff_id, action, reason, now)
 

@@ -249,6 +249,119 @@ def receipt(purchase_id: int = 12, **changes: object) -> Receipt:
     return Receipt(**{**fields, **changes})  # type: ignore[arg-type]
 
 
+async def _merchant_id(session: AsyncSession, merchant_id: int | None) -> int:
+    from db.models import Merchant
+
+    if merchant_id is not None:
+        return merchant_id
+    found = await session.scalar(select(Merchant.id).order_by(Merchant.id).limit(1))
+    assert found is not None
+    return int(found)
+
+
+async def set_stamp_card(
+    session: AsyncSession,
+    needed: int = 10,
+    reward: str = "Free cappuccino",
+    *,
+    merchant_id: int | None = None,
+    valid_days: int = 30,
+    **settings: object,
+) -> int:
+    """A stamp card of `needed` stamps for a new (unlisted) reward `reward`, with the other
+    stamp_* and cashback_on settings given, on the merchant (the first one unless told);
+    returns the reward's id. The merchant row's change reloads every program copy."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import update
+
+    from db.models import Merchant, Reward
+
+    async with session.begin():
+        mid = await _merchant_id(session, merchant_id)
+        row = Reward(
+            merchant_id=mid,
+            name=reward,
+            points_price=0,
+            listed=False,
+            valid_days=valid_days,
+            created_at=datetime.now(UTC),
+        )
+        session.add(row)
+        await session.flush()
+        await session.execute(
+            update(Merchant)
+            .where(Merchant.id == mid)
+            .values(stamps_needed=needed, stamp_reward_id=row.id, **settings)
+        )
+        return row.id
+
+
+async def make_promotion(
+    session: AsyncSession,
+    name: str = "Happy hours",
+    *,
+    merchant_id: int | None = None,
+    **fields: object,
+) -> int:
+    """A promotion (db/models/rewards.py: Promotion's columns as `fields`, double points all
+    day every day unless told) on the merchant; the program's version is raised so every
+    copy sees it. Returns its id."""
+    from datetime import UTC, datetime
+
+    from db.models import Promotion
+    from db.repositories import MerchantRepo
+
+    async with session.begin():
+        mid = await _merchant_id(session, merchant_id)
+        values: dict[str, object] = {"multiplier_pct": 200, "created_by": 1, **fields}
+        row = Promotion(merchant_id=mid, name=name, created_at=datetime.now(UTC), **values)
+        session.add(row)
+        await session.flush()
+        await MerchantRepo(session).bump_program(mid)
+        return row.id
+
+
+async def check_stamp_invariant(session: AsyncSession) -> None:
+    """Every member's stamps equal the sum of their stamp entries and are never below zero."""
+    from sqlalchemy import func
+
+    from db.models import Membership, StampEntry
+
+    async with session.begin():
+        sums = dict(
+            (
+                await session.execute(
+                    select(StampEntry.membership_id, func.sum(StampEntry.delta)).group_by(
+                        StampEntry.membership_id
+                    )
+                )
+            ).all()
+        )
+        rows = (await session.execute(select(Membership.id, Membership.stamps))).all()
+        for member, stamps in rows:
+            assert stamps >= 0, member
+            assert stamps == int(sums.get(member, 0)), (member, stamps, sums.get(member))
+
+
+async def make_gift_reward(
+    session: AsyncSession, name: str = "Free croissant", *, merchant_id: int | None = None
+) -> int:
+    """A reward given, not sold (unlisted, price 0), valid 30 days; returns its id."""
+    from datetime import UTC, datetime
+
+    from db.models import Reward
+
+    async with session.begin():
+        mid = await _merchant_id(session, merchant_id)
+        row = Reward(
+            merchant_id=mid, name=name, points_price=0, listed=False, created_at=datetime.now(UTC)
+        )
+        session.add(row)
+        await session.flush()
+        return row.id
+
+
 async def staff_cast(owner: Any, tg: Any, db: Any, session_factory: Any, clock: FakeClock) -> None:
     """The staff of the role tests: cashier 50 (Kasia) and admin 60 (Ivan, revoked) hired by
     `owner`, and admin 70 (Olga) of another merchant, "Other Bistro"."""

@@ -22,11 +22,17 @@ from typing import Any
 
 import pytest
 from aiogram.methods import SendMessage
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 
-from db.models import LedgerEntry, LedgerReason, Outbox, Purchase
+from db.models import LedgerEntry, LedgerReason, Merchant, Outbox, Purchase, Voucher, VoucherSource
 from services.sales import SaleService
-from tests.factories import check_ledger_invariant
+from tests.factories import (
+    check_ledger_invariant,
+    check_stamp_invariant,
+    make_gift_reward,
+    make_promotion,
+    set_stamp_card,
+)
 from tests.telegram import TgUser, hire, join
 
 OWNER = 1
@@ -37,6 +43,14 @@ SELL_STATEMENTS = 4  # lookup, draft, audit, processed update
 CONFIRM_STATEMENTS = 11  # family, grant, confirm, code, balances, ledger, audit, outbox,
 #                          the buyer's report summary, processed update, the hour's report
 #                          summary (written at the commit: db/repositories/flows.py)
+
+# A merchant with a stamp card, a promotion and an invited friend's gift, for a first purchase
+# that fills the card: the promotion's bonus and the gift join the ledger's statement, the
+# gift's grant the referral's; the stamps add their entries, the vouchers the rewards' terms,
+# the codes' check and the vouchers themselves: one INSERT on PostgreSQL, one per voucher on
+# SQLite (VoucherRepo.issue asks RETURNING in the rows' order, which SQLAlchemy gets there
+# row by row).
+REWARDS_STATEMENTS = CONFIRM_STATEMENTS + 3
 
 # Per update, what bot/middlewares.py runs before the handler: who is writing, and whether the
 # update was handled before, in one statement outside any transaction.
@@ -171,6 +185,42 @@ async def _drain(sender, bot) -> list[Any]:
     await sender.drain()
     sent: list[Any] = bot.session.requests[before:]
     return sent
+
+
+async def test_stamps_a_promotion_and_a_friends_gift_cost_a_few_statements_more(
+    tg, bot, db, sender, session, counts, engine
+) -> None:
+    vouchers = 1 if engine.dialect.name == "postgresql" else 2  # the card's and the gift
+    owner, kasia = tg(OWNER), tg(50, first_name="Kasia")
+    await hire(owner, kasia)
+    a, b = (await chain_of_four(tg))[:2]
+    await set_stamp_card(session, 2, "Free tea", stamp_daily_once=True)
+    await make_promotion(session, "Double", extra_stamps=1)
+    croissant = await make_gift_reward(session, "Free croissant")
+    async with db.factory() as s, s.begin():
+        await s.execute(update(Merchant).values(friend_gift_minor=300, friend_reward_id=croissant))
+    await a.send("/code")  # a warm-up sale, as above
+    warm = await kasia.send(f"/sale {await db.pay_code(a.id)} 5")
+    await kasia.press(warm.button("Confirm"))
+    await b.send("/code")
+    preview = await kasia.send(f"/sale {await db.pay_code(b.id)} 20")
+    with counts.counting():
+        done = await kasia.press(preview.button("Confirm"))
+    assert (counts.statements["confirm"], counts.transactions["confirm"]) == (
+        REWARDS_STATEMENTS + vouchers,
+        1,
+    ), counts
+    assert done.toasts == ["Confirmed."]
+    purchase = await db.scalar(select(Purchase).order_by(Purchase.id.desc()).limit(1))
+    reasons = Counter(
+        await db.all(select(LedgerEntry.reason).where(LedgerEntry.purchase_id == purchase.id))
+    )
+    assert reasons[LedgerReason.PROMOTION] == 1 and reasons[LedgerReason.FRIEND_GIFT] == 1
+    assert purchase.stamps_earned == 2  # one, and the promotion's one
+    sources = Counter(await db.all(select(Voucher.source).where(Voucher.purchase_id.is_(None))))
+    assert sources == {VoucherSource.STAMPS: 2, VoucherSource.FRIEND: 1}  # a's card, b's
+    await check_stamp_invariant(session)
+    await check_ledger_invariant(session)
 
 
 async def test_each_step_of_the_sale_form_is_one_transaction(tg, dp, bot, db, counts) -> None:

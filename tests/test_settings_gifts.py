@@ -230,3 +230,29 @@ async def test_a_second_admins_stale_save_is_refused(tg, db) -> None:
     m = await merchant(db)
     assert await db.scalar(select(Reward.name).where(Reward.id == m.welcome_reward_id)) == "Tea"
     assert len(await audit(db)) == 1
+
+
+@pytest.mark.parametrize("key", ["stamp_min_amount_minor", "stamp_step_minor"])
+async def test_a_stamp_check_above_the_largest_check_is_refused(tg, db, key) -> None:
+    owner = tg(OWNER)
+    await owner.send("/settings")  # the first update makes the merchant
+    await run_card(db)
+    await set_merchant(db, max_sale_minor=5000)
+    refused = await change(owner, key, "50.01")
+    assert "largest check a sale may have (€50)" in refused.text, refused.text
+    assert refused.button_or_none("Save") is None
+    accepted = await change(owner, key, "50")  # a check of the largest amount earns a stamp
+    assert "→ <b>" in accepted.text and "largest check" not in accepted.text, accepted.text
+    m = await merchant(db)
+    assert (m.stamp_min_amount_minor, m.stamp_step_minor) == (0, None)
+
+
+async def test_the_largest_check_stays_within_the_stamp_cards_reach(tg, db) -> None:
+    owner = tg(OWNER)
+    await owner.send("/settings")  # the first update makes the merchant
+    await run_card(db)
+    await set_merchant(db, stamp_min_amount_minor=2000, stamp_step_minor=3000)
+    refused = await change(owner, "max_sale_minor", "29.99")
+    assert "at least €30 for a stamp" in refused.text, refused.text
+    assert "→ <b>" in (await change(owner, "max_sale_minor", "30")).text
+    assert (await merchant(db)).max_sale_minor == 100_000

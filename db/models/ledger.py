@@ -34,6 +34,7 @@ class LedgerReason(StrEnum):
     PROMOTION = "promotion"  # a promotion's extra cashback on a purchase
     PROMOTION_REVERSED = "promotion_reversed"  # taken back by a refund
     FRIEND_GIFT = "friend_gift"  # an invited friend's gift on their first purchase
+    FRIEND_GIFT_REVERSED = "friend_gift_reversed"  # taken back by a refund of that purchase
 
 
 class LedgerEntry(Base):

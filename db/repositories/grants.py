@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Insert, Table, bindparam, func, insert, select
+from sqlalchemy import CursorResult, Insert, Table, bindparam, func, insert, select, union_all
 
 from db.base import UtcDateTime
 from db.models import LedgerEntry, LedgerReason, Purchase, RewardGrant
@@ -29,6 +29,32 @@ def _grant() -> Insert:
     row = select(*values, bindparam("now", type_=UtcDateTime())).where(~given.exists())
     grants = cast("Table", RewardGrant.__table__)  # Core: an ORM insert would take the params
     return insert(grants).from_select(["merchant_id", "marker", "reward", "created_at"], row)
+
+
+@cache
+def _grants(count: int) -> Insert:
+    """GrantRepo.grant_all's statement for `count` rewards of one person: a row for each
+    they lack, with the rewards it recorded."""
+    table = RewardGrant.__table__.c
+    merchant = bindparam("merchant_id", type_=table["merchant_id"].type)
+    marker = bindparam("marker", type_=table["marker"].type)
+    now = bindparam("now", type_=UtcDateTime())
+    rows = []
+    for i in range(count):
+        reward = bindparam(f"reward_{i}", type_=table["reward"].type)
+        given = select(RewardGrant.id).where(
+            RewardGrant.merchant_id == merchant,
+            RewardGrant.marker == marker,
+            RewardGrant.reward == reward,
+        )
+        rows.append(select(merchant, marker, reward, now).where(~given.exists()))
+    grants = cast("Table", RewardGrant.__table__)
+    columns = ["merchant_id", "marker", "reward", "created_at"]
+    return (
+        insert(grants)
+        .from_select(columns, rows[0] if count == 1 else union_all(*rows))
+        .returning(grants.c.reward)
+    )
 
 
 class GrantRepo(Repo):
@@ -65,6 +91,15 @@ class GrantRepo(Repo):
         params = {"merchant_id": merchant_id, "marker": marker, "reward": reward, "now": now}
         result = await run_core(self.s, _grant(), params)
         return int(cast("CursorResult[Any]", result).rowcount) > 0
+
+    async def grant_all(
+        self, merchant_id: int, marker: str, rewards: Sequence[str], now: datetime
+    ) -> set[str]:
+        """`grant` for several rewards of one person, in one statement: those that were new."""
+        params: dict[str, Any] = {"merchant_id": merchant_id, "marker": marker, "now": now}
+        params.update((f"reward_{i}", reward) for i, reward in enumerate(rewards))
+        result = await run_core(self.s, _grants(len(rewards)), params)
+        return {str(row[0]) for row in result.all()}
 
     def add(self, merchant_id: int, marker: str, reward: str, now: datetime) -> None:
         self.s.add(

@@ -23,14 +23,14 @@ from sqlalchemy import (
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from db.models import Customer, Membership, StaffLanguage
+from db.models import Customer, Membership, Merchant, StaffLanguage
 from db.reads import read_first, recall
 from db.repositories.base import Repo, run_core
-from db.repositories.who import card_key
+from db.repositories.who import card_key, stamp_reward
 
 # A card's columns: first name, balance, level rank, lifetime spend, effective referrals,
-# referral code.
-CardRow = Row[str | None, int, int, int, int, str]
+# referral code, stamps, the stamp card's reward (its name).
+CardRow = Row[str | None, int, int, int, int, str, int, str | None]
 
 
 def opted_in_and_reachable() -> tuple[ColumnElement[bool], ...]:
@@ -95,6 +95,7 @@ COUNTERS = (
     "purchases_count",
     "effective_referrals",
     "level_rank",
+    "stamps",
 )
 
 
@@ -186,7 +187,8 @@ class MembershipRepo(Repo):
 
     async def card(self, telegram_id: int, merchant_id: int) -> CardRow | None:
         """What a member's card shows: first name, balance, level rank, lifetime spend,
-        effective referrals, referral code; plain columns, no objects to build for a read."""
+        effective referrals, referral code, stamps, the stamp reward's name; plain columns,
+        no objects to build for a read."""
         params = {"telegram_id": telegram_id, "merchant_id": merchant_id}
         return (await self.s.execute(_CARD, params)).first()
 
@@ -240,8 +242,11 @@ _CARD = (
         Membership.lifetime_spend_minor,
         Membership.effective_referrals,
         Membership.referral_code,
+        Membership.stamps,
+        stamp_reward(Merchant.stamp_reward_id),
     )
     .join(Membership, Membership.customer_id == Customer.id)
+    .join(Merchant, Merchant.id == Membership.merchant_id)
     .where(
         Customer.telegram_id == bindparam("telegram_id"),
         Membership.merchant_id == bindparam("merchant_id"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -10,17 +10,40 @@ from typing import Any
 from sqlalchemy import Row, Update, bindparam, func, select, update
 from sqlalchemy.orm import aliased
 
-from db.models import Membership, Purchase, PurchaseStatus, Refund
+from db.models import Membership, Promotion, Purchase, PurchaseStatus, Refund
 from db.repositories.base import Repo, run_core
 from db.repositories.bulk import insert_rows
 
-CONFIRMING = ("cashback_minor", "level_before", "level_after", "made_referral_effective")
+CONFIRMING = (
+    "cashback_minor",
+    "level_before",
+    "level_after",
+    "made_referral_effective",
+    "stamps_earned",
+    "promotion_id",
+)
 
 
 @cache
-def _confirm(day: bool) -> Update:
-    """PurchaseRepo.confirm_draft's statement, with or without the buyer's day."""
+def _confirm(day: bool, stamp_day: bool = False) -> Update:
+    """PurchaseRepo.confirm_draft's statement, with or without the buyer's day (its
+    purchases, and whether one of them holds a stamp)."""
     returning: list[Any] = [Purchase.id, Purchase.membership_id]
+    if stamp_day:
+        stamped = aliased(Purchase, name="stamped")
+        returning.append(
+            select(stamped.id)
+            .where(
+                stamped.membership_id == bindparam("buyer_id"),
+                stamped.status == PurchaseStatus.CONFIRMED,
+                stamped.confirmed_at >= bindparam("stamp_day"),
+                stamped.id != bindparam("purchase_id"),
+                stamped.stamps_earned > 0,
+                stamped.refunded_minor < stamped.amount_minor,
+            )
+            .exists()
+            .label("stamped_before")
+        )
     if day:
         other = aliased(Purchase, name="other")
         mine = (
@@ -63,19 +86,37 @@ class PurchaseRepo(Repo):
         now: datetime,
         day_start: datetime | None,
         membership_id: int,
+        stamp_day: datetime | None = None,
         **settled: Any,
     ) -> Row[Any] | None:
         """Confirm the draft `purchase_id` still under `key`, once, with what its settlement
         says (CONFIRMING's columns): None when it was confirmed, cancelled or re-priced
         meanwhile. With `day_start`: the buyer's other confirmed purchases of the day,
         counted and summed net of refunds, as this statement's snapshot sees them (after the
-        caller's lock on the buyer `membership_id`: every one committed before)."""
+        caller's lock on the buyer `membership_id`: every one committed before). With
+        `stamp_day`: whether another purchase of the buyer's since then holds a stamp
+        (`stamped_before`), as that snapshot sees it."""
         params = {"purchase_id": purchase_id, "key": key, "now": now}
         params.update((f"set_{column}", settled[column]) for column in CONFIRMING)
         if day_start is not None:
             params.update(day_start=day_start, buyer_id=membership_id)
-        result = await run_core(self.s, _confirm(day_start is not None), params)
+        if stamp_day is not None:
+            params.update(stamp_day=stamp_day, buyer_id=membership_id)
+        statement = _confirm(day_start is not None, stamp_day is not None)
+        result = await run_core(self.s, statement, params)
         return result.first()
+
+    async def promotion_multipliers(self, promotion_ids: Collection[int]) -> dict[int, int]:
+        """The multiplier of each of these promotions, by id (no statement for none): what a
+        purchase's bonus was, to re-price or refund it with its cashback."""
+        if not promotion_ids:
+            return {}
+        rows = await self.s.execute(
+            select(Promotion.id, Promotion.multiplier_pct).where(
+                Promotion.id.in_(list(promotion_ids))
+            )
+        )
+        return {int(i): int(pct) for i, pct in rows}
 
     async def get(self, purchase_id: int) -> Purchase | None:
         return await self.s.get(Purchase, purchase_id)

@@ -3,7 +3,7 @@
 read for update before it is confirmed. Services work out any refusal from what these return;
 the rare paths (a wrong code, a locked merchant) ask again with the limits' own queries.
 
-Each statement is built once per shape, with bound parameters (`_lookup`, `_family`): building
+Each statement is built once per shape, with bound parameters (`_lookup`, till_family.py): building
 one of these joins anew costs more than running it."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, func, literal, or_, select
+from sqlalchemy import Row, Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import aliased
 
 from db.models import (
@@ -25,55 +25,28 @@ from db.models import (
     PaymentCode,
     Preorder,
     Purchase,
-    PurchaseStatus,
     Staff,
 )
 from db.repositories.base import Repo, run_core
 from db.repositories.bulk import insert_rows
 from db.repositories.preorders import WAITING
+from db.repositories.till_family import (
+    active_staff,
+    confirmed_here,
+    family_statement,
+    seller_columns,
+)
 
-PAUSED = "staff_paused"  # the audit action that pauses whoever typed wrong codes
 WRONG_CODE = "wrong_code"
 NO_RECEIPT, RECEIPT_GIVEN, DRAFTS_RECEIPT = 0, 1, 2  # which receipt number a lookup checks
-
-
-def _active_staff() -> ColumnElement[bool]:
-    return and_(
-        Staff.merchant_id == bindparam("merchant_id"),
-        Staff.telegram_id == bindparam("actor"),
-        Staff.revoked_at.is_(None),
-    )
-
-
-def _seller_columns() -> list[Any]:
-    """The seller's active staff row (outer-joined by the caller) and their last pause."""
-    last_pause = (
-        select(func.max(AuditLog.created_at))
-        .where(
-            AuditLog.actor_telegram_id == bindparam("actor"),
-            AuditLog.action == PAUSED,
-            AuditLog.merchant_id == bindparam("merchant_id"),
-        )
-        .scalar_subquery()
-    )
-    return [
-        Staff.role.label("role"),
-        Staff.paused_until.label("paused_until"),
-        Staff.name.label("staff_name"),
-        last_pause.label("last_pause"),
-    ]
-
-
-def _confirmed_here(p: Any) -> tuple[ColumnElement[bool], ...]:
-    return p.merchant_id == bindparam("merchant_id"), p.status == PurchaseStatus.CONFIRMED
 
 
 @cache
 def _lookup(lock: bool, draft_key: bool, code: bool, day: bool, receipt: int) -> Select[Any]:
     """TillRepo.lookup's statement for one combination of what it reads."""
     draft = aliased(Purchase, name="draft")
-    columns: list[Any] = [Merchant.codes_resumed_at, *_seller_columns()]
-    query = select().select_from(Merchant).outerjoin(Staff, _active_staff())
+    columns: list[Any] = [Merchant.codes_resumed_at, *seller_columns()]
+    query = select().select_from(Merchant).outerjoin(Staff, active_staff())
     if lock:
         wrong = select(func.count()).where(
             AuditLog.merchant_id == Merchant.id,
@@ -139,7 +112,7 @@ def _lookup(lock: bool, draft_key: bool, code: bool, day: bool, receipt: int) ->
             spent = (
                 select(net)
                 .where(
-                    *_confirmed_here(Purchase),
+                    *confirmed_here(Purchase),
                     Purchase.membership_id == Membership.id,
                     Purchase.confirmed_at >= bindparam("day_start"),
                 )
@@ -154,82 +127,12 @@ def _lookup(lock: bool, draft_key: bool, code: bool, day: bool, receipt: int) ->
         )
         taken = (
             select(Purchase.id)
-            .where(*_confirmed_here(Purchase), Purchase.receipt_no == number)
+            .where(*confirmed_here(Purchase), Purchase.receipt_no == number)
             .correlate_except(Purchase)
             .exists()
         )
         columns.append(taken.label("receipt_taken"))
     return query.add_columns(*columns).where(Merchant.id == bindparam("merchant_id"))
-
-
-@cache
-def _family() -> Select[Any]:
-    """TillRepo.draft_family's statement."""
-    anchor = aliased(Purchase, name="anchor")
-    chain = (
-        select(anchor.membership_id.label("id"), literal(0).label("depth"))
-        .where(
-            anchor.idempotency_key == bindparam("key"),
-            anchor.merchant_id == bindparam("merchant_id"),
-        )
-        .cte("chain", recursive=True)
-    )
-    up = aliased(Membership, name="up")
-    chain = chain.union_all(
-        select(up.referrer_id, chain.c.depth + 1)
-        .join(chain, up.id == chain.c.id)
-        .where(chain.c.depth < bindparam("depth"), up.referrer_id.is_not(None))
-    )
-    p = aliased(Purchase, name="p")
-    order = (
-        select(Preorder.id)
-        .where(
-            Preorder.membership_id == p.membership_id,
-            Preorder.code == p.payment_code,
-            Preorder.status.in_(WAITING),
-        )
-        .limit(1)
-        .scalar_subquery()
-    )
-    return (
-        select(
-            chain.c.depth,
-            Membership.id,
-            Membership.balance_minor,
-            Membership.clawback_due_minor,
-            Membership.lifetime_spend_minor,
-            Membership.purchases_count,
-            Membership.effective_referrals,
-            Membership.level_rank,
-            Membership.deleted_at,
-            Membership.blocked_at,
-            Customer.telegram_id,
-            Customer.first_name,
-            Customer.language,
-            Customer.telegram_language,
-            Customer.bot_blocked,
-            p.id.label("purchase_id"),
-            p.status,
-            p.created_at,
-            p.amount_minor,
-            p.points_spent,
-            p.cashback_minor,
-            p.payment_code,
-            p.staff_telegram_id,
-            order.label("order_id"),
-            *_seller_columns(),
-        )
-        .select_from(chain)
-        .join(Membership, Membership.id == chain.c.id)
-        .outerjoin(Customer, Customer.id == Membership.customer_id)
-        .join(
-            p,
-            and_(p.idempotency_key == bindparam("key"), p.merchant_id == bindparam("merchant_id")),
-        )
-        .outerjoin(Staff, _active_staff())
-        .order_by(Membership.id, chain.c.depth)
-        .with_for_update(of=Membership)
-    )
 
 
 class TillRepo(Repo):
@@ -278,15 +181,29 @@ class TillRepo(Repo):
         return row
 
     async def draft_family(
-        self, merchant_id: int, key: str, actor: int, depth: int
+        self,
+        merchant_id: int,
+        key: str,
+        actor: int,
+        depth: int,
+        stamp_day: datetime | None = None,
     ) -> Sequence[Row[Any]]:
         """The draft `key` with its buyer (depth 0) and the referrers up to `depth` above
         them (a row per membership and depth, locked in id order: one global lock order),
         each with what their notices need, and the seller's staff row and last pause; no
         rows when there is no such draft. The buyer's open pre-order under the draft's code
-        comes along."""
-        params = {"merchant_id": merchant_id, "key": key, "actor": actor, "depth": depth}
-        rows: Sequence[Row[Any]] = (await run_core(self.s, _family(), params)).all()
+        comes along. With `stamp_day`: whether the buyer holds a stamp of a purchase since
+        then (`stamped_today`: a daily-once stamp card asks)."""
+        params: dict[str, Any] = {
+            "merchant_id": merchant_id,
+            "key": key,
+            "actor": actor,
+            "depth": depth,
+        }
+        if stamp_day is not None:
+            params["day_start"] = stamp_day
+        statement = family_statement(stamp_day is not None)
+        rows: Sequence[Row[Any]] = (await run_core(self.s, statement, params)).all()
         return rows
 
     async def queue(self, rows: Sequence[dict[str, Any]]) -> None:

@@ -22,7 +22,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Customer, Membership, Merchant, ProcessedUpdate, Staff, Workplace
+from db.models import (
+    Customer,
+    Membership,
+    Merchant,
+    ProcessedUpdate,
+    Reward,
+    Staff,
+    Workplace,
+)
 from db.reads import remember, single_read
 
 # What a card shows, in MembershipRepo.card's order.
@@ -33,7 +41,14 @@ CARD_COLUMNS = (
     "lifetime_spend_minor",
     "effective_referrals",
     "referral_code",
+    "stamps",
+    "stamp_reward",
 )
+
+
+def stamp_reward(reward_id: Any) -> Any:
+    """The name of the stamp card's reward (`reward_id`: the merchant's column), for a card."""
+    return select(Reward.name).where(Reward.id == reward_id).scalar_subquery()
 
 
 def card_key(telegram_id: int, merchant_id: int) -> tuple[str, int, int]:
@@ -118,6 +133,8 @@ def _query(at_default: bool) -> Select[*tuple[Any, ...]]:
             Membership.lifetime_spend_minor.label("lifetime_spend_minor"),
             Membership.effective_referrals.label("effective_referrals"),
             Membership.referral_code.label("referral_code"),
+            Membership.stamps.label("stamps"),
+            stamp_reward(Merchant.stamp_reward_id).label("stamp_reward"),
             work.c.id.label("hired"),
             work.c.program_version.label("hired_program_version"),
             work.c.name.label("hired_name"),

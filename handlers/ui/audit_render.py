@@ -24,6 +24,7 @@ from services.audit_log import NUMBERED, OWNER, AuditEntry, AuditPage, AuditWord
 from services.numbers import MAX_BIG_ID, MAX_PAGE
 from services.policy.program_changes import LEVEL_KEYS, SettingKey
 from services.rewards.values import RewardField
+from services.till_lookup import VOUCHER_MISS
 
 # A label for every act the log holds; one without a label reads as OTHER_ACT.
 ACTIONS = {
@@ -65,6 +66,8 @@ ACTIONS = {
     "reward_archive": N_("Reward archived"),
 }
 OTHER_ACT = N_("Other action")
+# A wrong code by its details: a voucher's; None: either kind (the kind's filter says so).
+WRONG_CODES = {VOUCHER_MISS: N_("Wrong voucher code typed"), None: N_("Wrong code typed")}
 CARD_FIELDS = {
     "photo": N_("Photo"),
     "description": N_("Description"),
@@ -101,7 +104,10 @@ class AuditCb(CallbackData, prefix="aud"):
     page: Annotated[int, Field(ge=0, le=MAX_PAGE)] = 0
 
 
-def action_label(action: str) -> str:
+def action_label(action: str, code: str | None = None) -> str:
+    """An act's label; `code`: a wrong code's details (a voucher's, a payment code's)."""
+    if action == "wrong_code" and code in WRONG_CODES:
+        return _(WRONG_CODES[code])
     return _(ACTIONS.get(action, OTHER_ACT))
 
 
@@ -160,7 +166,7 @@ def about_text(entry: AuditEntry, currency: str, levels: dict[int, str]) -> str:
 def _entry(entry: AuditEntry, page: AuditPage) -> str:
     when = date_time(entry.created_at, page.timezone)
     who = escape(actor_label(entry.actor))
-    text = f"{when} · <b>{who}</b>: {action_label(entry.action)}"
+    text = f"{when} · <b>{who}</b>: {action_label(entry.action, entry.code)}"
     if entry.number is not None and entry.action in NUMBERED:
         text += f" #{entry.number}"
     if entry.amount is not None:
@@ -179,7 +185,11 @@ def _csv_act(entry: AuditEntry, currency: str, levels: dict[int, str]) -> tuple[
         parts.append(money(entry.amount, currency))
     if about := about_text(entry, currency, levels):
         parts.append(about)
-    return actor_label(entry.actor), action_label(entry.action), unescape(", ".join(parts))
+    return (
+        actor_label(entry.actor),
+        action_label(entry.action, entry.code),
+        unescape(", ".join(parts)),
+    )
 
 
 def audit_words() -> AuditWords:

@@ -22,6 +22,7 @@ from handlers.ui.render import (
     time_of_day,
     whole_number,
 )
+from handlers.ui.stamp_render import card_lines
 from services.dto import (
     Card,
     HistoryPage,
@@ -67,6 +68,7 @@ def card_text(card: Card) -> str:
             )
         else:
             lines.append(_("Spend {spend} more.").format(spend=spend))
+    lines += card_lines(card)
     return "\n".join(lines)
 
 

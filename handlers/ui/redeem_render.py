@@ -138,6 +138,7 @@ def voucher_refused(error: VoucherRefused) -> str:
     return {
         "format": _("A voucher code has 8 digits, like 1234 5678. Check it and try again."),
         "elsewhere": _("This is not a voucher of this place."),
+        "own_voucher": _("You can't hand over a voucher of your own. Ask a colleague."),
         "just_redeemed": _("This voucher was just redeemed: there is nothing more to do."),
         "cancelled": _("This voucher was cancelled: it can no longer be redeemed."),
         "member_blocked": _(

@@ -6,9 +6,11 @@ from html import escape
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 
 from handlers.ui.callbacks import RefundDecision
 from handlers.ui.render import date_time, money, points
+from handlers.ui.stamp_render import taken_back
 from services.sales import RefundPreview, RefundResult
 
 
@@ -25,7 +27,26 @@ def refund_text(result: RefundResult) -> str:
         returned=points(result.points_returned),
         reversed=points(result.cashback_reversed - result.shortfall),
     )
-    return text + _kept_lines(result.shortfall, result.level_reversed)
+    return text + _kept_lines(result.shortfall, result.level_reversed) + _reward_lines(result)
+
+
+def _reward_lines(done: RefundResult | RefundPreview) -> str:
+    """To the cashier: a promotion's bonus, a friend's gift and the stamps the refund takes
+    back, and the stamps it can't (they are in a voucher already: the customer keeps them)."""
+    text = taken_back(done.promotion_reversed, done.gift_reversed)
+    if done.stamps_taken:
+        text += "\n" + ngettext(
+            "{n} stamp taken off the customer's card.",
+            "{n} stamps taken off the customer's card.",
+            done.stamps_taken,
+        ).format(n=done.stamps_taken)
+    if done.stamps_forgiven:
+        text += "\n" + ngettext(
+            "{n} stamp of this sale is already in a voucher: the customer keeps it.",
+            "{n} stamps of this sale are already in a voucher: the customer keeps them.",
+            done.stamps_forgiven,
+        ).format(n=done.stamps_forgiven)
+    return text
 
 
 def _kept_lines(shortfall: int, level_reversed: int) -> str:
@@ -66,7 +87,8 @@ def refund_preview_text(preview: RefundPreview) -> str:
         ),
         _("Cashback taken back: {points}").format(points=points(preview.cashback_taken)),
     ]
-    return "\n".join(lines) + _kept_lines(preview.shortfall, preview.level_reversed)
+    kept = _kept_lines(preview.shortfall, preview.level_reversed)
+    return "\n".join(lines) + kept + _reward_lines(preview)
 
 
 def refund_keyboard(preview: RefundPreview) -> InlineKeyboardMarkup:

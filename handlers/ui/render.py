@@ -59,6 +59,7 @@ LEDGER_REASONS = {
     "promotion": N_("Double points"),
     "promotion_reversed": N_("Double points taken back"),
     "friend_gift": N_("Gift for joining through a friend"),
+    "friend_gift_reversed": N_("Friend's gift taken back"),
 }
 OTHER_REASON = N_("Other")
 

@@ -10,7 +10,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.ui.render import money
 from services.policy.program_changes import SettingKey, Value
-from services.program_gifts import RewardChoice, name_of
+from services.program_gifts import CheckLimit, RewardChoice, name_of
 
 
 def gift_labels() -> dict[SettingKey, str]:
@@ -57,3 +57,17 @@ def step_hint() -> str:
     return _(
         "Send the amount of a check that earns one stamp, for example 5; 0: one per purchase."
     )
+
+
+def check_limit_text(error: CheckLimit) -> str:
+    """A stamp card no sale could reach, naming the check it is about."""
+    amount = money(error.high, error.currency)
+    if error.reason == "under_stamp_check":
+        return _(
+            "The stamp card needs a check of at least {amount} for a stamp: the largest check "
+            "can't be smaller. Change the stamp card first."
+        ).format(amount=amount)
+    return _(
+        "That is more than the largest check a sale may have ({largest}): no purchase could "
+        "earn a stamp. Send a smaller amount, or raise the largest check first."
+    ).format(largest=amount)

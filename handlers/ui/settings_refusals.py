@@ -9,10 +9,14 @@ from collections.abc import Callable
 from aiogram.utils.i18n import gettext as _
 
 from handlers.ui.render import whole_number
+from handlers.ui.settings_gifts_render import check_limit_text
 from services.policy.program_changes import SettingRefused
+from services.program_gifts import CheckLimit
 
 
 def refusal_text(error: SettingRefused) -> str:
+    if isinstance(error, CheckLimit):
+        return check_limit_text(error)
     texts: dict[str, Callable[[], str]] = {
         "format": lambda: _("Please send a number using the digits 0 to 9."),
         "decimals": lambda: _("Too many digits after the decimal point for this currency."),

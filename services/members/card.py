@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from zoneinfo import ZoneInfo
 
 from db.reads import read_only
 from db.repositories.vouchers import VoucherRepo
@@ -11,6 +12,8 @@ from services import program as programs
 from services.dto import Card, HistoryEntry, HistoryPage
 from services.errors import NotAMember
 from services.members.base import MemberBase
+from services.policy.card_promotions import promotions_today
+from services.policy.promotions import PromotionRule
 
 HISTORY_PAGE_SIZE = 10
 
@@ -30,8 +33,8 @@ class CardAndHistory(MemberBase):
                 program = await programs.load(self.session, merchant_id)
         if found is None:
             raise NotAMember()
-        name, balance, rank, spend, referrals, referral_code = found
-        levels = program.levels
+        name, balance, rank, spend, referrals, referral_code, stamps, stamp_reward = found
+        levels, rule = program.levels, program.stamp_rule
         current = next(
             (lv for lv in levels if lv.rank == rank),
             levels[-1] if rank > levels[-1].rank else levels[0],
@@ -45,7 +48,19 @@ class CardAndHistory(MemberBase):
             lifetime_spend_minor=spend,
             effective_referrals=referrals,
             referral_code=referral_code,
+            stamps=stamps if rule is not None else 0,
+            stamps_needed=rule.needed if rule is not None else 0,
+            stamp_reward=stamp_reward,
+            promotions=self._promotions(program, current.rank),
         )
+
+    def _promotions(self, program: programs.Program, rank: int) -> tuple[PromotionRule, ...]:
+        """The program's promotions the card mentions today (none: no clock read)."""
+        if not program.promotions:
+            return ()
+        local = self.clock().astimezone(ZoneInfo(program.merchant.timezone))
+        card = program.stamp_rule is not None
+        return promotions_today(program.promotions, local, rank, program.cashback_on, card)
 
     async def history(self, merchant_id: int, telegram_id: int, page: int) -> HistoryPage:
         """One page of ledger entries, newest first; a page past the end shows the last one."""

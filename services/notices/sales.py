@@ -24,6 +24,17 @@ class Receipt:
     point_value: int = 1  # rows queued before points had a value in money
     level_up: bool
     level: str
+    # Rewards (issue 15); rows queued before them lack the keys.
+    promotion: str | None = field(default=None, metadata=SPARSE)  # the promotion's name
+    promotion_pct: int = field(default=0, metadata=SPARSE)  # its multiplier: 200 doubles
+    promotion_points: int = field(default=0, metadata=SPARSE)  # its bonus
+    stamps_needed: int = field(default=0, metadata=SPARSE)  # 0: the merchant has no card
+    stamps: int = field(default=0, metadata=SPARSE)  # on the card after the purchase
+    stamps_added: int = field(default=0, metadata=SPARSE)
+    cards_full: int = field(default=0, metadata=SPARSE)  # each one a voucher
+    card_reward: str | None = field(default=None, metadata=SPARSE)
+    friend_gift: int = field(default=0, metadata=SPARSE)  # points: an invited friend's gift
+    friend_reward: str | None = field(default=None, metadata=SPARSE)  # and its voucher
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,6 +65,9 @@ class RefundReceipt:
     level_reversed: int = 0
     balance: int
     currency: str
+    promotion_reversed: int = field(default=0, metadata=SPARSE)  # a promotion's bonus back
+    stamps_taken: int = field(default=0, metadata=SPARSE)
+    gift_reversed: int = field(default=0, metadata=SPARSE)  # an invited friend's gift back
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -22,6 +22,7 @@ class Member:
     purchases: int = 0  # purchases not refunded in full
     referrals: int = 0  # effective referrals
     level_rank: int = 0
+    stamps: int = 0  # on the stamp card (stamp_entry is their ledger)
     erased: bool = False  # erased their data: gives up what arrives, earns no referral rewards
     blocked: bool = False  # blocked by the staff (services/care/): earns no referral rewards
 

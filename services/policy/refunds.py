@@ -18,6 +18,7 @@ from services.policy.cashback import cashback, points_worth, to_pay
 from services.policy.currency import currency_exponent, whole_units_only
 from services.policy.inputs import parse_amount
 from services.policy.levels import level_for
+from services.policy.promotions import promotion_bonus
 
 
 def parse_refund_amount(text: str, currency: str, left: int) -> int:
@@ -153,12 +154,21 @@ class PricedPurchase:
     money_refunded: int  # the money part of its refunds: what left lifetime spend
     cashback: int  # points it holds now
     level_before: int
+    bonus_pct: int = 100  # the promotion it earned under multiplied its cashback so (100: none)
+
+
+def held_bonus(purchase: PricedPurchase, cashback: int) -> int:
+    """What a promotion's bonus on `cashback` leaves the member of the purchase's unrefunded
+    part (the bonus follows the cashback it multiplied, re-priced too)."""
+    bonus = promotion_bonus(cashback, purchase.bonus_pct)
+    return bonus - proportional(bonus, purchase.refunded_minor, purchase.amount_minor)
 
 
 @dataclass(frozen=True, slots=True)
 class LevelTakeBack:
     cashbacks: tuple[tuple[int, int], ...]  # (purchase id, its cashback re-priced)
-    postings: tuple[Posting, ...]  # LEVEL_REVERSED, each against the purchase re-priced
+    postings: tuple[Posting, ...]  # LEVEL_REVERSED (and PROMOTION_REVERSED of a promotion's
+    #                                bonus on it), each against the purchase re-priced
     taken: int  # points taken back in all: off the balance, or owed
     member: Member  # balance and clawback after
 
@@ -209,11 +219,17 @@ def take_back_level_cashback(
                 point_value=point_value,
             )
             cashbacks.append((purchase.id, priced.cashback_minor))
-            taken = min(priced.taken, book[member.id].balance)
-            if taken:
-                book.post(member.id, -taken, LedgerReason.LEVEL_REVERSED, purchase.id)
-            total += priced.taken
-            owed += priced.taken - taken
+            bonus = held_bonus(purchase, purchase.cashback)
+            bonus -= held_bonus(purchase, priced.cashback_minor)
+            for due, reason in (
+                (priced.taken, LedgerReason.LEVEL_REVERSED),
+                (bonus, LedgerReason.PROMOTION_REVERSED),
+            ):
+                taken = min(due, book[member.id].balance)
+                if taken:
+                    book.post(member.id, -taken, reason, purchase.id)
+                total += due
+                owed += due - taken
         spend += paid - purchase.money_refunded
     after = book.set(member.id, clawback_due=member.clawback_due + owed)
     return LevelTakeBack(tuple(cashbacks), tuple(book.postings), total, after)

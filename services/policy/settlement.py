@@ -1,20 +1,34 @@
-"""Settling a purchase and a refund, in plain values: from the check, the buyer's counters,
-the referrer chain and the merchant's rates to the ledger postings in the order they are
-written and everyone's counters after. The till (services/purchases.py, services/refunds.py)
-writes what these return; nothing here reads or writes a database."""
+"""Settling a purchase, in plain values: from the check, the buyer's counters, the referrer
+chain and the merchant's rates (cashback, a promotion, the stamp card, a friend's gift) to the
+ledger postings in the order they are written and everyone's counters after. The till
+(services/purchases.py) writes what these return; nothing here reads or writes a database. A
+refund's side is refund_settlement.py's (its names are here too, for the callers)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from db.models import LedgerReason
 from services.dto import LevelInfo
 from services.policy.accounts import Book, Member, Posting
 from services.policy.cashback import bonus_points, cashback, referral_shares, to_pay
 from services.policy.levels import level_for
-from services.policy.refunds import RefundSplit, proportional, refund_paid, refund_split
+from services.policy.promotions import (
+    PromotionRule,
+    StampRule,
+    best_promotion,
+    promotion_bonus,
+)
+from services.policy.refund_settlement import PurchaseFacts as PurchaseFacts
+from services.policy.refund_settlement import ReferralChange as ReferralChange
+from services.policy.refund_settlement import ReferralReversal as ReferralReversal
+from services.policy.refund_settlement import RefundSettlement as RefundSettlement
+from services.policy.refund_settlement import buyer_split as buyer_split
+from services.policy.refund_settlement import settle_refund as settle_refund
+from services.policy.stamp_book import StampMove, stamp_purchase
 
 # --- a purchase ----------------------------------------------------------------------------
 
@@ -30,6 +44,42 @@ def opens_referral(buyer: Member, chain: Sequence[Member]) -> bool:
     """This purchase is the buyer's first and their referrer can still earn: it makes the
     referral effective, if this person never made it so before (services.grants checks)."""
     return buyer.purchases == 0 and bool(chain) and not (chain[0].erased or chain[0].blocked)
+
+
+def promotion_at(
+    rules: Sequence[PromotionRule], now: datetime, timezone: str, level_rank: int
+) -> PromotionRule | None:
+    """The promotion a purchase at `now` by a member of `level_rank` earns under, in the
+    merchant's local time (best_promotion)."""
+    if not rules:
+        return None
+    return best_promotion(rules, now.astimezone(ZoneInfo(timezone)), level_rank)
+
+
+def earnings(
+    paid_minor: int,
+    level: LevelInfo,
+    point_value: int,
+    cashback_on: bool,
+    promotion: PromotionRule | None,
+) -> tuple[int, int]:
+    """Cashback on the money paid and a promotion's bonus on top of it (reported apart, so
+    reports can cost it); neither when the merchant turned cashback off."""
+    if not cashback_on:
+        return 0, 0
+    earned = cashback(paid_minor, level, point_value)
+    return earned, promotion_bonus(earned, promotion.multiplier_pct) if promotion else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Extras:
+    """What a purchase may earn beside cashback and referrals (issue 15)."""
+
+    cashback_on: bool = True
+    promotion: PromotionRule | None = None  # the one it earns under (best_promotion)
+    stamp_rule: StampRule | None = None  # the merchant's card; None: no card
+    stamped_today: bool = False  # the buyer holds a stamp of today (daily-once cards)
+    friend_gift_minor: int = 0  # an invited friend's first purchase: their gift, as money
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +108,10 @@ class PurchaseSettlement:
     rewards: tuple[ReferralReward, ...]  # each live referrer up the chain, nearest first
     made_referral_effective: bool
     members: tuple[Member, ...]  # everyone's counters after, the buyer first
+    promotion_bonus: int = 0  # points a promotion added to the cashback
+    promotion: PromotionRule | None = None  # the promotion it earned under, if any
+    stamps: StampMove | None = None  # None: the merchant runs no stamp card
+    friend_gift: int = 0  # points: an invited friend's gift on their first purchase
 
 
 def settle_purchase(
@@ -71,19 +125,32 @@ def settle_purchase(
     referral_bonus_minor: int,
     first_referral: bool = False,
     point_value: int = 1,
+    extras: Extras = Extras(),
 ) -> PurchaseSettlement:
     """Confirm a purchase: the points spent go out, cashback at the level held comes in, each
     referrer up the chain (nearest first) earns their share of the money paid, and levels
     only rise. `first_referral`: this purchase makes the buyer's referral effective (see
     opens_referral): the referrer counts it and earns the merchant's bonus. Spending more
     than max_redeemable allows is the caller's to refuse; more than the balance raises
-    ValueError."""
+    ValueError. `extras`: cashback off, a promotion, the stamp card, a friend's gift."""
     book = Book([buyer, *chain])
     paid = to_pay(amount_minor, points_spent, point_value)
-    earned = cashback(paid, priced_level(levels, buyer.level_rank), point_value)
+    level = priced_level(levels, buyer.level_rank)
+    promotion = extras.promotion
+    earned, boost = earnings(paid, level, point_value, extras.cashback_on, promotion)
+    gift = bonus_points(extras.friend_gift_minor, point_value)
     if points_spent:
         book.post(buyer.id, -points_spent, LedgerReason.REDEEM)
     book.credit(buyer.id, earned, LedgerReason.CASHBACK)
+    book.credit(buyer.id, boost, LedgerReason.PROMOTION)
+    book.credit(buyer.id, gift, LedgerReason.FRIEND_GIFT)
+    stamps = None
+    if extras.stamp_rule is not None:
+        extra = promotion.extra_stamps if promotion else 0
+        stamps = stamp_purchase(
+            extras.stamp_rule, buyer.stamps, amount_minor, extras.stamped_today, extra
+        )
+        book.set(buyer.id, stamps=stamps.after)
     book.set(buyer.id, spend_minor=buyer.spend_minor + paid, purchases=buyer.purchases + 1)
     shares = referral_shares(paid, rates_bp, point_value)
     rewards = []
@@ -112,6 +179,10 @@ def settle_purchase(
         rewards=tuple(rewards),
         made_referral_effective=effective,
         members=book.after(),
+        promotion_bonus=boost,
+        promotion=promotion if boost or (stamps and stamps.extra) else None,
+        stamps=stamps,
+        friend_gift=gift,
     )
 
 
@@ -120,136 +191,3 @@ def _rise(book: Book, member_id: int, levels: Sequence[LevelInfo]) -> Member:
     m = book[member_id]
     reached = level_for(levels, m.spend_minor, m.referrals).rank
     return book.set(member_id, level_rank=reached) if reached > m.level_rank else m
-
-
-# --- a refund ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PurchaseFacts:
-    """A confirmed purchase, as much of it as a refund reads."""
-
-    amount_minor: int
-    points_spent: int
-    cashback: int  # points it holds now (re-pricing after a lost level may have lowered it)
-    refunded_minor: int = 0  # refunded before this refund
-    made_referral_effective: bool = False
-
-
-class ReferralChange(StrEnum):
-    """What a refund does to the referral a friend's purchase made effective."""
-
-    KEPT = "kept"  # not refunded in full, or not the purchase that made it effective
-    MOVED = "moved"  # the friend's oldest other open purchase makes it effective now
-    DROPPED = "dropped"  # no longer effective: the friend's next purchase is a first one
-
-
-@dataclass(frozen=True, slots=True)
-class ReferralReversal:
-    """A referrer's rewards on the purchase, taken back in the refunded proportion."""
-
-    member: int
-    points: int
-    owed: int  # of them, what the balance did not hold: a clawback
-
-
-@dataclass(frozen=True, slots=True)
-class RefundSettlement:
-    split: RefundSplit
-    paid_minor: int  # the money part of the refund: what leaves lifetime spend
-    postings: tuple[Posting, ...]  # all against the refunded purchase
-    buyer: Member  # after: balance, clawback, spend, purchases, level (it may fall)
-    reversals: tuple[ReferralReversal, ...]
-    fully_refunded: bool
-    referral: ReferralChange
-    members: tuple[Member, ...]  # everyone's counters after, the buyer first
-
-    @property
-    def cashback_taken(self) -> int:
-        """Cashback taken off the balance; what was already spent is kept from the money."""
-        return self.split.cashback_reversed - self.split.shortfall
-
-
-def buyer_split(
-    purchase: PurchaseFacts, buyer: Member, refund_minor: int, point_value: int = 1
-) -> RefundSplit:
-    """refund_split for the buyer: the points returned first settle an unpaid clawback, and
-    only the rest is there to take the reversed cashback from. An erased buyer's returned
-    points are forfeited at once, so none of them is there: the cashback that can't be taken
-    back stays out of the money, as for anyone whose balance no longer holds it."""
-    shares = {
-        "amount_minor": purchase.amount_minor,
-        "points_spent": purchase.points_spent,
-        "cashback_earned": purchase.cashback,
-        "already_refunded_minor": purchase.refunded_minor,
-        "refund_minor": refund_minor,
-    }
-    returned = refund_split(**shares, balance=0, point_value=point_value).points_returned
-    held = returned if buyer.erased else min(buyer.clawback_due, returned)
-    return refund_split(**shares, balance=buyer.balance - held, point_value=point_value)
-
-
-def settle_refund(
-    levels: Sequence[LevelInfo],
-    purchase: PurchaseFacts,
-    buyer: Member,
-    *,
-    refund_minor: int,
-    referral_earned: Sequence[tuple[Member, int]] = (),
-    referrer: Member | None = None,
-    successor: bool = False,
-    point_value: int = 1,
-) -> RefundSettlement:
-    """Refund `refund_minor` of a purchase (refund_split says who gives back what).
-
-    `referral_earned`: each referrer's rewards on this purchase (shares and bonus), in the
-    order earned; the refunded proportion is taken back, and what their balance no longer
-    holds becomes a clawback. `referrer`: the buyer's own, and `successor`: the buyer has
-    another open purchase, for a purchase that made the referral effective and is now
-    refunded in full. The buyer's level follows what is left of their spend, down too; the
-    cashback a lost level gave later purchases is take_back_level_cashback's.
-    """
-    own = [referrer] if referrer is not None else []
-    book = Book([buyer, *(member for member, _ in referral_earned), *own])
-    split = buyer_split(purchase, buyer, refund_minor, point_value)
-    paid = refund_paid(refund_minor, split.points_returned, point_value)
-    book.credit(buyer.id, split.points_returned, LedgerReason.REFUND)
-    taken = split.cashback_reversed - split.shortfall
-    if taken:
-        book.post(buyer.id, -taken, LedgerReason.CASHBACK_REVERSED)
-    book.set(buyer.id, spend_minor=max(0, buyer.spend_minor - paid))
-    was, after = purchase.refunded_minor, purchase.refunded_minor + refund_minor
-    reversals = []
-    for member, total in referral_earned:
-        share = proportional(total, after, purchase.amount_minor)
-        share -= proportional(total, was, purchase.amount_minor)
-        if share <= 0:
-            continue
-        held = min(share, book[member.id].balance)
-        if held:
-            book.post(member.id, -held, LedgerReason.REFERRAL_REVERSED)
-        book.set(member.id, clawback_due=book[member.id].clawback_due + share - held)
-        reversals.append(ReferralReversal(member.id, share, share - held))
-    fully = after == purchase.amount_minor
-    change = ReferralChange.KEPT
-    if fully:
-        book.set(buyer.id, purchases=max(0, book[buyer.id].purchases - 1))
-        if purchase.made_referral_effective:
-            change = ReferralChange.MOVED if successor else ReferralChange.DROPPED
-    if change is ReferralChange.DROPPED and referrer is not None:
-        refs = max(0, book[referrer.id].referrals - 1)
-        spend = book[referrer.id].spend_minor
-        book.set(referrer.id, referrals=refs, level_rank=level_for(levels, spend, refs).rank)
-    # A refund can take a level away: a level is what was paid for.
-    now = book[buyer.id]
-    book.set(buyer.id, level_rank=level_for(levels, now.spend_minor, now.referrals).rank)
-    return RefundSettlement(
-        split=split,
-        paid_minor=paid,
-        postings=tuple(book.postings),
-        buyer=book[buyer.id],
-        reversals=tuple(reversals),
-        fully_refunded=fully,
-        referral=change,
-        members=book.after(),
-    )

@@ -59,7 +59,8 @@ def voucher_payload(raw: str | None) -> str | None:
 class VoucherRefused(Refused):
     """Reasons: format (not 8 digits), elsewhere (not a voucher of this merchant), redeemed
     (on `at`), just_redeemed (by another press a moment ago), lapsed (on `at`), cancelled,
-    member_blocked. `timezone`: the merchant's, to say `at` in."""
+    member_blocked, own_voucher (the cashier's own: a colleague hands it over). `timezone`:
+    the merchant's, to say `at` in."""
 
     def __init__(self, reason: str, at: datetime | None = None, timezone: str = "UTC") -> None:
         super().__init__(reason)
@@ -125,10 +126,10 @@ class RedeemService(TillLookup):
                 raise VoucherRefused("format")  # no guess: not counted
             row = await self.vouchers.for_till(merchant_id, code=code)
             if row is not None:
-                return self._view(program, row, now)
+                return self._view(program, row, now, staff_id)
             if await self.vouchers.held_elsewhere(merchant_id, code):
                 raise VoucherRefused("elsewhere")
-            failure = await self._missed(merchant_id, staff_id, code, now)
+            failure = await self._missed(merchant_id, staff_id, code, now, voucher=True)
         raise VoucherUnknown(failure.reason, failure.paused, failure.until, failure.locked_until)
 
     async def show(
@@ -138,7 +139,15 @@ class RedeemService(TillLookup):
         async with self.session.begin():
             now = self.clock()
             program, row = await self._by_id(merchant_id, staff_id, voucher_id, now)
-            return self._view(program, row, now, sale_id)
+            return self._view(program, row, now, staff_id, sale_id)
+
+    async def keep(self, merchant_id: int, staff_id: int, voucher_id: int) -> VoucherView:
+        """Cancel on a voucher shown at the till: nothing changes. The voucher is this
+        merchant's and still open, or the refusal says what it really is."""
+        async with self.session.begin():
+            now = self.clock()
+            program, row = await self._by_id(merchant_id, staff_id, voucher_id, now)
+            return self._view(program, row, now, staff_id)
 
     async def hand_over(
         self, merchant_id: int, staff_id: int, voucher_id: int, sale_id: int | None
@@ -149,7 +158,7 @@ class RedeemService(TillLookup):
             now = self.clock()
             program, row = await self._by_id(merchant_id, staff_id, voucher_id, now)
             try:
-                view = self._view(program, row, now, sale_id)
+                view = self._view(program, row, now, staff_id, sale_id)
             except VoucherRefused as refused:
                 if refused.reason == "redeemed" and refused.at and refused.at > now - JUST:
                     raise VoucherRefused("just_redeemed") from None  # a race, or a double press
@@ -198,10 +207,13 @@ class RedeemService(TillLookup):
 
     @staticmethod
     def _view(
-        program: Program, row: Any, now: datetime, sale_id: int | None = None
+        program: Program, row: Any, now: datetime, staff_id: int, sale_id: int | None = None
     ) -> VoucherView:
-        """The voucher as the till shows it, or the reason it can't be handed over."""
+        """The voucher as the till shows it, or the reason it can't be handed over: a
+        cashier's own voucher is a colleague's to hand over, as the till's own sale is."""
         zone = program.merchant.timezone
+        if row.telegram_id == staff_id:
+            raise VoucherRefused("own_voucher")
         if row.status == VoucherStatus.REDEEMED:
             raise VoucherRefused("redeemed", row.redeemed_at, zone)
         if row.status == VoucherStatus.CANCELLED or row.deleted_at is not None:

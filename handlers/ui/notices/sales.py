@@ -11,6 +11,7 @@ from handlers.ui.callbacks import Rate
 from handlers.ui.care_callbacks import GoodwillCb, RatingReplyCb
 from handlers.ui.notices.staff import placed
 from handlers.ui.render import date_time, money, points, translated_level
+from handlers.ui.stamp_render import receipt_lines, refund_reward_lines
 from services.notices import (
     FriendJoined,
     LowRatingAlert,
@@ -42,7 +43,10 @@ def receipt_text(r: Receipt) -> str:
     ]
     if r.spent:
         lines.append(_("Points spent: {points}").format(points=points(r.spent)) + worth(r.spent))
-    lines.append(_("Points earned: +{points}").format(points=points(r.earned)) + worth(r.earned))
+    if r.earned or not r.stamps_needed:  # a stamp card without cashback earns stamps only
+        earned = _("Points earned: +{points}").format(points=points(r.earned))
+        lines.append(earned + worth(r.earned))
+    lines += receipt_lines(r)
     lines.append(_balance(r.balance) + worth(r.balance))
     if r.level_up:
         lines += ["", _new_level(r.level)]
@@ -107,7 +111,7 @@ def refund_receipt_text(r: RefundReceipt) -> str:
             "Without the refunded amount your level would have been lower, so cashback earned "
             "at the higher level since then is taken back too: {points}."
         ).format(points=points(r.level_reversed))
-    return text
+    return text + refund_reward_lines(r)
 
 
 def referral_reversed_text(r: ReferralReversed) -> str:
