@@ -103,3 +103,31 @@ def test_a_voucher_expires_at_the_end_of_its_last_local_day(
     if timezone is not None:  # the day a member reads is the last one it is good for
         shown = last_day(expected, timezone).date()
         assert shown == (now.astimezone(ZoneInfo(timezone)).date() + timedelta(days=days))
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "value"),
+    [
+        (RewardField.PRICE, "1 000", 1000),
+        (RewardField.PRICE, "1\u00a0500", 1500),
+        (RewardField.STOCK, "1 000 000", 1_000_000),  # the prompt's own maximum, as it prints it
+        (RewardField.LIMIT, "1 000", 1000),
+    ],
+)
+def test_grouped_digits_are_read(field: RewardField, text: str, value: int) -> None:
+    assert parse_value(field, text) == value
+
+
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        (RewardField.PRICE, "1 00"),
+        (RewardField.PRICE, "1,000"),
+        (RewardField.STOCK, "1 000 001"),
+        (RewardField.STOCK, "10 00"),
+    ],
+)
+def test_bad_grouping_is_refused(field: RewardField, text: str) -> None:
+    with pytest.raises(RewardRefused) as refused:
+        parse_value(field, text)
+    assert refused.value.reason == field.value

@@ -13,7 +13,7 @@ from zlib import crc32
 from db.models import Reward, VoucherStatus
 from services.errors import InvalidAmount, Refused
 from services.numbers import InvalidNumber, parse_int
-from services.policy.inputs import parse_points
+from services.policy.inputs import parse_points, ungrouped
 
 MAX_NAME = 60
 MAX_DESCRIPTION = 300
@@ -83,9 +83,9 @@ def parse_value(field: RewardField, text: str) -> Any:
                 raise RewardRefused("price")
             return price
         if field == RewardField.STOCK:
-            return parse_int(text, 0, MAX_STOCK)
+            return parse_int(ungrouped(text), 0, MAX_STOCK)
         if field == RewardField.LIMIT:
-            return parse_int(text, 1, MAX_LIMIT)
+            return parse_int(ungrouped(text), 1, MAX_LIMIT)
         if field == RewardField.DAYS:
             return parse_int(text, 1, MAX_VALID_DAYS)
     except (InvalidNumber, InvalidAmount):
