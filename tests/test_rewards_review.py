@@ -3,7 +3,7 @@ terms changed claims nothing and shows the new ones; the admins' form closes whe
 gone and keeps its draft when Save is refused; vouchers run to the end of their last local
 day; the lapse reminder says the days really left, in the merchant's language, and is not sent
 for a voucher claimed inside the warning window; /kpi points counts rewards as redeemed; the
-shelf tells a paused member and one at the limit."""
+shelf tells a paused member and one at the limit; /kpi rewards lists cancelled vouchers."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from db.models import Membership, Merchant, Outbox, Reward, Voucher, VoucherStatus
 from handlers.ui.rewards_callbacks import AdminAction, RewardAction, RewardAdminCb, RewardCb
 from services.jobs import JobService
+from services.members import MemberService
 from services.rewards.issue import shown_code
 from tests.factories import check_ledger_invariant
 from tests.telegram import join
@@ -159,3 +160,20 @@ async def test_the_shelf_says_paused_and_limit_reached(tg, db, anna, clock) -> N
         await s.execute(update(Membership).values(blocked_at=clock()))
     paused = await anna.send("/rewards")
     assert "paused" in paused.text and "yours for the claiming" not in paused.text
+
+
+async def test_kpi_rewards_lists_cancelled_vouchers_so_the_counts_add_up(
+    tg, db, anna, session, clock
+) -> None:
+    owner = tg(OWNER)
+    await add_reward(owner)
+    bob = tg(102, first_name="Bob")
+    await join(bob)
+    for member in (anna, bob):
+        await db.credit(member.user.id, 300)
+        offer = await member.press(OFFER)
+        await member.press(offer.button("Claim"))
+    await MemberService(session, clock).erase(1, 101)  # Anna's voucher is cancelled
+    report = await owner.send("/kpi rewards")
+    text = report.of(SendPhoto)[0].caption or report.text
+    assert "Vouchers: 2 claimed · 0 redeemed · 0 lapsed · 1 still open · 1 cancelled" in text

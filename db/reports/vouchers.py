@@ -44,9 +44,9 @@ def open_at(at: datetime) -> ColumnElement[bool]:
 class VoucherReports(ReportQueries):
     async def vouchers(
         self, merchant_id: int, start: datetime, end: datetime
-    ) -> list[tuple[str, int, int, int, int, int, int]]:
+    ) -> list[tuple[str, int, int, int, int, int, int, int]]:
         """Per source: (source, claimed, redeemed, lapsed in the period, open at its end,
-        points of those redeemed, points reserved at its end)."""
+        points of those redeemed, points reserved at its end, cancelled in the period)."""
         v = Voucher
         redeemed = and_(v.status == VoucherStatus.REDEEMED, within(v.redeemed_at, start, end))
         query = (
@@ -58,6 +58,7 @@ class VoucherReports(ReportQueries):
                 tally(open_at(end)),
                 func.sum(v.points).filter(redeemed),
                 func.sum(v.points).filter(open_at(end)),
+                tally(and_(v.status == VoucherStatus.CANCELLED, within(v.closed_at, start, end))),
             )
             .where(v.merchant_id == merchant_id, v.claimed_at < end)
             .group_by(v.source)
