@@ -168,6 +168,15 @@ class VoucherRepo(Repo):
             )
         )
 
+    async def held_by_reward(self, membership_id: int) -> dict[int, int]:
+        """`held` of every reward the member holds or used, in one statement."""
+        rows = await self.s.execute(
+            select(Voucher.reward_id, func.count())
+            .where(Voucher.membership_id == membership_id, Voucher.status.in_(HELD))
+            .group_by(Voucher.reward_id)
+        )
+        return {int(reward_id): int(count) for reward_id, count in rows.all()}
+
     async def of_member(self, membership_id: int) -> list[tuple[Voucher, str]]:
         """The member's open vouchers (soonest to lapse first), then their latest closed
         ones, each with its reward's name; one statement."""
@@ -247,9 +256,16 @@ class VoucherRepo(Repo):
 
     async def expiring(self, now: datetime, until: datetime) -> list[Any]:
         """Open vouchers lapsing after `now` and by `until`, of members still here: (id,
-        merchant_id, telegram_id, reward name) of each."""
+        merchant_id, telegram_id, reward name, claimed_at, expires_at) of each."""
         rows = await self.s.execute(
-            select(Voucher.id, Voucher.merchant_id, Customer.telegram_id, Reward.name)
+            select(
+                Voucher.id,
+                Voucher.merchant_id,
+                Customer.telegram_id,
+                Reward.name,
+                Voucher.claimed_at,
+                Voucher.expires_at,
+            )
             .join(Membership, Membership.id == Voucher.membership_id)
             .join(Customer, Customer.id == Membership.customer_id)
             .join(Reward, Reward.id == Voucher.reward_id)
