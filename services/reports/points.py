@@ -7,7 +7,7 @@ a spend. So the redemption rate (redeemed / issued) counts rewards too."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
 
@@ -16,7 +16,6 @@ from db.models import LedgerReason
 from db.reports import DAY, points_of
 from services import policy
 from services.dto import MerchantView
-from services.reports.figures import ratio
 from services.reports.periods import DEFAULT_DAYS, add_months, local_today, month_starts
 from services.reports.stats import ISSUED, Snapshot, StatsReports
 
@@ -70,10 +69,8 @@ class PointsReports(StatsReports):
         async with reading(self.session):
             snapshot = await self.snapshot(merchant_id, period)
             months_flows = await self.repo.flows(merchant_id, list(pairwise(bounds)))
-            # Points spent on rewards redeemed in each month, then in the period.
-            *spent, spent_period = await self.repo.spent_in(
-                merchant_id, [*pairwise(bounds), (period.start, period.end)]
-            )
+            # Points spent on rewards redeemed in each month (the period's are in the snapshot).
+            spent = await self.repo.spent_in(merchant_id, list(pairwise(bounds)))
             flows = [points_of(month) for month in months_flows]
             outstanding_now = await self.repo.liability(merchant_id, self.clock())
             # With the points reserved in open vouchers at each month's end (stats.py).
@@ -98,8 +95,4 @@ class PointsReports(StatsReports):
                 )
             )
             later += sum(month.values())
-        redeemed = snapshot.redeemed + spent_period
-        snapshot = replace(
-            snapshot, redeemed=redeemed, redemption_rate=ratio(redeemed, snapshot.issued)
-        )
         return PointsReport(merchant, snapshot, tuple(reversed(rows)), uplift)
