@@ -11,7 +11,15 @@ from hypothesis import event
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import LedgerEntry, LedgerReason, Voucher, VoucherSource, VoucherStatus
+from db.models import (
+    Customer,
+    LedgerEntry,
+    LedgerReason,
+    Membership,
+    Voucher,
+    VoucherSource,
+    VoucherStatus,
+)
 from services.jobs import JobService
 from services.rewards.claims import RewardService
 from services.rewards.redeem import RedeemService, VoucherRefused
@@ -26,7 +34,7 @@ RESERVED = (VoucherStatus.OPEN, VoucherStatus.REDEEMED, VoucherStatus.CANCELLED)
 
 @dataclass(frozen=True)
 class Claim:
-    member: int
+    member: int | None  # None: the member with the most points
     reward: int  # index into CATALOGUE
 
 
@@ -41,10 +49,19 @@ class Wait:
 
 
 async def claim(
-    session: AsyncSession, clock: FakeClock, merchant_id: int, tg: int, reward_id: int
+    session: AsyncSession, clock: FakeClock, merchant_id: int, tg: int | None, reward_id: int
 ) -> int | None:
     """The member claims at the balance their screen shows: the voucher's id, or None when
     their points are short (and then nothing was written)."""
+    if tg is None:
+        async with session.begin():
+            tg = await session.scalar(
+                select(Customer.telegram_id)
+                .join(Membership, Membership.customer_id == Customer.id)
+                .order_by(Membership.balance_minor.desc(), Membership.id)
+                .limit(1)
+            )
+        assert tg is not None
     service = RewardService(session, (), clock)
     balance = (await service.shelf(merchant_id, tg)).balance
     before = await _counts(session)

@@ -143,9 +143,13 @@ operations = st.lists(
         buys,
         buys,  # twice as likely: points to claim with
         st.builds(Refund, st.integers(0, 30), st.sampled_from([0.25, 0.5, 1.0])),
-        st.builds(Claim, st.integers(0, MEMBERS - 1), st.integers(0, len(CATALOGUE) - 1)),
+        st.builds(
+            Claim,
+            st.one_of(st.none(), st.integers(0, MEMBERS - 1)),
+            st.integers(0, len(CATALOGUE) - 1),
+        ),
         st.builds(Redeem, st.integers(0, 30)),
-        st.builds(Wait, st.sampled_from([1, 2])),
+        st.builds(Wait, st.sampled_from([1, 4])),
     ),
     min_size=1,
     max_size=18,
@@ -222,8 +226,8 @@ async def scenario(
                     )
                     withheld[owner_of[pid]] = withheld.get(owner_of[pid], 0) + done.shortfall
                 elif isinstance(op, Claim):
-                    tg = 100 + op.member
-                    await claim(session, clock, merchant.id, tg, catalogue[op.reward])
+                    who = None if op.member is None else 100 + op.member
+                    await claim(session, clock, merchant.id, who, catalogue[op.reward])
                 elif isinstance(op, Redeem):
                     await redeem(session, clock, merchant.id, CASHIER, op.voucher)
                 elif isinstance(op, Wait):
