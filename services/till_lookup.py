@@ -37,6 +37,7 @@ class Till:
     order_id: int | None = None  # a pre-order waiting for pickup under this code
     order_total_minor: int | None = None
     point_value: int = 1  # minor units one point is worth (Merchant.point_value_minor)
+    open_vouchers: int = 0  # vouchers they could hand over now (the preview's 🎁 buttons)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,7 @@ class TillLookup(SellerBase):
             order_id=row.order_id,
             order_total_minor=row.order_total,
             point_value=merchant.point_value_minor,
+            open_vouchers=row.open_vouchers or 0,
         )
         return Found(till, row.membership_id, row.level_rank, row)
 

@@ -63,10 +63,11 @@ async def claim(
             )
         assert tg is not None
     service = RewardService(session, (), clock)
-    balance = (await service.shelf(merchant_id, tg)).balance
+    shelf = await service.shelf(merchant_id, tg)
+    terms = next(r.terms for r in shelf.rewards if r.id == reward_id)
     before = await _counts(session)
     try:
-        voucher = await service.claim(merchant_id, tg, reward_id, balance)
+        voucher = await service.claim(merchant_id, tg, reward_id, shelf.balance, terms)
     except RewardRefused as refused:
         assert refused.reason == "points", refused.reason
         assert await _counts(session) == before

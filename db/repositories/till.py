@@ -26,6 +26,8 @@ from db.models import (
     Preorder,
     Purchase,
     Staff,
+    Voucher,
+    VoucherStatus,
 )
 from db.repositories.base import Repo, run_core
 from db.repositories.bulk import insert_rows
@@ -39,6 +41,21 @@ from db.repositories.till_family import (
 
 WRONG_CODE = "wrong_code"
 NO_RECEIPT, RECEIPT_GIVEN, DRAFTS_RECEIPT = 0, 1, 2  # which receipt number a lookup checks
+
+
+def _open_vouchers() -> Any:
+    """How many vouchers the customer could hand over now: the preview reads them (its 🎁
+    buttons, handlers/sale_offer.py) only when there are any."""
+    return (
+        select(func.count())
+        .where(
+            Voucher.membership_id == Membership.id,
+            Voucher.status == VoucherStatus.OPEN,
+            Voucher.expires_at > bindparam("now"),
+        )
+        .correlate(Membership)
+        .scalar_subquery()
+    )
 
 
 @cache
@@ -106,6 +123,7 @@ def _lookup(lock: bool, draft_key: bool, code: bool, day: bool, receipt: int) ->
             Customer.phone,
             Preorder.id.label("order_id"),
             Preorder.total_minor.label("order_total"),
+            _open_vouchers().label("open_vouchers"),
         ]
         if day:
             net = func.coalesce(func.sum(Purchase.amount_minor - Purchase.refunded_minor), 0)
