@@ -14,16 +14,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import LedgerEntry, LedgerReason, Purchase, StampReason
 from db.repositories.stamps import StampRepo
+from services.policy import stamp_book
 from services.policy.promotions import promotion_bonus
 from services.policy.settlement import PurchaseFacts, RefundSettlement
 
 
 def facts(
-    purchase: Purchase, entries: Sequence[LedgerEntry] = (), bonus_pct: int = 100
+    purchase: Purchase,
+    entries: Sequence[LedgerEntry] = (),
+    bonus_pct: int = 100,
+    on_card: int | None = None,
 ) -> PurchaseFacts:
     """A purchase as the policy's refund settlement reads it: a promotion's bonus follows its
     cashback (`bonus_pct`: the promotion's multiplier; re-pricing after a lost level may have
-    lowered both), and its ledger `entries` say what a friend's gift brought."""
+    lowered both), its ledger `entries` say what a friend's gift brought, and `on_card` how
+    many of its stamps are still on the card (stamps_on_card)."""
 
     def brought(reason: LedgerReason) -> int:
         return sum(e.delta_minor for e in entries if e.reason == reason)
@@ -37,7 +42,17 @@ def facts(
         promotion_bonus=promotion_bonus(purchase.cashback_minor, bonus_pct),
         friend_gift=brought(LedgerReason.FRIEND_GIFT),
         stamps_earned=purchase.stamps_earned,
+        stamps_on_card=on_card,
     )
+
+
+async def stamps_on_card(session: AsyncSession, purchase: Purchase) -> int | None:
+    """How many of the purchase's stamps are still on the card, read only when it earned
+    some: full cards took the oldest stamps first (None: it earned none)."""
+    if purchase.stamps_earned <= 0:
+        return None
+    share = await StampRepo(session).card_share(purchase.membership_id, purchase.id)
+    return stamp_book.stamps_on_card(*share)
 
 
 async def take_back_stamps(

@@ -20,7 +20,7 @@ from services.policy import settlement
 from services.policy.settlement import RefundSettlement
 from services.refund_referrals import RefundReferrals
 from services.refund_results import RefundPreview, RefundResult
-from services.refund_rewards import facts, take_back_stamps
+from services.refund_rewards import facts, stamps_on_card, take_back_stamps
 
 # What the preview takes from a dry run of the refund.
 _DRY = ("level_reversed", "promotion_reversed", "stamps_taken", "stamps_forgiven", "gift_reversed")
@@ -247,7 +247,12 @@ class RefundService(RefundReferrals):
         referrer = rows.get(membership.referrer_id) if membership.referrer_id else None
         done = settlement.settle_refund(
             levels,
-            facts(purchase, entries, await self._bonus_pct(purchase)),
+            facts(
+                purchase,
+                entries,
+                await self._bonus_pct(purchase),
+                await stamps_on_card(self.session, purchase),
+            ),
             member_state(membership),
             refund_minor=amount,
             referral_earned=earned,
