@@ -2,7 +2,8 @@
 purchase (its bonus follows the cashback it multiplied) and what an invited friend's gift did
 (from its ledger entries, which the refund reads anyway for the referrers' rewards), and the
 stamps a refund takes off the card (one stamp entry;
-those already in a voucher are forgiven). The proportions are policy's
+those already in a voucher are forgiven), and the friend's gift voucher a full refund
+cancels. The proportions are policy's
 (services/policy/refund_settlement.py, stamp_book.py)."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import LedgerEntry, LedgerReason, Purchase, StampReason
 from db.repositories.stamps import StampRepo
+from db.repositories.vouchers import VoucherRepo
 from services.policy import stamp_book
 from services.policy.promotions import promotion_bonus
 from services.policy.settlement import PurchaseFacts, RefundSettlement
@@ -75,3 +77,17 @@ async def take_back_stamps(
         "created_at": now,
     }
     await StampRepo(session).append([row])
+
+
+async def withdraw_friend_voucher(
+    session: AsyncSession, purchase: Purchase, fully_refunded: bool, now: datetime
+) -> tuple[str, bool] | None:
+    """A full refund of the friend's first purchase cancels the gift voucher it handed out,
+    if still open; one already redeemed the customer keeps. (Its reward's name, cancelled);
+    None: nothing to say. A full card's vouchers stay: their stamps are forgiven."""
+    if not fully_refunded or not purchase.made_referral_effective:
+        return None
+    if purchase.confirmed_at is None:
+        return None
+    repo = VoucherRepo(session)
+    return await repo.withdraw_friend_gift(purchase.membership_id, purchase.confirmed_at, now)

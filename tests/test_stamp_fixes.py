@@ -5,12 +5,18 @@ table and through the production dispatcher."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from db.models import StampEntry
+from db.models import Merchant, StampEntry, Voucher, VoucherStatus
 from services.policy.stamp_book import StampsBack, stamps_back, stamps_on_card
-from tests.factories import check_ledger_invariant, check_stamp_invariant, set_stamp_card
-from tests.test_stamps_till import member_of, open_till, sell
+from tests.factories import (
+    check_ledger_invariant,
+    check_stamp_invariant,
+    make_gift_reward,
+    set_stamp_card,
+)
+from tests.telegram import TgUser, join
+from tests.test_stamps_till import member_of, open_till, sell, told
 
 
 @pytest.mark.parametrize(
@@ -69,3 +75,54 @@ async def test_refunding_a_sale_in_a_voucher_leaves_a_later_sales_stamp(tg, db, 
     assert (last.delta, str(last.reason), last.purchase_id) == (-1, "refund", 3)
     await check_stamp_invariant(session)
     await check_ledger_invariant(session)
+
+
+async def invited_bob(tg, db, session) -> tuple[TgUser, TgUser]:
+    """Kasia at the till and Bob, invited by Anna, whose first sale (#1, 10) brought the
+    friend's gift: 500 points and a voucher for a free croissant."""
+    kasia, anna = await open_till(tg)
+    croissant = await make_gift_reward(session, "Free croissant")
+    async with db.factory() as s, s.begin():
+        await s.execute(update(Merchant).values(friend_gift_minor=500, friend_reward_id=croissant))
+    link = (await anna.send("/invite")).texts[0].split()[-1]
+    bob = tg(202, first_name="Bob")
+    await join(bob, link.split("start=")[1])
+    assert "A voucher for Free croissant" in told(await sell(kasia, bob, db, "10"), 202)
+    return kasia, bob
+
+
+async def test_a_full_refund_of_the_friends_first_sale_cancels_the_gift_voucher(
+    tg, db, session, clock
+) -> None:
+    kasia, _ = await invited_bob(tg, db, session)
+    clock.advance(minutes=5)
+    partly = await kasia.send("/refund 1 5")
+    assert "gift voucher" not in partly.text  # half a sale: the voucher stays
+    await kasia.press(partly.button("Refund"))
+    assert (await db.scalar(select(Voucher))).status == VoucherStatus.OPEN
+    asked = await kasia.send("/refund 1")
+    cancelled = "The friend's gift voucher for Free croissant is cancelled."
+    assert cancelled in asked.text
+    assert (await db.scalar(select(Voucher))).status == VoucherStatus.OPEN  # a preview only
+    done = await kasia.press(asked.button("Refund"))
+    assert cancelled in done.text
+    assert "Your voucher for Free croissant, the gift for joining through a friend, is " in (
+        told(done, 202)
+    )
+    voucher = await db.scalar(select(Voucher))
+    assert voucher.status == VoucherStatus.CANCELLED and voucher.closed_at is not None
+    await check_ledger_invariant(session)
+
+
+async def test_a_redeemed_gift_voucher_is_the_customers_to_keep(tg, db, session) -> None:
+    kasia, _ = await invited_bob(tg, db, session)
+    async with db.factory() as s, s.begin():
+        await s.execute(update(Voucher).values(status=VoucherStatus.REDEEMED))
+    asked = await kasia.send("/refund 1")
+    kept = (
+        "The friend's gift voucher for Free croissant was already redeemed: the customer keeps it."
+    )
+    assert kept in asked.text
+    done = await kasia.press(asked.button("Refund"))
+    assert kept in done.text and "Your voucher" not in told(done, 202)
+    assert (await db.scalar(select(Voucher))).status == VoucherStatus.REDEEMED

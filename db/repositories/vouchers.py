@@ -17,6 +17,7 @@ from db.models import (
     PurchaseStatus,
     Reward,
     Voucher,
+    VoucherSource,
     VoucherStatus,
 )
 from db.repositories.base import Repo
@@ -262,3 +263,36 @@ class VoucherRepo(Repo):
             .order_by(Voucher.merchant_id, Voucher.id)
         )
         return list(rows.all())
+
+    async def withdraw_friend_gift(
+        self, membership_id: int, issued_at: datetime, now: datetime
+    ) -> tuple[str, bool] | None:
+        """The invited friend's gift voucher the purchase confirmed at `issued_at` handed
+        out, cancelled if still open (a conditional update: a second refund finds none):
+        (its reward's name, cancelled now). None: the purchase handed out none, or it lapsed
+        or was cancelled already."""
+        found = (
+            await self.s.execute(
+                select(Voucher.id, Voucher.status, Reward.name)
+                .join(Reward, Reward.id == Voucher.reward_id)
+                .where(
+                    Voucher.membership_id == membership_id,
+                    Voucher.source == VoucherSource.FRIEND,
+                    Voucher.claimed_at == issued_at,
+                    Voucher.status.in_(HELD),
+                )
+            )
+        ).first()
+        if found is None:
+            return None
+        voucher_id, status, name = found
+        cancelled = (
+            status == VoucherStatus.OPEN
+            and await self._changed(
+                update(Voucher)
+                .where(Voucher.id == voucher_id, Voucher.status == VoucherStatus.OPEN)
+                .values(status=VoucherStatus.CANCELLED, closed_at=now)
+            )
+            == 1
+        )
+        return str(name), cancelled

@@ -113,4 +113,8 @@ def refund_reward_lines(r: RefundReceipt) -> str:
         text += "\n" + ngettext(
             "{n} stamp taken off your card.", "{n} stamps taken off your card.", r.stamps_taken
         ).format(n=r.stamps_taken)
+    if r.voucher_cancelled:
+        text += "\n" + _(
+            "Your voucher for {reward}, the gift for joining through a friend, is cancelled."
+        ).format(reward=escape(r.voucher_cancelled))
     return text

@@ -68,6 +68,7 @@ class RefundReceipt:
     promotion_reversed: int = field(default=0, metadata=SPARSE)  # a promotion's bonus back
     stamps_taken: int = field(default=0, metadata=SPARSE)
     gift_reversed: int = field(default=0, metadata=SPARSE)  # an invited friend's gift back
+    voucher_cancelled: str | None = field(default=None, metadata=SPARSE)  # its voucher's reward
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
