@@ -13,6 +13,7 @@ from tests.factories import (
     check_ledger_invariant,
     check_stamp_invariant,
     make_gift_reward,
+    make_promotion,
     set_stamp_card,
 )
 from tests.telegram import TgUser, join
@@ -126,3 +127,13 @@ async def test_a_redeemed_gift_voucher_is_the_customers_to_keep(tg, db, session)
     done = await kasia.press(asked.button("Refund"))
     assert kept in done.text and "Your voucher" not in told(done, 202)
     assert (await db.scalar(select(Voucher))).status == VoucherStatus.REDEEMED
+
+
+async def test_a_promotion_of_stamps_only_is_named_on_the_receipt(tg, db, session) -> None:
+    kasia, anna = await open_till(tg)
+    await set_stamp_card(session, 10, "Free tea", cashback_on=False)
+    await make_promotion(session, "Stamp day", multiplier_pct=100, extra_stamps=2)
+    receipt = told(await sell(kasia, anna, db, "5"), 101)
+    assert "⚡ Stamp day: +2 stamps" in receipt and "☕ Stamp 3 of 10" in receipt
+    assert (await member_of(db, 101)).stamps == 3
+    await check_stamp_invariant(session)

@@ -62,6 +62,12 @@ def receipt_lines(r: Receipt) -> list[str]:
                 points=points(r.promotion_points),
             )
         )
+    if r.promotion_stamps and r.promotion:
+        lines.append(
+            ngettext(
+                "⚡ {promotion}: +{n} stamp", "⚡ {promotion}: +{n} stamps", r.promotion_stamps
+            ).format(promotion=escape(r.promotion), n=r.promotion_stamps)
+        )
     if r.friend_gift:
         lines.append(
             _("🎁 A gift for joining through a friend's invitation: +{points}").format(
