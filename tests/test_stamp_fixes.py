@@ -16,7 +16,7 @@ from tests.factories import (
     make_promotion,
     set_stamp_card,
 )
-from tests.telegram import TgUser, join
+from tests.telegram import Sent, TgUser, join
 from tests.test_stamps_till import member_of, open_till, sell, told
 
 
@@ -78,24 +78,29 @@ async def test_refunding_a_sale_in_a_voucher_leaves_a_later_sales_stamp(tg, db, 
     await check_ledger_invariant(session)
 
 
-async def invited_bob(tg, db, session) -> tuple[TgUser, TgUser]:
+async def invited_bob(tg, db, session, rewards: bool = False) -> tuple[TgUser, TgUser, Sent]:
     """Kasia at the till and Bob, invited by Anna, whose first sale (#1, 10) brought the
-    friend's gift: 500 points and a voucher for a free croissant."""
+    friend's gift: 500 points and a voucher for a free croissant (`rewards`: with a card of
+    one stamp and double points too)."""
     kasia, anna = await open_till(tg)
+    if rewards:
+        await set_stamp_card(session, 1, "Free tea")
+        await make_promotion(session, "Double points")
     croissant = await make_gift_reward(session, "Free croissant")
     async with db.factory() as s, s.begin():
         await s.execute(update(Merchant).values(friend_gift_minor=500, friend_reward_id=croissant))
     link = (await anna.send("/invite")).texts[0].split()[-1]
     bob = tg(202, first_name="Bob")
     await join(bob, link.split("start=")[1])
-    assert "A voucher for Free croissant" in told(await sell(kasia, bob, db, "10"), 202)
-    return kasia, bob
+    first = await sell(kasia, bob, db, "10")
+    assert "A voucher for Free croissant" in told(first, 202)
+    return kasia, bob, first
 
 
 async def test_a_full_refund_of_the_friends_first_sale_cancels_the_gift_voucher(
     tg, db, session, clock
 ) -> None:
-    kasia, _ = await invited_bob(tg, db, session)
+    kasia, _, _ = await invited_bob(tg, db, session)
     clock.advance(minutes=5)
     partly = await kasia.send("/refund 1 5")
     assert "gift voucher" not in partly.text  # half a sale: the voucher stays
@@ -116,7 +121,7 @@ async def test_a_full_refund_of_the_friends_first_sale_cancels_the_gift_voucher(
 
 
 async def test_a_redeemed_gift_voucher_is_the_customers_to_keep(tg, db, session) -> None:
-    kasia, _ = await invited_bob(tg, db, session)
+    kasia, _, _ = await invited_bob(tg, db, session)
     async with db.factory() as s, s.begin():
         await s.execute(update(Voucher).values(status=VoucherStatus.REDEEMED))
     asked = await kasia.send("/refund 1")
@@ -137,3 +142,19 @@ async def test_a_promotion_of_stamps_only_is_named_on_the_receipt(tg, db, sessio
     assert "⚡ Stamp day: +2 stamps" in receipt and "☕ Stamp 3 of 10" in receipt
     assert (await member_of(db, 101)).stamps == 3
     await check_stamp_invariant(session)
+
+
+async def test_the_cashiers_confirmation_adds_up_and_names_the_vouchers(tg, db, session) -> None:
+    kasia, bob, first = await invited_bob(tg, db, session, True)
+    said = first.text  # 60 points earned (doubled) and the friend's 500: 560
+    assert "0 points spent, 60 points earned." in said
+    assert "🎁 The friend's gift: +500 points" in said
+    assert "🎫 1 voucher issued: Free tea." in said
+    assert "🎫 1 voucher issued: Free croissant." in said
+    assert "The customer's balance is now 560 points." in said
+    assert (await member_of(db, 202)).balance_minor == 560
+    assert await db.count(Voucher) == 2
+    done = await sell(kasia, bob, db, "10")  # a later sale: no gift
+    assert "🎫 1 voucher issued: Free tea." in done.text
+    assert "The friend's gift" not in done.text and "croissant" not in done.text
+    assert "The customer's balance is now 620 points." in done.text
