@@ -158,3 +158,21 @@ async def test_the_cashiers_confirmation_adds_up_and_names_the_vouchers(tg, db, 
     assert "🎫 1 voucher issued: Free tea." in done.text
     assert "The friend's gift" not in done.text and "croissant" not in done.text
     assert "The customer's balance is now 620 points." in done.text
+
+
+async def test_history_names_a_promotions_bonus_whatever_it_multiplies(
+    tg, db, session, i18n
+) -> None:
+    kasia, anna = await open_till(tg)
+    await make_promotion(session, "Triple Tuesday", multiplier_pct=300)
+    await sell(kasia, anna, db, "10")
+    asked = await kasia.send("/refund 1")
+    await kasia.press(asked.button("Refund"))
+    history = (await anna.send("/history")).text
+    assert "Promotion bonus" in history and "Promotion bonus taken back" in history
+    assert "Double points" not in history
+    with i18n.context(), i18n.use_locale("ru"):
+        from handlers.ui.render import reason_label
+
+        assert reason_label("promotion") == "Бонус акции"
+        assert reason_label("promotion_reversed") == "Бонус акции списан"
