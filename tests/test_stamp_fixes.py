@@ -4,10 +4,15 @@ table and through the production dispatcher."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import select, update
 
 from db.models import Merchant, StampEntry, Voucher, VoucherStatus
+from services.policy.card_promotions import promotions_today
+from services.policy.promotions import PromotionRule
 from services.policy.stamp_book import StampsBack, stamps_back, stamps_on_card
 from tests.factories import (
     check_ledger_invariant,
@@ -176,3 +181,31 @@ async def test_history_names_a_promotions_bonus_whatever_it_multiplies(
 
         assert reason_label("promotion") == "Бонус акции"
         assert reason_label("promotion_reversed") == "Бонус акции списан"
+
+
+ALL_DAY = PromotionRule(11, "All day", 200)
+NOON = PromotionRule(12, "Noon", 150, start_minute=12 * 60, end_minute=15 * 60)
+STAMPS = PromotionRule(13, "Stamps", 100, extra_stamps=1, start_minute=18 * 60, end_minute=1200)
+GOLD = PromotionRule(14, "Gold", 300, start_minute=960, end_minute=1080, min_level_rank=2)
+
+
+@pytest.mark.parametrize(
+    ("rules", "hour", "rank", "cashback", "shown"),
+    [
+        ((ALL_DAY, NOON), 10, 0, True, (ALL_DAY,)),  # x1.5 never earns beside x2
+        ((NOON,), 10, 0, True, (NOON,)),
+        ((NOON, STAMPS), 13, 0, True, (NOON, STAMPS)),  # each the best at its hours
+        ((ALL_DAY, GOLD), 10, 0, True, (ALL_DAY,)),  # not for this level
+        ((ALL_DAY, GOLD), 10, 2, True, (GOLD, ALL_DAY)),  # the best 16:00-18:00
+        ((ALL_DAY, STAMPS), 10, 0, False, ()),  # x2 wins and does nothing without cashback
+    ],
+)
+def test_the_card_shows_only_promotions_a_purchase_would_earn_under(
+    rules: tuple[PromotionRule, ...],
+    hour: int,
+    rank: int,
+    cashback: bool,
+    shown: tuple[PromotionRule, ...],
+) -> None:
+    local = datetime(2026, 3, 10, hour, 0, tzinfo=ZoneInfo("Europe/Warsaw"))
+    assert [r.id for r in promotions_today(rules, local, rank, cashback)] == [r.id for r in shown]
