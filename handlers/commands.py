@@ -53,7 +53,7 @@ COMMANDS = {
     "code": (__("A payment code for the till"), CUSTOMER),
     "invite": (__("Invite friends"), CUSTOMER),
     "history": (__("Points history"), CUSTOMER),
-    "rewards": (__("Rewards for points (admins: the catalogue)"), CUSTOMER),
+    "rewards": (__("Rewards for points"), CUSTOMER),
     "vouchers": (__("Your reward vouchers"), CUSTOMER),
     "catalog": (__("Order ahead for pickup"), CUSTOMER),
     "about": (__("About the place: hours, address, news"), CUSTOMER),

@@ -87,9 +87,21 @@ async def cb_claim(
     answer: Answer,
     bot: Bot,
 ) -> None:
-    voucher = await rewards.claim(
-        ctx.merchant.id, ctx.telegram_id, callback_data.reward_id, callback_data.seen
-    )
+    try:
+        voucher = await rewards.claim(
+            ctx.merchant.id,
+            ctx.telegram_id,
+            callback_data.reward_id,
+            callback_data.seen,
+            callback_data.terms,
+        )
+    except RewardRefused as error:
+        if error.reason != "terms":
+            raise
+        # The terms changed since the screen: the new ones, to claim at them or not.
+        answer.alert(refusal(error))
+        await cb_offer(query, callback_data, ctx, rewards)
+        return
     answer.toast(_("🎉 It's yours!"))
     if isinstance(query.message, Message):
         await send_voucher(query.message, voucher, bot)
@@ -147,6 +159,11 @@ def refusal(error: RewardRefused) -> str:
             return _(
                 "Your points changed since this screen. Check /vouchers, then claim again "
                 "from /rewards if you still want it."
+            )
+        case "terms":
+            return _(
+                "This reward's terms changed since this screen. Here they are now: claim "
+                "again if you still want it."
             )
         case "voucher":
             return _("There is no such voucher of yours.")

@@ -145,30 +145,15 @@ async def advance(
         await send_reward(message, reward)
         return
     values = {**data["values"], field.value: value}
-    following = STEPS.index(field) + 1
+    following = len(STEPS) if data.get("back") else STEPS.index(field) + 1
     if following < len(STEPS):
         await state.update_data(field=STEPS[following].value, values=values)
         await ask(message, ctx, rewards, STEPS[following], 0)
         return
     await state.update_data(field=None, values=values)
     shelf = await rewards.admin_shelf(merchant_id, actor)
-    preview = RewardView.of(_Draft(values), dict(shelf.levels))
+    preview = RewardView.draft(values, dict(shelf.levels))
     await message.answer(preview_text(preview), reply_markup=preview_keyboard())
-
-
-class _Draft:
-    """The form's values with a reward's attribute names, for RewardView.of."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.id = 0
-        self.name = values.get("name") or ""
-        self.description = values.get("description")
-        self.photo_file_id = values.get("photo")
-        self.points_price = values.get("price") or 0
-        self.stock_left = values.get("stock")
-        self.per_member_limit = values.get("limit")
-        self.valid_days = values.get("days") or 0
-        self.min_level_rank = values.get("level") or 0
 
 
 async def current(
@@ -252,7 +237,20 @@ async def cb_save(
     if data.get("field", "") is not None or data.get("reward"):
         answer.alert(_("This form is closed. Open /rewards to start again."))
         return
-    reward = await rewards.add(ctx.work_merchant_id, ctx.telegram_id, data.get("values", {}))
+    values = data.get("values", {})
+    try:
+        reward = await rewards.add(ctx.work_merchant_id, ctx.telegram_id, values)
+    except RewardRefused as error:
+        # The draft is kept: back to the step refused, then straight to the preview again.
+        step = RewardField.NAME if error.reason == "name_taken" else None
+        step = step or next((f for f in RewardField if f.value == error.reason), None)
+        if step is None or not isinstance(query.message, Message):
+            raise
+        await state.set_state(RewardForm.value)
+        await state.set_data({"field": step.value, "reward": 0, "values": values, "back": 1})
+        answer.alert(admin_refusal(error.reason))
+        await ask(query.message, ctx, rewards, step, 0)
+        return
     answer.toast(_("Saved."))
     if isinstance(query.message, Message):
         await send_reward(query.message, reward)
@@ -287,7 +285,10 @@ async def on_not_admin(event: ErrorEvent, state: FSMContext, answer: Answer | No
 
 
 @router.errors(ExceptionTypeFilter(RewardRefused))
-async def on_refused(event: ErrorEvent, answer: Answer | None = None) -> None:
-    """Said in the chat (a button's as an alert); a typed step waits for another try."""
+async def on_refused(event: ErrorEvent, state: FSMContext, answer: Answer | None = None) -> None:
+    """Said in the chat (a button's as an alert); a typed step waits for another try. A
+    reward gone (archived meanwhile) closes the form: nothing is left to edit."""
     assert isinstance(event.exception, RewardRefused)
+    if event.exception.reason == "gone" and await state.get_state() == RewardForm.value.state:
+        await state.clear()
     await tell(event, admin_refusal(event.exception.reason), answer)

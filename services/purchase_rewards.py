@@ -55,7 +55,9 @@ async def hand_out(
         if reward in terms
         for _ in range(count)
     ]
-    issued = await issue(VoucherRepo(session), program.id, gifts, now)
+    issued = await issue(
+        VoucherRepo(session), program.id, gifts, now, timezone=program.merchant.timezone
+    )
     card_vouchers = [
         vid for (vid, _), g in zip(issued, gifts, strict=True) if g.source == "stamps"
     ]

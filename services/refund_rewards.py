@@ -90,4 +90,6 @@ async def withdraw_friend_voucher(
     if purchase.confirmed_at is None:
         return None
     repo = VoucherRepo(session)
-    return await repo.withdraw_friend_gift(purchase.membership_id, purchase.confirmed_at, now)
+    gift: tuple[str, bool] | None
+    gift = await repo.withdraw_friend_gift(purchase.membership_id, purchase.confirmed_at, now)
+    return gift

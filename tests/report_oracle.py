@@ -29,12 +29,13 @@ def expected(
     entries: list[tuple[datetime, str, int]],
     stars: list[tuple[datetime, int]],
     balances: int,
-    vouchers: Sequence[tuple[datetime, datetime | None, int]] = (),
+    vouchers: Sequence[tuple[datetime, datetime | None, datetime | None, int]] = (),
 ) -> dict[str, object]:
     """What a snapshot of `period` shows, from (member, confirmed at, net revenue) of each
     purchase that counts, (created at, reason, delta) of each ledger entry, (rated at, stars)
-    of each rating, the sum of balances now, and (claimed at, redeemed or closed at, points)
-    of each voucher: the points of those open at the period's end are owed too."""
+    of each rating, the sum of balances now, and (claimed at, redeemed at, closed at, points)
+    of each voucher: the points of those open at the period's end are owed too, and those
+    redeemed in the period were spent (redeemed)."""
     start, end, before = period.start, period.end, period.previous().start
     bought = [(m, at, net) for m, at, net in sales if at < end]
     times: dict[int, list[datetime]] = defaultdict(list)
@@ -60,14 +61,15 @@ def expected(
             len(_distinct(sales, end - YEAR, end)),
         ),
         "issued_by_reason": tuple((str(r), flows.get(r, 0)) for r in ISSUED),
-        "redeemed": -flows.get("redeem", 0),
+        "redeemed": -flows.get("redeem", 0)
+        + sum(p for _, used, _, p in vouchers if used is not None and start <= used < end),
         "expired": -flows.get("expiry", 0),
         "liability": balances
         - sum(d for at, _, d in entries if at >= end)
         + sum(
             p
-            for claimed, settled, p in vouchers
-            if claimed < end and not (settled and settled < end)
+            for claimed, used, closed, p in vouchers
+            if claimed < end and not ((settled := used or closed) and settled < end)
         ),
         "csat": Ratio(sum(rated), len(rated)),
     }
@@ -121,7 +123,7 @@ async def assert_reports_match_the_tables(
             or 0
         )
         vouchers = [
-            (claimed, redeemed or closed, points)
+            (claimed, redeemed, closed, points)
             for claimed, redeemed, closed, points in await session.execute(
                 select(
                     Voucher.claimed_at, Voucher.redeemed_at, Voucher.closed_at, Voucher.points

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from db.models import LedgerEntry, Membership, Reward, Voucher, VoucherStatus
 from handlers.ui.rewards_callbacks import RewardAction, RewardCb, VoucherAction, VoucherCb
+from services.rewards.values import RewardView
 from tests.factories import check_ledger_invariant
 from tests.telegram import TgUser, join
 from tests.test_handlers_sale import OWNER
@@ -33,6 +34,14 @@ async def add_reward(
     preview = await owner.press(level.button("Bronze"))
     assert "Preview" in preview.text
     await owner.press(preview.button("Save"))
+
+
+def claim_data(
+    seen: int, reward: int = 1, price: int = 300, days: int = 30, level: int = 0
+) -> str:
+    """A Claim button as the confirm screen of a reward at these terms makes it."""
+    terms = RewardView(reward, "", None, None, price, None, None, days, level, "").terms
+    return RewardCb(action=RewardAction.CLAIM, reward_id=reward, seen=seen, terms=terms).pack()
 
 
 async def reward_id(db, name: str = "Cappuccino") -> int:
@@ -73,7 +82,7 @@ async def test_not_enough_points_says_how_many_more(tg, db, anna) -> None:
     assert "180 points more to go" in shelf.text
     refused = await anna.press(shelf.button("Cappuccino"))
     assert refused.toasts == ["Not enough points yet: 180 points more to go."]
-    forged = await anna.press(RewardCb(action=RewardAction.CLAIM, reward_id=1, seen=120).pack())
+    forged = await anna.press(claim_data(120, 1))
     assert "180 points more to go" in forged.toasts[0]
     assert await db.count(Voucher) == 0
     assert await db.scalar(select(Membership.balance_minor)) == 120
@@ -98,7 +107,7 @@ async def test_the_last_unit_goes_to_one_of_two_members_at_once(tg, db, anna, se
     await join(bob)
     await db.credit(101, 300)
     await db.credit(102, 300)
-    data = [RewardCb(action=RewardAction.CLAIM, reward_id=1, seen=300).pack()] * 2
+    data = [claim_data(300, 1)] * 2
     results = await asyncio.gather(anna.press(data[0]), bob.press(data[1]))
     assert await db.count(Voucher) == 1
     assert await db.scalar(select(Reward.stock_left)) == 0
@@ -115,20 +124,20 @@ async def test_refusals_level_limit_blocked_and_a_gone_reward(tg, db, anna, cloc
     await db.credit(101, 2000)
     async with db.factory() as s, s.begin():
         await s.execute(update(Reward).values(per_member_limit=1))
-    claim = RewardCb(action=RewardAction.CLAIM, reward_id=1, seen=2000).pack()
+    claim = claim_data(2000, 1)
     assert (await anna.press(claim)).toasts == ["🎉 It's yours!"]
-    again = await anna.press(RewardCb(action=RewardAction.CLAIM, reward_id=1, seen=1700).pack())
+    again = await anna.press(claim_data(1700, 1))
     assert "as many times as one member may" in again.toasts[0]
     async with db.factory() as s, s.begin():
         await s.execute(update(Reward).values(per_member_limit=None, min_level_rank=2))
-    higher = await anna.press(RewardCb(action=RewardAction.CLAIM, reward_id=1, seen=1700).pack())
+    higher = await anna.press(claim_data(1700, 1))
     assert "higher level" in higher.toasts[0]
     async with db.factory() as s, s.begin():
         await s.execute(update(Reward).values(min_level_rank=0))
         await s.execute(update(Membership).values(blocked_at=clock()))
-    paused = await anna.press(RewardCb(action=RewardAction.CLAIM, reward_id=1, seen=1700).pack())
+    paused = await anna.press(claim_data(1700, 1))
     assert "paused" in paused.toasts[0]
-    forged = await anna.press(RewardCb(action=RewardAction.CLAIM, reward_id=99, seen=1700).pack())
+    forged = await anna.press(claim_data(1700, 99))
     assert forged.toasts == ["This reward is no longer in the catalogue."]
     assert await db.count(Voucher) == 1
 
@@ -136,7 +145,7 @@ async def test_refusals_level_limit_blocked_and_a_gone_reward(tg, db, anna, cloc
 async def test_another_members_voucher_is_not_shown(tg, db, anna) -> None:
     await add_reward(tg(OWNER))
     await db.credit(101, 300)
-    await anna.press(RewardCb(action=RewardAction.CLAIM, reward_id=1, seen=300).pack())
+    await anna.press(claim_data(300, 1))
     voucher = await db.scalar(select(Voucher))
     bob = tg(102, first_name="Bob")
     await join(bob)

@@ -16,15 +16,14 @@ from db.models import (
     Voucher,
     VoucherStatus,
 )
-from handlers.ui.rewards_callbacks import RewardAction, RewardCb
 from services.jobs import JobService
 from services.members import MemberService
 from tests.factories import check_ledger_invariant
 from tests.telegram import join
 from tests.test_handlers_sale import OWNER
-from tests.test_rewards_claims import add_reward
+from tests.test_rewards_claims import add_reward, claim_data
 
-CLAIM = RewardCb(action=RewardAction.CLAIM, reward_id=1, seen=500).pack()
+CLAIM = claim_data(500)
 
 
 async def test_a_lapsed_voucher_returns_its_points_once_and_says_so(

@@ -44,9 +44,9 @@ def open_at(at: datetime) -> ColumnElement[bool]:
 class VoucherReports(ReportQueries):
     async def vouchers(
         self, merchant_id: int, start: datetime, end: datetime
-    ) -> list[tuple[str, int, int, int, int, int, int]]:
+    ) -> list[tuple[str, int, int, int, int, int, int, int]]:
         """Per source: (source, claimed, redeemed, lapsed in the period, open at its end,
-        points of those redeemed, points reserved at its end)."""
+        points of those redeemed, points reserved at its end, cancelled in the period)."""
         v = Voucher
         redeemed = and_(v.status == VoucherStatus.REDEEMED, within(v.redeemed_at, start, end))
         query = (
@@ -58,6 +58,7 @@ class VoucherReports(ReportQueries):
                 tally(open_at(end)),
                 func.sum(v.points).filter(redeemed),
                 func.sum(v.points).filter(open_at(end)),
+                tally(and_(v.status == VoucherStatus.CANCELLED, within(v.closed_at, start, end))),
             )
             .where(v.merchant_id == merchant_id, v.claimed_at < end)
             .group_by(v.source)
@@ -78,6 +79,22 @@ class VoucherReports(ReportQueries):
                 select(*sums).where(Voucher.merchant_id == merchant_id, Voucher.points > 0)
             )
         )
+
+    async def spent_in(
+        self, merchant_id: int, ranges: Sequence[tuple[datetime, datetime]]
+    ) -> list[int]:
+        """Points of the vouchers redeemed in each range [start, end): spent on rewards."""
+        if not ranges:
+            return []
+        redeemed = Voucher.status == VoucherStatus.REDEEMED
+        sums = [
+            func.sum(Voucher.points).filter(redeemed, within(Voucher.redeemed_at, start, end))
+            for start, end in ranges
+        ]
+        found = await self._one(
+            select(*sums).where(Voucher.merchant_id == merchant_id, Voucher.points > 0)
+        )
+        return [as_int(n) for n in found]
 
     async def cards_completed(self, merchant_id: int, start: datetime, end: datetime) -> int:
         """Stamp cards filled in the period (each full card's `card_full` entry)."""

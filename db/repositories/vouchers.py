@@ -169,6 +169,15 @@ class VoucherRepo(Repo):
             )
         )
 
+    async def held_by_reward(self, membership_id: int) -> dict[int, int]:
+        """`held` of every reward the member holds or used, in one statement."""
+        rows = await self.s.execute(
+            select(Voucher.reward_id, func.count())
+            .where(Voucher.membership_id == membership_id, Voucher.status.in_(HELD))
+            .group_by(Voucher.reward_id)
+        )
+        return {int(reward_id): int(count) for reward_id, count in rows.all()}
+
     async def of_member(self, membership_id: int) -> list[tuple[Voucher, str]]:
         """The member's open vouchers (soonest to lapse first), then their latest closed
         ones, each with its reward's name; one statement."""
@@ -248,9 +257,16 @@ class VoucherRepo(Repo):
 
     async def expiring(self, now: datetime, until: datetime) -> list[Any]:
         """Open vouchers lapsing after `now` and by `until`, of members still here: (id,
-        merchant_id, telegram_id, reward name) of each."""
+        merchant_id, telegram_id, reward name, claimed_at, expires_at) of each."""
         rows = await self.s.execute(
-            select(Voucher.id, Voucher.merchant_id, Customer.telegram_id, Reward.name)
+            select(
+                Voucher.id,
+                Voucher.merchant_id,
+                Customer.telegram_id,
+                Reward.name,
+                Voucher.claimed_at,
+                Voucher.expires_at,
+            )
             .join(Membership, Membership.id == Voucher.membership_id)
             .join(Customer, Customer.id == Membership.customer_id)
             .join(Reward, Reward.id == Voucher.reward_id)
@@ -264,35 +280,20 @@ class VoucherRepo(Repo):
         )
         return list(rows.all())
 
-    async def withdraw_friend_gift(
-        self, membership_id: int, issued_at: datetime, now: datetime
-    ) -> tuple[str, bool] | None:
-        """The invited friend's gift voucher the purchase confirmed at `issued_at` handed
-        out, cancelled if still open (a conditional update: a second refund finds none):
-        (its reward's name, cancelled now). None: the purchase handed out none, or it lapsed
-        or was cancelled already."""
-        found = (
-            await self.s.execute(
-                select(Voucher.id, Voucher.status, Reward.name)
-                .join(Reward, Reward.id == Voucher.reward_id)
-                .where(
-                    Voucher.membership_id == membership_id,
-                    Voucher.source == VoucherSource.FRIEND,
-                    Voucher.claimed_at == issued_at,
-                    Voucher.status.in_(HELD),
-                )
-            )
-        ).first()
-        if found is None:
-            return None
-        voucher_id, status, name = found
-        cancelled = (
-            status == VoucherStatus.OPEN
-            and await self._changed(
-                update(Voucher)
-                .where(Voucher.id == voucher_id, Voucher.status == VoucherStatus.OPEN)
-                .values(status=VoucherStatus.CANCELLED, closed_at=now)
-            )
-            == 1
+    async def withdraw_friend_gift(self, member: int, at: datetime, now: datetime) -> Any:
+        """The friend's gift voucher the purchase confirmed `at` handed out, cancelled if still
+        open (conditionally: a second refund finds none): (its reward's name, cancelled now);
+        None if it had none, or it lapsed or was cancelled already."""
+        mine = (Voucher.membership_id == member, Voucher.claimed_at == at)
+        query = select(Voucher.id, Voucher.status, Reward.name).join(Reward)
+        query = query.where(
+            *mine, Voucher.source == VoucherSource.FRIEND, Voucher.status.in_(HELD)
         )
-        return str(name), cancelled
+        if (found := (await self.s.execute(query)).first()) is None:
+            return None
+        cancel = update(Voucher).where(
+            Voucher.id == found.id, Voucher.status == VoucherStatus.OPEN
+        )
+        cancel = cancel.values(status=VoucherStatus.CANCELLED, closed_at=now)
+        opened = found.status == VoucherStatus.OPEN
+        return str(found.name), opened and await self._changed(cancel) == 1

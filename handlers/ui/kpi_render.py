@@ -199,14 +199,17 @@ PROMOTIONS_SHOWN = 10
 
 
 def _voucher_counts(c: VoucherCounts) -> str:
-    return " · ".join(
-        [
-            ngettext("{n} claimed", "{n} claimed", c.claimed).format(n=number(c.claimed)),
-            ngettext("{n} redeemed", "{n} redeemed", c.redeemed).format(n=number(c.redeemed)),
-            ngettext("{n} lapsed", "{n} lapsed", c.lapsed).format(n=number(c.lapsed)),
-            ngettext("{n} still open", "{n} still open", c.open).format(n=number(c.open)),
-        ]
-    )
+    counts = [
+        ngettext("{n} claimed", "{n} claimed", c.claimed).format(n=number(c.claimed)),
+        ngettext("{n} redeemed", "{n} redeemed", c.redeemed).format(n=number(c.redeemed)),
+        ngettext("{n} lapsed", "{n} lapsed", c.lapsed).format(n=number(c.lapsed)),
+        ngettext("{n} still open", "{n} still open", c.open).format(n=number(c.open)),
+    ]
+    if c.cancelled:  # so the counts add up to the claims
+        counts.append(
+            ngettext("{n} cancelled", "{n} cancelled", c.cancelled).format(n=number(c.cancelled))
+        )
+    return " · ".join(counts)
 
 
 def _signed_share(percent: int) -> str:

@@ -10,7 +10,7 @@ from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
 from services.numbers import MAX_BIG_ID, MAX_ID, MAX_POINTS, MAX_SMALL
-from services.rewards.values import RewardField
+from services.rewards.values import TERMS, RewardField
 
 
 class RewardAction(StrEnum):
@@ -23,6 +23,7 @@ class RewardCb(CallbackData, prefix="rw"):
     action: RewardAction
     reward_id: Annotated[int, Field(ge=0, le=MAX_ID)] = 0
     seen: Annotated[int, Field(ge=0, le=MAX_POINTS)] = 0  # the balance on the confirm screen
+    terms: Annotated[int, Field(ge=0, lt=TERMS)] = 0  # RewardView.terms on the confirm screen
 
 
 class AdminAction(StrEnum):

@@ -221,6 +221,10 @@ def shelf_text(shelf: Shelf) -> str:
 
 def reach_text(shelf: Shelf, reward: RewardView) -> str:
     """Whether the member can have it now, and if not, why."""
+    if shelf.paused:
+        return _("⏸ paused")
+    if reward.id in shelf.at_limit:
+        return _("limit reached")
     if shelf.level_rank < reward.min_level_rank:
         return _("🔒 from level {level}").format(level=escape(translated_level(reward.level_name)))
     if reward.stock_left == 0:
@@ -259,7 +263,9 @@ def offer_text(shelf: Shelf) -> str:
 
 def offer_keyboard(shelf: Shelf) -> InlineKeyboardMarkup:
     reward = shelf.rewards[0]
-    claim = RewardCb(action=RewardAction.CLAIM, reward_id=reward.id, seen=shelf.balance)
+    claim = RewardCb(
+        action=RewardAction.CLAIM, reward_id=reward.id, seen=shelf.balance, terms=reward.terms
+    )
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [button(_("✅ Claim for {points}").format(points=points(reward.price)), claim)],

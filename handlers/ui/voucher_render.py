@@ -4,14 +4,13 @@
 from __future__ import annotations
 
 from html import escape
-from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from handlers.ui.render import N_, day
 from handlers.ui.rewards_callbacks import VoucherAction, VoucherCb
-from services.rewards.issue import shown_code
+from services.rewards.issue import last_day, shown_code
 from services.rewards.values import VoucherView
 
 STATUSES = {
@@ -23,8 +22,8 @@ STATUSES = {
 
 
 def until(voucher: VoucherView) -> str:
-    local = voucher.expires_at.astimezone(ZoneInfo(voucher.timezone))
-    return day(local.date(), voucher.timezone)
+    """The last local day a voucher is good for (it runs to that day's end): a date only."""
+    return day(last_day(voucher.expires_at, voucher.timezone).date(), voucher.timezone)
 
 
 def voucher_text(voucher: VoucherView) -> str:

@@ -1,10 +1,12 @@
 """Vouchers past their time lapse, their points come back, and each member is told; members
-whose vouchers lapse within two days are reminded once."""
+whose vouchers lapse within two days are reminded once, with the days really left (not for a
+voucher claimed already inside those two days: they were just told when it lapses)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from itertools import groupby
+from math import ceil
 
 from db.repositories.vouchers import VoucherRepo
 from services.jobs.base import JobBase
@@ -48,16 +50,26 @@ class VoucherLapses(JobBase):
     async def _warn(self, repo: VoucherRepo, now: datetime, languages: dict[int, str]) -> int:
         """A reminder per voucher lapsing within WARN_DAYS days, once (keyed by it)."""
         queued = 0
-        expiring = await repo.expiring(now, now + timedelta(days=WARN_DAYS))
+        window = timedelta(days=WARN_DAYS)
+        expiring = await repo.expiring(now, now + window)
         for merchant_id, rows in groupby(expiring, key=lambda r: r.merchant_id):
             notices = [
                 (
                     Notice(
-                        row.telegram_id, None, VoucherExpiring(reward=row.name, days=WARN_DAYS)
+                        row.telegram_id,
+                        None,
+                        VoucherExpiring(reward=row.name, days=days_left(now, row.expires_at)),
                     ),
                     f"voucher_expiring:{row.id}",
                 )
                 for row in rows
+                if row.expires_at - row.claimed_at > window
             ]
-            queued += await enqueue_keyed(self.session, merchant_id, notices, now)
+            language = languages.get(merchant_id, "en")
+            queued += await enqueue_keyed(self.session, merchant_id, notices, now, language)
         return queued
+
+
+def days_left(now: datetime, expires_at: datetime) -> int:
+    """Whole days until a voucher lapses, a part of a day counted as one (at least 1)."""
+    return max(1, ceil((expires_at - now) / timedelta(days=1)))

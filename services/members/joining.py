@@ -109,7 +109,13 @@ class Joining(MemberBase):
                 await self.ledger.post(membership, bonus, LedgerReason.WELCOME, now)
             if gift is not None:
                 welcome = Gift(membership.id, gift.id, gift.valid_days, VoucherSource.WELCOME)
-                await issue(VoucherRepo(self.session), merchant.id, [welcome], now)
+                await issue(
+                    VoucherRepo(self.session),
+                    merchant.id,
+                    [welcome],
+                    now,
+                    timezone=merchant.timezone,
+                )
             if referrer is not None:
                 await self._tell_referrer(merchant, referrer, membership, customer, marker, now)
             return JoinResult(

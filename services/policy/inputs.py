@@ -17,6 +17,7 @@ LANGUAGES = ("en", "ru", "pl", "hu")  # the catalogs in locales/
 # decimal separator here.
 _GROUPED = r"[0-9]{1,3}(?:[ \u00a0\u202f\u2009][0-9]{3})+"
 _AMOUNT_RE = re.compile(rf"^\s*([0-9]+|{_GROUPED})(?:[.,]([0-9]+))?\s*$")
+_GROUPED_RE = re.compile(rf"\s*{_GROUPED}\s*")
 _MAX_WHOLE_DIGITS = 12
 
 
@@ -49,10 +50,16 @@ def parse_amount(
     return minor
 
 
+def ungrouped(text: str) -> str:
+    """`1 000` (grouped by threes, as parse_amount reads it) -> `1000`; other text as it is,
+    for parse_int to check."""
+    return re.sub(r"[^0-9]", "", text) if _GROUPED_RE.fullmatch(text) else text
+
+
 def parse_points(text: str) -> int:
-    """A whole number of points, 0 or more."""
+    """A whole number of points, 0 or more (`1 000` too)."""
     try:
-        return parse_int(text, 0, MAX_POINTS)
+        return parse_int(ungrouped(text), 0, MAX_POINTS)
     except InvalidNumber:
         raise InvalidAmount("points_format") from None
 

@@ -1,5 +1,9 @@
 """Points issued, redeemed and expired month by month, what the outstanding points are worth,
-and the revenue of members around their birthday gifts and pushes (uplift)."""
+and the revenue of members around their birthday gifts and pushes (uplift).
+
+Redeemed points are those taken off a purchase at the till and those spent on rewards: the
+points of the vouchers redeemed in the month (or the period), when their reservation became
+a spend. So the redemption rate (redeemed / issued) counts rewards too."""
 
 from __future__ import annotations
 
@@ -65,6 +69,8 @@ class PointsReports(StatsReports):
         async with reading(self.session):
             snapshot = await self.snapshot(merchant_id, period)
             months_flows = await self.repo.flows(merchant_id, list(pairwise(bounds)))
+            # Points spent on rewards redeemed in each month (the period's are in the snapshot).
+            spent = await self.repo.spent_in(merchant_id, list(pairwise(bounds)))
             flows = [points_of(month) for month in months_flows]
             outstanding_now = await self.repo.liability(merchant_id, self.clock())
             # With the points reserved in open vouchers at each month's end (stats.py).
@@ -81,7 +87,7 @@ class PointsReports(StatsReports):
                 PointsMonth(
                     month=add_months(first, index),
                     issued=sum(month.get(reason, 0) for reason in ISSUED),
-                    redeemed=-month.get(LedgerReason.REDEEM, 0),
+                    redeemed=-month.get(LedgerReason.REDEEM, 0) + spent[index],
                     expired=-month.get(LedgerReason.EXPIRY, 0),
                     outstanding=policy.points_worth(
                         outstanding_now - later + reserved[index], value

@@ -11,6 +11,8 @@ Choices where KPI.md leaves room (and documents):
   points value"). Points reserved: those of the vouchers open at the end; they are owed,
   so the outstanding liability is the balances plus them (stats.py).
 - Redemption rate of vouchers: redeemed / (redeemed + lapsed), in the period.
+- Cancelled vouchers (a member erased their data, staff withdrew one) are counted in the
+  period they were cancelled in and listed beside the rest when there are any.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class VoucherCounts:
     open: int = 0  # at the period's end
     spent: int = 0  # points of those redeemed
     reserved: int = 0  # points of those open at the end
+    cancelled: int = 0  # withdrawn or erased in the period: with the rest, the claims add up
 
     @property
     def redemption_rate(self) -> Ratio:

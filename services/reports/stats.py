@@ -105,6 +105,7 @@ class Totals:
     stars: dict[int, int]  # stars -> purchases rated so in the period
     liability: int  # points outstanding at the end, with those reserved in open vouchers
     point_value: int
+    rewards_spent: int = 0  # points of the vouchers redeemed in the period
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +150,7 @@ class StatsReports(ReportAccess):
         alive = await r.members_at(merchant_id, [p.end for p in periods])
         balances, value = await r.balances(merchant_id), await r.point_value(merchant_id)
         reserved = await r.reserved_at(merchant_id, [p.end for p in periods])
+        spent = await r.spent_in(merchant_id, [(p.start, p.end) for p in periods])
         snapshots = []
         for i, period in enumerate(periods):
             within, since, last_year = flows[i], flows[n + i], years[i]
@@ -161,6 +163,7 @@ class StatsReports(ReportAccess):
                 stars=stars_of(within),
                 liability=balances - sum(points_of(since).values()) + reserved[i],
                 point_value=value,
+                rewards_spent=spent[i],
             )
             snapshots.append(
                 await self._snapshot(merchant_id, period, histories[i], alive[i], totals)
@@ -197,8 +200,9 @@ class StatsReports(ReportAccess):
         issued_by = tuple((str(reason), flows.get(reason, 0)) for reason in ISSUED)
         issued = sum(n for _, n in issued_by)
         # Gross, like issued: points given back by a refund are not taken off (they may
-        # belong to a redemption of an earlier period).
-        redeemed = -flows.get(LedgerReason.REDEEM, 0)
+        # belong to a redemption of an earlier period). Points spent on rewards count when
+        # their voucher is redeemed (its reservation became a spend).
+        redeemed = -flows.get(LedgerReason.REDEEM, 0) + totals.rewards_spent
         expired = -flows.get(LedgerReason.EXPIRY, 0)
         liability = totals.liability
         return Snapshot(

@@ -41,10 +41,17 @@ class RewardService(Catalogue):
             member = await self._membership(merchant_id, telegram_id)
             levels = await self._levels(merchant_id)
             rewards = await self.rewards.active(merchant_id, listed_only=True)
+            held = await self.vouchers.held_by_reward(member.id)
             return Shelf(
                 member.balance_minor,
                 member.level_rank,
                 tuple(RewardView.of(r, levels) for r in rewards),
+                paused=member.blocked_at is not None,
+                at_limit=frozenset(
+                    r.id
+                    for r in rewards
+                    if r.per_member_limit is not None and held.get(r.id, 0) >= r.per_member_limit
+                ),
             )
 
     async def offer(self, merchant_id: int, telegram_id: int, reward_id: int) -> Shelf:
@@ -72,9 +79,10 @@ class RewardService(Catalogue):
             raise RewardRefused("points", short=reward.price - member.balance_minor)
 
     async def claim(
-        self, merchant_id: int, telegram_id: int, reward_id: int, seen_balance: int
+        self, merchant_id: int, telegram_id: int, reward_id: int, seen_balance: int, terms: int
     ) -> VoucherView:
-        """Claim a reward at the balance the confirm screen showed: its voucher."""
+        """Claim a reward at the balance and terms (RewardView.terms) the confirm screen
+        showed: its voucher. Terms changed since: `terms`, and nothing is claimed."""
 
         async def work() -> VoucherView:
             found = await self._membership(merchant_id, telegram_id)
@@ -86,6 +94,8 @@ class RewardService(Catalogue):
             if member.balance_minor != seen_balance:
                 raise RewardRefused("stale")
             self._check(member, view, held=await self.vouchers.held(member.id, reward_id))
+            if view.terms != terms:
+                raise RewardRefused("terms")
             if not await self.rewards.take_one(reward_id):
                 raise RewardRefused("stock")
             now = self.clock()
@@ -93,11 +103,14 @@ class RewardService(Catalogue):
                 member, -view.price, LedgerReason.REWARD, now
             )
             gift = Gift(member.id, reward_id, view.valid_days, VoucherSource.CLAIM, view.price)
-            [(voucher_id, _code)] = await issue(self.vouchers, merchant_id, [gift], now)
+            timezone = await self._timezone(merchant_id)
+            [(voucher_id, _code)] = await issue(
+                self.vouchers, merchant_id, [gift], now, timezone=timezone
+            )
             entry.voucher_id = voucher_id
             voucher = await self.session.get(Voucher, voucher_id)
             assert voucher is not None
-            return self._voucher(voucher, view.name, await self._timezone(merchant_id))
+            return self._voucher(voucher, view.name, timezone)
 
         return await in_transaction(self.session, work)
 

@@ -1,14 +1,17 @@
 """Vouchers handed out: their codes and the rows that issue them. A catalogue claim, a full
 stamp card, a welcome gift and an invited friend's gift all issue through here, so every
-voucher has a code of the same shape and a validity from its reward."""
+voucher has a code of the same shape and a validity from its reward. Given the merchant's
+timezone, a voucher runs to the end of its last local day (valid_days after the claim's day),
+so the date a member reads is the whole day it is good for."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from db.models import VoucherSource, VoucherStatus
 from db.repositories.vouchers import VoucherRepo
@@ -52,7 +55,24 @@ class Gift:
     points: int = 0
 
 
-def voucher_row(merchant_id: int, gift: Gift, code: str, now: datetime) -> dict[str, Any]:
+def expires_at(now: datetime, valid_days: int, timezone: str | None = None) -> datetime:
+    """When a voucher issued at `now` lapses: the end of the local day `valid_days` after
+    today in `timezone` (the next local midnight), or exactly `valid_days` later without one."""
+    if timezone is None:
+        return now + timedelta(days=valid_days)
+    zone = ZoneInfo(timezone)
+    last = now.astimezone(zone).date() + timedelta(days=valid_days)
+    return datetime.combine(last + timedelta(days=1), time(), zone).astimezone(UTC)
+
+
+def last_day(expires: datetime, timezone: str) -> datetime:
+    """The local moment just before a voucher lapses: its date is the last day it is good."""
+    return (expires - timedelta(microseconds=1)).astimezone(ZoneInfo(timezone))
+
+
+def voucher_row(
+    merchant_id: int, gift: Gift, code: str, now: datetime, timezone: str | None = None
+) -> dict[str, Any]:
     return {
         "merchant_id": merchant_id,
         "membership_id": gift.membership_id,
@@ -62,7 +82,7 @@ def voucher_row(merchant_id: int, gift: Gift, code: str, now: datetime) -> dict[
         "source": gift.source,
         "status": VoucherStatus.OPEN,
         "claimed_at": now,
-        "expires_at": now + timedelta(days=gift.valid_days),
+        "expires_at": expires_at(now, gift.valid_days, timezone),
         "redeemed_at": None,
         "redeemed_by": None,
         "purchase_id": None,
@@ -71,16 +91,22 @@ def voucher_row(merchant_id: int, gift: Gift, code: str, now: datetime) -> dict[
 
 
 async def issue(
-    repo: VoucherRepo, merchant_id: int, gifts: Sequence[Gift], now: datetime
+    repo: VoucherRepo,
+    merchant_id: int,
+    gifts: Sequence[Gift],
+    now: datetime,
+    *,
+    timezone: str | None = None,
 ) -> list[tuple[int, str]]:
     """Issue vouchers in one statement (two when a code was taken, which 10^8 codes make
-    rare): each one's id and code, in the order given."""
+    rare): each one's id and code, in the order given. `timezone` (the merchant's) makes
+    them run to the end of their last local day; None keeps the exact time."""
     if not gifts:
         return []
     codes = _distinct(len(gifts))
     while taken := await repo.codes_taken(merchant_id, codes):
         codes = _distinct(len(gifts), [c for c in codes if c not in taken])
     ids = await repo.issue(
-        [voucher_row(merchant_id, g, c, now) for g, c in zip(gifts, codes, strict=True)]
+        [voucher_row(merchant_id, g, c, now, timezone) for g, c in zip(gifts, codes, strict=True)]
     )
     return list(zip(ids, codes, strict=True))

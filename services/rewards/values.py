@@ -8,17 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+from zlib import crc32
 
 from db.models import Reward, VoucherStatus
 from services.errors import InvalidAmount, Refused
 from services.numbers import InvalidNumber, parse_int
-from services.policy.inputs import parse_points
+from services.policy.inputs import parse_points, ungrouped
 
 MAX_NAME = 60
 MAX_DESCRIPTION = 300
 MAX_STOCK = 1_000_000
 MAX_LIMIT = 1_000
 MAX_VALID_DAYS = 365
+TERMS = 1_000_000  # the range of RewardView.terms
 
 
 class RewardField(StrEnum):
@@ -53,7 +55,7 @@ class RewardRefused(Refused):
     """Reasons. Admin: name_empty, name_long, name_taken, description_long, price, stock,
     limit, days, level, gone (archived or not this merchant's). Member: gone, points (`short`
     more needed), stock, limit, level, blocked, stale (the balance moved since the screen),
-    voucher (no such voucher of theirs)."""
+    terms (price, validity or level changed since the screen), voucher (none of theirs)."""
 
     def __init__(self, reason: str, short: int = 0) -> None:
         super().__init__(reason)
@@ -81,9 +83,9 @@ def parse_value(field: RewardField, text: str) -> Any:
                 raise RewardRefused("price")
             return price
         if field == RewardField.STOCK:
-            return parse_int(text, 0, MAX_STOCK)
+            return parse_int(ungrouped(text), 0, MAX_STOCK)
         if field == RewardField.LIMIT:
-            return parse_int(text, 1, MAX_LIMIT)
+            return parse_int(ungrouped(text), 1, MAX_LIMIT)
         if field == RewardField.DAYS:
             return parse_int(text, 1, MAX_VALID_DAYS)
     except (InvalidNumber, InvalidAmount):
@@ -104,6 +106,12 @@ class RewardView:
     min_level_rank: int
     level_name: str  # of min_level_rank, as the merchant named it
 
+    @property
+    def terms(self) -> int:
+        """A short digest of what a member agrees to (price, validity, level): the Claim
+        button carries the one its screen showed, and a claim at other terms is refused."""
+        return crc32(f"{self.price}:{self.valid_days}:{self.min_level_rank}".encode()) % TERMS
+
     @classmethod
     def of(cls, reward: Reward | Any, levels: dict[int, str]) -> RewardView:
         return cls(
@@ -117,6 +125,23 @@ class RewardView:
             reward.valid_days,
             reward.min_level_rank,
             levels.get(reward.min_level_rank, ""),
+        )
+
+    @classmethod
+    def draft(cls, values: dict[str, Any], levels: dict[int, str]) -> RewardView:
+        """The admins' form's values (field name -> value as stored), as a reward reads."""
+        rank = values.get("level") or 0
+        return cls(
+            0,
+            values.get("name") or "",
+            values.get("description"),
+            values.get("photo"),
+            values.get("price") or 0,
+            values.get("stock"),
+            values.get("limit"),
+            values.get("days") or 0,
+            rank,
+            levels.get(rank, ""),
         )
 
 
@@ -135,6 +160,8 @@ class Shelf:
     balance: int
     level_rank: int
     rewards: tuple[RewardView, ...]
+    paused: bool = False  # the member is blocked: nothing may be claimed now
+    at_limit: frozenset[int] = frozenset()  # rewards the member holds as many of as allowed
 
 
 @dataclass(frozen=True, slots=True)
