@@ -1,6 +1,8 @@
-"""Review fixes of the purchase path's rewards: a refund takes off the card only the stamps
-of the refunded purchase that are still on it (full cards take the oldest first), table by
-table and through the production dispatcher."""
+"""Review fixes of the purchase path's rewards, table by table and through the production
+dispatcher: a refund takes off the card only the refunded sale's stamps still on it (full cards
+take the oldest first), a full refund of a friend's first sale cancels the gift voucher, a
+promotion of stamps only is named on the receipt, the cashier's confirmation adds up and names
+the vouchers, /history's promotion labels, and /card's promotions that never add up."""
 
 from __future__ import annotations
 
