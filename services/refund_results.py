@@ -25,6 +25,8 @@ class RefundResult:
     stamps_taken: int = 0  # stamps taken off the card
     stamps_forgiven: int = 0  # stamps due back but already in a voucher: the member keeps them
     gift_reversed: int = 0  # the refunded share of an invited friend's gift
+    gift_voucher: str | None = None  # the friend's gift voucher's reward, if it had one
+    gift_voucher_kept: bool = False  # it was redeemed already: else cancelled by the refund
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,3 +50,5 @@ class RefundPreview:
     stamps_taken: int = 0
     stamps_forgiven: int = 0
     gift_reversed: int = 0
+    gift_voucher: str | None = None
+    gift_voucher_kept: bool = False

@@ -20,10 +20,18 @@ from services.policy import settlement
 from services.policy.settlement import RefundSettlement
 from services.refund_referrals import RefundReferrals
 from services.refund_results import RefundPreview, RefundResult
-from services.refund_rewards import facts, take_back_stamps
+from services.refund_rewards import (
+    facts,
+    stamps_on_card,
+    take_back_stamps,
+    withdraw_friend_voucher,
+)
 
 # What the preview takes from a dry run of the refund.
-_DRY = ("level_reversed", "promotion_reversed", "stamps_taken", "stamps_forgiven", "gift_reversed")
+_DRY = (
+    *("level_reversed", "promotion_reversed", "stamps_taken", "stamps_forgiven", "gift_reversed"),
+    *("gift_voucher", "gift_voucher_kept"),
+)
 
 
 class _RolledBack(Exception):
@@ -155,6 +163,8 @@ class RefundService(RefundReferrals):
             purchase, rows, amount, levels, successor is not None, value, now
         )
         split, taken, paid = done.split, done.cashback_taken, done.paid_minor
+        voucher = await withdraw_friend_voucher(self.session, purchase, done.fully_refunded, now)
+        cancelled = voucher[0] if voucher is not None and voucher[1] else None
         purchase.refunded_minor += amount
         await SummaryRepo(self.session).on_refund(purchase, amount)
         fully = done.fully_refunded
@@ -206,6 +216,7 @@ class RefundService(RefundReferrals):
                 promotion_reversed=done.promotion_reversed,
                 stamps_taken=done.stamps.taken,
                 gift_reversed=done.gift_reversed,
+                voucher_cancelled=cancelled,
             ),
         )
         await self._announce(
@@ -228,6 +239,8 @@ class RefundService(RefundReferrals):
             done.stamps.taken,
             done.stamps.forgiven,
             done.gift_reversed,
+            voucher[0] if voucher is not None else None,
+            voucher is not None and not voucher[1],
         )
 
     async def _settle_refund(
@@ -247,7 +260,12 @@ class RefundService(RefundReferrals):
         referrer = rows.get(membership.referrer_id) if membership.referrer_id else None
         done = settlement.settle_refund(
             levels,
-            facts(purchase, entries, await self._bonus_pct(purchase)),
+            facts(
+                purchase,
+                entries,
+                await self._bonus_pct(purchase),
+                await stamps_on_card(self.session, purchase),
+            ),
             member_state(membership),
             refund_minor=amount,
             referral_earned=earned,

@@ -52,6 +52,7 @@ def told(
         card_reward=handed.card_reward,
         friend_gift=done.friend_gift,
         friend_reward=handed.friend_reward,
+        promotion_stamps=stamps.extra if stamps is not None else 0,
     )
     notices = [Notice(buyer.telegram_id, buyer.language, receipt)]
     for r in done.rewards:

@@ -175,7 +175,7 @@ def test_history_labels_of_the_new_reasons(i18n) -> None:
     assert labels == [
         "🎁 Reward",
         "Voucher lapsed: points back",
-        "Double points",
-        "Double points taken back",
+        "Promotion bonus",
+        "Promotion bonus taken back",
         "Gift for joining through a friend",
     ]

@@ -151,8 +151,8 @@ OVER = PromotionRule(8, "Over", 200, ends_on=date(2026, 3, 9))
 @pytest.mark.parametrize(
     ("local", "shown"),
     [
-        (_local(10, 13), (HAPPY, NIGHT, TUESDAYS, LATER)),  # now, all day, later today
-        (_local(10, 16), (NIGHT, TUESDAYS, LATER)),  # the hours of noon are over
+        (_local(10, 13), (HAPPY, NIGHT, TUESDAYS)),  # now, all day, later; x2 outdoes Evening
+        (_local(10, 16), (NIGHT, TUESDAYS)),  # the hours of noon are over
         (_local(10, 21), (NIGHT, TUESDAYS)),
         (_local(11, 1), (HAPPY, NIGHT, LATER)),  # Tuesday night's hours, still on
         (_local(11, 3), (HAPPY, NIGHT, LATER)),  # Wednesday night's, later today

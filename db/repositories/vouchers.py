@@ -17,6 +17,7 @@ from db.models import (
     PurchaseStatus,
     Reward,
     Voucher,
+    VoucherSource,
     VoucherStatus,
 )
 from db.repositories.base import Repo
@@ -278,3 +279,21 @@ class VoucherRepo(Repo):
             .order_by(Voucher.merchant_id, Voucher.id)
         )
         return list(rows.all())
+
+    async def withdraw_friend_gift(self, member: int, at: datetime, now: datetime) -> Any:
+        """The friend's gift voucher the purchase confirmed `at` handed out, cancelled if still
+        open (conditionally: a second refund finds none): (its reward's name, cancelled now);
+        None if it had none, or it lapsed or was cancelled already."""
+        mine = (Voucher.membership_id == member, Voucher.claimed_at == at)
+        query = select(Voucher.id, Voucher.status, Reward.name).join(Reward)
+        query = query.where(
+            *mine, Voucher.source == VoucherSource.FRIEND, Voucher.status.in_(HELD)
+        )
+        if (found := (await self.s.execute(query)).first()) is None:
+            return None
+        cancel = update(Voucher).where(
+            Voucher.id == found.id, Voucher.status == VoucherStatus.OPEN
+        )
+        cancel = cancel.values(status=VoucherStatus.CANCELLED, closed_at=now)
+        opened = found.status == VoucherStatus.OPEN
+        return str(found.name), opened and await self._changed(cancel) == 1

@@ -46,6 +46,14 @@ def _reward_lines(done: RefundResult | RefundPreview) -> str:
             "{n} stamps of this sale are already in a voucher: the customer keeps them.",
             done.stamps_forgiven,
         ).format(n=done.stamps_forgiven)
+    if done.gift_voucher and done.gift_voucher_kept:
+        text += "\n" + _(
+            "The friend's gift voucher for {reward} was already redeemed: the customer keeps it."
+        ).format(reward=escape(done.gift_voucher))
+    elif done.gift_voucher:
+        text += "\n" + _("The friend's gift voucher for {reward} is cancelled.").format(
+            reward=escape(done.gift_voucher)
+        )
     return text
 
 

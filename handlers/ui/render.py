@@ -56,8 +56,8 @@ LEDGER_REASONS = {
     "goodwill": N_("Goodwill points"),
     "reward": N_("🎁 Reward"),
     "reward_returned": N_("Voucher lapsed: points back"),
-    "promotion": N_("Double points"),
-    "promotion_reversed": N_("Double points taken back"),
+    "promotion": N_("Promotion bonus"),
+    "promotion_reversed": N_("Promotion bonus taken back"),
     "friend_gift": N_("Gift for joining through a friend"),
     "friend_gift_reversed": N_("Friend's gift taken back"),
 }

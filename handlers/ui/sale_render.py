@@ -20,6 +20,7 @@ from handlers.ui.render import (
     points,
     time_of_day,
 )
+from services.notices import Receipt
 from services.policy import points_worth
 from services.sales import DayReport, SaleDraft, SaleResult, Till
 
@@ -165,7 +166,7 @@ def preview_keyboard(
 
 def confirmed_text(result: SaleResult) -> str:
     cur = result.currency
-    return _(
+    text = _(
         "✅ Sale #{id} confirmed.\n"
         "Check {amount}, paid {paid}; {spent} spent, {earned} earned.\n"
         "The customer's balance is now {balance}."
@@ -177,6 +178,26 @@ def confirmed_text(result: SaleResult) -> str:
         earned=points(result.cashback),
         balance=points(result.balance_after),
     )
+    return text + "".join(f"\n{line}" for line in _rewards_given(result))
+
+
+def _rewards_given(result: SaleResult) -> list[str]:
+    """To the cashier, from the buyer's receipt: what the sale gave beside what it earned
+    (an invited friend's gift, so the balance adds up) and the vouchers it issued."""
+    r = next((n.body for n in result.notices if isinstance(n.body, Receipt)), None)
+    if r is None:
+        return []
+    lines = []
+    if r.friend_gift:
+        lines.append(_("🎁 The friend's gift: +{points}").format(points=points(r.friend_gift)))
+    for reward, n in ((r.card_reward, r.cards_full), (r.friend_reward, 1)):
+        if reward and n:
+            lines.append(
+                ngettext(
+                    "🎫 {n} voucher issued: {reward}.", "🎫 {n} vouchers issued: {reward}.", n
+                ).format(n=n, reward=escape(reward))
+            )
+    return lines
 
 
 def sale_refused(reason: str) -> str:

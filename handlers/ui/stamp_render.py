@@ -62,6 +62,12 @@ def receipt_lines(r: Receipt) -> list[str]:
                 points=points(r.promotion_points),
             )
         )
+    if r.promotion_stamps and r.promotion:
+        lines.append(
+            ngettext(
+                "⚡ {promotion}: +{n} stamp", "⚡ {promotion}: +{n} stamps", r.promotion_stamps
+            ).format(promotion=escape(r.promotion), n=r.promotion_stamps)
+        )
     if r.friend_gift:
         lines.append(
             _("🎁 A gift for joining through a friend's invitation: +{points}").format(
@@ -113,4 +119,8 @@ def refund_reward_lines(r: RefundReceipt) -> str:
         text += "\n" + ngettext(
             "{n} stamp taken off your card.", "{n} stamps taken off your card.", r.stamps_taken
         ).format(n=r.stamps_taken)
+    if r.voucher_cancelled:
+        text += "\n" + _(
+            "Your voucher for {reward}, the gift for joining through a friend, is cancelled."
+        ).format(reward=escape(r.voucher_cancelled))
     return text

@@ -35,6 +35,7 @@ class Receipt:
     card_reward: str | None = field(default=None, metadata=SPARSE)
     friend_gift: int = field(default=0, metadata=SPARSE)  # points: an invited friend's gift
     friend_reward: str | None = field(default=None, metadata=SPARSE)  # and its voucher
+    promotion_stamps: int = field(default=0, metadata=SPARSE)  # the promotion's extra stamps
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,6 +69,7 @@ class RefundReceipt:
     promotion_reversed: int = field(default=0, metadata=SPARSE)  # a promotion's bonus back
     stamps_taken: int = field(default=0, metadata=SPARSE)
     gift_reversed: int = field(default=0, metadata=SPARSE)  # an invited friend's gift back
+    voucher_cancelled: str | None = field(default=None, metadata=SPARSE)  # its voucher's reward
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,6 +1,7 @@
-"""Which promotions a member's card mentions: those that apply to them now, or at some hour of
-today (local time; the caller converts), best first. Pure: the card reads them from the
-program's copy, with no statement."""
+"""Which promotions a member's card mentions: those a purchase of theirs would earn under now,
+or at some hour of today (local time; the caller converts), best first. Promotions never add
+up: a sale earns under the best one of its moment (best_promotion), so one another outdoes all
+day is not shown. Pure: the card reads them from the program's copy, with no statement."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from services.policy.promotions import PromotionRule, applies
+from services.policy.promotions import PromotionRule, best_promotion
 
 
 def what_it_does(rule: PromotionRule, cashback_on: bool, stamp_card: bool) -> PromotionRule | None:
@@ -28,23 +29,19 @@ def promotions_today(
     cashback_on: bool = True,
     stamp_card: bool = True,
 ) -> tuple[PromotionRule, ...]:
-    """The rules that apply to a member of `level_rank` at `local` or when their hours begin
-    today (hours past midnight that began yesterday count while they last), best first, as
-    far as they do anything in the program (what_it_does)."""
+    """The rules a purchase by a member of `level_rank` would earn under (best_promotion) at
+    `local` or later today: the best one can change only when some rule's hours begin or end
+    (hours past midnight that began yesterday count while they last), so those moments say it.
+    Best first, as far as they do anything in the program (what_it_does)."""
 
-    def today(rule: PromotionRule) -> bool:
-        if applies(rule, local, level_rank):
-            return True
-        if rule.start_minute is None:
-            return False  # all day: `local` said it
-        begins = local.replace(
-            hour=rule.start_minute // 60, minute=rule.start_minute % 60, second=0, microsecond=0
-        )
-        return begins > local and applies(rule, begins, level_rank)
+    def at(minute: int) -> datetime:
+        return local.replace(hour=minute // 60, minute=minute % 60, second=0, microsecond=0)
 
-    live = [
-        effective
-        for rule in rules
-        if today(rule) and (effective := what_it_does(rule, cashback_on, stamp_card))
-    ]
-    return tuple(sorted(live, key=lambda r: (-r.multiplier_pct, -r.extra_stamps, r.id)))
+    edges = {m for r in rules for m in (r.start_minute, r.end_minute) if m is not None}
+    moments = [local, *(moment for m in sorted(edges) if (moment := at(m)) > local)]
+    shown: dict[int, PromotionRule] = {}
+    for moment in moments:
+        best = best_promotion(rules, moment, level_rank)
+        if best is not None and (effective := what_it_does(best, cashback_on, stamp_card)):
+            shown[best.id] = effective
+    return tuple(sorted(shown.values(), key=lambda r: (-r.multiplier_pct, -r.extra_stamps, r.id)))

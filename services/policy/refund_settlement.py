@@ -28,6 +28,7 @@ class PurchaseFacts:
     promotion_bonus: int = 0  # points a promotion added (its `promotion` ledger entries)
     friend_gift: int = 0  # points of an invited friend's gift it brought
     stamps_earned: int = 0
+    stamps_on_card: int | None = None  # of them, not in a voucher yet (None: all of them)
 
 
 class ReferralChange(StrEnum):
@@ -137,7 +138,12 @@ def settle_refund(
         LedgerReason.FRIEND_GIFT_REVERSED,
     )
     stamps = stamps_back(
-        purchase.stamps_earned, purchase.amount_minor, was, refund_minor, buyer.stamps
+        purchase.stamps_earned,
+        purchase.amount_minor,
+        was,
+        refund_minor,
+        buyer.stamps,
+        purchase.stamps_on_card,
     )
     book.set(buyer.id, stamps=buyer.stamps - stamps.taken)
     reversals = []

@@ -71,17 +71,31 @@ class StampsBack:
 NO_STAMPS = StampsBack(0, 0, 0)
 
 
+def stamps_on_card(through: int, converted: int, own_left: int) -> int:
+    """How many of a purchase's stamps are still on the card. Full cards take the oldest
+    stamps first, so they are in vouchers as far as the stamps `converted` by full cards
+    reach into the `through` stamps earned up to and including this purchase (less those
+    refunds took off); `own_left`: the purchase's stamps not taken off by a refund yet."""
+    return max(0, min(own_left, through - converted))
+
+
 def stamps_back(
-    earned: int, amount_minor: int, refunded_before: int, refund_minor: int, held: int
+    earned: int,
+    amount_minor: int,
+    refunded_before: int,
+    refund_minor: int,
+    held: int,
+    on_card: int | None = None,
 ) -> StampsBack:
     """The refunded share of a purchase's `earned` stamps, rounded down as cashback is (the
     last refund of a purchase settles the rounding: refunded in parts or at once, all of
-    them go); the card gives what it `held`, never going below zero, and the rest is
-    forgiven: those stamps are in a voucher already."""
+    them go); the card gives what of them is still `on_card` (stamps_on_card; None: all),
+    never more than it `held`, and the rest is forgiven: those stamps are in a voucher
+    already, and a later purchase's stamps stay where they are."""
     if earned <= 0 or amount_minor <= 0:
         return NO_STAMPS
     after = refunded_before + refund_minor
     due = proportional(earned, after, amount_minor)
     due -= proportional(earned, refunded_before, amount_minor)
-    taken = min(due, max(0, held))
+    taken = min(due, max(0, held), due if on_card is None else max(0, on_card))
     return StampsBack(due, taken, due - taken)
