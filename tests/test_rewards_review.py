@@ -11,9 +11,9 @@ import json
 from datetime import UTC, datetime
 
 from aiogram.methods import SendPhoto
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
-from db.models import Membership, Merchant, Outbox, Reward, Voucher, VoucherStatus
+from db.models import Level, Membership, Merchant, Outbox, Reward, Voucher, VoucherStatus
 from handlers.ui.rewards_callbacks import AdminAction, RewardAction, RewardAdminCb, RewardCb
 from services.jobs import JobService
 from services.members import MemberService
@@ -177,3 +177,19 @@ async def test_kpi_rewards_lists_cancelled_vouchers_so_the_counts_add_up(
     report = await owner.send("/kpi rewards")
     text = report.of(SendPhoto)[0].caption or report.text
     assert "Vouchers: 2 claimed · 0 redeemed · 0 lapsed · 1 still open · 1 cancelled" in text
+
+
+async def test_a_reward_from_a_removed_level_is_from_the_top_level(tg, db, anna, session) -> None:
+    """An owner removed the top level after a reward "from" it: it reads, and is claimed, as
+    from the top level now, as a member past the top is priced at the top level."""
+    await add_reward(tg(OWNER))
+    await db.credit(101, 1000)
+    async with db.factory() as s, s.begin():
+        top = await s.scalar(select(func.max(Level.rank)))
+        await s.execute(update(Reward).values(min_level_rank=top + 1))
+        await s.execute(update(Membership).values(level_rank=top))
+    offer = await anna.press(OFFER)  # before: "from a higher level", and no Claim button
+    claimed = await anna.press(offer.button("Claim for 300 points"))
+    assert claimed.toasts == ["🎉 It's yours!"]
+    assert await db.count(Voucher) == 1
+    await check_ledger_invariant(session)

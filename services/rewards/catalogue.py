@@ -13,6 +13,7 @@ from db.repositories.rewards import RewardRepo
 from services._tx import in_transaction
 from services.base import Service
 from services.errors import NotStaff
+from services.program import load
 from services.rewards.values import (
     COLUMNS,
     OPTIONAL,
@@ -34,7 +35,8 @@ class Catalogue(Service):
         await require_admin(self.staff, merchant_id, actor, self.owner_ids)
 
     async def _levels(self, merchant_id: int) -> dict[int, str]:
-        return {level.rank: level.name for level in await self.merchants.levels(merchant_id)}
+        """The levels' names by rank, from the program's copy (services/program.py)."""
+        return {level.rank: level.name for level in (await load(self.session, merchant_id)).levels}
 
     async def is_admin(self, merchant_id: int, actor: int) -> bool:
         """Whether /rewards shows this person the admins' catalogue."""

@@ -90,7 +90,7 @@ class RewardService(Catalogue):
             reward = await self.rewards.of(merchant_id, reward_id)
             if member is None or reward is None or not reward.listed:
                 raise RewardRefused("gone")
-            view = RewardView.of(reward, {})
+            view = RewardView.of(reward, await self._levels(merchant_id))
             if member.balance_minor != seen_balance:
                 raise RewardRefused("stale")
             self._check(member, view, held=await self.vouchers.held(member.id, reward_id))

@@ -114,6 +114,9 @@ class RewardView:
 
     @classmethod
     def of(cls, reward: Reward | Any, levels: dict[int, str]) -> RewardView:
+        """The reward as members read it. One "from" a level an owner removed since is from
+        the top level, as members past the top are priced (settlement.priced_level)."""
+        rank = min(reward.min_level_rank, max(levels)) if levels else reward.min_level_rank
         return cls(
             reward.id if reward.id is not None else 0,
             reward.name,
@@ -123,8 +126,8 @@ class RewardView:
             reward.stock_left,
             reward.per_member_limit,
             reward.valid_days,
-            reward.min_level_rank,
-            levels.get(reward.min_level_rank, ""),
+            rank,
+            levels.get(rank, ""),
         )
 
     @classmethod
