@@ -46,6 +46,8 @@ class SaleDraft:
     receipt_no: str | None
     max_points: int = 0  # what the customer could spend on this check
     points_choices: tuple[int, ...] = ()  # the preview's points buttons, largest first
+    promotion_bonus: int = 0  # of `cashback`, what a promotion adds
+    promotion: str | None = None  # its name, when it adds any
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,4 +274,6 @@ class TillService(TillLookup):
             receipt_no,
             most,
             points_choices(most, points),
+            bonus,
+            promotion.name if promotion is not None and bonus else None,
         )

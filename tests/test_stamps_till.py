@@ -74,6 +74,7 @@ async def test_a_sale_at_a_promotion_hour_earns_its_bonus_apart(tg, db, session,
     await anna.send("/code")
     preview = await kasia.send(f"/sale {await db.pay_code(101)} 20")
     assert "Cashback to earn: 120 points" in preview.text  # the bonus quoted too
+    assert "including 60 points from the promotion “Happy hours”" in preview.text
     done = await kasia.press(preview.button("Confirm"))
     assert "0 points spent, 120 points earned" in done.text  # to the cashier, as quoted
     receipt = told(done, 101)

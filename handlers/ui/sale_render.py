@@ -116,6 +116,12 @@ def preview_text(draft: SaleDraft) -> str:
         _("Cashback to earn: {points}").format(points=points(draft.cashback))
         + worth(draft.cashback),
     ]
+    if draft.promotion:
+        lines.append(
+            _("⚡ including {points} from the promotion “{name}”").format(
+                points=points(draft.promotion_bonus), name=escape(draft.promotion)
+            )
+        )
     if draft.receipt_no:
         lines.append(_("Receipt: {receipt}").format(receipt=escape(draft.receipt_no)))
     if draft.max_points:
