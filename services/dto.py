@@ -115,6 +115,7 @@ class Card:
     stamps_needed: int = 0
     stamp_reward: str | None = None
     promotions: tuple[PromotionRule, ...] = ()  # applying now or later today, best first
+    cashback_on: bool = True  # off: purchases earn stamps, points only pay
 
 
 @dataclass(frozen=True, slots=True)

@@ -152,7 +152,10 @@ async def test_a_daily_once_card_stamps_one_qualifying_purchase_a_day(
     stamped = told(await sell(kasia, anna, db, "5"), 101)
     assert "☕ Stamp 1 of 5" in stamped
     assert "Points earned" not in stamped and "⚡" not in stamped  # stamps instead of cashback
-    assert "⚡" not in (await anna.send("/card")).text
+    card = (await anna.send("/card")).text
+    assert "⚡" not in card
+    # No cashback promised where stamps replace it: points only pay.
+    assert "Cashback" not in card and "Pay up to 20% of a check with points" in card
     assert "Stamp" not in told(await sell(kasia, anna, db, "9"), 101)  # once a day
     clock.advance(days=1)
     assert "☕ Stamp 2 of 5" in told(await sell(kasia, anna, db, "5"), 101)

@@ -44,7 +44,9 @@ def card_text(card: Card) -> str:
     m = card.merchant
     code = locale()
     progress = card.progress
-    head, unit, tail = _card_frame(code, m, card.level, progress and progress.next_level)
+    head, unit, tail = _card_frame(
+        code, m, card.level, progress and progress.next_level, card.cashback_on
+    )
     lines = [
         head,
         _("Balance: <b>{points}</b> (= {value})").format(
@@ -74,19 +76,30 @@ def card_text(card: Card) -> str:
 
 @lru_cache(maxsize=1024)
 def _card_frame(
-    code: str, m: MerchantView, level: LevelInfo, next_level: LevelInfo | None
+    code: str,
+    m: MerchantView,
+    level: LevelInfo,
+    next_level: LevelInfo | None,
+    cashback_on: bool = True,
 ) -> tuple[str, str, str]:
     """What a card in language `code` (the current one) says whatever the balance: the lines
-    above it (merchant, level, its rates), the worth of a point, the top level reached or the
-    next one. Formatted once per language, merchant and level."""
+    above it (merchant, level, its rates: no cashback where stamps replace it), the worth of
+    a point, the top level reached or the next one. Formatted once per language, merchant and
+    level."""
+    share = percent(level.max_redeem_bp)
+    rates = (
+        _("Cashback {cashback} · pay up to {share} of a check with points").format(
+            cashback=percent(level.cashback_bp), share=share
+        )
+        if cashback_on
+        else _("Pay up to {share} of a check with points").format(share=share)
+    )
     head = "\n".join(
         [
             _("💳 <b>{merchant}</b> loyalty card").format(merchant=escape(m.name)),
             "",
             _("Level: <b>{level}</b>").format(level=level_name(level)),
-            _("Cashback {cashback} · pay up to {share} of a check with points").format(
-                cashback=percent(level.cashback_bp), share=percent(level.max_redeem_bp)
-            ),
+            rates,
         ]
     )
     unit = f"{points(1)} = {money(m.point_value_minor, m.currency)}"

@@ -52,6 +52,7 @@ class CardAndHistory(MemberBase):
             stamps_needed=rule.needed if rule is not None else 0,
             stamp_reward=stamp_reward,
             promotions=self._promotions(program, current.rank),
+            cashback_on=program.cashback_on,
         )
 
     def _promotions(self, program: programs.Program, rank: int) -> tuple[PromotionRule, ...]:
