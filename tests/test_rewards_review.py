@@ -19,7 +19,7 @@ from services.jobs import JobService
 from services.members import MemberService
 from services.rewards.issue import shown_code
 from tests.factories import check_ledger_invariant
-from tests.telegram import join
+from tests.telegram import hire, join
 from tests.test_handlers_sale import OWNER
 from tests.test_rewards_claims import add_reward
 
@@ -193,3 +193,21 @@ async def test_a_reward_from_a_removed_level_is_from_the_top_level(tg, db, anna,
     assert claimed.toasts == ["🎉 It's yours!"]
     assert await db.count(Voucher) == 1
     await check_ledger_invariant(session)
+
+
+async def test_the_cashier_reads_the_same_last_day_as_the_member(tg, db, anna) -> None:
+    """A voucher runs to the end of its last local day: the till says that day too, not the
+    next day's midnight."""
+    owner = tg(OWNER)
+    await add_reward(owner)
+    await db.credit(101, 1000)
+    offer = await anna.press(OFFER)
+    await anna.press(offer.button("Claim for 300 points"))
+    mine = (await anna.send("/vouchers")).text
+    last = mine.split("valid until ")[1].split("\n")[0]
+    code = await db.scalar(select(Voucher.code))
+    kasia = tg(50, first_name="Kasia")
+    await hire(owner, kasia)
+    at_till = await kasia.send(f"/redeem {code}")
+    assert f"Valid until {last}\n" in at_till.text
+    assert "00:00" not in at_till.text

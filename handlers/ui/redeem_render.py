@@ -18,8 +18,9 @@ from pydantic import Field
 
 from handlers.ui.callbacks import BigId
 from handlers.ui.limits_render import codes_locked_text
-from handlers.ui.render import date_time, day, points
+from handlers.ui.render import day, points
 from handlers.ui.sale_render import paused_text
+from handlers.ui.voucher_render import valid_until
 from services.numbers import MAX_BIG_ID
 from services.rewards.redeem import (
     Redeemed,
@@ -72,7 +73,7 @@ def voucher_text(view: VoucherView) -> str:
             _("🎁 <b>{reward}</b>").format(reward=escape(view.reward)),
             _("👤 {who}").format(who=_who(view.first_name, view.phone_masked)),
             _source(view),
-            _("Valid until {moment}").format(moment=date_time(view.expires_at, view.timezone)),
+            _("Valid until {day}").format(day=valid_until(view.expires_at, view.timezone)),
             "",
             _("Hand the reward over, then press ✅ Hand over."),
         ]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -23,7 +24,12 @@ STATUSES = {
 
 def until(voucher: VoucherView) -> str:
     """The last local day a voucher is good for (it runs to that day's end): a date only."""
-    return day(last_day(voucher.expires_at, voucher.timezone).date(), voucher.timezone)
+    return valid_until(voucher.expires_at, voucher.timezone)
+
+
+def valid_until(expires_at: datetime, timezone: str) -> str:
+    """The last local day of a voucher lapsing at `expires_at`, as member and cashier read it."""
+    return day(last_day(expires_at, timezone).date(), timezone)
 
 
 def voucher_text(voucher: VoucherView) -> str:
