@@ -211,3 +211,14 @@ async def test_the_cashier_reads_the_same_last_day_as_the_member(tg, db, anna) -
     at_till = await kasia.send(f"/redeem {code}")
     assert f"Valid until {last}\n" in at_till.text
     assert "00:00" not in at_till.text
+
+
+async def test_vouchers_say_none_is_open_before_the_recent_ones(tg, db, anna) -> None:
+    await add_reward(tg(OWNER))
+    await db.credit(101, 1000)
+    offer = await anna.press(OFFER)
+    await anna.press(offer.button("Claim for 300 points"))
+    async with db.factory() as s, s.begin():
+        await s.execute(update(Voucher).values(status=VoucherStatus.LAPSED))
+    listed = (await anna.send("/vouchers")).text
+    assert "No open vouchers now. Claim one in /rewards.\n\nRecent:\n• Cappuccino" in listed

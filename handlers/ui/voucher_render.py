@@ -48,6 +48,8 @@ def vouchers_text(vouchers: tuple[VoucherView, ...]) -> str:
     if not vouchers:
         return _("🎟 You have no vouchers yet. Claim one in /rewards.")
     lines = [_("🎟 <b>Your vouchers</b>"), ""]
+    if vouchers[0].status != "open":  # open ones come first
+        lines.append(_("No open vouchers now. Claim one in /rewards."))
     closed = False
     for v in vouchers:
         if v.status != "open" and not closed:
