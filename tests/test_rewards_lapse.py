@@ -59,7 +59,7 @@ async def test_a_lapsed_voucher_returns_its_points_once_and_says_so(
 
 
 async def test_an_unpaid_clawback_takes_its_share_of_the_returned_points(
-    tg, db, anna, session, clock
+    tg, db, anna, session, clock, sender
 ) -> None:
     await add_reward(tg(OWNER))
     await db.credit(101, 500)
@@ -76,6 +76,11 @@ async def test_an_unpaid_clawback_takes_its_share_of_the_returned_points(
     member = await db.scalar(select(Membership))
     assert (member.balance_minor, member.clawback_due_minor) == (400, 0)
     await check_ledger_invariant(session)
+    before = len(anna.session.requests)
+    await sender.drain()
+    told = [getattr(m, "text", "") for m in anna.session.requests[before:]][-1]
+    assert "Points returned: 300 points.\nBalance: <b>400 points</b>" in told
+    assert "Of them, 100 points settled what a refund could not take back earlier." in told
 
 
 async def test_erasure_cancels_open_vouchers_and_forfeits_stamps(

@@ -30,7 +30,8 @@ class VoucherLapses(JobBase):
             lapsed = await repo.lapse_due(now)
             if not lapsed:
                 return queued
-            await return_points(self.session, lapsed, now)
+            owed: dict[int, int] = {}
+            await return_points(self.session, lapsed, now, owed)
             people = await repo.addressees([row.id for row in lapsed])
             for merchant_id, rows in groupby(
                 sorted(lapsed, key=lambda r: r.merchant_id), key=lambda r: r.merchant_id
@@ -40,7 +41,9 @@ class VoucherLapses(JobBase):
                     if row.id not in people:
                         continue
                     chat, name, balance = people[row.id]
-                    body = VoucherLapsed(reward=name, points=row.points, balance=balance)
+                    body = VoucherLapsed(
+                        reward=name, points=row.points, balance=balance, owed=owed.get(row.id, 0)
+                    )
                     notice = Notice(chat, None, body)
                     notices.append((notice, f"voucher_lapsed:{row.id}"))
                 language = languages.get(merchant_id, "en")

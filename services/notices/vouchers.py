@@ -15,6 +15,7 @@ class VoucherLapsed:
     reward: str
     points: int  # returned; 0 for a gift
     balance: int
+    owed: int = 0  # of them, what settled points a refund could not take back (a clawback)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

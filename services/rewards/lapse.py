@@ -19,13 +19,16 @@ from services.policy.accounts import Book
 
 
 async def return_points(
-    session: AsyncSession, lapsed: Sequence[Any], now: datetime
+    session: AsyncSession,
+    lapsed: Sequence[Any],
+    now: datetime,
+    owed: dict[int, int] | None = None,
 ) -> dict[int, int]:
     """The points of lapsed vouchers (rows of VoucherRepo.lapse_due) credited back in three
     statements: the members' rows locked, every balance and counter moved in one UPDATE, the
     entries appended in one INSERT, each `reward_returned` entry naming its voucher. An
-    unpaid clawback takes its share first, as with any credit (accounts.Book). The balances
-    after, by membership id."""
+    unpaid clawback takes its share first, as with any credit (accounts.Book): `owed` gets
+    what it took, by voucher id. The balances after, by membership id."""
     paid = [row for row in lapsed if row.points > 0]
     if not paid:
         return {}
@@ -36,8 +39,12 @@ async def return_points(
     for row in paid:
         if row.membership_id not in rows:
             continue
-        vouchers[len(book.postings)] = row.id
+        first = len(book.postings)
+        vouchers[first] = row.id
         book.credit(row.membership_id, row.points, LedgerReason.REWARD_RETURNED)
+        taken = -sum(p.delta for p in book.postings[first:] if p.reason == LedgerReason.CLAWBACK)
+        if owed is not None and taken:
+            owed[row.id] = taken
     if not book.postings:
         return {}
     moved = {posting.member for posting in book.postings}

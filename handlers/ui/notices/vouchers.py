@@ -16,7 +16,7 @@ def voucher_lapsed_text(lapsed: VoucherLapsed) -> str:
         return _("⌛ Your voucher for {reward} lapsed unused.").format(
             reward=escape(lapsed.reward)
         )
-    return _(
+    text = _(
         "⌛ Your voucher for {reward} lapsed unused. Points returned: {points}.\n"
         "Balance: <b>{balance}</b>"
     ).format(
@@ -24,6 +24,11 @@ def voucher_lapsed_text(lapsed: VoucherLapsed) -> str:
         points=points(lapsed.points),
         balance=points(lapsed.balance),
     )
+    if lapsed.owed:
+        text += "\n" + _(
+            "Of them, {points} settled what a refund could not take back earlier."
+        ).format(points=points(lapsed.owed))
+    return text
 
 
 def voucher_expiring_text(expiring: VoucherExpiring) -> str:
