@@ -1,7 +1,8 @@
 """/promos at a place with cashback off and a stamp card, through the production dispatcher:
 the form goes straight to extra stamps (no multiplier to offer, nor to type), and a running
-promotion that only multiplies points is listed as giving nothing. And a button of an earlier
-step of the still-open form says that step is answered, leaving the form where it is."""
+promotion that only multiplies points is listed as giving nothing; a multiplier of a form
+begun before cashback went off is refused. And a button of an earlier step of the still-open
+form says that step is answered, leaving the form where it is."""
 
 from __future__ import annotations
 
@@ -69,3 +70,18 @@ async def test_an_earlier_steps_button_leaves_the_form(tg, db) -> None:
     await owner.press("prmd:aw:0")  # the form goes on at its step, the hours kept
     preview = await owner.press("prmd:lv:0")
     assert "×2 points · every day 12:00–15:00" in preview.text
+
+
+async def test_a_multiplier_refused_once_cashback_is_off(tg, db) -> None:
+    owner = tg(OWNER)
+    await owner.send("/promos")
+    await owner.press("prm:new:0")
+    gives = await owner.send("Happy hours")  # cashback on: the multipliers are offered
+    assert gives.button_or_none("×2")
+    async with db.factory() as session:
+        await set_stamp_card(session, cashback_on=False)  # turned off meanwhile
+    refused = await owner.send("2")
+    assert refused.text.startswith("Cashback is off here, so there are no points to multiply")
+    pressed = await owner.press("prmd:x:150")
+    assert pressed.toasts[0].startswith("Cashback is off here, so")
+    assert await db.count(Promotion) == 0
