@@ -35,6 +35,7 @@ from handlers.ui.promo_form_render import (
     promo_refused,
     saved_text,
     stamps_prompt,
+    step_answered,
     use_buttons,
 )
 from handlers.ui.promo_render import DraftAction, DraftCb, page_keyboard, page_text
@@ -97,7 +98,7 @@ async def _next(
     await state.set_state(step)
     prompts: dict[State, Callable[[], Prompt]] = {
         PromoForm.gives: lambda: gives_prompt(place),
-        PromoForm.stamps: lambda: stamps_prompt(rule.multiplier_pct > 100),
+        PromoForm.stamps: lambda: stamps_prompt(rule.multiplier_pct > 100, place.cashback),
         PromoForm.days: lambda: days_prompt(rule.weekdays, place.timezone),
         PromoForm.hours: hours_prompt,
         PromoForm.dates: lambda: dates_prompt(place),
@@ -127,7 +128,8 @@ async def msg_name(
     if rule is not None:
         await _next(message, state, PromoForm.preview, replace(rule, name=name), place)
         return
-    await _next(message, state, PromoForm.gives, draft(name), place)
+    step = PromoForm.gives if place.cashback or not place.stamps else PromoForm.stamps
+    await _next(message, state, step, draft(name, place.cashback), place)
 
 
 def _after_gives(place: PromoPlace) -> State:
@@ -199,6 +201,7 @@ STEPS = {  # the step each button belongs to: an old button of another step is s
     DraftAction.SAVE: PromoForm.preview,
     DraftAction.CANCEL: None,  # any step
 }
+ORDER = [s.state for s in PromoForm.__states__]  # a button of an earlier step: answered
 
 
 @router.callback_query(DraftCb.filter(), flags=STAFF)
@@ -215,6 +218,9 @@ async def cb_draft(
     step = STEPS[action]
     current = await state.get_state()
     message = query.message
+    if rule and step and current in ORDER and ORDER.index(step.state) < ORDER.index(str(current)):
+        answer.toast(step_answered())  # the form stays at its step
+        return
     if rule is None or current not in PromoForm or (step and current != step.state):
         answer.toast(no_form())
         if isinstance(message, Message) and (rule is None or current not in PromoForm):
@@ -241,7 +247,7 @@ async def cb_draft(
         await _save(message, ctx, promotions, state, rule, place)
         return
     if action is DraftAction.GIVES:
-        rule = replace(rule, multiplier_pct=parse_pct(value))
+        rule = replace(rule, multiplier_pct=parse_multiplier(f"{value}%"))  # bounded as typed
         check_gives(rule, place, stamps_step_done=False)  # the buttons stay when refused
     elif action is DraftAction.STAMPS:
         rule = replace(rule, extra_stamps=value)
@@ -261,11 +267,6 @@ async def cb_draft(
         await _next(message, state, PromoForm.level, rule, place)
     elif action is DraftAction.LEVEL:
         await _next(message, state, PromoForm.preview, replace(rule, min_level_rank=value), place)
-
-
-def parse_pct(value: int) -> int:
-    """A multiplier button's percent, bounded as a typed one is."""
-    return parse_multiplier(f"{value}%")
 
 
 async def _save(

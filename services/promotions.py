@@ -38,7 +38,7 @@ LISTED = 30  # ended promotions /promos lists, newest first, after every live on
 class PromoRefused(Refused):
     """Reasons: gone (not this merchant's), too_many, name_taken, nothing (neither more
     points nor stamps), stamps (extra stamps without a stamp card), level, past, no_day (no
-    date of it falls on its weekdays)."""
+    date of it falls on its weekdays), cashback_off (more points where no cashback is earned)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,7 @@ class PromoPlace:
     levels: tuple[LevelInfo, ...]
     stamps: bool  # runs a stamp card: extra stamps may be offered
     local: datetime  # the merchant's local time now: where a promotion stands
+    cashback: bool = True  # earns cashback: a multiplier does something
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +74,10 @@ class Ended:
     now: bool  # ended by this press; False: it had ended already
 
 
-def draft(name: str) -> PromotionRule:
-    """A new promotion as the form starts it: double points, every day, all day, always."""
-    return PromotionRule(id=0, name=parse_name(name))
+def draft(name: str, cashback: bool = True) -> PromotionRule:
+    """A new promotion as the form starts it: double points (×1 where no cashback is earned:
+    it adds stamps), every day, all day, always."""
+    return PromotionRule(id=0, name=parse_name(name), multiplier_pct=200 if cashback else 100)
 
 
 def check_draft(rule: PromotionRule, place: PromoPlace) -> PromotionRule:
@@ -87,6 +89,8 @@ def check_draft(rule: PromotionRule, place: PromoPlace) -> PromotionRule:
         raise PromoRefused("stamps")
     if rule.multiplier_pct == 100 and rule.extra_stamps == 0:
         raise PromoRefused("nothing")
+    if rule.multiplier_pct > 100 and not place.cashback:
+        raise PromoRefused("cashback_off")
     if not 0 < rule.weekdays <= ALL_WEEKDAYS:
         raise PromoRefused("nothing")
     if rule.min_level_rank not in {lv.rank for lv in place.levels}:
@@ -99,7 +103,10 @@ def check_draft(rule: PromotionRule, place: PromoPlace) -> PromotionRule:
 
 def check_gives(rule: PromotionRule, place: PromoPlace, stamps_step_done: bool) -> None:
     """PromoRefused nothing when the draft can give nothing more: ×1 at a place without a
-    stamp card, or ×1 and no extra stamps chosen."""
+    stamp card, or ×1 and no extra stamps chosen; PromoRefused cashback_off for more points
+    where no cashback is earned (nothing to multiply)."""
+    if rule.multiplier_pct > 100 and not place.cashback:
+        raise PromoRefused("cashback_off")
     more = rule.multiplier_pct > 100 or rule.extra_stamps > 0
     if not more and (stamps_step_done or not place.stamps):
         raise PromoRefused("nothing")
@@ -136,6 +143,7 @@ class PromotionService(Service):
             program.levels,
             stamps,
             local,
+            program.cashback_on,
         )
 
     def _view(self, row: Promotion, place: PromoPlace) -> PromoView:

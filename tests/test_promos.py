@@ -196,7 +196,7 @@ async def test_what_the_form_refuses(tg, db) -> None:
     assert (await owner.send("2026-01-01 – 2026-02-01")).text.startswith("Those dates have passed")
     assert (await owner.send("2026-12-31 – 2026-12-01")).text.startswith("The last day is before")
     stale = await owner.press("prmd:x:200")  # a button of an earlier step
-    assert stale.toasts == ["This form is no longer open. Start again with /promos."]
+    assert stale.toasts == ["That step is answered already."]
     never = await owner.send("24.12")  # a Thursday: Sundays only would never apply
     assert never.text.startswith("None of those dates falls on the days you chose")
     levels = await owner.send("20.12")

@@ -45,13 +45,21 @@ def gives_prompt(place: PromoPlace) -> tuple[str, InlineKeyboardMarkup]:
     return text, _markup(*rows)
 
 
-def stamps_prompt(more_points: bool) -> tuple[str, InlineKeyboardMarkup]:
-    """+1 to +5, and 0 only when the promotion gives more points (else it would give nothing)."""
+def stamps_prompt(more_points: bool, cashback: bool = True) -> tuple[str, InlineKeyboardMarkup]:
+    """+1 to +5, and 0 only when the promotion gives more points (else it would give nothing).
+    Without cashback the form starts here (no points to multiply), and says why."""
     row = [
         _button(f"+{n}" if n else "0", DraftAction.STAMPS, n)
         for n in range(0 if more_points else 1, MAX_EXTRA_STAMPS + 1)
     ]
-    return _("Extra stamps for each stamped purchase?"), _markup(row)
+    text = _("Extra stamps for each stamped purchase?")
+    if not cashback:
+        text = f"{cashback_off()}\n{text}"
+    return text, _markup(row)
+
+
+def cashback_off() -> str:
+    return _("Cashback is off here: a promotion adds stamps.")
 
 
 def days_prompt(weekdays: int, timezone: str) -> tuple[str, InlineKeyboardMarkup]:
@@ -138,6 +146,10 @@ def no_form() -> str:
     return _("This form is no longer open. Start again with /promos.")
 
 
+def step_answered() -> str:
+    return _("That step is answered already.")
+
+
 def admins_only() -> str:
     return _("Only the owners and admins of this place can manage promotions.")
 
@@ -184,6 +196,9 @@ def promo_refused(error: PromoRefused) -> str:
             "Send other dates, or press Always."
         ),
         "stamps": _("Extra stamps need a stamp card, which this place does not run."),
+        "cashback_off": _(
+            "Cashback is off here, so there are no points to multiply: a promotion adds stamps."
+        ),
         "level": _("That level no longer exists. Start again with /promos."),
         "past": _("Those dates have passed already. Start again with /promos."),
     }.get(error.reason, _("Please check what you sent and try again."))

@@ -22,6 +22,7 @@ from pydantic import Field
 from handlers.ui.business_render import day_name
 from handlers.ui.render import date_locale, day, day_range, locale, translated_level
 from services.numbers import MAX_ID
+from services.policy.card_promotions import what_it_does
 from services.policy.promo_inputs import MINUTES_A_DAY
 from services.policy.promotions import ALL_WEEKDAYS, Phase, PromotionRule
 from services.promotions import PromoBoard, PromoPlace, PromoView
@@ -165,6 +166,28 @@ def announcement(rule: PromotionRule, place: PromoPlace) -> str:
 # --- the list and a page ---------------------------------------------------------------------
 
 PHASES = {Phase.RUNNING: "🟢", Phase.UPCOMING: "🕒", Phase.ENDED: "⚪️"}
+IDLE = "⏸"
+
+
+def idle(view: PromoView, place: PromoPlace) -> bool:
+    """Running, yet only multiplies the points where no cashback is earned: it gives
+    nothing (what_it_does, as the member's card reads it)."""
+    return (
+        view.phase is Phase.RUNNING
+        and not place.cashback
+        and view.rule.multiplier_pct > 100
+        and what_it_does(view.rule, place.cashback, place.stamps) is None
+    )
+
+
+def badge(view: PromoView, place: PromoPlace) -> str:
+    return IDLE if idle(view, place) else PHASES[view.phase]
+
+
+def status(view: PromoView, place: PromoPlace) -> str:
+    if idle(view, place):
+        return _("gives nothing while cashback is off")
+    return phase_title(view.phase)
 
 
 def phase_title(phase: Phase) -> str:
@@ -179,11 +202,19 @@ def board_text(board: PromoBoard) -> str:
     lines = [_("⚡ <b>Promotions</b>")]
     if not board.promotions:
         lines.append(_("No promotions yet. Double points at quiet hours bring people in."))
+    place = board.place
+    groups = []
     for phase in Phase:
-        views = [v for v in board.promotions if v.phase is phase]
+        views = [v for v in board.promotions if v.phase is phase and not idle(v, place)]
+        groups.append((f"{PHASES[phase]} {phase_title(phase)}", views))
+        if phase is Phase.RUNNING:
+            idle_views = [v for v in board.promotions if idle(v, place)]
+            title = _("Gives nothing while cashback is off")
+            groups.append((f"{IDLE} {title}", idle_views))
+    for title, views in groups:
         if views:
-            lines.append(f"\n{PHASES[phase]} <b>{phase_title(phase)}</b>")
-            lines += [f"• {escape(v.rule.name)}: {describe(v.rule, board.place)}" for v in views]
+            lines.append(f"\n<b>{title}</b>")
+            lines += [f"• {escape(v.rule.name)}: {describe(v.rule, place)}" for v in views]
     return "\n".join(lines)
 
 
@@ -191,7 +222,7 @@ def board_keyboard(board: PromoBoard) -> InlineKeyboardMarkup:
     rows = [
         [
             _button(
-                f"{PHASES[v.phase]} {v.rule.name}",
+                f"{badge(v, board.place)} {v.rule.name}",
                 PromoCb(action=PromoAction.SHOW, promo=v.rule.id),
             )
         ]
@@ -204,7 +235,7 @@ def board_keyboard(board: PromoBoard) -> InlineKeyboardMarkup:
 
 def page_text(view: PromoView, place: PromoPlace) -> str:
     return (
-        f"{PHASES[view.phase]} <b>{escape(view.rule.name)}</b> · {phase_title(view.phase)}\n"
+        f"{badge(view, place)} <b>{escape(view.rule.name)}</b> · {status(view, place)}\n"
         + describe(view.rule, place)
     )
 
