@@ -5,8 +5,6 @@ as about their own place), nothing of the card is said, and nothing changes."""
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 from sqlalchemy import select
 
@@ -15,6 +13,7 @@ from handlers.ui.business_render import BizEdit, EditAction, NewsCb
 from services.business import CardField
 from services.business.values import link_key
 from tests.factories import staff_cast
+from tests.roles import assert_acts_refused
 from tests.telegram import TgUser, hire, join
 from tests.test_business_card import fill_card
 from tests.test_business_news import write
@@ -83,19 +82,10 @@ async def test_every_card_act_checks_the_role_first(
     users = await scene(tg, db, session_factory, clock)
     user = users[role]
     other = role == "other merchant's admin"
-    for kind, data, on_object in ACTS:
-        if other and not on_object:
-            continue  # on their own card: allowed, and tried below
-        before = await state_of(db)
-        caplog.clear()
-        with caplog.at_level(logging.WARNING):
-            sent = await (user.send(data) if kind == "send" else user.press(data))
-        said = sent.texts + sent.toasts
-        answers = (REFUSED, *NOT_HERE) if other else (REFUSED,)
-        assert any(a in text for text in said for a in answers), (role, data, said)
-        assert not any(s in text for text in said for s in SECRETS), (role, data, said)
-        assert [r for r in caplog.records if r.levelno >= logging.ERROR] == [], (role, data)
-        assert await state_of(db) == before, (role, data)
+    answers = (REFUSED, *NOT_HERE) if other else (REFUSED,)
+    await assert_acts_refused(
+        user, ACTS, answers, SECRETS, lambda: state_of(db), caplog, other=other
+    )
 
 
 async def test_the_other_merchants_admin_edits_only_their_own_card(

@@ -6,12 +6,11 @@ no promotion, no audit row, the program's version as it was."""
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 from sqlalchemy import select
 
 from db.models import AuditLog, Merchant, Promotion, Staff
+from tests.roles import assert_acts_refused
 from tests.telegram import TgUser, hire
 from tests.test_business_roles import ROLES
 from tests.test_business_roles import scene as staff_scene
@@ -58,19 +57,10 @@ async def test_every_promo_act_checks_the_role_first(
     users = await scene(tg, db, session_factory, clock)
     user = users[role]
     other = role == "other merchant's admin"
-    for kind, data, on_object in ACTS:
-        if other and not on_object:
-            continue  # on their own place: allowed, and tried below
-        before = await state_of(db)
-        caplog.clear()
-        with caplog.at_level(logging.WARNING):
-            sent = await (user.send(data) if kind == "send" else user.press(data))
-        said = sent.texts + sent.toasts
-        answer = NOT_HERE if other else REFUSED
-        assert any(answer in text for text in said), (role, data, said)
-        assert not any(s in text for text in said for s in SECRETS), (role, data, said)
-        assert [r for r in caplog.records if r.levelno >= logging.ERROR] == [], (role, data)
-        assert await state_of(db) == before, (role, data)
+    answers = (NOT_HERE,) if other else (REFUSED,)
+    await assert_acts_refused(
+        user, ACTS, answers, SECRETS, lambda: state_of(db), caplog, other=other
+    )
 
 
 async def test_the_other_merchants_admin_sees_and_makes_only_their_own(
