@@ -145,3 +145,17 @@ class PushRefused(DomainError):
 class ReportRefused(Refused):
     """Reasons: range (two dates, first <= last <= today, three years at most), kpi (unknown
     report name)."""
+
+
+class CertificateRefused(Refused):
+    """A certificate between partners (issue 16) that cannot be used, gifted or handed out.
+    Reasons: format (not 10 digits), unknown (no certificate has the code), elsewhere (another
+    business's: `place` names it), redeemed, expired, cancelled, not_joined (its holder has not
+    joined this business yet), min_check, covers_check (services/policy/certificates.py),
+    gifted (given away once already), own (a gift link opened by its giver), not_partners,
+    limit (the offer's total or per-customer cap reached), archived (the offer is no longer
+    handed out)."""
+
+    def __init__(self, reason: str, place: str | None = None) -> None:
+        super().__init__(reason)
+        self.place = place

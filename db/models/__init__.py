@@ -7,6 +7,17 @@ from db.models.business import BusinessCard, NewsPost
 from db.models.campaigns import Campaign, CampaignStatus
 from db.models.catalog import Cart, CartLine, CatalogItem, Preorder, PreorderStatus
 from db.models.chat import ChatAuthor, ChatDraft, ChatMessage
+from db.models.coalition import (
+    Certificate,
+    CertificateEntry,
+    CertificateOffer,
+    CertificateReason,
+    CertificateStatus,
+    HandOut,
+    OfferRoute,
+    PartnerInvite,
+    Partnership,
+)
 from db.models.codes import PaymentCode
 from db.models.ledger import LedgerEntry, LedgerReason, RewardGrant
 from db.models.members import Customer, Membership, NpsAnswer
@@ -38,10 +49,16 @@ __all__ = [
     "Cart",
     "CartLine",
     "CatalogItem",
+    "Certificate",
+    "CertificateEntry",
+    "CertificateOffer",
+    "CertificateReason",
+    "CertificateStatus",
     "ChatAuthor",
     "ChatDraft",
     "ChatMessage",
     "Customer",
+    "HandOut",
     "HourSummary",
     "Lease",
     "LedgerEntry",
@@ -52,8 +69,11 @@ __all__ = [
     "Merchant",
     "NewsPost",
     "NpsAnswer",
+    "OfferRoute",
     "Outbox",
     "OutboxStatus",
+    "PartnerInvite",
+    "Partnership",
     "PaymentCode",
     "Preorder",
     "PreorderStatus",

@@ -88,6 +88,11 @@ class Purchase(Base):
     made_referral_effective: Mapped[bool] = mapped_column(Boolean, default=False)
     stamps_earned: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     promotion_id: Mapped[int | None] = mapped_column(Integer)  # the promotion it earned under
+    # A partner's certificate that paid part of the check (issue 16): `amount_minor` is the
+    # check less `certificate_minor`, so the settlement, refunds and revenue see what was paid
+    # with money and points; the whole check is their sum.
+    certificate_id: Mapped[int | None] = mapped_column(BigInteger)
+    certificate_minor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     refunded_minor: Mapped[int] = mapped_column(BigInteger, default=0)
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     rating_comment: Mapped[str | None] = mapped_column(String(1000))
