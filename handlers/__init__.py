@@ -37,6 +37,7 @@ def get_routers() -> list[Router]:
         limits,
         merchants,
         orders,
+        partners,
         poster,
         privacy,
         profile,
@@ -57,6 +58,7 @@ def get_routers() -> list[Router]:
         # Errors reach it after their own router's error handlers (handlers/errors.py); at the
         # dispatcher it takes them all, so no router words another's errors.
         errors.router,
+        partners.router,  # its /start k<token> before the start router
         start.router,
         form_fallbacks.cancel_router,  # /cancel ends any form, for anyone
         about.router,  # the card's menu button works in the middle of any form

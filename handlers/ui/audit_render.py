@@ -64,6 +64,9 @@ ACTIONS = {
     "reward_add": N_("Reward added"),
     "reward_edit": N_("Reward edited"),
     "reward_archive": N_("Reward archived"),
+    "partner_invite": N_("Partner invited"),
+    "partner_accept": N_("Partnership accepted"),
+    "partner_end": N_("Partnership ended"),
 }
 OTHER_ACT = N_("Other action")
 # A wrong code by its details: a voucher's; None: either kind (the kind's filter says so).

@@ -31,6 +31,7 @@ from services.notices.orders import (
     OrderReady,
     OrderWithdrawn,
 )
+from services.notices.partners import PartnershipEnded, PartnershipStarted
 from services.notices.program import RulesChanged
 from services.notices.redeem import VoucherRedeemed
 from services.notices.sales import (
@@ -88,6 +89,8 @@ NoticeBody = (
     | VoucherRedeemed
     | VoucherLapsed
     | VoucherExpiring
+    | PartnershipStarted
+    | PartnershipEnded
 )
 
 # The outbox row's `kind` of each body type: the names rows were always written with.
@@ -158,6 +161,8 @@ __all__ = [
     "OrderCancelled",
     "OrderReady",
     "OrderWithdrawn",
+    "PartnershipEnded",
+    "PartnershipStarted",
     "PointsAdjusted",
     "PointsExpired",
     "Push",
