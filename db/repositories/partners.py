@@ -112,7 +112,7 @@ class PartnerRepo(Repo):
             .where(Partnership.ended_at.is_(None))
             .order_by(Merchant.name, Merchant.id)
         )
-        return [(m, started) for m, started in rows.tuples()]
+        return [(m, started) for m, started in rows]
 
     async def has_partners(self, merchant_id: int) -> bool:
         found = await self.s.scalar(
