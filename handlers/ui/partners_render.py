@@ -238,6 +238,7 @@ def refusal(error: PartnerRefused) -> str:
         ),
         "already": _("Your businesses are partners already."),
         "not_partners": _("These businesses are no longer partners."),
+        "gone": _("This button is no longer active."),
     }
     return texts.get(error.reason, texts["unknown"])
 

@@ -26,7 +26,8 @@ INVITE_TTL = timedelta(days=7)
 class PartnerRefused(Refused):
     """Reasons: not_admin (only an admin of another business may accept), unknown (no such
     link), expired, used, own (the business's own link), already (partners already),
-    not_partners (a partnership that is not, or no longer, active)."""
+    not_partners (a partnership that is not, or no longer, active), gone (no such merchant:
+    a forged button)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +91,8 @@ class PartnerService(Service):
 
     async def _merchant(self, merchant_id: int) -> Merchant:
         merchant = await self.merchants.get(merchant_id)
-        if merchant is None:
-            raise PartnerRefused("unknown")
+        if merchant is None:  # a forged button's merchant
+            raise PartnerRefused("gone")
         return merchant
 
     async def _admin(self, merchant_id: int, actor: int) -> None:
