@@ -101,3 +101,16 @@ async def test_the_admin_sees_the_page_as_members_do_and_goes_back(
     assert other.button_or_none("Back") is None
     rows = await db.all(select(Partnership))
     assert len(rows) == 1 and rows[0].ended_at is None
+
+
+async def test_a_russian_member_reads_the_page_in_russian(tg, session_factory, clock) -> None:
+    from tests.telegram import join
+
+    s = await two_places(tg, session_factory, clock)
+    await partner(s.ada, s.boris)
+    ivan = tg(102, first_name="Ivan", language_code="ru")
+    await join(ivan)
+    page = await ivan.send("/partners")
+    assert page.text.startswith("🤝 <b>Партнёры: Test Café</b>\n\n<b>Bistro</b>")
+    card = await ivan.press(page.button("Bistro"))
+    assert card.button("Присоединиться: Bistro").endswith("start=mbistro-spartner")
