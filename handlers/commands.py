@@ -57,6 +57,7 @@ COMMANDS = {
     "vouchers": (__("Your reward vouchers"), CUSTOMER),
     "catalog": (__("Order ahead for pickup"), CUSTOMER),
     "about": (__("About the place: hours, address, news"), CUSTOMER),
+    "partners": (__("Partner businesses and their cards"), CUSTOMER),
     "orders": (__("Your pre-orders"), CUSTOMER),
     "profile": (__("Birthday, phone, offers"), CUSTOMER),
     "mydata": (__("Download my data"), CUSTOMER),

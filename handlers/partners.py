@@ -79,7 +79,8 @@ async def cmd_partners(
         console = await partners.console(ctx.work_merchant_id, ctx.telegram_id)
         await message.answer(console_text(console), reply_markup=console_keyboard(console))
         return
-    page = await partners.page(ctx.merchant.id)
+    # A member reads their place's partners; staff who joined nowhere, their workplace's.
+    page = await partners.page(ctx.merchant.id if ctx.is_member else ctx.work_merchant_id)
     await message.answer(page_text(page), reply_markup=page_keyboard(page, admin=False))
 
 

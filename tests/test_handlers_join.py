@@ -159,6 +159,7 @@ async def test_commands_are_registered_for_each_language(bot, i18n) -> None:
             "vouchers",
             "catalog",
             "about",
+            "partners",
             "orders",
             "profile",
             "mydata",

@@ -140,9 +140,8 @@ class PartnerService(Service):
             return await self.repo.close_invite(invite_id, merchant_id, self.clock())
 
     async def _open(self, token: str, actor: int, merchant_id: int) -> PartnerInvite:
-        """The invite `actor` (working in `merchant_id`) may accept; the role is checked
-        before the link is looked at, so a customer learns nothing of it."""
-        await self._admin(merchant_id, actor)
+        """The invite `actor` (working in `merchant_id`, an admin there: checked by the caller
+        before the link is looked at, so a customer learns nothing of it) may accept."""
         invite = await self.repo.invite(token)
         if invite is None:
             raise PartnerRefused("unknown")
@@ -160,6 +159,7 @@ class PartnerService(Service):
     async def preview(self, token: str, actor: int, merchant_id: int) -> InvitePreview:
         """What accepting the link would do, for the admin who opened it."""
         async with self.session.begin():
+            await self._admin(merchant_id, actor)
             invite = await self._open(token, actor, merchant_id)
             inviter = await self._merchant(invite.merchant_id)
             invitee = await self._merchant(merchant_id)
@@ -168,6 +168,7 @@ class PartnerService(Service):
     async def decline(self, token: str, actor: int, merchant_id: int) -> str:
         """The link lapses unused; the inviting business's name."""
         async with self.session.begin():
+            await self._admin(merchant_id, actor)
             invite = await self._open(token, actor, merchant_id)
             await self.repo.close_invite(invite.id, None, self.clock())
             return (await self._merchant(invite.merchant_id)).name
@@ -177,6 +178,7 @@ class PartnerService(Service):
         so; two links accepted both ways make one partnership (the pair's unique key)."""
 
         async def work() -> Partnered:
+            await self._admin(merchant_id, actor)
             invite = await self.repo.invite(token)
             if (
                 invite is not None
@@ -184,7 +186,6 @@ class PartnerService(Service):
                 and invite.partner_merchant_id == merchant_id
                 and await self.repo.active_between(invite.merchant_id, merchant_id)
             ):
-                await self._admin(merchant_id, actor)
                 return Partnered((await self._merchant(invite.merchant_id)).name, again=True)
             invite = await self._open(token, actor, merchant_id)
             now = self.clock()
