@@ -188,3 +188,26 @@ async def test_either_side_ends_after_confirmation_and_partnering_again_reopens_
     question = await s.ada.press(f"pt:end:{s.bistro.id}")
     ended = await s.ada.press(question.button("End partnership"))
     assert len(ended.to(BORIS)) == 1  # told again: a new partnership, a new notice
+
+
+async def test_two_simultaneous_accepts_make_one_partnership(
+    tg, db, session_factory, clock
+) -> None:
+    import asyncio
+
+    from tests.telegram import Sent
+
+    s = await two_places(tg, session_factory, clock)
+    token = await invite(s.ada)
+    before = len(s.boris.session.requests)
+    data = f"ptk:{token}:1"
+    await asyncio.gather(s.boris.press(data), s.boris.press(data))
+    said = Sent(s.boris.session.requests[before:])
+    texts = [t for t in said.texts if "partners" in t and "Bistro" not in t]
+    assert sorted(texts) == [
+        "You are partners with <b>Test Café</b> already.",
+        "🤝 You are now partners with <b>Test Café</b>. Your members see its business card "
+        "under 🤝 Partners, and its members see yours.",
+    ]
+    assert await db.count(Partnership) == 1
+    assert [a for _, a, _ in await actions(db)].count("partner_accept") == 1

@@ -7,6 +7,7 @@ from enum import StrEnum
 from html import escape
 from typing import Annotated
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -74,7 +75,7 @@ def console_text(console: PartnerConsole) -> str:
             )
         )
     for partner in console.partners:
-        since = day(partner.since.date(), console.timezone)
+        since = day(partner.since.astimezone(ZoneInfo(console.timezone)).date(), console.timezone)
         lines.append(
             _("• {name}, since {date}").format(name=f"<b>{escape(partner.name)}</b>", date=since)
         )
