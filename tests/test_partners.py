@@ -211,3 +211,27 @@ async def test_two_simultaneous_accepts_make_one_partnership(
     ]
     assert await db.count(Partnership) == 1
     assert [a for _, a, _ in await actions(db)].count("partner_accept") == 1
+
+
+async def test_two_links_accepted_both_ways_at_once_make_one_partnership(
+    tg, db, session_factory, clock
+) -> None:
+    import asyncio
+
+    from aiogram.methods import EditMessageText
+
+    from tests.telegram import Sent
+
+    s = await two_places(tg, session_factory, clock)
+    from_cafe, from_bistro = await invite(s.ada), await invite(s.boris)
+    before = len(s.ada.session.requests)  # one recording session for every chat
+    await asyncio.gather(s.boris.press(f"ptk:{from_cafe}:1"), s.ada.press(f"ptk:{from_bistro}:1"))
+    run = Sent(s.ada.session.requests[before:])
+    edits = [m.text for m in run.of(EditMessageText)]
+    said = edits + run.toasts
+    assert sum("You are now partners" in text for text in said) == 1, said
+    assert "Your businesses are partners already." in said
+    assert await db.count(Partnership) == 1
+    used = [i for i in await db.all(select(PartnerInvite)) if i.used_at is not None]
+    assert len(used) == 1
+    assert [a for _, a, _ in await actions(db)].count("partner_accept") == 1

@@ -202,6 +202,8 @@ class PartnerService(Service):
                 low, high = sorted((invite.merchant_id, merchant_id))
                 row = Partnership(low_merchant_id=low, high_merchant_id=high)
                 self.repo.add(row)
+            elif row.ended_at is None:  # the other side's link, accepted a moment ago
+                raise PartnerRefused("already")
             row.invited_by_merchant_id = invite.merchant_id
             row.started_at, row.ended_at, row.ended_by_merchant_id = now, None, None
             inviter = await self._merchant(invite.merchant_id)
