@@ -40,6 +40,7 @@ from services.promotions import PromotionService
 from services.reports import ReportService
 from services.rewards.claims import RewardService
 from services.rewards.redeem import RedeemService
+from services.coalition.redeem import CertificateTillService
 from services.sales import SaleService
 from services.staff import StaffService
 from services.workplace import WorkplaceService
@@ -207,6 +208,9 @@ class ContextMiddleware(BaseMiddleware):
         data["promotions"] = PromotionService(session, self.settings.owner_ids, self.clock)
         data["redeem"] = RedeemService(session, self.settings.owner_ids, self.clock)
         data["rewards"] = RewardService(session, self.settings.owner_ids, self.clock)
+        data["certificate_till"] = CertificateTillService(
+            session, self.settings.owner_ids, self.clock
+        )
         data["settings"] = self.settings
         data["ctx"] = ctx
         locale = pick_locale(ctx, user, self.settings.default_language)

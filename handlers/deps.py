@@ -30,6 +30,7 @@ from services.promotions import PromotionService
 from services.reports import ReportService
 from services.rewards.claims import RewardService
 from services.rewards.redeem import RedeemService
+from services.coalition.redeem import CertificateTillService
 from services.sales import SaleService
 from services.staff import StaffService
 from services.workplace import WorkplaceService
@@ -65,6 +66,7 @@ class HandlerData(TypedDict, total=False):
     promotions: PromotionService
     redeem: RedeemService  # vouchers at the till
     rewards: RewardService  # the reward catalogue, claims and vouchers
+    certificate_till: CertificateTillService  # certificates redeemed on their own at the till
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
     locale: str  # the language this update is answered in
     i18n: CatalogI18n
