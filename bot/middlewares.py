@@ -26,6 +26,7 @@ from services.care import CareService
 from services.catalog import CatalogService
 from services.chat import ChatService
 from services.clock import Clock
+from services.coalition.redeem import CertificateTillService
 from services.codes import CodeService
 from services.dto import MemberContext
 from services.exports import ExportService
@@ -40,7 +41,6 @@ from services.promotions import PromotionService
 from services.reports import ReportService
 from services.rewards.claims import RewardService
 from services.rewards.redeem import RedeemService
-from services.coalition.redeem import CertificateTillService
 from services.sales import SaleService
 from services.staff import StaffService
 from services.workplace import WorkplaceService

@@ -71,11 +71,12 @@ async def cmd_redeem_certificate(
     await show_certificate(message, command.args or "", ctx, certificate_till)
 
 
-@router.message(
-    StateFilter(RedeemForm.code, SaleForm.code, None), CERTIFICATE_CODE, flags=STAFF
-)
+@router.message(StateFilter(RedeemForm.code, SaleForm.code, None), CERTIFICATE_CODE, flags=STAFF)
 async def msg_certificate_code(
-    message: Message, ctx: MemberContext, certificate_till: CertificateTillService, state: FSMContext
+    message: Message,
+    ctx: MemberContext,
+    certificate_till: CertificateTillService,
+    state: FSMContext,
 ) -> None:
     """A certificate's code where the till asks for a code, or with no form open; anyone who
     is no seller here with no form open goes on to the other handlers."""
@@ -133,7 +134,9 @@ async def cb_keep_certificate(
     answer: Answer,
 ) -> None:
     """Cancel: the certificate stays open, if it is this place's and still open at all."""
-    await certificate_till.keep(ctx.work_merchant_id, query.from_user.id, callback_data.certificate)
+    await certificate_till.keep(
+        ctx.work_merchant_id, query.from_user.id, callback_data.certificate
+    )
     answer.toast(_("Cancelled."))
     if isinstance(query.message, Message):
         await edit_text(query.message, kept_text())

@@ -16,6 +16,7 @@ from services.campaigns import CampaignService
 from services.care import CareService
 from services.catalog import CatalogService
 from services.chat import ChatService
+from services.coalition.redeem import CertificateTillService
 from services.codes import CodeService
 from services.dto import MemberContext
 from services.exports import ExportService
@@ -30,7 +31,6 @@ from services.promotions import PromotionService
 from services.reports import ReportService
 from services.rewards.claims import RewardService
 from services.rewards.redeem import RedeemService
-from services.coalition.redeem import CertificateTillService
 from services.sales import SaleService
 from services.staff import StaffService
 from services.workplace import WorkplaceService

@@ -31,7 +31,9 @@ OWNER, CASHIER, MEMBER = 1, 50, 101
 WASH_CASHIER = 80
 
 
-async def certificate_for(session_factory, clock, holder: int = MEMBER, **offer) -> tuple[int, str]:
+async def certificate_for(
+    session_factory, clock, holder: int = MEMBER, **offer
+) -> tuple[int, str]:
     """A certificate of Test Café (the bot's merchant), handed out by its partner Car Wash,
     for `holder` (who must exist): (id, code)."""
     async with session_factory() as s:
@@ -127,7 +129,7 @@ async def test_the_certificates_qr_deep_link(tg, db, session_factory, clock) -> 
 
 
 async def test_a_named_item_and_the_refusals(tg, db, session_factory, clock) -> None:
-    _owner, kasia, anna, item_id, item_code = await till(
+    _owner, kasia, _anna, item_id, item_code = await till(
         tg, session_factory, clock, value_minor=0, item="Coffee & cake", valid_days=1
     )
     preview = await kasia.send(f"/redeem {item_code}")

@@ -24,8 +24,7 @@ from services.audit_log import NUMBERED, OWNER, AuditEntry, AuditPage, AuditWord
 from services.numbers import MAX_BIG_ID, MAX_PAGE
 from services.policy.program_changes import LEVEL_KEYS, SettingKey
 from services.rewards.values import RewardField
-from services.till_lookup import VOUCHER_MISS
-from services.till_lookup import CERTIFICATE_MISS
+from services.till_lookup import CERTIFICATE_MISS, VOUCHER_MISS
 
 # A label for every act the log holds; one without a label reads as OTHER_ACT.
 ACTIONS = {

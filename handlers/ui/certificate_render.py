@@ -56,9 +56,7 @@ def certificate_text(view: CertificateView) -> str:
     ]
     if view.min_check_minor:
         lines.append(
-            _("Minimum check: {amount}").format(
-                amount=money(view.min_check_minor, view.currency)
-            )
+            _("Minimum check: {amount}").format(amount=money(view.min_check_minor, view.currency))
         )
     lines += [
         _("Valid until {day}").format(day=valid_until(view.expires_at, view.timezone)),
@@ -115,9 +113,9 @@ def certificate_refused(error: TillRefused) -> str:
             when=date_time(at, zone)
         )
     if error.reason == "just_redeemed" and at is not None:
-        return _("This certificate was just redeemed, at {when}: there is nothing more to do.").format(
-            when=date_time(at, zone)
-        )
+        return _(
+            "This certificate was just redeemed, at {when}: there is nothing more to do."
+        ).format(when=date_time(at, zone))
     if error.reason == "expired" and at is not None:
         return _(
             "⌛ This certificate has expired and can no longer be redeemed. It was valid until "

@@ -251,7 +251,5 @@ async def flag_many(
     body = CertificatesFlag(member=member, count=count, place=place)
     notices = [Notice(admin, None, body) for admin in admins]
     prefix = f"certificates_flag:{customer_id}:{start.date().isoformat()}"
-    await enqueue(
-        session, program.id, notices, now, prefix, program.merchant.default_language
-    )
+    await enqueue(session, program.id, notices, now, prefix, program.merchant.default_language)
     return notices

@@ -59,9 +59,9 @@ from handlers.ui.notices.vouchers import voucher_expiring_text, voucher_lapsed_t
 from services.notices import (
     BirthdayCorrection,
     BirthdayGift,
+    CartReminder,
     CertificatesFlag,
     CertificateUsed,
-    CartReminder,
     CodesLockedAlert,
     CustomerAmountFlag,
     CustomerPurchasesFlag,

@@ -24,10 +24,8 @@ def certificates_flag_text(n: CertificatesFlag) -> str:
     return placed(
         n.place,
         ngettext(
-            "🚩 {member} has used {count} gift certificate today, the latest here. "
-            "Worth a look.",
-            "🚩 {member} has used {count} gift certificates today, the latest here. "
-            "Worth a look.",
+            "🚩 {member} has used {count} gift certificate today, the latest here. Worth a look.",
+            "🚩 {member} has used {count} gift certificates today, the latest here. Worth a look.",
             n.count,
         ).format(member=member, count=n.count),
     )
