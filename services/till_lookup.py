@@ -56,6 +56,11 @@ def clean_receipt(text: str | None, limit: int) -> str | None:
 
 
 class TillLookup(SellerBase):
+    async def check(self, merchant_id: int, staff_id: int) -> None:
+        """An active, unpaused seller (NotStaff or StaffPaused otherwise)."""
+        async with self.session.begin():
+            await self._seller(merchant_id, staff_id, self.clock())
+
     async def _lookup(
         self,
         program: Program,

@@ -12,9 +12,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from handlers.ui.callbacks import BigId
-from handlers.ui.limits_render import codes_locked_text
+from handlers.ui.redeem_render import missed_text
 from handlers.ui.render import date_time, money
-from handlers.ui.sale_render import paused_text
 from handlers.ui.voucher_render import valid_until
 from services.coalition.redeem import (
     CertificateRedeemed,
@@ -141,8 +140,4 @@ def certificate_refused(error: TillRefused) -> str:
 def certificate_unknown(error: CertificateUnknown, timezone: str) -> str:
     """A code that is no certificate, with the pause or the lock it caused."""
     text = _("No certificate has this code. Check the 10 digits and try again.")
-    if error.paused and error.until is not None:
-        text += "\n\n" + paused_text(error.until, timezone)
-    if error.locked_until is not None:
-        text += "\n\n" + codes_locked_text(error.locked_until, timezone)
-    return text
+    return missed_text(text, error, timezone)
