@@ -48,7 +48,10 @@ class RedeemCb(CallbackData, prefix="rdm"):
 
 
 def ask_voucher_code() -> str:
-    return _("Enter the voucher's 8-digit code, or scan its QR with the phone's camera.")
+    return _(
+        "Enter the voucher's 8-digit code or the gift certificate's 10-digit code, or scan its "
+        "QR with the phone's camera."
+    )
 
 
 def _who(first_name: str | None, phone_masked: str | None) -> str:
