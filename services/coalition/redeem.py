@@ -236,7 +236,7 @@ async def flag_many(
     """After a certificate of `customer_id` was redeemed at `program`'s business in this
     transaction: when their redemptions of this business's local day (anywhere, this one
     counted) reach the threshold, the alert to its admins is queued, once per customer and
-    day; the notices queued (none most of the time)."""
+    day; the notices queued now (none most of the time)."""
     start = local_day_start(now, program.merchant.timezone)
     count = await CertificateTillRepo(session).redeemed_since(customer_id, start)
     if not flagged(count):
@@ -246,5 +246,7 @@ async def flag_many(
     body = CertificatesFlag(member=member, count=count, place=place)
     notices = [Notice(admin, None, body) for admin in admins]
     prefix = f"certificates_flag:{customer_id}:{start.date().isoformat()}"
-    await enqueue(session, program.id, notices, now, prefix, program.merchant.default_language)
-    return notices
+    added = await enqueue(
+        session, program.id, notices, now, prefix, program.merchant.default_language
+    )
+    return notices if added else []  # told already today
