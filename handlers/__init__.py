@@ -51,12 +51,14 @@ def get_routers() -> list[Router]:
         settings,
         staff,
         start,
+        wallet,
     )
 
     routers = [
         # Errors reach it after their own router's error handlers (handlers/errors.py); at the
         # dispatcher it takes them all, so no router words another's errors.
         errors.router,
+        wallet.router,  # its /start links and its joins' Accept, before start's
         start.router,
         form_fallbacks.cancel_router,  # /cancel ends any form, for anyone
         about.router,  # the card's menu button works in the middle of any form

@@ -15,6 +15,7 @@ from services.notices.campaigns import Push, PushDone
 from services.notices.care import GoodwillPoints, PointsAdjusted
 from services.notices.chat import MemberMessage, StaffReply
 from services.notices.codec import NoticeError, build, dump, load
+from services.notices.gifts import CertificateGiftTaken
 from services.notices.jobs import (
     BirthdayCorrection,
     BirthdayGift,
@@ -88,6 +89,7 @@ NoticeBody = (
     | VoucherRedeemed
     | VoucherLapsed
     | VoucherExpiring
+    | CertificateGiftTaken
 )
 
 # The outbox row's `kind` of each body type: the names rows were always written with.
@@ -140,6 +142,7 @@ __all__ = [
     "BirthdayCorrection",
     "BirthdayGift",
     "CartReminder",
+    "CertificateGiftTaken",
     "CodesLockedAlert",
     "CustomerAmountFlag",
     "CustomerPurchasesFlag",

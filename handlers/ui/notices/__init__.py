@@ -19,6 +19,7 @@ from handlers.ui.notices.chat import (
     member_message_text,
     staff_reply_text,
 )
+from handlers.ui.notices.gifts import gift_taken_text
 from handlers.ui.notices.jobs import (
     birthday_corrected_text,
     birthday_gift_text,
@@ -59,6 +60,7 @@ from services.notices import (
     BirthdayCorrection,
     BirthdayGift,
     CartReminder,
+    CertificateGiftTaken,
     CodesLockedAlert,
     CustomerAmountFlag,
     CustomerPurchasesFlag,
@@ -161,5 +163,7 @@ def notice_text(body: NoticeBody) -> Rendered:
             return voucher_lapsed_text(body), None
         case VoucherExpiring():
             return voucher_expiring_text(body), None
+        case CertificateGiftTaken():
+            return gift_taken_text(body), None
         case _:
             assert_never(body)
