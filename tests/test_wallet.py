@@ -60,8 +60,9 @@ async def test_several_businesses_in_their_currencies(tg, db, session_factory, c
     russian = await anna.press("lang:ru")
     assert russian
     ru = await anna.send("/wallet")
-    assert "2 сертификата" in ru.text and "20,00 zł" in ru.text or "20 zł" in ru.text
-    assert "certificate" not in ru.text
+    assert "2 сертификата можно использовать" in ru.text and "при чеке от 20\xa0zł" in ru.text
+    assert "1\xa0500\xa0Ft" in ru.text and "9 апр. 2026" in ru.text
+    assert "certificate" not in ru.text and "valid" not in ru.text
 
 
 async def test_a_certificate_for_a_place_not_joined_then_joined(

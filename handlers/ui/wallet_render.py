@@ -21,7 +21,7 @@ STATES = {
     Held.OPEN: N_("ready to use"),
     Held.USED: N_("used"),
     Held.EXPIRED: N_("expired"),
-    Held.CANCELLED: N_("cancelled"),
+    Held.CANCELLED: N_("no longer valid"),
 }
 
 
@@ -106,7 +106,8 @@ def certificate_text(card: CertificateCard) -> str:
     if card.address:
         lines.append(f"📍 {escape(card.address)}")
     if c.min_check_minor:
-        lines.append(_min_check(c).capitalize())
+        check = _min_check(c)
+        lines.append(check[:1].upper() + check[1:])
     lines.append(_("Valid until {day}").format(day=_until(c)))
     lines.append(_("Handed out by {partner}").format(partner=escape(c.partner)))
     if c.state is not Held.OPEN:
