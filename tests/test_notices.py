@@ -54,6 +54,7 @@ from services.notices import (
     encode,
 )
 from services.notices.care import GoodwillPoints, PointsAdjusted
+from services.notices.gifts import CertificateGiftTaken
 from services.notices.redeem import VoucherRedeemed
 from tests.factories import make_merchant, receipt
 
@@ -150,6 +151,7 @@ SAMPLES: list[NoticeBody] = [
     VoucherRedeemed(merchant="Café <Nord>", reward="<b>Cappuccino</b>"),
     VoucherLapsed(reward="Latte <XL>", points=300, balance=500),
     VoucherExpiring(reward="Latte <XL>", days=2),
+    CertificateGiftTaken(merchant="Wash <&> Go", currency="HUF", value_minor=150000),
 ]
 
 
