@@ -8,7 +8,7 @@ from __future__ import annotations
 from aiogram.methods import SendMessage, SendPhoto
 from sqlalchemy import select
 
-from db.models import Certificate, Membership, Merchant
+from db.models import BusinessCard, Certificate, Membership, Merchant
 from handlers.ui.wallet_callbacks import WalletAction, WalletCb
 from services.policy.certificates import shown_code
 from tests.telegram import hire, join
@@ -69,7 +69,17 @@ async def test_a_certificate_for_a_place_not_joined_then_joined(
     tg, db, session_factory, clock
 ) -> None:
     anna, wash = await member_with_certificate(tg, session_factory, clock, value_minor=150000)
+    async with session_factory() as s, s.begin():
+        s.add(
+            BusinessCard(
+                merchant_id=await s.scalar(select(Merchant.id).where(Merchant.slug == "wash")),
+                address="Fő utca 1, Budapest",
+                updated_at=clock(),
+                updated_by=1,
+            )
+        )
     view = await anna.press(cb(WalletAction.SHOW, wash.id))
+    assert "Where: Café wash\n📍 Fő utca 1, Budapest" in view.text
     assert "To use it, join Café wash first" in view.text
     assert shown_code(wash.code) not in view.text and not view.of(SendPhoto)
     rules = await anna.press(view.button("Join Café wash"))
@@ -80,9 +90,7 @@ async def test_a_certificate_for_a_place_not_joined_then_joined(
     assert anna.session.uploads[-1][0] == "certificate.png"
     assert anna.session.uploads[-1][1].startswith(b"\x89PNG")
     wash_id = await db.scalar(select(Merchant.id).where(Merchant.slug == "wash"))
-    source = await db.scalar(
-        select(Membership.source).where(Membership.merchant_id == wash_id)
-    )
+    source = await db.scalar(select(Membership.source).where(Membership.merchant_id == wash_id))
     assert source == "cert"
     again = await anna.press(cb(WalletAction.SHOW, wash.id))
     assert shown_code(wash.code) in again.of(SendPhoto)[0].caption
@@ -102,9 +110,8 @@ async def test_a_forged_button_shows_nothing_of_another_customers_certificate(
         ]
         assert not forged.of(SendMessage) and not forged.of(SendPhoto)
     row = await held(db, wash.id)
-    assert row.gift_token is None and row.customer_id != await db.scalar(
-        select(Membership.customer_id).where(Membership.id == -1)
-    )
+    assert row.gift_token is None and row.customer_id == row.first_customer_id  # still Anna's
+    assert await db.scalar(select(Membership.id).where(Membership.source == "cert")) is None
 
 
 async def test_staff_see_their_own_wallet(tg, db, session_factory, clock) -> None:
@@ -131,3 +138,12 @@ async def test_used_and_expired_ones_come_after(tg, db, session_factory, clock) 
     lapsed = await anna.press(cb(WalletAction.SHOW, wash.id))
     assert "Status: expired" in lapsed.text and not lapsed.of(SendPhoto)
     assert lapsed.button_or_none("Give") is None
+
+
+async def test_malformed_buttons_are_stale(tg, db, session_factory, clock) -> None:
+    anna, wash = await member_with_certificate(tg, session_factory, clock)
+    for data in ("wl:s:99999999999999999999", "wl:x:1", "wl:s:abc", "wl:s:-5", "wl:s:²"):
+        sent = await anna.press(data)
+        assert sent.toasts == ["This button is no longer active."], data
+    row = await held(db, wash.id)
+    assert row.gift_token is None and row.status == "open"

@@ -38,9 +38,7 @@ async def certificate_of(
             partnered = await s.scalar(pair)
         if partnered is None:
             await make_partnership(s, clock, main, other)
-        offer_id = await make_offer(
-            s, clock, other, routes={main.id: (HandOut.AUTO, 0)}, **offer
-        )
+        offer_id = await make_offer(s, clock, other, routes={main.id: (HandOut.AUTO, 0)}, **offer)
         return await make_certificate(s, clock, offer_id, telegram_id, main)
 
 
