@@ -132,8 +132,8 @@ async def test_used_and_expired_ones_come_after(tg, db, session_factory, clock) 
     clock.advance(days=10)
     later = await certificate_of(session_factory, clock, value_minor=50000)
     wallet = await anna.send("/wallet")
-    assert "1 certificate to use" in wallet.text and "Used or expired:" in wallet.text
-    assert wallet.text.index("Used or expired:") < wallet.text.rindex("expired")
+    assert "1 certificate to use" in wallet.text and "Earlier ones:" in wallet.text
+    assert wallet.text.index("Earlier ones:") < wallet.text.rindex("expired")
     assert wallet.button_or_none("Café wash") == cb(WalletAction.SHOW, later.id)
     lapsed = await anna.press(cb(WalletAction.SHOW, wash.id))
     assert "Status: expired" in lapsed.text and not lapsed.of(SendPhoto)

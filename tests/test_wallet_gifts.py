@@ -73,7 +73,9 @@ async def test_a_gift_link_is_made_once_and_a_friend_takes_it(
     assert regift.toasts == ["This certificate was given once already: it can be given only once."]
     gone = await anna.press(WalletCb(action=WalletAction.SHOW, certificate_id=issued.id).pack())
     assert gone.toasts[0].startswith("There is no such certificate of yours")
-    assert "No certificates to use right now" in (await anna.send("/wallet")).text
+    given = await anna.send("/wallet")
+    assert "No certificates to use right now" in given.text
+    assert "Earlier ones:\n• Café wash — 1,500\xa0Ft: given to a friend" in given.text
     assert "1 certificate to use" in (await ben.send("/wallet")).text
     assert await entries(db, issued.id) == [("issued", 1, anna_id), ("gifted", 0, ben_id)]
 

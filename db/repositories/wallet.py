@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from db.models import (
@@ -78,13 +78,23 @@ class WalletRepo(Repo):
 
     async def closed(self, customer_id: int, now: datetime, limit: int) -> list[Any]:
         """The latest `limit` of the customer's used, lapsed or cancelled certificates (an open
-        one past its last day is lapsed, whether or not the nightly job marked it yet)."""
-        ended = func.coalesce(
-            Certificate.redeemed_at, Certificate.closed_at, Certificate.expires_at
+        one past its last day is lapsed, whether or not the nightly job marked it yet), and of
+        those they gave to a friend (`given`: only the first holder can give one)."""
+        given = and_(
+            Certificate.first_customer_id == customer_id,
+            Certificate.gifted_at.is_not(None),
+            Certificate.customer_id.is_distinct_from(customer_id),
+        )
+        ended = case(
+            (given, Certificate.gifted_at),
+            else_=func.coalesce(
+                Certificate.redeemed_at, Certificate.closed_at, Certificate.expires_at
+            ),
         )
         query = (
             _held()
-            .where(Certificate.customer_id == customer_id, ~_open(now))
+            .add_columns(given.label("given"))
+            .where(or_(and_(Certificate.customer_id == customer_id, ~_open(now)), given))
             .order_by(ended.desc(), Certificate.id.desc())
             .limit(limit)
         )

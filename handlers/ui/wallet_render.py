@@ -22,6 +22,7 @@ STATES = {
     Held.USED: N_("used"),
     Held.EXPIRED: N_("expired"),
     Held.CANCELLED: N_("no longer valid"),
+    Held.GIVEN: N_("given to a friend"),
 }
 
 
@@ -78,7 +79,7 @@ def wallet_text(wallet: Wallet) -> str:
         for c in wallet.open:
             lines += _open_line(c)
     if wallet.closed:
-        lines += ["", _("Used or expired:")]
+        lines += ["", _("Earlier ones:")]
         lines += [
             f"• {escape(c.merchant)} — {_worth(c)}: {_(STATES[c.state])}" for c in wallet.closed
         ]

@@ -32,6 +32,7 @@ class Held(StrEnum):
     USED = "used"
     EXPIRED = "expired"  # past its last day, whether or not the nightly job marked it
     CANCELLED = "cancelled"
+    GIVEN = "given"  # to a friend, who holds it now
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ class HeldCertificate:
     gifted: bool  # given once already: it cannot be given again
 
     @classmethod
-    def of(cls, row: Any, now: datetime) -> HeldCertificate:
+    def of(cls, row: Any, now: datetime, *, given: bool = False) -> HeldCertificate:
         return cls(
             id=int(row.id),
             merchant_id=int(row.merchant_id),
@@ -63,7 +64,7 @@ class HeldCertificate:
             item=row.item,
             min_check_minor=int(row.min_check_minor),
             expires_at=row.expires_at,
-            state=_state(row.status, row.expires_at, now),
+            state=Held.GIVEN if given else _state(row.status, row.expires_at, now),
             joined=row.membership_id is not None,
             gifted=row.gifted_at is not None,
         )
@@ -82,7 +83,7 @@ def _state(status: CertificateStatus, expires_at: datetime, now: datetime) -> He
 @dataclass(frozen=True, slots=True)
 class Wallet:
     open: tuple[HeldCertificate, ...]  # soonest to lapse first
-    closed: tuple[HeldCertificate, ...]  # the latest used or lapsed ones
+    closed: tuple[HeldCertificate, ...]  # the latest used, lapsed or given ones
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +117,7 @@ class WalletService(Service):
             closed = await self.wallet_repo.closed(customer_id, now, RECENT)
         return Wallet(
             tuple(HeldCertificate.of(r, now) for r in opened),
-            tuple(HeldCertificate.of(r, now) for r in closed),
+            tuple(HeldCertificate.of(r, now, given=bool(r.given)) for r in closed),
         )
 
     async def certificate(self, telegram_id: int, certificate_id: int) -> CertificateCard:
