@@ -26,6 +26,7 @@ from services.care import CareService
 from services.catalog import CatalogService
 from services.chat import ChatService
 from services.clock import Clock
+from services.coalition.gifts import GiftService
 from services.coalition.redeem import CertificateTillService
 from services.codes import CodeService
 from services.dto import MemberContext
@@ -211,6 +212,7 @@ class ContextMiddleware(BaseMiddleware):
         data["certificate_till"] = CertificateTillService(
             session, self.settings.owner_ids, self.clock
         )
+        data["wallet"] = GiftService(session, self.settings.owner_ids, self.clock)
         data["settings"] = self.settings
         data["ctx"] = ctx
         locale = pick_locale(ctx, user, self.settings.default_language)

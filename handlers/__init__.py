@@ -52,6 +52,7 @@ def get_routers() -> list[Router]:
         settings,
         staff,
         start,
+        wallet,
     )
 
     routers = [
@@ -59,6 +60,7 @@ def get_routers() -> list[Router]:
         # dispatcher it takes them all, so no router words another's errors.
         errors.router,
         certificate_redeem.router,  # its /start c<code>, /redeem <10 digits>, 10-digit codes
+        wallet.router,  # its /start links and its joins' Accept, before start's
         start.router,
         form_fallbacks.cancel_router,  # /cancel ends any form, for anyone
         about.router,  # the card's menu button works in the middle of any form

@@ -55,6 +55,7 @@ from services.notices import (
 )
 from services.notices.care import GoodwillPoints, PointsAdjusted
 from services.notices.certificate_till import CertificatesFlag, CertificateUsed
+from services.notices.gifts import CertificateGiftTaken
 from services.notices.redeem import VoucherRedeemed
 from tests.factories import make_merchant, receipt
 
@@ -153,6 +154,7 @@ SAMPLES: list[NoticeBody] = [
     VoucherExpiring(reward="Latte <XL>", days=2),
     CertificateUsed(merchant="Wash <Nord>", value_minor=1500, currency="EUR"),
     CertificatesFlag(member="<b>Anna</b>", count=3, place="Car <Wash>"),
+    CertificateGiftTaken(merchant="Wash <&> Go", currency="HUF", value_minor=150000),
 ]
 
 

@@ -16,6 +16,7 @@ from services.notices.care import GoodwillPoints, PointsAdjusted
 from services.notices.certificate_till import CertificatesFlag, CertificateUsed
 from services.notices.chat import MemberMessage, StaffReply
 from services.notices.codec import NoticeError, build, dump, load
+from services.notices.gifts import CertificateGiftTaken
 from services.notices.jobs import (
     BirthdayCorrection,
     BirthdayGift,
@@ -91,6 +92,7 @@ NoticeBody = (
     | VoucherExpiring
     | CertificateUsed
     | CertificatesFlag
+    | CertificateGiftTaken
 )
 
 # The outbox row's `kind` of each body type: the names rows were always written with.
@@ -143,6 +145,7 @@ __all__ = [
     "BirthdayCorrection",
     "BirthdayGift",
     "CartReminder",
+    "CertificateGiftTaken",
     "CertificateUsed",
     "CertificatesFlag",
     "CodesLockedAlert",

@@ -20,6 +20,7 @@ from handlers.ui.notices.chat import (
     member_message_text,
     staff_reply_text,
 )
+from handlers.ui.notices.gifts import gift_taken_text
 from handlers.ui.notices.jobs import (
     birthday_corrected_text,
     birthday_gift_text,
@@ -60,6 +61,7 @@ from services.notices import (
     BirthdayCorrection,
     BirthdayGift,
     CartReminder,
+    CertificateGiftTaken,
     CertificatesFlag,
     CertificateUsed,
     CodesLockedAlert,
@@ -168,5 +170,7 @@ def notice_text(body: NoticeBody) -> Rendered:
             return certificate_used_text(body), None
         case CertificatesFlag():
             return certificates_flag_text(body), None
+        case CertificateGiftTaken():
+            return gift_taken_text(body), None
         case _:
             assert_never(body)
