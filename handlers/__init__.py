@@ -24,6 +24,7 @@ def get_routers() -> list[Router]:
         business_news,
         card,
         catalog,
+        certificate_redeem,
         chat,
         customer,
         errors,
@@ -52,12 +53,15 @@ def get_routers() -> list[Router]:
         settings,
         staff,
         start,
+        wallet,
     )
 
     routers = [
         # Errors reach it after their own router's error handlers (handlers/errors.py); at the
         # dispatcher it takes them all, so no router words another's errors.
         errors.router,
+        certificate_redeem.router,  # its /start c<code>, /redeem <10 digits>, 10-digit codes
+        wallet.router,  # its /start links and its joins' Accept, before start's
         partners.router,  # its /start k<token> before the start router
         start.router,
         form_fallbacks.cancel_router,  # /cancel ends any form, for anyone

@@ -55,6 +55,7 @@ COMMANDS = {
     "history": (__("Points history"), CUSTOMER),
     "rewards": (__("Rewards for points"), CUSTOMER),
     "vouchers": (__("Your reward vouchers"), CUSTOMER),
+    "wallet": (__("Your certificates from partner places"), CUSTOMER),
     "catalog": (__("Order ahead for pickup"), CUSTOMER),
     "about": (__("About the place: hours, address, news"), CUSTOMER),
     "partners": (__("Partner businesses and their cards"), CUSTOMER),

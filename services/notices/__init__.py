@@ -13,8 +13,10 @@ from typing import get_args
 
 from services.notices.campaigns import Push, PushDone
 from services.notices.care import GoodwillPoints, PointsAdjusted
+from services.notices.certificate_till import CertificatesFlag, CertificateUsed
 from services.notices.chat import MemberMessage, StaffReply
 from services.notices.codec import NoticeError, build, dump, load
+from services.notices.gifts import CertificateGiftTaken
 from services.notices.jobs import (
     BirthdayCorrection,
     BirthdayGift,
@@ -89,6 +91,9 @@ NoticeBody = (
     | VoucherRedeemed
     | VoucherLapsed
     | VoucherExpiring
+    | CertificateUsed
+    | CertificatesFlag
+    | CertificateGiftTaken
     | PartnershipStarted
     | PartnershipEnded
 )
@@ -143,6 +148,9 @@ __all__ = [
     "BirthdayCorrection",
     "BirthdayGift",
     "CartReminder",
+    "CertificateGiftTaken",
+    "CertificateUsed",
+    "CertificatesFlag",
     "CodesLockedAlert",
     "CustomerAmountFlag",
     "CustomerPurchasesFlag",
