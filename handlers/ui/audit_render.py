@@ -64,6 +64,9 @@ ACTIONS = {
     "reward_add": N_("Reward added"),
     "reward_edit": N_("Reward edited"),
     "reward_archive": N_("Reward archived"),
+    "offer_add": N_("Certificate offer created"),
+    "offer_edit": N_("Certificate offer edited"),
+    "offer_archive": N_("Certificate offer archived"),
 }
 OTHER_ACT = N_("Other action")
 # A wrong code by its details: a voucher's; None: either kind (the kind's filter says so).
@@ -76,6 +79,14 @@ CARD_FIELDS = {
     "hours": N_("Opening hours"),
     "phone": N_("Phone"),
     "links": N_("Links"),
+}
+OFFER_FIELDS = {  # a certificate offer's field edited (services/coalition/offers.py)
+    "value": N_("value"),
+    "min_check": N_("minimum check"),
+    "valid_days": N_("validity"),
+    "total_limit": N_("total limit"),
+    "per_customer_limit": N_("limit per customer"),
+    "routes": N_("partners handing it out"),
 }
 CODES = {"unknown": N_("no such code"), "used": N_("used already"), "expired": N_("expired")}
 FLAGS = {
@@ -152,6 +163,8 @@ def about_text(entry: AuditEntry, currency: str, levels: dict[int, str]) -> str:
         parts.append(_(CARD_FIELDS[entry.setting]))
     elif entry.action == "reward_edit" and entry.setting in REWARD_FIELDS:
         parts.append(_(REWARD_FIELDS[RewardField(entry.setting)]))
+    elif entry.action == "offer_edit" and entry.setting in OFFER_FIELDS:
+        parts.append(_(OFFER_FIELDS[entry.setting]))
     elif entry.setting is not None and (setting := _setting(entry, currency, levels)):
         parts.append(setting)
     if entry.role is not None:
