@@ -119,7 +119,8 @@ def routes_prompt(terms: OfferTerms, place: OfferPlace) -> Prompt:
     rows = []
     for partner in place.partners:
         route = terms.route(partner.id)
-        lines.append(f"• <b>{escape(partner.name)}</b>: {route_text(route, place)}")
+        off = f"<b>{escape(partner.name)}</b>: {route_text(None, place)}"
+        lines.append(f"• {route_text(route, place) if route else off}")
         mark = "✅ " if route else "▫️ "
         rows.append([_button(mark + partner.name, DraftAction.PARTNER, partner.id)])
     rows.append([_button(_("Next ▶️"), DraftAction.ROUTES_DONE)])

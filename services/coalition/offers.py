@@ -3,8 +3,8 @@ offer, a new one saved once, an offer's terms, caps and routes edited, an offer 
 
 Every method checks the actor's role first (owners and the merchant's admins), then reads or
 changes only that merchant's offers. A change of an offer raises the program version of every
-partner whose routes it touches (their program copies hold the auto routes they hand out), in
-the same transaction; every change is audited (offer_add, offer_edit naming the field,
+partner that hands it out or did until this change (their program copies hold the routes they
+hand out, with the offer's terms), in the same transaction; every change is audited (offer_add, offer_edit naming the field,
 offer_archive). Terms a certificate copies apply to certificates handed out from then on."""
 
 from __future__ import annotations
@@ -192,7 +192,9 @@ class OfferService(Service):
             checked = check_terms(terms, place.partner_ids, row.issued_count)
             fields = changed_fields(before.terms, checked)
             touched = _touched(before.terms.routes, checked.routes)
-            await self.repo.bump_programs(touched)
+            # The partners' program copies hold the terms of what they hand out too.
+            routed = {r.partner_id for r in (*before.terms.routes, *checked.routes)}
+            await self.repo.bump_programs(sorted(routed) if fields else [])
             await self.repo.drop_routes(offer_id, touched)
             await self.repo.add_routes(
                 offer_id, [_route_row(r) for r in checked.routes if r.partner_id in touched]
