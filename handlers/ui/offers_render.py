@@ -95,7 +95,7 @@ def route_text(route: Route | None, place: OfferPlace) -> str:
     """automatically after a purchase of at least 20.00 zł at Salon B / by the cashier at ..."""
     partner = place.partner(route.partner_id) if route else None
     if route is None or partner is None:
-        return _("off")
+        return _("not handing it out")
     name = escape(partner.name)
     if route.hand_out is HandOut.AUTO:
         return _("automatically after a purchase of at least {amount} at {partner}").format(
