@@ -34,7 +34,10 @@ async def partners(owner: Any, session_factory: Any, clock: Any, *, wash: bool =
             slug="salon", name="Salon B", currency="PLN", timezone="Europe/Warsaw", language="pl"
         )
         car = await made.ensure_default(
-            slug="wash", name="Car wash C", currency="HUF", timezone="Europe/Budapest",
+            slug="wash",
+            name="Car wash C",
+            currency="HUF",
+            timezone="Europe/Budapest",
             language="hu",
         )
         assert (salon.id, car.id) == (SALON, WASH)

@@ -62,7 +62,12 @@ async def test_a_money_offer_from_the_form_end_to_end(tg, db, session_factory, c
     assert saved.texts[0].endswith("Saved. Your partners hand it out from now on.")
     assert "0 of 100 handed out" in saved.texts[1] and saved.button_or_none("Archive")
     [row] = await db.all(select(CertificateOffer))
-    assert (row.merchant_id, row.value_minor, row.item, row.min_check_minor) == (1, 1000, None, 3000)
+    assert (row.merchant_id, row.value_minor, row.item, row.min_check_minor) == (
+        1,
+        1000,
+        None,
+        3000,
+    )
     assert (row.valid_days, row.total_limit, row.per_customer_limit) == (30, 100, None)
     assert (row.created_by, row.archived_at, row.issued_count) == (OWNER, None, 0)
     assert await routes(db) == {(SALON, HandOut.AUTO, 2000), (WASH, HandOut.CASHIER, 0)}
@@ -167,7 +172,9 @@ async def test_editing_routes_and_caps(tg, db, session_factory, clock) -> None:
         SAVE,
     )
     assert await routes(db) == {(SALON, HandOut.CASHIER, 0)}
-    await run(owner, of(OfferAction.EDIT, offer_id, EditField.CAPS), ofd(DraftAction.NO_TOTAL), "3")
+    await run(
+        owner, of(OfferAction.EDIT, offer_id, EditField.CAPS), ofd(DraftAction.NO_TOTAL), "3"
+    )
     await owner.press(SAVE)
     row = await db.scalar(select(CertificateOffer))
     assert (row.total_limit, row.per_customer_limit) == (None, 3)

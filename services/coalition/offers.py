@@ -4,8 +4,9 @@ offer, a new one saved once, an offer's terms, caps and routes edited, an offer 
 Every method checks the actor's role first (owners and the merchant's admins), then reads or
 changes only that merchant's offers. A change of an offer raises the program version of every
 partner that hands it out or did until this change (their program copies hold the routes they
-hand out, with the offer's terms), in the same transaction; every change is audited (offer_add, offer_edit naming the field,
-offer_archive). Terms a certificate copies apply to certificates handed out from then on."""
+hand out, with the offer's terms), in the same transaction; every change is audited
+(offer_add, offer_edit naming the field, offer_archive). Terms a certificate copies apply to
+certificates handed out from then on."""
 
 from __future__ import annotations
 
