@@ -15,6 +15,7 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
+from handlers.ui.offers_render import OFFER_FIELDS
 from handlers.ui.render import N_, date_time, day, money, whole_number
 from handlers.ui.render import points as points_text
 from handlers.ui.rewards_render import FIELD_NAMES as REWARD_FIELDS
@@ -79,14 +80,6 @@ CARD_FIELDS = {
     "hours": N_("Opening hours"),
     "phone": N_("Phone"),
     "links": N_("Links"),
-}
-OFFER_FIELDS = {  # a certificate offer's field edited (services/coalition/offers.py)
-    "value": N_("value"),
-    "min_check": N_("minimum check"),
-    "valid_days": N_("validity"),
-    "total_limit": N_("total limit"),
-    "per_customer_limit": N_("limit per customer"),
-    "routes": N_("partners handing it out"),
 }
 CODES = {"unknown": N_("no such code"), "used": N_("used already"), "expired": N_("expired")}
 FLAGS = {

@@ -15,10 +15,19 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from pydantic import Field
 
-from handlers.ui.render import money, whole_number
+from handlers.ui.render import N_, money, whole_number
 from services.coalition.offer_inputs import HandOut, OfferTerms, Route
 from services.coalition.offers import OfferBoard, OfferPlace, OfferView
 from services.numbers import MAX_ID
+
+OFFER_FIELDS = {  # a field an edit changed, as /audit names it (services/coalition/offers.py)
+    "value": N_("value"),
+    "min_check": N_("minimum check"),
+    "valid_days": N_("validity"),
+    "total_limit": N_("total limit"),
+    "per_customer_limit": N_("limit per customer"),
+    "routes": N_("partners handing it out"),
+}
 
 
 class OfferAction(StrEnum):
