@@ -76,21 +76,24 @@ async def msg_route_min(
     await go_on(message, state, OfferForm.route_min, draft, terms, place)
 
 
-@router.message(
-    StateFilter(OfferForm.kind, OfferForm.routes, OfferForm.preview), off_topic, flags=STAFF
-)
-async def msg_at_a_button_step(
+@router.message(StateFilter(OfferForm), off_topic, flags=STAFF)
+async def msg_off_topic(
     message: Message, ctx: MemberContext, offers: OfferService, state: FSMContext
 ) -> None:
-    """Anything typed where a button is wanted: the step's question is asked again."""
+    """What a step did not take (text where a button is wanted, a sticker, a photo): the
+    step's question is asked again, so it never reaches a member's chat with the place."""
     draft, place = await draft_of(state, ctx, offers)
     current = await state.get_state()
     step = next((s for s in OfferForm.__states__ if s.state == current), None)
     if draft is None or step is None:
         await message.answer(no_form())
         return
-    await message.answer(use_buttons())
+    if step in BUTTON_STEPS:
+        await message.answer(use_buttons())
     await ask(message, state, step, place)
+
+
+BUTTON_STEPS = (OfferForm.kind, OfferForm.routes, OfferForm.preview)
 
 
 STEPS = {  # the step each button belongs to: an old button of another step is stale

@@ -18,6 +18,7 @@ from handlers.ui.offer_form_render import (
     min_check_prompt,
     per_customer_prompt,
     preview,
+    route_min_prompt,
     routes_prompt,
     total_prompt,
     value_prompt,
@@ -116,7 +117,10 @@ def prompt(step: State, draft: Draft, place: OfferPlace) -> Prompt:
         return total_prompt()
     if step == OfferForm.per_customer:
         return per_customer_prompt()
-    if step == OfferForm.routes:
+    partner = place.partner(draft.raw.get("partner", 0))
+    if step == OfferForm.route_min and partner is not None:
+        return route_min_prompt(partner)
+    if step in (OfferForm.routes, OfferForm.route_min):
         return routes_prompt(terms, place)
     return preview(terms, place, draft.editing)
 

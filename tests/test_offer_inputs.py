@@ -159,3 +159,28 @@ def test_the_other_parsers() -> None:
             parse(bad)
     with pytest.raises(OfferInput):
         parse_cap("²")
+
+
+LOCATION = {"location": {"latitude": 52.23, "longitude": 21.01}}
+
+
+async def test_what_is_not_text_gets_the_step_asked_again(tg, db, session_factory, clock) -> None:
+    owner = tg(OWNER)
+    await partners(owner, session_factory, clock, wash=False)
+    await make_offer(owner, ofd(DraftAction.MONEY))
+    again = await owner._feed(message=owner._message(**LOCATION))
+    assert "How much does it take off a check, in €?" in again.text
+    await owner.send("10")
+    await owner.send("30")
+    await owner.send("30")
+    await owner.press(ofd(DraftAction.NO_TOTAL))
+    await owner.press(ofd(DraftAction.NO_PER))
+    await owner.press(ofd(DraftAction.PARTNER, SALON))
+    await owner.press(ofd(DraftAction.AUTO, SALON))
+    asked = await owner._feed(message=owner._message(**LOCATION))
+    assert "From what purchase at Salon B is a certificate handed out?" in asked.text
+    assert "in zł" in asked.text
+    await owner.send("25")
+    await owner.press(ofd(DraftAction.ROUTES_DONE))
+    await owner.press(ofd(DraftAction.SAVE))
+    assert await db.count(CertificateOffer) == 1
