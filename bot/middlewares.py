@@ -27,6 +27,7 @@ from services.catalog import CatalogService
 from services.chat import ChatService
 from services.clock import Clock
 from services.coalition.gifts import GiftService
+from services.coalition.offers import OfferService
 from services.coalition.partners import PartnerService
 from services.coalition.redeem import CertificateTillService
 from services.codes import CodeService
@@ -214,6 +215,7 @@ class ContextMiddleware(BaseMiddleware):
             session, self.settings.owner_ids, self.clock
         )
         data["wallet"] = GiftService(session, self.settings.owner_ids, self.clock)
+        data["offers"] = OfferService(session, self.settings.owner_ids, self.clock)
         data["partners"] = PartnerService(session, self.settings.owner_ids, self.clock)
         data["settings"] = self.settings
         data["ctx"] = ctx

@@ -37,6 +37,7 @@ def get_routers() -> list[Router]:
         language,
         limits,
         merchants,
+        offers,
         orders,
         partners,
         poster,
@@ -82,6 +83,7 @@ def get_routers() -> list[Router]:
         business.form_router,  # what the card's form steps did not take
         promos.router,  # its form's typed values before member handlers of free text
         rewards_admin.router,  # its form's typed values before member handlers of free text
+        offers.router,  # its form's typed values before member handlers of free text
         rewards.router,
         reports.router,
         export.router,

@@ -37,6 +37,7 @@ COMMANDS = {
     "staff": (__("Invite and manage staff"), ADMIN),
     "push": (__("Send a promo push"), ADMIN),
     "promos": (__("Double points and other promotions"), ADMIN),
+    "offers": (__("Gift certificates your partners hand out"), ADMIN),
     "stats": (__("Program dashboard"), ADMIN),
     "kpi": (__("One report with its chart"), ADMIN),
     "ratings": (__("Ratings, CSAT and NPS"), ADMIN),
