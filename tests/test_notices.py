@@ -56,6 +56,7 @@ from services.notices import (
 from services.notices.care import GoodwillPoints, PointsAdjusted
 from services.notices.certificate_till import CertificatesFlag, CertificateUsed
 from services.notices.gifts import CertificateGiftTaken
+from services.notices.partners import PartnershipEnded, PartnershipStarted
 from services.notices.redeem import VoucherRedeemed
 from tests.factories import make_merchant, receipt
 
@@ -155,6 +156,8 @@ SAMPLES: list[NoticeBody] = [
     CertificateUsed(merchant="Wash <Nord>", value_minor=1500, currency="EUR"),
     CertificatesFlag(member="<b>Anna</b>", count=3, place="Car <Wash>"),
     CertificateGiftTaken(merchant="Wash <&> Go", currency="HUF", value_minor=150000),
+    PartnershipStarted(partner="Bistro <Nord>", place="Café"),
+    PartnershipEnded(partner="Bistro <Nord>"),
 ]
 
 

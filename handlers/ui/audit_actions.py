@@ -47,6 +47,9 @@ ACTIONS = {
     "offer_add": N_("Certificate offer created"),
     "offer_edit": N_("Certificate offer edited"),
     "offer_archive": N_("Certificate offer archived"),
+    "partner_invite": N_("Partner invited"),
+    "partner_accept": N_("Partnership accepted"),
+    "partner_end": N_("Partnership ended"),
 }
 OTHER_ACT = N_("Other action")
 # A wrong code by its details: a voucher's; None: either kind (the kind's filter says so).

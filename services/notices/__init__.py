@@ -33,6 +33,7 @@ from services.notices.orders import (
     OrderReady,
     OrderWithdrawn,
 )
+from services.notices.partners import PartnershipEnded, PartnershipStarted
 from services.notices.program import RulesChanged
 from services.notices.redeem import VoucherRedeemed
 from services.notices.sales import (
@@ -93,6 +94,8 @@ NoticeBody = (
     | CertificateUsed
     | CertificatesFlag
     | CertificateGiftTaken
+    | PartnershipStarted
+    | PartnershipEnded
 )
 
 # The outbox row's `kind` of each body type: the names rows were always written with.
@@ -166,6 +169,8 @@ __all__ = [
     "OrderCancelled",
     "OrderReady",
     "OrderWithdrawn",
+    "PartnershipEnded",
+    "PartnershipStarted",
     "PointsAdjusted",
     "PointsExpired",
     "Push",
