@@ -10,7 +10,7 @@ refund plus the certificate given back with its `refunded` entry."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,12 +20,14 @@ from db.repositories.certificates import CertificateRepo
 from services.coalition.issue import Issued, entry_row
 from services.dto import MerchantView
 from services.refunds import RefundService
+from services.reports.periods import Period
 from tests.coalition_factories import make_certificate, make_offer, make_partnership
 from tests.conftest import FakeClock
 from tests.factories import buy, make_member, make_merchant, make_staff
 
 OWNER, ADMIN, CASHIER = 1, 51, 50
 BISTRO_ADMIN, SPA_CASHIER = 61, 70
+PERIOD = Period(date(2026, 10, 24), date(2026, 11, 22), "Europe/Warsaw")  # /kpi's 30 days
 
 
 def day(month: int, d: int, hour: int = 12) -> datetime:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 
 import pytest
 from aiogram.methods import SendDocument, SendMessage, SendPhoto
@@ -17,13 +16,13 @@ from handlers.ui.callbacks import KpiCb
 from services.errors import NotStaff
 from services.jobs import JobService
 from services.reports import ReportService
-from services.reports.periods import Period
 from tests.certificate_ledger import check_certificate_invariant
 from tests.coalition_data import (
     ADMIN,
     BISTRO_ADMIN,
     CASHIER,
     OWNER,
+    PERIOD,
     SPA_CASHIER,
     Scene,
     build,
@@ -31,7 +30,6 @@ from tests.coalition_data import (
 )
 
 REFUSED = "Reports are for the owners and admins of this place."
-PERIOD = Period(date(2026, 10, 24), date(2026, 11, 22), "Europe/Warsaw")
 
 
 @pytest.fixture
