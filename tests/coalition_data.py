@@ -99,52 +99,52 @@ class Scene:
         await RefundService(self.session, (), self.clock).refund(
             self.main.id, CASHIER, purchase_id, None
         )
+        await self.change(
+            name,
+            CertificateReason.REFUNDED,
+            when,
+            purchase_id=purchase_id,
+            status=CertificateStatus.OPEN,
+            redeemed_at=None,
+            redeemed_by=None,
+        )
+
+    async def expire(self, name: str, when: datetime) -> None:
+        await self.change(
+            name, CertificateReason.EXPIRED, when, status=CertificateStatus.EXPIRED, closed_at=when
+        )
+
+    async def gift(self, name: str, friend_customer_id: int, when: datetime) -> None:
+        await self.change(
+            name, CertificateReason.GIFTED, when, customer_id=friend_customer_id, gifted_at=when
+        )
+
+    async def change(
+        self,
+        name: str,
+        reason: CertificateReason,
+        when: datetime,
+        purchase_id: int | None = None,
+        **values: object,
+    ) -> None:
+        """A certificate's columns changed as the feature doing `reason` will, with the
+        entry it writes (by the cashier for a refund, by no one otherwise)."""
         async with self.session.begin():
             certificate = await self.session.get(Certificate, self.certificates[name].id)
             assert certificate is not None
-            certificate.status = CertificateStatus.OPEN
-            certificate.redeemed_at = certificate.redeemed_by = certificate.purchase_id = None
+            for column, value in values.items():
+                setattr(certificate, column, value)
+            if reason == CertificateReason.REFUNDED:
+                certificate.purchase_id = None
             await CertificateRepo(self.session).add_entries(
                 [
                     entry_row(
                         certificate,
-                        CertificateReason.REFUNDED,
+                        reason,
                         when,
                         customer_id=certificate.customer_id,
                         purchase_id=purchase_id,
-                        staff_telegram_id=CASHIER,
-                    )
-                ]
-            )
-
-    async def expire(self, name: str, when: datetime) -> None:
-        async with self.session.begin():
-            certificate = await self.session.get(Certificate, self.certificates[name].id)
-            assert certificate is not None
-            certificate.status, certificate.closed_at = CertificateStatus.EXPIRED, when
-            await CertificateRepo(self.session).add_entries(
-                [
-                    entry_row(
-                        certificate,
-                        CertificateReason.EXPIRED,
-                        when,
-                        customer_id=certificate.customer_id,
-                    )
-                ]
-            )
-
-    async def gift(self, name: str, friend_customer_id: int, when: datetime) -> None:
-        async with self.session.begin():
-            certificate = await self.session.get(Certificate, self.certificates[name].id)
-            assert certificate is not None
-            certificate.customer_id, certificate.gifted_at = friend_customer_id, when
-            await CertificateRepo(self.session).add_entries(
-                [
-                    entry_row(
-                        certificate,
-                        CertificateReason.GIFTED,
-                        when,
-                        customer_id=friend_customer_id,
+                        staff_telegram_id=CASHIER if purchase_id else None,
                     )
                 ]
             )

@@ -103,7 +103,7 @@ async def test_coalition_kpi_for_the_owner_and_admins(tg, scene: Scene) -> None:
             "Redeemed: 5 worth €40 (2 in a sale, 3 on their own)",
             "Expired: 1 · gifted on: 1 · given back by refunds: 1",
             "Still open: 3 certificates, you owe €30",
-            "New customers partners brought: 3 new customers: 2 purchases since, €80",
+            "Brought by partners: 3 new customers: 2 purchases since, €80",
             "• Café bistro: 5 handed out, 3 redeemed; 2 new customers: 2 purchases since, €80",
             "• Café spa: 2 handed out, 2 redeemed; 1 new customer: 0 purchases since, €0",
             "",

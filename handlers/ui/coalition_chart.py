@@ -13,11 +13,11 @@ from handlers.ui.chart_kit import (
     GREEN,
     GREY,
     fit,
+    grouped_bars,
     new_figure,
     period_in_title,
     png,
     set_title,
-    value_axis,
     wrap,
 )
 from handlers.ui.coalition_render import PARTNERS_SHOWN
@@ -26,8 +26,6 @@ from services.reports.coalition import CoalitionReport
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-
-WIDTH = 0.27  # of a bar; three side by side for each partner
 
 
 def coalition_figure(report: CoalitionReport) -> Figure:
@@ -38,19 +36,10 @@ def coalition_figure(report: CoalitionReport) -> Figure:
     names = [wrap(p.partner or _("Partners"), 16) for p in rows]
     groups = [
         ([p.issued for p in rows], GREY, _("Handed out")),
-        ([p.redeemed for p in rows], GREEN, _("Redeemed")),
+        ([p.redeemed for p in rows], GREEN, _("Redeemed at the till")),
         ([p.new_customers for p in rows], BLUE, _("New customers")),
     ]
-    xs = range(len(rows))
-    for offset, (heights, color, label) in enumerate(groups):
-        positions = [x + (offset - 1) * WIDTH for x in xs]
-        bars = axes.bar(positions, heights, WIDTH, color=color, label=label)
-        axes.bar_label(bars, labels=[number(h) for h in heights], fontsize=9)
-    axes.set_xticks(list(xs), names, fontsize=10)
-    value_axis(axes, number)
-    top = max([h for heights, _color, _label in groups for h in heights] + [1])
-    axes.set_ylim(0, top * 1.45)  # room for the legend above the bars
-    axes.legend(loc="upper left", fontsize=10, frameon=False, ncols=3)
+    grouped_bars(axes, names, groups, number, legend_columns=3)
     set_title(
         axes,
         _("Your certificates by partner, {period}").format(period=period_in_title(report.period)),

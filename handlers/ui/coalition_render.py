@@ -30,13 +30,14 @@ def _partner_line(p: PartnerFigures, cur: str) -> str:
 
 
 def _brought(p: PartnerFigures, cur: str) -> str:
-    return ngettext(
-        "{n} new customer: {purchases} purchases since, {revenue}",
-        "{n} new customers: {purchases} purchases since, {revenue}",
-        p.new_customers,
-    ).format(
-        n=number(p.new_customers), purchases=number(p.purchases), revenue=money(p.revenue, cur)
+    purchases = ngettext("{n} purchase since", "{n} purchases since", p.purchases).format(
+        n=number(p.purchases)
     )
+    return ngettext(
+        "{n} new customer: {purchases}, {revenue}",
+        "{n} new customers: {purchases}, {revenue}",
+        p.new_customers,
+    ).format(n=number(p.new_customers), purchases=purchases, revenue=money(p.revenue, cur))
 
 
 def _handed_line(h: HandedOut) -> str:
@@ -80,7 +81,7 @@ def coalition_text(r: CoalitionReport) -> str:
     ]
     if t.cancelled:
         lines.append(_("Cancelled (their holders left): {n}").format(n=number(t.cancelled)))
-    lines.append(_("New customers partners brought: {brought}").format(brought=_brought(t, cur)))
+    lines.append(_("Brought by partners: {brought}").format(brought=_brought(t, cur)))
     lines += [_partner_line(p, cur) for p in r.partners[:PARTNERS_SHOWN]]
     lines += ["", _("<b>Handed out by you for partners</b>")]
     lines += [_handed_line(h) for h in r.handed_out[:PARTNERS_SHOWN]]
