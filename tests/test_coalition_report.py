@@ -9,9 +9,9 @@ import io
 
 import pytest
 from aiogram.methods import SendDocument, SendMessage, SendPhoto
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from db.models import Certificate, CertificateEntry
+from db.models import Certificate, CertificateEntry, Partnership
 from handlers.ui.callbacks import KpiCb
 from services.errors import NotStaff
 from services.jobs import JobService
@@ -28,8 +28,10 @@ from tests.coalition_data import (
     build,
     day,
 )
+from tests.factories import make_merchant, make_staff
 
 REFUSED = "Reports are for the owners and admins of this place."
+FAR_ADMIN = 81  # the admin of a business that partners with no one
 
 
 @pytest.fixture
@@ -125,8 +127,6 @@ async def test_a_week_reads_its_own(tg, scene: Scene) -> None:
 
 
 async def test_a_business_outside_the_coalition(tg, session, clock) -> None:
-    from tests.factories import make_merchant
-
     await make_merchant(session, clock)
     text = (await tg(OWNER).send("/kpi coalition")).text
     assert "0 partners now" in text and "No partners yet: /partners invites one." in text
@@ -141,9 +141,16 @@ async def test_nobody_else_reads_it(tg, scene: Scene, session) -> None:
     # A partner's admin reads their own business's report, never main's.
     text = (await tg(BISTRO_ADMIN).send("/kpi coalition")).text
     assert "Handed out by you for partners" in text and "• for Café main: 5 certificates" in text
-    for actor in (BISTRO_ADMIN, CASHIER, 201):
+    # The admin of a business outside the coalition reads only their own, empty one.
+    far = await make_merchant(session, scene.clock, "far")
+    await make_staff(session, scene.clock, far, FAR_ADMIN, role="admin", name="Ida")
+    text = (await tg(FAR_ADMIN).send("/kpi coalition")).text
+    assert "0 partners now" in text and "Café" not in text
+    for actor in (BISTRO_ADMIN, FAR_ADMIN, CASHIER, SPA_CASHIER, 201):
         with pytest.raises(NotStaff):
             await ReportService(session, (OWNER,)).coalition(scene.main.id, actor)
+    forged = await tg(OWNER).press(KpiCb(name="coalition", days=7, until=10**6).pack())
+    assert forged.toasts == ["This button is no longer active."]
     for typed in ("/kpi coalition -5", "/kpi coalition 1e9", "/kpi coalition ²"):
         assert "/kpi coalition" in (await tg(ADMIN).send(typed)).text
     menu = await tg(ADMIN).send("/kpi")
@@ -201,6 +208,13 @@ async def test_certificates_exported(tg, scene: Scene) -> None:
 
 
 async def test_digest_tells_the_weeks_coalition(scene: Scene, session, clock, bot, sender) -> None:
+    async with session.begin():  # spa ends its partnership: its digest says nothing of it
+        await session.execute(
+            update(Partnership)
+            .where(Partnership.low_merchant_id == scene.main.id)
+            .where(Partnership.high_merchant_id == scene.spa.id)
+            .values(ended_at=day(11, 22), ended_by_merchant_id=scene.spa.id)
+        )
     clock.now = day(11, 23, 8).replace(minute=5)  # Monday 9:05 in Warsaw
     assert await JobService(session, clock, owner_ids=(OWNER,)).weekly_digests() >= 2
     await sender.drain()
@@ -211,6 +225,8 @@ async def test_digest_tells_the_weeks_coalition(scene: Scene, session, clock, bo
         "1 new customer brought by partners" in t
         for t in mains
     )
+    spas = [m.text for m in digests if "Café spa</b>: your week" in m.text]
+    assert spas and not any("Coalition" in t for t in spas)
 
 
 async def test_ledger_entries_keep_their_customer_until_erasure(scene: Scene, db) -> None:
