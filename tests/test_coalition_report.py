@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 import pytest
 from aiogram.methods import SendDocument, SendMessage, SendPhoto
@@ -16,6 +17,7 @@ from handlers.ui.callbacks import KpiCb
 from services.errors import NotStaff
 from services.jobs import JobService
 from services.reports import ReportService
+from services.reports.periods import Period
 from tests.certificate_ledger import check_certificate_invariant
 from tests.coalition_data import (
     ADMIN,
@@ -78,6 +80,12 @@ async def test_every_figure_by_partner(scene: Scene, session) -> None:
         2000,
     )
     assert report.handed_by_currency == (("PLN", 1, 2000),)
+    async with session.begin():  # before the first certificate: partners, and nothing else
+        september = await ReportService(session).coalition_of(
+            scene.main, Period(date(2026, 9, 1), date(2026, 9, 30), "Europe/Warsaw")
+        )
+    assert (september.partners, september.handed_out, september.items) == ((), (), ())
+    assert september.partners_now == 2 and september.total.open == 0
 
 
 async def test_owed_is_the_ledger_and_the_open_certificates(scene: Scene, db) -> None:

@@ -142,7 +142,12 @@ class CoalitionReports(StatsReports):
     async def coalition_of(self, merchant: MerchantView, period: Period) -> CoalitionReport:
         """The report for a period (no access check: callers do it)."""
         r, start, end = self.repo, period.start, period.end
-        ledger = {row[0]: row[1:] for row in await r.for_partners(merchant.id, start, end)}
+        # A partner whose certificates were all settled before the period has nothing to say.
+        ledger = {
+            row[0]: row[1:]
+            for row in await r.for_partners(merchant.id, start, end)
+            if any(row[1:])
+        }
         brought = {row[0]: row[1:] for row in await r.brought(merchant.id, start, end)}
         handed = await r.by_partner(merchant.id, start, end)
         names = await r.merchants_named(sorted({*ledger, *brought, *(h[0] for h in handed)}))
