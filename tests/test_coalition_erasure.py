@@ -113,3 +113,22 @@ async def test_erasure_without_certificates_changes_none(scene: Scene, session, 
     c8 = await db.scalar(select(Certificate).where(Certificate.id == scene.certificates["c8"].id))
     assert c8.status == "open" and c8.customer_id is not None  # still a member of main
     await check_certificate_invariant(session)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"status": "redeemed"},  # redeemed with no `redeemed` entry, and its +1 still open
+        {"status": "expired"},  # closed without its entry
+        {"value_minor": 999},  # the open value no longer what the ledger owes
+    ],
+)
+async def test_the_oracle_sees_a_broken_ledger(scene: Scene, session, broken) -> None:
+    """The invariant's check fails when a certificate changes without its entry."""
+    async with session.begin():
+        certificate = await session.get(Certificate, scene.certificates["c4"].id)
+        assert certificate is not None
+        for column, value in broken.items():
+            setattr(certificate, column, value)
+    with pytest.raises(AssertionError):
+        await check_certificate_invariant(session)
