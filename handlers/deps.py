@@ -16,6 +16,9 @@ from services.campaigns import CampaignService
 from services.care import CareService
 from services.catalog import CatalogService
 from services.chat import ChatService
+from services.coalition.gifts import GiftService
+from services.coalition.offers import OfferService
+from services.coalition.redeem import CertificateTillService
 from services.codes import CodeService
 from services.dto import MemberContext
 from services.exports import ExportService
@@ -65,6 +68,9 @@ class HandlerData(TypedDict, total=False):
     promotions: PromotionService
     redeem: RedeemService  # vouchers at the till
     rewards: RewardService  # the reward catalogue, claims and vouchers
+    certificate_till: CertificateTillService  # certificates redeemed on their own at the till
+    wallet: GiftService  # a member's certificates across businesses, and gifts of them
+    offers: OfferService  # certificate offers partners hand out (/offers)
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
     locale: str  # the language this update is answered in
     i18n: CatalogI18n

@@ -13,8 +13,10 @@ from typing import get_args
 
 from services.notices.campaigns import Push, PushDone
 from services.notices.care import GoodwillPoints, PointsAdjusted
+from services.notices.certificate_till import CertificatesFlag, CertificateUsed
 from services.notices.chat import MemberMessage, StaffReply
 from services.notices.codec import NoticeError, build, dump, load
+from services.notices.gifts import CertificateGiftTaken
 from services.notices.jobs import (
     BirthdayCorrection,
     BirthdayGift,
@@ -88,6 +90,9 @@ NoticeBody = (
     | VoucherRedeemed
     | VoucherLapsed
     | VoucherExpiring
+    | CertificateUsed
+    | CertificatesFlag
+    | CertificateGiftTaken
 )
 
 # The outbox row's `kind` of each body type: the names rows were always written with.
@@ -140,6 +145,9 @@ __all__ = [
     "BirthdayCorrection",
     "BirthdayGift",
     "CartReminder",
+    "CertificateGiftTaken",
+    "CertificateUsed",
+    "CertificatesFlag",
     "CodesLockedAlert",
     "CustomerAmountFlag",
     "CustomerPurchasesFlag",
