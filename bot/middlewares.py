@@ -26,6 +26,7 @@ from services.care import CareService
 from services.catalog import CatalogService
 from services.chat import ChatService
 from services.clock import Clock
+from services.coalition.sale_certificates import SaleCertificateService
 from services.codes import CodeService
 from services.dto import MemberContext
 from services.exports import ExportService
@@ -207,6 +208,9 @@ class ContextMiddleware(BaseMiddleware):
         data["promotions"] = PromotionService(session, self.settings.owner_ids, self.clock)
         data["redeem"] = RedeemService(session, self.settings.owner_ids, self.clock)
         data["rewards"] = RewardService(session, self.settings.owner_ids, self.clock)
+        data["sale_certificates"] = SaleCertificateService(
+            session, self.settings.owner_ids, self.clock, marker_key=self.marker_key
+        )
         data["settings"] = self.settings
         data["ctx"] = ctx
         locale = pick_locale(ctx, user, self.settings.default_language)
