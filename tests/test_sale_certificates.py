@@ -70,7 +70,9 @@ async def test_a_certificate_pays_part_of_the_check(tg, db, session_factory, clo
         1000,
         certificate_id,
     )
-    # The old preview's Confirm no longer finds its draft: nothing is confirmed with it.
+    # The old preview's buttons no longer find its draft: nothing is confirmed with them.
+    twice = await kasia.press(preview.button("🎟 Use certificate"))
+    assert "no longer open" in twice.toasts[0]
     stale = await kasia.press(preview.button("Confirm"))
     assert "no longer open" in stale.toasts[0]
     assert await db.count(Purchase) == 1 and (await draft(db)).status == PurchaseStatus.DRAFT
@@ -129,13 +131,22 @@ async def test_points_are_limited_by_the_rest_and_dropping_it(
     assert after.amount_minor == 1000 and after.certificate_minor == 4000
     assert 0 < after.points_spent < before.points_spent  # within what is left to pay
     assert "🎟 Certificate: −€40" in edited(used)
-    dropped = await kasia.press(used.button("Without the certificate"))
+    # Other points on a draft with a certificate keep it.
+    no_points = await kasia.press(used.button("💳 Spend no points"))
+    assert "🎟 Certificate: −€40" in edited(no_points)
+    kept = await draft(db)
+    assert (kept.amount_minor, kept.certificate_minor, kept.points_spent) == (1000, 4000, 0)
+    # The customer can't take it out.
+    by_anna = await anna.press(no_points.button("Without the certificate"))
+    assert "for the staff" in by_anna.toasts[0]
+    assert (await draft(db)).certificate_minor == 4000
+    dropped = await kasia.press(no_points.button("Without the certificate"))
     text = edited(dropped)
     assert "Check: €50" in text and "🎟 Certificate" not in text
     assert dropped.button("🎟 Use certificate: €40")
     back = await draft(db)
     assert (back.amount_minor, back.certificate_minor, back.certificate_id) == (5000, 0, None)
-    assert back.points_spent == after.points_spent  # kept, and still allowed
+    assert back.points_spent == 0
 
 
 async def test_below_the_minimum_and_worth_the_whole_check(tg, db, session_factory, clock) -> None:
