@@ -26,6 +26,7 @@ from services.care import CareService
 from services.catalog import CatalogService
 from services.chat import ChatService
 from services.clock import Clock
+from services.coalition.redeem import CertificateTillService
 from services.coalition.sale_certificates import SaleCertificateService
 from services.codes import CodeService
 from services.dto import MemberContext
@@ -210,6 +211,9 @@ class ContextMiddleware(BaseMiddleware):
         data["rewards"] = RewardService(session, self.settings.owner_ids, self.clock)
         data["sale_certificates"] = SaleCertificateService(
             session, self.settings.owner_ids, self.clock, marker_key=self.marker_key
+        )
+        data["certificate_till"] = CertificateTillService(
+            session, self.settings.owner_ids, self.clock
         )
         data["settings"] = self.settings
         data["ctx"] = ctx

@@ -24,6 +24,7 @@ def get_routers() -> list[Router]:
         business_news,
         card,
         catalog,
+        certificate_redeem,
         chat,
         customer,
         errors,
@@ -58,6 +59,7 @@ def get_routers() -> list[Router]:
         # Errors reach it after their own router's error handlers (handlers/errors.py); at the
         # dispatcher it takes them all, so no router words another's errors.
         errors.router,
+        certificate_redeem.router,  # its /start c<code>, /redeem <10 digits>, 10-digit codes
         start.router,
         form_fallbacks.cancel_router,  # /cancel ends any form, for anyone
         about.router,  # the card's menu button works in the middle of any form

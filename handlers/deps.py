@@ -16,6 +16,7 @@ from services.campaigns import CampaignService
 from services.care import CareService
 from services.catalog import CatalogService
 from services.chat import ChatService
+from services.coalition.redeem import CertificateTillService
 from services.coalition.sale_certificates import SaleCertificateService
 from services.codes import CodeService
 from services.dto import MemberContext
@@ -67,6 +68,7 @@ class HandlerData(TypedDict, total=False):
     redeem: RedeemService  # vouchers at the till
     rewards: RewardService  # the reward catalogue, claims and vouchers
     sale_certificates: SaleCertificateService  # a partner's certificate inside a sale
+    certificate_till: CertificateTillService  # certificates redeemed on their own at the till
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
     locale: str  # the language this update is answered in
     i18n: CatalogI18n

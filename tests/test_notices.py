@@ -54,6 +54,7 @@ from services.notices import (
     encode,
 )
 from services.notices.care import GoodwillPoints, PointsAdjusted
+from services.notices.certificate_till import CertificatesFlag, CertificateUsed
 from services.notices.redeem import VoucherRedeemed
 from tests.factories import make_merchant, receipt
 
@@ -150,6 +151,8 @@ SAMPLES: list[NoticeBody] = [
     VoucherRedeemed(merchant="Café <Nord>", reward="<b>Cappuccino</b>"),
     VoucherLapsed(reward="Latte <XL>", points=300, balance=500),
     VoucherExpiring(reward="Latte <XL>", days=2),
+    CertificateUsed(merchant="Wash <Nord>", value_minor=1500, currency="EUR"),
+    CertificatesFlag(member="<b>Anna</b>", count=3, place="Car <Wash>"),
 ]
 
 

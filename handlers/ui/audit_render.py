@@ -24,7 +24,7 @@ from services.audit_log import NUMBERED, OWNER, AuditEntry, AuditPage, AuditWord
 from services.numbers import MAX_BIG_ID, MAX_PAGE
 from services.policy.program_changes import LEVEL_KEYS, SettingKey
 from services.rewards.values import RewardField
-from services.till_lookup import VOUCHER_MISS
+from services.till_lookup import CERTIFICATE_MISS, VOUCHER_MISS
 
 # A label for every act the log holds; one without a label reads as OTHER_ACT.
 ACTIONS = {
@@ -61,6 +61,7 @@ ACTIONS = {
     "promotion_add": N_("Promotion created"),
     "promotion_end": N_("Promotion ended"),
     "voucher_redeem": N_("Voucher redeemed"),
+    "certificate_redeem": N_("Certificate redeemed"),
     "reward_add": N_("Reward added"),
     "reward_edit": N_("Reward edited"),
     "reward_archive": N_("Reward archived"),
@@ -68,6 +69,7 @@ ACTIONS = {
 OTHER_ACT = N_("Other action")
 # A wrong code by its details: a voucher's; None: either kind (the kind's filter says so).
 WRONG_CODES = {VOUCHER_MISS: N_("Wrong voucher code typed"), None: N_("Wrong code typed")}
+WRONG_CODES[CERTIFICATE_MISS] = N_("Wrong certificate code typed")
 CARD_FIELDS = {
     "photo": N_("Photo"),
     "description": N_("Description"),

@@ -14,6 +14,7 @@ from aiogram.types import InlineKeyboardMarkup
 from handlers.ui.limits_render import resume_keyboard
 from handlers.ui.notices.campaigns import push_done_text, push_keyboard
 from handlers.ui.notices.care import goodwill_text, points_adjusted_text
+from handlers.ui.notices.certificate_till import certificate_used_text, certificates_flag_text
 from handlers.ui.notices.chat import (
     member_message_keyboard,
     member_message_text,
@@ -59,6 +60,8 @@ from services.notices import (
     BirthdayCorrection,
     BirthdayGift,
     CartReminder,
+    CertificatesFlag,
+    CertificateUsed,
     CodesLockedAlert,
     CustomerAmountFlag,
     CustomerPurchasesFlag,
@@ -161,5 +164,9 @@ def notice_text(body: NoticeBody) -> Rendered:
             return voucher_lapsed_text(body), None
         case VoucherExpiring():
             return voucher_expiring_text(body), None
+        case CertificateUsed():
+            return certificate_used_text(body), None
+        case CertificatesFlag():
+            return certificates_flag_text(body), None
         case _:
             assert_never(body)
