@@ -17,7 +17,9 @@ only when they apply; so do rewards (issue 15): a promotion's bonus and an invit
 gift are postings of the ledger's statement, the friend's grant joins the referral's, the
 stamps move with the balances (a daily-once card's "stamped today" comes with the family's
 read); a stamped purchase adds its stamp entries, and a voucher (a full card, the friend's
-gift) the rewards' terms and the vouchers (services/purchase_rewards.py)."""
+gift) the rewards' terms and the vouchers (services/purchase_rewards.py). A partner's
+certificate paying part of the check (issue 16) adds its redemption and its entry, right after
+the draft's confirmation (services/coalition/sale_share.py)."""
 
 from __future__ import annotations
 
