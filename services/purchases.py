@@ -18,8 +18,9 @@ gift are postings of the ledger's statement, the friend's grant joins the referr
 stamps move with the balances (a daily-once card's "stamped today" comes with the family's
 read); a stamped purchase adds its stamp entries, and a voucher (a full card, the friend's
 gift) the rewards' terms and the vouchers (services/purchase_rewards.py). A partner's
-certificate paying part of the check (issue 16) adds its redemption and its entry, right after
-the draft's confirmation (services/coalition/sale_share.py)."""
+certificate paying part of the check (issue 16) adds its redemption, its entry and the count
+of the buyer's redemptions of the day, right after the draft's confirmation
+(services/coalition/sale_share.py)."""
 
 from __future__ import annotations
 
@@ -132,8 +133,10 @@ class PurchaseService(SellerBase):
             raise _ConfirmedMeanwhile()
         used = None  # the partner's certificate paying part of the check, redeemed with it
         if sale.certificate_id is not None:
-            holder = next(r.customer_id for r in rows if r.depth == 0)
-            used = await redeem_in_sale(self.session, merchant_id, sale, holder, staff_id, now)
+            buyer = next(r for r in rows if r.depth == 0)
+            used = await redeem_in_sale(
+                self.session, self.owner_ids, program, sale, buyer, staff_id, now
+            )
         if stamp_day is not None and confirmed.stamped_before and not sale.stamped_today:
             # PostgreSQL: a stamped sale committed while the family's read waited for the
             # buyer's lock, after that read's snapshot; read again, and it is seen.

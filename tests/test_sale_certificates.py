@@ -25,6 +25,7 @@ from tests.sale_certificate_scene import (
     CASHIER,
     FRIEND,
     MEMBER,
+    OWNER,
     check_certificate_ledger,
     give,
     scene,
@@ -264,3 +265,23 @@ async def test_who_may_press_the_certificate_buttons(tg, db, session_factory, cl
     # The owner may.
     by_owner = await owner.press(use)
     assert "🎟 Certificate: −€10" in edited(by_owner)
+
+
+async def test_a_third_certificate_of_the_day_in_a_sale_flags_the_member(
+    tg, db, session_factory, clock
+) -> None:
+    _owner, kasia, anna, partner, offer_id = await scene(tg, session_factory, clock)
+    ids = [await give(session_factory, clock, offer_id, partner) for _ in range(3)]
+    async with session_factory() as s:
+        here = await make_merchant(s, clock)
+    async with session_factory() as s, s.begin():  # two handed over on their own today
+        for certificate_id in ids[:2]:
+            assert await CertificateRepo(s).redeem(certificate_id, here.id, clock(), 77)
+    await anna.send("/code")
+    preview = await kasia.send(f"/sale {await db.pay_code(MEMBER)} 50")
+    used = await kasia.press(preview.button("🎟 Use certificate"))
+    confirmed = await kasia.press(used.button("Confirm"))
+    assert "confirmed" in confirmed.text
+    [flag] = confirmed.to(OWNER)
+    assert "🚩 Anna has used 3 gift certificates today, the latest here." in flag
+    assert (await certificate(db, ids[2])).status == CertificateStatus.REDEEMED

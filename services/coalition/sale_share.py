@@ -22,8 +22,10 @@ from db.models import CertificateReason, CertificateStatus
 from db.repositories.certificates import CertificateRepo
 from db.repositories.sale_certificates import SaleCertificateRepo
 from services.coalition.issue import entry_row
+from services.coalition.redeem import flag_many
 from services.errors import SaleRefused
 from services.notices import Notice, Receipt
+from services.program import Program
 
 CHOICES_IN_SALE = 3  # certificate buttons on one preview
 
@@ -84,20 +86,24 @@ async def choices(
 
 async def redeem_in_sale(
     session: AsyncSession,
-    merchant_id: int,
+    owner_ids: frozenset[int] | Sequence[int],
+    program: Program,
     sale: Any,
-    customer_id: int | None,
+    buyer: Any,
     staff_id: int,
     now: datetime,
 ) -> Any:
-    """Redeem the certificate the confirmed draft `sale` names, with its `redeemed` entry: two
-    statements. The buyer (`customer_id`) must still hold it: used, expired or given away
+    """Redeem the certificate the confirmed draft `sale` names, with its `redeemed` entry, and
+    count the buyer's redemptions of the day for the admins' flag (services/coalition/
+    redeem.py `flag_many`): three statements, a few more on the day the flag goes up. The buyer
+    (`buyer`: the family's row at depth 0) must still hold it: used, expired or given away
     since the preview, the whole sale is refused (SaleRefused certificate_used or
     certificate_expired) and the caller's transaction undone."""
     repo = CertificateRepo(session)
     row = await repo.redeem(
-        sale.certificate_id, merchant_id, now, staff_id, purchase_id=sale.purchase_id
+        sale.certificate_id, program.id, now, staff_id, purchase_id=sale.purchase_id
     )
+    customer_id = buyer.customer_id
     if row is None or customer_id is None or row.customer_id != customer_id:
         gone = await SaleCertificateRepo(session).of_purchase(sale.certificate_id)
         expired = gone is not None and (
@@ -113,6 +119,7 @@ async def redeem_in_sale(
         staff_telegram_id=staff_id,
     )
     await repo.add_entries([entry])
+    await flag_many(session, owner_ids, program, customer_id, buyer.first_name, now)
     return row
 
 
