@@ -2,7 +2,8 @@
 dispatcher: a full refund gives the certificate back (once more usable), a partial one leaves it
 used, an expired one stays used; the preview, the cashier's confirmation and the member's
 notice say which. Then two cashiers confirming two sales with one certificate at the same
-moment, on both databases, and what a sale with a certificate costs in statements."""
+moment, on both databases, what a sale with a certificate costs in statements, and a
+certificate paying part of a pre-order."""
 
 from __future__ import annotations
 
@@ -16,14 +17,18 @@ from db.models import (
     CertificateEntry,
     CertificateReason,
     CertificateStatus,
+    Preorder,
     Purchase,
     PurchaseStatus,
 )
 from services.coalition.sale_certificates import SaleCertificateService
 from services.errors import SaleRefused
 from services.sales import SaleResult, SaleService
+from tests.coalition_factories import make_offer, make_partnership
 from tests.factories import check_ledger_invariant, in_own_session, issue_code, make_merchant
 from tests.sale_certificate_scene import CASHIER, MEMBER, check_certificate_ledger, give, scene
+from tests.telegram import hire
+from tests.test_preorders import order_two_flat_whites
 
 
 async def sold(kasia, anna, db, amount: str = "50") -> int:
@@ -214,3 +219,29 @@ async def test_a_certificate_costs_a_sale_three_statements(
     with_certificate = await confirmed(await give(session_factory, clock, offer_id, partner))
     # The redemption, its entry, and the buyer's redemptions of the day counted for the flag.
     assert with_certificate == plain + 3, seen
+
+
+async def test_a_certificate_pays_part_of_a_pre_order(tg, db, session_factory, clock) -> None:
+    owner, kasia, anna = tg(1), tg(CASHIER, first_name="Kasia"), tg(MEMBER, first_name="Anna")
+    await hire(owner, kasia)
+    await order_two_flat_whites(owner, anna)
+    async with session_factory() as s:
+        here = await make_merchant(s, clock)
+        partner = await make_merchant(s, clock, slug="partner")
+    async with session_factory() as s:
+        await make_partnership(s, clock, here, partner)
+    async with session_factory() as s:
+        offer_id = await make_offer(s, clock, here, value_minor=500)
+    certificate_id = await give(session_factory, clock, offer_id, partner)
+    code = str((await db.scalar(select(Preorder))).code)
+    await kasia.send("/sale")
+    preview = await kasia.send(code)
+    used = await kasia.press(preview.button("🎟 Use certificate: €5"))
+    text = used.of(EditMessageText)[0].text
+    assert "Pre-order #1: €7.60" in text and "Check: €7.60" in text
+    assert "🎟 Certificate: −€5" in text and "To pay: <b>€2.60</b>" in text
+    await kasia.press(used.button("Confirm"))
+    sale = await db.scalar(select(Purchase))
+    order = await db.scalar(select(Preorder))
+    assert (sale.amount_minor, sale.certificate_minor, order.status) == (260, 500, "completed")
+    assert (await certificate(db, certificate_id)).purchase_id == sale.id

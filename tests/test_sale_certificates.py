@@ -262,6 +262,11 @@ async def test_who_may_press_the_certificate_buttons(tg, db, session_factory, cl
     assert (row.certificate_id, row.amount_minor) == (None, 5000)
     for cid in (certificate_id, bobs):
         assert (await certificate(db, cid)).status == CertificateStatus.OPEN
+    # A revoked cashier.
+    staff = await owner.send("/staff")
+    await owner.press(staff.button("Revoke Kasia"))
+    revoked = await kasia.press(use)
+    assert "for the staff" in revoked.toasts[0] and (await draft(db)).certificate_id is None
     # The owner may.
     by_owner = await owner.press(use)
     assert "🎟 Certificate: −€10" in edited(by_owner)

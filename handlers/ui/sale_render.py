@@ -101,7 +101,7 @@ def preview_text(draft: SaleDraft) -> str:
     if draft.till.order_id is not None:
         lines.append(
             _("🛍 Pre-order #{id}: {amount}.").format(
-                id=draft.till.order_id, amount=money(draft.amount_minor, cur)
+                id=draft.till.order_id, amount=money(draft.check_minor, cur)
             )
         )
     value = draft.till.point_value
