@@ -24,6 +24,14 @@ async def scene(
     owner, kasia, anna = tg(OWNER), tg(CASHIER, first_name="Kasia"), tg(MEMBER, first_name="Anna")
     await hire(owner, kasia)
     await join(anna)
+    partner, offer_id = await partnered(session_factory, clock, **offer)
+    return owner, kasia, anna, partner, offer_id
+
+
+async def partnered(
+    session_factory: async_sessionmaker[AsyncSession], clock: FakeClock, **offer: object
+) -> tuple[MerchantView, int]:
+    """A partner of the default merchant, and an offer of the default merchant's."""
     async with session_factory() as s:
         here = await make_merchant(s, clock)
         partner = await make_merchant(s, clock, slug="partner")
@@ -31,7 +39,7 @@ async def scene(
         await make_partnership(s, clock, here, partner)
     async with session_factory() as s:
         offer_id = await make_offer(s, clock, here, **offer)  # type: ignore[arg-type]
-    return owner, kasia, anna, partner, offer_id
+    return partner, offer_id
 
 
 async def give(

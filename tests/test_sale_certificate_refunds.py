@@ -24,9 +24,15 @@ from db.models import (
 from services.coalition.sale_certificates import SaleCertificateService
 from services.errors import SaleRefused
 from services.sales import SaleResult, SaleService
-from tests.coalition_factories import make_offer, make_partnership
 from tests.factories import check_ledger_invariant, in_own_session, issue_code, make_merchant
-from tests.sale_certificate_scene import CASHIER, MEMBER, check_certificate_ledger, give, scene
+from tests.sale_certificate_scene import (
+    CASHIER,
+    MEMBER,
+    check_certificate_ledger,
+    give,
+    partnered,
+    scene,
+)
 from tests.telegram import hire
 from tests.test_preorders import order_two_flat_whites
 
@@ -225,13 +231,7 @@ async def test_a_certificate_pays_part_of_a_pre_order(tg, db, session_factory, c
     owner, kasia, anna = tg(1), tg(CASHIER, first_name="Kasia"), tg(MEMBER, first_name="Anna")
     await hire(owner, kasia)
     await order_two_flat_whites(owner, anna)
-    async with session_factory() as s:
-        here = await make_merchant(s, clock)
-        partner = await make_merchant(s, clock, slug="partner")
-    async with session_factory() as s:
-        await make_partnership(s, clock, here, partner)
-    async with session_factory() as s:
-        offer_id = await make_offer(s, clock, here, value_minor=500)
+    partner, offer_id = await partnered(session_factory, clock, value_minor=500)
     certificate_id = await give(session_factory, clock, offer_id, partner)
     code = str((await db.scalar(select(Preorder))).code)
     await kasia.send("/sale")
