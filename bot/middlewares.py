@@ -30,6 +30,7 @@ from services.coalition.gifts import GiftService
 from services.coalition.offers import OfferService
 from services.coalition.partners import PartnerService
 from services.coalition.redeem import CertificateTillService
+from services.coalition.sale_certificates import SaleCertificateService
 from services.codes import CodeService
 from services.dto import MemberContext
 from services.exports import ExportService
@@ -211,6 +212,9 @@ class ContextMiddleware(BaseMiddleware):
         data["promotions"] = PromotionService(session, self.settings.owner_ids, self.clock)
         data["redeem"] = RedeemService(session, self.settings.owner_ids, self.clock)
         data["rewards"] = RewardService(session, self.settings.owner_ids, self.clock)
+        data["sale_certificates"] = SaleCertificateService(
+            session, self.settings.owner_ids, self.clock, marker_key=self.marker_key
+        )
         data["certificate_till"] = CertificateTillService(
             session, self.settings.owner_ids, self.clock
         )
