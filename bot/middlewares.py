@@ -26,6 +26,7 @@ from services.care import CareService
 from services.catalog import CatalogService
 from services.chat import ChatService
 from services.clock import Clock
+from services.coalition.giving import GivingService
 from services.codes import CodeService
 from services.dto import MemberContext
 from services.exports import ExportService
@@ -207,6 +208,7 @@ class ContextMiddleware(BaseMiddleware):
         data["promotions"] = PromotionService(session, self.settings.owner_ids, self.clock)
         data["redeem"] = RedeemService(session, self.settings.owner_ids, self.clock)
         data["rewards"] = RewardService(session, self.settings.owner_ids, self.clock)
+        data["giving"] = GivingService(session, self.settings.owner_ids, self.clock)
         data["settings"] = self.settings
         data["ctx"] = ctx
         locale = pick_locale(ctx, user, self.settings.default_language)

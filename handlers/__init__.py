@@ -24,6 +24,7 @@ def get_routers() -> list[Router]:
         business_news,
         card,
         catalog,
+        certificate_give,
         chat,
         customer,
         errors,
@@ -64,6 +65,7 @@ def get_routers() -> list[Router]:
         redeem.router,  # a voucher's code in the sale form's code step, before the sale's
         sale.router,  # staff forms go before member handlers that match any text
         refunds.router,
+        certificate_give.router,  # 🎟 Give on a sale's confirmation (issue 16)
         customer.router,  # its form's text steps go before member handlers too
         form_fallbacks.sale_router,  # what the sale form's steps did not take
         staff.router,

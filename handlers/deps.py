@@ -16,6 +16,7 @@ from services.campaigns import CampaignService
 from services.care import CareService
 from services.catalog import CatalogService
 from services.chat import ChatService
+from services.coalition.giving import GivingService
 from services.codes import CodeService
 from services.dto import MemberContext
 from services.exports import ExportService
@@ -65,6 +66,7 @@ class HandlerData(TypedDict, total=False):
     promotions: PromotionService
     redeem: RedeemService  # vouchers at the till
     rewards: RewardService  # the reward catalogue, claims and vouchers
+    giving: GivingService  # a partner's certificate given after a sale (issue 16)
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
     locale: str  # the language this update is answered in
     i18n: CatalogI18n

@@ -21,7 +21,7 @@ gift) the rewards' terms and the vouchers (services/purchase_rewards.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +30,8 @@ from sqlalchemy.exc import IntegrityError
 from db.models import PreorderStatus, PurchaseStatus
 from db.repositories import WAITING, GrantRepo, PreorderRepo, SummaryRepo
 from services import grants, limits, policy
+from services.coalition.hand_out import after_purchase
+from services.coalition.routes import Route
 from services.errors import SaleRefused
 from services.ledger import Family, family, post_settlement
 from services.limits.daily import local_day_start
@@ -54,6 +56,7 @@ class SaleResult:
     balance_after: int
     currency: str
     notices: tuple[Notice, ...]
+    give: tuple[Route, ...] = ()  # certificates the cashier may give after it (issue 16)
 
 
 class _ConfirmedMeanwhile(Exception):
@@ -145,6 +148,13 @@ class PurchaseService(SellerBase):
         if (done.stamps is not None and done.stamps.added) or friend_voucher:
             handed = await hand_out(
                 self.session, program, kin.buyer.id, done, sale.purchase_id, now, friend_voucher
+            )
+        if program.routes:  # partners' certificates the purchase hands out (issue 16)
+            handed = replace(
+                handed,
+                certificates=await after_purchase(
+                    self.session, program, kin.buyer.id, sale.purchase_id, sale.amount_minor, now
+                ),
             )
         if sale.order_id is not None:
             await PreorderRepo(self.session).transition(
@@ -261,4 +271,5 @@ class PurchaseService(SellerBase):
             balance_after=balance,
             currency=program.merchant.currency,
             notices=notices,
+            give=program.cashier_routes,
         )

@@ -13,6 +13,7 @@ from typing import get_args
 
 from services.notices.campaigns import Push, PushDone
 from services.notices.care import GoodwillPoints, PointsAdjusted
+from services.notices.certificates import CertificateExpired, CertificateExpiring, CertificateGiven
 from services.notices.chat import MemberMessage, StaffReply
 from services.notices.codec import NoticeError, build, dump, load
 from services.notices.jobs import (
@@ -88,6 +89,9 @@ NoticeBody = (
     | VoucherRedeemed
     | VoucherLapsed
     | VoucherExpiring
+    | CertificateGiven
+    | CertificateExpiring
+    | CertificateExpired
 )
 
 # The outbox row's `kind` of each body type: the names rows were always written with.
@@ -140,6 +144,9 @@ __all__ = [
     "BirthdayCorrection",
     "BirthdayGift",
     "CartReminder",
+    "CertificateExpired",
+    "CertificateExpiring",
+    "CertificateGiven",
     "CodesLockedAlert",
     "CustomerAmountFlag",
     "CustomerPurchasesFlag",

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
+from services.notices.certificates import GotCertificate
 from services.notices.codec import SPARSE
 
 
@@ -36,6 +37,8 @@ class Receipt:
     friend_gift: int = field(default=0, metadata=SPARSE)  # points: an invited friend's gift
     friend_reward: str | None = field(default=None, metadata=SPARSE)  # and its voucher
     promotion_stamps: int = field(default=0, metadata=SPARSE)  # the promotion's extra stamps
+    # The coalition (issue 16): certificates of partners the purchase handed out.
+    certificates: tuple[GotCertificate, ...] = field(default=(), metadata=SPARSE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
