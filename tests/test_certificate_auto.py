@@ -155,5 +155,7 @@ async def test_the_receipt_in_russian(tg, db, session_factory, clock) -> None:
     s = await scene(tg, session_factory, clock, anna_language="ru")
     _, done = await sell(db, s.kasia, s.anna, "25")
     receipt = done.to(ANNA)[0]
-    assert "🎟 Вы получили сертификат в Café wash: 10\xa0€ до 9 апр. 2026 г. — /wallet" in receipt
+    assert (
+        "🎟 Вы получили сертификат в Café wash: 10\xa0€ до 9 апр. 2026\u202fг. — /wallet" in receipt
+    )
     assert CASHIER not in (c.issued_by for c in await certificates(db))
