@@ -26,7 +26,10 @@ from services.care import CareService
 from services.catalog import CatalogService
 from services.chat import ChatService
 from services.clock import Clock
+from services.coalition.gifts import GiftService
 from services.coalition.giving import GivingService
+from services.coalition.offers import OfferService
+from services.coalition.redeem import CertificateTillService
 from services.codes import CodeService
 from services.dto import MemberContext
 from services.exports import ExportService
@@ -209,6 +212,11 @@ class ContextMiddleware(BaseMiddleware):
         data["redeem"] = RedeemService(session, self.settings.owner_ids, self.clock)
         data["rewards"] = RewardService(session, self.settings.owner_ids, self.clock)
         data["giving"] = GivingService(session, self.settings.owner_ids, self.clock)
+        data["certificate_till"] = CertificateTillService(
+            session, self.settings.owner_ids, self.clock
+        )
+        data["wallet"] = GiftService(session, self.settings.owner_ids, self.clock)
+        data["offers"] = OfferService(session, self.settings.owner_ids, self.clock)
         data["settings"] = self.settings
         data["ctx"] = ctx
         locale = pick_locale(ctx, user, self.settings.default_language)

@@ -25,6 +25,7 @@ def get_routers() -> list[Router]:
         card,
         catalog,
         certificate_give,
+        certificate_redeem,
         chat,
         customer,
         errors,
@@ -37,6 +38,7 @@ def get_routers() -> list[Router]:
         language,
         limits,
         merchants,
+        offers,
         orders,
         poster,
         privacy,
@@ -52,12 +54,15 @@ def get_routers() -> list[Router]:
         settings,
         staff,
         start,
+        wallet,
     )
 
     routers = [
         # Errors reach it after their own router's error handlers (handlers/errors.py); at the
         # dispatcher it takes them all, so no router words another's errors.
         errors.router,
+        certificate_redeem.router,  # its /start c<code>, /redeem <10 digits>, 10-digit codes
+        wallet.router,  # its /start links and its joins' Accept, before start's
         start.router,
         form_fallbacks.cancel_router,  # /cancel ends any form, for anyone
         about.router,  # the card's menu button works in the middle of any form
@@ -78,6 +83,7 @@ def get_routers() -> list[Router]:
         business.form_router,  # what the card's form steps did not take
         promos.router,  # its form's typed values before member handlers of free text
         rewards_admin.router,  # its form's typed values before member handlers of free text
+        offers.router,  # its form's typed values before member handlers of free text
         rewards.router,
         reports.router,
         export.router,

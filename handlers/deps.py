@@ -16,7 +16,10 @@ from services.campaigns import CampaignService
 from services.care import CareService
 from services.catalog import CatalogService
 from services.chat import ChatService
+from services.coalition.gifts import GiftService
 from services.coalition.giving import GivingService
+from services.coalition.offers import OfferService
+from services.coalition.redeem import CertificateTillService
 from services.codes import CodeService
 from services.dto import MemberContext
 from services.exports import ExportService
@@ -67,6 +70,9 @@ class HandlerData(TypedDict, total=False):
     redeem: RedeemService  # vouchers at the till
     rewards: RewardService  # the reward catalogue, claims and vouchers
     giving: GivingService  # a partner's certificate given after a sale (issue 16)
+    certificate_till: CertificateTillService  # certificates redeemed on their own at the till
+    wallet: GiftService  # a member's certificates across businesses, and gifts of them
+    offers: OfferService  # certificate offers partners hand out (/offers)
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
     locale: str  # the language this update is answered in
     i18n: CatalogI18n

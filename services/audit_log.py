@@ -97,6 +97,8 @@ def entry_of(
         about["note"] = details  # the reward's name
         if action == "reward_edit":
             about["setting"] = target  # the field edited
+    elif action in OFFER_ACTS:
+        about.update(_offer(target if action == "offer_edit" else None, details))
     elif action in ("staff_invite", "staff_join"):
         about["role"] = target
     elif action in ("wrong_code", "stale_code"):
@@ -106,6 +108,23 @@ def entry_of(
         if details and not details.startswith("staff_"):
             about["member"] = _int(target)
     return AuditEntry(created_at, actor, action, **about)  # type: ignore[arg-type]
+
+
+OFFER_ACTS = frozenset({"offer_add", "offer_edit", "offer_archive"})
+
+
+def _offer(field: str | None, details: str | None) -> dict[str, object]:
+    """A certificate offer's act: its value (amount) or item (note), and the field edited."""
+    try:
+        parsed = json.loads(details or "")
+    except ValueError:
+        parsed = None
+    about: dict[str, object] = {"setting": field} if field else {}
+    if isinstance(parsed, dict) and isinstance(parsed.get("item"), str):
+        about["note"] = parsed["item"]
+    elif isinstance(parsed, dict) and isinstance(parsed.get("value"), int):
+        about["amount"] = parsed["value"]
+    return about
 
 
 def _level_change(target: str | None, details: str | None) -> dict[str, object]:

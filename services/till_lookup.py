@@ -19,6 +19,7 @@ from services.program import Program
 from services.seller import SellerBase, check_seller
 
 VOUCHER_MISS = "voucher"  # a wrong code's audit details when a voucher's code was typed
+CERTIFICATE_MISS = "certificate"  # and when a certificate's was (issue 16)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,11 @@ def clean_receipt(text: str | None, limit: int) -> str | None:
 
 
 class TillLookup(SellerBase):
+    async def check(self, merchant_id: int, staff_id: int) -> None:
+        """An active, unpaused seller (NotStaff or StaffPaused otherwise)."""
+        async with self.session.begin():
+            await self._seller(merchant_id, staff_id, self.clock())
+
     async def _lookup(
         self,
         program: Program,
@@ -121,13 +127,20 @@ class TillLookup(SellerBase):
         return Found(till, row.membership_id, row.level_rank, row)
 
     async def _missed(
-        self, merchant_id: int, staff_id: int, code: str, now: datetime, voucher: bool = False
+        self,
+        merchant_id: int,
+        staff_id: int,
+        code: str,
+        now: datetime,
+        voucher: bool = False,
+        miss: str = VOUCHER_MISS,
     ) -> CodeInvalid:
         """No active code matched: the merchant's turn is taken (code lookups that miss take
         turns on PostgreSQL, so no two slip under a limit), the pause and the lock checked
         again with every miss committed before, the attempt audited, and what follows from it
         (a pause, a lock, alerts) done. The refusal to raise once this commits. A `voucher`
-        code that is none counts as a wrong payment code does; its audit row says voucher.
+        code that is none counts as a wrong payment code does; its audit row says `miss`
+        (voucher, or certificate).
         Text that is no payment code at all can't be a guess: refused as such, not counted."""
         valid = policy.is_payment_code(code)
         if not valid and not voucher:
@@ -141,7 +154,7 @@ class TillLookup(SellerBase):
         # Only codes that match nobody count towards a pause: guessing looks like that,
         # while a code that expired during a slow sale does not.
         action = WRONG_CODE if reason == "unknown" else "stale_code"
-        details = VOUCHER_MISS if voucher else reason
+        details = miss if voucher else reason
         self.audit.add(merchant_id, staff_id, action, now, details=details)
         await self.session.flush()
         return await guard.after_miss(merchant, staff_id, action, reason, now)

@@ -86,8 +86,8 @@ def test_check_share(
         assert caught.value.reason == refused
 
 
-def test_flag_once_at_the_threshold() -> None:
-    assert [rules.flagged(n) for n in range(1, 6)] == [False, False, True, False, False]
+def test_flag_from_the_threshold_on() -> None:
+    assert [rules.flagged(n) for n in range(1, 6)] == [False, False, True, True, True]
 
 
 async def test_issue_writes_the_certificate_and_its_entry(

@@ -157,6 +157,7 @@ async def test_commands_are_registered_for_each_language(bot, i18n) -> None:
             "history",
             "rewards",
             "vouchers",
+            "wallet",
             "catalog",
             "about",
             "orders",

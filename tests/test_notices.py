@@ -54,12 +54,14 @@ from services.notices import (
     encode,
 )
 from services.notices.care import GoodwillPoints, PointsAdjusted
+from services.notices.certificate_till import CertificatesFlag, CertificateUsed
 from services.notices.certificates import (
     CertificateExpired,
     CertificateExpiring,
     CertificateGiven,
     GotCertificate,
 )
+from services.notices.gifts import CertificateGiftTaken
 from services.notices.redeem import VoucherRedeemed
 from tests.factories import make_merchant, receipt
 
@@ -166,6 +168,9 @@ SAMPLES: list[NoticeBody] = [
     CertificateGiven(partner="Café <A>", certificate=CERTIFICATE),
     CertificateExpiring(certificate=CERTIFICATE, days=2),
     CertificateExpired(certificate=replace(CERTIFICATE, item="Wash <XL>", value=0)),
+    CertificateUsed(merchant="Wash <Nord>", value_minor=1500, currency="EUR"),
+    CertificatesFlag(member="<b>Anna</b>", count=3, place="Car <Wash>"),
+    CertificateGiftTaken(merchant="Wash <&> Go", currency="HUF", value_minor=150000),
 ]
 
 

@@ -15,6 +15,7 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from pydantic import Field
 
+from handlers.ui.offers_render import OFFER_FIELDS
 from handlers.ui.render import N_, date_time, day, money, whole_number
 from handlers.ui.render import points as points_text
 from handlers.ui.rewards_render import FIELD_NAMES as REWARD_FIELDS
@@ -24,7 +25,7 @@ from services.audit_log import NUMBERED, OWNER, AuditEntry, AuditPage, AuditWord
 from services.numbers import MAX_BIG_ID, MAX_PAGE
 from services.policy.program_changes import LEVEL_KEYS, SettingKey
 from services.rewards.values import RewardField
-from services.till_lookup import VOUCHER_MISS
+from services.till_lookup import CERTIFICATE_MISS, VOUCHER_MISS
 
 # A label for every act the log holds; one without a label reads as OTHER_ACT.
 ACTIONS = {
@@ -61,13 +62,18 @@ ACTIONS = {
     "promotion_add": N_("Promotion created"),
     "promotion_end": N_("Promotion ended"),
     "voucher_redeem": N_("Voucher redeemed"),
+    "certificate_redeem": N_("Certificate redeemed"),
     "reward_add": N_("Reward added"),
     "reward_edit": N_("Reward edited"),
     "reward_archive": N_("Reward archived"),
+    "offer_add": N_("Certificate offer created"),
+    "offer_edit": N_("Certificate offer edited"),
+    "offer_archive": N_("Certificate offer archived"),
 }
 OTHER_ACT = N_("Other action")
 # A wrong code by its details: a voucher's; None: either kind (the kind's filter says so).
 WRONG_CODES = {VOUCHER_MISS: N_("Wrong voucher code typed"), None: N_("Wrong code typed")}
+WRONG_CODES[CERTIFICATE_MISS] = N_("Wrong certificate code typed")
 CARD_FIELDS = {
     "photo": N_("Photo"),
     "description": N_("Description"),
@@ -152,6 +158,8 @@ def about_text(entry: AuditEntry, currency: str, levels: dict[int, str]) -> str:
         parts.append(_(CARD_FIELDS[entry.setting]))
     elif entry.action == "reward_edit" and entry.setting in REWARD_FIELDS:
         parts.append(_(REWARD_FIELDS[RewardField(entry.setting)]))
+    elif entry.action == "offer_edit" and entry.setting in OFFER_FIELDS:
+        parts.append(_(OFFER_FIELDS[entry.setting]))
     elif entry.setting is not None and (setting := _setting(entry, currency, levels)):
         parts.append(setting)
     if entry.role is not None:

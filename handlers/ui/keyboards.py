@@ -29,6 +29,7 @@ from handlers.ui.callbacks import (
 )
 from handlers.ui.render import LANGUAGE_NAMES
 from handlers.ui.rewards_callbacks import RewardAction, RewardCb, VoucherAction, VoucherCb
+from handlers.ui.wallet_callbacks import WalletAction, WalletCb
 from services.dto import Birthday, Profile
 
 # Lazy, so F.text == MENU_CARD compares in the locale of the update being filtered.
@@ -102,6 +103,11 @@ def _card_keyboard(locale: str) -> InlineKeyboardMarkup:
                 InlineKeyboardButton(
                     text=_("🎟 Vouchers"), callback_data=VoucherCb(action=VoucherAction.LIST).pack()
                 ),
+            ],
+            [
+                InlineKeyboardButton(
+                    text=_("🎟 Wallet"), callback_data=WalletCb(action=WalletAction.LIST).pack()
+                )
             ],
         ]
     )

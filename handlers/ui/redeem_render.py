@@ -21,6 +21,7 @@ from handlers.ui.limits_render import codes_locked_text
 from handlers.ui.render import day, points
 from handlers.ui.sale_render import paused_text
 from handlers.ui.voucher_render import valid_until
+from services.errors import CodeInvalid
 from services.numbers import MAX_BIG_ID
 from services.rewards.redeem import (
     Redeemed,
@@ -47,7 +48,10 @@ class RedeemCb(CallbackData, prefix="rdm"):
 
 
 def ask_voucher_code() -> str:
-    return _("Enter the voucher's 8-digit code, or scan its QR with the phone's camera.")
+    return _(
+        "Enter the voucher's 8-digit code or the gift certificate's 10-digit code, or scan its "
+        "QR with the phone's camera."
+    )
 
 
 def _who(first_name: str | None, phone_masked: str | None) -> str:
@@ -152,6 +156,11 @@ def voucher_refused(error: VoucherRefused) -> str:
 def voucher_unknown(error: VoucherUnknown, timezone: str) -> str:
     """A code that is no voucher, with the pause or the lock it caused."""
     text = _("No voucher has this code. Check the 8 digits and try again.")
+    return missed_text(text, error, timezone)
+
+
+def missed_text(text: str, error: CodeInvalid, timezone: str) -> str:
+    """A wrong code's refusal `text`, with the pause or the lock it caused."""
     if error.paused and error.until is not None:
         text += "\n\n" + paused_text(error.until, timezone)
     if error.locked_until is not None:

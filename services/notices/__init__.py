@@ -13,9 +13,11 @@ from typing import get_args
 
 from services.notices.campaigns import Push, PushDone
 from services.notices.care import GoodwillPoints, PointsAdjusted
+from services.notices.certificate_till import CertificatesFlag, CertificateUsed
 from services.notices.certificates import CertificateExpired, CertificateExpiring, CertificateGiven
 from services.notices.chat import MemberMessage, StaffReply
 from services.notices.codec import NoticeError, build, dump, load
+from services.notices.gifts import CertificateGiftTaken
 from services.notices.jobs import (
     BirthdayCorrection,
     BirthdayGift,
@@ -92,6 +94,9 @@ NoticeBody = (
     | CertificateGiven
     | CertificateExpiring
     | CertificateExpired
+    | CertificateUsed
+    | CertificatesFlag
+    | CertificateGiftTaken
 )
 
 # The outbox row's `kind` of each body type: the names rows were always written with.
@@ -146,7 +151,10 @@ __all__ = [
     "CartReminder",
     "CertificateExpired",
     "CertificateExpiring",
+    "CertificateGiftTaken",
     "CertificateGiven",
+    "CertificateUsed",
+    "CertificatesFlag",
     "CodesLockedAlert",
     "CustomerAmountFlag",
     "CustomerPurchasesFlag",

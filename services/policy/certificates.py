@@ -93,6 +93,7 @@ def check_share(check_minor: int, value_minor: int, min_check_minor: int) -> int
 
 
 def flagged(redeemed_today: int) -> bool:
-    """Whether a member's redemptions today (this one counted) call for the admins' look:
-    told once, when the count reaches the threshold."""
-    return redeemed_today == FLAG_PER_DAY
+    """Whether a member's redemptions today (this one counted) call for the admins' look: from
+    the threshold on, so two redemptions committing at once cannot both count one short; the
+    alert's dedupe key (one a customer and day) tells the admins once."""
+    return redeemed_today >= FLAG_PER_DAY

@@ -109,11 +109,6 @@ class RedeemService(TillLookup):
     def vouchers(self) -> VoucherRepo:
         return VoucherRepo(self.session)
 
-    async def check(self, merchant_id: int, staff_id: int) -> None:
-        """An active, unpaused seller (NotStaff or StaffPaused otherwise)."""
-        async with self.session.begin():
-            await self._seller(merchant_id, staff_id, self.clock())
-
     async def find(self, merchant_id: int, staff_id: int, typed: str) -> VoucherView:
         """The voucher behind a code as typed or scanned, ready to hand over; a refusal
         otherwise. A code that is no voucher is audited and counted before it is refused."""

@@ -14,6 +14,7 @@ from aiogram.types import InlineKeyboardMarkup
 from handlers.ui.limits_render import resume_keyboard
 from handlers.ui.notices.campaigns import push_done_text, push_keyboard
 from handlers.ui.notices.care import goodwill_text, points_adjusted_text
+from handlers.ui.notices.certificate_till import certificate_used_text, certificates_flag_text
 from handlers.ui.notices.certificates import (
     certificate_expired_text,
     certificate_expiring_text,
@@ -24,6 +25,7 @@ from handlers.ui.notices.chat import (
     member_message_text,
     staff_reply_text,
 )
+from handlers.ui.notices.gifts import gift_taken_text
 from handlers.ui.notices.jobs import (
     birthday_corrected_text,
     birthday_gift_text,
@@ -66,7 +68,10 @@ from services.notices import (
     CartReminder,
     CertificateExpired,
     CertificateExpiring,
+    CertificateGiftTaken,
     CertificateGiven,
+    CertificatesFlag,
+    CertificateUsed,
     CodesLockedAlert,
     CustomerAmountFlag,
     CustomerPurchasesFlag,
@@ -175,5 +180,11 @@ def notice_text(body: NoticeBody) -> Rendered:
             return certificate_expiring_text(body), None
         case CertificateExpired():
             return certificate_expired_text(body), None
+        case CertificateUsed():
+            return certificate_used_text(body), None
+        case CertificatesFlag():
+            return certificates_flag_text(body), None
+        case CertificateGiftTaken():
+            return gift_taken_text(body), None
         case _:
             assert_never(body)
