@@ -13,7 +13,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from pydantic import Field
 
-from handlers.ui.notices.certificates import until, worth
+from handlers.ui.got_certificate import until, worth
 from handlers.ui.render import money
 from services.coalition.giving import Given, GiveRefused
 from services.coalition.routes import Route

@@ -10,20 +10,9 @@ from html import escape
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from handlers.ui.render import day, money
+from handlers.ui.got_certificate import until, worth
 from services.notices import CertificateExpired, CertificateExpiring, CertificateGiven
 from services.notices.certificates import GotCertificate
-
-
-def worth(certificate: GotCertificate) -> str:
-    """What a certificate is: its value in its business's currency, or the named item."""
-    if certificate.item:
-        return escape(certificate.item)
-    return money(certificate.value, certificate.currency)
-
-
-def until(certificate: GotCertificate) -> str:
-    return day(certificate.until, certificate.timezone)
 
 
 def receipt_certificate_lines(certificates: Sequence[GotCertificate]) -> list[str]:
