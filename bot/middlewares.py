@@ -29,6 +29,7 @@ from services.clock import Clock
 from services.coalition.gifts import GiftService
 from services.coalition.giving import GivingService
 from services.coalition.offers import OfferService
+from services.coalition.partners import PartnerService
 from services.coalition.redeem import CertificateTillService
 from services.codes import CodeService
 from services.dto import MemberContext
@@ -217,6 +218,7 @@ class ContextMiddleware(BaseMiddleware):
         )
         data["wallet"] = GiftService(session, self.settings.owner_ids, self.clock)
         data["offers"] = OfferService(session, self.settings.owner_ids, self.clock)
+        data["partners"] = PartnerService(session, self.settings.owner_ids, self.clock)
         data["settings"] = self.settings
         data["ctx"] = ctx
         locale = pick_locale(ctx, user, self.settings.default_language)

@@ -40,6 +40,7 @@ def get_routers() -> list[Router]:
         merchants,
         offers,
         orders,
+        partners,
         poster,
         privacy,
         profile,
@@ -63,6 +64,7 @@ def get_routers() -> list[Router]:
         errors.router,
         certificate_redeem.router,  # its /start c<code>, /redeem <10 digits>, 10-digit codes
         wallet.router,  # its /start links and its joins' Accept, before start's
+        partners.router,  # its /start k<token> before the start router
         start.router,
         form_fallbacks.cancel_router,  # /cancel ends any form, for anyone
         about.router,  # the card's menu button works in the middle of any form

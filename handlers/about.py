@@ -26,7 +26,9 @@ from handlers.ui.business_render import (
 )
 from handlers.ui.edit import edit_text
 from handlers.ui.keyboards import MENU_ABOUT
+from handlers.ui.partners_render import partners_button
 from services.business import BusinessService, CardRefused, CardView, NewsPage
+from services.coalition.partners import PartnerService
 from services.dto import MemberContext
 from services.errors import NotStaff
 
@@ -88,9 +90,14 @@ async def send_news(message: Message, page: NewsPage, merchant_id: int, admin: b
 
 @router.message(F.text == MENU_ABOUT, flags=EVERYONE)
 @router.message(Command("about"), flags=EVERYONE)
-async def cmd_about(message: Message, ctx: MemberContext, business: BusinessService) -> None:
+async def cmd_about(
+    message: Message, ctx: MemberContext, business: BusinessService, partners: PartnerService
+) -> None:
     card = await business.card(ctx.merchant.id)
-    await send_card(message, card, card_text(card), card_keyboard(card))
+    keyboard = card_keyboard(card)
+    if await partners.has_partners(ctx.merchant.id):
+        keyboard.inline_keyboard.append(partners_button(ctx.merchant.id))
+    await send_card(message, card, card_text(card), keyboard)
 
 
 @router.callback_query(BizCb.filter(F.action == BizAction.WEEK), flags=EVERYONE)

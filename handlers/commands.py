@@ -59,6 +59,7 @@ COMMANDS = {
     "wallet": (__("Your certificates from partner places"), CUSTOMER),
     "catalog": (__("Order ahead for pickup"), CUSTOMER),
     "about": (__("About the place: hours, address, news"), CUSTOMER),
+    "partners": (__("Partner businesses and their cards"), CUSTOMER),
     "orders": (__("Your pre-orders"), CUSTOMER),
     "profile": (__("Birthday, phone, offers"), CUSTOMER),
     "mydata": (__("Download my data"), CUSTOMER),

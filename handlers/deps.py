@@ -19,6 +19,7 @@ from services.chat import ChatService
 from services.coalition.gifts import GiftService
 from services.coalition.giving import GivingService
 from services.coalition.offers import OfferService
+from services.coalition.partners import PartnerService
 from services.coalition.redeem import CertificateTillService
 from services.codes import CodeService
 from services.dto import MemberContext
@@ -73,6 +74,7 @@ class HandlerData(TypedDict, total=False):
     certificate_till: CertificateTillService  # certificates redeemed on their own at the till
     wallet: GiftService  # a member's certificates across businesses, and gifts of them
     offers: OfferService  # certificate offers partners hand out (/offers)
+    partners: PartnerService  # partnerships and the members' Partners page (issue 16)
     wake_sender: Callable[[], None]  # after a use case queued messages in the outbox
     locale: str  # the language this update is answered in
     i18n: CatalogI18n

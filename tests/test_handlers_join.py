@@ -160,6 +160,7 @@ async def test_commands_are_registered_for_each_language(bot, i18n) -> None:
             "wallet",
             "catalog",
             "about",
+            "partners",
             "orders",
             "profile",
             "mydata",

@@ -62,6 +62,7 @@ from services.notices.certificates import (
     GotCertificate,
 )
 from services.notices.gifts import CertificateGiftTaken
+from services.notices.partners import PartnershipEnded, PartnershipStarted
 from services.notices.redeem import VoucherRedeemed
 from tests.factories import make_merchant, receipt
 
@@ -171,6 +172,8 @@ SAMPLES: list[NoticeBody] = [
     CertificateUsed(merchant="Wash <Nord>", value_minor=1500, currency="EUR"),
     CertificatesFlag(member="<b>Anna</b>", count=3, place="Car <Wash>"),
     CertificateGiftTaken(merchant="Wash <&> Go", currency="HUF", value_minor=150000),
+    PartnershipStarted(partner="Bistro <Nord>", place="Café"),
+    PartnershipEnded(partner="Bistro <Nord>"),
 ]
 
 

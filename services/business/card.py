@@ -61,6 +61,10 @@ class CardService(Service):
             news,
         )
 
+    async def view(self, merchant_id: int) -> CardView:
+        """The card inside the caller's transaction (a partner's card on a Partners page)."""
+        return await self._view(merchant_id)
+
     async def card(self, merchant_id: int) -> CardView:
         """The card as members see it: public information about the place."""
         async with self.session.begin():

@@ -34,6 +34,7 @@ from services.notices.orders import (
     OrderReady,
     OrderWithdrawn,
 )
+from services.notices.partners import PartnershipEnded, PartnershipStarted
 from services.notices.program import RulesChanged
 from services.notices.redeem import VoucherRedeemed
 from services.notices.sales import (
@@ -97,6 +98,8 @@ NoticeBody = (
     | CertificateUsed
     | CertificatesFlag
     | CertificateGiftTaken
+    | PartnershipStarted
+    | PartnershipEnded
 )
 
 # The outbox row's `kind` of each body type: the names rows were always written with.
@@ -173,6 +176,8 @@ __all__ = [
     "OrderCancelled",
     "OrderReady",
     "OrderWithdrawn",
+    "PartnershipEnded",
+    "PartnershipStarted",
     "PointsAdjusted",
     "PointsExpired",
     "Push",

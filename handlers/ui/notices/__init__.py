@@ -43,6 +43,7 @@ from handlers.ui.notices.orders import (
     order_ready_text,
     order_withdrawn_text,
 )
+from handlers.ui.notices.partners import partnership_ended_text, partnership_started_text
 from handlers.ui.notices.program import rules_changed_text
 from handlers.ui.notices.redeem import voucher_redeemed_text
 from handlers.ui.notices.sales import (
@@ -86,6 +87,8 @@ from services.notices import (
     OrderCancelled,
     OrderReady,
     OrderWithdrawn,
+    PartnershipEnded,
+    PartnershipStarted,
     PointsAdjusted,
     PointsExpired,
     Push,
@@ -186,5 +189,9 @@ def notice_text(body: NoticeBody) -> Rendered:
             return certificates_flag_text(body), None
         case CertificateGiftTaken():
             return gift_taken_text(body), None
+        case PartnershipStarted():
+            return partnership_started_text(body), None
+        case PartnershipEnded():
+            return partnership_ended_text(body), None
         case _:
             assert_never(body)
