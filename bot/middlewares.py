@@ -27,6 +27,7 @@ from services.catalog import CatalogService
 from services.chat import ChatService
 from services.clock import Clock
 from services.coalition.gifts import GiftService
+from services.coalition.giving import GivingService
 from services.coalition.offers import OfferService
 from services.coalition.partners import PartnerService
 from services.coalition.redeem import CertificateTillService
@@ -215,6 +216,7 @@ class ContextMiddleware(BaseMiddleware):
         data["sale_certificates"] = SaleCertificateService(
             session, self.settings.owner_ids, self.clock, marker_key=self.marker_key
         )
+        data["giving"] = GivingService(session, self.settings.owner_ids, self.clock)
         data["certificate_till"] = CertificateTillService(
             session, self.settings.owner_ids, self.clock
         )

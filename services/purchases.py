@@ -33,6 +33,8 @@ from sqlalchemy.exc import IntegrityError
 from db.models import PreorderStatus, PurchaseStatus
 from db.repositories import WAITING, GrantRepo, PreorderRepo, SummaryRepo
 from services import grants, limits, policy
+from services.coalition.hand_out import after_purchase
+from services.coalition.routes import Route
 from services.coalition.sale_share import redeem_in_sale, with_certificate
 from services.errors import SaleRefused
 from services.ledger import Family, family, post_settlement
@@ -60,6 +62,7 @@ class SaleResult:
     notices: tuple[Notice, ...]
     certificate_minor: int = 0  # a partner's certificate paid this much of the check (issue 16)
     certificate_item: str | None = None  # or handed over this named item
+    give: tuple[Route, ...] = ()  # certificates the cashier may give after it (issue 16)
 
 
 class _ConfirmedMeanwhile(Exception):
@@ -157,6 +160,13 @@ class PurchaseService(SellerBase):
         if (done.stamps is not None and done.stamps.added) or friend_voucher:
             handed = await hand_out(
                 self.session, program, kin.buyer.id, done, sale.purchase_id, now, friend_voucher
+            )
+        if program.routes:  # partners' certificates the purchase hands out (issue 16)
+            handed = replace(
+                handed,
+                certificates=await after_purchase(
+                    self.session, program, kin.buyer.id, sale.purchase_id, sale.amount_minor, now
+                ),
             )
         if sale.order_id is not None:
             await PreorderRepo(self.session).transition(
@@ -277,4 +287,5 @@ class PurchaseService(SellerBase):
             currency=program.merchant.currency,
             notices=notices,
             certificate_minor=sale.certificate_minor or 0,
+            give=program.cashier_routes,
         )

@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from handlers.ui.callbacks import PointsChoice, ReceiptAdd, SaleDecision
+from handlers.ui.certificate_give_render import handed_out_lines
 from handlers.ui.render import (
     amount_example,
     currency_sign,
@@ -206,6 +207,7 @@ def _rewards_given(result: SaleResult) -> list[str]:
                     "🎫 {n} voucher issued: {reward}.", "🎫 {n} vouchers issued: {reward}.", n
                 ).format(n=n, reward=escape(reward))
             )
+    lines += handed_out_lines(r.certificates)
     return lines
 
 

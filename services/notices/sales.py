@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
+from services.notices.certificates import GotCertificate
 from services.notices.codec import SPARSE
 
 
@@ -39,6 +40,8 @@ class Receipt:
     # A partner's certificate that paid part of the check (issue 16): `amount` is the rest.
     certificate_minor: int = field(default=0, metadata=SPARSE)
     certificate_item: str | None = field(default=None, metadata=SPARSE)  # a named item's
+    # The coalition (issue 16): certificates of partners the purchase handed out.
+    certificates: tuple[GotCertificate, ...] = field(default=(), metadata=SPARSE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

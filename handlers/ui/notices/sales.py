@@ -9,6 +9,7 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.ui.callbacks import Rate
 from handlers.ui.care_callbacks import GoodwillCb, RatingReplyCb
+from handlers.ui.notices.certificates import got_certificate_lines
 from handlers.ui.notices.staff import placed
 from handlers.ui.render import date_time, money, points, translated_level
 from handlers.ui.sale_certificate_render import (
@@ -53,6 +54,7 @@ def receipt_text(r: Receipt) -> str:
         lines.append(earned + worth(r.earned))
     lines += receipt_lines(r)
     lines.append(_balance(r.balance) + worth(r.balance))
+    lines += got_certificate_lines(r.certificates)
     if r.level_up:
         lines += ["", _new_level(r.level)]
     lines += ["", _("How was it? Rate your purchase:")]
