@@ -94,20 +94,15 @@ class Scene:
         return int(result.purchase_id)
 
     async def refund_in_full(self, name: str, purchase_id: int, when: datetime) -> None:
-        """The sale refunded in full; its certificate, still valid, open again."""
+        """The sale refunded in full: the refund gives its certificate, still valid, back
+        (open again, with its `refunded` entry: services/coalition/sale_share.py)."""
         self.clock.now = when
         await RefundService(self.session, (), self.clock).refund(
             self.main.id, CASHIER, purchase_id, None
         )
-        await self.change(
-            name,
-            CertificateReason.REFUNDED,
-            when,
-            purchase_id=purchase_id,
-            status=CertificateStatus.OPEN,
-            redeemed_at=None,
-            redeemed_by=None,
-        )
+        async with self.session.begin():
+            certificate = await self.session.get(Certificate, self.certificates[name].id)
+            assert certificate is not None and certificate.status is CertificateStatus.OPEN
 
     async def expire(self, name: str, when: datetime) -> None:
         await self.change(
