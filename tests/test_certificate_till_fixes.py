@@ -10,12 +10,13 @@ import asyncio
 import contextlib
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 from aiogram.methods import EditMessageText
 from babel.messages.pofile import read_po
-from sqlalchemy import select
+from sqlalchemy import event, select, update
 
-from db.models import Certificate, CertificateEntry, CertificateStatus, Outbox
+from db.models import AuditLog, Certificate, CertificateEntry, CertificateStatus, Customer, Outbox
 from db.repositories.certificate_till import CertificateTillRepo
 from handlers.ui.wallet_callbacks import WalletAction, WalletCb
 from services.policy.certificates import shown_code
@@ -185,3 +186,53 @@ async def test_the_russian_holder_reads_a_fitting_wish(tg, session_factory, cloc
     [told] = handed.to(FRIEND)
     assert "использован в Test Café" in told and "отдыха" not in told
     assert told.endswith("Хорошего дня!")
+
+
+async def test_a_gift_landing_between_the_read_and_the_update(
+    tg, db, session_factory, clock, monkeypatch
+) -> None:
+    """The Hand over's read still sees Anna, but Ben holds it when the update runs (a gift
+    committing in between): the conditional update, not the read, refuses."""
+    _owner, kasia, _anna, certificate_id, code = await till(tg, session_factory, clock)
+    shown = await kasia.send(code)
+    anna_holds = (await certificate(db, certificate_id)).customer_id
+    await join(tg(FRIEND, first_name="Ben"))
+    async with session_factory() as s, s.begin():
+        ben_holds = await s.scalar(select(Customer.id).where(Customer.telegram_id == FRIEND))
+        await s.execute(update(Certificate).values(customer_id=ben_holds))
+    reads = CertificateTillRepo.for_till
+
+    async def read_before_the_gift(self, merchant_id, **which):
+        row = await reads(self, merchant_id, **which)
+        stale = SimpleNamespace(**(row._asdict() | {"customer_id": anna_holds}))
+        monkeypatch.setattr(CertificateTillRepo, "for_till", reads)  # later reads are true
+        return stale
+
+    monkeypatch.setattr(CertificateTillRepo, "for_till", read_before_the_gift)
+    refused = await kasia.press(shown.button("Hand over"))
+    assert refused.toasts == [CHANGED]
+    row = await certificate(db, certificate_id)
+    assert (row.status, row.customer_id) == (CertificateStatus.OPEN, ben_holds)
+    assert await db.all(select(AuditLog.id).where(AuditLog.action == "certificate_redeem")) == []
+
+
+async def test_the_hand_over_reads_the_merchant_once(tg, engine, session_factory, clock) -> None:
+    """The holder's notice takes the merchant's language from the program the hand-over
+    holds: the merchant's row is not read again (the till's seller check reads what it
+    needs of it with the staff row)."""
+    _owner, kasia, _anna, _id, first = await till(tg, session_factory, clock)
+    await kasia.press((await kasia.send(first)).button("Hand over"))  # the program cached
+    _id, second = await certificate_for(session_factory, clock)
+    shown = await kasia.send(second)
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        handed = await kasia.press(shown.button("Hand over"))
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+    assert handed.toasts == ["Redeemed."]
+    assert [s for s in statements if s.startswith("SELECT merchant.id, merchant.slug")] == []
