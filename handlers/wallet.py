@@ -204,11 +204,10 @@ async def cb_accept_rules_for_certificate(
     bot: Bot,
 ) -> None:
     pending = (await state.get_data()).get(PENDING)  # start's accept clears the state
-    if callback_data.src == GIFT and isinstance(pending, str):
-        try:  # before joining: a gift gone while they read the rules joins them to nothing
-            await wallet.offer(query.from_user.id, pending)
-        except CertificateRefused as refused:
-            await gift_gone(query, state, refused.reason)
+    if callback_data.src == GIFT:  # before joining: a gift gone joins them to nothing
+        reason = await gift_refusal(wallet, query.from_user.id, pending)
+        if reason is not None:
+            await gift_gone(query, state, reason)
             return
     await start.cb_accept_rules(query, callback_data, members, state, answer, wake_sender)
     message = query.message
@@ -224,6 +223,17 @@ async def cb_accept_rules_for_certificate(
         await send_certificate(message, card, bot)
     else:  # the state was lost (a restart without Redis): say where to look
         await message.answer(_("Your certificates are in /wallet."))
+
+
+async def gift_refusal(wallet: GiftService, telegram_id: int, pending: object) -> str | None:
+    """Why the gift this friend read the rules for cannot be taken now; None if it can."""
+    if not isinstance(pending, str):
+        return "stale"  # the state was lost (a restart without Redis, a second press)
+    try:
+        await wallet.offer(telegram_id, pending)
+    except CertificateRefused as refused:
+        return refused.reason
+    return None
 
 
 async def gift_gone(query: CallbackQuery, state: FSMContext, reason: str) -> None:

@@ -29,9 +29,7 @@ TAKEN = (
     "This gift has already been taken: a gift link works once. If it was you, the "
     "certificate is in /wallet."
 )
-GONE = (
-    "This gift is no longer valid: the certificate was used, has expired or was withdrawn."
-)
+GONE = "This gift is no longer valid: the certificate was used, has expired or was withdrawn."
 
 
 async def test_a_gift_link_is_made_once_and_a_friend_takes_it(

@@ -223,11 +223,13 @@ def gift_offer_text(c: HeldCertificate) -> str:
 def gift_gone_text(reason: str) -> str:
     """The gift went while its friend read the rules (`reason`, as `refusal`'s): they were
     not joined."""
-    gone = (
-        _("Someone else took this gift first: a gift link works once.")
-        if reason == "taken"
-        else refusal(reason)
-    )
+    match reason:
+        case "taken":
+            gone = _("Someone else took this gift first: a gift link works once.")
+        case "stale":
+            gone = _("This page of the gift is out of date: open the gift link again.")
+        case _:
+            gone = refusal(reason)
     return gone + "\n\n" + _("You have not joined the program.")
 
 

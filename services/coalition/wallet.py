@@ -23,7 +23,7 @@ from services.errors import CertificateRefused
 from services.merchants import merchant_view
 
 RECENT = 5  # used or lapsed certificates the wallet shows after the open ones
-PAGE_SIZE = 8  # open certificates a page: a page of the longest names stays in one message
+PAGE_SIZE = 7  # open certificates a page: 7 of the longest names and amounts fit 4096
 
 
 class Held(StrEnum):
