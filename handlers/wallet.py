@@ -26,15 +26,15 @@ from handlers import start
 from handlers.answers import Answer
 from handlers.errors import answer_refusals, tell
 from handlers.gate import remember_link, send_rules
-from handlers.ui.edit import drop_keyboard, edit_text
 from handlers.ui.callbacks import Consent
+from handlers.ui.edit import drop_keyboard, edit_text
 from handlers.ui.qr import qr_png
 from handlers.ui.wallet_callbacks import WalletAction, WalletCb
 from handlers.ui.wallet_render import (
     certificate_keyboard,
     certificate_text,
-    gift_link_keyboard,
     gift_gone_text,
+    gift_link_keyboard,
     gift_link_text,
     gift_offer_text,
     refusal,

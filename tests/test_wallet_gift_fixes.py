@@ -159,6 +159,9 @@ async def test_a_gift_gone_while_its_friend_reads_the_rules_joins_them_to_nothin
     assert pressed.of(EditMessageReplyMarkup)  # the rules' Accept goes
     assert await customer_of(db, STRANGER) is None
     assert await db.scalar(select(Membership.id).where(Membership.source == "gift")) is None
+    row = await held(db, issued.id)
+    holder = FRIEND if how == "taken" else MEMBER
+    assert row.customer_id == await customer_of(db, holder)
     again = await dan.press(rules.button("Accept"))  # pressed again: the state is gone
     assert again.text == (
         "This page of the gift is out of date: open the gift link again.\n\n"
