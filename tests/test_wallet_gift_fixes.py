@@ -195,16 +195,17 @@ async def test_the_wallets_words(tg, db, session_factory, clock) -> None:
     card = await join(ru_anna)
     assert card.button("👛") == WalletCb(action=WalletAction.LIST).pack()
     assert "👛 <b>Ваш кошелёк</b>" in (await ru_anna.press(card.button("👛"))).text
-    issued = await certificate_of(session_factory, clock, value_minor=150000)
+    issued = await cafe_certificate(session_factory, clock, value_minor=1500)
     made = await ru_anna.press(WalletCb(action=WalletAction.GIFT, certificate_id=issued.id).pack())
+    assert "Кто первым её откроет, получит ваш сертификат в Test Café" in made.text
     ola = tg(FRIEND, first_name="Ola", language_code="pl")
     await join(ola)
     taken = await ola.send("/start " + made.text.split()[-1].split("start=")[1])
-    assert taken.to(MEMBER) == [
-        "🎁 Друг забрал подаренный вами сертификат: Café wash, 1\xa0500\xa0Ft. "
-        "Теперь сертификат у друга."
-    ]
-    assert "To bon otrzymany w prezencie" in taken.text and "Dostałeś" not in taken.text
+    [told] = taken.to(MEMBER)
+    assert told.startswith("🎁 Друг забрал подаренный вами сертификат: Test Café, 15")
+    assert told.endswith(". Теперь сертификат у друга.") and "Теперь он его" not in told
+    [photo] = taken.of(SendPhoto)  # Ola is a member of Test Café: her code shows
+    assert "To bon otrzymany w prezencie" in photo.caption and "Dostałeś" not in photo.caption
 
 
 async def test_join_from_a_certificate_reads_it_once(
