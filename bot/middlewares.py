@@ -27,9 +27,11 @@ from services.catalog import CatalogService
 from services.chat import ChatService
 from services.clock import Clock
 from services.coalition.gifts import GiftService
+from services.coalition.giving import GivingService
 from services.coalition.offers import OfferService
 from services.coalition.partners import PartnerService
 from services.coalition.redeem import CertificateTillService
+from services.coalition.sale_certificates import SaleCertificateService
 from services.codes import CodeService
 from services.dto import MemberContext
 from services.exports import ExportService
@@ -211,6 +213,10 @@ class ContextMiddleware(BaseMiddleware):
         data["promotions"] = PromotionService(session, self.settings.owner_ids, self.clock)
         data["redeem"] = RedeemService(session, self.settings.owner_ids, self.clock)
         data["rewards"] = RewardService(session, self.settings.owner_ids, self.clock)
+        data["sale_certificates"] = SaleCertificateService(
+            session, self.settings.owner_ids, self.clock, marker_key=self.marker_key
+        )
+        data["giving"] = GivingService(session, self.settings.owner_ids, self.clock)
         data["certificate_till"] = CertificateTillService(
             session, self.settings.owner_ids, self.clock
         )

@@ -31,6 +31,7 @@ JOBS = (
     "lapse_birthday_bonuses",
     "expire_points",
     "lapse_vouchers",
+    "expire_certificates",
     "cart_reminders",
     "nps_surveys",
     "weekly_digests",

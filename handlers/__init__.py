@@ -24,6 +24,7 @@ def get_routers() -> list[Router]:
         business_news,
         card,
         catalog,
+        certificate_give,
         certificate_redeem,
         chat,
         customer,
@@ -51,6 +52,7 @@ def get_routers() -> list[Router]:
         rewards,
         rewards_admin,
         sale,
+        sale_certificates,
         settings,
         staff,
         start,
@@ -70,7 +72,9 @@ def get_routers() -> list[Router]:
         settings.router,  # its form's typed values before any handler of free text
         redeem.router,  # a voucher's code in the sale form's code step, before the sale's
         sale.router,  # staff forms go before member handlers that match any text
+        sale_certificates.router,  # the 🎟 buttons of a sale's preview
         refunds.router,
+        certificate_give.router,  # 🎟 Give on a sale's confirmation (issue 16)
         customer.router,  # its form's text steps go before member handlers too
         form_fallbacks.sale_router,  # what the sale form's steps did not take
         staff.router,

@@ -17,9 +17,11 @@ from services.care import CareService
 from services.catalog import CatalogService
 from services.chat import ChatService
 from services.coalition.gifts import GiftService
+from services.coalition.giving import GivingService
 from services.coalition.offers import OfferService
 from services.coalition.partners import PartnerService
 from services.coalition.redeem import CertificateTillService
+from services.coalition.sale_certificates import SaleCertificateService
 from services.codes import CodeService
 from services.dto import MemberContext
 from services.exports import ExportService
@@ -69,6 +71,8 @@ class HandlerData(TypedDict, total=False):
     promotions: PromotionService
     redeem: RedeemService  # vouchers at the till
     rewards: RewardService  # the reward catalogue, claims and vouchers
+    sale_certificates: SaleCertificateService  # a partner's certificate inside a sale
+    giving: GivingService  # a partner's certificate given after a sale (issue 16)
     certificate_till: CertificateTillService  # certificates redeemed on their own at the till
     wallet: GiftService  # a member's certificates across businesses, and gifts of them
     offers: OfferService  # certificate offers partners hand out (/offers)

@@ -25,6 +25,8 @@ from handlers.answers import Answer
 from handlers.errors import answer_refusals, pressed, tell
 from handlers.ui import charts
 from handlers.ui.callbacks import KpiCb, StatsCb
+from handlers.ui.coalition_chart import coalition_chart
+from handlers.ui.coalition_render import coalition_text
 from handlers.ui.edit import edit_text
 from handlers.ui.filters import not_menu, off_topic, plain_text
 from handlers.ui.kpi_render import (
@@ -170,6 +172,9 @@ async def _kpi(
     elif name == "rewards":
         rewarded = await reports.rewards(merchant, actor, days, first, last)
         text, chart = rewards_text(rewarded), partial(rewards_chart, rewarded)
+    elif name == "coalition":
+        coalition = await reports.coalition(merchant, actor, days, first, last)
+        text, chart = coalition_text(coalition), partial(coalition_chart, coalition)
     else:
         points = await reports.points(merchant, actor, days=days, first_day=first, last_day=last)
         text, chart = points_text(points), partial(charts.points_chart, points)

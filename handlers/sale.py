@@ -30,6 +30,7 @@ from handlers.errors import answer_refusals
 from handlers.sale_offer import preview_markup, send_preview
 from handlers.till_refusals import TILL_ERRORS, button_refusals, till_refusal, wake_for_alerts
 from handlers.ui.callbacks import PointsChoice, ReceiptAdd, SaleDecision
+from handlers.ui.certificate_give_render import give_keyboard
 from handlers.ui.edit import drop_keyboard, edit_text
 from handlers.ui.filters import plain_text
 from handlers.ui.sale_render import (
@@ -280,7 +281,8 @@ async def cb_confirm_sale(
         return
     answer.toast(_("Confirmed."))
     if isinstance(query.message, Message):
-        await edit_text(query.message, confirmed_text(result))
+        markup = give_keyboard(result.purchase_id, result.give)  # issue 16
+        await edit_text(query.message, confirmed_text(result), markup)
     wake_sender()
 
 

@@ -17,7 +17,7 @@ from db.models import VoucherStatus
 from db.reports import ExportRepo
 from db.reports.base import AnySelect
 
-EXPORTS_IF_ANY = ("vouchers", "promotions")
+EXPORTS_IF_ANY = ("vouchers", "promotions", "certificates")
 Columns = tuple[list[str], Callable[[Any], list[object]], AnySelect]
 
 

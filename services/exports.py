@@ -23,6 +23,7 @@ from db.repositories.audit_log import AuditLogRepo
 from services.audit_log import AuditWords, actor_name, entry_of
 from services.base import Service
 from services.errors import ReportRefused
+from services.export_coalition import certificate_columns
 from services.export_rewards import EXPORTS_IF_ANY, reward_columns
 from services.policy import currency_exponent
 from services.reports import ReportService
@@ -117,6 +118,8 @@ class ExportService(Service):
                 return row
 
             query = repo.members_query(merchant_id)
+        elif kind == "certificates":
+            header, row_of, query = certificate_columns(merchant_id, personal, when, safe_text)
         elif kind in EXPORTS_IF_ANY:
             header, row_of, query = reward_columns(
                 kind, repo, merchant_id, personal, when, amount, cur, safe_text

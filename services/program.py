@@ -17,6 +17,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.repositories import MerchantRepo
+from services.coalition.routes import Route, load_routes
 from services.dto import LevelInfo, MerchantView
 from services.errors import UnknownMerchant
 from services.merchants import level_info, merchant_view, promotion_rule
@@ -59,6 +60,13 @@ class Program:
     friend_gift_minor: int = 0
     friend_reward_id: int | None = None
     promotions: tuple[PromotionRule, ...] = ()  # not ended (ended_at), oldest first
+    # The coalition (issue 16): the certificates this merchant hands out for its partners.
+    routes: tuple[Route, ...] = ()
+
+    @property
+    def cashier_routes(self) -> tuple[Route, ...]:
+        """The offers this merchant's cashiers give with a tap after a sale."""
+        return tuple(r for r in self.routes if not r.auto)
 
     @property
     def stamp_rule(self) -> StampRule | None:
@@ -92,7 +100,7 @@ class Program:
 _SETTINGS = tuple(
     f.name
     for f in fields(Program)
-    if f.name not in ("version", "merchant", "levels", "promotions")
+    if f.name not in ("version", "merchant", "levels", "promotions", "routes")
 )
 
 # One cache per database (tests make one engine each; a process may hold two), dropped with it.
@@ -120,7 +128,7 @@ def cached(session: AsyncSession, merchant_id: int) -> Program | None:
 async def load(session: AsyncSession, merchant_id: int) -> Program:
     """The merchant's program as of this update, from the process's copy when it is current.
     Runs in the caller's transaction: no statement when this update checked the version
-    already, one when not, three more when the program changed."""
+    already, one when not, four more when the program changed."""
     versions: dict[int, int] = session.info.setdefault(CHECKED, {})
     repo = MerchantRepo(session)
     version = versions.get(merchant_id)
@@ -147,6 +155,7 @@ async def load(session: AsyncSession, merchant_id: int) -> Program:
             merchant=merchant_view(merchant),
             levels=levels,
             promotions=promotions,
+            routes=await load_routes(session, merchant_id),
             **{name: getattr(merchant, name) for name in _SETTINGS},
         )
         cache[merchant_id] = program

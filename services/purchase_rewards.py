@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import VoucherSource
 from db.repositories.stamps import StampRepo
 from db.repositories.vouchers import VoucherRepo
+from services.notices.certificates import GotCertificate
 from services.policy.settlement import PurchaseSettlement
 from services.policy.stamp_book import stamp_entries
 from services.program import Program
@@ -27,6 +28,7 @@ class Handed:
 
     card_reward: str | None = None  # a full card's reward (one voucher per card)
     friend_reward: str | None = None  # an invited friend's gift
+    certificates: tuple[GotCertificate, ...] = ()  # partners' (services/coalition/hand_out.py)
 
 
 async def hand_out(

@@ -17,11 +17,14 @@ only when they apply; so do rewards (issue 15): a promotion's bonus and an invit
 gift are postings of the ledger's statement, the friend's grant joins the referral's, the
 stamps move with the balances (a daily-once card's "stamped today" comes with the family's
 read); a stamped purchase adds its stamp entries, and a voucher (a full card, the friend's
-gift) the rewards' terms and the vouchers (services/purchase_rewards.py)."""
+gift) the rewards' terms and the vouchers (services/purchase_rewards.py). A partner's
+certificate paying part of the check (issue 16) adds its redemption, its entry and the count
+of the buyer's redemptions of the day, right after the draft's confirmation
+(services/coalition/sale_share.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +33,9 @@ from sqlalchemy.exc import IntegrityError
 from db.models import PreorderStatus, PurchaseStatus
 from db.repositories import WAITING, GrantRepo, PreorderRepo, SummaryRepo
 from services import grants, limits, policy
+from services.coalition.hand_out import after_purchase
+from services.coalition.routes import Route
+from services.coalition.sale_share import redeem_in_sale, with_certificate
 from services.errors import SaleRefused
 from services.ledger import Family, family, post_settlement
 from services.limits.daily import local_day_start
@@ -54,6 +60,9 @@ class SaleResult:
     balance_after: int
     currency: str
     notices: tuple[Notice, ...]
+    certificate_minor: int = 0  # a partner's certificate paid this much of the check (issue 16)
+    certificate_item: str | None = None  # or handed over this named item
+    give: tuple[Route, ...] = ()  # certificates the cashier may give after it (issue 16)
 
 
 class _ConfirmedMeanwhile(Exception):
@@ -125,6 +134,12 @@ class PurchaseService(SellerBase):
         )
         if confirmed is None:
             raise _ConfirmedMeanwhile()
+        used = None  # the partner's certificate paying part of the check, redeemed with it
+        if sale.certificate_id is not None:
+            buyer = next(r for r in rows if r.depth == 0)
+            used = await redeem_in_sale(
+                self.session, self.owner_ids, program, sale, buyer, staff_id, now
+            )
         if stamp_day is not None and confirmed.stamped_before and not sale.stamped_today:
             # PostgreSQL: a stamped sale committed while the family's read waited for the
             # buyer's lock, after that read's snapshot; read again, and it is seen.
@@ -146,11 +161,20 @@ class PurchaseService(SellerBase):
             handed = await hand_out(
                 self.session, program, kin.buyer.id, done, sale.purchase_id, now, friend_voucher
             )
+        if program.routes:  # partners' certificates the purchase hands out (issue 16)
+            handed = replace(
+                handed,
+                certificates=await after_purchase(
+                    self.session, program, kin.buyer.id, sale.purchase_id, sale.amount_minor, now
+                ),
+            )
         if sale.order_id is not None:
             await PreorderRepo(self.session).transition(
                 sale.order_id, WAITING, PreorderStatus.COMPLETED, sale.purchase_id
             )
         notices = told(program, sale, kin, done, balances, handed)
+        if used is not None:
+            notices = with_certificate(notices, sale.certificate_minor, used.item)
         flags: list[Notice] = []
         audited = [
             self.audit.row(merchant_id, staff_id, "sale", now, target=str(sale.purchase_id))
@@ -176,7 +200,8 @@ class PurchaseService(SellerBase):
         )
         balance = balances[kin.buyer.id]
         earned = done.cashback + done.promotion_bonus  # as the preview quoted it
-        return self._result(program, sale, earned, balance, False, (*notices, *flags))
+        result = self._result(program, sale, earned, balance, False, (*notices, *flags))
+        return replace(result, certificate_item=used.item) if used is not None else result
 
     async def _settle(
         self, program: Program, sale: Any, kin: Family, now: datetime
@@ -261,4 +286,6 @@ class PurchaseService(SellerBase):
             balance_after=balance,
             currency=program.merchant.currency,
             notices=notices,
+            certificate_minor=sale.certificate_minor or 0,
+            give=program.cashier_routes,
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.coalition.sale_share import CertificateBack
 from services.notices import Notice
 
 
@@ -27,6 +28,7 @@ class RefundResult:
     gift_reversed: int = 0  # the refunded share of an invited friend's gift
     gift_voucher: str | None = None  # the friend's gift voucher's reward, if it had one
     gift_voucher_kept: bool = False  # it was redeemed already: else cancelled by the refund
+    certificate: CertificateBack | None = None  # the partner's certificate that paid part
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,3 +54,4 @@ class RefundPreview:
     gift_reversed: int = 0
     gift_voucher: str | None = None
     gift_voucher_kept: bool = False
+    certificate: CertificateBack | None = None

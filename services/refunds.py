@@ -12,6 +12,7 @@ from datetime import datetime
 from db.models import Customer, Membership, Merchant, Purchase, PurchaseStatus, Refund
 from db.repositories import SummaryRepo
 from services import policy, refund_levels
+from services.coalition.sale_share import certificate_told, refund_certificate
 from services.dto import LevelInfo
 from services.errors import InvalidAmount, SaleRefused
 from services.ledger import member_state, write
@@ -31,6 +32,7 @@ from services.refund_rewards import (
 _DRY = (
     *("level_reversed", "promotion_reversed", "stamps_taken", "stamps_forgiven", "gift_reversed"),
     *("gift_voucher", "gift_voucher_kept"),
+    "certificate",
 )
 
 
@@ -168,6 +170,7 @@ class RefundService(RefundReferrals):
         purchase.refunded_minor += amount
         await SummaryRepo(self.session).on_refund(purchase, amount)
         fully = done.fully_refunded
+        certificate = await refund_certificate(self.session, purchase, fully, staff_id, now)
         reversed_for = await self._reversal_notices(done, rows, membership)
         lost_level = await self._reprice_referrer(
             purchase, successor, done, membership, levels, value, now
@@ -217,6 +220,7 @@ class RefundService(RefundReferrals):
                 stamps_taken=done.stamps.taken,
                 gift_reversed=done.gift_reversed,
                 voucher_cancelled=cancelled,
+                **certificate_told(certificate),
             ),
         )
         await self._announce(
@@ -241,6 +245,7 @@ class RefundService(RefundReferrals):
             done.gift_reversed,
             voucher[0] if voucher is not None else None,
             voucher is not None and not voucher[1],
+            certificate,
         )
 
     async def _settle_refund(

@@ -53,6 +53,7 @@ def told(
         friend_gift=done.friend_gift,
         friend_reward=handed.friend_reward,
         promotion_stamps=stamps.extra if stamps is not None else 0,
+        certificates=handed.certificates,
     )
     notices = [Notice(buyer.telegram_id, buyer.language, receipt)]
     for r in done.rewards:

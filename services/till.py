@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from services import policy
+from services.coalition.sale_share import CertificateChoice, SaleCertificate, choices
 from services.dto import MerchantView
 from services.errors import InvalidAmount, SaleRefused
 from services.limits.daily import refuse_over_cap
@@ -48,6 +49,14 @@ class SaleDraft:
     points_choices: tuple[int, ...] = ()  # the preview's points buttons, largest first
     promotion_bonus: int = 0  # of `cashback`, what a promotion adds
     promotion: str | None = None  # its name, when it adds any
+    # A partner's certificate (issue 16): `amount_minor` is the check less its share.
+    certificate: SaleCertificate | None = None
+    certificates: tuple[CertificateChoice, ...] = ()  # the buyer's others: 🎟 buttons
+
+    @property
+    def check_minor(self) -> int:  # the whole check: the certificate's share and the rest
+        share = self.certificate.share_minor if self.certificate is not None else 0
+        return self.amount_minor + share
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,13 +215,17 @@ class TillService(TillLookup):
         now: datetime,
         *,
         replaces: str | None = None,
+        certificate: SaleCertificate | None = None,
     ) -> SaleDraft:
         """Check the sale against the lookup and keep it as a draft under a new key. A draft
         that `replaces` another is that one with the new numbers under the new key (its sale
-        number stays; the outdated preview's buttons no longer find it), or is not made."""
+        number stays; the outdated preview's buttons no longer find it), or is not made.
+        A `certificate` pays its share of the check first: `amount_minor` is the rest."""
         till = found.till
+        share = certificate.share_minor if certificate is not None else 0
         if till.order_total_minor is not None:
-            amount_minor = till.order_total_minor  # a pre-order's amount comes from the order
+            # A pre-order's amount comes from the order.
+            amount_minor = till.order_total_minor - share
         if amount_minor <= 0:
             raise InvalidAmount("zero")
         if amount_minor > till.max_sale_minor:
@@ -236,6 +249,8 @@ class TillService(TillLookup):
             "points_spent": points,
             "receipt_no": receipt_no,
             "created_at": now,
+            "certificate_id": certificate.id if certificate is not None else None,
+            "certificate_minor": share,
         }
         if replaces is not None:
             if not await self.purchases.rekey_draft(program.id, replaces, key, **values):
@@ -264,6 +279,9 @@ class TillService(TillLookup):
         earned, bonus = settlement.earnings(
             paid, till.level, till.point_value, program.cashback_on, promotion
         )
+        others: tuple[CertificateChoice, ...] = ()
+        if till.open_certificates and certificate is None:  # most customers hold none
+            others = await choices(self.session, program.id, found.membership_id, now)
         return SaleDraft(
             key,
             till,
@@ -276,4 +294,6 @@ class TillService(TillLookup):
             points_choices(most, points),
             bonus,
             promotion.name if promotion is not None and bonus else None,
+            certificate,
+            others,
         )

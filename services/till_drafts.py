@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from db.models import Purchase, PurchaseStatus
+from services.coalition.sale_share import drafted
 from services.errors import SaleRefused
 from services.seller import DRAFT_TTL
 from services.till import RECEIPT_MAX, SaleDraft, TillService
@@ -46,6 +47,7 @@ class DraftService(TillService):
                     row.draft_receipt if receipt_no is None else receipt,
                     now,
                     replaces=key,
+                    certificate=drafted(row),
                 )
             failure = await self._missed(merchant_id, staff_id, row.draft_code, now)
         raise failure

@@ -39,6 +39,7 @@ class Till:
     order_total_minor: int | None = None
     point_value: int = 1  # minor units one point is worth (Merchant.point_value_minor)
     open_vouchers: int = 0  # vouchers they could hand over now (the preview's 🎁 buttons)
+    open_certificates: int = 0  # partners' certificates usable here now (its 🎟 buttons)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +124,7 @@ class TillLookup(SellerBase):
             order_total_minor=row.order_total,
             point_value=merchant.point_value_minor,
             open_vouchers=row.open_vouchers or 0,
+            open_certificates=row.open_certificates or 0,
         )
         return Found(till, row.membership_id, row.level_rank, row)
 

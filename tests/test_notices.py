@@ -55,6 +55,12 @@ from services.notices import (
 )
 from services.notices.care import GoodwillPoints, PointsAdjusted
 from services.notices.certificate_till import CertificatesFlag, CertificateUsed
+from services.notices.certificates import (
+    CertificateExpired,
+    CertificateExpiring,
+    CertificateGiven,
+    GotCertificate,
+)
 from services.notices.gifts import CertificateGiftTaken
 from services.notices.partners import PartnershipEnded, PartnershipStarted
 from services.notices.redeem import VoucherRedeemed
@@ -94,6 +100,13 @@ LOW_RATING = LowRatingAlert(
     customer="Anna",
     staff="Kasia",
     confirmed_at=datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
+    timezone="Europe/Warsaw",
+)
+CERTIFICATE = GotCertificate(
+    merchant="Wash <B>",
+    value=1000,
+    currency="EUR",
+    until=date(2026, 4, 9),
     timezone="Europe/Warsaw",
 )
 # One of each kind, with the optional parts filled in.
@@ -153,6 +166,9 @@ SAMPLES: list[NoticeBody] = [
     VoucherRedeemed(merchant="Café <Nord>", reward="<b>Cappuccino</b>"),
     VoucherLapsed(reward="Latte <XL>", points=300, balance=500),
     VoucherExpiring(reward="Latte <XL>", days=2),
+    CertificateGiven(partner="Café <A>", certificate=CERTIFICATE),
+    CertificateExpiring(certificate=CERTIFICATE, days=2),
+    CertificateExpired(certificate=replace(CERTIFICATE, item="Wash <XL>", value=0)),
     CertificateUsed(merchant="Wash <Nord>", value_minor=1500, currency="EUR"),
     CertificatesFlag(member="<b>Anna</b>", count=3, place="Car <Wash>"),
     CertificateGiftTaken(merchant="Wash <&> Go", currency="HUF", value_minor=150000),

@@ -13,6 +13,7 @@ Shared meanings (services/reports/ documents them for the merchant):
 """
 
 from db.reports.base import DAY
+from db.reports.coalition import CoalitionQueries
 from db.reports.exports import ExportRepo
 from db.reports.feedback import FeedbackReports
 from db.reports.flows import Flows, points_of, stars_of
@@ -32,6 +33,7 @@ class ReportRepo(
     FeedbackReports,
     MessageReports,
     VoucherReports,
+    CoalitionQueries,
 ):
     """Every report query, over one session."""
 

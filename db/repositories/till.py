@@ -18,6 +18,8 @@ from sqlalchemy.orm import aliased
 
 from db.models import (
     AuditLog,
+    Certificate,
+    CertificateStatus,
     Customer,
     Membership,
     Merchant,
@@ -58,10 +60,27 @@ def _open_vouchers() -> Any:
     )
 
 
+def _open_certificates() -> Any:
+    """How many partners' certificates for this merchant the customer holds open now (issue
+    16): the preview reads them (its 🎟 buttons) only when there are any."""
+    return (
+        select(func.count())
+        .where(
+            Certificate.customer_id == Membership.customer_id,
+            Certificate.merchant_id == Merchant.id,
+            Certificate.status == CertificateStatus.OPEN,
+            Certificate.expires_at > bindparam("now"),
+        )
+        .correlate(Membership, Merchant)
+        .scalar_subquery()
+    )
+
+
 @cache
 def _lookup(lock: bool, draft_key: bool, code: bool, day: bool, receipt: int) -> Select[Any]:
     """TillRepo.lookup's statement for one combination of what it reads."""
     draft = aliased(Purchase, name="draft")
+    drafted = aliased(Certificate, name="drafted")  # the certificate a draft uses (issue 16)
     columns: list[Any] = [Merchant.codes_resumed_at, *seller_columns()]
     query = select().select_from(Merchant).outerjoin(Staff, active_staff())
     if lock:
@@ -79,7 +98,7 @@ def _lookup(lock: bool, draft_key: bool, code: bool, day: bool, receipt: int) ->
         query = query.outerjoin(
             draft,
             and_(draft.idempotency_key == bindparam("key"), draft.merchant_id == Merchant.id),
-        )
+        ).outerjoin(drafted, drafted.id == draft.certificate_id)
         columns += [
             draft.id.label("draft_id"),
             draft.status.label("draft_status"),
@@ -88,6 +107,9 @@ def _lookup(lock: bool, draft_key: bool, code: bool, day: bool, receipt: int) ->
             draft.points_spent.label("draft_points"),
             draft.receipt_no.label("draft_receipt"),
             draft.payment_code.label("draft_code"),
+            draft.certificate_id.label("draft_certificate_id"),
+            draft.certificate_minor.label("draft_certificate_minor"),
+            drafted.item.label("draft_certificate_item"),
         ]
     if code or draft_key:
         value = bindparam("code", type_=PaymentCode.code.type) if code else draft.payment_code
@@ -124,6 +146,7 @@ def _lookup(lock: bool, draft_key: bool, code: bool, day: bool, receipt: int) ->
             Preorder.id.label("order_id"),
             Preorder.total_minor.label("order_total"),
             _open_vouchers().label("open_vouchers"),
+            _open_certificates().label("open_certificates"),
         ]
         if day:
             net = func.coalesce(func.sum(Purchase.amount_minor - Purchase.refunded_minor), 0)

@@ -203,3 +203,28 @@ def contrast(rgba: Sequence[float]) -> str:
     r, g, b = (linear(c) for c in rgba[:3])
     luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
     return "white" if luminance < 0.2 else "black"
+
+
+Bars = tuple[list[int], str, str]  # heights, colour, legend label
+
+
+def grouped_bars(
+    axes: Axes,
+    names: list[str],
+    groups: Sequence[Bars],
+    label: Callable[[float], str],
+    legend_columns: int = 2,
+) -> None:
+    """Bars side by side for each name (one a group), each labelled with its height, the
+    legend above them: the rewards' and the coalition's charts."""
+    width = 0.8 / len(groups)
+    xs = range(len(names))
+    for offset, (heights, color, name) in enumerate(groups):
+        positions = [x + (offset - (len(groups) - 1) / 2) * width for x in xs]
+        bars = axes.bar(positions, heights, width, color=color, label=name)
+        axes.bar_label(bars, labels=[label(h) for h in heights], fontsize=9)
+    axes.set_xticks(list(xs), names, fontsize=10)
+    value_axis(axes, label)
+    top = max([h for heights, _color, _name in groups for h in heights] + [1])
+    axes.set_ylim(0, top * 1.45)  # room for the legend above the bars
+    axes.legend(loc="upper left", fontsize=10, frameon=False, ncols=legend_columns)

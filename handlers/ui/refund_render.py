@@ -10,6 +10,7 @@ from aiogram.utils.i18n import ngettext
 
 from handlers.ui.callbacks import RefundDecision
 from handlers.ui.render import date_time, money, points
+from handlers.ui.sale_certificate_render import refund_certificate_line
 from handlers.ui.stamp_render import taken_back
 from services.sales import RefundPreview, RefundResult
 
@@ -27,7 +28,8 @@ def refund_text(result: RefundResult) -> str:
         returned=points(result.points_returned),
         reversed=points(result.cashback_reversed - result.shortfall),
     )
-    return text + _kept_lines(result.shortfall, result.level_reversed) + _reward_lines(result)
+    text += _kept_lines(result.shortfall, result.level_reversed) + _reward_lines(result)
+    return text + refund_certificate_line(result.certificate, cur)
 
 
 def _reward_lines(done: RefundResult | RefundPreview) -> str:
@@ -96,7 +98,8 @@ def refund_preview_text(preview: RefundPreview) -> str:
         _("Cashback taken back: {points}").format(points=points(preview.cashback_taken)),
     ]
     kept = _kept_lines(preview.shortfall, preview.level_reversed)
-    return "\n".join(lines) + kept + _reward_lines(preview)
+    certificate = refund_certificate_line(preview.certificate, preview.currency)
+    return "\n".join(lines) + kept + _reward_lines(preview) + certificate
 
 
 def refund_keyboard(preview: RefundPreview) -> InlineKeyboardMarkup:

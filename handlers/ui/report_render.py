@@ -111,6 +111,7 @@ def export_caption(kind: str, rows: int, personal: bool) -> str:
         "ledger": _("Points ledger"),
         "vouchers": _("Reward vouchers"),
         "promotions": _("Promotions"),
+        "certificates": _("Gift certificates"),
     }
     text = ngettext("{name}: {n} row", "{name}: {n} rows", rows).format(
         name=names[kind], n=number(rows)

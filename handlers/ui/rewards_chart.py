@@ -14,11 +14,11 @@ from handlers.ui.chart_kit import (
     GREY,
     RED,
     fit,
+    grouped_bars,
     new_figure,
     period_in_title,
     png,
     set_title,
-    value_axis,
     wrap,
 )
 from handlers.ui.kpi_render import SOURCE_NAMES
@@ -27,8 +27,6 @@ from services.reports.rewards import RewardsReport
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-
-WIDTH = 0.2  # of a bar; four side by side for each source
 
 
 def rewards_figure(report: RewardsReport) -> Figure:
@@ -43,16 +41,7 @@ def rewards_figure(report: RewardsReport) -> Figure:
         ([c.lapsed for c in rows], RED, _("Lapsed")),
         ([c.open for c in rows], BLUE, _("Still open")),
     ]
-    xs = range(len(rows))
-    for offset, (heights, color, label) in enumerate(groups):
-        positions = [x + (offset - 1.5) * WIDTH for x in xs]
-        bars = axes.bar(positions, heights, WIDTH, color=color, label=label)
-        axes.bar_label(bars, labels=[number(h) for h in heights], fontsize=9)
-    axes.set_xticks(list(xs), names, fontsize=10)
-    value_axis(axes, number)
-    top = max([h for heights, _color, _label in groups for h in heights] + [1])
-    axes.set_ylim(0, top * 1.45)  # room for the legend above the bars
-    axes.legend(loc="upper left", fontsize=10, frameon=False, ncols=2)
+    grouped_bars(axes, names, groups, number)
     set_title(
         axes, _("Vouchers by source, {period}").format(period=period_in_title(report.period))
     )

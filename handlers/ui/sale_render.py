@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from handlers.ui.callbacks import PointsChoice, ReceiptAdd, SaleDecision
+from handlers.ui.certificate_give_render import handed_out_lines
 from handlers.ui.render import (
     amount_example,
     currency_sign,
@@ -20,6 +21,7 @@ from handlers.ui.render import (
     points,
     time_of_day,
 )
+from handlers.ui.sale_certificate_render import certificate_rows, check_lines, confirmed_lines
 from services.notices import Receipt
 from services.policy import points_worth
 from services.sales import DayReport, SaleDraft, SaleResult, Till
@@ -100,7 +102,7 @@ def preview_text(draft: SaleDraft) -> str:
     if draft.till.order_id is not None:
         lines.append(
             _("🛍 Pre-order #{id}: {amount}.").format(
-                id=draft.till.order_id, amount=money(draft.amount_minor, cur)
+                id=draft.till.order_id, amount=money(draft.check_minor, cur)
             )
         )
     value = draft.till.point_value
@@ -109,7 +111,7 @@ def preview_text(draft: SaleDraft) -> str:
         return f" (= {money(points_worth(n, value), cur)})" if n else ""
 
     lines += [
-        _("Check: {amount}").format(amount=money(draft.amount_minor, cur)),
+        *check_lines(draft),
         _("Points to spend: {points}").format(points=points(draft.points_spent))
         + worth(draft.points_spent),
         _("To pay: <b>{amount}</b>").format(amount=money(draft.to_pay_minor, cur)),
@@ -155,6 +157,7 @@ def preview_keyboard(
         label = _("🧾 Change receipt no.") if draft.receipt_no else _("🧾 Add receipt no.")
         rows.append([InlineKeyboardButton(text=label, callback_data=ReceiptAdd(key=key).pack())])
     rows += gifts
+    rows += certificate_rows(draft)
     return InlineKeyboardMarkup(
         inline_keyboard=[
             *rows,
@@ -178,13 +181,14 @@ def confirmed_text(result: SaleResult) -> str:
         "The customer's balance is now {balance}."
     ).format(
         id=result.purchase_id,
-        amount=money(result.amount_minor, cur),
+        amount=money(result.amount_minor + result.certificate_minor, cur),
         paid=money(result.paid_minor, cur),
         spent=points(result.points_spent),
         earned=points(result.cashback),
         balance=points(result.balance_after),
     )
-    return text + "".join(f"\n{line}" for line in _rewards_given(result))
+    lines = [*confirmed_lines(result), *_rewards_given(result)]
+    return text + "".join(f"\n{line}" for line in lines)
 
 
 def _rewards_given(result: SaleResult) -> list[str]:
@@ -203,6 +207,7 @@ def _rewards_given(result: SaleResult) -> list[str]:
                     "🎫 {n} voucher issued: {reward}.", "🎫 {n} vouchers issued: {reward}.", n
                 ).format(n=n, reward=escape(reward))
             )
+    lines += handed_out_lines(r.certificates)
     return lines
 
 
@@ -222,6 +227,13 @@ def sale_refused(reason: str) -> str:
         "member_blocked": _(
             "This customer's card is paused by the staff: no points can be earned or spent. "
             "Ask an admin."
+        ),
+        "certificate_used": _(
+            "The certificate was just used elsewhere or given away: make the preview again "
+            "without it."
+        ),
+        "certificate_expired": _(
+            "The certificate has just expired: make the preview again without it."
         ),
         "already_refunded": _("This purchase is already fully refunded."),
         "refund_done": _("Already refunded."),

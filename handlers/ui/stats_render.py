@@ -25,7 +25,7 @@ from handlers.ui.report_render import (
 from services.reports.periods import DEFAULT_DAYS, PERIODS
 from services.reports.stats import Dashboard
 
-KPI_NAMES = ("revenue", "cohorts", "ratings", "referrals", "points", "rewards")
+KPI_NAMES = ("revenue", "cohorts", "ratings", "referrals", "points", "rewards", "coalition")
 KPI_TITLES = {
     "revenue": __("📈 Revenue"),
     "cohorts": __("👥 Cohorts"),
@@ -33,6 +33,7 @@ KPI_TITLES = {
     "referrals": __("🤝 Referrals"),
     "points": __("🎁 Points"),
     "rewards": __("🎟 Rewards"),
+    "coalition": __("🔗 Coalition"),
 }
 
 
@@ -128,7 +129,7 @@ def stats_keyboard(days: int, report: Dashboard | None = None) -> InlineKeyboard
 def kpi_menu_text() -> str:
     return _(
         "Which report? /kpi revenue, /kpi cohorts, /kpi ratings, /kpi referrals, /kpi points, "
-        "/kpi rewards. Add a number of days for another period: /kpi revenue 90."
+        "/kpi rewards, /kpi coalition. Add a number of days for another period: /kpi revenue 90."
     )
 
 
@@ -139,7 +140,7 @@ def kpi_keyboard() -> InlineKeyboardMarkup:
                 InlineKeyboardButton(text=str(KPI_TITLES[n]), callback_data=KpiCb(name=n).pack())
                 for n in KPI_NAMES[i : i + 3]
             ]
-            for i in (0, 3)
+            for i in range(0, len(KPI_NAMES), 3)
         ]
     )
 

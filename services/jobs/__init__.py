@@ -10,6 +10,7 @@ from __future__ import annotations
 from services.jobs.base import CART_REMINDERS
 from services.jobs.birthday_gifts import BirthdayGifts
 from services.jobs.cart_reminders import CartReminders
+from services.jobs.certificate_expiry import CertificateExpiry
 from services.jobs.housekeeping import Housekeeping
 from services.jobs.nps_survey import NpsSurveys
 from services.jobs.points_expiry import PointsExpiry, months_before
@@ -25,6 +26,7 @@ class JobService(
     NpsSurveys,
     Housekeeping,
     VoucherLapses,
+    CertificateExpiry,
 ):
     """Every job of the scheduler (bot/scheduler.py runs them by name), and the NPS answers."""
 

@@ -3,6 +3,7 @@ the merchant's admins and the owners."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -64,6 +65,7 @@ async def digest(reports: ReportService, merchant: Merchant, period: Period) -> 
     """The weekly digest: this period's figures and the one before's (no access check)."""
     current, previous = await reports.snapshots(merchant.id, [period, period.previous()])
     rewarded = [await reports.digest_rewards(merchant.id, p) for p in (period, period.previous())]
+    coalition = await reports.digest_coalition(merchant.id, period)
     return WeeklyDigest(
         merchant=merchant.name,
         currency=merchant.currency,
@@ -71,7 +73,13 @@ async def digest(reports: ReportService, merchant: Merchant, period: Period) -> 
         first_day=period.first_day,
         last_day=period.last_day,
         timezone=period.timezone,  # dates read in the merchant's region
-        current=digest_figures(current, *rewarded[0]),
+        current=replace(
+            digest_figures(current, *rewarded[0]),
+            partners=coalition.partners,
+            certificates_handed=coalition.handed_out,
+            certificates_redeemed=coalition.redeemed,
+            customers_brought=coalition.brought,
+        ),
         previous=digest_figures(previous, *rewarded[1]),
     )
 

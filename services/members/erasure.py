@@ -9,6 +9,7 @@ from db.repositories.privacy import PrivacyRepo
 from services import grants
 from services._tx import in_transaction
 from services.chat import forget_chat
+from services.coalition.erasure import forget_certificates
 from services.errors import NotAMember
 from services.members.base import MemberBase
 from services.members.joining import friend_joined_key
@@ -34,7 +35,8 @@ class Erasure(MemberBase):
         the anonymous row; the admins' alerts and referrers' notes about their purchases,
         which named them, lose their content too. So do their pre-orders' alerts, and the
         comments they wrote on purchases and surveys (the stars and scores stay, anonymous),
-        and the reasons admins gave for adjusting their points (the points stay).
+        and the reasons admins gave for adjusting their points (the points stay). Their
+        certificates: services/coalition/erasure.py.
         """
 
         async def work() -> int:
@@ -71,6 +73,7 @@ class Erasure(MemberBase):
             await outbox.forget_keys(merchant_id, [friend_joined_key(membership.id)])
             # No audit row: it would tie the Telegram id to the anonymous membership again.
             await self.session.flush()
+            await forget_certificates(self.session, customer.id, merchant_id, now)
             if await self.memberships.count_for_customer(customer.id) == 0:
                 await self.session.delete(customer)
             # What they wrote (comments) and what alerts said about their orders goes too.

@@ -14,6 +14,7 @@ from typing import get_args
 from services.notices.campaigns import Push, PushDone
 from services.notices.care import GoodwillPoints, PointsAdjusted
 from services.notices.certificate_till import CertificatesFlag, CertificateUsed
+from services.notices.certificates import CertificateExpired, CertificateExpiring, CertificateGiven
 from services.notices.chat import MemberMessage, StaffReply
 from services.notices.codec import NoticeError, build, dump, load
 from services.notices.gifts import CertificateGiftTaken
@@ -91,6 +92,9 @@ NoticeBody = (
     | VoucherRedeemed
     | VoucherLapsed
     | VoucherExpiring
+    | CertificateGiven
+    | CertificateExpiring
+    | CertificateExpired
     | CertificateUsed
     | CertificatesFlag
     | CertificateGiftTaken
@@ -148,7 +152,10 @@ __all__ = [
     "BirthdayCorrection",
     "BirthdayGift",
     "CartReminder",
+    "CertificateExpired",
+    "CertificateExpiring",
     "CertificateGiftTaken",
+    "CertificateGiven",
     "CertificateUsed",
     "CertificatesFlag",
     "CodesLockedAlert",

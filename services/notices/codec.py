@@ -2,7 +2,8 @@
 
 The format is the one rows were written in before notices had types, so rows an older release
 queued still decode: a key per field, a datetime as {"__datetime__": iso}, a date as its iso
-string, and a default for each field added since (rows written before it lack the key).
+string, a tuple as a list, and a default for each field added since (rows written before it
+lack the key).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import MISSING, fields, is_dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar, get_type_hints
+from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 
 # A field written only when it differs from its default: the key was added to a payload only
 # when it had something to say.
@@ -57,6 +58,8 @@ def _plain(value: object) -> object:
         }
     if isinstance(value, date) and not isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, tuple):  # a tuple of parts (a receipt's certificates)
+        return [_plain(part) for part in value]
     return value
 
 
@@ -65,6 +68,8 @@ def _typed(hint: Any, value: Any) -> Any:
         return build(hint, value)
     if hint is date and isinstance(value, str):
         return date.fromisoformat(value)
+    if get_origin(hint) is tuple and isinstance(value, list):
+        return tuple(_typed(get_args(hint)[0], part) for part in value)
     return value
 
 

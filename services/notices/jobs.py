@@ -75,6 +75,10 @@ class DigestFigures:
     liability: int
     vouchers_redeemed: int = 0  # rows queued before rewards (issue 15) have none
     cards_completed: int = 0
+    partners: int = 0  # the coalition (issue 16): its line shows while there are partners
+    certificates_handed: int = 0  # handed out by the business as a partner
+    certificates_redeemed: int = 0  # its own certificates redeemed at its tills
+    customers_brought: int = 0  # new customers its partners' certificates brought
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

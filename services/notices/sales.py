@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
+from services.notices.certificates import GotCertificate
 from services.notices.codec import SPARSE
 
 
@@ -36,6 +37,11 @@ class Receipt:
     friend_gift: int = field(default=0, metadata=SPARSE)  # points: an invited friend's gift
     friend_reward: str | None = field(default=None, metadata=SPARSE)  # and its voucher
     promotion_stamps: int = field(default=0, metadata=SPARSE)  # the promotion's extra stamps
+    # A partner's certificate that paid part of the check (issue 16): `amount` is the rest.
+    certificate_minor: int = field(default=0, metadata=SPARSE)
+    certificate_item: str | None = field(default=None, metadata=SPARSE)  # a named item's
+    # The coalition (issue 16): certificates of partners the purchase handed out.
+    certificates: tuple[GotCertificate, ...] = field(default=(), metadata=SPARSE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,6 +76,10 @@ class RefundReceipt:
     stamps_taken: int = field(default=0, metadata=SPARSE)
     gift_reversed: int = field(default=0, metadata=SPARSE)  # an invited friend's gift back
     voucher_cancelled: str | None = field(default=None, metadata=SPARSE)  # its voucher's reward
+    # The certificate that paid part of the sale (issue 16): returned, kept (used) or expired.
+    certificate_fate: str | None = field(default=None, metadata=SPARSE)
+    certificate_minor: int = field(default=0, metadata=SPARSE)
+    certificate_item: str | None = field(default=None, metadata=SPARSE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

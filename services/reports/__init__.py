@@ -10,6 +10,7 @@ fractions (Ratio), so a test can check 2/3 and the chat shows 67 %.
 from __future__ import annotations
 
 from services.reports.campaigns import CampaignReports
+from services.reports.coalition import CoalitionReports
 from services.reports.cohorts import CohortReports
 from services.reports.points import PointsReports
 from services.reports.ratings import RatingReports
@@ -26,6 +27,7 @@ class ReportService(
     PointsReports,
     CampaignReports,
     RewardsReports,
+    CoalitionReports,
     StatsReports,
 ):
     """Every report of a merchant, for its admins and the owners."""

@@ -15,6 +15,11 @@ from handlers.ui.limits_render import resume_keyboard
 from handlers.ui.notices.campaigns import push_done_text, push_keyboard
 from handlers.ui.notices.care import goodwill_text, points_adjusted_text
 from handlers.ui.notices.certificate_till import certificate_used_text, certificates_flag_text
+from handlers.ui.notices.certificates import (
+    certificate_expired_text,
+    certificate_expiring_text,
+    certificate_given_text,
+)
 from handlers.ui.notices.chat import (
     member_message_keyboard,
     member_message_text,
@@ -62,7 +67,10 @@ from services.notices import (
     BirthdayCorrection,
     BirthdayGift,
     CartReminder,
+    CertificateExpired,
+    CertificateExpiring,
     CertificateGiftTaken,
+    CertificateGiven,
     CertificatesFlag,
     CertificateUsed,
     CodesLockedAlert,
@@ -169,6 +177,12 @@ def notice_text(body: NoticeBody) -> Rendered:
             return voucher_lapsed_text(body), None
         case VoucherExpiring():
             return voucher_expiring_text(body), None
+        case CertificateGiven():
+            return certificate_given_text(body), None
+        case CertificateExpiring():
+            return certificate_expiring_text(body), None
+        case CertificateExpired():
+            return certificate_expired_text(body), None
         case CertificateUsed():
             return certificate_used_text(body), None
         case CertificatesFlag():

@@ -11,6 +11,7 @@ from aiogram.utils.i18n import ngettext
 from babel.numbers import format_percent
 
 from handlers.ui.callbacks import NpsScore
+from handlers.ui.coalition_render import coalition_line
 from handlers.ui.render import birthday_text, day_range, locale, money, points
 from handlers.ui.report_render import number, trend
 from services.dto import Birthday
@@ -125,6 +126,7 @@ def digest_text(d: WeeklyDigest) -> str:
             issued=number(c.issued), redeemed=number(c.redeemed)
         ),
         *rewards_line(c),
+        *coalition_line(c),
         "",
         _("More in /stats."),
     ]

@@ -9,8 +9,13 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.ui.callbacks import Rate
 from handlers.ui.care_callbacks import GoodwillCb, RatingReplyCb
+from handlers.ui.notices.certificates import got_certificate_lines
 from handlers.ui.notices.staff import placed
 from handlers.ui.render import date_time, money, points, translated_level
+from handlers.ui.sale_certificate_render import (
+    receipt_certificate_lines,
+    refund_receipt_certificate_line,
+)
 from handlers.ui.stamp_render import receipt_lines, refund_reward_lines
 from services.notices import (
     FriendJoined,
@@ -39,7 +44,8 @@ def receipt_text(r: Receipt) -> str:
 
     lines = [
         _("🧾 Thank you for your purchase at {merchant}!").format(merchant=escape(r.merchant)),
-        _("Check: {amount}").format(amount=money(r.amount, r.currency)),
+        _("Check: {amount}").format(amount=money(r.amount + r.certificate_minor, r.currency)),
+        *receipt_certificate_lines(r),
     ]
     if r.spent:
         lines.append(_("Points spent: {points}").format(points=points(r.spent)) + worth(r.spent))
@@ -48,6 +54,7 @@ def receipt_text(r: Receipt) -> str:
         lines.append(earned + worth(r.earned))
     lines += receipt_lines(r)
     lines.append(_balance(r.balance) + worth(r.balance))
+    lines += got_certificate_lines(r.certificates)
     if r.level_up:
         lines += ["", _new_level(r.level)]
     lines += ["", _("How was it? Rate your purchase:")]
@@ -111,7 +118,7 @@ def refund_receipt_text(r: RefundReceipt) -> str:
             "Without the refunded amount your level would have been lower, so cashback earned "
             "at the higher level since then is taken back too: {points}."
         ).format(points=points(r.level_reversed))
-    return text + refund_reward_lines(r)
+    return text + refund_reward_lines(r) + refund_receipt_certificate_line(r)
 
 
 def referral_reversed_text(r: ReferralReversed) -> str:

@@ -1,0 +1,76 @@
+"""A holder's certificates when they erase their data (issue 16): the open ones cancelled, and
+their customer id cleared from the certificates and the certificates' ledger, each step one
+statement for all of them. The certificates and their entries stay: they are the accepting
+business's accounts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, or_, select, true, update
+
+from db.models import Certificate, CertificateEntry, CertificateStatus, Membership
+from db.repositories.base import Repo
+
+
+def _for(merchant_id: int | None, column: Any) -> ColumnElement[bool]:
+    return true() if merchant_id is None else column == merchant_id
+
+
+class CertificatePrivacyRepo(Repo):
+    async def memberships_left(self, customer_id: int) -> int:
+        """The memberships the customer still has (anywhere in the deployment)."""
+        found = await self.s.scalar(
+            select(func.count()).where(Membership.customer_id == customer_id)
+        )
+        return int(found or 0)
+
+    async def cancel_open(
+        self, customer_id: int, merchant_id: int | None, now: datetime
+    ) -> list[Any]:
+        """The customer's open certificates (for `merchant_id`, or everywhere when None)
+        cancelled: their rows (id, merchant_id, partner_merchant_id, value_minor)."""
+        result = await self.s.execute(
+            update(Certificate)
+            .where(
+                Certificate.customer_id == customer_id,
+                Certificate.status == CertificateStatus.OPEN,
+                _for(merchant_id, Certificate.merchant_id),
+            )
+            .values(status=CertificateStatus.CANCELLED, closed_at=now)
+            .returning(
+                Certificate.id,
+                Certificate.merchant_id,
+                Certificate.partner_merchant_id,
+                Certificate.value_minor,
+            )
+        )
+        return list(result.all())
+
+    async def forget_holder(self, customer_id: int, merchant_id: int | None) -> None:
+        """The customer's id cleared from certificates they hold or were first handed, and
+        from those certificates' ledger entries (for `merchant_id`, or everywhere)."""
+        await self.s.execute(
+            update(CertificateEntry)
+            .where(
+                CertificateEntry.customer_id == customer_id,
+                _for(merchant_id, CertificateEntry.merchant_id),
+            )
+            .values(customer_id=None)
+        )
+        c = Certificate
+        await self.s.execute(
+            update(c)
+            .where(
+                or_(c.customer_id == customer_id, c.first_customer_id == customer_id),
+                _for(merchant_id, c.merchant_id),
+            )
+            .values(
+                customer_id=case((c.customer_id == customer_id, None), else_=c.customer_id),
+                first_customer_id=case(
+                    (c.first_customer_id == customer_id, None), else_=c.first_customer_id
+                ),
+            )
+            .execution_options(synchronize_session=False)
+        )
