@@ -136,7 +136,8 @@ async def test_a_gift_link_withdrawn_is_no_longer_valid_and_a_taken_one_says_tak
 
 
 async def customer_of(db, telegram_id: int) -> int | None:
-    return await db.scalar(select(Customer.id).where(Customer.telegram_id == telegram_id))
+    found = await db.scalar(select(Customer.id).where(Customer.telegram_id == telegram_id))
+    return int(found) if found is not None else None
 
 
 @pytest.mark.parametrize("how", ["taken", "expired"])
