@@ -6,7 +6,7 @@ certificate gets a fresh code in that UPDATE: the giver saw the old one (and its
 
 A link opened again says why it gives nothing: taken already (the token stays on a taken
 certificate), or the gift is no longer valid (the certificate was used, lapsed or cancelled,
-or its link is gone: an erasure clears it).
+or it has no holder: an erasure took them off it).
 
 A friend who is nobody here yet (no customer row) reads the accepting business's rules first,
 and takes the gift when they accept (handlers/wallet.py): nothing of them is kept before."""
@@ -90,7 +90,7 @@ class GiftService(WalletService):
     async def _takeable(self, telegram_id: int, token: str, now: Any) -> Any:
         row = await self.wallet_repo.by_token(token)
         if row is None:
-            raise CertificateRefused(GONE)  # never made, or withdrawn (an erasure clears it)
+            raise CertificateRefused(GONE)  # never made, or its holder erased (no holder row)
         if row.gifted_at is not None:
             raise CertificateRefused("taken")
         if HeldCertificate.of(row, now).state in _ENDED:
