@@ -118,7 +118,7 @@ async def test_a_gift_link_of_a_certificate_no_longer_open(
     assert [e[0] for e in await entries(db, issued.id)] == ["issued"]
 
 
-async def test_a_gift_link_withdrawn_is_no_longer_valid_and_a_taken_one_says_taken(
+async def test_a_taken_gift_link_says_taken_and_once_its_holder_erased_no_longer_valid(
     tg, db, session_factory, clock
 ) -> None:
     _anna, issued, payload = await gift_link(tg, session_factory, clock)
@@ -126,11 +126,11 @@ async def test_a_gift_link_withdrawn_is_no_longer_valid_and_a_taken_one_says_tak
     await join(ben)
     assert "It's yours!" in (await ben.send(f"/start {payload}")).text
     assert TAKEN in (await tg(STRANGER).send(f"/start {payload}")).text
-    async with session_factory() as s, s.begin():  # as an erasure leaves it: the link gone
+    async with session_factory() as s, s.begin():  # as Ben's erasure leaves it: no holder
         await s.execute(
             update(Certificate)
             .where(Certificate.id == issued.id)
-            .values(status=CertificateStatus.CANCELLED, gift_token=None)
+            .values(status=CertificateStatus.CANCELLED, customer_id=None)
         )
     assert (await tg(STRANGER).send(f"/start {payload}")).text == GONE
 
