@@ -103,7 +103,8 @@ async def test_a_gift_between_look_up_and_hand_over(tg, db, session_factory, clo
         select(CertificateEntry.reason).where(CertificateEntry.certificate_id == certificate_id)
     )
     assert entries == ["issued", "gifted"]
-    again = await kasia.send(shown_code(code))  # looked up again: Ben's now
+    assert row.code != code  # a gift gives the certificate a new code: the old one is dead
+    again = await kasia.send(shown_code(row.code))  # Ben's code, looked up again
     assert "Ben" in again.text and "Anna" not in again.text
     handed = await kasia.press(again.button("Hand over"))
     assert handed.toasts == ["Redeemed."] and handed.to(FRIEND)
