@@ -58,13 +58,14 @@ def token_in(text: str) -> str:
 
 
 async def invite(admin: TgUser) -> str:
-    """The admin presses ➕ Invite a partner; the link's token."""
-    return token_in((await admin.press("pt:invite:0")).text)
+    """The admin presses ➕ Invite a partner on their console; the link's token."""
+    console = await admin.send("/partners")
+    return token_in((await admin.press(console.button("Invite a partner"))).text)
 
 
 async def partner(inviter: TgUser, invitee: TgUser) -> str:
     """`inviter` sends a link, `invitee` opens it and accepts; the token."""
     token = await invite(inviter)
-    await invitee.send(f"/start k{token}")
-    await invitee.press(f"ptk:{token}:1")
+    preview = await invitee.send(f"/start k{token}")
+    await invitee.press(preview.button("Accept"))
     return token
