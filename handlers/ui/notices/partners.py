@@ -29,7 +29,7 @@ def partnership_ended_text(ended: PartnershipEnded) -> str:
 
 def invite_declined_text(declined: PartnerInviteDeclined) -> str:
     text = _(
-        "{partner} declined your invitation to partner; that link no longer works. "
-        "/partners to send another"
+        "{partner} declined your invitation to partner; that link no longer works. You may "
+        "send another from /partners."
     ).format(partner=f"<b>{escape(declined.partner)}</b>")
     return placed(declined.place, text)
