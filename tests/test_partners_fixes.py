@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from db.models import BusinessCard, Membership, PartnerInvite, Partnership
 from handlers.commands import customer_commands, staff_commands
+from services.dto import MerchantView
 from services.merchants import MerchantService
 from services.states import StaffRole
 from tests.coalition_factories import make_partnership
@@ -21,7 +22,7 @@ from tests.telegram import join
 from tests.test_handlers_sale import OWNER
 
 
-async def places(session_factory, clock, count: int, start: int = 0) -> list:
+async def places(session_factory, clock, count: int, start: int = 0) -> list[MerchantView]:
     made = []
     async with session_factory() as session:
         service = MerchantService(session, clock)
