@@ -9,18 +9,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from db.models import AuditLog, Merchant, Outbox, PartnerInvite, Partnership
-from tests.partner_scene import ADA, BORIS, invite, partner, token_in, two_places
+from db.models import Merchant, Outbox, PartnerInvite, Partnership
+from tests.partner_scene import ADA, BORIS, audited, invite, partner, token_in, two_places
 from tests.test_handlers_sale import OWNER
 
 
 async def versions(db) -> dict[int, int]:
     return {m.id: m.program_version for m in await db.all(select(Merchant))}
-
-
-async def actions(db) -> list[tuple[int, str, str | None]]:
-    rows = await db.all(select(AuditLog).where(AuditLog.action.like("partner_%")))
-    return [(r.merchant_id, r.action, r.target) for r in sorted(rows, key=lambda r: r.id)]
 
 
 async def test_an_admin_invites_and_another_merchants_admin_accepts(
@@ -58,7 +53,7 @@ async def test_an_admin_invites_and_another_merchants_admin_accepts(
     after = await versions(db)
     assert after[s.cafe.id] == before[s.cafe.id] + 1
     assert after[s.bistro.id] == before[s.bistro.id] + 1
-    assert await actions(db) == [
+    assert await audited(db) == [
         (s.cafe.id, "partner_invite", None),
         (s.bistro.id, "partner_accept", str(s.cafe.id)),
     ]
@@ -81,7 +76,7 @@ async def test_a_double_accept_makes_one_partnership_and_says_so(
     assert await db.count(Partnership) == 1
     kinds = [o.kind for o in await db.all(select(Outbox))]
     assert kinds.count("partnership_started") == 2  # Ada and the owner, once each
-    assert [a for _, a, _ in await actions(db)].count("partner_accept") == 1
+    assert [a for _, a, _ in await audited(db)].count("partner_accept") == 1
 
 
 async def test_two_links_accepted_both_ways_make_one_partnership(
@@ -180,7 +175,7 @@ async def test_either_side_ends_after_confirmation_and_partnering_again_reopens_
     assert after[s.bistro.id] == before[s.bistro.id] + 1
     again = await s.boris.press(question.button("End partnership"))
     assert "ended already" in again.text and not again.to(ADA)
-    assert (await actions(db))[-1] == (s.bistro.id, "partner_end", str(s.cafe.id))
+    assert (await audited(db))[-1] == (s.bistro.id, "partner_end", str(s.cafe.id))
 
     clock.advance(hours=1)
     await partner(s.boris, s.ada)  # the other way round this time
@@ -213,7 +208,7 @@ async def test_two_simultaneous_accepts_make_one_partnership(
         "card under 🤝 Partners, and its members see yours.",
     ]
     assert await db.count(Partnership) == 1
-    assert [a for _, a, _ in await actions(db)].count("partner_accept") == 1
+    assert [a for _, a, _ in await audited(db)].count("partner_accept") == 1
 
 
 async def test_two_links_accepted_both_ways_at_once_make_one_partnership(
@@ -240,4 +235,4 @@ async def test_two_links_accepted_both_ways_at_once_make_one_partnership(
     assert await db.count(Partnership) == 1
     used = [i for i in await db.all(select(PartnerInvite)) if i.used_at is not None]
     assert len(used) == 1
-    assert [a for _, a, _ in await actions(db)].count("partner_accept") == 1
+    assert [a for _, a, _ in await audited(db)].count("partner_accept") == 1

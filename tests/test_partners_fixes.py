@@ -6,20 +6,17 @@ a member there sees Open instead; the admins' menu and /help word /partners as t
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
 
-from db.models import BusinessCard, Membership, PartnerInvite, Partnership
+from db.models import Membership, PartnerInvite, Partnership
 from handlers.commands import customer_commands, staff_commands
 from services.dto import MerchantView
 from services.merchants import MerchantService
 from services.states import StaffRole
 from tests.coalition_factories import make_partnership
-from tests.partner_scene import invite, partner, two_places
+from tests.partner_scene import add_cards, invite, partner, two_places
 from tests.sql_counts import counting
 from tests.telegram import join
-from tests.test_handlers_sale import OWNER
 
 
 async def places(session_factory, clock, count: int, start: int = 0) -> list[MerchantView]:
@@ -39,20 +36,9 @@ async def places(session_factory, clock, count: int, start: int = 0) -> list[Mer
     return made
 
 
-async def long_cards(session_factory, merchants) -> None:
-    async with session_factory() as s, s.begin():
-        for m in merchants:
-            s.add(
-                BusinessCard(
-                    merchant_id=m.id,
-                    description="<Soups> & sandwiches " * 40,
-                    address="Riverside & Main <corner> " * 8,
-                    phone="+48 600 100 200",
-                    opening_hours="|".join(["08:00-20:00"] * 7),
-                    updated_at=datetime(2026, 3, 1, tzinfo=UTC),
-                    updated_by=OWNER,
-                )
-            )
+async def long_cards(session_factory, merchants: list[MerchantView]) -> None:
+    description, address = "<Soups> & sandwiches " * 40, "Riverside & Main <corner> " * 8
+    await add_cards(session_factory, [m.id for m in merchants], description, address)
 
 
 async def test_a_console_button_is_refused_after_a_switch_to_another_business(

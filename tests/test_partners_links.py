@@ -8,17 +8,12 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from db.models import AuditLog, Outbox, PartnerInvite, Partnership, Staff
+from db.models import Outbox, PartnerInvite, Partnership, Staff
 from services.merchants import MerchantService
 from tests.factories import make_staff
-from tests.partner_scene import ADA, BORIS, invite, partner, token_in, two_places
+from tests.partner_scene import ADA, BORIS, audited, invite, partner, token_in, two_places
 
 BEA = 64  # a second admin of the Bistro
-
-
-async def audited(db) -> list[tuple[int, str, str | None]]:
-    rows = await db.all(select(AuditLog).where(AuditLog.action.like("partner_%")))
-    return [(r.merchant_id, r.action, r.target) for r in sorted(rows, key=lambda r: r.id)]
 
 
 async def test_accept_acts_for_the_business_the_preview_named_after_a_switch(

@@ -4,28 +4,16 @@ and people who have not joined alike; the admin sees the page as members do."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
 
-from db.models import BusinessCard, Membership, Partnership
-from tests.partner_scene import partner, two_places
-from tests.test_handlers_sale import OWNER
+from db.models import Membership, Partnership
+from tests.partner_scene import add_cards, partner, two_places
 
 
 async def bistro_card(session_factory, merchant_id: int) -> None:
-    async with session_factory() as s, s.begin():
-        s.add(
-            BusinessCard(
-                merchant_id=merchant_id,
-                description="Soups & sandwiches by the river.",
-                address="Riverside 5",
-                phone="+48 600 100 200",
-                opening_hours="|".join(["08:00-20:00"] * 7),
-                updated_at=datetime(2026, 3, 1, tzinfo=UTC),
-                updated_by=OWNER,
-            )
-        )
+    await add_cards(
+        session_factory, [merchant_id], "Soups & sandwiches by the river.", "Riverside 5"
+    )
 
 
 async def test_without_partners_the_page_says_so_and_about_has_no_button(
