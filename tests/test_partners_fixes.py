@@ -37,7 +37,7 @@ async def places(session_factory, clock, count: int, start: int = 0) -> list[Mer
 
 
 async def long_cards(session_factory, merchants: list[MerchantView]) -> None:
-    description, address = "<Soups> & sandwiches " * 40, "Riverside & Main <corner> " * 8
+    description, address = "<Soups> & sandwiches " * 40, "Riverside & Main <corner> " * 7
     await add_cards(session_factory, [m.id for m in merchants], description, address)
 
 

@@ -167,3 +167,13 @@ async def test_the_own_link_refusal_points_someone_of_several_businesses_to_merc
     await s.owner.press((await s.owner.send("/merchant")).button("Bistro"))
     assert "Test Café</b> invites <b>Bistro</b>" in (await s.owner.send(f"/start k{token}")).text
     assert (await db.scalar(select(PartnerInvite))).used_at is None
+
+
+async def test_two_invite_presses_at_once_make_one_link(tg, db, session_factory, clock) -> None:
+    import asyncio
+
+    s = await two_places(tg, session_factory, clock)
+    data = (await s.ada.send("/partners")).button("Invite a partner")
+    await asyncio.gather(s.ada.press(data), s.ada.press(data))
+    assert await db.count(PartnerInvite) == 1
+    assert [a for _, a, _ in await audited(db)] == ["partner_invite"]
