@@ -68,9 +68,15 @@ COMMANDS = {
 }
 
 
+# A customer's command that opens an admin's console for admins: its line in their menu and
+# /help (with the admin's commands).
+ADMIN_WORDING = {"partners": __("Partners: invite, end, see them")}
+
+
 def menu(*audiences: str) -> list[BotCommand]:
+    admin = ADMIN in audiences
     return [
-        BotCommand(command=name, description=str(text))
+        BotCommand(command=name, description=str(ADMIN_WORDING.get(name, text) if admin else text))
         for name, (text, audience) in COMMANDS.items()
         if audience in audiences
     ]
