@@ -30,7 +30,7 @@ COMMANDS = {
     "sale": (__("Confirm a purchase"), CASHIER),
     "sales": (__("Today's sales"), CASHIER),
     "refund": (__("Refund a sale"), CASHIER),
-    "redeem": (__("Redeem a member's voucher"), CASHIER),
+    "redeem": (__("Redeem a voucher or a gift certificate"), CASHIER),
     "openorders": (__("Pre-orders waiting for pickup"), CASHIER),
     "settings": (__("Program settings: levels, bonuses, limits"), ADMIN),
     "customer": (__("Find a member by code, number or phone"), CASHIER),
