@@ -89,7 +89,7 @@ class Draft:
     def __init__(self, raw: dict[str, Any]) -> None:
         self.raw = raw
         self.terms = _terms(raw)
-        self.base = _terms(raw, "base")
+        self.base = _terms(raw, "base" if "base" in raw else "terms")  # a draft from before
 
     @property
     def editing(self) -> bool:
