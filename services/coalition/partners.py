@@ -9,6 +9,7 @@ from datetime import timedelta
 from functools import cached_property
 
 from db.models import Merchant, PartnerInvite, Partnership
+from db.repositories.offers import OfferRepo
 from db.repositories.partners import PartnerRepo
 from services._tx import in_transaction
 from services.coalition.partner_page import PartnerPages
@@ -228,7 +229,9 @@ class PartnerService(PartnerPages):
 
     async def end(self, merchant_id: int, actor: int, partner_id: int) -> str | None:
         """End the partnership, from either side; the partner's name, None when it had
-        ended already. Certificates handed out stay valid: nothing here touches them."""
+        ended already. Certificates handed out stay valid: nothing here touches them; the
+        routes between the two are dropped, so partnering again hands nothing out until an
+        admin sets a route anew."""
         async with self.session.begin():
             await require_admin(self.staff, merchant_id, actor, self.owner_ids)
             now = self.clock()
@@ -240,6 +243,7 @@ class PartnerService(PartnerPages):
             partner = await self._merchant(partner_id)
             merchant = await self._merchant(merchant_id)
             await self._changed(merchant_id, partner_id)
+            await OfferRepo(self.session).drop_routes_between(merchant_id, partner_id)
             self.audit.add(merchant_id, actor, "partner_end", now, target=str(partner_id))
             ended = PartnershipEnded(
                 partner=merchant.name, place=await alert_place(self.session, partner.name)
