@@ -139,7 +139,7 @@ async def test_ending_a_partnership_drops_its_routes_both_ways(
 
     assert (await hands_out(SALON), await hands_out(1)) == ([1], [2])
     await owner.send("/partners")
-    ended = await owner.press(PtCb(action=PtAction.END_OK, id=SALON).pack())
+    ended = await owner.press(PtCb(action=PtAction.END_OK, id=SALON, merchant_id=1).pack())
     assert "Salon B" in ended.text
     rows = await db.all(select(OfferRoute))
     assert [(r.offer_id, r.partner_merchant_id) for r in rows] == [(1, WASH)]
