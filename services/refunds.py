@@ -12,6 +12,7 @@ from datetime import datetime
 from db.models import Customer, Membership, Merchant, Purchase, PurchaseStatus, Refund
 from db.repositories import SummaryRepo
 from services import policy, refund_levels
+from services.coalition.refund_hand_out import withdraw_handed_out
 from services.coalition.sale_share import certificate_told, refund_certificate
 from services.dto import LevelInfo
 from services.errors import InvalidAmount, SaleRefused
@@ -32,7 +33,7 @@ from services.refund_rewards import (
 _DRY = (
     *("level_reversed", "promotion_reversed", "stamps_taken", "stamps_forgiven", "gift_reversed"),
     *("gift_voucher", "gift_voucher_kept"),
-    "certificate",
+    *("certificate", "handed_out"),
 )
 
 
@@ -171,6 +172,7 @@ class RefundService(RefundReferrals):
         await SummaryRepo(self.session).on_refund(purchase, amount)
         fully = done.fully_refunded
         certificate = await refund_certificate(self.session, purchase, fully, staff_id, now)
+        handed = await withdraw_handed_out(self.session, purchase.id, fully, staff_id, now)
         reversed_for = await self._reversal_notices(done, rows, membership)
         lost_level = await self._reprice_referrer(
             purchase, successor, done, membership, levels, value, now
@@ -221,6 +223,7 @@ class RefundService(RefundReferrals):
                 gift_reversed=done.gift_reversed,
                 voucher_cancelled=cancelled,
                 **certificate_told(certificate),
+                handed_out=handed,
             ),
         )
         await self._announce(
@@ -246,6 +249,7 @@ class RefundService(RefundReferrals):
             voucher[0] if voucher is not None else None,
             voucher is not None and not voucher[1],
             certificate,
+            handed,
         )
 
     async def _settle_refund(

@@ -4,6 +4,7 @@ its refusals."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from services.coalition.sale_certificates import ShareTooSmall
 from services.coalition.sale_share import CertificateBack, CertificateFate
 from services.errors import CertificateRefused
 from services.notices import Receipt, RefundReceipt
+from services.notices.sales import HandedBack
 from services.numbers import MAX_BIG_ID
 from services.purchases import SaleResult
 from services.till import SaleDraft
@@ -104,32 +106,64 @@ def receipt_certificate_lines(r: Receipt) -> list[str]:
     return []
 
 
-def refund_certificate_line(back: CertificateBack | None, currency: str) -> str:
-    """To the cashier: what the refund does with the certificate that paid part of the sale."""
+def handed_out_lines(handed: Sequence[HandedBack], to_member: bool = False) -> str:
+    """What a full refund did with the certificates the sale handed out at a partner."""
+    lines = []
+    for h in handed:
+        what = {"merchant": escape(h.merchant), "what": _what(h.value, h.item, h.currency)}
+        if h.withdrawn and to_member:
+            text = _(
+                "🎟 The certificate for {merchant} ({what}) this purchase gave you is withdrawn."
+            )
+        elif h.withdrawn:
+            text = _("🎟 The certificate for {merchant} ({what}) this sale gave is withdrawn.")
+        elif to_member:
+            text = _(
+                "🎟 The certificate for {merchant} ({what}) this purchase gave you was used "
+                "or given away already, so it stays."
+            )
+        else:
+            text = _(
+                "🎟 The certificate for {merchant} ({what}) this sale gave was used or "
+                "given away already: it stays."
+            )
+        lines.append("\n" + text.format(**what))
+    return "".join(lines)
+
+
+def refund_certificate_line(
+    back: CertificateBack | None, currency: str, handed: Sequence[HandedBack] = ()
+) -> str:
+    """To the cashier: what the refund does with the certificate that paid part of the sale,
+    and with those the sale handed out."""
     if back is None:
-        return ""
+        return handed_out_lines(handed)
     what = _what(back.value_minor, back.item, currency)
     if back.fate == CertificateFate.RETURNED:
         text = _("🎟 The certificate {what} goes back to the customer's wallet.")
     elif back.fate == CertificateFate.EXPIRED:
         text = _("🎟 The certificate {what} has expired, so it stays used.")
+    elif back.fate == CertificateFate.LEFT:
+        text = _("🎟 The certificate {what} is not given back: its holder erased their data.")
     else:
         text = _("🎟 The certificate {what} stays used: only a full refund returns it.")
-    return "\n" + text.format(what=what)
+    return "\n" + text.format(what=what) + handed_out_lines(handed)
 
 
 def refund_receipt_certificate_line(r: RefundReceipt) -> str:
     """To the buyer: whether their certificate came back."""
     if r.certificate_fate is None:
-        return ""
+        return handed_out_lines(r.handed_out, to_member=True)
     what = _what(r.certificate_minor, r.certificate_item, r.currency)
     if r.certificate_fate == CertificateFate.RETURNED:
         text = _("🎟 Your certificate {what} is back in your wallet (/wallet).")
     elif r.certificate_fate == CertificateFate.EXPIRED:
         text = _("🎟 Your certificate {what} had expired, so it is not returned.")
+    elif r.certificate_fate == CertificateFate.LEFT:
+        text = _("🎟 Your certificate {what} is not returned: its holder's data was erased.")
     else:
         text = _("🎟 Your certificate {what} stays used.")
-    return "\n" + text.format(what=what)
+    return "\n" + text.format(what=what) + handed_out_lines(r.handed_out, to_member=True)
 
 
 def certificate_refused(error: CertificateRefused) -> str:

@@ -55,6 +55,7 @@ class CertificateFate(StrEnum):
     RETURNED = "returned"  # a full refund: open again in the holder's wallet
     KEPT = "kept"  # a partial refund: it stays used
     EXPIRED = "expired"  # a full refund, but it had expired: it stays used
+    LEFT = "left"  # a full refund, but its holder erased their data: nobody to give it to
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +161,8 @@ async def refund_certificate(
             )
             await CertificateRepo(session).add_entries([entry])
             fate = CertificateFate.RETURNED
+        elif row.customer_id is None:
+            fate = CertificateFate.LEFT
         elif row.expires_at <= now:
             fate = CertificateFate.EXPIRED
     return CertificateBack(row.value_minor, row.item, fate)
