@@ -13,7 +13,7 @@ from db.models import Customer, Membership, Merchant, Purchase, PurchaseStatus, 
 from db.repositories import SummaryRepo
 from services import policy, refund_levels
 from services.coalition.refund_hand_out import withdraw_handed_out
-from services.coalition.sale_share import certificate_told, refund_certificate
+from services.coalition.sale_share import certificate_told, refund_certificate, too_large
 from services.dto import LevelInfo
 from services.errors import InvalidAmount, SaleRefused
 from services.ledger import member_state, write
@@ -111,14 +111,17 @@ class RefundService(RefundReferrals):
         left = purchase.amount_minor - purchase.refunded_minor
         if left <= 0:
             raise SaleRefused("already_refunded")
-        if amount_minor is not None:
-            amount = amount_minor
-        elif amount_text:
-            amount = policy.parse_refund_amount(amount_text, merchant.currency, left)
-        else:
-            amount = left
-        if amount > left:
-            raise InvalidAmount("refund_too_large")
+        try:
+            if amount_minor is not None:
+                amount = amount_minor
+            elif amount_text:
+                amount = policy.parse_refund_amount(amount_text, merchant.currency, left)
+            else:
+                amount = left
+            if amount > left:
+                raise InvalidAmount("refund_too_large")
+        except InvalidAmount as error:
+            raise too_large(error, purchase, left, merchant.currency) from None
         return merchant, amount
 
     async def refund(

@@ -15,7 +15,7 @@ from pydantic import Field
 
 from handlers.ui.render import money
 from services.coalition.sale_certificates import ShareTooSmall
-from services.coalition.sale_share import CertificateBack, CertificateFate
+from services.coalition.sale_share import CertificateBack, CertificateFate, RefundOverCertificate
 from services.errors import CertificateRefused
 from services.notices import Receipt, RefundReceipt
 from services.notices.sales import HandedBack
@@ -164,6 +164,16 @@ def refund_receipt_certificate_line(r: RefundReceipt) -> str:
     else:
         text = _("🎟 Your certificate {what} stays used.")
     return "\n" + text.format(what=what) + handed_out_lines(r.handed_out, to_member=True)
+
+
+def over_certificate(error: RefundOverCertificate) -> str:
+    """A refund of more than the money paid on a sale a certificate paid part of."""
+    return _(
+        "A certificate paid {share} of this check, so at most {left} can be refunded in money."
+    ).format(
+        share=money(error.certificate_minor, error.currency),
+        left=money(error.left_minor, error.currency),
+    )
 
 
 def certificate_refused(error: CertificateRefused) -> str:
