@@ -13,6 +13,7 @@ from aiogram.types import InlineKeyboardButton
 from aiogram.utils.i18n import gettext as _
 from pydantic import Field
 
+from handlers.ui.certificate_words import certificate_worth
 from handlers.ui.render import money
 from services.coalition.sale_certificates import ShareTooSmall
 from services.coalition.sale_share import CertificateBack, CertificateFate, RefundOverCertificate
@@ -37,10 +38,6 @@ class CertificateDrop(CallbackData, prefix="csd"):
     """✖️ on a preview: the draft made again without its certificate."""
 
     key: DraftKey
-
-
-def _what(value_minor: int, item: str | None, currency: str) -> str:
-    return escape(item) if item else money(value_minor, currency)
 
 
 def check_lines(draft: SaleDraft) -> list[str]:
@@ -110,7 +107,10 @@ def handed_out_lines(handed: Sequence[HandedBack], to_member: bool = False) -> s
     """What a full refund did with the certificates the sale handed out at a partner."""
     lines = []
     for h in handed:
-        what = {"merchant": escape(h.merchant), "what": _what(h.value, h.item, h.currency)}
+        what = {
+            "merchant": escape(h.merchant),
+            "what": certificate_worth(h.value, h.item, h.currency),
+        }
         if h.withdrawn and to_member:
             text = _(
                 "🎟 The certificate for {merchant} ({what}) this purchase gave you is withdrawn."
@@ -138,7 +138,7 @@ def refund_certificate_line(
     and with those the sale handed out."""
     if back is None:
         return handed_out_lines(handed)
-    what = _what(back.value_minor, back.item, currency)
+    what = certificate_worth(back.value_minor, back.item, currency)
     if back.fate == CertificateFate.RETURNED:
         text = _("🎟 The certificate {what} goes back to the customer's wallet.")
     elif back.fate == CertificateFate.EXPIRED:
@@ -154,7 +154,7 @@ def refund_receipt_certificate_line(r: RefundReceipt) -> str:
     """To the buyer: whether their certificate came back."""
     if r.certificate_fate is None:
         return handed_out_lines(r.handed_out, to_member=True)
-    what = _what(r.certificate_minor, r.certificate_item, r.currency)
+    what = certificate_worth(r.certificate_minor, r.certificate_item, r.currency)
     if r.certificate_fate == CertificateFate.RETURNED:
         text = _("🎟 Your certificate {what} is back in your wallet (/wallet).")
     elif r.certificate_fate == CertificateFate.EXPIRED:
