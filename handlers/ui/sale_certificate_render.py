@@ -160,7 +160,9 @@ def refund_receipt_certificate_line(r: RefundReceipt) -> str:
     elif r.certificate_fate == CertificateFate.EXPIRED:
         text = _("🎟 Your certificate {what} had expired, so it is not returned.")
     elif r.certificate_fate == CertificateFate.LEFT:
-        text = _("🎟 Your certificate {what} is not returned: its holder's data was erased.")
+        text = _(
+            "🎟 Your certificate {what} is not returned: it went with your data when you erased it."
+        )
     else:
         text = _("🎟 Your certificate {what} stays used.")
     return "\n" + text.format(what=what) + handed_out_lines(r.handed_out, to_member=True)
