@@ -18,7 +18,9 @@ from handlers.answers import Answer
 from handlers.ui.callbacks import SaleDecision
 from handlers.ui.edit import drop_keyboard
 from handlers.ui.limits_render import codes_locked_text, refusal_text
+from handlers.ui.sale_certificate_render import over_certificate
 from handlers.ui.sale_render import amount_error, code_error, paused_text, sale_refused
+from services.coalition.sale_share import RefundOverCertificate
 from services.dto import MemberContext
 from services.errors import (
     CodeInvalid,
@@ -44,6 +46,8 @@ def not_staff() -> str:
 
 
 def amount_refused(error: InvalidAmount, ctx: MemberContext) -> str:
+    if isinstance(error, RefundOverCertificate):
+        return over_certificate(error)
     return amount_error(error.reason, ctx.merchant.max_sale_minor, ctx.merchant.currency)
 
 

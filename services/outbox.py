@@ -74,14 +74,27 @@ async def enqueue_keyed(
     """`enqueue` with a dedupe key of the caller's for each notice, in two queries whatever
     the count. Customers who blocked the bot are skipped. Each row gets its recipient's
     language: their choice, else Telegram's, else the merchant's default."""
+    rows = [(merchant_id, notice, key, default_language) for notice, key in keyed]
+    return await enqueue_keyed_for(session, rows, now, campaign_id)
+
+
+async def enqueue_keyed_for(
+    session: AsyncSession,
+    rows: Iterable[tuple[int, Notice, str, str]],
+    now: datetime,
+    campaign_id: int | None = None,
+) -> int:
+    """`enqueue_keyed` for notices of several merchants at once, each row (merchant_id,
+    notice, key, that merchant's default language): the same two queries and one insert,
+    whatever the count of merchants."""
     repo = OutboxRepo(session)
-    keyed = [(notice, key[:120]) for notice, key in keyed]
+    keyed = [(merchant_id, n, key[:120], default) for merchant_id, n, key, default in rows]
     if not keyed:
         return 0
-    people = await CustomerRepo(session).reach([n.telegram_id for n, _ in keyed])
-    seen = await repo.existing_keys([key for _, key in keyed])
+    people = await CustomerRepo(session).reach([n.telegram_id for _, n, _, _ in keyed])
+    seen = await repo.existing_keys([key for _, _, key, _ in keyed])
     added = 0
-    for notice, key in keyed:
+    for merchant_id, notice, key, default_language in keyed:
         blocked, chosen, telegram = people.get(notice.telegram_id, (False, None, None))
         if blocked or key in seen:
             continue

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from services.coalition.sale_share import CertificateBack
 from services.notices import Notice
+from services.notices.sales import HandedBack
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,7 @@ class RefundResult:
     gift_voucher: str | None = None  # the friend's gift voucher's reward, if it had one
     gift_voucher_kept: bool = False  # it was redeemed already: else cancelled by the refund
     certificate: CertificateBack | None = None  # the partner's certificate that paid part
+    handed_out: tuple[HandedBack, ...] = ()  # what it handed out, on a full refund
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,3 +57,4 @@ class RefundPreview:
     gift_voucher: str | None = None
     gift_voucher_kept: bool = False
     certificate: CertificateBack | None = None
+    handed_out: tuple[HandedBack, ...] = ()

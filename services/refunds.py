@@ -12,7 +12,8 @@ from datetime import datetime
 from db.models import Customer, Membership, Merchant, Purchase, PurchaseStatus, Refund
 from db.repositories import SummaryRepo
 from services import policy, refund_levels
-from services.coalition.sale_share import certificate_told, refund_certificate
+from services.coalition.refund_hand_out import withdraw_handed_out
+from services.coalition.sale_share import certificate_told, refund_certificate, too_large
 from services.dto import LevelInfo
 from services.errors import InvalidAmount, SaleRefused
 from services.ledger import member_state, write
@@ -32,7 +33,7 @@ from services.refund_rewards import (
 _DRY = (
     *("level_reversed", "promotion_reversed", "stamps_taken", "stamps_forgiven", "gift_reversed"),
     *("gift_voucher", "gift_voucher_kept"),
-    "certificate",
+    *("certificate", "handed_out"),
 )
 
 
@@ -110,14 +111,17 @@ class RefundService(RefundReferrals):
         left = purchase.amount_minor - purchase.refunded_minor
         if left <= 0:
             raise SaleRefused("already_refunded")
-        if amount_minor is not None:
-            amount = amount_minor
-        elif amount_text:
-            amount = policy.parse_refund_amount(amount_text, merchant.currency, left)
-        else:
-            amount = left
-        if amount > left:
-            raise InvalidAmount("refund_too_large")
+        try:
+            if amount_minor is not None:
+                amount = amount_minor
+            elif amount_text:
+                amount = policy.parse_refund_amount(amount_text, merchant.currency, left)
+            else:
+                amount = left
+            if amount > left:
+                raise InvalidAmount("refund_too_large")
+        except InvalidAmount as error:
+            raise too_large(error, purchase, left, merchant.currency) from None
         return merchant, amount
 
     async def refund(
@@ -171,6 +175,7 @@ class RefundService(RefundReferrals):
         await SummaryRepo(self.session).on_refund(purchase, amount)
         fully = done.fully_refunded
         certificate = await refund_certificate(self.session, purchase, fully, staff_id, now)
+        handed = await withdraw_handed_out(self.session, purchase.id, fully, staff_id, now)
         reversed_for = await self._reversal_notices(done, rows, membership)
         lost_level = await self._reprice_referrer(
             purchase, successor, done, membership, levels, value, now
@@ -221,6 +226,7 @@ class RefundService(RefundReferrals):
                 gift_reversed=done.gift_reversed,
                 voucher_cancelled=cancelled,
                 **certificate_told(certificate),
+                handed_out=handed,
             ),
         )
         await self._announce(
@@ -246,6 +252,7 @@ class RefundService(RefundReferrals):
             voucher[0] if voucher is not None else None,
             voucher is not None and not voucher[1],
             certificate,
+            handed,
         )
 
     async def _settle_refund(

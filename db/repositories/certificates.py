@@ -64,6 +64,7 @@ class CertificateRepo(Repo):
                 redeemed_at=now,
                 redeemed_by=staff_id,
                 purchase_id=purchase_id,
+                gift_token=None,  # a gift link shared before is dead once it is used
             )
             .returning(
                 Certificate.id,

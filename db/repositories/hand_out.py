@@ -133,6 +133,7 @@ class HandOutRepo(Repo):
                 CertificateOffer.item,
                 CertificateOffer.min_check_minor,
                 CertificateOffer.valid_days,
+                CertificateOffer.per_customer_limit,
                 _accepting(Merchant.name).label("name"),
                 _accepting(Merchant.currency).label("currency"),
                 _accepting(Merchant.timezone).label("timezone"),
@@ -140,7 +141,39 @@ class HandOutRepo(Repo):
             )
             .execution_options(synchronize_session=False)
         )
-        return sorted(result.all(), key=lambda row: row.id)
+        taken = sorted(result.all(), key=lambda row: row.id)
+        return await self._within_per_customer(taken)
+
+    async def _within_per_customer(self, taken: list[Any]) -> list[Any]:
+        """`taken` less the offers whose per-customer cap the customer has reached, their
+        `issued_count` given back. The UPDATE's own count is read on its statement's snapshot:
+        on PostgreSQL a hand-out to the same customer that held the offer's row lock and
+        committed meanwhile is not in it. This count is a statement of its own, after the
+        lock, so it sees that one; only offers with a per-customer cap pay it."""
+        capped = [row.id for row in taken if row.per_customer_limit is not None]
+        if not capped:
+            return taken
+        customer_id = taken[0].customer_id
+        counts = await self.s.execute(
+            select(Certificate.offer_id, func.count())
+            .where(Certificate.offer_id.in_(capped), Certificate.first_customer_id == customer_id)
+            .group_by(Certificate.offer_id)
+        )
+        had: dict[int, int] = {offer_id: n for offer_id, n in counts.all()}
+        full = {
+            row.id
+            for row in taken
+            if row.per_customer_limit is not None and had.get(row.id, 0) >= row.per_customer_limit
+        }
+        if not full:
+            return taken
+        await self.s.execute(
+            update(CertificateOffer)
+            .where(CertificateOffer.id.in_(full))
+            .values(issued_count=CertificateOffer.issued_count - 1)
+            .execution_options(synchronize_session=False)
+        )
+        return [row for row in taken if row.id not in full]
 
     async def sale_to_give(self, merchant_id: int, purchase_id: int, offer_id: int) -> Any:
         """A confirmed sale of `merchant_id` a cashier gives a certificate of `offer_id`

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from db.models import Certificate, CertificateStatus, Membership
+from db.models import Certificate, CertificateStatus, Membership, Merchant
 from db.repositories.base import Repo
 
 
@@ -95,7 +95,50 @@ class SaleCertificateRepo(Repo):
                 redeemed_at=None,
                 redeemed_by=None,
                 purchase_id=None,
+                gift_token=None,  # a link shared before it was used stays dead
             )
             .returning(Certificate.id)
         )
         return result.one_or_none() is not None
+
+    async def handed_out_by(self, purchase_id: int) -> Sequence[Any]:
+        """The certificates the sale `purchase_id` handed out (automatically or by a tap),
+        with the accepting business's name and currency; by id."""
+        result = await self.s.execute(
+            select(
+                Certificate.id,
+                Certificate.status,
+                Certificate.value_minor,
+                Certificate.item,
+                Merchant.name,
+                Merchant.currency,
+            )
+            .join(Merchant, Merchant.id == Certificate.merchant_id)
+            .where(Certificate.source_purchase_id == purchase_id)
+            .order_by(Certificate.id)
+        )
+        return result.all()
+
+    async def withdraw(self, purchase_id: int, now: datetime) -> Sequence[Any]:
+        """The certificates the sale `purchase_id` handed out that are still open and with
+        the customer they were handed to -> cancelled, in one statement; the rows withdrawn.
+        One used, or given to a friend, since stays."""
+        result = await self.s.execute(
+            update(Certificate)
+            .where(
+                Certificate.source_purchase_id == purchase_id,
+                Certificate.status == CertificateStatus.OPEN,
+                Certificate.gifted_at.is_(None),
+                Certificate.customer_id == Certificate.first_customer_id,
+            )
+            .values(status=CertificateStatus.CANCELLED, closed_at=now, gift_token=None)
+            .returning(
+                Certificate.id,
+                Certificate.merchant_id,
+                Certificate.partner_merchant_id,
+                Certificate.customer_id,
+                Certificate.value_minor,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return result.all()

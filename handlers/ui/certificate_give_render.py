@@ -13,8 +13,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from pydantic import Field
 
+from handlers.ui.certificate_words import certificate_worth
 from handlers.ui.got_certificate import until, worth
-from handlers.ui.render import money
 from services.coalition.giving import Given, GiveRefused
 from services.coalition.routes import Route
 from services.notices.certificates import GotCertificate
@@ -36,10 +36,6 @@ def handed_out_lines(certificates: Sequence[GotCertificate]) -> list[str]:
     ]
 
 
-def _route_value(route: Route) -> str:
-    return route.item or money(route.value_minor, route.currency)
-
-
 def give_keyboard(purchase_id: int, routes: Sequence[Route]) -> InlineKeyboardMarkup | None:
     """A 🎟 Give button per certificate the cashier may give the sale's buyer."""
     if not routes:
@@ -49,7 +45,10 @@ def give_keyboard(purchase_id: int, routes: Sequence[Route]) -> InlineKeyboardMa
             [
                 InlineKeyboardButton(
                     text=_("🎟 Give: {merchant} {value}").format(
-                        merchant=route.merchant, value=_route_value(route)
+                        merchant=route.merchant,
+                        value=certificate_worth(
+                            route.value_minor, route.item, route.currency, html=False
+                        ),
                     ),
                     callback_data=GiveCb(purchase=purchase_id, offer=route.offer_id).pack(),
                 )

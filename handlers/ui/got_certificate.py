@@ -4,17 +4,14 @@ notices' renderers so the till's renderers can use it without importing them all
 
 from __future__ import annotations
 
-from html import escape
-
-from handlers.ui.render import day, money
+from handlers.ui.certificate_words import certificate_worth
+from handlers.ui.render import day
 from services.notices.certificates import GotCertificate
 
 
 def worth(certificate: GotCertificate) -> str:
     """What a certificate is: its value in its business's currency, or the named item."""
-    if certificate.item:
-        return escape(certificate.item)
-    return money(certificate.value, certificate.currency)
+    return certificate_worth(certificate.value, certificate.item, certificate.currency)
 
 
 def until(certificate: GotCertificate) -> str:

@@ -29,7 +29,7 @@ def refund_text(result: RefundResult) -> str:
         reversed=points(result.cashback_reversed - result.shortfall),
     )
     text += _kept_lines(result.shortfall, result.level_reversed) + _reward_lines(result)
-    return text + refund_certificate_line(result.certificate, cur)
+    return text + refund_certificate_line(result.certificate, cur, result.handed_out)
 
 
 def _reward_lines(done: RefundResult | RefundPreview) -> str:
@@ -98,7 +98,9 @@ def refund_preview_text(preview: RefundPreview) -> str:
         _("Cashback taken back: {points}").format(points=points(preview.cashback_taken)),
     ]
     kept = _kept_lines(preview.shortfall, preview.level_reversed)
-    certificate = refund_certificate_line(preview.certificate, preview.currency)
+    certificate = refund_certificate_line(
+        preview.certificate, preview.currency, preview.handed_out
+    )
     return "\n".join(lines) + kept + _reward_lines(preview) + certificate
 
 

@@ -4,6 +4,7 @@ its refusals."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 from typing import Annotated
 
@@ -12,11 +13,13 @@ from aiogram.types import InlineKeyboardButton
 from aiogram.utils.i18n import gettext as _
 from pydantic import Field
 
+from handlers.ui.certificate_words import certificate_worth
 from handlers.ui.render import money
 from services.coalition.sale_certificates import ShareTooSmall
-from services.coalition.sale_share import CertificateBack, CertificateFate
+from services.coalition.sale_share import CertificateBack, CertificateFate, RefundOverCertificate
 from services.errors import CertificateRefused
 from services.notices import Receipt, RefundReceipt
+from services.notices.sales import HandedBack
 from services.numbers import MAX_BIG_ID
 from services.purchases import SaleResult
 from services.till import SaleDraft
@@ -35,10 +38,6 @@ class CertificateDrop(CallbackData, prefix="csd"):
     """✖️ on a preview: the draft made again without its certificate."""
 
     key: DraftKey
-
-
-def _what(value_minor: int, item: str | None, currency: str) -> str:
-    return escape(item) if item else money(value_minor, currency)
 
 
 def check_lines(draft: SaleDraft) -> list[str]:
@@ -104,32 +103,79 @@ def receipt_certificate_lines(r: Receipt) -> list[str]:
     return []
 
 
-def refund_certificate_line(back: CertificateBack | None, currency: str) -> str:
-    """To the cashier: what the refund does with the certificate that paid part of the sale."""
+def handed_out_lines(handed: Sequence[HandedBack], to_member: bool = False) -> str:
+    """What a full refund did with the certificates the sale handed out at a partner."""
+    lines = []
+    for h in handed:
+        what = {
+            "merchant": escape(h.merchant),
+            "what": certificate_worth(h.value, h.item, h.currency),
+        }
+        if h.withdrawn and to_member:
+            text = _(
+                "🎟 The certificate for {merchant} ({what}) this purchase gave you is withdrawn."
+            )
+        elif h.withdrawn:
+            text = _("🎟 The certificate for {merchant} ({what}) this sale gave is withdrawn.")
+        elif to_member:
+            text = _(
+                "🎟 The certificate for {merchant} ({what}) this purchase gave you was used "
+                "or given away already, so it stays."
+            )
+        else:
+            text = _(
+                "🎟 The certificate for {merchant} ({what}) this sale gave was used or "
+                "given away already: it stays."
+            )
+        lines.append("\n" + text.format(**what))
+    return "".join(lines)
+
+
+def refund_certificate_line(
+    back: CertificateBack | None, currency: str, handed: Sequence[HandedBack] = ()
+) -> str:
+    """To the cashier: what the refund does with the certificate that paid part of the sale,
+    and with those the sale handed out."""
     if back is None:
-        return ""
-    what = _what(back.value_minor, back.item, currency)
+        return handed_out_lines(handed)
+    what = certificate_worth(back.value_minor, back.item, currency)
     if back.fate == CertificateFate.RETURNED:
         text = _("🎟 The certificate {what} goes back to the customer's wallet.")
     elif back.fate == CertificateFate.EXPIRED:
         text = _("🎟 The certificate {what} has expired, so it stays used.")
+    elif back.fate == CertificateFate.LEFT:
+        text = _("🎟 The certificate {what} is not given back: its holder erased their data.")
     else:
         text = _("🎟 The certificate {what} stays used: only a full refund returns it.")
-    return "\n" + text.format(what=what)
+    return "\n" + text.format(what=what) + handed_out_lines(handed)
 
 
 def refund_receipt_certificate_line(r: RefundReceipt) -> str:
     """To the buyer: whether their certificate came back."""
     if r.certificate_fate is None:
-        return ""
-    what = _what(r.certificate_minor, r.certificate_item, r.currency)
+        return handed_out_lines(r.handed_out, to_member=True)
+    what = certificate_worth(r.certificate_minor, r.certificate_item, r.currency)
     if r.certificate_fate == CertificateFate.RETURNED:
         text = _("🎟 Your certificate {what} is back in your wallet (/wallet).")
     elif r.certificate_fate == CertificateFate.EXPIRED:
         text = _("🎟 Your certificate {what} had expired, so it is not returned.")
+    elif r.certificate_fate == CertificateFate.LEFT:
+        text = _(
+            "🎟 Your certificate {what} is not returned: it went with your data when you erased it."
+        )
     else:
         text = _("🎟 Your certificate {what} stays used.")
-    return "\n" + text.format(what=what)
+    return "\n" + text.format(what=what) + handed_out_lines(r.handed_out, to_member=True)
+
+
+def over_certificate(error: RefundOverCertificate) -> str:
+    """A refund of more than the money paid on a sale a certificate paid part of."""
+    return _(
+        "A certificate paid {share} of this check, so at most {left} can be refunded in money."
+    ).format(
+        share=money(error.certificate_minor, error.currency),
+        left=money(error.left_minor, error.currency),
+    )
 
 
 def certificate_refused(error: CertificateRefused) -> str:

@@ -23,7 +23,7 @@ from db.repositories.certificates import CertificateRepo
 from db.repositories.sale_certificates import SaleCertificateRepo
 from services.coalition.issue import entry_row
 from services.coalition.redeem import flag_many
-from services.errors import SaleRefused
+from services.errors import InvalidAmount, SaleRefused
 from services.notices import Notice, Receipt
 from services.program import Program
 
@@ -55,6 +55,7 @@ class CertificateFate(StrEnum):
     RETURNED = "returned"  # a full refund: open again in the holder's wallet
     KEPT = "kept"  # a partial refund: it stays used
     EXPIRED = "expired"  # a full refund, but it had expired: it stays used
+    LEFT = "left"  # a full refund, but its holder erased their data: nobody to give it to
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,25 @@ class CertificateBack:
     value_minor: int
     item: str | None
     fate: CertificateFate
+
+
+class RefundOverCertificate(InvalidAmount):
+    """refund_too_large on a sale a certificate paid part of: the certificate's share is not
+    money to hand back, so the refund says it and what at most can be refunded."""
+
+    def __init__(self, certificate_minor: int, left_minor: int, currency: str) -> None:
+        super().__init__("refund_too_large")
+        self.certificate_minor = certificate_minor
+        self.left_minor = left_minor
+        self.currency = currency
+
+
+def too_large(error: InvalidAmount, purchase: Any, left: int, currency: str) -> InvalidAmount:
+    """`error`, or, when it is refund_too_large on a sale a certificate paid part of in money,
+    the same saying so."""
+    if error.reason != "refund_too_large" or not purchase.certificate_minor:
+        return error
+    return RefundOverCertificate(purchase.certificate_minor, left, currency)
 
 
 def drafted(row: Any) -> SaleCertificate | None:
@@ -160,6 +180,8 @@ async def refund_certificate(
             )
             await CertificateRepo(session).add_entries([entry])
             fate = CertificateFate.RETURNED
+        elif row.customer_id is None:
+            fate = CertificateFate.LEFT
         elif row.expires_at <= now:
             fate = CertificateFate.EXPIRED
     return CertificateBack(row.value_minor, row.item, fate)

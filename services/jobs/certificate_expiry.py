@@ -9,7 +9,6 @@ language, else that business's."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from itertools import groupby
 from typing import Any
 
 from db.models import CertificateReason
@@ -20,7 +19,7 @@ from services.jobs.base import JobBase
 from services.jobs.voucher_lapse import WARN_DAYS, days_left
 from services.notices import CertificateExpired, CertificateExpiring, Notice
 from services.notices.certificates import GotCertificate
-from services.outbox import enqueue_keyed
+from services.outbox import enqueue_keyed_for
 from services.rewards.issue import last_day
 
 
@@ -84,13 +83,12 @@ class CertificateExpiry(JobBase):
     async def _tell(
         self, rows: list[Any], languages: dict[int, str], now: datetime, body: Any
     ) -> int:
-        """A notice per row to its holder, from the business that accepts it."""
-        queued = 0
-        for merchant_id, group in groupby(rows, key=lambda r: r.merchant_id):
-            keyed = []
-            for row in group:
-                notice, kind = body(row)
-                keyed.append((Notice(row.telegram_id, None, notice), f"{kind}:{row.id}"))
-            language = languages.get(merchant_id, "en")
-            queued += await enqueue_keyed(self.session, merchant_id, keyed, now, language)
-        return queued
+        """A notice per row to its holder, from the business that accepts it: one set for
+        every business (services/outbox.py `enqueue_keyed_for`)."""
+        keyed = []
+        for row in rows:
+            notice, kind = body(row)
+            language = languages.get(row.merchant_id, "en")
+            notice_row = Notice(row.telegram_id, None, notice)
+            keyed.append((row.merchant_id, notice_row, f"{kind}:{row.id}", language))
+        return await enqueue_keyed_for(self.session, keyed, now)

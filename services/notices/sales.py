@@ -58,6 +58,18 @@ class ReferralReward:
     level: str
 
 
+@dataclass(frozen=True, slots=True)
+class HandedBack:
+    """A partner's certificate the refunded sale had handed out (issue 16): withdrawn by a full
+    refund, or kept (used or given to a friend already)."""
+
+    merchant: str  # the business that accepts it
+    value: int
+    currency: str
+    item: str | None = None
+    withdrawn: bool = True
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RefundReceipt:
     """To the buyer: what a refund returned and took back."""
@@ -80,6 +92,8 @@ class RefundReceipt:
     certificate_fate: str | None = field(default=None, metadata=SPARSE)
     certificate_minor: int = field(default=0, metadata=SPARSE)
     certificate_item: str | None = field(default=None, metadata=SPARSE)
+    # The certificates the sale handed out (issue 16), on a full refund.
+    handed_out: tuple[HandedBack, ...] = field(default=(), metadata=SPARSE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
