@@ -13,6 +13,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from handlers.ui.callbacks import BigId
+from handlers.ui.certificate_words import certificate_worth
 from handlers.ui.redeem_render import holder_label, missed_text
 from handlers.ui.render import date_time, money, time_of_day
 from handlers.ui.voucher_render import valid_until
@@ -37,15 +38,10 @@ class CertificateCb(CallbackData, prefix="crt"):
     holder: BigId  # the customer the cashier was shown: a gift since makes Hand over refuse
 
 
-def worth(value_minor: int, item: str | None, currency: str) -> str:
-    """What a certificate gives: its named item, else its value in the business's money."""
-    return escape(item) if item else money(value_minor, currency)
-
-
 def certificate_text(view: CertificateView) -> str:
     lines = [
         _("🎟 <b>Gift certificate: {worth}</b>").format(
-            worth=worth(view.value_minor, view.item, view.currency)
+            worth=certificate_worth(view.value_minor, view.item, view.currency)
         ),
         _("👤 {who}").format(who=holder_label(view.first_name, view.phone_masked)),
         _("🤝 Handed out by {partner}").format(partner=escape(view.partner)),
@@ -89,7 +85,7 @@ def certificate_keyboard(view: CertificateView) -> InlineKeyboardMarkup:
 def redeemed_text(done: CertificateRedeemed) -> str:
     view = done.view
     return _("✅ Certificate redeemed: {worth} for {who}.").format(
-        worth=worth(view.value_minor, view.item, view.currency),
+        worth=certificate_worth(view.value_minor, view.item, view.currency),
         who=holder_label(view.first_name, view.phone_masked),
     )
 

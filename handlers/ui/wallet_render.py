@@ -12,6 +12,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
+from handlers.ui.certificate_words import certificate_worth
 from handlers.ui.keyboards import invite_keyboard
 from handlers.ui.render import N_, money, whole_number
 from handlers.ui.voucher_render import valid_until
@@ -28,21 +29,8 @@ STATES = {
 }
 
 
-def worth_label(value_minor: int, currency: str, item: str | None) -> str:
-    """What a certificate gives, as plain text (a button's): money in the accepting
-    business's currency, or its item."""
-    if not value_minor and item:
-        return item
-    return money(value_minor, currency)
-
-
-def worth(value_minor: int, currency: str, item: str | None) -> str:
-    """What a certificate gives, for an HTML message."""
-    return escape(worth_label(value_minor, currency, item))
-
-
 def _worth(c: HeldCertificate) -> str:
-    return worth(c.value_minor, c.currency, c.item)
+    return certificate_worth(c.value_minor, c.item, c.currency)
 
 
 def _until(c: HeldCertificate) -> str:
@@ -112,16 +100,13 @@ def _button(
     return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
+def _label(c: HeldCertificate) -> str:
+    return certificate_worth(c.value_minor, c.item, c.currency, html=False)
+
+
 def wallet_keyboard(wallet: Wallet) -> InlineKeyboardMarkup | None:
     rows = [
-        [
-            _button(
-                f"🎟 {c.merchant} · {worth_label(c.value_minor, c.currency, c.item)}",
-                WalletAction.SHOW,
-                c.id,
-                wallet.page,
-            )
-        ]
+        [_button(f"🎟 {c.merchant} · {_label(c)}", WalletAction.SHOW, c.id, wallet.page)]
         for c in wallet.open
     ]
     turn = []

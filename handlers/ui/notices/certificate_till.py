@@ -8,14 +8,14 @@ from html import escape
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from handlers.ui.certificate_render import worth
+from handlers.ui.certificate_words import certificate_worth
 from handlers.ui.notices.staff import placed
 from services.notices import CertificatesFlag, CertificateUsed
 
 
 def certificate_used_text(n: CertificateUsed) -> str:
     return _("🎟 Your gift certificate ({worth}) was used at {merchant}. Enjoy!").format(
-        worth=worth(n.value_minor, n.item, n.currency), merchant=escape(n.merchant)
+        worth=certificate_worth(n.value_minor, n.item, n.currency), merchant=escape(n.merchant)
     )
 
 

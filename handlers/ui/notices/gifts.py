@@ -7,11 +7,14 @@ from html import escape
 
 from aiogram.utils.i18n import gettext as _
 
-from handlers.ui.wallet_render import worth
+from handlers.ui.certificate_words import certificate_worth
 from services.notices import CertificateGiftTaken
 
 
 def gift_taken_text(n: CertificateGiftTaken) -> str:
     return _(
         "🎁 Your friend took the certificate you gave them: {merchant}, {worth}. It is theirs now."
-    ).format(merchant=escape(n.merchant), worth=worth(n.value_minor, n.currency, n.item))
+    ).format(
+        merchant=escape(n.merchant),
+        worth=certificate_worth(n.value_minor, n.item, n.currency),
+    )
