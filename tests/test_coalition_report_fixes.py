@@ -1,0 +1,94 @@
+"""The coalition report's figures a reviewer found wrong (issue 16), on the coalition of
+tests/coalition_data.py: the cost is never negative, new customers' purchases are those of
+the 90 days after their first use (KPI.md), the redemption rate, partners past eight, totals
+of those handed out by currency, and the digest line of a business whose partnerships
+ended while its certificates are still redeemed."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from aiogram.methods import SendMessage
+from sqlalchemy import update
+
+from db.models import Partnership
+from services.jobs import JobService
+from services.reports import ReportService
+from services.reports.periods import Period
+from tests.coalition_data import ADMIN, BISTRO_ADMIN, OWNER, PERIOD, Scene, build, day
+from tests.coalition_factories import make_offer
+from tests.factories import make_merchant
+
+
+@pytest.fixture
+async def scene(session, clock, sender) -> Scene:
+    built = await build(session, clock)
+    await sender.drain()
+    return built
+
+
+async def test_a_refund_of_an_earlier_redemption_costs_nothing(tg, scene: Scene, session) -> None:
+    """20-22 Nov: nothing redeemed, c8 (redeemed the 19th) given back the 20th: the cost is
+    €0, not -€10, and what the refund gave back is told apart."""
+    async with session.begin():
+        report = await ReportService(session).coalition_of(
+            scene.main, Period(date(2026, 11, 20), date(2026, 11, 22), "Europe/Warsaw")
+        )
+    assert (report.total.redeemed, report.total.refunded_minor) == (0, 1000)
+    assert report.total.cost_minor == 0
+    text = (await tg(OWNER).send("/kpi coalition 3")).text
+    assert "20–22 Nov 2026" in text
+    assert "What your certificates cost: €0; refunds gave back €10" in text
+    assert "Redemption rate: not enough data" in text  # none redeemed or expired
+
+
+async def test_new_customers_purchases_in_the_90_days_after(scene: Scene, session) -> None:
+    """201 first used bistro's certificate on 3 Nov: a purchase on 5 Dec (after the period,
+    within 90 days) counts; one on 10 Feb (past 1 Feb) does not."""
+    await scene.sale(201, 2000, day(12, 5))
+    await scene.sale(201, 9900, datetime(2027, 2, 10, 12, tzinfo=UTC))
+    async with session.begin():
+        report = await ReportService(session).coalition_of(scene.main, PERIOD)
+    bistro = report.partners[0]
+    assert bistro.partner == "Café bistro"
+    assert (bistro.new_customers, bistro.purchases, bistro.revenue) == (2, 3, 10000)
+    assert report.total.redemption_rate.value == 5 / 6
+
+
+async def test_partners_past_eight_and_totals_by_currency(tg, scene: Scene, session, clock) -> None:
+    ten = await make_offer(session, clock, scene.main, value_minor=1000)
+    for i in range(8):
+        partner = await make_merchant(session, clock, f"n{i}")
+        await scene.hand_out(f"n{i}", ten, 203, partner, day(11, 20))
+    spa = await make_offer(session, clock, scene.spa, value_minor=500)
+    await scene.hand_out("spa", spa, 203, scene.main, day(11, 20))
+    clock.now = day(11, 22)
+    text = (await tg(ADMIN).send("/kpi coalition")).text
+    lines = text.splitlines()
+    assert lines.count("…and 2 more") == 1  # ten partners, eight shown
+    assert "• Café n5 —" in text and "• Café n6" not in text  # busiest first, then by name
+    assert "Together: 1 certificate worth €5" in text
+    assert any(line.startswith("Together: 1 certificate worth ") and "20" in line for line in lines)
+    bistro = (await tg(BISTRO_ADMIN).send("/kpi coalition")).text
+    assert "Redemption rate: not enough data" in bistro and "Together" not in bistro
+
+
+async def test_digest_after_the_partnerships_ended(scene: Scene, session, clock, bot, sender) -> None:
+    """Main's partnerships both ended, yet two of its certificates were redeemed that week:
+    its digest still has the coalition line."""
+    async with session.begin():
+        await session.execute(
+            update(Partnership).values(ended_at=day(11, 22), ended_by_merchant_id=scene.main.id)
+        )
+    clock.now = day(11, 23, 8).replace(minute=5)
+    assert await JobService(session, clock, owner_ids=(OWNER,)).weekly_digests() >= 1
+    await sender.drain()
+    mains = [
+        m.text
+        for m in bot.session.requests
+        if isinstance(m, SendMessage) and "Café main</b>: your week" in m.text
+    ]
+    assert mains and all(
+        "Coalition: 1 certificate handed out by you, 2 of yours redeemed" in t for t in mains
+    )
