@@ -6,13 +6,15 @@ ended while its certificates are still redeemed."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime
 
 import pytest
 from aiogram.methods import SendMessage
 from sqlalchemy import update
 
-from db.models import Partnership
+from db.models import Certificate, Partnership
 from services.jobs import JobService
 from services.reports import ReportService
 from services.reports.periods import Period
@@ -56,7 +58,9 @@ async def test_new_customers_purchases_in_the_90_days_after(scene: Scene, sessio
     assert report.total.redemption_rate.value == 5 / 6
 
 
-async def test_partners_past_eight_and_totals_by_currency(tg, scene: Scene, session, clock) -> None:
+async def test_partners_past_eight_and_totals_by_currency(
+    tg, scene: Scene, session, clock
+) -> None:
     ten = await make_offer(session, clock, scene.main, value_minor=1000)
     for i in range(8):
         partner = await make_merchant(session, clock, f"n{i}")
@@ -69,12 +73,16 @@ async def test_partners_past_eight_and_totals_by_currency(tg, scene: Scene, sess
     assert lines.count("…and 2 more") == 1  # ten partners, eight shown
     assert "• Café n5 —" in text and "• Café n6" not in text  # busiest first, then by name
     assert "Together: 1 certificate worth €5" in text
-    assert any(line.startswith("Together: 1 certificate worth ") and "20" in line for line in lines)
+    assert any(
+        line.startswith("Together: 1 certificate worth ") and "20" in line for line in lines
+    )
     bistro = (await tg(BISTRO_ADMIN).send("/kpi coalition")).text
     assert "Redemption rate: not enough data" in bistro and "Together" not in bistro
 
 
-async def test_digest_after_the_partnerships_ended(scene: Scene, session, clock, bot, sender) -> None:
+async def test_digest_after_the_partnerships_ended(
+    scene: Scene, session, clock, bot, sender
+) -> None:
     """Main's partnerships both ended, yet two of its certificates were redeemed that week:
     its digest still has the coalition line."""
     async with session.begin():
@@ -92,3 +100,41 @@ async def test_digest_after_the_partnerships_ended(scene: Scene, session, clock,
     assert mains and all(
         "Coalition: 1 certificate handed out by you, 2 of yours redeemed" in t for t in mains
     )
+
+
+async def test_each_business_reads_its_own_side_of_the_file(tg, scene: Scene, session) -> None:
+    """Main's file names main's sale and cashier for its certificates; bistro's file names
+    neither, only its own purchase that earned a certificate and its own cashier."""
+    async with session.begin():
+        c3 = await session.get(Certificate, scene.certificates["c1"].id)
+        c3.source_purchase_id, c3.issued_by = 777, BISTRO_ADMIN
+    owner = tg(OWNER)
+    await owner.send("/export")
+    rows = _rows(owner, "main-certificates-2026-11-22.csv")
+    c1 = next(r for r in rows if r["certificate"] == str(scene.certificates["c1"].id))
+    assert (c1["redeemed_by"], c1["source_purchase"], c1["handed_out_by_cashier"]) == (
+        "Kuba",
+        "",
+        "",
+    )
+    sale = c1["purchase"]
+    assert sale
+    zloty = next(r for r in rows if r["accepted_by"] == "Café bistro")
+    assert (zloty["redeemed_by"], zloty["purchase"], zloty["holder_telegram_id"]) == (
+        "",
+        "",
+        "203",
+    )
+    bistro = tg(BISTRO_ADMIN)  # bistro's admin is no owner: names, no Telegram ids
+    await bistro.send("/export")
+    theirs = _rows(bistro, "bistro-certificates-2026-11-22.csv")
+    row = next(r for r in theirs if r["certificate"] == str(scene.certificates["c1"].id))
+    assert (row["source_purchase"], row["handed_out_by_cashier"]) == ("777", "Ewa")
+    assert all(r["purchase"] in ("", None) or r["accepted_by"] == "Café bistro" for r in theirs)
+    assert sale not in {r["purchase"] for r in theirs}
+    assert all(r["redeemed_by"] == "" for r in theirs if r["accepted_by"] == "Café main")
+
+
+def _rows(reader, name: str) -> list[dict[str, str]]:
+    files = dict(reader.session.uploads)
+    return list(csv.DictReader(io.StringIO(files[name].decode("utf-8-sig"))))
