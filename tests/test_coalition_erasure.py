@@ -14,6 +14,7 @@ from services.reports import ReportService
 from tests.certificate_ledger import check_certificate_invariant
 from tests.coalition_data import PERIOD, Scene, build, day
 from tests.coalition_factories import customer_id, make_offer
+from tests.test_privacy import downloaded
 
 
 @pytest.fixture
@@ -161,3 +162,24 @@ async def test_erasure_unlinks_what_the_business_handed_out(
     assert kept.gift_token == "h" * 16  # still theirs to give: bistro's promise to them
     assert await db.all(select(Certificate).where(Certificate.source_purchase_id == source)) == []
     await check_certificate_invariant(session)
+
+
+async def test_a_members_download_lists_their_certificates(tg, scene: Scene) -> None:
+    """201's data file lists the certificate they used at main (no code: it is spent) and,
+    after bistro hands them main's certificate again, the open one with its code."""
+    again = await scene.hand_out(
+        "c10", scene.certificates["c1"].grant.offer_id, 201, scene.bistro, day(11, 21)
+    )
+    member = tg(201)
+    profile = await member.send("/profile")
+    data = downloaded(member, await member.press(profile.button("📦")))
+    used, held = data["certificates"]
+    assert (used["business"], used["handed_out_by"], used["status"]) == (
+        "Café main",
+        "Café bistro",
+        "redeemed",
+    )
+    assert (used["value"], used["currency"], used["code"]) == ("10.00", "EUR", None)
+    assert used["redeemed_at"].startswith("2026-11-03T14:00:00+01:00")
+    assert (held["status"], held["code"], held["received_as_gift"]) == ("open", again.code, False)
+    assert held["expires_at"] and held["item"] is None

@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, or_, select, true, update
+from sqlalchemy.orm import aliased
 
-from db.models import Certificate, CertificateEntry, CertificateStatus, Membership
+from db.models import Certificate, CertificateEntry, CertificateStatus, Membership, Merchant
 from db.repositories.base import Repo
 
 
@@ -19,6 +20,19 @@ def _for(merchant_id: int | None, column: Any) -> ColumnElement[bool]:
 
 
 class CertificatePrivacyRepo(Repo):
+    async def held(self, customer_id: int) -> list[Any]:
+        """The certificates the customer holds, for any business, oldest first: rows of
+        (certificate, the accepting business, the business that handed it out)."""
+        accepting, partner = aliased(Merchant), aliased(Merchant)
+        rows = await self.s.execute(
+            select(Certificate, accepting, partner.name)
+            .join(accepting, accepting.id == Certificate.merchant_id)
+            .join(partner, partner.id == Certificate.partner_merchant_id)
+            .where(Certificate.customer_id == customer_id)
+            .order_by(Certificate.issued_at, Certificate.id)
+        )
+        return list(rows.all())
+
     async def memberships_left(self, customer_id: int) -> int:
         """The memberships the customer still has (anywhere in the deployment)."""
         found = await self.s.scalar(
