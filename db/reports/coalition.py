@@ -163,14 +163,18 @@ class CoalitionQueries(ReportQueries):
                 and_(earlier.redeemed_at == c.redeemed_at, earlier.id < c.id),
             ),
         )
-        customers = (
-            await self.s.execute(
-                select(c.partner_merchant_id, m.id, c.redeemed_at, c.purchase_id)
-                .select_from(c)
-                .join(m, and_(m.customer_id == c.customer_id, m.merchant_id == merchant_id))
-                .where(joined_with(c), within(c.redeemed_at, start, end), first)
-            )
-        ).all()
+        found = await self.s.execute(
+            select(c.partner_merchant_id, m.id, c.redeemed_at, c.purchase_id)
+            .select_from(c)
+            .join(m, and_(m.customer_id == c.customer_id, m.merchant_id == merchant_id))
+            .where(joined_with(c), within(c.redeemed_at, start, end), first)
+        )
+        # (partner, membership, first use, the sale it paid part of): redeemed_at is set
+        customers: list[tuple[int, int, datetime, int | None]] = [
+            (int(partner), int(member), used, paid_with)
+            for partner, member, used, paid_with in found.all()
+            if used is not None
+        ]
         if not customers:
             return []
         bought = await self.s.execute(
@@ -184,16 +188,19 @@ class CoalitionQueries(ReportQueries):
         )
         purchases: dict[int, list[tuple[int, datetime, int]]] = defaultdict(list)
         for member, pid, at, revenue in bought.all():
-            purchases[int(member)].append((int(pid), at, as_int(revenue)))
+            if at is not None:
+                purchases[int(member)].append((int(pid), at, as_int(revenue)))
         sums: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
         for partner, member, used, paid_with in customers:
-            line = sums[int(partner)]
+            line = sums[partner]
             line[0] += 1
-            for pid, at, revenue in purchases[int(member)]:
+            for pid, at, revenue in purchases[member]:
                 if used < at <= used + AFTER and pid != paid_with:
                     line[1] += 1
                     line[2] += revenue
-        return [(partner, *line) for partner, line in sums.items()]  # type: ignore[misc]
+        return [
+            (partner, n, bought_n, revenue) for partner, (n, bought_n, revenue) in sums.items()
+        ]
 
     async def items_handed(
         self, merchant_id: int, start: datetime, end: datetime
