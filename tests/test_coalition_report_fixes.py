@@ -12,9 +12,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 from aiogram.methods import SendMessage
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from db.models import Certificate, Partnership
+from db.models import Certificate, CertificateEntry, Partnership, Purchase
 from services.jobs import JobService
 from services.reports import ReportService
 from services.reports.periods import Period
@@ -138,3 +138,13 @@ async def test_each_business_reads_its_own_side_of_the_file(tg, scene: Scene, se
 def _rows(reader, name: str) -> list[dict[str, str]]:
     files = dict(reader.session.uploads)
     return list(csv.DictReader(io.StringIO(files[name].decode("utf-8-sig"))))
+
+
+async def test_the_scene_is_what_the_code_writes(scene: Scene, db) -> None:
+    """c1 paid €10 of a €30 check through the sale itself: the purchase keeps €20 (the
+    check less the certificate's share); the gift and the expiry wrote their own entries."""
+    c1 = await db.scalar(select(Certificate).where(Certificate.id == scene.certificates["c1"].id))
+    sale = await db.scalar(select(Purchase).where(Purchase.id == c1.purchase_id))
+    assert (sale.amount_minor, sale.certificate_minor, sale.certificate_id) == (2000, 1000, c1.id)
+    reasons = await db.all(select(CertificateEntry.reason).order_by(CertificateEntry.id))
+    assert reasons.count("gifted") == 1 and reasons.count("expired") == 1
