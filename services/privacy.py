@@ -193,7 +193,7 @@ def _certificate(
         **_amount("value", c.value_minor, cur),
         "item": c.item,
         **_amount("min_check", c.min_check_minor, cur),
-        "status": str(c.status),
+        "certificate_status": str(c.status),  # not "status": a pre-order's words would read it
         "code": c.code if c.status == CertificateStatus.OPEN else None,
         "received_as_gift": c.first_customer_id != customer_id,
         "issued_at": when(c.issued_at, tz),

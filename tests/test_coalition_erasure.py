@@ -174,12 +174,18 @@ async def test_a_members_download_lists_their_certificates(tg, scene: Scene) -> 
     profile = await member.send("/profile")
     data = downloaded(member, await member.press(profile.button("📦")))
     used, held = data["certificates"]
-    assert (used["business"], used["handed_out_by"], used["status"]) == (
+    assert (used["business"], used["handed_out_by"], used["certificate_status"]) == (
         "Café main",
         "Café bistro",
         "redeemed",
     )
+    assert used["certificate_status_label"] == "Used" and used["value_label"] == "€10"
     assert (used["value"], used["currency"], used["code"]) == ("10.00", "EUR", None)
     assert used["redeemed_at"].startswith("2026-11-03T14:00:00+01:00")
-    assert (held["status"], held["code"], held["received_as_gift"]) == ("open", again.code, False)
+    assert (held["certificate_status"], held["code"], held["received_as_gift"]) == (
+        "open",
+        again.code,
+        False,
+    )
+    assert held["certificate_status_label"] == "Not used yet"
     assert held["expires_at"] and held["item"] is None
