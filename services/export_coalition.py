@@ -1,23 +1,25 @@
 """The columns and rows of the coalition's CSV export (issue 16): every certificate the
 business accepts or handed out as a partner: both businesses, its terms (amounts in the
 accepting business's currency, named in a column), status and dates, the holder's member
-number here when they are a member. services/exports.py writes it like the others; a
+number here when they are a member; the accepting business's own sale and redeeming cashier,
+or the partner's own source purchase and cashier who handed it out (each reads only its own
+side). services/exports.py writes it like the others; a
 business outside the coalition gets no empty file (EXPORTS_IF_ANY).
 
-Telegram ids (the holder's, the redeeming cashier's) go only to owners, as in the vouchers'
-and members' exports. A certificate's code is not exported: it is what pays at the till."""
+Telegram ids (the holder's when a member here, the cashiers') go only to owners, as in the
+vouchers' and members' exports. A certificate's code is not exported: it is what pays at the
+till."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from db.models import CertificateStatus
 from db.reports.base import AnySelect
 from db.reports.certificate_export import certificates_query
-from services.policy import currency_exponent
+from services.privacy import major
 
 Columns = tuple[list[str], Callable[[Any], list[object]], AnySelect]
 HEADER = [
@@ -39,13 +41,10 @@ HEADER = [
     "purchase",
     "member",
     "redeemed_by",
+    "source_purchase",
+    "handed_out_by_cashier",
 ]
-PERSONAL = ["holder_telegram_id", "redeemed_by_telegram_id"]
-
-
-def major(amount_minor: int, currency: str) -> str:
-    exp = currency_exponent(currency)
-    return str(Decimal(amount_minor).scaleb(-exp)) if exp else str(amount_minor)
+PERSONAL = ["holder_telegram_id", "redeemed_by_telegram_id", "handed_out_by_telegram_id"]
 
 
 def certificate_columns(
@@ -78,9 +77,11 @@ def certificate_columns(
             r.purchase_id or "",
             r.member or "",
             safe_text(r.staff),
+            r.source_purchase_id or "",
+            safe_text(r.issuer),
         ]
         if personal:
-            row += [r.holder_telegram_id or "", r.redeemed_by or ""]
+            row += [r.holder_telegram_id or "", r.redeemed_by or "", r.issued_by or ""]
         return row
 
     header = HEADER + PERSONAL if personal else list(HEADER)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
 from functools import cached_property
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -25,7 +24,7 @@ from services.base import Service
 from services.errors import ReportRefused
 from services.export_coalition import certificate_columns
 from services.export_rewards import EXPORTS_IF_ANY, reward_columns
-from services.policy import currency_exponent
+from services.privacy import major
 from services.reports import ReportService
 
 EXPORTS = ("members", "purchases", "ledger", "audit", *EXPORTS_IF_ANY)
@@ -58,14 +57,13 @@ class ExportService(Service):
         merchant = await self.reports.merchant(merchant_id, actor)
         personal = self.reports.is_owner(actor)
         tz = ZoneInfo(merchant.timezone)
-        exp = currency_exponent(merchant.currency)
         cur = merchant.currency
 
         def when(value: datetime | None) -> str:
             return value.astimezone(tz).isoformat(timespec="seconds") if value else ""
 
         def amount(value: int) -> str:
-            return str(Decimal(value).scaleb(-exp)) if exp else str(value)
+            return major(value, cur)
 
         repo = ExportRepo(self.session)
         header: list[str]

@@ -16,8 +16,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.engine import reading
-from db.models import Customer, Membership, Merchant, Preorder, Purchase, Refund
+from db.models import (
+    Certificate,
+    CertificateStatus,
+    Customer,
+    Membership,
+    Merchant,
+    Preorder,
+    Purchase,
+    Refund,
+)
 from db.repositories import MerchantRepo
+from db.repositories.certificate_privacy import CertificatePrivacyRepo
 from db.repositories.privacy import PrivacyRepo
 from services.clock import Clock, utc_now
 from services.errors import NotAMember
@@ -64,6 +74,12 @@ class PrivacyService:
                 "person": _person(customer, tz),
                 "memberships": [
                     await self._membership(customer, m, merchant) for m, merchant in memberships
+                ],
+                "certificates": [
+                    _certificate(c, merchant, partner, customer.id)
+                    for c, merchant, partner in await CertificatePrivacyRepo(self.session).held(
+                        customer.id
+                    )
                 ],
                 "staff": [
                     {
@@ -161,6 +177,30 @@ def _person(c: Customer, tz: ZoneInfo) -> dict[str, Any]:
         "phone": c.phone,
         "reachable": not c.bot_blocked,
         "since": when(c.created_at, tz),
+    }
+
+
+def _certificate(
+    c: Certificate, merchant: Merchant, partner: str, customer_id: int
+) -> dict[str, Any]:
+    """A gift certificate the person holds; the code only while it is open (it is theirs to
+    pay with), dates in the accepting business's time zone."""
+    tz, cur = ZoneInfo(merchant.timezone), merchant.currency
+    return {
+        "business": merchant.name,
+        "handed_out_by": partner,
+        "currency": cur,
+        **_amount("value", c.value_minor, cur),
+        "item": c.item,
+        **_amount("min_check", c.min_check_minor, cur),
+        "certificate_status": str(c.status),  # not "status": a pre-order's words would read it
+        "code": c.code if c.status == CertificateStatus.OPEN else None,
+        "received_as_gift": c.first_customer_id != customer_id,
+        "issued_at": when(c.issued_at, tz),
+        "expires_at": when(c.expires_at, tz),
+        "gifted_at": when(c.gifted_at, tz),
+        "redeemed_at": when(c.redeemed_at, tz),
+        "closed_at": when(c.closed_at, tz),
     }
 
 

@@ -3,27 +3,31 @@ partners with Café bistro (PLN) and Café spa (EUR); bistro and spa hand out ma
 certificate (and bistro a "Free coffee"), main hands out bistro's 20 zł one. Every figure
 of /kpi coalition over 24 Oct - 22 Nov 2026 is counted by hand in `Scene`'s docstring.
 
-Redemptions and the refund go the way the till will make them: `CertificateRepo.redeem`
-and an entry by `entry_row`, the sale's purchase by the real sale, the refund by the real
-refund plus the certificate given back with its `refunded` entry."""
+Everything goes through the code that does it for real: redemptions at the till
+(CertificateTillService.hand_over) or inside a sale (SaleCertificateService.use, then the
+sale's confirm: the purchase keeps the check less the certificate's share), the expiry job,
+gifts by GiftService's link, and the full refund that gives a certificate back."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Certificate, CertificateReason, CertificateStatus, HandOut, Purchase
-from db.repositories.certificates import CertificateRepo
-from services.coalition.issue import Issued, entry_row
+from db.models import Certificate, CertificateStatus, HandOut
+from services.coalition.gifts import GiftService
+from services.coalition.issue import Issued
+from services.coalition.redeem import CertificateTillService
+from services.coalition.sale_certificates import SaleCertificateService
 from services.dto import MerchantView
+from services.jobs import JobService
 from services.refunds import RefundService
 from services.reports.periods import Period
+from services.sales import SaleService
 from tests.coalition_factories import make_certificate, make_offer, make_partnership
 from tests.conftest import FakeClock
-from tests.factories import buy, make_member, make_merchant, make_staff
+from tests.factories import buy, issue_code, make_member, make_merchant, make_staff
 
 OWNER, ADMIN, CASHIER = 1, 51, 50
 BISTRO_ADMIN, SPA_CASHIER = 61, 70
@@ -62,31 +66,30 @@ class Scene:
         self.certificates[name] = issued
         return issued
 
-    async def redeem(self, name: str, when: datetime, purchase_id: int | None = None) -> None:
+    async def redeem(self, name: str, when: datetime) -> None:
+        """Handed over at main's till on its own (CertificateTillService.hand_over)."""
         self.clock.now = when
-        certificate = self.certificates[name]
+        certificate_id = self.certificates[name].id
         async with self.session.begin():
-            repo = CertificateRepo(self.session)
-            row = await repo.redeem(certificate.id, self.main.id, when, CASHIER, purchase_id)
-            assert row is not None
-            await repo.add_entries(
-                [
-                    entry_row(
-                        row,
-                        CertificateReason.REDEEMED,
-                        when,
-                        customer_id=row.customer_id,
-                        purchase_id=purchase_id,
-                        staff_telegram_id=CASHIER,
-                    )
-                ]
-            )
-            if purchase_id is not None:
-                await self.session.execute(
-                    update(Purchase)
-                    .where(Purchase.id == purchase_id)
-                    .values(certificate_id=row.id, certificate_minor=row.value_minor)
-                )
+            row = await self.session.get(Certificate, certificate_id)
+            assert row is not None and row.customer_id is not None
+            holder = row.customer_id  # the one the cashier is shown
+        await CertificateTillService(self.session, (), self.clock).hand_over(
+            self.main.id, CASHIER, certificate_id, holder
+        )
+
+    async def redeem_in_sale(self, name: str, tg: int, check_minor: int, when: datetime) -> int:
+        """A sale of `check_minor` at main the certificate pays part of, as the till makes it
+        (the member's code, the draft, the preview's 🎟, Confirm); the purchase's id."""
+        self.clock.now = when
+        sales = SaleService(self.session, (), self.clock)
+        code = await issue_code(self.session, self.clock, self.main, tg)
+        draft = await sales.prepare(self.main.id, CASHIER, code, check_minor, 0, None)
+        used = await SaleCertificateService(self.session, (), self.clock).use(
+            self.main.id, CASHIER, draft.key, self.certificates[name].id
+        )
+        done = await sales.confirm(self.main.id, CASHIER, used.key)
+        return int(done.purchase_id)
 
     async def sale(self, tg: int, amount_minor: int, when: datetime) -> int:
         self.clock.now = when
@@ -105,49 +108,22 @@ class Scene:
             assert certificate is not None and certificate.status is CertificateStatus.OPEN
 
     async def expire(self, name: str, when: datetime) -> None:
-        await self.change(
-            name, CertificateReason.EXPIRED, when, status=CertificateStatus.EXPIRED, closed_at=when
-        )
-
-    async def gift(self, name: str, friend_customer_id: int, when: datetime) -> None:
-        await self.change(
-            name, CertificateReason.GIFTED, when, customer_id=friend_customer_id, gifted_at=when
-        )
-
-    async def change(
-        self,
-        name: str,
-        reason: CertificateReason,
-        when: datetime,
-        purchase_id: int | None = None,
-        **values: object,
-    ) -> None:
-        """A certificate's columns changed as the feature doing `reason` will, with the
-        entry it writes (by the cashier for a refund, by no one otherwise)."""
+        """The expiry job run at `when`: it closes `name` (and whatever else is due)."""
+        self.clock.now = when
+        await JobService(self.session, self.clock).expire_certificates()
         async with self.session.begin():
             certificate = await self.session.get(Certificate, self.certificates[name].id)
-            assert certificate is not None
-            for column, value in values.items():
-                setattr(certificate, column, value)
-            if reason == CertificateReason.REFUNDED:
-                certificate.purchase_id = None
-            await CertificateRepo(self.session).add_entries(
-                [
-                    entry_row(
-                        certificate,
-                        reason,
-                        when,
-                        customer_id=certificate.customer_id,
-                        purchase_id=purchase_id,
-                        staff_telegram_id=CASHIER if purchase_id else None,
-                    )
-                ]
-            )
+            assert certificate is not None and certificate.status is CertificateStatus.EXPIRED
+
+    async def gift(self, name: str, giver: int, friend: int, when: datetime) -> None:
+        """The holder shares the gift link, the friend takes it (GiftService)."""
+        self.clock.now = when
+        gifts = GiftService(self.session, (), self.clock)
+        token = await gifts.share(giver, self.certificates[name].id)
+        await gifts.take(friend, token)
 
 
 async def build(session: AsyncSession, clock: FakeClock) -> Scene:
-    from tests.coalition_factories import customer_id
-
     clock.now = day(9, 1)
     main = await make_merchant(session, clock)
     bistro = await make_merchant(session, clock, "bistro", "PLN")
@@ -191,14 +167,12 @@ async def build(session: AsyncSession, clock: FakeClock) -> Scene:
     await s.hand_out("coffee", coffee, 205, bistro, day(11, 2))
     await s.hand_out("short", short, 206, bistro, day(11, 2))
     await s.member(main, 201, day(11, 3))
-    await s.redeem("c1", day(11, 3, 13), await s.sale(201, 3000, day(11, 3, 13)))
+    await s.redeem_in_sale("c1", 201, 3000, day(11, 3, 13))
     await s.expire("short", day(11, 3, 23))
     await s.redeem("c3", day(11, 5))
     await s.member(main, 205, day(11, 5))
     await s.redeem("coffee", day(11, 5, 13))
-    async with session.begin():
-        friend = await customer_id(session, 208)
-    await s.gift("c4", friend, day(11, 6))
+    await s.gift("c4", 204, 208, day(11, 6))
     await s.sale(201, 5000, day(11, 8))
     await s.sale(201, 3000, day(11, 10))
     await s.hand_out("c2", ten, 202, spa, day(11, 12))
@@ -207,8 +181,7 @@ async def build(session: AsyncSession, clock: FakeClock) -> Scene:
     await s.member(main, 202, day(11, 18))
     await s.redeem("c2", day(11, 18, 13))
     await s.member(main, 207, day(11, 19))
-    sale = await s.sale(207, 4000, day(11, 19, 13))
-    await s.redeem("c8", day(11, 19, 13), sale)
+    sale = await s.redeem_in_sale("c8", 207, 4000, day(11, 19, 13))
     await s.refund_in_full("c8", sale, day(11, 20))
     clock.now = day(11, 22)
     return s

@@ -14,6 +14,7 @@ from services.reports import ReportService
 from tests.certificate_ledger import check_certificate_invariant
 from tests.coalition_data import PERIOD, Scene, build, day
 from tests.coalition_factories import customer_id, make_offer
+from tests.test_privacy import downloaded
 
 
 @pytest.fixture
@@ -132,3 +133,59 @@ async def test_the_oracle_sees_a_broken_ledger(scene: Scene, session, broken) ->
             setattr(certificate, column, value)
     with pytest.raises(AssertionError):
         await check_certificate_invariant(session)
+
+
+async def test_erasure_unlinks_what_the_business_handed_out(
+    scene: Scene, session, clock, db
+) -> None:
+    """201 erases at main: the certificate for bistro that main handed out for 201's
+    purchase there no longer points at that (anonymised) purchase, yet stays 201's and open;
+    the gift link 201 made for main's certificate dies with it."""
+    ten = await make_offer(session, clock, scene.main, value_minor=1000)
+    zloty = await make_offer(session, clock, scene.bistro, value_minor=2000)
+    mine = await scene.hand_out("c9", ten, 201, scene.bistro, day(11, 21))
+    theirs = await scene.hand_out("z2", zloty, 201, scene.main, day(11, 21))
+    source = await scene.sale(201, 2500, day(11, 21, 14))
+    async with session.begin():
+        (await session.get(Certificate, theirs.id)).source_purchase_id = source
+        (await session.get(Certificate, mine.id)).gift_token = "g" * 16
+        (await session.get(Certificate, theirs.id)).gift_token = "h" * 16
+    clock.now = day(11, 22)
+    person = await _customer(session, 201)
+
+    await MemberService(session, clock).erase(scene.main.id, 201)
+
+    cancelled = await db.scalar(select(Certificate).where(Certificate.id == mine.id))
+    assert (cancelled.status, cancelled.gift_token) == ("cancelled", None)
+    kept = await db.scalar(select(Certificate).where(Certificate.id == theirs.id))
+    assert (kept.status, kept.customer_id, kept.source_purchase_id) == ("open", person, None)
+    assert kept.gift_token == "h" * 16  # still theirs to give: bistro's promise to them
+    assert await db.all(select(Certificate).where(Certificate.source_purchase_id == source)) == []
+    await check_certificate_invariant(session)
+
+
+async def test_a_members_download_lists_their_certificates(tg, scene: Scene) -> None:
+    """201's data file lists the certificate they used at main (no code: it is spent) and,
+    after bistro hands them main's certificate again, the open one with its code."""
+    again = await scene.hand_out(
+        "c10", scene.certificates["c1"].grant.offer_id, 201, scene.bistro, day(11, 21)
+    )
+    member = tg(201)
+    profile = await member.send("/profile")
+    data = downloaded(member, await member.press(profile.button("📦")))
+    used, held = data["certificates"]
+    assert (used["business"], used["handed_out_by"], used["certificate_status"]) == (
+        "Café main",
+        "Café bistro",
+        "redeemed",
+    )
+    assert used["certificate_status_label"] == "Used" and used["value_label"] == "€10"
+    assert (used["value"], used["currency"], used["code"]) == ("10.00", "EUR", None)
+    assert used["redeemed_at"].startswith("2026-11-03T14:00:00+01:00")
+    assert (held["certificate_status"], held["code"], held["received_as_gift"]) == (
+        "open",
+        again.code,
+        False,
+    )
+    assert held["certificate_status_label"] == "Not used yet"
+    assert held["expires_at"] and held["item"] is None

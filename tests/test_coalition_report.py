@@ -104,7 +104,7 @@ async def test_coalition_kpi_for_the_owner_and_admins(tg, scene: Scene) -> None:
         filename, png = reader.session.uploads[uploads]
         assert filename == "coalition.png" and png.startswith(b"\x89PNG")
         lines = body(sent.text)
-        assert lines[:13] == [
+        assert lines[:14] == [
             "🔗 <b>Coalition</b> · 24 Oct\u2009–\u200922 Nov 2026",
             "2 partners now",
             "",
@@ -113,16 +113,22 @@ async def test_coalition_kpi_for_the_owner_and_admins(tg, scene: Scene) -> None:
             "Redeemed: 5 worth €40 (2 in a sale, 3 on their own)",
             "Expired: 1 · gifted on: 1 · given back by refunds: 1",
             "Still open: 3 certificates, you owe €30",
-            "Brought by partners: 3 new customers: 2 purchases since, €80",
-            "• Café bistro: 5 handed out, 3 redeemed; 2 new customers: 2 purchases since, €80",
-            "• Café spa: 2 handed out, 2 redeemed; 1 new customer: 0 purchases since, €0",
+            "Redemption rate: 83%",  # 5 redeemed, 1 expired
+            "Brought by partners: 3 new customers: 2 purchases in 90 days, €80",
+            "• Café bistro — handed out in this period: 5; redeemed in this period: 3; "
+            "2 new customers: 2 purchases in 90 days, €80",
+            "• Café spa — handed out in this period: 2; redeemed in this period: 2; "
+            "given back by refunds: 1; 1 new customer: 0 purchases in 90 days, €0",
             "",
             "<b>Handed out by you for partners</b>",
         ]
-        assert lines[13].startswith("• for Café bistro: 1 certificate worth ")
-        assert "20" in lines[13] and lines[13].endswith(", 0 redeemed")
-        assert lines[15] == "What your certificates cost: €30; items handed over: Free coffee × 1"
-        assert lines[17].startswith("<i>Still open: what you owe")
+        assert lines[14].startswith("• for Café bistro — handed out in this period: 1 certif")
+        assert "20" in lines[14] and lines[14].endswith("redeemed there in this period: 0")
+        assert lines[16] == (
+            "What your certificates cost: €30; refunds gave back €10; "
+            "items handed over: Free coffee × 1"
+        )
+        assert lines[18].startswith("<i>Still open: what you owe")
 
 
 async def test_a_week_reads_its_own(tg, scene: Scene) -> None:
@@ -131,7 +137,11 @@ async def test_a_week_reads_its_own(tg, scene: Scene) -> None:
     assert "Handed out: 0 certificates worth €0" in text
     assert "Redeemed: 2 worth €20 (1 in a sale, 1 on their own)" in text
     assert "Still open: 3 certificates, you owe €30" in text  # open at the end, whenever given
-    assert "• Café spa: 0 handed out, 2 redeemed; 1 new customer" in text
+    # handed out before the week, redeemed in it: two facts, the refund apart
+    assert (
+        "• Café spa — handed out in this period: 0; redeemed in this period: 2; "
+        "given back by refunds: 1; 1 new customer" in text
+    )
 
 
 async def test_a_business_outside_the_coalition(tg, session, clock) -> None:
@@ -148,7 +158,8 @@ async def test_nobody_else_reads_it(tg, scene: Scene, session) -> None:
         assert pressed.text == REFUSED and "Coalition" not in pressed.text
     # A partner's admin reads their own business's report, never main's.
     text = (await tg(BISTRO_ADMIN).send("/kpi coalition")).text
-    assert "Handed out by you for partners" in text and "• for Café main: 5 certificates" in text
+    assert "Handed out by you for partners" in text
+    assert "• for Café main — handed out in this period: 5 certificates" in text
     # The admin of a business outside the coalition reads only their own, empty one.
     far = await make_merchant(session, scene.clock, "far")
     await make_staff(session, scene.clock, far, FAR_ADMIN, role="admin", name="Ida")

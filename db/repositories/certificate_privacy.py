@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, or_, select, true, update
+from sqlalchemy.orm import aliased
 
-from db.models import Certificate, CertificateEntry, CertificateStatus, Membership
+from db.models import Certificate, CertificateEntry, CertificateStatus, Membership, Merchant
 from db.repositories.base import Repo
 
 
@@ -19,6 +20,19 @@ def _for(merchant_id: int | None, column: Any) -> ColumnElement[bool]:
 
 
 class CertificatePrivacyRepo(Repo):
+    async def held(self, customer_id: int) -> list[Any]:
+        """The certificates the customer holds, for any business, oldest first: rows of
+        (certificate, the accepting business, the business that handed it out)."""
+        accepting, partner = aliased(Merchant), aliased(Merchant)
+        rows = await self.s.execute(
+            select(Certificate, accepting, partner.name)
+            .join(accepting, accepting.id == Certificate.merchant_id)
+            .join(partner, partner.id == Certificate.partner_merchant_id)
+            .where(Certificate.customer_id == customer_id)
+            .order_by(Certificate.issued_at, Certificate.id)
+        )
+        return list(rows.all())
+
     async def memberships_left(self, customer_id: int) -> int:
         """The memberships the customer still has (anywhere in the deployment)."""
         found = await self.s.scalar(
@@ -38,7 +52,7 @@ class CertificatePrivacyRepo(Repo):
                 Certificate.status == CertificateStatus.OPEN,
                 _for(merchant_id, Certificate.merchant_id),
             )
-            .values(status=CertificateStatus.CANCELLED, closed_at=now)
+            .values(status=CertificateStatus.CANCELLED, closed_at=now, gift_token=None)
             .returning(
                 Certificate.id,
                 Certificate.merchant_id,
@@ -68,9 +82,28 @@ class CertificatePrivacyRepo(Repo):
             )
             .values(
                 customer_id=case((c.customer_id == customer_id, None), else_=c.customer_id),
+                # a gift link they made dies with them: the friend reads "no longer valid"
+                gift_token=case((c.customer_id == customer_id, None), else_=c.gift_token),
                 first_customer_id=case(
                     (c.first_customer_id == customer_id, None), else_=c.first_customer_id
                 ),
             )
+            .execution_options(synchronize_session=False)
+        )
+
+    async def unlink_handed_out(self, customer_id: int, merchant_id: int) -> None:
+        """The certificates `merchant_id` handed out to the customer (for other businesses)
+        no longer point at the purchase there that earned them: that purchase is anonymised,
+        and the source would tie it back to the person. They stay the person's and usable;
+        their ledger entries name no purchase of `merchant_id` (the `issued` entry has none)."""
+        await self.s.execute(
+            update(Certificate)
+            .where(
+                Certificate.partner_merchant_id == merchant_id,
+                Certificate.merchant_id != merchant_id,
+                Certificate.first_customer_id == customer_id,
+                Certificate.source_purchase_id.is_not(None),
+            )
+            .values(source_purchase_id=None)
             .execution_options(synchronize_session=False)
         )

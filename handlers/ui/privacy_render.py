@@ -59,6 +59,12 @@ _KINDS = {
     "digest": N_("Staff report: the weekly digest"),
 }
 _ROLES = {"staff": N_("cashier"), "admin": N_("admin")}
+_CERTIFICATES = {
+    "open": N_("Not used yet"),
+    "redeemed": N_("Used"),
+    "expired": N_("Expired unused"),
+    "cancelled": N_("Cancelled"),
+}
 
 
 def _label(table: dict[str, str], code: object, other: str) -> str:
@@ -74,6 +80,8 @@ def _labels(key: str, value: Any, row: dict[str, Any]) -> dict[str, str]:
         return {"reason_label": _label(_REASONS, value, _("Other"))}
     if key == "status":
         return {"status_label": _label(_STATUSES, value, _("Other"))}
+    if key == "certificate_status":
+        return {"certificate_status_label": _label(_CERTIFICATES, value, _("Other"))}
     if key == "kind":
         return {"kind_label": _label(_KINDS, value, _("Message"))}
     if key == "role":

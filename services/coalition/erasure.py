@@ -8,7 +8,11 @@ certificate is held by the person, not by a membership, so:
 - when that was their last membership, the person goes from the deployment: the same for all
   their certificates, for whichever business;
 - otherwise their certificates for other businesses stay theirs: they are still a customer
-  here, and those are other businesses' promises to them.
+  here, and those are other businesses' promises to them. Those that THIS business handed
+  out to them lose their source purchase (the anonymised purchase here that earned them), the
+  one thing tying them back to it; the `issued` entry names no purchase, and the redeemed or
+  refunded ones name the other business's sales, so the ledger needs nothing more;
+- a gift link the person made for a certificate they lose is cleared with it.
 The businesses' totals stay: the entries keep their counts and values."""
 
 from __future__ import annotations
@@ -37,5 +41,6 @@ async def forget_certificates(
     await CertificateRepo(session).add_entries(
         [entry_row(c, CertificateReason.CANCELLED, now, customer_id=None) for c in cancelled]
     )
+    await repo.unlink_handed_out(customer_id, merchant_id)
     await repo.forget_holder(customer_id, scope)
     return len(cancelled)

@@ -4,7 +4,8 @@ issue 16), read from the certificates' own ledger.
 What each number means (the chat report's footer says the same in the reader's language):
 - Handed out BY it: the certificates this business handed out as a partner in the period,
   for each business that accepts them: how many, their value in THAT business's currency
-  (totals are grouped by currency), and how many of them were redeemed there in the period.
+  (totals are grouped by currency), and, as a separate fact, how many it ever handed out
+  were redeemed there in the period, and how many refunds there gave back in the period.
 - Handed out FOR it: its own offers' certificates that its partners handed out in the
   period, for each partner: how many and their value (in its own currency).
 - Redeemed: its certificates redeemed at its tills in the period (a `redeemed` entry), in a
@@ -17,12 +18,15 @@ What each number means (the chat report's footer says the same in the reader's l
 - New customers a partner brought: members here whose membership began after they received
   a certificate for this business (from that partner, or as a friend's gift of one), who
   redeemed it in the period; a member counts once, for the first such certificate. Their
-  later purchases: purchases here after that redemption up to the period's end that count
-  (confirmed, not wholly refunded), and their revenue (amount less refunds; the
-  certificate's share is not revenue). An erased member no longer counts: the person is gone.
-- What the certificates cost: the value of its certificates redeemed in the period less the
-  value of those refunds gave back; named items (a free car wash) have no value and are
-  listed by name and count instead.
+  later purchases: purchases here in the 90 days after that redemption (KPI.md; they may
+  run past the period's end) that count (confirmed, not wholly refunded), and their revenue
+  (amount less refunds; the certificate's share is not revenue). An erased member no longer
+  counts: the person is gone.
+- Redemption rate: redeemed / (redeemed + expired), in the period; none when both are 0.
+- What the certificates cost: the value of its certificates redeemed in the period and not
+  given back by a refund since (up to the period's end), so never negative; what refunds
+  gave back in the period (perhaps of earlier redemptions) is told apart. Named items (a
+  free car wash) have no value and are listed by name and count instead.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from datetime import date
 
 from db.engine import reading
 from services.dto import MerchantView
+from services.reports.figures import Ratio
 from services.reports.periods import DEFAULT_DAYS, Period
 from services.reports.stats import StatsReports
 
@@ -50,6 +55,7 @@ class PartnerFigures:
     gifted: int = 0
     refunded: int = 0
     refunded_minor: int = 0
+    cost_minor: int = 0  # redeemed in the period and not given back since
     cancelled: int = 0
     open: int = 0  # at the period's end
     open_minor: int = 0  # what the business still owes for them
@@ -62,8 +68,9 @@ class PartnerFigures:
         return self.redeemed - self.in_sale
 
     @property
-    def cost_minor(self) -> int:
-        return self.redeemed_minor - self.refunded_minor
+    def redemption_rate(self) -> Ratio:
+        """Redeemed / (redeemed + expired) in the period (KPI.md)."""
+        return Ratio(self.redeemed, self.redeemed + self.expired)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +81,8 @@ class HandedOut:
     currency: str
     issued: int
     value_minor: int
-    redeemed: int
+    redeemed: int  # redeemed there in the period, whenever handed out
+    refunded: int = 0  # given back there by refunds in the period
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +164,7 @@ class CoalitionReports(StatsReports):
                 (
                     figures(
                         names.get(pid, ("", ""))[0],
-                        (*ledger.get(pid, (0,) * 12), *brought.get(pid, (0, 0, 0))),
+                        (*ledger.get(pid, (0,) * 13), *brought.get(pid, (0, 0, 0))),
                     )
                     for pid in {*ledger, *brought}
                 ),
@@ -171,7 +179,7 @@ class CoalitionReports(StatsReports):
             total=total(partners),
             handed_out=tuple(
                 sorted(
-                    (HandedOut(*names.get(m, ("", "")), n, v, red) for m, n, v, red in handed),
+                    (HandedOut(*names.get(m, ("", "")), *row) for m, *row in handed),
                     key=lambda h: (-h.issued, h.merchant),
                 )
             ),
@@ -182,8 +190,6 @@ class CoalitionReports(StatsReports):
         """The weekly digest's coalition figures (no access check)."""
         r, start, end = self.repo, period.start, period.end
         partners = len(await r.partner_ids(merchant_id))
-        if not partners:
-            return DigestCoalition(0, 0, 0, 0)
         handed = await r.by_partner(merchant_id, start, end)
         ledger = await r.for_partners(merchant_id, start, end)
         brought = await r.brought(merchant_id, start, end)
