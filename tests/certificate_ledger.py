@@ -104,10 +104,7 @@ async def check_certificate_counts(session: AsyncSession) -> None:
                     o.issued_count,
                     o.total_limit,
                     o.per_customer_limit,
-                    select(func.count())
-                    .where(c.offer_id == o.id)
-                    .scalar_subquery()
-                    .label("made"),
+                    select(func.count()).where(c.offer_id == o.id).scalar_subquery().label("made"),
                 )
             )
         ).all()

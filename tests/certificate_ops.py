@@ -14,7 +14,14 @@ from hypothesis import event
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Certificate, CertificateEntry, Customer, HandOut, Purchase
+from db.models import (
+    Certificate,
+    CertificateEntry,
+    Customer,
+    HandOut,
+    Purchase,
+    PurchaseStatus,
+)
 from services.coalition.gifts import GiftService
 from services.coalition.giving import GivingService
 from services.coalition.offer_inputs import OfferTerms, Route
@@ -139,14 +146,27 @@ def cashier(partner: int) -> Route:
     return Route(partner, HandOut.CASHIER)
 
 
-async def snapshot(session: AsyncSession) -> tuple[int, int, int]:
-    """Certificates, their entries and the purchases: what a refused step leaves alone."""
+async def snapshot(session: AsyncSession) -> tuple[object, ...]:
+    """What a refused step leaves alone: the certificates (status, holder), the number of
+    their entries and the confirmed sales (with what was refunded of them). A refused sale
+    may leave its draft behind, as the till does."""
     async with session.begin():
-        counts = [
-            await session.scalar(select(func.count()).select_from(table))
-            for table in (Certificate, CertificateEntry, Purchase)
-        ]
-    return tuple(int(n or 0) for n in counts)  # type: ignore[return-value]
+        certificates = (
+            await session.execute(
+                select(Certificate.id, Certificate.status, Certificate.customer_id).order_by(
+                    Certificate.id
+                )
+            )
+        ).all()
+        entries = await session.scalar(select(func.count()).select_from(CertificateEntry))
+        sales = (
+            await session.execute(
+                select(Purchase.id, Purchase.refunded_minor)
+                .where(Purchase.status == PurchaseStatus.CONFIRMED)
+                .order_by(Purchase.id)
+            )
+        ).all()
+    return tuple(map(tuple, certificates)), entries, tuple(map(tuple, sales))
 
 
 async def _certificate(world: World, index: int) -> Any:
@@ -175,7 +195,8 @@ async def step(world: World, op: object) -> None:
         event(f"{type(op).__name__} refused: {getattr(refused, 'reason', type(refused).__name__)}")
         assert await snapshot(world.session) == before, op
     else:
-        event(f"{type(op).__name__} done")
+        changed = await snapshot(world.session) != before
+        event(f"{type(op).__name__} {'done' if changed else 'changed nothing'}")
 
 
 async def _do(world: World, op: object) -> None:
