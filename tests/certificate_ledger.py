@@ -109,27 +109,25 @@ async def check_certificate_counts(session: AsyncSession) -> None:
             )
         ).all()
         most: dict[int, int] = defaultdict(int)  # offer -> most first handed to one person
-        for offer_id, n in await session.execute(
+        for offer_id, held in await session.execute(
             select(c.offer_id, func.count())
             .where(c.first_customer_id.is_not(None))
             .group_by(c.offer_id, c.first_customer_id)
         ):
-            most[int(offer_id)] = max(most[int(offer_id)], int(n))
+            most[int(offer_id)] = max(most[int(offer_id)], int(held))
     assert orphans == 0, "an open certificate nobody holds"
     R, S = CertificateReason, CertificateStatus
     for merchant_id in {m for m, _ in by_reason} | {m for m, _ in by_status}:
-
-        def n(key: object, counts: dict[tuple[int, str], int], m: int = merchant_id) -> int:
-            return counts.get((m, str(key)), 0)
-
-        issued = n(R.ISSUED, by_reason)
-        assert issued == sum(n(st, by_status) for st in S), (merchant_id, by_reason, by_status)
-        redeemed = n(R.REDEEMED, by_reason) - n(R.REFUNDED, by_reason)
-        closed = redeemed + n(R.EXPIRED, by_reason) + n(R.CANCELLED, by_reason)
-        assert issued == closed + n(S.OPEN, by_status), (merchant_id, by_reason, by_status)
-        assert redeemed == n(S.REDEEMED, by_status), (merchant_id, by_reason, by_status)
-        assert n(R.EXPIRED, by_reason) == n(S.EXPIRED, by_status), merchant_id
-        assert n(R.CANCELLED, by_reason) == n(S.CANCELLED, by_status), merchant_id
+        entries = {r: by_reason.get((merchant_id, str(r)), 0) for r in R}
+        statuses = {st: by_status.get((merchant_id, str(st)), 0) for st in S}
+        seen = (merchant_id, entries, statuses)
+        issued = entries[R.ISSUED]
+        redeemed = entries[R.REDEEMED] - entries[R.REFUNDED]
+        assert issued == sum(statuses.values()), seen
+        assert issued == redeemed + entries[R.EXPIRED] + entries[R.CANCELLED] + statuses[S.OPEN]
+        assert redeemed == statuses[S.REDEEMED], seen
+        assert entries[R.EXPIRED] == statuses[S.EXPIRED], seen
+        assert entries[R.CANCELLED] == statuses[S.CANCELLED], seen
     for offer_id, issued_count, total, per_customer, made in offers:
         assert issued_count == made, (offer_id, issued_count, made)
         assert total is None or made <= total, (offer_id, made, total)

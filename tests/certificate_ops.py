@@ -129,12 +129,12 @@ async def coalition(session: AsyncSession, clock: FakeClock) -> World:
         await partners.accept(invite.token, ADMIN + i, places[i].id)
     a, b, c = (p.id for p in places)
     offers = OfferService(session, (), clock)
-    for place, terms in (
+    for at, terms in (
         (0, OfferTerms(1000, None, 2000, 5, 6, 2, (auto(b, 3000), cashier(c)))),
         (0, OfferTerms(0, "Free coffee", 0, 3, None, 1, (cashier(b), auto(c, 0)))),
         (1, OfferTerms(500, None, 1000, 4, 4, None, (auto(a, 1500),))),
     ):
-        world.offers.append((await offers.add(places[place].id, ADMIN + place, terms)).id)
+        world.offers.append((await offers.add(places[at].id, ADMIN + at, terms)).id)
     return world
 
 

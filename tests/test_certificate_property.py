@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from db.engine import create_session_factory
-from db.models import Purchase, PurchaseStatus
+from db.models import Certificate, CertificateOffer, Purchase, PurchaseStatus
 from tests.certificate_ledger import check_certificate_counts, check_certificate_invariant
 from tests.certificate_ops import (
     JOINS,
@@ -40,8 +40,9 @@ from tests.certificate_ops import (
     coalition,
     step,
 )
+from tests.coalition_factories import make_certificate, make_offer, make_partnership
 from tests.conftest import FakeClock, fresh_engine
-from tests.factories import check_ledger_invariant
+from tests.factories import check_ledger_invariant, make_member, make_merchant
 
 MEMBERS, INDEX = len(JOINS), st.integers(0, 40)
 amounts = st.integers(1, 9000)
@@ -151,3 +152,39 @@ def test_certificates_stay_whole_under_random_histories(ops: list[object]) -> No
     with tempfile.TemporaryDirectory() as folder:
         url = os.environ.get("TEST_DATABASE_URL") or f"sqlite+aiosqlite:///{folder}/c.sqlite3"
         asyncio.run(scenario(url, ops))
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {"customer_id": None},  # open with nobody to hold it
+        {"first_customer_id": "other"},  # two of a one-a-person offer handed to one customer
+        {"status": "cancelled"},  # a `cancelled` status without its entry
+        {"issued_count": 1},  # the offer's count not its certificates
+    ],
+)
+async def test_the_counts_oracle_sees_broken_counts(session, clock, broken) -> None:
+    """check_certificate_counts fails on what the ledger's own check cannot see."""
+    here = await make_merchant(session, clock)
+    partner = await make_merchant(session, clock, "partner")
+    for telegram_id in (101, 102):
+        await make_member(session, clock, partner, telegram_id)
+    await make_partnership(session, clock, here, partner)
+    offer = await make_offer(session, clock, here, per_customer_limit=1, total_limit=2)
+    first = await make_certificate(session, clock, offer, 101, partner)
+    second = await make_certificate(session, clock, offer, 102, partner)
+    await check_certificate_counts(session)
+    async with session.begin():
+        row = await session.get(Certificate, second.id)
+        assert row is not None
+        for column, value in broken.items():
+            if column == "issued_count":
+                offer_row = await session.get(CertificateOffer, offer)
+                assert offer_row is not None
+                offer_row.issued_count = int(value)  # type: ignore[call-overload]
+            elif value == "other":
+                row.first_customer_id = first.grant.customer_id
+            else:
+                setattr(row, column, value)
+    with pytest.raises(AssertionError):
+        await check_certificate_counts(session)
