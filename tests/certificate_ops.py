@@ -52,7 +52,7 @@ class Buy:  # a purchase, at a partner it may hand out certificates
 
 @dataclass(frozen=True)
 class Tap:  # a partner's cashier gives a certificate of an offer after a sale
-    purchase: int
+    purchase: int  # counted from the newest, as Refund's
     offer: int
 
 
@@ -76,7 +76,7 @@ class UseInSale:  # paying part of a check there, then Confirm
 
 @dataclass(frozen=True)
 class Refund:
-    purchase: int
+    purchase: int  # 0: the newest sale
     share: float  # of what is left; 1.0 all of it
 
 
@@ -214,7 +214,7 @@ async def _do(world: World, op: object) -> None:
         world.purchases.append(done.purchase_id)
         world.typed[done.purchase_id] = op.amount
     elif isinstance(op, Tap) and world.purchases:
-        pid = world.purchases[op.purchase % len(world.purchases)]
+        pid = world.purchases[-1 - op.purchase % len(world.purchases)]
         async with s.begin():
             merchant_id = await s.scalar(select(Purchase.merchant_id).where(Purchase.id == pid))
         i = _place(world, int(merchant_id or 0))
@@ -236,7 +236,7 @@ async def _do(world: World, op: object) -> None:
     elif isinstance(op, UseInSale):
         await _use_in_sale(world, sales, op)
     elif isinstance(op, Refund) and world.purchases:
-        pid = world.purchases[op.purchase % len(world.purchases)]
+        pid = world.purchases[-1 - op.purchase % len(world.purchases)]
         async with s.begin():
             p = await s.get(Purchase, pid)
             assert p is not None

@@ -121,21 +121,21 @@ HISTORY = [  # every step at least once, succeeding
     Buy(2, 0, 100, 0.0),  # C hands out A's coffee (auto)
     Buy(0, 1, 2000, 0.0),  # A hands out B's 5 zł (auto at €15)
     Buy(2, 2, 100, 0.0),
-    Tap(3, 0),  # C's cashier gives A's €10 after member 2's sale
-    Tap(0, 1),  # B's cashier: the coffee, but member 0 had theirs (one each)
+    Tap(0, 0),  # C's cashier gives A's €10 after member 2's sale
+    Tap(3, 1),  # B's cashier: the coffee, but member 0 had theirs (one each)
     Gift(0, 3),  # member 0 gives the €10 to member 3, who is no member of A
     Gift(0, 1),  # refused: given once already
     Redeem(1),  # the coffee handed over at A
     Redeem(1),  # again: refused
     UseInSale(4, 5000, 1.0),  # member 2's €10 pays part of €50 at A, with points
-    Refund(4, 0.5),  # partial: it stays used
-    Refund(4, 1.0),  # the rest: it comes back
+    Refund(0, 0.5),  # partial: it stays used
+    Refund(0, 1.0),  # the rest: it comes back
     UseInSale(2, 3000, 0.0),  # B's 5 zł at B, on a check of at least 10 zł
     Erase(3, 1),  # member 3 still a member of C: the gift stays theirs
     Erase(3, 2),  # gone from the deployment: it is cancelled
     End(2),
     Buy(2, 2, 100, 0.0),  # at C, partners no more: nothing handed out
-    Tap(6, 0),  # refused: not partners
+    Tap(0, 0),  # refused: not partners
     Wait(3),
 ]
 
