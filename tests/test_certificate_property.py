@@ -181,7 +181,7 @@ async def test_the_counts_oracle_sees_broken_counts(session, clock, broken) -> N
             if column == "issued_count":
                 offer_row = await session.get(CertificateOffer, offer)
                 assert offer_row is not None
-                offer_row.issued_count = int(value)  # type: ignore[call-overload]
+                offer_row.issued_count = int(value)
             elif value == "other":
                 row.first_customer_id = first.grant.customer_id
             else:
