@@ -47,14 +47,15 @@ router = Router(name=__name__)
 answer_refusals(router, seller_refusals)
 STAFF = {"staff": True}
 SCAN = {"staff": True, "guest": True}  # anyone may open the QR: a customer hears it isn't theirs
-CERTIFICATE_CODE = F.text.func(code_typed)  # 10 digits, however spaced or dashed
+CERTIFICATE_CODE = F.text.func(code_typed).as_("code")  # 10 digits, however spaced or dashed
 Wake = Callable[[], None]
 
 
 async def show_certificate(
     message: Message, code: str, ctx: MemberContext, till: CertificateTillService
 ) -> None:
-    """The certificate behind a typed or scanned code, with ✅ Hand over; or why not."""
+    """The certificate behind a code (10 digits: the filters read them), with ✅ Hand over;
+    or why not."""
     view = await till.find(ctx.work_merchant_id, ctx.telegram_id, code)
     await message.answer(certificate_text(view), reply_markup=certificate_keyboard(view))
 
@@ -68,12 +69,13 @@ async def cmd_redeem_certificate(
     state: FSMContext,
 ) -> None:
     await state.clear()
-    await show_certificate(message, command.args or "", ctx, certificate_till)
+    await show_certificate(message, str(command.magic_result), ctx, certificate_till)
 
 
 @router.message(StateFilter(RedeemForm.code, SaleForm.code, None), CERTIFICATE_CODE, flags=STAFF)
 async def msg_certificate_code(
     message: Message,
+    code: str,
     ctx: MemberContext,
     certificate_till: CertificateTillService,
     state: FSMContext,
@@ -86,7 +88,7 @@ async def msg_certificate_code(
         except NotStaff:
             raise SkipHandler() from None  # the digits go on to the member's handlers
     await state.clear()
-    await show_certificate(message, message.text or "", ctx, certificate_till)
+    await show_certificate(message, code, ctx, certificate_till)
 
 
 @router.message(CommandStart(deep_link=True, magic=F.args.func(code_payload)), flags=SCAN)
@@ -104,7 +106,7 @@ async def cmd_start_certificate(
         await message.answer(_("This QR code is for the staff at the till: show it to them."))
         return
     await state.clear()
-    await show_certificate(message, code_payload(command.args) or "", ctx, certificate_till)
+    await show_certificate(message, str(command.magic_result), ctx, certificate_till)
 
 
 @router.callback_query(CertificateCb.filter(F.action == CertificateAction.HAND), flags=STAFF)
@@ -117,7 +119,7 @@ async def cb_hand_over_certificate(
     wake_sender: Wake,
 ) -> None:
     done = await certificate_till.hand_over(
-        ctx.work_merchant_id, query.from_user.id, callback_data.certificate
+        ctx.work_merchant_id, query.from_user.id, callback_data.certificate, callback_data.holder
     )
     answer.toast(_("Redeemed."))
     if isinstance(query.message, Message):

@@ -30,7 +30,7 @@ COMMANDS = {
     "sale": (__("Confirm a purchase"), CASHIER),
     "sales": (__("Today's sales"), CASHIER),
     "refund": (__("Refund a sale"), CASHIER),
-    "redeem": (__("Redeem a member's voucher"), CASHIER),
+    "redeem": (__("Redeem a voucher or a gift certificate"), CASHIER),
     "openorders": (__("Pre-orders waiting for pickup"), CASHIER),
     "settings": (__("Program settings: levels, bonuses, limits"), ADMIN),
     "customer": (__("Find a member by code, number or phone"), CASHIER),
@@ -68,9 +68,15 @@ COMMANDS = {
 }
 
 
+# A customer's command that opens an admin's console for admins: its line in their menu and
+# /help (with the admin's commands).
+ADMIN_WORDING = {"partners": __("Partners: invite, end, see them")}
+
+
 def menu(*audiences: str) -> list[BotCommand]:
+    admin = ADMIN in audiences
     return [
-        BotCommand(command=name, description=str(text))
+        BotCommand(command=name, description=str(ADMIN_WORDING.get(name, text) if admin else text))
         for name, (text, audience) in COMMANDS.items()
         if audience in audiences
     ]

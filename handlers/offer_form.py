@@ -30,11 +30,11 @@ from handlers.ui.offer_form_render import (
     DraftAction,
     OfferDraftCb,
     no_form,
+    other_step,
     route_choice,
     route_min_prompt,
     routes_prompt,
     saved_text,
-    step_answered,
     use_buttons,
 )
 from handlers.ui.offers_render import page_keyboard, page_text
@@ -47,7 +47,7 @@ STAFF = {"staff": True}
 
 
 @router.message(StateFilter(*TYPED), plain_text, not_menu, flags=STAFF)
-async def msgtyped(
+async def msg_value_typed(
     message: Message, ctx: MemberContext, offers: OfferService, state: FSMContext
 ) -> None:
     """A value, the minimum check, the days or a cap, typed; a refused one is said and the
@@ -71,7 +71,8 @@ async def msg_route_min(
     partner = place.partner(draft.raw.get("partner", 0)) if draft else None
     if draft is None or partner is None:
         raise OfferRefused("not_partner")
-    route = Route(partner.id, HandOut.AUTO, parse_money(message.text or "", partner.currency))
+    least = parse_money(message.text or "", partner.currency, partner.max_sale_minor)
+    route = Route(partner.id, HandOut.AUTO, least)
     terms = draft.terms.with_route(partner.id, route)
     await go_on(message, state, OfferForm.route_min, draft, terms, place)
 
@@ -111,11 +112,10 @@ STEPS = {  # the step each button belongs to: an old button of another step is s
     DraftAction.SAVE: OfferForm.preview,
     DraftAction.CANCEL: None,  # any step
 }
-ORDER = [s.state for s in OfferForm.__states__]
 
 
 @router.callback_query(OfferDraftCb.filter(), flags=STAFF)
-async def cbdraft_of(
+async def cb_draft(
     query: CallbackQuery,
     callback_data: OfferDraftCb,
     ctx: MemberContext,
@@ -123,31 +123,36 @@ async def cbdraft_of(
     state: FSMContext,
     answer: Answer,
 ) -> None:
+    """A button of the form: taken when it belongs to the step the form is on."""
     draft, place = await draft_of(state, ctx, offers)
-    action, step = callback_data.action, STEPS[callback_data.action]
-    current = await state.get_state()
+    step, current = STEPS[callback_data.action], await state.get_state()
     message = query.message
-    if draft and step and current in ORDER and ORDER.index(step.state) < ORDER.index(str(current)):
-        answer.toast(step_answered())
-        return
-    if draft is None or current not in OfferForm or (step and current != step.state):
+    if draft is None or current not in OfferForm:
         answer.toast(no_form())
-        if isinstance(message, Message) and (draft is None or current not in OfferForm):
+        if isinstance(message, Message):
             await drop_keyboard(message)
+        return
+    if step is not None and current != step.state:
+        answer.toast(other_step())
         return
     if not isinstance(message, Message):
         return
-    if action is DraftAction.CANCEL:
+    if callback_data.action is DraftAction.CANCEL:
         await state.clear()
         await drop_keyboard(message)
         answer.toast(_("OK, cancelled."))
-        return
-    if step == OfferForm.routes:
+    elif step == OfferForm.routes:
         await _route_pressed(message, state, draft, place, callback_data, answer)
-        return
-    if action is DraftAction.SAVE:
+    elif callback_data.action is DraftAction.SAVE:
         await _save(message, ctx, offers, state, draft, place)
-        return
+    else:
+        await _step_pressed(message, state, draft, place, callback_data.action)
+
+
+async def _step_pressed(
+    message: Message, state: FSMContext, draft: Draft, place: OfferPlace, action: DraftAction
+) -> None:
+    """The kind chosen, or No minimum / No limit pressed: on to the next step."""
     terms = draft.terms
     if action is DraftAction.NO_MIN:
         terms = replace(terms, min_check_minor=0)
@@ -161,7 +166,7 @@ async def cbdraft_of(
         await state.update_data(draft.saved(terms, money=action is DraftAction.MONEY))
         await ask(message, state, OfferForm.value, place)
         return
-    await go_on(message, state, step or OfferForm.preview, draft, terms, place)
+    await go_on(message, state, STEPS[action] or OfferForm.preview, draft, terms, place)
 
 
 async def _route_pressed(
@@ -214,7 +219,8 @@ async def _save(
     merchant_id, actor = ctx.work_merchant_id, ctx.telegram_id
     fields: list[str] | None = None
     if draft.editing:
-        view, fields = await offers.update(merchant_id, actor, draft.raw["offer"], draft.terms)
+        offer_id = draft.raw["offer"]
+        view, fields = await offers.update(merchant_id, actor, offer_id, draft.terms, draft.base)
     else:
         view = await offers.add(merchant_id, actor, draft.terms)
     await state.clear()

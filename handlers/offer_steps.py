@@ -28,6 +28,7 @@ from services.coalition.offer_inputs import (
     OfferRefused,
     OfferTerms,
     Route,
+    check_caps,
     check_value,
     parse_cap,
     parse_item,
@@ -68,12 +69,15 @@ LAST_OF_EDIT = {OfferForm.min_check, OfferForm.days, OfferForm.per_customer, Off
 
 
 def pack(terms: OfferTerms, offer_id: int = 0, issued: int = 0) -> dict[str, Any]:
-    """A draft for FSM data; `offer_id` 0: a new offer."""
-    return {DRAFT: {"terms": asdict(terms), "offer": offer_id, "issued": issued, "money": True}}
+    """A draft for FSM data; `offer_id` 0: a new offer. `base`: the terms as read when the form
+    began, which Save compares with to write only what this edit changed."""
+    raw = asdict(terms)
+    draft = {"terms": raw, "base": raw, "offer": offer_id, "issued": issued, "money": True}
+    return {DRAFT: draft}
 
 
-def _terms(raw: dict[str, Any]) -> OfferTerms:
-    values = dict(raw["terms"])
+def _terms(raw: dict[str, Any], key: str = "terms") -> OfferTerms:
+    values = dict(raw[key])
     values["routes"] = tuple(
         Route(r["partner_id"], HandOut(r["hand_out"]), r["min_purchase_minor"])
         for r in values["routes"]
@@ -85,6 +89,7 @@ class Draft:
     def __init__(self, raw: dict[str, Any]) -> None:
         self.raw = raw
         self.terms = _terms(raw)
+        self.base = _terms(raw, "base" if "base" in raw else "terms")  # a draft from before
 
     @property
     def editing(self) -> bool:
@@ -156,10 +161,12 @@ def typed(step: State, text: str, draft: Draft, place: OfferPlace) -> OfferTerms
     terms = draft.terms
     if step == OfferForm.value:
         if draft.raw["money"]:
-            return replace(terms, value_minor=parse_money(text, place.currency), item=None)
+            value = parse_money(text, place.currency, place.max_sale_minor)
+            return replace(terms, value_minor=value, item=None)
         return replace(terms, value_minor=0, item=parse_item(text))
     if step == OfferForm.min_check:
-        terms = replace(terms, min_check_minor=parse_min_check(text, place.currency))
+        least = parse_min_check(text, place.currency, place.max_sale_minor)
+        terms = replace(terms, min_check_minor=least)
         check_value(terms)
         return terms
     if step == OfferForm.days:
@@ -167,9 +174,11 @@ def typed(step: State, text: str, draft: Draft, place: OfferPlace) -> OfferTerms
     if step == OfferForm.total:
         cap = parse_cap(text)
         if cap < draft.raw["issued"]:
-            raise OfferRefused("below_issued")
+            raise OfferRefused("below_issued", draft.raw["issued"])
         return replace(terms, total_limit=cap)
-    return replace(terms, per_customer_limit=parse_cap(text))
+    terms = replace(terms, per_customer_limit=parse_cap(text))
+    check_caps(terms)
+    return terms
 
 
 TYPED = (

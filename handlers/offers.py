@@ -55,13 +55,11 @@ async def on_not_admin(event: ErrorEvent, state: FSMContext, answer: Answer | No
 
 
 @router.errors(ExceptionTypeFilter(OfferInput))
-async def on_input_refused(
-    event: ErrorEvent, ctx: MemberContext, offers: OfferService, answer: Answer | None = None
-) -> None:
-    """A value the step cannot take: said in the currency it is typed in, and the step waits."""
+async def on_input_refused(event: ErrorEvent, answer: Answer | None = None) -> None:
+    """A value the step cannot take (raised after the role was checked): said in the currency
+    it is typed in (a partner's threshold in the partner's), and the step waits."""
     assert isinstance(event.exception, OfferInput)
-    place = await offers.place(ctx.work_merchant_id, ctx.telegram_id)
-    await tell(event, input_refused(event.exception, place.currency), answer)
+    await tell(event, input_refused(event.exception), answer)
 
 
 @router.errors(ExceptionTypeFilter(OfferRefused))
@@ -92,7 +90,8 @@ async def cb_list_or_new(
     state: FSMContext,
 ) -> None:
     archived = callback_data.action is OfferAction.ARCHIVED
-    board = await offers.board(ctx.work_merchant_id, ctx.telegram_id, archived)
+    merchant_id, actor = ctx.work_merchant_id, ctx.telegram_id
+    board = await offers.board(merchant_id, actor, archived, callback_data.page)
     if not isinstance(query.message, Message):
         return
     if callback_data.action is not OfferAction.NEW:

@@ -19,13 +19,14 @@ from handlers.answers import Answer
 from handlers.errors import answer_refusals, tell, tell_refusals
 from handlers.ui.business_render import card_text
 from handlers.ui.edit import edit_text
+from handlers.ui.partner_refusals import admins_only, refusal
 from handlers.ui.partners_render import (
     PtAction,
     PtCb,
     PtInviteCb,
+    PtPageCb,
     PtViewCb,
     accepted_text,
-    admins_only,
     console_keyboard,
     console_text,
     declined_text,
@@ -39,10 +40,10 @@ from handlers.ui.partners_render import (
     partner_keyboard,
     preview_keyboard,
     preview_text,
-    refusal,
 )
 from services import policy
-from services.coalition.partners import PartnerRefused, PartnerService
+from services.coalition.partner_views import PartnerRefused
+from services.coalition.partners import PartnerService
 from services.dto import MemberContext
 from services.errors import NotStaff
 from services.policy.certificates import INVITE_PREFIX, invite_payload
@@ -59,15 +60,27 @@ tell_refusals(router, admins_only, NotStaff)
 
 
 @router.errors(ExceptionTypeFilter(PartnerRefused))
-async def on_partner_refused(event: ErrorEvent, answer: Answer | None = None) -> None:
+async def on_partner_refused(
+    event: ErrorEvent, answer: Answer | None = None, ctx: MemberContext | None = None
+) -> None:
     assert isinstance(event.exception, PartnerRefused)
-    await tell(event, refusal(event.exception), answer)
+    several = ctx is not None and ctx.works_in_several
+    text = refusal(event.exception, event.update.message is not None, several)
+    await tell(event, text, answer)
 
 
 async def _is_admin(ctx: MemberContext, staff: StaffService, merchant_id: int) -> bool:
     if merchant_id != ctx.work_merchant_id:
         return False
     return await staff.role(merchant_id, ctx.telegram_id) in ADMINS
+
+
+def _here(ctx: MemberContext, data: PtCb) -> int:
+    """The merchant a console button acts for: the one it was shown for, which must be the
+    one its presser works in now (a /merchant switch since would act elsewhere)."""
+    if data.merchant_id != ctx.work_merchant_id:
+        raise PartnerRefused("elsewhere")
+    return data.merchant_id
 
 
 @router.message(Command("partners"), flags=EVERYONE | STAFF)
@@ -85,23 +98,31 @@ async def cmd_partners(
 
 
 @router.callback_query(PtCb.filter(F.action == PtAction.CONSOLE), flags=STAFF)
-async def cb_console(query: CallbackQuery, ctx: MemberContext, partners: PartnerService) -> None:
-    console = await partners.console(ctx.work_merchant_id, ctx.telegram_id)
+async def cb_console(
+    query: CallbackQuery, callback_data: PtCb, ctx: MemberContext, partners: PartnerService
+) -> None:
+    console = await partners.console(_here(ctx, callback_data), ctx.telegram_id)
     if isinstance(query.message, Message):
         await edit_text(query.message, console_text(console), console_keyboard(console))
 
 
 @router.callback_query(PtCb.filter(F.action == PtAction.INVITE), flags=STAFF)
 async def cb_invite(
-    query: CallbackQuery, ctx: MemberContext, partners: PartnerService, bot: Bot
+    query: CallbackQuery,
+    callback_data: PtCb,
+    ctx: MemberContext,
+    partners: PartnerService,
+    bot: Bot,
 ) -> None:
-    invite = await partners.create_invite(ctx.work_merchant_id, ctx.telegram_id)
-    console = await partners.console(ctx.work_merchant_id, ctx.telegram_id)
+    here = _here(ctx, callback_data)
+    invite = await partners.create_invite(here, ctx.telegram_id)
+    console = await partners.console(here, ctx.telegram_id)
     link = await create_start_link(bot, INVITE_PREFIX + invite.token)
     if isinstance(query.message, Message):
         await edit_text(query.message, console_text(console), console_keyboard(console))
         await query.message.answer(
-            invite_text(link, console.name), reply_markup=invite_keyboard(link, console.name)
+            invite_text(link, console.name),
+            reply_markup=invite_keyboard(link, console.name),
         )
 
 
@@ -113,9 +134,10 @@ async def cb_revoke(
     partners: PartnerService,
     answer: Answer,
 ) -> None:
-    closed = await partners.revoke_invite(ctx.work_merchant_id, ctx.telegram_id, callback_data.id)
+    here = _here(ctx, callback_data)
+    closed = await partners.revoke_invite(here, ctx.telegram_id, callback_data.id)
     answer.toast(_("The link no longer works.") if closed else _("This link is closed already."))
-    console = await partners.console(ctx.work_merchant_id, ctx.telegram_id)
+    console = await partners.console(here, ctx.telegram_id)
     if isinstance(query.message, Message):
         await edit_text(query.message, console_text(console), console_keyboard(console))
 
@@ -124,9 +146,10 @@ async def cb_revoke(
 async def cb_end(
     query: CallbackQuery, callback_data: PtCb, ctx: MemberContext, partners: PartnerService
 ) -> None:
-    partner = await partners.ending(ctx.work_merchant_id, ctx.telegram_id, callback_data.id)
+    here = _here(ctx, callback_data)
+    partner = await partners.ending(here, ctx.telegram_id, callback_data.id)
     if isinstance(query.message, Message):
-        await edit_text(query.message, end_question(partner), end_keyboard(partner))
+        await edit_text(query.message, end_question(partner), end_keyboard(partner, here))
 
 
 @router.callback_query(PtCb.filter(F.action == PtAction.END_OK), flags=STAFF)
@@ -137,10 +160,31 @@ async def cb_end_confirmed(
     partners: PartnerService,
     wake_sender: Callable[[], None],
 ) -> None:
-    ended = await partners.end(ctx.work_merchant_id, ctx.telegram_id, callback_data.id)
+    here = _here(ctx, callback_data)
+    ended = await partners.end(here, ctx.telegram_id, callback_data.id)
     wake_sender()
     if isinstance(query.message, Message):
         await edit_text(query.message, ended_text(ended), None)
+
+
+async def _show_page(
+    query: CallbackQuery,
+    ctx: MemberContext,
+    staff: StaffService,
+    partners: PartnerService,
+    merchant_id: int,
+    number: int,
+    *,
+    edit: bool,
+) -> None:
+    page = await partners.page(merchant_id, number)
+    keyboard = page_keyboard(page, await _is_admin(ctx, staff, merchant_id))
+    if not isinstance(query.message, Message):
+        return
+    if edit:
+        await edit_text(query.message, page_text(page), keyboard)
+    else:
+        await query.message.answer(page_text(page), reply_markup=keyboard)
 
 
 @router.callback_query(PtViewCb.filter(F.partner_id == 0), flags=EVERYONE)
@@ -151,19 +195,36 @@ async def cb_page(
     staff: StaffService,
     partners: PartnerService,
 ) -> None:
-    page = await partners.page(callback_data.merchant_id)
-    admin = await _is_admin(ctx, staff, callback_data.merchant_id)
-    if isinstance(query.message, Message):
-        await query.message.answer(page_text(page), reply_markup=page_keyboard(page, admin))
+    await _show_page(query, ctx, staff, partners, callback_data.merchant_id, 0, edit=False)
+
+
+@router.callback_query(PtPageCb.filter(), flags=EVERYONE)
+async def cb_page_turned(
+    query: CallbackQuery,
+    callback_data: PtPageCb,
+    ctx: MemberContext,
+    staff: StaffService,
+    partners: PartnerService,
+) -> None:
+    merchant_id, number = callback_data.merchant_id, callback_data.page
+    await _show_page(query, ctx, staff, partners, merchant_id, number, edit=True)
 
 
 @router.callback_query(PtViewCb.filter(F.partner_id > 0), flags=EVERYONE)
 async def cb_partner_card(
-    query: CallbackQuery, callback_data: PtViewCb, partners: PartnerService, bot: Bot
+    query: CallbackQuery,
+    callback_data: PtViewCb,
+    ctx: MemberContext,
+    partners: PartnerService,
+    bot: Bot,
 ) -> None:
-    entry = await partners.partner_card(callback_data.merchant_id, callback_data.partner_id)
-    payload = policy.build_payload(merchant_slug=entry.slug, source="partner")
-    link = await create_start_link(bot, payload)
+    of, partner_id = callback_data.merchant_id, callback_data.partner_id
+    entry = await partners.partner_card(of, partner_id, ctx.customer_id)
+    # Someone who joins by this link is counted as brought by the business whose page it was.
+    source = None if entry.member else f"partner{of}"
+    link = await create_start_link(
+        bot, policy.build_payload(merchant_slug=entry.slug, source=source)
+    )
     if isinstance(query.message, Message):
         await send_card(
             query.message, entry.card, card_text(entry.card), partner_keyboard(entry, link)
@@ -190,10 +251,11 @@ async def cb_invite_answer(
     partners: PartnerService,
     wake_sender: Callable[[], None],
 ) -> None:
-    token, who, where = callback_data.token, ctx.telegram_id, ctx.work_merchant_id
+    # For the business the preview named, whatever its admin works in now: the service
+    # checks they are its admin before anything of the link is read.
+    token, who, where = callback_data.token, ctx.telegram_id, callback_data.merchant_id
     if callback_data.accept:
-        done = await partners.accept(token, who, where)
-        text = accepted_text(done.partner, done.again)
+        text = accepted_text(await partners.accept(token, who, where))
         wake_sender()
     else:
         text = declined_text(await partners.decline(token, who, where))

@@ -1,12 +1,14 @@
-"""A member's wallet (issue 16): /wallet and "🎟 Wallet" on the card, one certificate with its
-code and QR (or the business to join first), "🎁 Give to a friend" and the gift link a friend
-opens (`t.me/<bot>?start=g<token>`).
+"""A member's wallet (issue 16): /wallet and "👛 Wallet" on the card, a page at a time (◀️ ▶️),
+one certificate with its code and QR (or the business to join first), "🎁 Give to a friend"
+and the gift link a friend opens (`t.me/<bot>?start=g<token>`).
 
 Joining the business a certificate is for goes through the usual rules and consent (handlers/
 start.py), with the source tag `cert` (from a certificate) or `gift` (a friend who is nobody
 here yet, whose gift is taken when they accept). The Accept of those two comes here first:
 the join is start.py's, and then the certificate is shown (or the gift taken), whose id or
-token waited in the conversation's state: a pointer, not business state."""
+token waited in the conversation's state: a pointer, not business state. A gift is checked
+again before that join: one gone while its friend read the rules is said, and they are not
+joined (the rules' Accept goes; the business's own join link still works)."""
 
 from __future__ import annotations
 
@@ -25,11 +27,13 @@ from handlers.answers import Answer
 from handlers.errors import answer_refusals, tell
 from handlers.gate import remember_link, send_rules
 from handlers.ui.callbacks import Consent
+from handlers.ui.edit import drop_keyboard, edit_text
 from handlers.ui.qr import qr_png
 from handlers.ui.wallet_callbacks import WalletAction, WalletCb
 from handlers.ui.wallet_render import (
     certificate_keyboard,
     certificate_text,
+    gift_gone_text,
     gift_link_keyboard,
     gift_link_text,
     gift_offer_text,
@@ -53,21 +57,27 @@ CERT, GIFT = "cert", "gift"  # the join's source tags
 PENDING = "wallet_pending"  # FSM data: the certificate id (cert) or gift token (gift) waiting
 
 
-async def send_wallet(message: Message, telegram_id: int, wallet: GiftService) -> None:
-    held = await wallet.wallet(telegram_id)
+async def send_wallet(
+    message: Message, telegram_id: int, wallet: GiftService, page: int = 0
+) -> None:
+    held = await wallet.wallet(telegram_id, page)
     await message.answer(wallet_text(held), reply_markup=wallet_keyboard(held))
 
 
-async def send_certificate(message: Message, card: CertificateCard, bot: Bot) -> None:
+async def send_certificate(
+    message: Message, card: CertificateCard, bot: Bot, page: int = 0
+) -> None:
+    """The certificate, its Back to the wallet's `page`."""
+    keyboard = certificate_keyboard(card, page)
     if card.code is None:
-        await message.answer(certificate_text(card), reply_markup=certificate_keyboard(card))
+        await message.answer(certificate_text(card), reply_markup=keyboard)
         return
     # The QR opens the bot for the accepting business's cashier with the code filled in.
     link = await create_start_link(bot, f"{CODE_PREFIX}{card.code}")
     await message.answer_photo(
         BufferedInputFile(await asyncio.to_thread(qr_png, link), filename="certificate.png"),
         caption=certificate_text(card),
-        reply_markup=certificate_keyboard(card),
+        reply_markup=keyboard,
     )
 
 
@@ -77,9 +87,20 @@ async def cmd_wallet(message: Message, ctx: MemberContext, wallet: GiftService) 
 
 
 @router.callback_query(WalletCb.filter(F.action == WalletAction.LIST), flags=GUEST)
-async def cb_wallet(query: CallbackQuery, ctx: MemberContext, wallet: GiftService) -> None:
+async def cb_wallet(
+    query: CallbackQuery, callback_data: WalletCb, ctx: MemberContext, wallet: GiftService
+) -> None:
     if isinstance(query.message, Message):
-        await send_wallet(query.message, ctx.telegram_id, wallet)
+        await send_wallet(query.message, ctx.telegram_id, wallet, callback_data.page)
+
+
+@router.callback_query(WalletCb.filter(F.action == WalletAction.PAGE), flags=GUEST)
+async def cb_wallet_page(
+    query: CallbackQuery, callback_data: WalletCb, ctx: MemberContext, wallet: GiftService
+) -> None:
+    held = await wallet.wallet(ctx.telegram_id, callback_data.page)
+    if isinstance(query.message, Message):
+        await edit_text(query.message, wallet_text(held), wallet_keyboard(held))
 
 
 @router.callback_query(WalletCb.filter(F.action == WalletAction.SHOW), flags=GUEST)
@@ -92,7 +113,7 @@ async def cb_certificate(
 ) -> None:
     card = await wallet.certificate(ctx.telegram_id, callback_data.certificate_id)
     if isinstance(query.message, Message):
-        await send_certificate(query.message, card, bot)
+        await send_certificate(query.message, card, bot, callback_data.page)
 
 
 @router.callback_query(WalletCb.filter(F.action == WalletAction.GIFT), flags=GUEST)
@@ -108,7 +129,8 @@ async def cb_gift(
     link = await create_start_link(bot, f"{GIFT_PREFIX}{token}")
     if isinstance(query.message, Message):
         await query.message.answer(
-            gift_link_text(card, link), reply_markup=gift_link_keyboard(card, link)
+            gift_link_text(card, link),
+            reply_markup=gift_link_keyboard(card, link, callback_data.page),
         )
 
 
@@ -122,13 +144,12 @@ async def cb_join(
     programs: ProgramSettingsService,
     bot: Bot,
 ) -> None:
-    card = await wallet.certificate(ctx.telegram_id, callback_data.certificate_id)
+    card, target = await wallet.to_join(ctx.telegram_id, callback_data.certificate_id)
     if not isinstance(query.message, Message):
         return
     if card.code is not None:  # joined meanwhile (a double press, another chat)
-        await send_certificate(query.message, card, bot)
+        await send_certificate(query.message, card, bot, callback_data.page)
         return
-    target = await wallet.join_target(ctx.telegram_id, card.held.id)
     await remember_link(state, target, None, CERT)
     await state.update_data({PENDING: card.held.id})
     await send_rules(query.message, target, None, CERT, programs=programs)
@@ -183,6 +204,11 @@ async def cb_accept_rules_for_certificate(
     bot: Bot,
 ) -> None:
     pending = (await state.get_data()).get(PENDING)  # start's accept clears the state
+    if callback_data.src == GIFT:  # before joining: a gift gone joins them to nothing
+        reason = await gift_refusal(wallet, query.from_user.id, pending)
+        if reason is not None:
+            await gift_gone(query, state, reason)
+            return
     await start.cb_accept_rules(query, callback_data, members, state, answer, wake_sender)
     message = query.message
     if not isinstance(message, Message):
@@ -197,6 +223,25 @@ async def cb_accept_rules_for_certificate(
         await send_certificate(message, card, bot)
     else:  # the state was lost (a restart without Redis): say where to look
         await message.answer(_("Your certificates are in /wallet."))
+
+
+async def gift_refusal(wallet: GiftService, telegram_id: int, pending: object) -> str | None:
+    """Why the gift this friend read the rules for cannot be taken now; None if it can."""
+    if not isinstance(pending, str):
+        return "stale"  # the state was lost (a restart without Redis, a second press)
+    try:
+        await wallet.offer(telegram_id, pending)
+    except CertificateRefused as refused:
+        return refused.reason
+    return None
+
+
+async def gift_gone(query: CallbackQuery, state: FSMContext, reason: str) -> None:
+    """The gift went while its friend read the rules: said, and the rules' Accept goes."""
+    await state.clear()
+    if isinstance(query.message, Message):
+        await drop_keyboard(query.message)
+        await query.message.answer(gift_gone_text(reason))
 
 
 @router.errors(ExceptionTypeFilter(CertificateRefused))

@@ -5,7 +5,7 @@ says. Every step of a sale (services/till.py) starts here, inside its one transa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from db.repositories import LimitRepo
@@ -20,6 +20,13 @@ from services.seller import SellerBase, check_seller
 
 VOUCHER_MISS = "voucher"  # a wrong code's audit details when a voucher's code was typed
 CERTIFICATE_MISS = "certificate"  # and when a certificate's was (issue 16)
+JUST = timedelta(minutes=5)  # a Hand over this soon after the redemption: "just redeemed"
+
+
+def just_redeemed(redeemed_at: datetime | None, now: datetime) -> bool:
+    """Whether a voucher or certificate redeemed at `redeemed_at` was redeemed a moment ago:
+    a second press or a colleague's, answered as such rather than as an old redemption."""
+    return redeemed_at is not None and redeemed_at > now - JUST
 
 
 @dataclass(frozen=True, slots=True)

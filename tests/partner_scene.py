@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from sqlalchemy import select
+
+from db.models import AuditLog, BusinessCard
 from services.dto import MerchantView
 from services.merchants import MerchantService
 from tests.factories import make_staff
@@ -58,13 +62,39 @@ def token_in(text: str) -> str:
 
 
 async def invite(admin: TgUser) -> str:
-    """The admin presses ➕ Invite a partner; the link's token."""
-    return token_in((await admin.press("pt:invite:0")).text)
+    """The admin presses ➕ Invite a partner on their console; the link's token."""
+    console = await admin.send("/partners")
+    return token_in((await admin.press(console.button("Invite a partner"))).text)
 
 
 async def partner(inviter: TgUser, invitee: TgUser) -> str:
     """`inviter` sends a link, `invitee` opens it and accepts; the token."""
     token = await invite(inviter)
-    await invitee.send(f"/start k{token}")
-    await invitee.press(f"ptk:{token}:1")
+    preview = await invitee.send(f"/start k{token}")
+    await invitee.press(preview.button("Accept"))
     return token
+
+
+async def add_cards(
+    session_factory, merchant_ids: list[int], description: str, address: str
+) -> None:
+    """A business card for each of the merchants, opening 08:00-20:00 every day."""
+    async with session_factory() as s, s.begin():
+        for merchant_id in merchant_ids:
+            s.add(
+                BusinessCard(
+                    merchant_id=merchant_id,
+                    description=description,
+                    address=address,
+                    phone="+48 600 100 200",
+                    opening_hours="|".join(["08:00-20:00"] * 7),
+                    updated_at=datetime(2026, 3, 1, tzinfo=UTC),
+                    updated_by=OWNER,
+                )
+            )
+
+
+async def audited(db) -> list[tuple[int, str, str | None]]:
+    """The partnership acts of the audit log: (merchant, action, target), oldest first."""
+    rows = await db.all(select(AuditLog).where(AuditLog.action.like("partner_%")))
+    return [(r.merchant_id, r.action, r.target) for r in sorted(rows, key=lambda r: r.id)]

@@ -214,7 +214,11 @@ async def test_who_may_redeem(tg, db, session_factory, clock, caplog) -> None:
     certificate_id, code = await certificate_for(session_factory, clock)
     preview = await tg(CASHIER).send(f"/redeem {code}")
     hand = preview.button("Hand over")
-    keep = CertificateCb(action=CertificateAction.KEEP, certificate=certificate_id).pack()
+    holder = (await certificate(db, certificate_id)).customer_id
+    assert holder is not None
+    keep = CertificateCb(
+        action=CertificateAction.KEEP, certificate=certificate_id, holder=holder
+    ).pack()
     acts = [
         ("send", f"/redeem {code}", True),
         ("send", f"/start c{code}", True),

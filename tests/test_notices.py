@@ -62,7 +62,7 @@ from services.notices.certificates import (
     GotCertificate,
 )
 from services.notices.gifts import CertificateGiftTaken
-from services.notices.partners import PartnershipEnded, PartnershipStarted
+from services.notices.partners import PartnerInviteDeclined, PartnershipEnded, PartnershipStarted
 from services.notices.redeem import VoucherRedeemed
 from tests.factories import make_merchant, receipt
 
@@ -174,6 +174,7 @@ SAMPLES: list[NoticeBody] = [
     CertificateGiftTaken(merchant="Wash <&> Go", currency="HUF", value_minor=150000),
     PartnershipStarted(partner="Bistro <Nord>", place="Café"),
     PartnershipEnded(partner="Bistro <Nord>"),
+    PartnerInviteDeclined(partner="Bistro <Nord>", place="Café"),
 ]
 
 

@@ -22,7 +22,7 @@ from tests.offer_scene import OWNER, SALON, make_offer, ofd, partners
 WORDS = {
     "en": {
         "format": "Send the amount as a number, for example 12.50.",
-        "large": "That amount is too large.",
+        "large": "That is over the limit for one sale (€1,000). Send a smaller amount.",
         "decimals": "Too many decimal places.",
         "zero": "The amount must be more than zero.",
         "min_check": "The minimum check must be more than the certificate's value",
@@ -34,7 +34,7 @@ WORDS = {
     },
     "ru": {
         "format": "Отправьте сумму числом, например 12,50.",
-        "large": "Эта сумма слишком велика.",
+        "large": "Это больше лимита на одну продажу (1\xa0000\xa0€). Отправьте сумму поменьше.",
         "decimals": "Слишком много знаков после запятой.",
         "zero": "Сумма должна быть больше нуля.",
         "min_check": "Минимальный чек должен быть больше номинала сертификата",
@@ -106,9 +106,9 @@ async def test_an_item_name_too_long_and_old_buttons(tg, db, session_factory, cl
     assert "An item's name can have at most 60 characters." in too_long.text
     await owner.send("Free car wash")
     stale = await owner.press(ofd(DraftAction.SAVE))  # a button of a later step
-    assert stale.toasts == ["This form is no longer open. Start again with /offers."]
+    assert stale.toasts == [OTHER_STEP]
     answered = await owner.press(ofd(DraftAction.ITEM))  # a button of an earlier step
-    assert answered.toasts == ["That step is answered already."]
+    assert answered.toasts == [OTHER_STEP]
     typed = await owner.send("0")  # no minimum for a named item
     assert "For how many days" in typed.text
     await owner.send("7")
@@ -129,7 +129,7 @@ async def test_an_item_name_too_long_and_old_buttons(tg, db, session_factory, cl
     [("12,50", "EUR", 1250), ("1 000", "PLN", 100000), ("4000", "HUF", 400000), ("7", "EUR", 700)],
 )
 def test_parse_money(text: str, currency: str, minor: int) -> None:
-    assert parse_money(text, currency) == minor
+    assert parse_money(text, currency, 10**9) == minor
 
 
 @pytest.mark.parametrize(
@@ -142,16 +142,19 @@ def test_parse_money(text: str, currency: str, minor: int) -> None:
         ("1,5", "HUF", "amount_whole"),
         ("1,555", "EUR", "amount_decimals"),
         ("0", "EUR", "amount_zero"),
+        ("1000,01", "EUR", "amount_large"),  # over the one-sale limit
     ],
 )
 def test_parse_money_refuses(text: str, currency: str, reason: str) -> None:
     with pytest.raises(OfferInput) as refused:
-        parse_money(text, currency)
+        parse_money(text, currency, 100_000)
     assert refused.value.reason == reason
+    assert (refused.value.currency, refused.value.limit) == (currency, 100_000)
 
 
 def test_the_other_parsers() -> None:
-    assert parse_min_check("0", "EUR") == 0 and parse_min_check("30", "EUR") == 3000
+    assert parse_min_check("0", "EUR", 10**6) == 0
+    assert parse_min_check("30", "EUR", 10**6) == 3000
     assert parse_item("  Free   car wash ") == "Free car wash"
     assert parse_valid_days("365") == 365 and parse_cap("1000000") == 1_000_000
     for bad, parse in (("", parse_item), ("x" * 61, parse_item), ("366", parse_valid_days)):
@@ -161,6 +164,7 @@ def test_the_other_parsers() -> None:
         parse_cap("²")
 
 
+OTHER_STEP = "That button is from another step: use the buttons of the last message."
 LOCATION = {"location": {"latitude": 52.23, "longitude": 21.01}}
 
 

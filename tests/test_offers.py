@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from db.models import AuditLog, CertificateOffer, HandOut, Merchant, OfferRoute, Partnership
+from db.models import AuditLog, CertificateOffer, HandOut, Merchant, OfferRoute
 from handlers.ui.offer_form_render import DraftAction
 from handlers.ui.offers_render import EditField, OfferAction
 from services.coalition.offer_inputs import OfferTerms, Route
@@ -198,7 +198,7 @@ async def test_a_total_cap_below_what_was_handed_out_is_refused(
             await make_certificate(session, clock, offer_id, user_id, salon)
     await owner.press(of(OfferAction.EDIT, offer_id, EditField.CAPS))
     refused = await owner.send("1")
-    assert "cannot be less than the certificates handed out already" in refused.text
+    assert "2 were handed out already: the total cannot be less." in refused.text
     await run(owner, "2", ofd(DraftAction.NO_PER), SAVE)
     assert await db.scalar(select(CertificateOffer.total_limit)) == 2
 
@@ -232,29 +232,3 @@ async def test_archiving_asks_first_and_keeps_it_aside(tg, db, session_factory, 
     assert "€10 off a check" in old.text
     edit = await owner.press(of(OfferAction.EDIT, offer_id, EditField.DAYS))
     assert edit.toasts == ["This offer is archived: it can no longer be changed."]
-
-
-async def test_routes_for_partner(tg, db, session_factory, clock) -> None:
-    owner = tg(OWNER)
-    await partners(owner, session_factory, clock)
-    offer_id = await saved_offer(owner, db)
-    from db.repositories.offers import OfferRepo
-
-    async def of_partner(partner_id: int) -> list[tuple[object, ...]]:
-        async with session_factory() as session:
-            return [tuple(r) for r in await OfferRepo(session).routes_for_partner(partner_id)]
-
-    assert await of_partner(SALON) == [
-        (offer_id, 1, HandOut.AUTO, 2000, 1000, None, 3000, 30, 100, None, 0)
-    ]
-    async with session_factory() as session, session.begin():
-        await session.execute(
-            update(Partnership)
-            .where(Partnership.high_merchant_id == SALON)
-            .values(ended_at=clock())
-        )
-    assert await of_partner(SALON) == []  # the partnership ended: no hand-out
-    shown = await owner.send("/offers")
-    assert "Salon B" not in shown.text and "by the cashier at Car wash C" in shown.text
-    await owner.press(of(OfferAction.ARCHIVE_OK, offer_id))
-    assert await of_partner(WASH) == []  # archived

@@ -20,6 +20,8 @@ ANSWERS = (
     "These businesses are no longer partners.",
     "This partnership has ended already.",
     "This link is closed already.",
+    "This button is from the partners of another business than the one you work in now.",
+    "These businesses are not partners.",
 )
 SECRETS = ("Salon", "valid until", "start=k", "Partners of Test Café")
 
@@ -57,12 +59,18 @@ async def test_console_buttons_are_refused_to_everyone_but_the_places_admins(
         "other_cashier": s.cyril,
     }[who]
     acts = [
-        ("press", "pt:console:0", False),
-        ("press", "pt:invite:0", False),
-        ("press", f"pt:revoke:{invite_id}", True),
-        ("press", f"pt:end:{salon.id}", True),
-        ("press", f"pt:end_ok:{salon.id}", True),
+        ("press", f"pt:console:0:{s.cafe.id}", False),
+        ("press", f"pt:invite:0:{s.cafe.id}", False),
+        ("press", f"pt:revoke:{invite_id}:{s.cafe.id}", True),
+        ("press", f"pt:end:{salon.id}:{s.cafe.id}", True),
+        ("press", f"pt:end_ok:{salon.id}:{s.cafe.id}", True),
     ]
+    if who in ("other_admin", "other_cashier"):  # the buttons forged for their own place
+        acts += [
+            ("press", f"pt:revoke:{invite_id}:{s.bistro.id}", True),
+            ("press", f"pt:end:{salon.id}:{s.bistro.id}", True),
+            ("press", f"pt:end_ok:{salon.id}:{s.bistro.id}", True),
+        ]
     await assert_acts_refused(
         user,
         acts,
@@ -81,7 +89,9 @@ async def test_the_places_admin_and_an_owner_working_there_may(
     token = await invite(s.owner)  # the owner works in Test Café, the default
     row = await db.scalar(select(PartnerInvite))
     assert (row.merchant_id, row.token) == (s.cafe.id, token)
-    revoked = await s.ada.press(f"pt:revoke:{row.id}")
+    revoked = await s.ada.press(f"pt:revoke:{row.id}:{s.cafe.id}")
     assert revoked.toasts == ["The link no longer works."]
-    assert (await s.ada.press(f"pt:revoke:{row.id}")).toasts == ["This link is closed already."]
-    assert (await s.boris.send(f"/start k{token}")).text.startswith("This invite link has expired")
+    again = await s.ada.press(f"pt:revoke:{row.id}:{s.cafe.id}")
+    assert again.toasts == ["This link is closed already."]
+    withdrawn = (await s.boris.send(f"/start k{token}")).text
+    assert withdrawn == "The business that sent this link has withdrawn it. Ask for a new one."

@@ -142,7 +142,9 @@ async def test_used_and_expired_ones_come_after(tg, db, session_factory, clock) 
 
 async def test_malformed_buttons_are_stale(tg, db, session_factory, clock) -> None:
     anna, wash = await member_with_certificate(tg, session_factory, clock)
-    for data in ("wl:s:99999999999999999999", "wl:x:1", "wl:s:abc", "wl:s:-5", "wl:s:²"):
+    forged = ("wl:s:99999999999999999999:0", "wl:x:1:0", "wl:s:abc:0", "wl:s:-5:0", "wl:s:²:0")
+    pages = ("wl:p:0:10000", "wl:l:0:-1", "wl:p:0:²", f"wl:s:{wash.id}", "wl:p:0:1:1")
+    for data in forged + pages:
         sent = await anna.press(data)
         assert sent.toasts == ["This button is no longer active."], data
     row = await held(db, wash.id)

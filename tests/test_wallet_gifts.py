@@ -20,28 +20,16 @@ from tests.wallet_scene import (
     MEMBER,
     STRANGER,
     entries,
+    gift,
+    gift_link,
     held,
-    member_with_certificate,
 )
 
 TAKEN = (
     "This gift has already been taken: a gift link works once. If it was you, the "
     "certificate is in /wallet."
 )
-
-
-def gift(certificate_id: int) -> str:
-    return WalletCb(action=WalletAction.GIFT, certificate_id=certificate_id).pack()
-
-
-async def gift_link(tg, session_factory, clock, **offer):
-    """Anna's certificate for Café wash and the gift link she made: (anna, issued, payload)."""
-    anna, issued = await member_with_certificate(tg, session_factory, clock, **offer)
-    made = await anna.press(gift(issued.id))
-    link = made.text.split()[-1]
-    assert link.startswith("https://t.me/loyalty_test_bot?start=g")
-    assert "can be given only once" in made.text and made.button("Share")
-    return anna, issued, link.split("start=")[1]
+GONE = "This gift is no longer valid: the certificate was used, has expired or was withdrawn."
 
 
 async def test_a_gift_link_is_made_once_and_a_friend_takes_it(
@@ -64,7 +52,8 @@ async def test_a_gift_link_is_made_once_and_a_friend_takes_it(
     ]
     row = await held(db, issued.id)
     ben_id, anna_id = await customer_id_of(db, FRIEND), await customer_id_of(db, MEMBER)
-    assert (row.customer_id, row.first_customer_id, row.gift_token) == (ben_id, anna_id, None)
+    assert (row.customer_id, row.first_customer_id) == (ben_id, anna_id)
+    assert row.gift_token == payload[1:]  # kept: the link opened again says it was taken
     assert row.gifted_at is not None and row.status is CertificateStatus.OPEN
     assert await entries(db, issued.id) == [("issued", 1, anna_id), ("gifted", 0, ben_id)]
     assert TAKEN in (await tg(STRANGER).send(f"/start {payload}")).text
@@ -91,7 +80,7 @@ async def test_a_lapsed_or_used_certificate_is_not_given(tg, db, session_factory
     assert (await anna.press(gift(issued.id))).toasts == ["This certificate has expired."]
     ben = tg(FRIEND)
     await join(ben)
-    assert "This certificate has expired." in (await ben.send(f"/start {payload}")).text
+    assert GONE in (await ben.send(f"/start {payload}")).text
     clock.advance(days=-5)
     async with session_factory() as s, s.begin():
         await s.execute(
@@ -99,7 +88,7 @@ async def test_a_lapsed_or_used_certificate_is_not_given(tg, db, session_factory
             .where(Certificate.id == issued.id)
             .values(status=CertificateStatus.REDEEMED)
         )
-    assert "has already been used" in (await ben.send(f"/start {payload}")).text
+    assert GONE in (await ben.send(f"/start {payload}")).text
     row = await held(db, issued.id)
     assert row.customer_id == await customer_id_of(db, MEMBER) and row.gifted_at is None
     assert [e[0] for e in await entries(db, issued.id)] == ["issued"]
@@ -111,15 +100,17 @@ async def test_a_friend_who_is_nobody_here_joins_first_then_takes_it(
     _anna, issued, payload = await gift_link(tg, session_factory, clock, value_minor=150000)
     dan = tg(STRANGER, first_name="Dan")
     opened = await dan.send(f"/start {payload}")
-    assert "A gift for you: a certificate for Café wash (1,500\xa0Ft)" in opened.text
+    assert "A gift for you: a certificate for Café wash, 1,500\xa0Ft\nValid until" in opened.text
     assert await db.scalar(select(Membership.id).where(Membership.source == "gift")) is None
     assert (await held(db, issued.id)).gift_token is not None  # nothing taken before consent
     joined = await dan.press(opened.button("Accept"))
     assert "It's yours!" in joined.text
     [photo] = joined.of(SendPhoto)
-    assert shown_code(issued.code) in photo.caption  # he joined Café wash: its code shows
+    row = await held(db, issued.id)
+    assert shown_code(row.code) in photo.caption  # he joined Café wash: its code shows
+    assert row.code != issued.code  # a fresh one: Anna saw the old
     dan_id = await customer_id_of(db, STRANGER)
-    assert (await held(db, issued.id)).customer_id == dan_id
+    assert row.customer_id == dan_id
     source = await db.scalar(select(Membership.source).where(Membership.customer_id == dan_id))
     assert source == "gift"
     assert joined.to(MEMBER) and "Your friend took" in joined.to(MEMBER)[0]

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from db.models import Certificate, CertificateEntry, HandOut, Partnership
+from handlers.ui.wallet_callbacks import WalletAction, WalletCb
 from services.coalition.issue import Issued
 from tests.coalition_factories import make_certificate, make_offer, make_partnership
 from tests.factories import make_merchant
@@ -63,3 +64,17 @@ async def entries(db: Any, certificate_id: int) -> list[tuple[str, int, int | No
         .order_by(CertificateEntry.id)
     )
     return [(e.reason, e.delta, e.customer_id) for e in rows]
+
+
+def gift(certificate_id: int) -> str:
+    return WalletCb(action=WalletAction.GIFT, certificate_id=certificate_id).pack()
+
+
+async def gift_link(tg: Any, session_factory: Any, clock: Any, **offer: Any) -> Any:
+    """Anna's certificate for Café wash and the gift link she made: (anna, issued, payload)."""
+    anna, issued = await member_with_certificate(tg, session_factory, clock, **offer)
+    made = await anna.press(gift(issued.id))
+    link = made.text.split()[-1]
+    assert link.startswith("https://t.me/loyalty_test_bot?start=g")
+    assert "can be given only once" in made.text and made.button("Share")
+    return anna, issued, link.split("start=")[1]

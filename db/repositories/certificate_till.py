@@ -21,9 +21,9 @@ class CertificateTillRepo(Repo):
         self, merchant_id: int, *, code: str | None = None, certificate_id: int | None = None
     ) -> Any:
         """A certificate this merchant accepts (by code or id) with the partner's name, its
-        holder's Telegram id, first name and phone, and the holder's membership here (None
-        when they have not joined; blocked or erased as it stands). None: no such
-        certificate of this merchant."""
+        holder's Telegram id, first name and phone, who redeemed it, and the holder's
+        membership here (None when they have not joined; blocked or erased as it stands).
+        None: no such certificate of this merchant."""
         query = (
             select(
                 Certificate.id,
@@ -37,6 +37,7 @@ class CertificateTillRepo(Repo):
                 Certificate.status,
                 Certificate.expires_at,
                 Certificate.redeemed_at,
+                Certificate.redeemed_by,
                 Certificate.closed_at,
                 Partner.name.label("partner"),
                 Customer.telegram_id,

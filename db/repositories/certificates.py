@@ -43,9 +43,13 @@ class CertificateRepo(Repo):
         now: datetime,
         staff_id: int,
         purchase_id: int | None = None,
+        *,
+        customer_id: int | None = None,
     ) -> Any:
-        """Open and still valid -> redeemed, once: the certificate's row as redeemed, or None
-        when it was not open (a second press, a second cashier, expired meanwhile)."""
+        """Open and still valid (and, with `customer_id`, still that customer's) -> redeemed,
+        once: the certificate's row as redeemed, or None when it was not open (a second press,
+        a second cashier, expired meanwhile) or was given to someone else since."""
+        held = () if customer_id is None else (Certificate.customer_id == customer_id,)
         result = await self.s.execute(
             update(Certificate)
             .where(
@@ -53,6 +57,7 @@ class CertificateRepo(Repo):
                 Certificate.merchant_id == merchant_id,
                 Certificate.status == CertificateStatus.OPEN,
                 Certificate.expires_at > now,
+                *held,
             )
             .values(
                 status=CertificateStatus.REDEEMED,

@@ -1,6 +1,6 @@
 """Certificate offers (issue 16) as the issuing business manages them (/offers): its offers and
-their routes, its current partners, and, for the purchase path and the partner's till, the
-routes a partner hands out now (`routes_for_partner`)."""
+their routes (its current partners are PartnerRepo's; what a partner hands out now is
+HandOutRepo's), and the routes between two merchants dropped when their partnership ends."""
 
 from __future__ import annotations
 
@@ -10,56 +10,57 @@ from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 
-from db.models import CertificateOffer, Merchant, OfferRoute, Partnership
+from db.models import CertificateOffer, Merchant, OfferRoute
 from db.repositories.base import Repo
 
 
-def _active_pair(a: Any, b: Any) -> Any:
-    """An active partnership of the merchants `a` and `b` (columns or values)."""
-    return and_(
-        Partnership.ended_at.is_(None),
-        or_(
-            and_(Partnership.low_merchant_id == a, Partnership.high_merchant_id == b),
-            and_(Partnership.low_merchant_id == b, Partnership.high_merchant_id == a),
-        ),
-    )
-
-
 class OfferRepo(Repo):
-    async def partners(self, merchant_id: int) -> Sequence[Any]:
-        """The merchant's current partners: rows (id, name, currency), by name."""
-        low = select(Partnership.high_merchant_id.label("id")).where(
-            Partnership.low_merchant_id == merchant_id, Partnership.ended_at.is_(None)
-        )
-        high = select(Partnership.low_merchant_id.label("id")).where(
-            Partnership.high_merchant_id == merchant_id, Partnership.ended_at.is_(None)
-        )
-        ids = low.union_all(high).subquery()
-        result = await self.s.execute(
-            select(Merchant.id, Merchant.name, Merchant.currency)
-            .join(ids, ids.c.id == Merchant.id)
-            .order_by(Merchant.name, Merchant.id)
-        )
-        return result.all()
-
-    async def listing(self, merchant_id: int, archived: bool) -> Sequence[CertificateOffer]:
-        """The merchant's active (or archived) offers, newest first."""
+    async def listing(
+        self, merchant_id: int, archived: bool, offset: int = 0, limit: int | None = None
+    ) -> Sequence[CertificateOffer]:
+        """The merchant's active (or archived) offers, newest first; a page of them with
+        `limit`."""
         done = CertificateOffer.archived_at.is_not(None)
         return await self._all(
             select(CertificateOffer)
             .where(CertificateOffer.merchant_id == merchant_id, done if archived else ~done)
             .order_by(CertificateOffer.id.desc())
+            .offset(offset)
+            .limit(limit)
         )
 
-    async def archived_count(self, merchant_id: int) -> int:
-        return await self._int(
-            select(func.count())
-            .select_from(CertificateOffer)
+    async def counts(self, merchant_id: int) -> tuple[int, int]:
+        """How many active and how many archived offers the merchant has, in one statement."""
+        done = CertificateOffer.archived_at.is_not(None)
+        row = (
+            await self.s.execute(
+                select(func.count().filter(~done), func.count().filter(done)).where(
+                    CertificateOffer.merchant_id == merchant_id
+                )
+            )
+        ).one()
+        return int(row[0]), int(row[1])
+
+    async def same_press(
+        self, merchant_id: int, actor: int, since: datetime
+    ) -> Sequence[CertificateOffer]:
+        """The active offers `actor` created at this merchant since `since`, newest first: a
+        second press of Save finds the first's among them."""
+        return await self._all(
+            select(CertificateOffer)
             .where(
                 CertificateOffer.merchant_id == merchant_id,
-                CertificateOffer.archived_at.is_not(None),
+                CertificateOffer.created_by == actor,
+                CertificateOffer.created_at >= since,
+                CertificateOffer.archived_at.is_(None),
             )
+            .order_by(CertificateOffer.id.desc())
         )
+
+    async def lock_merchant(self, merchant_id: int) -> None:
+        """The issuing merchant's row locked (PostgreSQL; SQLite holds its write lock): two
+        saves of one form at once take turns."""
+        await self._locked(select(Merchant).where(Merchant.id == merchant_id))
 
     async def routes(self, offer_ids: Sequence[int]) -> Sequence[OfferRoute]:
         """The routes of these offers, in one statement."""
@@ -99,6 +100,39 @@ class OfferRepo(Repo):
                 )
             )
 
+    async def set_terms(self, offer_id: int, values: dict[str, Any]) -> bool:
+        """Write an edit's changed columns; False when the new total limit is under what was
+        handed out by now (a hand-out raced the edit): nothing is written."""
+        statement = update(CertificateOffer).where(CertificateOffer.id == offer_id)
+        limit = values.get("total_limit")
+        if limit is not None:
+            statement = statement.where(CertificateOffer.issued_count <= limit)
+        return await self._changed(statement.values(**values)) == 1
+
+    async def issued(self, offer_id: int) -> int:
+        return await self._int(
+            select(CertificateOffer.issued_count).where(CertificateOffer.id == offer_id)
+        )
+
+    async def drop_routes_between(self, a: int, b: int) -> None:
+        """Drop the routes between merchants `a` and `b`, both ways (their partnership ended:
+        partnering again starts with no hand-out)."""
+        offers = select(CertificateOffer.id)
+        await self.s.execute(
+            delete(OfferRoute).where(
+                or_(
+                    and_(
+                        OfferRoute.partner_merchant_id == b,
+                        OfferRoute.offer_id.in_(offers.where(CertificateOffer.merchant_id == a)),
+                    ),
+                    and_(
+                        OfferRoute.partner_merchant_id == a,
+                        OfferRoute.offer_id.in_(offers.where(CertificateOffer.merchant_id == b)),
+                    ),
+                )
+            )
+        )
+
     async def archive(self, merchant_id: int, offer_id: int, now: datetime) -> bool:
         """Archive it now; False when it was archived already (a double press)."""
         changed = await self._changed(
@@ -122,33 +156,3 @@ class OfferRepo(Repo):
                 .values(program_version=Merchant.program_version + 1)
                 .execution_options(synchronize_session=False)
             )
-
-    async def routes_for_partner(self, partner_merchant_id: int) -> Sequence[Any]:
-        """What `partner_merchant_id` hands out now: rows (offer_id, merchant_id, hand_out,
-        min_purchase_minor, value_minor, item, min_check_minor, valid_days, total_limit,
-        per_customer_limit, issued_count) of the active offers of its active partnerships, in
-        one statement."""
-        o = CertificateOffer
-        result = await self.s.execute(
-            select(
-                o.id.label("offer_id"),
-                o.merchant_id,
-                OfferRoute.hand_out,
-                OfferRoute.min_purchase_minor,
-                o.value_minor,
-                o.item,
-                o.min_check_minor,
-                o.valid_days,
-                o.total_limit,
-                o.per_customer_limit,
-                o.issued_count,
-            )
-            .join(OfferRoute, OfferRoute.offer_id == o.id)
-            .join(Partnership, _active_pair(o.merchant_id, OfferRoute.partner_merchant_id))
-            .where(
-                OfferRoute.partner_merchant_id == partner_merchant_id,
-                o.archived_at.is_(None),
-            )
-            .order_by(o.id)
-        )
-        return result.all()

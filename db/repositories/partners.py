@@ -1,6 +1,11 @@
 """Partnerships between merchants of one deployment (issue 16) and the one-time links that start
 them. A partnership is one row per pair (`low` < `high`); ending it keeps the row, and
-partnering again opens the same row anew."""
+partnering again opens the same row anew.
+
+A link is open while `used_at` is NULL and it has not expired. Used, `partner_merchant_id`
+names the business that accepted it; NULL there means it was closed unaccepted by `used_by`:
+withdrawn by its business (`expires_at` set to `used_at`) or declined (`expires_at` left as
+it was, later than `used_at`)."""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
 
-from db.models import Merchant, PartnerInvite, Partnership
+from db.models import BusinessCard, Merchant, PartnerInvite, Partnership
 from db.repositories.base import Repo
 
 
@@ -21,6 +26,20 @@ def pair(a: int, b: int) -> tuple[int, int]:
 def _with(merchant_id: int) -> ColumnElement[bool]:
     return or_(
         Partnership.low_merchant_id == merchant_id, Partnership.high_merchant_id == merchant_id
+    )
+
+
+def _other(merchant_id: int) -> ColumnElement[bool]:
+    """Joins a partnership of `merchant_id` to the merchant on its other side."""
+    return or_(
+        and_(
+            Partnership.low_merchant_id == merchant_id,
+            Merchant.id == Partnership.high_merchant_id,
+        ),
+        and_(
+            Partnership.high_merchant_id == merchant_id,
+            Merchant.id == Partnership.low_merchant_id,
+        ),
     )
 
 
@@ -50,9 +69,12 @@ class PartnerRepo(Repo):
         )
         return changed > 0
 
-    async def close_invite(self, invite_id: int, merchant_id: int | None, now: datetime) -> bool:
-        """Let an open invite lapse now (revoked by its merchant, or declined); False when it
-        was used or had lapsed already. `merchant_id`: only that merchant's invite."""
+    async def close_invite(
+        self, invite_id: int, merchant_id: int | None, actor: int, now: datetime, *, revoke: bool
+    ) -> bool:
+        """Close an open invite unaccepted: withdrawn by its merchant (`revoke`, only that
+        merchant's invite) or declined by `actor`; False when it was used or had lapsed
+        already. See the module's note for how the two read afterwards."""
         statement = update(PartnerInvite).where(
             PartnerInvite.id == invite_id,
             PartnerInvite.used_at.is_(None),
@@ -60,7 +82,14 @@ class PartnerRepo(Repo):
         )
         if merchant_id is not None:
             statement = statement.where(PartnerInvite.merchant_id == merchant_id)
-        return await self._changed(statement.values(expires_at=now)) > 0
+        values: dict[str, object] = {"used_at": now, "used_by": actor}
+        if revoke:
+            values["expires_at"] = now
+        return await self._changed(statement.values(values)) > 0
+
+    async def lock_merchant(self, merchant_id: int) -> None:
+        """Serialize the merchant's new links (the cap of open ones, a double press)."""
+        await self._locked(select(Merchant).where(Merchant.id == merchant_id))
 
     async def open_invites(self, merchant_id: int, now: datetime) -> Sequence[PartnerInvite]:
         return await self._all(
@@ -96,19 +125,9 @@ class PartnerRepo(Repo):
 
     async def partners(self, merchant_id: int) -> Sequence[tuple[Merchant, datetime]]:
         """The merchant's active partners with the time each partnership started, by name."""
-        other = or_(
-            and_(
-                Partnership.low_merchant_id == merchant_id,
-                Merchant.id == Partnership.high_merchant_id,
-            ),
-            and_(
-                Partnership.high_merchant_id == merchant_id,
-                Merchant.id == Partnership.low_merchant_id,
-            ),
-        )
         rows = await self.s.execute(
             select(Merchant, Partnership.started_at)
-            .join(Partnership, other)
+            .join(Partnership, _other(merchant_id))
             .where(Partnership.ended_at.is_(None))
             .order_by(Merchant.name, Merchant.id)
         )
@@ -119,6 +138,20 @@ class PartnerRepo(Repo):
             select(Partnership.id).where(_with(merchant_id), Partnership.ended_at.is_(None))
         )
         return found is not None
+
+    async def partner_cards(
+        self, merchant_id: int
+    ) -> Sequence[tuple[int, str, str, BusinessCard | None]]:
+        """Each active partner's id, name and slug with its business card (None: none yet),
+        by name: the members' Partners page in one statement."""
+        rows = await self.s.execute(
+            select(Merchant.id, Merchant.name, Merchant.slug, BusinessCard)
+            .join(Partnership, _other(merchant_id))
+            .outerjoin(BusinessCard, BusinessCard.merchant_id == Merchant.id)
+            .where(Partnership.ended_at.is_(None))
+            .order_by(Merchant.name, Merchant.id)
+        )
+        return [(m_id, name, slug, card) for m_id, name, slug, card in rows]
 
     async def end(self, a: int, b: int, by_merchant_id: int, now: datetime) -> bool:
         """End the pair's active partnership; False when it was not active (a second tap)."""

@@ -1,6 +1,10 @@
 """A member's certificates across businesses (issue 16): the wallet's lists, one certificate
 with where it works, and a gift's link made and taken, each by one statement (a gift taken by
-one conditional UPDATE, so two friends opening one link get it once between them)."""
+one conditional UPDATE, so two friends opening one link get it once between them).
+
+A gift taken keeps its link's token, so the link opened again says it was taken; the
+certificate gets a fresh code in the same UPDATE, so the giver, who saw the old one, cannot
+use it at the till."""
 
 from __future__ import annotations
 
@@ -131,7 +135,6 @@ class WalletRepo(Repo):
             _held()
             .add_columns(
                 Certificate.customer_id,
-                Certificate.partner_merchant_id,
                 Merchant.default_language,
                 _Holder.telegram_id.label("giver_telegram_id"),
             )
@@ -140,10 +143,13 @@ class WalletRepo(Repo):
         )
         return (await self.s.execute(query)).first()
 
-    async def take(self, token: str, giver_id: int, friend_id: int, now: datetime) -> Any:
-        """The gift moves to the friend, once: still open and valid, never given before, its
-        link the one opened, held by the giver who made it. Its row (id, merchant_id,
-        partner_merchant_id, value_minor), or None when someone moved it first."""
+    async def take(
+        self, token: str, giver_id: int, friend_id: int, code: str, now: datetime
+    ) -> Any:
+        """The gift moves to the friend with a fresh `code` (not taken: CertificateRepo.
+        codes_taken), once: still open and valid, never given before, its link the one opened,
+        held by the giver who made it. Its row (id, merchant_id, partner_merchant_id,
+        value_minor), or None when someone moved it first."""
         result = await self.s.execute(
             update(Certificate)
             .where(
@@ -153,7 +159,7 @@ class WalletRepo(Repo):
                 _open(now),
                 Certificate.gifted_at.is_(None),
             )
-            .values(customer_id=friend_id, gifted_at=now, gift_token=None)
+            .values(customer_id=friend_id, gifted_at=now, code=code)
             .returning(
                 Certificate.id,
                 Certificate.merchant_id,

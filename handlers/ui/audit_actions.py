@@ -50,6 +50,8 @@ ACTIONS = {
     "partner_invite": N_("Partner invited"),
     "partner_accept": N_("Partnership accepted"),
     "partner_end": N_("Partnership ended"),
+    "partner_revoke": N_("Partner invite link withdrawn"),
+    "partner_decline": N_("Partner invitation declined"),
 }
 OTHER_ACT = N_("Other action")
 # A wrong code by its details: a voucher's; None: either kind (the kind's filter says so).

@@ -4,6 +4,7 @@ over, the result, and the refusals (the `crt` buttons)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from html import escape
 
@@ -12,8 +13,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
 from handlers.ui.callbacks import BigId
-from handlers.ui.redeem_render import missed_text
-from handlers.ui.render import date_time, money
+from handlers.ui.redeem_render import holder_label, missed_text
+from handlers.ui.render import date_time, money, time_of_day
 from handlers.ui.voucher_render import valid_until
 from services.coalition.redeem import (
     CertificateRedeemed,
@@ -33,6 +34,7 @@ class CertificateCb(CallbackData, prefix="crt"):
 
     action: CertificateAction
     certificate: BigId
+    holder: BigId  # the customer the cashier was shown: a gift since makes Hand over refuse
 
 
 def worth(value_minor: int, item: str | None, currency: str) -> str:
@@ -40,17 +42,12 @@ def worth(value_minor: int, item: str | None, currency: str) -> str:
     return escape(item) if item else money(value_minor, currency)
 
 
-def _who(first_name: str | None, phone_masked: str | None) -> str:
-    who = escape(first_name or "—")
-    return f"{who} · {phone_masked}" if phone_masked else who
-
-
 def certificate_text(view: CertificateView) -> str:
     lines = [
         _("🎟 <b>Gift certificate: {worth}</b>").format(
             worth=worth(view.value_minor, view.item, view.currency)
         ),
-        _("👤 {who}").format(who=_who(view.first_name, view.phone_masked)),
+        _("👤 {who}").format(who=holder_label(view.first_name, view.phone_masked)),
         _("🤝 Handed out by {partner}").format(partner=escape(view.partner)),
     ]
     if view.min_check_minor:
@@ -76,7 +73,7 @@ def certificate_text(view: CertificateView) -> str:
 
 def certificate_keyboard(view: CertificateView) -> InlineKeyboardMarkup:
     def button(text: str, action: CertificateAction) -> InlineKeyboardButton:
-        data = CertificateCb(action=action, certificate=view.certificate_id)
+        data = CertificateCb(action=action, certificate=view.certificate_id, holder=view.holder)
         return InlineKeyboardButton(text=text, callback_data=data.pack())
 
     return InlineKeyboardMarkup(
@@ -93,7 +90,7 @@ def redeemed_text(done: CertificateRedeemed) -> str:
     view = done.view
     return _("✅ Certificate redeemed: {worth} for {who}.").format(
         worth=worth(view.value_minor, view.item, view.currency),
-        who=_who(view.first_name, view.phone_masked),
+        who=holder_label(view.first_name, view.phone_masked),
     )
 
 
@@ -112,17 +109,17 @@ def certificate_refused(error: TillRefused) -> str:
             when=date_time(at, zone)
         )
     if error.reason == "just_redeemed" and at is not None:
-        return _(
-            "This certificate was just redeemed, at {when}: there is nothing more to do."
-        ).format(when=date_time(at, zone))
+        return _just_redeemed(error, at)
     if error.reason == "expired" and at is not None:
         return _(
-            "⌛ This certificate has expired and can no longer be redeemed. It was valid until "
-            "{day}."
+            "⌛ This certificate has expired (it was valid until {day}) and can no longer be "
+            "redeemed."
         ).format(day=valid_until(at, zone))
     return {
-        "format": _("A certificate code has 10 digits, like 12345 67890. Check it and try again."),
         "elsewhere": _("This is not a certificate of this place."),
+        "changed_hands": _(
+            "This certificate changed hands since you looked it up: type or scan its code again."
+        ),
         "just_redeemed": _("This certificate was just redeemed: there is nothing more to do."),
         "cancelled": _("This certificate was cancelled: it can no longer be redeemed."),
         "not_joined": _(
@@ -135,6 +132,31 @@ def certificate_refused(error: TillRefused) -> str:
         ),
         "own": _("You can't redeem a certificate of your own. Ask a colleague."),
     }.get(error.reason, _("This certificate can no longer be redeemed."))
+
+
+def _just_redeemed(error: TillRefused, at: datetime) -> str:
+    """A Hand over a moment after the redemption: the presser's own second press, or a
+    colleague's redemption, which the cashier must not hand anything over for again."""
+    who = error.redeemer
+    if who is None or who.own:
+        return _(
+            "This certificate was just redeemed, at {when}: there is nothing more to do."
+        ).format(when=date_time(at, error.timezone))
+    when = time_of_day(at, error.timezone)
+    if who.name:
+        text = _(
+            "This certificate was already redeemed by {name} at {time}: do not hand anything over."
+        )
+        return text.format(name=escape(who.name), time=when)
+    if who.owner:
+        return _(
+            "This certificate was already redeemed by the owner at {time}: do not hand "
+            "anything over."
+        ).format(time=when)
+    return _(
+        "This certificate was already redeemed by a colleague at {time}: do not hand anything "
+        "over."
+    ).format(time=when)
 
 
 def certificate_unknown(error: CertificateUnknown, timezone: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.types import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 
-from handlers.commands import customer_commands, staff_commands
+from handlers.commands import ADMIN_WORDING, customer_commands, staff_commands
 from handlers.ui.callbacks import JoinProgram
 from services.states import StaffRole
 
@@ -47,6 +47,7 @@ def till_commands() -> list[BotCommand]:
 def admin_commands(role: StaffRole = StaffRole.ADMIN) -> list[BotCommand]:
     """An admin's commands; an owner's add creating places."""
     shown = {c.command for c in customer_commands()} | {c.command for c in till_commands()}
+    shown -= set(ADMIN_WORDING)  # an admin's console under a customer's command
     return [c for c in staff_commands(role) if c.command not in shown]
 
 

@@ -106,7 +106,7 @@ def _card_keyboard(locale: str) -> InlineKeyboardMarkup:
             ],
             [
                 InlineKeyboardButton(
-                    text=_("🎟 Wallet"), callback_data=WalletCb(action=WalletAction.LIST).pack()
+                    text=_("👛 Wallet"), callback_data=WalletCb(action=WalletAction.LIST).pack()
                 )
             ],
         ]

@@ -3,6 +3,7 @@ partners' routes, the preview, and how a refused value or a refused offer is wor
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from html import escape
 from typing import Annotated
@@ -11,10 +12,18 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
+from babel.numbers import format_decimal
 from pydantic import Field
 
 from handlers.ui.offers_render import describe, edits_apply, no_partners, route_text
-from handlers.ui.render import amount_example, currency_sign, money, whole_number
+from handlers.ui.render import (
+    amount_example,
+    babel_locale,
+    currency_sign,
+    locale,
+    money,
+    whole_number,
+)
 from services.coalition.offer_inputs import (
     MAX_DAYS,
     MAX_ITEM,
@@ -24,6 +33,7 @@ from services.coalition.offer_inputs import (
 )
 from services.coalition.offers import OfferPlace, Partner
 from services.numbers import MAX_ID
+from services.policy.currency import currency_exponent, whole_units_only
 
 Prompt = tuple[str, InlineKeyboardMarkup | None]
 
@@ -82,13 +92,31 @@ def value_prompt(money_kind: bool, place: OfferPlace) -> Prompt:
     ), None
 
 
+def typed_amount(minor: int, currency: str) -> str:
+    """An amount as the reader types it (2000 Ft, 20,00 €): for an example that fits a rule."""
+    exp = currency_exponent(currency)
+    pattern = "0" if whole_units_only(currency) or not exp else "0." + "0" * exp
+    value = Decimal(minor).scaleb(-exp)
+    return format_decimal(
+        value, format=pattern, locale=babel_locale(locale()), group_separator=False
+    )
+
+
 def min_check_prompt(terms: OfferTerms, place: OfferPlace) -> Prompt:
     example = amount_example(place.currency)
     if terms.value_minor:
+        value = money(terms.value_minor, place.currency)
+        step = 10 * 10 ** currency_exponent(place.currency)  # ten whole units above the value
+        above = (terms.value_minor // step + 1) * step
+        if above > place.max_sale_minor:
+            return _(
+                "From what check may it be used? A certificate pays part of a check and must "
+                "leave something to pay, so send an amount more than {value}, up to {limit}."
+            ).format(value=value, limit=money(place.max_sale_minor, place.currency)), None
         return _(
             "From what check may it be used? A certificate pays part of a check and must leave "
             "something to pay, so send an amount more than {value}, like {example}."
-        ).format(value=money(terms.value_minor, place.currency), example=example), None
+        ).format(value=value, example=typed_amount(above, place.currency)), None
     text = _("From what check may it be used? Send an amount like {example}, or press No minimum.")
     return text.format(example=example), _markup([_button(_("No minimum"), DraftAction.NO_MIN)])
 
@@ -171,8 +199,8 @@ def no_form() -> str:
     return _("This form is no longer open. Start again with /offers.")
 
 
-def step_answered() -> str:
-    return _("That step is answered already.")
+def other_step() -> str:
+    return _("That button is from another step: use the buttons of the last message.")
 
 
 def use_buttons() -> str:
@@ -183,7 +211,8 @@ def admins_only() -> str:
     return _("Only the owners and admins of this place can manage certificate offers.")
 
 
-def input_refused(error: OfferInput, currency: str) -> str:
+def input_refused(error: OfferInput) -> str:
+    currency = error.currency
     example = amount_example(currency)
     return {
         "item_empty": _("Send the item's name in words."),
@@ -203,7 +232,9 @@ def input_refused(error: OfferInput, currency: str) -> str:
             "Amounts in {currency} are whole numbers, without decimals: send it like {example}."
         ).format(currency=currency_sign(currency), example=example),
         "amount_zero": _("The amount must be more than zero."),
-        "amount_large": _("That amount is too large. Check it and send it again."),
+        "amount_large": _(
+            "That is over the limit for one sale ({limit}). Send a smaller amount."
+        ).format(limit=money(error.limit, currency)),
     }.get(
         error.reason,
         _("Send the amount as a number, for example {example}.").format(example=example),
@@ -223,8 +254,18 @@ def offer_refused(error: OfferRefused) -> str:
             "That business is no longer a partner of this place. Start again with /offers."
         ),
         "no_partners": no_partners(),
-        "below_issued": _(
-            "The total cannot be less than the certificates handed out already. Send a larger "
-            "number, or press No limit."
-        ),
+        "below_issued": ngettext(
+            "{n} was handed out already: the total cannot be less. Send a larger number, or "
+            "press No limit.",
+            "{n} were handed out already: the total cannot be less. Send a larger number, or "
+            "press No limit.",
+            error.count,
+        ).format(n=whole_number(error.count)),
+        "per_above_total": ngettext(
+            "One customer cannot get more than the total of {n}. Send a number up to {n}, or "
+            "press No limit.",
+            "One customer cannot get more than the total of {n}. Send a number up to {n}, or "
+            "press No limit.",
+            error.count,
+        ).format(n=whole_number(error.count)),
     }.get(error.reason, _("This form is out of date. Start again with /offers."))

@@ -17,8 +17,10 @@ from pydantic import Field
 
 from handlers.ui.render import N_, money, whole_number
 from services.coalition.offer_inputs import HandOut, OfferTerms, Route
-from services.coalition.offers import OfferBoard, OfferPlace, OfferView
+from services.coalition.offers import PAGE, OfferBoard, OfferPlace, OfferView
 from services.numbers import MAX_ID
+
+MAX_PAGE = 100_000  # a page number a button may carry (a forged larger one is refused)
 
 OFFER_FIELDS = {  # a field an edit changed, as /audit names it (services/coalition/offers.py)
     "value": N_("value"),
@@ -53,6 +55,7 @@ class OfferCb(CallbackData, prefix="of"):
     action: OfferAction
     offer: Annotated[int, Field(ge=0, le=MAX_ID)] = 0
     field: EditField = EditField.NONE
+    page: Annotated[int, Field(ge=0, le=MAX_PAGE)] = 0  # of the list (LIST, ARCHIVED)
 
 
 def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
@@ -121,8 +124,31 @@ def describe(terms: OfferTerms, place: OfferPlace, issued: int | None = None) ->
         conditions(terms, place.currency, issued),
     ]
     routes = [f"• {route_text(r, place)}" for r in terms.routes]
-    lines.extend(routes or [_("No partner hands it out.")])
+    lines.extend(routes or [no_route()])
     return "\n".join(lines)
+
+
+def no_route() -> str:
+    return _(
+        "No current partner hands it out: nothing is handed out until you set a partner's way "
+        "under ✏️ Partners."
+    )
+
+
+def _block(number: int, view: OfferView, place: OfferPlace) -> str:
+    """One offer in the list, short: its number, title, conditions and how many partners hand
+    it out (its page has the rest)."""
+    icon = "🎁" if view.terms.item is not None else "🎟"
+    count = len(view.terms.routes)
+    routes = (
+        ngettext("handed out by {n} partner", "handed out by {n} partners", count).format(
+            n=whole_number(count)
+        )
+        if count
+        else _("no partner hands it out")
+    )
+    head = f"{number}. {icon} <b>{escape(_short(view.terms, place.currency))}</b>"
+    return "\n".join([head, conditions(view.terms, place.currency, view.issued), routes])
 
 
 def no_partners() -> str:
@@ -134,23 +160,45 @@ def no_partners() -> str:
 
 def board_text(board: OfferBoard, archived: bool = False) -> str:
     head = _("🗄 <b>Archived offers</b>") if archived else _("🎟 <b>Certificate offers</b>")
-    blocks = [describe(v.terms, board.place, v.issued) for v in board.offers]
+    if board.pages > 1:
+        head += " " + _("(page {page} of {pages})").format(
+            page=whole_number(board.page + 1), pages=whole_number(board.pages)
+        )
+    first = board.page * PAGE + 1
+    blocks = [_block(first + i, v, board.place) for i, v in enumerate(board.offers)]
     if not blocks:
-        blocks = [
-            _("No archived offers.")
-            if archived
-            else _("No offers yet. Press ➕ New offer: your partners will hand it out.")
-        ]
+        blocks = [_empty(board, archived)]
     if not board.place.partners and not archived:
         blocks.append(no_partners())
     return "\n\n".join([head, *blocks])
 
 
+def _empty(board: OfferBoard, archived: bool) -> str:
+    if archived:
+        return _("No archived offers.")
+    if board.archived:
+        return ngettext(
+            "No active offers; {n} archived offer is under 🗄 Archived.",
+            "No active offers; {n} archived offers are under 🗄 Archived.",
+            board.archived,
+        ).format(n=whole_number(board.archived))
+    return _("No offers yet. Press ➕ New offer: your partners will hand it out.")
+
+
 def board_keyboard(board: OfferBoard, archived: bool = False) -> InlineKeyboardMarkup:
+    first = board.page * PAGE + 1
     rows = [
-        [_button(f"{i}. {_short(v.terms, board.place.currency)}", _show(v.id))]
-        for i, v in enumerate(board.offers, 1)
+        [_button(f"{first + i}. {_short(v.terms, board.place.currency)}", _show(v.id))]
+        for i, v in enumerate(board.offers)
     ]
+    action = OfferAction.ARCHIVED if archived else OfferAction.LIST
+    turn = []
+    if board.page > 0:
+        turn.append(_button("◀️", OfferCb(action=action, page=board.page - 1)))
+    if board.page + 1 < board.pages:
+        turn.append(_button("▶️", OfferCb(action=action, page=board.page + 1)))
+    if turn:
+        rows.append(turn)
     if archived:
         rows.append([_button(_("◀️ Active offers"), OfferCb(action=OfferAction.LIST))])
         return InlineKeyboardMarkup(inline_keyboard=rows)
@@ -188,6 +236,7 @@ def edits_apply() -> str:
 def page_keyboard(view: OfferView) -> InlineKeyboardMarkup:
     back = [_button(_("◀️ All offers"), OfferCb(action=OfferAction.LIST))]
     if view.archived:
+        back = [_button(_("◀️ Archived offers"), OfferCb(action=OfferAction.ARCHIVED))]
         return InlineKeyboardMarkup(inline_keyboard=[back])
 
     def edit(text: str, field: EditField) -> InlineKeyboardButton:

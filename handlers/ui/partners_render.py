@@ -15,19 +15,19 @@ from aiogram.utils.i18n import gettext as _
 from pydantic import Field
 
 from handlers.ui.business_buttons import card_keyboard
-from handlers.ui.business_render import day_hours
 from handlers.ui.callbacks import Id
 from handlers.ui.render import date_time, day
-from services.coalition.partners import (
+from services.coalition.partner_views import (
     InvitePreview,
     PartnerCard,
     PartnerConsole,
+    Partnered,
     PartnerLine,
-    PartnerRefused,
     PartnersPage,
 )
 from services.numbers import MAX_ID
-from services.policy import hours
+
+TEXT_LIMIT = 4096  # Telegram's, for a message
 
 
 class PtAction(StrEnum):
@@ -39,10 +39,12 @@ class PtAction(StrEnum):
 
 
 class PtCb(CallbackData, prefix="pt"):
-    """The admin's console: every act checks the role of the presser first."""
+    """The admin's console of `merchant_id`: every act checks the role of the presser first,
+    and is refused when they have switched to another business with /merchant since."""
 
     action: PtAction
     id: Annotated[int, Field(ge=0, le=MAX_ID)] = 0
+    merchant_id: Id
 
 
 class PtViewCb(CallbackData, prefix="ptv"):
@@ -54,10 +56,19 @@ class PtViewCb(CallbackData, prefix="ptv"):
 
 
 class PtInviteCb(CallbackData, prefix="ptk"):
-    """Accept or decline the invite link `token` (16 letters and digits)."""
+    """Accept or decline the invite link `token` (16 letters and digits) for `merchant_id`,
+    the business its preview named (the presser must be its admin)."""
 
     token: Annotated[str, Field(pattern=r"^[A-Za-z0-9]{16}$")]
+    merchant_id: Id
     accept: bool
+
+
+class PtPageCb(CallbackData, prefix="ptp"):
+    """Another page of `merchant_id`'s members' Partners page."""
+
+    merchant_id: Id
+    page: Annotated[int, Field(ge=0, le=MAX_ID)]
 
 
 def _button(text: str, data: CallbackData) -> InlineKeyboardButton:
@@ -83,18 +94,22 @@ def console_text(console: PartnerConsole) -> str:
         lines += ["", _("Invite links still open:")]
         for invite in console.invites:
             until = date_time(invite.expires_at, console.timezone)
-            lines.append(_("• a link valid until {time}").format(time=until))
+            line = _("{number}. a link valid until {time}")
+            lines.append(line.format(number=invite.number, time=until))
     return "\n".join(lines)
 
 
 def console_keyboard(console: PartnerConsole) -> InlineKeyboardMarkup:
-    rows = [[_button(_("➕ Invite a partner"), PtCb(action=PtAction.INVITE))]]
+    here = console.merchant_id
+    rows = [[_button(_("➕ Invite a partner"), PtCb(action=PtAction.INVITE, merchant_id=here))]]
     for partner in console.partners:
         text = _("🔚 End partnership with {name}").format(name=partner.name)
-        rows.append([_button(text, PtCb(action=PtAction.END, id=partner.merchant_id))])
-    for number, invite in enumerate(console.invites, 1):
-        text = _("🗑 Revoke link {number}").format(number=number)
-        rows.append([_button(text, PtCb(action=PtAction.REVOKE, id=invite.id))])
+        end = PtCb(action=PtAction.END, id=partner.merchant_id, merchant_id=here)
+        rows.append([_button(text, end)])
+    for invite in console.invites:
+        text = _("🗑 Revoke link {number}").format(number=invite.number)
+        revoke = PtCb(action=PtAction.REVOKE, id=invite.id, merchant_id=here)
+        rows.append([_button(text, revoke)])
     members = PtViewCb(merchant_id=console.merchant_id)
     rows.append([_button(_("👀 As members see it"), members)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
@@ -127,20 +142,21 @@ def preview_text(preview: InvitePreview) -> str:
 
 
 def preview_keyboard(preview: InvitePreview) -> InlineKeyboardMarkup:
-    accept = PtInviteCb(token=preview.token, accept=True)
-    decline = PtInviteCb(token=preview.token, accept=False)
+    accept = PtInviteCb(token=preview.token, merchant_id=preview.invitee_id, accept=True)
+    decline = PtInviteCb(token=preview.token, merchant_id=preview.invitee_id, accept=False)
     return InlineKeyboardMarkup(
         inline_keyboard=[[_button(_("✅ Accept"), accept), _button(_("Decline"), decline)]]
     )
 
 
-def accepted_text(partner: str, again: bool) -> str:
-    if again:
-        return _("You are partners with {name} already.").format(name=f"<b>{escape(partner)}</b>")
+def accepted_text(done: Partnered) -> str:
+    names = {"name": f"<b>{escape(done.partner)}</b>", "mine": f"<b>{escape(done.invitee)}</b>"}
+    if done.again:
+        return _("{mine} is partners with {name} already.").format(**names)
     return _(
-        "🤝 You are now partners with {name}. Your members see its business card under "
+        "🤝 {mine} and {name} are now partners. Your members see its business card under "
         "🤝 Partners, and its members see yours."
-    ).format(name=f"<b>{escape(partner)}</b>")
+    ).format(**names)
 
 
 def declined_text(partner: str) -> str:
@@ -157,9 +173,9 @@ def end_question(partner: PartnerLine) -> str:
     ).format(name=f"<b>{escape(partner.name)}</b>")
 
 
-def end_keyboard(partner: PartnerLine) -> InlineKeyboardMarkup:
-    end = PtCb(action=PtAction.END_OK, id=partner.merchant_id)
-    back = PtCb(action=PtAction.CONSOLE)
+def end_keyboard(partner: PartnerLine, merchant_id: int) -> InlineKeyboardMarkup:
+    end = PtCb(action=PtAction.END_OK, id=partner.merchant_id, merchant_id=merchant_id)
+    back = PtCb(action=PtAction.CONSOLE, merchant_id=merchant_id)
     return InlineKeyboardMarkup(
         inline_keyboard=[[_button(_("🔚 End partnership"), end), _button(_("↩️ Back"), back)]]
     )
@@ -173,49 +189,59 @@ def ended_text(partner: str | None) -> str:
     ).format(name=f"<b>{escape(partner)}</b>")
 
 
-def _essentials(entry: PartnerCard) -> list[str]:
-    card = entry.card
-    lines = [f"<b>{escape(card.name)}</b>"]
-    if card.description:
-        short = card.description if len(card.description) <= 160 else card.description[:159]
-        lines.append(escape(short) + ("…" if short != card.description else ""))
-    if card.address:
-        lines.append("🏠 " + escape(card.address))
-    if card.week is not None and card.local_now is not None:
-        today = day_hours(card.week[card.local_now.weekday()], card.timezone)
-        state = (
-            _("🟢 Open now") if hours.is_open(card.week, card.local_now) else _("🔴 Closed now")
-        )
-        lines.append(_("🕒 Today: {hours}").format(hours=today) + " · " + state)
-    if card.phone:
-        lines.append("📞 " + escape(card.phone))
-    return lines
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def page_text(page: PartnersPage) -> str:
-    lines = [_("🤝 <b>Partners of {name}</b>").format(name=escape(page.name))]
+    """A line for each partner (its full card is on its button); a page too long for a
+    message with pathological names loses the lines' details, never the partners."""
+    head = [_("🤝 <b>Partners of {name}</b>").format(name=escape(page.name))]
     if not page.partners:
-        lines += ["", _("{name} has no partners yet.").format(name=escape(page.name))]
-    for entry in page.partners:
-        lines += ["", *_essentials(entry)]
-    return "\n".join(lines)
+        return "\n".join([*head, "", _("{name} has no partners yet.").format(name=page.name)])
+    if page.pages > 1:
+        head.append(_("Page {page} of {pages}").format(page=page.page + 1, pages=page.pages))
+    for detailed in (True, False):
+        lines = [*head, ""]
+        for entry in page.partners:
+            line = f"• <b>{escape(_clip(entry.name, 60))}</b>"
+            if detailed and entry.summary:
+                line += " · " + escape(_clip(" ".join(entry.summary.split()), 70))
+            lines.append(line)
+        lines += ["", _("Press a partner for its card.")]
+        text = "\n".join(lines)
+        if len(text) <= TEXT_LIMIT:
+            break
+    return text
 
 
 def page_keyboard(page: PartnersPage, admin: bool) -> InlineKeyboardMarkup | None:
+    here = page.merchant_id
     rows = [
-        [_button(card.name, PtViewCb(merchant_id=page.merchant_id, partner_id=card.merchant_id))]
-        for card in (entry.card for entry in page.partners)
+        [_button(entry.name, PtViewCb(merchant_id=here, partner_id=entry.merchant_id))]
+        for entry in page.partners
     ]
+    turn = []
+    if page.page > 0:
+        turn.append(_button("◀️", PtPageCb(merchant_id=here, page=page.page - 1)))
+    if page.page + 1 < page.pages:
+        turn.append(_button("▶️", PtPageCb(merchant_id=here, page=page.page + 1)))
+    if turn:
+        rows.append(turn)
     if admin:
-        rows.append([_button(_("↩️ Back"), PtCb(action=PtAction.CONSOLE))])
+        rows.append([_button(_("↩️ Back"), PtCb(action=PtAction.CONSOLE, merchant_id=here))])
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
-def partner_keyboard(entry: PartnerCard, join_link: str) -> InlineKeyboardMarkup:
-    """The card's own buttons, then Join and back to the Partners page."""
+def partner_keyboard(entry: PartnerCard, link: str) -> InlineKeyboardMarkup:
+    """The card's own buttons, then Join (Open, for a member there already) and back to the
+    Partners page."""
     rows = list(card_keyboard(entry.card).inline_keyboard)
-    join = _("Join {name}").format(name=entry.card.name)
-    rows.append([InlineKeyboardButton(text=join, url=join_link)])
+    if entry.member:
+        text = _("✅ You are a member: open {name}").format(name=entry.card.name)
+    else:
+        text = _("Join {name}").format(name=entry.card.name)
+    rows.append([InlineKeyboardButton(text=text, url=link)])
     rows.append([_button(_("↩️ Back"), PtViewCb(merchant_id=entry.of_merchant_id))])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -223,26 +249,3 @@ def partner_keyboard(entry: PartnerCard, join_link: str) -> InlineKeyboardMarkup
 def partners_button(merchant_id: int) -> list[InlineKeyboardButton]:
     """The row under the About us card, when the merchant has partners."""
     return [_button(_("🤝 Partners"), PtViewCb(merchant_id=merchant_id))]
-
-
-def refusal(error: PartnerRefused) -> str:
-    texts = {
-        "not_admin": _(
-            "Only an admin of a business in this bot can accept a partnership. "
-            "Please ask your business's admin to open the link."
-        ),
-        "unknown": _("This invite link is not valid. Ask for a new one."),
-        "expired": _("This invite link has expired. Ask for a new one."),
-        "used": _("This invite link has been used already. Ask for a new one."),
-        "own": _(
-            "This is your own business's invite link: send it to the admin of another business."
-        ),
-        "already": _("Your businesses are partners already."),
-        "not_partners": _("These businesses are no longer partners."),
-        "gone": _("This button is no longer active."),
-    }
-    return texts.get(error.reason, texts["unknown"])
-
-
-def admins_only() -> str:
-    return _("Only the admins of this place can manage its partners.")

@@ -54,7 +54,7 @@ def ask_voucher_code() -> str:
     )
 
 
-def _who(first_name: str | None, phone_masked: str | None) -> str:
+def holder_label(first_name: str | None, phone_masked: str | None) -> str:
     who = escape(first_name or "—")
     return f"{who} · {phone_masked}" if phone_masked else who
 
@@ -75,7 +75,7 @@ def voucher_text(view: VoucherView) -> str:
     return "\n".join(
         [
             _("🎁 <b>{reward}</b>").format(reward=escape(view.reward)),
-            _("👤 {who}").format(who=_who(view.first_name, view.phone_masked)),
+            _("👤 {who}").format(who=holder_label(view.first_name, view.phone_masked)),
             _source(view),
             _("Valid until {day}").format(day=valid_until(view.expires_at, view.timezone)),
             "",
@@ -104,7 +104,7 @@ def voucher_keyboard(view: VoucherView) -> InlineKeyboardMarkup:
 def handed_over_text(done: Redeemed) -> str:
     view = done.view
     return _("✅ Handed over: {reward} to {who}.").format(
-        reward=escape(view.reward), who=_who(view.first_name, view.phone_masked)
+        reward=escape(view.reward), who=holder_label(view.first_name, view.phone_masked)
     )
 
 
@@ -141,7 +141,10 @@ def voucher_refused(error: VoucherRefused) -> str:
             "⌛ This voucher has lapsed and can no longer be redeemed. It was valid until {date}"
         ).format(date=_local_day(error.at, error.timezone))
     return {
-        "format": _("A voucher code has 8 digits, like 1234 5678. Check it and try again."),
+        "format": _(
+            "A voucher code has 8 digits, like 1234 5678, and a gift certificate code has 10, "
+            "like 12345 67890. Check it and try again."
+        ),
         "elsewhere": _("This is not a voucher of this place."),
         "own_voucher": _("You can't hand over a voucher of your own. Ask a colleague."),
         "just_redeemed": _("This voucher was just redeemed: there is nothing more to do."),

@@ -1,6 +1,8 @@
 """How a member's wallet reads (issue 16): the list of their certificates across businesses,
-one certificate with its code (the caption of its QR) or the business to join first, the gift
-link, and a gift link's certificate as the friend who opens it sees it."""
+a page at a time, one certificate with its code (the caption of its QR) or the business to
+join first, the gift link, and a gift link's certificate as the friend who opens it sees it.
+
+Message texts are HTML (names escaped); button texts are plain."""
 
 from __future__ import annotations
 
@@ -26,11 +28,17 @@ STATES = {
 }
 
 
-def worth(value_minor: int, currency: str, item: str | None) -> str:
-    """What a certificate gives: money in the accepting business's currency, or its item."""
+def worth_label(value_minor: int, currency: str, item: str | None) -> str:
+    """What a certificate gives, as plain text (a button's): money in the accepting
+    business's currency, or its item."""
     if not value_minor and item:
-        return escape(item)
+        return item
     return money(value_minor, currency)
+
+
+def worth(value_minor: int, currency: str, item: str | None) -> str:
+    """What a certificate gives, for an HTML message."""
+    return escape(worth_label(value_minor, currency, item))
 
 
 def _worth(c: HeldCertificate) -> str:
@@ -43,6 +51,11 @@ def _until(c: HeldCertificate) -> str:
 
 def _min_check(c: HeldCertificate) -> str:
     return _("for a check of {amount} or more").format(amount=money(c.min_check_minor, c.currency))
+
+
+def _min_check_line(c: HeldCertificate) -> str:
+    check = _min_check(c)
+    return check[:1].upper() + check[1:]
 
 
 def _open_line(c: HeldCertificate) -> list[str]:
@@ -66,16 +79,22 @@ def how_to_get() -> str:
 
 
 def wallet_text(wallet: Wallet) -> str:
-    lines = [_("🎟 <b>Your wallet</b>"), ""]
+    lines = [_("👛 <b>Your wallet</b>"), ""]
     if not wallet.open:
         lines += [_("No certificates to use right now."), "", how_to_get()]
     else:
-        count = len(wallet.open)
+        count = wallet.open_count
         lines.append(
             ngettext("{count} certificate to use:", "{count} certificates to use:", count).format(
                 count=whole_number(count)
             )
         )
+        if wallet.pages > 1:
+            lines.append(
+                _("Page {page} of {pages}").format(
+                    page=whole_number(wallet.page + 1), pages=whole_number(wallet.pages)
+                )
+            )
         for c in wallet.open:
             lines += _open_line(c)
     if wallet.closed:
@@ -86,15 +105,32 @@ def wallet_text(wallet: Wallet) -> str:
     return "\n".join(lines)
 
 
-def _button(text: str, action: WalletAction, certificate_id: int = 0) -> InlineKeyboardButton:
-    data = WalletCb(action=action, certificate_id=certificate_id)
+def _button(
+    text: str, action: WalletAction, certificate_id: int = 0, page: int = 0
+) -> InlineKeyboardButton:
+    data = WalletCb(action=action, certificate_id=certificate_id, page=page)
     return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
 def wallet_keyboard(wallet: Wallet) -> InlineKeyboardMarkup | None:
     rows = [
-        [_button(f"🎟 {c.merchant} · {_worth(c)}", WalletAction.SHOW, c.id)] for c in wallet.open
+        [
+            _button(
+                f"🎟 {c.merchant} · {worth_label(c.value_minor, c.currency, c.item)}",
+                WalletAction.SHOW,
+                c.id,
+                wallet.page,
+            )
+        ]
+        for c in wallet.open
     ]
+    turn = []
+    if wallet.page > 0:
+        turn.append(_button("◀️", WalletAction.PAGE, page=wallet.page - 1))
+    if wallet.page < wallet.pages - 1:
+        turn.append(_button("▶️", WalletAction.PAGE, page=wallet.page + 1))
+    if turn:
+        rows.append(turn)
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
@@ -107,8 +143,7 @@ def certificate_text(card: CertificateCard) -> str:
     if card.address:
         lines.append(f"📍 {escape(card.address)}")
     if c.min_check_minor:
-        check = _min_check(c)
-        lines.append(check[:1].upper() + check[1:])
+        lines.append(_min_check_line(c))
     lines.append(_("Valid until {day}").format(day=_until(c)))
     lines.append(_("Handed out by {partner}").format(partner=escape(c.partner)))
     if c.state is not Held.OPEN:
@@ -135,16 +170,16 @@ def certificate_text(card: CertificateCard) -> str:
     return "\n".join(lines)
 
 
-def certificate_keyboard(card: CertificateCard) -> InlineKeyboardMarkup:
+def certificate_keyboard(card: CertificateCard, page: int = 0) -> InlineKeyboardMarkup:
+    """Its buttons; `page`: the wallet's page Back returns to."""
     c = card.held
     rows = []
     if c.state is Held.OPEN and card.code is None:
-        rows.append(
-            [_button(_("✅ Join {merchant}").format(merchant=c.merchant), WalletAction.JOIN, c.id)]
-        )
+        join = _("✅ Join {merchant}").format(merchant=c.merchant)
+        rows.append([_button(join, WalletAction.JOIN, c.id, page)])
     if c.state is Held.OPEN and not c.gifted:
-        rows.append([_button(_("🎁 Give to a friend"), WalletAction.GIFT, c.id)])
-    rows.append([_button(_("↩️ Back"), WalletAction.LIST)])
+        rows.append([_button(_("🎁 Give to a friend"), WalletAction.GIFT, c.id, page)])
+    rows.append([_button(_("↩️ Back"), WalletAction.LIST, page=page)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -159,18 +194,43 @@ def gift_link_text(card: CertificateCard, link: str) -> str:
     )
 
 
-def gift_link_keyboard(card: CertificateCard, link: str) -> InlineKeyboardMarkup:
+def gift_link_keyboard(card: CertificateCard, link: str, page: int = 0) -> InlineKeyboardMarkup:
     share = _("🎁 A gift certificate for {merchant}, from me").format(merchant=card.held.merchant)
     rows = invite_keyboard(link, share).inline_keyboard
-    back = _button(_("↩️ Back"), WalletAction.SHOW, card.held.id)
+    back = _button(_("↩️ Back"), WalletAction.SHOW, card.held.id, page)
     return InlineKeyboardMarkup(inline_keyboard=[*rows, [back]])
 
 
 def gift_offer_text(c: HeldCertificate) -> str:
-    return _(
-        "🎁 A gift for you: a certificate for {merchant} ({worth}), valid until {day}. To "
-        "take it, join the program of {merchant}: its rules are below."
-    ).format(merchant=escape(c.merchant), worth=_worth(c), day=_until(c))
+    # The date ends its line: a Babel date may end in a full stop of its own (ru, hu).
+    lines = [
+        _("🎁 A gift for you: a certificate for {merchant}, {worth}").format(
+            merchant=escape(c.merchant), worth=_worth(c)
+        )
+    ]
+    if c.min_check_minor:
+        lines.append(_min_check_line(c))
+    lines += [
+        _("Valid until {day}").format(day=_until(c)),
+        "",
+        _("To take it, join the program of {merchant}: its rules are below.").format(
+            merchant=escape(c.merchant)
+        ),
+    ]
+    return "\n".join(lines)
+
+
+def gift_gone_text(reason: str) -> str:
+    """The gift went while its friend read the rules (`reason`, as `refusal`'s): they were
+    not joined."""
+    match reason:
+        case "taken":
+            gone = _("Someone else took this gift first: a gift link works once.")
+        case "stale":
+            gone = _("This page of the gift is out of date: open the gift link again.")
+        case _:
+            gone = refusal(reason)
+    return gone + "\n\n" + _("You have not joined the program.")
 
 
 def refusal(reason: str) -> str:
@@ -186,6 +246,11 @@ def refusal(reason: str) -> str:
             return _(
                 "This is your own gift link: send it to a friend. The certificate stays yours "
                 "until they open it."
+            )
+        case "gift_gone":
+            return _(
+                "This gift is no longer valid: the certificate was used, has expired or was "
+                "withdrawn."
             )
         case "redeemed":
             return _("This certificate has already been used.")

@@ -1,7 +1,12 @@
 """A certificate given to a friend (issue 16), once: its holder makes a gift link
 (`t.me/<bot>?start=g<token>`), and the first friend who opens it takes the certificate in one
 conditional UPDATE (still open and valid, never given before, the link the one opened), with a
-`gifted` ledger entry naming the friend and a notice to the giver, in one transaction.
+`gifted` ledger entry naming the friend and a notice to the giver, in one transaction. The
+certificate gets a fresh code in that UPDATE: the giver saw the old one (and its QR).
+
+A link opened again says why it gives nothing: taken already (the token stays on a taken
+certificate), or the gift is no longer valid (the certificate was used, lapsed or cancelled,
+or it has no holder: an erasure took them off it).
 
 A friend who is nobody here yet (no customer row) reads the accepting business's rules first,
 and takes the gift when they accept (handlers/wallet.py): nothing of them is kept before."""
@@ -23,10 +28,12 @@ from services.merchants import merchant_view
 from services.notices import Notice
 from services.notices.gifts import CertificateGiftTaken
 from services.outbox import enqueue
-from services.policy.certificates import new_token
+from services.policy.certificates import new_code, new_token
 
 # Why a certificate cannot be given or taken, by where it stands.
 _ENDED = {Held.USED: "redeemed", Held.EXPIRED: "expired", Held.CANCELLED: "cancelled"}
+GONE = "gift_gone"  # a gift link whose certificate can no longer be used, whatever the reason
+CODE_TRIES = 3  # fresh codes asked about in one statement: one of 9·10^9 taken is rare
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +90,11 @@ class GiftService(WalletService):
     async def _takeable(self, telegram_id: int, token: str, now: Any) -> Any:
         row = await self.wallet_repo.by_token(token)
         if row is None:
-            raise CertificateRefused("taken")  # the token goes once the gift is taken
-        _check(HeldCertificate.of(row, now))
+            raise CertificateRefused(GONE)  # never made, or its holder erased (no holder row)
         if row.gifted_at is not None:
             raise CertificateRefused("taken")
+        if HeldCertificate.of(row, now).state in _ENDED:
+            raise CertificateRefused(GONE)
         if row.giver_telegram_id == telegram_id:
             raise CertificateRefused("own")
         return row
@@ -102,7 +110,8 @@ class GiftService(WalletService):
             if friend is None:
                 raise CertificateRefused("not_joined")
             row = await self._takeable(telegram_id, token, now)
-            taken = await self.wallet_repo.take(token, row.customer_id, friend, now)
+            code = await self._fresh_code()
+            taken = await self.wallet_repo.take(token, row.customer_id, friend, code, now)
             if taken is None:
                 raise CertificateRefused("taken")  # another friend, a moment before
             await CertificateRepo(self.session).add_entries(
@@ -125,3 +134,12 @@ class GiftService(WalletService):
             return int(taken.id)
 
         return await in_transaction(self.session, work)
+
+    async def _fresh_code(self) -> str:
+        """A certificate code no certificate holds (codes are deployment-wide)."""
+        while True:
+            codes = [new_code() for _ in range(CODE_TRIES)]
+            taken = await CertificateRepo(self.session).codes_taken(codes)
+            free = [code for code in codes if code not in taken]
+            if free:
+                return free[0]

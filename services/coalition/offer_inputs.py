@@ -14,7 +14,7 @@ from db.models import HandOut
 from services.errors import InvalidAmount, Refused
 from services.numbers import InvalidNumber, parse_int
 from services.policy.currency import currency_exponent, whole_units_only
-from services.policy.inputs import parse_amount
+from services.policy.inputs import parse_amount, ungrouped
 
 __all__ = [  # HandOut too: handlers may not import db/
     "HandOut",
@@ -31,14 +31,25 @@ MAX_CAP = 1_000_000
 
 class OfferInput(Refused):
     """Reasons: item_empty, item_long, days, cap, and for amounts amount_format,
-    amount_decimals, amount_whole, amount_zero, amount_large (parse_amount's reasons)."""
+    amount_decimals, amount_whole, amount_zero, amount_large (parse_amount's reasons; over
+    `limit`, the one-sale limit); an amount's refusal names its `currency`."""
+
+    def __init__(self, reason: str, currency: str = "", limit: int = 0) -> None:
+        super().__init__(reason)
+        self.currency = currency
+        self.limit = limit
 
 
 class OfferRefused(Refused):
     """Reasons: gone (not this merchant's offer), archived, min_check (a money certificate's
     minimum check not above its value), no_route, not_partner (a route to a business that is
-    not a current partner), no_partners, below_issued (a total cap under what was handed out),
-    nothing (neither value nor item)."""
+    not a current partner), no_partners, below_issued (a total cap under the `count` handed
+    out), per_above_total (a per-customer cap over the total `count`), nothing (neither value
+    nor item)."""
+
+    def __init__(self, reason: str, count: int = 0) -> None:
+        super().__init__(reason)
+        self.count = count
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +81,16 @@ class OfferTerms:
         return replace(self, routes=tuple(routes))
 
 
-def parse_money(text: str, currency: str) -> int:
-    """An amount in `currency`, more than zero, as the till reads it."""
+def parse_money(text: str, currency: str, max_minor: int) -> int:
+    """An amount in `currency`, more than zero and at most `max_minor` (the one-sale limit of
+    the business it is paid in), as the till reads it."""
     try:
         return parse_amount(
-            text, currency_exponent(currency), whole_units=whole_units_only(currency)
+            text, currency_exponent(currency), max_minor, whole_units=whole_units_only(currency)
         )
     except InvalidAmount as error:
-        raise OfferInput(f"amount_{_AMOUNT.get(error.reason, 'format')}") from None
+        reason = f"amount_{_AMOUNT.get(error.reason, 'format')}"
+        raise OfferInput(reason, currency, max_minor) from None
 
 
 _AMOUNT = {
@@ -89,10 +102,10 @@ _AMOUNT = {
 }
 
 
-def parse_min_check(text: str, currency: str) -> int:
+def parse_min_check(text: str, currency: str, max_minor: int) -> int:
     """A minimum check: an amount, or 0 for none."""
     try:
-        return parse_money(text, currency)
+        return parse_money(text, currency, max_minor)
     except OfferInput as error:
         if error.reason == "amount_zero":
             return 0
@@ -117,8 +130,9 @@ def parse_valid_days(text: str) -> int:
 
 
 def parse_cap(text: str) -> int:
+    """A cap: 1 to 1 000 000, digits grouped by spaces too."""
     try:
-        return parse_int(text, 1, MAX_CAP)
+        return parse_int(ungrouped(text), 1, MAX_CAP)
     except InvalidNumber:
         raise OfferInput("cap") from None
 
@@ -130,8 +144,19 @@ def check_value(terms: OfferTerms) -> None:
         raise OfferRefused("min_check")
 
 
-def check_terms(terms: OfferTerms, partners: frozenset[int], issued: int = 0) -> OfferTerms:
-    """The offer as it may be saved, or OfferRefused: what a forged or stale form could send."""
+def check_caps(terms: OfferTerms) -> None:
+    """One customer may not get more than the total."""
+    total, per = terms.total_limit, terms.per_customer_limit
+    if total is not None and per is not None and per > total:
+        raise OfferRefused("per_above_total", total)
+
+
+def check_terms(
+    terms: OfferTerms, partners: frozenset[int], issued: int = 0, *, need_route: bool = True
+) -> OfferTerms:
+    """The offer as it may be saved, or OfferRefused: what a forged or stale form could send.
+    `need_route` False: an edit that leaves the routes as they are may keep none (its partners
+    have all ended; it hands out nothing until a route is set)."""
     if (terms.value_minor > 0) == (terms.item is not None) or terms.value_minor < 0:
         raise OfferRefused("nothing")
     if terms.item is not None:
@@ -143,8 +168,9 @@ def check_terms(terms: OfferTerms, partners: frozenset[int], issued: int = 0) ->
         if cap is not None and not 1 <= cap <= MAX_CAP:
             raise OfferRefused("nothing")
     if terms.total_limit is not None and terms.total_limit < issued:
-        raise OfferRefused("below_issued")
-    if not terms.routes:
+        raise OfferRefused("below_issued", issued)
+    check_caps(terms)
+    if not terms.routes and need_route:
         raise OfferRefused("no_route")
     for route in terms.routes:
         if route.partner_id not in partners:

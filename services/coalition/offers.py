@@ -12,16 +12,27 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from functools import cached_property
 
 from db.models import CertificateOffer
 from db.repositories.offers import OfferRepo
+from db.repositories.partners import PartnerRepo
 from services._tx import in_transaction
 from services.base import Service
 from services.coalition.offer_inputs import OfferRefused, OfferTerms, Route, check_terms
 from services.staff import require_admin
 
-TERMS = ("value", "min_check", "valid_days", "total_limit", "per_customer_limit")
+# An edited field as the audit names it -> the OfferTerms attributes (and columns) it holds.
+FIELDS = {
+    "value": ("value_minor", "item"),
+    "min_check": ("min_check_minor",),
+    "valid_days": ("valid_days",),
+    "total_limit": ("total_limit",),
+    "per_customer_limit": ("per_customer_limit",),
+}
+PAGE = 8  # offers a page of /offers lists
+SAME_PRESS = timedelta(minutes=1)  # an identical offer saved by the same admin this recently
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,12 +40,14 @@ class Partner:
     id: int
     name: str
     currency: str
+    max_sale_minor: int  # its limit for one sale: an automatic route's threshold is under it
 
 
 @dataclass(frozen=True, slots=True)
 class OfferPlace:
     merchant_id: int
     currency: str
+    max_sale_minor: int  # the limit for one sale: an offer's value and minimum check are under it
     partners: tuple[Partner, ...]
 
     def partner(self, partner_id: int) -> Partner | None:
@@ -56,8 +69,11 @@ class OfferView:
 @dataclass(frozen=True, slots=True)
 class OfferBoard:
     place: OfferPlace
-    offers: tuple[OfferView, ...]  # newest first
+    offers: tuple[OfferView, ...]  # this page's, newest first
     archived: int  # how many archived offers there are (listed on their own)
+    active: int  # how many active offers there are
+    page: int = 0  # from 0
+    pages: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +85,11 @@ class Archived:
 def changed_fields(before: OfferTerms, after: OfferTerms) -> list[str]:
     """The fields an edit changed, as the audit names them: value (the amount or the item),
     min_check, valid_days, total_limit, per_customer_limit, routes."""
-    fields = []
-    if (before.value_minor, before.item) != (after.value_minor, after.item):
-        fields.append("value")
-    for name, attr in zip(TERMS[1:], ("min_check_minor", *TERMS[2:]), strict=True):
-        if getattr(before, attr) != getattr(after, attr):
-            fields.append(name)
+    fields = [
+        name
+        for name, attrs in FIELDS.items()
+        if any(getattr(before, a) != getattr(after, a) for a in attrs)
+    ]
     if before.routes != after.routes:
         fields.append("routes")
     return fields
@@ -94,8 +109,11 @@ class OfferService(Service):
         await require_admin(self.staff, merchant_id, actor, self.owner_ids)
         merchant = await self.merchants.get(merchant_id)
         assert merchant is not None
-        partners = tuple(Partner(*row) for row in await self.repo.partners(merchant_id))
-        return OfferPlace(merchant_id, merchant.currency, partners)
+        partners = tuple(
+            Partner(m.id, m.name, m.currency, m.max_sale_minor)
+            for m, _since in await PartnerRepo(self.session).partners(merchant_id)
+        )
+        return OfferPlace(merchant_id, merchant.currency, merchant.max_sale_minor, partners)
 
     async def _views(self, place: OfferPlace, rows: list[CertificateOffer]) -> list[OfferView]:
         routes = await self.repo.routes([r.id for r in rows])
@@ -130,14 +148,19 @@ class OfferService(Service):
         async with self.session.begin():
             return await self._place(merchant_id, actor)
 
-    async def board(self, merchant_id: int, actor: int, archived: bool = False) -> OfferBoard:
-        """The list of /offers: the active offers (or the archived ones), newest first."""
+    async def board(
+        self, merchant_id: int, actor: int, archived: bool = False, page: int = 0
+    ) -> OfferBoard:
+        """A page of the list of /offers: the active offers (or the archived ones), newest
+        first; a page past the end is the last."""
         async with self.session.begin():
             place = await self._place(merchant_id, actor)
-            rows = list(await self.repo.listing(merchant_id, archived))
+            active, old = await self.repo.counts(merchant_id)
+            pages = max(1, -(-(old if archived else active) // PAGE))
+            page = min(max(page, 0), pages - 1)
+            rows = list(await self.repo.listing(merchant_id, archived, page * PAGE, PAGE))
             views = await self._views(place, rows)
-            count = await self.repo.archived_count(merchant_id)
-            return OfferBoard(place, tuple(views), count)
+            return OfferBoard(place, tuple(views), old, active, page, pages)
 
     async def one(
         self, merchant_id: int, actor: int, offer_id: int
@@ -148,20 +171,21 @@ class OfferService(Service):
             return place, (await self._one(place, offer_id))[1]
 
     async def add(self, merchant_id: int, actor: int, terms: OfferTerms) -> OfferView:
-        """Save a new offer with its routes, audited; the same offer saved again (a double
-        press) is the one saved before, not a second."""
+        """Save a new offer with its routes, audited; the same offer saved again by the same
+        admin within a minute (a double press) is the one saved before, not a second."""
 
         async def work() -> OfferView:
             place = await self._place(merchant_id, actor)
             checked = check_terms(terms, place.partner_ids)
-            # The partners' versions first: their row locks make a second press wait for the
-            # first save, then find it below.
-            await self.repo.bump_programs([r.partner_id for r in checked.routes])
-            rows = list(await self.repo.listing(merchant_id, archived=False))
+            # The issuing merchant's row lock makes a second press wait for the first save,
+            # then find it below.
+            await self.repo.lock_merchant(merchant_id)
+            now = self.clock()
+            rows = list(await self.repo.same_press(merchant_id, actor, now - SAME_PRESS))
             for view in await self._views(place, rows):
                 if view.terms == checked and view.issued == 0:
                     return view  # saved by the first press
-            now = self.clock()
+            await self.repo.bump_programs([r.partner_id for r in checked.routes])
             row = CertificateOffer(
                 merchant_id=merchant_id,
                 value_minor=checked.value_minor,
@@ -181,33 +205,39 @@ class OfferService(Service):
         return await in_transaction(self.session, work)
 
     async def update(
-        self, merchant_id: int, actor: int, offer_id: int, terms: OfferTerms
+        self, merchant_id: int, actor: int, offer_id: int, terms: OfferTerms, base: OfferTerms
     ) -> tuple[OfferView, list[str]]:
-        """Save an offer's edited terms, caps and routes (of current partners; routes of
-        former partners stay as they are), audited field by field; the fields changed."""
+        """Save an edit: only what it changed (`terms` against `base`, the terms read when it
+        began) is applied over the offer as it is now, so two admins editing different fields
+        both keep theirs; routes of partners it did not touch stay as they are. An offer whose
+        partners have all ended keeps no route (it hands out nothing until one is set).
+        Audited field by field; the fields changed."""
         async with self.session.begin():
             place = await self._place(merchant_id, actor)
-            row, before = await self._one(place, offer_id)
-            if before.archived:
+            row, now_view = await self._one(place, offer_id)
+            if now_view.archived:
                 raise OfferRefused("archived")
-            checked = check_terms(terms, place.partner_ids, row.issued_count)
-            fields = changed_fields(before.terms, checked)
-            touched = _touched(before.terms.routes, checked.routes)
+            edited = changed_fields(base, terms)
+            merged = _merge(now_view.terms, terms, edited, _touched(base.routes, terms.routes))
+            checked = check_terms(
+                merged, place.partner_ids, row.issued_count, need_route="routes" in edited
+            )
+            fields = changed_fields(now_view.terms, checked)
+            values = {a: getattr(checked, a) for f in fields for a in FIELDS.get(f, ())}
+            if values and not await self.repo.set_terms(offer_id, values):
+                raise OfferRefused("below_issued", await self.repo.issued(offer_id))
+            touched = _touched(now_view.terms.routes, checked.routes)
             # The partners' program copies hold the terms of what they hand out too.
-            routed = {r.partner_id for r in (*before.terms.routes, *checked.routes)}
+            routed = {r.partner_id for r in (*now_view.terms.routes, *checked.routes)}
             await self.repo.bump_programs(sorted(routed) if fields else [])
             await self.repo.drop_routes(offer_id, touched)
             await self.repo.add_routes(
                 offer_id, [_route_row(r) for r in checked.routes if r.partner_id in touched]
             )
-            row.value_minor, row.item = checked.value_minor, checked.item
-            row.min_check_minor, row.valid_days = checked.min_check_minor, checked.valid_days
-            row.total_limit = checked.total_limit
-            row.per_customer_limit = checked.per_customer_limit
             now = self.clock()
             for field in fields:
                 self.audit.add(merchant_id, actor, "offer_edit", now, field, _label(checked))
-            return replace(before, terms=checked), fields
+            return replace(now_view, terms=checked), fields
 
     async def archive(self, merchant_id: int, actor: int, offer_id: int) -> Archived:
         """Archive an offer now (its partners stop handing it out; certificates handed out
@@ -233,6 +263,14 @@ def _route_row(route: Route) -> dict[str, object]:
         "hand_out": route.hand_out,
         "min_purchase_minor": route.min_purchase_minor,
     }
+
+
+def _merge(now: OfferTerms, edit: OfferTerms, fields: list[str], touched: list[int]) -> OfferTerms:
+    """The offer as it is now with this edit's fields and touched routes applied."""
+    merged = replace(now, **{a: getattr(edit, a) for f in fields for a in FIELDS.get(f, ())})
+    for partner_id in touched:
+        merged = merged.with_route(partner_id, edit.route(partner_id))
+    return merged
 
 
 def _touched(before: tuple[Route, ...], after: tuple[Route, ...]) -> list[int]:

@@ -23,6 +23,7 @@ from services.errors import CertificateRefused
 from services.merchants import merchant_view
 
 RECENT = 5  # used or lapsed certificates the wallet shows after the open ones
+PAGE_SIZE = 7  # open certificates a page: 7 of the longest names and amounts fit 4096
 
 
 class Held(StrEnum):
@@ -82,8 +83,14 @@ def _state(status: CertificateStatus, expires_at: datetime, now: datetime) -> He
 
 @dataclass(frozen=True, slots=True)
 class Wallet:
-    open: tuple[HeldCertificate, ...]  # soonest to lapse first
-    closed: tuple[HeldCertificate, ...]  # the latest used, lapsed or given ones
+    """One page of a wallet: its open certificates, and after the last page's the latest
+    used, lapsed or given ones."""
+
+    open: tuple[HeldCertificate, ...]  # this page's, soonest to lapse first
+    closed: tuple[HeldCertificate, ...]  # on the last page only
+    open_count: int  # on every page
+    page: int  # from 0; a page past the last reads as the last
+    pages: int  # at least 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,40 +113,54 @@ class WalletService(Service):
     def wallet_repo(self) -> WalletRepo:
         return WalletRepo(self.session)
 
-    async def wallet(self, telegram_id: int) -> Wallet:
-        """The open certificates of this person, then their latest used or lapsed ones."""
+    async def wallet(self, telegram_id: int, page: int = 0) -> Wallet:
+        """A page of this person's open certificates; their latest used or lapsed ones after
+        the last page's."""
         now = self.clock()
         async with read_only(self.session):
             customer_id = await self.wallet_repo.customer_id(telegram_id)
             if customer_id is None:
-                return Wallet((), ())
+                return Wallet((), (), 0, 0, 1)
             opened = await self.wallet_repo.open(customer_id, now)
-            closed = await self.wallet_repo.closed(customer_id, now, RECENT)
+            pages = max(1, -(-len(opened) // PAGE_SIZE))
+            page = min(page, pages - 1)
+            closed = (
+                await self.wallet_repo.closed(customer_id, now, RECENT)
+                if page == pages - 1
+                else []
+            )
+        shown = opened[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
         return Wallet(
-            tuple(HeldCertificate.of(r, now) for r in opened),
+            tuple(HeldCertificate.of(r, now) for r in shown),
             tuple(HeldCertificate.of(r, now, given=bool(r.given)) for r in closed),
+            len(opened),
+            page,
+            pages,
         )
 
     async def certificate(self, telegram_id: int, certificate_id: int) -> CertificateCard:
         """One certificate of this person's; refused as unknown when it is not theirs."""
-        now = self.clock()
         async with read_only(self.session):
-            customer_id = await self.wallet_repo.customer_id(telegram_id)
-            row = (
-                await self.wallet_repo.one(customer_id, certificate_id)
-                if customer_id is not None
-                else None
-            )
+            return await self._card(telegram_id, certificate_id)
+
+    async def to_join(
+        self, telegram_id: int, certificate_id: int
+    ) -> tuple[CertificateCard, MerchantView]:
+        """One of this person's certificates and the business that accepts it, whose rules
+        they read to join it, in one read."""
+        async with read_only(self.session):
+            card = await self._card(telegram_id, certificate_id)
+            merchant = await self.merchants.get(card.held.merchant_id)
+        assert merchant is not None  # the certificate's business: a foreign key
+        return card, merchant_view(merchant)
+
+    async def _card(self, telegram_id: int, certificate_id: int) -> CertificateCard:
+        customer_id = await self.wallet_repo.customer_id(telegram_id)
+        row = (
+            await self.wallet_repo.one(customer_id, certificate_id)
+            if customer_id is not None
+            else None
+        )
         if row is None:
             raise CertificateRefused("unknown")
-        return CertificateCard.of(row, now)
-
-    async def join_target(self, telegram_id: int, certificate_id: int) -> MerchantView:
-        """The business that accepts one of this person's certificates: whose rules they read
-        to join it."""
-        card = await self.certificate(telegram_id, certificate_id)
-        async with read_only(self.session):
-            merchant = await self.merchants.get(card.held.merchant_id)
-        if merchant is None:
-            raise CertificateRefused("unknown")
-        return merchant_view(merchant)
+        return CertificateCard.of(row, self.clock())

@@ -34,7 +34,7 @@ from services.notices.orders import (
     OrderReady,
     OrderWithdrawn,
 )
-from services.notices.partners import PartnershipEnded, PartnershipStarted
+from services.notices.partners import PartnerInviteDeclined, PartnershipEnded, PartnershipStarted
 from services.notices.program import RulesChanged
 from services.notices.redeem import VoucherRedeemed
 from services.notices.sales import (
@@ -100,6 +100,7 @@ NoticeBody = (
     | CertificateGiftTaken
     | PartnershipStarted
     | PartnershipEnded
+    | PartnerInviteDeclined
 )
 
 # The outbox row's `kind` of each body type: the names rows were always written with.
@@ -176,6 +177,7 @@ __all__ = [
     "OrderCancelled",
     "OrderReady",
     "OrderWithdrawn",
+    "PartnerInviteDeclined",
     "PartnershipEnded",
     "PartnershipStarted",
     "PointsAdjusted",

@@ -25,3 +25,12 @@ class PartnershipEnded:
     kind: ClassVar[str] = "partnership_ended"
     partner: str
     place: str | None = field(default=None, metadata=SPARSE)  # the merchant, if several
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PartnerInviteDeclined:
+    """`partner`'s admin declined this merchant's invite link: it works no more."""
+
+    kind: ClassVar[str] = "partner_invite_declined"
+    partner: str
+    place: str | None = field(default=None, metadata=SPARSE)  # the merchant, if several

@@ -19,7 +19,7 @@ pointing at the cancelled row: the reward was handed over all the same.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -31,7 +31,7 @@ from services.notices import Notice
 from services.notices.redeem import VoucherRedeemed
 from services.program import Program
 from services.rewards.issue import code_typed
-from services.till_lookup import TillLookup
+from services.till_lookup import TillLookup, just_redeemed
 
 __all__ = [
     "RedeemService",
@@ -45,7 +45,6 @@ __all__ = [
 ]
 
 VOUCHERS_IN_SALE = 3  # the sale's preview stays small
-JUST = timedelta(minutes=5)  # a Hand over this soon after the redemption: "just redeemed"
 PAYLOAD_PREFIX = "v"  # t.me/<bot>?start=v12345678: the voucher's QR
 
 
@@ -155,7 +154,7 @@ class RedeemService(TillLookup):
             try:
                 view = self._view(program, row, now, staff_id, sale_id)
             except VoucherRefused as refused:
-                if refused.reason == "redeemed" and refused.at and refused.at > now - JUST:
+                if refused.reason == "redeemed" and just_redeemed(refused.at, now):
                     raise VoucherRefused("just_redeemed") from None  # a race, or a double press
                 raise
             if sale_id is not None and not await self.vouchers.sale_of(

@@ -43,7 +43,11 @@ from handlers.ui.notices.orders import (
     order_ready_text,
     order_withdrawn_text,
 )
-from handlers.ui.notices.partners import partnership_ended_text, partnership_started_text
+from handlers.ui.notices.partners import (
+    invite_declined_text,
+    partnership_ended_text,
+    partnership_started_text,
+)
 from handlers.ui.notices.program import rules_changed_text
 from handlers.ui.notices.redeem import voucher_redeemed_text
 from handlers.ui.notices.sales import (
@@ -87,6 +91,7 @@ from services.notices import (
     OrderCancelled,
     OrderReady,
     OrderWithdrawn,
+    PartnerInviteDeclined,
     PartnershipEnded,
     PartnershipStarted,
     PointsAdjusted,
@@ -193,5 +198,7 @@ def notice_text(body: NoticeBody) -> Rendered:
             return partnership_started_text(body), None
         case PartnershipEnded():
             return partnership_ended_text(body), None
+        case PartnerInviteDeclined():
+            return invite_declined_text(body), None
         case _:
             assert_never(body)

@@ -1,5 +1,5 @@
 """Texts of the notices to admins and owners about partnerships (services/notices/partners.py):
-another business accepted the invite, a partner ended the partnership."""
+another business accepted the invite or declined it, a partner ended the partnership."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from html import escape
 from aiogram.utils.i18n import gettext as _
 
 from handlers.ui.notices.staff import placed
-from services.notices import PartnershipEnded, PartnershipStarted
+from services.notices import PartnerInviteDeclined, PartnershipEnded, PartnershipStarted
 
 
 def partnership_started_text(started: PartnershipStarted) -> str:
@@ -25,3 +25,11 @@ def partnership_ended_text(ended: PartnershipEnded) -> str:
         "certificates any more; certificates already handed out stay valid until they expire."
     ).format(partner=f"<b>{escape(ended.partner)}</b>")
     return placed(ended.place, text)
+
+
+def invite_declined_text(declined: PartnerInviteDeclined) -> str:
+    text = _(
+        "{partner} declined your invitation to partner; that link no longer works. You may "
+        "send another from /partners."
+    ).format(partner=f"<b>{escape(declined.partner)}</b>")
+    return placed(declined.place, text)
