@@ -63,7 +63,7 @@ class Gift:  # the holder makes a gift link, a friend takes it
 
 
 @dataclass(frozen=True)
-class Redeem:  # handed over at the accepting business's till, on its own
+class Redeem:  # its code typed at the accepting business's till, then Hand over
     certificate: int
 
 
@@ -174,7 +174,9 @@ async def _certificate(world: World, index: int) -> Any:
     async with world.session.begin():
         rows = (
             await world.session.execute(
-                select(Certificate.id, Certificate.merchant_id, Customer.telegram_id)
+                select(
+                    Certificate.id, Certificate.code, Certificate.merchant_id, Customer.telegram_id
+                )
                 .outerjoin(Customer, Customer.id == Certificate.customer_id)
                 .order_by(Certificate.id)
             )
@@ -232,7 +234,9 @@ async def _do(world: World, op: object) -> None:
         if row is None:
             return
         i = _place(world, row.merchant_id)
-        await CertificateTillService(s, (), clock).hand_over(row.merchant_id, CASHIER + i, row.id)
+        till = CertificateTillService(s, (), clock)
+        shown = await till.find(row.merchant_id, CASHIER + i, row.code)  # typed at the till
+        await till.hand_over(row.merchant_id, CASHIER + i, row.id, shown.holder)
     elif isinstance(op, UseInSale):
         await _use_in_sale(world, sales, op)
     elif isinstance(op, Refund) and world.purchases:
