@@ -9,7 +9,13 @@ from collections import defaultdict
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Certificate, CertificateEntry, CertificateReason, CertificateStatus
+from db.models import (
+    Certificate,
+    CertificateEntry,
+    CertificateOffer,
+    CertificateReason,
+    CertificateStatus,
+)
 
 
 async def check_certificate_invariant(session: AsyncSession) -> None:
@@ -66,3 +72,64 @@ async def check_certificate_invariant(session: AsyncSession) -> None:
             owed.get(merchant_id),
             open_of.get(merchant_id),
         )
+
+
+async def check_certificate_counts(session: AsyncSession) -> None:
+    """For every business: its `issued` entries are its certificates, and each way one ends
+    is counted by its entries as by its status (redeemed net of refunds, expired, cancelled;
+    the rest open), so issued = redeemed + expired + cancelled + open. An open certificate has
+    a holder. For every offer: `issued_count` is its certificates, within `total_limit`, and
+    nobody was first handed more of it than `per_customer_limit`."""
+    e, c, o = CertificateEntry, Certificate, CertificateOffer
+    async with session.begin():
+        by_reason: dict[tuple[int, str], int] = {
+            (int(m), str(r)): int(n)
+            for m, r, n in await session.execute(
+                select(e.merchant_id, e.reason, func.count()).group_by(e.merchant_id, e.reason)
+            )
+        }
+        by_status: dict[tuple[int, str], int] = {
+            (int(m), str(st)): int(n)
+            for m, st, n in await session.execute(
+                select(c.merchant_id, c.status, func.count()).group_by(c.merchant_id, c.status)
+            )
+        }
+        orphans = await session.scalar(
+            select(func.count()).where(c.status == CertificateStatus.OPEN, c.customer_id.is_(None))
+        )
+        offers = (
+            await session.execute(
+                select(
+                    o.id,
+                    o.issued_count,
+                    o.total_limit,
+                    o.per_customer_limit,
+                    select(func.count()).where(c.offer_id == o.id).scalar_subquery().label("made"),
+                )
+            )
+        ).all()
+        most: dict[int, int] = defaultdict(int)  # offer -> most first handed to one person
+        for offer_id, held in await session.execute(
+            select(c.offer_id, func.count())
+            .where(c.first_customer_id.is_not(None))
+            .group_by(c.offer_id, c.first_customer_id)
+        ):
+            most[int(offer_id)] = max(most[int(offer_id)], int(held))
+    assert orphans == 0, "an open certificate nobody holds"
+    R, S = CertificateReason, CertificateStatus
+    for merchant_id in {m for m, _ in by_reason} | {m for m, _ in by_status}:
+        entries = {r: by_reason.get((merchant_id, str(r)), 0) for r in R}
+        statuses = {st: by_status.get((merchant_id, str(st)), 0) for st in S}
+        seen = (merchant_id, entries, statuses)
+        issued = entries[R.ISSUED]
+        redeemed = entries[R.REDEEMED] - entries[R.REFUNDED]
+        assert issued == sum(statuses.values()), seen
+        assert issued == redeemed + entries[R.EXPIRED] + entries[R.CANCELLED] + statuses[S.OPEN]
+        assert redeemed == statuses[S.REDEEMED], seen
+        assert entries[R.EXPIRED] == statuses[S.EXPIRED], seen
+        assert entries[R.CANCELLED] == statuses[S.CANCELLED], seen
+    for offer_id, issued_count, total, per_customer, made in offers:
+        assert issued_count == made, (offer_id, issued_count, made)
+        assert total is None or made <= total, (offer_id, made, total)
+        held = most[offer_id]
+        assert per_customer is None or held <= per_customer, (offer_id, held, per_customer)
