@@ -25,6 +25,7 @@ from handlers.ui.edit import edit_text
 from handlers.ui.keyboards import erase_keyboard
 from handlers.ui.privacy_render import my_data_caption, my_data_file
 from handlers.ui.render import money, points
+from services.coalition.gifts import GiftService
 from services.dto import MemberContext
 from services.errors import NotAMember
 from services.members import MemberService
@@ -66,14 +67,16 @@ async def cb_mydata(
 
 
 @router.callback_query(ProfileCb.filter(F.action == ProfileAction.ERASE))
-async def cb_erase_ask(query: CallbackQuery, ctx: MemberContext, members: MemberService) -> None:
+async def cb_erase_ask(
+    query: CallbackQuery, ctx: MemberContext, members: MemberService, wallet: GiftService
+) -> None:
     card = await members.card(ctx.merchant.id, ctx.telegram_id)
+    held = (await wallet.wallet(ctx.telegram_id)).open_count
     text = _(
         "Leave the loyalty program of {merchant} and delete your data?\n\n"
         "• Your card and your balance of {points} ({value}) are gone for good.\n"
         "• Your name, birthday, phone and settings are deleted.\n"
-        "• Your purchases stay in the shop's accounts, with no name attached.\n\n"
-        "You can join again later, as a new member."
+        "• Your purchases stay in the shop's accounts, with no name attached."
     ).format(
         merchant=escape(card.merchant.name),
         points=points(card.balance_minor),
@@ -82,6 +85,12 @@ async def cb_erase_ask(query: CallbackQuery, ctx: MemberContext, members: Member
             card.merchant.currency,
         ),
     )
+    if held:  # the coalition's certificates (issue 16) go with the person's data there
+        text += "\n" + _(
+            "• Your gift certificates for {merchant} are cancelled; those for other "
+            "businesses stay yours, unless this is the last program you are in."
+        ).format(merchant=escape(card.merchant.name))
+    text += "\n\n" + _("You can join again later, as a new member.")
     if isinstance(query.message, Message):
         membership = ctx.membership_id or 0
         await edit_text(

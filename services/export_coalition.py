@@ -13,7 +13,7 @@ till."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from db.models import CertificateStatus
@@ -21,6 +21,7 @@ from db.reports.base import AnySelect
 from db.reports.certificate_export import certificates_query
 from services.privacy import major
 
+LAST_MOMENT = timedelta(seconds=1)  # expires_at is the first moment it no longer works
 Columns = tuple[list[str], Callable[[Any], list[object]], AnySelect]
 HEADER = [
     "certificate",
@@ -33,7 +34,7 @@ HEADER = [
     "min_check",
     "status",
     "issued_at",
-    "expires_at",
+    "valid_until",  # its last moment: the end of its last day, as the wallet shows the day
     "gifted_at",
     "redeemed_at",
     "expired_at",
@@ -69,7 +70,7 @@ def certificate_columns(
             major(r.min_check_minor, r.currency),
             str(r.status),
             when(r.issued_at),
-            when(r.expires_at),
+            when(r.expires_at - LAST_MOMENT),
             when(r.gifted_at),
             when(r.redeemed_at),
             when(expired),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from aiogram.methods import SendMessage
@@ -119,6 +119,11 @@ async def test_each_business_reads_its_own_side_of_the_file(tg, scene: Scene, se
     )
     sale = c1["purchase"]
     assert sale
+    # Its last moment, as the wallet reads its last day: the end of that day, not the next.
+    until = datetime.fromisoformat(c1["valid_until"])
+    expires = scene.certificates["c1"].expires_at
+    assert (until.hour, until.minute) == (23, 59) and until < expires
+    assert until.astimezone(UTC) == expires - timedelta(seconds=1)
     zloty = next(r for r in rows if r["accepted_by"] == "Café bistro")
     assert (zloty["redeemed_by"], zloty["purchase"], zloty["holder_telegram_id"]) == (
         "",

@@ -48,7 +48,7 @@ async def test_several_businesses_in_their_currencies(tg, db, session_factory, c
         valid_days=10,
     )
     wallet = await anna.send("/wallet")
-    assert "2 certificates to use" in wallet.text
+    assert "2 valid certificates" in wallet.text
     # The bakery's lapses first, so it comes first.
     assert wallet.text.index("Café bakery") < wallet.text.index("Café wash")
     assert "Croissant" in wallet.text and "for a check of 20\xa0zł or more" in wallet.text
@@ -60,7 +60,7 @@ async def test_several_businesses_in_their_currencies(tg, db, session_factory, c
     russian = await anna.press("lang:ru")
     assert russian
     ru = await anna.send("/wallet")
-    assert "2 сертификата можно использовать" in ru.text and "при чеке от 20\xa0zł" in ru.text
+    assert "2 действующих сертификата" in ru.text and "при чеке от 20\xa0zł" in ru.text
     assert "1\xa0500\xa0Ft" in ru.text and "9 апр. 2026" in ru.text
     assert "certificate" not in ru.text and "valid" not in ru.text
 
@@ -123,7 +123,7 @@ async def test_staff_see_their_own_wallet(tg, db, session_factory, clock) -> Non
     await join(kasia)
     mine = await certificate_of(session_factory, clock, 50, slug="wash")
     wallet = await kasia.send("/wallet")
-    assert "1 certificate to use" in wallet.text
+    assert "1 valid certificate" in wallet.text
     assert wallet.button("Café wash") == cb(WalletAction.SHOW, mine.id)
 
 
@@ -132,7 +132,7 @@ async def test_used_and_expired_ones_come_after(tg, db, session_factory, clock) 
     clock.advance(days=10)
     later = await certificate_of(session_factory, clock, value_minor=50000)
     wallet = await anna.send("/wallet")
-    assert "1 certificate to use" in wallet.text and "Earlier ones:" in wallet.text
+    assert "1 valid certificate" in wallet.text and "Earlier ones:" in wallet.text
     assert wallet.text.index("Earlier ones:") < wallet.text.rindex("expired")
     assert wallet.button_or_none("Café wash") == cb(WalletAction.SHOW, later.id)
     lapsed = await anna.press(cb(WalletAction.SHOW, wash.id))
@@ -149,3 +149,19 @@ async def test_malformed_buttons_are_stale(tg, db, session_factory, clock) -> No
         assert sent.toasts == ["This button is no longer active."], data
     row = await held(db, wash.id)
     assert row.gift_token is None and row.status == "open"
+
+
+async def test_leaving_says_what_becomes_of_certificates(tg, db, session_factory, clock) -> None:
+    """The erasure prompt names the certificates only to someone who holds one."""
+    bare = tg(FRIEND)
+    await join(bare)
+    profile = await bare.send("/profile")
+    ask = await bare.press(profile.button("Leave the program"))
+    assert "gift certificates" not in ask.text
+    assert ask.text.endswith("You can join again later, as a new member.")
+    anna, _wash = await member_with_certificate(tg, session_factory, clock)
+    profile = await anna.send("/profile")
+    ask = await anna.press(profile.button("Leave the program"))
+    assert "• Your gift certificates for Test Café are cancelled" in ask.text
+    assert ask.text.index("gift certificates") < ask.text.index("You can join again")
+    assert await db.count(Certificate) == 1  # asking changed nothing

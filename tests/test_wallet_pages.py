@@ -102,7 +102,7 @@ async def test_the_last_page_has_the_earlier_ones_and_a_page_past_it_reads_as_th
             .values(status=CertificateStatus.REDEEMED, redeemed_at=clock())
         )
     first = await anna.send("/wallet")
-    assert "10 certificates to use:\nPage 1 of 2" in first.text and len(shown_ids(first)) == 7
+    assert "10 valid certificates:\nPage 1 of 2" in first.text and len(shown_ids(first)) == 7
     assert "Earlier ones" not in first.text and first.button_or_none("◀️") is None
     gone = WalletCb(action=WalletAction.PAGE, page=7).pack()  # certificates used since
     last = await anna.press(gone)

@@ -73,7 +73,7 @@ def wallet_text(wallet: Wallet) -> str:
     else:
         count = wallet.open_count
         lines.append(
-            ngettext("{count} certificate to use:", "{count} certificates to use:", count).format(
+            ngettext("{count} valid certificate:", "{count} valid certificates:", count).format(
                 count=whole_number(count)
             )
         )
