@@ -77,7 +77,9 @@ async def msg_route_min(
     await go_on(message, state, OfferForm.route_min, draft, terms, place)
 
 
-@router.message(StateFilter(OfferForm), off_topic, flags=STAFF)
+# The form's states listed, not the group: bot/routing.py then knows at once that a message
+# outside the form is none of this handler's (a group is left to aiogram, on every message).
+@router.message(StateFilter(*OfferForm.__all_states__), off_topic, flags=STAFF)
 async def msg_off_topic(
     message: Message, ctx: MemberContext, offers: OfferService, state: FSMContext
 ) -> None:

@@ -103,3 +103,20 @@ async def test_the_look_ahead_skips_only_what_aiogram_rejects(locale: str) -> No
                         taken = await _aiogram_would_take(router, message, kwargs)
                         assert not taken, (router.name, message.text, raw_state)
         assert skipped > 1000  # the look-ahead did skip, and was checked each time
+
+
+def test_a_card_is_offered_to_no_form_it_is_not_in() -> None:
+    """/card outside any form reaches only the routers that may take it: a form's handler
+    filtered by its states group (not the states listed) would be offered every message."""
+    dp = create_dispatcher(Settings(bot_token=TEST_TOKEN), None)  # type: ignore[arg-type]
+    assert isinstance(dp, RoutingDispatcher)
+    offered = {r.router.name for r in dp._offered(_seen(_message(text="/card"), None))}
+    assert offered == {
+        "handlers.form_fallbacks.cancel",
+        "handlers.about",
+        "handlers.business.form",
+        "handlers.card",
+        "handlers.profile",
+        "handlers.chat",
+        "handlers.fallback",
+    }
