@@ -76,16 +76,19 @@ class PurchaseService(SellerBase):
 
     async def confirm(self, merchant_id: int, staff_id: int, key: str) -> SaleResult:
         """Commit a draft exactly once, with its ledger rows, referral rewards and levels."""
-        try:
-            for _ in range(2):
-                try:
-                    async with self.session.begin():
-                        return await self._confirm(merchant_id, staff_id, key)
-                except _ConfirmedMeanwhile:
-                    continue  # read again: a duplicate now, or not found
-        except IntegrityError:
-            # The only unique key a confirmation can hit is the receipt number.
-            raise SaleRefused("receipt_taken") from None
+        for _ in range(2):
+            try:
+                async with self.session.begin():
+                    return await self._confirm(merchant_id, staff_id, key)
+            except _ConfirmedMeanwhile:
+                continue  # read again: a duplicate now, or not found
+            except IntegrityError as error:
+                # A partner's certificate handed out with a code another issue took at the
+                # same moment (one in 9·10^9): undone, and made again with new codes.
+                if "certificate" in str(error.orig):
+                    continue
+                # The only other unique key a confirmation can hit is the receipt number.
+                raise SaleRefused("receipt_taken") from None
         raise SaleRefused("not_found")
 
     async def _confirm(self, merchant_id: int, staff_id: int, key: str) -> SaleResult:

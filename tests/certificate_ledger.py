@@ -78,8 +78,9 @@ async def check_certificate_counts(session: AsyncSession) -> None:
     """For every business: its `issued` entries are its certificates, and each way one ends
     is counted by its entries as by its status (redeemed net of refunds, expired, cancelled;
     the rest open), so issued = redeemed + expired + cancelled + open. An open certificate has
-    a holder. For every offer: `issued_count` is its certificates, within `total_limit`, and
-    nobody was first handed more of it than `per_customer_limit`."""
+    a holder. For every offer: `issued_count` is its certificates less those a refund withdrew,
+    within `total_limit`, and nobody holds more of it first handed to them, not cancelled,
+    than `per_customer_limit`."""
     e, c, o = CertificateEntry, Certificate, CertificateOffer
     async with session.begin():
         by_reason: dict[tuple[int, str], int] = {
@@ -97,6 +98,11 @@ async def check_certificate_counts(session: AsyncSession) -> None:
         orphans = await session.scalar(
             select(func.count()).where(c.status == CertificateStatus.OPEN, c.customer_id.is_(None))
         )
+        # A refund withdraws what its sale handed out: a `cancelled` entry naming the sale.
+        # The offer counts it no more, and cancelled ones count towards nobody's cap.
+        withdrawn = select(e.certificate_id).where(
+            e.reason == CertificateReason.CANCELLED, e.purchase_id.is_not(None)
+        )
         offers = (
             await session.execute(
                 select(
@@ -104,14 +110,17 @@ async def check_certificate_counts(session: AsyncSession) -> None:
                     o.issued_count,
                     o.total_limit,
                     o.per_customer_limit,
-                    select(func.count()).where(c.offer_id == o.id).scalar_subquery().label("made"),
+                    select(func.count())
+                    .where(c.offer_id == o.id, c.id.not_in(withdrawn))
+                    .scalar_subquery()
+                    .label("made"),
                 )
             )
         ).all()
         most: dict[int, int] = defaultdict(int)  # offer -> most first handed to one person
         for offer_id, held in await session.execute(
             select(c.offer_id, func.count())
-            .where(c.first_customer_id.is_not(None))
+            .where(c.first_customer_id.is_not(None), c.status != CertificateStatus.CANCELLED)
             .group_by(c.offer_id, c.first_customer_id)
         ):
             most[int(offer_id)] = max(most[int(offer_id)], int(held))

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from db.models import CertificateStatus, Customer, HandOut
+from db.models import CertificateStatus, Customer, HandOut, Purchase
 from tests.coalition_factories import make_certificate, make_offer
 from tests.factories import check_ledger_invariant
 from tests.issuing_scene import (
@@ -159,3 +159,26 @@ async def test_the_receipt_in_russian(tg, db, session_factory, clock) -> None:
         "🎟 Вы получили сертификат в Café wash: 10\xa0€ до 9 апр. 2026\u202fг. — /wallet" in receipt
     )
     assert CASHIER not in (c.issued_by for c in await certificates(db))
+
+
+async def test_a_code_taken_at_the_same_moment_makes_the_sale_again(
+    tg, db, session_factory, clock, monkeypatch
+) -> None:
+    """A certificate code another issue took between the check and the insert: the sale's
+    transaction is undone and confirmed again with a new code, not refused as a receipt."""
+    s = await scene(tg, session_factory, clock)
+    async with session_factory() as session:  # someone else's certificate, code taken
+        await join(tg(BOB))
+        taken = await make_certificate(session, clock, s.offer, BOB, s.cafe)
+    codes = iter([taken.code, "5555500000"])
+    monkeypatch.setattr("services.coalition.issue.new_code", lambda: next(codes))
+
+    async def nothing_taken(_repo: object, _codes: object) -> set[str]:
+        return set()  # as if the other issue had not committed when the codes were checked
+
+    monkeypatch.setattr("db.repositories.certificates.CertificateRepo.codes_taken", nothing_taken)
+    _, done = await sell(db, s.kasia, s.anna, "20")
+    assert done.toasts == ["Confirmed."] and "Certificate handed out" in done.text
+    rows = await certificates(db)
+    assert [r.code for r in rows] == [taken.code, "5555500000"]
+    assert await db.count(Purchase) >= 1 and await issued_count(db, s.offer) == 2

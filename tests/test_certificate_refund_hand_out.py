@@ -8,7 +8,8 @@ from __future__ import annotations
 from aiogram.methods import EditMessageText
 from sqlalchemy import select, update
 
-from db.models import Certificate, CertificateStatus, HandOut
+from db.models import Certificate, CertificateOffer, CertificateStatus, HandOut
+from tests.certificate_ledger import check_certificate_counts
 from tests.factories import check_ledger_invariant
 from tests.issuing_scene import (
     ANNA,
@@ -48,6 +49,28 @@ async def test_a_full_refund_withdraws_the_certificate_the_sale_handed_out(
     await check_certificate_ledger(session_factory)
     async with session_factory() as session:
         await check_ledger_invariant(session)
+
+
+async def test_a_sale_refunded_and_rung_up_again_hands_the_certificate_out_again(
+    tg, db, session_factory, clock
+) -> None:
+    """A wrong check refunded and typed again: the withdrawn certificate counts towards
+    neither the offer's total nor the customer's one, so the new sale hands it out."""
+    s = await scene(tg, session_factory, clock, total_limit=1, per_customer_limit=1)
+    await sell(db, s.kasia, s.anna, "25")
+    asked = await s.kasia.send(f"/refund {await last_purchase(db)}")
+    await s.kasia.press(asked.button("Refund"))
+    assert await db.scalar(select(CertificateOffer.issued_count)) == 0
+    _, again = await sell(db, s.kasia, s.anna, "25")
+    assert "Café wash" in again.text
+    rows = await certificates(db)
+    assert [r.status for r in rows] == [CertificateStatus.CANCELLED, CertificateStatus.OPEN]
+    assert await db.scalar(select(CertificateOffer.issued_count)) == 1
+    _, third = await sell(db, s.kasia, s.anna, "25")  # the caps hold for what is not withdrawn
+    assert "Café wash" not in third.text and len(await certificates(db)) == 2
+    await check_certificate_ledger(session_factory)
+    async with session_factory() as session:
+        await check_certificate_counts(session)
 
 
 async def test_a_used_one_stays_and_a_partial_refund_keeps_it(

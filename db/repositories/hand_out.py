@@ -6,7 +6,10 @@ everything a hand-out needs, and the sale a partner's cashier gives one after.
 from this partner still exists with this way of handing out (and, automatically, a threshold
 the purchase reaches), the partnership is active, the offer is not archived and neither cap is
 reached. The process's copy of the routes (services/program.py) only says which offers to
-try, so a copy a moment old hands out nothing it should not."""
+try, so a copy a moment old hands out nothing it should not. A customer's certificates
+cancelled since (withdrawn by a refund of the sale that earned them, or lost to an erasure)
+count towards no cap: a refund gives the offer's count back (db/repositories/
+sale_certificates.py `withdraw`)."""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from db.models import (
     Certificate,
     CertificateOffer,
+    CertificateStatus,
     Customer,
     HandOut,
     Membership,
@@ -106,6 +110,7 @@ class HandOutRepo(Repo):
             .where(
                 Certificate.offer_id == CertificateOffer.id,
                 Certificate.first_customer_id == customer.scalar_subquery(),
+                Certificate.status != CertificateStatus.CANCELLED,
             )
             .scalar_subquery()
         )
@@ -156,7 +161,11 @@ class HandOutRepo(Repo):
         customer_id = taken[0].customer_id
         counts = await self.s.execute(
             select(Certificate.offer_id, func.count())
-            .where(Certificate.offer_id.in_(capped), Certificate.first_customer_id == customer_id)
+            .where(
+                Certificate.offer_id.in_(capped),
+                Certificate.first_customer_id == customer_id,
+                Certificate.status != CertificateStatus.CANCELLED,  # withdrawn or lost
+            )
             .group_by(Certificate.offer_id)
         )
         had: dict[int, int] = {offer_id: n for offer_id, n in counts.all()}

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from db.models import Certificate, CertificateStatus, Membership, Merchant
+from db.models import Certificate, CertificateOffer, CertificateStatus, Membership, Merchant
 from db.repositories.base import Repo
 
 
@@ -122,7 +122,9 @@ class SaleCertificateRepo(Repo):
     async def withdraw(self, purchase_id: int, now: datetime) -> Sequence[Any]:
         """The certificates the sale `purchase_id` handed out that are still open and with
         the customer they were handed to -> cancelled, in one statement; the rows withdrawn.
-        One used, or given to a friend, since stays."""
+        One used, or given to a friend, since stays. Their offers count them no more (one
+        statement more when any was withdrawn: a sale hands out one of an offer at most), so
+        a sale refunded and rung up again hands the certificate out again."""
         result = await self.s.execute(
             update(Certificate)
             .where(
@@ -134,6 +136,7 @@ class SaleCertificateRepo(Repo):
             .values(status=CertificateStatus.CANCELLED, closed_at=now, gift_token=None)
             .returning(
                 Certificate.id,
+                Certificate.offer_id,
                 Certificate.merchant_id,
                 Certificate.partner_merchant_id,
                 Certificate.customer_id,
@@ -141,4 +144,12 @@ class SaleCertificateRepo(Repo):
             )
             .execution_options(synchronize_session=False)
         )
-        return result.all()
+        withdrawn = result.all()
+        if withdrawn:
+            await self.s.execute(
+                update(CertificateOffer)
+                .where(CertificateOffer.id.in_({row.offer_id for row in withdrawn}))
+                .values(issued_count=CertificateOffer.issued_count - 1)
+                .execution_options(synchronize_session=False)
+            )
+        return withdrawn

@@ -214,6 +214,9 @@ class OfferService(Service):
         Audited field by field; the fields changed."""
         async with self.session.begin():
             place = await self._place(merchant_id, actor)
+            # Two edits at once take turns: the second reads the offer and its routes as the
+            # first left them, so it neither undoes them nor adds a route twice.
+            await self.repo.lock_merchant(merchant_id)
             row, now_view = await self._one(place, offer_id)
             if now_view.archived:
                 raise OfferRefused("archived")
